@@ -1,0 +1,30 @@
+package dev.digitlab.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the single runnable jar: one subcommand per user task. */
+@Command(
+    name = "digitlab",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Run, track, compare and serve handwritten-digit classifiers.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class DigitLab implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Builds the command line with every subcommand; tests use this to run commands in-process. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new DigitLab());
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}
