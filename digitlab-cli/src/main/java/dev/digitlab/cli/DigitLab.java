@@ -21,7 +21,9 @@ public final class DigitLab implements Runnable {
 
   /** Builds the command line with every subcommand; tests use this to run commands in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new DigitLab());
+    return new CommandLine(new DigitLab())
+        .setExecutionExceptionHandler(new UserErrorHandler())
+        .setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   public static void main(String[] args) {
