@@ -16,7 +16,7 @@ import java.util.Objects;
  *   <li>precision = tp / predicted, and 0 when the class is never predicted;
  *   <li>recall = tp / support, and 0 when the class has no support;
  *   <li>F1 = 2·tp / (support + predicted), which equals 2·P·R / (P + R) and is 0 when P + R = 0
- *       (scikit-learn ≥ 1.3 computes it from the counts in this way, too).
+ *       (current scikit-learn computes it from the counts in this way, too).
  * </ul>
  *
  * <p>Macro averages are the unweighted means over <em>all</em> K classes, including classes that
