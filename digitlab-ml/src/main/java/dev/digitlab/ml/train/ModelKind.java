@@ -1,0 +1,21 @@
+package dev.digitlab.ml.train;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** The model families a config can name; each has the benchmark recipe as its default shape. */
+public enum ModelKind {
+  MLP,
+  CNN,
+  LENET5;
+
+  @JsonValue
+  public String configName() {
+    return ConfigChoice.configName(this);
+  }
+
+  @JsonCreator
+  public static ModelKind parse(String value) {
+    return ConfigChoice.parse(ModelKind.class, "model", value);
+  }
+}

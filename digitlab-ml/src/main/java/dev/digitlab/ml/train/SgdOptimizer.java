@@ -1,0 +1,65 @@
+package dev.digitlab.ml.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.List;
+
+/**
+ * SGD with optional momentum and Nesterov momentum, as {@code torch.optim.SGD} (dampening 0):
+ * {@code g = grad + wd·w; buf = μ·buf + g; w -= lr·(nesterov ? g + μ·buf : buf)}.
+ */
+final class SgdOptimizer implements Optimizer {
+
+  private final NDList buffers;
+  private final float momentum;
+  private final boolean nesterov;
+  private final float weightDecay;
+
+  SgdOptimizer(
+      List<NDArray> weights,
+      NDManager manager,
+      float momentum,
+      boolean nesterov,
+      float weightDecay) {
+    this.buffers = momentum == 0 ? new NDList() : Optimizer.zerosLike(weights, manager);
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+  }
+
+  @Override
+  public void update(int index, NDArray weight, NDArray gradient, float learningRate, long step) {
+    // Temporaries live in a sub-manager so that nothing accumulates across the run.
+    try (NDManager scratch = weight.getManager().newSubManager()) {
+      NDArray g = gradient;
+      if (weightDecay != 0) {
+        g = weight.mul(weightDecay);
+        g.attach(scratch);
+        g.addi(gradient);
+      }
+      if (momentum != 0) {
+        NDArray buffer = buffers.get(index);
+        buffer.muli(momentum).addi(g);
+        if (nesterov) {
+          NDArray look = buffer.mul(momentum);
+          look.attach(scratch);
+          g = look.addi(g);
+        } else {
+          g = buffer;
+        }
+      }
+      NDArray delta = g.mul(learningRate);
+      delta.attach(scratch);
+      weight.subi(delta);
+    }
+    JniUtils.zeroGrad((PtNDArray) weight);
+  }
+
+  @Override
+  public NDList state() {
+    return buffers;
+  }
+}

@@ -1,0 +1,396 @@
+package dev.digitlab.ml.train;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
+import dev.digitlab.ml.model.Activation;
+import dev.digitlab.ml.model.CnnSpec;
+import dev.digitlab.ml.model.LeNet5Spec;
+import dev.digitlab.ml.model.MlpSpec;
+import dev.digitlab.ml.model.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Every hyperparameter of a training run. Field names are the API's (camelCase); fields left out of
+ * a JSON or YAML document take the defaults of {@link #builder()}. Architecture fields that do not
+ * apply to the chosen model must stay unset, so a typo never silently does nothing.
+ *
+ * @param hiddenSizes MLP hidden layer sizes; null means the recipe's [256, 128]
+ * @param channels CNN convolution channels; null means the recipe's [32, 64]
+ * @param denseUnits CNN dense layer units; null means the recipe's 128
+ * @param trainSubset stratified subset of the training images; 0 means all of them
+ * @param validationRatio share of the training images held out for per-epoch validation
+ */
+@JsonDeserialize(builder = TrainingConfig.Builder.class)
+public record TrainingConfig(
+    String dataset,
+    ModelKind model,
+    List<Integer> hiddenSizes,
+    List<Integer> channels,
+    Integer denseUnits,
+    Activation activation,
+    double dropout,
+    boolean batchNorm,
+    int epochs,
+    int batchSize,
+    double learningRate,
+    OptimizerKind optimizer,
+    double momentum,
+    boolean nesterov,
+    double weightDecay,
+    ScheduleKind lrSchedule,
+    int lrStepEpochs,
+    double lrGamma,
+    long seed,
+    int trainSubset,
+    double validationRatio,
+    DeviceChoice device) {
+
+  /** Largest seed accepted: libtorch is seeded with an {@code int}. */
+  public static final long MAX_SEED = Integer.MAX_VALUE;
+
+  public TrainingConfig {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(activation, "activation");
+    Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(lrSchedule, "lrSchedule");
+    Objects.requireNonNull(device, "device");
+    hiddenSizes = hiddenSizes == null ? null : List.copyOf(hiddenSizes);
+    channels = channels == null ? null : List.copyOf(channels);
+  }
+
+  /** A builder holding the defaults: the {@code mlp} recipe, one epoch, Adam 1e-3, batch 128. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this config. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The rules this config breaks; empty when it is valid. */
+  public List<ConfigViolation> violations() {
+    List<ConfigViolation> v = new ArrayList<>();
+    if (!dataset.matches("[a-z0-9][a-z0-9-]{0,63}")) {
+      v.add(
+          new ConfigViolation(
+              "dataset", "must be a dataset name like mnist, got '" + dataset + "'"));
+    }
+    checkSizes(v, "hiddenSizes", hiddenSizes, ModelKind.MLP, 16, 65_536);
+    checkSizes(v, "channels", channels, ModelKind.CNN, 8, 1024);
+    if (denseUnits != null) {
+      if (model != ModelKind.CNN) {
+        v.add(new ConfigViolation("denseUnits", "applies to model cnn only"));
+      } else {
+        range(v, "denseUnits", denseUnits, 1, 65_536);
+      }
+    }
+    if (batchNorm && model != ModelKind.CNN) {
+      v.add(new ConfigViolation("batchNorm", "applies to model cnn only"));
+    }
+    if (model == ModelKind.LENET5 && dropout != 0) {
+      v.add(new ConfigViolation("dropout", "is fixed at 0 by the lenet5 recipe; use mlp or cnn"));
+    }
+    if (model == ModelKind.LENET5 && activation != Activation.RELU) {
+      v.add(new ConfigViolation("activation", "is fixed at relu by lenet5; use mlp or cnn"));
+    }
+    halfOpen(v, "dropout", dropout, 0, 1);
+    range(v, "epochs", epochs, 1, 1000);
+    range(v, "batchSize", batchSize, 1, 65_536);
+    if (!(learningRate > 0 && learningRate <= 10)) {
+      v.add(new ConfigViolation("learningRate", "must be > 0 and ≤ 10, got " + learningRate));
+    }
+    halfOpen(v, "momentum", momentum, 0, 1);
+    if (momentum != 0 && optimizer != OptimizerKind.SGD && optimizer != OptimizerKind.RMSPROP) {
+      v.add(new ConfigViolation("momentum", "applies to optimizers sgd and rmsprop only"));
+    }
+    if (nesterov && (optimizer != OptimizerKind.SGD || momentum == 0)) {
+      v.add(new ConfigViolation("nesterov", "needs optimizer sgd with momentum > 0"));
+    }
+    if (!(weightDecay >= 0 && weightDecay <= 1)) {
+      v.add(new ConfigViolation("weightDecay", "must be between 0 and 1, got " + weightDecay));
+    }
+    range(v, "lrStepEpochs", lrStepEpochs, 1, 1000);
+    if (!(lrGamma > 0 && lrGamma <= 1)) {
+      v.add(new ConfigViolation("lrGamma", "must be > 0 and ≤ 1, got " + lrGamma));
+    }
+    if (seed < 0 || seed > MAX_SEED) {
+      v.add(new ConfigViolation("seed", "must be between 0 and " + MAX_SEED + ", got " + seed));
+    }
+    if (trainSubset != 0) {
+      range(v, "trainSubset", trainSubset, ModelSpec.CLASSES, 10_000_000);
+    }
+    if (!(validationRatio >= 0 && validationRatio <= 0.5)) {
+      v.add(
+          new ConfigViolation(
+              "validationRatio", "must be between 0 and 0.5, got " + validationRatio));
+    }
+    return v;
+  }
+
+  /** Returns this config, or throws an {@link InvalidConfigException} listing every violation. */
+  public TrainingConfig requireValid() {
+    List<ConfigViolation> v = violations();
+    if (!v.isEmpty()) {
+      throw new InvalidConfigException(v);
+    }
+    return this;
+  }
+
+  /** The architecture this config trains. */
+  public ModelSpec modelSpec() {
+    return switch (model) {
+      case MLP ->
+          new MlpSpec(
+              hiddenSizes == null ? MlpSpec.RECIPE.hiddenSizes() : hiddenSizes,
+              activation,
+              dropout);
+      case CNN ->
+          new CnnSpec(
+              channels == null ? CnnSpec.RECIPE.channels() : channels,
+              denseUnits == null ? CnnSpec.RECIPE.denseUnits() : denseUnits,
+              activation,
+              batchNorm,
+              dropout);
+      case LENET5 -> new LeNet5Spec();
+    };
+  }
+
+  private void checkSizes(
+      List<ConfigViolation> v,
+      String field,
+      List<Integer> sizes,
+      ModelKind owner,
+      int maxLayers,
+      int maxUnits) {
+    if (sizes == null) {
+      return;
+    }
+    if (model != owner) {
+      v.add(new ConfigViolation(field, "applies to model " + owner.configName() + " only"));
+      return;
+    }
+    if (sizes.isEmpty() || sizes.size() > maxLayers) {
+      v.add(
+          new ConfigViolation(
+              field, "must list 1 to " + maxLayers + " layer sizes, got " + sizes.size()));
+      return;
+    }
+    for (int i = 0; i < sizes.size(); i++) {
+      Integer size = sizes.get(i);
+      if (size == null || size < 1 || size > maxUnits) {
+        v.add(
+            new ConfigViolation(
+                field + "[" + i + "]", "must be between 1 and " + maxUnits + ", got " + size));
+      }
+    }
+  }
+
+  private static void range(List<ConfigViolation> v, String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      v.add(
+          new ConfigViolation(field, "must be between " + min + " and " + max + ", got " + value));
+    }
+  }
+
+  private static void halfOpen(
+      List<ConfigViolation> v, String field, double value, double min, double max) {
+    if (!(value >= min && value < max)) {
+      v.add(new ConfigViolation(field, "must be ≥ " + min + " and < " + max + ", got " + value));
+    }
+  }
+
+  /** Mutable builder with the defaults; also what Jackson uses to read configs. */
+  @JsonPOJOBuilder(withPrefix = "")
+  public static final class Builder {
+    private String dataset = "mnist";
+    private ModelKind model = ModelKind.MLP;
+    private List<Integer> hiddenSizes;
+    private List<Integer> channels;
+    private Integer denseUnits;
+    private Activation activation = Activation.RELU;
+    private double dropout;
+    private boolean batchNorm;
+    private int epochs = 1;
+    private int batchSize = 128;
+    private double learningRate = 1e-3;
+    private OptimizerKind optimizer = OptimizerKind.ADAM;
+    private double momentum;
+    private boolean nesterov;
+    private double weightDecay;
+    private ScheduleKind lrSchedule = ScheduleKind.CONSTANT;
+    private int lrStepEpochs = 1;
+    private double lrGamma = 0.5;
+    private long seed;
+    private int trainSubset;
+    private double validationRatio;
+    private DeviceChoice device = DeviceChoice.AUTO;
+
+    Builder() {}
+
+    Builder(TrainingConfig c) {
+      dataset = c.dataset;
+      model = c.model;
+      hiddenSizes = c.hiddenSizes;
+      channels = c.channels;
+      denseUnits = c.denseUnits;
+      activation = c.activation;
+      dropout = c.dropout;
+      batchNorm = c.batchNorm;
+      epochs = c.epochs;
+      batchSize = c.batchSize;
+      learningRate = c.learningRate;
+      optimizer = c.optimizer;
+      momentum = c.momentum;
+      nesterov = c.nesterov;
+      weightDecay = c.weightDecay;
+      lrSchedule = c.lrSchedule;
+      lrStepEpochs = c.lrStepEpochs;
+      lrGamma = c.lrGamma;
+      seed = c.seed;
+      trainSubset = c.trainSubset;
+      validationRatio = c.validationRatio;
+      device = c.device;
+    }
+
+    public Builder dataset(String v) {
+      dataset = v;
+      return this;
+    }
+
+    public Builder model(ModelKind v) {
+      model = v;
+      return this;
+    }
+
+    public Builder hiddenSizes(List<Integer> v) {
+      hiddenSizes = v;
+      return this;
+    }
+
+    public Builder channels(List<Integer> v) {
+      channels = v;
+      return this;
+    }
+
+    public Builder denseUnits(Integer v) {
+      denseUnits = v;
+      return this;
+    }
+
+    public Builder activation(Activation v) {
+      activation = v;
+      return this;
+    }
+
+    public Builder dropout(double v) {
+      dropout = v;
+      return this;
+    }
+
+    public Builder batchNorm(boolean v) {
+      batchNorm = v;
+      return this;
+    }
+
+    public Builder epochs(int v) {
+      epochs = v;
+      return this;
+    }
+
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    public Builder learningRate(double v) {
+      learningRate = v;
+      return this;
+    }
+
+    public Builder optimizer(OptimizerKind v) {
+      optimizer = v;
+      return this;
+    }
+
+    public Builder momentum(double v) {
+      momentum = v;
+      return this;
+    }
+
+    public Builder nesterov(boolean v) {
+      nesterov = v;
+      return this;
+    }
+
+    public Builder weightDecay(double v) {
+      weightDecay = v;
+      return this;
+    }
+
+    public Builder lrSchedule(ScheduleKind v) {
+      lrSchedule = v;
+      return this;
+    }
+
+    public Builder lrStepEpochs(int v) {
+      lrStepEpochs = v;
+      return this;
+    }
+
+    public Builder lrGamma(double v) {
+      lrGamma = v;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder trainSubset(int v) {
+      trainSubset = v;
+      return this;
+    }
+
+    public Builder validationRatio(double v) {
+      validationRatio = v;
+      return this;
+    }
+
+    public Builder device(DeviceChoice v) {
+      device = v;
+      return this;
+    }
+
+    /** The config; call {@link TrainingConfig#requireValid()} to check its values. */
+    public TrainingConfig build() {
+      return new TrainingConfig(
+          dataset,
+          model,
+          hiddenSizes,
+          channels,
+          denseUnits,
+          activation,
+          dropout,
+          batchNorm,
+          epochs,
+          batchSize,
+          learningRate,
+          optimizer,
+          momentum,
+          nesterov,
+          weightDecay,
+          lrSchedule,
+          lrStepEpochs,
+          lrGamma,
+          seed,
+          trainSubset,
+          validationRatio,
+          device);
+    }
+  }
+}

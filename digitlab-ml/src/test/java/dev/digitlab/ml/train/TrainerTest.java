@@ -1,0 +1,171 @@
+package dev.digitlab.ml.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+
+  private static final TrainingData DATA = SyntheticDigits.data(600, 200);
+
+  private static TrainingConfig.Builder small() {
+    return TrainingConfig.builder()
+        .model(ModelKind.MLP)
+        .hiddenSizes(List.of(32))
+        .batchSize(32)
+        .epochs(2)
+        .device(DeviceChoice.CPU)
+        .seed(7);
+  }
+
+  @Test
+  void learns_a_separable_problem() {
+    TrainingResult result = Trainer.train(small().build(), DATA, TrainingListener.NONE);
+
+    assertThat(result.epochs()).hasSize(2);
+    assertThat(result.test().accuracy()).isGreaterThan(0.9);
+    assertThat(result.epochs().get(1).trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
+    assertThat(result.stepLosses()).isNotEmpty();
+    assertThat(result.imagesPerSecond()).isPositive();
+  }
+
+  @Test
+  void same_seed_and_config_give_identical_metrics() {
+    TrainingConfig config = small().dropout(0.2).build();
+
+    TrainingResult first = Trainer.train(config, DATA, TrainingListener.NONE);
+    TrainingResult second = Trainer.train(config, DATA, TrainingListener.NONE);
+
+    assertThat(lossesAndAccuracies(second)).isEqualTo(lossesAndAccuracies(first));
+    assertThat(second.stepLosses()).isEqualTo(first.stepLosses());
+    assertThat(second.test().report()).isEqualTo(first.test().report());
+    assertThat(second.test().loss()).isEqualTo(first.test().loss());
+  }
+
+  @Test
+  void a_different_seed_gives_different_metrics() {
+    TrainingResult first = Trainer.train(small().build(), DATA, TrainingListener.NONE);
+    TrainingResult other = Trainer.train(small().seed(8).build(), DATA, TrainingListener.NONE);
+
+    assertThat(other.stepLosses()).isNotEqualTo(first.stepLosses());
+  }
+
+  @Test
+  void resuming_from_the_checkpoint_after_epoch_one_equals_the_uninterrupted_run(
+      @TempDir Path dir) {
+    TrainingConfig config = small().epochs(3).dropout(0.1).lrSchedule(ScheduleKind.COSINE).build();
+    TrainingResult uninterrupted = Trainer.train(config, DATA, TrainingListener.NONE);
+
+    Path checkpoint = dir.resolve("run.ckpt");
+    AtomicBoolean stop = new AtomicBoolean();
+    TrainingListener stopAfterFirstEpoch =
+        new TrainingListener() {
+          @Override
+          public void onEpoch(EpochMetrics metrics) {
+            stop.set(true);
+          }
+        };
+    assertThatThrownBy(
+            () ->
+                Trainer.train(
+                    config,
+                    DATA,
+                    stopAfterFirstEpoch,
+                    stop::get,
+                    new TrainingOutputs(checkpoint, null, null)))
+        .isInstanceOf(TrainingCancelledException.class)
+        .hasMessageContaining("after 1 completed epoch");
+    assertThat(CheckpointFile.readHeader(checkpoint).epochsCompleted()).isEqualTo(1);
+
+    TrainingResult resumed =
+        Trainer.train(
+            config,
+            DATA,
+            TrainingListener.NONE,
+            () -> false,
+            new TrainingOutputs(null, checkpoint, null));
+
+    assertThat(resumed.resumedFromEpoch()).isEqualTo(1);
+    assertThat(lossesAndAccuracies(resumed)).isEqualTo(lossesAndAccuracies(uninterrupted));
+    assertThat(resumed.stepLosses()).isEqualTo(uninterrupted.stepLosses());
+    assertThat(resumed.test().report()).isEqualTo(uninterrupted.test().report());
+  }
+
+  @Test
+  void resuming_under_a_different_config_is_refused_with_the_differences(@TempDir Path dir) {
+    Path checkpoint = dir.resolve("run.ckpt");
+    Trainer.train(
+        small().epochs(1).build(),
+        DATA,
+        TrainingListener.NONE,
+        () -> false,
+        new TrainingOutputs(checkpoint, null, null));
+
+    assertThatThrownBy(
+            () ->
+                Trainer.train(
+                    small().epochs(2).learningRate(0.01).build(),
+                    DATA,
+                    TrainingListener.NONE,
+                    () -> false,
+                    new TrainingOutputs(null, checkpoint, null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("learningRate (checkpoint 0.001, now 0.01)");
+  }
+
+  @Test
+  void a_file_that_is_not_a_checkpoint_is_refused_clearly(@TempDir Path dir) throws Exception {
+    Path bogus = Files.writeString(dir.resolve("bogus.ckpt"), "hello");
+
+    assertThatThrownBy(
+            () ->
+                Trainer.train(
+                    small().build(),
+                    DATA,
+                    TrainingListener.NONE,
+                    () -> false,
+                    new TrainingOutputs(null, bogus, null)))
+        .hasMessageContaining("cannot read checkpoint")
+        .hasMessageContaining("bogus.ckpt");
+  }
+
+  @Test
+  void cancellation_stops_between_batches() {
+    AtomicBoolean stop = new AtomicBoolean();
+    int[] steps = {0};
+    TrainingListener countSteps =
+        new TrainingListener() {
+          @Override
+          public void onStep(StepProgress progress) {
+            if (++steps[0] == 3) {
+              stop.set(true);
+            }
+          }
+        };
+
+    assertThatThrownBy(
+            () -> Trainer.train(small().build(), DATA, countSteps, stop::get, TrainingOutputs.NONE))
+        .isInstanceOf(TrainingCancelledException.class);
+    assertThat(steps[0]).isEqualTo(3);
+  }
+
+  @Test
+  void an_invalid_config_is_rejected_before_training() {
+    assertThatThrownBy(
+            () -> Trainer.train(small().learningRate(-1).build(), DATA, TrainingListener.NONE))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("learningRate must be > 0");
+  }
+
+  private static List<List<Double>> lossesAndAccuracies(TrainingResult result) {
+    return result.epochs().stream()
+        .map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.learningRate()))
+        .toList();
+  }
+}
