@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Summarises paired benchmark runs of one recipe as one JSON line (stdlib only).
+
+    compare.py MODEL OURS.jsonl REF.jsonl [key=value ...]
+
+Each .jsonl file holds one result line per round, in round order, with the keys
+images_per_second, test_accuracy, epoch_seconds (list), train_seconds, model, epochs.
+Rounds are paired (round i of ours with round i of the reference, run back to back),
+ratios are computed per round and the median over rounds is reported. Extra key=value
+arguments are copied into the output line (strings, or JSON values).
+"""
+import json
+import statistics
+import sys
+
+TRAIN_IMAGES = 60000  # images per epoch in MNIST-format training sets
+REQUIRED = ("images_per_second", "test_accuracy", "epoch_seconds", "train_seconds", "model", "epochs")
+
+
+def load(path, who):
+    runs = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                run = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"compare.py: {who} line {number} is not JSON ({e}): {line[:120]}")
+            missing = [k for k in REQUIRED if k not in run]
+            if missing:
+                sys.exit(f"compare.py: {who} line {number} lacks {', '.join(missing)}: {line[:120]}")
+            if not run["epoch_seconds"]:
+                sys.exit(f"compare.py: {who} line {number} has an empty epoch_seconds list")
+            runs.append(run)
+    return runs
+
+
+def cold(run):
+    """Images per second in the first epoch: includes JIT warm-up and first-touch allocations."""
+    return TRAIN_IMAGES / run["epoch_seconds"][0]
+
+
+def steady(run):
+    """Mean images per second over the epochs after the first, or None with a single epoch."""
+    later = run["epoch_seconds"][1:]
+    if not later:
+        return None
+    return statistics.mean(TRAIN_IMAGES / s for s in later)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def rounded(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def summarise(model, ours, ref, extra):
+    if not ours or len(ours) != len(ref):
+        sys.exit(f"compare.py: need the same number of rounds for both engines, got {len(ours)} and {len(ref)}")
+    pairs = list(zip(ours, ref))
+    line = {
+        "bench": "train-vs-pytorch",
+        "model": model,
+        "rounds": len(pairs),
+        "epochs": ours[0]["epochs"],
+        "ours_images_per_second": rounded(median(o["images_per_second"] for o in ours), 1),
+        "ref_images_per_second": rounded(median(r["images_per_second"] for r in ref), 1),
+        "throughput_ratio": rounded(median(ratio(o["images_per_second"], r["images_per_second"]) for o, r in pairs), 3),
+        "ours_test_accuracy": rounded(median(o["test_accuracy"] for o in ours), 4),
+        "ref_test_accuracy": rounded(median(r["test_accuracy"] for r in ref), 4),
+        "accuracy_delta_points": rounded(median(100 * (o["test_accuracy"] - r["test_accuracy"]) for o, r in pairs), 2),
+        "cold_ratio": rounded(median(ratio(cold(o), cold(r)) for o, r in pairs), 3),
+        "steady_ratio": rounded(median(ratio(steady(o), steady(r)) for o, r in pairs), 3),
+    }
+    line.update(extra)
+    return line
+
+
+def main(argv):
+    if len(argv) < 4:
+        sys.exit(__doc__)
+    model, ours_path, ref_path = argv[1:4]
+    extra = {}
+    for arg in argv[4:]:
+        key, _, value = arg.partition("=")
+        try:
+            extra[key] = json.loads(value)
+        except json.JSONDecodeError:
+            extra[key] = value
+    print(json.dumps(summarise(model, load(ours_path, "ours"), load(ref_path, "reference"), extra)))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

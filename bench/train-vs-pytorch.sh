@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): trains each recipe with Digit Lab and with the PyTorch reference,
+# back to back on this machine, and prints one comparison line per recipe. See bench/README.md.
+#
+#   bench/train-vs-pytorch.sh                       # mlp (2 epochs), cnn (1), lenet5 (1), 1 round
+#   MODELS=mlp ROUNDS=3 bench/train-vs-pytorch.sh   # medians of 3 paired rounds
+#
+# stdout: JSON lines only (each engine's result as it comes, then the summary per recipe);
+# progress notes go to stderr.
+#
+# Environment:
+#   MODELS             recipes to run (default "mlp cnn lenet5")
+#   ROUNDS             paired rounds per recipe (default 1); summaries report medians
+#   EPOCHS             epochs for every recipe (default: mlp 2, cnn 1, lenet5 1)
+#   DATA_DIR           MNIST IDX files (default $DIGITLAB_HOME/datasets/mnist, fetched by
+#                      ./digitlab data fetch; an explicit DATA_DIR is used as is)
+#   PYTORCH_REFERENCE  the reference's folder (default <repo>/../shared/bench/pytorch-reference)
+#   DIGITLAB_JEMALLOC  0 = run both engines on glibc malloc instead of jemalloc
+#   OURS_CMD           command for our side (default "<repo>/digitlab train"); gets
+#                      --model M --epochs E --json --data-dir D appended
+set -euo pipefail
+
+here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+models=${MODELS:-mlp cnn lenet5}
+rounds=${ROUNDS:-1}
+reference=${PYTORCH_REFERENCE:-$root/../shared/bench/pytorch-reference}
+note() { echo "bench: $*" >&2; }
+
+case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
+
+epochs_for() {
+  if [ -n "${EPOCHS:-}" ]; then echo "$EPOCHS"; return; fi
+  case $1 in mlp) echo 2 ;; *) echo 1 ;; esac
+}
+
+if [ -n "${OURS_CMD:-}" ]; then
+  read -r -a ours_cmd <<<"$OURS_CMD"
+else
+  ours_cmd=("$root/digitlab" train)
+fi
+
+# --- the same malloc for both engines (see ../shared/bench/DJL-NOTES.md) -----------------------
+# The launcher would preload jemalloc for our side only; set it here so PyTorch gets it too.
+jemalloc=""
+if [ "${DIGITLAB_JEMALLOC:-1}" != 0 ]; then
+  if [ -f /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ]; then
+    jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+  else
+    ldconfig=$(command -v ldconfig 2>/dev/null || echo /sbin/ldconfig)
+    if [ -x "$ldconfig" ]; then
+      jemalloc=$("$ldconfig" -p 2>/dev/null | awk '$1 == "libjemalloc.so.2" {print $NF; exit}') || jemalloc=""
+    fi
+  fi
+fi
+if [ -n "$jemalloc" ]; then
+  case " ${LD_PRELOAD:-} " in *"$jemalloc"*) ;; *) export LD_PRELOAD="$jemalloc${LD_PRELOAD:+:$LD_PRELOAD}" ;; esac
+  export MALLOC_CONF=${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}
+  malloc="jemalloc"
+  note "malloc for both engines: jemalloc ($jemalloc, MALLOC_CONF=$MALLOC_CONF)"
+else
+  export DIGITLAB_JEMALLOC=0 # keep the launcher from choosing differently
+  export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295}
+  malloc="glibc"
+  note "malloc for both engines: glibc (GLIBC_TUNABLES=$GLIBC_TUNABLES); install libjemalloc2 for the tuned set-up"
+fi
+
+# --- set-up ------------------------------------------------------------------------------------
+if [ ! -f "$reference/train.py" ]; then
+  note "PyTorch reference not found at $reference (set PYTORCH_REFERENCE)"
+  exit 2
+fi
+"$reference/setup.sh" >&2
+reference=$(cd "$reference" && pwd)
+ref_python=$reference/.venv/bin/python
+
+if [ -n "${DATA_DIR:-}" ]; then
+  data=$DATA_DIR
+else
+  data=${DIGITLAB_HOME:-$HOME/.digitlab}/datasets/mnist
+  note "fetching MNIST into $data (once)"
+  "$root/digitlab" data fetch >&2
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Runs one engine; prints its result line on stdout and appends it to $1. Returns non-zero when
+# the engine fails or prints no JSON object. Engines may log other lines: the last {...} counts.
+run_engine() {
+  local out=$1 who=$2 status=0 line
+  shift 2
+  note "$who: $*"
+  "$@" >"$work/stdout" || status=$?
+  line=$(grep -E '^[[:space:]]*\{' "$work/stdout" | tail -n 1 || true)
+  if [ "$status" -ne 0 ] || [ -z "$line" ]; then
+    note "$who failed (exit $status); its output:"
+    cat "$work/stdout" >&2
+    return 1
+  fi
+  printf '%s\n' "$line"
+  printf '%s\n' "$line" >>"$out"
+}
+
+run_ours() {
+  run_engine "$ours_runs" digitlab "${ours_cmd[@]}" --model "$model" --epochs "$epochs" --json --data-dir "$data"
+}
+run_ref() {
+  run_engine "$ref_runs" pytorch "$ref_python" "$reference/train.py" --data "$data" --model "$model" --epochs "$epochs"
+}
+
+failed=0
+for model in $models; do
+  epochs=$(epochs_for "$model")
+  ours_runs=$work/$model.ours.jsonl ref_runs=$work/$model.ref.jsonl
+  : >"$ours_runs"
+  : >"$ref_runs"
+  ok=true
+  for ((round = 1; round <= rounds; round++)); do
+    note "$model, round $round of $rounds, $epochs epoch(s)"
+    # Alternate who goes first so that neither engine always gets the cooler (or hotter) machine.
+    if ((round % 2 == 1)); then
+      if ! run_ours || ! run_ref; then ok=false; fi
+    else
+      if ! run_ref || ! run_ours; then ok=false; fi
+    fi
+    $ok || break
+  done
+  if $ok; then
+    python3 "$here/compare.py" "$model" "$ours_runs" "$ref_runs" "malloc=$malloc" || failed=1
+  else
+    printf '{"bench":"train-vs-pytorch","model":"%s","error":"a run failed, see stderr"}\n' "$model"
+    failed=1
+  fi
+done
+exit "$failed"
