@@ -5,7 +5,6 @@ import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.FetchResult;
-import dev.digitlab.ml.data.FetchedFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -59,7 +58,7 @@ final class DataCommand implements Runnable {
     @Override
     public void run() {
       PrintWriter out = spec.commandLine().getOut();
-      DatasetFetcher fetcher = DatasetFetcher.create(new Progress(out));
+      DatasetFetcher fetcher = DatasetFetcher.create(new FetchProgress(out));
       FetchResult result =
           dir == null
               ? new DatasetStore(home.dataHome().path(), fetcher).fetch(dataset)
@@ -94,46 +93,6 @@ final class DataCommand implements Runnable {
           new DatasetStore(home.dataHome().path(), DatasetFetcher.create(FetchListener.NONE))
               .directory(dataset);
       spec.commandLine().getOut().println(directory);
-    }
-  }
-
-  /** Prints one line per file and source, and a percentage every quarter of a transfer. */
-  private static final class Progress implements FetchListener {
-    private final PrintWriter out;
-    private String lastFile = "";
-    private long lastQuarter = -1;
-
-    Progress(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public void trying(String file, String source) {
-      out.println("  " + file + ": trying " + source);
-      out.flush();
-    }
-
-    @Override
-    public void progress(String file, long done, long total) {
-      if (total <= 0) {
-        return;
-      }
-      long quarter = done * 4 / total;
-      if (!file.equals(lastFile)) {
-        lastFile = file;
-        lastQuarter = -1;
-      }
-      if (quarter != lastQuarter && quarter < 4) {
-        lastQuarter = quarter;
-        out.printf("  %s: %d%% of %.1f MB%n", file, quarter * 25, total / 1e6);
-        out.flush();
-      }
-    }
-
-    @Override
-    public void ready(FetchedFile file) {
-      out.println(file.file().storedName() + ": " + file.source());
-      out.flush();
     }
   }
 }

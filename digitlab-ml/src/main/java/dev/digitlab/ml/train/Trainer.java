@@ -91,15 +91,18 @@ public final class Trainer {
         Parameter.Type.WEIGHT);
     try (NDManager root = NDManager.newBaseManager(device, ENGINE)) {
       block.initialize(root, DataType.FLOAT32, new Shape(1, 1, train.rows(), train.cols()));
+      initialiseBiases(block, root);
       CheckpointFile.Loaded checkpoint =
           outputs.resumeFrom() == null
               ? null
               : CheckpointFile.read(outputs.resumeFrom(), block, root);
       List<NDArray> weights = new ArrayList<>();
       for (Parameter parameter : block.getParameters().values()) {
-        // Loaded parameters are new arrays that libtorch does not track gradients for yet.
-        parameter.getArray().setRequiresGradient(true);
-        weights.add(parameter.getArray());
+        if (parameter.requiresGradient()) {
+          // Loaded parameters are new arrays that libtorch does not track gradients for yet.
+          parameter.getArray().setRequiresGradient(true);
+          weights.add(parameter.getArray());
+        }
       }
       Optimizer optimizer = Optimizer.create(config, weights, root);
       int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
@@ -182,6 +185,27 @@ public final class Trainer {
             + p.globalStep
             + ")");
     return p;
+  }
+
+  /**
+   * PyTorch draws each layer's bias from ±1/√fan_in where DJL starts at zero; matching it keeps
+   * accuracy on par with the reference for the same recipe. Parameters come in layer order, so a
+   * bias belongs to the weight just before it.
+   */
+  private static void initialiseBiases(Block block, NDManager manager) {
+    NDArray lastWeight = null;
+    for (Parameter parameter : block.getParameters().values()) {
+      if (parameter.getType() == Parameter.Type.WEIGHT) {
+        lastWeight = parameter.getArray();
+      } else if (parameter.getType() == Parameter.Type.BIAS && lastWeight != null) {
+        Shape shape = lastWeight.getShape();
+        float bound = (float) (1 / Math.sqrt(shape.size() / (double) shape.get(0)));
+        NDArray bias = parameter.getArray();
+        try (NDArray values = manager.randomUniform(-bound, bound, bias.getShape())) {
+          values.copyTo(bias);
+        }
+      }
+    }
   }
 
   /** libtorch seed for the weight init ({@code epoch = -1}) and for each epoch's dropout. */
@@ -328,9 +352,10 @@ public final class Trainer {
           NDArray weight = weights.get(i);
           NDArray gradient = weight.getGradient();
           gradient.attach(batch);
-          optimizer.update(i, weight, gradient, rate, t);
+          if (!Boolean.getBoolean("x.noopt")) optimizer.update(i, weight, gradient, rate, t);
+          else ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) weight);
         }
-        correct += logits.argMax(1).eq(y).sum().getLong();
+        if (!Boolean.getBoolean("x.noacc")) correct += logits.argMax(1).eq(y).sum().getLong();
         return batchLoss.getFloat();
       }
     }

@@ -1,6 +1,9 @@
 package dev.digitlab.ml.train;
 
+import dev.digitlab.ml.data.DatasetSplits;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.data.TrainValidation;
 import java.util.Objects;
 
 /**
@@ -15,5 +18,23 @@ public record TrainingData(ImageSet train, ImageSet validation, ImageSet test) {
     if (train.size() == 0) {
       throw new IllegalArgumentException("there are no training images");
     }
+  }
+
+  /**
+   * The images a config asks for: first its stratified {@code trainSubset} of the training set (all
+   * of it when 0), then its {@code validationRatio} of those held out, stratified. Both draws are
+   * seeded with the config's seed. The test set is passed through untouched.
+   */
+  public static TrainingData from(LoadedDataset dataset, TrainingConfig config) {
+    ImageSet train = dataset.train();
+    if (config.trainSubset() > 0 && config.trainSubset() < train.size()) {
+      train = DatasetSplits.stratifiedSubset(train, config.trainSubset(), config.seed());
+    }
+    if (config.validationRatio() == 0) {
+      return new TrainingData(train, null, dataset.test());
+    }
+    TrainValidation split =
+        DatasetSplits.trainValidation(train, config.validationRatio(), config.seed());
+    return new TrainingData(split.train(), split.validation(), dataset.test());
   }
 }

@@ -1,0 +1,281 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.ml.data.DatasetException;
+import dev.digitlab.ml.data.DatasetFetcher;
+import dev.digitlab.ml.data.DatasetId;
+import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.model.Activation;
+import dev.digitlab.ml.train.ConfigViolation;
+import dev.digitlab.ml.train.DeviceChoice;
+import dev.digitlab.ml.train.InvalidConfigException;
+import dev.digitlab.ml.train.ModelKind;
+import dev.digitlab.ml.train.OptimizerKind;
+import dev.digitlab.ml.train.ScheduleKind;
+import dev.digitlab.ml.train.Trainer;
+import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.ml.train.TrainingData;
+import dev.digitlab.ml.train.TrainingOutputs;
+import dev.digitlab.ml.train.TrainingResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code digitlab train}: trains one model from the terminal and prints its metrics. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Trains one model on MNIST (fetched on first use) and prints its test metrics.",
+      "The recipes mlp, cnn and lenet5 match the PyTorch benchmark reference exactly."
+    })
+final class TrainCommand implements Callable<Integer> {
+
+  /** API field name of each option, for messages that name what the user typed. */
+  private static final Map<String, String> OPTION_OF_FIELD =
+      Map.ofEntries(
+          Map.entry("dataset", "--dataset"),
+          Map.entry("model", "--model"),
+          Map.entry("hiddenSizes", "--hidden"),
+          Map.entry("channels", "--channels"),
+          Map.entry("denseUnits", "--dense-units"),
+          Map.entry("activation", "--activation"),
+          Map.entry("dropout", "--dropout"),
+          Map.entry("batchNorm", "--batch-norm"),
+          Map.entry("epochs", "--epochs"),
+          Map.entry("batchSize", "--batch-size"),
+          Map.entry("learningRate", "--lr"),
+          Map.entry("optimizer", "--optimizer"),
+          Map.entry("momentum", "--momentum"),
+          Map.entry("nesterov", "--nesterov"),
+          Map.entry("weightDecay", "--weight-decay"),
+          Map.entry("lrSchedule", "--lr-schedule"),
+          Map.entry("lrStepEpochs", "--lr-step-epochs"),
+          Map.entry("lrGamma", "--lr-gamma"),
+          Map.entry("seed", "--seed"),
+          Map.entry("trainSubset", "--train-subset"),
+          Map.entry("validationRatio", "--validation-ratio"),
+          Map.entry("device", "--device"));
+
+  @Spec CommandSpec spec;
+
+  @Mixin HomeOption home;
+
+  @Option(
+      names = "--dataset",
+      defaultValue = "mnist",
+      description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Folder with the four IDX files (fetched there if missing) instead of the data home.")
+  Path dataDir;
+
+  @Option(
+      names = "--model",
+      defaultValue = "mlp",
+      converter = ConfigConverters.Model.class,
+      description = "mlp, cnn or lenet5 (default: ${DEFAULT-VALUE}).")
+  ModelKind model;
+
+  @Option(
+      names = "--hidden",
+      split = ",",
+      paramLabel = "N",
+      description = "MLP hidden layer sizes, e.g. 512,256 (default: 256,128).")
+  List<Integer> hiddenSizes;
+
+  @Option(
+      names = "--channels",
+      split = ",",
+      paramLabel = "N",
+      description = "CNN convolution channels, e.g. 16,32,64 (default: 32,64).")
+  List<Integer> channels;
+
+  @Option(names = "--dense-units", description = "CNN dense layer units (default: 128).")
+  Integer denseUnits;
+
+  @Option(
+      names = "--activation",
+      defaultValue = "relu",
+      converter = ConfigConverters.ActivationName.class,
+      description = "relu, tanh, sigmoid or gelu (default: ${DEFAULT-VALUE}).")
+  Activation activation;
+
+  @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate (default: 0).")
+  double dropout;
+
+  @Option(names = "--batch-norm", description = "Batch normalisation after each convolution.")
+  boolean batchNorm;
+
+  @Option(names = "--epochs", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+  int epochs;
+
+  @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(
+      names = {"--lr", "--learning-rate"},
+      defaultValue = "0.001",
+      description = "Default: ${DEFAULT-VALUE}.")
+  double learningRate;
+
+  @Option(
+      names = "--optimizer",
+      defaultValue = "adam",
+      converter = ConfigConverters.Optimizer.class,
+      description = "sgd, adam, adamw or rmsprop (default: ${DEFAULT-VALUE}).")
+  OptimizerKind optimizer;
+
+  @Option(names = "--momentum", defaultValue = "0", description = "For sgd and rmsprop.")
+  double momentum;
+
+  @Option(names = "--nesterov", description = "Nesterov momentum (sgd with --momentum).")
+  boolean nesterov;
+
+  @Option(names = "--weight-decay", defaultValue = "0", description = "Default: 0.")
+  double weightDecay;
+
+  @Option(
+      names = "--lr-schedule",
+      defaultValue = "constant",
+      converter = ConfigConverters.Schedule.class,
+      description = "constant, step, cosine or one-cycle (default: ${DEFAULT-VALUE}).")
+  ScheduleKind lrSchedule;
+
+  @Option(names = "--lr-step-epochs", defaultValue = "1", description = "Step schedule period.")
+  int lrStepEpochs;
+
+  @Option(names = "--lr-gamma", defaultValue = "0.5", description = "Step schedule factor.")
+  double lrGamma;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(
+      names = "--train-subset",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Train on a stratified subset of N images (0 = all).")
+  int trainSubset;
+
+  @Option(
+      names = "--validation-ratio",
+      defaultValue = "0",
+      description = "Share of training images held out for per-epoch validation (default: 0).")
+  double validationRatio;
+
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      converter = ConfigConverters.Device.class,
+      description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
+  DeviceChoice device;
+
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "FILE",
+      description = "Write a checkpoint to FILE after every epoch.")
+  Path checkpoint;
+
+  @Option(names = "--resume", paramLabel = "FILE", description = "Continue from a checkpoint.")
+  Path resume;
+
+  @Option(names = "--save-model", paramLabel = "FILE", description = "Save the trained model.")
+  Path saveModel;
+
+  @Option(names = "--json", description = "Print only one JSON object with the results.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    TrainingConfig config = config();
+    PrintWriter err = spec.commandLine().getErr();
+    LoadedDataset dataset = loadDataset(config, err);
+    TrainingResult result =
+        Trainer.train(
+            config,
+            TrainingData.from(dataset, config),
+            new TrainingProgress(err, !json || System.console() != null),
+            () -> false,
+            new TrainingOutputs(checkpoint, resume, saveModel));
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(TrainingReport.json(result));
+    } else {
+      TrainingReport.print(result, out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private TrainingConfig config() {
+    TrainingConfig config =
+        TrainingConfig.builder()
+            .dataset(dataset)
+            .model(model)
+            .hiddenSizes(hiddenSizes)
+            .channels(channels)
+            .denseUnits(denseUnits)
+            .activation(activation)
+            .dropout(dropout)
+            .batchNorm(batchNorm)
+            .epochs(epochs)
+            .batchSize(batchSize)
+            .learningRate(learningRate)
+            .optimizer(optimizer)
+            .momentum(momentum)
+            .nesterov(nesterov)
+            .weightDecay(weightDecay)
+            .lrSchedule(lrSchedule)
+            .lrStepEpochs(lrStepEpochs)
+            .lrGamma(lrGamma)
+            .seed(seed)
+            .trainSubset(trainSubset)
+            .validationRatio(validationRatio)
+            .device(device)
+            .build();
+    try {
+      DatasetId.byName(dataset);
+      return config.requireValid();
+    } catch (InvalidConfigException e) {
+      throw new ParameterException(spec.commandLine(), describe(e.violations()));
+    } catch (DatasetException e) {
+      throw new ParameterException(spec.commandLine(), "--dataset: " + e.getMessage());
+    }
+  }
+
+  private LoadedDataset loadDataset(TrainingConfig config, PrintWriter err) {
+    DatasetId id = DatasetId.byName(config.dataset());
+    DatasetFetcher fetcher = DatasetFetcher.create(new FetchProgress(err));
+    if (dataDir != null) {
+      fetcher.fetch(id.spec(), dataDir);
+      return LoadedDataset.read(id.spec(), dataDir);
+    }
+    return new DatasetStore(home.dataHome().path(), fetcher).load(id);
+  }
+
+  private static String describe(List<ConfigViolation> violations) {
+    return violations.stream()
+        .map(v -> OPTION_OF_FIELD.getOrDefault(baseField(v.field()), v.field()) + " " + v.message())
+        .collect(Collectors.joining("; "));
+  }
+
+  private static String baseField(String field) {
+    int bracket = field.indexOf('[');
+    return bracket < 0 ? field : field.substring(0, bracket);
+  }
+}
