@@ -6,10 +6,12 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.ProxySelector;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -240,6 +242,11 @@ public final class DatasetFetcher {
     }
     if (e instanceof HttpConnectTimeoutException) {
       return "connection timed out";
+    }
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) {
+        return "host name not found (no DNS or no network)";
+      }
     }
     String message = e.getMessage();
     if (message == null || message.isBlank()) {
