@@ -90,10 +90,7 @@ final class DataCommand implements Runnable {
 
     @Override
     public void run() {
-      Path directory =
-          new DatasetStore(home.dataHome().path(), DatasetFetcher.create(FetchListener.NONE))
-              .directory(dataset);
-      spec.commandLine().getOut().println(directory);
+      spec.commandLine().getOut().println(DatasetStore.directory(home.dataHome().path(), dataset));
     }
   }
 
