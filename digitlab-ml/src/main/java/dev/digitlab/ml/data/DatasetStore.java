@@ -18,6 +18,11 @@ public final class DatasetStore {
 
   /** Where {@code id} is kept; it may not exist yet. */
   public Path directory(DatasetId id) {
+    return directory(home, id);
+  }
+
+  /** Where {@code id} is kept under data home {@code home}; it may not exist yet. */
+  public static Path directory(Path home, DatasetId id) {
     return home.resolve("datasets").resolve(id.id());
   }
 

@@ -9,6 +9,9 @@ public interface FetchListener {
   /** About to try {@code source} (a URL or an npm package) for {@code file}. */
   default void trying(String file, String source) {}
 
+  /** {@code source} did not deliver a verified {@code file}, for {@code reason}. */
+  default void failed(String file, String source, String reason) {}
+
   /** {@code done} bytes of {@code file} transferred out of {@code total}, or -1 if unknown. */
   default void progress(String file, long done, long total) {}
 

