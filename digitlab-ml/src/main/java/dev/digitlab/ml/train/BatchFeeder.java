@@ -2,6 +2,7 @@ package dev.digitlab.ml.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.digitlab.ml.data.ImageSet;
@@ -11,11 +12,12 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 
 /**
- * Turns a slice of shuffled image indices into input and label arrays. Both live in direct buffers
- * allocated once and wrapped by libtorch without a copy: a fresh {@code float[]} per batch cost
- * half the throughput of small models (see DJL-NOTES). Only one batch may be alive at a time.
+ * An image set normalised once into one libtorch tensor, from which batches are gathered by index
+ * inside libtorch, as PyTorch's {@code x[idx]} does. Converting pixels in Java for every batch, or
+ * copying a fresh {@code float[]} per batch, cost a large share of small models' throughput (see
+ * DJL-NOTES). The index buffer is reused: only one batch may be alive at a time.
  */
-final class BatchFeeder {
+final class BatchFeeder implements AutoCloseable {
 
   /** MNIST's training-set mean and standard deviation, as in the benchmark recipes. */
   static final float MEAN = 0.1307f;
@@ -31,60 +33,68 @@ final class BatchFeeder {
     }
   }
 
-  private final int rows;
-  private final int cols;
-  private final ByteBuffer features;
-  private final FloatBuffer featureView;
-  private final ByteBuffer labels;
-  private final LongBuffer labelView;
-  private final float[] staging;
+  private final NDArray images;
+  private final NDArray labels;
+  private final ByteBuffer indexBytes;
+  private final LongBuffer index;
 
-  BatchFeeder(int maxBatch, int rows, int cols) {
-    this.rows = rows;
-    this.cols = cols;
-    int pixels = rows * cols;
-    this.features =
-        ByteBuffer.allocateDirect(maxBatch * pixels * Float.BYTES).order(ByteOrder.nativeOrder());
-    this.featureView = features.asFloatBuffer();
-    this.labels = ByteBuffer.allocateDirect(maxBatch * Long.BYTES).order(ByteOrder.nativeOrder());
-    this.labelView = labels.asLongBuffer();
-    this.staging = new float[maxBatch * pixels];
-  }
-
-  /** Inputs (n, 1, rows, cols), normalised, of the images {@code order[from .. from+n)}. */
-  NDArray images(NDManager manager, ImageSet set, int[] order, int from, int n) {
-    int pixels = rows * cols;
+  BatchFeeder(ImageSet set, int maxBatch, NDManager manager) {
+    int pixels = set.imageSize();
+    ByteBuffer data =
+        ByteBuffer.allocateDirect(set.size() * pixels * Float.BYTES).order(ByteOrder.nativeOrder());
+    FloatBuffer floats = data.asFloatBuffer();
+    float[] row = new float[pixels];
     byte[] source = set.pixels();
-    for (int k = 0; k < n; k++) {
-      int offset = order[from + k] * pixels;
-      int base = k * pixels;
+    for (int i = 0; i < set.size(); i++) {
       for (int p = 0; p < pixels; p++) {
-        staging[base + p] = NORMALISED[source[offset + p] & 0xFF];
+        row[p] = NORMALISED[source[i * pixels + p] & 0xFF];
       }
+      floats.put(row);
     }
-    featureView.clear();
-    featureView.put(staging, 0, n * pixels);
+    this.images =
+        manager.create(data, new Shape(set.size(), 1, set.rows(), set.cols()), DataType.FLOAT32);
+    ByteBuffer labelBytes =
+        ByteBuffer.allocateDirect(set.size() * Long.BYTES).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < set.size(); i++) {
+      labelBytes.putLong(set.label(i));
+    }
+    labelBytes.flip();
+    this.labels = manager.create(labelBytes, new Shape(set.size()), DataType.INT64);
+    this.indexBytes =
+        ByteBuffer.allocateDirect(maxBatch * Long.BYTES).order(ByteOrder.nativeOrder());
+    this.index = indexBytes.asLongBuffer();
+  }
+
+  /** Inputs (n, 1, rows, cols) and labels (n) of the images {@code order[from .. from+n)}. */
+  Batch batch(NDManager manager, int[] order, int from, int n) {
+    index.clear();
+    for (int k = 0; k < n; k++) {
+      index.put(order[from + k]);
+    }
     // DJL wants the buffer's remaining bytes to match the shape exactly.
-    features.clear().limit(n * pixels * Float.BYTES);
-    return manager.create(features, new Shape(n, 1, rows, cols), DataType.FLOAT32);
+    indexBytes.clear().limit(n * Long.BYTES);
+    NDArray positions = manager.create(indexBytes, new Shape(n), DataType.INT64);
+    NDIndex selection = new NDIndex("{}", positions);
+    NDArray x = images.get(selection);
+    NDArray y = labels.get(selection);
+    x.attach(manager);
+    y.attach(manager);
+    return new Batch(x, y);
   }
 
-  /** Labels (n) as int64 class indices of the images {@code order[from .. from+n)}. */
-  NDArray labels(NDManager manager, ImageSet set, int[] order, int from, int n) {
-    labelView.clear();
-    for (int k = 0; k < n; k++) {
-      labelView.put(set.label(order[from + k]));
-    }
-    labels.clear().limit(n * Long.BYTES);
-    return manager.create(labels, new Shape(n), DataType.INT64);
+  /** Inputs of the consecutive images {@code [from, from+n)}, for evaluation. */
+  NDArray slice(NDManager manager, int from, int n) {
+    NDArray x = images.get(new NDIndex("{}:{}", from, from + n));
+    x.attach(manager);
+    return x;
   }
 
-  /** The labels of the images {@code order[from .. from+n)} as Java ints. */
-  static int[] labelArray(ImageSet set, int[] order, int from, int n) {
-    int[] out = new int[n];
-    for (int k = 0; k < n; k++) {
-      out[k] = set.label(order[from + k]);
-    }
-    return out;
+  @Override
+  public void close() {
+    images.close();
+    labels.close();
   }
+
+  /** One batch's inputs and labels. */
+  record Batch(NDArray images, NDArray labels) {}
 }

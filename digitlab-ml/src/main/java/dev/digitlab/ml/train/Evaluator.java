@@ -10,6 +10,8 @@ import dev.digitlab.ml.eval.ClassificationReport;
 import dev.digitlab.ml.eval.ConfusionMatrix;
 import dev.digitlab.ml.eval.MisclassifiedCollector;
 import dev.digitlab.ml.model.ModelSpec;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /** Runs a network in inference mode over a whole image set: loss, predictions, confidences. */
 final class Evaluator {
@@ -23,7 +25,7 @@ final class Evaluator {
   private final Block block;
   private final NDManager root;
   private final ParameterStore parameters;
-  private BatchFeeder feeder;
+  private final Map<ImageSet, BatchFeeder> feeders = new IdentityHashMap<>();
 
   Evaluator(Block block, NDManager root) {
     this.block = block;
@@ -46,23 +48,20 @@ final class Evaluator {
   }
 
   Outcome evaluate(ImageSet set) {
-    if (feeder == null) {
-      feeder = new BatchFeeder(BATCH, set.rows(), set.cols());
-    }
+    BatchFeeder feeder = feeders.computeIfAbsent(set, s -> new BatchFeeder(s, BATCH, root));
     int n = set.size();
     int k = ModelSpec.CLASSES;
-    int[] order = new int[n];
+    int[] actual = new int[n];
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      actual[i] = set.label(i);
     }
-    int[] actual = BatchFeeder.labelArray(set, order, 0, n);
     int[] predicted = new int[n];
     float[] confidence = new float[n];
     double lossSum = 0;
     for (int from = 0; from < n; from += BATCH) {
       int size = Math.min(BATCH, n - from);
       try (NDManager batch = root.newSubManager()) {
-        NDArray x = feeder.images(batch, set, order, from, size);
+        NDArray x = feeder.slice(batch, from, size);
         NDArray logits = block.forward(parameters, new NDList(x), false).singletonOrThrow();
         float[] logProbabilities = logits.logSoftmax(1).toFloatArray();
         for (int i = 0; i < size; i++) {

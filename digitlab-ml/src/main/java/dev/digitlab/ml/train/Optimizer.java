@@ -6,33 +6,29 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * Updates weights from their gradients with PyTorch's rules. Unlike DJL's optimizers, the state
- * (moments, momentum buffers) is ours, so checkpoints can save and restore it exactly, and the step
- * count is passed in rather than counted, so a resumed run continues where it left off.
+ * Updates weights from their gradients with PyTorch's rules, and clears the gradients. Unlike DJL's
+ * optimizers, the state (moments, momentum buffers) is ours, so checkpoints save and restore it
+ * exactly, and the step count is passed in, so a resumed run continues where it left off.
  */
-sealed interface Optimizer permits AdamOptimizer, SgdOptimizer, RmsPropOptimizer {
+sealed interface Optimizer extends AutoCloseable
+    permits AdamOptimizer, SgdOptimizer, RmsPropOptimizer {
 
   /**
-   * Applies one update to parameter {@code index} and clears its gradient.
+   * Applies one update to every weight and zeroes its gradient.
    *
+   * @param gradients the gradients of {@code weights}, in the same order
    * @param step 1-based optimizer step, shared by all parameters
    */
-  void update(int index, NDArray weight, NDArray gradient, float learningRate, long step);
+  void step(List<NDArray> weights, List<NDArray> gradients, float learningRate, long step);
 
-  /** The state arrays, in a fixed order, for a checkpoint. */
-  NDList state();
+  /** Copies the state into new arrays, in a fixed order, for a checkpoint. */
+  NDList saveState(NDManager manager);
 
-  /** Copies a checkpoint's state arrays into this optimizer's state. */
-  default void restore(NDList saved) {
-    NDList mine = state();
-    if (saved.size() != mine.size()) {
-      throw new IllegalArgumentException(
-          "checkpoint holds " + saved.size() + " optimizer arrays, expected " + mine.size());
-    }
-    for (int i = 0; i < mine.size(); i++) {
-      saved.get(i).copyTo(mine.get(i));
-    }
-  }
+  /** Restores the state saved by {@link #saveState}. */
+  void restoreState(NDList saved);
+
+  @Override
+  default void close() {}
 
   /** The optimizer a config asks for, with zeroed state shaped like {@code weights}. */
   static Optimizer create(TrainingConfig config, List<NDArray> weights, NDManager manager) {
@@ -59,5 +55,31 @@ sealed interface Optimizer permits AdamOptimizer, SgdOptimizer, RmsPropOptimizer
       list.add(manager.zeros(w.getShape(), w.getDataType()));
     }
     return list;
+  }
+
+  /** Copies of {@code arrays} owned by {@code manager}. */
+  static NDList copies(NDList arrays, NDManager manager) {
+    NDList list = new NDList(arrays.size());
+    for (NDArray a : arrays) {
+      NDArray copy = a.duplicate();
+      copy.attach(manager);
+      list.add(copy);
+    }
+    return list;
+  }
+
+  /** Copies {@code saved} into {@code mine}, element by element, after checking the shapes. */
+  static void copyInto(NDList saved, NDList mine) {
+    if (saved.size() != mine.size()) {
+      throw new IllegalArgumentException(
+          "checkpoint holds " + saved.size() + " optimizer arrays, expected " + mine.size());
+    }
+    for (int i = 0; i < mine.size(); i++) {
+      if (!saved.get(i).getShape().equals(mine.get(i).getShape())) {
+        throw new IllegalArgumentException(
+            "checkpoint optimizer array " + i + " has shape " + saved.get(i).getShape());
+      }
+      mine.get(i).set(saved.get(i).toByteBuffer());
+    }
   }
 }

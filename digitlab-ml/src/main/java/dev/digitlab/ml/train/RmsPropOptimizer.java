@@ -30,7 +30,13 @@ final class RmsPropOptimizer implements Optimizer {
   }
 
   @Override
-  public void update(int index, NDArray weight, NDArray gradient, float learningRate, long step) {
+  public void step(List<NDArray> weights, List<NDArray> gradients, float learningRate, long step) {
+    for (int i = 0; i < weights.size(); i++) {
+      update(i, weights.get(i), gradients.get(i), learningRate);
+    }
+  }
+
+  private void update(int index, NDArray weight, NDArray gradient, float learningRate) {
     try (NDManager scratch = weight.getManager().newSubManager()) {
       NDArray g = gradient;
       if (weightDecay != 0) {
@@ -57,10 +63,18 @@ final class RmsPropOptimizer implements Optimizer {
   }
 
   @Override
-  public NDList state() {
+  public NDList saveState(NDManager manager) {
     NDList all = new NDList(squares.size() + buffers.size());
     all.addAll(squares);
     all.addAll(buffers);
-    return all;
+    return Optimizer.copies(all, manager);
+  }
+
+  @Override
+  public void restoreState(NDList saved) {
+    NDList all = new NDList(squares.size() + buffers.size());
+    all.addAll(squares);
+    all.addAll(buffers);
+    Optimizer.copyInto(saved, all);
   }
 }

@@ -31,7 +31,13 @@ final class SgdOptimizer implements Optimizer {
   }
 
   @Override
-  public void update(int index, NDArray weight, NDArray gradient, float learningRate, long step) {
+  public void step(List<NDArray> weights, List<NDArray> gradients, float learningRate, long step) {
+    for (int i = 0; i < weights.size(); i++) {
+      update(i, weights.get(i), gradients.get(i), learningRate);
+    }
+  }
+
+  private void update(int index, NDArray weight, NDArray gradient, float learningRate) {
     // Temporaries live in a sub-manager so that nothing accumulates across the run.
     try (NDManager scratch = weight.getManager().newSubManager()) {
       NDArray g = gradient;
@@ -59,7 +65,12 @@ final class SgdOptimizer implements Optimizer {
   }
 
   @Override
-  public NDList state() {
-    return buffers;
+  public NDList saveState(NDManager manager) {
+    return Optimizer.copies(buffers, manager);
+  }
+
+  @Override
+  public void restoreState(NDList saved) {
+    Optimizer.copyInto(saved, buffers);
   }
 }

@@ -13,7 +13,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
-import ai.djl.training.loss.Loss;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.util.ArrayList;
@@ -104,70 +103,88 @@ public final class Trainer {
           weights.add(parameter.getArray());
         }
       }
-      Optimizer optimizer = Optimizer.create(config, weights, root);
-      int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-      Progress progress = checkpoint == null ? new Progress() : resume(checkpoint, optimizer);
-      int threads = JniUtils.getNumThreads();
-      listener.onStart(
-          new TrainingPlan(
-              config.epochs(),
-              progress.epochsCompleted,
-              stepsPerEpoch,
-              train.size(),
-              data.validation() == null ? 0 : data.validation().size(),
-              data.test().size(),
-              device.toString(),
-              threads));
-      EpochLoop loop =
-          new EpochLoop(
-              engine,
-              block,
-              new ParameterStore(root, false),
-              optimizer,
-              weights,
-              LearningRateSchedule.of(config, stepsPerEpoch),
-              new BatchFeeder(config.batchSize(), train.rows(), train.cols()),
-              root);
-      Evaluator evaluator = new Evaluator(block, root);
-      for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
-        engine.setRandomSeed(torchSeed(config.seed(), epoch));
-        EpochMetrics metrics = loop.run(epoch, progress, evaluator);
-        progress.history.add(metrics);
-        progress.epochsCompleted = epoch + 1;
-        listener.onEpoch(metrics);
-        listener.onLog(describe(metrics));
-        if (outputs.checkpointFile() != null) {
-          CheckpointFile.write(
-              outputs.checkpointFile(), progress.header(config), block, optimizer.state());
-          listener.onCheckpoint(outputs.checkpointFile(), progress.epochsCompleted);
-        }
+      try (Optimizer optimizer = Optimizer.create(config, weights, root)) {
+        return train(engine, device, block, root, weights, optimizer, checkpoint);
       }
-      TestMetrics test = evaluator.test(data.test());
-      listener.onTest(test);
-      if (outputs.modelFile() != null) {
-        CheckpointFile.write(outputs.modelFile(), progress.header(config), block, null);
-      }
-      double trainSeconds = progress.history.stream().mapToDouble(EpochMetrics::seconds).sum();
-      long images = (long) progress.history.size() * train.size();
-      return new TrainingResult(
-          config,
-          device.toString(),
-          threads,
-          "DJL " + Engine.getDjlVersion() + " / PyTorch " + engine.getVersion(),
-          progress.history,
-          progress.stepLosses,
-          test,
-          trainSeconds,
-          trainSeconds > 0 ? images / trainSeconds : 0,
-          progress.resumedFrom);
     }
+  }
+
+  private TrainingResult train(
+      Engine engine,
+      Device device,
+      Block block,
+      NDManager root,
+      List<NDArray> weights,
+      Optimizer optimizer,
+      CheckpointFile.Loaded checkpoint) {
+    ImageSet train = data.train();
+    int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+    Progress progress = checkpoint == null ? new Progress() : resume(checkpoint, optimizer);
+    int threads = JniUtils.getNumThreads();
+    listener.onStart(
+        new TrainingPlan(
+            config.epochs(),
+            progress.epochsCompleted,
+            stepsPerEpoch,
+            train.size(),
+            data.validation() == null ? 0 : data.validation().size(),
+            data.test().size(),
+            device.toString(),
+            threads));
+    EpochLoop loop =
+        new EpochLoop(
+            engine,
+            block,
+            new ParameterStore(root, false),
+            optimizer,
+            weights,
+            LearningRateSchedule.of(config, stepsPerEpoch),
+            new BatchFeeder(train, config.batchSize(), root),
+            root);
+    Evaluator evaluator = new Evaluator(block, root);
+    for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
+      engine.setRandomSeed(torchSeed(config.seed(), epoch));
+      EpochMetrics metrics = loop.run(epoch, progress, evaluator);
+      progress.history.add(metrics);
+      progress.epochsCompleted = epoch + 1;
+      listener.onEpoch(metrics);
+      listener.onLog(describe(metrics));
+      if (outputs.checkpointFile() != null) {
+        try (NDManager scratch = root.newSubManager()) {
+          CheckpointFile.write(
+              outputs.checkpointFile(),
+              progress.header(config),
+              block,
+              optimizer.saveState(scratch));
+        }
+        listener.onCheckpoint(outputs.checkpointFile(), progress.epochsCompleted);
+      }
+    }
+    TestMetrics test = evaluator.test(data.test());
+    listener.onTest(test);
+    if (outputs.modelFile() != null) {
+      CheckpointFile.write(outputs.modelFile(), progress.header(config), block, null);
+    }
+    double trainSeconds = progress.history.stream().mapToDouble(EpochMetrics::seconds).sum();
+    long images = (long) progress.history.size() * train.size();
+    return new TrainingResult(
+        config,
+        device.toString(),
+        threads,
+        "DJL " + Engine.getDjlVersion() + " / PyTorch " + engine.getVersion(),
+        progress.history,
+        progress.stepLosses,
+        test,
+        trainSeconds,
+        trainSeconds > 0 ? images / trainSeconds : 0,
+        progress.resumedFrom);
   }
 
   private Progress resume(CheckpointFile.Loaded loaded, Optimizer optimizer) {
     CheckpointHeader header = loaded.header();
     ResumeCompatibility.check(outputs.resumeFrom(), header.config(), config);
     if (loaded.optimizerState() != null) {
-      optimizer.restore(loaded.optimizerState());
+      optimizer.restoreState(loaded.optimizerState());
       loaded.optimizerState().close();
     }
     Progress p = new Progress();
@@ -240,6 +257,14 @@ public final class Trainer {
         m.epoch(), m.trainLoss(), m.trainAccuracy(), validation, m.imagesPerSecond(), m.seconds());
   }
 
+  /**
+   * Mean softmax cross-entropy of a batch, in four libtorch calls (DJL's loss builds an index
+   * expression per batch, which costs more than the arithmetic on small models).
+   */
+  static NDArray crossEntropy(NDArray logits, NDArray labels) {
+    return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).mean().neg();
+  }
+
   /** How far the run is; what a checkpoint stores besides arrays. */
   private static final class Progress {
     int epochsCompleted;
@@ -264,7 +289,6 @@ public final class Trainer {
     private final LearningRateSchedule schedule;
     private final BatchFeeder feeder;
     private final NDManager root;
-    private final Loss loss = Loss.softmaxCrossEntropyLoss();
     private long correct;
 
     EpochLoop(
@@ -305,7 +329,7 @@ public final class Trainer {
         int size = Math.min(batch, n - from);
         rate = (float) schedule.rateAt(progress.globalStep);
         progress.globalStep++;
-        float batchLoss = step(train, order, from, size, rate, progress.globalStep);
+        float batchLoss = step(order, from, size, rate, progress.globalStep);
         lossSum += batchLoss * (double) size;
         if (s % sampleEvery == 0 || s == steps - 1) {
           StepLoss sample = new StepLoss(progress.globalStep, epoch + 1, batchLoss);
@@ -337,25 +361,24 @@ public final class Trainer {
           rate);
     }
 
-    private float step(ImageSet train, int[] order, int from, int size, float rate, long t) {
+    private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
-        NDArray x = feeder.images(batch, train, order, from, size);
-        NDArray y = feeder.labels(batch, train, order, from, size);
+        BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
         NDArray logits;
         NDArray batchLoss;
         try (GradientCollector collector = engine.newGradientCollector()) {
-          logits = block.forward(parameters, new NDList(x), true).singletonOrThrow();
-          batchLoss = loss.evaluate(new NDList(y), new NDList(logits));
+          logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
+          batchLoss = crossEntropy(logits, inputs.labels());
           collector.backward(batchLoss);
         }
-        for (int i = 0; i < weights.size(); i++) {
-          NDArray weight = weights.get(i);
+        List<NDArray> gradients = new ArrayList<>(weights.size());
+        for (NDArray weight : weights) {
           NDArray gradient = weight.getGradient();
           gradient.attach(batch);
-          if (!Boolean.getBoolean("x.noopt")) optimizer.update(i, weight, gradient, rate, t);
-          else ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) weight);
+          gradients.add(gradient);
         }
-        if (!Boolean.getBoolean("x.noacc")) correct += logits.argMax(1).eq(y).sum().getLong();
+        optimizer.step(weights, gradients, rate, t);
+        correct += logits.argMax(1).eq(inputs.labels()).sum().getLong();
         return batchLoss.getFloat();
       }
     }
