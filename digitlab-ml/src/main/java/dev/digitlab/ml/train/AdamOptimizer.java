@@ -6,18 +6,19 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * Adam and AdamW through libtorch's update in DJL's JNI layer: one native call per parameter, which
- * also zeroes the gradient. (A fused update written in Java, one pass per element, measured slower
- * than this on 2 cores: the JIT-compiled loop loses to libtorch's vectorised kernels.)
+ * Adam and AdamW exactly as {@code torch.optim.Adam}/{@code AdamW} define them, ε included: {@code
+ * w -= lr/(1-β₁ᵗ) · m / (√v/√(1-β₂ᵗ) + ε)}. DJL's native update adds ε before the bias correction,
+ * a different optimizer early in training; it also clones every gradient.
+ *
+ * <p>The moments are kept scaled, {@code M = m/(1-β₁)} and {@code V = v/(1-β₂)}, so that each
+ * update is {@code M = β₁M + g}: two in-place passes, no temporary. The gradient is squared in
+ * place, as the trainer drops it after the step (see {@link LeafParameters}).
  */
 final class AdamOptimizer implements Optimizer {
 
   private static final float BETA1 = 0.9f;
   private static final float BETA2 = 0.999f;
   private static final float EPSILON = 1e-8f;
-
-  /** DJL's marker for "no gradient clipping". */
-  private static final float NO_CLIP = -1f;
 
   private final NDList means;
   private final NDList variances;
@@ -35,24 +36,43 @@ final class AdamOptimizer implements Optimizer {
   public void step(List<NDArray> weights, List<NDArray> gradients, float learningRate, long step) {
     double biasCorrection1 = 1 - Math.pow(BETA1, step);
     double biasCorrection2 = 1 - Math.pow(BETA2, step);
-    float correctedRate = (float) (learningRate * Math.sqrt(biasCorrection2) / biasCorrection1);
+    // √v/√(1-β₂ᵗ) = scale·√V
+    float scale = (float) Math.sqrt((1 - BETA2) / biasCorrection2);
+    float stepSize = (float) (learningRate * (1 - BETA1) / biasCorrection1);
     for (int i = 0; i < weights.size(); i++) {
-      NDArray weight = weights.get(i);
-      weight
-          .getNDArrayInternal()
-          .adamUpdate(
-              new NDList(weight, gradients.get(i), means.get(i), variances.get(i)),
-              new NDList(weight),
-              learningRate,
-              correctedRate,
-              weightDecay,
-              1f,
-              NO_CLIP,
-              BETA1,
-              BETA2,
-              EPSILON,
-              false,
-              decoupled);
+      update(
+          weights.get(i),
+          gradients.get(i),
+          means.get(i),
+          variances.get(i),
+          learningRate,
+          scale,
+          stepSize);
+    }
+  }
+
+  private void update(
+      NDArray weight,
+      NDArray gradient,
+      NDArray mean,
+      NDArray variance,
+      float learningRate,
+      float scale,
+      float stepSize) {
+    if (weightDecay != 0) {
+      if (decoupled) {
+        weight.muli(1 - learningRate * weightDecay);
+      } else {
+        try (NDArray decay = weight.mul(weightDecay)) {
+          gradient.addi(decay);
+        }
+      }
+    }
+    mean.muli(BETA1).addi(gradient);
+    variance.muli(BETA2).addi(gradient.muli(gradient));
+    try (NDArray denominator = variance.sqrt().muli(scale).addi(EPSILON);
+        NDArray direction = mean.div(denominator)) {
+      weight.subi(direction.muli(stepSize));
     }
   }
 

@@ -27,10 +27,10 @@ final class Evaluator {
   private final ParameterStore parameters;
   private final Map<ImageSet, BatchFeeder> feeders = new IdentityHashMap<>();
 
-  Evaluator(Block block, NDManager root) {
+  Evaluator(Block block, ParameterStore parameters, NDManager root) {
     this.block = block;
     this.root = root;
-    this.parameters = new ParameterStore(root, false);
+    this.parameters = parameters;
   }
 
   /** Predictions over a set, in the set's order. */

@@ -6,15 +6,16 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * Updates weights from their gradients with PyTorch's rules, and clears the gradients. Unlike DJL's
- * optimizers, the state (moments, momentum buffers) is ours, so checkpoints save and restore it
- * exactly, and the step count is passed in, so a resumed run continues where it left off.
+ * Updates weights in place from their gradients with PyTorch's rules; the caller drops the
+ * gradients afterwards. Unlike DJL's optimizers, the state (moments, momentum buffers) is ours, so
+ * checkpoints save and restore it exactly, and the step count is passed in, so a resumed run
+ * continues where it left off.
  */
 sealed interface Optimizer extends AutoCloseable
     permits AdamOptimizer, SgdOptimizer, RmsPropOptimizer {
 
   /**
-   * Applies one update to every weight and zeroes its gradient.
+   * Applies one update to every weight.
    *
    * @param gradients the gradients of {@code weights}, in the same order
    * @param step 1-based optimizer step, shared by all parameters

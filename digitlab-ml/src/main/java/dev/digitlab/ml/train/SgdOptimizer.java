@@ -3,8 +3,6 @@ package dev.digitlab.ml.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 
 /**
@@ -61,7 +59,6 @@ final class SgdOptimizer implements Optimizer {
       delta.attach(scratch);
       weight.subi(delta);
     }
-    JniUtils.zeroGrad((PtNDArray) weight);
   }
 
   @Override

@@ -11,13 +11,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.XavierInitializer;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -80,31 +77,25 @@ public final class Trainer {
   private TrainingResult run() {
     Engine engine = Engine.getEngine(ENGINE);
     Device device = DeviceResolver.resolve(config.device(), engine);
-    engine.setRandomSeed(torchSeed(config.seed(), -1));
     ImageSet train = data.train();
     Block block = NetworkBuilder.build(config.modelSpec());
-    // Uniform ±1/√fan_in: PyTorch's default weight init, for accuracy parity with the reference.
-    block.setInitializer(
-        new XavierInitializer(
-            XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1f),
-        Parameter.Type.WEIGHT);
+    RandomStream random = new RandomStream(engine, config);
     try (NDManager root = NDManager.newBaseManager(device, ENGINE)) {
       block.initialize(root, DataType.FLOAT32, new Shape(1, 1, train.rows(), train.cols()));
-      initialiseBiases(block, root);
+      random.initialise(block, root);
       CheckpointFile.Loaded checkpoint =
           outputs.resumeFrom() == null
               ? null
               : CheckpointFile.read(outputs.resumeFrom(), block, root);
-      List<NDArray> weights = new ArrayList<>();
+      List<Parameter> trainable = new ArrayList<>();
       for (Parameter parameter : block.getParameters().values()) {
         if (parameter.requiresGradient()) {
-          // Loaded parameters are new arrays that libtorch does not track gradients for yet.
-          parameter.getArray().setRequiresGradient(true);
-          weights.add(parameter.getArray());
+          trainable.add(parameter);
         }
       }
-      try (Optimizer optimizer = Optimizer.create(config, weights, root)) {
-        return train(engine, device, block, root, weights, optimizer, checkpoint);
+      FlatParameters parameters = new FlatParameters(trainable, root);
+      try (Optimizer optimizer = Optimizer.create(config, List.of(parameters.weights()), root)) {
+        return train(engine, device, block, root, parameters, optimizer, checkpoint, random);
       }
     }
   }
@@ -114,12 +105,14 @@ public final class Trainer {
       Device device,
       Block block,
       NDManager root,
-      List<NDArray> weights,
+      FlatParameters parameters,
       Optimizer optimizer,
-      CheckpointFile.Loaded checkpoint) {
+      CheckpointFile.Loaded checkpoint,
+      RandomStream random) {
     ImageSet train = data.train();
     int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
     Progress progress = checkpoint == null ? new Progress() : resume(checkpoint, optimizer);
+    random.skipEpochs(progress.epochsCompleted, train.size(), root);
     int threads = JniUtils.getNumThreads();
     listener.onStart(
         new TrainingPlan(
@@ -135,21 +128,21 @@ public final class Trainer {
         new EpochLoop(
             engine,
             block,
-            new ParameterStore(root, false),
+            parameters,
             optimizer,
-            weights,
             LearningRateSchedule.of(config, stepsPerEpoch),
             new BatchFeeder(train, config.batchSize(), root),
+            random,
             root);
-    Evaluator evaluator = new Evaluator(block, root);
+    Evaluator evaluator = new Evaluator(block, parameters, root);
     for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
-      engine.setRandomSeed(torchSeed(config.seed(), epoch));
       EpochMetrics metrics = loop.run(epoch, progress, evaluator);
       progress.history.add(metrics);
       progress.epochsCompleted = epoch + 1;
       listener.onEpoch(metrics);
       listener.onLog(describe(metrics));
       if (outputs.checkpointFile() != null) {
+        parameters.copyToBlock();
         try (NDManager scratch = root.newSubManager()) {
           CheckpointFile.write(
               outputs.checkpointFile(),
@@ -163,6 +156,7 @@ public final class Trainer {
     TestMetrics test = evaluator.test(data.test());
     listener.onTest(test);
     if (outputs.modelFile() != null) {
+      parameters.copyToBlock();
       CheckpointFile.write(outputs.modelFile(), progress.header(config), block, null);
     }
     double trainSeconds = progress.history.stream().mapToDouble(EpochMetrics::seconds).sum();
@@ -204,48 +198,6 @@ public final class Trainer {
     return p;
   }
 
-  /**
-   * PyTorch draws each layer's bias from ±1/√fan_in where DJL starts at zero; matching it keeps
-   * accuracy on par with the reference for the same recipe. Parameters come in layer order, so a
-   * bias belongs to the weight just before it.
-   */
-  private static void initialiseBiases(Block block, NDManager manager) {
-    NDArray lastWeight = null;
-    for (Parameter parameter : block.getParameters().values()) {
-      if (parameter.getType() == Parameter.Type.WEIGHT) {
-        lastWeight = parameter.getArray();
-      } else if (parameter.getType() == Parameter.Type.BIAS && lastWeight != null) {
-        Shape shape = lastWeight.getShape();
-        float bound = (float) (1 / Math.sqrt(shape.size() / (double) shape.get(0)));
-        NDArray bias = parameter.getArray();
-        try (NDArray values = manager.randomUniform(-bound, bound, bias.getShape())) {
-          values.copyTo(bias);
-        }
-      }
-    }
-  }
-
-  /** libtorch seed for the weight init ({@code epoch = -1}) and for each epoch's dropout. */
-  static int torchSeed(long seed, int epoch) {
-    return new SplittableRandom(seed * 31 + epoch).nextInt(Integer.MAX_VALUE);
-  }
-
-  /** The shuffle of epoch {@code epoch}: a fresh permutation, as the recipes ask. */
-  static int[] permutation(int n, long seed, int epoch) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom random = new SplittableRandom(seed * 1_000_003L + epoch);
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
-  }
-
   private static String describe(EpochMetrics m) {
     String validation =
         m.validationAccuracy() == null
@@ -283,30 +235,30 @@ public final class Trainer {
   private final class EpochLoop {
     private final Engine engine;
     private final Block block;
-    private final ParameterStore parameters;
+    private final FlatParameters parameters;
     private final Optimizer optimizer;
-    private final List<NDArray> weights;
     private final LearningRateSchedule schedule;
     private final BatchFeeder feeder;
+    private final RandomStream random;
     private final NDManager root;
     private long correct;
 
     EpochLoop(
         Engine engine,
         Block block,
-        ParameterStore parameters,
+        FlatParameters parameters,
         Optimizer optimizer,
-        List<NDArray> weights,
         LearningRateSchedule schedule,
         BatchFeeder feeder,
+        RandomStream random,
         NDManager root) {
       this.engine = engine;
       this.block = block;
       this.parameters = parameters;
       this.optimizer = optimizer;
-      this.weights = weights;
       this.schedule = schedule;
       this.feeder = feeder;
+      this.random = random;
       this.root = root;
     }
 
@@ -314,7 +266,7 @@ public final class Trainer {
       ImageSet train = data.train();
       int n = train.size();
       int batch = config.batchSize();
-      int[] order = permutation(n, config.seed(), epoch);
+      int[] order = random.permutation(epoch, n, root);
       int steps = (n + batch - 1) / batch;
       int sampleEvery = Math.max(1, steps / LOSS_SAMPLES_PER_EPOCH);
       double lossSum = 0;
@@ -364,6 +316,7 @@ public final class Trainer {
     private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
         BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
+        parameters.newLeaves();
         NDArray logits;
         NDArray batchLoss;
         try (GradientCollector collector = engine.newGradientCollector()) {
@@ -371,13 +324,8 @@ public final class Trainer {
           batchLoss = crossEntropy(logits, inputs.labels());
           collector.backward(batchLoss);
         }
-        List<NDArray> gradients = new ArrayList<>(weights.size());
-        for (NDArray weight : weights) {
-          NDArray gradient = weight.getGradient();
-          gradient.attach(batch);
-          gradients.add(gradient);
-        }
-        optimizer.step(weights, gradients, rate, t);
+        optimizer.step(
+            List.of(parameters.weights()), List.of(parameters.gradients(batch)), rate, t);
         correct += logits.argMax(1).eq(inputs.labels()).sum().getLong();
         return batchLoss.getFloat();
       }

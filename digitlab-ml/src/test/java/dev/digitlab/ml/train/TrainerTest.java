@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class TrainerTest {
 
@@ -95,6 +98,75 @@ class TrainerTest {
     assertThat(lossesAndAccuracies(resumed)).isEqualTo(lossesAndAccuracies(uninterrupted));
     assertThat(resumed.stepLosses()).isEqualTo(uninterrupted.stepLosses());
     assertThat(resumed.test().report()).isEqualTo(uninterrupted.test().report());
+  }
+
+  @Test
+  void resuming_a_run_without_dropout_replays_the_random_stream_exactly(@TempDir Path dir) {
+    TrainingConfig config = small().epochs(3).build();
+    TrainingResult uninterrupted = Trainer.train(config, DATA, TrainingListener.NONE);
+    Path checkpoint = dir.resolve("run.ckpt");
+    Trainer.train(
+        config.toBuilder().epochs(1).build(),
+        DATA,
+        TrainingListener.NONE,
+        () -> false,
+        new TrainingOutputs(checkpoint, null, null));
+
+    TrainingResult resumed =
+        Trainer.train(
+            config,
+            DATA,
+            TrainingListener.NONE,
+            () -> false,
+            new TrainingOutputs(null, checkpoint, null));
+
+    assertThat(lossesAndAccuracies(resumed)).isEqualTo(lossesAndAccuracies(uninterrupted));
+    assertThat(resumed.test().report()).isEqualTo(uninterrupted.test().report());
+  }
+
+  @ParameterizedTest
+  @MethodSource("optimizers")
+  void every_optimizer_lowers_the_loss(TrainingConfig.Builder optimizer) {
+    TrainingResult result = Trainer.train(optimizer.epochs(3).build(), DATA, TrainingListener.NONE);
+
+    List<EpochMetrics> epochs = result.epochs();
+    assertThat(epochs.get(2).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+    assertThat(result.test().accuracy()).isGreaterThan(0.5);
+  }
+
+  static Stream<TrainingConfig.Builder> optimizers() {
+    return Stream.of(
+        small().optimizer(OptimizerKind.SGD).learningRate(0.05),
+        small().optimizer(OptimizerKind.SGD).learningRate(0.02).momentum(0.9).nesterov(true),
+        small().optimizer(OptimizerKind.SGD).learningRate(0.02).momentum(0.9).weightDecay(1e-4),
+        small().optimizer(OptimizerKind.RMSPROP).learningRate(1e-3).momentum(0.5),
+        small().optimizer(OptimizerKind.ADAMW).weightDecay(0.01),
+        small().optimizer(OptimizerKind.ADAM).weightDecay(1e-4).lrSchedule(ScheduleKind.ONE_CYCLE),
+        small()
+            .model(ModelKind.CNN)
+            .hiddenSizes(null)
+            .channels(List.of(4))
+            .denseUnits(16)
+            .batchNorm(true)
+            .dropout(0.1)
+            .lrSchedule(ScheduleKind.STEP),
+        small().model(ModelKind.LENET5).hiddenSizes(null));
+  }
+
+  @Test
+  void a_saved_model_file_holds_the_config_and_all_epochs(@TempDir Path dir) {
+    Path model = dir.resolve("model.dlm");
+
+    Trainer.train(
+        small().build(),
+        DATA,
+        TrainingListener.NONE,
+        () -> false,
+        new TrainingOutputs(null, null, model));
+
+    CheckpointHeader header = CheckpointFile.readHeader(model);
+    assertThat(header.config()).isEqualTo(small().build());
+    assertThat(header.epochsCompleted()).isEqualTo(2);
   }
 
   @Test
