@@ -59,14 +59,10 @@ final class AdamOptimizer implements Optimizer {
       float learningRate,
       float scale,
       float stepSize) {
-    if (weightDecay != 0) {
-      if (decoupled) {
-        weight.muli(1 - learningRate * weightDecay);
-      } else {
-        try (NDArray decay = weight.mul(weightDecay)) {
-          gradient.addi(decay);
-        }
-      }
+    if (decoupled && weightDecay != 0) {
+      weight.muli(1 - learningRate * weightDecay);
+    } else {
+      Optimizer.addWeightDecay(weight, gradient, weightDecay);
     }
     mean.muli(BETA1).addi(gradient);
     variance.muli(BETA2).addi(gradient.muli(gradient));

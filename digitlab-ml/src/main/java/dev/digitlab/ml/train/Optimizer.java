@@ -49,6 +49,19 @@ sealed interface Optimizer extends AutoCloseable
     };
   }
 
+  /**
+   * Adds L2 weight decay to {@code gradient} in place and returns it: the trainer hands every
+   * optimizer a gradient it drops after the step, so no copy is needed.
+   */
+  static NDArray addWeightDecay(NDArray weight, NDArray gradient, float weightDecay) {
+    if (weightDecay != 0) {
+      try (NDArray decay = weight.mul(weightDecay)) {
+        gradient.addi(decay);
+      }
+    }
+    return gradient;
+  }
+
   /** Zero-filled arrays shaped like each weight, owned by {@code manager}. */
   static NDList zerosLike(List<NDArray> weights, NDManager manager) {
     NDList list = new NDList(weights.size());

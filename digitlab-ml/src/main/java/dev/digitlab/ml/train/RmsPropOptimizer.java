@@ -36,12 +36,7 @@ final class RmsPropOptimizer implements Optimizer {
 
   private void update(int index, NDArray weight, NDArray gradient, float learningRate) {
     try (NDManager scratch = weight.getManager().newSubManager()) {
-      NDArray g = gradient;
-      if (weightDecay != 0) {
-        g = weight.mul(weightDecay);
-        g.attach(scratch);
-        g.addi(gradient);
-      }
+      NDArray g = Optimizer.addWeightDecay(weight, gradient, weightDecay);
       NDArray square = squares.get(index);
       NDArray g2 = g.square();
       g2.attach(scratch);

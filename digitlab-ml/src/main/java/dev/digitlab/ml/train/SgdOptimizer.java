@@ -38,12 +38,7 @@ final class SgdOptimizer implements Optimizer {
   private void update(int index, NDArray weight, NDArray gradient, float learningRate) {
     // Temporaries live in a sub-manager so that nothing accumulates across the run.
     try (NDManager scratch = weight.getManager().newSubManager()) {
-      NDArray g = gradient;
-      if (weightDecay != 0) {
-        g = weight.mul(weightDecay);
-        g.attach(scratch);
-        g.addi(gradient);
-      }
+      NDArray g = Optimizer.addWeightDecay(weight, gradient, weightDecay);
       if (momentum != 0) {
         NDArray buffer = buffers.get(index);
         buffer.muli(momentum).addi(g);
