@@ -40,6 +40,9 @@ else
   ours_cmd=("$root/digitlab" train)
 fi
 
+# --- the same MKL mode for both engines: the launcher's reproducible default --------------------
+export MKL_CBWR=${MKL_CBWR:-AUTO,STRICT}
+
 # --- the same malloc for both engines (see ../shared/bench/DJL-NOTES.md) -----------------------
 # The launcher would preload jemalloc for our side only; set it here so PyTorch gets it too.
 jemalloc=""

@@ -22,12 +22,20 @@ final class AdamOptimizer implements Optimizer {
 
   private final NDList means;
   private final NDList variances;
+  private final ScalarSlot beta1;
+  private final ScalarSlot beta2;
+  private final ScalarSlot epsilon;
+  private final ScalarSlot stepSize;
   private final float weightDecay;
   private final boolean decoupled;
 
   AdamOptimizer(List<NDArray> weights, NDManager manager, float weightDecay, boolean decoupled) {
     this.means = Optimizer.zerosLike(weights, manager);
     this.variances = Optimizer.zerosLike(weights, manager);
+    this.beta1 = new ScalarSlot(manager, BETA1);
+    this.beta2 = new ScalarSlot(manager, BETA2);
+    this.epsilon = new ScalarSlot(manager, EPSILON);
+    this.stepSize = new ScalarSlot(manager, 0);
     this.weightDecay = weightDecay;
     this.decoupled = decoupled;
   }
@@ -36,39 +44,27 @@ final class AdamOptimizer implements Optimizer {
   public void step(List<NDArray> weights, List<NDArray> gradients, float learningRate, long step) {
     double biasCorrection1 = 1 - Math.pow(BETA1, step);
     double biasCorrection2 = 1 - Math.pow(BETA2, step);
-    // √v/√(1-β₂ᵗ) = scale·√V
-    float scale = (float) Math.sqrt((1 - BETA2) / biasCorrection2);
-    float stepSize = (float) (learningRate * (1 - BETA1) / biasCorrection1);
+    // √v/√(1-β₂ᵗ) + ε = scale·(√V + ε/scale), so the step divides by (√V + ε/scale).
+    double scale = Math.sqrt((1 - BETA2) / biasCorrection2);
+    epsilon.set((float) (EPSILON / scale));
+    stepSize.set((float) (learningRate * (1 - BETA1) / biasCorrection1 / scale));
     for (int i = 0; i < weights.size(); i++) {
-      update(
-          weights.get(i),
-          gradients.get(i),
-          means.get(i),
-          variances.get(i),
-          learningRate,
-          scale,
-          stepSize);
+      update(weights.get(i), gradients.get(i), means.get(i), variances.get(i), learningRate);
     }
   }
 
   private void update(
-      NDArray weight,
-      NDArray gradient,
-      NDArray mean,
-      NDArray variance,
-      float learningRate,
-      float scale,
-      float stepSize) {
+      NDArray weight, NDArray gradient, NDArray mean, NDArray variance, float learningRate) {
     if (decoupled && weightDecay != 0) {
       weight.muli(1 - learningRate * weightDecay);
     } else {
       Optimizer.addWeightDecay(weight, gradient, weightDecay);
     }
-    mean.muli(BETA1).addi(gradient);
-    variance.muli(BETA2).addi(gradient.muli(gradient));
-    try (NDArray denominator = variance.sqrt().muli(scale).addi(EPSILON);
+    mean.muli(beta1.array()).addi(gradient);
+    variance.muli(beta2.array()).addi(gradient.muli(gradient));
+    try (NDArray denominator = variance.sqrt().addi(epsilon.array());
         NDArray direction = mean.div(denominator)) {
-      weight.subi(direction.muli(stepSize));
+      weight.subi(direction.muli(stepSize.array()));
     }
   }
 
