@@ -1,0 +1,150 @@
+package dev.digitlab.protocol.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
+import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
+import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads experiment documents (YAML or JSON, camelCase keys as in the API) into checked {@link
+ * ExperimentSpec}s, and writes specs back as JSON. Every problem comes back as one {@link
+ * InvalidExperimentException}; parser exceptions never reach the caller.
+ */
+public final class ExperimentFiles {
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private final ExperimentLimits limits;
+  private final DocumentParser parser;
+
+  public ExperimentFiles(ExperimentLimits limits) {
+    this.limits = limits;
+    this.parser = new DocumentParser(limits);
+  }
+
+  /** A reader with {@link ExperimentLimits#DEFAULTS}. */
+  public ExperimentFiles() {
+    this(ExperimentLimits.DEFAULTS);
+  }
+
+  public ExperimentLimits limits() {
+    return limits;
+  }
+
+  /**
+   * The experiment a document describes, checked in full: every field, every searched value, and
+   * every trial it expands to under the trial cap.
+   *
+   * @throws InvalidExperimentException listing every problem found
+   */
+  public ExperimentSpec read(String text, FileFormat format) {
+    return fromTree(parser.parse(text, format));
+  }
+
+  /**
+   * As {@link #read(String, FileFormat)} for UTF-8 bytes; reads at most one byte past the size
+   * limit, so an endless stream is refused rather than buffered.
+   *
+   * @throws IOException only when the stream itself fails
+   */
+  public ExperimentSpec read(InputStream in, FileFormat format) throws IOException {
+    byte[] bytes = in.readNBytes(limits.maxDocumentBytes() + 1);
+    if (bytes.length > limits.maxDocumentBytes()) {
+      throw parser.tooLarge("more than " + limits.maxDocumentBytes());
+    }
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidExperimentException(
+          new FieldError("", "the document is not UTF-8 text; save it as UTF-8"));
+    }
+    return read(text, format);
+  }
+
+  /** As {@link #read(String, FileFormat)} for a tree already parsed (e.g. a JSON request body). */
+  public ExperimentSpec fromTree(JsonNode tree) {
+    return ExperimentTreeReader.read(tree, limits.maxTrials());
+  }
+
+  /** The spec as a JSON document that {@link #read} turns back into an equal spec. */
+  public String toJson(ExperimentSpec spec) {
+    try {
+      return JSON.writeValueAsString(toTree(spec));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of plain values always serialises", e);
+    }
+  }
+
+  /** The spec as a JSON tree with the same field names as the files. */
+  public ObjectNode toTree(ExperimentSpec spec) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("name", spec.name());
+    root.put("description", spec.description());
+    ArrayNode tags = root.putArray("tags");
+    spec.tags().forEach(tags::add);
+    root.put("dataset", spec.dataset());
+    ObjectNode config = ConfigFields.tree(spec.config());
+    // Null means "the recipe's default" and reads back the same when left out.
+    config.properties().removeIf(entry -> entry.getValue().isNull());
+    root.set("config", config);
+    if (spec.search() != null) {
+      root.set("search", searchTree(spec.search()));
+    }
+    ObjectNode objective = root.putObject("objective");
+    objective.put("metric", spec.objective().metric().configName());
+    objective.put("goal", spec.objective().goal().configName());
+    root.put("maxParallelTrials", spec.maxParallelTrials());
+    root.put("priority", spec.priority());
+    return root;
+  }
+
+  private static ObjectNode searchTree(SearchSpace search) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("type", search.type().configName());
+    if (search.type() == SearchType.RANDOM) {
+      node.put("samples", search.samples());
+      node.put("seed", search.seed());
+    }
+    ObjectNode parameters = node.putObject("parameters");
+    for (SearchParameter parameter : search.parameters()) {
+      switch (parameter.domain()) {
+        case Choice choice -> parameters.putArray(parameter.field()).addAll(choice.values());
+        case DoubleRange range -> {
+          ObjectNode r = parameters.putObject(parameter.field());
+          r.put("min", range.min());
+          r.put("max", range.max());
+          r.put("scale", range.scale().configName());
+          r.put("type", "double");
+        }
+        case IntRange range -> {
+          ObjectNode r = parameters.putObject(parameter.field());
+          r.put("min", range.min());
+          r.put("max", range.max());
+          r.put("scale", range.scale().configName());
+          r.put("type", "int");
+        }
+      }
+    }
+    return node;
+  }
+}

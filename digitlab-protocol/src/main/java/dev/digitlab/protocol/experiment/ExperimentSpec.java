@@ -1,0 +1,133 @@
+package dev.digitlab.protocol.experiment;
+
+import dev.digitlab.ml.train.TrainingConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * An experiment as submitted: a question asked of the trainer. The base config holds every
+ * hyperparameter (defaults for those left out); the search space, when present, varies some of them
+ * into trials; the objective says which trial is best.
+ *
+ * @param description free text; empty when not given
+ * @param dataset the dataset every trial trains on; it is also the base config's dataset
+ * @param search the hyperparameters to vary; null runs the base config as a single trial
+ * @param maxParallelTrials how many trials of this experiment may run at once
+ * @param priority higher runs first among queued experiments
+ */
+public record ExperimentSpec(
+    String name,
+    String description,
+    List<String> tags,
+    String dataset,
+    TrainingConfig config,
+    SearchSpace search,
+    Objective objective,
+    int maxParallelTrials,
+    int priority) {
+
+  public static final int MAX_NAME_LENGTH = 200;
+  public static final int MAX_DESCRIPTION_LENGTH = 10_000;
+  public static final int MAX_TAGS = 20;
+  public static final Pattern TAG = Pattern.compile("[a-z0-9][a-z0-9._-]{0,49}");
+  public static final int MAX_PARALLEL_TRIALS = 64;
+  public static final int MIN_PRIORITY = -100;
+  public static final int MAX_PRIORITY = 100;
+
+  /**
+   * Fills defaults, and makes {@code dataset} the base config's dataset so the two never differ.
+   */
+  public ExperimentSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(config, "config");
+    description = description == null ? "" : description;
+    tags = tags == null ? List.of() : List.copyOf(tags);
+    if (dataset == null) {
+      dataset = config.dataset();
+    } else if (!dataset.equals(config.dataset())) {
+      config = config.toBuilder().dataset(dataset).build();
+    }
+    objective = objective == null ? Objective.DEFAULT : objective;
+  }
+
+  /** A single-trial experiment of {@code config} with every other field at its default. */
+  public static ExperimentSpec of(String name, TrainingConfig config) {
+    return new ExperimentSpec(name, "", List.of(), null, config, null, null, 1, 0);
+  }
+
+  /** This experiment with another search space. */
+  public ExperimentSpec withSearch(SearchSpace newSearch) {
+    return new ExperimentSpec(
+        name,
+        description,
+        tags,
+        dataset,
+        config,
+        newSearch,
+        objective,
+        maxParallelTrials,
+        priority);
+  }
+
+  /**
+   * The rules of the experiment's own fields and of its search space's shape. The base config and
+   * the trials are checked by {@link TrialExpansion}, which knows how the search changes them.
+   */
+  public List<FieldError> violations() {
+    List<FieldError> errors = new ArrayList<>();
+    if (name.isBlank()) {
+      errors.add(new FieldError("name", "is required"));
+    } else if (name.length() > MAX_NAME_LENGTH) {
+      errors.add(
+          new FieldError(
+              "name", "must be at most " + MAX_NAME_LENGTH + " characters, got " + name.length()));
+    }
+    if (description.length() > MAX_DESCRIPTION_LENGTH) {
+      errors.add(
+          new FieldError(
+              "description",
+              "must be at most "
+                  + MAX_DESCRIPTION_LENGTH
+                  + " characters, got "
+                  + description.length()));
+    }
+    if (tags.size() > MAX_TAGS) {
+      errors.add(new FieldError("tags", "at most " + MAX_TAGS + " tags, got " + tags.size()));
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < tags.size(); i++) {
+      String tag = tags.get(i);
+      if (!TAG.matcher(tag).matches()) {
+        errors.add(
+            new FieldError(
+                "tags[" + i + "]",
+                "must be 1 to 50 lower-case letters, digits, '.', '_' or '-', starting with a"
+                    + " letter or digit, got '"
+                    + tag
+                    + "'"));
+      } else if (!seen.add(tag)) {
+        errors.add(new FieldError("tags[" + i + "]", "repeats '" + tag + "'"));
+      }
+    }
+    if (maxParallelTrials < 1 || maxParallelTrials > MAX_PARALLEL_TRIALS) {
+      errors.add(
+          new FieldError(
+              "maxParallelTrials",
+              "must be between 1 and " + MAX_PARALLEL_TRIALS + ", got " + maxParallelTrials));
+    }
+    if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      errors.add(
+          new FieldError(
+              "priority",
+              "must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY + ", got " + priority));
+    }
+    if (search != null) {
+      errors.addAll(search.violations());
+    }
+    return errors;
+  }
+}

@@ -1,0 +1,364 @@
+package dev.digitlab.protocol.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
+import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
+import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Turns a document tree into an {@link ExperimentSpec}, collecting every problem instead of
+ * stopping at the first: a part that cannot be read is reported and left at its default, so the
+ * rest can still be checked.
+ */
+final class ExperimentTreeReader {
+
+  private static final Set<String> TOP =
+      Set.of(
+          "name",
+          "description",
+          "tags",
+          "dataset",
+          "config",
+          "search",
+          "objective",
+          "maxParallelTrials",
+          "priority");
+  private static final Set<String> SEARCH = Set.of("type", "parameters", "samples", "seed");
+  private static final Set<String> RANGE = Set.of("min", "max", "scale", "type");
+  private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
+
+  private final List<FieldError> errors = new ArrayList<>();
+
+  /** The spec, checked and expanded under {@code maxTrials}, or every problem found. */
+  static ExperimentSpec read(JsonNode root, int maxTrials) {
+    return new ExperimentTreeReader().readChecked(root, maxTrials);
+  }
+
+  private ExperimentSpec readChecked(JsonNode root, int maxTrials) {
+    if (!root.isObject()) {
+      throw new InvalidExperimentException(
+          new FieldError(
+              "",
+              "an experiment is a mapping of fields (name, config, search, …), not "
+                  + describe(root)));
+    }
+    ExperimentSpec spec = readSpec(root);
+    errors.addAll(TrialExpansion.errors(spec, maxTrials));
+    if (!errors.isEmpty()) {
+      throw new InvalidExperimentException(firstPerPath(errors));
+    }
+    return spec;
+  }
+
+  private ExperimentSpec readSpec(JsonNode root) {
+    unknownFields(root, TOP, "");
+    String name = text(root.get("name"), "name", "");
+    String description = text(root.get("description"), "description", "");
+    List<String> tags = list(root.get("tags"), "tags", (node, path) -> text(node, path, null));
+    String dataset = text(root.get("dataset"), "dataset", null);
+    TrainingConfig config = readConfig(root.get("config"), dataset);
+    SearchSpace search = readSearch(root.get("search"));
+    Objective objective = readObjective(root.get("objective"));
+    int maxParallelTrials = integer(root.get("maxParallelTrials"), "maxParallelTrials", 1);
+    int priority = integer(root.get("priority"), "priority", 0);
+    return new ExperimentSpec(
+        name,
+        description,
+        tags.stream().filter(tag -> tag != null).toList(),
+        dataset,
+        config,
+        search,
+        objective,
+        maxParallelTrials,
+        priority);
+  }
+
+  private TrainingConfig readConfig(JsonNode node, String dataset) {
+    ObjectNode good = ConfigFields.tree(TrainingConfig.builder().build()).objectNode();
+    if (absent(node)) {
+      return ConfigFields.config(good);
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError("config", "must be a mapping of config fields, not " + describe(node)));
+      return ConfigFields.config(good);
+    }
+    unknownFields(node, ConfigFields.names(), "config");
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      String field = entry.getKey();
+      if (ConfigFields.field(field) == null) {
+        continue;
+      }
+      ConfigFields.FieldValue value = ConfigFields.read(field, entry.getValue());
+      if (!value.ok()) {
+        errors.add(new FieldError("config." + field, value.problem()));
+      } else if (field.equals("dataset")
+          && dataset != null
+          && !dataset.equals(value.value().asText())) {
+        errors.add(
+            new FieldError(
+                "config.dataset",
+                "must equal the experiment's dataset '"
+                    + dataset
+                    + "', got '"
+                    + value.value().asText()
+                    + "'; leave it out of config"));
+      } else {
+        good.set(field, value.value());
+      }
+    }
+    return ConfigFields.config(good);
+  }
+
+  private SearchSpace readSearch(JsonNode node) {
+    if (absent(node)) {
+      return null;
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError(
+              "search", "must be a mapping with type and parameters, not " + describe(node)));
+      return null;
+    }
+    unknownFields(node, SEARCH, "search");
+    SearchType type = choice(node.get("type"), "search.type", SearchType::parse, null);
+    if (type == null) {
+      if (absent(node.get("type"))) {
+        errors.add(new FieldError("search.type", "is required: grid or random"));
+      }
+      return null;
+    }
+    List<SearchParameter> parameters = new ArrayList<>();
+    JsonNode parametersNode = node.get("parameters");
+    if (absent(parametersNode)) {
+      errors.add(new FieldError("search.parameters", "is required: the fields to vary"));
+    } else if (!parametersNode.isObject()) {
+      errors.add(
+          new FieldError(
+              "search.parameters",
+              "must map config fields to their values, not " + describe(parametersNode)));
+    } else {
+      for (Map.Entry<String, JsonNode> entry : parametersNode.properties()) {
+        ParameterDomain domain = readDomain(entry.getKey(), entry.getValue());
+        if (domain != null) {
+          parameters.add(new SearchParameter(entry.getKey(), domain));
+        }
+      }
+    }
+    if (type == SearchType.GRID) {
+      for (String key : List.of("samples", "seed")) {
+        if (node.has(key)) {
+          errors.add(new FieldError("search." + key, "applies to random search only"));
+        }
+      }
+      return SearchSpace.grid(parameters);
+    }
+    JsonNode samplesNode = node.get("samples");
+    if (absent(samplesNode)) {
+      errors.add(
+          new FieldError("search.samples", "is required for random search: how many trials"));
+    }
+    int samples = integer(samplesNode, "search.samples", 1);
+    long seed = longInteger(node.get("seed"), "search.seed", 0);
+    return SearchSpace.random(samples, seed, parameters);
+  }
+
+  private ParameterDomain readDomain(String field, JsonNode node) {
+    String path = "search.parameters." + field;
+    if (node.isArray()) {
+      List<JsonNode> values = new ArrayList<>();
+      node.forEach(values::add);
+      return new Choice(values);
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError(
+              path,
+              "must be a list of values, or a range {min, max} for random search; write ["
+                  + node
+                  + "] for a single value"));
+      return null;
+    }
+    unknownFields(node, RANGE, path);
+    int before = errors.size();
+    Double min = number(node.get("min"), path + ".min");
+    Double max = number(node.get("max"), path + ".max");
+    Scale scale = choice(node.get("scale"), path + ".scale", Scale::parse, Scale.LINEAR);
+    ConfigFields.Field known = ConfigFields.field(field);
+    boolean integerField = known != null && known.kind() == ConfigFields.Kind.INTEGER;
+    String type = text(node.get("type"), path + ".type", integerField ? "int" : "double");
+    if (!type.equals("int") && !type.equals("double")) {
+      errors.add(new FieldError(path + ".type", "must be int or double, got '" + type + "'"));
+    }
+    if (errors.size() > before || min == null || max == null) {
+      return null;
+    }
+    if (type.equals("int")) {
+      if (min != Math.rint(min) || max != Math.rint(max)) {
+        errors.add(
+            new FieldError(
+                path + (min != Math.rint(min) ? ".min" : ".max"),
+                "must be a whole number for an int range"));
+        return null;
+      }
+      return new IntRange(min.longValue(), max.longValue(), scale);
+    }
+    return new DoubleRange(min, max, scale);
+  }
+
+  private Objective readObjective(JsonNode node) {
+    if (absent(node)) {
+      return Objective.DEFAULT;
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError(
+              "objective", "must be a mapping with metric and goal, not " + describe(node)));
+      return Objective.DEFAULT;
+    }
+    unknownFields(node, OBJECTIVE, "objective");
+    ObjectiveMetric metric =
+        choice(
+            node.get("metric"),
+            "objective.metric",
+            ObjectiveMetric::parse,
+            Objective.DEFAULT.metric());
+    Goal goal = choice(node.get("goal"), "objective.goal", Goal::parse, null);
+    return new Objective(metric, goal);
+  }
+
+  private void unknownFields(JsonNode node, Set<String> known, String at) {
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      String key = entry.getKey();
+      if (!known.contains(key)) {
+        String prefix = at.isEmpty() ? "" : at + ".";
+        String where = at.isEmpty() ? "" : " at " + at;
+        errors.add(
+            new FieldError(
+                prefix + key,
+                "unknown field '" + key + "'" + where + ClosestName.hint(key, known)));
+      }
+    }
+  }
+
+  private String text(JsonNode node, String path, String absentValue) {
+    if (absent(node)) {
+      return absentValue;
+    }
+    // YAML reads `name: 2024` as a number; for free text that is surely meant as text.
+    if (node.isValueNode()) {
+      return node.asText();
+    }
+    errors.add(new FieldError(path, "must be text, not " + describe(node)));
+    return absentValue;
+  }
+
+  private int integer(JsonNode node, String path, int absentValue) {
+    if (absent(node)) {
+      return absentValue;
+    }
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      return node.intValue();
+    }
+    errors.add(new FieldError(path, "must be a whole number, got " + node));
+    return absentValue;
+  }
+
+  private long longInteger(JsonNode node, String path, long absentValue) {
+    if (absent(node)) {
+      return absentValue;
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return node.longValue();
+    }
+    errors.add(new FieldError(path, "must be a whole number, got " + node));
+    return absentValue;
+  }
+
+  private Double number(JsonNode node, String path) {
+    if (absent(node)) {
+      errors.add(new FieldError(path, "is required"));
+      return null;
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isTextual()) {
+      try {
+        return Double.parseDouble(node.asText().strip());
+      } catch (NumberFormatException e) {
+        // Reported below like any other non-number.
+      }
+    }
+    errors.add(new FieldError(path, "must be a number, got " + node));
+    return null;
+  }
+
+  private <T> T choice(JsonNode node, String path, Function<String, T> parse, T absentValue) {
+    if (absent(node)) {
+      return absentValue;
+    }
+    if (node.isValueNode()) {
+      try {
+        return parse.apply(node.asText());
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError(path, e.getMessage()));
+        return absentValue;
+      }
+    }
+    errors.add(new FieldError(path, "must be a name, not " + describe(node)));
+    return absentValue;
+  }
+
+  /** Reads each element; a non-list is reported and read as empty. */
+  private <T> List<T> list(JsonNode node, String path, ElementReader<T> element) {
+    List<T> values = new ArrayList<>();
+    if (absent(node)) {
+      return values;
+    }
+    if (!node.isArray()) {
+      errors.add(new FieldError(path, "must be a list, not " + describe(node)));
+      return values;
+    }
+    for (int i = 0; i < node.size(); i++) {
+      values.add(element.read(node.get(i), path + "[" + i + "]"));
+    }
+    return values;
+  }
+
+  /** Reads one element of a list at its path. */
+  private interface ElementReader<T> {
+    T read(JsonNode node, String path);
+  }
+
+  private static boolean absent(JsonNode node) {
+    return node == null || node.isNull();
+  }
+
+  private static String describe(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "a list";
+      case OBJECT -> "a mapping";
+      case STRING -> "the text '" + node.asText() + "'";
+      default -> node.toString();
+    };
+  }
+
+  /** One error per path: the first one found there is the one worth fixing first. */
+  private static List<FieldError> firstPerPath(List<FieldError> errors) {
+    Map<String, FieldError> first = new LinkedHashMap<>();
+    for (FieldError error : errors) {
+      first.putIfAbsent(
+          error.path() + "\u0000" + (error.path().isEmpty() ? error.message() : ""), error);
+    }
+    return List.copyOf(first.values());
+  }
+}

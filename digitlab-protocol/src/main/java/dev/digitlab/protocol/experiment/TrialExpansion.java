@@ -1,0 +1,318 @@
+package dev.digitlab.protocol.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.train.ConfigViolation;
+import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
+import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
+import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Turns an experiment into the training configs of its trials, and refuses it with every problem
+ * found when it cannot run. Each searched value is checked once, where the user wrote it ({@code
+ * search.parameters.learningRate[1]}); problems of the base config are reported once at {@code
+ * config.*}; only problems of a combination are reported per trial ({@code trials[3].*}).
+ */
+public final class TrialExpansion {
+
+  /** The trial cap when the caller sets none. */
+  public static final int DEFAULT_MAX_TRIALS = 256;
+
+  // Past this, more per-trial messages bury the first ones without saying anything new.
+  private static final int MAX_TRIAL_ERRORS = 10;
+
+  private TrialExpansion() {}
+
+  /**
+   * The configs of the experiment's trials: the grid's combinations in order (first parameter
+   * varying slowest), the random search's draws in order, or the base config alone.
+   *
+   * @param maxTrials the cap; a search beyond it is refused before any trial is built
+   * @throws InvalidExperimentException listing every problem when the experiment cannot run
+   */
+  public static List<TrainingConfig> expand(ExperimentSpec spec, int maxTrials) {
+    Outcome outcome = run(spec, maxTrials);
+    if (!outcome.errors().isEmpty()) {
+      throw new InvalidExperimentException(outcome.errors());
+    }
+    return outcome.trials();
+  }
+
+  /** The problems {@link #expand} would report; empty when the experiment can run. */
+  static List<FieldError> errors(ExperimentSpec spec, int maxTrials) {
+    return run(spec, maxTrials).errors();
+  }
+
+  /**
+   * How many trials the experiment asks for, computed without building them; {@link Long#MAX_VALUE}
+   * when the count does not fit in a long.
+   */
+  public static long trialCount(ExperimentSpec spec) {
+    SearchSpace search = spec.search();
+    if (search == null) {
+      return 1;
+    }
+    return count(search, search.parameters());
+  }
+
+  private record Outcome(List<TrainingConfig> trials, List<FieldError> errors) {}
+
+  /** A parameter whose values passed their checks, in the form the config takes them. */
+  private record Checked(String field, ParameterDomain domain, List<JsonNode> values) {}
+
+  private static Outcome run(ExperimentSpec spec, int maxTrials) {
+    if (maxTrials < 1) {
+      throw new IllegalArgumentException("the trial cap must be at least 1, got " + maxTrials);
+    }
+    List<FieldError> errors = new ArrayList<>(spec.violations());
+    SearchSpace search = spec.search();
+    SearchType type = search == null ? SearchType.GRID : search.type();
+    List<SearchParameter> wellFormed = new ArrayList<>();
+    Set<String> searched = new HashSet<>();
+    if (search != null) {
+      for (SearchParameter parameter : search.parameters()) {
+        if (searched.add(parameter.field()) && parameter.violations(type).isEmpty()) {
+          wellFormed.add(parameter);
+        }
+      }
+    }
+
+    // Counted from the list sizes alone, so a 10^10 grid is refused without being built.
+    long count = search == null ? 1 : count(search, wellFormed);
+    boolean overCap = count > maxTrials;
+    if (overCap) {
+      errors.add(
+          new FieldError(
+              "search",
+              "search expands to "
+                  + (count == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : count)
+                  + " trials; the cap is "
+                  + maxTrials
+                  + " (set digitlab.experiments.max-trials to raise it)"));
+    }
+
+    ObjectNode base = ConfigFields.tree(spec.config());
+    List<Checked> usable = new ArrayList<>();
+    for (SearchParameter parameter : wellFormed) {
+      Checked checked = checkValues(parameter, base, errors);
+      if (checked != null) {
+        usable.add(checked);
+      }
+    }
+    if (overCap) {
+      return new Outcome(List.of(), errors);
+    }
+
+    List<Trial> trials;
+    if (type == SearchType.GRID) {
+      trials = gridTrials(usable, base);
+    } else if (search.samples() >= 1) {
+      trials = randomTrials(search, usable, base);
+    } else {
+      // No valid sample count, yet the base config's own problems are worth reporting now.
+      trials = gridTrials(List.of(), base);
+    }
+    Set<String> badFields = new HashSet<>(searched);
+    usable.forEach(checked -> badFields.remove(checked.field()));
+    reportTrialViolations(trials, searched, badFields, errors);
+    return new Outcome(
+        errors.isEmpty() ? trials.stream().map(Trial::config).toList() : List.of(), errors);
+  }
+
+  private static long count(SearchSpace search, List<SearchParameter> parameters) {
+    if (search.type() == SearchType.RANDOM) {
+      return Math.max(search.samples(), 1);
+    }
+    long count = 1;
+    for (SearchParameter parameter : parameters) {
+      if (parameter.domain() instanceof Choice choice && !choice.values().isEmpty()) {
+        try {
+          count = Math.multiplyExact(count, choice.values().size());
+        } catch (ArithmeticException e) {
+          return Long.MAX_VALUE;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Checks each value of one parameter against the base config; null when one is bad. */
+  private static Checked checkValues(
+      SearchParameter parameter, ObjectNode base, List<FieldError> errors) {
+    String field = parameter.field();
+    int before = errors.size();
+    List<JsonNode> values = new ArrayList<>();
+    switch (parameter.domain()) {
+      case Choice choice -> {
+        for (int i = 0; i < choice.values().size(); i++) {
+          JsonNode value =
+              checkValue(
+                  field, choice.values().get(i), base, parameter.path() + "[" + i + "]", errors);
+          values.add(value);
+        }
+      }
+      case DoubleRange range -> {
+        checkValue(field, DoubleNode.valueOf(range.min()), base, parameter.path() + ".min", errors);
+        checkValue(field, DoubleNode.valueOf(range.max()), base, parameter.path() + ".max", errors);
+      }
+      case IntRange range -> {
+        checkValue(field, LongNode.valueOf(range.min()), base, parameter.path() + ".min", errors);
+        checkValue(field, LongNode.valueOf(range.max()), base, parameter.path() + ".max", errors);
+      }
+    }
+    return errors.size() == before ? new Checked(field, parameter.domain(), values) : null;
+  }
+
+  /** The value in canonical form, or null after reporting why it cannot be used at {@code path}. */
+  private static JsonNode checkValue(
+      String field, JsonNode raw, ObjectNode base, String path, List<FieldError> errors) {
+    ConfigFields.FieldValue value = ConfigFields.read(field, raw);
+    if (!value.ok()) {
+      errors.add(new FieldError(path, value.problem()));
+      return null;
+    }
+    ObjectNode tree = base.deepCopy();
+    tree.set(field, value.value());
+    boolean bad = false;
+    for (ConfigViolation violation : ConfigFields.config(tree).violations()) {
+      // Only the value's own rules: a rule linking it to another field may hold in other trials.
+      if (ConfigFields.root(violation).equals(field)) {
+        errors.add(
+            new FieldError(
+                path + violation.field().substring(field.length()), violation.message()));
+        bad = true;
+      }
+    }
+    return bad ? null : value.value();
+  }
+
+  /** One trial: its config and the searched values that made it, for messages. */
+  private record Trial(TrainingConfig config, String label) {}
+
+  private static List<Trial> gridTrials(List<Checked> parameters, ObjectNode base) {
+    long total = 1;
+    for (Checked parameter : parameters) {
+      total *= parameter.values().size();
+    }
+    List<Trial> trials = new ArrayList<>((int) total);
+    JsonNode[] chosen = new JsonNode[parameters.size()];
+    for (long k = 0; k < total; k++) {
+      long rest = k;
+      // The last parameter varies fastest, like nested loops written in file order.
+      for (int j = parameters.size() - 1; j >= 0; j--) {
+        List<JsonNode> values = parameters.get(j).values();
+        chosen[j] = values.get((int) (rest % values.size()));
+        rest /= values.size();
+      }
+      trials.add(trial(parameters, chosen, base));
+    }
+    return trials;
+  }
+
+  private static List<Trial> randomTrials(
+      SearchSpace search, List<Checked> parameters, ObjectNode base) {
+    // java.util.Random's sequence is specified by its Javadoc, so a seed draws the same trials on
+    // every JVM and every release.
+    Random random = new Random(search.seed());
+    List<Trial> trials = new ArrayList<>(search.samples());
+    JsonNode[] chosen = new JsonNode[parameters.size()];
+    for (int k = 0; k < search.samples(); k++) {
+      for (int j = 0; j < parameters.size(); j++) {
+        chosen[j] = draw(parameters.get(j), random.nextDouble());
+      }
+      trials.add(trial(parameters, chosen, base));
+    }
+    return trials;
+  }
+
+  /** The value a uniform draw {@code u} in [0, 1) picks from a parameter's domain. */
+  private static JsonNode draw(Checked parameter, double u) {
+    return switch (parameter.domain()) {
+      case Choice choice -> parameter.values().get((int) (u * choice.values().size()));
+      case DoubleRange range -> {
+        double value =
+            range.scale() == Scale.LOG
+                ? Math.exp(
+                    Math.log(range.min()) + u * (Math.log(range.max()) - Math.log(range.min())))
+                : range.min() + u * (range.max() - range.min());
+        // exp/log rounding may step a hair outside the bounds the user wrote.
+        yield DoubleNode.valueOf(Math.min(range.max(), Math.max(range.min(), value)));
+      }
+      case IntRange range -> {
+        double low = range.min();
+        double high = range.max() + 1.0;
+        double value =
+            range.scale() == Scale.LOG
+                ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low)))
+                : low + u * (high - low);
+        yield LongNode.valueOf(Math.min(range.max(), Math.max(range.min(), (long) value)));
+      }
+    };
+  }
+
+  private static Trial trial(List<Checked> parameters, JsonNode[] chosen, ObjectNode base) {
+    ObjectNode tree = base.deepCopy();
+    StringBuilder label = new StringBuilder();
+    for (int j = 0; j < parameters.size(); j++) {
+      String field = parameters.get(j).field();
+      tree.set(field, chosen[j]);
+      if (!label.isEmpty()) {
+        label.append(", ");
+      }
+      label
+          .append(field)
+          .append('=')
+          .append(chosen[j].isTextual() ? chosen[j].asText() : chosen[j].toString());
+    }
+    return new Trial(ConfigFields.config(tree), label.toString());
+  }
+
+  private static void reportTrialViolations(
+      List<Trial> trials, Set<String> searched, Set<String> badFields, List<FieldError> errors) {
+    Map<ConfigViolation, List<Integer>> where = new LinkedHashMap<>();
+    for (int k = 0; k < trials.size(); k++) {
+      for (ConfigViolation violation : trials.get(k).config().violations()) {
+        // A bad searched value was already reported where it was written.
+        if (!badFields.contains(ConfigFields.root(violation))) {
+          where.computeIfAbsent(violation, v -> new ArrayList<>()).add(k);
+        }
+      }
+    }
+    int perTrial = 0;
+    int omitted = 0;
+    for (Map.Entry<ConfigViolation, List<Integer>> entry : where.entrySet()) {
+      ConfigViolation violation = entry.getKey();
+      String root = ConfigFields.root(violation);
+      if (!searched.contains(root) && entry.getValue().size() == trials.size()) {
+        // Every trial inherits it unchanged: it is the base config's problem.
+        String path = root.equals("dataset") ? "dataset" : "config." + violation.field();
+        errors.add(new FieldError(path, violation.message()));
+        continue;
+      }
+      for (int k : entry.getValue()) {
+        if (perTrial == MAX_TRIAL_ERRORS) {
+          omitted++;
+          continue;
+        }
+        perTrial++;
+        errors.add(
+            new FieldError(
+                "trials[" + k + "]." + violation.field(),
+                violation.message() + " (in the trial with " + trials.get(k).label() + ")"));
+      }
+    }
+    if (omitted > 0) {
+      errors.add(new FieldError("trials", omitted + " more problems like these in other trials"));
+    }
+  }
+}
