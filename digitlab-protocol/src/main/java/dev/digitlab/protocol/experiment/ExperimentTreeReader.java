@@ -36,6 +36,7 @@ final class ExperimentTreeReader {
   private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
 
   private final List<FieldError> errors = new ArrayList<>();
+  private boolean parametersWritten;
 
   /** The spec, checked and expanded under {@code maxTrials}, or every problem found. */
   static ExperimentSpec read(JsonNode root, int maxTrials) {
@@ -51,7 +52,13 @@ final class ExperimentTreeReader {
                   + describe(root)));
     }
     ExperimentSpec spec = readSpec(root);
-    errors.addAll(TrialExpansion.errors(spec, maxTrials));
+    for (FieldError error : TrialExpansion.errors(spec, maxTrials)) {
+      // Parameters this reader dropped as unreadable were reported already; "name at least one
+      // parameter" would then blame the user for an empty mapping they did not write.
+      if (!(parametersWritten && error.path().equals("search.parameters"))) {
+        errors.add(error);
+      }
+    }
     if (!errors.isEmpty()) {
       throw new InvalidExperimentException(firstPerPath(errors));
     }
@@ -146,6 +153,7 @@ final class ExperimentTreeReader {
               "search.parameters",
               "must map config fields to their values, not " + describe(parametersNode)));
     } else {
+      parametersWritten = !parametersNode.isEmpty();
       for (Map.Entry<String, JsonNode> entry : parametersNode.properties()) {
         ParameterDomain domain = readDomain(entry.getKey(), entry.getValue());
         if (domain != null) {
@@ -174,8 +182,14 @@ final class ExperimentTreeReader {
   private ParameterDomain readDomain(String field, JsonNode node) {
     String path = "search.parameters." + field;
     if (node.isArray()) {
+      boolean known = ConfigFields.field(field) != null;
       List<JsonNode> values = new ArrayList<>();
-      node.forEach(values::add);
+      for (JsonNode value : node) {
+        // Canonical values ("ADAM" → "adam", '1e-2' → 0.01) make equal files equal specs; a bad
+        // value stays as written so the expansion can report it at its index.
+        ConfigFields.FieldValue read = known ? ConfigFields.read(field, value) : null;
+        values.add(read != null && read.ok() ? read.value() : value);
+      }
       return new Choice(values);
     }
     if (!node.isObject()) {

@@ -88,6 +88,27 @@ class ExperimentFilesTest {
   }
 
   @Test
+  void searched_values_are_kept_in_the_form_the_config_uses() {
+    ExperimentSpec spec =
+        files.read(
+            "name: x\nsearch: {type: grid, parameters: {optimizer: [SGD, adam], learningRate:"
+                + " ['1e-2']}}",
+            FileFormat.YAML);
+
+    assertThat(spec.search().parameters())
+        .extracting(p -> ((ParameterDomain.Choice) p.domain()).values().toString())
+        .containsExactly("[\"sgd\", \"adam\"]", "[0.01]");
+  }
+
+  @Test
+  void a_parameter_written_in_the_wrong_shape_is_reported_once() {
+    assertThat(errorsOf("name: x\nsearch: {type: grid, parameters: {batchSize: 64}}"))
+        .containsExactly(
+            "search.parameters.batchSize: must be a list of values, or a range {min, max} for"
+                + " random search; write [64] for a single value");
+  }
+
+  @Test
   void leaving_fields_out_takes_the_defaults() {
     ExperimentSpec spec = files.read("name: quick", FileFormat.YAML);
 
