@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** An experiment's status, rolled up from its trials' statuses. */
 public enum ExperimentStatus {
-  /** No trial has started yet. */
+  /** Every trial waits in the queue: none has started yet, or all were requeued. */
   QUEUED,
   /** Some trial is running, or some have finished while others still wait. */
   RUNNING,
