@@ -49,6 +49,22 @@ public final class TestDatabase implements AutoCloseable {
    * been started: a silently skipped PostgreSQL run would pass for a green one.
    */
   public static TestDatabase postgres() {
+    String url = postgresUrl();
+    String schema = randomName("test_");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.addDataSourceProperty("currentSchema", schema);
+    config.setMaximumPoolSize(8);
+    HikariDataSource dataSource = new HikariDataSource(config);
+    Flyway.configure().dataSource(dataSource).schemas(schema).load().migrate();
+    return new TestDatabase(dataSource, "DROP SCHEMA " + schema + " CASCADE");
+  }
+
+  /**
+   * The test PostgreSQL's JDBC URL; skips the calling test on a developer's machine without one,
+   * fails it on CI (see {@link #postgres()}).
+   */
+  public static String postgresUrl() {
     String url = System.getenv(POSTGRES_URL_VARIABLE);
     if (url == null || url.isBlank()) {
       String how =
@@ -62,14 +78,14 @@ public final class TestDatabase implements AutoCloseable {
       }
       Assumptions.abort(how);
     }
-    String schema = randomName("test_");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    config.addDataSourceProperty("currentSchema", schema);
-    config.setMaximumPoolSize(8);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    Flyway.configure().dataSource(dataSource).schemas(schema).load().migrate();
-    return new TestDatabase(dataSource, "DROP SCHEMA " + schema + " CASCADE");
+    return url;
+  }
+
+  /** A name for a schema or database that no other test run uses. */
+  public static String randomName(String prefix) {
+    byte[] bytes = new byte[6];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return prefix + HexFormat.of().formatHex(bytes);
   }
 
   public DataSource dataSource() {
@@ -87,11 +103,5 @@ public final class TestDatabase implements AutoCloseable {
     } finally {
       dataSource.close();
     }
-  }
-
-  private static String randomName(String prefix) {
-    byte[] bytes = new byte[6];
-    ThreadLocalRandom.current().nextBytes(bytes);
-    return prefix + HexFormat.of().formatHex(bytes);
   }
 }
