@@ -145,8 +145,15 @@ public class ExperimentStore {
 
   /** Deletes the experiment with its trials and their events; false if there was none. */
   public boolean delete(long id) {
-    // trial and trial_event rows go by ON DELETE CASCADE, in the same statement
-    return jdbc.sql("DELETE FROM experiment WHERE id = :id").param("id", id).update() > 0;
+    return Boolean.TRUE.equals(
+        transaction.execute(
+            status -> {
+              // Trials first (their events go by ON DELETE CASCADE), then the experiment: the
+              // order in which claims and completions lock rows, so a delete cannot deadlock
+              // with a worker finishing one of these trials.
+              jdbc.sql("DELETE FROM trial WHERE experiment_id = :id").param("id", id).update();
+              return jdbc.sql("DELETE FROM experiment WHERE id = :id").param("id", id).update() > 0;
+            }));
   }
 
   /**
