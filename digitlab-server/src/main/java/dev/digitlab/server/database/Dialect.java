@@ -16,9 +16,6 @@ public sealed interface Dialect permits PostgresDialect, H2Dialect {
    */
   String claimTrial(String pickNextQueuedTrial);
 
-  /** The locking clause for the pick: PostgreSQL skips rows another transaction holds. */
-  String skipLocked();
-
   /**
    * Inserts one event unless (trial_id, attempt, seq) exists; a duplicate counts 0 rows. Positional
    * parameters: trial_id, attempt, seq, type, payload, created_at.

@@ -2,8 +2,8 @@ package dev.digitlab.server.database;
 
 /**
  * H2 (embedded, one process): a data-change delta table stands in for RETURNING, and an
- * insert-select for ON CONFLICT. H2 cannot lock rows inside a subquery, so the pick takes no
- * locking clause; the claim lock and the {@code status = 'queued'} guard keep claims exclusive.
+ * insert-select for ON CONFLICT. H2 2.4 accepts the pick's {@code FOR UPDATE OF t SKIP LOCKED} as
+ * PostgreSQL does.
  */
 public record H2Dialect() implements Dialect {
 
@@ -17,11 +17,6 @@ public record H2Dialect() implements Dialect {
            WHERE id = (%s) AND status = 'queued')
         """
         .formatted(pickNextQueuedTrial);
-  }
-
-  @Override
-  public String skipLocked() {
-    return "";
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.digitlab.server.database;
 
-/** PostgreSQL: UPDATE ... RETURNING, SKIP LOCKED, ON CONFLICT DO NOTHING. */
+/** PostgreSQL: UPDATE ... RETURNING and ON CONFLICT DO NOTHING. */
 public record PostgresDialect() implements Dialect {
 
   @Override
@@ -13,11 +13,6 @@ public record PostgresDialect() implements Dialect {
         RETURNING id, attempt, lease_token, lease_expires_at, config
         """
         .formatted(pickNextQueuedTrial);
-  }
-
-  @Override
-  public String skipLocked() {
-    return "FOR UPDATE OF t SKIP LOCKED";
   }
 
   @Override

@@ -221,9 +221,9 @@ public class TrialQueue {
                  WHERE r.experiment_id = t.experiment_id AND r.status = 'running')
                < e.max_parallel_trials
          ORDER BY t.priority DESC, t.queued_at, t.id
-         LIMIT 1 %s
+         LIMIT 1 FOR UPDATE OF t SKIP LOCKED
         """
-        .formatted(requirement, dialect.skipLocked());
+        .formatted(requirement);
   }
 
   private static String finish(String statusAndResults) {
