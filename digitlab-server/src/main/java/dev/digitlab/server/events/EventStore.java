@@ -7,6 +7,7 @@ import dev.digitlab.server.database.Dialect;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -19,6 +20,8 @@ public class EventStore {
 
   /** The most events one read returns. */
   public static final int MAX_PAGE = 10_000;
+
+  private static final int MAX_INSERT_ROUNDS = 5;
 
   // JdbcClient has no batch API, and ingestion must go in JDBC batches to be fast.
   private final JdbcTemplate batches;
@@ -57,14 +60,29 @@ public class EventStore {
                       trialId, attempt, event.seq(), event.type().dbValue(), event.payload(), now
                     })
             .toList();
-    int[] counts =
-        transaction.execute(
-            status -> batches.batchUpdate(dialect.insertEventUnlessPresent(), rows));
+    int[] counts = null;
+    for (int round = 1; counts == null; round++) {
+      try {
+        counts = insert(rows);
+      } catch (DuplicateKeyException raced) {
+        // Only on H2, whose insert-where-not-exists can race with another transaction inserting
+        // the same events (PostgreSQL's ON CONFLICT cannot). The batch rolled back and the other
+        // one committed: again, and its events are seen and skipped.
+        if (round == MAX_INSERT_ROUNDS) {
+          throw raced;
+        }
+      }
+    }
     int stored = 0;
     for (int count : counts) {
       stored += count > 0 ? 1 : 0;
     }
     return stored;
+  }
+
+  private int[] insert(List<Object[]> rows) {
+    return transaction.execute(
+        status -> batches.batchUpdate(dialect.insertEventUnlessPresent(), rows));
   }
 
   /** Up to {@code limit} of the trial's events stored after the event {@code afterId}, in order. */

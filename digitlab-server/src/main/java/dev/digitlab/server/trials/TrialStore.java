@@ -21,8 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class TrialStore {
 
-  /** The columns {@link #trial} reads. */
-  public static final String COLUMNS =
+  private static final String COLUMNS =
       """
       id, experiment_id, ordinal, config, status, attempt, priority, requires, lease_owner,
       lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
@@ -142,8 +141,7 @@ public class TrialStore {
         > 0;
   }
 
-  /** Reads a row selected with {@link #COLUMNS}. */
-  public static Trial trial(ResultSet row, int rowNumber) throws SQLException {
+  private static Trial trial(ResultSet row, int rowNumber) throws SQLException {
     return new Trial(
         row.getLong("id"),
         row.getLong("experiment_id"),

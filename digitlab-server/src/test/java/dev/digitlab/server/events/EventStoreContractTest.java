@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.testing.StoreContractTest;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +56,28 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     assertThat(events.after(trialId, 0, 100))
         .extracting(TrialEvent::payload)
         .containsExactly("{\"line\":\"first\"}", "{\"line\":\"second\"}");
+  }
+
+  @Test
+  void the_same_batch_sent_twice_at_once_is_stored_once() throws Exception {
+    List<NewEvent> batch = metrics(0, 500);
+    CountDownLatch start = new CountDownLatch(1);
+    Callable<Integer> send =
+        () -> {
+          start.await();
+          return events.append(trialId, 1, batch);
+        };
+    ExecutorService senders = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> first = senders.submit(send);
+      Future<Integer> second = senders.submit(send);
+      start.countDown();
+
+      assertThat(first.get(60, TimeUnit.SECONDS) + second.get(60, TimeUnit.SECONDS)).isEqualTo(500);
+    } finally {
+      senders.shutdownNow();
+    }
+    assertThat(events.after(trialId, 0, 1000)).hasSize(500);
   }
 
   @Test
