@@ -1,0 +1,31 @@
+package dev.digitlab.server;
+
+import dev.digitlab.server.database.Dialect;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The tracking server. By default its database is an H2 file under the data home ({@code
+ * digitlab.home}); {@code spring.datasource.url} points it at PostgreSQL instead.
+ */
+@SpringBootApplication
+public class DigitLabServer {
+
+  public static void main(String[] args) {
+    SpringApplication.run(DigitLabServer.class, args);
+  }
+
+  /** Every time decision (lease expiry, timestamps) reads this clock, so tests can set it. */
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  Dialect dialect(DataSource dataSource) {
+    return Dialect.of(dataSource);
+  }
+}

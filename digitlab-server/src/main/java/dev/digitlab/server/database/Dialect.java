@@ -1,0 +1,42 @@
+package dev.digitlab.server.database;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+import javax.sql.DataSource;
+import org.springframework.dao.DataAccessResourceFailureException;
+
+/** The few statements that PostgreSQL and H2 spell differently; everything else is shared SQL. */
+public sealed interface Dialect permits PostgresDialect, H2Dialect {
+
+  /**
+   * Claims one trial picked by {@code pickNextQueuedTrial} and returns the claimed row's id,
+   * attempt, lease_token, lease_expires_at and config. Parameters: {@code :owner}, {@code :token},
+   * {@code :now}, {@code :expiresAt}, plus those of the pick.
+   */
+  String claimTrial(String pickNextQueuedTrial);
+
+  /**
+   * Inserts one event unless (trial_id, attempt, seq) exists; a duplicate counts 0 rows. Positional
+   * parameters: trial_id, attempt, seq, type, payload, created_at.
+   */
+  String insertEventUnlessPresent();
+
+  /** The dialect of the database behind this data source, from its product name. */
+  static Dialect of(DataSource dataSource) {
+    try (Connection connection = dataSource.getConnection()) {
+      String product = connection.getMetaData().getDatabaseProductName();
+      return switch (product.toLowerCase(Locale.ROOT)) {
+        case "postgresql" -> new PostgresDialect();
+        case "h2" -> new H2Dialect();
+        default ->
+            throw new IllegalStateException(
+                "Digit Lab supports PostgreSQL and H2, not "
+                    + product
+                    + ": set spring.datasource.url");
+      };
+    } catch (SQLException e) {
+      throw new DataAccessResourceFailureException("Cannot open the database to find its kind", e);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.digitlab.server.database;
+
+/** PostgreSQL: UPDATE ... RETURNING and ON CONFLICT DO NOTHING. */
+public record PostgresDialect() implements Dialect {
+
+  @Override
+  public String claimTrial(String pickNextQueuedTrial) {
+    return """
+        UPDATE trial SET status = 'running', attempt = attempt + 1, lease_token = :token,
+               lease_owner = :owner, lease_expires_at = :expiresAt, started_at = :now,
+               progress = 0
+         WHERE id = (%s) AND status = 'queued'
+        RETURNING id, attempt, lease_token, lease_expires_at, config
+        """
+        .formatted(pickNextQueuedTrial);
+  }
+
+  @Override
+  public String insertEventUnlessPresent() {
+    return """
+        INSERT INTO trial_event (trial_id, attempt, seq, type, payload, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (trial_id, attempt, seq) DO NOTHING
+        """;
+  }
+}

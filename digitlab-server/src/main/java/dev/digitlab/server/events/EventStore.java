@@ -1,0 +1,115 @@
+package dev.digitlab.server.events;
+
+import static dev.digitlab.server.database.Timestamps.instant;
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import dev.digitlab.server.database.Dialect;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Each trial's append-only event stream. */
+@Component
+public class EventStore {
+
+  /** The most events one read returns. */
+  public static final int MAX_PAGE = 10_000;
+
+  private static final int MAX_INSERT_ROUNDS = 5;
+
+  // JdbcClient has no batch API, and ingestion must go in JDBC batches to be fast.
+  private final JdbcTemplate batches;
+  private final JdbcClient jdbc;
+  private final TransactionTemplate transaction;
+  private final Clock clock;
+  private final Dialect dialect;
+
+  public EventStore(
+      JdbcTemplate jdbcTemplate,
+      PlatformTransactionManager transactions,
+      Clock clock,
+      Dialect dialect) {
+    this.batches = jdbcTemplate;
+    this.jdbc = JdbcClient.create(jdbcTemplate);
+    this.transaction = new TransactionTemplate(transactions);
+    this.clock = clock;
+    this.dialect = dialect;
+  }
+
+  /**
+   * Appends a batch of one attempt's events, all or none. An event whose (trial, attempt, seq) is
+   * already stored is skipped, not an error: a worker resending a batch it is unsure about adds
+   * nothing. Returns how many events were new.
+   */
+  public int append(long trialId, int attempt, List<NewEvent> events) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    OffsetDateTime now = toSql(clock.instant());
+    List<Object[]> rows =
+        events.stream()
+            .map(
+                event ->
+                    new Object[] {
+                      trialId, attempt, event.seq(), event.type().dbValue(), event.payload(), now
+                    })
+            .toList();
+    int[] counts = null;
+    for (int round = 1; counts == null; round++) {
+      try {
+        counts = insert(rows);
+      } catch (DuplicateKeyException raced) {
+        // Only on H2, whose insert-where-not-exists can race with another transaction inserting
+        // the same events (PostgreSQL's ON CONFLICT cannot). The batch rolled back and the other
+        // one committed: again, and its events are seen and skipped.
+        if (round == MAX_INSERT_ROUNDS) {
+          throw raced;
+        }
+      }
+    }
+    int stored = 0;
+    for (int count : counts) {
+      stored += count > 0 ? 1 : 0;
+    }
+    return stored;
+  }
+
+  private int[] insert(List<Object[]> rows) {
+    return transaction.execute(
+        status -> batches.batchUpdate(dialect.insertEventUnlessPresent(), rows));
+  }
+
+  /** Up to {@code limit} of the trial's events stored after the event {@code afterId}, in order. */
+  public List<TrialEvent> after(long trialId, long afterId, int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + MAX_PAGE + ", not " + limit);
+    }
+    return jdbc.sql(
+            """
+            SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
+             WHERE trial_id = :trial AND id > :after
+             ORDER BY id LIMIT :limit
+            """)
+        .param("trial", trialId)
+        .param("after", afterId)
+        .param("limit", limit)
+        .query(
+            (row, n) ->
+                new TrialEvent(
+                    row.getLong("id"),
+                    row.getLong("trial_id"),
+                    row.getInt("attempt"),
+                    row.getLong("seq"),
+                    EventType.fromDb(row.getString("type")),
+                    row.getString("payload"),
+                    instant(row, "created_at")))
+        .list();
+  }
+}

@@ -1,0 +1,315 @@
+package dev.digitlab.server.experiments;
+
+import static dev.digitlab.server.database.Timestamps.instant;
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Experiments in the database: create with their trials, read, list, delete, roll up. */
+@Component
+public class ExperimentStore {
+
+  private static final String COLUMNS =
+      """
+      id, name, description, tags, dataset, spec, objective_metric, objective_goal,
+      max_parallel_trials, priority, status, best_trial_id, best_objective, best_test_accuracy,
+      best_test_f1_macro, total_train_seconds, created_at, updated_at
+      """;
+
+  private final JdbcClient jdbc;
+  private final TransactionTemplate transaction;
+  private final Clock clock;
+
+  public ExperimentStore(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock) {
+    this.jdbc = jdbc;
+    this.transaction = new TransactionTemplate(transactions);
+    this.clock = clock;
+  }
+
+  /** Stores the experiment and all its trials, queued, in one transaction; returns it stored. */
+  public Experiment create(NewExperiment experiment) {
+    Instant now = clock.instant();
+    long id =
+        transaction.execute(
+            status -> {
+              KeyHolder key = new GeneratedKeyHolder();
+              jdbc.sql(
+                      """
+                      INSERT INTO experiment (name, description, tags, dataset, spec,
+                          objective_metric, objective_goal, max_parallel_trials, priority,
+                          status, created_at, updated_at)
+                      VALUES (:name, :description, :tags, :dataset, :spec, :metric, :goal,
+                          :maxParallel, :priority, :status, :now, :now)
+                      """)
+                  .param("name", experiment.name())
+                  .param("description", experiment.description())
+                  .param("tags", joinTags(experiment.tags()))
+                  .param("dataset", experiment.dataset())
+                  .param("spec", experiment.spec())
+                  .param("metric", experiment.objective().metric())
+                  .param("goal", experiment.objective().goal().dbValue())
+                  .param("maxParallel", experiment.maxParallelTrials())
+                  .param("priority", experiment.priority())
+                  .param("status", ExperimentStatus.QUEUED.dbValue())
+                  .param("now", toSql(now))
+                  .update(key, "id");
+              long experimentId = key.getKeyAs(Number.class).longValue();
+              int ordinal = 0;
+              for (NewTrial trial : experiment.trials()) {
+                jdbc.sql(
+                        """
+                        INSERT INTO trial (experiment_id, ordinal, config, status, priority,
+                            requires, queued_at)
+                        VALUES (:experiment, :ordinal, :config, 'queued', :priority, :requires,
+                            :now)
+                        """)
+                    .param("experiment", experimentId)
+                    .param("ordinal", ordinal++)
+                    .param("config", trial.config())
+                    .param("priority", experiment.priority())
+                    .param("requires", trial.requires())
+                    .param("now", toSql(now))
+                    .update();
+              }
+              return experimentId;
+            });
+    return find(id).orElseThrow();
+  }
+
+  public Optional<Experiment> find(long id) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM experiment WHERE id = :id")
+        .param("id", id)
+        .query(ExperimentStore::experiment)
+        .optional();
+  }
+
+  /** One page of experiments matching the query's filters, in its order. */
+  public Page<Experiment> list(ExperimentQuery query) {
+    List<String> conditions = new ArrayList<>();
+    Map<String, Object> params = new LinkedHashMap<>();
+    if (query.status() != null) {
+      conditions.add("status = :status");
+      params.put("status", query.status().dbValue());
+    }
+    if (query.tag() != null) {
+      conditions.add("tags LIKE :tag ESCAPE '\\'");
+      params.put("tag", "%," + escapeLike(query.tag()) + ",%");
+    }
+    if (query.nameContains() != null && !query.nameContains().isBlank()) {
+      conditions.add("LOWER(name) LIKE :name ESCAPE '\\'");
+      params.put("name", "%" + escapeLike(query.nameContains().toLowerCase(Locale.ROOT)) + "%");
+    }
+    String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    String direction = query.descending() ? "DESC" : "ASC";
+    long total =
+        jdbc.sql("SELECT COUNT(*) FROM experiment" + where)
+            .params(params)
+            .query(Long.class)
+            .single();
+    List<Experiment> items =
+        jdbc.sql(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM experiment"
+                    + where
+                    + " ORDER BY "
+                    + query.sort().column
+                    + " "
+                    + direction
+                    + " NULLS LAST, id "
+                    + direction
+                    + " LIMIT :limit OFFSET :offset")
+            .params(params)
+            .param("limit", query.limit())
+            .param("offset", query.offset())
+            .query(ExperimentStore::experiment)
+            .list();
+    return new Page<>(items, total, query.offset(), query.limit());
+  }
+
+  /** Deletes the experiment with its trials and their events; false if there was none. */
+  public boolean delete(long id) {
+    return Boolean.TRUE.equals(
+        transaction.execute(
+            status -> {
+              // Trials first (their events go by ON DELETE CASCADE), then the experiment: the
+              // order in which claims and completions lock rows, so a delete cannot deadlock
+              // with a worker finishing one of these trials.
+              jdbc.sql("DELETE FROM trial WHERE experiment_id = :id").param("id", id).update();
+              return jdbc.sql("DELETE FROM experiment WHERE id = :id").param("id", id).update() > 0;
+            }));
+  }
+
+  /**
+   * Cancels the experiment: its queued trials become cancelled at once, its running trials are
+   * asked to stop (their workers see it on the next heartbeat), and no trial of it is claimed
+   * again. Returns false if there is no such experiment.
+   */
+  public boolean cancel(long id) {
+    return Boolean.TRUE.equals(
+        transaction.execute(
+            status -> {
+              // Trials first, then the experiment row, the order claims lock them in.
+              jdbc.sql(
+                      """
+                      UPDATE trial SET status = 'cancelled', finished_at = :now
+                       WHERE experiment_id = :id AND status = 'queued'
+                      """)
+                  .param("now", toSql(clock.instant()))
+                  .param("id", id)
+                  .update();
+              jdbc.sql(
+                      """
+                      UPDATE trial SET cancel_requested = TRUE
+                       WHERE experiment_id = :id AND status = 'running'
+                      """)
+                  .param("id", id)
+                  .update();
+              int changed =
+                  jdbc.sql("UPDATE experiment SET status = 'cancelled' WHERE id = :id")
+                      .param("id", id)
+                      .update();
+              if (changed > 0) {
+                rollUp(id);
+              }
+              return changed > 0;
+            }));
+  }
+
+  /**
+   * Recomputes the experiment's status, best trial and best figures from its trials. Call it in the
+   * transaction that changed a trial: it locks the experiment row first, so that two trials
+   * finishing at once cannot each roll up without the other.
+   */
+  public void rollUp(long experimentId) {
+    transaction.executeWithoutResult(
+        status -> {
+          Optional<ObjectiveAndStatus> current =
+              jdbc.sql(
+                      """
+                      SELECT objective_metric, objective_goal, status FROM experiment
+                       WHERE id = :id FOR UPDATE
+                      """)
+                  .param("id", experimentId)
+                  .query(
+                      (row, n) ->
+                          new ObjectiveAndStatus(
+                              new Objective(
+                                  row.getString("objective_metric"),
+                                  Objective.Goal.fromDb(row.getString("objective_goal"))),
+                              ExperimentStatus.fromDb(row.getString("status"))))
+                  .optional();
+          if (current.isEmpty()) {
+            return; // deleted meanwhile: nothing to roll up
+          }
+          Objective objective = current.get().objective();
+          TrialCounts counts = countTrials(experimentId);
+          String column = objective.trialColumn();
+          String order = objective.goal() == Objective.Goal.MAX ? "DESC" : "ASC";
+          Optional<Best> best =
+              jdbc.sql(
+                      "SELECT id, "
+                          + column
+                          + " AS objective_value FROM trial WHERE experiment_id = :id"
+                          + " AND status = 'succeeded' AND "
+                          + column
+                          + " IS NOT NULL ORDER BY "
+                          + column
+                          + " "
+                          + order
+                          + ", id LIMIT 1")
+                  .param("id", experimentId)
+                  .query((row, n) -> new Best(row.getLong("id"), row.getDouble("objective_value")))
+                  .optional();
+          jdbc.sql(
+                  """
+                  UPDATE experiment SET status = :status, best_trial_id = :bestTrial,
+                         best_objective = :bestObjective,
+                         best_test_accuracy = (SELECT MAX(test_accuracy) FROM trial
+                            WHERE experiment_id = :id AND status = 'succeeded'),
+                         best_test_f1_macro = (SELECT MAX(test_f1_macro) FROM trial
+                            WHERE experiment_id = :id AND status = 'succeeded'),
+                         total_train_seconds = (SELECT COALESCE(SUM(train_seconds), 0) FROM trial
+                            WHERE experiment_id = :id),
+                         updated_at = :now
+                   WHERE id = :id
+                  """)
+              .param("status", ExperimentStatus.rollUp(current.get().status(), counts).dbValue())
+              .param("bestTrial", best.map(Best::trialId).orElse(null))
+              .param("bestObjective", best.map(Best::value).orElse(null))
+              .param("now", toSql(clock.instant()))
+              .param("id", experimentId)
+              .update();
+        });
+  }
+
+  /** How many of the experiment's trials are in each status. */
+  public TrialCounts countTrials(long experimentId) {
+    TrialCounts counts = new TrialCounts(0, 0, 0, 0, 0);
+    List<Map.Entry<String, Integer>> rows =
+        jdbc.sql(
+                "SELECT status, COUNT(*) AS n FROM trial WHERE experiment_id = :id GROUP BY status")
+            .param("id", experimentId)
+            .query((row, n) -> Map.entry(row.getString("status"), row.getInt("n")))
+            .list();
+    for (Map.Entry<String, Integer> row : rows) {
+      counts = counts.plus(row.getKey(), row.getValue());
+    }
+    return counts;
+  }
+
+  private record ObjectiveAndStatus(Objective objective, ExperimentStatus status) {}
+
+  private record Best(long trialId, double value) {}
+
+  private static Experiment experiment(ResultSet row, int rowNumber) throws SQLException {
+    return new Experiment(
+        row.getLong("id"),
+        row.getString("name"),
+        row.getString("description"),
+        splitTags(row.getString("tags")),
+        row.getString("dataset"),
+        row.getString("spec"),
+        new Objective(
+            row.getString("objective_metric"),
+            Objective.Goal.fromDb(row.getString("objective_goal"))),
+        row.getInt("max_parallel_trials"),
+        row.getInt("priority"),
+        ExperimentStatus.fromDb(row.getString("status")),
+        row.getObject("best_trial_id", Long.class),
+        row.getObject("best_objective", Double.class),
+        row.getObject("best_test_accuracy", Double.class),
+        row.getObject("best_test_f1_macro", Double.class),
+        row.getDouble("total_train_seconds"),
+        instant(row, "created_at"),
+        instant(row, "updated_at"));
+  }
+
+  private static String joinTags(List<String> tags) {
+    return "," + String.join(",", tags) + (tags.isEmpty() ? "" : ",");
+  }
+
+  private static List<String> splitTags(String stored) {
+    return Arrays.stream(stored.split(",")).filter(tag -> !tag.isEmpty()).toList();
+  }
+
+  private static String escapeLike(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+}

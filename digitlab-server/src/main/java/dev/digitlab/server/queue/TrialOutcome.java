@@ -1,0 +1,29 @@
+package dev.digitlab.server.queue;
+
+import java.util.Objects;
+
+/** How an attempt ended, as its worker reports it. */
+public sealed interface TrialOutcome {
+
+  /**
+   * Trained and evaluated; {@code bestMetric} is the best value of the experiment's objective
+   * metric when that is not a test metric (may be null), {@code lastMetrics} is JSON.
+   */
+  record Succeeded(
+      double testAccuracy,
+      double testF1Macro,
+      Double bestMetric,
+      double trainSeconds,
+      String lastMetrics)
+      implements TrialOutcome {}
+
+  /** Training threw; the reason is what a user reads first, the stack trace for developers. */
+  record Failed(String reason, String stackTrace, Double trainSeconds) implements TrialOutcome {
+    public Failed {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /** Stopped because a user cancelled it. */
+  record Cancelled(Double trainSeconds) implements TrialOutcome {}
+}

@@ -1,0 +1,31 @@
+package dev.digitlab.server.trials;
+
+import java.time.Instant;
+
+/**
+ * A stored trial. {@code attempt} is the number of its latest attempt (0 before it first ran); the
+ * lease token is not here: only the worker holding the lease knows it.
+ */
+public record Trial(
+    long id,
+    long experimentId,
+    int ordinal,
+    String config,
+    TrialStatus status,
+    int attempt,
+    int priority,
+    String requires,
+    String leaseOwner,
+    Instant leaseExpiresAt,
+    double progress,
+    String lastMetrics,
+    Double bestMetric,
+    Double testAccuracy,
+    Double testF1Macro,
+    Double trainSeconds,
+    Instant queuedAt,
+    Instant startedAt,
+    Instant finishedAt,
+    String failureReason,
+    String stackTrace,
+    boolean cancelRequested) {}

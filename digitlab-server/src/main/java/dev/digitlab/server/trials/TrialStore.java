@@ -1,0 +1,169 @@
+package dev.digitlab.server.trials;
+
+import static dev.digitlab.server.database.Timestamps.instant;
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import dev.digitlab.server.experiments.ExperimentStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Trials in the database: read them, record progress, and move them between statuses as users ask
+ * (cancel, retry). Workers' lease-fenced changes go through {@code TrialQueue}.
+ */
+@Component
+public class TrialStore {
+
+  private static final String COLUMNS =
+      """
+      id, experiment_id, ordinal, config, status, attempt, priority, requires, lease_owner,
+      lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
+      train_seconds, queued_at, started_at, finished_at, failure_reason, stack_trace,
+      cancel_requested
+      """;
+
+  private final JdbcClient jdbc;
+  private final TransactionTemplate transaction;
+  private final Clock clock;
+  private final ExperimentStore experiments;
+
+  public TrialStore(
+      JdbcClient jdbc,
+      PlatformTransactionManager transactions,
+      Clock clock,
+      ExperimentStore experiments) {
+    this.jdbc = jdbc;
+    this.transaction = new TransactionTemplate(transactions);
+    this.clock = clock;
+    this.experiments = experiments;
+  }
+
+  public Optional<Trial> find(long id) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM trial WHERE id = :id")
+        .param("id", id)
+        .query(TrialStore::trial)
+        .optional();
+  }
+
+  public Trial get(long id) {
+    return find(id).orElseThrow(() -> new TrialNotFoundException(id));
+  }
+
+  /** The experiment's trials in the order its search space produced them. */
+  public List<Trial> listByExperiment(long experimentId) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+        .param("id", experimentId)
+        .query(TrialStore::trial)
+        .list();
+  }
+
+  /**
+   * Records how far the given attempt got and its latest metrics (JSON); {@code bestMetric} may be
+   * null to keep the stored one. Returns false, changing nothing, when that attempt is no longer
+   * running: a late report from a lost attempt must not overwrite the current one.
+   */
+  public boolean updateProgress(
+      long trialId, int attempt, double progress, String lastMetrics, Double bestMetric) {
+    return jdbc.sql(
+                """
+                UPDATE trial SET progress = :progress, last_metrics = :metrics,
+                       best_metric = COALESCE(:best, best_metric)
+                 WHERE id = :id AND attempt = :attempt AND status = 'running'
+                """)
+            .param("progress", progress)
+            .param("metrics", lastMetrics)
+            .param("best", bestMetric)
+            .param("id", trialId)
+            .param("attempt", attempt)
+            .update()
+        > 0;
+  }
+
+  /**
+   * Moves a trial from {@code expected} to {@code target} if the transition table allows it and the
+   * trial is still {@code expected}; its experiment is rolled up in the same transaction. Only the
+   * queue starts trials, so {@code running} is not a target here. Back to queued, the trial keeps
+   * its results until the next attempt replaces them and joins the end of the queue.
+   *
+   * @throws IllegalTrialTransitionException if the table does not allow the move
+   * @throws TrialStatusConflictException if the trial is no longer {@code expected}
+   * @throws TrialNotFoundException if there is no such trial
+   */
+  public Trial transition(long trialId, TrialStatus expected, TrialStatus target) {
+    expected.checkMoveTo(target);
+    if (target == TrialStatus.RUNNING) {
+      throw new IllegalArgumentException(
+          "A trial starts running only when a worker claims it from the queue");
+    }
+    return transaction.execute(
+        status -> {
+          String set =
+              target == TrialStatus.QUEUED
+                  ? "queued_at = :now, finished_at = NULL, cancel_requested = FALSE,"
+                      + " failure_reason = NULL, stack_trace = NULL"
+                  : "finished_at = :now";
+          int changed =
+              jdbc.sql(
+                      "UPDATE trial SET status = :target, lease_token = NULL, lease_owner = NULL,"
+                          + " lease_expires_at = NULL, "
+                          + set
+                          + " WHERE id = :id AND status = :expected")
+                  .param("target", target.dbValue())
+                  .param("now", toSql(clock.instant()))
+                  .param("id", trialId)
+                  .param("expected", expected.dbValue())
+                  .update();
+          Trial trial = get(trialId);
+          if (changed == 0) {
+            throw new TrialStatusConflictException(trialId, expected, trial.status());
+          }
+          experiments.rollUp(trial.experimentId());
+          return trial;
+        });
+  }
+
+  /**
+   * Asks the worker running this trial to stop; it learns so from its next heartbeat. Returns false
+   * if the trial is not running.
+   */
+  public boolean requestCancel(long trialId) {
+    return jdbc.sql(
+                "UPDATE trial SET cancel_requested = TRUE WHERE id = :id AND status = 'running'")
+            .param("id", trialId)
+            .update()
+        > 0;
+  }
+
+  private static Trial trial(ResultSet row, int rowNumber) throws SQLException {
+    return new Trial(
+        row.getLong("id"),
+        row.getLong("experiment_id"),
+        row.getInt("ordinal"),
+        row.getString("config"),
+        TrialStatus.fromDb(row.getString("status")),
+        row.getInt("attempt"),
+        row.getInt("priority"),
+        row.getString("requires"),
+        row.getString("lease_owner"),
+        instant(row, "lease_expires_at"),
+        row.getDouble("progress"),
+        row.getString("last_metrics"),
+        row.getObject("best_metric", Double.class),
+        row.getObject("test_accuracy", Double.class),
+        row.getObject("test_f1_macro", Double.class),
+        row.getObject("train_seconds", Double.class),
+        instant(row, "queued_at"),
+        instant(row, "started_at"),
+        instant(row, "finished_at"),
+        row.getString("failure_reason"),
+        row.getString("stack_trace"),
+        row.getBoolean("cancel_requested"));
+  }
+}

@@ -1,0 +1,143 @@
+package dev.digitlab.server.events;
+
+import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.testing.StoreContractTest;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the event store promises, on every database it runs on. */
+public abstract class EventStoreContractTest extends StoreContractTest {
+
+  private long trialId;
+
+  @BeforeEach
+  void aRunningTrial() {
+    create(anExperiment());
+    Lease lease = claim();
+    trialId = lease.trialId();
+  }
+
+  @Test
+  void appending_the_same_batch_twice_stores_it_once() {
+    List<NewEvent> batch = metrics(0, 3);
+
+    assertThat(events.append(trialId, 1, batch)).isEqualTo(3);
+    assertThat(events.append(trialId, 1, batch)).isZero();
+
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L);
+  }
+
+  @Test
+  void a_resent_batch_that_overlaps_stores_only_the_new_events_and_keeps_the_first_copy() {
+    events.append(trialId, 1, List.of(new NewEvent(0, EventType.LOG, "{\"line\":\"first\"}")));
+
+    int stored =
+        events.append(
+            trialId,
+            1,
+            List.of(
+                new NewEvent(0, EventType.LOG, "{\"line\":\"resent\"}"),
+                new NewEvent(1, EventType.LOG, "{\"line\":\"second\"}")));
+
+    assertThat(stored).isEqualTo(1);
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::payload)
+        .containsExactly("{\"line\":\"first\"}", "{\"line\":\"second\"}");
+  }
+
+  @Test
+  void the_same_batch_sent_twice_at_once_is_stored_once() throws Exception {
+    List<NewEvent> batch = metrics(0, 500);
+    CountDownLatch start = new CountDownLatch(1);
+    Callable<Integer> send =
+        () -> {
+          start.await();
+          return events.append(trialId, 1, batch);
+        };
+    ExecutorService senders = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> first = senders.submit(send);
+      Future<Integer> second = senders.submit(send);
+      start.countDown();
+
+      assertThat(first.get(60, TimeUnit.SECONDS) + second.get(60, TimeUnit.SECONDS)).isEqualTo(500);
+    } finally {
+      senders.shutdownNow();
+    }
+    assertThat(events.after(trialId, 0, 1000)).hasSize(500);
+  }
+
+  @Test
+  void a_duplicate_inside_one_batch_is_stored_once() {
+    NewEvent event = new NewEvent(7, EventType.PROGRESS, "{\"progress\":0.5}");
+
+    assertThat(events.append(trialId, 1, List.of(event, event))).isEqualTo(1);
+    assertThat(events.after(trialId, 0, 100)).hasSize(1);
+  }
+
+  @Test
+  void each_attempt_numbers_its_events_from_zero() {
+    events.append(trialId, 1, metrics(0, 2));
+
+    assertThat(events.append(trialId, 2, metrics(0, 2))).isEqualTo(2);
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::attempt)
+        .containsExactly(1, 1, 2, 2);
+  }
+
+  @Test
+  void events_after_an_id_come_in_order_a_page_at_a_time() {
+    events.append(trialId, 1, metrics(0, 5));
+    List<TrialEvent> all = events.after(trialId, 0, 100);
+
+    List<TrialEvent> firstPage = events.after(trialId, 0, 2);
+    List<TrialEvent> rest = events.after(trialId, firstPage.getLast().id(), 100);
+
+    assertThat(firstPage).extracting(TrialEvent::seq).containsExactly(0L, 1L);
+    assertThat(rest).extracting(TrialEvent::seq).containsExactly(2L, 3L, 4L);
+    assertThat(all).extracting(TrialEvent::id).isSorted().doesNotHaveDuplicates();
+    assertThat(events.after(trialId, all.getLast().id(), 100)).isEmpty();
+  }
+
+  @Test
+  void a_stored_event_keeps_its_type_payload_and_time() {
+    events.append(trialId, 1, List.of(new NewEvent(0, EventType.ARTIFACT, "{\"name\":\"model\"}")));
+
+    TrialEvent stored = events.after(trialId, 0, 1).getFirst();
+
+    assertThat(stored.trialId()).isEqualTo(trialId);
+    assertThat(stored.type()).isEqualTo(EventType.ARTIFACT);
+    assertThat(stored.payload()).isEqualTo("{\"name\":\"model\"}");
+    assertThat(stored.createdAt()).isEqualTo(clock.instant());
+  }
+
+  @Test
+  void another_trials_events_are_not_in_this_stream() {
+    create(anExperiment());
+    long otherTrial = claim().trialId();
+    events.append(otherTrial, 1, metrics(0, 3));
+    events.append(trialId, 1, metrics(0, 1));
+
+    assertThat(events.after(trialId, 0, 100)).extracting(TrialEvent::trialId).containsOnly(trialId);
+  }
+
+  private static List<NewEvent> metrics(long fromSeq, int count) {
+    return LongStream.range(fromSeq, fromSeq + count)
+        .mapToObj(
+            seq -> new NewEvent(seq, EventType.METRIC, "{\"key\":\"loss\",\"step\":" + seq + "}"))
+        .toList();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.digitlab.server.testing;
+
+import dev.digitlab.server.experiments.NewExperiment;
+import dev.digitlab.server.experiments.NewTrial;
+import dev.digitlab.server.experiments.Objective;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** Builds experiments for tests: {@code anExperiment().withTrials(6).build()}. */
+public final class ExperimentBuilder {
+
+  private String name = "lr-and-batch";
+  private List<String> tags = List.of();
+  private Objective objective = Objective.DEFAULT;
+  private int maxParallelTrials = 100;
+  private int priority = 0;
+  private final List<NewTrial> trials = new ArrayList<>();
+
+  private ExperimentBuilder() {}
+
+  /** An experiment with one trial that any worker may run, maximising test macro-F1. */
+  public static ExperimentBuilder anExperiment() {
+    return new ExperimentBuilder().withTrials(1);
+  }
+
+  public ExperimentBuilder named(String newName) {
+    name = newName;
+    return this;
+  }
+
+  public ExperimentBuilder taggedWith(String... newTags) {
+    tags = List.of(newTags);
+    return this;
+  }
+
+  /** Replaces the trials with {@code count} trials whose configs differ in learning rate. */
+  public ExperimentBuilder withTrials(int count) {
+    trials.clear();
+    IntStream.range(0, count)
+        .forEach(
+            i -> trials.add(NewTrial.of("{\"model\":\"mlp\",\"learningRate\":0.00" + i + "}")));
+    return this;
+  }
+
+  public ExperimentBuilder withTrial(NewTrial trial) {
+    trials.add(trial);
+    return this;
+  }
+
+  public ExperimentBuilder maxParallel(int newMaxParallelTrials) {
+    maxParallelTrials = newMaxParallelTrials;
+    return this;
+  }
+
+  public ExperimentBuilder priority(int newPriority) {
+    priority = newPriority;
+    return this;
+  }
+
+  public ExperimentBuilder objective(Objective newObjective) {
+    objective = newObjective;
+    return this;
+  }
+
+  public NewExperiment build() {
+    return new NewExperiment(
+        name,
+        "built by a test",
+        tags,
+        "mnist",
+        "{\"name\":\"" + name + "\"}",
+        objective,
+        maxParallelTrials,
+        priority,
+        trials);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.digitlab.server.testing;
+
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.trials.TrialStore;
+import java.time.Instant;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+/** The stores and the queue on one test database, wired as the server wires them. */
+public record Stores(
+    MutableClock clock,
+    ExperimentStore experiments,
+    TrialStore trials,
+    TrialQueue queue,
+    EventStore events) {
+
+  public static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
+
+  public static Stores on(TestDatabase database) {
+    MutableClock clock = new MutableClock(START);
+    JdbcTemplate jdbcTemplate = new JdbcTemplate(database.dataSource());
+    JdbcClient jdbc = JdbcClient.create(jdbcTemplate);
+    var transactions = new DataSourceTransactionManager(database.dataSource());
+    ExperimentStore experiments = new ExperimentStore(jdbc, transactions, clock);
+    return new Stores(
+        clock,
+        experiments,
+        new TrialStore(jdbc, transactions, clock, experiments),
+        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments),
+        new EventStore(jdbcTemplate, transactions, clock, database.dialect()));
+  }
+}

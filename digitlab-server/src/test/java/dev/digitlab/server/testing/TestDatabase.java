@@ -1,0 +1,107 @@
+package dev.digitlab.server.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.digitlab.server.database.Dialect;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * A fresh database migrated by the server's Flyway scripts, for one test: an in-memory H2 in
+ * PostgreSQL mode, or a new schema in the PostgreSQL named by {@code DIGITLAB_TEST_POSTGRES_URL},
+ * dropped again on close.
+ */
+public final class TestDatabase implements AutoCloseable {
+
+  /** The environment variable naming the test PostgreSQL; {@code .ci/start-postgres} prints it. */
+  public static final String POSTGRES_URL_VARIABLE = "DIGITLAB_TEST_POSTGRES_URL";
+
+  private final HikariDataSource dataSource;
+  private final String dropOnClose;
+
+  private TestDatabase(HikariDataSource dataSource, String dropOnClose) {
+    this.dataSource = dataSource;
+    this.dropOnClose = dropOnClose;
+  }
+
+  /** An empty H2 database of its own, as the embedded server uses (PostgreSQL mode). */
+  public static TestDatabase h2() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(
+        "jdbc:h2:mem:"
+            + randomName("test_")
+            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
+            + ";DB_CLOSE_DELAY=-1");
+    config.setMaximumPoolSize(8);
+    HikariDataSource dataSource = new HikariDataSource(config);
+    Flyway.configure().dataSource(dataSource).load().migrate();
+    return new TestDatabase(dataSource, "SHUTDOWN");
+  }
+
+  /**
+   * A schema of its own in the test PostgreSQL. Without {@value #POSTGRES_URL_VARIABLE} the test is
+   * skipped on a developer's machine, and fails on CI ({@code CI=true}), where PostgreSQL must have
+   * been started: a silently skipped PostgreSQL run would pass for a green one.
+   */
+  public static TestDatabase postgres() {
+    String url = postgresUrl();
+    String schema = randomName("test_");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.addDataSourceProperty("currentSchema", schema);
+    config.setMaximumPoolSize(8);
+    HikariDataSource dataSource = new HikariDataSource(config);
+    Flyway.configure().dataSource(dataSource).schemas(schema).load().migrate();
+    return new TestDatabase(dataSource, "DROP SCHEMA " + schema + " CASCADE");
+  }
+
+  /**
+   * The test PostgreSQL's JDBC URL; skips the calling test on a developer's machine without one,
+   * fails it on CI (see {@link #postgres()}).
+   */
+  public static String postgresUrl() {
+    String url = System.getenv(POSTGRES_URL_VARIABLE);
+    if (url == null || url.isBlank()) {
+      String how =
+          POSTGRES_URL_VARIABLE
+              + " is not set: start a test PostgreSQL with"
+              + " `export "
+              + POSTGRES_URL_VARIABLE
+              + "=$(.ci/start-postgres)`";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        Assertions.fail("CI must run the PostgreSQL tests, but " + how);
+      }
+      Assumptions.abort(how);
+    }
+    return url;
+  }
+
+  /** A name for a schema or database that no other test run uses. */
+  public static String randomName(String prefix) {
+    byte[] bytes = new byte[6];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return prefix + HexFormat.of().formatHex(bytes);
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Dialect dialect() {
+    return Dialect.of(dataSource);
+  }
+
+  @Override
+  public void close() {
+    try {
+      new JdbcTemplate(dataSource).execute(dropOnClose);
+    } finally {
+      dataSource.close();
+    }
+  }
+}

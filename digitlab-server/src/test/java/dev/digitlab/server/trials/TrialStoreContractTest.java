@@ -1,0 +1,106 @@
+package dev.digitlab.server.trials;
+
+import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.testing.StoreContractTest;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** What the trial store promises, on every database it runs on. */
+public abstract class TrialStoreContractTest extends StoreContractTest {
+
+  @Test
+  void progress_and_metrics_of_the_running_attempt_are_recorded() {
+    create(anExperiment());
+    Lease lease = claim();
+
+    boolean recorded = trials.updateProgress(lease.trialId(), 1, 0.5, "{\"loss\":0.3}", 0.91);
+
+    Trial trial = trials.get(lease.trialId());
+    assertThat(recorded).isTrue();
+    assertThat(trial.progress()).isEqualTo(0.5);
+    assertThat(trial.lastMetrics()).isEqualTo("{\"loss\":0.3}");
+    assertThat(trial.bestMetric()).isEqualTo(0.91);
+  }
+
+  @Test
+  void a_late_report_from_a_lost_attempt_changes_nothing() {
+    create(anExperiment());
+    Lease first = claim();
+    clock.advance(LEASE.plusSeconds(1));
+    queue.sweepExpired();
+    claim();
+    trials.updateProgress(first.trialId(), 2, 0.2, "{\"loss\":0.9}", null);
+
+    boolean recorded = trials.updateProgress(first.trialId(), 1, 0.8, "{\"loss\":0.1}", 0.99);
+
+    assertThat(recorded).isFalse();
+    assertThat(trials.get(first.trialId()).progress()).isEqualTo(0.2);
+  }
+
+  @Test
+  void a_failed_trial_can_be_retried_and_joins_the_queue_again() {
+    Experiment experiment = create(anExperiment());
+    Lease lease = claim();
+    fail(lease);
+    clock.advance(Duration.ofMinutes(1));
+
+    Trial retried = trials.transition(lease.trialId(), TrialStatus.FAILED, TrialStatus.QUEUED);
+
+    assertThat(retried.status()).isEqualTo(TrialStatus.QUEUED);
+    assertThat(retried.queuedAt()).isEqualTo(clock.instant());
+    assertThat(retried.failureReason()).isNull();
+    assertThat(experiments.find(experiment.id()).orElseThrow().status())
+        .as("no longer failed: its only trial waits again")
+        .isEqualTo(ExperimentStatus.QUEUED);
+    assertThat(claim().attempt()).isEqualTo(2);
+  }
+
+  @Test
+  void a_transition_from_a_status_the_trial_has_left_is_refused() {
+    create(anExperiment());
+    Lease lease = claim();
+
+    assertThatThrownBy(
+            () -> trials.transition(lease.trialId(), TrialStatus.QUEUED, TrialStatus.CANCELLED))
+        .isInstanceOf(TrialStatusConflictException.class)
+        .hasMessageContaining("is running, not queued");
+    assertThat(trials.get(lease.trialId()).status()).isEqualTo(TrialStatus.RUNNING);
+  }
+
+  @Test
+  void a_transition_the_table_forbids_is_refused_before_touching_the_database() {
+    create(anExperiment());
+    Lease lease = claim();
+    succeed(lease, 0.9, 0.9);
+
+    assertThatThrownBy(
+            () -> trials.transition(lease.trialId(), TrialStatus.SUCCEEDED, TrialStatus.QUEUED))
+        .isInstanceOf(IllegalTrialTransitionException.class);
+    assertThat(trials.get(lease.trialId()).status()).isEqualTo(TrialStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_queued_trial_can_be_cancelled() {
+    Experiment experiment = create(anExperiment());
+    long trialId = trials.listByExperiment(experiment.id()).getFirst().id();
+
+    trials.transition(trialId, TrialStatus.QUEUED, TrialStatus.CANCELLED);
+
+    assertThat(trials.get(trialId).finishedAt()).isEqualTo(clock.instant());
+    assertThat(claimNext()).isEmpty();
+    assertThat(experiments.find(experiment.id()).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.CANCELLED);
+  }
+
+  @Test
+  void an_unknown_trial_is_not_found() {
+    assertThat(trials.find(404)).isEmpty();
+    assertThatThrownBy(() -> trials.get(404)).isInstanceOf(TrialNotFoundException.class);
+  }
+}
