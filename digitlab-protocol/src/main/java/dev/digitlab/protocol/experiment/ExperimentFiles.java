@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
 import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
 import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
@@ -93,6 +94,16 @@ public final class ExperimentFiles {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of plain values always serialises", e);
     }
+  }
+
+  /**
+   * A trial's config as compact JSON with the API's field names (fields at the recipe's default,
+   * null, left out): what the server stores and a worker reads back.
+   */
+  public String configJson(TrainingConfig config) {
+    ObjectNode tree = ConfigFields.tree(config);
+    tree.properties().removeIf(entry -> entry.getValue().isNull());
+    return tree.toString();
   }
 
   /** The spec as a JSON tree with the same field names as the files. */

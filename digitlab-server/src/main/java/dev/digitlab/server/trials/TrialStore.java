@@ -7,7 +7,9 @@ import dev.digitlab.server.experiments.ExperimentStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -54,6 +56,19 @@ public class TrialStore {
 
   public Trial get(long id) {
     return find(id).orElseThrow(() -> new TrialNotFoundException(id));
+  }
+
+  /** How many trials there are in each status, across all experiments (zero ones included). */
+  public Map<TrialStatus, Long> countByStatus() {
+    Map<TrialStatus, Long> counts = new EnumMap<>(TrialStatus.class);
+    for (TrialStatus status : TrialStatus.values()) {
+      counts.put(status, 0L);
+    }
+    jdbc.sql("SELECT status, COUNT(*) AS n FROM trial GROUP BY status")
+        .query(
+            (row, n) -> counts.put(TrialStatus.fromDb(row.getString("status")), row.getLong("n")))
+        .list();
+    return counts;
   }
 
   /** The experiment's trials in the order its search space produced them. */

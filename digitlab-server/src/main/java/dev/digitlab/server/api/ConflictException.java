@@ -1,0 +1,11 @@
+package dev.digitlab.server.api;
+
+/** The request is valid but the resource's current state does not allow it; answered 409. */
+public final class ConflictException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  public ConflictException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,11 @@
+package dev.digitlab.server.api;
+
+/** A resource the request names does not exist; answered 404. */
+public final class NotFoundException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  public NotFoundException(String kind, long id) {
+    super("There is no " + kind + " with id " + id + ".");
+  }
+}

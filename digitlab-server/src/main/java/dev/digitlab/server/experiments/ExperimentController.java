@@ -1,0 +1,196 @@
+package dev.digitlab.server.experiments;
+
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.TrialView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/experiments}: submit, list, show, cancel and delete experiments. */
+@RestController
+@RequestMapping("/api/v1/experiments")
+class ExperimentController {
+
+  static final int DEFAULT_PAGE_SIZE = 50;
+
+  private final ExperimentSubmission submission;
+  private final ExperimentStore experiments;
+  private final TrialStore trials;
+
+  ExperimentController(
+      ExperimentSubmission submission, ExperimentStore experiments, TrialStore trials) {
+    this.submission = submission;
+    this.experiments = experiments;
+    this.trials = trials;
+  }
+
+  /**
+   * Submits an experiment file, YAML or JSON, exactly as {@code digitlab submit} reads it: the body
+   * is parsed and checked by the protocol's reader, never bound to objects here.
+   */
+  @PostMapping(
+      consumes = {
+        MediaType.APPLICATION_JSON_VALUE,
+        MediaType.APPLICATION_YAML_VALUE,
+        "text/yaml",
+        "application/x-yaml",
+        MediaType.TEXT_PLAIN_VALUE
+      })
+  ResponseEntity<ExperimentView> submit(
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream body)
+      throws IOException {
+    FileFormat format =
+        MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+            ? FileFormat.JSON
+            : FileFormat.AUTO;
+    Experiment created = submission.submit(body, format);
+    return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
+        .body(detail(created));
+  }
+
+  @GetMapping
+  Page<ExperimentView> list(
+      @RequestParam(defaultValue = "created") String sort,
+      @RequestParam(defaultValue = "desc") String order,
+      @RequestParam(required = false) String status,
+      @RequestParam(required = false) String tag,
+      @RequestParam(required = false) String q,
+      @RequestParam(defaultValue = "0") int page,
+      @RequestParam(defaultValue = "" + DEFAULT_PAGE_SIZE) int size) {
+    if (page < 0) {
+      throw new InvalidParameterException("page", "must be 0 or more, got " + page);
+    }
+    if (size < 1 || size > ExperimentQuery.MAX_LIMIT) {
+      throw new InvalidParameterException(
+          "size", "must be between 1 and " + ExperimentQuery.MAX_LIMIT + ", got " + size);
+    }
+    long offset = (long) page * size;
+    if (offset > Integer.MAX_VALUE) {
+      throw new InvalidParameterException("page", "is past any list this server can hold");
+    }
+    ExperimentQuery query =
+        ExperimentQuery.newestFirst()
+            .sortedBy(parseSort(sort), parseDescending(order))
+            .withStatus(status == null ? null : parseStatus(status))
+            .withTag(tag == null || tag.isBlank() ? null : tag)
+            .withNameContaining(q)
+            .page((int) offset, size);
+    Page<Experiment> found = experiments.list(query);
+    return new Page<>(
+        found.items().stream()
+            .map(e -> ExperimentView.summary(e, experiments.countTrials(e.id())))
+            .toList(),
+        found.total(),
+        found.offset(),
+        found.limit());
+  }
+
+  @GetMapping("/{id}")
+  ExperimentView get(@PathVariable long id) {
+    return detail(find(id));
+  }
+
+  @DeleteMapping("/{id}")
+  @ResponseStatus(HttpStatus.NO_CONTENT)
+  void delete(@PathVariable long id) {
+    if (!experiments.delete(id)) {
+      throw new NotFoundException("experiment", id);
+    }
+  }
+
+  /**
+   * Cancels the experiment's queued and running trials. Cancelling a cancelled experiment again is
+   * harmless; one that already finished cannot be cancelled.
+   */
+  @PostMapping("/{id}/cancel")
+  ExperimentView cancel(@PathVariable long id) {
+    Experiment experiment = find(id);
+    if (experiment.status() == ExperimentStatus.SUCCEEDED
+        || experiment.status() == ExperimentStatus.FAILED) {
+      throw new ConflictException(
+          "Experiment "
+              + id
+              + " already finished ("
+              + experiment.status().dbValue()
+              + "); there is nothing to cancel.");
+    }
+    if (!experiments.cancel(id)) {
+      throw new NotFoundException("experiment", id);
+    }
+    return detail(find(id));
+  }
+
+  private Experiment find(long id) {
+    return experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
+  }
+
+  private ExperimentView detail(Experiment experiment) {
+    return ExperimentView.detail(
+        experiment,
+        experiments.countTrials(experiment.id()),
+        trials.listByExperiment(experiment.id()).stream().map(TrialView::summary).toList());
+  }
+
+  private static ExperimentSort parseSort(String value) {
+    String normalised =
+        value.trim().replaceAll("([a-z])([A-Z0-9])", "$1_$2").toUpperCase(Locale.ROOT);
+    try {
+      return ExperimentSort.valueOf(normalised);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidParameterException(
+          "sort",
+          "must be one of "
+              + Arrays.stream(ExperimentSort.values())
+                  .map(s -> s.name().toLowerCase(Locale.ROOT))
+                  .collect(Collectors.joining(", "))
+              + ", got '"
+              + value
+              + "'");
+    }
+  }
+
+  private static boolean parseDescending(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "desc" -> true;
+      case "asc" -> false;
+      default ->
+          throw new InvalidParameterException("order", "must be asc or desc, got '" + value + "'");
+    };
+  }
+
+  private static ExperimentStatus parseStatus(String value) {
+    try {
+      return ExperimentStatus.fromDb(value.trim());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidParameterException(
+          "status",
+          "must be one of "
+              + Arrays.stream(ExperimentStatus.values())
+                  .map(ExperimentStatus::dbValue)
+                  .collect(Collectors.joining(", "))
+              + ", got '"
+              + value
+              + "'");
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package dev.digitlab.server.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The experiments API over real HTTP, on an H2 file in a temporary data home. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class ExperimentApiTest {
+
+  @TempDir static Path home;
+
+  @DynamicPropertySource
+  static void dataHome(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+  }
+
+  private static final String GRID =
+      """
+      name: lr-and-batch
+      dataset: mnist
+      config: {model: mlp, epochs: 1, optimizer: adam, trainSubset: 2000, seed: 1}
+      search:
+        type: grid
+        parameters:
+          learningRate: [0.01, 0.003, 0.001]
+          batchSize: [64, 128]
+      objective: {metric: test_f1_macro, goal: max}
+      """;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+
+  @Test
+  void the_grid_example_creates_six_queued_trials() throws Exception {
+    String example = Files.readString(Path.of("../examples/grid-lr-batch.yaml"));
+
+    HttpResponse<String> response = post(example, "application/yaml");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    JsonNode body = json.readTree(response.body());
+    long id = body.get("id").asLong();
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/v1/experiments/" + id);
+    assertThat(body.get("name").asString()).isEqualTo("lr-and-batch");
+    assertThat(body.get("status").asString()).isEqualTo("queued");
+    assertThat(body.get("trialCounts").get("queued").asInt()).isEqualTo(6);
+    List<JsonNode> trials = StreamSupport.stream(body.get("trials").spliterator(), false).toList();
+    assertThat(trials).hasSize(6);
+    assertThat(trials).allSatisfy(t -> assertThat(t.get("status").asString()).isEqualTo("queued"));
+    assertThat(trials)
+        .extracting(
+            t -> t.get("config").get("learningRate").asDouble(),
+            t -> t.get("config").get("batchSize").asInt())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(0.01, 64),
+            org.assertj.core.groups.Tuple.tuple(0.01, 128),
+            org.assertj.core.groups.Tuple.tuple(0.003, 64),
+            org.assertj.core.groups.Tuple.tuple(0.003, 128),
+            org.assertj.core.groups.Tuple.tuple(0.001, 64),
+            org.assertj.core.groups.Tuple.tuple(0.001, 128));
+
+    JsonNode shown = json.readTree(get("/api/v1/experiments/" + id).body());
+    assertThat(shown.get("trials")).hasSize(6);
+    assertThat(shown.get("spec").get("search").get("type").asString()).isEqualTo("grid");
+    long trialId = trials.get(0).get("id").asLong();
+    HttpResponse<String> trial = get("/api/v1/trials/" + trialId);
+    assertThat(trial.statusCode()).isEqualTo(200);
+    assertThat(json.readTree(trial.body()).get("experimentId").asLong()).isEqualTo(id);
+  }
+
+  @Test
+  void a_json_body_is_read_as_json() throws Exception {
+    HttpResponse<String> response =
+        post(
+            """
+            {"name": "json-one", "config": {"model": "mlp", "epochs": 1}}
+            """,
+            "application/json");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(json.readTree(response.body()).get("trialCounts").get("total").asInt()).isEqualTo(1);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          unknown optimizer      | 'name: x\nconfig: {optimizer: adamx}'                                                        | config.optimizer
+          negative learning rate | 'name: x\nsearch: {type: grid, parameters: {learningRate: [0.01, -0.5]}}'                  | search.parameters.learningRate[1]
+          empty grid             | 'name: x\nsearch: {type: grid, parameters: {batchSize: []}}'                               | search.parameters.batchSize
+          over the cap           | 'name: x\nsearch: {type: grid, parameters: {seed: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], batchSize: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]}}' | search
+          unknown field          | 'name: x\nlearningRat: 0.1'                                                                  | learningRat
+          malformed YAML         | 'name: [x\nconfig: {'                                                                        | ''
+          """)
+  void an_invalid_experiment_gets_problem_details_naming_the_field_and_stores_nothing(
+      String problem, String document, String path) throws Exception {
+    long before = experimentCount();
+
+    HttpResponse<String> response = post(document.replace("\\n", "\n"), "application/yaml");
+
+    assertThat(response.statusCode()).as(problem).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    JsonNode body = json.readTree(response.body());
+    assertThat(body.get("status").asInt()).isEqualTo(400);
+    assertThat(body.get("errors")).isNotEmpty();
+    assertThat(StreamSupport.stream(body.get("errors").spliterator(), false))
+        .extracting(e -> e.get("path").asString())
+        .as(response.body())
+        .contains(path == null ? "" : path);
+    assertThat(response.body()).doesNotContain("Exception", "\tat ");
+    assertThat(experimentCount()).isEqualTo(before);
+  }
+
+  @Test
+  void a_body_past_the_size_limit_is_refused_without_being_stored() throws Exception {
+    long before = experimentCount();
+    String huge = "name: big\ndescription: '" + "x".repeat(2 << 20) + "'\n";
+
+    HttpResponse<String> response = post(huge, "application/yaml");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(experimentCount()).isEqualTo(before);
+  }
+
+  @Test
+  void another_content_type_is_refused_with_415() throws Exception {
+    HttpResponse<String> response = post("name: x", "application/xml");
+
+    assertThat(response.statusCode()).isEqualTo(415);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+  }
+
+  @Test
+  void the_list_is_sorted_and_filtered_as_asked() throws Exception {
+    String tag = "sort-" + System.nanoTime();
+    List<Long> ids = new ArrayList<>();
+    for (String name : List.of("bravo", "alpha", "charlie")) {
+      HttpResponse<String> created = post("name: " + name + "\ntags: [" + tag + "]\n", "text/yaml");
+      ids.add(json.readTree(created.body()).get("id").asLong());
+    }
+
+    JsonNode byName =
+        json.readTree(get("/api/v1/experiments?tag=" + tag + "&sort=name&order=asc").body());
+    JsonNode newest = json.readTree(get("/api/v1/experiments?tag=" + tag).body());
+    JsonNode secondPage =
+        json.readTree(get("/api/v1/experiments?tag=" + tag + "&sort=name&page=1&size=2").body());
+
+    assertThat(names(byName)).containsExactly("alpha", "bravo", "charlie");
+    assertThat(byName.get("total").asLong()).isEqualTo(3);
+    assertThat(ids(newest)).containsExactly(ids.get(2), ids.get(1), ids.get(0));
+    assertThat(names(secondPage)).containsExactly("alpha");
+    assertThat(names(json.readTree(get("/api/v1/experiments?tag=" + tag + "&q=RAV").body())))
+        .containsExactly("bravo");
+  }
+
+  @Test
+  void a_bad_list_parameter_gets_problem_details_naming_it() throws Exception {
+    HttpResponse<String> response = get("/api/v1/experiments?sort=colour");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(response.body()).get("errors").get(0).get("path").asString())
+        .isEqualTo("sort");
+    assertThat(get("/api/v1/experiments?size=0").statusCode()).isEqualTo(400);
+    assertThat(get("/api/v1/experiments?page=x").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void delete_removes_the_experiment_and_its_trials() throws Exception {
+    JsonNode created = json.readTree(post(GRID, "application/yaml").body());
+    long id = created.get("id").asLong();
+    long trialId = created.get("trials").get(0).get("id").asLong();
+
+    HttpResponse<String> deleted = send(request("/api/v1/experiments/" + id).DELETE());
+
+    assertThat(deleted.statusCode()).isEqualTo(204);
+    assertThat(get("/api/v1/experiments/" + id).statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/trials/" + trialId).statusCode()).isEqualTo(404);
+    assertThat(send(request("/api/v1/experiments/" + id).DELETE()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void cancel_cancels_every_queued_trial() throws Exception {
+    long id = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+
+    HttpResponse<String> response =
+        send(request("/api/v1/experiments/" + id + "/cancel").POST(BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode body = json.readTree(response.body());
+    assertThat(body.get("status").asString()).isEqualTo("cancelled");
+    assertThat(body.get("trialCounts").get("cancelled").asInt()).isEqualTo(6);
+  }
+
+  @Test
+  void unknown_ids_get_404_problem_details() throws Exception {
+    HttpResponse<String> response = get("/api/v1/experiments/987654");
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(response.body()).get("detail").asString())
+        .isEqualTo("There is no experiment with id 987654.");
+    assertThat(get("/api/v1/trials/987654").statusCode()).isEqualTo(404);
+    assertThat(
+            send(request("/api/v1/experiments/987654/cancel").POST(BodyPublishers.noBody()))
+                .statusCode())
+        .isEqualTo(404);
+    assertThat(get("/api/v1/experiments/not-a-number").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void health_prometheus_and_openapi_answer() throws Exception {
+    post(GRID, "application/yaml");
+
+    assertThat(get("/actuator/health").body()).contains("\"UP\"");
+    assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+    assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+    String metrics = get("/actuator/prometheus").body();
+    assertThat(metrics).contains("digitlab_queue_depth", "digitlab_trials{status=\"queued\"}");
+    HttpResponse<String> docs = get("/v3/api-docs");
+    assertThat(docs.statusCode()).isEqualTo(200);
+    assertThat(docs.body()).contains("/api/v1/experiments");
+    assertThat(get("/swagger-ui/index.html").statusCode()).isEqualTo(200);
+  }
+
+  private long experimentCount() {
+    return experiments.list(ExperimentQuery.newestFirst()).total();
+  }
+
+  private static List<String> names(JsonNode page) {
+    return IntStream.range(0, page.get("items").size())
+        .mapToObj(i -> page.get("items").get(i).get("name").asString())
+        .toList();
+  }
+
+  private static List<Long> ids(JsonNode page) {
+    return IntStream.range(0, page.get("items").size())
+        .mapToObj(i -> page.get("items").get(i).get("id").asLong())
+        .toList();
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return send(request(path).GET());
+  }
+
+  private HttpResponse<String> post(String body, String contentType)
+      throws IOException, InterruptedException {
+    return send(
+        request("/api/v1/experiments")
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofString(body)));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return http.send(request.build(), BodyHandlers.ofString());
+  }
+}
