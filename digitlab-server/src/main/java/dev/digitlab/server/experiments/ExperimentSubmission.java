@@ -48,7 +48,7 @@ class ExperimentSubmission {
             spec.description(),
             spec.tags(),
             spec.dataset(),
-            files.toJson(spec),
+            files.toTree(spec).toString(),
             new Objective(
                 spec.objective().metric().configName(), goal(spec.objective().goal().configName())),
             spec.maxParallelTrials(),
