@@ -9,7 +9,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Run, track, compare and serve handwritten-digit classifiers.",
-    subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, DataCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      TrainCommand.class,
+      DataCommand.class,
+      ServerCommand.class,
+      SubmitCommand.class,
+      ListCommand.class,
+      ShowCommand.class,
+      CancelCommand.class
+    })
 public final class DigitLab implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

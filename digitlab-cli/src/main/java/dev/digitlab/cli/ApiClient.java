@@ -1,0 +1,132 @@
+package dev.digitlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+
+/**
+ * The Digit Lab REST API over {@code java.net.http}. Answers are JSON trees; a refusal becomes an
+ * {@link ApiException} whose message a user can act on (the problem details' detail and errors).
+ */
+final class ApiClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final URI server;
+  private final HttpClient http;
+
+  ApiClient(URI server) {
+    this.server = server;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  URI server() {
+    return server;
+  }
+
+  JsonNode get(String path) {
+    return send(request(path).GET());
+  }
+
+  JsonNode post(String path, String body, String contentType) {
+    return send(
+        request(path).header("Content-Type", contentType).POST(BodyPublishers.ofString(body)));
+  }
+
+  JsonNode post(String path) {
+    return send(request(path).POST(BodyPublishers.noBody()));
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(server + path))
+        .timeout(TIMEOUT)
+        .header("Accept", "application/json, application/problem+json");
+  }
+
+  private JsonNode send(HttpRequest.Builder builder) {
+    HttpRequest request = builder.build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, BodyHandlers.ofString());
+    } catch (ConnectException e) {
+      throw new ApiException(
+          "Cannot reach the Digit Lab server at "
+              + server
+              + ". Start one with 'digitlab server', or point --server (or DIGITLAB_SERVER) at"
+              + " yours.");
+    } catch (HttpTimeoutException e) {
+      throw new ApiException("The server at " + server + " did not answer in " + TIMEOUT + ".");
+    } catch (IOException e) {
+      throw new ApiException("Talking to " + server + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException("Interrupted while waiting for " + server);
+    }
+    JsonNode body = parse(response.body());
+    if (response.statusCode() >= 400) {
+      throw new ApiException(describe(request, response.statusCode(), body));
+    }
+    return body;
+  }
+
+  private static JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return JSON.nullNode();
+    }
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      return JSON.getNodeFactory().textNode(body);
+    }
+  }
+
+  /** The problem details as lines: the detail, then one line per bad field. */
+  static String describe(HttpRequest request, int status, JsonNode problem) {
+    StringBuilder message = new StringBuilder();
+    String detail = problem.path("detail").asText("");
+    if (detail.isEmpty()) {
+      detail =
+          request.method()
+              + " "
+              + request.uri().getPath()
+              + " answered "
+              + status
+              + problemTitle(problem);
+    }
+    message.append(detail);
+    for (JsonNode error : problem.path("errors")) {
+      String path = error.path("path").asText("");
+      message
+          .append(System.lineSeparator())
+          .append("  ")
+          .append(path.isEmpty() ? "" : path + ": ")
+          .append(error.path("message").asText(""));
+    }
+    return message.toString();
+  }
+
+  private static String problemTitle(JsonNode problem) {
+    String title = problem.path("title").asText("");
+    return title.isEmpty() ? "" : " (" + title + ")";
+  }
+
+  /** The server refused a request, or could not be reached; the message says what to do. */
+  static final class ApiException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    ApiException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.server.DigitLabServer;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code digitlab server}: runs the tracking server until it is stopped (Ctrl-C, SIGTERM). */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start the tracking server: the REST API under /api/v1, Swagger UI, health and metrics.",
+      "Its database is an H2 file under the data home unless --database-url names another."
+    })
+final class ServerCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "${env:DIGITLAB_PORT:-8080}",
+      description = "Port to listen on; 0 picks a free one (default: $DIGITLAB_PORT, else 8080).")
+  int port;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      defaultValue = "${env:DIGITLAB_BIND:-127.0.0.1}",
+      description =
+          "Address to listen on; 0.0.0.0 for every interface (default: $DIGITLAB_BIND, else"
+              + " 127.0.0.1: this machine only).")
+  String bind;
+
+  @Mixin HomeOption home;
+
+  @Option(
+      names = "--database-url",
+      paramLabel = "JDBC_URL",
+      defaultValue = "${env:DIGITLAB_DATABASE_URL}",
+      description =
+          "JDBC URL of the database, e.g. jdbc:postgresql://host:5432/digitlab?user=u&password=p"
+              + " (default: $DIGITLAB_DATABASE_URL, else an H2 file in <home>/db).")
+  String databaseUrl;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--port must be between 0 and 65535, got " + port);
+    }
+    SpringApplication application = new SpringApplication(DigitLabServer.class);
+    application.setBannerMode(Banner.Mode.OFF);
+    application.setMainApplicationClass(DigitLabServer.class);
+    CountDownLatch stopped = new CountDownLatch(1);
+    application.addListeners(
+        event -> {
+          if (event instanceof ContextClosedEvent) {
+            stopped.countDown();
+          }
+        });
+    // As command-line arguments they outrank application.properties (default properties do not).
+    ConfigurableApplicationContext context = application.run(springArguments());
+    String actualPort = context.getEnvironment().getProperty("local.server.port", "" + port);
+    String host = bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    String url = "http://" + host + ":" + actualPort;
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("Digit Lab server is running; open " + url + "/swagger-ui.html");
+    out.println("  API: " + url + "/api/v1/experiments   health: " + url + "/actuator/health");
+    out.println("  submit an experiment: digitlab submit examples/grid-lr-batch.yaml");
+    out.println("Stop it with Ctrl-C.");
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  private String[] springArguments() {
+    List<String> arguments = new ArrayList<>();
+    arguments.add("--server.port=" + port);
+    arguments.add("--server.address=" + bind);
+    arguments.add("--digitlab.home=" + home.dataHome().path());
+    if (databaseUrl != null && !databaseUrl.isBlank()) {
+      arguments.add("--spring.datasource.url=" + databaseUrl);
+    }
+    return arguments.toArray(String[]::new);
+  }
+}

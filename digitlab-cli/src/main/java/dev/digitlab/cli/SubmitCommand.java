@@ -1,0 +1,61 @@
+package dev.digitlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code digitlab submit FILE}: sends an experiment file to the server, prints its id. */
+@Command(
+    name = "submit",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Submit an experiment file (YAML or JSON) to the server; its trials are queued.",
+      "Prints the new experiment's id on its own line (examples/ holds ready files)."
+    })
+final class SubmitCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ServerOption server;
+
+  @Parameters(paramLabel = "FILE", description = "The experiment file (.yaml, .yml or .json).")
+  Path file;
+
+  @Override
+  public Integer call() {
+    String document;
+    try {
+      document = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("There is no file " + file + ".");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    String type =
+        file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
+            ? "application/json"
+            : "application/yaml";
+    JsonNode experiment = server.client().post("/api/v1/experiments", document, type);
+    spec.commandLine().getOut().println(experiment.path("id").asLong());
+    spec.commandLine()
+        .getErr()
+        .println(
+            "Submitted '"
+                + experiment.path("name").asText()
+                + "': "
+                + experiment.path("trialCounts").path("total").asInt()
+                + " trial(s) queued. See it with: digitlab show "
+                + experiment.path("id").asLong());
+    return 0;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.server.DigitLabServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine;
+
+/** submit, ls, show and cancel against a real server on a free port with an H2 file. */
+class ClientCommandsTest {
+
+  @TempDir static Path home;
+
+  static ConfigurableApplicationContext server;
+  static String url;
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void startServer() {
+    server =
+        SpringApplication.run(
+            DigitLabServer.class,
+            "--server.port=0",
+            "--server.address=127.0.0.1",
+            "--digitlab.home=" + home);
+    url = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @Test
+  void submit_prints_the_new_experiments_id_on_its_own_line() {
+    int exit = run("submit", "../examples/grid-lr-batch.yaml");
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(out.toString()).matches("\\d+\\R");
+    assertThat(err.toString()).contains("6 trial(s) queued");
+  }
+
+  @Test
+  void submit_of_an_invalid_file_lists_every_bad_field_and_fails() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            "name: bad\nconfig: {optimizer: adamx}\nsearch: {type: grid, parameters: {batchSize:"
+                + " []}}\n");
+
+    int exit = run("submit", file.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString())
+        .startsWith("error: The experiment cannot run: 2 problem(s)")
+        .contains("  config.optimizer: must be one of sgd, adam, adamw, rmsprop, got 'adamx'")
+        .contains("  search.parameters.batchSize: must list at least one value");
+  }
+
+  @Test
+  void ls_show_and_cancel_follow_a_submitted_experiment() {
+    run("submit", "../examples/grid-lr-batch.yaml");
+    String id = out.toString().trim();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls")).isZero();
+    assertThat(out.toString()).startsWith("ID").contains("lr-and-batch").contains("0/6");
+    out.getBuffer().setLength(0);
+
+    assertThat(run("show", id)).isZero();
+    assertThat(out.toString())
+        .contains("Experiment " + id + ": lr-and-batch")
+        .contains("learningRate=0.003 batchSize=128");
+    assertThat(out.toString().lines().filter(line -> line.contains(" queued ")).count())
+        .isEqualTo(6);
+    out.getBuffer().setLength(0);
+
+    assertThat(run("cancel", id)).isZero();
+    assertThat(out.toString()).contains("6 trial(s) cancelled");
+  }
+
+  @Test
+  void an_unknown_id_is_reported_as_such() {
+    int exit = run("show", "987654");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString()).startsWith("error: There is no experiment with id 987654.");
+  }
+
+  @Test
+  void an_unreachable_server_is_explained() {
+    int exit =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute("ls", "--server", "http://127.0.0.1:1");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString()).contains("Cannot reach the Digit Lab server at http://127.0.0.1:1");
+  }
+
+  private int run(String... args) {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    String[] withServer = new String[args.length + 2];
+    System.arraycopy(args, 0, withServer, 0, args.length);
+    withServer[args.length] = "--server";
+    withServer[args.length + 1] = url;
+    return cli.execute(withServer);
+  }
+}
