@@ -1,6 +1,7 @@
 package dev.digitlab.worker.run;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** The files an attempt leaves in its work directory, with their artifact names and kinds. */
 public enum RunArtifact {
@@ -38,6 +39,16 @@ public enum RunArtifact {
   /** The file's name in the work directory. */
   public String fileName() {
     return fileName;
+  }
+
+  /** The artifact an {@code ArtifactRef} names, e.g. to find the file a sink should upload. */
+  public static Optional<RunArtifact> named(String artifactName) {
+    for (RunArtifact artifact : values()) {
+      if (artifact.artifactName.equals(artifactName)) {
+        return Optional.of(artifact);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Where this artifact lives in {@code workDir}. */

@@ -186,7 +186,7 @@ class TrialRunnerTest {
     assertThat(last).containsOnlyKeys(complete.artifacts().keySet());
     for (var artifact : complete.artifacts().entrySet()) {
       Path file = artifact.getValue();
-      assertThat(file.getParent()).isEqualTo(work);
+      assertThat(RunArtifact.named(artifact.getKey()).orElseThrow().in(work)).isEqualTo(file);
       ArtifactRef ref = last.get(artifact.getKey());
       assertThat(ref.bytes()).isEqualTo(Files.size(file));
       assertThat(ref.sha256()).isEqualTo(sha256(file));
@@ -296,6 +296,24 @@ class TrialRunnerTest {
         .hasSizeLessThan(STEPS_PER_EPOCH);
     assertThat(seen.payloads(ArtifactRef.class)).isEmpty();
     assertThat(outcome.lastSeq()).isEqualTo(seen.events().getLast().seq());
+  }
+
+  @Test
+  void a_trial_cancelled_before_training_starts_ends_cancelled_without_training() throws Exception {
+    CancellationToken token = new CancellationToken();
+    token.cancel();
+    InMemoryEventSink sink = new InMemoryEventSink();
+
+    RunOutcome outcome = RUNNER.run(new TrialRun(17, 1, CONFIG, dir, null, 5), sink, token);
+
+    assertThat(outcome.status()).isEqualTo(RunStatus.CANCELLED);
+    assertThat(sink.events())
+        .extracting(TrialEvent::seq, TrialEvent::payload)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(5L, new StatusChange("running", "attempt 1")),
+            org.assertj.core.groups.Tuple.tuple(
+                6L, new StatusChange("cancelled", "cancelled before training started")));
+    assertThat(outcome.lastSeq()).isEqualTo(6);
   }
 
   @Test
