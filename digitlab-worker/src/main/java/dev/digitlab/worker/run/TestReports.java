@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.digitlab.ml.eval.ClassMetrics;
 import dev.digitlab.ml.eval.ClassificationReport;
+import dev.digitlab.ml.eval.ConfusionMatrix;
 import dev.digitlab.ml.eval.Misclassified;
 import dev.digitlab.ml.train.TestMetrics;
 import java.io.IOException;
@@ -40,7 +41,7 @@ final class TestReports {
   private TestReports() {}
 
   static void writeConfusionMatrix(TestMetrics test, Path file) {
-    var matrix = test.report().confusionMatrix();
+    ConfusionMatrix matrix = test.report().confusionMatrix();
     write(file, new ConfusionMatrixFile(matrix.numClasses(), matrix.toArray()));
   }
 
@@ -67,7 +68,8 @@ final class TestReports {
   private static void write(Path file, Object value) {
     try {
       Path temp =
-          Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + "", ".tmp");
+          Files.createTempFile(
+              file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
       try {
         JSON.writeValue(temp.toFile(), value);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -2,6 +2,7 @@ package dev.digitlab.worker.run;
 
 import dev.digitlab.ml.data.LoadedDataset;
 import dev.digitlab.ml.train.CheckpointFile;
+import dev.digitlab.ml.train.TestMetrics;
 import dev.digitlab.ml.train.Trainer;
 import dev.digitlab.ml.train.TrainingCancelledException;
 import dev.digitlab.ml.train.TrainingData;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,15 +92,21 @@ public final class TrialRunner {
               recorder.globalStep(),
               run.config().epochs()));
       artifact(events, artifacts, RunArtifact.MODEL, model);
-      Path confusion = RunArtifact.CONFUSION_MATRIX.in(run.workDir());
-      TestReports.writeConfusionMatrix(result.test(), confusion);
-      artifact(events, artifacts, RunArtifact.CONFUSION_MATRIX, confusion);
-      Path perClass = RunArtifact.PER_CLASS.in(run.workDir());
-      TestReports.writePerClass(result.test(), perClass);
-      artifact(events, artifacts, RunArtifact.PER_CLASS, perClass);
-      Path misclassified = RunArtifact.MISCLASSIFIED.in(run.workDir());
-      TestReports.writeMisclassified(result.test(), misclassified);
-      artifact(events, artifacts, RunArtifact.MISCLASSIFIED, misclassified);
+      report(
+          run,
+          result,
+          RunArtifact.CONFUSION_MATRIX,
+          TestReports::writeConfusionMatrix,
+          events,
+          artifacts);
+      report(run, result, RunArtifact.PER_CLASS, TestReports::writePerClass, events, artifacts);
+      report(
+          run,
+          result,
+          RunArtifact.MISCLASSIFIED,
+          TestReports::writeMisclassified,
+          events,
+          artifacts);
       return end(run, events, RunStatus.SUCCEEDED, "", result, artifacts);
     } catch (EventBatcher.DeliveryInterrupted e) {
       throw abandoned(run, events);
@@ -126,13 +134,25 @@ public final class TrialRunner {
     return attempt + ", resumed from epoch " + epochs;
   }
 
+  private static void report(
+      TrialRun run,
+      TrainingResult result,
+      RunArtifact artifact,
+      BiConsumer<TestMetrics, Path> writer,
+      EventBatcher events,
+      Map<String, Path> artifacts) {
+    Path file = artifact.in(run.workDir());
+    writer.accept(result.test(), file);
+    artifact(events, artifacts, artifact, file);
+  }
+
   private static void artifact(
       EventBatcher events, Map<String, Path> artifacts, RunArtifact artifact, Path file) {
     artifacts.put(artifact.artifactName(), file);
     events.add(FileDigest.describe(artifact, file));
   }
 
-  private RunOutcome failed(
+  private static RunOutcome failed(
       TrialRun run, EventBatcher events, Exception e, Map<String, Path> artifacts) {
     String reason = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     StringWriter trace = new StringWriter();
