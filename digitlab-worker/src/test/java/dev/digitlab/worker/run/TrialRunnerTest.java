@@ -87,6 +87,19 @@ class TrialRunnerTest {
   }
 
   @Test
+  void every_event_of_a_run_survives_the_wire_format() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<TrialEvent> events = completeSink.events();
+
+    List<TrialEvent> read =
+        json.readValue(
+            json.writeValueAsString(events),
+            json.getTypeFactory().constructCollectionType(List.class, TrialEvent.class));
+
+    assertThat(read).isEqualTo(events);
+  }
+
+  @Test
   void a_run_starts_running_and_ends_succeeded() {
     List<TrialEvent> events = completeSink.events();
 
