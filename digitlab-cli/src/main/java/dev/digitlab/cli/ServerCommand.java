@@ -54,11 +54,24 @@ final class ServerCommand implements Callable<Integer> {
               + " (default: $DIGITLAB_DATABASE_URL, else an H2 file in <home>/db).")
   String databaseUrl;
 
+  @Option(
+      names = "--worker-slots",
+      paramLabel = "N",
+      defaultValue = "${env:DIGITLAB_WORKER_SLOTS:-1}",
+      description =
+          "Trials the embedded worker runs at once; 0 = none, for remote workers only (default:"
+              + " $DIGITLAB_WORKER_SLOTS, else 1).")
+  int workerSlots;
+
   @Override
   public Integer call() throws InterruptedException {
     if (port < 0 || port > 65535) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--port must be between 0 and 65535, got " + port);
+    }
+    if (workerSlots < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--worker-slots must be 0 or more, got " + workerSlots);
     }
     SpringApplication application = new SpringApplication(DigitLabServer.class);
     application.setBannerMode(Banner.Mode.OFF);
@@ -93,6 +106,7 @@ final class ServerCommand implements Callable<Integer> {
     arguments.add("--server.port=" + port);
     arguments.add("--server.address=" + bind);
     arguments.add("--digitlab.home=" + home.dataHome().path());
+    arguments.add("--digitlab.worker.slots=" + workerSlots);
     if (databaseUrl != null && !databaseUrl.isBlank()) {
       arguments.add("--spring.datasource.url=" + databaseUrl);
     }

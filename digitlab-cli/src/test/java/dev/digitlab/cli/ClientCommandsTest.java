@@ -36,7 +36,8 @@ class ClientCommandsTest {
             DigitLabServer.class,
             "--server.port=0",
             "--server.address=127.0.0.1",
-            "--digitlab.home=" + home);
+            "--digitlab.home=" + home,
+            "--digitlab.worker.slots=0");
     url = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
   }
 

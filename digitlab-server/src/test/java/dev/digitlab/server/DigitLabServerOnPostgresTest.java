@@ -28,6 +28,7 @@ class DigitLabServerOnPostgresTest {
     String url = TestDatabase.postgresUrl();
     properties.add("spring.datasource.url", () -> url + "&currentSchema=" + SCHEMA);
     properties.add("spring.flyway.schemas", () -> SCHEMA);
+    properties.add("digitlab.worker.slots", () -> "0");
   }
 
   @AfterAll

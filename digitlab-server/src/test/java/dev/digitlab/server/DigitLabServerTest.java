@@ -29,6 +29,8 @@ class DigitLabServerTest {
   @DynamicPropertySource
   static void dataHome(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", () -> home.toString());
+    // No embedded worker: these tests look at queued trials, and would have it fetch MNIST.
+    properties.add("digitlab.worker.slots", () -> "0");
   }
 
   @Autowired JdbcClient jdbc;

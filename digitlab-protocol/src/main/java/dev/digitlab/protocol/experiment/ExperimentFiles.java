@@ -106,6 +106,24 @@ public final class ExperimentFiles {
     return tree.toString();
   }
 
+  /**
+   * The config that {@link #configJson} wrote (a stored trial's config), for a worker to run.
+   *
+   * @throws IllegalStateException if the text is not such a config
+   */
+  public TrainingConfig readConfig(String json) {
+    JsonNode tree;
+    try {
+      tree = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored trial config is not JSON: " + json, e);
+    }
+    if (!(tree instanceof ObjectNode object)) {
+      throw new IllegalStateException("a stored trial config is not a JSON object: " + json);
+    }
+    return ConfigFields.config(object);
+  }
+
   /** The spec as a JSON tree with the same field names as the files. */
   public ObjectNode toTree(ExperimentSpec spec) {
     ObjectNode root = JSON.createObjectNode();

@@ -112,4 +112,12 @@ public class EventStore {
                     instant(row, "created_at")))
         .list();
   }
+
+  /** The greatest seq stored for the trial over all its attempts; 0 when it has no events. */
+  public long lastSeq(long trialId) {
+    return jdbc.sql("SELECT COALESCE(MAX(seq), 0) FROM trial_event WHERE trial_id = :id")
+        .param("id", trialId)
+        .query(Long.class)
+        .single();
+  }
 }

@@ -37,6 +37,8 @@ class ExperimentApiTest {
   @DynamicPropertySource
   static void dataHome(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", () -> home.toString());
+    // No embedded worker: these tests look at queued trials, and would have it fetch MNIST.
+    properties.add("digitlab.worker.slots", () -> "0");
   }
 
   private static final String GRID =

@@ -1,0 +1,254 @@
+package dev.digitlab.server.workers;
+
+import dev.digitlab.ml.data.DatasetFetcher;
+import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.data.FetchListener;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.LeaseLostException;
+import dev.digitlab.server.queue.TrialOutcome;
+import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.worker.run.CancellationToken;
+import dev.digitlab.worker.run.DatasetSource;
+import dev.digitlab.worker.run.RunArtifact;
+import dev.digitlab.worker.run.RunOutcome;
+import dev.digitlab.worker.run.TrialRun;
+import dev.digitlab.worker.run.TrialRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The worker inside the server: {@code digitlab.worker.slots} virtual threads, each claiming a
+ * trial from the queue, running it with {@link TrialRunner}, writing its events to the event table,
+ * heartbeating its lease, and completing it. One more thread puts trials whose lease expired back
+ * in the queue (a crashed server's, or a remote worker's).
+ */
+@Component
+@EnableConfigurationProperties(WorkerSettings.class)
+class EmbeddedWorker implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedWorker.class);
+
+  private final WorkerSettings settings;
+  private final TrialQueue queue;
+  private final TrialStore trials;
+  private final ExperimentStore experiments;
+  private final EventStore events;
+  private final TrialRunner runner;
+  private final Path trialsHome;
+  private final ExperimentFiles files = new ExperimentFiles();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running;
+
+  EmbeddedWorker(
+      WorkerSettings settings,
+      TrialQueue queue,
+      TrialStore trials,
+      ExperimentStore experiments,
+      EventStore events,
+      @Value("${digitlab.home}") Path home) {
+    this.settings = settings;
+    this.queue = queue;
+    this.trials = trials;
+    this.experiments = experiments;
+    this.events = events;
+    this.trialsHome = home.resolve("trials");
+    Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
+    this.runner =
+        new TrialRunner(
+            DatasetSource.of(
+                new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE))));
+  }
+
+  @Override
+  public synchronized void start() {
+    running = true;
+    threads.add(Thread.ofVirtual().name("lease-sweeper").start(this::sweepLoop));
+    for (int slot = 1; slot <= settings.slots(); slot++) {
+      String name = "embedded-" + slot;
+      threads.add(Thread.ofVirtual().name("worker-" + name).start(() -> workLoop(name)));
+    }
+    log.info("Embedded worker started with {} slot(s)", settings.slots());
+  }
+
+  @Override
+  public synchronized void stop() {
+    running = false;
+    // An interrupted run stops training without a final status; its lease expires and the
+    // sweeper requeues it, and the next attempt resumes from its last checkpoint.
+    threads.forEach(Thread::interrupt);
+    for (Thread thread : threads) {
+      try {
+        thread.join(Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    threads.clear();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  private void sweepLoop() {
+    while (running) {
+      try {
+        int requeued = queue.sweepExpired();
+        if (requeued > 0) {
+          log.info("Requeued {} trial(s) whose lease expired", requeued);
+        }
+        Thread.sleep(settings.lease().dividedBy(2));
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("Sweeping expired leases failed; trying again", e);
+        if (!pause(settings.lease().dividedBy(2))) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void workLoop(String workerName) {
+    while (running) {
+      try {
+        Optional<Lease> lease = queue.claim(workerName, Set.of("cpu"), settings.lease());
+        if (lease.isPresent()) {
+          run(lease.get());
+        } else if (!pause(settings.pollInterval())) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.error("The embedded worker {} failed; it carries on after a pause", workerName, e);
+        if (!pause(settings.pollInterval().multipliedBy(10))) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** One attempt of a claimed trial, from its first event to its completion. */
+  private void run(Lease lease) throws InterruptedException {
+    long trialId = lease.trialId();
+    CancellationToken cancellation = new CancellationToken();
+    StoreEventSink sink =
+        new StoreEventSink(trialId, lease.attempt(), events, trials, cancellation);
+    Path trialDir = trialsHome.resolve(Long.toString(trialId));
+    TrialRun run =
+        new TrialRun(
+            trialId,
+            lease.attempt(),
+            files.readConfig(lease.config()),
+            trialDir.resolve("attempt-" + lease.attempt()),
+            lastCheckpoint(trialDir, lease.attempt()),
+            events.lastSeq(trialId) + 1);
+    log.info("Running trial {} attempt {}", trialId, lease.attempt());
+    Thread heartbeat =
+        Thread.ofVirtual()
+            .name("heartbeat-" + trialId)
+            .start(() -> heartbeatLoop(lease, cancellation));
+    RunOutcome outcome;
+    try {
+      outcome = runner.run(run, sink, cancellation);
+    } finally {
+      heartbeat.interrupt();
+      heartbeat.join();
+    }
+    try {
+      queue.complete(trialId, lease.leaseToken(), outcome(trialId, outcome, sink));
+      log.info("Trial {} attempt {} ended {}", trialId, lease.attempt(), outcome.status());
+    } catch (LeaseLostException e) {
+      log.warn(
+          "Trial {} attempt {} lost its lease; its outcome is dropped", trialId, lease.attempt());
+    }
+  }
+
+  private void heartbeatLoop(Lease lease, CancellationToken cancellation) {
+    Duration every = settings.lease().dividedBy(3);
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        Thread.sleep(every);
+        if (queue
+            .heartbeat(lease.trialId(), lease.leaseToken(), settings.lease())
+            .cancelRequested()) {
+          cancellation.cancel();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (LeaseLostException e) {
+        log.warn("Trial {} lost its lease; stopping its run", lease.trialId());
+        cancellation.cancel();
+        return;
+      } catch (RuntimeException e) {
+        log.warn("Heartbeat of trial {} failed; trying again", lease.trialId(), e);
+      }
+    }
+  }
+
+  private TrialOutcome outcome(long trialId, RunOutcome outcome, StoreEventSink sink) {
+    Double trainSeconds = sink.metric("train_seconds");
+    return switch (outcome.status()) {
+      case SUCCEEDED ->
+          new TrialOutcome.Succeeded(
+              orZero(sink.metric("test_accuracy")),
+              orZero(sink.metric("test_f1_macro")),
+              sink.metric(objectiveMetric(trialId)),
+              trainSeconds == null ? outcome.result().trainSeconds() : trainSeconds,
+              sink.lastMetricsJson());
+      case FAILED ->
+          new TrialOutcome.Failed(
+              outcome.failure() == null ? "training failed" : outcome.failure(),
+              sink.lastError(),
+              trainSeconds);
+      case CANCELLED -> new TrialOutcome.Cancelled(trainSeconds);
+    };
+  }
+
+  private String objectiveMetric(long trialId) {
+    long experimentId = trials.get(trialId).experimentId();
+    return experiments.find(experimentId).map(e -> e.objective().metric()).orElse("");
+  }
+
+  /** The checkpoint of the latest earlier attempt that completed an epoch, or null. */
+  private static Path lastCheckpoint(Path trialDir, int attempt) {
+    for (int earlier = attempt - 1; earlier >= 1; earlier--) {
+      Path checkpoint = RunArtifact.CHECKPOINT.in(trialDir.resolve("attempt-" + earlier));
+      if (Files.isRegularFile(checkpoint)) {
+        return checkpoint;
+      }
+    }
+    return null;
+  }
+
+  private static double orZero(Double value) {
+    return value == null ? 0 : value;
+  }
+
+  private static boolean pause(Duration duration) {
+    try {
+      Thread.sleep(duration);
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+}

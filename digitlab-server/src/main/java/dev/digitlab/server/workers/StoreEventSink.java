@@ -1,0 +1,92 @@
+package dev.digitlab.server.workers;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.event.LogLine;
+import dev.digitlab.protocol.event.MetricPoint;
+import dev.digitlab.protocol.event.Progress;
+import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.NewEvent;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.worker.run.CancellationToken;
+import dev.digitlab.worker.run.EventSink;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The embedded worker's sink: each batch goes into the event table, and the trial's progress and
+ * latest metrics are updated from it. When the update finds the attempt no longer running (its
+ * lease was lost or it was cancelled), the run is asked to stop.
+ */
+final class StoreEventSink implements EventSink {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final long trialId;
+  private final int attempt;
+  private final EventStore events;
+  private final TrialStore trials;
+  private final CancellationToken cancellation;
+  private final Map<String, Double> lastMetrics = new LinkedHashMap<>();
+  private double progress;
+  private String lastError;
+
+  StoreEventSink(
+      long trialId,
+      int attempt,
+      EventStore events,
+      TrialStore trials,
+      CancellationToken cancellation) {
+    this.trialId = trialId;
+    this.attempt = attempt;
+    this.events = events;
+    this.trials = trials;
+    this.cancellation = cancellation;
+  }
+
+  @Override
+  public void append(List<TrialEvent> batch) {
+    List<NewEvent> rows = new ArrayList<>(batch.size());
+    for (TrialEvent event : batch) {
+      rows.add(
+          new NewEvent(
+              event.seq(), EventType.fromDb(event.type().wireName()), json(event.payload())));
+      switch (event.payload()) {
+        case MetricPoint metric -> lastMetrics.put(metric.key(), metric.value());
+        case Progress p -> progress = p.fraction();
+        case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
+        default -> {}
+      }
+    }
+    events.append(trialId, attempt, rows);
+    if (!trials.updateProgress(trialId, attempt, progress, lastMetricsJson(), null)) {
+      cancellation.cancel();
+    }
+  }
+
+  /** The latest value of each metric seen so far, as a JSON object. */
+  String lastMetricsJson() {
+    return json(lastMetrics);
+  }
+
+  Double metric(String key) {
+    return lastMetrics.get(key);
+  }
+
+  /** The last ERROR log line: on failure, the runner's stack trace. */
+  String lastError() {
+    return lastError;
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("event payloads are plain records", e);
+    }
+  }
+}

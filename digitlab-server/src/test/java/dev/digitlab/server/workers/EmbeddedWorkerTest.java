@@ -1,0 +1,129 @@
+package dev.digitlab.server.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStatus;
+import dev.digitlab.server.trials.TrialStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A submitted experiment runs to the end on the embedded worker: real training on a small subset of
+ * MNIST, read from the developer's data home (CI fetches it with {@code ./digitlab data fetch});
+ * skipped when MNIST is not there, so that the test never downloads it.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class EmbeddedWorkerTest {
+
+  private static final Path DATA_HOME =
+      System.getenv("DIGITLAB_HOME") != null
+          ? Path.of(System.getenv("DIGITLAB_HOME"))
+          : Path.of(System.getProperty("user.home"), ".digitlab");
+
+  @TempDir static Path home;
+
+  @BeforeAll
+  static void mnistIsFetched() {
+    assumeTrue(
+        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
+        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+  }
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.data-home", DATA_HOME::toString);
+    properties.add("digitlab.worker.slots", () -> "1");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+  @Autowired EventStore events;
+
+  @Test
+  void a_submitted_grid_runs_to_the_end_and_its_best_trial_is_the_one_with_the_best_objective()
+      throws Exception {
+    String file =
+        """
+        name: tiny-grid
+        config: {model: mlp, epochs: 1, trainSubset: 500, seed: 1, hiddenSizes: [32]}
+        search:
+          type: grid
+          parameters:
+            learningRate: [0.01, 0.0001]
+        objective: {metric: test_f1_macro, goal: max}
+        """;
+    var response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
+                    .header("Content-Type", "application/yaml")
+                    .POST(BodyPublishers.ofString(file))
+                    .build(),
+                BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    long id = JsonMapper.builder().build().readTree(response.body()).get("id").asLong();
+
+    Experiment done = awaitFinished(id, Duration.ofMinutes(3));
+
+    assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    List<Trial> ran = trials.listByExperiment(id);
+    assertThat(ran)
+        .allSatisfy(
+            trial -> {
+              assertThat(trial.status()).isEqualTo(TrialStatus.SUCCEEDED);
+              assertThat(trial.testAccuracy()).isBetween(0.0, 1.0);
+              assertThat(trial.progress()).isEqualTo(1.0);
+              assertThat(trial.lastMetrics()).contains("test_f1_macro");
+            });
+    Trial best = ran.stream().max(Comparator.comparing(Trial::testF1Macro)).orElseThrow();
+    assertThat(done.bestTrialId()).isEqualTo(best.id());
+    List<TrialEvent> stream = events.after(best.id(), 0, 10_000);
+    assertThat(stream).extracting(TrialEvent::type).contains(EventType.METRIC, EventType.STATUS);
+    assertThat(stream.getLast().payload()).contains("succeeded");
+  }
+
+  private Experiment awaitFinished(long id, Duration limit) throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      Experiment experiment = experiments.find(id).orElseThrow();
+      if (experiment.status() == ExperimentStatus.SUCCEEDED
+          || experiment.status() == ExperimentStatus.FAILED) {
+        return experiment;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("experiment " + id + " did not finish in " + limit);
+  }
+}
