@@ -4,12 +4,15 @@ import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.TrialView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpHeaders;
@@ -36,12 +39,17 @@ class ExperimentController {
   private final ExperimentSubmission submission;
   private final ExperimentStore experiments;
   private final TrialStore trials;
+  private final TrialDirectories trialFiles;
 
   ExperimentController(
-      ExperimentSubmission submission, ExperimentStore experiments, TrialStore trials) {
+      ExperimentSubmission submission,
+      ExperimentStore experiments,
+      TrialStore trials,
+      TrialDirectories trialFiles) {
     this.submission = submission;
     this.experiments = experiments;
     this.trials = trials;
+    this.trialFiles = trialFiles;
   }
 
   /**
@@ -113,9 +121,12 @@ class ExperimentController {
   @DeleteMapping("/{id}")
   @ResponseStatus(HttpStatus.NO_CONTENT)
   void delete(@PathVariable long id) {
+    List<Long> trialIds = trials.listByExperiment(id).stream().map(Trial::id).toList();
     if (!experiments.delete(id)) {
       throw new NotFoundException("experiment", id);
     }
+    // After the rows: a failure here leaves files without rows, never rows without files.
+    trialIds.forEach(trialFiles::delete);
   }
 
   /**

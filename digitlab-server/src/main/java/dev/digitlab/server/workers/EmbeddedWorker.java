@@ -10,6 +10,7 @@ import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.DatasetSource;
@@ -49,7 +50,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final ExperimentStore experiments;
   private final EventStore events;
   private final TrialRunner runner;
-  private final Path trialsHome;
+  private final TrialDirectories trialFiles;
   private final ExperimentFiles files = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -60,13 +61,14 @@ class EmbeddedWorker implements SmartLifecycle {
       TrialStore trials,
       ExperimentStore experiments,
       EventStore events,
+      TrialDirectories trialFiles,
       @Value("${digitlab.home}") Path home) {
     this.settings = settings;
     this.queue = queue;
     this.trials = trials;
     this.experiments = experiments;
     this.events = events;
-    this.trialsHome = home.resolve("trials");
+    this.trialFiles = trialFiles;
     Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
     this.runner =
         new TrialRunner(
@@ -152,7 +154,7 @@ class EmbeddedWorker implements SmartLifecycle {
     CancellationToken cancellation = new CancellationToken();
     StoreEventSink sink =
         new StoreEventSink(trialId, lease.attempt(), events, trials, cancellation);
-    Path trialDir = trialsHome.resolve(Long.toString(trialId));
+    Path trialDir = trialFiles.of(trialId);
     TrialRun run =
         new TrialRun(
             trialId,

@@ -199,16 +199,19 @@ class ExperimentApiTest {
   }
 
   @Test
-  void delete_removes_the_experiment_and_its_trials() throws Exception {
+  void delete_removes_the_experiment_its_trials_and_their_files() throws Exception {
     JsonNode created = json.readTree(post(GRID, "application/yaml").body());
     long id = created.get("id").asLong();
     long trialId = created.get("trials").get(0).get("id").asLong();
+    Path attempt = Files.createDirectories(home.resolve("trials/" + trialId + "/attempt-1"));
+    Files.writeString(attempt.resolve("checkpoint.ckpt"), "weights");
 
     HttpResponse<String> deleted = send(request("/api/v1/experiments/" + id).DELETE());
 
     assertThat(deleted.statusCode()).isEqualTo(204);
     assertThat(get("/api/v1/experiments/" + id).statusCode()).isEqualTo(404);
     assertThat(get("/api/v1/trials/" + trialId).statusCode()).isEqualTo(404);
+    assertThat(home.resolve("trials/" + trialId)).doesNotExist();
     assertThat(send(request("/api/v1/experiments/" + id).DELETE()).statusCode()).isEqualTo(404);
   }
 

@@ -1,0 +1,63 @@
+package dev.digitlab.server.trials;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Where a trial's files live: {@code <home>/trials/<trial>/attempt-<n>} holds an attempt's
+ * checkpoint, model and reports.
+ */
+@Component
+public class TrialDirectories {
+
+  private final Path root;
+
+  public TrialDirectories(@Value("${digitlab.home}") Path home) {
+    this.root = home.resolve("trials");
+  }
+
+  /** The folder of all the trial's attempts. */
+  public Path of(long trialId) {
+    return root.resolve(Long.toString(trialId));
+  }
+
+  /** Removes the trial's files; nothing happens when it has none. */
+  public void delete(long trialId) {
+    Path dir = of(trialId);
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path directory, IOException e)
+                throws IOException {
+              if (e != null && !(e instanceof NoSuchFileException)) {
+                throw e;
+              }
+              Files.deleteIfExists(directory);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete the files of trial " + trialId, e);
+    }
+  }
+}
