@@ -14,6 +14,7 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -104,10 +105,10 @@ class ExperimentController {
             .withNameContaining(q)
             .page((int) offset, size);
     Page<Experiment> found = experiments.list(query);
+    Map<Long, TrialCounts> counts =
+        experiments.countTrials(found.items().stream().map(Experiment::id).toList());
     return new Page<>(
-        found.items().stream()
-            .map(e -> ExperimentView.summary(e, experiments.countTrials(e.id())))
-            .toList(),
+        found.items().stream().map(e -> ExperimentView.summary(e, counts.get(e.id()))).toList(),
         found.total(),
         found.offset(),
         found.limit());

@@ -9,6 +9,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -271,6 +273,29 @@ public class ExperimentStore {
     for (Map.Entry<String, Integer> row : rows) {
       counts = counts.plus(row.getKey(), row.getValue());
     }
+    return counts;
+  }
+
+  /** {@link #countTrials(long)} for several experiments in one query (for a page of a list). */
+  public Map<Long, TrialCounts> countTrials(Collection<Long> experimentIds) {
+    Map<Long, TrialCounts> counts = new HashMap<>();
+    experimentIds.forEach(id -> counts.put(id, new TrialCounts(0, 0, 0, 0, 0)));
+    if (experimentIds.isEmpty()) {
+      return counts;
+    }
+    jdbc.sql(
+            """
+            SELECT experiment_id, status, COUNT(*) AS n FROM trial
+             WHERE experiment_id IN (:ids) GROUP BY experiment_id, status
+            """)
+        .param("ids", List.copyOf(experimentIds))
+        .query(
+            (row, n) ->
+                counts.merge(
+                    row.getLong("experiment_id"),
+                    new TrialCounts(0, 0, 0, 0, 0).plus(row.getString("status"), row.getInt("n")),
+                    TrialCounts::sum))
+        .list();
     return counts;
   }
 

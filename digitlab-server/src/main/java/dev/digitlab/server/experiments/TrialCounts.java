@@ -7,6 +7,16 @@ public record TrialCounts(int queued, int running, int succeeded, int failed, in
     return queued + running + succeeded + failed + cancelled;
   }
 
+  /** Both counts added up. */
+  TrialCounts sum(TrialCounts other) {
+    return new TrialCounts(
+        queued + other.queued,
+        running + other.running,
+        succeeded + other.succeeded,
+        failed + other.failed,
+        cancelled + other.cancelled);
+  }
+
   /** Counts with one more trial in the stored status {@code status}. */
   TrialCounts plus(String status, int count) {
     return switch (status) {

@@ -180,6 +180,7 @@ class ExperimentApiTest {
         json.readTree(get("/api/v1/experiments?tag=" + tag + "&sort=name&page=1&size=2").body());
 
     assertThat(names(byName)).containsExactly("alpha", "bravo", "charlie");
+    assertThat(byName.get("items").get(0).get("trialCounts").get("queued").asInt()).isEqualTo(1);
     assertThat(byName.get("total").asLong()).isEqualTo(3);
     assertThat(ids(newest)).containsExactly(ids.get(2), ids.get(1), ids.get(0));
     assertThat(names(secondPage)).containsExactly("alpha");
