@@ -185,7 +185,7 @@ class ExperimentController {
 
   private static ExperimentSort parseSort(String value) {
     String normalised =
-        value.trim().replaceAll("([a-z])([A-Z0-9])", "$1_$2").toUpperCase(Locale.ROOT);
+        value.trim().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
     try {
       return ExperimentSort.valueOf(normalised);
     } catch (IllegalArgumentException e) {

@@ -279,6 +279,25 @@ class ExperimentApiTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "created",
+    "updated",
+    "name",
+    "best_objective",
+    "bestObjective",
+    "best_test_accuracy",
+    "bestTestAccuracy",
+    "best_test_f1_macro",
+    "bestTestF1Macro",
+    "total_train_seconds",
+    "totalTrainSeconds"
+  })
+  void every_documented_sort_is_accepted_in_snake_case_and_camel_case(String sort)
+      throws Exception {
+    assertThat(get("/api/v1/experiments?sort=" + sort).statusCode()).isEqualTo(200);
+  }
+
   @Test
   void a_clone_with_edits_is_a_new_experiment_with_the_edits_merged_over_the_spec()
       throws Exception {
