@@ -91,12 +91,13 @@ class TrialResultsController {
     if (offset < 0) {
       throw new InvalidParameterException("offset", "must be 0 or more, got " + offset);
     }
-    List<Misclassified> all = misclassified(id);
+    MisclassifiedFile file = misclassified(id);
+    List<Misclassified> all = file.examples();
     List<Misclassified> page =
         offset >= all.size()
             ? List.of()
             : all.subList(offset, Math.min(all.size(), offset + limit));
-    return new MisclassifiedPage(mistakes(id), all.size(), offset, limit, page);
+    return new MisclassifiedPage(file.mistakes(), all.size(), offset, limit, page);
   }
 
   /**
@@ -105,7 +106,7 @@ class TrialResultsController {
    */
   @GetMapping(value = "/misclassified/{index}.png", produces = MediaType.IMAGE_PNG_VALUE)
   ResponseEntity<byte[]> misclassifiedImage(@PathVariable long id, @PathVariable int index) {
-    if (misclassified(id).stream().noneMatch(m -> m.index() == index)) {
+    if (misclassified(id).examples().stream().noneMatch(m -> m.index() == index)) {
       throw new NotFoundException(
           "Test image " + index + " is not among the misclassified images of trial " + id + ".");
     }
@@ -198,21 +199,19 @@ class TrialResultsController {
         .orElseThrow(() -> new NotFoundException("Trial " + id + " has no test results yet."));
   }
 
-  private List<Misclassified> misclassified(long id) {
-    JsonNode examples = tree(read(report(id, RunArtifact.MISCLASSIFIED))).path("examples");
-    return StreamSupport.stream(examples.spliterator(), false)
-        .map(
-            m ->
-                new Misclassified(
-                    m.path("index").asInt(),
-                    m.path("actual").asInt(),
-                    m.path("predicted").asInt(),
-                    m.path("confidence").asDouble()))
-        .toList();
-  }
-
-  private long mistakes(long id) {
-    return tree(read(report(id, RunArtifact.MISCLASSIFIED))).path("mistakes").asLong();
+  private MisclassifiedFile misclassified(long id) {
+    JsonNode file = tree(read(report(id, RunArtifact.MISCLASSIFIED)));
+    List<Misclassified> examples =
+        StreamSupport.stream(file.path("examples").spliterator(), false)
+            .map(
+                m ->
+                    new Misclassified(
+                        m.path("index").asInt(),
+                        m.path("actual").asInt(),
+                        m.path("predicted").asInt(),
+                        m.path("confidence").asDouble()))
+            .toList();
+    return new MisclassifiedFile(file.path("mistakes").asLong(), examples);
   }
 
   private static String read(Path file) {
@@ -230,6 +229,9 @@ class TrialResultsController {
       throw new IllegalStateException("a stored report or event is not JSON", e);
     }
   }
+
+  /** {@code misclassified.json}: how many mistakes, and the ones the run kept. */
+  private record MisclassifiedFile(long mistakes, List<Misclassified> examples) {}
 
   /** A misclassified test image: its index in the test set, true and predicted class. */
   record Misclassified(int index, int actual, int predicted, double confidence) {}

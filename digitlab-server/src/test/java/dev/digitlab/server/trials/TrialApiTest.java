@@ -340,6 +340,24 @@ class TrialApiTest {
     assertThat(post("/api/v1/trials/999999/retry").statusCode()).isEqualTo(404);
   }
 
+  @Test
+  void the_trial_endpoints_are_in_the_openapi_document() throws Exception {
+    String docs = get("/v3/api-docs").body();
+
+    assertThat(docs)
+        .contains(
+            "/api/v1/trials/{id}/metrics",
+            "/api/v1/trials/{id}/logs",
+            "/api/v1/trials/{id}/confusion-matrix",
+            "/api/v1/trials/{id}/per-class",
+            "/api/v1/trials/{id}/misclassified",
+            "/api/v1/trials/{id}/misclassified/{index}.png",
+            "/api/v1/trials/{id}/artifacts/{name}",
+            "/api/v1/trials/{id}/cancel",
+            "/api/v1/trials/{id}/retry",
+            "/api/v1/experiments/{id}/clone");
+  }
+
   // --- a run played by the test
 
   /** A one-trial experiment whose trial this test has claimed: attempt 1, running. */
