@@ -82,6 +82,17 @@ public final class ExperimentFiles {
     return read(text, format);
   }
 
+  /**
+   * The document's tree, parsed under the same limits as {@link #read(String, FileFormat)} but not
+   * checked as an experiment: for fragments, such as the edits of a clone, that are merged over a
+   * stored spec before {@link #fromTree} checks the result.
+   *
+   * @throws InvalidExperimentException if the text is too large or not YAML/JSON
+   */
+  public JsonNode readTree(String text, FileFormat format) {
+    return parser.parse(text, format);
+  }
+
   /** As {@link #read(String, FileFormat)} for a tree already parsed (e.g. a JSON request body). */
   public ExperimentSpec fromTree(JsonNode tree) {
     return ExperimentTreeReader.read(tree, limits.maxTrials());

@@ -6,6 +6,11 @@ public final class NotFoundException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public NotFoundException(String kind, long id) {
-    super("There is no " + kind + " with id " + id + ".");
+    this("There is no " + kind + " with id " + id + ".");
+  }
+
+  /** With a message that says what is missing and, where it helps, how to get it. */
+  public NotFoundException(String message) {
+    super(message);
   }
 }

@@ -4,6 +4,8 @@ import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.database.Dialect;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -111,6 +113,65 @@ public class EventStore {
                     row.getString("payload"),
                     instant(row, "created_at")))
         .list();
+  }
+
+  /**
+   * Up to {@code limit} of the trial's events of one type stored after the event {@code afterId},
+   * in the order they were stored.
+   */
+  public List<TrialEvent> ofType(long trialId, EventType type, long afterId, int limit) {
+    checkLimit(limit);
+    return jdbc.sql(
+            """
+            SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
+             WHERE trial_id = :trial AND type = :type AND id > :after
+             ORDER BY id LIMIT :limit
+            """)
+        .param("trial", trialId)
+        .param("type", type.dbValue())
+        .param("after", afterId)
+        .param("limit", limit)
+        .query(EventStore::event)
+        .list();
+  }
+
+  /**
+   * Up to {@code limit} of the trial's events of one type whose seq is greater than {@code
+   * afterSeq}, by seq (then attempt): a trial's attempts continue one numbering, so seq pages
+   * through all of them.
+   */
+  public List<TrialEvent> ofTypeAfterSeq(long trialId, EventType type, long afterSeq, int limit) {
+    checkLimit(limit);
+    return jdbc.sql(
+            """
+            SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
+             WHERE trial_id = :trial AND type = :type AND seq > :after
+             ORDER BY seq, attempt LIMIT :limit
+            """)
+        .param("trial", trialId)
+        .param("type", type.dbValue())
+        .param("after", afterSeq)
+        .param("limit", limit)
+        .query(EventStore::event)
+        .list();
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + MAX_PAGE + ", not " + limit);
+    }
+  }
+
+  private static TrialEvent event(ResultSet row, int rowNumber) throws SQLException {
+    return new TrialEvent(
+        row.getLong("id"),
+        row.getLong("trial_id"),
+        row.getInt("attempt"),
+        row.getLong("seq"),
+        EventType.fromDb(row.getString("type")),
+        row.getString("payload"),
+        instant(row, "created_at"));
   }
 
   /** The greatest seq stored for the trial over all its attempts; 0 when it has no events. */

@@ -77,6 +77,26 @@ class ExperimentController {
         .body(detail(created));
   }
 
+  /**
+   * A new experiment made from this one's spec with the body's edits merged over it (YAML or JSON,
+   * e.g. {@code {name: lr-and-batch-2, config: {epochs: 2}}}; {@code null} removes a field; no body
+   * clones it as it is), checked like a new submission. {@code 201} with the new experiment.
+   */
+  @PostMapping("/{id}/clone")
+  ResponseEntity<ExperimentView> cloneExperiment(
+      @PathVariable long id,
+      @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) MediaType contentType,
+      InputStream body)
+      throws IOException {
+    FileFormat format =
+        contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+            ? FileFormat.JSON
+            : FileFormat.AUTO;
+    Experiment created = submission.clone(find(id), body, format);
+    return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
+        .body(detail(created));
+  }
+
   @GetMapping
   Page<ExperimentView> list(
       @RequestParam(defaultValue = "created") String sort,
@@ -165,7 +185,7 @@ class ExperimentController {
 
   private static ExperimentSort parseSort(String value) {
     String normalised =
-        value.trim().replaceAll("([a-z])([A-Z0-9])", "$1_$2").toUpperCase(Locale.ROOT);
+        value.trim().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
     try {
       return ExperimentSort.valueOf(normalised);
     } catch (IllegalArgumentException e) {

@@ -195,6 +195,26 @@ public class ExperimentStore {
   }
 
   /**
+   * Lifts a cancellation, for a trial that a user retries: a cancelled experiment is rolled up from
+   * its trials again (and its queued trials can be claimed). Call it in the transaction that
+   * requeued the trial. Nothing changes for an experiment that is not cancelled.
+   */
+  public void reopen(long experimentId) {
+    transaction.executeWithoutResult(
+        status -> {
+          int changed =
+              jdbc.sql(
+                      "UPDATE experiment SET status = 'running' WHERE id = :id"
+                          + " AND status = 'cancelled'")
+                  .param("id", experimentId)
+                  .update();
+          if (changed > 0) {
+            rollUp(experimentId);
+          }
+        });
+  }
+
+  /**
    * Recomputes the experiment's status, best trial and best figures from its trials. Call it in the
    * transaction that changed a trial: it locks the experiment row first, so that two trials
    * finishing at once cannot each roll up without the other.

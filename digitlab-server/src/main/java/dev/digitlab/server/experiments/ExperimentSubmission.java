@@ -1,14 +1,19 @@
 package dev.digitlab.server.experiments;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentLimits;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -20,6 +25,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class ExperimentSubmission {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ExperimentFiles files;
   private final ExperimentStore experiments;
@@ -40,7 +47,59 @@ class ExperimentSubmission {
    * @throws InvalidExperimentException listing every problem; nothing is stored then
    */
   Experiment submit(InputStream document, FileFormat format) throws IOException {
-    ExperimentSpec spec = files.read(document, format);
+    return store(files.read(document, format));
+  }
+
+  /**
+   * A new experiment made from {@code source}'s submitted spec with {@code edits} merged over it as
+   * a JSON merge patch (RFC 7396: objects merge field by field, {@code null} removes a field, any
+   * other value — lists too — replaces), then checked like a new submission. Empty edits clone the
+   * experiment as it is.
+   *
+   * @throws InvalidExperimentException naming every problem of the edited experiment; nothing is
+   *     stored then
+   */
+  Experiment clone(Experiment source, InputStream edits, FileFormat format) throws IOException {
+    byte[] bytes = edits.readNBytes(files.limits().maxDocumentBytes() + 1);
+    if (bytes.length > files.limits().maxDocumentBytes()) {
+      throw new InvalidExperimentException(
+          new FieldError(
+              "", "the edits are larger than " + files.limits().maxDocumentBytes() + " bytes"));
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    JsonNode spec = JSON.readTree(source.spec());
+    if (!text.isBlank()) {
+      JsonNode patch = files.readTree(text, format);
+      if (!patch.isObject()) {
+        throw new InvalidExperimentException(
+            new FieldError(
+                "", "the edits must be an object of fields to change, like {config: {epochs: 2}}"));
+      }
+      spec = merge(spec, patch);
+    }
+    return store(files.fromTree(spec));
+  }
+
+  private static JsonNode merge(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode merged =
+        target.isObject() ? ((ObjectNode) target).deepCopy() : JSON.createObjectNode();
+    patch
+        .properties()
+        .forEach(
+            field -> {
+              if (field.getValue().isNull()) {
+                merged.remove(field.getKey());
+              } else {
+                merged.set(field.getKey(), merge(merged.path(field.getKey()), field.getValue()));
+              }
+            });
+    return merged;
+  }
+
+  private Experiment store(ExperimentSpec spec) {
     List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
     return experiments.create(
         new NewExperiment(

@@ -1,23 +1,184 @@
 package dev.digitlab.server.trials;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.TrialEvent;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/v1/trials}: one trial at a time. */
+/** {@code /api/v1/trials}: one trial, its metric curves and log, and stopping or retrying it. */
 @RestController
 @RequestMapping("/api/v1/trials")
 class TrialController {
 
-  private final TrialStore trials;
+  static final int DEFAULT_LOG_PAGE = 200;
+  static final int MAX_LOG_PAGE = 1000;
+  static final int MAX_POINTS = 100_000;
 
-  TrialController(TrialStore trials) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final TrialStore trials;
+  private final EventStore events;
+  private final MetricHistory metrics;
+
+  TrialController(TrialStore trials, EventStore events, MetricHistory metrics) {
     this.trials = trials;
+    this.events = events;
+    this.metrics = metrics;
   }
 
   @GetMapping("/{id}")
   TrialView get(@PathVariable long id) {
     return TrialView.detail(trials.get(id));
   }
+
+  /**
+   * The trial's metric curves, {@code {key: [{step, epoch, value}]}} ordered by step: the keys
+   * asked for (comma-separated; every key by default), steps {@code fromStep..toStep} inclusive,
+   * and with {@code points} at most that many points per key (min and max of each bucket kept).
+   */
+  @GetMapping("/{id}/metrics")
+  Map<String, List<MetricSample>> metrics(
+      @PathVariable long id,
+      @RequestParam(required = false) String keys,
+      @RequestParam(required = false) Long fromStep,
+      @RequestParam(required = false) Long toStep,
+      @RequestParam(required = false) Integer points) {
+    trials.get(id);
+    if (fromStep != null && toStep != null && fromStep > toStep) {
+      throw new InvalidParameterException(
+          "fromStep", "must not be greater than toStep (" + fromStep + " > " + toStep + ")");
+    }
+    if (points != null && (points < 2 || points > MAX_POINTS)) {
+      throw new InvalidParameterException(
+          "points", "must be between 2 and " + MAX_POINTS + ", got " + points);
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    if (keys != null) {
+      Arrays.stream(keys.split(","))
+          .map(String::trim)
+          .filter(k -> !k.isEmpty())
+          .forEach(wanted::add);
+    }
+    return metrics.of(id, wanted, fromStep, toStep, points);
+  }
+
+  /**
+   * The trial's log lines with a seq greater than {@code afterSeq}, oldest first; pass the answer's
+   * {@code nextAfterSeq} to read the next page.
+   */
+  @GetMapping("/{id}/logs")
+  LogPage logs(
+      @PathVariable long id,
+      @RequestParam(defaultValue = "0") long afterSeq,
+      @RequestParam(defaultValue = "" + DEFAULT_LOG_PAGE) int limit) {
+    trials.get(id);
+    if (limit < 1 || limit > MAX_LOG_PAGE) {
+      throw new InvalidParameterException(
+          "limit", "must be between 1 and " + MAX_LOG_PAGE + ", got " + limit);
+    }
+    List<LogEntry> entries =
+        events.ofTypeAfterSeq(id, EventType.LOG, afterSeq, limit).stream()
+            .map(TrialController::logEntry)
+            .toList();
+    return new LogPage(entries, entries.isEmpty() ? afterSeq : entries.getLast().seq());
+  }
+
+  /**
+   * Cancels the trial: a queued one is cancelled at once ({@code 200}); a running one is asked to
+   * stop ({@code 202}) and ends {@code cancelled} within about a second, when its worker next looks
+   * at the request. Cancelling a cancelled trial again changes nothing; a succeeded or failed one
+   * is {@code 409}.
+   */
+  @PostMapping("/{id}/cancel")
+  ResponseEntity<TrialView> cancel(@PathVariable long id) {
+    // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
+    for (int round = 0; round < 3; round++) {
+      Trial trial = trials.get(id);
+      switch (trial.status()) {
+        case QUEUED -> {
+          try {
+            return ResponseEntity.ok(
+                TrialView.detail(trials.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED)));
+          } catch (TrialStatusConflictException changed) {
+            // claimed meanwhile: look again
+          }
+        }
+        case RUNNING -> {
+          if (trials.requestCancel(id)) {
+            return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .body(TrialView.detail(trials.get(id)));
+          }
+        }
+        case CANCELLED -> {
+          return ResponseEntity.ok(TrialView.detail(trial));
+        }
+        case SUCCEEDED, FAILED ->
+            throw new ConflictException(
+                "Trial "
+                    + id
+                    + " already finished ("
+                    + trial.status().dbValue()
+                    + "); there is nothing to cancel.");
+      }
+    }
+    throw new ConflictException("Trial " + id + " keeps changing; try to cancel it again.");
+  }
+
+  /**
+   * Puts a failed or cancelled trial back in the queue; a worker runs it as its next attempt,
+   * resuming from the latest checkpoint; a cancelled experiment is reopened for it. Any other trial
+   * is {@code 409}.
+   */
+  @PostMapping("/{id}/retry")
+  TrialView retry(@PathVariable long id) {
+    Trial trial = trials.get(id);
+    if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {
+      throw new ConflictException(
+          "Only a failed or cancelled trial can be retried; trial "
+              + id
+              + " is "
+              + trial.status().dbValue()
+              + ".");
+    }
+    return TrialView.detail(trials.retry(id, trial.status()));
+  }
+
+  private static LogEntry logEntry(TrialEvent event) {
+    JsonNode line;
+    try {
+      line = JSON.readTree(event.payload());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored log event is not JSON: " + event.payload(), e);
+    }
+    return new LogEntry(
+        event.seq(),
+        event.attempt(),
+        event.createdAt(),
+        line.path("level").asText(),
+        line.path("message").asText());
+  }
+
+  /** One log line of a trial. {@code time} is when the server stored it. */
+  record LogEntry(long seq, int attempt, Instant time, String level, String message) {}
+
+  /** A page of log lines; {@code nextAfterSeq} is the {@code afterSeq} of the next page. */
+  record LogPage(List<LogEntry> items, long nextAfterSeq) {}
 }

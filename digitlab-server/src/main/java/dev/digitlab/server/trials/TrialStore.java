@@ -145,6 +145,26 @@ public class TrialStore {
   }
 
   /**
+   * Puts a failed or cancelled trial back in the queue, for its next attempt; if its experiment was
+   * cancelled, the experiment is reopened in the same transaction, or the trial would never be
+   * claimed.
+   *
+   * @throws IllegalArgumentException if {@code expected} is neither failed nor cancelled
+   * @throws TrialStatusConflictException if the trial is no longer {@code expected}
+   */
+  public Trial retry(long trialId, TrialStatus expected) {
+    if (expected != TrialStatus.FAILED && expected != TrialStatus.CANCELLED) {
+      throw new IllegalArgumentException("Only a failed or cancelled trial is retried");
+    }
+    return transaction.execute(
+        status -> {
+          Trial trial = transition(trialId, expected, TrialStatus.QUEUED);
+          experiments.reopen(trial.experimentId());
+          return trial;
+        });
+  }
+
+  /**
    * Asks the worker running this trial to stop; it learns so from its next heartbeat. Returns false
    * if the trial is not running.
    */
@@ -154,6 +174,15 @@ public class TrialStore {
             .param("id", trialId)
             .update()
         > 0;
+  }
+
+  /** Whether a user asked to stop this trial (false for an unknown trial). */
+  public boolean cancelRequested(long trialId) {
+    return jdbc.sql("SELECT cancel_requested FROM trial WHERE id = :id")
+        .param("id", trialId)
+        .query(Boolean.class)
+        .optional()
+        .orElse(false);
   }
 
   private static Trial trial(ResultSet row, int rowNumber) throws SQLException {

@@ -2,6 +2,7 @@ package dev.digitlab.server.events;
 
 import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.testing.StoreContractTest;
@@ -132,6 +133,44 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     events.append(trialId, 1, metrics(0, 1));
 
     assertThat(events.after(trialId, 0, 100)).extracting(TrialEvent::trialId).containsOnly(trialId);
+  }
+
+  @Test
+  void events_of_one_type_come_in_stored_order_a_page_at_a_time() {
+    events.append(trialId, 1, List.of(log(1), metric(2), log(3), metric(4), log(5)));
+
+    List<TrialEvent> first = events.ofType(trialId, EventType.LOG, 0, 2);
+    List<TrialEvent> rest = events.ofType(trialId, EventType.LOG, first.getLast().id(), 100);
+
+    assertThat(first).extracting(TrialEvent::seq).containsExactly(1L, 3L);
+    assertThat(rest).extracting(TrialEvent::seq).containsExactly(5L);
+    assertThat(events.ofType(trialId, EventType.METRIC, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(2L, 4L);
+  }
+
+  @Test
+  void events_of_one_type_after_a_seq_span_the_attempts_in_seq_order() {
+    events.append(trialId, 1, List.of(log(1), metric(2), log(3)));
+    // The next attempt continues the numbering, and is stored after the first.
+    events.append(trialId, 2, List.of(log(4), log(5)));
+
+    assertThat(events.ofTypeAfterSeq(trialId, EventType.LOG, 0, 2))
+        .extracting(TrialEvent::seq, TrialEvent::attempt)
+        .containsExactly(tuple(1L, 1), tuple(3L, 1));
+    assertThat(events.ofTypeAfterSeq(trialId, EventType.LOG, 3, 100))
+        .extracting(TrialEvent::seq, TrialEvent::attempt)
+        .containsExactly(tuple(4L, 2), tuple(5L, 2));
+    assertThat(events.ofTypeAfterSeq(trialId, EventType.LOG, 5, 100)).isEmpty();
+  }
+
+  private static NewEvent log(long seq) {
+    return new NewEvent(
+        seq, EventType.LOG, "{\"level\":\"INFO\",\"message\":\"line " + seq + "\"}");
+  }
+
+  private static NewEvent metric(long seq) {
+    return new NewEvent(seq, EventType.METRIC, "{\"key\":\"loss\",\"step\":" + seq + "}");
   }
 
   private static List<NewEvent> metrics(long fromSeq, int count) {

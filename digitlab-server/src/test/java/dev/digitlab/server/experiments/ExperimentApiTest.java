@@ -279,6 +279,120 @@ class ExperimentApiTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "created",
+    "updated",
+    "name",
+    "best_objective",
+    "bestObjective",
+    "best_test_accuracy",
+    "bestTestAccuracy",
+    "best_test_f1_macro",
+    "bestTestF1Macro",
+    "total_train_seconds",
+    "totalTrainSeconds"
+  })
+  void every_documented_sort_is_accepted_in_snake_case_and_camel_case(String sort)
+      throws Exception {
+    assertThat(get("/api/v1/experiments?sort=" + sort).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void a_clone_with_edits_is_a_new_experiment_with_the_edits_merged_over_the_spec()
+      throws Exception {
+    long source = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+
+    HttpResponse<String> response =
+        clone(
+            source,
+            "{\"name\": \"lr-and-batch-2\", \"config\": {\"epochs\": 2}}",
+            "application/json");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    JsonNode cloned = json.readTree(response.body());
+    long id = cloned.get("id").asLong();
+    assertThat(id).isNotEqualTo(source);
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/v1/experiments/" + id);
+    assertThat(cloned.get("name").asString()).isEqualTo("lr-and-batch-2");
+    assertThat(cloned.get("status").asString()).isEqualTo("queued");
+    assertThat(cloned.get("trials")).hasSize(6);
+    assertThat(cloned.get("trials"))
+        .allSatisfy(
+            t -> {
+              assertThat(t.get("config").get("epochs").asInt()).isEqualTo(2);
+              assertThat(t.get("config").get("trainSubset").asInt()).isEqualTo(2000);
+            });
+    assertThat(cloned.get("spec").get("objective").get("metric").asString())
+        .isEqualTo("test_f1_macro");
+    JsonNode original = json.readTree(get("/api/v1/experiments/" + source).body());
+    assertThat(original.get("name").asString()).isEqualTo("lr-and-batch");
+    assertThat(original.get("trials").get(0).get("config").get("epochs").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void a_yaml_edit_replaces_one_searched_list_and_keeps_the_others() throws Exception {
+    long source = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+
+    HttpResponse<String> response =
+        clone(source, "search:\n  parameters:\n    learningRate: [0.1]\n", "application/yaml");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    assertThat(json.readTree(response.body()).get("trials"))
+        .extracting(
+            t -> t.get("config").get("learningRate").asDouble(),
+            t -> t.get("config").get("batchSize").asInt())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(0.1, 64),
+            org.assertj.core.groups.Tuple.tuple(0.1, 128));
+  }
+
+  @Test
+  void a_clone_without_a_body_is_the_same_experiment_again() throws Exception {
+    long source = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+
+    HttpResponse<String> response =
+        send(request("/api/v1/experiments/" + source + "/clone").POST(BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    JsonNode cloned = json.readTree(response.body());
+    assertThat(cloned.get("name").asString()).isEqualTo("lr-and-batch");
+    assertThat(cloned.get("spec"))
+        .isEqualTo(json.readTree(get("/api/v1/experiments/" + source).body()).get("spec"));
+  }
+
+  @Test
+  void an_invalid_clone_is_refused_naming_the_bad_fields_and_nothing_is_stored() throws Exception {
+    long source = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+    long before = experimentCount();
+
+    HttpResponse<String> badField =
+        clone(
+            source,
+            "config: {optimizer: adamx}\nsearch: {parameters: {batchSize: []}}\n",
+            "application/yaml");
+    HttpResponse<String> notAnObject = clone(source, "- epochs", "application/yaml");
+    HttpResponse<String> malformed = clone(source, "{\"config\": ", "application/json");
+
+    assertThat(badField.statusCode()).isEqualTo(400);
+    assertThat(
+            StreamSupport.stream(json.readTree(badField.body()).get("errors").spliterator(), false))
+        .extracting(e -> e.get("path").asString())
+        .contains("config.optimizer", "search.parameters.batchSize");
+    assertThat(notAnObject.statusCode()).isEqualTo(400);
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(experimentCount()).isEqualTo(before);
+    assertThat(clone(999_999, "{}", "application/json").statusCode()).isEqualTo(404);
+  }
+
+  private HttpResponse<String> clone(long id, String edits, String contentType)
+      throws IOException, InterruptedException {
+    return send(
+        request("/api/v1/experiments/" + id + "/clone")
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofString(edits)));
+  }
+
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return send(request(path).GET());
   }

@@ -103,4 +103,42 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     assertThat(trials.find(404)).isEmpty();
     assertThatThrownBy(() -> trials.get(404)).isInstanceOf(TrialNotFoundException.class);
   }
+
+  @Test
+  void retrying_a_trial_of_a_cancelled_experiment_reopens_the_experiment_for_it() {
+    Experiment experiment = create(anExperiment().withTrials(2));
+    experiments.cancel(experiment.id());
+    long trialId = trials.listByExperiment(experiment.id()).getFirst().id();
+
+    Trial retried = trials.retry(trialId, TrialStatus.CANCELLED);
+
+    assertThat(retried.status()).isEqualTo(TrialStatus.QUEUED);
+    assertThat(experiments.find(experiment.id()).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.RUNNING);
+    assertThat(claimNext()).hasValueSatisfying(l -> assertThat(l.trialId()).isEqualTo(trialId));
+    assertThat(claimNext()).isEmpty();
+  }
+
+  @Test
+  void only_a_failed_or_cancelled_trial_is_retried() {
+    create(anExperiment());
+    Lease lease = claim();
+
+    assertThatThrownBy(() -> trials.retry(lease.trialId(), TrialStatus.RUNNING))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> trials.retry(lease.trialId(), TrialStatus.FAILED))
+        .isInstanceOf(TrialStatusConflictException.class);
+  }
+
+  @Test
+  void the_cancel_flag_is_read_for_a_running_trial() {
+    create(anExperiment());
+    Lease lease = claim();
+    assertThat(trials.cancelRequested(lease.trialId())).isFalse();
+
+    trials.requestCancel(lease.trialId());
+
+    assertThat(trials.cancelRequested(lease.trialId())).isTrue();
+    assertThat(trials.cancelRequested(-1)).isFalse();
+  }
 }

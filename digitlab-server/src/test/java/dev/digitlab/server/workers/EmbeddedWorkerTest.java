@@ -61,6 +61,9 @@ class EmbeddedWorkerTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.data-home", DATA_HOME::toString);
     properties.add("digitlab.worker.slots", () -> "1");
+    // Heartbeats every 200 s: a cancel that lands within the test's wait came through the
+    // worker's one-second look at the cancel flag, not through a heartbeat.
+    properties.add("digitlab.worker.lease", () -> "10m");
   }
 
   @Value("${local.server.port}")
@@ -112,6 +115,70 @@ class EmbeddedWorkerTest {
     List<TrialEvent> stream = events.after(best.id(), 0, 10_000);
     assertThat(stream).extracting(TrialEvent::type).contains(EventType.METRIC, EventType.STATUS);
     assertThat(stream.getLast().payload()).contains("succeeded");
+  }
+
+  @Test
+  void a_running_trial_that_is_cancelled_stops_and_ends_cancelled() throws Exception {
+    String file =
+        """
+        name: long-run
+        config: {model: mlp, epochs: 30, seed: 1, hiddenSizes: [32]}
+        """;
+    HttpClient http = HttpClient.newHttpClient();
+    var response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .POST(BodyPublishers.ofString(file))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    long experimentId = JsonMapper.builder().build().readTree(response.body()).get("id").asLong();
+    long trialId = trials.listByExperiment(experimentId).getFirst().id();
+    awaitTraining(trialId, Duration.ofMinutes(3));
+
+    var cancel =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + port + "/api/v1/trials/" + trialId + "/cancel"))
+                .POST(BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
+
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+    Experiment done = awaitStopped(experimentId, Duration.ofMinutes(1));
+    assertThat(done.status()).isEqualTo(ExperimentStatus.CANCELLED);
+    Trial trial = trials.get(trialId);
+    assertThat(trial.status()).isEqualTo(TrialStatus.CANCELLED);
+    assertThat(trial.progress()).isLessThan(1.0);
+    assertThat(events.after(trialId, 0, 10_000).getLast().payload()).contains("cancelled");
+  }
+
+  /** Waits until the trial is running and has reported training progress. */
+  private void awaitTraining(long trialId, Duration limit) throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      Trial trial = trials.get(trialId);
+      if (trial.status() == TrialStatus.RUNNING && trial.progress() > 0) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("trial " + trialId + " did not start training in " + limit);
+  }
+
+  private Experiment awaitStopped(long id, Duration limit) throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      Experiment experiment = experiments.find(id).orElseThrow();
+      if (experiment.status() != ExperimentStatus.RUNNING
+          && experiment.status() != ExperimentStatus.QUEUED) {
+        return experiment;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("experiment " + id + " did not stop in " + limit);
   }
 
   private Experiment awaitFinished(long id, Duration limit) throws InterruptedException {

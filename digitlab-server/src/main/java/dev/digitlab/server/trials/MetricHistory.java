@@ -1,0 +1,90 @@
+package dev.digitlab.server.trials;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.TrialEvent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.springframework.stereotype.Component;
+
+/**
+ * A trial's metric curves, read from its metric events. For now every stored metric event counts,
+ * whatever its attempt: when a resumed attempt trains an unfinished epoch again, both attempts'
+ * points of that epoch are in the curve (letting the latest attempt supersede the earlier ones past
+ * the resume point comes later).
+ */
+@Component
+class MetricHistory {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final EventStore events;
+
+  MetricHistory(EventStore events) {
+    this.events = events;
+  }
+
+  /**
+   * The curves of {@code keys} (every key when empty), each ordered by step and limited to steps
+   * {@code fromStep..toStep} (inclusive, null = open); with {@code points}, each is shrunk to at
+   * most that many points by {@link Downsampling#minMax}. A requested key without points maps to an
+   * empty list.
+   */
+  Map<String, List<MetricSample>> of(
+      long trialId, Set<String> keys, Long fromStep, Long toStep, Integer points) {
+    Map<String, List<MetricSample>> curves = new TreeMap<>();
+    keys.forEach(key -> curves.put(key, new ArrayList<>()));
+    long after = 0;
+    List<TrialEvent> page;
+    do {
+      page = events.ofType(trialId, EventType.METRIC, after, EventStore.MAX_PAGE);
+      for (TrialEvent event : page) {
+        JsonNode metric = read(event.payload());
+        String key = metric.path("key").asText();
+        long step = metric.path("step").asLong();
+        if ((!keys.isEmpty() && !keys.contains(key))
+            || (fromStep != null && step < fromStep)
+            || (toStep != null && step > toStep)) {
+          continue;
+        }
+        curves
+            .computeIfAbsent(key, k -> new ArrayList<>())
+            .add(new MetricSample(step, metric.path("epoch").asInt(), value(metric.path("value"))));
+      }
+      after = page.isEmpty() ? after : page.getLast().id();
+    } while (page.size() == EventStore.MAX_PAGE);
+    Map<String, List<MetricSample>> result = new LinkedHashMap<>();
+    curves.forEach(
+        (key, curve) -> {
+          // Stable: points of one step keep the order they were stored in.
+          curve.sort(Comparator.comparingLong(MetricSample::step));
+          result.put(key, points == null ? curve : Downsampling.minMax(curve, points));
+        });
+    return result;
+  }
+
+  private static Double value(JsonNode value) {
+    // Jackson writes NaN and infinities as strings; they become null (a gap in the curve).
+    if (!value.isNumber()) {
+      return null;
+    }
+    double v = value.asDouble();
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private static JsonNode read(String payload) {
+    try {
+      return JSON.readTree(payload);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored metric event is not JSON: " + payload, e);
+    }
+  }
+}
