@@ -54,6 +54,7 @@ public class ServerBench {
       case "submit-to-running" -> submitToRunning(rest);
       case "run-trial" -> runTrial(rest);
       case "overhead-summary" -> overheadSummary(rest);
+      case "pick" -> pick(rest);
       default -> usage();
     }
   }
@@ -65,9 +66,10 @@ public class ServerBench {
           seed-experiments URL EXPERIMENTS TRIALS_PER_EXPERIMENT
           finish-trials JDBC_URL [USER]                 (H2 driver on the class path; server stopped)
           list-latency URL WARMUP REQUESTS CLIENTS [CLIENTS...]
-          submit-to-running URL COUNT IDLE_MIN_MS IDLE_MAX_MS POLL_MS
+          submit-to-running URL COUNT IDLE_MIN_MS IDLE_MAX_MS POLL_MS [EXTRA_JSON_FIELDS]
           run-trial URL MODEL EPOCHS
-          overhead-summary BARE_JSONL SERVER_JSONL EXTRA_JSON_FIELDS""");
+          pick JSON_LINE KEY...                     (prints those keys of the line)
+          overhead-summary BARE_JSONL SERVER_JSONL [EXTRA_JSON_FIELDS]""");
     System.exit(2);
   }
 
@@ -200,6 +202,11 @@ public class ServerBench {
       }
     }
     note("list answers %d of %d experiments (%d trials on the page)", items.size(), total, trials);
+    long stored = 0;
+    for (Object item : (List<?>) object(getOk(URI.create(url + "/api/v1/experiments?size=500"))).get("items")) {
+      Map<?, ?> counts = (Map<?, ?>) ((Map<?, ?>) item).get("trialCounts");
+      stored += ((Number) counts.get("total")).longValue();
+    }
 
     for (int i = 3; i < a.length; i++) {
       int clients = Integer.parseInt(a[i]);
@@ -213,6 +220,7 @@ public class ServerBench {
       out.put("bench", "experiment-list");
       out.put("request", "GET " + listPath);
       out.put("experiments", total);
+      out.put("trials", total <= 500 ? stored : null);
       out.put("clients", clients);
       out.put("requests", requests);
       out.put("warmup", warmup);
@@ -354,6 +362,9 @@ public class ServerBench {
     out.put("server_p95_ms", s.p95);
     out.put("target_ms", 100);
     out.put("target_met", o.p95 <= 100);
+    if (a.length > 5) {
+      out.putAll(object(a[5]));
+    }
     System.out.println(json(out));
   }
 
@@ -430,6 +441,15 @@ public class ServerBench {
     out.put("target_met", overhead <= 3);
     if (a.length > 2) {
       out.putAll(object(a[2]));
+    }
+    System.out.println(json(out));
+  }
+
+  static void pick(String[] a) {
+    Map<String, Object> line = object(a[0]);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String key : Arrays.copyOfRange(a, 1, a.length)) {
+      out.put(key, line.get(key));
     }
     System.out.println(json(out));
   }
