@@ -69,16 +69,18 @@ public class ServerBench {
           submit-to-running URL COUNT IDLE_MIN_MS IDLE_MAX_MS POLL_MS [EXTRA_JSON_FIELDS]
           run-trial URL MODEL EPOCHS
           pick JSON_LINE KEY...                     (prints those keys of the line)
-          overhead-summary BARE_JSONL SERVER_JSONL [EXTRA_JSON_FIELDS]""");
+          overhead-summary BARE_JSONL SERVER_JSONL [EXTRA_JSON_FIELDS]\
+        """);
     System.exit(2);
   }
 
-  // --- experiment-list: populate ------------------------------------------------------------------
+  // --- experiment-list: populate
+  // ------------------------------------------------------------------
 
   /**
    * Submits EXPERIMENTS experiments through the API, each a grid over {@code seed} with
-   * TRIALS_PER_EXPERIMENT values: the server expands and stores them as queued trials, exactly as for
-   * a user's file.
+   * TRIALS_PER_EXPERIMENT values: the server expands and stores them as queued trials, exactly as
+   * for a user's file.
    */
   static void seedExperiments(String[] a) throws Exception {
     String url = a[0];
@@ -117,8 +119,8 @@ public class ServerBench {
   }
 
   /**
-   * Gives every stored trial a synthetic final state (succeeded, test accuracy and macro-F1,
-   * train seconds, times, last metrics) with plain SQL, then rolls each experiment up with the same
+   * Gives every stored trial a synthetic final state (succeeded, test accuracy and macro-F1, train
+   * seconds, times, last metrics) with plain SQL, then rolls each experiment up with the same
    * figures {@code ExperimentStore.rollUp} would write. Deterministic: the figures derive from ids.
    */
   static void finishTrials(String[] a) throws Exception {
@@ -168,7 +170,8 @@ public class ServerBench {
     }
   }
 
-  // --- experiment-list: measure -------------------------------------------------------------------
+  // --- experiment-list: measure
+  // -------------------------------------------------------------------
 
   /**
    * Times the sorted list and /actuator/health alternately (list, health, list, health…) so that
@@ -203,7 +206,8 @@ public class ServerBench {
     }
     note("list answers %d of %d experiments (%d trials on the page)", items.size(), total, trials);
     long stored = 0;
-    for (Object item : (List<?>) object(getOk(URI.create(url + "/api/v1/experiments?size=500"))).get("items")) {
+    for (Object item :
+        (List<?>) object(getOk(URI.create(url + "/api/v1/experiments?size=500"))).get("items")) {
       Map<?, ?> counts = (Map<?, ?>) ((Map<?, ?>) item).get("trialCounts");
       stored += ((Number) counts.get("total")).longValue();
     }
@@ -271,7 +275,8 @@ public class ServerBench {
   private static long timeGet(URI uri) throws IOException, InterruptedException {
     long start = System.nanoTime();
     HttpResponse<byte[]> r =
-        HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HTTP.send(
+            HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     long nanos = System.nanoTime() - start;
     if (r.statusCode() != 200) {
       throw new IllegalStateException("GET " + uri + " answered " + r.statusCode());
@@ -279,14 +284,15 @@ public class ServerBench {
     return nanos;
   }
 
-  // --- submit-to-running ----------------------------------------------------------------------------
+  // --- submit-to-running
+  // ----------------------------------------------------------------------------
 
   /**
-   * COUNT times, one after the other: wait a random idle pause, submit a one-trial experiment
-   * (mlp, 1 epoch, trainSubset 200), then poll its trial every POLL_MS until it is no longer
-   * queued; the figure is the time from the POST's response to the first answer that says running.
-   * The server's own timestamps give a second figure without the poll's resolution: startedAt −
-   * queuedAt. Then waits for the trial to end before the next submit.
+   * COUNT times, one after the other: wait a random idle pause, submit a one-trial experiment (mlp,
+   * 1 epoch, trainSubset 200), then poll its trial every POLL_MS until it is no longer queued; the
+   * figure is the time from the POST's response to the first answer that says running. The server's
+   * own timestamps give a second figure without the poll's resolution: startedAt − queuedAt. Then
+   * waits for the trial to end before the next submit.
    */
   static void submitToRunning(String[] a) throws Exception {
     String url = a[0];
@@ -337,7 +343,8 @@ public class ServerBench {
           "trial %d: %s after %.1f ms (server: queued → started %.1f ms)",
           trialId, trial.get("status"), observed[i] / 1e6, serverSide[i] / 1e6);
       String status = (String) trial.get("status");
-      while (!status.equals("succeeded") && !status.equals("failed")
+      while (!status.equals("succeeded")
+          && !status.equals("failed")
           && !status.equals("cancelled")) {
         Thread.sleep(50);
         trial = object(getOk(trialUri));
@@ -368,7 +375,8 @@ public class ServerBench {
     System.out.println(json(out));
   }
 
-  // --- platform-overhead ------------------------------------------------------------------------------
+  // --- platform-overhead
+  // ------------------------------------------------------------------------------
 
   /** Submits one trial (MODEL, EPOCHS, full dataset), waits for it, prints its figures as JSON. */
   static void runTrial(String[] a) throws Exception {
@@ -397,7 +405,8 @@ public class ServerBench {
       Thread.sleep(100);
       trial = object(getOk(trialUri));
       status = (String) trial.get("status");
-    } while (!status.equals("succeeded") && !status.equals("failed")
+    } while (!status.equals("succeeded")
+        && !status.equals("failed")
         && !status.equals("cancelled"));
     double wall = (System.nanoTime() - start) / 1e9;
     if (!status.equals("succeeded")) {
@@ -407,8 +416,9 @@ public class ServerBench {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("impl", "digitlab-server");
     out.put("trial", trialId);
-    out.put("train_seconds", trial.get("trainSeconds"));
-    out.put("images_per_second", metrics.get("images_per_second"));
+    out.put("train_seconds", round(((Number) trial.get("trainSeconds")).doubleValue(), 3));
+    out.put(
+        "images_per_second", round(((Number) metrics.get("images_per_second")).doubleValue(), 1));
     out.put("test_accuracy", trial.get("testAccuracy"));
     out.put("submit_to_succeeded_seconds", round(wall, 3));
     out.put("config", trial.get("config"));
@@ -416,8 +426,8 @@ public class ServerBench {
   }
 
   /**
-   * Medians of images_per_second of the bare trainer's lines and of the server's, and the
-   * overhead: 1 − server ÷ bare, in percent (positive = the server trains slower).
+   * Medians of images_per_second of the bare trainer's lines and of the server's, and the overhead:
+   * 1 − server ÷ bare, in percent (positive = the server trains slower).
    */
   static void overheadSummary(String[] a) throws Exception {
     double[] bare = column(Path.of(a[0]), "images_per_second");
@@ -437,6 +447,7 @@ public class ServerBench {
     out.put("bare_images_per_second_all", rounded(bare));
     out.put("server_images_per_second_all", rounded(server));
     out.put("overhead_percent", round(overhead, 2));
+    out.put("same_config", sameConfig(Path.of(a[0]), Path.of(a[1])));
     out.put("target_percent", 3);
     out.put("target_met", overhead <= 3);
     if (a.length > 2) {
@@ -452,6 +463,21 @@ public class ServerBench {
       out.put(key, line.get(key));
     }
     System.out.println(json(out));
+  }
+
+  /** Whether every line of both files trained the same config (keys with null values aside). */
+  private static boolean sameConfig(Path bare, Path server) throws IOException {
+    List<Map<?, ?>> configs = new ArrayList<>();
+    for (Path file : List.of(bare, server)) {
+      for (String line : Files.readAllLines(file)) {
+        if (line.startsWith("{")) {
+          Map<Object, Object> config = new LinkedHashMap<>((Map<?, ?>) object(line).get("config"));
+          config.values().removeIf(v -> v == null);
+          configs.add(config);
+        }
+      }
+    }
+    return configs.stream().distinct().count() == 1;
   }
 
   private static double[] column(Path lines, String key) throws IOException {
@@ -472,7 +498,8 @@ public class ServerBench {
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
-  // --- helpers ------------------------------------------------------------------------------------
+  // --- helpers
+  // ------------------------------------------------------------------------------------
 
   /** Percentiles by nearest rank, in milliseconds with two decimals. */
   record Stats(double p50, double p95, double p99, double max) {
@@ -480,7 +507,10 @@ public class ServerBench {
       long[] sorted = nanos.clone();
       Arrays.sort(sorted);
       return new Stats(
-          rank(sorted, 50), rank(sorted, 95), rank(sorted, 99), round(sorted[sorted.length - 1] / 1e6, 2));
+          rank(sorted, 50),
+          rank(sorted, 95),
+          rank(sorted, 99),
+          round(sorted[sorted.length - 1] / 1e6, 2));
     }
 
     private static double rank(long[] sorted, double p) {
@@ -503,7 +533,8 @@ public class ServerBench {
     HttpResponse<String> r =
         HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      throw new IllegalStateException("GET " + uri + " answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "GET " + uri + " answered " + r.statusCode() + ": " + r.body());
     }
     return r.body();
   }
@@ -517,7 +548,8 @@ public class ServerBench {
     System.err.println("bench: " + String.format(Locale.ROOT, format, args));
   }
 
-  // --- a little JSON: enough for the API's answers and our own lines ------------------------------
+  // --- a little JSON: enough for the API's answers and our own lines
+  // ------------------------------
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> object(String text) {
@@ -641,7 +673,9 @@ public class ServerBench {
           if (number.isEmpty()) {
             throw error("unexpected character");
           }
-          return number.matches("-?\\d+") ? (Object) Long.parseLong(number) : Double.parseDouble(number);
+          return number.matches("-?\\d+")
+              ? (Object) Long.parseLong(number)
+              : Double.parseDouble(number);
         }
       }
     }
