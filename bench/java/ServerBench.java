@@ -237,6 +237,7 @@ public class ServerBench {
       out.put("p95_ratio", round(l.p95 / h.p95, 2));
       out.put("target_p95_ms", 50);
       out.put("target_met", l.p95 <= 50);
+      out.put("loadavg_1m", loadAverage());
       System.out.println(json(out));
     }
   }
@@ -369,6 +370,7 @@ public class ServerBench {
     out.put("server_p95_ms", s.p95);
     out.put("target_ms", 100);
     out.put("target_met", o.p95 <= 100);
+    out.put("loadavg_1m", loadAverage());
     if (a.length > 5) {
       out.putAll(object(a[5]));
     }
@@ -450,6 +452,7 @@ public class ServerBench {
     out.put("same_config", sameConfig(Path.of(a[0]), Path.of(a[1])));
     out.put("target_percent", 3);
     out.put("target_met", overhead <= 3);
+    out.put("loadavg_1m", loadAverage());
     if (a.length > 2) {
       out.putAll(object(a[2]));
     }
@@ -537,6 +540,18 @@ public class ServerBench {
           "GET " + uri + " answered " + r.statusCode() + ": " + r.body());
     }
     return r.body();
+  }
+
+  /**
+   * The machine's 1-minute load average when the figure was taken (Linux; null elsewhere): above
+   * the core count, every figure of the line is suspect.
+   */
+  private static Double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static double round(double value, int decimals) {
