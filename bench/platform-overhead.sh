@@ -62,7 +62,7 @@ train_java_opts=""
 run_bare() {
   local status=0 line
   note "bare: digitlab train --model $model --epochs $epochs --json"
-  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 "$root/digitlab" train --model "$model" \
+  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 run_bg "$root/digitlab" train --model "$model" \
     --epochs "$epochs" --json --data-dir "$work/home/datasets/mnist" \
     >"$work/train.out" 2>"$work/train.err" || status=$?
   line=$(grep -E '^[[:space:]]*\{' "$work/train.out" | tail -n 1 || true)
@@ -80,8 +80,10 @@ run_bare() {
 
 run_server() {
   note "server: one-trial experiment {model: $model, epochs: $epochs}"
-  "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" \
-    | tee -a "$server_runs"
+  run_bg "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" \
+    >"$work/trial.out"
+  cat "$work/trial.out"
+  cat "$work/trial.out" >>"$server_runs"
 }
 
 for ((round = 1; round <= rounds; round++)); do

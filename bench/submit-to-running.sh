@@ -36,7 +36,7 @@ poll_interval=$(grep -o 'digitlab.worker.poll-interval=[^ ]*' <<<"$server_java_o
 note "embedded worker idle poll: ${poll_interval:-500ms (default)}"
 # A first trial loads MNIST and libtorch in the server; not measured.
 note "warm-up trial (not measured)"
-"$java" "$root/bench/java/ServerBench.java" submit-to-running "$server_url" 1 0 0 "$poll_ms" >/dev/null
-"$java" "$root/bench/java/ServerBench.java" submit-to-running "$server_url" "$submits" \
+run_bg "$java" "$root/bench/java/ServerBench.java" submit-to-running "$server_url" 1 0 0 "$poll_ms" >/dev/null
+run_bg "$java" "$root/bench/java/ServerBench.java" submit-to-running "$server_url" "$submits" \
   "$idle_min" "$idle_max" "$poll_ms" \
   "{\"worker_poll_interval\": \"${poll_interval:-500ms}\", \"server_java_opts\": \"$server_java_opts\"}"

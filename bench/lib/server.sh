@@ -7,6 +7,8 @@
 #                       answers, sets $server_url and $server_pid; its output goes to
 #                       $work/server-<n>.log (printed on stderr if it fails to start)
 # `stop_server`         SIGTERM, then waits (SIGKILL after 30 s); also run at exit
+# `run_bg CMD…`         runs CMD in the background and waits for it, so that a SIGTERM or SIGINT
+#                       sent to the script alone stops it at once (the exit trap ends CMD too)
 # `link_datasets`       $work/home/datasets -> the MNIST files of ~/.digitlab (or $DATA_HOME),
 #                       fetched once with ./digitlab data fetch, so no benchmark downloads anything
 
@@ -18,12 +20,29 @@ bench_init() {
   mkdir -p "$work/home"
   server_pid=""
   server_count=0
-  trap 'stop_server; rm -rf "$work"' EXIT
+  bg_pid=""
+  trap 'stop_bg; stop_server; rm -rf "$work"' EXIT
   trap 'exit 130' INT TERM
   # Builds the jar if it is missing or stale (as any ./digitlab command does) and names the JDK
   # that runs the Java benchmark client.
   java="$("$root/digitlab" --print-java-home)/bin/java"
   "$root/digitlab" --version >&2
+}
+
+run_bg() {
+  "$@" &
+  bg_pid=$!
+  local status=0
+  wait "$bg_pid" || status=$?
+  bg_pid=""
+  return "$status"
+}
+
+stop_bg() {
+  [ -n "${bg_pid:-}" ] || return 0
+  kill -TERM "$bg_pid" 2>/dev/null || true
+  wait "$bg_pid" 2>/dev/null || true
+  bg_pid=""
 }
 
 link_datasets() {
