@@ -22,6 +22,7 @@
 #   REQUESTS               timed list+health pairs per measurement (default 500)
 #   CLIENTS                concurrent client counts, one measurement each (default "1 4")
 set -euo pipefail
+# shellcheck source=bench/lib/server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 
 experiments=${EXPERIMENTS:-100}

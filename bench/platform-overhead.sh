@@ -27,6 +27,7 @@
 #   JVM_OPTS   same (default) or launcher, see above
 #   DATA_HOME  where MNIST is (default ~/.digitlab; fetched there once if missing)
 set -euo pipefail
+# shellcheck source=bench/lib/server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 
 rounds=${ROUNDS:-3}

@@ -21,6 +21,7 @@
 #   DIGITLAB_JAVA_OPTS       as for ./digitlab; e.g. "-Ddigitlab.worker.poll-interval=50ms" on top
 #                            of the launcher's options to try a shorter idle poll
 set -euo pipefail
+# shellcheck source=bench/lib/server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 
 submits=${SUBMITS:-20}

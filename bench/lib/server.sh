@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the server benchmarks (bench/experiment-list.sh, submit-to-running.sh,
 # platform-overhead.sh): starts ./digitlab server on 127.0.0.1 with a temporary data home and
 # stops it when the script exits. Not a script of its own.
@@ -25,6 +26,7 @@ bench_init() {
   trap 'exit 130' INT TERM
   # Builds the jar if it is missing or stale (as any ./digitlab command does) and names the JDK
   # that runs the Java benchmark client.
+  # shellcheck disable=SC2034 # used by the scripts that source this file
   java="$("$root/digitlab" --print-java-home)/bin/java"
   "$root/digitlab" --version >&2
 }
