@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): training throughput of a trial run by the server's embedded worker vs
+# the bare trainer (./digitlab train), same recipe, same machine, same run. See bench/README.md.
+#
+#   bench/platform-overhead.sh                     # mlp, 1 epoch, full MNIST, 3 alternating rounds
+#   ROUNDS=1 bench/platform-overhead.sh            # quick
+#   JVM_OPTS=launcher bench/platform-overhead.sh   # each side with the launcher's own options
+#
+# Each round runs `./digitlab train --model mlp --epochs 1 --json` and submits the same config
+# as a one-trial experiment to a server with one embedded worker slot (started once, kept for
+# every round), waits for it to succeed and reads its images_per_second metric and train_seconds.
+# The side that goes first alternates between rounds. Both figures time the training loop only
+# (no data loading, no evaluation): the overhead is what the platform costs while training
+# (event batches to the database, heartbeats, progress writes, the server's other threads).
+#
+# JVM options. The launcher adds -XX:TieredStopAtLevel=1 to `train` only, not to `server`. With
+# JVM_OPTS=same (default) both sides get the same options, the launcher's `train` ones, through
+# DIGITLAB_JAVA_OPTS: like for like. With JVM_OPTS=launcher each side runs as a user would start
+# it, and the summary says like_for_like: false. The options each side ran with are printed.
+#
+# stdout: each side's line per round, then one summary line; notes on stderr.
+#
+# Environment:
+#   ROUNDS     paired rounds (default 3); the summary reports medians
+#   MODEL      recipe (default mlp)
+#   EPOCHS     epochs (default 1)
+#   JVM_OPTS   same (default) or launcher, see above
+#   DATA_HOME  where MNIST is (default ~/.digitlab; fetched there once if missing)
+set -euo pipefail
+# shellcheck source=bench/lib/server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+
+rounds=${ROUNDS:-3}
+model=${MODEL:-mlp}
+epochs=${EPOCHS:-1}
+jvm_mode=${JVM_OPTS:-same}
+case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
+
+bench_init
+link_datasets
+
+case $jvm_mode in
+  same)
+    # The launcher's options for `train`, read from the launcher so that they cannot drift.
+    default_opts=$(sed -n 's/^readonly DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$root/digitlab")
+    training_opts=$(sed -n 's/^readonly TRAINING_JAVA_OPTS="\(.*\)"$/\1/p' "$root/digitlab")
+    if [ -z "$default_opts" ] || [ -z "$training_opts" ]; then
+      note "cannot read DEFAULT_JAVA_OPTS / TRAINING_JAVA_OPTS from the launcher"
+      exit 2
+    fi
+    export DIGITLAB_JAVA_OPTS="${DIGITLAB_JAVA_OPTS:-$default_opts $training_opts}"
+    ;;
+  launcher) unset DIGITLAB_JAVA_OPTS ;;
+  *) note "JVM_OPTS must be same or launcher, got '$jvm_mode'"; exit 2 ;;
+esac
+
+start_server --worker-slots 1
+bare_runs=$work/bare.jsonl server_runs=$work/server.jsonl
+: >"$bare_runs"
+: >"$server_runs"
+train_java_opts=""
+
+run_bare() {
+  local status=0 line
+  note "bare: digitlab train --model $model --epochs $epochs --json"
+  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 run_bg "$root/digitlab" train --model "$model" \
+    --epochs "$epochs" --json --data-dir "$work/home/datasets/mnist" \
+    >"$work/train.out" 2>"$work/train.err" || status=$?
+  line=$(grep -E '^[[:space:]]*\{' "$work/train.out" | tail -n 1 || true)
+  if [ "$status" -ne 0 ] || [ -z "$line" ]; then
+    note "the bare trainer failed (exit $status):"
+    cat "$work/train.out" "$work/train.err" >&2
+    exit 1
+  fi
+  train_java_opts=$(sed -n 's#^digitlab: exec [^ ]*/bin/java \(.*\) -jar .*#\1#p' "$work/train.err" | head -n 1)
+  printf '%s\n' "$line" >>"$bare_runs"
+  # Its own line is long (per-class table, confusion matrix): print the figures that matter.
+  "$java" "$root/bench/java/ServerBench.java" pick "$line" impl model epochs threads \
+    train_seconds images_per_second test_accuracy
+}
+
+run_server() {
+  note "server: one-trial experiment {model: $model, epochs: $epochs}"
+  run_bg "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" \
+    >"$work/trial.out"
+  cat "$work/trial.out"
+  cat "$work/trial.out" >>"$server_runs"
+}
+
+for ((round = 1; round <= rounds; round++)); do
+  note "round $round of $rounds"
+  if ((round % 2 == 1)); then run_bare; run_server; else run_server; run_bare; fi
+done
+
+like=false
+[ "$server_java_opts" = "$train_java_opts" ] && like=true
+"$java" "$root/bench/java/ServerBench.java" overhead-summary "$bare_runs" "$server_runs" \
+  "{\"model\": \"$model\", \"epochs\": $epochs, \"jvm_opts_mode\": \"$jvm_mode\", \"like_for_like\": $like, \"server_java_opts\": \"$server_java_opts\", \"train_java_opts\": \"$train_java_opts\"}"
