@@ -17,9 +17,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -86,6 +88,48 @@ class EventController {
           }
         },
         startAfter(lastEventId, after));
+  }
+
+  /**
+   * A page of the trial's stored events as JSON, {@code {"items": [...], "next": id}}: those after
+   * {@code after}, optionally of one {@code type}; ask again with {@code after=next} until a page
+   * is shorter than {@code limit}.
+   */
+  @GetMapping(path = "/trials/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<String> trialEventPage(
+      @PathVariable long id,
+      @RequestParam(defaultValue = "0") long after,
+      @RequestParam(defaultValue = "1000") int limit,
+      @RequestParam(required = false) String type) {
+    if (limit < 1 || limit > EventStore.MAX_PAGE) {
+      throw new InvalidParameterException(
+          "limit", "must be between 1 and " + EventStore.MAX_PAGE + ", got " + limit);
+    }
+    if (after < 0) {
+      throw new InvalidParameterException("after", "must be an event id (0 or more)");
+    }
+    trials.get(id);
+    List<dev.digitlab.server.events.TrialEvent> page =
+        type == null
+            ? events.after(id, after, limit)
+            : events.afterOfType(id, eventType(type), after, limit);
+    // The stored payloads are JSON already: written out as they are, not parsed again.
+    StringJoiner items = new StringJoiner(",", "{\"items\":[", "]");
+    page.forEach(event -> items.add(EventStreams.json(event)));
+    long next = page.isEmpty() ? after : page.getLast().id();
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(items + ",\"next\":" + next + "}");
+  }
+
+  private static EventType eventType(String type) {
+    for (EventType candidate : EventType.values()) {
+      if (candidate.dbValue().equals(type)) {
+        return candidate;
+      }
+    }
+    throw new InvalidParameterException(
+        "type", "must be metric, log, progress, status or artifact, got '" + type + "'");
   }
 
   /**

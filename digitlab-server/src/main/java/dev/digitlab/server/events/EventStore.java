@@ -131,6 +131,26 @@ public class EventStore {
         .list();
   }
 
+  /** Up to {@code limit} of the trial's events of one type stored after {@code afterId}. */
+  public List<TrialEvent> afterOfType(long trialId, EventType type, long afterId, int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + MAX_PAGE + ", not " + limit);
+    }
+    return jdbc.sql(
+            """
+            SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
+             WHERE trial_id = :trial AND type = :type AND id > :after
+             ORDER BY id LIMIT :limit
+            """)
+        .param("trial", trialId)
+        .param("type", type.dbValue())
+        .param("after", afterId)
+        .param("limit", limit)
+        .query(EventStore::event)
+        .list();
+  }
+
   /**
    * Up to {@code limit} events of all the experiment's trials stored after the event {@code
    * afterId}, in the order they were stored.

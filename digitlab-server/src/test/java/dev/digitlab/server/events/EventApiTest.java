@@ -156,6 +156,27 @@ class EventApiTest {
   }
 
   @Test
+  void the_history_is_paged_as_json_and_filtered_by_type() throws Exception {
+    long trialId = trialIds(submit("history-pages", 1)).getFirst();
+    ingest(trialId, 1, LongStream.rangeClosed(1, 3));
+    events.append(
+        trialId,
+        1,
+        List.of(new NewEvent(4, EventType.LOG, "{\"level\":\"INFO\",\"message\":\"hello\"}")));
+
+    JsonNode first = getJson("/api/v1/trials/" + trialId + "/events?limit=2");
+    JsonNode second =
+        getJson("/api/v1/trials/" + trialId + "/events?limit=2&after=" + first.get("next"));
+    JsonNode logs = getJson("/api/v1/trials/" + trialId + "/events?type=log");
+
+    assertThat(first.get("items")).extracting(e -> e.get("seq").asLong()).containsExactly(1L, 2L);
+    assertThat(second.get("items")).extracting(e -> e.get("seq").asLong()).containsExactly(3L, 4L);
+    assertThat(logs.get("items")).hasSize(1);
+    assertThat(logs.get("items").get(0).get("payload").get("message").asString())
+        .isEqualTo("hello");
+  }
+
+  @Test
   void a_batch_over_the_limit_is_refused_and_nothing_is_stored() throws Exception {
     long trialId = trialIds(submit("ingest-too-many", 1)).getFirst();
 
@@ -242,6 +263,15 @@ class EventApiTest {
             .POST(BodyPublishers.ofString(body))
             .build(),
         BodyHandlers.ofString());
+  }
+
+  private JsonNode getJson(String path) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(uri(path)).header("Accept", "application/json").build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return json.readTree(response.body());
   }
 
   private int getStatus(String path) throws Exception {
