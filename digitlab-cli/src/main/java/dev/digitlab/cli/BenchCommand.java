@@ -126,6 +126,9 @@ final class BenchCommand implements Runnable {
     @Option(names = "--url", required = true)
     String url;
 
+    @Option(names = "--user", defaultValue = "")
+    String user;
+
     @Option(names = "--trial", required = true)
     long trial;
 
@@ -141,7 +144,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws SQLException {
       long start = System.nanoTime();
-      try (Connection connection = DriverManager.getConnection(url, "sa", "");
+      try (Connection connection = DriverManager.getConnection(url, user, "");
           PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO trial_event (trial_id, attempt, seq, type, payload, created_at)"
