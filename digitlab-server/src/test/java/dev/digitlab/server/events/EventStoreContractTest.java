@@ -134,6 +134,45 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     assertThat(events.after(trialId, 0, 100)).extracting(TrialEvent::trialId).containsOnly(trialId);
   }
 
+  @Test
+  void an_experiments_stream_merges_its_trials_in_stored_order_and_holds_no_others() {
+    long experimentId = create(anExperiment().withTrials(2)).id();
+    List<Long> itsTrials =
+        trials.listByExperiment(experimentId).stream().map(trial -> trial.id()).toList();
+    events.append(itsTrials.get(0), 1, metrics(0, 2));
+    events.append(trialId, 1, metrics(0, 2)); // another experiment's trial
+    events.append(itsTrials.get(1), 1, metrics(0, 1));
+    events.append(itsTrials.get(0), 1, metrics(2, 1));
+
+    List<TrialEvent> stream = events.afterInExperiment(experimentId, 0, 100);
+
+    assertThat(stream).extracting(TrialEvent::id).isSorted();
+    assertThat(stream)
+        .extracting(TrialEvent::trialId)
+        .containsExactly(itsTrials.get(0), itsTrials.get(0), itsTrials.get(1), itsTrials.get(0));
+    assertThat(events.afterInExperiment(experimentId, stream.get(1).id(), 100))
+        .extracting(TrialEvent::id)
+        .containsExactly(stream.get(2).id(), stream.get(3).id());
+  }
+
+  @Test
+  void events_of_one_type_are_read_without_the_others() {
+    events.append(
+        trialId,
+        1,
+        List.of(
+            new NewEvent(0, EventType.LOG, "{\"message\":\"a\"}"),
+            new NewEvent(1, EventType.METRIC, "{\"key\":\"loss\"}"),
+            new NewEvent(2, EventType.LOG, "{\"message\":\"b\"}")));
+
+    List<TrialEvent> logs = events.afterOfType(trialId, EventType.LOG, 0, 100);
+
+    assertThat(logs).extracting(TrialEvent::seq).containsExactly(0L, 2L);
+    assertThat(events.afterOfType(trialId, EventType.LOG, logs.getFirst().id(), 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(2L);
+  }
+
   private static List<NewEvent> metrics(long fromSeq, int count) {
     return LongStream.range(fromSeq, fromSeq + count)
         .mapToObj(
