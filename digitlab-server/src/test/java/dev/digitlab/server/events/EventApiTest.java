@@ -156,6 +156,20 @@ class EventApiTest {
   }
 
   @Test
+  void stored_events_are_counted_by_type_for_prometheus() throws Exception {
+    long trialId = trialIds(submit("ingest-counted", 1)).getFirst();
+    ingest(trialId, 1, LongStream.rangeClosed(1, 2));
+
+    HttpResponse<String> scrape =
+        http.send(
+            HttpRequest.newBuilder(uri("/actuator/prometheus")).build(), BodyHandlers.ofString());
+
+    assertThat(scrape.body())
+        .containsPattern("digitlab_events_ingested_total\\{.*type=\"metric\".*\\} [1-9]")
+        .contains("digitlab_events_ingested_total{type=\"log\"}");
+  }
+
+  @Test
   void the_history_is_paged_as_json_and_filtered_by_type() throws Exception {
     long trialId = trialIds(submit("history-pages", 1)).getFirst();
     ingest(trialId, 1, LongStream.rangeClosed(1, 3));
