@@ -17,7 +17,10 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       ListCommand.class,
       ShowCommand.class,
-      CancelCommand.class
+      CancelCommand.class,
+      WatchCommand.class,
+      LogsCommand.class,
+      BenchCommand.class
     })
 public final class DigitLab implements Runnable {
 

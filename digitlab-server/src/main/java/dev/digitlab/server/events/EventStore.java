@@ -8,7 +8,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,17 +33,20 @@ public class EventStore {
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final Dialect dialect;
+  private final EventSignals signals;
 
   public EventStore(
       JdbcTemplate jdbcTemplate,
       PlatformTransactionManager transactions,
       Clock clock,
-      Dialect dialect) {
+      Dialect dialect,
+      EventSignals signals) {
     this.batches = jdbcTemplate;
     this.jdbc = JdbcClient.create(jdbcTemplate);
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
     this.dialect = dialect;
+    this.signals = signals;
   }
 
   /**
@@ -65,7 +70,7 @@ public class EventStore {
     int[] counts = null;
     for (int round = 1; counts == null; round++) {
       try {
-        counts = insert(rows);
+        counts = insert(trialId, rows);
       } catch (DuplicateKeyException raced) {
         // Only on H2, whose insert-where-not-exists can race with another transaction inserting
         // the same events (PostgreSQL's ON CONFLICT cannot). The batch rolled back and the other
@@ -76,15 +81,35 @@ public class EventStore {
       }
     }
     int stored = 0;
-    for (int count : counts) {
-      stored += count > 0 ? 1 : 0;
+    Map<EventType, Integer> storedByType = new EnumMap<>(EventType.class);
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > 0) {
+        stored++;
+        storedByType.merge(events.get(i).type(), 1, Integer::sum);
+      }
+    }
+    if (stored > 0) {
+      signals.appended(storedByType);
     }
     return stored;
   }
 
-  private int[] insert(List<Object[]> rows) {
+  private int[] insert(long trialId, List<Object[]> rows) {
     return transaction.execute(
-        status -> batches.batchUpdate(dialect.insertEventUnlessPresent(), rows));
+        status -> {
+          // Appends to one experiment's trials take turns on its row, so that their events'
+          // ids are committed in increasing order: a stream reading "id > last seen" can then
+          // never pass over an id whose transaction commits later.
+          jdbc.sql(
+                  """
+                  SELECT id FROM experiment
+                   WHERE id = (SELECT experiment_id FROM trial WHERE id = :trial) FOR UPDATE
+                  """)
+              .param("trial", trialId)
+              .query(Long.class)
+              .optional();
+          return batches.batchUpdate(dialect.insertEventUnlessPresent(), rows);
+        });
   }
 
   /** Up to {@code limit} of the trial's events stored after the event {@code afterId}, in order. */
@@ -102,16 +127,7 @@ public class EventStore {
         .param("trial", trialId)
         .param("after", afterId)
         .param("limit", limit)
-        .query(
-            (row, n) ->
-                new TrialEvent(
-                    row.getLong("id"),
-                    row.getLong("trial_id"),
-                    row.getInt("attempt"),
-                    row.getLong("seq"),
-                    EventType.fromDb(row.getString("type")),
-                    row.getString("payload"),
-                    instant(row, "created_at")))
+        .query(EventStore::event)
         .list();
   }
 
@@ -151,6 +167,26 @@ public class EventStore {
         .param("trial", trialId)
         .param("type", type.dbValue())
         .param("after", afterSeq)
+        .param("limit", limit)
+        .query(EventStore::event)
+        .list();
+  }
+
+  /**
+   * Up to {@code limit} events of all the experiment's trials stored after the event {@code
+   * afterId}, in the order they were stored.
+   */
+  public List<TrialEvent> afterInExperiment(long experimentId, long afterId, int limit) {
+    checkLimit(limit);
+    return jdbc.sql(
+            """
+            SELECT e.id, e.trial_id, e.attempt, e.seq, e.type, e.payload, e.created_at
+              FROM trial_event e JOIN trial t ON t.id = e.trial_id
+             WHERE t.experiment_id = :experiment AND e.id > :after
+             ORDER BY e.id LIMIT :limit
+            """)
+        .param("experiment", experimentId)
+        .param("after", afterId)
         .param("limit", limit)
         .query(EventStore::event)
         .list();

@@ -164,6 +164,27 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     assertThat(events.ofTypeAfterSeq(trialId, EventType.LOG, 5, 100)).isEmpty();
   }
 
+  @Test
+  void an_experiments_stream_merges_its_trials_in_stored_order_and_holds_no_others() {
+    long experimentId = create(anExperiment().withTrials(2)).id();
+    List<Long> itsTrials =
+        trials.listByExperiment(experimentId).stream().map(trial -> trial.id()).toList();
+    events.append(itsTrials.get(0), 1, metrics(0, 2));
+    events.append(trialId, 1, metrics(0, 2)); // another experiment's trial
+    events.append(itsTrials.get(1), 1, metrics(0, 1));
+    events.append(itsTrials.get(0), 1, metrics(2, 1));
+
+    List<TrialEvent> stream = events.afterInExperiment(experimentId, 0, 100);
+
+    assertThat(stream).extracting(TrialEvent::id).isSorted();
+    assertThat(stream)
+        .extracting(TrialEvent::trialId)
+        .containsExactly(itsTrials.get(0), itsTrials.get(0), itsTrials.get(1), itsTrials.get(0));
+    assertThat(events.afterInExperiment(experimentId, stream.get(1).id(), 100))
+        .extracting(TrialEvent::id)
+        .containsExactly(stream.get(2).id(), stream.get(3).id());
+  }
+
   private static NewEvent log(long seq) {
     return new NewEvent(
         seq, EventType.LOG, "{\"level\":\"INFO\",\"message\":\"line " + seq + "\"}");

@@ -1,9 +1,11 @@
 package dev.digitlab.server.testing;
 
+import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,6 +32,11 @@ public record Stores(
         experiments,
         new TrialStore(jdbc, transactions, clock, experiments),
         new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments),
-        new EventStore(jdbcTemplate, transactions, clock, database.dialect()));
+        new EventStore(
+            jdbcTemplate,
+            transactions,
+            clock,
+            database.dialect(),
+            new EventSignals(new SimpleMeterRegistry())));
   }
 }

@@ -1,0 +1,255 @@
+package dev.digitlab.server.events;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.experiments.TrialCounts;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Trials' event streams over HTTP: Server-Sent Events for a trial or a whole experiment, and batch
+ * ingestion for remote workers.
+ */
+@RestController
+@RequestMapping("/api/v1")
+class EventController {
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final Set<String> BATCH_FIELDS = Set.of("attempt", "events");
+
+  private final EventStore events;
+  private final EventStreams streams;
+  private final EventSettings settings;
+  private final TrialStore trials;
+  private final ExperimentStore experiments;
+
+  EventController(
+      EventStore events,
+      EventStreams streams,
+      EventSettings settings,
+      TrialStore trials,
+      ExperimentStore experiments) {
+    this.events = events;
+    this.streams = streams;
+    this.settings = settings;
+    this.trials = trials;
+    this.experiments = experiments;
+  }
+
+  /**
+   * The trial's events as Server-Sent Events: those after {@code Last-Event-ID} (or {@code after},
+   * or from the start), then live ones; the stream completes once the trial has stopped and all its
+   * events are sent.
+   */
+  @GetMapping(path = "/trials/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  SseEmitter trialEvents(
+      @PathVariable long id,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(required = false) String after) {
+    trials.get(id);
+    return streams.open(
+        "trial-" + id,
+        new EventStreams.Source() {
+          @Override
+          public List<dev.digitlab.server.events.TrialEvent> after(long afterId, int limit) {
+            return events.after(id, afterId, limit);
+          }
+
+          @Override
+          public boolean finished() {
+            return trials.find(id).map(trial -> trial.status().isTerminal()).orElse(true);
+          }
+        },
+        startAfter(lastEventId, after));
+  }
+
+  /**
+   * A page of the trial's stored events as JSON, {@code {"items": [...], "next": id}}: those after
+   * {@code after}, optionally of one {@code type}; ask again with {@code after=next} until a page
+   * is shorter than {@code limit}.
+   */
+  @GetMapping(path = "/trials/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<String> trialEventPage(
+      @PathVariable long id,
+      @RequestParam(defaultValue = "0") long after,
+      @RequestParam(defaultValue = "1000") int limit,
+      @RequestParam(required = false) String type) {
+    if (limit < 1 || limit > EventStore.MAX_PAGE) {
+      throw new InvalidParameterException(
+          "limit", "must be between 1 and " + EventStore.MAX_PAGE + ", got " + limit);
+    }
+    if (after < 0) {
+      throw new InvalidParameterException("after", "must be an event id (0 or more)");
+    }
+    trials.get(id);
+    List<dev.digitlab.server.events.TrialEvent> page =
+        type == null
+            ? events.after(id, after, limit)
+            : events.ofType(id, eventType(type), after, limit);
+    // The stored payloads are JSON already: written out as they are, not parsed again.
+    StringJoiner items = new StringJoiner(",", "{\"items\":[", "]");
+    page.forEach(event -> items.add(EventStreams.json(event)));
+    long next = page.isEmpty() ? after : page.getLast().id();
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(items + ",\"next\":" + next + "}");
+  }
+
+  private static EventType eventType(String type) {
+    for (EventType candidate : EventType.values()) {
+      if (candidate.dbValue().equals(type)) {
+        return candidate;
+      }
+    }
+    throw new InvalidParameterException(
+        "type", "must be metric, log, progress, status or artifact, got '" + type + "'");
+  }
+
+  /**
+   * The events of all the experiment's trials, in the order they were stored; completes once every
+   * trial has stopped.
+   */
+  @GetMapping(path = "/experiments/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  SseEmitter experimentEvents(
+      @PathVariable long id,
+      @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(required = false) String after) {
+    if (experiments.find(id).isEmpty()) {
+      throw new NotFoundException("experiment", id);
+    }
+    return streams.open(
+        "experiment-" + id,
+        new EventStreams.Source() {
+          @Override
+          public List<dev.digitlab.server.events.TrialEvent> after(long afterId, int limit) {
+            return events.afterInExperiment(id, afterId, limit);
+          }
+
+          @Override
+          public boolean finished() {
+            if (experiments.find(id).isEmpty()) {
+              return true;
+            }
+            TrialCounts counts = experiments.countTrials(id);
+            return counts.queued() + counts.running() == 0;
+          }
+        },
+        startAfter(lastEventId, after));
+  }
+
+  /**
+   * Stores a batch of one attempt's events, {@code {"attempt": n, "events": [TrialEvent, …]}}; an
+   * event already stored (same trial, attempt and seq) is counted as a duplicate, not stored again.
+   */
+  @PostMapping(path = "/trials/{id}/events", consumes = MediaType.APPLICATION_JSON_VALUE)
+  IngestionResult ingest(@PathVariable long id, InputStream body) throws IOException {
+    Trial trial = trials.get(id);
+    Batch batch = read(body);
+    int stored = events.append(trial.id(), batch.attempt(), batch.events());
+    return new IngestionResult(stored, batch.events().size() - stored);
+  }
+
+  /** What an ingestion stored. */
+  record IngestionResult(int stored, int duplicates) {}
+
+  private record Batch(int attempt, List<NewEvent> events) {}
+
+  private Batch read(InputStream body) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (JacksonException e) {
+      throw new InvalidParameterException("body", "not valid JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidParameterException(
+          "body", "must be a JSON object {\"attempt\": n, \"events\": [...]}");
+    }
+    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!BATCH_FIELDS.contains(name)) {
+        throw new InvalidParameterException(name, "unknown field (known: attempt, events)");
+      }
+    }
+    JsonNode attempt = root.path("attempt");
+    if (!attempt.canConvertToInt() || !attempt.isIntegralNumber() || attempt.asInt() < 1) {
+      throw new InvalidParameterException("attempt", "must be a whole number of at least 1");
+    }
+    JsonNode list = root.path("events");
+    if (!list.isArray()) {
+      throw new InvalidParameterException("events", "must be a list of events");
+    }
+    if (list.size() > settings.maxBatch()) {
+      ProblemDetail problem =
+          ProblemDetail.forStatusAndDetail(
+              HttpStatus.CONTENT_TOO_LARGE,
+              "A batch may carry at most "
+                  + settings.maxBatch()
+                  + " events (digitlab.events.max-batch); this one has "
+                  + list.size()
+                  + ". Send them in smaller batches.");
+      problem.setTitle("Batch too large");
+      problem.setProperty("maxEvents", settings.maxBatch());
+      throw new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE, problem, null);
+    }
+    List<NewEvent> rows = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      TrialEvent event;
+      try {
+        event = JSON.treeToValue(list.get(i), TrialEvent.class);
+      } catch (JacksonException e) {
+        throw new InvalidParameterException("events[" + i + "]", e.getOriginalMessage());
+      }
+      rows.add(
+          new NewEvent(
+              event.seq(),
+              EventType.fromDb(event.type().wireName()),
+              JSON.writeValueAsString(event.payload())));
+    }
+    return new Batch(attempt.asInt(), rows);
+  }
+
+  private static long startAfter(String lastEventId, String after) {
+    String value = lastEventId != null && !lastEventId.isBlank() ? lastEventId : after;
+    String name = lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after";
+    if (value == null || value.isBlank()) {
+      return 0;
+    }
+    try {
+      long id = Long.parseLong(value.trim());
+      if (id < 0) {
+        throw new InvalidParameterException(name, "must be an event id (0 or more), got " + id);
+      }
+      return id;
+    } catch (NumberFormatException e) {
+      throw new InvalidParameterException(name, "must be an event id, got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.digitlab.server.events;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Server-Sent Event streams of stored events: each subscriber gets a virtual thread that sends the
+ * history after its starting id, then polls for new events (woken early by {@link EventSignals}),
+ * and completes the stream once its source has finished and every event is sent.
+ */
+@Component
+@EnableConfigurationProperties(EventSettings.class)
+class EventStreams implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
+
+  /** Where a stream's events come from, and whether more can come. */
+  interface Source {
+
+    /** Up to {@code limit} events after the event {@code afterId}, in id order. */
+    List<TrialEvent> after(long afterId, int limit);
+
+    /**
+     * True when no more events will come: read before the last page, so that the page holds every
+     * event stored before the source finished.
+     */
+    boolean finished();
+  }
+
+  private final EventSignals signals;
+  private final EventSettings settings;
+  private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+  private volatile boolean running;
+
+  EventStreams(EventSignals signals, EventSettings settings) {
+    this.signals = signals;
+    this.settings = settings;
+  }
+
+  /** A stream of the source's events after {@code afterId}; named for logs and thread names. */
+  SseEmitter open(String name, Source source, long afterId) {
+    // No timeout: a stream lasts as long as its trial runs; a dead client shows on the next send.
+    SseEmitter emitter = new SseEmitter(0L);
+    Subscriber subscriber = new Subscriber(name, source, afterId, emitter);
+    subscribers.add(subscriber);
+    emitter.onCompletion(subscriber::close);
+    emitter.onTimeout(subscriber::close);
+    emitter.onError(error -> subscriber.close());
+    subscriber.start();
+    return emitter;
+  }
+
+  /** The event as the {@code data:} of an SSE message: one line of JSON. */
+  static String json(TrialEvent event) {
+    return "{\"id\":"
+        + event.id()
+        + ",\"trialId\":"
+        + event.trialId()
+        + ",\"attempt\":"
+        + event.attempt()
+        + ",\"seq\":"
+        + event.seq()
+        + ",\"type\":\""
+        + event.type().dbValue()
+        + "\",\"time\":\""
+        + event.createdAt()
+        + "\",\"payload\":"
+        + event.payload()
+        + "}";
+  }
+
+  @Override
+  public void start() {
+    running = true;
+  }
+
+  /** Ends every open stream, so that the web server's graceful shutdown does not wait on them. */
+  @Override
+  public void stop() {
+    running = false;
+    subscribers.forEach(Subscriber::end);
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  private final class Subscriber {
+
+    private final String name;
+    private final Source source;
+    private final SseEmitter emitter;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private long cursor;
+    private Thread thread;
+
+    Subscriber(String name, Source source, long afterId, SseEmitter emitter) {
+      this.name = name;
+      this.source = source;
+      this.cursor = afterId;
+      this.emitter = emitter;
+    }
+
+    synchronized void start() {
+      thread = Thread.ofVirtual().name("sse-" + name).start(this::run);
+    }
+
+    /** The client went away or the stream completed: stop the thread. */
+    void close() {
+      if (closed.compareAndSet(false, true)) {
+        subscribers.remove(this);
+        synchronized (this) {
+          if (thread != null && thread != Thread.currentThread()) {
+            thread.interrupt();
+          }
+        }
+      }
+    }
+
+    /** The server is stopping: complete the stream (the client reconnects elsewhere or later). */
+    void end() {
+      close();
+      emitter.complete();
+    }
+
+    private void run() {
+      long lastSent = System.nanoTime();
+      try {
+        while (!closed.get()) {
+          long version = signals.version();
+          boolean finished = source.finished();
+          List<TrialEvent> page = source.after(cursor, settings.pageSize());
+          for (TrialEvent event : page) {
+            emitter.send(
+                SseEmitter.event()
+                    .id(Long.toString(event.id()))
+                    .name(event.type().dbValue())
+                    .data(json(event)));
+            cursor = event.id();
+          }
+          if (!page.isEmpty()) {
+            lastSent = System.nanoTime();
+          }
+          if (page.size() == settings.pageSize()) {
+            continue;
+          }
+          if (finished) {
+            close();
+            emitter.complete();
+            return;
+          }
+          Duration idle = Duration.ofNanos(System.nanoTime() - lastSent);
+          if (idle.compareTo(settings.keepAlive()) >= 0) {
+            emitter.send(SseEmitter.event().comment("keep-alive"));
+            lastSent = System.nanoTime();
+          }
+          signals.awaitAfter(version, settings.pollInterval());
+        }
+      } catch (IOException | IllegalStateException gone) {
+        // The client disconnected (or the stream was completed meanwhile): nothing to tell it.
+        log.debug("Event stream {} ended: {}", name, gone.toString());
+        close();
+      } catch (InterruptedException interrupted) {
+        close();
+      } catch (RuntimeException e) {
+        log.warn("Event stream {} failed", name, e);
+        close();
+        emitter.completeWithError(e);
+      }
+    }
+  }
+}
