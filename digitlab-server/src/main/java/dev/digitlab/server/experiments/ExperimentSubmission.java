@@ -11,6 +11,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
+import dev.digitlab.server.queue.QueueSignal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,13 +31,16 @@ class ExperimentSubmission {
 
   private final ExperimentFiles files;
   private final ExperimentStore experiments;
+  private final QueueSignal queueSignal;
   private final int maxTrials;
 
   ExperimentSubmission(
       ExperimentStore experiments,
+      QueueSignal queueSignal,
       @Value("${digitlab.experiments.max-trials:" + TrialExpansion.DEFAULT_MAX_TRIALS + "}")
           int maxTrials) {
     this.experiments = experiments;
+    this.queueSignal = queueSignal;
     this.maxTrials = maxTrials;
     this.files = new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(maxTrials));
   }
@@ -101,18 +105,22 @@ class ExperimentSubmission {
 
   private Experiment store(ExperimentSpec spec) {
     List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
-    return experiments.create(
-        new NewExperiment(
-            spec.name(),
-            spec.description(),
-            spec.tags(),
-            spec.dataset(),
-            files.toTree(spec).toString(),
-            new Objective(
-                spec.objective().metric().configName(), goal(spec.objective().goal().configName())),
-            spec.maxParallelTrials(),
-            spec.priority(),
-            configs.stream().map(config -> NewTrial.of(files.configJson(config))).toList()));
+    Experiment stored =
+        experiments.create(
+            new NewExperiment(
+                spec.name(),
+                spec.description(),
+                spec.tags(),
+                spec.dataset(),
+                files.toTree(spec).toString(),
+                new Objective(
+                    spec.objective().metric().configName(),
+                    goal(spec.objective().goal().configName())),
+                spec.maxParallelTrials(),
+                spec.priority(),
+                configs.stream().map(config -> NewTrial.of(files.configJson(config))).toList()));
+    queueSignal.trialsQueued();
+    return stored;
   }
 
   private static Objective.Goal goal(String name) {

@@ -8,6 +8,7 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.queue.QueueSignal;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -38,10 +39,14 @@ class TrialController {
   private final EventStore events;
   private final MetricHistory metrics;
 
-  TrialController(TrialStore trials, EventStore events, MetricHistory metrics) {
+  private final QueueSignal queueSignal;
+
+  TrialController(
+      TrialStore trials, EventStore events, MetricHistory metrics, QueueSignal queueSignal) {
     this.trials = trials;
     this.events = events;
     this.metrics = metrics;
+    this.queueSignal = queueSignal;
   }
 
   @GetMapping("/{id}")
@@ -158,7 +163,9 @@ class TrialController {
               + trial.status().dbValue()
               + ".");
     }
-    return TrialView.detail(trials.retry(id, trial.status()));
+    TrialView retried = TrialView.detail(trials.retry(id, trial.status()));
+    queueSignal.trialsQueued();
+    return retried;
   }
 
   private static LogEntry logEntry(TrialEvent event) {

@@ -8,6 +8,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.LeaseLostException;
+import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialDirectories;
@@ -54,6 +55,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final EventStore events;
   private final TrialRunner runner;
   private final TrialDirectories trialFiles;
+  private final QueueSignal queueSignal;
   private final ExperimentFiles files = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -65,6 +67,7 @@ class EmbeddedWorker implements SmartLifecycle {
       ExperimentStore experiments,
       EventStore events,
       TrialDirectories trialFiles,
+      QueueSignal queueSignal,
       @Value("${digitlab.home}") Path home) {
     this.settings = settings;
     this.queue = queue;
@@ -72,6 +75,7 @@ class EmbeddedWorker implements SmartLifecycle {
     this.experiments = experiments;
     this.events = events;
     this.trialFiles = trialFiles;
+    this.queueSignal = queueSignal;
     Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
     this.runner =
         new TrialRunner(
@@ -117,6 +121,7 @@ class EmbeddedWorker implements SmartLifecycle {
       try {
         int requeued = queue.sweepExpired();
         if (requeued > 0) {
+          queueSignal.trialsQueued();
           log.info("Requeued {} trial(s) whose lease expired", requeued);
         }
         Thread.sleep(settings.lease().dividedBy(2));
@@ -134,11 +139,13 @@ class EmbeddedWorker implements SmartLifecycle {
   private void workLoop(String workerName) {
     while (running) {
       try {
+        long seen = queueSignal.generation();
         Optional<Lease> lease = queue.claim(workerName, Set.of("cpu"), settings.lease());
         if (lease.isPresent()) {
           run(lease.get());
-        } else if (!pause(settings.pollInterval())) {
-          return;
+        } else {
+          // A submission in this process wakes the slot at once; the poll finds the rest.
+          queueSignal.awaitAfter(seen, settings.pollInterval());
         }
       } catch (InterruptedException e) {
         return;
