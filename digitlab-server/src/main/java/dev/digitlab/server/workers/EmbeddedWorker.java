@@ -89,7 +89,10 @@ class EmbeddedWorker implements SmartLifecycle {
     threads.add(Thread.ofVirtual().name("lease-sweeper").start(this::sweepLoop));
     for (int slot = 1; slot <= settings.slots(); slot++) {
       String name = "embedded-" + slot;
-      threads.add(Thread.ofVirtual().name("worker-" + name).start(() -> workLoop(name)));
+      // A platform thread, not a virtual one: libtorch's OpenMP keeps a thread team per calling
+      // OS thread, and a virtual thread that moves between carriers after each blocking call
+      // would make every carrier a new team master, with more spinning threads than cores.
+      threads.add(Thread.ofPlatform().daemon().name("worker-" + name).start(() -> workLoop(name)));
     }
     log.info("Embedded worker started with {} slot(s)", settings.slots());
   }

@@ -74,18 +74,10 @@ class EmbeddedWorkerTest {
   @Autowired EventStore events;
 
   @Test
-  void a_submitted_grid_runs_to_the_end_and_its_best_trial_is_the_one_with_the_best_objective()
+  void the_example_grid_runs_its_six_trials_to_the_end_and_its_best_trial_has_the_best_objective()
       throws Exception {
-    String file =
-        """
-        name: tiny-grid
-        config: {model: mlp, epochs: 1, trainSubset: 500, seed: 1, hiddenSizes: [32]}
-        search:
-          type: grid
-          parameters:
-            learningRate: [0.01, 0.0001]
-        objective: {metric: test_f1_macro, goal: max}
-        """;
+    // The issue's own file, as users submit it: 3 learning rates × 2 batch sizes.
+    String file = Files.readString(Path.of("..", "examples", "grid-lr-batch.yaml"));
     var response =
         HttpClient.newHttpClient()
             .send(
@@ -102,6 +94,7 @@ class EmbeddedWorkerTest {
 
     assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
     List<Trial> ran = trials.listByExperiment(id);
+    assertThat(ran).hasSize(6);
     assertThat(ran)
         .allSatisfy(
             trial -> {
