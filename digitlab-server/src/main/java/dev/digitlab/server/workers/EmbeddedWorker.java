@@ -56,6 +56,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final TrialRunner runner;
   private final TrialDirectories trialFiles;
   private final QueueSignal queueSignal;
+  private final TrainingThroughput throughput;
   private final ExperimentFiles files = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -68,6 +69,7 @@ class EmbeddedWorker implements SmartLifecycle {
       EventStore events,
       TrialDirectories trialFiles,
       QueueSignal queueSignal,
+      TrainingThroughput throughput,
       @Value("${digitlab.home}") Path home) {
     this.settings = settings;
     this.queue = queue;
@@ -76,6 +78,7 @@ class EmbeddedWorker implements SmartLifecycle {
     this.events = events;
     this.trialFiles = trialFiles;
     this.queueSignal = queueSignal;
+    this.throughput = throughput;
     Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
     this.runner =
         new TrialRunner(
@@ -166,7 +169,7 @@ class EmbeddedWorker implements SmartLifecycle {
     long trialId = lease.trialId();
     CancellationToken cancellation = new CancellationToken();
     StoreEventSink sink =
-        new StoreEventSink(trialId, lease.attempt(), events, trials, cancellation);
+        new StoreEventSink(trialId, lease.attempt(), events, trials, cancellation, throughput);
     Path trialDir = trialFiles.of(trialId);
     TrialRun run =
         new TrialRun(
@@ -185,6 +188,7 @@ class EmbeddedWorker implements SmartLifecycle {
     try {
       outcome = runner.run(run, sink, cancellation);
     } finally {
+      throughput.finished(trialId);
       heartbeat.interrupt();
       heartbeat.join();
     }

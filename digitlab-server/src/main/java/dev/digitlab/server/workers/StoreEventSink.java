@@ -31,6 +31,7 @@ final class StoreEventSink implements EventSink {
   private final EventStore events;
   private final TrialStore trials;
   private final CancellationToken cancellation;
+  private final TrainingThroughput throughput;
   private final Map<String, Double> lastMetrics = new LinkedHashMap<>();
   private double progress;
   private String lastError;
@@ -40,7 +41,9 @@ final class StoreEventSink implements EventSink {
       int attempt,
       EventStore events,
       TrialStore trials,
-      CancellationToken cancellation) {
+      CancellationToken cancellation,
+      TrainingThroughput throughput) {
+    this.throughput = throughput;
     this.trialId = trialId;
     this.attempt = attempt;
     this.events = events;
@@ -57,7 +60,10 @@ final class StoreEventSink implements EventSink {
               event.seq(), EventType.fromDb(event.type().wireName()), json(event.payload())));
       switch (event.payload()) {
         case MetricPoint metric -> lastMetrics.put(metric.key(), metric.value());
-        case Progress p -> progress = p.fraction();
+        case Progress p -> {
+          progress = p.fraction();
+          throughput.report(trialId, p.imagesPerSecond());
+        }
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
         default -> {}
       }

@@ -252,7 +252,11 @@ class ExperimentApiTest {
     assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
     assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
     String metrics = get("/actuator/prometheus").body();
-    assertThat(metrics).contains("digitlab_queue_depth", "digitlab_trials{status=\"queued\"}");
+    assertThat(metrics)
+        .contains(
+            "digitlab_queue_depth",
+            "digitlab_trials{status=\"queued\"}",
+            "digitlab_training_images_per_second");
     HttpResponse<String> docs = get("/v3/api-docs");
     assertThat(docs.statusCode()).isEqualTo(200);
     assertThat(docs.body()).contains("/api/v1/experiments");
