@@ -16,14 +16,6 @@ batch=${BATCH:-5000}
 bench_init
 start_server --worker-slots 0
 server_home=$work/home
-
-# The id of the only trial of a new one-trial experiment called $1 (needs jq).
-new_trial() {
-  curl -sf -H 'Content-Type: application/yaml' \
-    --data-binary "name: $1
-config: {model: mlp, epochs: 1}
-" "$server_url/api/v1/experiments" | jq -r '.trials[0].id'
-}
 trial=$(new_trial bench-ingestion)
 note "server $server_url, trial $trial: posting $points points in batches of $batch"
 ours=$("$root/digitlab" bench ingest --server "$server_url" --trial "$trial" \

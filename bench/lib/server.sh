@@ -100,3 +100,11 @@ stop_server() {
   done
   wait "$pid" 2>/dev/null || true
 }
+
+# The id of the only trial of a new one-trial experiment called $1 (needs jq).
+new_trial() {
+  curl -sf -H 'Content-Type: application/yaml' \
+    --data-binary "name: $1
+config: {model: mlp, epochs: 1}
+" "$server_url/api/v1/experiments" | jq -r '.trials[0].id'
+}

@@ -2,7 +2,6 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.server.DigitLabServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine;
 
@@ -31,14 +29,8 @@ class ClientCommandsTest {
 
   @BeforeAll
   static void startServer() {
-    server =
-        SpringApplication.run(
-            DigitLabServer.class,
-            "--server.port=0",
-            "--server.address=127.0.0.1",
-            "--digitlab.home=" + home,
-            "--digitlab.worker.slots=0");
-    url = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
+    server = LocalServer.start(home);
+    url = LocalServer.url(server);
   }
 
   @AfterAll

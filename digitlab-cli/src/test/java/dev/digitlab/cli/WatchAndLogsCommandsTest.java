@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.digitlab.server.DigitLabServer;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine;
 
@@ -47,14 +45,8 @@ class WatchAndLogsCommandsTest {
 
   @BeforeAll
   static void startServer() {
-    server =
-        SpringApplication.run(
-            DigitLabServer.class,
-            "--server.port=0",
-            "--server.address=127.0.0.1",
-            "--digitlab.home=" + home,
-            "--digitlab.worker.slots=0");
-    url = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
+    server = LocalServer.start(home);
+    url = LocalServer.url(server);
   }
 
   @AfterAll

@@ -1,0 +1,27 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.server.DigitLabServer;
+import java.nio.file.Path;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** A real Digit Lab server for client-command tests: a free loopback port, H2 in a temp home. */
+final class LocalServer {
+
+  private LocalServer() {}
+
+  /** Starts a server without a worker, so tests decide what happens to its trials. */
+  static ConfigurableApplicationContext start(Path home) {
+    return SpringApplication.run(
+        DigitLabServer.class,
+        "--server.port=0",
+        "--server.address=127.0.0.1",
+        "--digitlab.home=" + home,
+        "--digitlab.worker.slots=0");
+  }
+
+  /** The base URL clients use, e.g. {@code http://127.0.0.1:40123}. */
+  static String url(ConfigurableApplicationContext server) {
+    return "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
+  }
+}
