@@ -51,12 +51,32 @@ final class BenchCommand implements Runnable {
   static String metric(long seq) {
     return "{\"seq\":"
         + seq
-        + ",\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"metric\",\"payload\":{\"key\":"
-        + "\"train_loss\",\"value\":"
+        + ",\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"metric\",\"payload\":"
+        + metricPayload(seq)
+        + "}";
+  }
+
+  /** The payload of point {@code seq}: the same text the endpoint and the JDBC reference store. */
+  static String metricPayload(long seq) {
+    return "{\"key\":\"train_loss\",\"value\":"
         + (1.0 / seq)
         + ",\"step\":"
         + seq
-        + ",\"epoch\":1}}";
+        + ",\"epoch\":1}";
+  }
+
+  /** The one JSON line both ingestion figures print, so the script compares like with like. */
+  static void printRate(CommandLine.Model.CommandSpec spec, int points, int batch, long start) {
+    double seconds = (System.nanoTime() - start) / 1e9;
+    spec.commandLine()
+        .getOut()
+        .printf(
+            Locale.ROOT,
+            "{\"points\":%d,\"batch\":%d,\"seconds\":%.3f,\"points_per_second\":%.0f}%n",
+            points,
+            batch,
+            seconds,
+            points / seconds);
   }
 
   /** Posts N metric points in batches through {@code POST /api/v1/trials/{id}/events}. */
@@ -103,16 +123,7 @@ final class BenchCommand implements Runnable {
               "ingestion answered " + response.statusCode() + ": " + response.body());
         }
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      spec.commandLine()
-          .getOut()
-          .printf(
-              Locale.ROOT,
-              "{\"points\":%d,\"batch\":%d,\"seconds\":%.3f,\"points_per_second\":%.0f}%n",
-              points,
-              batch,
-              seconds,
-              points / seconds);
+      printRate(spec, points, batch, start);
       return 0;
     }
   }
@@ -155,13 +166,7 @@ final class BenchCommand implements Runnable {
           insert.setLong(1, trial);
           insert.setInt(2, attempt);
           insert.setLong(3, seq);
-          insert.setString(
-              4,
-              "{\"key\":\"train_loss\",\"value\":"
-                  + (1.0 / seq)
-                  + ",\"step\":"
-                  + seq
-                  + ",\"epoch\":1}");
+          insert.setString(4, metricPayload(seq));
           insert.setTimestamp(5, now);
           insert.addBatch();
           if (seq % batch == 0 || seq == points) {
@@ -170,16 +175,7 @@ final class BenchCommand implements Runnable {
           }
         }
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      spec.commandLine()
-          .getOut()
-          .printf(
-              Locale.ROOT,
-              "{\"points\":%d,\"batch\":%d,\"seconds\":%.3f,\"points_per_second\":%.0f}%n",
-              points,
-              batch,
-              seconds,
-              points / seconds);
+      printRate(spec, points, batch, start);
       return 0;
     }
   }

@@ -114,10 +114,7 @@ public class EventStore {
 
   /** Up to {@code limit} of the trial's events stored after the event {@code afterId}, in order. */
   public List<TrialEvent> after(long trialId, long afterId, int limit) {
-    if (limit < 1 || limit > MAX_PAGE) {
-      throw new IllegalArgumentException(
-          "limit must be between 1 and " + MAX_PAGE + ", not " + limit);
-    }
+    checkLimit(limit);
     return jdbc.sql(
             """
             SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
