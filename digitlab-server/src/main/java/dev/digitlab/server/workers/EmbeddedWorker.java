@@ -19,7 +19,6 @@ import dev.digitlab.worker.run.RunArtifact;
 import dev.digitlab.worker.run.RunOutcome;
 import dev.digitlab.worker.run.TrialRun;
 import dev.digitlab.worker.run.TrialRunner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,16 +167,25 @@ class EmbeddedWorker implements SmartLifecycle {
   private void run(Lease lease) throws InterruptedException {
     long trialId = lease.trialId();
     CancellationToken cancellation = new CancellationToken();
-    StoreEventSink sink =
-        new StoreEventSink(trialId, lease.attempt(), events, trials, cancellation, throughput);
     Path trialDir = trialFiles.of(trialId);
+    Path workDir = trialDir.resolve("attempt-" + lease.attempt());
+    StoreEventSink sink =
+        new StoreEventSink(
+            trialId,
+            lease.attempt(),
+            events,
+            trials,
+            cancellation,
+            throughput,
+            trialFiles.artifacts(),
+            workDir);
     TrialRun run =
         new TrialRun(
             trialId,
             lease.attempt(),
             files.readConfig(lease.config()),
-            trialDir.resolve("attempt-" + lease.attempt()),
-            lastCheckpoint(trialDir, lease.attempt()),
+            workDir,
+            lastCheckpoint(trialId, lease.attempt()),
             events.lastSeq(trialId) + 1);
     log.info("Running trial {} attempt {}", trialId, lease.attempt());
     Thread heartbeat =
@@ -263,11 +271,17 @@ class EmbeddedWorker implements SmartLifecycle {
     return experiments.find(experimentId).map(e -> e.objective().metric()).orElse("");
   }
 
-  /** The checkpoint of the latest earlier attempt that completed an epoch, or null. */
-  private static Path lastCheckpoint(Path trialDir, int attempt) {
+  /**
+   * The checkpoint of the latest earlier attempt that completed an epoch, or null; fetched from the
+   * shared store when this server does not have it (the attempt ran elsewhere).
+   */
+  private Path lastCheckpoint(long trialId, int attempt) {
+    Path trialDir = trialFiles.of(trialId);
     for (int earlier = attempt - 1; earlier >= 1; earlier--) {
       Path checkpoint = RunArtifact.CHECKPOINT.in(trialDir.resolve("attempt-" + earlier));
-      if (Files.isRegularFile(checkpoint)) {
+      if (trialFiles
+          .artifacts()
+          .fetch(trialId, earlier, RunArtifact.CHECKPOINT.fileName(), checkpoint)) {
         return checkpoint;
       }
     }

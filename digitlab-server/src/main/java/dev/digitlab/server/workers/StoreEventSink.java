@@ -2,16 +2,20 @@ package dev.digitlab.server.workers;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.event.ArtifactRef;
 import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
 import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventSink;
+import dev.digitlab.worker.run.RunArtifact;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +36,8 @@ final class StoreEventSink implements EventSink {
   private final TrialStore trials;
   private final CancellationToken cancellation;
   private final TrainingThroughput throughput;
+  private final TrialArtifactStore artifacts;
+  private final Path workDir;
   private final Map<String, Double> lastMetrics = new LinkedHashMap<>();
   private double progress;
   private String lastError;
@@ -42,8 +48,12 @@ final class StoreEventSink implements EventSink {
       EventStore events,
       TrialStore trials,
       CancellationToken cancellation,
-      TrainingThroughput throughput) {
+      TrainingThroughput throughput,
+      TrialArtifactStore artifacts,
+      Path workDir) {
     this.throughput = throughput;
+    this.artifacts = artifacts;
+    this.workDir = workDir;
     this.trialId = trialId;
     this.attempt = attempt;
     this.events = events;
@@ -65,6 +75,10 @@ final class StoreEventSink implements EventSink {
           throughput.report(trialId, p.imagesPerSecond());
         }
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
+        // Published before its event is stored: whoever sees the event can fetch the file.
+        case ArtifactRef ref ->
+            RunArtifact.named(ref.name())
+                .ifPresent(a -> artifacts.publish(trialId, attempt, a.in(workDir)));
         default -> {}
       }
     }
