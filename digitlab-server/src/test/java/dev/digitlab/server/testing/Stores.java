@@ -3,6 +3,7 @@ package dev.digitlab.server.testing;
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,7 +32,8 @@ public record Stores(
         clock,
         experiments,
         new TrialStore(jdbc, transactions, clock, experiments),
-        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments),
+        new TrialQueue(
+            jdbc, transactions, clock, database.dialect(), experiments, RetryPolicy.DEFAULTS),
         new EventStore(
             jdbcTemplate,
             transactions,
