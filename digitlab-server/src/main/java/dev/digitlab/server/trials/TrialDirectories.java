@@ -1,5 +1,6 @@
 package dev.digitlab.server.trials;
 
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -13,15 +14,23 @@ import org.springframework.stereotype.Component;
 
 /**
  * Where a trial's files live: {@code <home>/trials/<trial>/attempt-<n>} holds an attempt's
- * checkpoint, model and reports.
+ * checkpoint, model and reports. With a shared object store configured, those files are also there
+ * ({@link TrialArtifactStore}), and deleting a trial's files deletes both copies.
  */
 @Component
 public class TrialDirectories {
 
   private final Path root;
+  private final TrialArtifactStore artifacts;
 
-  public TrialDirectories(@Value("${digitlab.home}") Path home) {
+  public TrialDirectories(@Value("${digitlab.home}") Path home, TrialArtifactStore artifacts) {
     this.root = home.resolve("trials");
+    this.artifacts = artifacts;
+  }
+
+  /** The shared copies of trials' files (a no-op store when artifacts are only local). */
+  public TrialArtifactStore artifacts() {
+    return artifacts;
   }
 
   /** The folder of all the trial's attempts. */
@@ -29,8 +38,17 @@ public class TrialDirectories {
     return root.resolve(Long.toString(trialId));
   }
 
-  /** Removes the trial's files; nothing happens when it has none. */
+  /** Removes the trial's files, here and in the shared store; nothing happens when it has none. */
   public void delete(long trialId) {
+    artifacts.deleteTrial(trialId);
+    deleteLocal(trialId);
+  }
+
+  /**
+   * Removes this server's copy of the trial's files only: with a shared store they come back from
+   * there when needed (a cache to clear, or a replica that never ran the trial).
+   */
+  public void deleteLocal(long trialId) {
     Path dir = of(trialId);
     if (!Files.exists(dir)) {
       return;

@@ -24,21 +24,26 @@ class TrialFiles {
     this.directories = directories;
   }
 
-  /** The file of {@code artifact} from the latest attempt that wrote it. */
+  /**
+   * The file of {@code artifact} from the latest attempt that wrote it; fetched from the shared
+   * object store when this server does not have it locally (it ran elsewhere).
+   */
   Optional<Path> latest(Trial trial, RunArtifact artifact) {
     Path trialDir = directories.of(trial.id()).toAbsolutePath().normalize();
     for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
       Path file = artifact.in(trialDir.resolve("attempt-" + attempt)).normalize();
-      if (file.startsWith(trialDir) && Files.isRegularFile(file)) {
+      if (file.startsWith(trialDir)
+          && directories.artifacts().fetch(trial.id(), attempt, artifact.fileName(), file)) {
         return Optional.of(file);
       }
     }
     return Optional.empty();
   }
 
-  /** Whether the given attempt's folder has the artifact's file. */
+  /** Whether the given attempt wrote the artifact's file (here, or in the shared store). */
   boolean exists(long trialId, int attempt, RunArtifact artifact) {
-    return Files.isRegularFile(artifact.in(directories.of(trialId).resolve("attempt-" + attempt)));
+    return Files.isRegularFile(artifact.in(directories.of(trialId).resolve("attempt-" + attempt)))
+        || directories.artifacts().storedRemotely(trialId, attempt, artifact.fileName());
   }
 
   /**

@@ -86,6 +86,7 @@ class ArtifactUploads {
           artifact.in(attemptDir),
           StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
+      directories.artifacts().publish(lease.trialId(), lease.attempt(), artifact.in(attemptDir));
     } finally {
       Files.deleteIfExists(temp);
     }

@@ -31,9 +31,18 @@ class Checkpoints {
     this.queue = queue;
   }
 
-  /** The file of a resume point. */
+  /**
+   * The file of a resume point; fetched from the shared artifact store when this server does not
+   * have it (the checkpoint reached another replica).
+   */
   Path file(long trialId, ResumePoint point) {
-    return folder(trialId).resolve(point.attempt() + "-" + point.seq() + ".ckpt");
+    Path file = folder(trialId).resolve(name(point));
+    directories.artifacts().fetch(trialId, "checkpoints/" + name(point), file);
+    return file;
+  }
+
+  private static String name(ResumePoint point) {
+    return point.attempt() + "-" + point.seq() + ".ckpt";
   }
 
   /**
@@ -44,7 +53,8 @@ class Checkpoints {
    */
   void keep(long trialId, UUID leaseToken, int attempt, long seq, Path source) {
     Path folder = folder(trialId);
-    Path kept = file(trialId, new ResumePoint(attempt, seq, 0));
+    ResumePoint point = new ResumePoint(attempt, seq, 0);
+    Path kept = folder(trialId).resolve(name(point));
     try {
       Files.createDirectories(folder);
       Path temp = Files.createTempFile(folder, "upload-", ".tmp");
@@ -55,6 +65,8 @@ class Checkpoints {
         Files.deleteIfExists(temp);
       }
       int epoch = CheckpointFile.readHeader(kept).epochsCompleted();
+      // Shared before it becomes the resume point, so any server can resume from it.
+      directories.artifacts().publish(trialId, "checkpoints/" + name(point), kept);
       try {
         queue.recordCheckpoint(trialId, leaseToken, seq, epoch);
       } catch (LeaseLostException e) {

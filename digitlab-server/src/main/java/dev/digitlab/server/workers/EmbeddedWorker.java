@@ -198,7 +198,9 @@ class EmbeddedWorker implements SmartLifecycle {
                     lease.leaseToken(),
                     lease.attempt(),
                     seq,
-                    RunArtifact.CHECKPOINT.in(workDir)));
+                    RunArtifact.CHECKPOINT.in(workDir)),
+            trialFiles.artifacts(),
+            workDir);
     TrialRun run =
         new TrialRun(
             trialId,

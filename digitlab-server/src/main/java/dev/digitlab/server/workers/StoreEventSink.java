@@ -7,6 +7,7 @@ import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
 import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
@@ -16,6 +17,7 @@ import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventSink;
 import dev.digitlab.worker.run.RunArtifact;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +42,8 @@ final class StoreEventSink implements EventSink {
   private final TrialStore trials;
   private final CancellationToken cancellation;
   private final TrainingThroughput throughput;
+  private final TrialArtifactStore artifacts;
+  private final Path workDir;
   private final Map<String, Double> lastMetrics = new LinkedHashMap<>();
   private double progress;
   private String lastError;
@@ -54,12 +58,16 @@ final class StoreEventSink implements EventSink {
       TrialStore trials,
       CancellationToken cancellation,
       TrainingThroughput throughput,
-      LongConsumer checkpointStored) {
+      LongConsumer checkpointStored,
+      TrialArtifactStore artifacts,
+      Path workDir) {
     this.throughput = throughput;
     this.trialId = lease.trialId();
     this.attempt = lease.attempt();
     this.leaseToken = lease.leaseToken();
     this.checkpointStored = checkpointStored;
+    this.artifacts = artifacts;
+    this.workDir = workDir;
     this.events = events;
     this.trials = trials;
     this.cancellation = cancellation;
@@ -80,9 +88,14 @@ final class StoreEventSink implements EventSink {
           throughput.report(trialId, p.imagesPerSecond());
         }
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
-        case ArtifactRef artifact
-            when RunArtifact.CHECKPOINT.artifactName().equals(artifact.name()) ->
+        case ArtifactRef artifact -> {
+          // Published before its event is stored: whoever sees the event can fetch the file.
+          RunArtifact.named(artifact.name())
+              .ifPresent(a -> artifacts.publish(trialId, attempt, a.in(workDir)));
+          if (RunArtifact.CHECKPOINT.artifactName().equals(artifact.name())) {
             checkpointSeq = event.seq();
+          }
+        }
         default -> {}
       }
     }

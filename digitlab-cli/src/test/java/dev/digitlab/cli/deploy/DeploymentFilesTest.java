@@ -1,0 +1,108 @@
+package dev.digitlab.cli.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deployment files under {@code deploy/} stay usable: the kustomization renders with the
+ * kubectl CI installs (Debian's, with its older kustomize), and the compose file has the services
+ * the docs promise. Without kubectl the rendering test is skipped, except on CI.
+ */
+class DeploymentFilesTest {
+
+  private static final Path DEPLOY =
+      Path.of(System.getProperty("user.dir")).getParent().resolve("deploy");
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  @Test
+  void kustomization_renders_server_and_worker_deployments() throws Exception {
+    List<JsonNode> objects = render(DEPLOY.resolve("kubernetes"));
+
+    JsonNode server = find(objects, "Deployment", "digitlab-server");
+    assertThat(server.at("/spec/replicas").asInt()).isGreaterThanOrEqualTo(2);
+    JsonNode serverContainer = server.at("/spec/template/spec/containers/0");
+    assertThat(serverContainer.at("/readinessProbe/httpGet/path").asText())
+        .isEqualTo("/actuator/health/readiness");
+    assertThat(serverContainer.at("/livenessProbe/httpGet/path").asText())
+        .isEqualTo("/actuator/health/liveness");
+    assertThat(server.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+
+    JsonNode worker = find(objects, "Deployment", "digitlab-worker");
+    assertThat(worker.at("/spec/template/spec/containers/0/args/0").asText()).isEqualTo("worker");
+    // The settings and the secrets reach both, under the generated (hashed) names.
+    String settings = find(objects, "ConfigMap", "digitlab-settings").at("/metadata/name").asText();
+    String secrets = find(objects, "Secret", "digitlab-secrets").at("/metadata/name").asText();
+    for (JsonNode deployment : List.of(server, worker)) {
+      JsonNode envFrom = deployment.at("/spec/template/spec/containers/0/envFrom");
+      assertThat(envFrom.findValuesAsText("name")).contains(settings, secrets);
+    }
+    assertThat(find(objects, "Service", "digitlab-server").at("/spec/ports/0/port").asInt())
+        .isEqualTo(8080);
+  }
+
+  @Test
+  void compose_file_runs_postgres_a_server_and_two_workers() throws Exception {
+    JsonNode compose = YAML.readTree(DEPLOY.resolve("compose.yaml").toFile());
+    JsonNode services = compose.get("services");
+    assertThat(services.fieldNames())
+        .toIterable()
+        .contains("postgres", "server", "worker", "minio");
+    assertThat(services.at("/worker/deploy/replicas").asInt()).isEqualTo(2);
+    assertThat(services.at("/worker/command/0").asText()).isEqualTo("worker");
+    assertThat(services.at("/server/command/0").asText()).isEqualTo("server");
+    assertThat(services.at("/server/healthcheck/test").toString()).contains("/actuator/health");
+    assertThat(services.at("/server/environment/DIGITLAB_DATABASE_URL").asText())
+        .startsWith("jdbc:postgresql://postgres:5432/");
+    assertThat(services.at("/minio/profiles/0").asText()).isEqualTo("s3");
+  }
+
+  private static List<JsonNode> render(Path kustomization) throws Exception {
+    File kubectl = findKubectl();
+    if (!"true".equals(System.getenv("CI"))) {
+      assumeTrue(kubectl != null, "kubectl not installed (apt-get install kubernetes-client)");
+    }
+    assertThat(kubectl).as("kubectl on PATH (.ci/run installs kubernetes-client)").isNotNull();
+    Process process =
+        new ProcessBuilder(kubectl.getPath(), "kustomize", kustomization.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String rendered = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as("kubectl kustomize exit status").isZero();
+    List<JsonNode> objects = new ArrayList<>();
+    try (MappingIterator<JsonNode> documents =
+        YAML.readerFor(JsonNode.class).readValues(rendered)) {
+      documents.forEachRemaining(objects::add);
+    }
+    return objects;
+  }
+
+  private static JsonNode find(List<JsonNode> objects, String kind, String namePrefix) {
+    return objects.stream()
+        .filter(o -> o.path("kind").asText().equals(kind))
+        .filter(o -> o.at("/metadata/name").asText().startsWith(namePrefix))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind + " " + namePrefix + " rendered"));
+  }
+
+  private static File findKubectl() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      File candidate = new File(dir, "kubectl");
+      if (candidate.canExecute()) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+}

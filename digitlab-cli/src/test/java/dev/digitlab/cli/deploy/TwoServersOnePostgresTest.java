@@ -1,0 +1,266 @@
+package dev.digitlab.cli.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two real server processes (separate JVMs, as two replicas behind a load balancer) on one real
+ * PostgreSQL: what one stores, the other serves, and events ingested through either reach live
+ * event-stream clients of both — the streams poll the shared event table, no process talks to the
+ * other.
+ */
+class TwoServersOnePostgresTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final List<Process> servers = new ArrayList<>();
+  private String adminUrl;
+  private String schema;
+
+  @TempDir Path temp;
+
+  @BeforeEach
+  void createSchema() throws Exception {
+    String url = System.getenv("DIGITLAB_TEST_POSTGRES_URL");
+    if (url == null || url.isBlank()) {
+      String how = "DIGITLAB_TEST_POSTGRES_URL is not set: export it from .ci/start-postgres";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        Assertions.fail("CI must run the PostgreSQL tests, but " + how);
+      }
+      Assumptions.abort(how);
+    }
+    adminUrl = url;
+    schema = "two_servers_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    try (Connection connection = DriverManager.getConnection(adminUrl);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE SCHEMA " + schema);
+    }
+  }
+
+  @AfterEach
+  void stopServersAndDropSchema() throws Exception {
+    for (Process server : servers) {
+      server.destroy();
+    }
+    for (Process server : servers) {
+      server.waitFor(30, TimeUnit.SECONDS);
+    }
+    try (Connection connection = DriverManager.getConnection(adminUrl);
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+  }
+
+  @Test
+  void a_trial_created_on_one_server_is_served_and_streamed_live_by_both() throws Exception {
+    String databaseUrl =
+        adminUrl + (adminUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    String a = start("a", databaseUrl);
+    String b = start("b", databaseUrl);
+    awaitHealthy(a);
+    awaitHealthy(b);
+
+    long experimentId = submitExperiment(a);
+    JsonNode onB = getJson(b + "/api/v1/experiments/" + experimentId);
+    assertThat(onB.get("name").asString()).isEqualTo("two-servers");
+    long trialId = onB.get("trials").get(0).get("id").asLong();
+    assertThat(getJson(b + "/api/v1/trials/" + trialId).get("status").asString())
+        .isEqualTo("queued");
+
+    try (SseLines streamA = SseLines.open(http, a + "/api/v1/trials/" + trialId + "/events");
+        SseLines streamB = SseLines.open(http, b + "/api/v1/trials/" + trialId + "/events")) {
+      ingestMetric(a, trialId, 1); // through A
+      ingestMetric(b, trialId, 2); // through B
+      for (SseLines stream : List.of(streamA, streamB)) {
+        assertThat(List.of(stream.nextSeq(), stream.nextSeq()))
+            .as("both events, in order, on every server's stream")
+            .containsExactly(1L, 2L);
+      }
+    }
+  }
+
+  private String start(String name, String databaseUrl) throws IOException {
+    int port = freePort();
+    Path home = Files.createDirectories(temp.resolve(name));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.digitlab.cli.DigitLab",
+                "server",
+                "--port",
+                Integer.toString(port),
+                "--home",
+                home.toString(),
+                "--database-url",
+                databaseUrl,
+                "--worker-slots",
+                "0"));
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(temp.resolve(name + ".log").toFile())
+            .start();
+    servers.add(process);
+    return "http://127.0.0.1:" + port;
+  }
+
+  private void awaitHealthy(String server) throws Exception {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(deadline)) {
+      for (Process process : servers) {
+        if (!process.isAlive()) {
+          throw new AssertionError("a server exited:\n" + logs());
+        }
+      }
+      try {
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create(server + "/actuator/health/readiness"))
+                        .build(),
+                    BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(server + " not ready in " + WAIT + ":\n" + logs());
+  }
+
+  private String logs() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> files = Files.list(temp)) {
+      for (Path log : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+        all.append("== ").append(log.getFileName()).append('\n').append(Files.readString(log));
+      }
+    }
+    return all.toString();
+  }
+
+  private long submitExperiment(String server) throws Exception {
+    String file = "name: two-servers\nconfig: {model: mlp, epochs: 1}\n";
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .POST(BodyPublishers.ofString(file))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return json.readTree(response.body()).get("id").asLong();
+  }
+
+  private void ingestMetric(String server, long trialId, long seq) throws Exception {
+    String body =
+        "{\"attempt\": 1, \"events\": [{\"seq\": "
+            + seq
+            + ", \"time\": \"2026-01-01T00:00:00Z\", \"type\": \"metric\", \"payload\":"
+            + " {\"key\": \"train_loss\", \"value\": 0.5, \"step\": "
+            + seq
+            + ", \"epoch\": 1}}]}";
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/trials/" + trialId + "/events"))
+                .header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString(body))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private JsonNode getJson(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json").build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return json.readTree(response.body());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The {@code data:} lines of a live SSE response, read on a virtual thread. */
+  private static final class SseLines implements AutoCloseable {
+
+    private final BlockingQueue<String> data = new LinkedBlockingQueue<>();
+    private final Thread reader;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    private SseLines(HttpClient http, String url) {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").build();
+      reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      http.send(request, BodyHandlers.ofLines())
+                          .body()
+                          .filter(line -> line.startsWith("data:"))
+                          .forEach(line -> data.add(line.substring(5)));
+                    } catch (IOException | InterruptedException | RuntimeException ended) {
+                      // closed by the test
+                    }
+                  });
+    }
+
+    static SseLines open(HttpClient http, String url) {
+      return new SseLines(http, url);
+    }
+
+    long nextSeq() throws InterruptedException {
+      String line = data.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(line).as("an event within " + WAIT).isNotNull();
+      return json.readTree(line).get("seq").asLong();
+    }
+
+    @Override
+    public void close() {
+      reader.interrupt();
+    }
+  }
+}
