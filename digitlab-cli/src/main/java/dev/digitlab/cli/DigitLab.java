@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       CancelCommand.class,
       WatchCommand.class,
       LogsCommand.class,
+      WorkerCommand.class,
       BenchCommand.class
     })
 public final class DigitLab implements Runnable {

@@ -29,9 +29,25 @@ public final class TrialArtifactStore {
 
   /** Publishes an attempt's file, written at {@code file}, under its file name. */
   public void publish(long trialId, int attempt, Path file) {
+    publish(trialId, "attempt-" + attempt + "/" + file.getFileName(), file);
+  }
+
+  /**
+   * Publishes a file of the trial under {@code relativePath} (as in the trial's local folder, e.g.
+   * {@code checkpoints/2-41.ckpt}).
+   */
+  public void publish(long trialId, String relativePath, Path file) {
     if (store != null && Files.isRegularFile(file)) {
-      store.put(key(trialId, attempt, file.getFileName().toString()), file);
+      store.put("trials/" + trialId + "/" + relativePath, file);
     }
+  }
+
+  /** Makes the trial's file {@code relativePath} present at {@code target}; see {@link #fetch}. */
+  public boolean fetch(long trialId, String relativePath, Path target) {
+    if (Files.isRegularFile(target)) {
+      return true;
+    }
+    return store != null && store.download("trials/" + trialId + "/" + relativePath, target);
   }
 
   /**

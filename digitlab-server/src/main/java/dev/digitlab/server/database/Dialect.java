@@ -11,8 +11,8 @@ public sealed interface Dialect permits PostgresDialect, H2Dialect {
 
   /**
    * Claims one trial picked by {@code pickNextQueuedTrial} and returns the claimed row's id,
-   * attempt, lease_token, lease_expires_at and config. Parameters: {@code :owner}, {@code :token},
-   * {@code :now}, {@code :expiresAt}, plus those of the pick.
+   * attempt, lease_token, lease_expires_at, config and checkpoint columns. Parameters: {@code
+   * :owner}, {@code :token}, {@code :now}, {@code :expiresAt}, plus those of the pick.
    */
   String claimTrial(String pickNextQueuedTrial);
 

@@ -10,7 +10,8 @@ public record H2Dialect() implements Dialect {
   @Override
   public String claimTrial(String pickNextQueuedTrial) {
     return """
-        SELECT id, attempt, lease_token, lease_expires_at, config FROM FINAL TABLE (
+        SELECT id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt,
+               checkpoint_seq, checkpoint_epoch FROM FINAL TABLE (
           UPDATE trial SET status = 'running', attempt = attempt + 1, lease_token = :token,
                  lease_owner = :owner, lease_expires_at = :expiresAt, started_at = :now,
                  progress = 0

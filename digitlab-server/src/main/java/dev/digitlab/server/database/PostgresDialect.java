@@ -10,7 +10,8 @@ public record PostgresDialect() implements Dialect {
                lease_owner = :owner, lease_expires_at = :expiresAt, started_at = :now,
                progress = 0
          WHERE id = (%s) AND status = 'queued'
-        RETURNING id, attempt, lease_token, lease_expires_at, config
+        RETURNING id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt,
+               checkpoint_seq, checkpoint_epoch
         """
         .formatted(pickNextQueuedTrial);
   }

@@ -4,6 +4,7 @@ import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.database.Dialect;
+import dev.digitlab.server.queue.LeaseLostException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -11,6 +12,9 @@ import java.time.OffsetDateTime;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -18,7 +22,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Each trial's append-only event stream. */
+/**
+ * Each trial's append-only event stream. Readers never see superseded events: those a dead attempt
+ * recorded after the checkpoint its successor resumed from (see {@code TrialQueue.claim}).
+ */
 @Component
 public class EventStore {
 
@@ -55,6 +62,21 @@ public class EventStore {
    * nothing. Returns how many events were new.
    */
   public int append(long trialId, int attempt, List<NewEvent> events) {
+    return append(trialId, attempt, null, events);
+  }
+
+  /**
+   * Appends as {@link #append(long, int, List)} does, but only while {@code leaseToken} holds the
+   * trial: checked under a lock on the trial's row in the insert's transaction, so a sweeper that
+   * requeues the trial cannot slip in between the check and the insert.
+   *
+   * @throws LeaseLostException if the token no longer holds the trial; nothing is stored
+   */
+  public int appendFenced(long trialId, int attempt, UUID leaseToken, List<NewEvent> events) {
+    return append(trialId, attempt, Objects.requireNonNull(leaseToken, "leaseToken"), events);
+  }
+
+  private int append(long trialId, int attempt, UUID leaseToken, List<NewEvent> events) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -70,7 +92,7 @@ public class EventStore {
     int[] counts = null;
     for (int round = 1; counts == null; round++) {
       try {
-        counts = insert(trialId, rows);
+        counts = insert(trialId, attempt, leaseToken, rows);
       } catch (DuplicateKeyException raced) {
         // Only on H2, whose insert-where-not-exists can race with another transaction inserting
         // the same events (PostgreSQL's ON CONFLICT cannot). The batch rolled back and the other
@@ -94,9 +116,25 @@ public class EventStore {
     return stored;
   }
 
-  private int[] insert(long trialId, List<Object[]> rows) {
+  private int[] insert(long trialId, int attempt, UUID leaseToken, List<Object[]> rows) {
     return transaction.execute(
         status -> {
+          // The trial's row before the experiment's, in the order the queue's claim, sweep and
+          // completion lock them, so that the two cannot deadlock.
+          if (leaseToken != null
+              && jdbc.sql(
+                      """
+                      SELECT id FROM trial WHERE id = :id AND lease_token = :token
+                         AND attempt = :attempt AND status = 'running' FOR UPDATE
+                      """)
+                  .param("id", trialId)
+                  .param("token", leaseToken)
+                  .param("attempt", attempt)
+                  .query(Long.class)
+                  .optional()
+                  .isEmpty()) {
+            throw new LeaseLostException(trialId);
+          }
           // Appends to one experiment's trials take turns on its row, so that their events'
           // ids are committed in increasing order: a stream reading "id > last seen" can then
           // never pass over an id whose transaction commits later.
@@ -118,7 +156,7 @@ public class EventStore {
     return jdbc.sql(
             """
             SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
-             WHERE trial_id = :trial AND id > :after
+             WHERE trial_id = :trial AND id > :after AND superseded = FALSE
              ORDER BY id LIMIT :limit
             """)
         .param("trial", trialId)
@@ -137,7 +175,7 @@ public class EventStore {
     return jdbc.sql(
             """
             SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
-             WHERE trial_id = :trial AND type = :type AND id > :after
+             WHERE trial_id = :trial AND type = :type AND id > :after AND superseded = FALSE
              ORDER BY id LIMIT :limit
             """)
         .param("trial", trialId)
@@ -158,7 +196,7 @@ public class EventStore {
     return jdbc.sql(
             """
             SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
-             WHERE trial_id = :trial AND type = :type AND seq > :after
+             WHERE trial_id = :trial AND type = :type AND seq > :after AND superseded = FALSE
              ORDER BY seq, attempt LIMIT :limit
             """)
         .param("trial", trialId)
@@ -179,7 +217,7 @@ public class EventStore {
             """
             SELECT e.id, e.trial_id, e.attempt, e.seq, e.type, e.payload, e.created_at
               FROM trial_event e JOIN trial t ON t.id = e.trial_id
-             WHERE t.experiment_id = :experiment AND e.id > :after
+             WHERE t.experiment_id = :experiment AND e.id > :after AND e.superseded = FALSE
              ORDER BY e.id LIMIT :limit
             """)
         .param("experiment", experimentId)
@@ -205,6 +243,21 @@ public class EventStore {
         EventType.fromDb(row.getString("type")),
         row.getString("payload"),
         instant(row, "created_at"));
+  }
+
+  /** The event (trial, attempt, seq), if it is stored and not superseded. */
+  public Optional<TrialEvent> find(long trialId, int attempt, long seq) {
+    return jdbc.sql(
+            """
+            SELECT id, trial_id, attempt, seq, type, payload, created_at FROM trial_event
+             WHERE trial_id = :trial AND attempt = :attempt AND seq = :seq
+               AND superseded = FALSE
+            """)
+        .param("trial", trialId)
+        .param("attempt", attempt)
+        .param("seq", seq)
+        .query(EventStore::event)
+        .optional();
   }
 
   /** The greatest seq stored for the trial over all its attempts; 0 when it has no events. */

@@ -103,6 +103,18 @@ class ExperimentSubmission {
     return merged;
   }
 
+  /**
+   * The worker capability a config needs: {@code device: gpu} needs a GPU worker, {@code device:
+   * cpu} a CPU one, {@code auto} (the default) runs anywhere.
+   */
+  static String requires(TrainingConfig config) {
+    return switch (config.device()) {
+      case GPU -> "gpu";
+      case CPU -> "cpu";
+      case AUTO -> null;
+    };
+  }
+
   private Experiment store(ExperimentSpec spec) {
     List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
     Experiment stored =
@@ -118,7 +130,9 @@ class ExperimentSubmission {
                     goal(spec.objective().goal().configName())),
                 spec.maxParallelTrials(),
                 spec.priority(),
-                configs.stream().map(config -> NewTrial.of(files.configJson(config))).toList()));
+                configs.stream()
+                    .map(config -> new NewTrial(files.configJson(config), requires(config)))
+                    .toList()));
     queueSignal.trialsQueued();
     return stored;
   }

@@ -17,10 +17,19 @@ public sealed interface TrialOutcome {
       String lastMetrics)
       implements TrialOutcome {}
 
-  /** Training threw; the reason is what a user reads first, the stack trace for developers. */
-  record Failed(String reason, String stackTrace, Double trainSeconds) implements TrialOutcome {
+  /**
+   * Training threw; the reason is what a user reads first, the stack trace for developers. A {@code
+   * retryable} failure (the worker's disk or network, not the config) is tried again.
+   */
+  record Failed(String reason, String stackTrace, Double trainSeconds, boolean retryable)
+      implements TrialOutcome {
     public Failed {
       Objects.requireNonNull(reason, "reason");
+    }
+
+    /** A failure that another attempt would repeat. */
+    public Failed(String reason, String stackTrace, Double trainSeconds) {
+      this(reason, stackTrace, trainSeconds, false);
     }
   }
 

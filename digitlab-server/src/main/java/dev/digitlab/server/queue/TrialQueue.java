@@ -5,6 +5,8 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.experiments.ExperimentStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -24,6 +27,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * new attempt. Every change a worker makes is fenced by its lease token.
  */
 @Component
+@EnableConfigurationProperties(RetryPolicy.class)
 public class TrialQueue {
 
   /** Worker capabilities a trial may require; a trial that requires none runs anywhere. */
@@ -34,24 +38,31 @@ public class TrialQueue {
   private final Clock clock;
   private final Dialect dialect;
   private final ExperimentStore experiments;
+  private final RetryPolicy retries;
 
   public TrialQueue(
       JdbcClient jdbc,
       PlatformTransactionManager transactions,
       Clock clock,
       Dialect dialect,
-      ExperimentStore experiments) {
+      ExperimentStore experiments,
+      RetryPolicy retries) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
     this.dialect = dialect;
     this.experiments = experiments;
+    this.retries = retries;
   }
 
   /**
    * Claims the next trial this worker can run: highest priority first, then first in, first out;
    * never one of a cancelled experiment, nor one whose experiment already runs its maximum of
-   * parallel trials. Empty when there is nothing to do.
+   * parallel trials, nor one waiting out a retry backoff. Empty when there is nothing to do.
+   *
+   * <p>A claim after an earlier attempt resumes from the trial's last delivered checkpoint: the
+   * earlier attempts' events after that checkpoint are superseded in the same transaction, so the
+   * new attempt's events replace them and every epoch appears once.
    */
   public Optional<Lease> claim(
       String workerName, Set<String> capabilities, Duration leaseDuration) {
@@ -85,9 +96,14 @@ public class TrialQueue {
                               row.getInt("attempt"),
                               row.getObject("lease_token", UUID.class),
                               instant(row, "lease_expires_at"),
-                              row.getString("config")))
+                              row.getString("config"),
+                              resumePoint(row)))
                   .optional();
-          lease.ifPresent(claimed -> experiments.rollUp(experimentOf(claimed.trialId())));
+          lease.ifPresent(
+              claimed -> {
+                supersedeAfter(claimed);
+                experiments.rollUp(experimentOf(claimed.trialId()));
+              });
           return lease;
         });
   }
@@ -124,13 +140,21 @@ public class TrialQueue {
   }
 
   /**
-   * Ends the attempt with its outcome and rolls up the experiment.
+   * Ends the attempt with its outcome and rolls up the experiment. A retryable failure of an
+   * attempt below the policy's maximum puts the trial back in the queue instead, to be claimed
+   * again after the backoff.
    *
    * @throws LeaseLostException if the token no longer holds the trial: the outcome is ignored
    */
   public void complete(long trialId, UUID leaseToken, TrialOutcome outcome) {
     transaction.executeWithoutResult(
         status -> {
+          if (outcome instanceof TrialOutcome.Failed failed
+              && failed.retryable()
+              && retryLater(trialId, leaseToken, failed)) {
+            experiments.rollUp(experimentOf(trialId));
+            return;
+          }
           var update =
               switch (outcome) {
                 case TrialOutcome.Succeeded succeeded ->
@@ -209,6 +233,165 @@ public class TrialQueue {
         });
   }
 
+  private boolean retryLater(long trialId, UUID leaseToken, TrialOutcome.Failed failed) {
+    Integer attempt =
+        jdbc.sql(
+                "SELECT attempt FROM trial WHERE id = :id AND lease_token = :token"
+                    + " AND status = 'running' FOR UPDATE")
+            .param("id", trialId)
+            .param("token", leaseToken)
+            .query(Integer.class)
+            .optional()
+            .orElseThrow(() -> new LeaseLostException(trialId));
+    if (attempt >= retries.maxAttempts()) {
+      return false;
+    }
+    Instant now = clock.instant();
+    jdbc.sql(
+            """
+            UPDATE trial SET status = 'queued', failure_reason = :reason, stack_trace = :trace,
+                   not_before = :notBefore, lease_token = NULL, lease_owner = NULL,
+                   lease_expires_at = NULL
+             WHERE id = :id
+            """)
+        .param("reason", "attempt " + attempt + " failed, retrying: " + failed.reason())
+        .param("trace", failed.stackTrace())
+        .param("notBefore", toSql(now.plus(retries.backoffBefore(attempt + 1))))
+        .param("id", trialId)
+        .update();
+    return true;
+  }
+
+  private void supersedeAfter(Lease lease) {
+    if (lease.attempt() == 1) {
+      return;
+    }
+    jdbc.sql(
+            """
+            UPDATE trial_event SET superseded = TRUE
+             WHERE trial_id = :id AND attempt < :attempt AND seq >= :firstSeq
+               AND superseded = FALSE
+            """)
+        .param("id", lease.trialId())
+        .param("attempt", lease.attempt())
+        .param("firstSeq", lease.firstSeq())
+        .update();
+  }
+
+  private static ResumePoint resumePoint(ResultSet row) throws SQLException {
+    Integer attempt = row.getObject("checkpoint_attempt", Integer.class);
+    if (attempt == null) {
+      return null;
+    }
+    return new ResumePoint(attempt, row.getLong("checkpoint_seq"), row.getInt("checkpoint_epoch"));
+  }
+
+  /**
+   * Records that the lease's attempt delivered a checkpoint: every event up to {@code seq} is
+   * stored, and the checkpoint holds {@code epoch} epochs. A later attempt resumes from it.
+   *
+   * @throws LeaseLostException if the token no longer holds the trial
+   */
+  public void recordCheckpoint(long trialId, UUID leaseToken, long seq, int epoch) {
+    int changed =
+        jdbc.sql(
+                """
+                UPDATE trial SET checkpoint_attempt = attempt, checkpoint_seq = :seq,
+                       checkpoint_epoch = :epoch
+                 WHERE id = :id AND lease_token = :token AND status = 'running'
+                """)
+            .param("seq", seq)
+            .param("epoch", epoch)
+            .param("id", trialId)
+            .param("token", leaseToken)
+            .update();
+    if (changed == 0) {
+      throw new LeaseLostException(trialId);
+    }
+  }
+
+  /**
+   * The lease the token holds, with the trial's latest recorded checkpoint.
+   *
+   * @throws LeaseLostException if the token no longer holds the trial
+   */
+  public Lease holder(long trialId, UUID leaseToken) {
+    return jdbc.sql(
+            """
+            SELECT id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt,
+                   checkpoint_seq, checkpoint_epoch
+              FROM trial WHERE id = :id AND lease_token = :token AND status = 'running'
+            """)
+        .param("id", trialId)
+        .param("token", leaseToken)
+        .query(
+            (row, n) ->
+                new Lease(
+                    row.getLong("id"),
+                    row.getInt("attempt"),
+                    row.getObject("lease_token", UUID.class),
+                    instant(row, "lease_expires_at"),
+                    row.getString("config"),
+                    resumePoint(row)))
+        .optional()
+        .orElseThrow(() -> new LeaseLostException(trialId));
+  }
+
+  /**
+   * Fails every running attempt that started longer than the policy's trial timeout ago; their
+   * workers learn it from their next heartbeat (409). Returns how many timed out.
+   */
+  public int failTimedOut() {
+    if (retries.trialTimeout().isZero()) {
+      return 0;
+    }
+    Instant now = clock.instant();
+    return transaction.execute(
+        status -> {
+          List<long[]> late =
+              jdbc.sql(
+                      """
+                      SELECT id, experiment_id FROM trial
+                       WHERE status = 'running' AND started_at < :limit ORDER BY id FOR UPDATE
+                      """)
+                  .param("limit", toSql(now.minus(retries.trialTimeout())))
+                  .query((row, n) -> new long[] {row.getLong("id"), row.getLong("experiment_id")})
+                  .list();
+          Set<Long> experimentIds = new TreeSet<>();
+          for (long[] trial : late) {
+            jdbc.sql(
+                    """
+                    UPDATE trial SET status = 'failed', failure_reason = :reason,
+                           finished_at = :now, lease_token = NULL, lease_owner = NULL,
+                           lease_expires_at = NULL
+                     WHERE id = :id AND status = 'running'
+                    """)
+                .param("reason", "timed out: ran longer than " + retries.trialTimeout())
+                .param("now", toSql(now))
+                .param("id", trial[0])
+                .update();
+            experimentIds.add(trial[1]);
+          }
+          experimentIds.forEach(experiments::rollUp);
+          return late.size();
+        });
+  }
+
+  /**
+   * Gives every running lease another {@code grace} from now: a server that was down could not take
+   * its workers' heartbeats, and should not count that silence against them. Returns how many
+   * running trials there are.
+   */
+  public int extendRunningLeases(Duration grace) {
+    return jdbc.sql(
+            """
+            UPDATE trial SET lease_expires_at = :expiresAt
+             WHERE status = 'running' AND lease_expires_at < :expiresAt
+            """)
+        .param("expiresAt", toSql(clock.instant().plus(grace)))
+        .update();
+  }
+
   private String pickNextQueuedTrial(Set<String> capabilities) {
     String requirement =
         capabilities.isEmpty()
@@ -217,6 +400,7 @@ public class TrialQueue {
     return """
         SELECT t.id FROM trial t JOIN experiment e ON e.id = t.experiment_id
          WHERE t.status = 'queued' AND e.status <> 'cancelled' AND %s
+           AND (t.not_before IS NULL OR t.not_before <= :now)
            AND (SELECT COUNT(*) FROM trial r
                  WHERE r.experiment_id = t.experiment_id AND r.status = 'running')
                < e.max_parallel_trials

@@ -16,10 +16,9 @@ import java.util.TreeMap;
 import org.springframework.stereotype.Component;
 
 /**
- * A trial's metric curves, read from its metric events. For now every stored metric event counts,
- * whatever its attempt: when a resumed attempt trains an unfinished epoch again, both attempts'
- * points of that epoch are in the curve (letting the latest attempt supersede the earlier ones past
- * the resume point comes later).
+ * A trial's metric curves, read from its metric events. A resumed attempt's points replace those
+ * its dead predecessor recorded after the checkpoint (the store never returns superseded events),
+ * so each epoch appears once.
  */
 @Component
 class MetricHistory {

@@ -122,7 +122,7 @@ public class TrialStore {
           String set =
               target == TrialStatus.QUEUED
                   ? "queued_at = :now, finished_at = NULL, cancel_requested = FALSE,"
-                      + " failure_reason = NULL, stack_trace = NULL"
+                      + " failure_reason = NULL, stack_trace = NULL, not_before = NULL"
                   : "finished_at = :now";
           int changed =
               jdbc.sql(

@@ -15,6 +15,7 @@ import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.DatasetSource;
+import dev.digitlab.worker.run.EventDeliveryException;
 import dev.digitlab.worker.run.RunArtifact;
 import dev.digitlab.worker.run.RunOutcome;
 import dev.digitlab.worker.run.TrialRun;
@@ -56,6 +57,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final TrialDirectories trialFiles;
   private final QueueSignal queueSignal;
   private final TrainingThroughput throughput;
+  private final Checkpoints checkpoints;
   private final ExperimentFiles files = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -69,6 +71,7 @@ class EmbeddedWorker implements SmartLifecycle {
       TrialDirectories trialFiles,
       QueueSignal queueSignal,
       TrainingThroughput throughput,
+      Checkpoints checkpoints,
       @Value("${digitlab.home}") Path home) {
     this.settings = settings;
     this.queue = queue;
@@ -78,6 +81,7 @@ class EmbeddedWorker implements SmartLifecycle {
     this.trialFiles = trialFiles;
     this.queueSignal = queueSignal;
     this.throughput = throughput;
+    this.checkpoints = checkpoints;
     Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
     this.runner =
         new TrialRunner(
@@ -88,6 +92,15 @@ class EmbeddedWorker implements SmartLifecycle {
   @Override
   public synchronized void start() {
     running = true;
+    // Workers could not heartbeat while this server was down: their leases get a fresh term
+    // rather than being counted as lost, and the sweeper requeues those that stay silent.
+    int runningTrials = queue.extendRunningLeases(settings.lease());
+    if (runningTrials > 0) {
+      log.info(
+          "{} trial(s) were running: their workers have {} to heartbeat, else they are requeued",
+          runningTrials,
+          settings.lease());
+    }
     threads.add(Thread.ofVirtual().name("lease-sweeper").start(this::sweepLoop));
     for (int slot = 1; slot <= settings.slots(); slot++) {
       String name = "embedded-" + slot;
@@ -124,6 +137,10 @@ class EmbeddedWorker implements SmartLifecycle {
   private void sweepLoop() {
     while (running) {
       try {
+        int timedOut = queue.failTimedOut();
+        if (timedOut > 0) {
+          log.info("{} trial(s) ran longer than the trial timeout and failed", timedOut);
+        }
         int requeued = queue.sweepExpired();
         if (requeued > 0) {
           queueSignal.trialsQueued();
@@ -167,16 +184,21 @@ class EmbeddedWorker implements SmartLifecycle {
   private void run(Lease lease) throws InterruptedException {
     long trialId = lease.trialId();
     CancellationToken cancellation = new CancellationToken();
-    Path trialDir = trialFiles.of(trialId);
-    Path workDir = trialDir.resolve("attempt-" + lease.attempt());
+    Path workDir = trialFiles.of(trialId).resolve("attempt-" + lease.attempt());
     StoreEventSink sink =
         new StoreEventSink(
-            trialId,
-            lease.attempt(),
+            lease,
             events,
             trials,
             cancellation,
             throughput,
+            seq ->
+                checkpoints.keep(
+                    trialId,
+                    lease.leaseToken(),
+                    lease.attempt(),
+                    seq,
+                    RunArtifact.CHECKPOINT.in(workDir)),
             trialFiles.artifacts(),
             workDir);
     TrialRun run =
@@ -185,8 +207,8 @@ class EmbeddedWorker implements SmartLifecycle {
             lease.attempt(),
             files.readConfig(lease.config()),
             workDir,
-            lastCheckpoint(trialId, lease.attempt()),
-            events.lastSeq(trialId) + 1);
+            lease.resumeFrom() == null ? null : checkpoints.file(trialId, lease.resumeFrom()),
+            lease.firstSeq());
     log.info("Running trial {} attempt {}", trialId, lease.attempt());
     Thread heartbeat =
         Thread.ofVirtual()
@@ -195,6 +217,12 @@ class EmbeddedWorker implements SmartLifecycle {
     RunOutcome outcome;
     try {
       outcome = runner.run(run, sink, cancellation);
+    } catch (EventDeliveryException e) {
+      if (e.getCause() instanceof LeaseLostException) {
+        log.warn("Trial {} attempt {} lost its lease; dropped", trialId, lease.attempt());
+        return;
+      }
+      throw e;
     } finally {
       throughput.finished(trialId);
       heartbeat.interrupt();
@@ -269,23 +297,6 @@ class EmbeddedWorker implements SmartLifecycle {
   private String objectiveMetric(long trialId) {
     long experimentId = trials.get(trialId).experimentId();
     return experiments.find(experimentId).map(e -> e.objective().metric()).orElse("");
-  }
-
-  /**
-   * The checkpoint of the latest earlier attempt that completed an epoch, or null; fetched from the
-   * shared store when this server does not have it (the attempt ran elsewhere).
-   */
-  private Path lastCheckpoint(long trialId, int attempt) {
-    Path trialDir = trialFiles.of(trialId);
-    for (int earlier = attempt - 1; earlier >= 1; earlier--) {
-      Path checkpoint = RunArtifact.CHECKPOINT.in(trialDir.resolve("attempt-" + earlier));
-      if (trialFiles
-          .artifacts()
-          .fetch(trialId, earlier, RunArtifact.CHECKPOINT.fileName(), checkpoint)) {
-        return checkpoint;
-      }
-    }
-    return null;
   }
 
   private static double orZero(Double value) {

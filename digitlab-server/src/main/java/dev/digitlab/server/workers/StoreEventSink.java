@@ -11,6 +11,8 @@ import dev.digitlab.server.artifacts.TrialArtifactStore;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventSink;
@@ -20,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.LongConsumer;
 
 /**
  * The embedded worker's sink: each batch goes into the event table, and the trial's progress and
@@ -32,6 +36,8 @@ final class StoreEventSink implements EventSink {
 
   private final long trialId;
   private final int attempt;
+  private final UUID leaseToken;
+  private final LongConsumer checkpointStored;
   private final EventStore events;
   private final TrialStore trials;
   private final CancellationToken cancellation;
@@ -42,20 +48,26 @@ final class StoreEventSink implements EventSink {
   private double progress;
   private String lastError;
 
+  /**
+   * @param checkpointStored called with the seq of each checkpoint artifact event once it is stored
+   *     (with every event before it), to keep the checkpoint as the trial's resume point
+   */
   StoreEventSink(
-      long trialId,
-      int attempt,
+      Lease lease,
       EventStore events,
       TrialStore trials,
       CancellationToken cancellation,
       TrainingThroughput throughput,
+      LongConsumer checkpointStored,
       TrialArtifactStore artifacts,
       Path workDir) {
     this.throughput = throughput;
+    this.trialId = lease.trialId();
+    this.attempt = lease.attempt();
+    this.leaseToken = lease.leaseToken();
+    this.checkpointStored = checkpointStored;
     this.artifacts = artifacts;
     this.workDir = workDir;
-    this.trialId = trialId;
-    this.attempt = attempt;
     this.events = events;
     this.trials = trials;
     this.cancellation = cancellation;
@@ -64,6 +76,7 @@ final class StoreEventSink implements EventSink {
   @Override
   public void append(List<TrialEvent> batch) {
     List<NewEvent> rows = new ArrayList<>(batch.size());
+    long checkpointSeq = 0;
     for (TrialEvent event : batch) {
       rows.add(
           new NewEvent(
@@ -75,14 +88,26 @@ final class StoreEventSink implements EventSink {
           throughput.report(trialId, p.imagesPerSecond());
         }
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
-        // Published before its event is stored: whoever sees the event can fetch the file.
-        case ArtifactRef ref ->
-            RunArtifact.named(ref.name())
-                .ifPresent(a -> artifacts.publish(trialId, attempt, a.in(workDir)));
+        case ArtifactRef artifact -> {
+          // Published before its event is stored: whoever sees the event can fetch the file.
+          RunArtifact.named(artifact.name())
+              .ifPresent(a -> artifacts.publish(trialId, attempt, a.in(workDir)));
+          if (RunArtifact.CHECKPOINT.artifactName().equals(artifact.name())) {
+            checkpointSeq = event.seq();
+          }
+        }
         default -> {}
       }
     }
-    events.append(trialId, attempt, rows);
+    try {
+      events.appendFenced(trialId, attempt, leaseToken, rows);
+    } catch (LeaseLostException e) {
+      cancellation.cancel();
+      throw e;
+    }
+    if (checkpointSeq > 0) {
+      checkpointStored.accept(checkpointSeq);
+    }
     if (!trials.updateProgress(trialId, attempt, progress, lastMetricsJson(), null)) {
       cancellation.cancel();
     }

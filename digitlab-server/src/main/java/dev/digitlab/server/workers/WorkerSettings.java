@@ -6,19 +6,24 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code digitlab.worker.*}: the embedded worker.
+ * {@code digitlab.worker.*}: the embedded worker, and the terms remote workers get.
  *
  * @param slots trials run at once in the server's process; 0 runs none (remote workers only)
  * @param lease how long a claim holds without a heartbeat; heartbeats come every third of it
  * @param pollInterval how long an idle slot waits before asking the queue again
+ * @param longPoll how long a remote worker's lease request waits for work before it answers 204
+ * @param remoteHeartbeat how often remote workers heartbeat each lease, and so how soon they see a
+ *     cancel
  * @param dataHome where datasets are kept ({@code <dataHome>/datasets}); null = {@code
  *     digitlab.home}
  */
 @ConfigurationProperties("digitlab.worker")
 record WorkerSettings(
     @DefaultValue("1") int slots,
-    @DefaultValue("60s") Duration lease,
+    @DefaultValue("30s") Duration lease,
     @DefaultValue("500ms") Duration pollInterval,
+    @DefaultValue("20s") Duration longPoll,
+    @DefaultValue("1s") Duration remoteHeartbeat,
     Path dataHome) {
 
   WorkerSettings {

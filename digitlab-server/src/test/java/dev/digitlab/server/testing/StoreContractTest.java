@@ -4,6 +4,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
@@ -34,12 +35,17 @@ public abstract class StoreContractTest {
   @BeforeEach
   final void openStores() {
     database = openDatabase();
-    Stores stores = Stores.on(database);
+    Stores stores = Stores.on(database, retryPolicy());
     clock = stores.clock();
     experiments = stores.experiments();
     trials = stores.trials();
     queue = stores.queue();
     events = stores.events();
+  }
+
+  /** How the queue retries and times out attempts; the defaults unless a test class says. */
+  protected RetryPolicy retryPolicy() {
+    return RetryPolicy.DEFAULTS;
   }
 
   @AfterEach

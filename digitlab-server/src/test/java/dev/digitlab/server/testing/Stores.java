@@ -3,6 +3,7 @@ package dev.digitlab.server.testing;
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +23,11 @@ public record Stores(
   public static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
 
   public static Stores on(TestDatabase database) {
+    return on(database, RetryPolicy.DEFAULTS);
+  }
+
+  /** The stores with a queue that retries and times out as {@code retries} says. */
+  public static Stores on(TestDatabase database, RetryPolicy retries) {
     MutableClock clock = new MutableClock(START);
     JdbcTemplate jdbcTemplate = new JdbcTemplate(database.dataSource());
     JdbcClient jdbc = JdbcClient.create(jdbcTemplate);
@@ -31,7 +37,7 @@ public record Stores(
         clock,
         experiments,
         new TrialStore(jdbc, transactions, clock, experiments),
-        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments),
+        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments, retries),
         new EventStore(
             jdbcTemplate,
             transactions,

@@ -1,0 +1,110 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.ml.data.DatasetFetcher;
+import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.data.FetchListener;
+import dev.digitlab.worker.remote.RemoteWorker;
+import dev.digitlab.worker.remote.WorkerClient;
+import dev.digitlab.worker.run.DatasetSource;
+import dev.digitlab.worker.run.TrialRunner;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code digitlab worker}: runs trials for a Digit Lab server, on this machine. */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run trials for a Digit Lab server: register, take trials from its queue, train them here,",
+      "and report events, checkpoints, the model and reports back. Runs until stopped (Ctrl-C);",
+      "a stopped worker's trials are resumed elsewhere from their last checkpoint."
+    })
+final class WorkerCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ServerOption server;
+
+  @Mixin HomeOption home;
+
+  @Option(
+      names = "--token",
+      paramLabel = "T",
+      defaultValue = "${env:DIGITLAB_TOKEN}",
+      description =
+          "Worker token, sent as 'Authorization: Bearer T' (default: $DIGITLAB_TOKEN; none for a"
+              + " server without authentication).")
+  String token;
+
+  @Option(
+      names = "--slots",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Trials run at once (default: 1).")
+  int slots;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Name in the server's worker list, unique per worker (default: the host name).")
+  String name;
+
+  @Option(
+      names = "--capabilities",
+      paramLabel = "LIST",
+      split = ",",
+      defaultValue = "cpu",
+      description = "What this worker offers, cpu and/or gpu (default: cpu).")
+  List<String> capabilities;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (slots < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--slots must be at least 1, got " + slots);
+    }
+    List<String> offered =
+        capabilities.stream().map(c -> c.trim().toLowerCase(Locale.ROOT)).toList();
+    if (!List.of("cpu", "gpu").containsAll(offered)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--capabilities are cpu and/or gpu, got " + capabilities);
+    }
+    String host = hostName();
+    String workerName = name == null || name.isBlank() ? host : name;
+    Path dataHome = home.dataHome().path();
+    TrialRunner runner =
+        new TrialRunner(
+            DatasetSource.of(
+                new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE))));
+    URI url = URI.create(server.server);
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "Digit Lab worker %s: taking trials from %s with %d slot(s)%n", workerName, url, slots);
+    spec.commandLine().getOut().flush();
+    new RemoteWorker(
+            new WorkerClient(url, token),
+            runner,
+            new RemoteWorker.Settings(
+                workerName, host, slots, offered, dataHome.resolve("worker").resolve(workerName)))
+        .run();
+    return 0;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

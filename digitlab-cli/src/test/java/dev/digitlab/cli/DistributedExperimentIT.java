@@ -1,0 +1,185 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server and two workers, each a {@code digitlab.jar} process of its own (the server runs no
+ * embedded worker), run a 6-trial experiment: every trial succeeds in exactly one attempt, and the
+ * work is shared between the two workers.
+ */
+class DistributedExperimentIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path MNIST =
+      Path.of(System.getProperty("user.home"), ".digitlab", "datasets");
+
+  private static final String EXPERIMENT =
+      """
+      name: two-workers
+      dataset: mnist
+      config: {model: mlp, epochs: 2, optimizer: adam, trainSubset: 600, seed: 7}
+      search:
+        type: grid
+        parameters:
+          learningRate: [0.01, 0.003, 0.001]
+          batchSize: [32, 64]
+      objective: {metric: test_f1_macro, goal: max}
+      """;
+
+  private static final Pattern SUCCEEDED =
+      Pattern.compile("RemoteWorker - trial (\\d+) attempt \\d+ succeeded");
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void two_worker_processes_run_a_six_trial_experiment_once_each(@TempDir Path temp)
+      throws Exception {
+    assumeTrue(
+        Files.isRegularFile(MNIST.resolve("mnist/train-images-idx3-ubyte")),
+        "MNIST is not in ~/.digitlab/datasets: run ./digitlab data fetch");
+    Path serverHome = Files.createDirectories(temp.resolve("server"));
+    try (JarProcess server =
+        JarProcess.start(
+            temp.resolve("server.log"),
+            "server",
+            "--home",
+            serverHome.toString(),
+            "--port",
+            "0",
+            "--worker-slots",
+            "0")) {
+      String url = server.awaitServerUrl(Duration.ofMinutes(3));
+      List<JarProcess> workers = new ArrayList<>();
+      try {
+        for (String name : List.of("alpha", "beta")) {
+          Path home = Files.createDirectories(temp.resolve(name));
+          Files.createSymbolicLink(home.resolve("datasets"), MNIST);
+          workers.add(
+              JarProcess.start(
+                  temp.resolve(name + ".log"),
+                  "worker",
+                  "--server",
+                  url,
+                  "--name",
+                  name,
+                  "--home",
+                  home.toString()));
+        }
+        awaitWorkers(url, 2, Duration.ofMinutes(2));
+
+        long experiment = submit(url);
+        JsonNode done = awaitFinished(url, experiment, Duration.ofMinutes(8));
+
+        assertThat(done.path("trials")).hasSize(6);
+        Map<Long, List<String>> succeededOn = new TreeMap<>();
+        for (JsonNode trial : done.path("trials")) {
+          long id = trial.path("id").asLong();
+          assertThat(trial.path("status").asText()).as("trial %d", id).isEqualTo("succeeded");
+          JsonNode detail = get(url + "/api/v1/trials/" + id);
+          assertThat(detail.path("attempt").asInt()).as("attempts of trial %d", id).isEqualTo(1);
+          assertThat(succeededStatusEvents(url, id)).as("trial %d", id).isEqualTo(1);
+          succeededOn.put(id, new ArrayList<>());
+        }
+        // Each worker logs "trial N attempt A succeeded" once the server took the completion.
+        for (int w = 0; w < workers.size(); w++) {
+          Matcher line = SUCCEEDED.matcher(workers.get(w).output());
+          while (line.find()) {
+            succeededOn.get(Long.parseLong(line.group(1))).add(List.of("alpha", "beta").get(w));
+          }
+        }
+        assertThat(succeededOn.values()).allSatisfy(ran -> assertThat(ran).hasSize(1));
+        assertThat(succeededOn.values().stream().flatMap(List::stream).distinct())
+            .as("both workers ran trials")
+            .hasSize(2);
+      } finally {
+        for (JarProcess worker : workers) {
+          worker.close();
+        }
+      }
+    }
+  }
+
+  private void awaitWorkers(String url, int count, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (get(url + "/api/v1/workers").size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("workers did not register: " + get(url + "/api/v1/workers"));
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private long submit(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(EXPERIMENT))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return JSON.readTree(response.body()).path("id").asLong();
+  }
+
+  private JsonNode awaitFinished(String url, long experiment, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonNode detail = get(url + "/api/v1/experiments/" + experiment);
+      boolean finished = true;
+      for (JsonNode trial : detail.path("trials")) {
+        String status = trial.path("status").asText();
+        finished &= !status.equals("queued") && !status.equals("running");
+      }
+      if (finished) {
+        return detail;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the experiment did not finish: " + detail);
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** How many 'succeeded' status events the trial's (unsuperseded) stream holds. */
+  private int succeededStatusEvents(String url, long trial) throws Exception {
+    int count = 0;
+    for (JsonNode event :
+        get(url + "/api/v1/trials/" + trial + "/events?type=status&limit=1000").path("items")) {
+      if (event.path("payload").path("status").asText().equals("succeeded")) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private JsonNode get(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Accept", "application/json")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+}

@@ -1,0 +1,33 @@
+package dev.digitlab.protocol.worker;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A trial handed to a worker: 200 to {@code POST /api/v1/worker/lease} (204 when there was nothing
+ * to do within the poll time).
+ *
+ * @param leaseToken fences every later heartbeat, event batch, upload and completion: once the
+ *     lease is lost they answer 409 and the worker drops the attempt
+ * @param config the trial's training config, as JSON
+ * @param objectiveMetric the experiment's objective metric, which the completion reports
+ * @param firstSeq the seq of this attempt's first event
+ * @param resumeEpoch epochs the trial's last uploaded checkpoint holds; null to start from scratch.
+ *     The checkpoint is fetched from {@code GET /api/v1/worker/leases/{trialId}/checkpoint}
+ */
+public record LeaseGrant(
+    long trialId,
+    long experimentId,
+    int attempt,
+    UUID leaseToken,
+    long leaseMillis,
+    String config,
+    String objectiveMetric,
+    long firstSeq,
+    Integer resumeEpoch) {
+
+  public LeaseGrant {
+    Objects.requireNonNull(leaseToken, "leaseToken");
+    Objects.requireNonNull(config, "config");
+  }
+}

@@ -1,0 +1,131 @@
+package dev.digitlab.server.workers;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.trials.TrialDirectories;
+import dev.digitlab.worker.run.RunArtifact;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.springframework.stereotype.Component;
+
+/**
+ * Artifact files remote workers upload into {@code <home>/trials/<trial>/attempt-<n>/}, where the
+ * embedded worker writes them too, so the trial endpoints serve both alike. An upload is checked
+ * against the artifact event that announced it (name, size, SHA-256): a file is never stored for an
+ * event the server did not keep.
+ */
+@Component
+class ArtifactUploads {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final EventStore events;
+  private final TrialDirectories directories;
+  private final Checkpoints checkpoints;
+
+  ArtifactUploads(EventStore events, TrialDirectories directories, Checkpoints checkpoints) {
+    this.events = events;
+    this.directories = directories;
+    this.checkpoints = checkpoints;
+  }
+
+  void store(Lease lease, String name, long seq, InputStream body) throws IOException {
+    RunArtifact artifact =
+        RunArtifact.named(name)
+            .orElseThrow(
+                () ->
+                    new InvalidParameterException(
+                        "name",
+                        "must be checkpoint, model, confusion-matrix, per-class or misclassified,"
+                            + " got '"
+                            + name
+                            + "'"));
+    JsonNode described = announcement(lease, artifact, seq);
+    Path attemptDir = directories.of(lease.trialId()).resolve("attempt-" + lease.attempt());
+    Files.createDirectories(attemptDir);
+    Path temp = Files.createTempFile(attemptDir, artifact.fileName(), ".upload");
+    try {
+      MessageDigest sha256 = sha256();
+      long bytes;
+      try (InputStream in = new DigestInputStream(body, sha256);
+          OutputStream out = Files.newOutputStream(temp)) {
+        bytes = in.transferTo(out);
+      }
+      String digest = HexFormat.of().formatHex(sha256.digest());
+      if (bytes != described.path("bytes").asLong()
+          || !digest.equals(described.path("sha256").asText())) {
+        throw new InvalidParameterException(
+            "body",
+            "the upload ("
+                + bytes
+                + " bytes, sha256 "
+                + digest
+                + ") is not the file event "
+                + seq
+                + " describes: send that file again");
+      }
+      if (artifact == RunArtifact.CHECKPOINT) {
+        checkpoints.keep(lease.trialId(), lease.leaseToken(), lease.attempt(), seq, temp);
+      }
+      Files.move(
+          temp,
+          artifact.in(attemptDir),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      directories.artifacts().publish(lease.trialId(), lease.attempt(), artifact.in(attemptDir));
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** The payload of the attempt's artifact event {@code seq}, which must name this artifact. */
+  private JsonNode announcement(Lease lease, RunArtifact artifact, long seq) {
+    TrialEvent event =
+        events
+            .find(lease.trialId(), lease.attempt(), seq)
+            .filter(e -> e.type() == EventType.ARTIFACT)
+            .orElseThrow(
+                () ->
+                    new InvalidParameterException(
+                        "seq",
+                        "attempt "
+                            + lease.attempt()
+                            + " has no artifact event "
+                            + seq
+                            + ": deliver the events before uploading the file they describe"));
+    try {
+      JsonNode payload = JSON.readTree(event.payload());
+      if (!artifact.artifactName().equals(payload.path("name").asText())) {
+        throw new InvalidParameterException(
+            "seq",
+            "event " + seq + " describes '" + payload.path("name").asText() + "', not " + artifact);
+      }
+      return payload;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored event is not JSON: " + event.payload(), e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      // every Java platform has SHA-256
+      throw new IllegalStateException(e);
+    }
+  }
+}

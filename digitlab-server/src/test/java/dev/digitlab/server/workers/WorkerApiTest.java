@@ -1,0 +1,387 @@
+package dev.digitlab.server.workers;
+
+import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.digitlab.protocol.event.ArtifactRef;
+import dev.digitlab.protocol.event.MetricPoint;
+import dev.digitlab.protocol.event.Progress;
+import dev.digitlab.protocol.event.StatusChange;
+import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.protocol.worker.Completion;
+import dev.digitlab.protocol.worker.EventBatch;
+import dev.digitlab.protocol.worker.LeaseGrant;
+import dev.digitlab.protocol.worker.LeaseHeartbeat;
+import dev.digitlab.protocol.worker.WorkerInfo;
+import dev.digitlab.protocol.worker.WorkerRegistration;
+import dev.digitlab.protocol.worker.WorkerTerms;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.experiments.NewTrial;
+import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialOutcome;
+import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.testing.ExperimentBuilder;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialDirectories;
+import dev.digitlab.server.trials.TrialStatus;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.worker.remote.WorkerClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The worker protocol over real HTTP, spoken by the remote worker's own {@link WorkerClient}: the
+ * test plays the worker's part of a trial call by call.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class WorkerApiTest {
+
+  private static final Duration POLL = Duration.ofMillis(300);
+
+  @TempDir static Path home;
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.slots", () -> "0");
+    properties.add("digitlab.worker.long-poll", () -> POLL.toMillis() + "ms");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+  @Autowired TrialQueue queue;
+  @Autowired QueueSignal queueSignal;
+  @Autowired TrialDirectories directories;
+
+  private final List<Long> experimentIds = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void nothingStaysQueued() {
+    experimentIds.forEach(experiments::cancel);
+  }
+
+  @Test
+  void a_registered_worker_is_listed_idle_with_its_terms() {
+    WorkerTerms terms = register("idle-one", List.of("cpu"));
+
+    assertThat(terms.leaseMillis()).isEqualTo(30_000);
+    assertThat(terms.heartbeatMillis()).isEqualTo(1_000);
+    assertThat(terms.pollMillis()).isEqualTo(POLL.toMillis());
+    assertThat(worker("idle-one"))
+        .satisfies(
+            w -> {
+              assertThat(w.state()).isEqualTo("idle");
+              assertThat(w.slots()).isEqualTo(2);
+              assertThat(w.host()).isEqualTo("test-host");
+              assertThat(w.capabilities()).containsExactly("cpu");
+              assertThat(w.currentTrials()).isEmpty();
+            });
+  }
+
+  @Test
+  void a_lease_request_answers_204_when_no_work_came_within_the_poll_time() {
+    register("patient", List.of("cpu"));
+
+    assertThat(client().lease("patient", POLL)).isEmpty();
+  }
+
+  @Test
+  void a_lease_request_for_an_unregistered_worker_is_refused() {
+    assertThatThrownBy(() -> client().lease("stranger", POLL))
+        .isInstanceOf(WorkerClient.RejectedException.class)
+        .hasMessageContaining("404")
+        .hasMessageContaining("register first");
+  }
+
+  @Test
+  void a_waiting_lease_request_gets_a_trial_submitted_meanwhile() throws Exception {
+    register("waiter", List.of("cpu"));
+    Thread submitter =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(100);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  create(anExperiment().named("late"));
+                  queueSignal.trialsQueued();
+                });
+
+    Optional<LeaseGrant> grant = client().lease("waiter", Duration.ofSeconds(5));
+    submitter.join();
+
+    assertThat(grant).isPresent();
+    assertThat(grant.get().attempt()).isEqualTo(1);
+    assertThat(grant.get().firstSeq()).isEqualTo(1);
+    assertThat(grant.get().resumeEpoch()).isNull();
+    assertThat(grant.get().objectiveMetric()).isEqualTo("test_f1_macro");
+    assertThat(worker("waiter").state()).isEqualTo("busy");
+    assertThat(worker("waiter").currentTrials()).containsExactly(grant.get().trialId());
+  }
+
+  @Test
+  void a_trial_runs_through_the_protocol_events_artifacts_and_completion() throws Exception {
+    register("runner", List.of("cpu"));
+    create(anExperiment().named("through"));
+    LeaseGrant grant = client().lease("runner", POLL).orElseThrow();
+    long trialId = grant.trialId();
+    byte[] model = "model bytes".getBytes(StandardCharsets.UTF_8);
+    Path modelFile = Files.write(home.resolve("model-upload.dlm"), model);
+    Instant now = Instant.now();
+    List<TrialEvent> batch =
+        List.of(
+            TrialEvent.of(1, now, new StatusChange(StatusChange.RUNNING, "attempt 1")),
+            TrialEvent.of(2, now, new MetricPoint("train_loss", 0.7, 10, 1)),
+            TrialEvent.of(3, now, new Progress(1, 1, 10, 10, 1.0, 1234.5, 0.0)),
+            TrialEvent.of(4, now, new ArtifactRef("model", "model", model.length, sha256(model))));
+
+    client().events(trialId, new EventBatch(grant.leaseToken(), 1, batch));
+    client().events(trialId, new EventBatch(grant.leaseToken(), 1, batch));
+    client().heartbeat(trialId, new LeaseHeartbeat(grant.leaseToken(), "runner", 1234.5));
+    client().upload(trialId, grant.leaseToken(), "model", 4, modelFile);
+    client()
+        .complete(
+            trialId,
+            new Completion(
+                grant.leaseToken(),
+                Completion.SUCCEEDED,
+                null,
+                null,
+                false,
+                3.5,
+                Map.of("test_accuracy", 0.91, "test_f1_macro", 0.9)));
+
+    Trial trial = trials.get(trialId);
+    assertThat(trial.status()).isEqualTo(TrialStatus.SUCCEEDED);
+    assertThat(trial.testAccuracy()).isEqualTo(0.91);
+    assertThat(trial.testF1Macro()).isEqualTo(0.9);
+    assertThat(trial.bestMetric()).isEqualTo(0.9);
+    assertThat(trial.lastMetrics()).contains("\"train_loss\":0.7");
+    assertThat(
+            Files.readAllBytes(directories.of(trialId).resolve("attempt-1").resolve("model.dlm")))
+        .isEqualTo(model);
+    assertThat(get("/api/v1/trials/" + trialId + "/events?type=metric").body())
+        .as("the resent batch was stored once")
+        .containsOnlyOnce("train_loss");
+  }
+
+  @Test
+  void an_upload_must_be_the_file_its_delivered_event_describes() throws Exception {
+    register("uploader", List.of("cpu"));
+    create(anExperiment().named("uploads"));
+    LeaseGrant grant = client().lease("uploader", POLL).orElseThrow();
+    Path file = Files.write(home.resolve("report.json"), "{}".getBytes(StandardCharsets.UTF_8));
+    client()
+        .events(
+            grant.trialId(),
+            new EventBatch(
+                grant.leaseToken(),
+                1,
+                List.of(
+                    TrialEvent.of(
+                        1,
+                        Instant.now(),
+                        new ArtifactRef("per-class", "report", 2, "0".repeat(64))))));
+
+    assertThatThrownBy(
+            () -> client().upload(grant.trialId(), grant.leaseToken(), "per-class", 1, file))
+        .isInstanceOf(WorkerClient.RejectedException.class)
+        .hasMessageContaining("400")
+        .hasMessageContaining("send that file again");
+    assertThatThrownBy(
+            () -> client().upload(grant.trialId(), grant.leaseToken(), "per-class", 2, file))
+        .isInstanceOf(WorkerClient.RejectedException.class)
+        .hasMessageContaining("deliver the events before uploading");
+  }
+
+  @Test
+  void a_lost_lease_answers_409_to_every_fenced_call() throws Exception {
+    register("loser", List.of("cpu"));
+    create(anExperiment().named("lost"));
+    LeaseGrant grant = client().lease("loser", POLL).orElseThrow();
+    // Someone else ended the attempt (as a sweep, a timeout or a cancel would).
+    queue.complete(grant.trialId(), grant.leaseToken(), new TrialOutcome.Cancelled(null));
+    UUID token = grant.leaseToken();
+    Path file = Files.write(home.resolve("lost.bin"), new byte[] {1});
+
+    assertThatThrownBy(
+            () -> client().heartbeat(grant.trialId(), new LeaseHeartbeat(token, "loser", 0)))
+        .isInstanceOf(WorkerClient.LeaseLostException.class)
+        .hasMessageContaining("drop this attempt");
+    assertThatThrownBy(
+            () ->
+                client()
+                    .events(
+                        grant.trialId(),
+                        new EventBatch(
+                            token,
+                            1,
+                            List.of(
+                                TrialEvent.of(1, Instant.now(), new MetricPoint("x", 1, 1, 1))))))
+        .isInstanceOf(WorkerClient.LeaseLostException.class);
+    assertThatThrownBy(() -> client().upload(grant.trialId(), token, "model", 1, file))
+        .isInstanceOf(WorkerClient.LeaseLostException.class);
+    assertThatThrownBy(
+            () ->
+                client()
+                    .complete(
+                        grant.trialId(),
+                        new Completion(
+                            token, Completion.SUCCEEDED, null, null, false, 1.0, Map.of())))
+        .isInstanceOf(WorkerClient.LeaseLostException.class);
+    assertThat(trials.get(grant.trialId()).status()).isEqualTo(TrialStatus.CANCELLED);
+  }
+
+  @Test
+  void a_heartbeat_brings_a_users_cancel_to_the_worker() {
+    register("cancelled", List.of("cpu"));
+    create(anExperiment().named("to-cancel"));
+    LeaseGrant grant = client().lease("cancelled", POLL).orElseThrow();
+    LeaseHeartbeat beat = new LeaseHeartbeat(grant.leaseToken(), "cancelled", 10);
+
+    assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isFalse();
+    trials.requestCancel(grant.trialId());
+    assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isTrue();
+  }
+
+  @Test
+  void a_trial_requiring_a_gpu_goes_only_to_a_gpu_worker() {
+    register("cpu-only", List.of("cpu"));
+    register("with-gpu", List.of("cpu", "gpu"));
+    create(
+        anExperiment()
+            .named("needs-gpu")
+            .withTrials(0)
+            .withTrial(new NewTrial("{\"model\":\"mlp\",\"device\":\"gpu\"}", "gpu")));
+
+    assertThat(client().lease("cpu-only", POLL)).isEmpty();
+    assertThat(client().lease("with-gpu", POLL)).isPresent();
+  }
+
+  @Test
+  void a_bad_registration_is_a_400_naming_the_field() throws Exception {
+    HttpResponse<String> zeroSlots =
+        post("/api/v1/worker/register", "{\"name\":\"w\",\"host\":\"h\",\"slots\":0}");
+    HttpResponse<String> unknownField =
+        post(
+            "/api/v1/worker/register",
+            "{\"name\":\"w\",\"host\":\"h\",\"slots\":1,\"colour\":\"red\"}");
+    HttpResponse<String> badCapability =
+        post(
+            "/api/v1/worker/register",
+            "{\"name\":\"w\",\"host\":\"h\",\"slots\":1,\"capabilities\":[\"tpu\"]}");
+
+    assertThat(zeroSlots.statusCode()).isEqualTo(400);
+    assertThat(zeroSlots.body()).contains("slots");
+    assertThat(unknownField.statusCode()).isEqualTo(400);
+    assertThat(unknownField.body()).contains("colour");
+    assertThat(badCapability.statusCode()).isEqualTo(400);
+    assertThat(badCapability.body()).contains("capabilities");
+  }
+
+  @Test
+  void prometheus_has_gauges_per_worker() throws Exception {
+    register("measured", List.of("cpu"));
+    Thread.sleep(WorkerMetrics.REFRESH.toMillis() * 2);
+
+    String metrics = get("/actuator/prometheus").body();
+
+    assertThat(metrics)
+        .contains("digitlab_worker_up{worker=\"measured\"} 1.0")
+        .contains("digitlab_worker_slots{worker=\"measured\"} 2.0")
+        .contains("digitlab_worker_running_trials{worker=\"measured\"}")
+        .contains("digitlab_worker_images_per_second{worker=\"measured\"}");
+  }
+
+  private WorkerClient client() {
+    return new WorkerClient(URI.create("http://127.0.0.1:" + port), null);
+  }
+
+  private WorkerTerms register(String name, List<String> capabilities) {
+    return client().register(new WorkerRegistration(name, "test-host", 2, capabilities));
+  }
+
+  private WorkerInfo worker(String name) {
+    return new WorkerRegistryView(get("/api/v1/workers").body()).named(name);
+  }
+
+  private Experiment create(ExperimentBuilder experiment) {
+    Experiment created = experiments.create(experiment.build());
+    experimentIds.add(created.id());
+    return created;
+  }
+
+  private HttpResponse<String> get(String path) {
+    try {
+      return http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+          BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private HttpResponse<String> post(String path, String json) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofString(json))
+            .build(),
+        BodyHandlers.ofString());
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  /** {@code GET /api/v1/workers} read back into the wire records. */
+  private record WorkerRegistryView(String json) {
+    WorkerInfo named(String name) {
+      try {
+        WorkerInfo[] all =
+            new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, WorkerInfo[].class);
+        for (WorkerInfo worker : all) {
+          if (worker.name().equals(name)) {
+            return worker;
+          }
+        }
+        throw new AssertionError("no worker " + name + " in " + json);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
