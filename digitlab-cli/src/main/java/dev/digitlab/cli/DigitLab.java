@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       CancelCommand.class,
       WatchCommand.class,
       LogsCommand.class,
+      TokenCommand.class,
       BenchCommand.class
     })
 public final class DigitLab implements Runnable {

@@ -1,0 +1,42 @@
+package dev.digitlab.server.api;
+
+import org.springframework.core.MethodParameter;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.server.ServerHttpRequest;
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpRequest;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
+
+/**
+ * Adds the request's {@code correlationId} to every problem detail the API writes, whichever
+ * handler made it, so that a user can quote it and an operator find the log lines.
+ */
+@ControllerAdvice
+class ProblemCorrelation implements ResponseBodyAdvice<Object> {
+
+  @Override
+  public boolean supports(
+      MethodParameter returnType, Class<? extends HttpMessageConverter<?>> converterType) {
+    return true;
+  }
+
+  @Override
+  public Object beforeBodyWrite(
+      Object body,
+      MethodParameter returnType,
+      MediaType contentType,
+      Class<? extends HttpMessageConverter<?>> converterType,
+      ServerHttpRequest request,
+      ServerHttpResponse response) {
+    if (body instanceof ProblemDetail problem
+        && request instanceof ServletServerHttpRequest servlet) {
+      String id = CorrelationId.of(servlet.getServletRequest());
+      problem.setProperty(CorrelationId.KEY, id);
+      response.getHeaders().set(CorrelationId.HEADER, id);
+    }
+    return body;
+  }
+}
