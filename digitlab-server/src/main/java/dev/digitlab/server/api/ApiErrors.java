@@ -6,6 +6,7 @@ import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.trials.IllegalTrialTransitionException;
 import dev.digitlab.server.trials.TrialNotFoundException;
 import dev.digitlab.server.trials.TrialStatusConflictException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,6 @@ class ApiErrors extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})
   ProblemDetail notFound(RuntimeException e) {
-    log.warn("404: {}", e.getMessage());
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     problem.setTitle("Not found");
     return problem;
@@ -53,25 +53,33 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     IllegalTrialTransitionException.class
   })
   ProblemDetail conflict(RuntimeException e) {
-    log.warn("409: {}", e.getMessage());
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
     problem.setTitle("Conflict");
     return problem;
   }
 
   @ExceptionHandler
-  ProblemDetail unexpected(Exception e) {
-    log.error("Request failed", e);
+  ProblemDetail unexpected(Exception e, HttpServletRequest request) {
+    String id = CorrelationId.of(request);
+    log.error(
+        "{} {} failed [correlationId={}]", request.getMethod(), request.getRequestURI(), id, e);
+    return serverError(id);
+  }
+
+  /** What a client learns of a server error: that it happened, and the id to quote. */
+  static ProblemDetail serverError(String correlationId) {
     ProblemDetail problem =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR,
-            "The server failed to answer this request; its log has the details.");
+            "The server failed to answer this request; its log has the details under correlation"
+                + " id "
+                + correlationId
+                + ".");
     problem.setTitle("Internal server error");
     return problem;
   }
 
   private static ProblemDetail badRequest(String title, String detail, List<FieldError> errors) {
-    log.warn("400: {}", errors);
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
     problem.setTitle(title);
     problem.setProperty("errors", errors);

@@ -1,5 +1,8 @@
 package dev.digitlab.server.api;
 
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -16,6 +19,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
  */
 @ControllerAdvice
 class ProblemCorrelation implements ResponseBodyAdvice<Object> {
+
+  private static final Logger log = LoggerFactory.getLogger(ProblemCorrelation.class);
 
   @Override
   public boolean supports(
@@ -36,7 +41,29 @@ class ProblemCorrelation implements ResponseBodyAdvice<Object> {
       String id = CorrelationId.of(servlet.getServletRequest());
       problem.setProperty(CorrelationId.KEY, id);
       response.getHeaders().set(CorrelationId.HEADER, id);
+      logRefusal(servlet.getServletRequest(), problem.getStatus(), problem, id);
     }
     return body;
+  }
+
+  /**
+   * One log line per refused request, with what the client was told and the id it was given. Server
+   * errors are logged where they are caught, with their stack trace.
+   */
+  static void logRefusal(HttpServletRequest request, int status, Object detail, String id) {
+    if (status < 500) {
+      log.warn(
+          "{} {} answered {} [correlationId={}]: {}",
+          request.getMethod(),
+          request.getRequestURI(),
+          status,
+          id,
+          detail instanceof ProblemDetail problem ? describe(problem) : detail);
+    }
+  }
+
+  private static String describe(ProblemDetail problem) {
+    Object errors = problem.getProperties() == null ? null : problem.getProperties().get("errors");
+    return problem.getDetail() + (errors == null ? "" : " " + errors);
   }
 }

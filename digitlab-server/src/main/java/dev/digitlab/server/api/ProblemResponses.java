@@ -27,6 +27,8 @@ public final class ProblemResponses {
       String title,
       String detail)
       throws IOException {
+    ProblemCorrelation.logRefusal(
+        request, status, title + ": " + detail, CorrelationId.of(request));
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", "about:blank");
     problem.put("title", title);

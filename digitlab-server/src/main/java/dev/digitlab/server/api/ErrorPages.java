@@ -1,0 +1,69 @@
+package dev.digitlab.server.api;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /error}: what the servlet container answers for errors no controller handled (a request
+ * refused before Spring MVC, e.g. by Spring Security's firewall, or an exception in a filter).
+ * Problem details like everywhere else, never Spring Boot's default error map (which names
+ * exception classes).
+ */
+@RestController
+class ErrorPages implements ErrorController {
+
+  private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
+
+  @RequestMapping("${server.error.path:${error.path:/error}}")
+  ResponseEntity<?> error(HttpServletRequest request) {
+    HttpStatus status = status(request);
+    String id = CorrelationId.of(request);
+    String path =
+        request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri
+            ? uri
+            : request.getRequestURI();
+    ProblemDetail problem;
+    if (status.is5xxServerError()) {
+      Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+      log.error(
+          "{} failed [correlationId={}]",
+          path,
+          id,
+          exception instanceof Throwable thrown ? thrown : null);
+      problem = ApiErrors.serverError(id);
+    } else {
+      problem =
+          ProblemDetail.forStatusAndDetail(
+              status,
+              status == HttpStatus.NOT_FOUND
+                  ? "Nothing here: " + path + " is not a page or API endpoint of this server."
+                  : "The request was refused: " + status.getReasonPhrase() + ".");
+      problem.setTitle(status.getReasonPhrase());
+    }
+    problem.setProperty(CorrelationId.KEY, id);
+    // Logged by ProblemCorrelation on its way out, like every problem detail.
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .header(CorrelationId.HEADER, id)
+        .body(problem);
+  }
+
+  private static HttpStatus status(HttpServletRequest request) {
+    if (request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code) {
+      HttpStatus status = HttpStatus.resolve(code);
+      if (status != null && status.isError()) {
+        return status;
+      }
+    }
+    return HttpStatus.INTERNAL_SERVER_ERROR;
+  }
+}
