@@ -2,7 +2,9 @@ package dev.digitlab.server.trials;
 
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.worker.run.RunArtifact;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -29,7 +31,7 @@ class TrialFiles {
     Path trialDir = directories.of(trial.id()).toAbsolutePath().normalize();
     for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
       Path file = artifact.in(trialDir.resolve("attempt-" + attempt)).normalize();
-      if (file.startsWith(trialDir) && Files.isRegularFile(file)) {
+      if (confined(trialDir, file)) {
         return Optional.of(file);
       }
     }
@@ -38,7 +40,24 @@ class TrialFiles {
 
   /** Whether the given attempt's folder has the artifact's file. */
   boolean exists(long trialId, int attempt, RunArtifact artifact) {
-    return Files.isRegularFile(artifact.in(directories.of(trialId).resolve("attempt-" + attempt)));
+    Path trialDir = directories.of(trialId).toAbsolutePath().normalize();
+    return confined(trialDir, artifact.in(trialDir.resolve("attempt-" + attempt)).normalize());
+  }
+
+  /**
+   * Whether {@code file} is a regular file really inside {@code trialDir}: a symbolic link — the
+   * file itself, or its attempt folder — could lead anywhere on the server, so its target must be
+   * inside the trial's folder too, and the file itself must not be a link.
+   */
+  static boolean confined(Path trialDir, Path file) {
+    if (!file.startsWith(trialDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try {
+      return file.toRealPath().startsWith(trialDir.toRealPath());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
