@@ -59,7 +59,22 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ProblemDetail bodyTooLarge(BodyTooLargeException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
+    problem.setTitle("Request too large");
+    problem.setProperty("maxBytes", e.limit());
+    return problem;
+  }
+
+  @ExceptionHandler
   ProblemDetail unexpected(Exception e, HttpServletRequest request) {
+    // A body over the limit is found while a library reads it, and may come wrapped.
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof BodyTooLargeException tooLarge) {
+        return bodyTooLarge(tooLarge);
+      }
+    }
     String id = CorrelationId.of(request);
     log.error(
         "{} {} failed [correlationId={}]", request.getMethod(), request.getRequestURI(), id, e);
