@@ -1,5 +1,6 @@
 package dev.digitlab.server.api;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
  * exception classes).
  */
 @RestController
+@Hidden // the container's error page, not an operation of the API
 class ErrorPages implements ErrorController {
 
   private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
@@ -60,10 +62,9 @@ class ErrorPages implements ErrorController {
   private static HttpStatus status(HttpServletRequest request) {
     if (request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code) {
       HttpStatus status = HttpStatus.resolve(code);
-      if (status != null && status.isError()) {
-        return status;
-      }
+      return status != null && status.isError() ? status : HttpStatus.INTERNAL_SERVER_ERROR;
     }
-    return HttpStatus.INTERNAL_SERVER_ERROR;
+    // Asked for directly (GET /error), not forwarded by the container: there is no error page.
+    return HttpStatus.NOT_FOUND;
   }
 }
