@@ -58,8 +58,31 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     return problem;
   }
 
+  /**
+   * Tomcat parses the query string (or a form body) when a parameter is first read, and refuses a
+   * malformed one, e.g. {@code ?=x}, with this exception wherever that happens.
+   */
+  @ExceptionHandler
+  ProblemDetail malformedParameters(org.apache.tomcat.util.http.InvalidParameterException e) {
+    return malformedParameters();
+  }
+
+  static ProblemDetail malformedParameters() {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "The query string (or form body) is malformed: every parameter needs a name"
+                + " (name=value), and names and values must be correctly %-encoded UTF-8.");
+    problem.setTitle("Malformed parameters");
+    return problem;
+  }
+
   @ExceptionHandler
   ProblemDetail bodyTooLarge(BodyTooLargeException e) {
+    return bodyTooLargeProblem(e);
+  }
+
+  static ProblemDetail bodyTooLargeProblem(BodyTooLargeException e) {
     ProblemDetail problem =
         ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
     problem.setTitle("Request too large");
@@ -72,7 +95,7 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     // A body over the limit is found while a library reads it, and may come wrapped.
     for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
       if (cause instanceof BodyTooLargeException tooLarge) {
-        return bodyTooLarge(tooLarge);
+        return bodyTooLargeProblem(tooLarge);
       }
     }
     String id = CorrelationId.of(request);

@@ -34,13 +34,20 @@ class ErrorPages implements ErrorController {
             ? uri
             : request.getRequestURI();
     ProblemDetail problem;
-    if (status.is5xxServerError()) {
-      Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+    Object thrown = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+    if (thrown instanceof org.apache.tomcat.util.http.InvalidParameterException) {
+      // Parameters first read in a filter (Spring Security's CSRF check reads a form's _csrf).
+      problem = ApiErrors.malformedParameters();
+      status = HttpStatus.BAD_REQUEST;
+    } else if (thrown instanceof BodyTooLargeException tooLarge) {
+      problem = ApiErrors.bodyTooLargeProblem(tooLarge);
+      status = HttpStatus.CONTENT_TOO_LARGE;
+    } else if (status.is5xxServerError()) {
       log.error(
           "{} failed [correlationId={}]",
           path,
           id,
-          exception instanceof Throwable thrown ? thrown : null);
+          thrown instanceof Throwable throwable ? throwable : null);
       problem = ApiErrors.serverError(id);
     } else {
       problem =

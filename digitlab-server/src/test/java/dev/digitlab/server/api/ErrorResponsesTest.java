@@ -152,6 +152,16 @@ class ErrorResponsesTest {
     problemWithId(response);
   }
 
+  @Test
+  void a_query_parameter_without_a_name_is_400_not_500() throws Exception {
+    // Found by ApiFuzzTest: Tomcat refuses "?=x" when a parameter is first read.
+    HttpResponse<String> response = get("/api/v1/experiments?size=5&=x", "application/json");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(response.body()).get("detail").asString())
+        .contains("every parameter needs a name");
+  }
+
   /** Asserts the response is a problem detail whose correlation id is its header's; returns it. */
   private String problemWithId(HttpResponse<String> response) {
     assertThat(response.headers().firstValue("Content-Type"))
