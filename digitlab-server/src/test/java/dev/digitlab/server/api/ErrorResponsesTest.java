@@ -162,6 +162,23 @@ class ErrorResponsesTest {
         .contains("every parameter needs a name");
   }
 
+  @Test
+  void a_content_type_that_is_no_concrete_media_type_is_415_not_500() throws Exception {
+    // Found by ApiFuzzTest: "*/*" made Spring MVC's body reader fail.
+    for (String type : List.of("*/*", "application/*", "garbage", "a/b/c")) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri("/api/v1/experiments"))
+                  .header("Content-Type", type)
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"x\"}"))
+                  .build(),
+              BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(type).isEqualTo(415);
+      problemWithId(response);
+    }
+  }
+
   /** Asserts the response is a problem detail whose correlation id is its header's; returns it. */
   private String problemWithId(HttpResponse<String> response) {
     assertThat(response.headers().firstValue("Content-Type"))
