@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -60,7 +61,9 @@ class TokenController {
   record CreatedToken(long id, String name, String role, Instant createdAt, String token) {}
 
   /** Creates a token; the answer is the only place its secret appears. */
-  @PostMapping
+  // produces: a client that cannot take JSON gets its 406 before a token it would never see is
+  // made.
+  @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<CreatedToken> create(@RequestBody TokenRequest request) {
     if (request == null || request.role() == null) {
       throw new InvalidParameterException("role", "is required: admin, user, worker or viewer");
