@@ -34,7 +34,8 @@ class SecurityConfiguration {
     AuthProblems problems = new AuthProblems();
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
     RequestMatcher api = request -> path(request).startsWith("/api/");
-    http.addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
+    http.addFilterBefore(new CrossSiteFilter(), CsrfFilter.class)
+        .addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
         // API clients prove who they are with a header no other site can make a browser send:
         // they need no CSRF token. Without authentication the API is open to local clients
         // (the CLI) anyway.

@@ -22,6 +22,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Rule: by default (loopback, authentication off) nothing is asked of a client: no generated
  * password, no login redirect, no token, no admin-token file; an API client posts without CSRF.
+ * Only a browser page from another site is refused.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class LoopbackDefaultsTest {
@@ -58,6 +59,29 @@ class LoopbackDefaultsTest {
 
       assertThat(list.statusCode()).isEqualTo(200);
       assertThat(submit.statusCode()).isEqualTo(201);
+
+      // ...but no other web site the user visits can post to it (a form post needs no CORS
+      // preflight); the server's own pages can.
+      String experiment = Files.readString(Path.of("../examples/grid-lr-batch.yaml"));
+      HttpResponse<String> fromElsewhere =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/experiments"))
+                  .header("Content-Type", "text/plain")
+                  .header("Origin", "https://evil.example")
+                  .POST(BodyPublishers.ofString(experiment))
+                  .build(),
+              BodyHandlers.ofString());
+      HttpResponse<String> fromItsOwnPage =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/experiments"))
+                  .header("Content-Type", "text/plain")
+                  .header("Origin", base)
+                  .POST(BodyPublishers.ofString(experiment))
+                  .build(),
+              BodyHandlers.ofString());
+      assertThat(fromElsewhere.statusCode()).isEqualTo(403);
+      assertThat(fromElsewhere.body()).contains("another site");
+      assertThat(fromItsOwnPage.statusCode()).isEqualTo(201);
     }
     assertThat(output.getAll()).doesNotContain("generated security password");
     assertThat(home.resolve("admin-token")).doesNotExist();
