@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
@@ -74,6 +75,21 @@ class ApiErrors extends ResponseEntityExceptionHandler {
             "The query string (or form body) is malformed: every parameter needs a name"
                 + " (name=value), and names and values must be correctly %-encoded UTF-8.");
     problem.setTitle("Malformed parameters");
+    return problem;
+  }
+
+  /**
+   * Spring Security's firewall checks parameter names only when they are first read, which can be
+   * in a controller's body reader (a form-encoded body), long after the firewall's own handler.
+   */
+  @ExceptionHandler
+  ProblemDetail rejected(RequestRejectedException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "The request was refused: a parameter name, header or path holds characters this"
+                + " server does not accept (control characters, line breaks, encoded separators).");
+    problem.setTitle("Malformed request");
     return problem;
   }
 

@@ -179,6 +179,22 @@ class ErrorResponsesTest {
     }
   }
 
+  @Test
+  void a_form_body_with_a_parameter_name_the_firewall_refuses_is_400_not_500() throws Exception {
+    // Found by ApiFuzzTest: the firewall checks parameter names when they are first read, here
+    // by the JSON endpoint's body reader, after Spring Security's own handler had passed.
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/tokens"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("name%0Aline=two"))
+                .build(),
+            BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    problemWithId(response);
+  }
+
   /** Asserts the response is a problem detail whose correlation id is its header's; returns it. */
   private String problemWithId(HttpResponse<String> response) {
     assertThat(response.headers().firstValue("Content-Type"))
