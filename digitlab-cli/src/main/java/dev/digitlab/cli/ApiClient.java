@@ -23,10 +23,15 @@ final class ApiClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final URI server;
+  private final String token;
   private final HttpClient http;
 
-  ApiClient(URI server) {
+  /**
+   * @param token the API token to send as {@code Authorization: Bearer}; null sends none
+   */
+  ApiClient(URI server, String token) {
     this.server = server;
+    this.token = token;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -47,10 +52,20 @@ final class ApiClient {
     return send(request(path).POST(BodyPublishers.noBody()));
   }
 
+  JsonNode delete(String path) {
+    return send(request(path).DELETE());
+  }
+
+  /** The request with this client's token, if it has one (for requests made elsewhere: SSE). */
+  HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
+  }
+
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(server + path))
-        .timeout(TIMEOUT)
-        .header("Accept", "application/json, application/problem+json");
+    return authorized(
+        HttpRequest.newBuilder(URI.create(server + path))
+            .timeout(TIMEOUT)
+            .header("Accept", "application/json, application/problem+json"));
   }
 
   private JsonNode send(HttpRequest.Builder builder) {

@@ -203,6 +203,8 @@ final class BenchCommand implements Runnable {
       BlockingQueue<long[]> arrivals = new LinkedBlockingQueue<>();
       EventFollower follower =
           new EventFollower(
+              // Benchmark servers run on loopback without authentication: no token.
+              new ApiClient(URI.create(server), null),
               URI.create(server + "/api/v1/trials/" + trial + "/events"),
               Duration.ofSeconds(1),
               3,

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       WatchCommand.class,
       LogsCommand.class,
       WorkerCommand.class,
+      TokenCommand.class,
       BenchCommand.class
     })
 public final class DigitLab implements Runnable {

@@ -31,6 +31,7 @@ final class EventFollower {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient http;
+  private final ApiClient client;
   private final URI stream;
   private final Duration retryDelay;
   private final int maxFailures;
@@ -39,8 +40,10 @@ final class EventFollower {
   /**
    * @param maxFailures reconnections in a row without receiving an event before giving up
    */
-  EventFollower(URI stream, Duration retryDelay, int maxFailures, PrintWriter notes) {
+  EventFollower(
+      ApiClient client, URI stream, Duration retryDelay, int maxFailures, PrintWriter notes) {
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.client = client;
     this.stream = stream;
     this.retryDelay = retryDelay;
     this.maxFailures = maxFailures;
@@ -91,7 +94,7 @@ final class EventFollower {
   private long readOnce(long afterId, Consumer<Message> onMessage)
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(stream).header("Accept", "text/event-stream");
+        client.authorized(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream"));
     if (afterId > 0) {
       request.header("Last-Event-ID", Long.toString(afterId));
     }

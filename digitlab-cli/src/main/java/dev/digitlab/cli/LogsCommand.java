@@ -51,6 +51,7 @@ final class LogsCommand implements Callable<Integer> {
     out.flush();
     if (follow) {
       new EventFollower(
+              client,
               URI.create(client.server() + trialPath + "/events"),
               Duration.ofSeconds(2),
               10,

@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.server.DigitLabServer;
+import dev.digitlab.server.security.ExposureCheck;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,26 @@ final class ServerCommand implements Callable<Integer> {
               + " $DIGITLAB_WORKER_SLOTS, else 1).")
   int workerSlots;
 
+  @Option(
+      names = "--auth",
+      negatable = true,
+      defaultValue = "${env:DIGITLAB_AUTH:-false}",
+      fallbackValue = "true",
+      description =
+          "Require an API token (API) or a login (browser) for every request; the first start"
+              + " writes an admin token to <home>/admin-token (default: $DIGITLAB_AUTH, else off)."
+              + " Needed to --bind to anything but a loopback address.")
+  boolean auth;
+
+  @Option(
+      names = "--insecure",
+      defaultValue = "${env:DIGITLAB_INSECURE:-false}",
+      description =
+          "Listen on a non-loopback --bind address without authentication: anyone who can reach"
+              + " the port can submit, read and delete experiments (default: $DIGITLAB_INSECURE,"
+              + " else false).")
+  boolean insecure;
+
   @Override
   public Integer call() throws InterruptedException {
     if (port < 0 || port > 65535) {
@@ -72,6 +93,10 @@ final class ServerCommand implements Callable<Integer> {
     if (workerSlots < 0) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--worker-slots must be 0 or more, got " + workerSlots);
+    }
+    var refusal = ExposureCheck.refusal(bind, auth, insecure, home.dataHome().path().toString());
+    if (refusal.isPresent()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), refusal.get());
     }
     SpringApplication application = new SpringApplication(DigitLabServer.class);
     application.setBannerMode(Banner.Mode.OFF);
@@ -95,6 +120,14 @@ final class ServerCommand implements Callable<Integer> {
     out.println("Digit Lab server is running; open " + url + "/swagger-ui.html");
     out.println("  API: " + url + "/api/v1/experiments   health: " + url + "/actuator/health");
     out.println("  submit an experiment: digitlab submit examples/grid-lr-batch.yaml");
+    if (auth) {
+      out.println(
+          "  authentication is on: send a token (--token, DIGITLAB_TOKEN) or log in at "
+              + url
+              + "/login (a first start writes an admin token to "
+              + home.dataHome().path().resolve("admin-token")
+              + ")");
+    }
     out.println("Stop it with Ctrl-C.");
     out.flush();
     stopped.await();
@@ -107,6 +140,8 @@ final class ServerCommand implements Callable<Integer> {
     arguments.add("--server.address=" + bind);
     arguments.add("--digitlab.home=" + home.dataHome().path());
     arguments.add("--digitlab.worker.slots=" + workerSlots);
+    arguments.add("--digitlab.auth.enabled=" + auth);
+    arguments.add("--digitlab.auth.insecure=" + insecure);
     if (databaseUrl != null && !databaseUrl.isBlank()) {
       arguments.add("--spring.datasource.url=" + databaseUrl);
     }

@@ -55,6 +55,7 @@ final class WatchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Board board = new Board(out);
     new EventFollower(
+            client,
             URI.create(client.server() + path + "/events"),
             retryDelay,
             10,

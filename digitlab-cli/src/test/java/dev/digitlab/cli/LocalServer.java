@@ -11,13 +11,16 @@ final class LocalServer {
   private LocalServer() {}
 
   /** Starts a server without a worker, so tests decide what happens to its trials. */
-  static ConfigurableApplicationContext start(Path home) {
-    return SpringApplication.run(
-        DigitLabServer.class,
-        "--server.port=0",
-        "--server.address=127.0.0.1",
-        "--digitlab.home=" + home,
-        "--digitlab.worker.slots=0");
+  static ConfigurableApplicationContext start(Path home, String... moreArguments) {
+    String[] arguments = {
+      "--server.port=0",
+      "--server.address=127.0.0.1",
+      "--digitlab.home=" + home,
+      "--digitlab.worker.slots=0"
+    };
+    String[] all = java.util.Arrays.copyOf(arguments, arguments.length + moreArguments.length);
+    System.arraycopy(moreArguments, 0, all, arguments.length, moreArguments.length);
+    return SpringApplication.run(DigitLabServer.class, all);
   }
 
   /** The base URL clients use, e.g. {@code http://127.0.0.1:40123}. */

@@ -5,13 +5,15 @@ import java.time.Clock;
 import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 /**
  * The tracking server. By default its database is an H2 file under the data home ({@code
  * digitlab.home}); {@code spring.datasource.url} points it at PostgreSQL instead.
  */
-@SpringBootApplication
+// No generated user and password: API tokens are the only credentials (security/TokenStore).
+@SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
 public class DigitLabServer {
 
   public static void main(String[] args) {

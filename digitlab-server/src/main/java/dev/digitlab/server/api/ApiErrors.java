@@ -6,11 +6,13 @@ import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.trials.IllegalTrialTransitionException;
 import dev.digitlab.server.trials.TrialNotFoundException;
 import dev.digitlab.server.trials.TrialStatusConflictException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
@@ -40,7 +42,6 @@ class ApiErrors extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})
   ProblemDetail notFound(RuntimeException e) {
-    log.warn("404: {}", e.getMessage());
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     problem.setTitle("Not found");
     return problem;
@@ -53,25 +54,86 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     IllegalTrialTransitionException.class
   })
   ProblemDetail conflict(RuntimeException e) {
-    log.warn("409: {}", e.getMessage());
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
     problem.setTitle("Conflict");
     return problem;
   }
 
+  /**
+   * Tomcat parses the query string (or a form body) when a parameter is first read, and refuses a
+   * malformed one, e.g. {@code ?=x}, with this exception wherever that happens.
+   */
   @ExceptionHandler
-  ProblemDetail unexpected(Exception e) {
-    log.error("Request failed", e);
+  ProblemDetail malformedParameters(org.apache.tomcat.util.http.InvalidParameterException e) {
+    return malformedParameters();
+  }
+
+  static ProblemDetail malformedParameters() {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "The query string (or form body) is malformed: every parameter needs a name"
+                + " (name=value), and names and values must be correctly %-encoded UTF-8.");
+    problem.setTitle("Malformed parameters");
+    return problem;
+  }
+
+  /**
+   * Spring Security's firewall checks parameter names only when they are first read, which can be
+   * in a controller's body reader (a form-encoded body), long after the firewall's own handler.
+   */
+  @ExceptionHandler
+  ProblemDetail rejected(RequestRejectedException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "The request was refused: a parameter name, header or path holds characters this"
+                + " server does not accept (control characters, line breaks, encoded separators).");
+    problem.setTitle("Malformed request");
+    return problem;
+  }
+
+  @ExceptionHandler
+  ProblemDetail bodyTooLarge(BodyTooLargeException e) {
+    return bodyTooLargeProblem(e);
+  }
+
+  static ProblemDetail bodyTooLargeProblem(BodyTooLargeException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
+    problem.setTitle("Request too large");
+    problem.setProperty("maxBytes", e.limit());
+    return problem;
+  }
+
+  @ExceptionHandler
+  ProblemDetail unexpected(Exception e, HttpServletRequest request) {
+    // A body over the limit is found while a library reads it, and may come wrapped.
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof BodyTooLargeException tooLarge) {
+        return bodyTooLargeProblem(tooLarge);
+      }
+    }
+    String id = CorrelationId.of(request);
+    log.error(
+        "{} {} failed [correlationId={}]", request.getMethod(), request.getRequestURI(), id, e);
+    return serverError(id);
+  }
+
+  /** What a client learns of a server error: that it happened, and the id to quote. */
+  static ProblemDetail serverError(String correlationId) {
     ProblemDetail problem =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR,
-            "The server failed to answer this request; its log has the details.");
+            "The server failed to answer this request; its log has the details under correlation"
+                + " id "
+                + correlationId
+                + ".");
     problem.setTitle("Internal server error");
     return problem;
   }
 
   private static ProblemDetail badRequest(String title, String detail, List<FieldError> errors) {
-    log.warn("400: {}", errors);
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
     problem.setTitle(title);
     problem.setProperty("errors", errors);

@@ -168,7 +168,11 @@ class EventController {
    * Stores a batch of one attempt's events, {@code {"attempt": n, "events": [TrialEvent, …]}}; an
    * event already stored (same trial, attempt and seq) is counted as a duplicate, not stored again.
    */
-  @PostMapping(path = "/trials/{id}/events", consumes = MediaType.APPLICATION_JSON_VALUE)
+  // produces: a client that cannot take JSON gets its 406 before the events are stored.
+  @PostMapping(
+      path = "/trials/{id}/events",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   IngestionResult ingest(@PathVariable long id, InputStream body) throws IOException {
     Trial trial = trials.get(id);
     Batch batch = read(body);

@@ -64,7 +64,10 @@ class ExperimentController {
         "text/yaml",
         "application/x-yaml",
         MediaType.TEXT_PLAIN_VALUE
-      })
+      },
+      // Said up front, so that a client that cannot take JSON gets its 406 before the
+      // experiment is stored, not after.
+      produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExperimentView> submit(
       @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream body)
       throws IOException {
@@ -82,7 +85,7 @@ class ExperimentController {
    * e.g. {@code {name: lr-and-batch-2, config: {epochs: 2}}}; {@code null} removes a field; no body
    * clones it as it is), checked like a new submission. {@code 201} with the new experiment.
    */
-  @PostMapping("/{id}/clone")
+  @PostMapping(path = "/{id}/clone", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExperimentView> cloneExperiment(
       @PathVariable long id,
       @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) MediaType contentType,
@@ -154,7 +157,7 @@ class ExperimentController {
    * Cancels the experiment's queued and running trials. Cancelling a cancelled experiment again is
    * harmless; one that already finished cannot be cancelled.
    */
-  @PostMapping("/{id}/cancel")
+  @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ExperimentView cancel(@PathVariable long id) {
     Experiment experiment = find(id);
     if (experiment.status() == ExperimentStatus.SUCCEEDED

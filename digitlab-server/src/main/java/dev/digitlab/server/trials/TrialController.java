@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -112,7 +113,8 @@ class TrialController {
    * at the request. Cancelling a cancelled trial again changes nothing; a succeeded or failed one
    * is {@code 409}.
    */
-  @PostMapping("/{id}/cancel")
+  // produces: a client that cannot take JSON gets its 406 before the trial changes, not after.
+  @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<TrialView> cancel(@PathVariable long id) {
     // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
     for (int round = 0; round < 3; round++) {
@@ -152,7 +154,7 @@ class TrialController {
    * resuming from the latest checkpoint; a cancelled experiment is reopened for it. Any other trial
    * is {@code 409}.
    */
-  @PostMapping("/{id}/retry")
+  @PostMapping(path = "/{id}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
   TrialView retry(@PathVariable long id) {
     Trial trial = trials.get(id);
     if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {

@@ -2,7 +2,9 @@ package dev.digitlab.server.trials;
 
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.worker.run.RunArtifact;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -33,7 +35,8 @@ class TrialFiles {
     for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
       Path file = artifact.in(trialDir.resolve("attempt-" + attempt)).normalize();
       if (file.startsWith(trialDir)
-          && directories.artifacts().fetch(trial.id(), attempt, artifact.fileName(), file)) {
+          && directories.artifacts().fetch(trial.id(), attempt, artifact.fileName(), file)
+          && confined(trialDir, file)) {
         return Optional.of(file);
       }
     }
@@ -42,8 +45,25 @@ class TrialFiles {
 
   /** Whether the given attempt wrote the artifact's file (here, or in the shared store). */
   boolean exists(long trialId, int attempt, RunArtifact artifact) {
-    return Files.isRegularFile(artifact.in(directories.of(trialId).resolve("attempt-" + attempt)))
+    Path trialDir = directories.of(trialId).toAbsolutePath().normalize();
+    return confined(trialDir, artifact.in(trialDir.resolve("attempt-" + attempt)).normalize())
         || directories.artifacts().storedRemotely(trialId, attempt, artifact.fileName());
+  }
+
+  /**
+   * Whether {@code file} is a regular file really inside {@code trialDir}: a symbolic link — the
+   * file itself, or its attempt folder — could lead anywhere on the server, so its target must be
+   * inside the trial's folder too, and the file itself must not be a link.
+   */
+  static boolean confined(Path trialDir, Path file) {
+    if (!file.startsWith(trialDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try {
+      return file.toRealPath().startsWith(trialDir.toRealPath());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**

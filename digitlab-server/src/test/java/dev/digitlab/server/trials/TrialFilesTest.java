@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.worker.run.RunArtifact;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,5 +52,22 @@ class TrialFilesTest {
     assertThatThrownBy(() -> TrialFiles.artifactNamed(name))
         .isInstanceOf(InvalidParameterException.class)
         .hasMessageContaining("name");
+  }
+
+  @Test
+  void a_symbolic_link_never_counts_as_a_trial_file(@TempDir Path home) throws Exception {
+    TrialFiles files = new TrialFiles(new TrialDirectories(home));
+    Path outside = Files.writeString(home.resolve("secret.txt"), "not an artifact");
+    Path attempt1 = Files.createDirectories(home.resolve("trials/7/attempt-1"));
+    Files.createSymbolicLink(attempt1.resolve(RunArtifact.MODEL.fileName()), outside);
+    Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+    Files.writeString(elsewhere.resolve(RunArtifact.MODEL.fileName()), "not this trial's");
+    Files.createSymbolicLink(home.resolve("trials/7/attempt-2"), elsewhere);
+    Path attempt3 = Files.createDirectories(home.resolve("trials/7/attempt-3"));
+    Files.writeString(attempt3.resolve(RunArtifact.CHECKPOINT.fileName()), "a real checkpoint");
+
+    assertThat(files.exists(7, 1, RunArtifact.MODEL)).isFalse();
+    assertThat(files.exists(7, 2, RunArtifact.MODEL)).isFalse();
+    assertThat(files.exists(7, 3, RunArtifact.CHECKPOINT)).isTrue();
   }
 }

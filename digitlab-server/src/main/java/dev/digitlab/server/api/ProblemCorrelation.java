@@ -1,0 +1,69 @@
+package dev.digitlab.server.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.MethodParameter;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.server.ServerHttpRequest;
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpRequest;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
+
+/**
+ * Adds the request's {@code correlationId} to every problem detail the API writes, whichever
+ * handler made it, so that a user can quote it and an operator find the log lines.
+ */
+@ControllerAdvice
+class ProblemCorrelation implements ResponseBodyAdvice<Object> {
+
+  private static final Logger log = LoggerFactory.getLogger(ProblemCorrelation.class);
+
+  @Override
+  public boolean supports(
+      MethodParameter returnType, Class<? extends HttpMessageConverter<?>> converterType) {
+    return true;
+  }
+
+  @Override
+  public Object beforeBodyWrite(
+      Object body,
+      MethodParameter returnType,
+      MediaType contentType,
+      Class<? extends HttpMessageConverter<?>> converterType,
+      ServerHttpRequest request,
+      ServerHttpResponse response) {
+    if (body instanceof ProblemDetail problem
+        && request instanceof ServletServerHttpRequest servlet) {
+      String id = CorrelationId.of(servlet.getServletRequest());
+      problem.setProperty(CorrelationId.KEY, id);
+      response.getHeaders().set(CorrelationId.HEADER, id);
+      logRefusal(servlet.getServletRequest(), problem.getStatus(), problem, id);
+    }
+    return body;
+  }
+
+  /**
+   * One log line per refused request, with what the client was told and the id it was given. Server
+   * errors are logged where they are caught, with their stack trace.
+   */
+  static void logRefusal(HttpServletRequest request, int status, Object detail, String id) {
+    if (status < 500) {
+      log.warn(
+          "{} {} answered {} [correlationId={}]: {}",
+          request.getMethod(),
+          request.getRequestURI(),
+          status,
+          id,
+          detail instanceof ProblemDetail problem ? describe(problem) : detail);
+    }
+  }
+
+  private static String describe(ProblemDetail problem) {
+    Object errors = problem.getProperties() == null ? null : problem.getProperties().get("errors");
+    return problem.getDetail() + (errors == null ? "" : " " + errors);
+  }
+}

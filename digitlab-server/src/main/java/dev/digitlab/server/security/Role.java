@@ -1,0 +1,36 @@
+package dev.digitlab.server.security;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What a token may do: admins everything, users experiments and trials, viewers read, workers work.
+ */
+public enum Role {
+  ADMIN,
+  USER,
+  WORKER,
+  VIEWER;
+
+  /** As stored and as written on the command line: {@code admin}, {@code user}, … */
+  public String dbValue() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The Spring Security authority of this role. */
+  String authority() {
+    return "ROLE_" + name();
+  }
+
+  /**
+   * The role written {@code value} ({@code admin}, {@code user}, {@code worker}, {@code viewer}).
+   */
+  public static Optional<Role> of(String value) {
+    for (Role role : values()) {
+      if (role.dbValue().equals(value)) {
+        return Optional.of(role);
+      }
+    }
+    return Optional.empty();
+  }
+}

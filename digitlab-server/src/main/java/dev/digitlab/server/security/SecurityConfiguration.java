@@ -1,0 +1,77 @@
+package dev.digitlab.server.security;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.savedrequest.NullRequestCache;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * Who may do what. With {@code digitlab.auth.enabled} every request needs a token or a browser
+ * login, and the role decides: viewers read (GET), users also change experiments and trials,
+ * workers only use {@code /api/v1/worker/**}, admins everything, tokens included. Without it (the
+ * loopback default) everything is open, as before, but the UI's forms still need their CSRF token,
+ * so that no web page a user visits can post to the server on localhost.
+ */
+@Configuration
+@EnableConfigurationProperties(AuthSettings.class)
+class SecurityConfiguration {
+
+  private static final String[] PUBLIC = {
+    "/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/actuator/health/**"
+  };
+
+  @Bean
+  SecurityFilterChain securityFilterChain(
+      HttpSecurity http, AuthSettings settings, TokenStore tokens) throws Exception {
+    AuthProblems problems = new AuthProblems();
+    RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
+    RequestMatcher api = request -> path(request).startsWith("/api/");
+    http.addFilterBefore(new CrossSiteFilter(), CsrfFilter.class)
+        .addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
+        // API clients prove who they are with a header no other site can make a browser send:
+        // they need no CSRF token. Without authentication the API is open to local clients
+        // (the CLI) anyway.
+        .csrf(csrf -> csrf.ignoringRequestMatchers(settings.enabled() ? bearer : api))
+        // A request is never replayed after a login: the login page leads to the start page.
+        .requestCache(cache -> cache.requestCache(new NullRequestCache()))
+        .exceptionHandling(
+            exceptions ->
+                exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+        .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"));
+    if (settings.enabled()) {
+      http.authorizeHttpRequests(
+          requests ->
+              requests
+                  // Error pages and async (SSE) dispatches of requests that were let in already.
+                  .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC)
+                  .permitAll()
+                  .requestMatchers(PUBLIC)
+                  .permitAll()
+                  .requestMatchers("/api/v1/tokens", "/api/v1/tokens/**")
+                  .hasRole(Role.ADMIN.name())
+                  .requestMatchers("/api/v1/worker/**")
+                  .hasAnyRole(Role.WORKER.name(), Role.ADMIN.name())
+                  .requestMatchers(HttpMethod.GET, "/**")
+                  .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
+                  .requestMatchers(HttpMethod.HEAD, "/**")
+                  .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
+                  .anyRequest()
+                  .hasAnyRole(Role.USER.name(), Role.ADMIN.name()));
+    } else {
+      http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+    }
+    return http.build();
+  }
+
+  private static String path(HttpServletRequest request) {
+    return request.getRequestURI().substring(request.getContextPath().length());
+  }
+}

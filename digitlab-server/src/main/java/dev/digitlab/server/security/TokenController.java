@@ -1,0 +1,117 @@
+package dev.digitlab.server.security;
+
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/tokens}: admins create, list and revoke API tokens ({@code digitlab token}). */
+@RestController
+@RequestMapping("/api/v1/tokens")
+class TokenController {
+
+  private static final Logger log = LoggerFactory.getLogger(TokenController.class);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}");
+
+  private final TokenStore tokens;
+
+  TokenController(TokenStore tokens) {
+    this.tokens = tokens;
+  }
+
+  /** What {@code POST /api/v1/tokens} takes: the role, and a name saying whose it is. */
+  record TokenRequest(String name, String role) {}
+
+  /** A token as listed: never its secret, which is not stored. */
+  record TokenView(
+      long id,
+      String name,
+      String role,
+      boolean active,
+      Instant createdAt,
+      Instant lastUsedAt,
+      Instant revokedAt) {
+
+    static TokenView of(ApiToken token) {
+      return new TokenView(
+          token.id(),
+          token.name(),
+          token.role().dbValue(),
+          token.active(),
+          token.createdAt(),
+          token.lastUsedAt(),
+          token.revokedAt());
+    }
+  }
+
+  /** A new token, with its secret: shown this once. */
+  record CreatedToken(long id, String name, String role, Instant createdAt, String token) {}
+
+  /** Creates a token; the answer is the only place its secret appears. */
+  // produces: a client that cannot take JSON gets its 406 before a token it would never see is
+  // made.
+  @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<CreatedToken> create(@RequestBody TokenRequest request) {
+    if (request == null || request.role() == null) {
+      throw new InvalidParameterException("role", "is required: admin, user, worker or viewer");
+    }
+    Role role =
+        Role.of(request.role())
+            .orElseThrow(
+                () ->
+                    new InvalidParameterException(
+                        "role",
+                        "must be admin, user, worker or viewer, got '"
+                            + abbreviate(request.role())
+                            + "'"));
+    String name = request.name() == null ? role.dbValue() : request.name().strip();
+    if (!NAME.matcher(name).matches()) {
+      throw new InvalidParameterException(
+          "name",
+          "must be 1 to 100 letters, digits, spaces or . _ @ - (starting with a letter or digit),"
+              + " got '"
+              + abbreviate(name)
+              + "'");
+    }
+    NewToken created = tokens.create(name, role);
+    ApiToken token = created.token();
+    log.info("Token {} ({}, {}) created", token.id(), token.name(), role.dbValue());
+    return ResponseEntity.created(URI.create("/api/v1/tokens/" + token.id()))
+        .body(
+            new CreatedToken(
+                token.id(), token.name(), role.dbValue(), token.createdAt(), created.secret()));
+  }
+
+  /** Every token, valid and revoked, oldest first. */
+  @GetMapping
+  List<TokenView> list() {
+    return tokens.list().stream().map(TokenView::of).toList();
+  }
+
+  /** Revokes a token: its requests and browser sessions are refused from now on. */
+  @DeleteMapping("/{id}")
+  ResponseEntity<Void> revoke(@PathVariable long id) {
+    if (!tokens.revoke(id)) {
+      throw new NotFoundException("token", id);
+    }
+    log.info("Token {} revoked", id);
+    return ResponseEntity.noContent().build();
+  }
+
+  private static String abbreviate(String value) {
+    return value.length() > 40 ? value.substring(0, 40) + "…" : value;
+  }
+}

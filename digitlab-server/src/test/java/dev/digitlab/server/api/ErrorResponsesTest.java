@@ -1,0 +1,220 @@
+package dev.digitlab.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.RouterFunctions;
+import org.springframework.web.servlet.function.ServerResponse;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Rule: every error is an RFC 9457 problem detail with a correlation id (also a response header)
+ * that the server's log line with the details carries; no stack trace or exception reaches a
+ * client.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+@Import(ErrorResponsesTest.Failing.class)
+class ErrorResponsesTest {
+
+  @TempDir static Path home;
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.slots", () -> "0");
+  }
+
+  private static final String SECRET_DETAIL = "stack-internals-7f3a";
+
+  /** Endpoints that fail the way a bug would: in a controller, and in a functional endpoint. */
+  @TestConfiguration
+  static class Failing {
+    @Bean
+    FailingController failingController() {
+      return new FailingController();
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> failingRoute() {
+      return RouterFunctions.route()
+          .GET(
+              "/api/v1/test-only/route-fails",
+              request -> {
+                throw new IllegalStateException(SECRET_DETAIL);
+              })
+          .build();
+    }
+  }
+
+  @RestController
+  static class FailingController {
+    @GetMapping("/api/v1/test-only/fails")
+    String fails() {
+      throw new IllegalStateException(SECRET_DETAIL);
+    }
+  }
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Test
+  void a_server_error_tells_the_client_only_its_correlation_id_and_logs_the_rest(CapturedOutput log)
+      throws Exception {
+    for (String path : new String[] {"/api/v1/test-only/fails", "/api/v1/test-only/route-fails"}) {
+      HttpResponse<String> response = get(path, "application/json");
+
+      assertThat(response.statusCode()).isEqualTo(500);
+      String id = problemWithId(response);
+      assertThat(response.body())
+          .doesNotContain(SECRET_DETAIL)
+          .doesNotContain("Exception")
+          .doesNotContain("at dev.")
+          .contains(id);
+      assertThat(log.getAll())
+          .containsPattern("correlationId=" + id + "\\][^\\n]*\\n[^\\n]*" + SECRET_DETAIL);
+    }
+  }
+
+  @Test
+  void refusals_are_problem_details_with_an_id_that_their_log_line_carries(CapturedOutput log)
+      throws Exception {
+    HttpResponse<String> unknownPath = get("/api/v1/nothing-here", "application/json");
+    HttpResponse<String> badType = get("/api/v1/experiments/not-a-number", "application/json");
+    HttpResponse<String> badParameter = get("/api/v1/experiments?size=0", "application/json");
+    HttpResponse<String> unknownId = get("/api/v1/trials/987654", "application/json");
+
+    assertThat(unknownPath.statusCode()).isEqualTo(404);
+    assertThat(badType.statusCode()).isEqualTo(400);
+    assertThat(badParameter.statusCode()).isEqualTo(400);
+    assertThat(unknownId.statusCode()).isEqualTo(404);
+    for (HttpResponse<String> response : List.of(unknownPath, badType, badParameter, unknownId)) {
+      String id = problemWithId(response);
+      assertThat(log.getAll()).contains("[correlationId=" + id + "]");
+    }
+    assertThat(log.getAll())
+        .containsPattern(
+            "GET /api/v1/experiments answered 400 \\[correlationId=[^\\]]+\\]: size: must be");
+  }
+
+  @Test
+  void a_well_formed_correlation_id_from_a_proxy_is_kept_any_other_is_replaced() throws Exception {
+    HttpResponse<String> kept =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/trials/987654"))
+                .header("X-Correlation-Id", "proxy-1234-abcd")
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> replaced =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/trials/987654"))
+                .header("X-Correlation-Id", "evil id\twith spaces")
+                .build(),
+            BodyHandlers.ofString());
+
+    assertThat(problemWithId(kept)).isEqualTo("proxy-1234-abcd");
+    assertThat(problemWithId(replaced)).doesNotContain("evil");
+  }
+
+  @Test
+  void a_request_refused_before_spring_mvc_gets_problem_details_too() throws Exception {
+    // Spring Security's firewall refuses an encoded ';' in a path; the container's error page
+    // answers.
+    HttpResponse<String> response = get("/api/v1/experiments/1%3Bx", "application/json");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    problemWithId(response);
+  }
+
+  @Test
+  void a_query_parameter_without_a_name_is_400_not_500() throws Exception {
+    // Found by ApiFuzzTest: Tomcat refuses "?=x" when a parameter is first read.
+    HttpResponse<String> response = get("/api/v1/experiments?size=5&=x", "application/json");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(response.body()).get("detail").asString())
+        .contains("every parameter needs a name");
+  }
+
+  @Test
+  void a_content_type_that_is_no_concrete_media_type_is_415_not_500() throws Exception {
+    // Found by ApiFuzzTest: "*/*" made Spring MVC's body reader fail.
+    for (String type : List.of("*/*", "application/*", "garbage", "a/b/c")) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri("/api/v1/experiments"))
+                  .header("Content-Type", type)
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"x\"}"))
+                  .build(),
+              BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(type).isEqualTo(415);
+      problemWithId(response);
+    }
+  }
+
+  @Test
+  void a_form_body_with_a_parameter_name_the_firewall_refuses_is_400_not_500() throws Exception {
+    // Found by ApiFuzzTest: the firewall checks parameter names when they are first read, here
+    // by the JSON endpoint's body reader, after Spring Security's own handler had passed.
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/tokens"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("name%0Aline=two"))
+                .build(),
+            BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    problemWithId(response);
+  }
+
+  /** Asserts the response is a problem detail whose correlation id is its header's; returns it. */
+  private String problemWithId(HttpResponse<String> response) {
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    JsonNode problem = json.readTree(response.body());
+    assertThat(problem.get("status").asInt()).isEqualTo(response.statusCode());
+    assertThat(problem.get("title").asString()).isNotBlank();
+    assertThat(problem.get("detail").asString()).isNotBlank();
+    String id = problem.get("correlationId").asString();
+    assertThat(response.headers().firstValue("X-Correlation-Id")).hasValue(id);
+    return id;
+  }
+
+  private HttpResponse<String> get(String path, String accept) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path)).header("Accept", accept).build(),
+        BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://localhost:" + port + path);
+  }
+}

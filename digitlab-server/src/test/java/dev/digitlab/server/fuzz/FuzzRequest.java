@@ -1,0 +1,34 @@
+package dev.digitlab.server.fuzz;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** One generated request: which operation, as whom, and exactly what is sent. */
+record FuzzRequest(
+    String operation,
+    String method,
+    String target,
+    Map<String, String> headers,
+    byte[] body,
+    Caller caller) {
+
+  enum Caller {
+    ADMIN,
+    VIEWER,
+    BAD_TOKEN,
+    NOBODY
+  }
+
+  /** For a failure message: enough to send the request again by hand. */
+  String describe() {
+    String shown =
+        body == null
+            ? ""
+            : " body("
+                + body.length
+                + " bytes): "
+                + new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8);
+    String target = this.target.length() > 300 ? this.target.substring(0, 300) + "…" : this.target;
+    return caller + " " + method + " " + target + " " + headers + shown;
+  }
+}
