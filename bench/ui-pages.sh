@@ -12,7 +12,8 @@
 # server's cap of 256). Each request is curl's time_starttransfer on a kept-alive connection-free
 # request; the pages and health are interleaved so that both see the same machine.
 #
-# stdout: one JSON line per page: p50 and p95 time to first byte (ms), health's, and the ratios.
+# stdout: one JSON line per page: p50 and p95 time to first byte (ms), health's, the ratios,
+# target_met (p95 ≤ 300 ms) and the 1-minute load average.
 #
 # Environment:
 #   EXPERIMENTS            experiments to store (default 40)
@@ -68,11 +69,13 @@ measure() { # name path
   p95=$(percentile "$work/$name.page" 95)
   h50=$(percentile "$work/$name.health" 50)
   h95=$(percentile "$work/$name.health" 95)
-  awk -v name="$name" -v path="$path" -v n="$requests" -v trials="$trials" -v stored="$((experiments * per_experiment))" \
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  awk -v load="$load" -v name="$name" -v path="$path" -v n="$requests" -v trials="$trials" -v stored="$((experiments * per_experiment))" \
     -v p50="$p50" -v p95="$p95" -v h50="$h50" -v h95="$h95" 'BEGIN {
       printf "{\"bench\":\"ui-pages\",\"page\":\"%s\",\"path\":\"%s\",\"stored_trials\":%d,\"page_trials\":%d,\"requests\":%d,", name, path, stored, (name == "experiment" ? trials : 0), n
       printf "\"ttfb_p50_ms\":%s,\"ttfb_p95_ms\":%s,\"health_p50_ms\":%s,\"health_p95_ms\":%s,", p50, p95, h50, h95
-      printf "\"ratio_p50\":%.2f,\"ratio_p95\":%.2f,\"within_300ms\":%s}\n", p50 / h50, p95 / h95, (p95 <= 300 ? "true" : "false") }'
+      printf "\"ratio_p50\":%.2f,\"ratio_p95\":%.2f,\"target_met\":%s,\"loadavg_1m\":%s}\n", p50 / h50, p95 / h95, (p95 <= 300 ? "true" : "false"), load }'
 }
 
 measure list /
