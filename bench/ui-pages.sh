@@ -30,16 +30,8 @@ warmup=${WARMUP:-30}
 requests=${REQUESTS:-200}
 
 bench_init
-client=("$java" "$root/bench/java/ServerBench.java")
 
-start_server --worker-slots 0
-run_bg "${client[@]}" seed-experiments "$server_url" "$experiments" "$per_experiment"
-stop_server
-
-unzip -q -j -o "$root/digitlab-cli/target/digitlab.jar" 'BOOT-INF/lib/h2-*.jar' -d "$work/h2"
-h2_jar=$(ls "$work"/h2/h2-*.jar)
-jdbc_url="jdbc:h2:file:$work/home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
-run_bg "$java" -cp "$h2_jar" "$root/bench/java/ServerBench.java" finish-trials "$jdbc_url"
+store_finished_trials "$experiments" "$per_experiment"
 
 start_server --worker-slots 0
 experiment_id=$(curl -sf "$server_url/api/v1/experiments?size=1" | sed -n 's/^{"items":\[{"id":\([0-9]*\),.*/\1/p')

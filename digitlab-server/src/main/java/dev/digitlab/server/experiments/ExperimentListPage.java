@@ -81,7 +81,7 @@ class ExperimentListPage {
     ExperimentQuery query =
         ExperimentQuery.newestFirst()
             .sortedBy(ExperimentSort.valueOf(sort.toUpperCase(Locale.ROOT)), descending)
-            .withStatus(cleanStatus == null ? null : status(cleanStatus))
+            .withStatus(cleanStatus == null ? null : ExperimentController.parseStatus(cleanStatus))
             .withTag(cleanTag)
             .withNameContaining(cleanText)
             .page(pageNumber * PAGE_SIZE, PAGE_SIZE);
@@ -126,14 +126,6 @@ class ExperimentListPage {
         "active",
         rows.stream().anyMatch(r -> r.status().equals("queued") || r.status().equals("running")));
     return "experiments/list";
-  }
-
-  private static ExperimentStatus status(String value) {
-    try {
-      return ExperimentStatus.fromDb(value);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidParameterException("status", "unknown status '" + value + "'");
-    }
   }
 
   private static Row row(Experiment e, TrialCounts counts) {

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -210,16 +210,23 @@ class WebUiBrowserTest {
 
     // Cancel the rest of the experiment.
     driver.findElement(By.xpath("//button[normalize-space()='Cancel experiment']")).click();
-    Instant deadline = Instant.now().plus(LONG);
-    while (experiments.find(experimentId).orElseThrow().status().dbValue().matches("queued|running")
-        && Instant.now().isBefore(deadline)) {
-      Thread.sleep(200);
-    }
-    assertThat(experiments.find(experimentId).orElseThrow().status().dbValue())
-        .isEqualTo("cancelled");
+    Waiting.until(
+        () -> experiments.find(experimentId).orElseThrow().status().dbValue(),
+        "cancelled"::equals,
+        LONG,
+        "experiment " + experimentId + " cancelled");
     driver.get(url("/experiments/" + experimentId));
     assertThat(driver.findElement(By.cssSelector("#trial-table tr.best")).getText())
         .contains("#" + first.ordinal());
+    // The trials table sorts from the keyboard: its headers are buttons. Trial order starts
+    // ascending; Enter on its header reverses it.
+    WebElement byTrial =
+        driver.findElement(By.xpath("//table[@id='trial-table']//th/button[.='Trial']"));
+    byTrial.sendKeys(org.openqa.selenium.Keys.ENTER);
+    assertThat(byTrial.findElement(By.xpath("..")).getAttribute("aria-sort"))
+        .isEqualTo("descending");
+    assertThat(driver.findElement(By.cssSelector("#trial-table tbody tr td a")).getText())
+        .isEqualTo("#" + grid.getLast().ordinal());
     browser.screenshots("experiment-done");
 
     // The list, sorted by name both ways (a second experiment to sort against).
@@ -287,26 +294,18 @@ class WebUiBrowserTest {
   }
 
   private void awaitRunning(long trialId) throws InterruptedException {
-    Instant deadline = Instant.now().plus(LONG);
-    while (Instant.now().isBefore(deadline)) {
-      Trial trial = trials.get(trialId);
-      if (trial.status() == TrialStatus.RUNNING && trial.progress() > 0) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("trial " + trialId + " did not start training in " + LONG);
+    Waiting.until(
+        () -> trials.get(trialId),
+        t -> t.status() == TrialStatus.RUNNING && t.progress() > 0,
+        LONG,
+        "trial " + trialId + " training");
   }
 
   private void awaitStatus(long trialId, TrialStatus status) throws InterruptedException {
-    Instant deadline = Instant.now().plus(LONG);
-    while (Instant.now().isBefore(deadline)) {
-      if (trials.get(trialId).status() == status) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        "trial " + trialId + " is " + trials.get(trialId).status() + ", not " + status);
+    Waiting.until(
+        () -> trials.get(trialId).status(),
+        s -> s == status,
+        LONG,
+        "trial " + trialId + " " + status);
   }
 }
