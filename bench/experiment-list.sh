@@ -34,19 +34,9 @@ clients=${CLIENTS:-1 4}
 bench_init
 client=("$java" "$root/bench/java/ServerBench.java")
 
-# 1. Migrate the schema and store the experiments and their trials through the API.
-start_server --worker-slots 0
-run_bg "${client[@]}" seed-experiments "$server_url" "$experiments" "$per_experiment"
-stop_server
+store_finished_trials "$experiments" "$per_experiment"
 
-# 2. Final states for every trial with SQL, on the stopped server's H2 file, with the very driver
-#    the server uses (extracted from the jar).
-unzip -q -j -o "$root/digitlab-cli/target/digitlab.jar" 'BOOT-INF/lib/h2-*.jar' -d "$work/h2"
-h2_jar=$(ls "$work"/h2/h2-*.jar)
-jdbc_url="jdbc:h2:file:$work/home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
-run_bg "$java" -cp "$h2_jar" "$root/bench/java/ServerBench.java" finish-trials "$jdbc_url"
-
-# 3. Measure on a fresh server over that database.
+# Measure on a fresh server over that database.
 start_server --worker-slots 0
 # shellcheck disable=SC2086 # CLIENTS is a list of numbers
 run_bg "${client[@]}" list-latency "$server_url" "$warmup" "$requests" $clients

@@ -10,6 +10,9 @@
 # `stop_server`         SIGTERM, then waits (SIGKILL after 30 s); also run at exit
 # `run_bg CMD…`         runs CMD in the background and waits for it, so that a SIGTERM or SIGINT
 #                       sent to the script alone stops it at once (the exit trap ends CMD too)
+# `store_finished_trials N M`  N experiments of M succeeded trials each in $work/home's H2 file:
+#                       submitted through the API of a server with no worker, then marked
+#                       succeeded with synthetic metrics by one SQL transaction (server stopped)
 # `link_datasets`       $work/home/datasets -> the MNIST files of ~/.digitlab (or $DATA_HOME),
 #                       fetched once with ./digitlab data fetch, so no benchmark downloads anything
 
@@ -45,6 +48,20 @@ stop_bg() {
   kill -TERM "$bg_pid" 2>/dev/null || true
   wait "$bg_pid" 2>/dev/null || true
   bg_pid=""
+}
+
+store_finished_trials() {
+  # 1. Migrate the schema and store the experiments and their trials through the API.
+  start_server --worker-slots 0
+  run_bg "$java" "$root/bench/java/ServerBench.java" seed-experiments "$server_url" "$1" "$2"
+  stop_server
+  # 2. Final states for every trial with SQL, on the stopped server's H2 file, with the very
+  #    driver the server uses (extracted from the jar).
+  unzip -q -j -o "$root/digitlab-cli/target/digitlab.jar" 'BOOT-INF/lib/h2-*.jar' -d "$work/h2"
+  local h2_jar jdbc_url
+  h2_jar=$(ls "$work"/h2/h2-*.jar)
+  jdbc_url="jdbc:h2:file:$work/home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
+  run_bg "$java" -cp "$h2_jar" "$root/bench/java/ServerBench.java" finish-trials "$jdbc_url"
 }
 
 link_datasets() {

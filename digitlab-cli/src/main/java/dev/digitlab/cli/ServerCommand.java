@@ -117,8 +117,15 @@ final class ServerCommand implements Callable<Integer> {
     }
     String url = "http://" + host + ":" + actualPort;
     PrintWriter out = spec.commandLine().getOut();
-    out.println("Digit Lab server is running; open " + url + "/swagger-ui.html");
-    out.println("  API: " + url + "/api/v1/experiments   health: " + url + "/actuator/health");
+    out.println("Digit Lab server is running; open " + url + "/");
+    out.println(
+        "  API: "
+            + url
+            + "/api/v1/experiments (try it: "
+            + url
+            + "/swagger-ui.html)   health: "
+            + url
+            + "/actuator/health");
     out.println("  submit an experiment: digitlab submit examples/grid-lr-batch.yaml");
     if (auth) {
       out.println(

@@ -267,4 +267,25 @@ public class EventStore {
         .query(Long.class)
         .single();
   }
+
+  /**
+   * The id of the trial's latest event; 0 when it has none. A page opens its live stream after it,
+   * having read the history through the paged endpoints.
+   */
+  public long lastId(long trialId) {
+    return jdbc.sql("SELECT COALESCE(MAX(id), 0) FROM trial_event WHERE trial_id = :id")
+        .param("id", trialId)
+        .query(Long.class)
+        .single();
+  }
+
+  /** The id of the latest event of any of the experiment's trials; 0 when there is none. */
+  public long lastIdInExperiment(long experimentId) {
+    return jdbc.sql(
+            "SELECT COALESCE(MAX(e.id), 0) FROM trial_event e JOIN trial t ON t.id = e.trial_id"
+                + " WHERE t.experiment_id = :id")
+        .param("id", experimentId)
+        .query(Long.class)
+        .single();
+  }
 }

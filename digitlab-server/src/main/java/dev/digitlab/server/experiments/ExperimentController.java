@@ -213,7 +213,8 @@ class ExperimentController {
     };
   }
 
-  private static ExperimentStatus parseStatus(String value) {
+  /** The status a {@code status} parameter names; a 400 naming the known ones otherwise. */
+  static ExperimentStatus parseStatus(String value) {
     try {
       return ExperimentStatus.fromDb(value.trim());
     } catch (IllegalArgumentException e) {

@@ -1,6 +1,9 @@
 package dev.digitlab.server.experiments;
 
-/** The orders an experiment list can come in; each has an index (see the V1 migration). */
+/**
+ * The orders an experiment list can come in; each column has an index (see the V1 migration), and
+ * {@link #TRIALS_DONE} counts through the trial table's experiment index.
+ */
 public enum ExperimentSort {
   CREATED("created_at"),
   UPDATED("updated_at"),
@@ -8,9 +11,14 @@ public enum ExperimentSort {
   BEST_OBJECTIVE("best_objective"),
   BEST_TEST_ACCURACY("best_test_accuracy"),
   BEST_TEST_F1_MACRO("best_test_f1_macro"),
-  TOTAL_TRAIN_SECONDS("total_train_seconds");
+  TOTAL_TRAIN_SECONDS("total_train_seconds"),
+  STATUS("status"),
+  // Finished trials (any end), counted per row: the web list sorts by every column it shows.
+  TRIALS_DONE(
+      "(SELECT COUNT(*) FROM trial t WHERE t.experiment_id = experiment.id"
+          + " AND t.status IN ('succeeded', 'failed', 'cancelled'))");
 
-  // A fixed column name, never user text: it is pasted into ORDER BY.
+  // A fixed column or expression, never user text: it is pasted into ORDER BY.
   final String column;
 
   ExperimentSort(String column) {

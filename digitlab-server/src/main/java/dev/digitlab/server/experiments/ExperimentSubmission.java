@@ -55,6 +55,21 @@ class ExperimentSubmission {
   }
 
   /**
+   * The experiment a JSON document describes, checked exactly as a submission is, without storing
+   * anything (the web form's trial count and inline errors).
+   *
+   * @throws InvalidExperimentException listing every problem
+   */
+  ExperimentSpec check(String json) {
+    return files.read(json, FileFormat.JSON);
+  }
+
+  /** How many trials {@code spec} expands to. */
+  static long trialCount(ExperimentSpec spec) {
+    return TrialExpansion.trialCount(spec);
+  }
+
+  /**
    * A new experiment made from {@code source}'s submitted spec with {@code edits} merged over it as
    * a JSON merge patch (RFC 7396: objects merge field by field, {@code null} removes a field, any
    * other value — lists too — replaces), then checked like a new submission. Empty edits clone the

@@ -79,6 +79,25 @@ public class TrialStore {
         .list();
   }
 
+  /** The trials running now, on any worker, oldest start first. */
+  public List<Trial> listRunning() {
+    return jdbc.sql(
+            "SELECT " + COLUMNS + " FROM trial WHERE status = 'running' ORDER BY started_at, id")
+        .query(TrialStore::trial)
+        .list();
+  }
+
+  /** The trials with these ids that exist, in id order. */
+  public List<Trial> findAll(java.util.Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql("SELECT " + COLUMNS + " FROM trial WHERE id IN (:ids) ORDER BY id")
+        .param("ids", ids)
+        .query(TrialStore::trial)
+        .list();
+  }
+
   /**
    * Records how far the given attempt got and its latest metrics (JSON); {@code bestMetric} may be
    * null to keep the stored one. Returns false, changing nothing, when that attempt is no longer

@@ -25,6 +25,11 @@ class TrainingThroughput implements MeterBinder {
     byTrial.remove(trialId);
   }
 
+  /** The latest images/s of a trial this server is training; null when it trains none such. */
+  Double of(long trialId) {
+    return byTrial.get(trialId);
+  }
+
   double total() {
     return byTrial.values().stream().mapToDouble(Double::doubleValue).sum();
   }

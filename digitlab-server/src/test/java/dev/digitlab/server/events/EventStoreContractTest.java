@@ -30,6 +30,18 @@ public abstract class EventStoreContractTest extends StoreContractTest {
   }
 
   @Test
+  void the_latest_event_id_of_a_trial_and_of_its_experiment() {
+    assertThat(events.lastId(trialId)).isZero();
+    events.append(trialId, 1, metrics(0, 3));
+    long last = events.after(trialId, 0, 100).getLast().id();
+
+    assertThat(events.lastId(trialId)).isEqualTo(last);
+    long experimentId = trials.get(trialId).experimentId();
+    assertThat(events.lastIdInExperiment(experimentId)).isEqualTo(last);
+    assertThat(events.lastIdInExperiment(experimentId + 1000)).isZero();
+  }
+
+  @Test
   void appending_the_same_batch_twice_stores_it_once() {
     List<NewEvent> batch = metrics(0, 3);
 

@@ -295,7 +295,10 @@ class ExperimentApiTest {
     "best_test_f1_macro",
     "bestTestF1Macro",
     "total_train_seconds",
-    "totalTrainSeconds"
+    "totalTrainSeconds",
+    "status",
+    "trials_done",
+    "trialsDone"
   })
   void every_documented_sort_is_accepted_in_snake_case_and_camel_case(String sort)
       throws Exception {

@@ -100,6 +100,25 @@ public abstract class ExperimentStoreContractTest extends StoreContractTest {
   }
 
   @Test
+  void lists_sorted_by_status_and_by_finished_trials() {
+    Experiment twoDone = create(anExperiment().named("two-done").withTrials(2));
+    succeed(claim(), 0.9, 0.9);
+    succeed(claim(), 0.9, 0.9);
+    Experiment oneDone = create(anExperiment().named("one-done").withTrials(3));
+    succeed(claim(), 0.9, 0.9);
+    claim(); // running
+    Experiment noneDone = create(anExperiment().named("none-done"));
+
+    assertThat(ids(experiments.list(query().sortedBy(ExperimentSort.TRIALS_DONE, true))))
+        .containsExactly(twoDone.id(), oneDone.id(), noneDone.id());
+    assertThat(ids(experiments.list(query().sortedBy(ExperimentSort.TRIALS_DONE, false))))
+        .containsExactly(noneDone.id(), oneDone.id(), twoDone.id());
+    assertThat(ids(experiments.list(query().sortedBy(ExperimentSort.STATUS, false))))
+        .as("alphabetical by status: queued, running, succeeded")
+        .containsExactly(noneDone.id(), oneDone.id(), twoDone.id());
+  }
+
+  @Test
   void lists_filtered_by_status_tag_and_name_text() {
     Experiment cnn = create(anExperiment().named("CNN baseline").taggedWith("cnn", "baseline"));
     Experiment mlp = create(anExperiment().named("mlp sweep").taggedWith("mlp"));

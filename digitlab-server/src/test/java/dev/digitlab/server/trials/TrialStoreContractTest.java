@@ -15,6 +15,22 @@ import org.junit.jupiter.api.Test;
 public abstract class TrialStoreContractTest extends StoreContractTest {
 
   @Test
+  void lists_the_running_trials_with_their_lease_owner_and_finds_trials_by_id() {
+    Experiment experiment = create(anExperiment().withTrials(3));
+    succeed(claim(), 0.9, 0.9);
+    Lease first = claim();
+
+    assertThat(trials.listRunning())
+        .extracting(Trial::id, Trial::leaseOwner)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(first.trialId(), "worker-1"));
+    long queued = trials.listByExperiment(experiment.id()).getLast().id();
+    assertThat(trials.findAll(java.util.List.of(queued, first.trialId(), 999_999L)))
+        .extracting(Trial::id)
+        .containsExactly(first.trialId(), queued);
+    assertThat(trials.findAll(java.util.List.of())).isEmpty();
+  }
+
+  @Test
   void progress_and_metrics_of_the_running_attempt_are_recorded() {
     create(anExperiment());
     Lease lease = claim();

@@ -9,6 +9,7 @@ import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
@@ -20,7 +21,6 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,40 +150,26 @@ class EmbeddedWorkerTest {
 
   /** Waits until the trial is running and has reported training progress. */
   private void awaitTraining(long trialId, Duration limit) throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      Trial trial = trials.get(trialId);
-      if (trial.status() == TrialStatus.RUNNING && trial.progress() > 0) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("trial " + trialId + " did not start training in " + limit);
+    Waiting.until(
+        () -> trials.get(trialId),
+        t -> t.status() == TrialStatus.RUNNING && t.progress() > 0,
+        limit,
+        "trial " + trialId + " training");
   }
 
   private Experiment awaitStopped(long id, Duration limit) throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      Experiment experiment = experiments.find(id).orElseThrow();
-      if (experiment.status() != ExperimentStatus.RUNNING
-          && experiment.status() != ExperimentStatus.QUEUED) {
-        return experiment;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("experiment " + id + " did not stop in " + limit);
+    return Waiting.until(
+        () -> experiments.find(id).orElseThrow(),
+        e -> e.status() != ExperimentStatus.RUNNING && e.status() != ExperimentStatus.QUEUED,
+        limit,
+        "experiment " + id + " stopping");
   }
 
   private Experiment awaitFinished(long id, Duration limit) throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      Experiment experiment = experiments.find(id).orElseThrow();
-      if (experiment.status() == ExperimentStatus.SUCCEEDED
-          || experiment.status() == ExperimentStatus.FAILED) {
-        return experiment;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("experiment " + id + " did not finish in " + limit);
+    return Waiting.until(
+        () -> experiments.find(id).orElseThrow(),
+        e -> e.status() == ExperimentStatus.SUCCEEDED || e.status() == ExperimentStatus.FAILED,
+        limit,
+        "experiment " + id + " finishing");
   }
 }

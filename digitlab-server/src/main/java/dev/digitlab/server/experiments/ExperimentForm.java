@@ -1,0 +1,348 @@
+package dev.digitlab.server.experiments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.protocol.experiment.FieldError;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The new-experiment form: its fields (every {@link TrainingConfig} hyperparameter, found by
+ * reflection so a new one shows up by itself), the values a user typed, and the experiment document
+ * they make. The document is checked by the same reader as {@code POST /api/v1/experiments}; its
+ * errors are keyed back to the form's fields.
+ */
+final class ExperimentForm {
+
+  static final int SEARCH_ROWS = 4;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
+
+  /** What a config field holds, which decides its input and how its text is read. */
+  enum Kind {
+    INTEGER,
+    NUMBER,
+    BOOLEAN,
+    CHOICE,
+    TEXT,
+    INTEGER_LIST
+  }
+
+  /** One config field of the form. {@code hint} repeats the trainer's rule for it. */
+  record Field(String name, Kind kind, List<String> choices, String hint, String defaultValue) {
+
+    public String key() {
+      return "config." + name;
+    }
+  }
+
+  // The trainer's rules (TrainingConfig.violations), said next to the fields they are about.
+  private static final Map<String, String> HINTS =
+      Map.ofEntries(
+          Map.entry("dataset", "mnist or fashion-mnist (fetched on first use)"),
+          Map.entry("hiddenSizes", "mlp only: layer sizes 16–65536, e.g. 256, 128"),
+          Map.entry("channels", "cnn only: channels 8–1024, e.g. 32, 64"),
+          Map.entry("denseUnits", "cnn only: 1–65536"),
+          Map.entry("batchNorm", "cnn only"),
+          Map.entry("dropout", "0 ≤ dropout < 1; 0 for lenet5"),
+          Map.entry("epochs", "1–1000"),
+          Map.entry("batchSize", "1–65536"),
+          Map.entry("learningRate", "> 0 and ≤ 10"),
+          Map.entry("momentum", "0 ≤ m < 1; sgd and rmsprop only"),
+          Map.entry("nesterov", "sgd with momentum > 0"),
+          Map.entry("weightDecay", "0–1"),
+          Map.entry("lrStepEpochs", "1–1000 (step schedule)"),
+          Map.entry("lrGamma", "> 0 and ≤ 1"),
+          Map.entry("seed", "0–" + TrainingConfig.MAX_SEED),
+          Map.entry("trainSubset", "0 = every training image"),
+          Map.entry("validationRatio", "share held out for validation, 0 ≤ r < 1"));
+
+  static final List<Field> FIELDS = describeFields();
+
+  private ExperimentForm() {}
+
+  /** The form's values for a fresh experiment: the trainer's defaults. */
+  static Map<String, String> defaults() {
+    Map<String, String> values = new HashMap<>();
+    values.put("name", "");
+    values.put("objectiveMetric", "test_f1_macro");
+    values.put("objectiveGoal", "max");
+    values.put("searchType", "grid");
+    values.put("samples", "8");
+    values.put("searchSeed", "0");
+    values.put("maxParallelTrials", "1");
+    FIELDS.forEach(f -> values.put(f.key(), f.defaultValue()));
+    return values;
+  }
+
+  /** The form's values for a copy of a stored experiment's spec. */
+  static Map<String, String> from(String specJson, String name) {
+    Map<String, String> values = defaults();
+    JsonNode spec;
+    try {
+      spec = JSON.readTree(specJson);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("a stored spec is not JSON", e);
+    }
+    values.put("name", name);
+    values.put("description", spec.path("description").asText(""));
+    List<String> tags = new ArrayList<>();
+    spec.path("tags").forEach(t -> tags.add(t.asText()));
+    values.put("tags", String.join(", ", tags));
+    values.put("config.dataset", spec.path("dataset").asText("mnist"));
+    spec.path("config")
+        .properties()
+        .forEach(e -> values.put("config." + e.getKey(), text(e.getValue())));
+    values.put("objectiveMetric", spec.path("objective").path("metric").asText("test_f1_macro"));
+    values.put("objectiveGoal", spec.path("objective").path("goal").asText("max"));
+    if (spec.has("maxParallelTrials")) {
+      values.put("maxParallelTrials", spec.path("maxParallelTrials").asText());
+    }
+    JsonNode search = spec.path("search");
+    values.put("searchType", search.isMissingNode() ? "none" : search.path("type").asText("grid"));
+    if (search.has("samples")) {
+      values.put("samples", search.path("samples").asText());
+    }
+    if (search.has("seed")) {
+      values.put("searchSeed", search.path("seed").asText());
+    }
+    int row = 0;
+    for (var parameter : search.path("parameters").properties()) {
+      String prefix = "search." + row + ".";
+      values.put(prefix + "field", parameter.getKey());
+      JsonNode domain = parameter.getValue();
+      if (domain.isArray()) {
+        values.put(prefix + "kind", "list");
+        List<String> items = new ArrayList<>();
+        domain.forEach(v -> items.add(text(v)));
+        values.put(prefix + "values", String.join(v(domain) ? "; " : ", ", items));
+      } else {
+        String scale = domain.path("scale").asText("linear");
+        boolean integer = "int".equals(domain.path("type").asText(""));
+        values.put(prefix + "kind", integer ? "int" : scale.equals("log") ? "log" : "uniform");
+        values.put(prefix + "min", domain.path("min").asText());
+        values.put(prefix + "max", domain.path("max").asText());
+      }
+      row++;
+    }
+    return values;
+  }
+
+  private static boolean v(JsonNode list) {
+    // Values that are lists themselves (hidden sizes) are separated by semicolons.
+    return list.size() > 0 && list.get(0).isArray();
+  }
+
+  private static String text(JsonNode value) {
+    if (value.isArray()) {
+      List<String> items = new ArrayList<>();
+      value.forEach(v -> items.add(v.asText()));
+      return String.join(", ", items);
+    }
+    return value.asText();
+  }
+
+  /** The experiment document (JSON, as the API takes it) that the form's values describe. */
+  static String document(Map<String, String> values) {
+    ObjectNode doc = NODES.objectNode();
+    doc.put("name", values.getOrDefault("name", "").trim());
+    String description = values.getOrDefault("description", "").trim();
+    if (!description.isEmpty()) {
+      doc.put("description", description);
+    }
+    String tags = values.getOrDefault("tags", "").trim();
+    if (!tags.isEmpty()) {
+      ArrayNode list = doc.putArray("tags");
+      Arrays.stream(tags.split(",")).map(String::trim).filter(t -> !t.isEmpty()).forEach(list::add);
+    }
+    ObjectNode config = doc.putObject("config");
+    for (Field field : FIELDS) {
+      String text = values.getOrDefault(field.key(), "").trim();
+      if (text.isEmpty()) {
+        continue;
+      }
+      if (field.name().equals("dataset")) {
+        doc.put("dataset", text);
+        continue;
+      }
+      config.set(field.name(), value(field, text));
+    }
+    String type = values.getOrDefault("searchType", "none");
+    if (type.equals("grid") || type.equals("random")) {
+      ObjectNode parameters = NODES.objectNode();
+      for (int row = 0; row < rows(values); row++) {
+        String prefix = "search." + row + ".";
+        String name = values.getOrDefault(prefix + "field", "").trim();
+        if (name.isEmpty()) {
+          continue;
+        }
+        Field field = field(name);
+        String kind = values.getOrDefault(prefix + "kind", "list");
+        if (kind.equals("list")) {
+          ArrayNode list = parameters.putArray(name);
+          String raw = values.getOrDefault(prefix + "values", "");
+          // Values that are lists themselves are separated by semicolons, others by commas.
+          String separator = field != null && field.kind() == Kind.INTEGER_LIST ? ";" : ",";
+          for (String item : raw.split(separator)) {
+            if (!item.isBlank()) {
+              list.add(field == null ? NODES.textNode(item.trim()) : value(field, item.trim()));
+            }
+          }
+        } else {
+          ObjectNode range = parameters.putObject(name);
+          range.set("min", number(values.getOrDefault(prefix + "min", "")));
+          range.set("max", number(values.getOrDefault(prefix + "max", "")));
+          if (kind.equals("log")) {
+            range.put("scale", "log");
+          }
+          range.put("type", kind.equals("int") ? "int" : "double");
+        }
+      }
+      if (!parameters.isEmpty() || type.equals("random")) {
+        ObjectNode search = doc.putObject("search");
+        search.put("type", type);
+        if (type.equals("random")) {
+          search.set("samples", number(values.getOrDefault("samples", "")));
+          search.set("seed", number(values.getOrDefault("searchSeed", "0")));
+        }
+        search.set("parameters", parameters);
+      }
+    }
+    ObjectNode objective = doc.putObject("objective");
+    objective.put("metric", values.getOrDefault("objectiveMetric", "test_f1_macro"));
+    objective.put("goal", values.getOrDefault("objectiveGoal", "max"));
+    String parallel = values.getOrDefault("maxParallelTrials", "").trim();
+    if (!parallel.isEmpty()) {
+      doc.set("maxParallelTrials", number(parallel));
+    }
+    return doc.toString();
+  }
+
+  /** How many search rows the values hold (at least {@link #SEARCH_ROWS}). */
+  static int rows(Map<String, String> values) {
+    int rows = SEARCH_ROWS;
+    while (values.containsKey("search." + rows + ".field")) {
+      rows++;
+    }
+    return rows;
+  }
+
+  /**
+   * The reader's errors by form key: {@code config.learningRate}, {@code search.2} (the search row
+   * of that parameter), or the path itself ({@code name}, {@code search.samples}).
+   */
+  static Map<String, String> errorsByField(List<FieldError> errors, Map<String, String> values) {
+    Map<String, String> byField = new LinkedHashMap<>();
+    for (FieldError error : errors) {
+      String key = formKey(error.path(), values);
+      byField.merge(key, error.message(), (a, b) -> a + "; " + b);
+    }
+    return byField;
+  }
+
+  private static String formKey(String path, Map<String, String> values) {
+    String root = path.replaceAll("\\[.*$", "");
+    if (root.startsWith("search.parameters.")) {
+      String name = root.substring("search.parameters.".length()).replaceAll("\\..*$", "");
+      for (int row = 0; row < rows(values); row++) {
+        if (name.equals(values.getOrDefault("search." + row + ".field", "").trim())) {
+          return "search." + row;
+        }
+      }
+      return "search";
+    }
+    if (root.equals("dataset")) {
+      return "config.dataset";
+    }
+    if (root.startsWith("config.")) {
+      return "config." + root.substring("config.".length()).replaceAll("\\..*$", "");
+    }
+    if (root.startsWith("objective")) {
+      return "objective";
+    }
+    return root.isEmpty() ? "document" : root;
+  }
+
+  static Field field(String name) {
+    return FIELDS.stream().filter(f -> f.name().equals(name)).findFirst().orElse(null);
+  }
+
+  /**
+   * A typed value: numbers as numbers when they read as such, else the text (the reader says why).
+   */
+  private static JsonNode value(Field field, String text) {
+    return switch (field.kind()) {
+      case INTEGER, NUMBER -> number(text);
+      case BOOLEAN ->
+          text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")
+              ? NODES.booleanNode(Boolean.parseBoolean(text))
+              : NODES.textNode(text);
+      case INTEGER_LIST -> {
+        ArrayNode list = NODES.arrayNode();
+        Arrays.stream(LIST_SEPARATOR.split(text.trim()))
+            .filter(s -> !s.isEmpty())
+            .forEach(s -> list.add(number(s)));
+        yield list;
+      }
+      case CHOICE, TEXT -> NODES.textNode(text);
+    };
+  }
+
+  private static JsonNode number(String text) {
+    String t = text.trim();
+    try {
+      return NODES.numberNode(Long.parseLong(t));
+    } catch (NumberFormatException notWhole) {
+      try {
+        return NODES.numberNode(Double.parseDouble(t));
+      } catch (NumberFormatException notNumber) {
+        return t.isEmpty() ? NODES.nullNode() : NODES.textNode(t);
+      }
+    }
+  }
+
+  private static List<Field> describeFields() {
+    JsonNode defaults = JSON.valueToTree(TrainingConfig.builder().build());
+    List<Field> fields = new ArrayList<>();
+    for (RecordComponent component : TrainingConfig.class.getRecordComponents()) {
+      Class<?> type = component.getType();
+      String name = component.getName();
+      Kind kind;
+      List<String> choices = List.of();
+      if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+        kind = Kind.INTEGER;
+      } else if (type == double.class || type == Double.class) {
+        kind = Kind.NUMBER;
+      } else if (type == boolean.class || type == Boolean.class) {
+        kind = Kind.BOOLEAN;
+      } else if (type.isEnum()) {
+        kind = Kind.CHOICE;
+        choices =
+            Arrays.stream(type.getEnumConstants()).map(c -> JSON.valueToTree(c).asText()).toList();
+      } else if (type == List.class
+          && component.getGenericType() instanceof ParameterizedType list
+          && list.getActualTypeArguments()[0] == Integer.class) {
+        kind = Kind.INTEGER_LIST;
+      } else {
+        kind = Kind.TEXT;
+      }
+      JsonNode value = defaults.path(name);
+      String defaultValue = value.isNull() || value.isMissingNode() ? "" : text(value);
+      fields.add(new Field(name, kind, choices, HINTS.getOrDefault(name, ""), defaultValue));
+    }
+    return List.copyOf(fields);
+  }
+}

@@ -1,0 +1,162 @@
+package dev.digitlab.server.experiments;
+
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.web.ChartTrial;
+import dev.digitlab.server.web.Figures;
+import dev.digitlab.server.web.PageJson;
+import dev.digitlab.server.web.WebPage;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+
+/**
+ * {@code /experiments/{id}}: the trials table, overlaid curves, test-phase bars, parallel
+ * coordinates and the timeline. The page reads the stored state once; its script then follows the
+ * experiment's event stream from the latest event id, so nothing is read twice.
+ */
+@Controller
+@WebPage
+class ExperimentPage {
+
+  /** One trial as the table shows it; {@code values} are the searched parameters' values. */
+  record TrialRow(
+      long id,
+      int ordinal,
+      String status,
+      int attempt,
+      int progressPercent,
+      List<String> values,
+      String accuracy,
+      Double accuracyValue,
+      String f1,
+      Double f1Value,
+      String objective,
+      Double objectiveValue,
+      String trainTime,
+      Double trainSeconds,
+      String worker,
+      String failureReason,
+      boolean best) {}
+
+  private final ExperimentStore experiments;
+  private final TrialStore trials;
+  private final EventStore events;
+
+  ExperimentPage(ExperimentStore experiments, TrialStore trials, EventStore events) {
+    this.experiments = experiments;
+    this.trials = trials;
+    this.events = events;
+  }
+
+  @GetMapping("/experiments/{id}")
+  String show(@PathVariable long id, Model model) {
+    Experiment experiment =
+        experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
+    List<Trial> list = trials.listByExperiment(id);
+    List<String> searched = searchedParameters(list);
+    List<ChartTrial> chartTrials = new ArrayList<>();
+    List<TrialRow> rows = new ArrayList<>();
+    Set<String> metricKeys = new TreeSet<>();
+    for (Trial trial : list) {
+      ChartTrial chart = ChartTrial.of(trial, "#" + trial.ordinal());
+      chartTrials.add(chart);
+      metricKeys.addAll(chart.metrics().keySet());
+      rows.add(
+          row(
+              trial,
+              chart.config(),
+              searched,
+              Objects.equals(trial.id(), experiment.bestTrialId())));
+    }
+    metricKeys.add("train_loss");
+    TrialCounts counts = experiments.countTrials(id);
+    model.addAttribute("experiment", experiment);
+    model.addAttribute("counts", counts);
+    model.addAttribute("searched", searched);
+    model.addAttribute("rows", rows);
+    model.addAttribute("metricKeys", metricKeys);
+    model.addAttribute(
+        "objectiveLabel",
+        experiment.objective().metric() + " (" + experiment.objective().goal().dbValue() + ")");
+    model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
+    model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
+    model.addAttribute("created", Figures.time(experiment.createdAt()));
+    model.addAttribute("active", counts.queued() + counts.running() > 0);
+    model.addAttribute(
+        "chartData",
+        PageJson.of(
+            Map.of(
+                "experimentId", id,
+                "lastEventId", events.lastIdInExperiment(id),
+                "objective", experiment.objective().metric(),
+                "searched", searched,
+                "trials", chartTrials)));
+    return "experiments/detail";
+  }
+
+  /** The config fields whose values differ between the trials, in config order. */
+  static List<String> searchedParameters(List<Trial> list) {
+    Set<String> varying = new LinkedHashSet<>();
+    Map<String, Object> first = null;
+    for (Trial trial : list) {
+      Map<String, Object> config = ChartTrial.map(trial.config());
+      if (first == null) {
+        first = config;
+        continue;
+      }
+      for (var entry : config.entrySet()) {
+        if (!Objects.equals(entry.getValue(), first.get(entry.getKey()))) {
+          varying.add(entry.getKey());
+        }
+      }
+    }
+    if (first != null) {
+      // Keep the config's own order.
+      List<String> ordered = new ArrayList<>();
+      first
+          .keySet()
+          .forEach(
+              k -> {
+                if (varying.contains(k)) {
+                  ordered.add(k);
+                }
+              });
+      return ordered;
+    }
+    return List.of();
+  }
+
+  private static TrialRow row(
+      Trial trial, Map<String, Object> config, List<String> searched, boolean best) {
+    List<String> values = searched.stream().map(k -> String.valueOf(config.get(k))).toList();
+    return new TrialRow(
+        trial.id(),
+        trial.ordinal(),
+        trial.status().dbValue(),
+        trial.attempt(),
+        (int) Math.round(trial.progress() * 100),
+        values,
+        Figures.metric(trial.testAccuracy()),
+        trial.testAccuracy(),
+        Figures.metric(trial.testF1Macro()),
+        trial.testF1Macro(),
+        Figures.metric(trial.bestMetric()),
+        trial.bestMetric(),
+        Figures.duration(trial.trainSeconds()),
+        trial.trainSeconds(),
+        trial.leaseOwner() == null ? "" : trial.leaseOwner(),
+        trial.failureReason() == null ? "" : trial.failureReason(),
+        best);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.digitlab.server.experiments;
+
+import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.FieldError;
+import dev.digitlab.protocol.experiment.InvalidExperimentException;
+import dev.digitlab.protocol.experiment.ObjectiveMetric;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.web.WebPage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.ModelAndView;
+
+/**
+ * {@code /experiments/new}: every trainer hyperparameter, a search section (any parameter as a list
+ * or a random range), the number of trials before submitting, and the server's own validation next
+ * to the fields it is about. {@code ?from=ID} starts from a stored experiment (clone).
+ */
+@Controller
+@WebPage
+class NewExperimentPage {
+
+  private final ExperimentSubmission submission;
+  private final ExperimentStore experiments;
+
+  NewExperimentPage(ExperimentSubmission submission, ExperimentStore experiments) {
+    this.submission = submission;
+    this.experiments = experiments;
+  }
+
+  @GetMapping("/experiments/new")
+  String form(@RequestParam(required = false) Long from, Model model) {
+    Map<String, String> values;
+    if (from == null) {
+      values = ExperimentForm.defaults();
+    } else {
+      Experiment source =
+          experiments.find(from).orElseThrow(() -> new NotFoundException("experiment", from));
+      values = ExperimentForm.from(source.spec(), source.name() + "-2");
+      model.addAttribute("source", source);
+    }
+    fill(model, values, Map.of());
+    model.addAttribute("count", count(values));
+    return "experiments/new";
+  }
+
+  @PostMapping("/experiments/new")
+  ModelAndView submit(@RequestParam MultiValueMap<String, String> params) throws IOException {
+    Map<String, String> values = values(params);
+    String document = ExperimentForm.document(values);
+    try {
+      Experiment created =
+          submission.submit(
+              new ByteArrayInputStream(document.getBytes(StandardCharsets.UTF_8)),
+              dev.digitlab.protocol.experiment.FileFormat.JSON);
+      return new ModelAndView("redirect:/experiments/" + created.id());
+    } catch (InvalidExperimentException e) {
+      ModelAndView page = new ModelAndView("experiments/new");
+      page.setStatus(HttpStatus.BAD_REQUEST);
+      fill(page.getModelMap(), values, ExperimentForm.errorsByField(e.errors(), values));
+      page.addObject("problems", e.errors());
+      page.addObject("count", count(values));
+      return page;
+    }
+  }
+
+  /** The trial count (or what keeps the form from making any), for the live preview. */
+  @PostMapping("/experiments/new/count")
+  String count(@RequestParam MultiValueMap<String, String> params, Model model) {
+    model.addAttribute("count", count(values(params)));
+    return "experiments/new :: count";
+  }
+
+  /** What the form would create: the number of trials, or its problems. */
+  record Count(long trials, List<FieldError> problems) {}
+
+  private Count count(Map<String, String> values) {
+    try {
+      ExperimentSpec spec = submission.check(ExperimentForm.document(values));
+      return new Count(ExperimentSubmission.trialCount(spec), List.of());
+    } catch (InvalidExperimentException e) {
+      return new Count(0, e.errors());
+    }
+  }
+
+  private static Map<String, String> values(MultiValueMap<String, String> params) {
+    Map<String, String> values = new HashMap<>();
+    params.forEach((k, v) -> values.put(k, v.isEmpty() ? "" : v.getFirst()));
+    return values;
+  }
+
+  private static void fill(
+      Map<String, Object> model, Map<String, String> values, Map<String, String> errors) {
+    model.put("values", values);
+    model.put("errors", errors);
+    model.put("fields", ExperimentForm.FIELDS);
+    model.put(
+        "searchRows",
+        java.util.stream.IntStream.range(0, ExperimentForm.rows(values)).boxed().toList());
+    model.put(
+        "objectiveMetrics",
+        Arrays.stream(ObjectiveMetric.values()).map(ObjectiveMetric::configName).toList());
+  }
+
+  private static void fill(Model model, Map<String, String> values, Map<String, String> errors) {
+    fill(model.asMap(), values, errors);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.digitlab.server.trials;
+
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.web.ChartTrial;
+import dev.digitlab.server.web.Figures;
+import dev.digitlab.server.web.PageJson;
+import dev.digitlab.server.web.WebPage;
+import java.util.Map;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+
+/**
+ * {@code /trials/{id}}: one trial's live curves, log and progress, then its test results (confusion
+ * matrix, per-class figures, misclassified digits), config, artifacts and failure. The script reads
+ * the log's history page by page and then follows the trial's event stream from the latest event id
+ * the page was rendered with, so every line shows once, after a reconnect too.
+ */
+@Controller
+@WebPage
+class TrialPage {
+
+  private final TrialStore trials;
+  private final ExperimentStore experiments;
+  private final EventStore events;
+
+  TrialPage(TrialStore trials, ExperimentStore experiments, EventStore events) {
+    this.trials = trials;
+    this.experiments = experiments;
+    this.events = events;
+  }
+
+  @GetMapping("/trials/{id}")
+  String show(@PathVariable long id, Model model) {
+    Trial trial = trials.get(id);
+    String experimentName =
+        experiments.find(trial.experimentId()).map(e -> e.name()).orElse("(deleted)");
+    Map<String, Object> config = ChartTrial.map(trial.config());
+    Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
+    model.addAttribute("trial", trial);
+    model.addAttribute("status", trial.status().dbValue());
+    model.addAttribute("terminal", trial.status().isTerminal());
+    model.addAttribute("experimentName", experimentName);
+    model.addAttribute("config", config);
+    model.addAttribute("metrics", metrics);
+    model.addAttribute("progressPercent", (int) Math.round(trial.progress() * 100));
+    model.addAttribute("started", Figures.time(trial.startedAt()));
+    model.addAttribute("finished", Figures.time(trial.finishedAt()));
+    model.addAttribute("trainTime", Figures.duration(trial.trainSeconds()));
+    model.addAttribute("accuracy", Figures.metric(trial.testAccuracy()));
+    model.addAttribute("f1", Figures.metric(trial.testF1Macro()));
+    model.addAttribute(
+        "pageData",
+        PageJson.of(
+            Map.of(
+                "trialId", id,
+                "status", trial.status().dbValue(),
+                "lastEventId", events.lastId(id))));
+    return "trials/detail";
+  }
+}

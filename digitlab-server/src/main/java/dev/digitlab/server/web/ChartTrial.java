@@ -1,0 +1,59 @@
+package dev.digitlab.server.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.server.trials.Trial;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the charts of the experiment and compare pages know about one trial, written into the page
+ * as JSON: its config, its latest metrics (the test figures once it finished) and when and where it
+ * ran (ISO-8601 instants). {@code worker} is the lease owner, known only while the trial runs (a
+ * completion clears it).
+ */
+public record ChartTrial(
+    long id,
+    long experimentId,
+    String label,
+    String status,
+    Map<String, Object> config,
+    Map<String, Object> metrics,
+    String startedAt,
+    String finishedAt,
+    String worker) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
+  public static ChartTrial of(Trial trial, String label) {
+    return new ChartTrial(
+        trial.id(),
+        trial.experimentId(),
+        label,
+        trial.status().dbValue(),
+        map(trial.config()),
+        map(trial.lastMetrics()),
+        iso(trial.startedAt()),
+        iso(trial.finishedAt()),
+        trial.leaseOwner());
+  }
+
+  private static String iso(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+
+  /** A stored JSON object as a map; an empty map for none. */
+  public static Map<String, Object> map(String json) {
+    if (json == null || json.isBlank()) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(json, MAP);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored JSON object is not JSON: " + json, e);
+    }
+  }
+}

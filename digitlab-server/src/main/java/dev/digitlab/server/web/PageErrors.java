@@ -1,0 +1,66 @@
+package dev.digitlab.server.web;
+
+import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.trials.TrialNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.servlet.ModelAndView;
+
+/**
+ * Errors of the web pages as pages that say what happened and what to do next. Ordered before the
+ * API's problem-details advice, which would otherwise answer browsers with JSON.
+ */
+@ControllerAdvice(annotations = WebPage.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class PageErrors {
+
+  private static final Logger log = LoggerFactory.getLogger(PageErrors.class);
+
+  @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})
+  ModelAndView notFound(RuntimeException e) {
+    log.warn("404 page: {}", e.getMessage());
+    return page(
+        HttpStatus.NOT_FOUND,
+        e.getMessage(),
+        "It may have been deleted. Find it in the list of experiments, or start a new one.");
+  }
+
+  @ExceptionHandler(InvalidParameterException.class)
+  ModelAndView badRequest(InvalidParameterException e) {
+    return page(
+        HttpStatus.BAD_REQUEST,
+        e.getMessage(),
+        "Fix the address (or the filter) and try again; the list of experiments shows valid ones.");
+  }
+
+  @ExceptionHandler(ConflictException.class)
+  ModelAndView conflict(ConflictException e) {
+    return page(HttpStatus.CONFLICT, e.getMessage(), "Reload the page to see the current state.");
+  }
+
+  @ExceptionHandler(Exception.class)
+  ModelAndView unexpected(Exception e) {
+    log.error("Page failed", e);
+    return page(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        "The server failed to show this page.",
+        "Try again in a moment; if it keeps failing, the server's log has the details.");
+  }
+
+  static ModelAndView page(HttpStatus status, String message, String next) {
+    ModelAndView view = new ModelAndView("error");
+    view.setStatus(status);
+    view.addObject("status", status.value());
+    view.addObject("error", status.getReasonPhrase());
+    view.addObject("message", message);
+    view.addObject("next", next);
+    return view;
+  }
+}

@@ -1,0 +1,111 @@
+// Chart helpers shared by the experiment, trial and compare pages (ECharts from its WebJar).
+// Curves come from /api/v1/trials/{id}/metrics?points=N, which keeps the min and max of each
+// bucket; live points from the event stream are appended and the same min/max rule is applied in
+// the browser once a series grows past its budget, so a 100,000-point series stays smooth.
+(function () {
+  'use strict';
+  const POINTS = 1000;
+
+  /** Keeps at most `points` of `series` ([x, y] pairs): the min and max of each bucket. */
+  function minMax(series, points) {
+    const n = series.length;
+    if (n <= points) { return series; }
+    const buckets = Math.floor(points / 2);
+    const kept = [];
+    for (let b = 0; b < buckets; b++) {
+      const from = Math.floor(b * n / buckets), to = Math.floor((b + 1) * n / buckets);
+      let min = -1, max = -1;
+      for (let i = from; i < to; i++) {
+        const v = series[i][1];
+        if (v === null) { continue; }
+        if (min < 0 || v < series[min][1]) { min = i; }
+        if (max < 0 || v > series[max][1]) { max = i; }
+      }
+      if (min < 0) { kept.push(series[from]); } else if (min === max) { kept.push(series[min]); } else {
+        kept.push(series[Math.min(min, max)]); kept.push(series[Math.max(min, max)]);
+      }
+    }
+    return kept;
+  }
+
+  /** Per-step keys are drawn against the step, the rest against the epoch. */
+  function xOf(key, point) { return key === 'train_loss' ? point.step : point.epoch; }
+
+  async function fetchCurve(trialId, key) {
+    const response = await fetch('/api/v1/trials/' + trialId + '/metrics?keys=' +
+      encodeURIComponent(key) + '&points=' + POINTS);
+    if (!response.ok) { return []; }
+    const body = await response.json();
+    return (body[key] || []).map(function (p) { return [xOf(key, p), p.value]; });
+  }
+
+  /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
+  async function pooled(tasks, limit) {
+    const results = new Array(tasks.length);
+    let next = 0;
+    async function worker() {
+      while (next < tasks.length) { const i = next++; results[i] = await tasks[i](); }
+    }
+    await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+    return results;
+  }
+
+  /**
+   * A line chart of one metric for many trials: `trials` is [{id, label}]. Returns an object whose
+   * show(key) loads a metric and add(trialId, key, point) appends a live point.
+   */
+  function curves(element, trials) {
+    const chart = echarts.init(element);
+    const state = { key: null, series: new Map(), pending: false };
+    window.addEventListener('resize', function () { chart.resize(); });
+
+    function render() {
+      state.pending = false;
+      chart.setOption({
+        animation: false,
+        tooltip: { trigger: 'axis' },
+        legend: { type: 'scroll', top: 0 },
+        grid: { left: 50, right: 20, top: 40, bottom: 50 },
+        dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 5 }],
+        xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 25, min: 'dataMin' },
+        yAxis: { type: 'value', scale: true },
+        series: trials.map(function (t) {
+          return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
+            data: state.series.get(t.id) || [] };
+        })
+      }, { replaceMerge: ['series'] });
+    }
+
+    function later() {
+      if (!state.pending) { state.pending = true; setTimeout(render, 300); }
+    }
+
+    return {
+      chart: chart,
+      show: async function (key) {
+        state.key = key;
+        state.series = new Map();
+        chart.showLoading();
+        const loaded = await pooled(trials.map(function (t) {
+          return function () { return fetchCurve(t.id, key); };
+        }), 6);
+        if (state.key !== key) { return; }
+        trials.forEach(function (t, i) { state.series.set(t.id, loaded[i]); });
+        chart.hideLoading();
+        render();
+      },
+      add: function (trialId, key, point) {
+        if (key !== state.key) { return; }
+        let data = state.series.get(trialId);
+        if (!data) { data = []; state.series.set(trialId, data); }
+        const x = xOf(key, point);
+        if (data.length && data[data.length - 1][0] > x) { return; } // already loaded
+        data.push([x, point.value]);
+        if (data.length > 2 * POINTS) { state.series.set(trialId, minMax(data, POINTS)); }
+        later();
+      }
+    };
+  }
+
+  window.DigitLabCharts = { curves: curves, minMax: minMax, pooled: pooled };
+})();

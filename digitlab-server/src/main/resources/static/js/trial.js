@@ -1,0 +1,198 @@
+// The trial page: curves and the whole log from the stored history, then live from the trial's
+// event stream (EventSource resumes with Last-Event-ID after a dropped connection, and log lines
+// are keyed by seq, so none shows twice); test results once the trial has them.
+(function () {
+  'use strict';
+  const data = JSON.parse(document.getElementById('trial-data').textContent);
+  const id = data.trialId;
+  const api = '/api/v1/trials/' + id;
+  const EPOCH_KEYS = ['epoch_train_loss', 'val_loss', 'val_accuracy', 'test_accuracy', 'test_f1_macro'];
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(function (a) { node.setAttribute(a[0], a[1]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function fixed(v, digits) { return v === null || v === undefined ? '–' : Number(v).toFixed(digits); }
+
+  // Curves: per-step loss, and per-epoch metrics against the epoch.
+  const stepChart = DigitLabCharts.curves(document.getElementById('step-curve'), [{ id: id, label: 'train_loss' }]);
+  stepChart.show('train_loss');
+  const epochChart = echarts.init(document.getElementById('epoch-curves'));
+  const epochSeries = new Map();
+  function drawEpochs() {
+    epochChart.setOption({
+      animation: false, tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
+      grid: { left: 50, right: 20, top: 40, bottom: 35 },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1 },
+      yAxis: { type: 'value', scale: true },
+      series: Array.from(epochSeries.entries()).map(function (e) { return { name: e[0], type: 'line', data: e[1] }; })
+    }, { replaceMerge: ['series'] });
+  }
+  fetch(api + '/metrics?points=1000&keys=' + EPOCH_KEYS.join(',')).then(function (r) { return r.json(); }).then(function (body) {
+    EPOCH_KEYS.forEach(function (k) {
+      if (body[k] && body[k].length) { epochSeries.set(k, body[k].map(function (p) { return [p.epoch, p.value]; })); }
+    });
+    drawEpochs();
+  });
+  window.addEventListener('resize', function () { epochChart.resize(); });
+
+  // The log: the whole history first, then live lines.
+  const log = document.getElementById('log');
+  let lastSeq = 0;
+  function addLine(line) {
+    if (line.seq <= lastSeq) { return; }
+    lastSeq = line.seq;
+    const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
+    const row = el('div', { class: line.level, 'data-seq': line.seq },
+      (line.time || '').replace('T', ' ').substring(0, 19) + ' ' + line.level + ' ' + line.message);
+    log.appendChild(row);
+    if (stick) { log.scrollTop = log.scrollHeight; }
+  }
+  async function loadLog() {
+    for (;;) {
+      const response = await fetch(api + '/logs?limit=1000&afterSeq=' + lastSeq);
+      if (!response.ok) { return; }
+      const page = await response.json();
+      page.items.forEach(addLine);
+      if (page.items.length < 1000) { return; }
+    }
+  }
+
+  function showProgress(p) {
+    const percent = Math.round(p.fraction * 100);
+    document.getElementById('trial-progress').value = percent;
+    document.getElementById('progress-text').textContent = percent + ' %';
+    const eta = p.etaSeconds === null || p.etaSeconds === undefined ? '' : ', ETA ' + Math.round(p.etaSeconds) + ' s';
+    document.getElementById('progress-detail').textContent =
+      'epoch ' + p.epoch + '/' + p.epochs + ', step ' + p.step + '/' + p.steps + ', ' +
+      Math.round(p.imagesPerSecond) + ' images/s' + eta;
+  }
+
+  function follow() {
+    if (!window.EventSource || ['succeeded', 'failed', 'cancelled'].includes(data.status)) { return; }
+    const source = new EventSource(api + '/events?after=' + data.lastEventId);
+    source.addEventListener('log', function (e) {
+      const event = JSON.parse(e.data);
+      addLine({ seq: event.seq, time: event.time, level: event.payload.level, message: event.payload.message });
+    });
+    source.addEventListener('metric', function (e) {
+      const event = JSON.parse(e.data);
+      const p = event.payload;
+      if (p.key === 'train_loss') { stepChart.add(id, p.key, p); return; }
+      if (EPOCH_KEYS.includes(p.key)) {
+        const series = epochSeries.get(p.key) || [];
+        series.push([p.epoch, p.value]);
+        epochSeries.set(p.key, series);
+        drawEpochs();
+      }
+    });
+    source.addEventListener('progress', function (e) { showProgress(JSON.parse(e.data).payload); });
+    source.addEventListener('status', function (e) {
+      const status = JSON.parse(e.data).payload.status;
+      const badge = document.getElementById('trial-status');
+      badge.textContent = status;
+      badge.className = 'status ' + status;
+      if (['succeeded', 'failed', 'cancelled'].includes(status)) {
+        source.close();
+        // The results, the failure and the final figures are on the page when it is read again.
+        setTimeout(function () { window.location.reload(); }, 800);
+      }
+    });
+  }
+  loadLog().then(follow);
+
+  // Test results.
+  fetch(api + '/confusion-matrix').then(function (r) { return r.ok ? r.json() : null; }).then(function (cm) {
+    const box = document.getElementById('confusion');
+    if (!cm) { box.hidden = true; document.getElementById('confusion-note').textContent = 'No test results yet.'; return; }
+    const classes = Array.isArray(cm.classes) ? cm.classes.map(String)
+      : Array.from({ length: cm.classes }, function (_, i) { return String(i); });
+    const cells = [];
+    let max = 0;
+    cm.counts.forEach(function (row, t) {
+      row.forEach(function (count, p) { cells.push([p, t, count]); if (t !== p) { max = Math.max(max, count); } });
+    });
+    const chart = echarts.init(box);
+    chart.setOption({
+      tooltip: { formatter: function (p) { return 'true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]; } },
+      grid: { left: 50, right: 20, top: 20, bottom: 70 },
+      xAxis: { type: 'category', data: classes, name: 'predicted', nameLocation: 'middle', nameGap: 25 },
+      yAxis: { type: 'category', data: classes, name: 'true', inverse: true },
+      // The colour scale stops at the largest error, so the mistakes stand out next to the diagonal.
+      visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
+      series: [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10 } }]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+    document.getElementById('confusion-note').textContent = 'Rows: true digit; columns: predicted digit.';
+  });
+
+  fetch(api + '/per-class').then(function (r) { return r.ok ? r.json() : null; }).then(function (report) {
+    if (!report) { return; }
+    const table = el('table', { class: 'data', id: 'per-class-table' });
+    table.appendChild(el('caption', { class: 'visually-hidden' }, 'Precision, recall and F1 per class'));
+    const head = el('tr');
+    ['Class', 'Precision', 'Recall', 'F1', 'Support'].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
+    table.appendChild(el('thead')).appendChild(head);
+    const body = table.appendChild(el('tbody'));
+    report.classes.forEach(function (c) {
+      const row = body.appendChild(el('tr'));
+      row.appendChild(el('th', { scope: 'row' }, String(c.classIndex)));
+      [fixed(c.precision, 4), fixed(c.recall, 4), fixed(c.f1, 4), String(c.support)].forEach(function (v) {
+        row.appendChild(el('td', { class: 'num' }, v));
+      });
+    });
+    const foot = body.appendChild(el('tr'));
+    foot.appendChild(el('th', { scope: 'row' }, 'macro'));
+    [fixed(report.macroPrecision, 4), fixed(report.macroRecall, 4), fixed(report.macroF1, 4), ''].forEach(function (v) {
+      foot.appendChild(el('td', { class: 'num' }, v));
+    });
+    const box = document.getElementById('per-class');
+    box.replaceChildren(table);
+  });
+
+  let offset = 0;
+  const PAGE = 48;
+  function loadMisclassified() {
+    fetch(api + '/misclassified?limit=' + PAGE + '&offset=' + offset).then(function (r) { return r.ok ? r.json() : null; }).then(function (page) {
+      if (!page) { return; }
+      document.getElementById('misclassified-summary').textContent = page.mistakes + ' test images misclassified; ' +
+        page.total + ' kept, most confident mistakes first.';
+      const gallery = document.getElementById('misclassified');
+      page.items.forEach(function (m) {
+        const figure = el('figure');
+        figure.appendChild(el('img', { src: api + '/misclassified/' + m.index + '.png', loading: 'lazy',
+          alt: 'Test image ' + m.index + ': a ' + m.actual + ' predicted as ' + m.predicted }));
+        figure.appendChild(el('figcaption', {}, 'true ' + m.actual + ' → predicted ' + m.predicted + ' (' + (m.confidence * 100).toFixed(1) + ' %)'));
+        gallery.appendChild(figure);
+      });
+      offset += page.items.length;
+      document.getElementById('more-misclassified').hidden = offset >= page.total;
+    });
+  }
+  document.getElementById('more-misclassified').addEventListener('click', loadMisclassified);
+  loadMisclassified();
+
+  fetch(api + '/artifacts').then(function (r) { return r.ok ? r.json() : []; }).then(function (list) {
+    if (!list.length) { return; }
+    const table = el('table', { class: 'data' });
+    const head = el('tr');
+    ['Artifact', 'Kind', 'Size', 'Attempt'].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
+    table.appendChild(el('thead')).appendChild(head);
+    const body = table.appendChild(el('tbody'));
+    list.forEach(function (a) {
+      const row = body.appendChild(el('tr'));
+      const name = row.appendChild(el('td'));
+      if (a.available) {
+        name.appendChild(el('a', { href: api + '/artifacts/' + encodeURIComponent(a.name), download: a.fileName || a.name }, a.fileName || a.name));
+      } else {
+        name.textContent = (a.fileName || a.name) + ' (not on this server)';
+      }
+      row.appendChild(el('td', {}, a.kind || ''));
+      row.appendChild(el('td', { class: 'num' }, a.bytes === null || a.bytes === undefined ? '–' : (a.bytes / 1024).toFixed(1) + ' KiB'));
+      row.appendChild(el('td', { class: 'num' }, String(a.attempt)));
+    });
+    document.getElementById('artifacts').replaceChildren(table);
+  });
+})();

@@ -1,0 +1,116 @@
+package dev.digitlab.server.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.protocol.experiment.InvalidExperimentException;
+import dev.digitlab.protocol.experiment.TrialExpansion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The new-experiment form's values become the document the API takes, and back. */
+class ExperimentFormTest {
+
+  private final ExperimentFiles files = new ExperimentFiles();
+
+  @Test
+  void every_trainer_hyperparameter_is_a_field_with_its_default() {
+    assertThat(ExperimentForm.FIELDS)
+        .extracting(ExperimentForm.Field::name)
+        .contains("learningRate", "batchSize", "optimizer", "hiddenSizes", "lrSchedule", "device");
+    assertThat(ExperimentForm.field("optimizer").choices()).contains("sgd", "adam");
+    assertThat(ExperimentForm.defaults()).containsEntry("config.optimizer", "adam");
+  }
+
+  @Test
+  void a_grid_of_two_lists_makes_their_product_of_trials() {
+    Map<String, String> values = ExperimentForm.defaults();
+    values.put("name", "lr-and-batch");
+    values.put("config.epochs", "2");
+    values.put("config.hiddenSizes", "64, 32");
+    values.put("searchType", "grid");
+    values.put("search.0.field", "learningRate");
+    values.put("search.0.values", "0.1, 0.01, 0.001");
+    values.put("search.1.field", "batchSize");
+    values.put("search.1.values", "32,64");
+
+    ExperimentSpec spec = files.read(ExperimentForm.document(values), FileFormat.JSON);
+
+    assertThat(TrialExpansion.trialCount(spec)).isEqualTo(6);
+    assertThat(TrialExpansion.expand(spec, 256))
+        .allSatisfy(
+            config -> {
+              assertThat(config.epochs()).isEqualTo(2);
+              assertThat(config.hiddenSizes()).containsExactly(64, 32);
+            })
+        .extracting(c -> c.learningRate())
+        .containsOnly(0.1, 0.01, 0.001);
+  }
+
+  @Test
+  void a_random_search_takes_ranges_and_a_sample_count() {
+    Map<String, String> values = ExperimentForm.defaults();
+    values.put("name", "random");
+    values.put("searchType", "random");
+    values.put("samples", "5");
+    values.put("search.0.field", "learningRate");
+    values.put("search.0.kind", "log");
+    values.put("search.0.min", "0.0001");
+    values.put("search.0.max", "0.01");
+    values.put("search.1.field", "epochs");
+    values.put("search.1.kind", "int");
+    values.put("search.1.min", "1");
+    values.put("search.1.max", "3");
+
+    ExperimentSpec spec = files.read(ExperimentForm.document(values), FileFormat.JSON);
+
+    assertThat(TrialExpansion.expand(spec, 256))
+        .hasSize(5)
+        .allSatisfy(
+            config -> {
+              assertThat(config.learningRate()).isBetween(0.0001, 0.01);
+              assertThat(config.epochs()).isBetween(1, 3);
+            });
+  }
+
+  @Test
+  void the_readers_errors_are_keyed_to_the_fields_they_are_about() {
+    Map<String, String> values = ExperimentForm.defaults();
+    values.put("name", "");
+    values.put("config.weightDecay", "-1");
+    values.put("config.epochs", "two");
+    values.put("searchType", "grid");
+    values.put("search.2.field", "batchSize");
+    values.put("search.2.values", "32, x");
+
+    InvalidExperimentException refused =
+        catchThrowableOfType(
+            InvalidExperimentException.class,
+            () -> files.read(ExperimentForm.document(values), FileFormat.JSON));
+    Map<String, String> errors = ExperimentForm.errorsByField(refused.errors(), values);
+
+    assertThat(errors).containsKeys("name", "config.weightDecay", "config.epochs", "search.2");
+    assertThat(errors.get("config.epochs")).contains("whole number");
+  }
+
+  @Test
+  void a_stored_spec_fills_the_form_and_the_form_makes_the_same_trials() throws Exception {
+    ExperimentSpec stored =
+        files.read(
+            Files.readString(Path.of("..", "examples", "random-search.yaml")), FileFormat.AUTO);
+    Map<String, String> values =
+        ExperimentForm.from(files.toTree(stored).toString(), stored.name());
+
+    ExperimentSpec again = files.read(ExperimentForm.document(values), FileFormat.JSON);
+
+    assertThat(values).containsEntry("searchType", "random").containsEntry("samples", "8");
+    assertThat(TrialExpansion.expand(again, 256)).isEqualTo(TrialExpansion.expand(stored, 256));
+    assertThat(again.objective()).isEqualTo(stored.objective());
+    assertThat(again.tags()).isEqualTo(stored.tags());
+  }
+}

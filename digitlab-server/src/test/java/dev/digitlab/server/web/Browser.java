@@ -1,0 +1,149 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Debian's headless Chromium driven through Debian's chromedriver, both named by path so Selenium
+ * Manager never downloads anything. Absent locally the browser tests are skipped; with {@code
+ * CI=true} (where {@code .ci/run} installs both) they fail instead.
+ */
+final class Browser implements AutoCloseable {
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final List<Dimension> SIZES = List.of(new Dimension(1280, 800), new Dimension(390, 844));
+
+  final WebDriver driver;
+  private final ChromeDriverService service;
+  private final Path screenshots;
+
+  private Browser(ChromeDriverService service, WebDriver driver, Path screenshots) {
+    this.service = service;
+    this.driver = driver;
+    this.screenshots = screenshots;
+  }
+
+  /** Skips the calling test when Chromium is missing, unless this is CI, where that fails. */
+  static void assumeInstalled() {
+    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    if ("true".equals(System.getenv("CI"))) {
+      assertThat(installed)
+          .as("CI needs Debian's chromium and chromium-driver (.ci/run installs them)")
+          .isTrue();
+    }
+    assumeTrue(installed, "chromium or chromedriver is not installed in /usr/bin");
+  }
+
+  static Browser start(Path userDataDir, Path screenshots) throws IOException {
+    Files.createDirectories(screenshots);
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--user-data-dir=" + userDataDir,
+        "--window-size=1280,800");
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
+    return new Browser(service, new ChromeDriver(service, options), screenshots);
+  }
+
+  WebDriverWait waiting(Duration limit) {
+    return new WebDriverWait(driver, limit, Duration.ofMillis(200));
+  }
+
+  Object js(String script, Object... arguments) {
+    return ((JavascriptExecutor) driver).executeScript(script, arguments);
+  }
+
+  /** The number of points in all the series of the ECharts chart in element {@code id}. */
+  long chartPoints(String id) {
+    Object points =
+        js(
+            "const el = document.getElementById(arguments[0]);"
+                + " const chart = el && window.echarts && echarts.getInstanceByDom(el);"
+                + " if (!chart) return 0;"
+                + " return (chart.getOption().series || []).reduce("
+                + "   (n, s) => n + (Array.isArray(s.data) ? s.data.length : 0), 0);",
+            id);
+    return ((Number) points).longValue();
+  }
+
+  /**
+   * Screenshots of the current page at 1280×800 and 390×844 under {@code name-WxH.png}, checking at
+   * each size that nothing makes the page wider than the window (wide tables scroll in place).
+   */
+  void screenshots(String name) throws IOException {
+    for (Dimension size : SIZES) {
+      driver.manage().window().setSize(size);
+      waitForLayout();
+      Object overflow =
+          js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+      assertThat(((Number) overflow).longValue())
+          .as("%s at %dx%d is wider than the window", name, size.width, size.height)
+          .isLessThanOrEqualTo(1);
+      byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+      Files.write(screenshots.resolve(name + "-" + size.width + "x" + size.height + ".png"), png);
+    }
+    driver.manage().window().setSize(SIZES.getFirst());
+  }
+
+  /** The page's address, source and a screenshot, for a failed test's report. */
+  void evidence(String name) {
+    try {
+      Files.writeString(
+          screenshots.resolve(name + ".html"),
+          "<!-- " + driver.getCurrentUrl() + " -->\n" + driver.getPageSource());
+      Files.write(
+          screenshots.resolve(name + ".png"),
+          ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    } catch (IOException | RuntimeException e) {
+      // Evidence is a courtesy; the test's own failure is what matters.
+    }
+  }
+
+  private void waitForLayout() {
+    // Charts resize on the window's resize event; give them a frame or two.
+    js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));");
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      driver.quit();
+    } finally {
+      service.stop();
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.Waiting;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStatus;
+import dev.digitlab.server.trials.TrialStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The web UI in real headless Chromium against a real server whose embedded worker trains small
+ * MLPs on a subset of MNIST from the developer's data home (CI fetches it; like {@code
+ * EmbeddedWorkerTest}, skipped when it is not there rather than downloading it). One user's path:
+ * create a grid through the form, watch curves and the log while a trial runs, open its confusion
+ * matrix and misclassified digits, cancel a running trial, sort the list; every page is
+ * photographed at 1280×800 and 390×844 into {@code target/screenshots/}.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class WebUiBrowserTest {
+
+  private static final Path DATA_HOME =
+      System.getenv("DIGITLAB_HOME") != null
+          ? Path.of(System.getenv("DIGITLAB_HOME"))
+          : Path.of(System.getProperty("user.home"), ".digitlab");
+  private static final Duration LONG = Duration.ofMinutes(3);
+
+  @TempDir static Path home;
+  @TempDir static Path profile;
+  static Browser browser;
+
+  @BeforeAll
+  static void startBrowser() throws Exception {
+    Browser.assumeInstalled();
+    assumeTrue(
+        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
+        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    browser = Browser.start(profile, Path.of("target", "screenshots"));
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.data-home", DATA_HOME::toString);
+    properties.add("digitlab.worker.slots", () -> "1");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  @Test
+  void a_grid_made_in_the_form_runs_live_shows_its_results_and_can_be_cancelled() throws Exception {
+    try {
+      userPath();
+    } catch (Throwable failure) {
+      browser.evidence("failure");
+      throw failure;
+    }
+  }
+
+  private void userPath() throws Exception {
+    var driver = browser.driver;
+
+    // First visit: the empty list says how to start.
+    driver.get(url("/"));
+    assertThat(driver.findElement(By.cssSelector(".empty")).getText())
+        .contains("No experiments yet")
+        .contains("./digitlab submit");
+    browser.screenshots("experiments-empty");
+
+    // The form: a 2 × 2 grid; the trial count shows before submitting.
+    driver.findElement(By.linkText("New experiment")).click();
+    browser.waiting(LONG).until(ExpectedConditions.urlContains("/experiments/new"));
+    type("name", "");
+    type("name", "ui-grid");
+    type("f-epochs", "3");
+    type("f-trainSubset", "6000");
+    new Select(driver.findElement(By.id("searchType"))).selectByValue("grid");
+    new Select(driver.findElement(By.id("s-field-0"))).selectByValue("learningRate");
+    type("s-values-0", "0.01, 0.003");
+    new Select(driver.findElement(By.id("s-field-1"))).selectByValue("batchSize");
+    type("s-values-1", "64, 128");
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(
+            ExpectedConditions.textToBe(
+                By.cssSelector("#trial-count .trial-count"), "4 trials will be queued"));
+    browser.screenshots("new-experiment");
+
+    // The server's validation, inline: a bad weight decay is named next to its field.
+    type("f-weightDecay", "-1");
+    driver.findElement(By.id("submit-experiment")).click();
+    WebElement error =
+        browser
+            .waiting(Duration.ofSeconds(10))
+            .until(ExpectedConditions.visibilityOfElementLocated(By.id("err-weightDecay")));
+    assertThat(error.getText()).contains("must be between 0 and 1");
+    assertThat(
+            experiments.list(dev.digitlab.server.experiments.ExperimentQuery.newestFirst()).total())
+        .isZero();
+    browser.screenshots("new-experiment-errors");
+    type("f-weightDecay", "0");
+    driver.findElement(By.id("submit-experiment")).click();
+
+    browser.waiting(LONG).until(ExpectedConditions.urlMatches("/experiments/\\d+$"));
+    long experimentId =
+        Long.parseLong(driver.getCurrentUrl().replaceAll(".*/experiments/(\\d+)$", "$1"));
+    List<Trial> grid = trials.listByExperiment(experimentId);
+    assertThat(grid).hasSize(4);
+
+    // Curves appear live on the experiment page while the first trial trains.
+    Trial first = grid.getFirst();
+    awaitRunning(first.id());
+    browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
+    assertThat(trials.get(first.id()).status()).isEqualTo(TrialStatus.RUNNING);
+    browser.screenshots("experiment-running");
+
+    // The trial page: the log and the per-step curve fill while it runs.
+    driver.get(url("/trials/" + first.id()));
+    browser
+        .waiting(LONG)
+        .until(
+            d ->
+                !d.findElements(By.cssSelector("#log > div")).isEmpty()
+                    && browser.chartPoints("step-curve") > 0);
+    assertThat(driver.findElement(By.id("trial-status")).getText()).isEqualTo("running");
+    assertThat(driver.findElement(By.id("log")).getText()).contains("training on 6000 images");
+    browser.screenshots("trial-running");
+
+    // It finishes: the page shows its results (it reloads itself on the final status).
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("trial-status"), "succeeded"));
+    browser
+        .waiting(LONG)
+        .until(
+            d ->
+                browser.chartPoints("confusion") == 100
+                    && !d.findElements(By.id("per-class-table")).isEmpty()
+                    && d.findElements(By.cssSelector("#misclassified img")).size() > 0);
+    assertThat(driver.findElements(By.cssSelector("#per-class-table tbody tr"))).hasSize(11);
+    WebElement digit = driver.findElement(By.cssSelector("#misclassified figure"));
+    assertThat(digit.getText()).matches("(?s)true \\d → predicted \\d \\(\\d+\\.\\d %\\)");
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            d ->
+                (Boolean)
+                    browser.js(
+                        "const img = document.querySelector('#misclassified img');"
+                            + " return img.complete && img.naturalWidth === 112;"));
+    // The whole log is there after the reload, each line once.
+    List<String> seqs =
+        driver.findElements(By.cssSelector("#log > div")).stream()
+            .map(line -> line.getAttribute("data-seq"))
+            .toList();
+    assertThat(seqs).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(3);
+    browser.screenshots("trial-succeeded");
+
+    // Cancel the trial running next, from the experiment page's table.
+    Trial second = grid.get(1);
+    awaitRunning(second.id());
+    driver.get(url("/experiments/" + experimentId));
+    WebElement cancel =
+        browser
+            .waiting(Duration.ofSeconds(10))
+            .until(
+                ExpectedConditions.elementToBeClickable(
+                    By.cssSelector("button[aria-label='Cancel trial " + second.ordinal() + "']")));
+    cancel.click();
+    awaitStatus(second.id(), TrialStatus.CANCELLED);
+    browser
+        .waiting(LONG)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-trial='" + second.id() + "'] .status"), "cancelled"));
+    browser.screenshots("experiment-after-cancel");
+
+    // Cancel the rest of the experiment.
+    driver.findElement(By.xpath("//button[normalize-space()='Cancel experiment']")).click();
+    Waiting.until(
+        () -> experiments.find(experimentId).orElseThrow().status().dbValue(),
+        "cancelled"::equals,
+        LONG,
+        "experiment " + experimentId + " cancelled");
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(driver.findElement(By.cssSelector("#trial-table tr.best")).getText())
+        .contains("#" + first.ordinal());
+    // The trials table sorts from the keyboard: its headers are buttons. Trial order starts
+    // ascending; Enter on its header reverses it.
+    WebElement byTrial =
+        driver.findElement(By.xpath("//table[@id='trial-table']//th/button[.='Trial']"));
+    byTrial.sendKeys(org.openqa.selenium.Keys.ENTER);
+    assertThat(byTrial.findElement(By.xpath("..")).getAttribute("aria-sort"))
+        .isEqualTo("descending");
+    assertThat(driver.findElement(By.cssSelector("#trial-table tbody tr td a")).getText())
+        .isEqualTo("#" + grid.getLast().ordinal());
+    browser.screenshots("experiment-done");
+
+    // The list, sorted by name both ways (a second experiment to sort against).
+    Experiment other = submitQueuedAndCancelled("aaa-first");
+    driver.get(url("/"));
+    driver.findElement(By.cssSelector("a[data-sort='name']")).click();
+    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("sort=name"));
+    assertThat(firstRowName()).isEqualTo("aaa-first");
+    assertThat(
+            driver.findElement(By.xpath("//th[.//a[@data-sort='name']]")).getAttribute("aria-sort"))
+        .isEqualTo("ascending");
+    driver.findElement(By.cssSelector("a[data-sort='name']")).click();
+    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("order=desc"));
+    assertThat(firstRowName()).isEqualTo("ui-grid");
+    browser.screenshots("experiments");
+
+    // The remaining pages.
+    driver.get(url("/compare?trials=" + first.id() + "," + second.id()));
+    browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
+    assertThat(driver.findElement(By.id("config-diff")).getText()).contains("batchSize ≠");
+    browser.screenshots("compare");
+    driver.get(url("/workers"));
+    assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("embedded-1");
+    browser.screenshots("workers");
+    driver.get(url("/experiments/new?from=" + experimentId));
+    assertThat(driver.findElement(By.id("name")).getAttribute("value")).isEqualTo("ui-grid-2");
+    driver.get(url("/experiments/" + (other.id() + 1000)));
+    assertThat(driver.findElement(By.tagName("main")).getText())
+        .contains("404")
+        .contains("There is no experiment with id");
+    browser.screenshots("error-not-found");
+  }
+
+  private String firstRowName() {
+    return browser.driver.findElement(By.cssSelector("#experiment-table tbody tr td a")).getText();
+  }
+
+  private Experiment submitQueuedAndCancelled(String name) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var response =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/api/v1/experiments")))
+                .header("Content-Type", "application/yaml")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "name: " + name + "\nconfig: {model: mlp, epochs: 1, trainSubset: 1000}\n"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    Experiment created =
+        experiments
+            .list(dev.digitlab.server.experiments.ExperimentQuery.newestFirst())
+            .items()
+            .getFirst();
+    experiments.cancel(created.id());
+    return created;
+  }
+
+  private void type(String id, String text) {
+    WebElement field = browser.driver.findElement(By.id(id));
+    field.clear();
+    if (!text.isEmpty()) {
+      field.sendKeys(text);
+    }
+  }
+
+  private void awaitRunning(long trialId) throws InterruptedException {
+    Waiting.until(
+        () -> trials.get(trialId),
+        t -> t.status() == TrialStatus.RUNNING && t.progress() > 0,
+        LONG,
+        "trial " + trialId + " training");
+  }
+
+  private void awaitStatus(long trialId, TrialStatus status) throws InterruptedException {
+    Waiting.until(
+        () -> trials.get(trialId).status(),
+        s -> s == status,
+        LONG,
+        "trial " + trialId + " " + status);
+  }
+}
