@@ -1,6 +1,9 @@
 package dev.digitlab.ml.infer;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.Raster;
 
 /**
  * Turns a drawing, a photo or raw pixels into MNIST form, the way MNIST itself was made: grayscale,
@@ -17,7 +20,7 @@ public final class ImagePreprocessor {
   static final int BOX = 20;
 
   /** After background removal, a pixel at or below this level (of 255) is not ink. */
-  private static final int INK_THRESHOLD = 20;
+  private static final int INK_THRESHOLD = 0;
 
   private ImagePreprocessor() {}
 
@@ -57,33 +60,52 @@ public final class ImagePreprocessor {
   private static int[] grayscale(BufferedImage image) {
     int width = image.getWidth();
     int height = image.getHeight();
-    int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+    int[] lum = new int[width * height];
+    int[] alpha = new int[width * height];
+    ColorModel model = image.getColorModel();
+    Raster raster = image.getRaster();
+    if (model.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+        && raster.getNumBands() == (model.hasAlpha() ? 2 : 1)) {
+      // A grayscale file's values are its gray levels. getRGB would convert them from Java's
+      // linear gray colour space to sRGB, brightening mid-grays, and no longer match MNIST.
+      int grayMax = (1 << model.getComponentSize(0)) - 1;
+      int alphaMax = model.hasAlpha() ? (1 << model.getComponentSize(1)) - 1 : 1;
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          int i = y * width + x;
+          lum[i] = (int) ((raster.getSample(x, y, 0) * 255L + grayMax / 2) / grayMax);
+          alpha[i] =
+              model.hasAlpha()
+                  ? (int) ((raster.getSample(x, y, 1) * 255L + alphaMax / 2) / alphaMax)
+                  : 255;
+        }
+      }
+    } else {
+      int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
+      for (int i = 0; i < argb.length; i++) {
+        lum[i] = luminance(argb[i]);
+        alpha[i] = argb[i] >>> 24;
+      }
+    }
     // A canvas drawing is often ink on a transparent background. Flattening onto white would lose
-    // white ink, so the background is the opposite of the mean colour of the opaque pixels.
+    // white ink, so the background is the opposite of the mean level of the opaque pixels.
     long opaqueSum = 0;
     long opaqueCount = 0;
     boolean transparent = false;
-    for (int p : argb) {
-      int alpha = p >>> 24;
-      if (alpha < 255) {
-        transparent = true;
-      }
-      if (alpha >= 128) {
-        opaqueSum += luminance(p);
+    for (int i = 0; i < lum.length; i++) {
+      transparent |= alpha[i] < 255;
+      if (alpha[i] >= 128) {
+        opaqueSum += lum[i];
         opaqueCount++;
       }
     }
-    int background = opaqueCount > 0 && opaqueSum / opaqueCount >= 128 ? 0 : 255;
-    int[] gray = new int[argb.length];
-    for (int i = 0; i < argb.length; i++) {
-      int lum = luminance(argb[i]);
-      if (transparent) {
-        int alpha = argb[i] >>> 24;
-        lum = (lum * alpha + background * (255 - alpha) + 127) / 255;
+    if (transparent) {
+      int background = opaqueCount > 0 && opaqueSum / opaqueCount >= 128 ? 0 : 255;
+      for (int i = 0; i < lum.length; i++) {
+        lum[i] = (lum[i] * alpha[i] + background * (255 - alpha[i]) + 127) / 255;
       }
-      gray[i] = lum;
     }
-    return gray;
+    return lum;
   }
 
   private static int luminance(int argb) {
@@ -124,8 +146,11 @@ public final class ImagePreprocessor {
 
   /**
    * Light ink on a black background, stretched so the background is 0 and the brightest ink 255.
-   * The background level is read from the image's border, which in a drawing or a photo of one
-   * digit is background: when the border is light, the digit is dark on light and is inverted.
+   * The background is read from the image's border, which in a drawing or a photo of one digit is
+   * background: when the border is light, the digit is dark on light and is inverted. Everything up
+   * to the border's mean plus three standard deviations counts as background, so a photo's noise is
+   * not ink, while a clean image (MNIST, a canvas) keeps every stroke pixel; an image already in
+   * MNIST form thus comes back unchanged.
    */
   private static int[] inkOnBlack(int[] gray, int width, int height) {
     long borderSum = 0;
@@ -138,15 +163,27 @@ public final class ImagePreprocessor {
         }
       }
     }
-    int borderMean = (int) (borderSum / borderCount);
-    boolean invert = borderMean >= 128;
+    boolean invert = borderSum / borderCount >= 128;
     int[] ink = new int[gray.length];
-    int background = invert ? 255 - borderMean : borderMean;
     int max = 0;
     for (int i = 0; i < gray.length; i++) {
       ink[i] = invert ? 255 - gray[i] : gray[i];
       max = Math.max(max, ink[i]);
     }
+    double mean = 0;
+    double squares = 0;
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        if (x == 0 || y == 0 || x == width - 1 || y == height - 1) {
+          int v = ink[y * width + x];
+          mean += v;
+          squares += (double) v * v;
+        }
+      }
+    }
+    mean /= borderCount;
+    double std = Math.sqrt(Math.max(0, squares / borderCount - mean * mean));
+    int background = (int) Math.min(254, Math.floor(mean + 3 * std));
     int range = max - background;
     for (int i = 0; i < ink.length; i++) {
       ink[i] = range <= 0 ? 0 : Math.clamp((ink[i] - background) * 255L / range, 0, 255);

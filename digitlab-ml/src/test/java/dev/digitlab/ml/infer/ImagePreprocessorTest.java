@@ -26,6 +26,33 @@ class ImagePreprocessorTest {
   }
 
   @Test
+  void mnist_images_are_already_in_mnist_form_and_come_back_unchanged() {
+    ImageSet test = MnistSamples.test();
+    int unchanged = 0;
+    for (int i = 0; i < 200; i++) {
+      byte[] raw = MnistSamples.image(test, i);
+      unchanged +=
+          java.util.Arrays.equals(ImagePreprocessor.fromPixels(MnistSamples.unsigned(raw)), raw)
+              ? 1
+              : 0;
+    }
+    assertThat(unchanged).isGreaterThanOrEqualTo(150);
+  }
+
+  @Test
+  void a_grayscale_png_keeps_its_gray_levels() {
+    ImageSet test = MnistSamples.test();
+    for (int i = 0; i < 20; i++) {
+      byte[] raw = MnistSamples.image(test, i);
+      BufferedImage gray = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+      gray.getRaster().setDataElements(0, 0, 28, 28, raw);
+      byte[] decoded = ImagePreprocessor.fromImage(DECODER.decode(MnistSamples.png(gray)));
+
+      assertThat(decoded).isEqualTo(ImagePreprocessor.fromPixels(MnistSamples.unsigned(raw)));
+    }
+  }
+
+  @Test
   void a_small_digit_in_a_corner_of_a_wide_canvas_lands_centred_in_a_20_pixel_box() {
     byte[] raw = MnistSamples.image(MnistSamples.test(), 0);
     BufferedImage corner = MnistSamples.onWhite(raw, 3, 400, 250, 300, 150);
