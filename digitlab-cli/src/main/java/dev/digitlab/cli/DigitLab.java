@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       CancelCommand.class,
       WatchCommand.class,
       LogsCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      ModelCommand.class
     })
 public final class DigitLab implements Runnable {
 
