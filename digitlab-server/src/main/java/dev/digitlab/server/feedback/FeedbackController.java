@@ -4,20 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.ml.data.IdxWriter;
 import dev.digitlab.ml.data.ImageSet;
-import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.serving.MnistPng;
 import dev.digitlab.server.serving.PredictionInputs;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLConnection;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -91,7 +88,7 @@ class FeedbackController {
     if (root.path("image").isTextual()) {
       bytes = inputs.fromBytes(inputs.decodeBase64(root.get("image").asText(), "image")).encoded();
     } else if (root.has("pixels")) {
-      bytes = png(inputs.fromPixels(root.get("pixels"), "").mnist());
+      bytes = MnistPng.encode(inputs.fromPixels(root.get("pixels"), "").mnist());
     } else {
       throw new InvalidParameterException(
           "image", "send 'image' (base64 PNG, JPEG or GIF) or 'pixels' (784 values 0–255)");
@@ -168,14 +165,5 @@ class FeedbackController {
 
   private static ResponseEntity<Feedback> created(Feedback f) {
     return ResponseEntity.created(URI.create("/api/v1/feedback/" + f.id())).body(f);
-  }
-
-  private static byte[] png(byte[] mnist) throws IOException {
-    BufferedImage image =
-        new BufferedImage(Classifier.SIDE, Classifier.SIDE, BufferedImage.TYPE_BYTE_GRAY);
-    image.getRaster().setDataElements(0, 0, Classifier.SIDE, Classifier.SIDE, mnist);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, "png", out);
-    return out.toByteArray();
   }
 }

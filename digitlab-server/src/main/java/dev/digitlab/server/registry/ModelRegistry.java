@@ -215,17 +215,7 @@ public class ModelRegistry {
       throw new ConflictException(
           model + " v" + version + " is archived; archived versions cannot be promoted.");
     }
-    warm(model, version);
-    transaction.executeWithoutResult(
-        status -> {
-          store.lockModel(model);
-          Integer from = store.alias(model, alias).map(ModelAlias::version).orElse(null);
-          store.setAlias(model, alias, version);
-          store.audit(model, "promoted", alias, version, from, detail);
-        });
-    moved(model, alias, version);
-    log.info("{} alias {} now points at v{}", model, alias, version);
-    return store.alias(model, alias).orElseThrow();
+    return move(model, alias, version, "promoted", detail);
   }
 
   /**
@@ -256,16 +246,24 @@ public class ModelRegistry {
       throw new ConflictException(
           model + " v" + previous + " is archived; promote another version instead.");
     }
-    warm(model, previous);
+    return move(model, alias, previous, "rolled-back", detail);
+  }
+
+  /**
+   * Serving loads the version first (and refuses the move if it cannot), then the alias moves and
+   * is audited in one transaction under the model's lock, then serving switches.
+   */
+  private ModelAlias move(String model, String alias, int version, String action, String detail) {
+    warm(model, version);
     transaction.executeWithoutResult(
         status -> {
           store.lockModel(model);
           Integer from = store.alias(model, alias).map(ModelAlias::version).orElse(null);
-          store.setAlias(model, alias, previous);
-          store.audit(model, "rolled-back", alias, previous, from, detail);
+          store.setAlias(model, alias, version);
+          store.audit(model, action, alias, version, from, detail);
         });
-    moved(model, alias, previous);
-    log.info("{} alias {} rolled back to v{}", model, alias, previous);
+    listeners.forEach(listener -> listener.aliasMoved(model, alias, version));
+    log.info("{} alias {} {}: now v{}", model, alias, action, version);
     return store.alias(model, alias).orElseThrow();
   }
 
@@ -313,10 +311,6 @@ public class ModelRegistry {
             model + " v" + version + " cannot be served: " + e.getMessage());
       }
     }
-  }
-
-  private void moved(String model, String alias, int version) {
-    listeners.forEach(listener -> listener.aliasMoved(model, alias, version));
   }
 
   /** SHA-256 of each dataset file, from the {@code .sha256} files the fetcher left beside them. */

@@ -51,6 +51,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -105,6 +107,29 @@ public class Retrainer implements FeedbackListener {
     this.directories = directories;
     this.clock = clock;
     this.datasets = new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE));
+  }
+
+  /**
+   * A retraining runs inside the server that started it, so one still marked running at start-up
+   * died with its server: its experiment is cancelled (so no worker picks its trial up once the
+   * lease expires and trains it without the feedback), its slot released, and the failure audited.
+   * The feedback stays unused and starts the next retraining.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  void recoverInterrupted() {
+    for (RetrainingPolicy policy : policies.running()) {
+      if (policy.runningExperiment() > 0) {
+        experiments.cancel(policy.runningExperiment());
+      }
+      policies.releaseRun(policy.model());
+      registry.audit(
+          policy.model(),
+          "retrain-failed",
+          null,
+          "interrupted by a server restart (experiment " + policy.runningExperiment() + ")");
+      log.warn("Retraining of {} was interrupted by a restart", policy.model());
+      maybeStart(policy.model());
+    }
   }
 
   @Override

@@ -84,6 +84,16 @@ class RetrainingStore {
         .update();
   }
 
+  /** Policies whose retraining slot is taken. */
+  java.util.List<RetrainingPolicy> running() {
+    return jdbc.sql(
+            "SELECT model_name, enabled, threshold, base_dataset, gate_tolerance,"
+                + " running_experiment, updated_at FROM retraining_policy"
+                + " WHERE running_experiment IS NOT NULL")
+        .query(RetrainingStore::policy)
+        .list();
+  }
+
   void releaseRun(String model) {
     jdbc.sql("UPDATE retraining_policy SET running_experiment = NULL WHERE model_name = :m")
         .param("m", model)

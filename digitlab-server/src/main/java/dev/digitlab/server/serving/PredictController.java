@@ -1,15 +1,11 @@
 package dev.digitlab.server.serving;
 
-import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.ml.infer.Prediction;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.registry.ModelRegistry;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -123,12 +119,7 @@ class PredictController {
         (System.nanoTime() - start) / 1e6);
   }
 
-  static ResponseEntity<byte[]> png(byte[] mnist) throws IOException {
-    BufferedImage image =
-        new BufferedImage(Classifier.SIDE, Classifier.SIDE, BufferedImage.TYPE_BYTE_GRAY);
-    image.getRaster().setDataElements(0, 0, Classifier.SIDE, Classifier.SIDE, mnist);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, "png", out);
-    return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(out.toByteArray());
+  private static ResponseEntity<byte[]> png(byte[] mnist) {
+    return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(MnistPng.encode(mnist));
   }
 }

@@ -110,6 +110,11 @@ class FeedbackLoopTest {
     assertThat(image.body()).isEqualTo(png);
     assertThat(image.headers().firstValue("Content-Type")).hasValue("image/png");
 
+    HttpResponse<String> page = api.get("/models/fb/feedback?label=" + test.label(1));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body().split("/api/v1/feedback/", -1)).hasSize(2);
+    assertThat(api.get("/models/fb/feedback").body().split("/api/v1/feedback/", -1)).hasSize(4);
+
     Path dir = Files.createTempDirectory(HOME, "export");
     Path images = dir.resolve("images");
     Path labels = dir.resolve("labels");
@@ -199,6 +204,35 @@ class FeedbackLoopTest {
       api.ok(api.rollback("loop", "production"));
       assertThat(production("loop")).isEqualTo(1);
     }
+  }
+
+  @Test
+  void the_policy_page_saves_a_valid_policy_and_refuses_a_bad_one() throws Exception {
+    api.register("policy", trial);
+
+    HttpResponse<String> bad =
+        form("/models/policy/retraining", "threshold=0&baseDataset=mnist&gateTolerance=0.01");
+    HttpResponse<String> good =
+        form("/models/policy/retraining", "threshold=25&baseDataset=mnist&gateTolerance=0.02");
+
+    assertThat(bad.statusCode()).isEqualTo(302);
+    assertThat(good.statusCode()).isEqualTo(302);
+    JsonNode policy = api.ok(api.get("/api/v1/models/policy/retraining"));
+    assertThat(policy.get("threshold").asInt()).isEqualTo(25);
+    assertThat(policy.get("gateTolerance").asDouble()).isEqualTo(0.02);
+    assertThat(policy.get("enabled").asBoolean()).isFalse();
+    HttpResponse<String> page = api.get("/models/policy/retraining");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("value=\"25\"", "Retraining policy of policy");
+  }
+
+  private HttpResponse<String> form(String path, String body) throws Exception {
+    return api.http.send(
+        HttpRequest.newBuilder(api.uri(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private JsonNode awaitAudit(String model, Duration limit) throws Exception {
