@@ -48,6 +48,11 @@ final class ApiClient {
         request(path).header("Content-Type", contentType).POST(BodyPublishers.ofString(body)));
   }
 
+  JsonNode put(String path, String body, String contentType) {
+    return send(
+        request(path).header("Content-Type", contentType).PUT(BodyPublishers.ofString(body)));
+  }
+
   JsonNode post(String path) {
     return send(request(path).POST(BodyPublishers.noBody()));
   }

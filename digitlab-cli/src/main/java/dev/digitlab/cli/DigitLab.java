@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       LogsCommand.class,
       WorkerCommand.class,
       TokenCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      ModelCommand.class
     })
 public final class DigitLab implements Runnable {
 

@@ -23,6 +23,17 @@ final class LocalServer {
     return SpringApplication.run(DigitLabServer.class, all);
   }
 
+  /** Starts a server with one embedded worker that reads (never fetches) datasets in dataHome. */
+  static ConfigurableApplicationContext startWithWorker(Path home, Path dataHome) {
+    return SpringApplication.run(
+        DigitLabServer.class,
+        "--server.port=0",
+        "--server.address=127.0.0.1",
+        "--digitlab.home=" + home,
+        "--digitlab.worker.data-home=" + dataHome,
+        "--digitlab.worker.slots=1");
+  }
+
   /** The base URL clients use, e.g. {@code http://127.0.0.1:40123}. */
   static String url(ConfigurableApplicationContext server) {
     return "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");

@@ -19,20 +19,6 @@ import java.nio.LongBuffer;
  */
 final class BatchFeeder implements AutoCloseable {
 
-  /** MNIST's training-set mean and standard deviation, as in the benchmark recipes. */
-  static final float MEAN = 0.1307f;
-
-  static final float STD = 0.3081f;
-
-  /** Normalised value of each pixel byte: (byte / 255 − mean) / std. */
-  private static final float[] NORMALISED = new float[256];
-
-  static {
-    for (int i = 0; i < 256; i++) {
-      NORMALISED[i] = (i / 255f - MEAN) / STD;
-    }
-  }
-
   private final NDArray images;
   private final NDArray labels;
   private final ByteBuffer indexBytes;
@@ -47,7 +33,7 @@ final class BatchFeeder implements AutoCloseable {
     byte[] source = set.pixels();
     for (int i = 0; i < set.size(); i++) {
       for (int p = 0; p < pixels; p++) {
-        row[p] = NORMALISED[source[i * pixels + p] & 0xFF];
+        row[p] = PixelNormalisation.of(source[i * pixels + p]);
       }
       floats.put(row);
     }

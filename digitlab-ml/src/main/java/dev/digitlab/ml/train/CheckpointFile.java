@@ -93,6 +93,22 @@ public final class CheckpointFile {
     }
   }
 
+  /**
+   * Loads a model or checkpoint file's parameters into {@code block}, which must be initialised for
+   * the architecture of the file's config, and returns the file's header; optimizer state is
+   * dropped.
+   *
+   * @throws IllegalArgumentException when the file is not a Digit Lab model or does not fit {@code
+   *     block}
+   */
+  public static CheckpointHeader readParameters(Path file, Block block, NDManager manager) {
+    Loaded loaded = read(file, block, manager);
+    if (loaded.optimizerState() != null) {
+      loaded.optimizerState().close();
+    }
+    return loaded.header();
+  }
+
   private static DataInputStream open(Path file) throws IOException {
     DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
     try {

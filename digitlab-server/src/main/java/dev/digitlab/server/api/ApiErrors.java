@@ -1,5 +1,7 @@
 package dev.digitlab.server.api;
 
+import dev.digitlab.ml.infer.EmptyImageException;
+import dev.digitlab.ml.infer.ImageRejectedException;
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.server.queue.LeaseLostException;
@@ -94,6 +96,25 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
+  ProblemDetail imageRejected(ImageRejectedException e) {
+    HttpStatus status =
+        e.reason() == ImageRejectedException.Reason.TOO_LARGE
+            ? HttpStatus.CONTENT_TOO_LARGE
+            : HttpStatus.BAD_REQUEST;
+    log.warn("{}: {}", status.value(), e.getMessage());
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+    problem.setTitle(
+        switch (e.reason()) {
+          case TOO_LARGE -> "Image too large";
+          case TOO_MANY_PIXELS -> "Image dimensions too large";
+          case NOT_AN_IMAGE -> "Not an image";
+          case MALFORMED -> "Malformed image";
+        });
+    problem.setProperty("reason", e.reason().name().toLowerCase(java.util.Locale.ROOT));
+    return problem;
+  }
+
+  @ExceptionHandler
   ProblemDetail bodyTooLarge(BodyTooLargeException e) {
     return bodyTooLargeProblem(e);
   }
@@ -103,6 +124,15 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
     problem.setTitle("Request too large");
     problem.setProperty("maxBytes", e.limit());
+    return problem;
+  }
+
+  @ExceptionHandler
+  ProblemDetail emptyImage(EmptyImageException e) {
+    log.warn("400: {}", e.getMessage());
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+    problem.setTitle("No digit in the image");
     return problem;
   }
 

@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
  * ever named.
  */
 @Component
-class TrialFiles {
+public class TrialFiles {
 
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
@@ -30,7 +30,7 @@ class TrialFiles {
    * The file of {@code artifact} from the latest attempt that wrote it; fetched from the shared
    * object store when this server does not have it locally (it ran elsewhere).
    */
-  Optional<Path> latest(Trial trial, RunArtifact artifact) {
+  public Optional<Path> latest(Trial trial, RunArtifact artifact) {
     Path trialDir = directories.of(trial.id()).toAbsolutePath().normalize();
     for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
       Path file = artifact.in(trialDir.resolve("attempt-" + attempt)).normalize();

@@ -1,0 +1,223 @@
+package dev.digitlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code digitlab model register|ls|promote|rollback}: the model registry over the API. */
+@Command(
+    name = "model",
+    mixinStandardHelpOptions = true,
+    description = "Register trained models, list them, and move their aliases.",
+    subcommands = {
+      ModelCommand.Register.class,
+      ModelCommand.ListModels.class,
+      ModelCommand.Promote.class,
+      ModelCommand.Rollback.class
+    })
+final class ModelCommand implements Runnable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "Name a subcommand: register, ls, promote or rollback.");
+  }
+
+  /** {@code digitlab model register TRIAL --name NAME}. */
+  @Command(
+      name = "register",
+      mixinStandardHelpOptions = true,
+      description = "Register a succeeded trial's model as the next version of a named model.")
+  static final class Register implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "TRIAL", description = "The trial's id.")
+    long trial;
+
+    @Option(names = "--name", required = true, description = "The model's name, e.g. digits.")
+    String name;
+
+    @Option(names = "--description", description = "What this version is.")
+    String description;
+
+    @Override
+    public Integer call() {
+      ObjectNode body = JSON.createObjectNode().put("trialId", trial);
+      if (description != null) {
+        body.put("description", description);
+      }
+      JsonNode v =
+          server
+              .client()
+              .post("/api/v1/models/" + name + "/versions", body.toString(), "application/json");
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Registered trial %d as %s v%d (%s, test accuracy %s)%n",
+              trial,
+              name,
+              v.path("version").asInt(),
+              v.path("architecture").asText(),
+              percent(v.path("testAccuracy")));
+      return 0;
+    }
+  }
+
+  /** {@code digitlab model ls [NAME]}. */
+  @Command(
+      name = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List models with their aliases, or one model's versions.")
+  static final class ListModels implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "One model's versions.")
+    String name;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      if (name == null) {
+        String format = "%-24s %-9s %s%n";
+        out.printf(format, "MODEL", "VERSIONS", "ALIASES");
+        for (JsonNode m : server.client().get("/api/v1/models")) {
+          out.printf(
+              format,
+              m.path("name").asText(),
+              m.path("versions").size(),
+              aliases(m.path("aliases"), -1));
+        }
+        return 0;
+      }
+      JsonNode m = server.client().get("/api/v1/models/" + name);
+      String format = "%-8s %-7s %-9s %-9s %-8s %-8s %s%n";
+      out.printf(format, "VERSION", "ARCH", "ACCURACY", "STATUS", "TRIAL", "EXPER.", "ALIASES");
+      for (JsonNode v : m.path("versions")) {
+        out.printf(
+            format,
+            "v" + v.path("version").asInt(),
+            v.path("architecture").asText(),
+            percent(v.path("testAccuracy")),
+            v.path("status").asText().toLowerCase(Locale.ROOT),
+            v.path("trialId").asText("-"),
+            v.path("experimentId").asText("-"),
+            aliases(m.path("aliases"), v.path("version").asInt()));
+      }
+      return 0;
+    }
+
+    private static String aliases(JsonNode aliases, int version) {
+      StringBuilder text = new StringBuilder();
+      for (JsonNode a : aliases) {
+        if (version < 0 || a.path("version").asInt() == version) {
+          text.append(text.isEmpty() ? "" : ", ").append(a.path("alias").asText());
+          if (version < 0) {
+            text.append("=v").append(a.path("version").asInt());
+          }
+        }
+      }
+      return text.toString();
+    }
+  }
+
+  /** {@code digitlab model promote NAME VERSION [--alias production]}. */
+  @Command(
+      name = "promote",
+      mixinStandardHelpOptions = true,
+      description = "Point an alias (default production) at a version; serving switches at once.")
+  static final class Promote implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The model's name.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "VERSION", description = "The version number.")
+    int version;
+
+    @Option(
+        names = "--alias",
+        defaultValue = "production",
+        description = "The alias to move (default: ${DEFAULT-VALUE}).")
+    String alias;
+
+    @Option(names = "--reason", description = "Why, for the audit log.")
+    String reason;
+
+    @Override
+    public Integer call() {
+      ObjectNode body = JSON.createObjectNode().put("version", version);
+      if (reason != null) {
+        body.put("reason", reason);
+      }
+      JsonNode a =
+          server
+              .client()
+              .put(
+                  "/api/v1/models/" + name + "/aliases/" + alias,
+                  body.toString(),
+                  "application/json");
+      spec.commandLine()
+          .getOut()
+          .printf("%s %s -> v%d%n", name, a.path("alias").asText(), a.path("version").asInt());
+      return 0;
+    }
+  }
+
+  /** {@code digitlab model rollback NAME [--alias production]}. */
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
+      description = "Move an alias (default production) back to where its last move took it from.")
+  static final class Rollback implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "NAME", description = "The model's name.")
+    String name;
+
+    @Option(
+        names = "--alias",
+        defaultValue = "production",
+        description = "The alias to move back (default: ${DEFAULT-VALUE}).")
+    String alias;
+
+    @Override
+    public Integer call() {
+      JsonNode a =
+          server.client().post("/api/v1/models/" + name + "/aliases/" + alias + "/rollback");
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "%s %s rolled back to v%d%n",
+              name, a.path("alias").asText(), a.path("version").asInt());
+      return 0;
+    }
+  }
+
+  private static String percent(JsonNode value) {
+    return value.isNumber() ? String.format(Locale.ROOT, "%.2f%%", value.asDouble() * 100) : "-";
+  }
+}

@@ -1,0 +1,20 @@
+package dev.digitlab.server.registry;
+
+import java.time.Instant;
+
+/**
+ * One decision about a model, in the order taken.
+ *
+ * @param action {@code registered}, {@code promoted}, {@code rolled-back}, {@code archived}, {@code
+ *     gate-passed}, {@code gate-rejected}, {@code retrain-started}, {@code retrain-failed}
+ * @param fromVersion for an alias move, the version the alias pointed to before (null if none)
+ */
+public record AuditEntry(
+    long id,
+    String model,
+    String action,
+    String alias,
+    Integer version,
+    Integer fromVersion,
+    String detail,
+    Instant createdAt) {}

@@ -1,0 +1,147 @@
+package dev.digitlab.server.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.server.api.InvalidParameterException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/models}: register versions, list and compare them, move aliases, archive. */
+@RestController
+@RequestMapping("/api/v1/models")
+class ModelController {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ModelRegistry registry;
+
+  ModelController(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Body of a registration. */
+  record RegisterRequest(Long trialId, String description) {}
+
+  /** Body of a promotion. */
+  record PromoteRequest(Integer version, String reason) {}
+
+  /** Body of a rollback (optional). */
+  record RollbackRequest(String reason) {}
+
+  /** Two or more versions side by side: each version, and the config keys whose values differ. */
+  record Comparison(List<ModelVersion> versions, Map<String, List<JsonNode>> configDifferences) {}
+
+  @GetMapping
+  List<RegisteredModel> list() {
+    return registry.list();
+  }
+
+  @GetMapping("/{name}")
+  RegisteredModel get(@PathVariable String name) {
+    return registry.get(name);
+  }
+
+  @PostMapping("/{name}/versions")
+  ResponseEntity<ModelVersion> register(
+      @PathVariable String name, @RequestBody RegisterRequest request) {
+    if (request == null || request.trialId() == null) {
+      throw new InvalidParameterException("trialId", "name the trial whose model to register");
+    }
+    ModelVersion version = registry.register(name, request.trialId(), request.description());
+    return ResponseEntity.created(
+            URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
+        .body(version);
+  }
+
+  @GetMapping("/{name}/versions")
+  List<ModelVersion> versions(@PathVariable String name) {
+    return registry.get(name).versions();
+  }
+
+  @GetMapping("/{name}/versions/{version}")
+  ModelVersion version(@PathVariable String name, @PathVariable int version) {
+    return registry.version(name, version);
+  }
+
+  @PostMapping("/{name}/versions/{version}/archive")
+  ModelVersion archive(@PathVariable String name, @PathVariable int version) {
+    return registry.archive(name, version);
+  }
+
+  @GetMapping("/{name}/compare")
+  Comparison compare(@PathVariable String name, @RequestParam List<Integer> versions) {
+    if (versions.size() < 2) {
+      throw new InvalidParameterException("versions", "name at least two versions, like 1,2");
+    }
+    List<ModelVersion> found = versions.stream().map(v -> registry.version(name, v)).toList();
+    List<JsonNode> configs = new ArrayList<>();
+    TreeSet<String> keys = new TreeSet<>();
+    for (ModelVersion v : found) {
+      JsonNode config = readTree(v.config());
+      configs.add(config);
+      for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) {
+        keys.add(it.next());
+      }
+    }
+    Map<String, List<JsonNode>> differences = new LinkedHashMap<>();
+    for (String key : keys) {
+      List<JsonNode> values = configs.stream().map(c -> c.path(key)).toList();
+      if (values.stream().distinct().count() > 1) {
+        differences.put(key, values);
+      }
+    }
+    return new Comparison(found, differences);
+  }
+
+  @GetMapping("/{name}/aliases")
+  List<ModelAlias> aliases(@PathVariable String name) {
+    return registry.get(name).aliases();
+  }
+
+  @PutMapping("/{name}/aliases/{alias}")
+  ModelAlias promote(
+      @PathVariable String name, @PathVariable String alias, @RequestBody PromoteRequest request) {
+    if (request == null || request.version() == null) {
+      throw new InvalidParameterException("version", "name the version the alias should point at");
+    }
+    return registry.promote(name, alias, request.version(), request.reason());
+  }
+
+  @PostMapping("/{name}/aliases/{alias}/rollback")
+  ModelAlias rollback(
+      @PathVariable String name,
+      @PathVariable String alias,
+      @RequestBody(required = false) RollbackRequest request) {
+    return registry.rollback(name, alias, request == null ? null : request.reason());
+  }
+
+  @GetMapping("/{name}/audit")
+  List<AuditEntry> audit(@PathVariable String name, @RequestParam(defaultValue = "100") int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw new InvalidParameterException("limit", "must be between 1 and 1000, got " + limit);
+    }
+    return registry.auditLog(name, limit);
+  }
+
+  private static JsonNode readTree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("stored config is not JSON", e);
+    }
+  }
+}

@@ -1,0 +1,371 @@
+package dev.digitlab.server.registry;
+
+import dev.digitlab.ml.data.DatasetId;
+import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.train.CheckpointFile;
+import dev.digitlab.ml.train.CheckpointHeader;
+import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialFiles;
+import dev.digitlab.server.trials.TrialStatus;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.worker.run.RunArtifact;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The model registry: registers trials' models as immutable versions, moves aliases atomically
+ * (promotion, rollback), archives versions, and keeps every decision in the model's audit log.
+ */
+@Component
+public class ModelRegistry {
+
+  /** The alias predictions use when none is named. */
+  public static final String PRODUCTION = "production";
+
+  /** The preprocessing every version is served with: see {@code ImagePreprocessor}. */
+  public static final String PREPROCESSING = "mnist-centre-of-mass-v1";
+
+  private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+  private static final Pattern MODEL_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  // An alias starts with a letter, so that it can never be mistaken for a version number.
+  private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
+
+  private final RegistryStore store;
+  private final RegistryArtifacts artifacts;
+  private final TrialStore trials;
+  private final TrialFiles trialFiles;
+  private final ExperimentStore experiments;
+  private final Path dataHome;
+  private final TransactionTemplate transaction;
+  private final List<AliasListener> listeners;
+
+  ModelRegistry(
+      RegistryStore store,
+      RegistryArtifacts artifacts,
+      TrialStore trials,
+      TrialFiles trialFiles,
+      ExperimentStore experiments,
+      PlatformTransactionManager transactions,
+      List<AliasListener> listeners,
+      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+    this.store = store;
+    this.artifacts = artifacts;
+    this.trials = trials;
+    this.trialFiles = trialFiles;
+    this.experiments = experiments;
+    this.transaction = new TransactionTemplate(transactions);
+    this.listeners = List.copyOf(listeners);
+    this.dataHome = dataHome;
+  }
+
+  /**
+   * Registers the model a succeeded trial trained as the next version of {@code model}, creating
+   * the model on first use; the weights are copied into the registry.
+   *
+   * @throws NotFoundException when there is no such trial
+   * @throws ConflictException when the trial has not succeeded or left no model file
+   */
+  public ModelVersion register(String model, long trialId, String description) {
+    checkModelName(model);
+    Trial trial = trials.find(trialId).orElseThrow(() -> new NotFoundException("trial", trialId));
+    if (trial.status() != TrialStatus.SUCCEEDED) {
+      throw new ConflictException(
+          "Trial "
+              + trialId
+              + " is "
+              + trial.status().name().toLowerCase(java.util.Locale.ROOT)
+              + "; only a succeeded trial's model can be registered.");
+    }
+    Path source =
+        trialFiles
+            .latest(trial, RunArtifact.MODEL)
+            .orElseThrow(
+                () ->
+                    new ConflictException("Trial " + trialId + " left no model file to register."));
+    CheckpointHeader header;
+    try {
+      header = CheckpointFile.readHeader(source);
+    } catch (IllegalArgumentException e) {
+      throw new ConflictException("Trial " + trialId + "'s model file is unreadable: " + e);
+    }
+    String dataset = experiments.find(trial.experimentId()).map(Experiment::dataset).orElse(null);
+    String config = trial.config();
+    RegistryArtifacts.Staged staged = artifacts.stage(model, source);
+    try {
+      // Outside the transaction: on PostgreSQL a lost insert race would abort it.
+      store.createModelIfAbsent(model, null);
+      int version =
+          transaction.execute(
+              status -> {
+                store.lockModel(model);
+                int v =
+                    store.insertVersion(
+                        new NewModelVersion(
+                            model,
+                            header.config().model().name().toLowerCase(java.util.Locale.ROOT),
+                            config,
+                            PREPROCESSING,
+                            staged.sha256(),
+                            trial.testAccuracy(),
+                            trial.testF1Macro(),
+                            trial.lastMetrics() == null ? "{}" : trial.lastMetrics(),
+                            trial.experimentId(),
+                            trial.id(),
+                            dataset,
+                            datasetDigests(dataset),
+                            description));
+                store.audit(
+                    model,
+                    "registered",
+                    null,
+                    v,
+                    null,
+                    "from trial " + trial.id() + " of experiment " + trial.experimentId());
+                artifacts.commit(staged, model, v);
+                return v;
+              });
+      log.info("Registered trial {} as {} v{}", trialId, model, version);
+      return version(model, version);
+    } finally {
+      artifacts.discard(staged); // gone already when committed
+    }
+  }
+
+  /** The model with its versions and aliases. */
+  public RegisteredModel get(String model) {
+    RegistryStore.RegisteredModelRow row = store.findModel(model).orElseThrow(() -> noModel(model));
+    return new RegisteredModel(
+        row.name(),
+        row.description(),
+        row.createdAt(),
+        store.listVersions(model),
+        store.aliases(model));
+  }
+
+  /** Every model, by name. */
+  public List<RegisteredModel> list() {
+    return store.listModels().stream()
+        .map(
+            row ->
+                new RegisteredModel(
+                    row.name(),
+                    row.description(),
+                    row.createdAt(),
+                    store.listVersions(row.name()),
+                    store.aliases(row.name())))
+        .toList();
+  }
+
+  public ModelVersion version(String model, int version) {
+    return store
+        .findVersion(model, version)
+        .orElseThrow(
+            () -> {
+              store.findModel(model).orElseThrow(() -> noModel(model));
+              return new NotFoundException("Model " + model + " has no version " + version + ".");
+            });
+  }
+
+  /** The version an alias points at, if the alias exists. */
+  public Optional<ModelAlias> alias(String model, String alias) {
+    return store.alias(model, alias);
+  }
+
+  /** Every alias of every model. */
+  public List<ModelAlias> allAliases() {
+    return store.allAliases();
+  }
+
+  public List<AuditEntry> auditLog(String model, int limit) {
+    store.findModel(model).orElseThrow(() -> noModel(model));
+    return store.auditLog(model, limit);
+  }
+
+  /**
+   * Points {@code alias} at {@code version}: serving loads the version first, then the alias moves
+   * in one transaction, then serving switches. {@code detail} goes into the audit log.
+   *
+   * @throws ConflictException when the version is archived or cannot be loaded
+   */
+  public ModelAlias promote(String model, String alias, int version, String detail) {
+    checkAlias(alias);
+    ModelVersion target = version(model, version);
+    if (target.status() == VersionStatus.ARCHIVED) {
+      throw new ConflictException(
+          model + " v" + version + " is archived; archived versions cannot be promoted.");
+    }
+    return move(model, alias, version, "promoted", detail);
+  }
+
+  /**
+   * Moves {@code alias} back to where its last move took it from.
+   *
+   * @throws ConflictException when the alias never moved from another version, or that version is
+   *     archived now
+   */
+  public ModelAlias rollback(String model, String alias, String detail) {
+    checkAlias(alias);
+    store.findModel(model).orElseThrow(() -> noModel(model));
+    AuditEntry last =
+        store
+            .lastMove(model, alias)
+            .orElseThrow(() -> new NotFoundException(model + " has no alias " + alias + "."));
+    if (last.fromVersion() == null) {
+      throw new ConflictException(
+          "Alias "
+              + alias
+              + " of "
+              + model
+              + " has pointed only at v"
+              + last.version()
+              + "; there is no earlier version to roll back to.");
+    }
+    int previous = last.fromVersion();
+    if (version(model, previous).status() == VersionStatus.ARCHIVED) {
+      throw new ConflictException(
+          model + " v" + previous + " is archived; promote another version instead.");
+    }
+    return move(model, alias, previous, "rolled-back", detail);
+  }
+
+  /**
+   * Serving loads the version first (and refuses the move if it cannot), then the alias moves and
+   * is audited in one transaction under the model's lock, then serving switches.
+   */
+  private ModelAlias move(String model, String alias, int version, String action, String detail) {
+    warm(model, version);
+    transaction.executeWithoutResult(
+        status -> {
+          store.lockModel(model);
+          Integer from = store.alias(model, alias).map(ModelAlias::version).orElse(null);
+          store.setAlias(model, alias, version);
+          store.audit(model, action, alias, version, from, detail);
+        });
+    listeners.forEach(listener -> listener.aliasMoved(model, alias, version));
+    log.info("{} alias {} {}: now v{}", model, alias, action, version);
+    return store.alias(model, alias).orElseThrow();
+  }
+
+  /**
+   * Archives a version: it stays listed, but can no longer be promoted.
+   *
+   * @throws ConflictException while an alias points at it
+   */
+  public ModelVersion archive(String model, int version) {
+    version(model, version);
+    transaction.executeWithoutResult(
+        status -> {
+          store.lockModel(model);
+          List<String> pointing =
+              store.aliases(model).stream()
+                  .filter(a -> a.version() == version)
+                  .map(ModelAlias::alias)
+                  .toList();
+          if (!pointing.isEmpty()) {
+            throw new ConflictException(
+                model
+                    + " v"
+                    + version
+                    + " is "
+                    + String.join(", ", pointing)
+                    + "; move those aliases to another version before archiving it.");
+          }
+          store.archive(model, version);
+          store.audit(model, "archived", null, version, null, null);
+        });
+    return version(model, version);
+  }
+
+  /** Records a decision taken outside the registry (a quality gate, a retraining). */
+  public void audit(String model, String action, Integer version, String detail) {
+    store.audit(model, action, null, version, null, detail);
+  }
+
+  private void warm(String model, int version) {
+    for (AliasListener listener : listeners) {
+      try {
+        listener.warm(model, version);
+      } catch (RuntimeException e) {
+        throw new ConflictException(
+            model + " v" + version + " cannot be served: " + e.getMessage());
+      }
+    }
+  }
+
+  /** SHA-256 of each dataset file, from the {@code .sha256} files the fetcher left beside them. */
+  private Map<String, String> datasetDigests(String dataset) {
+    Map<String, String> digests = new TreeMap<>();
+    if (dataset == null) {
+      return digests;
+    }
+    Path dir;
+    try {
+      dir = DatasetStore.directory(dataHome, DatasetId.byName(dataset));
+    } catch (RuntimeException unknownDataset) {
+      return digests;
+    }
+    if (!Files.isDirectory(dir)) {
+      return digests;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".sha256")).sorted().toList()) {
+        String name = file.getFileName().toString();
+        String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        digests.put(name.substring(0, name.length() - ".sha256".length()), text.split("\\s+")[0]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return digests;
+  }
+
+  static void checkModelName(String model) {
+    if (model == null || !MODEL_NAME.matcher(model).matches()) {
+      throw new InvalidParameterException(
+          "name",
+          "a model name is 1–64 lowercase letters, digits, '.', '_' or '-', starting with a letter"
+              + " or digit; got '"
+              + model
+              + "'");
+    }
+  }
+
+  static void checkAlias(String alias) {
+    if (alias == null || !ALIAS.matcher(alias).matches()) {
+      throw new InvalidParameterException(
+          "alias",
+          "an alias is 1–32 lowercase letters, digits, '_' or '-', starting with a letter; got '"
+              + alias
+              + "'");
+    }
+  }
+
+  private static NotFoundException noModel(String model) {
+    return new NotFoundException(
+        "There is no model named "
+            + model
+            + ". Register a trial's model first: digitlab model register TRIAL --name "
+            + model);
+  }
+}

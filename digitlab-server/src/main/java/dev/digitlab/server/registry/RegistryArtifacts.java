@@ -1,0 +1,77 @@
+package dev.digitlab.server.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * The registry's artifact folder, {@code <home>/registry/<model>/v<version>/model.dlm}: a copy of
+ * the trial's weights, so a version stays servable when its experiment is deleted.
+ */
+@Component
+public class RegistryArtifacts {
+
+  static final String MODEL_FILE = "model.dlm";
+
+  private final Path root;
+
+  RegistryArtifacts(@Value("${digitlab.home}") Path home) {
+    this.root = home.resolve("registry");
+  }
+
+  /** The weights of a registered version. */
+  public Path modelFile(String model, int version) {
+    return root.resolve(model).resolve("v" + version).resolve(MODEL_FILE);
+  }
+
+  /** A copy of {@code source} in the model's folder, not yet a version's, with its SHA-256. */
+  Staged stage(String model, Path source) {
+    try {
+      Path dir = Files.createDirectories(root.resolve(model));
+      Path staged = dir.resolve("incoming-" + UUID.randomUUID() + ".dlm");
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (InputStream in = Files.newInputStream(source);
+          OutputStream out = new DigestOutputStream(Files.newOutputStream(staged), sha)) {
+        in.transferTo(out);
+      }
+      return new Staged(staged, HexFormat.of().formatHex(sha.digest()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot copy the model file " + source + ": " + e, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Moves a staged copy to where the version's weights live. */
+  void commit(Staged staged, String model, int version) {
+    Path target = modelFile(model, version);
+    try {
+      Files.createDirectories(target.getParent());
+      Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot store the weights of " + model + " v" + version, e);
+    }
+  }
+
+  void discard(Staged staged) {
+    try {
+      Files.deleteIfExists(staged.file());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A copied file and its digest. */
+  record Staged(Path file, String sha256) {}
+}

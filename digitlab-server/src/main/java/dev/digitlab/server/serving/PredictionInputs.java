@@ -1,0 +1,155 @@
+package dev.digitlab.server.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.infer.ImageDecoder;
+import dev.digitlab.ml.infer.ImagePreprocessor;
+import dev.digitlab.ml.infer.ImageRejectedException;
+import dev.digitlab.server.api.InvalidParameterException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.springframework.stereotype.Component;
+import org.springframework.web.multipart.MultipartFile;
+
+/**
+ * Turns what a client sends into MNIST-form images: uploaded files, or a JSON body holding one
+ * base64 image ({@code image}), several ({@code images}), 784 pixel values ({@code pixels}), or a
+ * list of such objects ({@code instances}). Sizes are checked before anything is decoded.
+ */
+@Component
+public class PredictionInputs {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ServingSettings settings;
+  private final ImageDecoder decoder;
+
+  PredictionInputs(ServingSettings settings) {
+    this.settings = settings;
+    this.decoder = new ImageDecoder(settings.maxImageBytes(), settings.maxImagePixels());
+  }
+
+  /** One input: its original bytes (null for pixel values) and its MNIST form. */
+  public record Input(byte[] encoded, byte[] mnist) {}
+
+  public List<Input> fromFiles(List<MultipartFile> files) throws IOException {
+    checkCount(files.size());
+    List<Input> inputs = new ArrayList<>(files.size());
+    for (MultipartFile file : files) {
+      if (file.getSize() > settings.maxImageBytes()) {
+        throw tooLarge(file.getSize());
+      }
+      inputs.add(fromBytes(file.getBytes()));
+    }
+    return inputs;
+  }
+
+  public List<Input> fromJson(InputStream body) throws IOException {
+    byte[] bytes = body.readNBytes(settings.maxJsonBytes() + 1);
+    if (bytes.length > settings.maxJsonBytes()) {
+      throw new ImageRejectedException(
+          ImageRejectedException.Reason.TOO_LARGE,
+          "the JSON body is larger than "
+              + settings.maxJsonBytes()
+              + " bytes; send fewer or smaller images, or upload them as files");
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new InvalidParameterException(
+          "body", "is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidParameterException(
+          "body", "must be an object with 'image', 'images', 'pixels' or 'instances'");
+    }
+    List<JsonNode> items = new ArrayList<>();
+    if (root.has("instances")) {
+      root.get("instances").forEach(items::add);
+    } else if (root.has("images")) {
+      root.get("images").forEach(image -> items.add(JSON.createObjectNode().set("image", image)));
+    } else {
+      items.add(root);
+    }
+    checkCount(items.size());
+    List<Input> inputs = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      inputs.add(fromJsonItem(items.get(i), items.size() == 1 ? "" : "instances[" + i + "]."));
+    }
+    return inputs;
+  }
+
+  private Input fromJsonItem(JsonNode item, String prefix) {
+    if (item.hasNonNull("image") && item.get("image").isTextual()) {
+      return fromBytes(decodeBase64(item.get("image").asText(), prefix + "image"));
+    }
+    if (item.has("pixels")) {
+      return fromPixels(item.get("pixels"), prefix);
+    }
+    throw new InvalidParameterException(
+        prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1),
+        "needs 'image' (base64 PNG, JPEG or GIF) or 'pixels' (784 values 0–255)");
+  }
+
+  /**
+   * The bytes of a base64 image, which may be a data URL as a canvas's {@code toDataURL()} gives.
+   */
+  public byte[] decodeBase64(String text, String field) {
+    int comma = text.startsWith("data:") ? text.indexOf(',') : -1;
+    String base64 = comma >= 0 ? text.substring(comma + 1) : text;
+    if ((long) base64.length() * 3 / 4 > settings.maxImageBytes()) {
+      throw tooLarge((long) base64.length() * 3 / 4);
+    }
+    try {
+      return Base64.getMimeDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidParameterException(field, "is not valid base64: " + e.getMessage());
+    }
+  }
+
+  /** 784 pixel values (0–255) in MNIST form. */
+  public Input fromPixels(JsonNode pixels, String prefix) {
+    if (!pixels.isArray()) {
+      throw new InvalidParameterException(prefix + "pixels", "must be an array of 784 numbers");
+    }
+    int[] values = new int[pixels.size()];
+    for (int i = 0; i < values.length; i++) {
+      JsonNode value = pixels.get(i);
+      if (!value.isNumber()) {
+        throw new InvalidParameterException(
+            prefix + "pixels", "value " + i + " is not a number: " + value);
+      }
+      values[i] = value.isIntegralNumber() ? value.asInt() : (int) Math.round(value.asDouble());
+    }
+    try {
+      return new Input(null, ImagePreprocessor.fromPixels(values));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidParameterException(prefix + "pixels", e.getMessage());
+    }
+  }
+
+  /** An encoded image's MNIST form; throws ImageRejectedException or EmptyImageException. */
+  public Input fromBytes(byte[] bytes) {
+    return new Input(bytes, ImagePreprocessor.fromImage(decoder.decode(bytes)));
+  }
+
+  private void checkCount(int count) {
+    if (count == 0) {
+      throw new InvalidParameterException("image", "send at least one image");
+    }
+    if (count > settings.maxBatch()) {
+      throw new InvalidParameterException(
+          "images", "at most " + settings.maxBatch() + " images per request, got " + count);
+    }
+  }
+
+  private ImageRejectedException tooLarge(long size) {
+    return new ImageRejectedException(
+        ImageRejectedException.Reason.TOO_LARGE,
+        "the image has " + size + " bytes; the limit is " + settings.maxImageBytes());
+  }
+}

@@ -1,0 +1,116 @@
+package dev.digitlab.server.serving;
+
+import dev.digitlab.ml.infer.Classifier;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.registry.AliasListener;
+import dev.digitlab.server.registry.ModelAlias;
+import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.registry.RegistryArtifacts;
+import jakarta.annotation.PreDestroy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.stereotype.Component;
+
+/**
+ * The loaded models and where each alias points, in memory, so a prediction touches neither the
+ * database nor the disk.
+ *
+ * <p>Hot swap: a promotion first loads the new version ({@link #warm}), then the alias moves in the
+ * database, then {@link #aliasMoved} replaces one map entry. A request resolves its alias once and
+ * keeps the classifier it got; versions are immutable and a loaded one is never closed while the
+ * server runs, so no request fails or is dropped during a swap.
+ */
+@Component
+public class ServedModels implements AliasListener {
+
+  private final RegistryArtifacts artifacts;
+  private final ModelRegistry registry;
+  private final Map<String, Classifier> loaded = new ConcurrentHashMap<>();
+  private final Map<String, Integer> aliases = new ConcurrentHashMap<>();
+
+  /** The registry calls back into this listener, hence the lazy reference. */
+  ServedModels(RegistryArtifacts artifacts, @Lazy ModelRegistry registry) {
+    this.artifacts = artifacts;
+    this.registry = registry;
+  }
+
+  /** A version ready to predict. */
+  public record Served(String model, int version, String alias, Classifier classifier) {}
+
+  /**
+   * The version {@code alias} points at, loaded.
+   *
+   * @throws NotFoundException when the model or alias does not exist
+   */
+  public Served byAlias(String model, String alias) {
+    Integer version = aliases.get(key(model, alias));
+    if (version == null) {
+      // First use since start (or an alias another server moved): read it from the registry.
+      version =
+          registry
+              .alias(model, alias)
+              .map(ModelAlias::version)
+              .orElseThrow(
+                  () ->
+                      new NotFoundException(
+                          "Model "
+                              + model
+                              + " has no alias "
+                              + alias
+                              + ". Promote a version first: digitlab model promote "
+                              + model
+                              + " VERSION --alias "
+                              + alias));
+      aliases.putIfAbsent(key(model, alias), version);
+    }
+    return new Served(model, version, alias, classifier(model, version));
+  }
+
+  /**
+   * A version by number, loaded.
+   *
+   * @throws NotFoundException when the model has no such version
+   */
+  public Served byVersion(String model, int version) {
+    if (!loaded.containsKey(key(model, version))) {
+      registry.version(model, version); // 404 with a message when it does not exist
+    }
+    return new Served(model, version, null, classifier(model, version));
+  }
+
+  @Override
+  public void warm(String model, int version) {
+    classifier(model, version);
+  }
+
+  @Override
+  public void aliasMoved(String model, String alias, int version) {
+    aliases.put(key(model, alias), version);
+  }
+
+  private Classifier classifier(String model, int version) {
+    return loaded.computeIfAbsent(
+        key(model, version),
+        k -> {
+          Path file = artifacts.modelFile(model, version);
+          if (!Files.isRegularFile(file)) {
+            throw new NotFoundException(
+                "The weights of " + model + " v" + version + " are missing from the registry.");
+          }
+          return Classifier.load(file);
+        });
+  }
+
+  private static String key(String model, Object aliasOrVersion) {
+    return model + "\u0000" + aliasOrVersion;
+  }
+
+  @PreDestroy
+  void close() {
+    loaded.values().forEach(Classifier::close);
+    loaded.clear();
+  }
+}

@@ -1,0 +1,297 @@
+package dev.digitlab.server.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.ml.data.IdxReader;
+import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.trials.TrialStore;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Feedback intake, listing and IDX export, and the whole loop: ten labelled images start a
+ * retraining, the quality gate decides, the decision is audited, and rollback restores production.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FeedbackLoopTest {
+
+  static final Path HOME = TestHomes.create("feedback");
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", HOME::toString);
+    properties.add("digitlab.worker.data-home", MnistPngs.DATA_HOME::toString);
+    properties.add("digitlab.worker.slots", () -> "1");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+
+  ModelApi api;
+  ImageSet test;
+  long trial;
+
+  @BeforeAll
+  void trainATinyModel() throws Exception {
+    MnistPngs.assumeFetched();
+    api = new ModelApi(port, experiments, trials);
+    test = MnistPngs.test();
+    trial =
+        api.trainedTrial(
+            "name: tiny\n"
+                + "config: {model: mlp, epochs: 1, seed: 1, hiddenSizes: [32], trainSubset: 2000}\n");
+  }
+
+  @Test
+  void feedback_is_stored_listed_with_filters_and_exported_as_idx() throws Exception {
+    api.register("fb", trial);
+    byte[] png = MnistPngs.png(test, 0);
+    int[] pixels = new int[784];
+    for (int p = 0; p < 784; p++) {
+      pixels[p] = test.pixels()[784 + p] & 0xFF;
+    }
+
+    JsonNode first = api.ok(feedbackFile("fb", png, test.label(0), "&predicted=3&version=1"));
+    api.ok(
+        api.send(
+            "POST",
+            "/api/v1/models/fb/feedback",
+            "{\"pixels\":" + Arrays.toString(pixels) + ",\"label\":" + test.label(1) + "}"));
+    api.ok(
+        api.send(
+            "POST",
+            "/api/v1/models/fb/feedback",
+            "{\"image\":\"data:image/png;base64,"
+                + Base64.getEncoder().encodeToString(MnistPngs.png(test, 2))
+                + "\",\"label\":"
+                + test.label(2)
+                + ",\"predicted\":"
+                + test.label(2)
+                + "}"));
+
+    assertThat(first.get("label").asInt()).isEqualTo(test.label(0));
+    assertThat(first.get("predicted").asInt()).isEqualTo(3);
+    assertThat(first.get("modelVersion").asInt()).isEqualTo(1);
+    JsonNode all = api.ok(api.get("/api/v1/models/fb/feedback"));
+    assertThat(all).hasSize(3);
+    JsonNode one = api.ok(api.get("/api/v1/models/fb/feedback?label=" + test.label(1)));
+    assertThat(one).extracting(f -> f.get("label").asInt()).containsOnly(test.label(1));
+    assertThat(api.ok(api.get("/api/v1/models/fb/feedback?used=true"))).isEmpty();
+    HttpResponse<byte[]> image =
+        api.http.send(
+            HttpRequest.newBuilder(
+                    api.uri("/api/v1/feedback/" + first.get("id").asLong() + "/image"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(image.body()).isEqualTo(png);
+    assertThat(image.headers().firstValue("Content-Type")).hasValue("image/png");
+
+    HttpResponse<String> page = api.get("/models/fb/feedback?label=" + test.label(1));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body().split("/api/v1/feedback/", -1)).hasSize(2);
+    assertThat(api.get("/models/fb/feedback").body().split("/api/v1/feedback/", -1)).hasSize(4);
+
+    Path dir = Files.createTempDirectory(HOME, "export");
+    Path images = dir.resolve("images");
+    Path labels = dir.resolve("labels");
+    Files.write(images, download("/api/v1/models/fb/feedback/export/images-idx3-ubyte"));
+    Files.write(labels, download("/api/v1/models/fb/feedback/export/labels-idx1-ubyte"));
+    ImageSet exported = IdxReader.read(images, labels);
+    assertThat(exported.size()).isEqualTo(3);
+    assertThat(exported.rows()).isEqualTo(28);
+    for (int i = 0; i < 3; i++) {
+      assertThat(exported.label(i)).isEqualTo(test.label(i));
+    }
+    // MNIST images are in MNIST form already: the export holds them as they were.
+    assertThat(Arrays.copyOfRange(exported.pixels(), 0, 784))
+        .isEqualTo(Arrays.copyOfRange(test.pixels(), 0, 784));
+  }
+
+  @Test
+  void refused_feedback_gets_problem_details_and_stored_feedback_stays() throws Exception {
+    api.register("kept", trial);
+    api.ok(feedbackFile("kept", MnistPngs.png(test, 5), test.label(5), ""));
+
+    assertThat(api.send("POST", "/api/v1/models/kept/feedback", "{\"pixels\":[0]}").statusCode())
+        .isEqualTo(400);
+    byte[] png = MnistPngs.png(test, 6);
+    assertThat(feedbackFile("kept", png, 12, "").statusCode()).isEqualTo(400);
+    assertThat(feedbackFile("kept", Arrays.copyOf(png, 40), 1, "").statusCode()).isEqualTo(400);
+    assertThat(feedbackFile("kept", new byte[50 * 1024 * 1024], 1, "").statusCode()).isEqualTo(413);
+    assertThat(feedbackFile("kept", "not an image".getBytes(), 1, "").statusCode()).isEqualTo(400);
+    assertThat(feedbackFile("nobody", png, 1, "").statusCode()).isEqualTo(404);
+
+    assertThat(api.get("/actuator/health").statusCode()).isEqualTo(200);
+    JsonNode stored = api.ok(api.get("/api/v1/models/kept/feedback"));
+    assertThat(stored).hasSize(1);
+    assertThat(stored.get(0).get("label").asInt()).isEqualTo(test.label(5));
+  }
+
+  @Test
+  void ten_feedback_images_retrain_the_gate_decides_with_its_reason_and_rollback_restores()
+      throws Exception {
+    api.register("loop", trial);
+    api.ok(api.promote("loop", "production", 1));
+    JsonNode policy =
+        api.ok(
+            api.send(
+                "PUT",
+                "/api/v1/models/loop/retraining",
+                "{\"enabled\":true,\"gateTolerance\":0.01}"));
+    assertThat(policy.get("threshold").asInt()).isEqualTo(10);
+    assertThat(policy.get("baseDataset").asString()).isEqualTo("mnist");
+
+    for (int i = 0; i < 10; i++) {
+      api.ok(feedbackFile("loop", MnistPngs.png(test, 100 + i), test.label(100 + i), ""));
+    }
+    JsonNode decision = awaitAudit("loop", Duration.ofMinutes(4));
+
+    List<String> actions = actions("loop");
+    assertThat(actions).contains("retrain-started");
+    assertThat(api.ok(api.get("/api/v1/models/loop/feedback?used=true"))).hasSize(10);
+    JsonNode v2 = api.ok(api.get("/api/v1/models/loop/versions/2"));
+    long retrainTrial = v2.get("trialId").asLong();
+    assertThat(experiments.find(v2.get("experimentId").asLong()).orElseThrow().tags())
+        .contains("retraining", "loop");
+    assertThat(trials.get(retrainTrial).status().name()).isEqualTo("SUCCEEDED");
+    assertThat(decision.get("version").asInt()).isEqualTo(2);
+    assertThat(decision.get("detail").asString()).contains("test accuracy", "held-out feedback");
+
+    byte[] png = MnistPngs.png(test, 0);
+    if (decision.get("action").asString().equals("gate-passed")) {
+      assertThat(production("loop")).isEqualTo(2);
+      assertThat(
+              api.ok(api.predictFiles("/api/v1/models/loop/predict", List.of(png)))
+                  .get("version")
+                  .asInt())
+          .isEqualTo(2);
+      api.ok(api.rollback("loop", "production"));
+      assertThat(production("loop")).isEqualTo(1);
+      assertThat(
+              api.ok(api.predictFiles("/api/v1/models/loop/predict", List.of(png)))
+                  .get("version")
+                  .asInt())
+          .isEqualTo(1);
+    } else {
+      assertThat(decision.get("detail").asString()).contains("worse on");
+      assertThat(production("loop")).isEqualTo(1);
+      // A rejected candidate can still be promoted by hand, and rolled back in one call.
+      api.ok(api.promote("loop", "production", 2));
+      api.ok(api.rollback("loop", "production"));
+      assertThat(production("loop")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void the_policy_page_saves_a_valid_policy_and_refuses_a_bad_one() throws Exception {
+    api.register("policy", trial);
+
+    HttpResponse<String> bad =
+        form("/models/policy/retraining", "threshold=0&baseDataset=mnist&gateTolerance=0.01");
+    HttpResponse<String> good =
+        form("/models/policy/retraining", "threshold=25&baseDataset=mnist&gateTolerance=0.02");
+
+    assertThat(bad.statusCode()).isEqualTo(302);
+    assertThat(good.statusCode()).isEqualTo(302);
+    JsonNode policy = api.ok(api.get("/api/v1/models/policy/retraining"));
+    assertThat(policy.get("threshold").asInt()).isEqualTo(25);
+    assertThat(policy.get("gateTolerance").asDouble()).isEqualTo(0.02);
+    assertThat(policy.get("enabled").asBoolean()).isFalse();
+    HttpResponse<String> page = api.get("/models/policy/retraining");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("value=\"25\"", "Retraining policy of policy");
+  }
+
+  private HttpResponse<String> form(String path, String body) throws Exception {
+    return api.http.send(
+        HttpRequest.newBuilder(api.uri(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonNode awaitAudit(String model, Duration limit) throws Exception {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      for (JsonNode entry : api.ok(api.get("/api/v1/models/" + model + "/audit"))) {
+        String action = entry.get("action").asString();
+        if (action.equals("gate-passed") || action.equals("gate-rejected")) {
+          return entry;
+        }
+        assertThat(action).as(entry.toString()).isNotEqualTo("retrain-failed");
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no quality-gate decision for " + model + " in " + limit);
+  }
+
+  private List<String> actions(String model) throws Exception {
+    List<String> actions = new ArrayList<>();
+    api.ok(api.get("/api/v1/models/" + model + "/audit"))
+        .forEach(e -> actions.add(e.get("action").asString()));
+    return actions;
+  }
+
+  private int production(String model) throws Exception {
+    for (JsonNode alias : api.ok(api.get("/api/v1/models/" + model + "/aliases"))) {
+      if (alias.get("alias").asString().equals("production")) {
+        return alias.get("version").asInt();
+      }
+    }
+    return -1;
+  }
+
+  private byte[] download(String path) throws Exception {
+    HttpResponse<byte[]> response =
+        api.http.send(
+            HttpRequest.newBuilder(api.uri(path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  private HttpResponse<String> feedbackFile(String model, byte[] image, int label, String extra)
+      throws Exception {
+    String boundary = "----digitlab" + UUID.randomUUID();
+    var body = new java.io.ByteArrayOutputStream();
+    body.writeBytes(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"d.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n")
+            .getBytes());
+    body.writeBytes(image);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes());
+    return api.http.send(
+        HttpRequest.newBuilder(
+                api.uri("/api/v1/models/" + model + "/feedback?label=" + label + extra))
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

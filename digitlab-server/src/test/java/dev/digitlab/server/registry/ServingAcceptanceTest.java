@@ -1,0 +1,299 @@
+package dev.digitlab.server.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.trials.TrialStore;
+import java.awt.image.BufferedImage;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The issue's serving acceptance over real HTTP, with models the embedded worker trains on real
+ * MNIST: 1,000 test images as PNG, batch and JSON inputs, hot swap under load, hostile uploads.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ServingAcceptanceTest {
+
+  // Not @TempDir: with one test instance per class the context is built before JUnit sets it.
+  static final Path home = TestHomes.create("serving");
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.data-home", MnistPngs.DATA_HOME::toString);
+    properties.add("digitlab.worker.slots", () -> "1");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+
+  ModelApi api;
+  ImageSet test;
+
+  @BeforeAll
+  void trainAndRegisterTwoVersions() throws Exception {
+    MnistPngs.assumeFetched();
+    api = new ModelApi(port, experiments, trials);
+    test = MnistPngs.test();
+    long full =
+        api.trainedTrial(
+            "name: mlp-full\nconfig: {model: mlp, epochs: 4, seed: 1, validationRatio: 0}\n");
+    long small =
+        api.trainedTrial(
+            "name: mlp-small\n"
+                + "config: {model: mlp, epochs: 1, seed: 2, hiddenSizes: [32], trainSubset: 3000}\n");
+    assertThat(api.register("digits", full).get("version").asInt()).isEqualTo(1);
+    assertThat(api.register("digits", small).get("version").asInt()).isEqualTo(2);
+    assertThat(api.promote("digits", "production", 1).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void the_registered_mlp_gets_97_percent_of_1000_mnist_test_pngs_right() throws Exception {
+    int correct = 0;
+    for (int i = 0; i < 1000; i++) {
+      HttpResponse<String> response =
+          api.predictFiles("/api/v1/models/digits/predict", List.of(MnistPngs.png(test, i)));
+      JsonNode answer = api.ok(response);
+      assertThat(answer.get("version").asInt()).isEqualTo(1);
+      assertThat(answer.get("probabilities")).hasSize(10);
+      correct += answer.get("digit").asInt() == test.label(i) ? 1 : 0;
+    }
+    assertThat(correct).isGreaterThanOrEqualTo(970);
+  }
+
+  @Test
+  void base64_json_pixel_values_and_batches_give_the_single_upload_answers() throws Exception {
+    List<Integer> single = new ArrayList<>();
+    List<String> base64 = new ArrayList<>();
+    List<byte[]> files = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      byte[] png = MnistPngs.png(test, i);
+      files.add(png);
+      base64.add("\"" + Base64.getEncoder().encodeToString(png) + "\"");
+      single.add(
+          api.ok(api.predictFiles("/api/v1/models/digits/predict", List.of(png)))
+              .get("digit")
+              .asInt());
+    }
+
+    JsonNode batchJson =
+        api.ok(
+            api.send(
+                "POST",
+                "/api/v1/models/digits/predict?alias=production",
+                "{\"images\":[" + String.join(",", base64) + "]}"));
+    JsonNode batchFiles = api.ok(api.predictFiles("/api/v1/models/digits/predict", files));
+    int[] pixels = new int[784];
+    for (int p = 0; p < 784; p++) {
+      pixels[p] = test.pixels()[p] & 0xFF;
+    }
+    JsonNode fromPixels =
+        api.ok(
+            api.send(
+                "POST",
+                "/api/v1/models/digits/predict?version=1",
+                "{\"pixels\":" + Arrays.toString(pixels) + "}"));
+    JsonNode dataUrl =
+        api.ok(
+            api.send(
+                "POST",
+                "/api/v1/models/digits/predict",
+                "{\"image\":\"data:image/png;base64,"
+                    + Base64.getEncoder().encodeToString(files.getFirst())
+                    + "\"}"));
+
+    assertThat(digits(batchJson)).isEqualTo(single);
+    assertThat(digits(batchFiles)).isEqualTo(single);
+    assertThat(fromPixels.get("digit").asInt()).isEqualTo(single.getFirst());
+    assertThat(fromPixels.get("version").asInt()).isEqualTo(1);
+    assertThat(dataUrl.get("digit").asInt()).isEqualTo(single.getFirst());
+    assertThat(batchJson.get("latencyMs").asDouble()).isPositive();
+  }
+
+  @Test
+  void promotion_and_rollback_hot_swap_the_model_under_load_without_a_failed_request()
+      throws Exception {
+    byte[] png = MnistPngs.png(test, 3);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger requests = new AtomicInteger();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Set<Integer> versionsSeen = ConcurrentHashMap.newKeySet();
+    CountDownLatch running = new CountDownLatch(4);
+    List<Future<?>> clients = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+      for (int c = 0; c < 4; c++) {
+        clients.add(
+            pool.submit(
+                () -> {
+                  running.countDown();
+                  while (!stop.get()) {
+                    try {
+                      HttpResponse<String> r =
+                          api.predictFiles("/api/v1/models/digits/predict", List.of(png));
+                      requests.incrementAndGet();
+                      if (r.statusCode() != 200) {
+                        failures.add(r.statusCode() + " " + r.body());
+                      } else {
+                        versionsSeen.add(api.json.readTree(r.body()).get("version").asInt());
+                      }
+                    } catch (Exception e) {
+                      failures.add(e.toString());
+                    }
+                  }
+                  return null;
+                }));
+      }
+      running.await();
+      for (int round = 0; round < 3; round++) {
+        Thread.sleep(150);
+        assertThat(api.promote("digits", "production", 2).statusCode()).isEqualTo(200);
+        Thread.sleep(150);
+        JsonNode back = api.ok(api.rollback("digits", "production"));
+        assertThat(back.get("version").asInt()).isEqualTo(1);
+      }
+      Thread.sleep(100);
+      stop.set(true);
+      for (Future<?> client : clients) {
+        client.get();
+      }
+    }
+
+    assertThat(failures).isEmpty();
+    assertThat(requests.get()).isGreaterThan(50);
+    assertThat(versionsSeen).containsExactlyInAnyOrder(1, 2);
+    JsonNode after =
+        api.ok(api.predictFiles("/api/v1/models/digits/predict", List.of(MnistPngs.png(test, 0))));
+    assertThat(after.get("version").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void hostile_uploads_get_problem_details_and_the_server_stays_healthy() throws Exception {
+    byte[] png = MnistPngs.png(test, 0);
+    byte[] malformed = Arrays.copyOf(MnistPngs.encode(noise(300)), 200);
+    byte[] fiftyMegabytes = new byte[50 * 1024 * 1024];
+    System.arraycopy(png, 0, fiftyMegabytes, 0, png.length);
+    byte[] bomb = declaringSize(png, 100_000, 100_000);
+    byte[] text = "label,pixels\n7,0 0 0 0\n".getBytes(StandardCharsets.UTF_8);
+
+    assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(malformed)), 400);
+    assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(fiftyMegabytes)), 413);
+    assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(bomb)), 400);
+    assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(text)), 400);
+    assertProblem(
+        api.send(
+            "POST",
+            "/api/v1/models/digits/predict",
+            "{\"image\":\"" + Base64.getEncoder().encodeToString(bomb) + "\"}"),
+        400);
+    assertProblem(api.send("POST", "/api/v1/models/digits/predict", "{\"pixels\":[1,2,3]}"), 400);
+    assertProblem(api.send("POST", "/api/v1/models/digits/predict", "{\"image\":\"%%%\"}"), 400);
+    assertProblem(api.send("POST", "/api/v1/models/digits/predict", "not json"), 400);
+    BufferedImage blank = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+    assertProblem(
+        api.predictFiles("/api/v1/models/digits/predict", List.of(MnistPngs.encode(blank))), 400);
+    assertProblem(api.predictFiles("/api/v1/models/nothing/predict", List.of(png)), 404);
+    assertProblem(
+        api.predictFiles("/api/v1/models/digits/predict?alias=canary", List.of(png)), 404);
+
+    assertThat(api.get("/actuator/health").statusCode()).isEqualTo(200);
+    assertThat(api.predictFiles("/api/v1/models/digits/predict", List.of(png)).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void the_preprocessed_view_is_a_28_by_28_png() throws Exception {
+    BufferedImage large = new BufferedImage(280, 280, BufferedImage.TYPE_INT_RGB);
+    var g = large.createGraphics();
+    g.setColor(java.awt.Color.WHITE);
+    g.fillRect(0, 0, 280, 280);
+    g.setColor(java.awt.Color.BLACK);
+    g.fillRect(120, 40, 30, 200);
+    g.dispose();
+    HttpResponse<byte[]> response =
+        api.http.send(
+            java.net.http.HttpRequest.newBuilder(api.uri("/api/v1/preprocess"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"image\":\""
+                            + Base64.getEncoder().encodeToString(MnistPngs.encode(large))
+                            + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    BufferedImage view =
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(response.body()));
+    assertThat(view.getWidth()).isEqualTo(28);
+    assertThat(view.getHeight()).isEqualTo(28);
+    // A vertical bar, inverted to white on black and scaled to 20 pixels high, in the middle.
+    assertThat(view.getRaster().getSample(14, 14, 0)).isGreaterThan(200);
+    assertThat(view.getRaster().getSample(14, 2, 0)).isZero();
+    assertThat(view.getRaster().getSample(2, 14, 0)).isZero();
+  }
+
+  private void assertProblem(HttpResponse<String> response, int status) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(api.json.readTree(response.body()).get("detail").asString()).isNotBlank();
+  }
+
+  private static List<Integer> digits(JsonNode answer) {
+    List<Integer> digits = new ArrayList<>();
+    answer.get("predictions").forEach(p -> digits.add(p.get("digit").asInt()));
+    return digits;
+  }
+
+  private static BufferedImage noise(int side) {
+    BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+    for (int y = 0; y < side; y++) {
+      for (int x = 0; x < side; x++) {
+        image.setRGB(x, y, random.nextInt(0x1000000));
+      }
+    }
+    return image;
+  }
+
+  /** A PNG whose header claims {@code width × height}, with a valid CRC: a decompression bomb. */
+  private static byte[] declaringSize(byte[] png, int width, int height) {
+    byte[] copy = png.clone();
+    ByteBuffer buffer = ByteBuffer.wrap(copy);
+    buffer.putInt(16, width).putInt(20, height);
+    CRC32 crc = new CRC32();
+    crc.update(copy, 12, 17);
+    buffer.putInt(29, (int) crc.getValue());
+    return copy;
+  }
+}
