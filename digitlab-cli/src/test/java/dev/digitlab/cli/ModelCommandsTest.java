@@ -85,7 +85,7 @@ class ModelCommandsTest {
   }
 
   private static long trainedTrial(int seed) throws Exception {
-    ApiClient client = new ApiClient(URI.create(url));
+    ApiClient client = new ApiClient(URI.create(url), null);
     JsonNode created =
         client.post(
             "/api/v1/experiments",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class TrialFilesTest {
 
   @Test
   void a_symbolic_link_never_counts_as_a_trial_file(@TempDir Path home) throws Exception {
-    TrialFiles files = new TrialFiles(new TrialDirectories(home));
+    TrialFiles files = new TrialFiles(new TrialDirectories(home, new TrialArtifactStore(null)));
     Path outside = Files.writeString(home.resolve("secret.txt"), "not an artifact");
     Path attempt1 = Files.createDirectories(home.resolve("trials/7/attempt-1"));
     Files.createSymbolicLink(attempt1.resolve(RunArtifact.MODEL.fileName()), outside);
