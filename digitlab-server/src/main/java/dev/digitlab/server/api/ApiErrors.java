@@ -17,6 +17,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -124,6 +125,21 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
     problem.setTitle("Request too large");
     problem.setProperty("maxBytes", e.limit());
+    return problem;
+  }
+
+  /**
+   * A body declared multipart that is not (no boundary, truncated, malformed parts). A multipart
+   * body over the size limits is Spring's {@code MaxUploadSizeExceededException}, a 413 already.
+   */
+  @ExceptionHandler
+  ProblemDetail malformedMultipart(MultipartException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "The multipart/form-data body could not be read: send a well-formed multipart body"
+                + " whose Content-Type names its boundary, with the parts this endpoint expects.");
+    problem.setTitle("Malformed multipart body");
     return problem;
   }
 

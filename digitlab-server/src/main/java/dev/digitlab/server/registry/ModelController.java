@@ -84,7 +84,8 @@ class ModelController {
 
   @GetMapping("/{name}/compare")
   Comparison compare(@PathVariable String name, @RequestParam List<Integer> versions) {
-    if (versions.size() < 2) {
+    // ",," binds as a list of nulls: as wrong as too few versions.
+    if (versions.size() < 2 || versions.contains(null)) {
       throw new InvalidParameterException("versions", "name at least two versions, like 1,2");
     }
     List<ModelVersion> found = versions.stream().map(v -> registry.version(name, v)).toList();

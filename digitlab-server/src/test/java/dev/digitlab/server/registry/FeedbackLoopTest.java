@@ -227,12 +227,7 @@ class FeedbackLoopTest {
   }
 
   private HttpResponse<String> form(String path, String body) throws Exception {
-    return api.http.send(
-        HttpRequest.newBuilder(api.uri(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return api.form(path, body);
   }
 
   private JsonNode awaitAudit(String model, Duration limit) throws Exception {

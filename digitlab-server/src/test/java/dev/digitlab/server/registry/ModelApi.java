@@ -8,7 +8,9 @@ import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.trials.TrialStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.CookieManager;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -19,13 +21,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The HTTP calls the registry and serving tests make against a running server. */
 final class ModelApi {
 
-  final HttpClient http = HttpClient.newHttpClient();
+  // A browser-like client: the session cookie carries the CSRF token the pages' forms post back.
+  final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
   final JsonMapper json = JsonMapper.builder().build();
   private final int port;
   private final ExperimentStore experiments;
@@ -35,6 +40,25 @@ final class ModelApi {
     this.port = port;
     this.experiments = experiments;
     this.trials = trials;
+  }
+
+  private static final Pattern CSRF_META = Pattern.compile("name=\"_csrf\" content=\"([^\"]+)\"");
+
+  /**
+   * Posts a page's form as a browser does: with the session's CSRF token, read from a page of the
+   * UI, as every form of the UI carries it.
+   */
+  HttpResponse<String> form(String path, String body) throws IOException, InterruptedException {
+    Matcher token = CSRF_META.matcher(get("/").body());
+    assertThat(token.find()).as("the UI's pages carry a CSRF token").isTrue();
+    return http.send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                BodyPublishers.ofString(
+                    body + "&_csrf=" + URLEncoder.encode(token.group(1), StandardCharsets.UTF_8)))
+            .build(),
+        BodyHandlers.ofString());
   }
 
   URI uri(String path) {
