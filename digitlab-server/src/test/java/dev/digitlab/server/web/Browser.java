@@ -89,7 +89,9 @@ final class Browser implements AutoCloseable {
             "const el = document.getElementById(arguments[0]);"
                 + " const chart = el && window.echarts && echarts.getInstanceByDom(el);"
                 + " if (!chart) return 0;"
-                + " return (chart.getOption().series || []).reduce("
+                + " const option = chart.getOption();"
+                + " if (!option) return 0;" // not drawn yet: only the loading spinner
+                + " return (option.series || []).reduce("
                 + "   (n, s) => n + (Array.isArray(s.data) ? s.data.length : 0), 0);",
             id);
     return ((Number) points).longValue();

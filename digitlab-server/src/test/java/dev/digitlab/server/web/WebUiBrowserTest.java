@@ -102,18 +102,18 @@ class WebUiBrowserTest {
         .contains("./digitlab submit");
     browser.screenshots("experiments-empty");
 
-    // The form: a 2 × 2 grid; the trial count shows before submitting.
+    // The form: a 2 × 2 grid; the trial count shows before submitting. Learning rates × epochs
+    // (searched in that order): trials #0 and #2 train 2 epochs and finish, #1 and #3 would
+    // train 400, long enough on any machine to be watched live and cancelled.
     driver.findElement(By.linkText("New experiment")).click();
     browser.waiting(LONG).until(ExpectedConditions.urlContains("/experiments/new"));
-    type("name", "");
     type("name", "ui-grid");
-    type("f-epochs", "3");
     type("f-trainSubset", "6000");
     new Select(driver.findElement(By.id("searchType"))).selectByValue("grid");
     new Select(driver.findElement(By.id("s-field-0"))).selectByValue("learningRate");
     type("s-values-0", "0.01, 0.003");
-    new Select(driver.findElement(By.id("s-field-1"))).selectByValue("batchSize");
-    type("s-values-1", "64, 128");
+    new Select(driver.findElement(By.id("s-field-1"))).selectByValue("epochs");
+    type("s-values-1", "2, 400");
     browser
         .waiting(Duration.ofSeconds(10))
         .until(
@@ -141,16 +141,21 @@ class WebUiBrowserTest {
         Long.parseLong(driver.getCurrentUrl().replaceAll(".*/experiments/(\\d+)$", "$1"));
     List<Trial> grid = trials.listByExperiment(experimentId);
     assertThat(grid).hasSize(4);
+    Trial quick = grid.get(0);
+    Trial slow = grid.get(1);
+    assertThat(ChartTrial.map(slow.config())).containsEntry("epochs", 400);
 
-    // Curves appear live on the experiment page while the first trial trains.
-    Trial first = grid.getFirst();
-    awaitRunning(first.id());
+    // The experiment page's curves grow live while the slow trial trains.
+    awaitRunning(slow.id());
+    driver.get(url("/experiments/" + experimentId));
     browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
-    assertThat(trials.get(first.id()).status()).isEqualTo(TrialStatus.RUNNING);
+    long shown = browser.chartPoints("curves");
+    browser.waiting(LONG).until(d -> browser.chartPoints("curves") > shown);
+    assertThat(trials.get(slow.id()).status()).isEqualTo(TrialStatus.RUNNING);
     browser.screenshots("experiment-running");
 
-    // The trial page: the log and the per-step curve fill while it runs.
-    driver.get(url("/trials/" + first.id()));
+    // Its trial page: the log and the per-step curve appear, then grow from the live stream.
+    driver.get(url("/trials/" + slow.id()));
     browser
         .waiting(LONG)
         .until(
@@ -159,10 +164,22 @@ class WebUiBrowserTest {
                     && browser.chartPoints("step-curve") > 0);
     assertThat(driver.findElement(By.id("trial-status")).getText()).isEqualTo("running");
     assertThat(driver.findElement(By.id("log")).getText()).contains("training on 6000 images");
+    long steps = browser.chartPoints("step-curve");
+    browser.waiting(LONG).until(d -> browser.chartPoints("step-curve") > steps);
+    browser.waiting(LONG).until(d -> !d.findElement(By.id("progress-detail")).getText().isEmpty());
+    assertThat(driver.findElement(By.id("progress-detail")).getText())
+        .matches("epoch \\d+/400, step \\d+/\\d+, \\d+ images/s.*");
     browser.screenshots("trial-running");
 
-    // It finishes: the page shows its results (it reloads itself on the final status).
-    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("trial-status"), "succeeded"));
+    // Cancel it from its page: it stops and the page says so.
+    driver.findElement(By.id("cancel-trial")).click();
+    awaitStatus(slow.id(), TrialStatus.CANCELLED);
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("trial-status"), "cancelled"));
+
+    // The quick trial's results: confusion matrix, per-class figures, misclassified digits, and
+    // its whole log read back from history, each line once.
+    assertThat(trials.get(quick.id()).status()).isEqualTo(TrialStatus.SUCCEEDED);
+    driver.get(url("/trials/" + quick.id()));
     browser
         .waiting(LONG)
         .until(
@@ -181,7 +198,6 @@ class WebUiBrowserTest {
                     browser.js(
                         "const img = document.querySelector('#misclassified img');"
                             + " return img.complete && img.naturalWidth === 112;"));
-    // The whole log is there after the reload, each line once.
     List<String> seqs =
         driver.findElements(By.cssSelector("#log > div")).stream()
             .map(line -> line.getAttribute("data-seq"))
@@ -189,26 +205,8 @@ class WebUiBrowserTest {
     assertThat(seqs).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(3);
     browser.screenshots("trial-succeeded");
 
-    // Cancel the trial running next, from the experiment page's table.
-    Trial second = grid.get(1);
-    awaitRunning(second.id());
+    // Cancel the rest of the experiment (the last slow trial is still to run).
     driver.get(url("/experiments/" + experimentId));
-    WebElement cancel =
-        browser
-            .waiting(Duration.ofSeconds(10))
-            .until(
-                ExpectedConditions.elementToBeClickable(
-                    By.cssSelector("button[aria-label='Cancel trial " + second.ordinal() + "']")));
-    cancel.click();
-    awaitStatus(second.id(), TrialStatus.CANCELLED);
-    browser
-        .waiting(LONG)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.cssSelector("tr[data-trial='" + second.id() + "'] .status"), "cancelled"));
-    browser.screenshots("experiment-after-cancel");
-
-    // Cancel the rest of the experiment.
     driver.findElement(By.xpath("//button[normalize-space()='Cancel experiment']")).click();
     Waiting.until(
         () -> experiments.find(experimentId).orElseThrow().status().dbValue(),
@@ -217,7 +215,12 @@ class WebUiBrowserTest {
         "experiment " + experimentId + " cancelled");
     driver.get(url("/experiments/" + experimentId));
     assertThat(driver.findElement(By.cssSelector("#trial-table tr.best")).getText())
-        .contains("#" + first.ordinal());
+        .contains("succeeded");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("tr[data-trial='" + slow.id() + "'] .status"))
+                .getText())
+        .isEqualTo("cancelled");
     // The trials table sorts from the keyboard: its headers are buttons. Trial order starts
     // ascending; Enter on its header reverses it.
     WebElement byTrial =
@@ -229,9 +232,14 @@ class WebUiBrowserTest {
         .isEqualTo("#" + grid.getLast().ordinal());
     browser.screenshots("experiment-done");
 
-    // The list, sorted by name both ways (a second experiment to sort against).
-    Experiment other = submitQueuedAndCancelled("aaa-first");
+    // The list: statuses change live (the table re-reads itself while one is active)...
+    Experiment other = submit("aaa-first");
     driver.get(url("/"));
+    By otherStatus = By.cssSelector("tr[data-id='" + other.id() + "'] .status");
+    assertThat(driver.findElement(otherStatus).getText()).isIn("queued", "running");
+    experiments.cancel(other.id());
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(otherStatus, "cancelled"));
+    // ...and it sorts by name both ways.
     driver.findElement(By.cssSelector("a[data-sort='name']")).click();
     browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("sort=name"));
     assertThat(firstRowName()).isEqualTo("aaa-first");
@@ -244,9 +252,9 @@ class WebUiBrowserTest {
     browser.screenshots("experiments");
 
     // The remaining pages.
-    driver.get(url("/compare?trials=" + first.id() + "," + second.id()));
+    driver.get(url("/compare?trials=" + quick.id() + "," + slow.id()));
     browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
-    assertThat(driver.findElement(By.id("config-diff")).getText()).contains("batchSize ≠");
+    assertThat(driver.findElement(By.id("config-diff")).getText()).contains("epochs ≠");
     browser.screenshots("compare");
     driver.get(url("/workers"));
     assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("embedded-1");
@@ -264,7 +272,8 @@ class WebUiBrowserTest {
     return browser.driver.findElement(By.cssSelector("#experiment-table tbody tr td a")).getText();
   }
 
-  private Experiment submitQueuedAndCancelled(String name) throws Exception {
+  /** Submits a long one-trial experiment through the API. */
+  private Experiment submit(String name) throws Exception {
     var http = java.net.http.HttpClient.newHttpClient();
     var response =
         http.send(
@@ -272,17 +281,16 @@ class WebUiBrowserTest {
                 .header("Content-Type", "application/yaml")
                 .POST(
                     java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "name: " + name + "\nconfig: {model: mlp, epochs: 1, trainSubset: 1000}\n"))
+                        "name: "
+                            + name
+                            + "\nconfig: {model: mlp, epochs: 30, trainSubset: 1000}\n"))
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    Experiment created =
-        experiments
-            .list(dev.digitlab.server.experiments.ExperimentQuery.newestFirst())
-            .items()
-            .getFirst();
-    experiments.cancel(created.id());
-    return created;
+    return experiments
+        .list(dev.digitlab.server.experiments.ExperimentQuery.newestFirst())
+        .items()
+        .getFirst();
   }
 
   private void type(String id, String text) {
