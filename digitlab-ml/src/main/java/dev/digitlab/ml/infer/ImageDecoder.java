@@ -9,6 +9,7 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG, JPEG and GIF bytes with {@code javax.imageio}, refusing what could hurt the server
@@ -44,7 +45,9 @@ public final class ImageDecoder {
           ImageRejectedException.Reason.TOO_LARGE,
           "the image has " + bytes.length + " bytes; the limit is " + maxBytes);
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    // A memory-cached stream: ImageIO.createImageInputStream would cache in a temporary file,
+    // which costs a file per request when ImageIO's disk cache is on (its default).
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new ImageRejectedException(
