@@ -66,6 +66,24 @@ public final class TrialArtifactStore {
     return store != null && store.exists(key(trialId, attempt, fileName));
   }
 
+  /**
+   * Publishes a server file that is not a trial's (a registered model's weights, a feedback image)
+   * under {@code key}, e.g. {@code registry/digits/v3/model.dlm}.
+   */
+  public void publishFile(String key, Path file) {
+    if (store != null && Files.isRegularFile(file)) {
+      store.put(key, file);
+    }
+  }
+
+  /** Makes the file stored under {@code key} present at {@code target}; see {@link #fetch}. */
+  public boolean fetchFile(String key, Path target) {
+    if (Files.isRegularFile(target)) {
+      return true;
+    }
+    return store != null && store.download(key, target);
+  }
+
   /** Deletes every stored file of the trial. */
   public void deleteTrial(long trialId) {
     if (store != null) {

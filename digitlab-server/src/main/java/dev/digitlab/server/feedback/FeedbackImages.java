@@ -1,5 +1,6 @@
 package dev.digitlab.server.feedback;
 
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,15 +14,19 @@ import org.springframework.stereotype.Component;
 
 /**
  * Feedback images in the artifact store, {@code <home>/feedback/<sha256>}: named by content, so the
- * same image sent twice is one file, and written by rename, so a crash leaves no half file.
+ * same image sent twice is one file, and written by rename, so a crash leaves no half file. With a
+ * shared object store they are published there too ({@code feedback/<sha256>}), so that any server
+ * can show them and retrain on them.
  */
 @Component
 public class FeedbackImages {
 
   private final Path root;
+  private final TrialArtifactStore shared;
 
-  FeedbackImages(@Value("${digitlab.home}") Path home) {
+  FeedbackImages(@Value("${digitlab.home}") Path home, TrialArtifactStore shared) {
     this.root = home.resolve("feedback");
+    this.shared = shared;
   }
 
   /** Stores the bytes (if new) and returns their SHA-256, which is also the file's name. */
@@ -39,6 +44,7 @@ public class FeedbackImages {
         } finally {
           Files.deleteIfExists(temp);
         }
+        shared.publishFile("feedback/" + sha, file);
       }
       return sha;
     } catch (IOException e) {
@@ -50,7 +56,9 @@ public class FeedbackImages {
 
   public byte[] read(String name) {
     try {
-      return Files.readAllBytes(root.resolve(name));
+      Path file = root.resolve(name);
+      shared.fetchFile("feedback/" + name, file);
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read feedback image " + name + ": " + e, e);
     }

@@ -1,5 +1,6 @@
 package dev.digitlab.server.registry;
 
+import dev.digitlab.server.artifacts.TrialArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,13 +12,16 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * The registry's artifact folder, {@code <home>/registry/<model>/v<version>/model.dlm}: a copy of
- * the trial's weights, so a version stays servable when its experiment is deleted.
+ * the trial's weights, so a version stays servable when its experiment is deleted. With a shared
+ * object store the weights are published there too, and a server that lacks them (another replica)
+ * fetches them before loading.
  */
 @Component
 public class RegistryArtifacts {
@@ -25,14 +29,29 @@ public class RegistryArtifacts {
   static final String MODEL_FILE = "model.dlm";
 
   private final Path root;
+  private final TrialArtifactStore shared;
 
-  RegistryArtifacts(@Value("${digitlab.home}") Path home) {
+  RegistryArtifacts(@Value("${digitlab.home}") Path home, TrialArtifactStore shared) {
     this.root = home.resolve("registry");
+    this.shared = shared;
   }
 
-  /** The weights of a registered version. */
+  /** Where the weights of a registered version live on this server. */
   public Path modelFile(String model, int version) {
     return root.resolve(model).resolve("v" + version).resolve(MODEL_FILE);
+  }
+
+  /**
+   * The weights of a registered version, fetched from the shared store when this server does not
+   * have them; empty when neither has them.
+   */
+  public Optional<Path> localModelFile(String model, int version) {
+    Path file = modelFile(model, version);
+    return shared.fetchFile(key(model, version), file) ? Optional.of(file) : Optional.empty();
+  }
+
+  private static String key(String model, int version) {
+    return "registry/" + model + "/v" + version + "/" + MODEL_FILE;
   }
 
   /** A copy of {@code source} in the model's folder, not yet a version's, with its SHA-256. */
@@ -59,6 +78,7 @@ public class RegistryArtifacts {
     try {
       Files.createDirectories(target.getParent());
       Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE);
+      shared.publishFile(key(model, version), target);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot store the weights of " + model + " v" + version, e);
     }

@@ -7,8 +7,8 @@ import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.RegistryArtifacts;
 import jakarta.annotation.PreDestroy;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.context.annotation.Lazy;
@@ -29,7 +29,19 @@ public class ServedModels implements AliasListener {
   private final RegistryArtifacts artifacts;
   private final ModelRegistry registry;
   private final Map<String, Classifier> loaded = new ConcurrentHashMap<>();
-  private final Map<String, Integer> aliases = new ConcurrentHashMap<>();
+  private final Map<String, AliasEntry> aliases = new ConcurrentHashMap<>();
+
+  /**
+   * How long a resolved alias is trusted before it is read again: a move made through this server
+   * shows at once, one made through another server (same database) within this time.
+   */
+  static final Duration ALIAS_REFRESH = Duration.ofSeconds(1);
+
+  private record AliasEntry(int version, long readAtNanos) {
+    boolean fresh() {
+      return System.nanoTime() - readAtNanos < ALIAS_REFRESH.toNanos();
+    }
+  }
 
   /** The registry calls back into this listener, hence the lazy reference. */
   ServedModels(RegistryArtifacts artifacts, @Lazy ModelRegistry registry) {
@@ -46,9 +58,10 @@ public class ServedModels implements AliasListener {
    * @throws NotFoundException when the model or alias does not exist
    */
   public Served byAlias(String model, String alias) {
-    Integer version = aliases.get(key(model, alias));
+    AliasEntry entry = aliases.get(key(model, alias));
+    Integer version = entry == null || !entry.fresh() ? null : entry.version();
     if (version == null) {
-      // First use since start (or an alias another server moved): read it from the registry.
+      // First use, or not read for a while (another server may have moved it): ask the registry.
       version =
           registry
               .alias(model, alias)
@@ -64,7 +77,7 @@ public class ServedModels implements AliasListener {
                               + model
                               + " VERSION --alias "
                               + alias));
-      aliases.putIfAbsent(key(model, alias), version);
+      aliases.put(key(model, alias), new AliasEntry(version, System.nanoTime()));
     }
     return new Served(model, version, alias, classifier(model, version));
   }
@@ -88,18 +101,24 @@ public class ServedModels implements AliasListener {
 
   @Override
   public void aliasMoved(String model, String alias, int version) {
-    aliases.put(key(model, alias), version);
+    aliases.put(key(model, alias), new AliasEntry(version, System.nanoTime()));
   }
 
   private Classifier classifier(String model, int version) {
     return loaded.computeIfAbsent(
         key(model, version),
         k -> {
-          Path file = artifacts.modelFile(model, version);
-          if (!Files.isRegularFile(file)) {
-            throw new NotFoundException(
-                "The weights of " + model + " v" + version + " are missing from the registry.");
-          }
+          Path file =
+              artifacts
+                  .localModelFile(model, version)
+                  .orElseThrow(
+                      () ->
+                          new NotFoundException(
+                              "The weights of "
+                                  + model
+                                  + " v"
+                                  + version
+                                  + " are missing from the registry."));
           return Classifier.load(file);
         });
   }
