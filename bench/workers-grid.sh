@@ -38,6 +38,7 @@ name: warm-up
 dataset: mnist
 config: {model: mlp, epochs: 1, optimizer: adam, trainSubset: 200, seed: 1}
 search: {type: grid, parameters: {learningRate: [0.01, 0.001]}}
+maxParallelTrials: 2
 YAML
 note "warm-up: one trial per worker"
 run_bg await_experiment "$(submit_file "$work/warmup.yaml")"
@@ -52,6 +53,7 @@ search:
     learningRate: [0.01, 0.003, 0.001, 0.0003]
     batchSize: [32, 64, 128, 256]
 objective: {metric: test_f1_macro, goal: max}
+maxParallelTrials: 2
 YAML
 note "16-trial grid on 2 single-slot workers"
 grid=$(submit_file "$work/grid.yaml")
