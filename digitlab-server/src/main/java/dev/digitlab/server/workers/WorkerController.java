@@ -108,7 +108,7 @@ class WorkerController {
 
   @GetMapping("/api/v1/workers")
   List<WorkerInfo> list() {
-    return workers.list(settings.lease());
+    return workers.list(settings.silenceBeforeLost());
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/register")
