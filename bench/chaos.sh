@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Chaos run (not a unit test): a server and remote workers on this machine run a 12-trial seeded
-# experiment while workers are SIGKILLed and restarted at random, and the server is SIGKILLed and
-# restarted twice. Then every trial must have succeeded, each trial's epochs must appear exactly
+# experiment while busy workers are SIGKILLed at random (and restarted), and the server is
+# SIGKILLed and restarted twice. Then every trial must have succeeded, each trial's epochs must appear exactly
 # once in its curves, and its final metrics must equal those of the same experiment run
 # crash-free just before on the same cluster. See bench/README.md.
 #
@@ -18,10 +18,11 @@
 # Exit status 0 only when lost, duplicated and mismatched are all 0.
 #
 # Environment:
-#   WORKERS       remote workers (default 2)
+#   WORKERS       remote workers (default 2); the experiment runs that many trials at once
+#   WORKER_KILLS  worker SIGKILLs, one every 8–15 s (default 6); then the run ends undisturbed
 #   SEED          seeds the choice of victims and pauses (default 42)
 #   LEASE         the server's lease (default 8s: a killed worker's trial is requeued soon)
-#   EPOCHS, TRAIN_SUBSET  the trials' size (default 4 epochs of 2000 images)
+#   EPOCHS, TRAIN_SUBSET  the trials' size (default 3 epochs of 1500 images)
 #   DATA_HOME     where MNIST is (default ~/.digitlab; fetched there once if missing)
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
@@ -30,10 +31,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 
 workers=${WORKERS:-2}
+worker_kills=${WORKER_KILLS:-6}
 RANDOM=${SEED:-42}
 lease=${LEASE:-8s}
-epochs=${EPOCHS:-4}
-subset=${TRAIN_SUBSET:-2000}
+epochs=${EPOCHS:-3}
+subset=${TRAIN_SUBSET:-1500}
 
 bench_init
 link_datasets
@@ -58,6 +60,7 @@ search:
     batchSize: [32, 64]
     seed: [1, 2]
 objective: {metric: test_f1_macro, goal: max}
+maxParallelTrials: $workers
 YAML
 }
 
@@ -73,11 +76,11 @@ chaos=$(submit_file "$work/chaos.yaml")
 kills=0
 server_kills=0
 round=0
-while [ "$(unfinished "$chaos")" != 0 ]; do
+while [ "$(unfinished "$chaos")" != 0 ] && [ "$round" -lt $((worker_kills + 2)) ]; do
   round=$((round + 1))
-  sleep "$((3 + RANDOM % 6))"
+  sleep "$((8 + RANDOM % 8))"
   [ "$(unfinished "$chaos")" != 0 ] || break
-  if [ "$server_kills" -lt 2 ] && [ $((round % 3)) = 2 ]; then
+  if [ "$server_kills" -lt 2 ] && { [ "$round" = 2 ] || [ "$round" = 5 ]; }; then
     note "round $round: SIGKILL the server"
     kill_server
     kills=$((kills + 1))
@@ -87,14 +90,19 @@ while [ "$(unfinished "$chaos")" != 0 ]; do
     note "server restarted"
     continue
   fi
-  victim=${names[$((RANDOM % workers))]}
+  # a random worker among those holding a lease (any worker when none is known)
+  mapfile -t busy < <(curl -sf "$server_url/api/v1/workers" |
+    jq -r '.[] | select(.state == "busy") | .name' || true)
+  [ "${#busy[@]}" -gt 0 ] || busy=("${names[@]}")
+  victim=${busy[$((RANDOM % ${#busy[@]}))]}
   note "round $round: SIGKILL worker $victim"
   kill_worker "$victim"
   kills=$((kills + 1))
   sleep "$((1 + RANDOM % 3))"
   start_worker "$victim"
 done
-note "chaos run finished after $round rounds"
+note "chaos over after $round rounds; waiting for the last trials"
+run_bg await_experiment "$chaos"
 
 resumed=$(cat "$work"/w*.log | grep -c 'resuming after epoch' || true)
 python3 - "$server_url" "$reference" "$chaos" "$epochs" "$kills" "$resumed" <<'PY'

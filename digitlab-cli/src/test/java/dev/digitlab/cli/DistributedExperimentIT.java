@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A server and two workers, each a {@code digitlab.jar} process of its own (the server runs no
  * embedded worker), run a 6-trial experiment: every trial succeeds in exactly one attempt, and the
- * work is shared between the two workers.
+ * work is shared between the two workers. Then a long experiment is cancelled while two of its
+ * trials run: they stop as cancelled, and its queued trials never start.
  */
 class DistributedExperimentIT {
 
@@ -43,6 +44,16 @@ class DistributedExperimentIT {
           learningRate: [0.01, 0.003, 0.001]
           batchSize: [32, 64]
       objective: {metric: test_f1_macro, goal: max}
+      maxParallelTrials: 2
+      """;
+
+  private static final String LONG_EXPERIMENT =
+      """
+      name: to-cancel
+      dataset: mnist
+      config: {model: mlp, epochs: 50, optimizer: adam, trainSubset: 5000, seed: 7}
+      search: {type: grid, parameters: {learningRate: [0.01, 0.003, 0.001, 0.0003]}}
+      maxParallelTrials: 2
       """;
 
   private static final Pattern SUCCEEDED =
@@ -86,7 +97,7 @@ class DistributedExperimentIT {
         }
         awaitWorkers(url, 2, Duration.ofMinutes(2));
 
-        long experiment = submit(url);
+        long experiment = submit(url, EXPERIMENT);
         JsonNode done = awaitFinished(url, experiment, Duration.ofMinutes(8));
 
         assertThat(done.path("trials")).hasSize(6);
@@ -110,6 +121,17 @@ class DistributedExperimentIT {
         assertThat(succeededOn.values().stream().flatMap(List::stream).distinct())
             .as("both workers ran trials")
             .hasSize(2);
+
+        long longOne = submit(url, LONG_EXPERIMENT);
+        awaitRunning(url, longOne, 2, Duration.ofMinutes(3));
+        post(url + "/api/v1/experiments/" + longOne + "/cancel");
+        JsonNode cancelled = awaitFinished(url, longOne, Duration.ofMinutes(2));
+        int started = 0;
+        for (JsonNode trial : cancelled.path("trials")) {
+          assertThat(trial.path("status").asText()).isEqualTo("cancelled");
+          started += trial.path("attempt").asInt();
+        }
+        assertThat(started).as("attempts of the cancelled experiment").isEqualTo(2);
       } finally {
         for (JarProcess worker : workers) {
           worker.close();
@@ -128,12 +150,43 @@ class DistributedExperimentIT {
     }
   }
 
-  private long submit(String url) throws Exception {
+  private void awaitRunning(String url, long experiment, int count, Duration timeout)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      int running = 0;
+      for (JsonNode trial : get(url + "/api/v1/experiments/" + experiment).path("trials")) {
+        if (trial.path("status").asText().equals("running")
+            && trial.path("progress").asDouble() > 0) {
+          running++;
+        }
+      }
+      if (running >= count) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(count + " trials of " + experiment + " did not start training");
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private void post(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
+  }
+
+  private long submit(String url, String experiment) throws Exception {
     HttpResponse<String> response =
         http.send(
             HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
                 .header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(EXPERIMENT))
+                .POST(HttpRequest.BodyPublishers.ofString(experiment))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);

@@ -48,9 +48,9 @@ class DigitLabServerTest {
                         + " ORDER BY installed_rank")
                 .query(String.class)
                 .list())
-        // Each feature adds its own numbered migration (V3 security, V4 the model registry).
-        .startsWith("1")
-        .contains("2", "3", "4");
+        // Each feature adds its own numbered migration (V2 workers, V3 security, V4 registry).
+        .startsWith("1", "2")
+        .contains("3", "4");
   }
 
   @Test

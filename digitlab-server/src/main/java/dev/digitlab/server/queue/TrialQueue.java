@@ -87,18 +87,7 @@ public class TrialQueue {
           if (!capabilities.isEmpty()) {
             claim = claim.param("capabilities", List.copyOf(capabilities));
           }
-          Optional<Lease> lease =
-              claim
-                  .query(
-                      (row, n) ->
-                          new Lease(
-                              row.getLong("id"),
-                              row.getInt("attempt"),
-                              row.getObject("lease_token", UUID.class),
-                              instant(row, "lease_expires_at"),
-                              row.getString("config"),
-                              resumePoint(row)))
-                  .optional();
+          Optional<Lease> lease = claim.query(TrialQueue::lease).optional();
           lease.ifPresent(
               claimed -> {
                 supersedeAfter(claimed);
@@ -278,6 +267,17 @@ public class TrialQueue {
         .update();
   }
 
+  /** A lease from a row with the claim's columns (see {@code Dialect.claimTrial}). */
+  private static Lease lease(ResultSet row, int rowNumber) throws SQLException {
+    return new Lease(
+        row.getLong("id"),
+        row.getInt("attempt"),
+        row.getObject("lease_token", UUID.class),
+        instant(row, "lease_expires_at"),
+        row.getString("config"),
+        resumePoint(row));
+  }
+
   private static ResumePoint resumePoint(ResultSet row) throws SQLException {
     Integer attempt = row.getObject("checkpoint_attempt", Integer.class);
     if (attempt == null) {
@@ -324,15 +324,7 @@ public class TrialQueue {
             """)
         .param("id", trialId)
         .param("token", leaseToken)
-        .query(
-            (row, n) ->
-                new Lease(
-                    row.getLong("id"),
-                    row.getInt("attempt"),
-                    row.getObject("lease_token", UUID.class),
-                    instant(row, "lease_expires_at"),
-                    row.getString("config"),
-                    resumePoint(row)))
+        .query(TrialQueue::lease)
         .optional()
         .orElseThrow(() -> new LeaseLostException(trialId));
   }

@@ -43,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpStatus;
@@ -92,8 +93,7 @@ class WorkerController {
       EventStore events,
       ArtifactUploads uploads,
       Checkpoints checkpoints,
-      @org.springframework.beans.factory.annotation.Value("${digitlab.events.max-batch:5000}")
-          int maxBatch) {
+      @Value("${digitlab.events.max-batch:5000}") int maxBatch) {
     this.settings = settings;
     this.workers = workers;
     this.queue = queue;
@@ -108,7 +108,7 @@ class WorkerController {
 
   @GetMapping("/api/v1/workers")
   List<WorkerInfo> list() {
-    return workers.list(settings.lease());
+    return workers.list(settings.silenceBeforeLost());
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/register")

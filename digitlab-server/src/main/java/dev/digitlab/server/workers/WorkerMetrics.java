@@ -62,7 +62,7 @@ class WorkerMetrics implements MeterBinder, SmartLifecycle {
     if (speed == null) {
       return;
     }
-    List<WorkerInfo> all = workers.list(settings.lease());
+    List<WorkerInfo> all = workers.list(settings.silenceBeforeLost());
     speed.register(rows(all, WorkerInfo::imagesPerSecond), true);
     running.register(rows(all, w -> w.currentTrials().size()), true);
     slots.register(rows(all, WorkerInfo::slots), true);

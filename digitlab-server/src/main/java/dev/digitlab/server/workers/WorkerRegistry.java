@@ -24,8 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The remote workers the server knows: registered by name, seen at each request they make. A
  * worker's state is derived when read, never stored: {@code lost} when it was silent for longer
- * than a lease (a dead worker cannot say so itself), else {@code busy} while it holds a lease, else
- * {@code idle}.
+ * than it may be (a dead worker cannot say so itself), else {@code busy} while it holds a lease,
+ * else {@code idle}.
  */
 @Component
 public class WorkerRegistry {
@@ -119,8 +119,11 @@ public class WorkerRegistry {
         .update();
   }
 
-  /** Every registered worker, by name, with its state as of now. */
-  public List<WorkerInfo> list(Duration lease) {
+  /**
+   * Every registered worker, by name, with its state as of now ({@code lost} after {@code
+   * silence}).
+   */
+  public List<WorkerInfo> list(Duration silence) {
     Map<String, List<Long>> leases = new HashMap<>();
     jdbc.sql(
             "SELECT lease_owner, id FROM trial WHERE status = 'running'"
@@ -131,7 +134,7 @@ public class WorkerRegistry {
                     .computeIfAbsent(row.getString("lease_owner"), k -> new ArrayList<>())
                     .add(row.getLong("id")))
         .list();
-    Instant lostBefore = clock.instant().minus(lease);
+    Instant lostBefore = clock.instant().minus(silence);
     return jdbc.sql(
             """
             SELECT name, host, slots, capabilities, last_heartbeat_at, images_per_second

@@ -26,6 +26,14 @@ record WorkerSettings(
     @DefaultValue("1s") Duration remoteHeartbeat,
     Path dataHome) {
 
+  /**
+   * How long a remote worker may be silent before it is shown as lost: a lease (a busy worker
+   * heartbeats far more often) plus a long poll (an idle worker is heard from once per poll).
+   */
+  Duration silenceBeforeLost() {
+    return lease.plus(longPoll);
+  }
+
   WorkerSettings {
     if (slots < 0) {
       throw new IllegalArgumentException("digitlab.worker.slots must be 0 or more, got " + slots);

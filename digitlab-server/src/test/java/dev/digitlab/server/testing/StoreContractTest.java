@@ -8,6 +8,7 @@ import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.workers.WorkerRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +29,7 @@ public abstract class StoreContractTest {
   protected TrialStore trials;
   protected TrialQueue queue;
   protected EventStore events;
+  protected WorkerRegistry workers;
 
   /** A fresh, migrated database: {@code TestDatabase.h2()} or {@code TestDatabase.postgres()}. */
   protected abstract TestDatabase openDatabase();
@@ -41,6 +43,7 @@ public abstract class StoreContractTest {
     trials = stores.trials();
     queue = stores.queue();
     events = stores.events();
+    workers = stores.workers();
   }
 
   /** How the queue retries and times out attempts; the defaults unless a test class says. */

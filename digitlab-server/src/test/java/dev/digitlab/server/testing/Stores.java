@@ -6,6 +6,7 @@ import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.workers.WorkerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -18,7 +19,8 @@ public record Stores(
     ExperimentStore experiments,
     TrialStore trials,
     TrialQueue queue,
-    EventStore events) {
+    EventStore events,
+    WorkerRegistry workers) {
 
   public static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
 
@@ -43,6 +45,7 @@ public record Stores(
             transactions,
             clock,
             database.dialect(),
-            new EventSignals(new SimpleMeterRegistry())));
+            new EventSignals(new SimpleMeterRegistry())),
+        new WorkerRegistry(jdbc, transactions, clock));
   }
 }
