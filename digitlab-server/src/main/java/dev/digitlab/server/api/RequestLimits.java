@@ -9,23 +9,20 @@ import org.springframework.util.unit.DataSize;
  *
  * @param maxRequestSize the largest request body; more is a 413 (before it is read, when the
  *     request says its length; as soon as the limit is passed, when it is chunked)
- * @param maxImageSize the largest image a client may send for a prediction
- * @param maxImagePixels the most pixels (width × height) such an image may have, read from its
- *     header before anything is decoded
+ * @param maxArtifactSize the largest file a remote worker may upload (a checkpoint, a model): the
+ *     one kind of request allowed past {@code maxRequestSize}
  */
 @ConfigurationProperties("digitlab.limits")
 public record RequestLimits(
-    @DefaultValue("16MB") DataSize maxRequestSize,
-    @DefaultValue("2MB") DataSize maxImageSize,
-    @DefaultValue("4194304") long maxImagePixels) {
+    @DefaultValue("16MB") DataSize maxRequestSize, @DefaultValue("2GB") DataSize maxArtifactSize) {
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {
       throw new IllegalArgumentException("digitlab.limits.max-request-size must be at least 1KB");
     }
-    if (maxImageSize.toBytes() < 1 || maxImagePixels < 1) {
+    if (maxArtifactSize.toBytes() < maxRequestSize.toBytes()) {
       throw new IllegalArgumentException(
-          "digitlab.limits.max-image-size and max-image-pixels must be positive");
+          "digitlab.limits.max-artifact-size must be at least digitlab.limits.max-request-size");
     }
   }
 }

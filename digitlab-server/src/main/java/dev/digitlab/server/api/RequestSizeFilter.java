@@ -13,6 +13,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -23,49 +24,66 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Caps every request body at {@code digitlab.limits.max-request-size}: a declared length over it is
  * refused (413) before anything is read; a chunked body is counted as it is read and fails with
  * {@link BodyTooLargeException} (413) at the first byte over, so no endpoint ever holds more.
+ * Artifact uploads of remote workers (checkpoints, models; streamed to disk, never held) have their
+ * own, larger limit, {@code digitlab.limits.max-artifact-size}.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 @EnableConfigurationProperties(RequestLimits.class)
 class RequestSizeFilter extends OncePerRequestFilter {
 
+  private static final Pattern ARTIFACT_UPLOAD =
+      Pattern.compile("/api/v1/worker/leases/[^/]+/artifacts/[^/]+");
+
   private final long limit;
+  private final long artifactLimit;
 
   RequestSizeFilter(RequestLimits limits) {
     this.limit = limits.maxRequestSize().toBytes();
+    this.artifactLimit = limits.maxArtifactSize().toBytes();
   }
 
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    if (request.getContentLengthLong() > limit) {
+    boolean artifact =
+        "PUT".equals(request.getMethod())
+            && ARTIFACT_UPLOAD
+                .matcher(request.getRequestURI().substring(request.getContextPath().length()))
+                .matches();
+    long max = artifact ? artifactLimit : limit;
+    String setting =
+        artifact ? "digitlab.limits.max-artifact-size" : "digitlab.limits.max-request-size";
+    if (request.getContentLengthLong() > max) {
       ProblemResponses.write(
           request,
           response,
           HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
           "Request too large",
-          new BodyTooLargeException(limit).getMessage());
+          new BodyTooLargeException(max, setting).getMessage());
       return;
     }
-    chain.doFilter(new Limited(request, limit), response);
+    chain.doFilter(new Limited(request, max, setting), response);
   }
 
   /** The request with its body counted. */
   private static final class Limited extends HttpServletRequestWrapper {
 
     private final long limit;
+    private final String setting;
     private ServletInputStream stream;
 
-    Limited(HttpServletRequest request, long limit) {
+    Limited(HttpServletRequest request, long limit, String setting) {
       super(request);
       this.limit = limit;
+      this.setting = setting;
     }
 
     @Override
     public ServletInputStream getInputStream() throws IOException {
       if (stream == null) {
-        stream = new CountingStream(super.getInputStream(), limit);
+        stream = new CountingStream(super.getInputStream(), limit, setting);
       }
       return stream;
     }
@@ -90,11 +108,13 @@ class RequestSizeFilter extends OncePerRequestFilter {
 
     private final ServletInputStream in;
     private final long limit;
+    private final String setting;
     private long count;
 
-    CountingStream(ServletInputStream in, long limit) {
+    CountingStream(ServletInputStream in, long limit, String setting) {
       this.in = in;
       this.limit = limit;
+      this.setting = setting;
     }
 
     @Override
@@ -118,7 +138,7 @@ class RequestSizeFilter extends OncePerRequestFilter {
     private void counted(int n) {
       count += n;
       if (count > limit) {
-        throw new BodyTooLargeException(limit);
+        throw new BodyTooLargeException(limit, setting);
       }
     }
 

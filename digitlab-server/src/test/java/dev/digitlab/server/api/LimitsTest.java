@@ -40,6 +40,7 @@ class LimitsTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.slots", () -> "0");
     properties.add("digitlab.limits.max-request-size", () -> "2MB");
+    properties.add("digitlab.limits.max-artifact-size", () -> "4MB");
     properties.add("digitlab.events.max-batch", () -> "10");
     properties.add("digitlab.experiments.max-trials", () -> "8");
   }
@@ -90,6 +91,31 @@ class LimitsTest {
     assertThat(problem(chunked, 413).get("detail").asString())
         .contains("digitlab.limits.max-request-size");
     assertThat(count("experiment")).isEqualTo(experiments);
+  }
+
+  @Test
+  void a_workers_artifact_upload_has_its_own_larger_limit() throws Exception {
+    byte[] checkpoint = new byte[3 * 1024 * 1024]; // over max-request-size, under the artifact's
+    byte[] tooLarge = new byte[5 * 1024 * 1024];
+
+    HttpResponse<String> allowed = putArtifact(checkpoint);
+    HttpResponse<String> refused = putArtifact(tooLarge);
+
+    // Past the size filter: refused for what it is (no such lease), not for its size.
+    assertThat(allowed.statusCode()).as(allowed.body()).isBetween(400, 499).isNotEqualTo(413);
+    assertThat(problem(refused, 413).get("detail").asString())
+        .contains("digitlab.limits.max-artifact-size");
+  }
+
+  private HttpResponse<String> putArtifact(byte[] body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                uri("/api/v1/worker/leases/" + trial + "/artifacts/checkpoint?seq=1"))
+            .header("Content-Type", "application/octet-stream")
+            .header("Lease-Token", "00000000-0000-0000-0000-000000000000")
+            .PUT(BodyPublishers.ofByteArray(body))
+            .build(),
+        BodyHandlers.ofString());
   }
 
   @Test
