@@ -59,7 +59,8 @@ class ContainerImageIT {
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      assertThat(experiments.statusCode()).isEqualTo(200);
+      // The image turns authentication on (it listens beyond loopback by default).
+      assertThat(experiments.statusCode()).isEqualTo(401);
       // run-image.py execs the entrypoint, so the process is the server's JVM itself.
       String status = Files.readString(Path.of("/proc/" + server.pid() + "/status"));
       assertThat(status).containsPattern("(?m)^Uid:\\s+1000\\s");
