@@ -32,18 +32,10 @@ final class WorkerCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  // --server and --token (a worker-role token; default $DIGITLAB_TOKEN), as every client command.
   @Mixin ServerOption server;
 
   @Mixin HomeOption home;
-
-  @Option(
-      names = "--token",
-      paramLabel = "T",
-      defaultValue = "${env:DIGITLAB_TOKEN}",
-      description =
-          "Worker token, sent as 'Authorization: Bearer T' (default: $DIGITLAB_TOKEN; none for a"
-              + " server without authentication).")
-  String token;
 
   @Option(
       names = "--slots",
@@ -92,7 +84,8 @@ final class WorkerCommand implements Callable<Integer> {
             "Digit Lab worker %s: taking trials from %s with %d slot(s)%n", workerName, url, slots);
     spec.commandLine().getOut().flush();
     new RemoteWorker(
-            new WorkerClient(url, token),
+            new WorkerClient(
+                url, server.token == null || server.token.isBlank() ? null : server.token.strip()),
             runner,
             new RemoteWorker.Settings(
                 workerName, host, slots, offered, dataHome.resolve("worker").resolve(workerName)))
