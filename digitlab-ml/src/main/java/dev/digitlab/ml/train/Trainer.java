@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class Trainer {
 
-  private static final String ENGINE = "PyTorch";
+  static final String ENGINE = "PyTorch";
 
   /** Sampled per-step losses kept per epoch, for curves. */
   private static final int LOSS_SAMPLES_PER_EPOCH = 50;
