@@ -59,7 +59,9 @@ final class PipelineTreeReader {
           StepType.EDA, Set.of("dataset", "samplesPerClass"),
           StepType.BENCHMARK, Set.of(),
           StepType.SUMMARY, Set.of("metric", "goal"),
-          StepType.COMMAND, Set.of("executable", "args", "env", "directory"));
+          StepType.COMMAND, Set.of());
+
+  private static final Set<String> COMMAND_OWN = Set.of("executable", "args", "env", "directory");
 
   private final ExperimentFiles experiments;
   private final List<FieldError> errors = new ArrayList<>();
@@ -471,7 +473,9 @@ final class PipelineTreeReader {
       }
       return;
     }
-    unknown(p, PARAMETERS.get(step.type()), path, who);
+    if (step.type() != StepType.COMMAND) {
+      unknown(p, PARAMETERS.get(step.type()), path, who);
+    }
     if (p.has("dataset")) {
       try {
         DatasetId.byName(p.get("dataset").asText());
@@ -517,6 +521,19 @@ final class PipelineTreeReader {
                 || p.get("args").valueStream().anyMatch(a -> !a.isValueNode() || a.isNull()))) {
           errors.add(new FieldError(path + ".args", who + "args is a list of text or numbers"));
         }
+        p.properties()
+            .forEach(
+                extra -> {
+                  if (!COMMAND_OWN.contains(extra.getKey())
+                      && (!extra.getValue().isValueNode() || extra.getValue().isNull())) {
+                    errors.add(
+                        new FieldError(
+                            path + "." + extra.getKey(),
+                            who
+                                + "a command's extra parameters become --name=value arguments:"
+                                + " give a number or text"));
+                  }
+                });
         if (p.has("env")
             && (!p.get("env").isObject()
                 || p.get("env").valueStream().anyMatch(a -> !a.isValueNode() || a.isNull()))) {

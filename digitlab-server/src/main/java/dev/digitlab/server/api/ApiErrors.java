@@ -2,6 +2,7 @@ package dev.digitlab.server.api;
 
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
+import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.trials.IllegalTrialTransitionException;
 import dev.digitlab.server.trials.TrialNotFoundException;
@@ -30,6 +31,14 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     return badRequest(
         "Invalid experiment",
         "The experiment cannot run: " + e.errors().size() + " problem(s), listed in 'errors'.",
+        e.errors());
+  }
+
+  @ExceptionHandler
+  ProblemDetail invalidPipeline(InvalidPipelineException e) {
+    return badRequest(
+        "Invalid pipeline",
+        "The pipeline cannot run: " + e.errors().size() + " problem(s), listed in 'errors'.",
         e.errors());
   }
 
