@@ -22,6 +22,8 @@ final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  private static final String JSON_ACCEPT = "application/json, application/problem+json";
+
   private final URI server;
   private final HttpClient http;
 
@@ -35,25 +37,37 @@ final class ApiClient {
   }
 
   JsonNode get(String path) {
-    return send(request(path).GET());
+    return send(request(path).header("Accept", JSON_ACCEPT).GET());
+  }
+
+  /** A text answer (an HTML page, a log) as it came. */
+  String getText(String path, String accept) {
+    return exchange(request(path).header("Accept", accept + ", application/problem+json").GET())
+        .body();
   }
 
   JsonNode post(String path, String body, String contentType) {
     return send(
-        request(path).header("Content-Type", contentType).POST(BodyPublishers.ofString(body)));
+        request(path)
+            .header("Accept", JSON_ACCEPT)
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofString(body)));
   }
 
   JsonNode post(String path) {
-    return send(request(path).POST(BodyPublishers.noBody()));
+    return send(request(path).header("Accept", JSON_ACCEPT).POST(BodyPublishers.noBody()));
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(server + path))
-        .timeout(TIMEOUT)
-        .header("Accept", "application/json, application/problem+json");
+    return HttpRequest.newBuilder(URI.create(server + path)).timeout(TIMEOUT);
   }
 
   private JsonNode send(HttpRequest.Builder builder) {
+    return parse(exchange(builder).body());
+  }
+
+  /** The answer to a request; an error status becomes an {@link ApiException}. */
+  private HttpResponse<String> exchange(HttpRequest.Builder builder) {
     HttpRequest request = builder.build();
     HttpResponse<String> response;
     try {
@@ -72,11 +86,10 @@ final class ApiClient {
       Thread.currentThread().interrupt();
       throw new ApiException("Interrupted while waiting for " + server);
     }
-    JsonNode body = parse(response.body());
     if (response.statusCode() >= 400) {
-      throw new ApiException(describe(request, response.statusCode(), body));
+      throw new ApiException(describe(request, response.statusCode(), parse(response.body())));
     }
-    return body;
+    return response;
   }
 
   private static JsonNode parse(String body) {

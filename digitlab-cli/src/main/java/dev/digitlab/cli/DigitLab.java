@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       WatchCommand.class,
       LogsCommand.class,
       WorkerCommand.class,
+      PipelineCommand.class,
       BenchCommand.class
     })
 public final class DigitLab implements Runnable {

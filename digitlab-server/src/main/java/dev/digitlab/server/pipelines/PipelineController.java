@@ -45,10 +45,21 @@ class PipelineController {
   private final PipelineFiles files = new PipelineFiles();
   private final PipelineExecutor executor;
   private final PipelineStore store;
+  private final PipelineReport report;
 
-  PipelineController(PipelineExecutor executor, PipelineStore store) {
+  PipelineController(PipelineExecutor executor, PipelineStore store, PipelineReport report) {
     this.executor = executor;
     this.store = store;
+    this.report = report;
+  }
+
+  /**
+   * The run as one self-contained HTML page (DAG, Gantt, steps, images inlined): what {@code
+   * digitlab pipeline report} saves, and the run's page in the browser.
+   */
+  @GetMapping(value = "/{id}/report", produces = MediaType.TEXT_HTML_VALUE)
+  String report(@PathVariable long id) {
+    return report.render(run(id));
   }
 
   /**
