@@ -53,6 +53,34 @@ public final class ModelBenchmark {
    */
   public static Result evaluate(Path modelFile, ImageSet set) {
     TrainingConfig config = CheckpointFile.readHeader(modelFile).config();
+    int k = ModelSpec.CLASSES;
+    int n = set.size();
+    float[] probabilities = probabilities(modelFile, set);
+    int[] actual = new int[n];
+    int[] predicted = new int[n];
+    for (int i = 0; i < n; i++) {
+      actual[i] = set.label(i);
+      int best = 0;
+      for (int c = 1; c < k; c++) {
+        if (probabilities[i * k + c] > probabilities[i * k + best]) {
+          best = c;
+        }
+      }
+      predicted[i] = best;
+    }
+    return new Result(
+        config,
+        ClassificationReport.from(ConfusionMatrix.of(actual, predicted, k)),
+        RocAuc.oneVsRest(probabilities, k, actual));
+  }
+
+  /**
+   * The model's softmax probabilities for every image of {@code set}, {@code n × 10} in row order.
+   *
+   * @throws IllegalArgumentException if the file is not a Digit Lab model
+   */
+  public static float[] probabilities(Path modelFile, ImageSet set) {
+    TrainingConfig config = CheckpointFile.readHeader(modelFile).config();
     Block block = NetworkBuilder.build(config.modelSpec());
     Engine engine = Engine.getEngine(Trainer.ENGINE);
     int k = ModelSpec.CLASSES;
@@ -63,8 +91,6 @@ public final class ModelBenchmark {
       ParameterStore parameters = new ParameterStore(root, false);
       BatchFeeder feeder = new BatchFeeder(set, Evaluator.BATCH, root);
       float[] probabilities = new float[n * k];
-      int[] actual = new int[n];
-      int[] predicted = new int[n];
       for (int from = 0; from < n; from += Evaluator.BATCH) {
         int size = Math.min(Evaluator.BATCH, n - from);
         try (NDManager batch = root.newSubManager()) {
@@ -74,20 +100,7 @@ public final class ModelBenchmark {
           System.arraycopy(p, 0, probabilities, from * k, size * k);
         }
       }
-      for (int i = 0; i < n; i++) {
-        actual[i] = set.label(i);
-        int best = 0;
-        for (int c = 1; c < k; c++) {
-          if (probabilities[i * k + c] > probabilities[i * k + best]) {
-            best = c;
-          }
-        }
-        predicted[i] = best;
-      }
-      return new Result(
-          config,
-          ClassificationReport.from(ConfusionMatrix.of(actual, predicted, k)),
-          RocAuc.oneVsRest(probabilities, k, actual));
+      return probabilities;
     }
   }
 }
