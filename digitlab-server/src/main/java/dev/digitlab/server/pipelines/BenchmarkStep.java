@@ -8,11 +8,8 @@ import dev.digitlab.ml.train.CheckpointFile;
 import dev.digitlab.ml.train.ModelBenchmark;
 import dev.digitlab.protocol.pipeline.StepType;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
-import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,12 +22,12 @@ class BenchmarkStep implements StepHandler {
 
   private final PipelineData data;
   private final TrialStore trials;
-  private final TrialDirectories directories;
+  private final TrialModels models;
 
-  BenchmarkStep(PipelineData data, TrialStore trials, TrialDirectories directories) {
+  BenchmarkStep(PipelineData data, TrialStore trials, TrialModels models) {
     this.data = data;
     this.trials = trials;
-    this.directories = directories;
+    this.models = models;
   }
 
   @Override
@@ -48,7 +45,8 @@ class BenchmarkStep implements StepHandler {
     long trialId = StepResults.read(train.result()).path("trialId").asLong();
     Trial trial = trials.get(trialId);
     Path model =
-        modelFile(trial)
+        models
+            .modelFile(trial)
             .orElseThrow(
                 () -> new IllegalStateException("trial " + trialId + " left no model file"));
     DatasetId dataset = DatasetId.byName(CheckpointFile.readHeader(model).config().dataset());
@@ -93,17 +91,5 @@ class BenchmarkStep implements StepHandler {
                 measured.report().macroF1(),
                 measured.macroRocAuc()));
     return result;
-  }
-
-  /** The model file of the trial's latest attempt that wrote one, here or in the shared store. */
-  private Optional<Path> modelFile(Trial trial) {
-    Path trialDir = directories.of(trial.id());
-    for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
-      Path file = RunArtifact.MODEL.in(trialDir.resolve("attempt-" + attempt));
-      if (directories.artifacts().fetch(trial.id(), attempt, RunArtifact.MODEL.fileName(), file)) {
-        return Optional.of(file);
-      }
-    }
-    return Optional.empty();
   }
 }

@@ -1,6 +1,7 @@
 package dev.digitlab.server.pipelines;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.export.OnnxExport;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.protocol.pipeline.StepType;
@@ -10,6 +11,7 @@ import dev.digitlab.server.experiments.ExperimentSubmission;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
 
@@ -23,17 +25,25 @@ import org.springframework.stereotype.Component;
 @Component
 class TrainStep implements StepHandler {
 
+  static final String ONNX = "model.onnx";
+
   private static final Duration POLL = Duration.ofMillis(200);
 
   private final ExperimentSubmission submission;
   private final ExperimentStore experiments;
   private final TrialStore trials;
+  private final TrialModels models;
   private final ExperimentFiles files = new ExperimentFiles();
 
-  TrainStep(ExperimentSubmission submission, ExperimentStore experiments, TrialStore trials) {
+  TrainStep(
+      ExperimentSubmission submission,
+      ExperimentStore experiments,
+      TrialStore trials,
+      TrialModels models) {
     this.submission = submission;
     this.experiments = experiments;
     this.trials = trials;
+    this.models = models;
   }
 
   @Override
@@ -103,6 +113,13 @@ class TrainStep implements StepHandler {
     }
     if (trial.trainSeconds() != null) {
       metrics.put("trainSeconds", trial.trainSeconds());
+    }
+    // The trained model in ONNX too, for use outside Digit Lab (and in the step's files).
+    Path model = models.modelFile(trial).orElse(null);
+    if (model != null) {
+      OnnxExport.export(model, context.directory().resolve(ONNX));
+      result.putArray("files").add(ONNX);
+      context.log().accept("exported the model to " + ONNX);
     }
     return result;
   }

@@ -96,6 +96,8 @@ class MnistPipelineTest {
       Trial trial = trials.get(train.trialId());
       assertThat(trial.status()).isEqualTo(TrialStatus.SUCCEEDED);
       assertThat(trial.config()).contains("\"trainSubset\":" + size);
+      assertThat(home.resolve("pipelines/" + run.id() + "/train-" + size + "/model.onnx"))
+          .isNotEmptyFile();
       JsonNode benchmark = StepResults.read(steps.get("benchmark-" + size).result());
       // The benchmark re-evaluates the trial's saved model on the same 10,000 test images.
       assertThat(benchmark.path("images").asInt()).isEqualTo(10_000);
