@@ -73,16 +73,46 @@ class CommandStep implements StepHandler {
     }
     ObjectNode metrics = StepResults.object();
     ObjectNode series = StepResults.object();
+    // The output is read on a thread of its own: a read from a pipe does not return when the
+    // attempt is interrupted, but waitFor does, and then killing the process ends the read.
+    Thread reader =
+        Thread.ofVirtual()
+            .name("command-output-" + context.step().name())
+            .start(() -> read(process, context, metrics, series));
     try {
-      try (BufferedReader out =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          context.log().accept(line);
-          Matcher m = METRIC.matcher(line);
-          if (m.matches()) {
-            double value = Double.parseDouble(m.group(2));
+      int exit = process.waitFor();
+      reader.join();
+      if (exit != 0) {
+        throw new IllegalStateException(command.getFirst() + " exited with status " + exit);
+      }
+      ObjectNode result = StepResults.object();
+      result.put("exitCode", exit);
+      synchronized (metrics) {
+        result.set("metrics", metrics);
+        result.set("series", series);
+      }
+      return result;
+    } finally {
+      if (process.isAlive()) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  /** Logs every output line and collects the metric lines, until the output closes. */
+  private static void read(
+      Process process, StepContext context, ObjectNode metrics, ObjectNode series) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        context.log().accept(line);
+        Matcher m = METRIC.matcher(line);
+        if (m.matches()) {
+          double value = Double.parseDouble(m.group(2));
+          synchronized (metrics) {
             metrics.put(m.group(1), value);
             ArrayNode points =
                 series.has(m.group(1))
@@ -92,25 +122,10 @@ class CommandStep implements StepHandler {
             point.add(m.group(3) == null ? points.size() - 1 : Long.parseLong(m.group(3)));
             point.add(value);
           }
-          if (Thread.currentThread().isInterrupted()) {
-            throw new InterruptedException();
-          }
         }
       }
-      int exit = process.waitFor();
-      if (exit != 0) {
-        throw new IllegalStateException(command.getFirst() + " exited with status " + exit);
-      }
-      ObjectNode result = StepResults.object();
-      result.put("exitCode", exit);
-      result.set("metrics", metrics);
-      result.set("series", series);
-      return result;
-    } finally {
-      if (process.isAlive()) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
+    } catch (IOException e) {
+      // The process was killed (timeout) or its output closed early: nothing more to read.
     }
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,14 +36,18 @@ import org.springframework.stereotype.Component;
  * its timeout passes, which counts as a failed attempt. The run ends when every step has ended:
  * succeeded if all did, failed otherwise.
  *
- * <p>The runs' progress lives in the database; the threads that run steps live in this process. A
- * server that stops ends its running runs as failed at its next start ({@link
- * PipelineStore#failInterruptedRuns()}).
+ * <p>The runs' progress lives in the database; the threads that run steps live in this process,
+ * which renews its runs' heartbeat every {@code digitlab.pipelines.heartbeat}. A run whose
+ * heartbeat stops (its server stopped or crashed) is marked failed by any server after {@link
+ * #SILENT_BEATS} missed beats, decided on the store's clock.
  */
 @Component
 public class PipelineExecutor implements DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(PipelineExecutor.class);
+
+  /** Heartbeats a run may miss before any server counts its process as gone. */
+  static final int SILENT_BEATS = 6;
 
   private final PipelineStore store;
   private final PipelineTracing tracing;
@@ -50,6 +55,10 @@ public class PipelineExecutor implements DisposableBean {
   private final Path home;
   private final ExecutorService slots;
   private final ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService keepAlive =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> Thread.ofPlatform().daemon().name("pipeline-heartbeat").unstarted(runnable));
+  private final Duration heartbeat;
 
   /** The spec of each run this process is running; steps read their spec from here. */
   private final Map<Long, PipelineSpec> specs = new HashMap<>();
@@ -59,8 +68,10 @@ public class PipelineExecutor implements DisposableBean {
       PipelineTracing tracing,
       List<StepHandler> handlers,
       @Value("${digitlab.home}") Path home,
-      @Value("${digitlab.pipelines.step-slots:2}") int stepSlots) {
+      @Value("${digitlab.pipelines.step-slots:2}") int stepSlots,
+      @Value("${digitlab.pipelines.heartbeat:5s}") Duration heartbeat) {
     this.store = store;
+    this.heartbeat = heartbeat;
     this.tracing = tracing;
     this.home = home;
     handlers.forEach(handler -> this.handlers.put(handler.type(), handler));
@@ -73,9 +84,27 @@ public class PipelineExecutor implements DisposableBean {
                     .daemon()
                     .name("pipeline-step-" + slot.incrementAndGet())
                     .unstarted(runnable));
-    int ended = store.failInterruptedRuns();
-    if (ended > 0) {
-      log.warn("{} pipeline run(s) were running when the server stopped: marked failed", ended);
+    keepAlive.scheduleWithFixedDelay(this::beat, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Renews the heartbeat of the runs this process runs, and fails the running runs whose heartbeat
+   * is older than {@link #SILENT_BEATS} beats: their process is gone. Any server of a cluster may
+   * do the second; none fails a run whose process is alive.
+   */
+  void beat() {
+    try {
+      List<Long> mine;
+      synchronized (this) {
+        mine = List.copyOf(specs.keySet());
+      }
+      store.heartbeat(mine);
+      int ended = store.failSilentRuns(heartbeat.multipliedBy(SILENT_BEATS));
+      if (ended > 0) {
+        log.warn("{} pipeline run(s) lost the server running them: marked failed", ended);
+      }
+    } catch (RuntimeException e) {
+      log.warn("pipeline heartbeat failed; retrying at the next beat", e);
     }
   }
 
@@ -253,6 +282,7 @@ public class PipelineExecutor implements DisposableBean {
 
   @Override
   public void destroy() {
+    keepAlive.shutdownNow();
     slots.shutdownNow();
     attempts.shutdownNow();
   }

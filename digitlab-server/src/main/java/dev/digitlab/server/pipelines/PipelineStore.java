@@ -8,7 +8,10 @@ import dev.digitlab.protocol.pipeline.StepSpec;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -55,8 +58,10 @@ public class PipelineStore {
               jdbc.sql(
                       """
                       INSERT INTO pipeline_run
-                        (name, description, spec, max_parallel, status, trace_id, created_at)
-                      VALUES (:name, :description, :spec, :maxParallel, 'running', :traceId, :now)
+                        (name, description, spec, max_parallel, status, trace_id, created_at,
+                         heartbeat_at)
+                      VALUES (:name, :description, :spec, :maxParallel, 'running', :traceId, :now,
+                              :now)
                       """)
                   .param("name", spec.name())
                   .param("description", spec.description())
@@ -234,38 +239,65 @@ public class PipelineStore {
         .update();
   }
 
+  /** Marks these runs as alive: the process running them renews this every few seconds. */
+  void heartbeat(Collection<Long> runIds) {
+    if (runIds.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            "UPDATE pipeline_run SET heartbeat_at = :now WHERE id IN (:ids) AND status = 'running'")
+        .param("now", toSql(clock.instant()))
+        .param("ids", List.copyOf(runIds))
+        .update();
+  }
+
   /**
-   * Ends the runs a previous server process left running: their step threads died with it. Steps
-   * that had not ended fail, so the run shows where it stopped. Returns how many runs were ended.
+   * Ends the running runs whose heartbeat is older than {@code silence}: the server process that
+   * ran their steps is gone (stopped or crashed), and with it their threads. Steps that had not
+   * ended fail, so the run shows where it stopped. Returns how many runs were ended.
    */
-  int failInterruptedRuns() {
+  int failSilentRuns(Duration silence) {
+    Instant limit = clock.instant().minus(silence);
     return transaction.execute(
         status -> {
-          String reason = "the server stopped while this ran";
-          jdbc.sql(
-                  """
-                  UPDATE pipeline_step SET status = 'failed', finished_at = :now, failure_reason = :reason
-                  WHERE status IN ('pending', 'queued', 'running')
-                    AND run_id IN (SELECT id FROM pipeline_run WHERE status = 'running')
-                  """)
-              .param("now", toSql(clock.instant()))
-              .param("reason", reason)
-              .update();
+          String reason =
+              "the server running it stopped (no heartbeat for " + silence.toSeconds() + " s)";
+          List<Long> silent =
+              jdbc.sql(
+                      "SELECT id FROM pipeline_run WHERE status = 'running' AND heartbeat_at < :limit")
+                  .param("limit", toSql(limit))
+                  .query(Long.class)
+                  .list();
+          if (silent.isEmpty()) {
+            return 0;
+          }
           jdbc.sql(
                   """
                   UPDATE pipeline_attempt SET status = 'failed', finished_at = :now, error = :reason
                   WHERE status = 'running'
+                    AND step_id IN (SELECT id FROM pipeline_step WHERE run_id IN (:ids))
                   """)
               .param("now", toSql(clock.instant()))
               .param("reason", reason)
+              .param("ids", silent)
+              .update();
+          jdbc.sql(
+                  """
+                  UPDATE pipeline_step SET status = 'failed', finished_at = :now, failure_reason = :reason
+                  WHERE status IN ('pending', 'queued', 'running') AND run_id IN (:ids)
+                  """)
+              .param("now", toSql(clock.instant()))
+              .param("reason", reason)
+              .param("ids", silent)
               .update();
           return jdbc.sql(
                   """
                   UPDATE pipeline_run SET status = 'failed', finished_at = :now, failure_reason = :reason
-                  WHERE status = 'running'
+                  WHERE status = 'running' AND id IN (:ids)
                   """)
               .param("now", toSql(clock.instant()))
               .param("reason", reason)
+              .param("ids", silent)
               .update();
         });
   }

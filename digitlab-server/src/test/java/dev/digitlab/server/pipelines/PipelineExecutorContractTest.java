@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.pipeline.PipelineFiles;
+import dev.digitlab.server.testing.MutableClock;
 import dev.digitlab.server.testing.TestDatabase;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -29,7 +30,10 @@ abstract class PipelineExecutorContractTest {
 
   @TempDir Path home;
 
+  private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
   private TestDatabase database;
+  private MutableClock clock;
   private PipelineStore store;
   private PipelineExecutor executor;
   private final PipelineFiles files = new PipelineFiles();
@@ -40,12 +44,16 @@ abstract class PipelineExecutorContractTest {
   void openExecutor() {
     database = openDatabase();
     JdbcClient jdbc = JdbcClient.create(new JdbcTemplate(database.dataSource()));
-    store =
-        new PipelineStore(
-            jdbc, new DataSourceTransactionManager(database.dataSource()), Clock.systemUTC());
+    clock = new MutableClock(Instant.now());
+    store = new PipelineStore(jdbc, new DataSourceTransactionManager(database.dataSource()), clock);
     executor =
         new PipelineExecutor(
-            store, new PipelineTracing(""), List.of(new CommandStep(), new SummaryStep()), home, 2);
+            store,
+            new PipelineTracing(""),
+            List.of(new CommandStep(), new SummaryStep()),
+            home,
+            2,
+            HEARTBEAT);
   }
 
   @AfterEach
@@ -107,6 +115,35 @@ abstract class PipelineExecutorContractTest {
     assertThat(StepResults.read(ingest.result()).path("metrics").path("images").asDouble())
         .isEqualTo(60000);
     assertThat(steps(run).get("after").status()).isEqualTo(StepStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_command_that_hangs_past_its_timeout_is_killed_and_counted_as_a_failed_attempt()
+      throws Exception {
+    Path pidFile = home.resolve("pid");
+    PipelineRun run =
+        runToEnd(
+            """
+            name: hang
+            steps:
+              - name: stuck
+                type: command
+                timeoutSeconds: 1
+                parameters: {executable: sh, args: ["-c", "echo $$ > %s; exec sleep 60"]}
+            """
+                .formatted(pidFile));
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(steps(run).get("stuck").failureReason()).contains("timed out after 1000 ms");
+    long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the timed-out process is killed")
+        .isFalse();
   }
 
   @Test
@@ -243,19 +280,30 @@ abstract class PipelineExecutorContractTest {
   }
 
   @Test
-  void runs_left_running_by_a_stopped_server_end_failed_at_the_next_start() {
-    PipelineRun run =
+  void a_run_whose_server_stopped_heartbeating_ends_failed_and_a_live_one_does_not()
+      throws Exception {
+    // Stored as a server that then died would leave it: running, and nobody renews it.
+    PipelineRun orphan =
         store.create(
             files.read(
                 "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
                 FileFormat.YAML),
             "{}",
             null);
+    PipelineRun live =
+        executor.start(
+            files.read(
+                "{name: q, steps: [{name: slow, type: command, timeoutSeconds: 60,"
+                    + " parameters: {executable: sleep, args: ['30']}}]}",
+                FileFormat.YAML),
+            "{}");
 
-    assertThat(store.failInterruptedRuns()).isEqualTo(1);
+    clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS).plusSeconds(1));
+    executor.beat();
 
-    assertThat(store.run(run.id()).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
-    assertThat(steps(run).get("a").status()).isEqualTo(StepStatus.FAILED);
-    assertThat(steps(run).get("a").failureReason()).contains("server stopped");
+    assertThat(store.run(orphan.id()).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+    assertThat(steps(orphan).get("a").status()).isEqualTo(StepStatus.FAILED);
+    assertThat(steps(orphan).get("a").failureReason()).contains("no heartbeat");
+    assertThat(store.run(live.id()).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
   }
 }
