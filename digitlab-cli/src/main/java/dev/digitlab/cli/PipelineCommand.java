@@ -3,11 +3,9 @@ package dev.digitlab.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -69,20 +67,9 @@ final class PipelineCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      String document;
-      try {
-        document = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("There is no file " + file + ".");
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
-      }
-      String type =
-          file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-              ? "application/json"
-              : "application/yaml";
+      DocumentFile document = DocumentFile.read(file);
       ApiClient client = server.client();
-      JsonNode run = client.post("/api/v1/pipelines", document, type);
+      JsonNode run = client.post("/api/v1/pipelines", document.text(), document.contentType());
       long id = run.path("id").asLong();
       PrintWriter out = spec.commandLine().getOut();
       out.println(id);
