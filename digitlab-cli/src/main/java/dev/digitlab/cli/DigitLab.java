@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       LogsCommand.class,
       WorkerCommand.class,
       PipelineCommand.class,
+      ReportCommand.class,
       BenchCommand.class
     })
 public final class DigitLab implements Runnable {

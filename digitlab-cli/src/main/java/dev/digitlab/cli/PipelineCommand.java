@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -94,6 +93,9 @@ final class PipelineCommand implements Runnable {
       }
       Map<String, String> seen = new HashMap<>();
       while (true) {
+        // The run first, then its steps: a run ends only after all its steps, so the steps read
+        // after an ended run are in their final state and all get printed.
+        run = client.get("/api/v1/pipelines/" + id);
         for (JsonNode step : client.get("/api/v1/pipelines/" + id + "/steps")) {
           String state = step.path("status").asText() + "#" + step.path("attempts").asInt();
           String name = step.path("name").asText();
@@ -103,7 +105,6 @@ final class PipelineCommand implements Runnable {
             out.flush();
           }
         }
-        run = client.get("/api/v1/pipelines/" + id);
         String status = run.path("status").asText();
         if (!status.equals("running")) {
           out.printf(
@@ -299,10 +300,7 @@ final class PipelineCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      String html = server.client().getText("/api/v1/pipelines/" + id + "/report", "text/html");
-      Files.createDirectories(out);
-      Path index = out.resolve("index.html");
-      Files.writeString(index, html, StandardCharsets.UTF_8);
+      Path index = ReportCommand.write(server.client(), id, out);
       spec.commandLine().getOut().println(index.toAbsolutePath());
       return 0;
     }

@@ -86,6 +86,10 @@ class PipelineCommandTest {
         .contains("id=\"gantt\"", "id=\"dag\"", "data:image/png;base64,")
         .doesNotContain("http://127.0.0.1", "<script", "src=\"http");
 
+    Path same = dir.resolve("same");
+    assertThat(run("report", "--pipeline-run", id, "--out", same.toString())).isZero();
+    assertThat(same.resolve("index.html")).isNotEmptyFile();
+
     String rendered = renderOffline(site.resolve("index.html"));
     assertThat(rendered)
         .contains("id=\"gantt\"")
