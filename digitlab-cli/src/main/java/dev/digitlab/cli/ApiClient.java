@@ -22,6 +22,8 @@ final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  private static final String JSON_ACCEPT = "application/json, application/problem+json";
+
   private final URI server;
   private final String token;
   private final HttpClient http;
@@ -40,25 +42,37 @@ final class ApiClient {
   }
 
   JsonNode get(String path) {
-    return send(request(path).GET());
+    return send(request(path).header("Accept", JSON_ACCEPT).GET());
+  }
+
+  /** A text answer (an HTML page, a log) as it came. */
+  String getText(String path, String accept) {
+    return exchange(request(path).header("Accept", accept + ", application/problem+json").GET())
+        .body();
   }
 
   JsonNode post(String path, String body, String contentType) {
     return send(
-        request(path).header("Content-Type", contentType).POST(BodyPublishers.ofString(body)));
+        request(path)
+            .header("Accept", JSON_ACCEPT)
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofString(body)));
   }
 
   JsonNode put(String path, String body, String contentType) {
     return send(
-        request(path).header("Content-Type", contentType).PUT(BodyPublishers.ofString(body)));
+        request(path)
+            .header("Accept", JSON_ACCEPT)
+            .header("Content-Type", contentType)
+            .PUT(BodyPublishers.ofString(body)));
   }
 
   JsonNode post(String path) {
-    return send(request(path).POST(BodyPublishers.noBody()));
+    return send(request(path).header("Accept", JSON_ACCEPT).POST(BodyPublishers.noBody()));
   }
 
   JsonNode delete(String path) {
-    return send(request(path).DELETE());
+    return send(request(path).header("Accept", JSON_ACCEPT).DELETE());
   }
 
   /** The request with this client's token, if it has one (for requests made elsewhere: SSE). */
@@ -67,13 +81,15 @@ final class ApiClient {
   }
 
   private HttpRequest.Builder request(String path) {
-    return authorized(
-        HttpRequest.newBuilder(URI.create(server + path))
-            .timeout(TIMEOUT)
-            .header("Accept", "application/json, application/problem+json"));
+    return authorized(HttpRequest.newBuilder(URI.create(server + path)).timeout(TIMEOUT));
   }
 
   private JsonNode send(HttpRequest.Builder builder) {
+    return parse(exchange(builder).body());
+  }
+
+  /** The answer to a request; an error status becomes an {@link ApiException}. */
+  private HttpResponse<String> exchange(HttpRequest.Builder builder) {
     HttpRequest request = builder.build();
     HttpResponse<String> response;
     try {
@@ -92,11 +108,10 @@ final class ApiClient {
       Thread.currentThread().interrupt();
       throw new ApiException("Interrupted while waiting for " + server);
     }
-    JsonNode body = parse(response.body());
     if (response.statusCode() >= 400) {
-      throw new ApiException(describe(request, response.statusCode(), body));
+      throw new ApiException(describe(request, response.statusCode(), parse(response.body())));
     }
-    return body;
+    return response;
   }
 
   private static JsonNode parse(String body) {

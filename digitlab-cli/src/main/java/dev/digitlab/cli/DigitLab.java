@@ -22,8 +22,10 @@ import picocli.CommandLine.Command;
       LogsCommand.class,
       WorkerCommand.class,
       TokenCommand.class,
-      BenchCommand.class,
-      ModelCommand.class
+      ModelCommand.class,
+      PipelineCommand.class,
+      ReportCommand.class,
+      BenchCommand.class
     })
 public final class DigitLab implements Runnable {
 

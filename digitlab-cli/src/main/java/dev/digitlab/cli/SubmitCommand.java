@@ -1,13 +1,7 @@
 package dev.digitlab.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,19 +27,9 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String document;
-    try {
-      document = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("There is no file " + file + ".");
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
-    }
-    String type =
-        file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-            ? "application/json"
-            : "application/yaml";
-    JsonNode experiment = server.client().post("/api/v1/experiments", document, type);
+    DocumentFile document = DocumentFile.read(file);
+    JsonNode experiment =
+        server.client().post("/api/v1/experiments", document.text(), document.contentType());
     spec.commandLine().getOut().println(experiment.path("id").asLong());
     spec.commandLine()
         .getErr()

@@ -48,9 +48,10 @@ class DigitLabServerTest {
                         + " ORDER BY installed_rank")
                 .query(String.class)
                 .list())
-        // Each feature adds its own numbered migration (V2 workers, V3 security, V4 registry).
+        // Each feature adds its own numbered migration (V2 workers, V3 security, V4 registry,
+        // V6 pipelines).
         .startsWith("1", "2")
-        .contains("3", "4");
+        .contains("3", "4", "6");
   }
 
   @Test

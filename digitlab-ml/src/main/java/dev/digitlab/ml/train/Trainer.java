@@ -9,8 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class Trainer {
 
-  private static final String ENGINE = "PyTorch";
+  static final String ENGINE = "PyTorch";
 
   /** Sampled per-step losses kept per epoch, for curves. */
   private static final int LOSS_SAMPLES_PER_EPOCH = 50;
@@ -319,10 +319,22 @@ public final class Trainer {
         parameters.newLeaves();
         NDArray logits;
         NDArray batchLoss;
-        try (GradientCollector collector = engine.newGradientCollector()) {
+        // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for
+        // the whole JVM, so two trainers in one process (an embedded worker with 2 slots) fail
+        // with "A PtGradientCollector is already collecting". libtorch's grad mode is per
+        // thread, so setting it here and calling backward directly is safe in parallel.
+        boolean wasGradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
           batchLoss = crossEntropy(logits, inputs.labels());
-          collector.backward(batchLoss);
+          try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
+            JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed, false, false);
+          }
+        } finally {
+          if (!wasGradMode) {
+            JniUtils.setGradMode(false);
+          }
         }
         optimizer.step(
             List.of(parameters.weights()), List.of(parameters.gradients(batch)), rate, t);

@@ -235,6 +235,33 @@ class TrainerTest {
         .hasMessageContaining("learningRate must be > 0");
   }
 
+  @Test
+  void two_trainers_in_one_process_train_at_the_same_time() throws Exception {
+    // An embedded worker with 2 slots trains two trials on two threads of one JVM.
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+      var first =
+          pool.submit(
+              () ->
+                  Trainer.train(
+                      small().build(),
+                      DATA,
+                      TrainingListener.NONE,
+                      () -> false,
+                      TrainingOutputs.NONE));
+      var second =
+          pool.submit(
+              () ->
+                  Trainer.train(
+                      small().seed(8).build(),
+                      DATA,
+                      TrainingListener.NONE,
+                      () -> false,
+                      TrainingOutputs.NONE));
+      assertThat(first.get().epochs()).hasSize(2);
+      assertThat(second.get().epochs()).hasSize(2);
+    }
+  }
+
   private static List<List<Double>> lossesAndAccuracies(TrainingResult result) {
     return result.epochs().stream()
         .map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.learningRate()))

@@ -4,12 +4,12 @@ import java.util.Collection;
 import java.util.Locale;
 
 /** Suggests the known name a mistyped one was probably meant to be. */
-final class ClosestName {
+public final class ClosestName {
 
   private ClosestName() {}
 
   /** {@code "; did you mean 'learningRate'?"}, or an empty string when nothing is close. */
-  static String hint(String typed, Collection<String> known) {
+  public static String hint(String typed, Collection<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : known) {

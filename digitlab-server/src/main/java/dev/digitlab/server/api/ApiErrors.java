@@ -4,6 +4,7 @@ import dev.digitlab.ml.infer.EmptyImageException;
 import dev.digitlab.ml.infer.ImageRejectedException;
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
+import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.trials.IllegalTrialTransitionException;
 import dev.digitlab.server.trials.TrialNotFoundException;
@@ -35,6 +36,14 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     return badRequest(
         "Invalid experiment",
         "The experiment cannot run: " + e.errors().size() + " problem(s), listed in 'errors'.",
+        e.errors());
+  }
+
+  @ExceptionHandler
+  ProblemDetail invalidPipeline(InvalidPipelineException e) {
+    return badRequest(
+        "Invalid pipeline",
+        "The pipeline cannot run: " + e.errors().size() + " problem(s), listed in 'errors'.",
         e.errors());
   }
 

@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
  * invalid one leaves no trace.
  */
 @Component
-class ExperimentSubmission {
+public class ExperimentSubmission {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -128,6 +128,14 @@ class ExperimentSubmission {
       case CPU -> "cpu";
       case AUTO -> null;
     };
+  }
+
+  /**
+   * Stores an experiment already read and checked (a pipeline's train step) with its queued trials,
+   * exactly as a submitted document would be.
+   */
+  public Experiment submit(ExperimentSpec spec) {
+    return store(spec);
   }
 
   private Experiment store(ExperimentSpec spec) {

@@ -1,0 +1,324 @@
+package dev.digitlab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code digitlab pipeline run|ls|show|logs|report}: pipelines on a Digit Lab server. */
+@Command(
+    name = "pipeline",
+    mixinStandardHelpOptions = true,
+    description = "Run pipelines (DAGs of steps) on the server and look at their runs.",
+    subcommands = {
+      PipelineCommand.Run.class,
+      PipelineCommand.Ls.class,
+      PipelineCommand.Show.class,
+      PipelineCommand.Logs.class,
+      PipelineCommand.Report.class
+    })
+final class PipelineCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code pipeline run FILE [--wait]}. */
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Submit a pipeline file (YAML or JSON) and start a run of it; prints the run's id.",
+        "With --wait, follows the run, printing each step's changes, and ends with a line saying"
+            + " 'succeeded' or 'failed' and the wall time; the exit status is 0 only on success."
+      })
+  static final class Run implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "FILE", description = "The pipeline file (.yaml, .yml or .json).")
+    Path file;
+
+    @Option(names = "--wait", description = "Follow the run until it ends.")
+    boolean wait;
+
+    @Option(
+        names = "--poll-ms",
+        defaultValue = "300",
+        description = "How often --wait asks the server (default: ${DEFAULT-VALUE} ms).")
+    long pollMillis;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      DocumentFile document = DocumentFile.read(file);
+      ApiClient client = server.client();
+      JsonNode run = client.post("/api/v1/pipelines", document.text(), document.contentType());
+      long id = run.path("id").asLong();
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(id);
+      out.flush();
+      long steps = 0;
+      for (JsonNode count : run.path("steps")) {
+        steps += count.asLong();
+      }
+      spec.commandLine()
+          .getErr()
+          .println(
+              "Started pipeline run "
+                  + id
+                  + " of '"
+                  + run.path("name").asText()
+                  + "' ("
+                  + steps
+                  + " steps). See it with: digitlab pipeline show "
+                  + id);
+      if (!wait) {
+        return 0;
+      }
+      Map<String, String> seen = new HashMap<>();
+      while (true) {
+        // The run first, then its steps: a run ends only after all its steps, so the steps read
+        // after an ended run are in their final state and all get printed.
+        run = client.get("/api/v1/pipelines/" + id);
+        for (JsonNode step : client.get("/api/v1/pipelines/" + id + "/steps")) {
+          String state = step.path("status").asText() + "#" + step.path("attempts").asInt();
+          String name = step.path("name").asText();
+          if (!state.equals(seen.put(name, state))
+              && !step.path("status").asText().equals("pending")) {
+            out.println(describe(step));
+            out.flush();
+          }
+        }
+        String status = run.path("status").asText();
+        if (!status.equals("running")) {
+          out.printf(
+              Locale.ROOT,
+              "pipeline run %d %s in %.2f s wall time%s%n",
+              id,
+              status,
+              run.path("wallSeconds").asDouble(),
+              run.path("failureReason").isTextual()
+                  ? " (" + run.path("failureReason").asText() + ")"
+                  : "");
+          return status.equals("succeeded") ? 0 : 1;
+        }
+        Thread.sleep(pollMillis);
+      }
+    }
+
+    private static String describe(JsonNode step) {
+      String status = step.path("status").asText();
+      StringBuilder line =
+          new StringBuilder("  ").append(step.path("name").asText()).append(' ').append(status);
+      if (step.path("attempts").asInt() > 0) {
+        line.append(" (attempt ")
+            .append(step.path("attempts").asInt())
+            .append('/')
+            .append(step.path("maxAttempts").asInt())
+            .append(')');
+      }
+      if (step.path("failureReason").isTextual()) {
+        line.append(": ").append(step.path("failureReason").asText());
+      }
+      String metrics = metrics(step.path("result").path("metrics"));
+      if (!metrics.isEmpty()) {
+        line.append("  ").append(metrics);
+      }
+      return line.toString();
+    }
+  }
+
+  /** {@code pipeline ls}. */
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List pipeline runs.")
+  static final class Ls implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Option(names = "--limit", defaultValue = "50", description = "At most this many runs.")
+    int limit;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      String format = "%-6s %-28s %-10s %-8s %-28s %s%n";
+      out.printf(format, "RUN", "NAME", "STATUS", "WALL_S", "CREATED", "STEPS");
+      for (JsonNode run : server.client().get("/api/v1/pipelines?limit=" + limit)) {
+        StringBuilder steps = new StringBuilder();
+        run.path("steps")
+            .properties()
+            .forEach(
+                e ->
+                    steps
+                        .append(steps.isEmpty() ? "" : " ")
+                        .append(e.getKey())
+                        .append('=')
+                        .append(e.getValue().asLong()));
+        out.printf(
+            format,
+            run.path("id").asLong(),
+            Text.shorten(run.path("name").asText(), 28),
+            run.path("status").asText(),
+            Text.number(run.path("wallSeconds")),
+            run.path("createdAt").asText(),
+            steps);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code pipeline show ID}. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show a pipeline run and its steps.")
+  static final class Show implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "ID", description = "The run's id (as pipeline run printed it).")
+    long id;
+
+    @Override
+    public Integer call() {
+      ApiClient client = server.client();
+      JsonNode run = client.get("/api/v1/pipelines/" + id);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("Pipeline run " + id + ": " + run.path("name").asText());
+      out.println("  status     " + run.path("status").asText());
+      if (run.path("failureReason").isTextual()) {
+        out.println("  reason     " + run.path("failureReason").asText());
+      }
+      out.println("  created    " + run.path("createdAt").asText());
+      out.println("  wall time  " + Text.number(run.path("wallSeconds")) + " s");
+      out.println("  trace      " + run.path("traceId").asText());
+      out.println("  page       " + client.server() + "/pipelines/" + id);
+      out.println();
+      String format = "%-22s %-9s %-10s %-8s %-8s %-7s %s%n";
+      out.printf(
+          format, "STEP", "TYPE", "STATUS", "ATTEMPT", "SECONDS", "TRIAL", "METRICS / REASON");
+      for (JsonNode step : client.get("/api/v1/pipelines/" + id + "/steps")) {
+        String seconds = "";
+        if (step.path("startedAt").isTextual() && step.path("finishedAt").isTextual()) {
+          seconds =
+              String.format(
+                  Locale.ROOT,
+                  "%.2f",
+                  java.time.Duration.between(
+                              java.time.Instant.parse(step.path("startedAt").asText()),
+                              java.time.Instant.parse(step.path("finishedAt").asText()))
+                          .toMillis()
+                      / 1000.0);
+        }
+        out.printf(
+            format,
+            Text.shorten(step.path("name").asText(), 22),
+            step.path("type").asText(),
+            step.path("status").asText(),
+            step.path("attempts").asInt() + "/" + step.path("maxAttempts").asInt(),
+            seconds,
+            step.path("trialId").isNumber() ? step.path("trialId").asText() : "",
+            step.path("failureReason").isTextual()
+                ? step.path("failureReason").asText()
+                : metrics(step.path("result").path("metrics")));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code pipeline logs ID STEP}. */
+  @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a step's log.")
+  static final class Logs implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The run's id.")
+    long id;
+
+    @Parameters(index = "1", paramLabel = "STEP", description = "The step's name, e.g. train-600.")
+    String step;
+
+    @Override
+    public Integer call() {
+      spec.commandLine()
+          .getOut()
+          .print(
+              server
+                  .client()
+                  .getText(
+                      "/api/v1/pipelines/"
+                          + id
+                          + "/steps/"
+                          + URLEncoder.encode(step, StandardCharsets.UTF_8)
+                          + "/logs",
+                      "text/plain"));
+      return 0;
+    }
+  }
+
+  /** {@code pipeline report ID --out DIR}. */
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Save a pipeline run as a static HTML report (DIR/index.html): DAG, Gantt chart, steps,",
+        "metrics, charts and images, all inside the one file; it opens from disk with no server",
+        "and no network."
+      })
+  static final class Report implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "ID", description = "The run's id.")
+    long id;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+      Path index = ReportCommand.write(server.client(), id, out);
+      spec.commandLine().getOut().println(index.toAbsolutePath());
+      return 0;
+    }
+  }
+
+  static String metrics(JsonNode metrics) {
+    StringBuilder text = new StringBuilder();
+    metrics
+        .properties()
+        .forEach(
+            m ->
+                text.append(text.isEmpty() ? "" : " ")
+                    .append(m.getKey())
+                    .append('=')
+                    .append(
+                        m.getValue().isIntegralNumber()
+                            ? m.getValue().asText()
+                            : Text.number(m.getValue())));
+    return text.toString();
+  }
+}

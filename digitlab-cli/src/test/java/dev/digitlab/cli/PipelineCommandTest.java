@@ -1,0 +1,190 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine;
+
+/**
+ * {@code pipeline run --wait}, {@code ls}, {@code show}, {@code logs} and {@code report} against a
+ * real server; the steps are real processes (the regression example's python3 script, sh).
+ */
+class PipelineCommandTest {
+
+  @TempDir static Path home;
+
+  static ConfigurableApplicationContext server;
+  static String url;
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void startServer() {
+    server = LocalServer.start(home);
+    url = LocalServer.url(server);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @Test
+  void the_regression_example_runs_to_success_and_wait_ends_with_succeeded_and_the_wall_time()
+      throws IOException {
+    // The example names its script relative to the repository's root; this server runs in
+    // digitlab-cli/.
+    Path file =
+        Files.writeString(
+            dir.resolve("regression.yaml"),
+            Files.readString(Path.of("../examples/pipelines/regression/pipeline.yaml"))
+                .replace("args: [examples/", "args: [../examples/"));
+
+    int exit = run("pipeline", "run", file.toString(), "--wait", "--poll-ms", "100");
+
+    String[] lines = out.toString().split("\\R");
+    assertThat(exit).as(out + "\n" + err).isZero();
+    assertThat(lines[lines.length - 1])
+        .matches("pipeline run \\d+ succeeded in \\d+\\.\\d\\d s wall time");
+    assertThat(out.toString()).contains("fit-0_5 succeeded (attempt 1/2)").contains("r2=0.99");
+    String id = lines[0];
+
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "show", id)).isZero();
+    assertThat(out.toString())
+        .contains("Pipeline run " + id + ": regression-noise")
+        .contains("succeeded")
+        .contains("best_r2=");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "logs", id, "fit-0_1")).isZero();
+    assertThat(out.toString()).contains("[1] metric rmse=").contains("[1] metric mae=");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "ls")).isZero();
+    assertThat(out.toString()).startsWith("RUN").contains("regression-noise");
+
+    out.getBuffer().setLength(0);
+    Path site = dir.resolve("site");
+    assertThat(run("pipeline", "report", id, "--out", site.toString())).isZero();
+    String html = Files.readString(site.resolve("index.html"));
+    assertThat(html)
+        .contains("id=\"gantt\"", "id=\"dag\"", "data:image/png;base64,")
+        .doesNotContain("http://127.0.0.1", "<script", "src=\"http");
+
+    Path same = dir.resolve("same");
+    assertThat(run("report", "--pipeline-run", id, "--out", same.toString())).isZero();
+    assertThat(same.resolve("index.html")).isNotEmptyFile();
+
+    String rendered = renderOffline(site.resolve("index.html"));
+    assertThat(rendered)
+        .contains("id=\"gantt\"")
+        .contains("class=\"bar succeeded\"")
+        .contains("id=\"run-status\">succeeded<");
+  }
+
+  /**
+   * The page's DOM after Debian's headless Chromium loaded it from disk with the network off: every
+   * host resolves to nothing and the proxy is a closed port, so any request for a script, font or
+   * image elsewhere would fail.
+   */
+  private static String renderOffline(Path page) throws IOException {
+    Path chromium = Path.of("/usr/bin/chromium");
+    assumeTrue(
+        Files.isExecutable(chromium) || "true".equals(System.getenv("CI")),
+        "no /usr/bin/chromium (Debian's chromium package): .ci/run installs it");
+    Process process =
+        new ProcessBuilder(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--user-data-dir=" + page.getParent().resolve("chromium-profile"),
+                "--proxy-server=127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--dump-dom",
+                page.toUri().toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return dom;
+  }
+
+  @Test
+  void wait_on_a_failing_pipeline_ends_with_failed_and_exits_non_zero() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("failing.yaml"),
+            """
+            name: failing
+            steps:
+              - {name: broken, type: command, parameters: {executable: "false"}}
+              - {name: after, type: command, dependsOn: [broken], parameters: {executable: "true"}}
+            """);
+
+    int exit = run("pipeline", "run", file.toString(), "--wait", "--poll-ms", "100");
+
+    String[] lines = out.toString().split("\\R");
+    assertThat(exit).isEqualTo(1);
+    assertThat(lines[lines.length - 1])
+        .matches(
+            "pipeline run \\d+ failed in \\d+\\.\\d\\d s wall time \\(failed step\\(s\\): broken\\)");
+    assertThat(out.toString()).contains("after skipped");
+  }
+
+  @Test
+  void an_invalid_pipeline_is_refused_with_the_step_named_and_nothing_runs() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            """
+            name: bad
+            steps:
+              - {name: a, type: comand}
+              - {name: b, type: eda, dependsOn: [c]}
+            """);
+
+    int exit = run("pipeline", "run", file.toString(), "--wait");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString())
+        .contains("The pipeline cannot run")
+        .contains("steps.a.type: step 'a': unknown type 'comand'")
+        .contains("did you mean 'command'")
+        .contains("steps.b.dependsOn: step 'b' depends on 'c'");
+  }
+
+  private int run(String... args) {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    String[] withServer = new String[args.length + 2];
+    System.arraycopy(args, 0, withServer, 0, args.length);
+    withServer[args.length] = "--server";
+    withServer[args.length + 1] = url;
+    return cli.execute(withServer);
+  }
+}

@@ -1,0 +1,131 @@
+package dev.digitlab.server.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.protocol.pipeline.StepType;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs an executable: {@code args} and then every other parameter as {@code --name=value} are its
+ * arguments; {@code env} and every other parameter as {@code DIGITLAB_PARAM_<NAME>} its
+ * environment, with {@code DIGITLAB_STEP_DIR} naming the folder for files it wants kept. Standard
+ * output and error are the step's log; lines {@code metric NAME=VALUE [step=N]} are its metrics. A
+ * non-zero exit fails the attempt; an interrupted attempt kills the process and its children.
+ */
+@Component
+class CommandStep implements StepHandler {
+
+  static final Pattern METRIC =
+      Pattern.compile(
+          "^\\s*metric\\s+([A-Za-z_][A-Za-z0-9_.\\-]*)=([-+0-9.eEinfINFaN]+)(?:\\s+step=(\\d+))?\\s*$");
+  private static final Set<String> OWN = Set.of("executable", "args", "env", "directory");
+
+  @Override
+  public StepType type() {
+    return StepType.COMMAND;
+  }
+
+  @Override
+  public ObjectNode run(StepContext context) throws Exception {
+    ObjectNode p = context.step().parameters();
+    List<String> command = new ArrayList<>();
+    command.add(p.get("executable").asText());
+    p.path("args").forEach(arg -> command.add(arg.asText()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    p.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+    for (Map.Entry<String, JsonNode> parameter : p.properties()) {
+      if (!OWN.contains(parameter.getKey())) {
+        command.add("--" + parameter.getKey() + "=" + parameter.getValue().asText());
+        env.put(
+            "DIGITLAB_PARAM_"
+                + parameter.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
+            parameter.getValue().asText());
+      }
+    }
+    env.put("DIGITLAB_STEP_DIR", context.directory().toAbsolutePath().toString());
+    env.put("DIGITLAB_PIPELINE_RUN", Long.toString(context.run().id()));
+    env.put("DIGITLAB_STEP", context.step().name());
+    env.put("DIGITLAB_ATTEMPT", Integer.toString(context.attempt()));
+    if (p.hasNonNull("directory")) {
+      builder.directory(Path.of(p.get("directory").asText()).toFile());
+    }
+    context.log().accept("$ " + String.join(" ", command));
+    Process process;
+    try {
+      process = builder.command(command).start();
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot start '" + command.getFirst() + "': " + e.getMessage(), e);
+    }
+    ObjectNode metrics = StepResults.object();
+    ObjectNode series = StepResults.object();
+    // The output is read on a thread of its own: a read from a pipe does not return when the
+    // attempt is interrupted, but waitFor does, and then killing the process ends the read.
+    Thread reader =
+        Thread.ofVirtual()
+            .name("command-output-" + context.step().name())
+            .start(() -> read(process, context, metrics, series));
+    try {
+      int exit = process.waitFor();
+      reader.join();
+      if (exit != 0) {
+        throw new IllegalStateException(command.getFirst() + " exited with status " + exit);
+      }
+      ObjectNode result = StepResults.object();
+      result.put("exitCode", exit);
+      synchronized (metrics) {
+        result.set("metrics", metrics);
+        result.set("series", series);
+      }
+      return result;
+    } finally {
+      if (process.isAlive()) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  /** Logs every output line and collects the metric lines, until the output closes. */
+  private static void read(
+      Process process, StepContext context, ObjectNode metrics, ObjectNode series) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        context.log().accept(line);
+        Matcher m = METRIC.matcher(line);
+        if (m.matches()) {
+          double value = Double.parseDouble(m.group(2));
+          synchronized (metrics) {
+            metrics.put(m.group(1), value);
+            ArrayNode points =
+                series.has(m.group(1))
+                    ? (ArrayNode) series.get(m.group(1))
+                    : series.putArray(m.group(1));
+            ArrayNode point = points.addArray();
+            point.add(m.group(3) == null ? points.size() - 1 : Long.parseLong(m.group(3)));
+            point.add(value);
+          }
+        }
+      }
+    } catch (IOException e) {
+      // The process was killed (timeout) or its output closed early: nothing more to read.
+    }
+  }
+}

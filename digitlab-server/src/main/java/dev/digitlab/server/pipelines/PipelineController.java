@@ -1,0 +1,182 @@
+package dev.digitlab.server.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.protocol.pipeline.InvalidPipelineException;
+import dev.digitlab.protocol.pipeline.PipelineFiles;
+import dev.digitlab.protocol.pipeline.PipelineSpec;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.pipelines.PipelineViews.AttemptView;
+import dev.digitlab.server.pipelines.PipelineViews.RunView;
+import dev.digitlab.server.pipelines.PipelineViews.StepView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.MediaTypeFactory;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /api/v1/pipelines}: submit a pipeline document, follow its runs, steps, logs and files.
+ */
+@RestController
+@RequestMapping("/api/v1/pipelines")
+class PipelineController {
+
+  static final int MAX_DOCUMENT_BYTES = 256 * 1024;
+  private static final Pattern SAFE_FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+  private final PipelineFiles files = new PipelineFiles();
+  private final PipelineExecutor executor;
+  private final PipelineStore store;
+  private final PipelineReport report;
+
+  PipelineController(PipelineExecutor executor, PipelineStore store, PipelineReport report) {
+    this.executor = executor;
+    this.store = store;
+    this.report = report;
+  }
+
+  /**
+   * The run as one self-contained HTML page (DAG, Gantt, steps, images inlined): what {@code
+   * digitlab pipeline report} saves, and the run's page in the browser.
+   */
+  @GetMapping(value = "/{id}/report", produces = MediaType.TEXT_HTML_VALUE)
+  String report(@PathVariable long id) {
+    return report.render(run(id));
+  }
+
+  /**
+   * Submits a pipeline document (YAML or JSON, as {@code digitlab pipeline run} sends it) and
+   * starts a run of it: {@code 201} with the run. An invalid document is refused with {@code 400}
+   * naming every problem's step; nothing is stored then.
+   */
+  @PostMapping(
+      consumes = {
+        MediaType.APPLICATION_JSON_VALUE,
+        MediaType.APPLICATION_YAML_VALUE,
+        "text/yaml",
+        "application/x-yaml",
+        MediaType.TEXT_PLAIN_VALUE
+      })
+  ResponseEntity<RunView> submit(
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream body)
+      throws IOException {
+    byte[] bytes = body.readNBytes(MAX_DOCUMENT_BYTES + 1);
+    if (bytes.length > MAX_DOCUMENT_BYTES) {
+      throw new InvalidPipelineException(
+          List.of(
+              new dev.digitlab.protocol.experiment.FieldError(
+                  "", "the document is larger than " + MAX_DOCUMENT_BYTES + " bytes")));
+    }
+    FileFormat format =
+        MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+            ? FileFormat.JSON
+            : FileFormat.AUTO;
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    PipelineSpec spec = files.read(text, format);
+    JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
+    PipelineRun run = executor.start(spec, tree.toString());
+    return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))
+        .body(RunView.of(run, store.steps(run.id())));
+  }
+
+  /** The newest runs first. */
+  @GetMapping
+  List<RunView> list(@RequestParam(defaultValue = "50") int limit) {
+    if (limit < 1 || limit > 500) {
+      throw new InvalidParameterException("limit", "must be between 1 and 500, got " + limit);
+    }
+    return store.runs(limit).stream().map(run -> RunView.of(run, store.steps(run.id()))).toList();
+  }
+
+  @GetMapping("/{id}")
+  RunView get(@PathVariable long id) {
+    return RunView.of(run(id), store.steps(id));
+  }
+
+  /** The run's steps in dependency order, each with its attempts and result. */
+  @GetMapping("/{id}/steps")
+  List<StepView> steps(@PathVariable long id) {
+    run(id);
+    List<StepAttempt> attempts = store.attempts(id);
+    return store.steps(id).stream().map(step -> StepView.of(step, attempts)).toList();
+  }
+
+  @GetMapping("/{id}/steps/{name}")
+  StepView step(@PathVariable long id, @PathVariable String name) {
+    return StepView.of(step(run(id), name), store.attempts(id));
+  }
+
+  /** Every attempt of every step in start order: the data of the Gantt chart. */
+  @GetMapping("/{id}/attempts")
+  List<AttemptView> attempts(@PathVariable long id) {
+    run(id);
+    return store.attempts(id).stream().map(AttemptView::of).toList();
+  }
+
+  /** The step's log as text, each line prefixed with the attempt that wrote it. */
+  @GetMapping(value = "/{id}/steps/{name}/logs", produces = MediaType.TEXT_PLAIN_VALUE)
+  String logs(@PathVariable long id, @PathVariable String name) {
+    PipelineStep step = step(run(id), name);
+    StringBuilder text = new StringBuilder();
+    for (PipelineStore.LogEntry entry : store.logs(step.id())) {
+      text.append('[').append(entry.attempt()).append("] ").append(entry.line()).append('\n');
+    }
+    return text.toString();
+  }
+
+  /** A file a step wrote (EDA images, the summary chart). */
+  @GetMapping("/{id}/steps/{name}/files/{file}")
+  ResponseEntity<Resource> file(
+      @PathVariable long id, @PathVariable String name, @PathVariable String file) {
+    PipelineStep step = step(run(id), name);
+    if (!SAFE_FILE.matcher(file).matches() || file.contains("..")) {
+      throw new InvalidParameterException(
+          "file", "must be a file name (letters, digits, '.', '_', '-'), got '" + file + "'");
+    }
+    Path path = executor.directory(id, step.name()).resolve(file);
+    if (!Files.isRegularFile(path)) {
+      throw new NotFoundException(
+          "Step '" + name + "' of run " + id + " has no file '" + file + "'.");
+    }
+    return ResponseEntity.ok()
+        .contentType(MediaTypeFactory.getMediaType(file).orElse(MediaType.APPLICATION_OCTET_STREAM))
+        .body(new FileSystemResource(path));
+  }
+
+  private PipelineRun run(long id) {
+    return store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id));
+  }
+
+  private PipelineStep step(PipelineRun run, String name) {
+    return store
+        .step(run.id(), name)
+        .orElseThrow(
+            () ->
+                new NotFoundException(
+                    "Pipeline run "
+                        + run.id()
+                        + " has no step '"
+                        + name
+                        + "'; GET /api/v1/pipelines/"
+                        + run.id()
+                        + "/steps lists them."));
+  }
+}

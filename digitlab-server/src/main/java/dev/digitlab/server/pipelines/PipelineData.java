@@ -1,0 +1,42 @@
+package dev.digitlab.server.pipelines;
+
+import dev.digitlab.ml.data.DatasetFetcher;
+import dev.digitlab.ml.data.DatasetId;
+import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.data.FetchListener;
+import dev.digitlab.ml.data.FetchResult;
+import dev.digitlab.ml.data.LoadedDataset;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * The datasets the in-server steps (ingest, split, eda, benchmark) read: the same data home as the
+ * embedded worker ({@code digitlab.worker.data-home}, else {@code digitlab.home}). A loaded dataset
+ * is kept, so the steps of a pipeline read its files once.
+ */
+@Component
+class PipelineData {
+
+  private final DatasetStore store;
+  private final Map<DatasetId, LoadedDataset> loaded = new ConcurrentHashMap<>();
+
+  PipelineData(@Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+    this.store = new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE));
+  }
+
+  /** Fetches (when missing) and verifies the dataset's files. */
+  FetchResult fetch(DatasetId id) {
+    return store.fetch(id);
+  }
+
+  LoadedDataset load(DatasetId id) {
+    return loaded.computeIfAbsent(id, store::load);
+  }
+
+  static DatasetId dataset(com.fasterxml.jackson.databind.JsonNode parameters) {
+    return DatasetId.byName(parameters.path("dataset").asText("mnist"));
+  }
+}

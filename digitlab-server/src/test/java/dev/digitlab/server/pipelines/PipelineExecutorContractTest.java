@@ -1,0 +1,309 @@
+package dev.digitlab.server.pipelines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.protocol.pipeline.PipelineFiles;
+import dev.digitlab.server.testing.MutableClock;
+import dev.digitlab.server.testing.TestDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+/**
+ * DAG semantics of pipeline runs, on the real store and with real processes ({@code sh} command
+ * steps): retries, timeouts, fault injection, skipped dependants, independent branches, gathering
+ * summaries. Run on H2 and on PostgreSQL by the subclasses.
+ */
+abstract class PipelineExecutorContractTest {
+
+  @TempDir Path home;
+
+  private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+  private TestDatabase database;
+  private MutableClock clock;
+  private PipelineStore store;
+  private PipelineExecutor executor;
+  private final PipelineFiles files = new PipelineFiles();
+
+  protected abstract TestDatabase openDatabase();
+
+  @BeforeEach
+  void openExecutor() {
+    database = openDatabase();
+    JdbcClient jdbc = JdbcClient.create(new JdbcTemplate(database.dataSource()));
+    clock = new MutableClock(Instant.now());
+    store = new PipelineStore(jdbc, new DataSourceTransactionManager(database.dataSource()), clock);
+    executor =
+        new PipelineExecutor(
+            store,
+            new PipelineTracing(""),
+            List.of(new CommandStep(), new SummaryStep()),
+            home,
+            2,
+            HEARTBEAT);
+  }
+
+  @AfterEach
+  void close() {
+    executor.destroy();
+    database.close();
+  }
+
+  private PipelineRun runToEnd(String yaml) throws InterruptedException {
+    PipelineRun run = executor.start(files.read(yaml, FileFormat.YAML), "{}");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      PipelineRun now = store.run(run.id()).orElseThrow();
+      if (now.status().isTerminal()) {
+        return now;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("run " + run.id() + " did not end within 60 s");
+  }
+
+  private Map<String, PipelineStep> steps(PipelineRun run) {
+    return store.steps(run.id()).stream()
+        .collect(Collectors.toMap(PipelineStep::name, Function.identity()));
+  }
+
+  @Test
+  void a_step_that_fails_twice_then_hangs_past_its_timeout_succeeds_on_its_fourth_attempt()
+      throws Exception {
+    PipelineRun run =
+        runToEnd(
+            """
+            name: faults
+            steps:
+              - name: ingest
+                type: command
+                parameters: {executable: sh, args: ["-c", "echo metric images=60000"]}
+                retries: {maxAttempts: 4, backoffSeconds: 0.05}
+                timeoutSeconds: 1
+                faults: {fail: 2, hang: 1}
+              - name: after
+                type: command
+                dependsOn: [ingest]
+                parameters: {executable: "true"}
+            """);
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    PipelineStep ingest = steps(run).get("ingest");
+    assertThat(ingest.status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(ingest.attempts()).isEqualTo(4);
+    List<StepAttempt> attempts =
+        store.attempts(run.id()).stream().filter(a -> a.stepName().equals("ingest")).toList();
+    assertThat(attempts)
+        .extracting(StepAttempt::status)
+        .containsExactly("failed", "failed", "failed", "succeeded");
+    assertThat(attempts.get(0).error()).contains("injected failure");
+    assertThat(attempts.get(2).error()).contains("timed out after 1000 ms");
+    assertThat(attempts).allSatisfy(a -> assertThat(a.spanId()).hasSize(16));
+    assertThat(StepResults.read(ingest.result()).path("metrics").path("images").asDouble())
+        .isEqualTo(60000);
+    assertThat(steps(run).get("after").status()).isEqualTo(StepStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_command_that_hangs_past_its_timeout_is_killed_and_counted_as_a_failed_attempt()
+      throws Exception {
+    Path pidFile = home.resolve("pid");
+    PipelineRun run =
+        runToEnd(
+            """
+            name: hang
+            steps:
+              - name: stuck
+                type: command
+                timeoutSeconds: 1
+                parameters: {executable: sh, args: ["-c", "echo $$ > %s; exec sleep 60"]}
+            """
+                .formatted(pidFile));
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(steps(run).get("stuck").failureReason()).contains("timed out after 1000 ms");
+    long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the timed-out process is killed")
+        .isFalse();
+  }
+
+  @Test
+  void a_failed_step_skips_its_dependants_while_an_independent_branch_runs_to_the_end()
+      throws Exception {
+    PipelineRun run =
+        runToEnd(
+            """
+            name: branches
+            steps:
+              - name: broken
+                type: command
+                parameters: {executable: sh, args: ["-c", "echo boom >&2; exit 3"]}
+                retries: {maxAttempts: 2}
+              - name: child
+                type: command
+                dependsOn: [broken]
+                parameters: {executable: "true"}
+              - name: grandchild
+                type: command
+                dependsOn: [child]
+                parameters: {executable: "true"}
+              - name: healthy
+                type: command
+                parameters: {executable: sh, args: ["-c", "echo metric rmse=0.25 step=1"]}
+              - name: healthy-child
+                type: command
+                dependsOn: [healthy]
+                parameters: {executable: "true"}
+            """);
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.failureReason()).contains("broken");
+    Map<String, PipelineStep> steps = steps(run);
+    assertThat(steps.get("broken").status()).isEqualTo(StepStatus.FAILED);
+    assertThat(steps.get("broken").attempts()).isEqualTo(2);
+    assertThat(steps.get("broken").failureReason()).contains("exited with status 3");
+    assertThat(store.logs(steps.get("broken").id()))
+        .extracting(PipelineStore.LogEntry::line)
+        .contains("boom");
+    assertThat(steps.get("child").status()).isEqualTo(StepStatus.SKIPPED);
+    assertThat(steps.get("child").attempts()).isZero();
+    assertThat(steps.get("grandchild").status()).isEqualTo(StepStatus.SKIPPED);
+    assertThat(steps.get("healthy").status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(steps.get("healthy-child").status()).isEqualTo(StepStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_summary_over_a_sweep_reports_the_failed_branch_and_picks_the_best_of_the_others()
+      throws Exception {
+    PipelineRun run =
+        runToEnd(
+            """
+            name: sweep
+            steps:
+              - name: fit
+                type: command
+                sweep: {parameter: degree, values: [1, 2, 3]}
+                parameters:
+                  executable: sh
+                  args: ["-c", "test $DIGITLAB_PARAM_DEGREE != 2 && echo metric score=$DIGITLAB_PARAM_DEGREE"]
+              - name: report
+                type: command
+                dependsOn: [fit]
+                parameters: {executable: "true"}
+              - name: summary
+                type: summary
+                dependsOn: [report]
+                parameters: {metric: score, goal: min}
+            """);
+
+    Map<String, PipelineStep> steps = steps(run);
+    assertThat(steps.get("fit-2").status()).isEqualTo(StepStatus.FAILED);
+    assertThat(steps.get("report-2").status()).isEqualTo(StepStatus.SKIPPED);
+    assertThat(steps.get("report-3").status()).isEqualTo(StepStatus.SUCCEEDED);
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
+  void a_summary_reads_its_metric_from_each_branch_and_lists_the_ones_that_failed()
+      throws Exception {
+    PipelineRun run =
+        runToEnd(
+            """
+            name: sweep
+            steps:
+              - name: fit
+                type: command
+                sweep: {parameter: degree, values: [1, 2, 3]}
+                parameters:
+                  executable: sh
+                  args: ["-c", "test $DIGITLAB_PARAM_DEGREE != 2 && echo metric score=$DIGITLAB_PARAM_DEGREE"]
+              - name: summary
+                type: summary
+                dependsOn: [fit]
+                parameters: {metric: score, goal: max}
+            """);
+
+    PipelineStep summary = steps(run).get("summary");
+    assertThat(summary.status()).isEqualTo(StepStatus.SUCCEEDED);
+    var result = StepResults.read(summary.result());
+    assertThat(result.path("best").path("step").asText()).isEqualTo("fit-3");
+    assertThat(result.path("best").path("score").asDouble()).isEqualTo(3.0);
+    assertThat(result.path("failed").get(0).path("step").asText()).isEqualTo("fit-2");
+    assertThat(result.path("parameter").asText()).isEqualTo("degree");
+    assertThat(home.resolve("pipelines/" + run.id() + "/summary/summary.png")).isRegularFile();
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
+  void steps_without_dependencies_run_in_parallel_up_to_the_runs_limit() throws Exception {
+    // Each step waits until the other has started (or 20 s pass): with 2 slots both finish
+    // quickly; run one at a time, the first would wait its full 20 s and time out at 10 s.
+    Path marks = home.resolve("marks");
+    java.nio.file.Files.createDirectories(marks);
+    String wait =
+        "touch "
+            + marks
+            + "/$DIGITLAB_STEP; for i in $(seq 1 200); do [ $(ls "
+            + marks
+            + " | wc -l) -ge 2 ] && exit 0; sleep 0.1; done; exit 1";
+    PipelineRun run =
+        runToEnd(
+            """
+            name: parallel
+            maxParallelSteps: 2
+            steps:
+              - {name: a, type: command, timeoutSeconds: 10, parameters: {executable: sh, args: ["-c", "%s"]}}
+              - {name: b, type: command, timeoutSeconds: 10, parameters: {executable: sh, args: ["-c", "%s"]}}
+            """
+                .formatted(wait, wait));
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void a_run_whose_server_stopped_heartbeating_ends_failed_and_a_live_one_does_not()
+      throws Exception {
+    // Stored as a server that then died would leave it: running, and nobody renews it.
+    PipelineRun orphan =
+        store.create(
+            files.read(
+                "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
+                FileFormat.YAML),
+            "{}",
+            null);
+    PipelineRun live =
+        executor.start(
+            files.read(
+                "{name: q, steps: [{name: slow, type: command, timeoutSeconds: 60,"
+                    + " parameters: {executable: sleep, args: ['30']}}]}",
+                FileFormat.YAML),
+            "{}");
+
+    clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS).plusSeconds(1));
+    executor.beat();
+
+    assertThat(store.run(orphan.id()).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+    assertThat(steps(orphan).get("a").status()).isEqualTo(StepStatus.FAILED);
+    assertThat(steps(orphan).get("a").failureReason()).contains("no heartbeat");
+    assertThat(store.run(live.id()).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+  }
+}
