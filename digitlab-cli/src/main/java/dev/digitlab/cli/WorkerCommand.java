@@ -37,15 +37,6 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin HomeOption home;
 
   @Option(
-      names = "--token",
-      paramLabel = "T",
-      defaultValue = "${env:DIGITLAB_TOKEN}",
-      description =
-          "Worker token, sent as 'Authorization: Bearer T' (default: $DIGITLAB_TOKEN; none for a"
-              + " server without authentication).")
-  String token;
-
-  @Option(
       names = "--slots",
       paramLabel = "N",
       defaultValue = "1",
@@ -92,7 +83,7 @@ final class WorkerCommand implements Callable<Integer> {
             "Digit Lab worker %s: taking trials from %s with %d slot(s)%n", workerName, url, slots);
     spec.commandLine().getOut().flush();
     new RemoteWorker(
-            new WorkerClient(url, token),
+            new WorkerClient(url, server.token),
             runner,
             new RemoteWorker.Settings(
                 workerName, host, slots, offered, dataHome.resolve("worker").resolve(workerName)))
