@@ -108,12 +108,8 @@ public final class Classifier implements AutoCloseable {
     checkSizes(images);
     if (java != null && images.size() <= JAVA_MAX_BATCH) {
       List<Prediction> predictions = new ArrayList<>(images.size());
-      float[] input = new float[PIXELS];
       for (byte[] image : images) {
-        for (int p = 0; p < PIXELS; p++) {
-          input[p] = PixelNormalisation.of(image[p]);
-        }
-        predictions.add(prediction(java.logits(input), 0));
+        predictions.add(prediction(java.logits(image), 0));
       }
       return predictions;
     }

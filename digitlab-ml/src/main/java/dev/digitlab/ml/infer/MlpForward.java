@@ -7,6 +7,7 @@ import ai.djl.nn.core.Linear;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.MlpSpec;
 import dev.digitlab.ml.model.ModelSpec;
+import dev.digitlab.ml.train.PixelNormalisation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,12 +30,30 @@ final class MlpForward {
   private final List<Dense> layers;
   private final Activation activation;
 
+  /**
+   * The first layer's bias plus its weights times the input of a blank (0) pixel, summed in double:
+   * the first layer's output for an all-background image. A digit then only adds its inked pixels'
+   * rows ({@code (x_i − x_blank) · w[i]}), about a fifth of MNIST's 784, which cuts the largest
+   * layer's work and memory traffic by that much; the sum is the same up to float rounding.
+   */
+  private final float[] blankFirstLayer;
+
   /** One linear layer: {@code out = x · weights + bias}, weights {@code [in][out]} row-major. */
   private record Dense(int in, int out, float[] weights, float[] bias) {}
 
   private MlpForward(List<Dense> layers, Activation activation) {
     this.layers = layers;
     this.activation = activation;
+    Dense first = layers.getFirst();
+    float blank = PixelNormalisation.of((byte) 0);
+    this.blankFirstLayer = new float[first.out()];
+    for (int j = 0; j < first.out(); j++) {
+      double sum = first.bias()[j];
+      for (int i = 0; i < first.in(); i++) {
+        sum += (double) blank * first.weights()[i * first.out() + j];
+      }
+      blankFirstLayer[j] = (float) sum;
+    }
   }
 
   /**
@@ -68,27 +87,36 @@ final class MlpForward {
     return Optional.of(new MlpForward(List.copyOf(layers), mlp.activation()));
   }
 
-  /** The {@link ModelSpec#CLASSES} logits for one normalised input of {@code in} floats. */
-  float[] logits(float[] input) {
-    float[] x = input;
-    for (int l = 0; l < layers.size(); l++) {
+  /**
+   * The {@link ModelSpec#CLASSES} logits for one image of {@link Classifier#PIXELS} unsigned bytes,
+   * normalised as in training ({@link PixelNormalisation}).
+   */
+  float[] logits(byte[] image) {
+    Dense first = layers.getFirst();
+    float[] x = blankFirstLayer.clone();
+    float blank = PixelNormalisation.of((byte) 0);
+    for (int i = 0; i < first.in(); i++) {
+      if (image[i] != 0) {
+        axpy(PixelNormalisation.of(image[i]) - blank, first.weights(), i * first.out(), x);
+      }
+    }
+    for (int l = 1; l < layers.size(); l++) {
+      activate(x);
       Dense layer = layers.get(l);
       float[] y = layer.bias().clone();
-      float[] w = layer.weights();
-      int out = layer.out();
       for (int i = 0; i < layer.in(); i++) {
-        float xi = x[i];
-        int row = i * out;
-        for (int j = 0; j < out; j++) {
-          y[j] += xi * w[row + j];
-        }
-      }
-      if (l < layers.size() - 1) {
-        activate(y);
+        axpy(x[i], layer.weights(), i * layer.out(), y);
       }
       x = y;
     }
     return x;
+  }
+
+  /** {@code y += a · w[offset .. offset + y.length)}: a loop the JIT vectorises. */
+  private static void axpy(float a, float[] w, int offset, float[] y) {
+    for (int j = 0; j < y.length; j++) {
+      y[j] += a * w[offset + j];
+    }
   }
 
   private void activate(float[] values) {
