@@ -29,6 +29,10 @@ import java.util.List;
  * file's header, the weights from the file. Inputs are 28×28 images in MNIST form (see {@link
  * ImagePreprocessor}), normalised exactly as the trainer normalises them.
  *
+ * <p>MLPs answer single images and small batches with a plain-Java forward pass over weights read
+ * once from the loaded parameters ({@link MlpForward}): the same answers to float rounding, without
+ * DJL's per-call overhead. Other architectures (CNN, LeNet-5) and large batches go through DJL.
+ *
  * <p>Thread-safe: every call works in its own sub-manager and only reads the parameters, so one
  * instance serves concurrent requests. Closing it while calls run is the caller's to prevent.
  */
@@ -46,10 +50,21 @@ public final class Classifier implements AutoCloseable {
   private final NDManager root;
   private final Block block;
 
+  /** The plain-Java forward pass when the architecture has one (MLPs), else null: DJL only. */
+  private final MlpForward java;
+
+  /**
+   * Batches up to this size go through {@link #java} one image at a time; larger ones through DJL,
+   * whose batched matrix products win once the per-call overhead (~1 ms) is spread over enough
+   * images.
+   */
+  static final int JAVA_MAX_BATCH = 16;
+
   private Classifier(TrainingConfig config, NDManager root, Block block) {
     this.config = config;
     this.root = root;
     this.block = block;
+    this.java = MlpForward.of(config.modelSpec(), block).orElse(null);
   }
 
   /**
@@ -90,6 +105,25 @@ public final class Classifier implements AutoCloseable {
    * @throws IllegalArgumentException when an image has another size
    */
   public List<Prediction> predict(List<byte[]> images) {
+    checkSizes(images);
+    if (java != null && images.size() <= JAVA_MAX_BATCH) {
+      List<Prediction> predictions = new ArrayList<>(images.size());
+      for (byte[] image : images) {
+        predictions.add(prediction(java.logits(image), 0));
+      }
+      return predictions;
+    }
+    return predictWithDjl(images);
+  }
+
+  /** Whether single images and small batches take the plain-Java path (see {@link MlpForward}). */
+  public boolean hasJavaForwardPass() {
+    return java != null;
+  }
+
+  /** {@link #predict(List)} through DJL whatever the batch size, for comparing the two paths. */
+  List<Prediction> predictWithDjl(List<byte[]> images) {
+    checkSizes(images);
     int n = images.size();
     if (n == 0) {
       return List.of();
@@ -98,12 +132,7 @@ public final class Classifier implements AutoCloseable {
         ByteBuffer.allocateDirect(n * PIXELS * Float.BYTES).order(ByteOrder.nativeOrder());
     FloatBuffer floats = bytes.asFloatBuffer();
     for (int i = 0; i < n; i++) {
-      byte[] image = images.get(i);
-      if (image.length != PIXELS) {
-        throw new IllegalArgumentException(
-            "image " + i + " has " + image.length + " pixels; expected " + PIXELS);
-      }
-      for (byte pixel : image) {
+      for (byte pixel : images.get(i)) {
         floats.put(PixelNormalisation.of(pixel));
       }
     }
@@ -117,13 +146,27 @@ public final class Classifier implements AutoCloseable {
           block.forward(new ParameterStore(call, false), new NDList(x), false).singletonOrThrow();
       logits = out.toFloatArray();
     }
-    int k = ModelSpec.CLASSES;
     List<Prediction> predictions = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      float[] probabilities = Probabilities.softmax(logits, i * k, k);
-      predictions.add(new Prediction(Probabilities.argmax(probabilities, 0, k), probabilities));
+      predictions.add(prediction(logits, i * ModelSpec.CLASSES));
     }
     return predictions;
+  }
+
+  private static Prediction prediction(float[] logits, int offset) {
+    int k = ModelSpec.CLASSES;
+    float[] probabilities = Probabilities.softmax(logits, offset, k);
+    return new Prediction(Probabilities.argmax(probabilities, 0, k), probabilities);
+  }
+
+  private static void checkSizes(List<byte[]> images) {
+    for (int i = 0; i < images.size(); i++) {
+      byte[] image = images.get(i);
+      if (image.length != PIXELS) {
+        throw new IllegalArgumentException(
+            "image " + i + " has " + image.length + " pixels; expected " + PIXELS);
+      }
+    }
   }
 
   @Override
