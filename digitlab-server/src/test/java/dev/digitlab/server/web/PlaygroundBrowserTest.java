@@ -1,7 +1,6 @@
 package dev.digitlab.server.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -13,83 +12,32 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The registry's pages in real headless Chromium, with the {@link WebUiBrowserTest}'s fixture: the
- * embedded worker trains a tiny MLP on MNIST from the developer's data home, the test registers and
- * promotes it through the API, then draws a digit on the playground's canvas with mouse actions,
- * reads the prediction and its probability bars, corrects the label and finds that feedback through
- * the API. The models, feedback, retraining, trial and workers pages are photographed at both
- * sizes.
+ * The registry's pages in real headless Chromium ({@link BrowserTestServer}, as {@link
+ * WebUiBrowserTest}): the embedded worker trains a tiny MLP on MNIST from the developer's data
+ * home, the test registers and promotes it through the API, then draws a digit on the playground's
+ * canvas with mouse actions, reads the prediction and its probability bars, corrects the label and
+ * finds that feedback through the API. The models, feedback, retraining, trial and workers pages
+ * are photographed at both sizes.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class PlaygroundBrowserTest {
-
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
-  private static final Duration LONG = Duration.ofMinutes(3);
-
-  @TempDir static Path home;
-  @TempDir static Path profile;
-  static Browser browser;
-
-  @BeforeAll
-  static void startBrowser() throws Exception {
-    Browser.assumeInstalled();
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
-    browser = Browser.start(profile, Path.of("target", "screenshots"));
-  }
-
-  @AfterAll
-  static void stopBrowser() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.data-home", DATA_HOME::toString);
-    properties.add("digitlab.worker.slots", () -> "1");
-  }
-
-  @Value("${local.server.port}")
-  int port;
+class PlaygroundBrowserTest extends BrowserTestServer {
 
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final JsonMapper json = JsonMapper.builder().build();
-
-  private String url(String path) {
-    return "http://127.0.0.1:" + port + path;
-  }
 
   @Test
   void a_digit_drawn_on_the_playground_is_predicted_and_its_correction_stored() throws Exception {
@@ -123,9 +71,22 @@ class PlaygroundBrowserTest {
             "/api/v1/models/digits/aliases/production",
             "{\"version\":" + version.get("version").asInt() + "}"));
 
-    // The finished trial still names the worker that ran it.
+    // The finished trial still names the worker that ran it: on its page, in its experiment's
+    // trials table, and as the row of the experiment's timeline.
     driver.get(url("/trials/" + trialId));
     assertThat(driver.findElement(By.id("trial-worker")).getText()).isEqualTo("embedded-1");
+    driver.get(url("/experiments/" + trials.get(trialId).experimentId()));
+    assertThat(driver.findElement(By.cssSelector("main table tbody tr")).getText())
+        .contains("embedded-1");
+    Object timelineRows =
+        browser
+            .waiting(LONG)
+            .until(
+                d ->
+                    browser.js(
+                        "const c = echarts.getInstanceByDom(document.getElementById('timeline'));"
+                            + " return c && c.getOption() ? c.getOption().yAxis[0].data : null;"));
+    assertThat(String.valueOf(timelineRows)).isEqualTo("[embedded-1]");
 
     driver.get(url("/models"));
     assertThat(driver.findElement(By.id("model-digits")).getText())
