@@ -37,15 +37,6 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin HomeOption home;
 
   @Option(
-      names = "--token",
-      paramLabel = "T",
-      defaultValue = "${env:DIGITLAB_TOKEN}",
-      description =
-          "Worker token, sent as 'Authorization: Bearer T' (default: $DIGITLAB_TOKEN; none for a"
-              + " server without authentication).")
-  String token;
-
-  @Option(
       names = "--slots",
       paramLabel = "N",
       defaultValue = "1",
@@ -92,7 +83,9 @@ final class WorkerCommand implements Callable<Integer> {
             "Digit Lab worker %s: taking trials from %s with %d slot(s)%n", workerName, url, slots);
     spec.commandLine().getOut().flush();
     new RemoteWorker(
-            new WorkerClient(url, token),
+            // The token is ServerOption's --token (a worker token, $DIGITLAB_TOKEN by default).
+            new WorkerClient(
+                url, server.token == null || server.token.isBlank() ? null : server.token.strip()),
             runner,
             new RemoteWorker.Settings(
                 workerName, host, slots, offered, dataHome.resolve("worker").resolve(workerName)))
