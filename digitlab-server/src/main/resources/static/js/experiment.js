@@ -56,7 +56,7 @@
   charts.push(timeline);
   function drawTimeline() {
     const ran = trials.filter(function (t) { return t.startedAt; });
-    const workers = Array.from(new Set(ran.map(function (t) { return t.worker || (t.finishedAt ? 'finished' : 'unknown'); })));
+    const workers = Array.from(new Set(ran.map(function (t) { return t.worker || 'unknown'; })));
     timeline.setOption({
       tooltip: { formatter: function (p) { return p.name + ': ' + new Date(p.value[1]).toISOString() + ' → ' + new Date(p.value[2]).toISOString(); } },
       grid: { left: 90, right: 20, top: 10, bottom: 30 },
@@ -71,7 +71,7 @@
             style: api.style() };
         },
         data: ran.map(function (t) {
-          const worker = t.worker || (t.finishedAt ? 'finished' : 'unknown');
+          const worker = t.worker || 'unknown';
           return { name: t.label, value: [workers.indexOf(worker), Date.parse(t.startedAt), t.finishedAt ? Date.parse(t.finishedAt) : Date.now()] };
         }) }]
     });

@@ -13,7 +13,7 @@ public record H2Dialect() implements Dialect {
         SELECT id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt,
                checkpoint_seq, checkpoint_epoch FROM FINAL TABLE (
           UPDATE trial SET status = 'running', attempt = attempt + 1, lease_token = :token,
-                 lease_owner = :owner, lease_expires_at = :expiresAt, started_at = :now,
+                 lease_owner = :owner, worker_name = :owner, lease_expires_at = :expiresAt, started_at = :now,
                  progress = 0
            WHERE id = (%s) AND status = 'queued')
         """

@@ -155,7 +155,7 @@ class ExperimentPage {
         trial.bestMetric(),
         Figures.duration(trial.trainSeconds()),
         trial.trainSeconds(),
-        trial.leaseOwner() == null ? "" : trial.leaseOwner(),
+        trial.workerName() == null ? "" : trial.workerName(),
         trial.failureReason() == null ? "" : trial.failureReason(),
         best);
   }

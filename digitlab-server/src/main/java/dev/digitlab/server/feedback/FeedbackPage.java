@@ -1,6 +1,7 @@
 package dev.digitlab.server.feedback;
 
 import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.web.WebPage;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -9,6 +10,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 
 /** {@code /models/{name}/feedback}: a model's feedback with its images, filtered like the API. */
 @Controller
+@WebPage
 class FeedbackPage {
 
   private static final int SHOWN = 200;

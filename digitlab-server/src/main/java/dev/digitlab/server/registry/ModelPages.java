@@ -3,6 +3,7 @@ package dev.digitlab.server.registry;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.web.WebPage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  * version or roll an alias back (forms that post and redirect back, so a reload repeats nothing).
  */
 @Controller
+@WebPage
 class ModelPages {
 
   private static final int AUDIT_SHOWN = 20;

@@ -2,6 +2,7 @@ package dev.digitlab.server.retraining;
 
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.web.WebPage;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -12,6 +13,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /** {@code /models/{name}/retraining}: the retraining policy as a form, checked like the API. */
 @Controller
+@WebPage
 class RetrainingPage {
 
   private final RetrainingController api;

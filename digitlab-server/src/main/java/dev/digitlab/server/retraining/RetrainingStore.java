@@ -111,8 +111,9 @@ class RetrainingStore {
     jdbc.sql(
             """
             INSERT INTO trial (experiment_id, ordinal, config, status, attempt, priority,
-                lease_token, lease_owner, lease_expires_at, queued_at, started_at)
-            VALUES (:experiment, 0, :config, 'running', 1, 0, :token, 'retraining', :expires,
+                lease_token, lease_owner, worker_name, lease_expires_at, queued_at, started_at)
+            VALUES (:experiment, 0, :config, 'running', 1, 0, :token, 'retraining', 'retraining',
+                :expires,
                 :now, :now)
             """)
         .param("experiment", experimentId)

@@ -2,6 +2,7 @@ package dev.digitlab.server.serving;
 
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.RegisteredModel;
+import dev.digitlab.server.web.WebPage;
 import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -14,6 +15,7 @@ import org.springframework.web.bind.annotation.RequestParam;
  * calls the public API from the browser; this controller only lists the models to choose from.
  */
 @Controller
+@WebPage
 class PlaygroundPage {
 
   private final ModelRegistry registry;

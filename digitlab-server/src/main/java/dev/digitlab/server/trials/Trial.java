@@ -4,7 +4,9 @@ import java.time.Instant;
 
 /**
  * A stored trial. {@code attempt} is the number of its latest attempt (0 before it first ran); the
- * lease token is not here: only the worker holding the lease knows it.
+ * lease token is not here: only the worker holding the lease knows it. {@code leaseOwner} is the
+ * worker holding the lease now (null once the attempt ended); {@code workerName} the worker that
+ * ran the latest attempt, kept after it ended.
  */
 public record Trial(
     long id,
@@ -16,6 +18,7 @@ public record Trial(
     int priority,
     String requires,
     String leaseOwner,
+    String workerName,
     Instant leaseExpiresAt,
     double progress,
     String lastMetrics,

@@ -26,7 +26,7 @@ public class TrialStore {
   private static final String COLUMNS =
       """
       id, experiment_id, ordinal, config, status, attempt, priority, requires, lease_owner,
-      lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
+      worker_name, lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
       train_seconds, queued_at, started_at, finished_at, failure_reason, stack_trace,
       cancel_requested
       """;
@@ -215,6 +215,7 @@ public class TrialStore {
         row.getInt("priority"),
         row.getString("requires"),
         row.getString("lease_owner"),
+        row.getString("worker_name"),
         instant(row, "lease_expires_at"),
         row.getDouble("progress"),
         row.getString("last_metrics"),

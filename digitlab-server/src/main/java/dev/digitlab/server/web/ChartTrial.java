@@ -11,8 +11,7 @@ import java.util.Map;
 /**
  * What the charts of the experiment and compare pages know about one trial, written into the page
  * as JSON: its config, its latest metrics (the test figures once it finished) and when and where it
- * ran (ISO-8601 instants). {@code worker} is the lease owner, known only while the trial runs (a
- * completion clears it).
+ * ran (ISO-8601 instants). {@code worker} ran its latest attempt (kept after it ended).
  */
 public record ChartTrial(
     long id,
@@ -38,7 +37,7 @@ public record ChartTrial(
         map(trial.lastMetrics()),
         iso(trial.startedAt()),
         iso(trial.finishedAt()),
-        trial.leaseOwner());
+        trial.workerName());
   }
 
   private static String iso(Instant instant) {

@@ -1,94 +1,206 @@
 package dev.digitlab.server.workers;
 
+import dev.digitlab.protocol.worker.WorkerInfo;
+import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 
 /**
- * {@code /workers}: what this server knows of its workers today — the embedded worker's slots and
- * every running trial's lease owner (a remote worker shows up by the trials it holds). Built from a
- * list of {@link WorkerRow}s, so a worker registry's list can replace the source later.
+ * {@code /workers}: every worker, Flower-like — the remote workers of the {@link WorkerRegistry}
+ * (the same list as {@code GET /api/v1/workers}), this server's embedded slots, and any other lease
+ * owner (another server's embedded slot when several share a database). The table polls itself.
  */
 @Controller
 @WebPage
 class WorkersPage {
 
-  /** One worker as the table shows it. */
+  /**
+   * One worker as the table shows it.
+   *
+   * @param heartbeatSeconds seconds since its last sign of life, for sorting; -1 when unknown
+   * @param imagesPerSecond 0 when it trains nothing
+   */
   record WorkerRow(
       String name,
       String kind,
+      String host,
+      int slots,
+      List<String> capabilities,
       String state,
       List<Trial> trials,
-      String leaseExpires,
-      String throughput) {}
+      String lastHeartbeat,
+      long heartbeatSeconds,
+      double imagesPerSecond) {
+
+    public String throughput() {
+      return imagesPerSecond > 0 ? Math.round(imagesPerSecond) + " images/s" : "–";
+    }
+  }
 
   private final WorkerSettings settings;
+  private final WorkerRegistry registry;
   private final TrialStore trials;
   private final TrainingThroughput throughput;
   private final Clock clock;
 
   WorkersPage(
-      WorkerSettings settings, TrialStore trials, TrainingThroughput throughput, Clock clock) {
+      WorkerSettings settings,
+      WorkerRegistry registry,
+      TrialStore trials,
+      TrainingThroughput throughput,
+      Clock clock) {
     this.settings = settings;
+    this.registry = registry;
     this.trials = trials;
     this.throughput = throughput;
     this.clock = clock;
   }
 
+  /** A sortable column: its key in {@code ?sort=}, its header, the order it sorts rows in. */
+  record Column(String key, String label, boolean numeric, Comparator<WorkerRow> order) {}
+
+  private static final List<Column> COLUMNS =
+      List.of(
+          new Column("name", "Worker", false, Comparator.comparing(WorkerRow::name)),
+          new Column("kind", "Kind", false, Comparator.comparing(WorkerRow::kind)),
+          new Column("host", "Host", false, Comparator.comparing(WorkerRow::host)),
+          new Column("state", "State", false, Comparator.comparing(WorkerRow::state)),
+          new Column("slots", "Slots", true, Comparator.comparingInt(WorkerRow::slots)),
+          new Column(
+              "capabilities",
+              "Capabilities",
+              false,
+              Comparator.comparing(r -> String.join(",", r.capabilities()))),
+          new Column(
+              "trials", "Current trials", true, Comparator.comparingInt(r -> r.trials().size())),
+          new Column(
+              "heartbeat",
+              "Last heartbeat",
+              true,
+              Comparator.comparingLong(WorkerRow::heartbeatSeconds)),
+          new Column(
+              "throughput",
+              "Throughput",
+              true,
+              Comparator.comparingDouble(WorkerRow::imagesPerSecond)));
+
   @GetMapping("/workers")
-  String workers(Model model) {
+  String workers(
+      @RequestParam(defaultValue = "name") String sort,
+      @RequestParam(defaultValue = "asc") String order,
+      Model model) {
+    Column column =
+        COLUMNS.stream()
+            .filter(c -> c.key().equals(sort))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new InvalidParameterException(
+                        "sort",
+                        "Unknown sort "
+                            + sort
+                            + ": use one of "
+                            + COLUMNS.stream().map(Column::key).toList()));
+    if (!order.equals("asc") && !order.equals("desc")) {
+      throw new InvalidParameterException("order", "Unknown order " + order + ": use asc or desc");
+    }
+    Map<Long, Trial> running = new LinkedHashMap<>();
     Map<String, List<Trial>> byOwner = new LinkedHashMap<>();
     for (Trial trial : trials.listRunning()) {
+      running.put(trial.id(), trial);
       String owner = trial.leaseOwner() == null ? "(unknown)" : trial.leaseOwner();
       byOwner.computeIfAbsent(owner, k -> new ArrayList<>()).add(trial);
     }
     List<WorkerRow> rows = new ArrayList<>();
     for (int slot = 1; slot <= settings.slots(); slot++) {
       String name = "embedded-" + slot;
-      rows.add(row(name, "embedded slot", byOwner.remove(name)));
+      rows.add(embedded(name, "embedded slot", byOwner.remove(name)));
     }
-    byOwner.forEach((name, held) -> rows.add(row(name, "remote", held)));
+    for (WorkerInfo worker : registry.list(settings.lease())) {
+      byOwner.remove(worker.name());
+      rows.add(remote(worker, running));
+    }
+    byOwner.forEach((name, held) -> rows.add(embedded(name, "other server", held)));
+    rows.sort(order.equals("asc") ? column.order() : column.order().reversed());
     model.addAttribute("rows", rows);
+    model.addAttribute("columns", COLUMNS);
+    model.addAttribute("sort", sort);
+    model.addAttribute("order", order);
+    model.addAttribute("remote", rows.stream().anyMatch(r -> r.kind().equals("remote")));
     model.addAttribute("slots", settings.slots());
     model.addAttribute("lease", Figures.duration((double) settings.lease().toSeconds()));
     return "workers";
   }
 
-  private WorkerRow row(String name, String kind, List<Trial> held) {
-    List<Trial> running = held == null ? List.of() : held;
+  private WorkerRow remote(WorkerInfo worker, Map<Long, Trial> running) {
+    List<Trial> held =
+        worker.currentTrials().stream().map(running::get).filter(Objects::nonNull).toList();
+    long silent =
+        Duration.between(Instant.parse(worker.lastHeartbeat()), clock.instant()).toSeconds();
+    return new WorkerRow(
+        worker.name(),
+        "remote",
+        worker.host(),
+        worker.slots(),
+        worker.capabilities(),
+        worker.state(),
+        held,
+        ago(silent),
+        silent,
+        worker.imagesPerSecond());
+  }
+
+  /** A slot known only by the trials it leases: alive as long as it renews their leases. */
+  private WorkerRow embedded(String name, String kind, List<Trial> held) {
+    List<Trial> current = held == null ? List.of() : held;
     double imagesPerSecond =
-        running.stream()
+        current.stream()
             .map(t -> throughput.of(t.id()))
-            .filter(v -> v != null)
+            .filter(Objects::nonNull)
             .mapToDouble(Double::doubleValue)
             .sum();
-    String expires =
-        running.stream()
+    // A lease is renewed at each heartbeat to last one lease period from then.
+    long silent =
+        current.stream()
             .map(Trial::leaseExpiresAt)
-            .filter(t -> t != null)
-            .max(java.util.Comparator.naturalOrder())
+            .filter(Objects::nonNull)
+            .max(Comparator.naturalOrder())
             .map(
-                t ->
-                    "in "
-                        + Figures.duration(
-                            (double) Duration.between(clock.instant(), t).toSeconds()))
-            .orElse("–");
+                expires ->
+                    Math.max(
+                        0,
+                        Duration.between(expires.minus(settings.lease()), clock.instant())
+                            .toSeconds()))
+            .orElse(-1L);
     return new WorkerRow(
         name,
         kind,
-        running.isEmpty() ? "idle" : "busy",
-        running,
-        expires,
-        imagesPerSecond > 0 ? Math.round(imagesPerSecond) + " images/s" : "–");
+        kind.equals("embedded slot") ? "this server" : "–",
+        1,
+        List.of(),
+        current.isEmpty() ? WorkerRegistry.IDLE : WorkerRegistry.BUSY,
+        current,
+        silent < 0 ? "–" : ago(silent),
+        silent,
+        imagesPerSecond);
+  }
+
+  private static String ago(long seconds) {
+    return seconds <= 0 ? "just now" : Figures.duration((double) seconds) + " ago";
   }
 }

@@ -66,6 +66,7 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
     assertThat(trial.status()).isEqualTo(TrialStatus.RUNNING);
     assertThat(trial.attempt()).isEqualTo(1);
     assertThat(trial.leaseOwner()).isEqualTo("worker-1");
+    assertThat(trial.workerName()).isEqualTo("worker-1");
     assertThat(trial.startedAt()).isEqualTo(clock.instant());
     assertThat(lease.attempt()).isEqualTo(1);
     assertThat(lease.expiresAt()).isEqualTo(clock.instant().plus(LEASE));
@@ -246,6 +247,22 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
   }
 
   @Test
+  void a_new_attempt_on_another_worker_records_that_worker() {
+    create(anExperiment());
+    Lease first = claim();
+    clock.advance(LEASE.plusSeconds(1));
+    queue.sweepExpired();
+    assertThat(trials.get(first.trialId()).workerName())
+        .as("the requeued trial still says who ran its last attempt")
+        .isEqualTo("worker-1");
+
+    Lease second = queue.claim("worker-2", Set.of("cpu"), LEASE).orElseThrow();
+
+    assertThat(second.trialId()).isEqualTo(first.trialId());
+    assertThat(trials.get(second.trialId()).workerName()).isEqualTo("worker-2");
+  }
+
+  @Test
   void a_lease_that_has_not_expired_is_not_swept() {
     create(anExperiment());
     Lease lease = claim();
@@ -272,6 +289,7 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
     assertThat(trial.progress()).isEqualTo(1.0);
     assertThat(trial.finishedAt()).isEqualTo(clock.instant());
     assertThat(trial.leaseOwner()).isNull();
+    assertThat(trial.workerName()).as("who ran it outlives the lease").isEqualTo("worker-1");
   }
 
   @Test

@@ -179,6 +179,18 @@ abstract class RegistryApiContract {
     HttpResponse<String> playground = api.get("/playground?model=paged");
     assertThat(playground.body())
         .contains("<option value=\"paged\" selected=\"selected\">paged</option>", "<canvas");
+    // Every registry page sits in the shared layout: its navigation, stylesheet and scripts.
+    for (String path :
+        List.of("/models", "/playground", "/models/paged/feedback", "/models/paged/retraining")) {
+      assertThat(api.get(path).body())
+          .as(path)
+          .contains("<nav aria-label=\"Main\">", "/css/digitlab.css", "/js/digitlab.js")
+          .doesNotContain("<style>");
+    }
+    HttpResponse<String> missing = api.get("/models/nothing/feedback");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+    assertThat(missing.body()).contains("<nav aria-label=\"Main\">", "nothing");
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.digitlab.server.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -9,24 +8,14 @@ import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The web UI in real headless Chromium against a real server whose embedded worker trains small
@@ -36,51 +25,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * matrix and misclassified digits, cancel a running trial, sort the list; every page is
  * photographed at 1280×800 and 390×844 into {@code target/screenshots/}.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class WebUiBrowserTest {
-
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
-  private static final Duration LONG = Duration.ofMinutes(3);
-
-  @TempDir static Path home;
-  @TempDir static Path profile;
-  static Browser browser;
-
-  @BeforeAll
-  static void startBrowser() throws Exception {
-    Browser.assumeInstalled();
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
-    browser = Browser.start(profile, Path.of("target", "screenshots"));
-  }
-
-  @AfterAll
-  static void stopBrowser() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.data-home", DATA_HOME::toString);
-    properties.add("digitlab.worker.slots", () -> "1");
-  }
-
-  @Value("${local.server.port}")
-  int port;
+class WebUiBrowserTest extends BrowserTestServer {
 
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
-
-  private String url(String path) {
-    return "http://127.0.0.1:" + port + path;
-  }
 
   @Test
   void a_grid_made_in_the_form_runs_live_shows_its_results_and_can_be_cancelled() throws Exception {

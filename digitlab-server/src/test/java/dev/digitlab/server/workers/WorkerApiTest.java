@@ -110,6 +110,29 @@ class WorkerApiTest {
   }
 
   @Test
+  void the_workers_page_shows_the_registry_with_state_trials_and_a_sort() {
+    register("paged-worker", List.of("cpu", "gpu"));
+    String idle = row(get("/workers").body(), "paged-worker");
+    assertThat(idle).contains("test-host", "remote", "idle", ">cpu<", ">gpu<", "just now");
+
+    create(anExperiment().named("paged"));
+    LeaseGrant grant = client().lease("paged-worker", POLL).orElseThrow();
+    String busy = row(get("/workers?sort=trials&order=desc").body(), "paged-worker");
+    assertThat(busy).contains("busy", "/trials/" + grant.trialId(), "trial " + grant.trialId());
+
+    HttpResponse<String> badSort = get("/workers?sort=colour");
+    assertThat(badSort.statusCode()).isEqualTo(400);
+    assertThat(badSort.body()).contains("Unknown sort colour", "<nav aria-label=\"Main\">");
+  }
+
+  /** The table row of one worker in the page. */
+  private static String row(String page, String worker) {
+    int start = page.indexOf("data-worker=\"" + worker + "\"");
+    assertThat(start).as(page).isPositive();
+    return page.substring(start, page.indexOf("</tr>", start));
+  }
+
+  @Test
   void a_lease_request_answers_204_when_no_work_came_within_the_poll_time() {
     register("patient", List.of("cpu"));
 

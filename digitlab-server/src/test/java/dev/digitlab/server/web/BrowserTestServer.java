@@ -1,0 +1,68 @@
+package dev.digitlab.server.web;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The browser tests' fixture: a real server on a random port with its own home and one embedded
+ * worker slot that trains on MNIST from the developer's data home (CI fetches it; like {@code
+ * EmbeddedWorkerTest}, a test is skipped when it is not there rather than downloading it), and one
+ * headless Chromium per test class. Each class gets a fresh server (its pages start empty).
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@DirtiesContext
+abstract class BrowserTestServer {
+
+  static final Path DATA_HOME =
+      System.getenv("DIGITLAB_HOME") != null
+          ? Path.of(System.getenv("DIGITLAB_HOME"))
+          : Path.of(System.getProperty("user.home"), ".digitlab");
+  static final Duration LONG = Duration.ofMinutes(3);
+
+  @TempDir static Path home;
+  @TempDir static Path profile;
+  static Browser browser;
+
+  @BeforeAll
+  static void startBrowser() throws Exception {
+    Browser.assumeInstalled();
+    assumeTrue(
+        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
+        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    browser = Browser.start(profile, Path.of("target", "screenshots"));
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (browser != null) {
+      browser.close();
+      browser = null;
+    }
+  }
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.data-home", DATA_HOME::toString);
+    properties.add("digitlab.worker.slots", () -> "1");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+}
