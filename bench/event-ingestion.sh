@@ -24,7 +24,7 @@ stop_server # releases the H2 file for the reference
 
 note "reference: the same points with plain JDBC batch inserts into $server_home/db"
 ref=$("$root/digitlab" bench jdbc-insert --trial "$trial" --points "$points" --batch "$batch" \
-  --url "jdbc:h2:file:$server_home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH")
+  --url "jdbc:h2:file:$server_home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0")
 
 jq -nc --argjson ours "$ours" --argjson ref "$ref" '{
   bench: "event-ingestion", points: $ours.points, batch: $ours.batch,

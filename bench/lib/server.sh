@@ -60,7 +60,7 @@ store_finished_trials() {
   unzip -q -j -o "$root/digitlab-cli/target/digitlab.jar" 'BOOT-INF/lib/h2-*.jar' -d "$work/h2"
   local h2_jar jdbc_url
   h2_jar=$(ls "$work"/h2/h2-*.jar)
-  jdbc_url="jdbc:h2:file:$work/home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
+  jdbc_url="jdbc:h2:file:$work/home/db/digitlab;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0"
   run_bg "$java" -cp "$h2_jar" "$root/bench/java/ServerBench.java" finish-trials "$jdbc_url"
 }
 
