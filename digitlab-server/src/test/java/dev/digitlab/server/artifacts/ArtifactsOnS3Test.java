@@ -1,11 +1,11 @@
 package dev.digitlab.server.artifacts;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.testing.S3ProxyServer;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,10 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class ArtifactsOnS3Test {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  private static final Path DATA_HOME = MnistDataHome.PATH;
 
   @TempDir static Path home;
   @TempDir static Path proxyDir;
@@ -52,9 +48,7 @@ class ArtifactsOnS3Test {
 
   @BeforeAll
   static void mnistIsFetched() {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    MnistDataHome.assumeFetched();
   }
 
   @DynamicPropertySource

@@ -1,9 +1,9 @@
 package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
@@ -37,10 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class MnistPipelineTest {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  private static final Path DATA_HOME = MnistDataHome.PATH;
   private static final Path EXAMPLE =
       Path.of("..", "examples", "pipelines", "mnist-train-sizes.yaml");
 
@@ -48,9 +45,7 @@ class MnistPipelineTest {
 
   @BeforeAll
   static void mnistIsFetched() {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    MnistDataHome.assumeFetched();
   }
 
   @DynamicPropertySource

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.data.IdxReader;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -57,7 +58,7 @@ class FeedbackLoopTest {
 
   @BeforeAll
   void trainATinyModel() throws Exception {
-    MnistPngs.assumeFetched();
+    MnistDataHome.assumeFetched();
     api = new ModelApi(port, experiments, trials);
     test = MnistPngs.test();
     trial =

@@ -1,33 +1,21 @@
 package dev.digitlab.server.registry;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.digitlab.ml.data.IdxReader;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.server.testing.MnistDataHome;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /** Real MNIST test images as PNG files, as a user would upload them. */
 final class MnistPngs {
 
-  static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  static final Path DATA_HOME = MnistDataHome.PATH;
 
   private MnistPngs() {}
-
-  /** Skips the calling test class when MNIST was not fetched (the test never downloads it). */
-  static void assumeFetched() {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
-  }
 
   static ImageSet test() {
     Path dir = DATA_HOME.resolve("datasets/mnist");

@@ -3,6 +3,7 @@ package dev.digitlab.server.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ abstract class RegistryApiContract {
 
   @BeforeAll
   void trainTwoTinyModels() throws Exception {
-    MnistPngs.assumeFetched();
+    MnistDataHome.assumeFetched();
     api = new ModelApi(port, experiments, trials);
     firstTrial =
         api.trainedTrial(

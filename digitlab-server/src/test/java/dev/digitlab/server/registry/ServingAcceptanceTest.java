@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.TrialStore;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
@@ -63,7 +64,7 @@ class ServingAcceptanceTest {
 
   @BeforeAll
   void trainAndRegisterTwoVersions() throws Exception {
-    MnistPngs.assumeFetched();
+    MnistDataHome.assumeFetched();
     api = new ModelApi(port, experiments, trials);
     test = MnistPngs.test();
     long full =

@@ -2,7 +2,6 @@ package dev.digitlab.server.trials;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
@@ -11,6 +10,7 @@ import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.testing.MnistDataHome;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -46,10 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class TrialApiTest {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  private static final Path DATA_HOME = MnistDataHome.PATH;
 
   @TempDir static Path home;
 
@@ -211,9 +208,7 @@ class TrialApiTest {
     assertThat(json.readTree(notMisclassified.body()).get("detail").asString())
         .contains("not among the misclassified");
 
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    MnistDataHome.assumeFetched();
     HttpResponse<byte[]> png =
         http.send(
             HttpRequest.newBuilder(uri("/api/v1/trials/" + id + "/misclassified/8.png")).build(),

@@ -1,8 +1,6 @@
 package dev.digitlab.server.web;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.nio.file.Files;
+import dev.digitlab.server.testing.MnistDataHome;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -25,10 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @DirtiesContext
 abstract class BrowserTestServer {
 
-  static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  static final Path DATA_HOME = MnistDataHome.PATH;
   static final Duration LONG = Duration.ofMinutes(3);
 
   @TempDir static Path home;
@@ -38,9 +33,7 @@ abstract class BrowserTestServer {
   @BeforeAll
   static void startBrowser() throws Exception {
     Browser.assumeInstalled();
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    MnistDataHome.assumeFetched();
     browser = Browser.start(profile, Path.of("target", "screenshots"));
   }
 

@@ -1,7 +1,6 @@
 package dev.digitlab.server.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
@@ -9,6 +8,7 @@ import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
@@ -42,18 +42,13 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class EmbeddedWorkerTest {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
+  private static final Path DATA_HOME = MnistDataHome.PATH;
 
   @TempDir static Path home;
 
   @BeforeAll
   static void mnistIsFetched() {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    MnistDataHome.assumeFetched();
   }
 
   @DynamicPropertySource
