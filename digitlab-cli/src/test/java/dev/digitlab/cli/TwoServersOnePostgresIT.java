@@ -1,9 +1,8 @@
-package dev.digitlab.cli.deploy;
+package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,14 +15,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -34,18 +31,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Two real server processes (separate JVMs, as two replicas behind a load balancer) on one real
- * PostgreSQL: what one stores, the other serves, and events ingested through either reach live
+ * Two real server processes ({@code digitlab.jar}, as two replicas behind a load balancer) on one
+ * real PostgreSQL: what one stores, the other serves, and events ingested through either reach live
  * event-stream clients of both — the streams poll the shared event table, no process talks to the
  * other.
  */
-class TwoServersOnePostgresTest {
+class TwoServersOnePostgresIT {
 
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final JsonMapper json = JsonMapper.builder().build();
-  private final List<Process> servers = new ArrayList<>();
+  private final List<JarProcess> servers = new ArrayList<>();
   private String adminUrl;
   private String schema;
 
@@ -71,12 +68,7 @@ class TwoServersOnePostgresTest {
 
   @AfterEach
   void stopServersAndDropSchema() throws Exception {
-    for (Process server : servers) {
-      server.destroy();
-    }
-    for (Process server : servers) {
-      server.waitFor(30, TimeUnit.SECONDS);
-    }
+    servers.forEach(JarProcess::close);
     try (Connection connection = DriverManager.getConnection(adminUrl);
         Statement statement = connection.createStatement()) {
       statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -89,8 +81,6 @@ class TwoServersOnePostgresTest {
         adminUrl + (adminUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     String a = start("a", databaseUrl);
     String b = start("b", databaseUrl);
-    awaitHealthy(a);
-    awaitHealthy(b);
 
     long experimentId = submitExperiment(a);
     JsonNode onB = getJson(b + "/api/v1/experiments/" + experimentId);
@@ -111,70 +101,23 @@ class TwoServersOnePostgresTest {
     }
   }
 
-  private String start(String name, String databaseUrl) throws IOException {
-    int port = freePort();
+  /** Starts a server on a free port (port 0) and returns its URL once it listens. */
+  private String start(String name, String databaseUrl) throws Exception {
     Path home = Files.createDirectories(temp.resolve(name));
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Dai.djl.offline=true",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.digitlab.cli.DigitLab",
-                "server",
-                "--port",
-                Integer.toString(port),
-                "--home",
-                home.toString(),
-                "--database-url",
-                databaseUrl,
-                "--worker-slots",
-                "0"));
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve(name + ".log").toFile())
-            .start();
-    servers.add(process);
-    return "http://127.0.0.1:" + port;
-  }
-
-  private void awaitHealthy(String server) throws Exception {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      for (Process process : servers) {
-        if (!process.isAlive()) {
-          throw new AssertionError("a server exited:\n" + logs());
-        }
-      }
-      try {
-        if (http.send(
-                    HttpRequest.newBuilder(URI.create(server + "/actuator/health/readiness"))
-                        .build(),
-                    BodyHandlers.discarding())
-                .statusCode()
-            == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError(server + " not ready in " + WAIT + ":\n" + logs());
-  }
-
-  private String logs() throws IOException {
-    StringBuilder all = new StringBuilder();
-    try (Stream<Path> files = Files.list(temp)) {
-      for (Path log : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
-        all.append("== ").append(log.getFileName()).append('\n').append(Files.readString(log));
-      }
-    }
-    return all.toString();
+    JarProcess server =
+        JarProcess.start(
+            temp.resolve(name + ".log"),
+            "server",
+            "--port",
+            "0",
+            "--home",
+            home.toString(),
+            "--database-url",
+            databaseUrl,
+            "--worker-slots",
+            "0");
+    servers.add(server);
+    return server.awaitServerUrl(WAIT);
   }
 
   private long submitExperiment(String server) throws Exception {
@@ -215,12 +158,6 @@ class TwoServersOnePostgresTest {
             BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return json.readTree(response.body());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** The {@code data:} lines of a live SSE response, read on a virtual thread. */
