@@ -49,6 +49,9 @@ public class PipelineExecutor implements DisposableBean {
   /** Heartbeats a run may miss before any server counts its process as gone. */
   static final int SILENT_BEATS = 6;
 
+  /** How long a shutdown waits for interrupted steps to record how they ended. */
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
   private final PipelineStore store;
   private final PipelineTracing tracing;
   private final Map<StepType, StepHandler> handlers = new EnumMap<>(StepType.class);
@@ -281,10 +284,20 @@ public class PipelineExecutor implements DisposableBean {
   }
 
   @Override
-  public void destroy() {
+  public void destroy() throws InterruptedException {
     keepAlive.shutdownNow();
     slots.shutdownNow();
     attempts.shutdownNow();
+    // Interrupted steps still write their outcome; let them finish before the data source closes
+    // under them (a test dropping its schema meanwhile deadlocked with such a write on PostgreSQL).
+    long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+    for (ExecutorService pool : List.of(keepAlive, slots, attempts)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || !pool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+        log.warn("Pipeline steps still running {} after shutdown", SHUTDOWN_GRACE);
+        return;
+      }
+    }
   }
 
   /** An attempt that ended without a result; the message says why. */

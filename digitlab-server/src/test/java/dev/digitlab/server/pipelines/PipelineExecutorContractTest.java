@@ -57,7 +57,7 @@ abstract class PipelineExecutorContractTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws InterruptedException {
     executor.destroy();
     database.close();
   }

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -99,9 +100,32 @@ public final class TestDatabase implements AutoCloseable {
   @Override
   public void close() {
     try {
-      new JdbcTemplate(dataSource).execute(dropOnClose);
+      drop();
     } finally {
       dataSource.close();
+    }
+  }
+
+  /**
+   * Drops the database, retrying while PostgreSQL picks the drop as a deadlock victim: a background
+   * thread of the component under test may still be writing when its test ends.
+   */
+  private void drop() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        new JdbcTemplate(dataSource).execute(dropOnClose);
+        return;
+      } catch (PessimisticLockingFailureException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        try {
+          Thread.sleep(200L * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 }
