@@ -22,7 +22,9 @@
 #   WORKER_KILLS  worker SIGKILLs, one every 8–15 s (default 6); then the run ends undisturbed
 #   SEED          seeds the choice of victims and pauses (default 42)
 #   LEASE         the server's lease (default 8s: a killed worker's trial is requeued soon)
-#   EPOCHS, TRAIN_SUBSET  the trials' size (default 3 epochs of 1500 images)
+#   MODEL, EPOCHS, TRAIN_SUBSET  the trials' size (default 4 epochs of 20,000 images of `lenet5`:
+#                 several seconds per epoch, so most kills land after a checkpoint and the next
+#                 attempt really resumes; with tiny trials a kill mostly restarts from scratch)
 #   DATA_HOME     where MNIST is (default ~/.digitlab; fetched there once if missing)
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
@@ -34,8 +36,9 @@ workers=${WORKERS:-2}
 worker_kills=${WORKER_KILLS:-6}
 RANDOM=${SEED:-42}
 lease=${LEASE:-8s}
-epochs=${EPOCHS:-3}
-subset=${TRAIN_SUBSET:-1500}
+model=${MODEL:-lenet5}
+epochs=${EPOCHS:-4}
+subset=${TRAIN_SUBSET:-20000}
 
 bench_init
 link_datasets
@@ -52,7 +55,7 @@ experiment() {
   cat <<YAML
 name: $1
 dataset: mnist
-config: {model: mlp, epochs: $epochs, optimizer: adam, trainSubset: $subset}
+config: {model: $model, epochs: $epochs, optimizer: adam, trainSubset: $subset}
 search:
   type: grid
   parameters:

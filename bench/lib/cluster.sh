@@ -1,12 +1,14 @@
 # shellcheck shell=bash
-# Sourced by bench/chaos.sh and bench/workers-grid.sh (after lib/server.sh and `bench_init`): a
-# server without an embedded worker on a fixed loopback port (so it can be killed and restarted
-# where its workers expect it) and remote `./digitlab worker` processes. Not a script of its own.
+# Sourced by bench/chaos.sh, bench/workers-grid.sh and bench/cancel-latency.sh (after
+# lib/server.sh and `bench_init`): a server (by default without an embedded worker) on a fixed
+# loopback port, so it can be killed and restarted where its workers expect it, and remote
+# `./digitlab worker` processes. Not a script of its own.
 #
 # `cluster_init`          picks a free port; sets $server_url
 # `cluster_server`        starts the server on $work/home (again after a kill: same database);
 #                         waits until it answers; $server_pid. Extra settings via $SERVER_ENV
-#                         (e.g. "DIGITLAB_WORKER_LEASE=8s")
+#                         (e.g. "DIGITLAB_WORKER_LEASE=8s"); embedded worker slots via
+#                         $SERVER_SLOTS (default 0)
 # `start_worker NAME`     starts a worker in $work/NAME (its own home; datasets linked);
 #                         ${worker_pids[NAME]}; output appended to $work/NAME.log
 # `kill_worker NAME`      SIGKILL
@@ -29,7 +31,7 @@ cluster_server() {
   local log=$work/server-$server_count.log deadline=$((SECONDS + ${SERVER_START_TIMEOUT:-180}))
   # shellcheck disable=SC2086 # SERVER_ENV is a list of NAME=VALUE words
   env ${SERVER_ENV:-} DIGITLAB_HOME="$work/home" "$root/digitlab" server --home "$work/home" \
-    --bind 127.0.0.1 --port "$cluster_port" --worker-slots 0 >"$log" 2>&1 &
+    --bind 127.0.0.1 --port "$cluster_port" --worker-slots "${SERVER_SLOTS:-0}" >"$log" 2>&1 &
   server_pid=$!
   until grep -q '^Digit Lab server is running' "$log"; do
     if ! kill -0 "$server_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
