@@ -61,8 +61,10 @@ class ExperimentReport {
           new Curve("val_accuracy", "Validation accuracy", true));
 
   private static final String STYLE =
-      "body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937;max-width:1200px}"
-          + "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d1d5db;"
+      "body{font-family:system-ui,sans-serif;margin:16px;color:#1f2937;max-width:1200px}"
+          // Wide tables scroll on their own instead of widening the page on a phone.
+          + "table{border-collapse:collapse;margin:8px 0;display:block;max-width:100%;"
+          + "overflow-x:auto}td,th{border:1px solid #d1d5db;"
           + "padding:3px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
           + "td.num{text-align:right;font-variant-numeric:tabular-nums}"
           + "th button{all:unset;cursor:pointer;color:#1d4ed8}"
