@@ -61,7 +61,7 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     assertThat(driver.findElement(By.cssSelector("header.top nav a[aria-current=page]")).getText())
         .isEqualTo("Pipelines");
 
-    long id = submit();
+    long id = submit(PIPELINE);
 
     // The list shows the run and follows it to the end by itself.
     driver.get(url("/pipelines"));
@@ -98,6 +98,19 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     driver.findElement(By.cssSelector("#dag a[href='#step-summary']")).click();
     browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("#step-summary"));
 
+    // A run's page opened while it is going follows it to its end by itself.
+    long slow =
+        submit(
+            """
+            name: ui-slow
+            steps:
+              - {name: wait, type: command, parameters: {executable: sleep, args: ["3"]}}
+            """);
+    driver.get(url("/pipelines/" + slow));
+    assertThat(driver.findElement(By.id("run-status")).getText()).isIn("queued", "running");
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
+    assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.succeeded"))).hasSize(1);
+
     // An unknown run is a page in the layout too, saying so.
     driver.get(url("/pipelines/" + (id + 1000)));
     assertThat(driver.findElement(By.tagName("main")).getText())
@@ -116,13 +129,13 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .longValue();
   }
 
-  private long submit() throws Exception {
+  private long submit(String pipeline) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(URI.create(url("/api/v1/pipelines")))
                     .header("Content-Type", "application/yaml")
-                    .POST(HttpRequest.BodyPublishers.ofString(PIPELINE))
+                    .POST(HttpRequest.BodyPublishers.ofString(pipeline))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
