@@ -19,12 +19,13 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Write a static, self-contained HTML report (DIR/index.html) that opens from disk with no",
-      "server and no network. For a pipeline run: its DAG, Gantt chart, steps, metrics, charts and",
-      "images (same as 'digitlab pipeline report ID --out DIR'). For an experiment: its config,",
-      "search space, objective and status, the trials in a table that sorts by any column,",
-      "overlaid learning curves, and the best trial's confusion matrix, per-class figures and",
-      "most confident mistakes."
+      "Write a static, self-contained HTML report (DIR/index.html) that opens from",
+      "disk with no server and no network.",
+      "A pipeline run: its DAG, Gantt chart, steps, metrics, charts and images (same",
+      "as 'digitlab pipeline report ID --out DIR').",
+      "An experiment: config, search space, objective, status and best trial; the",
+      "trials in a table that sorts by any column; overlaid learning curves; the best",
+      "trial's confusion matrix, per-class figures and most confident mistakes."
     })
 final class ReportCommand implements Callable<Integer> {
 
