@@ -235,6 +235,7 @@ class ExperimentReport {
   /** The base config and the search space as submitted (defaults filled in). */
   private static void spec(StringBuilder html, Experiment experiment) {
     JsonNode spec = tree(experiment.spec());
+    JsonNode search = spec.path("search");
     html.append("<section id=\"config\"><h2>Config</h2><table><tr><th>field</th><th>value</th>")
         .append("</tr>");
     spec.path("config")
@@ -245,9 +246,13 @@ class ExperimentReport {
                     .append(esc(field.getKey()))
                     .append("</td><td>")
                     .append(esc(text(field.getValue())))
+                    // The base value is not what the trials ran with: the search replaced it.
+                    .append(
+                        search.path("parameters").has(field.getKey())
+                            ? " <small>(searched, see below)</small>"
+                            : "")
                     .append("</td></tr>"));
     html.append("</table><h2>Search space</h2>");
-    JsonNode search = spec.path("search");
     if (search.isMissingNode() || search.isNull()) {
       html.append("<p id=\"search\">No search: the config above is the only trial.</p>");
     } else {

@@ -262,6 +262,8 @@ class ExperimentApiTest {
         .contains("<dd id=\"best\">none yet</dd>")
         .contains("<td>learningRate</td><td>[0.01,0.003,0.001]</td>")
         .contains("<td>batchSize</td><td>[64,128]</td>")
+        .contains("<td>learningRate</td><td>0.001 <small>(searched, see below)</small></td>")
+        .contains("<td>optimizer</td><td>adam</td>")
         .contains("No trial has reported a learning curve yet.")
         .doesNotContain("id=\"best-trial\"");
     assertThat(html.split("data-trial=\"", -1)).hasSize(7);
