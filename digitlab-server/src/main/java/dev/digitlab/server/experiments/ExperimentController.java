@@ -41,16 +41,19 @@ class ExperimentController {
   private final ExperimentStore experiments;
   private final TrialStore trials;
   private final TrialDirectories trialFiles;
+  private final ExperimentReport report;
 
   ExperimentController(
       ExperimentSubmission submission,
       ExperimentStore experiments,
       TrialStore trials,
-      TrialDirectories trialFiles) {
+      TrialDirectories trialFiles,
+      ExperimentReport report) {
     this.submission = submission;
     this.experiments = experiments;
     this.trials = trials;
     this.trialFiles = trialFiles;
+    this.report = report;
   }
 
   /**
@@ -140,6 +143,16 @@ class ExperimentController {
   @GetMapping("/{id}")
   ExperimentView get(@PathVariable long id) {
     return detail(find(id));
+  }
+
+  /**
+   * The experiment as one self-contained HTML page (summary, sortable trials, learning curves, the
+   * best trial's confusion matrix and mistakes; charts and images inlined): what {@code digitlab
+   * report --experiment} saves.
+   */
+  @GetMapping(value = "/{id}/report", produces = MediaType.TEXT_HTML_VALUE)
+  String report(@PathVariable long id) {
+    return report.render(id);
   }
 
   @DeleteMapping("/{id}")

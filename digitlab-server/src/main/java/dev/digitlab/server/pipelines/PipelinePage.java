@@ -1,14 +1,33 @@
 package dev.digitlab.server.pipelines;
 
 import dev.digitlab.server.api.NotFoundException;
-import org.springframework.http.MediaType;
+import dev.digitlab.server.web.Figures;
+import dev.digitlab.server.web.WebPage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /pipelines/{id}}: a run's page in the browser (the same page the static report holds). */
-@RestController
+/**
+ * {@code /pipelines}: the runs, newest first; {@code /pipelines/{id}}: a run's page, the static
+ * report's content (DAG, Gantt, steps, images) inside the shared layout. Both refresh themselves
+ * while a run is still going.
+ */
+@Controller
+@WebPage
 class PipelinePage {
+
+  /** How many runs the list shows; older ones are still in {@code GET /api/v1/pipelines}. */
+  static final int LIST_LIMIT = 200;
+
+  /** One run as the list shows it. */
+  record RunRow(
+      long id, String name, String status, String steps, String started, String wallTime) {}
 
   private final PipelineStore store;
   private final PipelineReport report;
@@ -18,9 +37,37 @@ class PipelinePage {
     this.report = report;
   }
 
-  @GetMapping(value = "/pipelines/{id}", produces = MediaType.TEXT_HTML_VALUE)
-  String page(@PathVariable long id) {
-    return report.render(
-        store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id)));
+  @GetMapping("/pipelines")
+  String list(Model model) {
+    List<PipelineRun> runs = store.runs(LIST_LIMIT);
+    model.addAttribute("rows", runs.stream().map(this::row).toList());
+    model.addAttribute("active", runs.stream().anyMatch(run -> !run.status().isTerminal()));
+    return "pipelines/list";
+  }
+
+  @GetMapping("/pipelines/{id}")
+  String run(@PathVariable long id, Model model) {
+    PipelineRun run = store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id));
+    model.addAttribute("run", run);
+    model.addAttribute("active", !run.status().isTerminal());
+    model.addAttribute("content", report.content(run));
+    return "pipelines/run";
+  }
+
+  private RunRow row(PipelineRun run) {
+    Map<String, Long> counts = new TreeMap<>();
+    store.steps(run.id()).forEach(s -> counts.merge(s.status().dbValue(), 1L, Long::sum));
+    return new RunRow(
+        run.id(),
+        run.name(),
+        run.status().dbValue(),
+        counts.entrySet().stream()
+            .map(e -> e.getValue() + " " + e.getKey())
+            .collect(Collectors.joining(", ")),
+        Figures.time(run.createdAt()),
+        run.finishedAt() == null
+            ? "–"
+            : Figures.duration(
+                Duration.between(run.createdAt(), run.finishedAt()).toMillis() / 1000.0));
   }
 }

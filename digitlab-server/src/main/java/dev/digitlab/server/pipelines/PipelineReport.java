@@ -1,13 +1,13 @@
 package dev.digitlab.server.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.digitlab.server.web.StaticHtml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * sections), Gantt chart with one bar per attempt (failed attempts red), a table of steps, and per
  * step its result, images (inlined as data URIs), log and attempts. No script, no stylesheet or
  * font from elsewhere: the page opens from disk with the network off, which is what {@code digitlab
- * pipeline report} saves, and it is also the server's page for the run.
+ * pipeline report} saves; its content is also the server's page for the run, inside the layout.
  */
 @Component
 class PipelineReport {
@@ -36,25 +36,34 @@ class PipelineReport {
     this.executor = executor;
   }
 
+  /** The whole page, as the static report saves it: the content with its own small stylesheet. */
   String render(PipelineRun run) {
+    return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Pipeline run "
+        + run.id()
+        + " · "
+        + esc(run.name())
+        + "</title><style>"
+        + "body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937}"
+        + "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d1d5db;"
+        + "padding:3px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
+        + ".succeeded{color:#15803d}.failed{color:#b91c1c}.skipped{color:#6b7280}"
+        + ".running,.queued{color:#1d4ed8}pre{background:#f9fafb;padding:8px;"
+        + "max-height:320px;overflow:auto;font-size:12px}section{border-top:1px solid"
+        + " #e5e7eb;margin-top:24px}img{max-width:100%;border:1px solid #e5e7eb}"
+        + "svg{max-width:100%;height:auto}"
+        + "</style></head><body>"
+        + content(run)
+        + "</body></html>\n";
+  }
+
+  /**
+   * Header, DAG, Gantt, steps table and one section per step: the static report's body, and what
+   * the server's run page ({@code /pipelines/{id}}) shows inside the shared layout.
+   */
+  String content(PipelineRun run) {
     List<PipelineStep> steps = store.steps(run.id());
     List<StepAttempt> attempts = store.attempts(run.id());
     StringBuilder html = new StringBuilder(64 * 1024);
-    html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>Pipeline run ")
-        .append(run.id())
-        .append(" · ")
-        .append(esc(run.name()))
-        .append("</title><style>")
-        .append(
-            "body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937}"
-                + "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d1d5db;"
-                + "padding:3px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
-                + ".succeeded{color:#15803d}.failed{color:#b91c1c}.skipped{color:#6b7280}"
-                + ".running,.queued{color:#1d4ed8}pre{background:#f9fafb;padding:8px;"
-                + "max-height:320px;overflow:auto;font-size:12px}section{border-top:1px solid"
-                + " #e5e7eb;margin-top:24px}img{max-width:100%;border:1px solid #e5e7eb}")
-        .append("</style></head><body>");
     html.append("<h1 id=\"run\">Pipeline run ")
         .append(run.id())
         .append(": ")
@@ -88,7 +97,6 @@ class PipelineReport {
     for (PipelineStep step : steps) {
       section(html, run, step, attempts);
     }
-    html.append("</body></html>\n");
     return html.toString();
   }
 
@@ -112,7 +120,12 @@ class PipelineReport {
     }
     int width = 20 + (maxLayer + 1) * (nodeWidth + 40);
     int height = 20 + (maxRow + 1) * (nodeHeight + 12);
-    html.append("<svg id=\"dag\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+    // The view box lets the drawing shrink to a narrow window instead of being cut off.
+    html.append("<svg id=\"dag\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
+        .append("\" width=\"")
         .append(width)
         .append("\" height=\"")
         .append(height)
@@ -169,7 +182,11 @@ class PipelineReport {
     double total = Math.max(1, Duration.between(start, end).toMillis());
     int plot = GANTT_WIDTH - LABEL - 10;
     int height = ROW * steps.size() + 30;
-    html.append("<svg id=\"gantt\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+    html.append("<svg id=\"gantt\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+        .append(GANTT_WIDTH)
+        .append(' ')
+        .append(height)
+        .append("\" width=\"")
         .append(GANTT_WIDTH)
         .append("\" height=\"")
         .append(height)
@@ -328,8 +345,8 @@ class PipelineReport {
       if (Files.isRegularFile(file)) {
         html.append("<figure><img alt=\"")
             .append(esc(image.asText()))
-            .append("\" src=\"data:image/png;base64,")
-            .append(base64(file))
+            .append("\" src=\"")
+            .append(StaticHtml.png(bytes(file)))
             .append("\"><figcaption>")
             .append(esc(image.asText()))
             .append("</figcaption></figure>");
@@ -404,29 +421,15 @@ class PipelineReport {
     return String.format(Locale.ROOT, "%.2f", duration.toMillis() / 1000.0);
   }
 
-  private static String base64(Path file) {
+  private static byte[] bytes(Path file) {
     try {
-      return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   static String esc(String text) {
-    if (text == null) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '&' -> out.append("&amp;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        default -> out.append(c);
-      }
-    }
-    return out.toString();
+    return StaticHtml.esc(text);
   }
 }

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * so each epoch appears once.
  */
 @Component
-class MetricHistory {
+public class MetricHistory {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,7 +37,7 @@ class MetricHistory {
    * most that many points by {@link Downsampling#minMax}. A requested key without points maps to an
    * empty list.
    */
-  Map<String, List<MetricSample>> of(
+  public Map<String, List<MetricSample>> of(
       long trialId, Set<String> keys, Long fromStep, Long toStep, Integer points) {
     Map<String, List<MetricSample>> curves = new TreeMap<>();
     keys.forEach(key -> curves.put(key, new ArrayList<>()));

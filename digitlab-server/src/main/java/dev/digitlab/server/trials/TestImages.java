@@ -27,7 +27,7 @@ import org.springframework.stereotype.Component;
  * downloads a dataset: when its files are not there, the image is not found.
  */
 @Component
-class TestImages {
+public class TestImages {
 
   /** Each pixel becomes a square this wide, so that a 28×28 digit is readable on a page. */
   static final int SCALE = 4;
@@ -41,7 +41,7 @@ class TestImages {
   }
 
   /** Test image {@code index} of {@code dataset}, grayscale, {@link #SCALE} times larger. */
-  byte[] png(String dataset, int index) {
+  public byte[] png(String dataset, int index) {
     ImageSet test = testSet(dataset);
     if (index < 0 || index >= test.size()) {
       throw new NotFoundException(

@@ -245,6 +245,41 @@ class ExperimentApiTest {
   }
 
   @Test
+  void the_report_of_a_queued_experiment_lists_its_trials_and_says_nothing_ran_yet()
+      throws Exception {
+    long id = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();
+
+    HttpResponse<String> response =
+        send(request("/api/v1/experiments/" + id + "/report").header("Accept", "text/html"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+    String html = response.body();
+    assertThat(html)
+        .contains("Experiment " + id + ": lr-and-batch")
+        .contains("id=\"experiment-status\" class=\"queued\">queued<")
+        .contains("<dd id=\"best\">none yet</dd>")
+        .contains("<td>learningRate</td><td>[0.01,0.003,0.001]</td>")
+        .contains("<td>batchSize</td><td>[64,128]</td>")
+        .contains("<td>learningRate</td><td>0.001 <small>(searched, see below)</small></td>")
+        .contains("<td>optimizer</td><td>adam</td>")
+        .contains("No trial has reported a learning curve yet.")
+        .doesNotContain("id=\"best-trial\"");
+    assertThat(html.split("data-trial=\"", -1)).hasSize(7);
+  }
+
+  @Test
+  void the_report_of_an_unknown_experiment_is_404_problem_details() throws Exception {
+    HttpResponse<String> response =
+        send(request("/api/v1/experiments/987654/report").header("Accept", "text/html"));
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(response.body()).get("detail").asString())
+        .isEqualTo("There is no experiment with id 987654.");
+  }
+
+  @Test
   void health_prometheus_and_openapi_answer() throws Exception {
     post(GRID, "application/yaml");
 

@@ -178,6 +178,8 @@ class WebUiBrowserTest extends BrowserTestServer {
         .isEqualTo("descending");
     assertThat(driver.findElement(By.cssSelector("#trial-table tbody tr td a")).getText())
         .isEqualTo("#" + grid.getLast().ordinal());
+    assertThat(driver.findElement(By.id("report-link")).getAttribute("href"))
+        .endsWith("/api/v1/experiments/" + experimentId + "/report");
     browser.screenshots("experiment-done");
 
     // The list: statuses change live (the table re-reads itself while one is active)...

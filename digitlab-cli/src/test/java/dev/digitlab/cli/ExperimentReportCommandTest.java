@@ -1,0 +1,186 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * {@code digitlab report --experiment ID --out DIR} against a real server whose embedded worker
+ * trains a two-trial grid of tiny MLPs on real MNIST (skipped when MNIST was not fetched); the
+ * saved page is then opened from disk in headless Chromium with the network off.
+ */
+class ExperimentReportCommandTest {
+
+  private static final Path DATA_HOME =
+      System.getenv("DIGITLAB_HOME") != null
+          ? Path.of(System.getenv("DIGITLAB_HOME"))
+          : Path.of(System.getProperty("user.home"), ".digitlab");
+
+  /** An attribute or CSS reference that would make a browser fetch something from a host. */
+  private static final Pattern REMOTE_REFERENCE =
+      Pattern.compile(
+          "(?i)(?:\\b(?:src|href|action|poster|srcset)\\s*=\\s*[\"']?\\s*(?:https?:)?//"
+              + "|url\\(\\s*[\"']?\\s*(?:https?:)?//|@import|<link\\b|\\bfetch\\(|XMLHttpRequest)");
+
+  @TempDir static Path home;
+
+  static ConfigurableApplicationContext server;
+  static String url;
+  static long experiment;
+  static JsonNode finished;
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void startServerAndTrain() throws Exception {
+    assumeTrue(
+        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
+        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    server = LocalServer.startWithWorker(home, DATA_HOME);
+    url = LocalServer.url(server);
+    ApiClient client = new ApiClient(URI.create(url), null);
+    experiment =
+        client
+            .post(
+                "/api/v1/experiments",
+                """
+                name: report-grid
+                description: two learning rates, for the static report
+                config: {model: mlp, epochs: 2, hiddenSizes: [16], trainSubset: 1000,
+                         validationRatio: 0.1, seed: 1}
+                search: {type: grid, parameters: {learningRate: [0.01, 0.0003]}}
+                objective: {metric: test_f1_macro, goal: max}
+                """,
+                "application/yaml")
+            .path("id")
+            .asLong();
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    while (Instant.now().isBefore(deadline)) {
+      JsonNode state = client.get("/api/v1/experiments/" + experiment);
+      assertThat(state.path("status").asText()).isNotEqualTo("failed");
+      if (state.path("status").asText().equals("succeeded")) {
+        finished = state;
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("experiment " + experiment + " did not finish");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void the_report_holds_summary_sortable_trials_curves_and_the_best_trials_results()
+      throws IOException {
+    Path site = dir.resolve("site");
+
+    int exit = run("report", "--experiment", Long.toString(experiment), "--out", site.toString());
+
+    assertThat(exit).as(err.toString()).isZero();
+    Path index = site.resolve("index.html");
+    assertThat(out.toString().trim()).isEqualTo(index.toAbsolutePath().toString());
+    String html = Files.readString(index);
+    long best = finished.path("bestTrialId").asLong();
+    assertThat(html)
+        .contains("Experiment " + experiment + ": report-grid")
+        .contains("id=\"experiment-status\" class=\"succeeded\">succeeded<")
+        .contains("test_f1_macro (max)")
+        .contains("<td>learningRate</td><td>[0.01,3.0E-4]</td>")
+        .contains("<tr class=\"best\" data-trial=\"" + best + "\">")
+        .contains("id=\"curve-train_loss\"", "id=\"curve-val_accuracy\"")
+        .contains("id=\"confusion\"", "id=\"per-class\"", "id=\"misclassified\"")
+        .contains("<img alt=\"Test image ", "src=\"data:image/png;base64,");
+    assertThat(Pattern.compile("data-trial=\"\\d+\"").matcher(html).results().count()).isEqualTo(2);
+    // Each trial's line in each curve: two trials, and two epochs each in the validation curve.
+    assertThat(html).containsPattern("id=\"curve-val_accuracy\"[^§]*?<polyline[^§]*?<polyline");
+    assertThat(REMOTE_REFERENCE.matcher(html).find())
+        .as("a reference the page would load from elsewhere")
+        .isFalse();
+
+    String rendered = renderOffline(index);
+    assertThat(rendered)
+        .contains("data-sortable=\"ready\"")
+        .contains("id=\"confusion\"")
+        .contains("id=\"experiment-status\" class=\"succeeded\">succeeded<");
+  }
+
+  @Test
+  void an_unknown_experiment_is_reported_as_such_and_nothing_is_written() {
+    Path site = dir.resolve("none");
+
+    int exit = run("report", "--experiment", "987654", "--out", site.toString());
+
+    assertThat(exit).isNotZero();
+    assertThat(err.toString()).contains("987654");
+    assertThat(site).doesNotExist();
+  }
+
+  /**
+   * The page's DOM after Debian's headless Chromium loaded it from disk with the network off (as in
+   * {@code PipelineCommandTest}): every host resolves to nothing and the proxy is a closed port.
+   */
+  private static String renderOffline(Path page) throws IOException {
+    Path chromium = Path.of("/usr/bin/chromium");
+    assumeTrue(
+        Files.isExecutable(chromium) || "true".equals(System.getenv("CI")),
+        "no /usr/bin/chromium (Debian's chromium package): .ci/run installs it");
+    Process process =
+        new ProcessBuilder(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--user-data-dir=" + page.getParent().resolve("chromium-profile"),
+                "--proxy-server=127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--dump-dom",
+                page.toUri().toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return dom;
+  }
+
+  private int run(String... args) {
+    String[] withServer = new String[args.length + 2];
+    System.arraycopy(args, 0, withServer, 0, args.length);
+    withServer[args.length] = "--server";
+    withServer[args.length + 1] = url;
+    return DigitLab.commandLine()
+        .setOut(new PrintWriter(out, true))
+        .setErr(new PrintWriter(err, true))
+        .execute(withServer);
+  }
+}

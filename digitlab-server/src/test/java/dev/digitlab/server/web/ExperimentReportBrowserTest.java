@@ -1,0 +1,135 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.testing.Waiting;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The experiment report saved to disk and opened from there in real headless Chromium: its trials
+ * table sorts by a metric both ways, its images decode and it fits a phone's width. The experiment
+ * is a three-trial grid of tiny MLPs the embedded worker trains on real MNIST.
+ */
+class ExperimentReportBrowserTest extends BrowserTestServer {
+
+  @Autowired ExperimentStore experiments;
+
+  @TempDir Path site;
+
+  @Test
+  void the_saved_report_sorts_its_trials_by_macro_f1_both_ways() throws Exception {
+    try {
+      userPath();
+    } catch (Throwable failure) {
+      browser.evidence("experiment-report-failure");
+      throw failure;
+    }
+  }
+
+  private void userPath() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> created =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("/api/v1/experiments")))
+                .header("Content-Type", "application/yaml")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        """
+                        name: report-sort
+                        config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
+                        search: {type: grid, parameters: {learningRate: [0.0001, 0.01, 0.001]}}
+                        """))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    long id = Long.parseLong(created.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
+    Experiment experiment =
+        Waiting.until(
+            () -> experiments.find(id).orElseThrow(),
+            e -> e.status() == ExperimentStatus.SUCCEEDED || e.status() == ExperimentStatus.FAILED,
+            LONG,
+            "experiment " + id + " finished");
+    assertThat(experiment.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    String html =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create(url("/api/v1/experiments/" + experiment.id() + "/report")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Path page = Files.writeString(site.resolve("index.html"), html);
+
+    var driver = browser.driver;
+    driver.get(page.toUri().toString());
+    assertThat(driver.findElement(By.id("trial-table")).getAttribute("data-sortable"))
+        .isEqualTo("ready");
+    assertThat(driver.findElement(By.id("experiment-status")).getText()).isEqualTo("succeeded");
+
+    List<Double> shown = column("macro-F1");
+    assertThat(shown).hasSize(3).doesNotContainNull();
+    List<Double> ascending = new ArrayList<>(shown);
+    ascending.sort(Comparator.naturalOrder());
+    // Learning rates two orders of magnitude apart: three different macro-F1s.
+    assertThat(ascending).doesNotHaveDuplicates();
+
+    header("macro-F1").click();
+    assertThat(column("macro-F1")).containsExactlyElementsOf(ascending);
+    assertThat(header("macro-F1").findElement(By.xpath("..")).getAttribute("aria-sort"))
+        .isEqualTo("ascending");
+    header("macro-F1").click();
+    assertThat(column("macro-F1")).containsExactlyElementsOf(ascending.reversed());
+    assertThat(driver.findElement(By.cssSelector("#trial-table tbody tr")).getAttribute("class"))
+        .isEqualTo("best");
+    // Back to trial order, by the first column.
+    header("trial").click();
+    header("trial").click();
+    assertThat(column("trial")).containsExactly(2.0, 1.0, 0.0);
+
+    long decoded =
+        ((Number)
+                browser.js(
+                    "return Array.from(document.querySelectorAll('#misclassified img'))"
+                        + ".filter(i => i.complete && i.naturalWidth === 112).length;"))
+            .longValue();
+    // The report inlines the 24 most confident of the best trial's (hundreds of) mistakes.
+    assertThat(decoded).isEqualTo(24);
+    assertThat(driver.findElements(By.cssSelector("#curve-train_loss polyline"))).hasSize(3);
+    browser.screenshots("experiment-report");
+  }
+
+  private org.openqa.selenium.WebElement header(String text) {
+    return browser.driver.findElement(
+        By.xpath("//table[@id='trial-table']//th/button[.='" + text + "']"));
+  }
+
+  /** The {@code data-value}s of the column under the header, top to bottom, as numbers. */
+  @SuppressWarnings("unchecked")
+  private List<Double> column(String text) {
+    List<Object> values =
+        (List<Object>)
+            browser.js(
+                "const table = document.getElementById('trial-table');"
+                    + " const col = Array.from(table.tHead.rows[0].cells)"
+                    + "   .findIndex(th => th.textContent.trim() === arguments[0]);"
+                    + " return Array.from(table.tBodies[0].rows)"
+                    + "   .map(r => r.cells[col].getAttribute('data-value'))"
+                    + "   .map(v => v === null || v === '' ? null : Number(v));",
+                text);
+    return values.stream().map(v -> v == null ? null : ((Number) v).doubleValue()).toList();
+  }
+}

@@ -1,0 +1,144 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The pipelines list and a run's page in real headless Chromium, inside the shared layout: a run
+ * with real steps (ingest and eda on MNIST from the developer's data home, a swept {@code sh}
+ * command whose first attempts fail on purpose, a summary) is followed from the list to its page,
+ * whose DAG, Gantt chart, EDA images and summary chart must show.
+ */
+class PipelinePagesBrowserTest extends BrowserTestServer {
+
+  private static final String PIPELINE =
+      """
+      name: ui-pipeline
+      steps:
+        - {name: ingest, type: ingest, parameters: {dataset: mnist}}
+        - {name: eda, type: eda, dependsOn: [ingest], parameters: {dataset: mnist, samplesPerClass: 4}}
+        - name: fit
+          type: command
+          sweep: {parameter: degree, values: [1, 2]}
+          retries: {maxAttempts: 2, backoffSeconds: 0.1}
+          faults: {fail: 1}
+          parameters:
+            executable: sh
+            args: ["-c", "echo metric score=$DIGITLAB_PARAM_DEGREE"]
+        - {name: summary, type: summary, dependsOn: [fit], parameters: {metric: score, goal: max}}
+      """;
+
+  @Test
+  void the_list_leads_to_a_run_page_with_its_dag_gantt_and_images() throws Exception {
+    try {
+      userPath();
+    } catch (Throwable failure) {
+      browser.evidence("pipelines-failure");
+      throw failure;
+    }
+  }
+
+  private void userPath() throws Exception {
+    var driver = browser.driver;
+
+    // The nav leads to the list; with no run yet it says how to start one.
+    driver.get(url("/"));
+    driver.findElement(By.linkText("Pipelines")).click();
+    browser.waiting(LONG).until(ExpectedConditions.urlMatches("/pipelines$"));
+    assertThat(driver.findElement(By.cssSelector(".empty")).getText())
+        .contains("No pipeline runs yet")
+        .contains("./digitlab pipeline run");
+    assertThat(driver.findElement(By.cssSelector("header.top nav a[aria-current=page]")).getText())
+        .isEqualTo("Pipelines");
+
+    long id = submit(PIPELINE);
+
+    // The list shows the run and follows it to the end by itself.
+    driver.get(url("/pipelines"));
+    By status = By.cssSelector("tr[data-run='" + id + "'] .status");
+    assertThat(driver.findElement(status).getText()).isIn("queued", "running", "succeeded");
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(status, "succeeded"));
+    WebElement row = driver.findElement(By.cssSelector("tr[data-run='" + id + "']"));
+    List<String> cells =
+        row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+    assertThat(cells.get(1)).isEqualTo("ui-pipeline");
+    assertThat(cells.get(3)).isEqualTo("5 succeeded");
+    assertThat(cells.get(4)).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
+    assertThat(cells.get(5)).matches("\\d+(\\.\\d)? s|\\d+ min \\d+ s");
+    browser.screenshots("pipelines");
+
+    // Its page, in the layout: DAG nodes for every step, a Gantt bar per attempt (each fit's
+    // first attempt failed), the EDA images and the summary chart loaded from the page itself.
+    row.findElement(By.linkText("ui-pipeline")).click();
+    browser.waiting(LONG).until(ExpectedConditions.urlMatches("/pipelines/" + id + "$"));
+    assertThat(driver.findElement(By.cssSelector("header.top nav a[aria-current=page]")).getText())
+        .isEqualTo("Pipelines");
+    assertThat(driver.findElement(By.id("run-status")).getText()).isEqualTo("succeeded");
+    assertThat(driver.findElements(By.cssSelector("#dag a"))).hasSize(5);
+    assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.failed"))).hasSize(2);
+    assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.succeeded"))).hasSize(5);
+    assertThat(driver.findElement(By.id("gantt")).getSize().getWidth()).isGreaterThan(300);
+    assertThat(loadedImages("#step-eda img")).isEqualTo(3);
+    assertThat(loadedImages("#step-summary img")).isEqualTo(1);
+    assertThat(driver.findElement(By.cssSelector("#step-summary table.summary")).getText())
+        .contains("fit-2");
+    browser.screenshots("pipeline-run");
+
+    // A DAG node leads to its step's section.
+    driver.findElement(By.cssSelector("#dag a[href='#step-summary']")).click();
+    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("#step-summary"));
+
+    // A run's page opened while it is going follows it to its end by itself.
+    long slow =
+        submit(
+            """
+            name: ui-slow
+            steps:
+              - {name: wait, type: command, parameters: {executable: sleep, args: ["3"]}}
+            """);
+    driver.get(url("/pipelines/" + slow));
+    assertThat(driver.findElement(By.id("run-status")).getText()).isIn("queued", "running");
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
+    assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.succeeded"))).hasSize(1);
+
+    // An unknown run is a page in the layout too, saying so.
+    driver.get(url("/pipelines/" + (id + 1000)));
+    assertThat(driver.findElement(By.tagName("main")).getText())
+        .contains("404")
+        .contains("There is no pipeline run with id");
+    assertThat(driver.findElements(By.cssSelector("header.top nav"))).hasSize(1);
+  }
+
+  /** How many of the images the selector finds were decoded (their data URIs were valid PNGs). */
+  private long loadedImages(String selector) {
+    return ((Number)
+            browser.js(
+                "return Array.from(document.querySelectorAll(arguments[0]))"
+                    + ".filter(i => i.complete && i.naturalWidth > 0).length;",
+                selector))
+        .longValue();
+  }
+
+  private long submit(String pipeline) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url("/api/v1/pipelines")))
+                    .header("Content-Type", "application/yaml")
+                    .POST(HttpRequest.BodyPublishers.ofString(pipeline))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return Long.parseLong(response.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
+  }
+}
