@@ -22,7 +22,7 @@
 #   WORKER_KILLS  worker SIGKILLs, one every 8–15 s (default 6); then the run ends undisturbed
 #   SEED          seeds the choice of victims and pauses (default 42)
 #   LEASE         the server's lease (default 8s: a killed worker's trial is requeued soon)
-#   MODEL, EPOCHS, TRAIN_SUBSET  the trials' size (default 4 epochs of 20,000 images of `lenet5`:
+#   MODEL, EPOCHS, TRAIN_SUBSET  the trials' size (default 4 epochs of 10,000 images of `lenet5`:
 #                 several seconds per epoch, so most kills land after a checkpoint and the next
 #                 attempt really resumes; with tiny trials a kill mostly restarts from scratch)
 #   DATA_HOME     where MNIST is (default ~/.digitlab; fetched there once if missing)
@@ -38,7 +38,7 @@ RANDOM=${SEED:-42}
 lease=${LEASE:-8s}
 model=${MODEL:-lenet5}
 epochs=${EPOCHS:-4}
-subset=${TRAIN_SUBSET:-20000}
+subset=${TRAIN_SUBSET:-10000}
 
 bench_init
 link_datasets
