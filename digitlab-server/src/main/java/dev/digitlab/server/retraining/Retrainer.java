@@ -29,6 +29,7 @@ import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.ModelVersion;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.serving.ServedModels;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.worker.run.RunArtifact;
@@ -176,6 +177,9 @@ public class Retrainer implements FeedbackListener {
           experiments.create(
               new NewExperiment(
                   "retrain-" + model,
+                  // Made by the server, not by whoever set the policy: with authentication on,
+                  // only admins cancel or delete a retraining, which the registry depends on.
+                  Ownership.SYSTEM,
                   description,
                   List.of("retraining", model),
                   policy.baseDataset(),
