@@ -101,6 +101,7 @@ abstract class PipelineExecutorContractTest {
             """);
 
     assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.owner()).isEqualTo("alice");
     PipelineStep ingest = steps(run).get("ingest");
     assertThat(ingest.status()).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(ingest.attempts()).isEqualTo(4);

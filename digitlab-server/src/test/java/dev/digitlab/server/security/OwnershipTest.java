@@ -263,6 +263,36 @@ class OwnershipTest {
   }
 
   @Test
+  void a_pipelines_train_step_makes_an_experiment_its_starter_owns() throws Exception {
+    HttpResponse<String> started =
+        send(
+            "POST",
+            "/api/v1/pipelines",
+            alice,
+            """
+            {"name": "owned-pipeline", "steps": [
+              {"name": "fit", "type": "train", "parameters": {"model": "mlp", "epochs": 1}}]}
+            """);
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+    JsonNode run = JSON.readTree(started.body());
+    assertThat(run.path("owner").asText()).isEqualTo("alice");
+
+    JsonNode experiment = null;
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (experiment == null && System.nanoTime() < deadline) {
+      JsonNode items =
+          json("GET", "/api/v1/experiments?q=owned-pipeline%2Ffit", viewer).path("items");
+      experiment = items.isEmpty() ? null : items.get(0);
+      Thread.sleep(50);
+    }
+    assertThat(experiment).as("the train step's experiment").isNotNull();
+    long id = experiment.path("id").asLong();
+    assertThat(experiment.path("owner").asText()).isEqualTo("alice");
+    assertThat(status("POST", "/api/v1/experiments/" + id + "/cancel", bob, null)).isEqualTo(403);
+    assertThat(status("POST", "/api/v1/experiments/" + id + "/cancel", alice, null)).isEqualTo(200);
+  }
+
+  @Test
   void a_token_cannot_be_named_after_the_owners_nobody_holds() throws Exception {
     for (String name : List.of("local", "system", "System")) {
       HttpResponse<String> refused =
