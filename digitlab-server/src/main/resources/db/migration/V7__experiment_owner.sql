@@ -12,3 +12,8 @@ CREATE INDEX experiment_owner ON experiment (owner, id);
 
 -- Who started a pipeline run: its train steps' experiments belong to them.
 ALTER TABLE pipeline_run ADD COLUMN owner varchar(100) NOT NULL DEFAULT 'local';
+
+-- Who took each registry decision. The registry itself is not owned (any user registers, promotes,
+-- rolls back and archives: see Ownership and digitlab-server/README.md), so the audit log says who
+-- did what instead. Null for entries older than this migration.
+ALTER TABLE model_audit ADD COLUMN actor varchar(100);

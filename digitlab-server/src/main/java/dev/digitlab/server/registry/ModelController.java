@@ -3,6 +3,8 @@ package dev.digitlab.server.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,9 +30,11 @@ class ModelController {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModelRegistry registry;
+  private final Ownership ownership;
 
-  ModelController(ModelRegistry registry) {
+  ModelController(ModelRegistry registry, Ownership ownership) {
     this.registry = registry;
+    this.ownership = ownership;
   }
 
   /** Body of a registration. */
@@ -57,11 +61,12 @@ class ModelController {
 
   @PostMapping("/{name}/versions")
   ResponseEntity<ModelVersion> register(
-      @PathVariable String name, @RequestBody RegisterRequest request) {
+      @PathVariable String name, @RequestBody RegisterRequest request, HttpServletRequest http) {
     if (request == null || request.trialId() == null) {
       throw new InvalidParameterException("trialId", "name the trial whose model to register");
     }
-    ModelVersion version = registry.register(name, request.trialId(), request.description());
+    ModelVersion version =
+        registry.register(name, request.trialId(), request.description(), ownership.actorOf(http));
     return ResponseEntity.created(
             URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
         .body(version);
@@ -78,8 +83,9 @@ class ModelController {
   }
 
   @PostMapping("/{name}/versions/{version}/archive")
-  ModelVersion archive(@PathVariable String name, @PathVariable int version) {
-    return registry.archive(name, version);
+  ModelVersion archive(
+      @PathVariable String name, @PathVariable int version, HttpServletRequest http) {
+    return registry.archive(name, version, ownership.actorOf(http));
   }
 
   @GetMapping("/{name}/compare")
@@ -115,19 +121,25 @@ class ModelController {
 
   @PutMapping("/{name}/aliases/{alias}")
   ModelAlias promote(
-      @PathVariable String name, @PathVariable String alias, @RequestBody PromoteRequest request) {
+      @PathVariable String name,
+      @PathVariable String alias,
+      @RequestBody PromoteRequest request,
+      HttpServletRequest http) {
     if (request == null || request.version() == null) {
       throw new InvalidParameterException("version", "name the version the alias should point at");
     }
-    return registry.promote(name, alias, request.version(), request.reason());
+    return registry.promote(
+        name, alias, request.version(), request.reason(), ownership.actorOf(http));
   }
 
   @PostMapping("/{name}/aliases/{alias}/rollback")
   ModelAlias rollback(
       @PathVariable String name,
       @PathVariable String alias,
-      @RequestBody(required = false) RollbackRequest request) {
-    return registry.rollback(name, alias, request == null ? null : request.reason());
+      @RequestBody(required = false) RollbackRequest request,
+      HttpServletRequest http) {
+    return registry.rollback(
+        name, alias, request == null ? null : request.reason(), ownership.actorOf(http));
   }
 
   @GetMapping("/{name}/audit")

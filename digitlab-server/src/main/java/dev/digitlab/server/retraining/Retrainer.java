@@ -240,7 +240,10 @@ public class Retrainer implements FeedbackListener {
       feedback.markUsed(unused, trial);
       ModelVersion candidate =
           registry.register(
-              model, trial, "retrained on " + train.size() + " feedback image(s), trial " + trial);
+              model,
+              trial,
+              "retrained on " + train.size() + " feedback image(s), trial " + trial,
+              Ownership.SYSTEM);
       gate(model, candidate, data.test(), heldOutSet, policy.gateTolerance());
     } catch (RuntimeException | Error e) {
       log.error("Retraining of {} failed", model, e);
@@ -287,7 +290,12 @@ public class Retrainer implements FeedbackListener {
         model, verdict.promote() ? "gate-passed" : "gate-rejected", candidate.version(), detail);
     log.info("Quality gate for {}: {}", model, detail);
     if (verdict.promote()) {
-      registry.promote(model, ModelRegistry.PRODUCTION, candidate.version(), "quality gate passed");
+      registry.promote(
+          model,
+          ModelRegistry.PRODUCTION,
+          candidate.version(),
+          "quality gate passed",
+          Ownership.SYSTEM);
     }
   }
 

@@ -40,6 +40,14 @@ public class Ownership {
     return Caller.of(request).map(Caller::name).orElse(LOCAL);
   }
 
+  /**
+   * Who sent this request, as audit logs name them (the registry's, which is not owned): the same
+   * name as {@link #ownerOf}.
+   */
+  public String actorOf(HttpServletRequest request) {
+    return ownerOf(request);
+  }
+
   /** Whether this request may change what {@code owner} owns. */
   public boolean mayChange(HttpServletRequest request, String owner) {
     if (!enforced) {

@@ -185,6 +185,18 @@ class FeedbackLoopTest {
     assertThat(trials.get(retrainTrial).status().name()).isEqualTo("SUCCEEDED");
     assertThat(decision.get("version").asInt()).isEqualTo(2);
     assertThat(decision.get("detail").asString()).contains("test accuracy", "held-out feedback");
+    // Who took each decision: this test's requests carry no token (authentication off), the
+    // retraining, its registration, gate and promotion are the server's own.
+    for (JsonNode entry : api.ok(api.get("/api/v1/models/loop/audit"))) {
+      String action = entry.get("action").asString();
+      boolean byServer =
+          action.startsWith("gate-")
+              || action.startsWith("retrain-")
+              || entry.path("version").asInt(0) == 2;
+      assertThat(entry.path("actor").asString(""))
+          .as(entry.toString())
+          .isEqualTo(byServer ? Ownership.SYSTEM : Ownership.LOCAL);
+    }
 
     byte[] png = MnistPngs.png(test, 0);
     if (decision.get("action").asString().equals("gate-passed")) {
