@@ -22,7 +22,16 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/v1/models}: register versions, list and compare them, move aliases, archive. */
+/**
+ * {@code /api/v1/models}: register versions, list and compare them, move aliases, archive.
+ *
+ * <p>Unlike experiments, models are not owned: every {@code user} may register (from anyone's
+ * trial), promote, roll back and archive. A version is a copy that outlives the experiment it came
+ * from, promoting to {@code production} is a team's decision, and whoever is on call must be able
+ * to roll a bad {@code production} back at once, without finding its author or an admin. What is
+ * kept instead is who did it: each action goes into the audit log with the caller's name ({@link
+ * Ownership#actorOf}).
+ */
 @RestController
 @RequestMapping("/api/v1/models")
 class ModelController {
