@@ -1,8 +1,10 @@
 package dev.digitlab.server.experiments;
 
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.security.Caller;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +73,8 @@ class ExperimentListPage {
       @RequestParam(required = false) String tag,
       @RequestParam(required = false) String q,
       @RequestParam(defaultValue = "0") int page,
-      Model model) {
+      Model model,
+      HttpServletRequest request) {
     if (!COLUMNS.containsKey(sort)) {
       throw new InvalidParameterException(
           "sort", "must be one of " + String.join(", ", COLUMNS.keySet()) + ", got '" + sort + "'");
@@ -102,6 +105,8 @@ class ExperimentListPage {
     model.addAttribute("order", orderName);
     model.addAttribute("status", cleanStatus);
     model.addAttribute("owner", cleanOwner);
+    // The caller's own experiments, one click away (only when a token or login says who it is).
+    model.addAttribute("me", Caller.of(request).map(Caller::name).orElse(null));
     model.addAttribute("tag", cleanTag);
     model.addAttribute("q", cleanText);
     model.addAttribute(

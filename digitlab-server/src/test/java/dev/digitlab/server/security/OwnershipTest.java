@@ -234,6 +234,7 @@ class OwnershipTest {
     assertThat(asBob).contains(">alice</a>").doesNotContain("hx-delete=");
     assertThat(asBob).doesNotContain("/api/v1/trials/");
     assertThat(page("/?owner=alice", bob)).contains("data-id=\"" + id + "\"");
+    assertThat(page("/", bob)).contains("id=\"mine\" href=\"/?owner=bob\"");
   }
 
   @Test
