@@ -25,7 +25,7 @@ final class ListCommand implements Callable<Integer> {
       names = "--sort",
       defaultValue = "created",
       description =
-          "created, updated, name, best_objective, best_test_accuracy, best_test_f1_macro or"
+          "created, updated, name, owner, best_objective, best_test_accuracy, best_test_f1_macro or"
               + " total_train_seconds (default: ${DEFAULT-VALUE}).")
   String sort;
 
@@ -34,6 +34,12 @@ final class ListCommand implements Callable<Integer> {
 
   @Option(names = "--status", description = "Only experiments in this status.")
   String status;
+
+  @Option(
+      names = "--owner",
+      description =
+          "Only experiments this token name owns (e.g. alice; 'local' without authentication).")
+  String owner;
 
   @Option(names = "--tag", description = "Only experiments with this tag.")
   String tag;
@@ -56,6 +62,9 @@ final class ListCommand implements Callable<Integer> {
     if (status != null) {
       path.append("&status=").append(encode(status));
     }
+    if (owner != null) {
+      path.append("&owner=").append(encode(owner));
+    }
     if (tag != null) {
       path.append("&tag=").append(encode(tag));
     }
@@ -64,8 +73,8 @@ final class ListCommand implements Callable<Integer> {
     }
     JsonNode page = server.client().get(path.toString());
     PrintWriter out = spec.commandLine().getOut();
-    String format = "%-6s %-30s %-10s %-9s %-10s %s%n";
-    out.printf(format, "ID", "NAME", "STATUS", "TRIALS", "BEST", "CREATED");
+    String format = "%-6s %-30s %-12s %-10s %-9s %-10s %s%n";
+    out.printf(format, "ID", "NAME", "OWNER", "STATUS", "TRIALS", "BEST", "CREATED");
     for (JsonNode e : page.path("items")) {
       JsonNode counts = e.path("trialCounts");
       int done =
@@ -76,6 +85,7 @@ final class ListCommand implements Callable<Integer> {
           format,
           e.path("id").asLong(),
           Text.shorten(e.path("name").asText(), 30),
+          Text.shorten(e.path("owner").asText("-"), 12),
           e.path("status").asText(),
           done + "/" + counts.path("total").asInt(),
           Text.number(e.path("bestObjective")),

@@ -30,6 +30,7 @@ final class ShowCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println("Experiment " + e.path("id").asLong() + ": " + e.path("name").asText());
     out.println("  status     " + e.path("status").asText());
+    out.println("  owner      " + e.path("owner").asText("-"));
     out.println(
         "  objective  "
             + e.path("objective").path("goal").asText()

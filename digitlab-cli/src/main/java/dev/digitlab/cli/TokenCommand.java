@@ -42,8 +42,10 @@ final class TokenCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Create a token and print it: it is shown this once (only its hash is stored).",
-        "Roles: admin (everything, tokens too), user (experiments and trials), worker (the worker"
-            + " protocol only), viewer (read only)."
+        "Roles: admin (everything, tokens too), user (reads everything, changes its own"
+            + " experiments and trials), worker (the worker protocol only), viewer (read only).",
+        "A user owns what it creates under the token's name: give each person a name of their"
+            + " own; a new token with the same name keeps their experiments."
       })
   static final class Create implements Callable<Integer> {
 
@@ -61,7 +63,9 @@ final class TokenCommand implements Runnable {
     @Option(
         names = "--name",
         paramLabel = "NAME",
-        description = "Whose it is, e.g. a person or a worker's host (default: the role).")
+        description =
+            "Whose it is, e.g. a person or a worker's host (default: the role). 'local' and"
+                + " 'system' are reserved.")
     String name;
 
     @Override

@@ -73,11 +73,18 @@ class ClientCommandsTest {
 
     assertThat(run("ls")).isZero();
     assertThat(out.toString()).startsWith("ID").contains("lr-and-batch").contains("0/6");
+    // no token, authentication off: the server records the owner as 'local'
+    assertThat(out.toString().lines().filter(line -> line.startsWith(id + " ")).findFirst())
+        .hasValueSatisfying(line -> assertThat(line).contains(" local "));
+    out.getBuffer().setLength(0);
+    assertThat(run("ls", "--owner", "alice")).isZero();
+    assertThat(out.toString()).doesNotContain("lr-and-batch");
     out.getBuffer().setLength(0);
 
     assertThat(run("show", id)).isZero();
     assertThat(out.toString())
         .contains("Experiment " + id + ": lr-and-batch")
+        .contains("owner      local")
         .contains("learningRate=0.003 batchSize=128");
     assertThat(out.toString().lines().filter(line -> line.contains(" queued ")).count())
         .isEqualTo(6);

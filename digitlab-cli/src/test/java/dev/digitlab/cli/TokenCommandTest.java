@@ -75,6 +75,36 @@ class TokenCommandTest {
   }
 
   @Test
+  void a_users_submit_is_theirs_and_another_user_cannot_cancel_it() {
+    run("token", "create", "--role", "user", "--name", "carol", "--token", admin);
+    String carol = out.toString().strip();
+    clear();
+    run("token", "create", "--role", "user", "--name", "dave", "--token", admin);
+    String dave = out.toString().strip();
+    clear();
+    assertThat(run("submit", "../examples/grid-lr-batch.yaml", "--token", carol))
+        .as(err.toString())
+        .isZero();
+    String experiment = out.toString().strip();
+    clear();
+
+    assertThat(run("show", experiment, "--token", dave)).isZero();
+    assertThat(out.toString()).contains("owner      carol");
+    clear();
+    assertThat(run("ls", "--owner", "carol", "--token", dave)).isZero();
+    assertThat(out.toString()).contains(" carol ").doesNotContain(" dave ");
+    clear();
+
+    assertThat(run("cancel", experiment, "--token", dave)).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("belongs to 'carol'")
+        .contains("token 'dave' (role user)")
+        .contains("needs role admin");
+    clear();
+    assertThat(run("cancel", experiment, "--token", carol)).as(err.toString()).isZero();
+  }
+
+  @Test
   void without_a_token_a_command_says_how_to_send_one() {
     assertThat(run("ls")).isEqualTo(1);
 

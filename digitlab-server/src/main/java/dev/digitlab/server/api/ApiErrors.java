@@ -6,6 +6,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.server.queue.LeaseLostException;
+import dev.digitlab.server.security.NotOwnerException;
 import dev.digitlab.server.trials.IllegalTrialTransitionException;
 import dev.digitlab.server.trials.TrialNotFoundException;
 import dev.digitlab.server.trials.TrialStatusConflictException;
@@ -50,6 +51,18 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   @ExceptionHandler
   ProblemDetail invalidParameter(InvalidParameterException e) {
     return badRequest("Invalid parameter", e.getMessage(), e.errors());
+  }
+
+  /** A user acting on another owner's experiment or trial (issue 8); nothing was changed. */
+  @ExceptionHandler
+  ProblemDetail notOwner(NotOwnerException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
+    problem.setTitle("Not the owner");
+    problem.setProperty("owner", e.owner());
+    problem.setProperty("caller", e.callerName());
+    problem.setProperty("callerRole", e.callerRole());
+    problem.setProperty("requiredRole", e.requiredRole());
+    return problem;
   }
 
   @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})

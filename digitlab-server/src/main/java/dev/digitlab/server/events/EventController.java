@@ -9,8 +9,10 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.TrialCounts;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -49,18 +51,21 @@ class EventController {
   private final EventSettings settings;
   private final TrialStore trials;
   private final ExperimentStore experiments;
+  private final Ownership ownership;
 
   EventController(
       EventStore events,
       EventStreams streams,
       EventSettings settings,
       TrialStore trials,
-      ExperimentStore experiments) {
+      ExperimentStore experiments,
+      Ownership ownership) {
     this.events = events;
     this.streams = streams;
     this.settings = settings;
     this.trials = trials;
     this.experiments = experiments;
+    this.ownership = ownership;
   }
 
   /**
@@ -167,14 +172,23 @@ class EventController {
   /**
    * Stores a batch of one attempt's events, {@code {"attempt": n, "events": [TrialEvent, …]}}; an
    * event already stored (same trial, attempt and seq) is counted as a duplicate, not stored again.
+   * Writing into a trial changes it: only the experiment's owner or an admin may (workers report
+   * through the worker protocol's leases instead).
    */
   // produces: a client that cannot take JSON gets its 406 before the events are stored.
   @PostMapping(
       path = "/trials/{id}/events",
       consumes = MediaType.APPLICATION_JSON_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
-  IngestionResult ingest(@PathVariable long id, InputStream body) throws IOException {
+  IngestionResult ingest(@PathVariable long id, InputStream body, HttpServletRequest request)
+      throws IOException {
     Trial trial = trials.get(id);
+    ownership.checkMayChange(
+        request,
+        "trial " + id + " of experiment " + trial.experimentId(),
+        experiments
+            .owner(trial.experimentId())
+            .orElseThrow(() -> new NotFoundException("trial", id)));
     Batch batch = read(body);
     int stored = events.append(trial.id(), batch.attempt(), batch.events());
     return new IngestionResult(stored, batch.events().size() - stored);

@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * A stored experiment with the figures rolled up from its trials. The best values are null until a
- * trial succeeds with that value.
+ * trial succeeds with that value. {@code owner} is who created it (see {@code Ownership}).
  */
 public record Experiment(
     long id,
     String name,
+    String owner,
     String description,
     List<String> tags,
     String dataset,

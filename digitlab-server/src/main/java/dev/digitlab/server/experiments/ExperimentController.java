@@ -4,10 +4,12 @@ import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.TrialView;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -42,18 +44,21 @@ class ExperimentController {
   private final TrialStore trials;
   private final TrialDirectories trialFiles;
   private final ExperimentReport report;
+  private final Ownership ownership;
 
   ExperimentController(
       ExperimentSubmission submission,
       ExperimentStore experiments,
       TrialStore trials,
       TrialDirectories trialFiles,
-      ExperimentReport report) {
+      ExperimentReport report,
+      Ownership ownership) {
     this.submission = submission;
     this.experiments = experiments;
     this.trials = trials;
     this.trialFiles = trialFiles;
     this.report = report;
+    this.ownership = ownership;
   }
 
   /**
@@ -72,13 +77,15 @@ class ExperimentController {
       // experiment is stored, not after.
       produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExperimentView> submit(
-      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream body)
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType,
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
     FileFormat format =
         MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.submit(body, format);
+    Experiment created = submission.submit(body, format, ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }
@@ -86,28 +93,35 @@ class ExperimentController {
   /**
    * A new experiment made from this one's spec with the body's edits merged over it (YAML or JSON,
    * e.g. {@code {name: lr-and-batch-2, config: {epochs: 2}}}; {@code null} removes a field; no body
-   * clones it as it is), checked like a new submission. {@code 201} with the new experiment.
+   * clones it as it is), checked like a new submission. {@code 201} with the new experiment, which
+   * the caller owns: any user may clone anyone's experiment.
    */
   @PostMapping(path = "/{id}/clone", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ExperimentView> cloneExperiment(
       @PathVariable long id,
       @RequestHeader(value = HttpHeaders.CONTENT_TYPE, required = false) MediaType contentType,
-      InputStream body)
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
     FileFormat format =
         contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.clone(find(id), body, format);
+    Experiment created = submission.clone(find(id), body, format, ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }
 
+  /**
+   * A page of experiments, everyone's: filtered by status, exact owner (a token's name, {@code
+   * local} or {@code system}), tag and a name's part.
+   */
   @GetMapping
   Page<ExperimentView> list(
       @RequestParam(defaultValue = "created") String sort,
       @RequestParam(defaultValue = "desc") String order,
       @RequestParam(required = false) String status,
+      @RequestParam(required = false) String owner,
       @RequestParam(required = false) String tag,
       @RequestParam(required = false) String q,
       @RequestParam(defaultValue = "0") int page,
@@ -127,6 +141,7 @@ class ExperimentController {
         ExperimentQuery.newestFirst()
             .sortedBy(parseSort(sort), parseDescending(order))
             .withStatus(status == null ? null : parseStatus(status))
+            .withOwner(owner == null || owner.isBlank() ? null : owner.strip())
             .withTag(tag == null || tag.isBlank() ? null : tag)
             .withNameContaining(q)
             .page((int) offset, size);
@@ -155,9 +170,11 @@ class ExperimentController {
     return report.render(id);
   }
 
+  /** Deletes the experiment, its trials and their files; only its owner or an admin may. */
   @DeleteMapping("/{id}")
   @ResponseStatus(HttpStatus.NO_CONTENT)
-  void delete(@PathVariable long id) {
+  void delete(@PathVariable long id, HttpServletRequest request) {
+    checkMayChange(id, request);
     List<Long> trialIds = trials.listByExperiment(id).stream().map(Trial::id).toList();
     if (!experiments.delete(id)) {
       throw new NotFoundException("experiment", id);
@@ -168,11 +185,12 @@ class ExperimentController {
 
   /**
    * Cancels the experiment's queued and running trials. Cancelling a cancelled experiment again is
-   * harmless; one that already finished cannot be cancelled.
+   * harmless; one that already finished cannot be cancelled. Only its owner or an admin may.
    */
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
-  ExperimentView cancel(@PathVariable long id) {
+  ExperimentView cancel(@PathVariable long id, HttpServletRequest request) {
     Experiment experiment = find(id);
+    ownership.checkMayChange(request, "experiment " + id, experiment.owner());
     if (experiment.status() == ExperimentStatus.SUCCEEDED
         || experiment.status() == ExperimentStatus.FAILED) {
       throw new ConflictException(
@@ -186,6 +204,12 @@ class ExperimentController {
       throw new NotFoundException("experiment", id);
     }
     return detail(find(id));
+  }
+
+  /** A 404 if there is no such experiment, a 403 if the caller may not change it. */
+  private void checkMayChange(long id, HttpServletRequest request) {
+    String owner = experiments.owner(id).orElseThrow(() -> new NotFoundException("experiment", id));
+    ownership.checkMayChange(request, "experiment " + id, owner);
   }
 
   private Experiment find(long id) {

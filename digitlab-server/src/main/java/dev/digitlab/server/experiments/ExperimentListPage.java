@@ -1,8 +1,10 @@
 package dev.digitlab.server.experiments;
 
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.security.Caller;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,7 @@ class ExperimentListPage {
   record Row(
       long id,
       String name,
+      String owner,
       List<String> tags,
       String status,
       String bestAccuracy,
@@ -46,6 +49,7 @@ class ExperimentListPage {
 
   static {
     COLUMNS.put("name", "Name");
+    COLUMNS.put("owner", "Owner");
     COLUMNS.put("status", "Status");
     COLUMNS.put("best_test_accuracy", "Best test accuracy");
     COLUMNS.put("best_test_f1_macro", "Best macro-F1");
@@ -65,16 +69,19 @@ class ExperimentListPage {
       @RequestParam(defaultValue = "created") String sort,
       @RequestParam(defaultValue = "desc") String order,
       @RequestParam(required = false) String status,
+      @RequestParam(required = false) String owner,
       @RequestParam(required = false) String tag,
       @RequestParam(required = false) String q,
       @RequestParam(defaultValue = "0") int page,
-      Model model) {
+      Model model,
+      HttpServletRequest request) {
     if (!COLUMNS.containsKey(sort)) {
       throw new InvalidParameterException(
           "sort", "must be one of " + String.join(", ", COLUMNS.keySet()) + ", got '" + sort + "'");
     }
     boolean descending = !"asc".equals(order);
     String cleanStatus = status == null || status.isBlank() ? null : status.trim();
+    String cleanOwner = owner == null || owner.isBlank() ? null : owner.trim();
     String cleanTag = tag == null || tag.isBlank() ? null : tag.trim();
     String cleanText = q == null || q.isBlank() ? null : q.trim();
     int pageNumber = Math.max(0, page);
@@ -82,6 +89,7 @@ class ExperimentListPage {
         ExperimentQuery.newestFirst()
             .sortedBy(ExperimentSort.valueOf(sort.toUpperCase(Locale.ROOT)), descending)
             .withStatus(cleanStatus == null ? null : ExperimentController.parseStatus(cleanStatus))
+            .withOwner(cleanOwner)
             .withTag(cleanTag)
             .withNameContaining(cleanText)
             .page(pageNumber * PAGE_SIZE, PAGE_SIZE);
@@ -90,18 +98,23 @@ class ExperimentListPage {
         experiments.countTrials(found.items().stream().map(Experiment::id).toList());
     List<Row> rows = found.items().stream().map(e -> row(e, counts.get(e.id()))).toList();
     String orderName = descending ? "desc" : "asc";
-    Link link = new Link(sort, orderName, cleanStatus, cleanTag, cleanText, pageNumber);
+    Link link = new Link(sort, orderName, cleanStatus, cleanOwner, cleanTag, cleanText, pageNumber);
     long pageCount = Math.max(1, (found.total() + PAGE_SIZE - 1) / PAGE_SIZE);
 
     model.addAttribute("sort", sort);
     model.addAttribute("order", orderName);
     model.addAttribute("status", cleanStatus);
+    model.addAttribute("owner", cleanOwner);
+    // The caller's own experiments, one click away (only when a token or login says who it is).
+    model.addAttribute("me", Caller.of(request).map(Caller::name).orElse(null));
     model.addAttribute("tag", cleanTag);
     model.addAttribute("q", cleanText);
     model.addAttribute(
         "statuses",
         Arrays.stream(ExperimentStatus.values()).map(ExperimentStatus::dbValue).toList());
-    model.addAttribute("filtered", cleanStatus != null || cleanTag != null || cleanText != null);
+    model.addAttribute(
+        "filtered",
+        cleanStatus != null || cleanOwner != null || cleanTag != null || cleanText != null);
     model.addAttribute("page", found);
     model.addAttribute("rows", rows);
     model.addAttribute("pageNumber", pageNumber);
@@ -115,6 +128,7 @@ class ExperimentListPage {
                         c.getKey(),
                         c.getValue(),
                         !c.getKey().equals("name")
+                            && !c.getKey().equals("owner")
                             && !c.getKey().equals("status")
                             && !c.getKey().equals("created"),
                         link.sortedBy(c.getKey())))
@@ -133,6 +147,7 @@ class ExperimentListPage {
     return new Row(
         e.id(),
         e.name(),
+        e.owner(),
         e.tags(),
         e.status().dbValue(),
         Figures.metric(e.bestTestAccuracy()),
@@ -146,7 +161,13 @@ class ExperimentListPage {
 
   /** The list's address with its filters, for sort headers, pages and polling. */
   private record Link(
-      String sort, String order, String status, String tag, String q, int pageNumber) {
+      String sort,
+      String order,
+      String status,
+      String owner,
+      String tag,
+      String q,
+      int pageNumber) {
 
     String url() {
       return build(sort, order, pageNumber);
@@ -172,6 +193,9 @@ class ExperimentListPage {
               .queryParam("order", orderName);
       if (status != null) {
         uri.queryParam("status", status);
+      }
+      if (owner != null) {
+        uri.queryParam("owner", owner);
       }
       if (tag != null) {
         uri.queryParam("tag", tag);

@@ -2,12 +2,14 @@ package dev.digitlab.server.experiments;
 
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,15 +54,18 @@ class ExperimentPage {
   private final ExperimentStore experiments;
   private final TrialStore trials;
   private final EventStore events;
+  private final Ownership ownership;
 
-  ExperimentPage(ExperimentStore experiments, TrialStore trials, EventStore events) {
+  ExperimentPage(
+      ExperimentStore experiments, TrialStore trials, EventStore events, Ownership ownership) {
     this.experiments = experiments;
     this.trials = trials;
     this.events = events;
+    this.ownership = ownership;
   }
 
   @GetMapping("/experiments/{id}")
-  String show(@PathVariable long id, Model model) {
+  String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     List<Trial> list = trials.listByExperiment(id);
@@ -93,6 +98,8 @@ class ExperimentPage {
     model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
     model.addAttribute("active", counts.queued() + counts.running() > 0);
+    // Buttons the API would refuse (another user's experiment, a viewer) are not shown.
+    model.addAttribute("mayChange", ownership.mayChange(request, experiment.owner()));
     model.addAttribute(
         "chartData",
         PageJson.of(

@@ -3,11 +3,13 @@ package dev.digitlab.server.experiments;
 import java.util.Objects;
 
 /**
- * Which experiments to list and in what order. Filters that are null do not filter; experiments
- * without a value for the sort key (no successful trial yet) come last in both directions.
+ * Which experiments to list and in what order. Filters that are null do not filter ({@code owner}
+ * matches exactly); experiments without a value for the sort key (no successful trial yet) come
+ * last in both directions.
  */
 public record ExperimentQuery(
     ExperimentStatus status,
+    String owner,
     String tag,
     String nameContains,
     ExperimentSort sort,
@@ -30,26 +32,35 @@ public record ExperimentQuery(
 
   /** The newest experiments first, 50 to a page. */
   public static ExperimentQuery newestFirst() {
-    return new ExperimentQuery(null, null, null, ExperimentSort.CREATED, true, 0, 50);
+    return new ExperimentQuery(null, null, null, null, ExperimentSort.CREATED, true, 0, 50);
   }
 
   public ExperimentQuery withStatus(ExperimentStatus newStatus) {
-    return new ExperimentQuery(newStatus, tag, nameContains, sort, descending, offset, limit);
+    return new ExperimentQuery(
+        newStatus, owner, tag, nameContains, sort, descending, offset, limit);
+  }
+
+  public ExperimentQuery withOwner(String newOwner) {
+    return new ExperimentQuery(
+        status, newOwner, tag, nameContains, sort, descending, offset, limit);
   }
 
   public ExperimentQuery withTag(String newTag) {
-    return new ExperimentQuery(status, newTag, nameContains, sort, descending, offset, limit);
+    return new ExperimentQuery(
+        status, owner, newTag, nameContains, sort, descending, offset, limit);
   }
 
   public ExperimentQuery withNameContaining(String text) {
-    return new ExperimentQuery(status, tag, text, sort, descending, offset, limit);
+    return new ExperimentQuery(status, owner, tag, text, sort, descending, offset, limit);
   }
 
   public ExperimentQuery sortedBy(ExperimentSort newSort, boolean newDescending) {
-    return new ExperimentQuery(status, tag, nameContains, newSort, newDescending, offset, limit);
+    return new ExperimentQuery(
+        status, owner, tag, nameContains, newSort, newDescending, offset, limit);
   }
 
   public ExperimentQuery page(int newOffset, int newLimit) {
-    return new ExperimentQuery(status, tag, nameContains, sort, descending, newOffset, newLimit);
+    return new ExperimentQuery(
+        status, owner, tag, nameContains, sort, descending, newOffset, newLimit);
   }
 }

@@ -1,13 +1,14 @@
 package dev.digitlab.server.experiments;
 
 /**
- * The orders an experiment list can come in; each column has an index (see the V1 migration), and
- * {@link #TRIALS_DONE} counts through the trial table's experiment index.
+ * The orders an experiment list can come in; each column has an index (see the V1 and V7
+ * migrations), and {@link #TRIALS_DONE} counts through the trial table's experiment index.
  */
 public enum ExperimentSort {
   CREATED("created_at"),
   UPDATED("updated_at"),
   NAME("name"),
+  OWNER("owner"),
   BEST_OBJECTIVE("best_objective"),
   BEST_TEST_ACCURACY("best_test_accuracy"),
   BEST_TEST_F1_MACRO("best_test_f1_macro"),

@@ -29,7 +29,7 @@ public class ExperimentStore {
 
   private static final String COLUMNS =
       """
-      id, name, description, tags, dataset, spec, objective_metric, objective_goal,
+      id, name, owner, description, tags, dataset, spec, objective_metric, objective_goal,
       max_parallel_trials, priority, status, best_trial_id, best_objective, best_test_accuracy,
       best_test_f1_macro, total_train_seconds, created_at, updated_at
       """;
@@ -53,13 +53,14 @@ public class ExperimentStore {
               KeyHolder key = new GeneratedKeyHolder();
               jdbc.sql(
                       """
-                      INSERT INTO experiment (name, description, tags, dataset, spec,
+                      INSERT INTO experiment (name, owner, description, tags, dataset, spec,
                           objective_metric, objective_goal, max_parallel_trials, priority,
                           status, created_at, updated_at)
-                      VALUES (:name, :description, :tags, :dataset, :spec, :metric, :goal,
-                          :maxParallel, :priority, :status, :now, :now)
+                      VALUES (:name, :owner, :description, :tags, :dataset, :spec, :metric,
+                          :goal, :maxParallel, :priority, :status, :now, :now)
                       """)
                   .param("name", experiment.name())
+                  .param("owner", experiment.owner())
                   .param("description", experiment.description())
                   .param("tags", joinTags(experiment.tags()))
                   .param("dataset", experiment.dataset())
@@ -101,6 +102,17 @@ public class ExperimentStore {
         .optional();
   }
 
+  /**
+   * Who owns the experiment, for a check before changing it or one of its trials; empty if there is
+   * no such experiment.
+   */
+  public Optional<String> owner(long id) {
+    return jdbc.sql("SELECT owner FROM experiment WHERE id = :id")
+        .param("id", id)
+        .query(String.class)
+        .optional();
+  }
+
   /** One page of experiments matching the query's filters, in its order. */
   public Page<Experiment> list(ExperimentQuery query) {
     List<String> conditions = new ArrayList<>();
@@ -108,6 +120,10 @@ public class ExperimentStore {
     if (query.status() != null) {
       conditions.add("status = :status");
       params.put("status", query.status().dbValue());
+    }
+    if (query.owner() != null) {
+      conditions.add("owner = :owner");
+      params.put("owner", query.owner());
     }
     if (query.tag() != null) {
       conditions.add("tags LIKE :tag ESCAPE '\\'");
@@ -327,6 +343,7 @@ public class ExperimentStore {
     return new Experiment(
         row.getLong("id"),
         row.getString("name"),
+        row.getString("owner"),
         row.getString("description"),
         splitTags(row.getString("tags")),
         row.getString("dataset"),

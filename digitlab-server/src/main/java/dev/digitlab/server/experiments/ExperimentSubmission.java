@@ -46,12 +46,13 @@ public class ExperimentSubmission {
   }
 
   /**
-   * Reads the document (at most the size limit plus one byte of it), expands it and stores it.
+   * Reads the document (at most the size limit plus one byte of it), expands it and stores it as
+   * {@code owner}'s.
    *
    * @throws InvalidExperimentException listing every problem; nothing is stored then
    */
-  Experiment submit(InputStream document, FileFormat format) throws IOException {
-    return store(files.read(document, format));
+  Experiment submit(InputStream document, FileFormat format, String owner) throws IOException {
+    return store(files.read(document, format), owner);
   }
 
   /**
@@ -73,12 +74,14 @@ public class ExperimentSubmission {
    * A new experiment made from {@code source}'s submitted spec with {@code edits} merged over it as
    * a JSON merge patch (RFC 7396: objects merge field by field, {@code null} removes a field, any
    * other value — lists too — replaces), then checked like a new submission. Empty edits clone the
-   * experiment as it is.
+   * experiment as it is. The clone is {@code owner}'s, whoever owns the source: anyone who may
+   * create experiments may clone any.
    *
    * @throws InvalidExperimentException naming every problem of the edited experiment; nothing is
    *     stored then
    */
-  Experiment clone(Experiment source, InputStream edits, FileFormat format) throws IOException {
+  Experiment clone(Experiment source, InputStream edits, FileFormat format, String owner)
+      throws IOException {
     byte[] bytes = edits.readNBytes(files.limits().maxDocumentBytes() + 1);
     if (bytes.length > files.limits().maxDocumentBytes()) {
       throw new InvalidExperimentException(
@@ -96,7 +99,7 @@ public class ExperimentSubmission {
       }
       spec = merge(spec, patch);
     }
-    return store(files.fromTree(spec));
+    return store(files.fromTree(spec), owner);
   }
 
   private static JsonNode merge(JsonNode target, JsonNode patch) {
@@ -132,18 +135,19 @@ public class ExperimentSubmission {
 
   /**
    * Stores an experiment already read and checked (a pipeline's train step) with its queued trials,
-   * exactly as a submitted document would be.
+   * exactly as a submitted document would be, as {@code owner}'s.
    */
-  public Experiment submit(ExperimentSpec spec) {
-    return store(spec);
+  public Experiment submit(ExperimentSpec spec, String owner) {
+    return store(spec, owner);
   }
 
-  private Experiment store(ExperimentSpec spec) {
+  private Experiment store(ExperimentSpec spec, String owner) {
     List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
     Experiment stored =
         experiments.create(
             new NewExperiment(
                 spec.name(),
+                owner,
                 spec.description(),
                 spec.tags(),
                 spec.dataset(),

@@ -7,13 +7,15 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * An experiment as the API shows it. {@code spec} (the submitted experiment, as JSON) and {@code
- * trials} are only in the experiment's own resource, not in lists.
+ * An experiment as the API shows it; {@code owner} is the name of the token that created it. {@code
+ * spec} (the submitted experiment, as JSON) and {@code trials} are only in the experiment's own
+ * resource, not in lists.
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 record ExperimentView(
     long id,
     String name,
+    String owner,
     String description,
     List<String> tags,
     String dataset,
@@ -56,6 +58,7 @@ record ExperimentView(
     return new ExperimentView(
         e.id(),
         e.name(),
+        e.owner(),
         e.description(),
         e.tags(),
         e.dataset(),

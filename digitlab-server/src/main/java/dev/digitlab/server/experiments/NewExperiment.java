@@ -5,10 +5,12 @@ import java.util.Objects;
 
 /**
  * An experiment as submitted, with the trials its search space expanded to. {@code spec} is the
- * submitted experiment as JSON, kept verbatim so that it can be shown and cloned.
+ * submitted experiment as JSON, kept verbatim so that it can be shown and cloned; {@code owner} is
+ * who submitted it (a token's name, or {@code Ownership.LOCAL} / {@code SYSTEM}).
  */
 public record NewExperiment(
     String name,
+    String owner,
     String description,
     List<String> tags,
     String dataset,
@@ -20,6 +22,7 @@ public record NewExperiment(
 
   public NewExperiment {
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(objective, "objective");

@@ -5,7 +5,9 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +35,13 @@ class NewExperimentPage {
 
   private final ExperimentSubmission submission;
   private final ExperimentStore experiments;
+  private final Ownership ownership;
 
-  NewExperimentPage(ExperimentSubmission submission, ExperimentStore experiments) {
+  NewExperimentPage(
+      ExperimentSubmission submission, ExperimentStore experiments, Ownership ownership) {
     this.submission = submission;
     this.experiments = experiments;
+    this.ownership = ownership;
   }
 
   @GetMapping("/experiments/new")
@@ -56,14 +61,17 @@ class NewExperimentPage {
   }
 
   @PostMapping("/experiments/new")
-  ModelAndView submit(@RequestParam MultiValueMap<String, String> params) throws IOException {
+  ModelAndView submit(
+      @RequestParam MultiValueMap<String, String> params, HttpServletRequest request)
+      throws IOException {
     Map<String, String> values = values(params);
     String document = ExperimentForm.document(values);
     try {
       Experiment created =
           submission.submit(
               new ByteArrayInputStream(document.getBytes(StandardCharsets.UTF_8)),
-              dev.digitlab.protocol.experiment.FileFormat.JSON);
+              dev.digitlab.protocol.experiment.FileFormat.JSON,
+              ownership.ownerOf(request));
       return new ModelAndView("redirect:/experiments/" + created.id());
     } catch (InvalidExperimentException e) {
       ModelAndView page = new ModelAndView("experiments/new");

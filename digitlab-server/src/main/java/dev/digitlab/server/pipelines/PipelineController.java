@@ -10,6 +10,8 @@ import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.pipelines.PipelineViews.AttemptView;
 import dev.digitlab.server.pipelines.PipelineViews.RunView;
 import dev.digitlab.server.pipelines.PipelineViews.StepView;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -46,11 +48,14 @@ class PipelineController {
   private final PipelineExecutor executor;
   private final PipelineStore store;
   private final PipelineReport report;
+  private final Ownership ownership;
 
-  PipelineController(PipelineExecutor executor, PipelineStore store, PipelineReport report) {
+  PipelineController(
+      PipelineExecutor executor, PipelineStore store, PipelineReport report, Ownership ownership) {
     this.executor = executor;
     this.store = store;
     this.report = report;
+    this.ownership = ownership;
   }
 
   /**
@@ -76,7 +81,9 @@ class PipelineController {
         MediaType.TEXT_PLAIN_VALUE
       })
   ResponseEntity<RunView> submit(
-      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream body)
+      @RequestHeader(HttpHeaders.CONTENT_TYPE) MediaType contentType,
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
     byte[] bytes = body.readNBytes(MAX_DOCUMENT_BYTES + 1);
     if (bytes.length > MAX_DOCUMENT_BYTES) {
@@ -92,7 +99,7 @@ class PipelineController {
     String text = new String(bytes, StandardCharsets.UTF_8);
     PipelineSpec spec = files.read(text, format);
     JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
-    PipelineRun run = executor.start(spec, tree.toString());
+    PipelineRun run = executor.start(spec, tree.toString(), ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))
         .body(RunView.of(run, store.steps(run.id())));
   }

@@ -111,9 +111,12 @@ public class PipelineExecutor implements DisposableBean {
     }
   }
 
-  /** Stores a run of {@code spec} and starts the steps that depend on nothing. */
-  public PipelineRun start(PipelineSpec spec, String specJson) {
-    PipelineRun run = store.create(spec, specJson, tracing.newTraceId());
+  /**
+   * Stores {@code owner}'s run of {@code spec} and starts the steps that depend on nothing. The
+   * experiments of its train steps are {@code owner}'s too.
+   */
+  public PipelineRun start(PipelineSpec spec, String specJson, String owner) {
+    PipelineRun run = store.create(spec, specJson, tracing.newTraceId(), owner);
     synchronized (this) {
       specs.put(run.id(), spec);
     }

@@ -78,7 +78,11 @@ class PipelineReport {
           .append(seconds(Duration.between(run.createdAt(), run.finishedAt())))
           .append(" s");
     }
-    html.append(" · started ").append(run.createdAt());
+    html.append(" · started ")
+        .append(run.createdAt())
+        .append(" by <span id=\"run-owner\">")
+        .append(esc(run.owner()))
+        .append("</span>");
     if (run.traceId() != null) {
       html.append(" · trace <code>").append(run.traceId()).append("</code>");
     }

@@ -28,7 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class PipelineStore {
 
   private static final String RUN_COLUMNS =
-      "id, name, description, spec, max_parallel, status, trace_id, created_at, finished_at,"
+      "id, name, owner, description, spec, max_parallel, status, trace_id, created_at, finished_at,"
           + " failure_reason";
   private static final String STEP_COLUMNS =
       """
@@ -49,8 +49,8 @@ public class PipelineStore {
     this.clock = clock;
   }
 
-  /** Stores a run of {@code spec} with all its steps pending. */
-  public PipelineRun create(PipelineSpec spec, String specJson, String traceId) {
+  /** Stores {@code owner}'s run of {@code spec} with all its steps pending. */
+  public PipelineRun create(PipelineSpec spec, String specJson, String traceId, String owner) {
     Long id =
         transaction.execute(
             status -> {
@@ -58,12 +58,13 @@ public class PipelineStore {
               jdbc.sql(
                       """
                       INSERT INTO pipeline_run
-                        (name, description, spec, max_parallel, status, trace_id, created_at,
-                         heartbeat_at)
-                      VALUES (:name, :description, :spec, :maxParallel, 'running', :traceId, :now,
-                              :now)
+                        (name, owner, description, spec, max_parallel, status, trace_id,
+                         created_at, heartbeat_at)
+                      VALUES (:name, :owner, :description, :spec, :maxParallel, 'running',
+                              :traceId, :now, :now)
                       """)
                   .param("name", spec.name())
+                  .param("owner", owner)
                   .param("description", spec.description())
                   .param("spec", specJson)
                   .param("maxParallel", spec.maxParallelSteps())
@@ -363,6 +364,7 @@ public class PipelineStore {
     return new PipelineRun(
         row.getLong("id"),
         row.getString("name"),
+        row.getString("owner"),
         row.getString("description"),
         row.getString("spec"),
         row.getInt("max_parallel"),

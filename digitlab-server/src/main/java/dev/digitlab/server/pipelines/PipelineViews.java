@@ -14,6 +14,7 @@ final class PipelineViews {
   record RunView(
       long id,
       String name,
+      String owner,
       String description,
       String status,
       String traceId,
@@ -29,6 +30,7 @@ final class PipelineViews {
       return new RunView(
           run.id(),
           run.name(),
+          run.owner(),
           run.description(),
           run.status().dbValue(),
           run.traceId(),

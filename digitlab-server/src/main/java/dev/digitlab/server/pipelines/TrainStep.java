@@ -73,7 +73,8 @@ class TrainStep implements StepHandler {
     document.putArray("tags").add("pipeline");
     document.set("config", config);
     ExperimentSpec spec = files.fromTree(document);
-    Experiment experiment = submission.submit(spec);
+    // The pipeline's experiments are its owner's: they may cancel them as their own.
+    Experiment experiment = submission.submit(spec, context.run().owner());
     Trial trial = trials.listByExperiment(experiment.id()).getFirst();
     context.trials().record(trial.id());
     context.log().accept("queued trial " + trial.id() + " (experiment " + experiment.id() + ")");

@@ -3,6 +3,8 @@ package dev.digitlab.server.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,7 +22,16 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/v1/models}: register versions, list and compare them, move aliases, archive. */
+/**
+ * {@code /api/v1/models}: register versions, list and compare them, move aliases, archive.
+ *
+ * <p>Unlike experiments, models are not owned: every {@code user} may register (from anyone's
+ * trial), promote, roll back and archive. A version is a copy that outlives the experiment it came
+ * from, promoting to {@code production} is a team's decision, and whoever is on call must be able
+ * to roll a bad {@code production} back at once, without finding its author or an admin. What is
+ * kept instead is who did it: each action goes into the audit log with the caller's name ({@link
+ * Ownership#actorOf}).
+ */
 @RestController
 @RequestMapping("/api/v1/models")
 class ModelController {
@@ -28,9 +39,11 @@ class ModelController {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModelRegistry registry;
+  private final Ownership ownership;
 
-  ModelController(ModelRegistry registry) {
+  ModelController(ModelRegistry registry, Ownership ownership) {
     this.registry = registry;
+    this.ownership = ownership;
   }
 
   /** Body of a registration. */
@@ -57,11 +70,12 @@ class ModelController {
 
   @PostMapping("/{name}/versions")
   ResponseEntity<ModelVersion> register(
-      @PathVariable String name, @RequestBody RegisterRequest request) {
+      @PathVariable String name, @RequestBody RegisterRequest request, HttpServletRequest http) {
     if (request == null || request.trialId() == null) {
       throw new InvalidParameterException("trialId", "name the trial whose model to register");
     }
-    ModelVersion version = registry.register(name, request.trialId(), request.description());
+    ModelVersion version =
+        registry.register(name, request.trialId(), request.description(), ownership.actorOf(http));
     return ResponseEntity.created(
             URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
         .body(version);
@@ -78,8 +92,9 @@ class ModelController {
   }
 
   @PostMapping("/{name}/versions/{version}/archive")
-  ModelVersion archive(@PathVariable String name, @PathVariable int version) {
-    return registry.archive(name, version);
+  ModelVersion archive(
+      @PathVariable String name, @PathVariable int version, HttpServletRequest http) {
+    return registry.archive(name, version, ownership.actorOf(http));
   }
 
   @GetMapping("/{name}/compare")
@@ -115,19 +130,25 @@ class ModelController {
 
   @PutMapping("/{name}/aliases/{alias}")
   ModelAlias promote(
-      @PathVariable String name, @PathVariable String alias, @RequestBody PromoteRequest request) {
+      @PathVariable String name,
+      @PathVariable String alias,
+      @RequestBody PromoteRequest request,
+      HttpServletRequest http) {
     if (request == null || request.version() == null) {
       throw new InvalidParameterException("version", "name the version the alias should point at");
     }
-    return registry.promote(name, alias, request.version(), request.reason());
+    return registry.promote(
+        name, alias, request.version(), request.reason(), ownership.actorOf(http));
   }
 
   @PostMapping("/{name}/aliases/{alias}/rollback")
   ModelAlias rollback(
       @PathVariable String name,
       @PathVariable String alias,
-      @RequestBody(required = false) RollbackRequest request) {
-    return registry.rollback(name, alias, request == null ? null : request.reason());
+      @RequestBody(required = false) RollbackRequest request,
+      HttpServletRequest http) {
+    return registry.rollback(
+        name, alias, request == null ? null : request.reason(), ownership.actorOf(http));
   }
 
   @GetMapping("/{name}/audit")

@@ -3,7 +3,9 @@ package dev.digitlab.server.registry;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +28,11 @@ class ModelPages {
   private static final int AUDIT_SHOWN = 20;
 
   private final ModelRegistry registry;
+  private final Ownership ownership;
 
-  ModelPages(ModelRegistry registry) {
+  ModelPages(ModelRegistry registry, Ownership ownership) {
     this.registry = registry;
+    this.ownership = ownership;
   }
 
   @GetMapping("/models")
@@ -48,11 +52,13 @@ class ModelPages {
       @PathVariable String name,
       @RequestParam int version,
       @RequestParam(defaultValue = ModelRegistry.PRODUCTION) String alias,
-      RedirectAttributes redirect) {
+      RedirectAttributes redirect,
+      HttpServletRequest request) {
     return act(
         redirect,
         () -> {
-          registry.promote(name, alias, version, "from the models page");
+          registry.promote(
+              name, alias, version, "from the models page", ownership.actorOf(request));
           return name + " " + alias + " now points at v" + version + ".";
         });
   }
@@ -61,22 +67,27 @@ class ModelPages {
   String rollback(
       @PathVariable String name,
       @RequestParam(defaultValue = ModelRegistry.PRODUCTION) String alias,
-      RedirectAttributes redirect) {
+      RedirectAttributes redirect,
+      HttpServletRequest request) {
     return act(
         redirect,
         () -> {
-          ModelAlias moved = registry.rollback(name, alias, "from the models page");
+          ModelAlias moved =
+              registry.rollback(name, alias, "from the models page", ownership.actorOf(request));
           return name + " " + alias + " rolled back to v" + moved.version() + ".";
         });
   }
 
   @PostMapping("/models/{name}/versions/{version}/archive")
   String archive(
-      @PathVariable String name, @PathVariable int version, RedirectAttributes redirect) {
+      @PathVariable String name,
+      @PathVariable int version,
+      RedirectAttributes redirect,
+      HttpServletRequest request) {
     return act(
         redirect,
         () -> {
-          registry.archive(name, version);
+          registry.archive(name, version, ownership.actorOf(request));
           return name + " v" + version + " archived.";
         });
   }

@@ -9,6 +9,7 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialFiles;
 import dev.digitlab.server.trials.TrialStatus;
@@ -81,12 +82,13 @@ public class ModelRegistry {
 
   /**
    * Registers the model a succeeded trial trained as the next version of {@code model}, creating
-   * the model on first use; the weights are copied into the registry.
+   * the model on first use; the weights are copied into the registry. {@code actor} (who asked)
+   * goes into the audit log.
    *
    * @throws NotFoundException when there is no such trial
    * @throws ConflictException when the trial has not succeeded or left no model file
    */
-  public ModelVersion register(String model, long trialId, String description) {
+  public ModelVersion register(String model, long trialId, String description, String actor) {
     checkModelName(model);
     Trial trial = trials.find(trialId).orElseThrow(() -> new NotFoundException("trial", trialId));
     if (trial.status() != TrialStatus.SUCCEEDED) {
@@ -141,7 +143,8 @@ public class ModelRegistry {
                     null,
                     v,
                     null,
-                    "from trial " + trial.id() + " of experiment " + trial.experimentId());
+                    "from trial " + trial.id() + " of experiment " + trial.experimentId(),
+                    actor);
                 artifacts.commit(staged, model, v);
                 return v;
               });
@@ -204,18 +207,19 @@ public class ModelRegistry {
 
   /**
    * Points {@code alias} at {@code version}: serving loads the version first, then the alias moves
-   * in one transaction, then serving switches. {@code detail} goes into the audit log.
+   * in one transaction, then serving switches. {@code detail} and {@code actor} (who asked) go into
+   * the audit log.
    *
    * @throws ConflictException when the version is archived or cannot be loaded
    */
-  public ModelAlias promote(String model, String alias, int version, String detail) {
+  public ModelAlias promote(String model, String alias, int version, String detail, String actor) {
     checkAlias(alias);
     ModelVersion target = version(model, version);
     if (target.status() == VersionStatus.ARCHIVED) {
       throw new ConflictException(
           model + " v" + version + " is archived; archived versions cannot be promoted.");
     }
-    return move(model, alias, version, "promoted", detail);
+    return move(model, alias, version, "promoted", detail, actor);
   }
 
   /**
@@ -224,7 +228,7 @@ public class ModelRegistry {
    * @throws ConflictException when the alias never moved from another version, or that version is
    *     archived now
    */
-  public ModelAlias rollback(String model, String alias, String detail) {
+  public ModelAlias rollback(String model, String alias, String detail, String actor) {
     checkAlias(alias);
     store.findModel(model).orElseThrow(() -> noModel(model));
     AuditEntry last =
@@ -246,21 +250,22 @@ public class ModelRegistry {
       throw new ConflictException(
           model + " v" + previous + " is archived; promote another version instead.");
     }
-    return move(model, alias, previous, "rolled-back", detail);
+    return move(model, alias, previous, "rolled-back", detail, actor);
   }
 
   /**
    * Serving loads the version first (and refuses the move if it cannot), then the alias moves and
    * is audited in one transaction under the model's lock, then serving switches.
    */
-  private ModelAlias move(String model, String alias, int version, String action, String detail) {
+  private ModelAlias move(
+      String model, String alias, int version, String action, String detail, String actor) {
     warm(model, version);
     transaction.executeWithoutResult(
         status -> {
           store.lockModel(model);
           Integer from = store.alias(model, alias).map(ModelAlias::version).orElse(null);
           store.setAlias(model, alias, version);
-          store.audit(model, action, alias, version, from, detail);
+          store.audit(model, action, alias, version, from, detail, actor);
         });
     listeners.forEach(listener -> listener.aliasMoved(model, alias, version));
     log.info("{} alias {} {}: now v{}", model, alias, action, version);
@@ -272,7 +277,7 @@ public class ModelRegistry {
    *
    * @throws ConflictException while an alias points at it
    */
-  public ModelVersion archive(String model, int version) {
+  public ModelVersion archive(String model, int version, String actor) {
     version(model, version);
     transaction.executeWithoutResult(
         status -> {
@@ -292,14 +297,17 @@ public class ModelRegistry {
                     + "; move those aliases to another version before archiving it.");
           }
           store.archive(model, version);
-          store.audit(model, "archived", null, version, null, null);
+          store.audit(model, "archived", null, version, null, null, actor);
         });
     return version(model, version);
   }
 
-  /** Records a decision taken outside the registry (a quality gate, a retraining). */
+  /**
+   * Records a decision the server took by itself (a quality gate, a retraining), as {@link
+   * Ownership#SYSTEM}'s.
+   */
   public void audit(String model, String action, Integer version, String detail) {
-    store.audit(model, action, null, version, null, detail);
+    store.audit(model, action, null, version, null, detail, Ownership.SYSTEM);
   }
 
   private void warm(String model, int version) {

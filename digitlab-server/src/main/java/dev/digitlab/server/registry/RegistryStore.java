@@ -208,12 +208,13 @@ class RegistryStore {
       String alias,
       Integer version,
       Integer fromVersion,
-      String detail) {
+      String detail,
+      String actor) {
     jdbc.sql(
             """
             INSERT INTO model_audit (model_name, action, alias, version, from_version, detail,
-                created_at)
-            VALUES (:m, :action, :alias, :version, :from, :detail, :now)
+                actor, created_at)
+            VALUES (:m, :action, :alias, :version, :from, :detail, :actor, :now)
             """)
         .param("m", model)
         .param("action", action)
@@ -221,6 +222,7 @@ class RegistryStore {
         .param("version", version)
         .param("from", fromVersion)
         .param("detail", detail == null ? null : truncate(detail, 4000))
+        .param("actor", actor)
         .param("now", toSql(clock.instant()))
         .update();
   }
@@ -228,7 +230,7 @@ class RegistryStore {
   /** The model's decisions, newest first. */
   List<AuditEntry> auditLog(String model, int limit) {
     return jdbc.sql(
-            "SELECT id, model_name, action, alias, version, from_version, detail, created_at"
+            "SELECT id, model_name, action, alias, version, from_version, detail, actor, created_at"
                 + " FROM model_audit WHERE model_name = :m ORDER BY id DESC LIMIT :limit")
         .param("m", model)
         .param("limit", limit)
@@ -239,7 +241,7 @@ class RegistryStore {
   /** The latest move of an alias (promotion or rollback), which a rollback undoes. */
   Optional<AuditEntry> lastMove(String model, String alias) {
     return jdbc.sql(
-            "SELECT id, model_name, action, alias, version, from_version, detail, created_at"
+            "SELECT id, model_name, action, alias, version, from_version, detail, actor, created_at"
                 + " FROM model_audit WHERE model_name = :m AND alias = :a"
                 + " AND action IN ('promoted', 'rolled-back') ORDER BY id DESC LIMIT 1")
         .param("m", model)
@@ -293,6 +295,7 @@ class RegistryStore {
         row.getObject("version", Integer.class),
         row.getObject("from_version", Integer.class),
         row.getString("detail"),
+        row.getString("actor"),
         instant(row, "created_at"));
   }
 

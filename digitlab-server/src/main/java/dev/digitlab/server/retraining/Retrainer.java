@@ -29,6 +29,7 @@ import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.ModelVersion;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.serving.ServedModels;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.worker.run.RunArtifact;
@@ -176,6 +177,9 @@ public class Retrainer implements FeedbackListener {
           experiments.create(
               new NewExperiment(
                   "retrain-" + model,
+                  // Made by the server, not by whoever set the policy: with authentication on,
+                  // only admins cancel or delete a retraining, which the registry depends on.
+                  Ownership.SYSTEM,
                   description,
                   List.of("retraining", model),
                   policy.baseDataset(),
@@ -236,7 +240,10 @@ public class Retrainer implements FeedbackListener {
       feedback.markUsed(unused, trial);
       ModelVersion candidate =
           registry.register(
-              model, trial, "retrained on " + train.size() + " feedback image(s), trial " + trial);
+              model,
+              trial,
+              "retrained on " + train.size() + " feedback image(s), trial " + trial,
+              Ownership.SYSTEM);
       gate(model, candidate, data.test(), heldOutSet, policy.gateTolerance());
     } catch (RuntimeException | Error e) {
       log.error("Retraining of {} failed", model, e);
@@ -283,7 +290,12 @@ public class Retrainer implements FeedbackListener {
         model, verdict.promote() ? "gate-passed" : "gate-rejected", candidate.version(), detail);
     log.info("Quality gate for {}: {}", model, detail);
     if (verdict.promote()) {
-      registry.promote(model, ModelRegistry.PRODUCTION, candidate.version(), "quality gate passed");
+      registry.promote(
+          model,
+          ModelRegistry.PRODUCTION,
+          candidate.version(),
+          "quality gate passed",
+          Ownership.SYSTEM);
     }
   }
 

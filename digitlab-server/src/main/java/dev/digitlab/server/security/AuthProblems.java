@@ -79,8 +79,8 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
             + request.getMethod()
             + " "
             + request.getRequestURI()
-            + ": viewers only read, workers only use /api/v1/worker, users manage experiments"
-            + " and trials, admins everything (tokens too).");
+            + ": viewers only read, workers only use /api/v1/worker, users manage their own"
+            + " experiments and trials, admins everything (tokens too).");
   }
 
   /** A browser navigating to a page (not the API, the OpenAPI document or actuator). */

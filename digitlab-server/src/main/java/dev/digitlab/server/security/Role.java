@@ -4,7 +4,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * What a token may do: admins everything, users experiments and trials, viewers read, workers work.
+ * What a token may do: admins everything, users their own experiments and trials (see {@link
+ * Ownership}), viewers read, workers work.
  */
 public enum Role {
   ADMIN,

@@ -15,10 +15,11 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Who may do what. With {@code digitlab.auth.enabled} every request needs a token or a browser
- * login, and the role decides: viewers read (GET), users also change experiments and trials,
- * workers only use {@code /api/v1/worker/**}, admins everything, tokens included. Without it (the
- * loopback default) everything is open, as before, but the UI's forms still need their CSRF token,
- * so that no web page a user visits can post to the server on localhost.
+ * login, and the role decides: viewers read (GET), users also create and change experiments and
+ * trials — only their own, which the handlers check with {@link Ownership} — workers only use
+ * {@code /api/v1/worker/**}, admins everything, tokens included. Without it (the loopback default)
+ * everything is open, as before, but the UI's forms still need their CSRF token, so that no web
+ * page a user visits can post to the server on localhost.
  */
 @Configuration
 @EnableConfigurationProperties(AuthSettings.class)

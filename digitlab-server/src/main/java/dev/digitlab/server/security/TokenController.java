@@ -86,6 +86,19 @@ class TokenController {
               + abbreviate(name)
               + "'");
     }
+    if (Ownership.reserved(name)) {
+      // A user token named so would own every experiment made without authentication, or by
+      // the server itself (retraining); those stay for admins to manage.
+      throw new InvalidParameterException(
+          "name",
+          "'"
+              + name
+              + "' is reserved: it owns experiments made without a token ('"
+              + Ownership.LOCAL
+              + "') or by the server itself ('"
+              + Ownership.SYSTEM
+              + "'). Choose another name.");
+    }
     NewToken created = tokens.create(name, role);
     ApiToken token = created.token();
     log.info("Token {} ({}, {}) created", token.id(), token.name(), role.dbValue());

@@ -8,7 +8,10 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -41,13 +44,22 @@ class TrialController {
   private final MetricHistory metrics;
 
   private final QueueSignal queueSignal;
+  private final ExperimentStore experiments;
+  private final Ownership ownership;
 
   TrialController(
-      TrialStore trials, EventStore events, MetricHistory metrics, QueueSignal queueSignal) {
+      TrialStore trials,
+      EventStore events,
+      MetricHistory metrics,
+      QueueSignal queueSignal,
+      ExperimentStore experiments,
+      Ownership ownership) {
     this.trials = trials;
     this.events = events;
     this.metrics = metrics;
     this.queueSignal = queueSignal;
+    this.experiments = experiments;
+    this.ownership = ownership;
   }
 
   @GetMapping("/{id}")
@@ -111,11 +123,12 @@ class TrialController {
    * Cancels the trial: a queued one is cancelled at once ({@code 200}); a running one is asked to
    * stop ({@code 202}) and ends {@code cancelled} within about a second, when its worker next looks
    * at the request. Cancelling a cancelled trial again changes nothing; a succeeded or failed one
-   * is {@code 409}.
+   * is {@code 409}. Only the experiment's owner or an admin may.
    */
   // produces: a client that cannot take JSON gets its 406 before the trial changes, not after.
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<TrialView> cancel(@PathVariable long id) {
+  ResponseEntity<TrialView> cancel(@PathVariable long id, HttpServletRequest request) {
+    checkMayChange(trials.get(id), request);
     // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
     for (int round = 0; round < 3; round++) {
       Trial trial = trials.get(id);
@@ -152,11 +165,12 @@ class TrialController {
   /**
    * Puts a failed or cancelled trial back in the queue; a worker runs it as its next attempt,
    * resuming from the latest checkpoint; a cancelled experiment is reopened for it. Any other trial
-   * is {@code 409}.
+   * is {@code 409}. Only the experiment's owner or an admin may.
    */
   @PostMapping(path = "/{id}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
-  TrialView retry(@PathVariable long id) {
+  TrialView retry(@PathVariable long id, HttpServletRequest request) {
     Trial trial = trials.get(id);
+    checkMayChange(trial, request);
     if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {
       throw new ConflictException(
           "Only a failed or cancelled trial can be retried; trial "
@@ -168,6 +182,16 @@ class TrialController {
     TrialView retried = TrialView.detail(trials.retry(id, trial.status()));
     queueSignal.trialsQueued();
     return retried;
+  }
+
+  /** A 403 unless the caller may change the trial's experiment (its owner's, or an admin). */
+  private void checkMayChange(Trial trial, HttpServletRequest request) {
+    String owner =
+        experiments
+            .owner(trial.experimentId())
+            .orElseThrow(() -> new TrialNotFoundException(trial.id()));
+    ownership.checkMayChange(
+        request, "trial " + trial.id() + " of experiment " + trial.experimentId(), owner);
   }
 
   private static LogEntry logEntry(TrialEvent event) {

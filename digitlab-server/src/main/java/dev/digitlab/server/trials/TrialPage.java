@@ -1,12 +1,16 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,18 +29,26 @@ class TrialPage {
   private final TrialStore trials;
   private final ExperimentStore experiments;
   private final EventStore events;
+  private final Ownership ownership;
 
-  TrialPage(TrialStore trials, ExperimentStore experiments, EventStore events) {
+  TrialPage(
+      TrialStore trials, ExperimentStore experiments, EventStore events, Ownership ownership) {
     this.trials = trials;
     this.experiments = experiments;
     this.events = events;
+    this.ownership = ownership;
   }
 
   @GetMapping("/trials/{id}")
-  String show(@PathVariable long id, Model model) {
+  String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Trial trial = trials.get(id);
-    String experimentName =
-        experiments.find(trial.experimentId()).map(e -> e.name()).orElse("(deleted)");
+    Optional<Experiment> experiment = experiments.find(trial.experimentId());
+    String experimentName = experiment.map(Experiment::name).orElse("(deleted)");
+    // Cancel and retry are shown only to who may use them: the owner, or an admin.
+    model.addAttribute(
+        "mayChange",
+        experiment.isPresent() && ownership.mayChange(request, experiment.get().owner()));
+    model.addAttribute("owner", experiment.map(Experiment::owner).orElse(null));
     Map<String, Object> config = ChartTrial.map(trial.config());
     Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
     model.addAttribute("trial", trial);

@@ -136,6 +136,29 @@ public abstract class ExperimentStoreContractTest extends StoreContractTest {
   }
 
   @Test
+  void keeps_the_owner_and_lists_filtered_and_sorted_by_it() {
+    Experiment alices = create(anExperiment().named("a").ownedBy("alice"));
+    Experiment bobs = create(anExperiment().named("b").ownedBy("bob"));
+    Experiment alicesToo = create(anExperiment().named("c").ownedBy("alice"));
+    Experiment local = create(anExperiment().named("d"));
+
+    assertThat(experiments.find(alices.id()).orElseThrow().owner()).isEqualTo("alice");
+    assertThat(experiments.owner(bobs.id())).contains("bob");
+    assertThat(experiments.owner(404)).isEmpty();
+    assertThat(local.owner()).isEqualTo("local");
+    Page<Experiment> ofAlice = experiments.list(query().withOwner("alice"));
+    assertThat(ids(ofAlice)).containsExactlyInAnyOrder(alices.id(), alicesToo.id());
+    assertThat(ofAlice.total()).isEqualTo(2);
+    // exact, not a prefix or a LIKE pattern
+    assertThat(experiments.list(query().withOwner("ali")).items()).isEmpty();
+    assertThat(experiments.list(query().withOwner("%")).items()).isEmpty();
+    assertThat(ids(experiments.list(query().withOwner("alice").withNameContaining("c"))))
+        .containsExactly(alicesToo.id());
+    assertThat(ids(experiments.list(query().sortedBy(ExperimentSort.OWNER, false))))
+        .containsExactly(alices.id(), alicesToo.id(), bobs.id(), local.id());
+  }
+
+  @Test
   void lists_page_by_page_with_the_total() {
     for (int i = 0; i < 5; i++) {
       create(anExperiment().named("experiment " + i));

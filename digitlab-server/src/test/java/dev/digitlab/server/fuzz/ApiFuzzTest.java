@@ -39,9 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Rule: no input makes the server fail. Reads the server's own OpenAPI document and sends every
  * operation random and malformed paths, query parameters, headers and bodies (from a seeded
  * generator: {@code -Ddigitlab.fuzz.seed=N} repeats a run, {@code -Ddigitlab.fuzz.requests=N} sets
- * the requests per operation), as an admin, a viewer, with a bad token and with none. Asserts: no
- * 5xx, the server healthy afterwards, and every refused (4xx) request left the stored data exactly
- * as it was. Prints the figures.
+ * the requests per operation), as an admin, a user (who owns none of the seeded experiments), a
+ * viewer, with a bad token and with none. Asserts: no 5xx, the server healthy afterwards, and every
+ * refused (4xx) request left the stored data exactly as it was. Prints the figures.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class ApiFuzzTest {
@@ -80,6 +80,7 @@ class ApiFuzzTest {
 
   private String admin;
   private long adminId;
+  private String user;
   private String viewer;
 
   @Test
@@ -89,6 +90,7 @@ class ApiFuzzTest {
     Random random = new Random(seed);
     admin = Files.readString(home.resolve("admin-token")).strip();
     adminId = tokens.list().getFirst().id();
+    user = tokens.create("fuzz-user", Role.USER).secret();
     viewer = tokens.create("fuzz-viewer", Role.VIEWER).secret();
     seedData();
 
@@ -121,6 +123,7 @@ class ApiFuzzTest {
     String token =
         switch (request.caller()) {
           case ADMIN -> admin;
+          case USER -> user;
           case VIEWER -> viewer;
           case BAD_TOKEN -> "dlt_" + "A".repeat(43);
           case NOBODY -> null;

@@ -14,6 +14,8 @@ record FuzzRequest(
 
   enum Caller {
     ADMIN,
+    /** A user who owns none of the seeded experiments: changing them is refused (403). */
+    USER,
     VIEWER,
     BAD_TOKEN,
     NOBODY

@@ -188,9 +188,13 @@ final class Inputs {
 
   private Caller caller() {
     int roll = random.nextInt(50);
-    return roll < 40
-        ? Caller.ADMIN
-        : roll < 44 ? Caller.VIEWER : roll < 47 ? Caller.BAD_TOKEN : Caller.NOBODY;
+    if (roll < 36) {
+      return Caller.ADMIN;
+    }
+    if (roll < 40) {
+      return Caller.USER;
+    }
+    return roll < 44 ? Caller.VIEWER : roll < 47 ? Caller.BAD_TOKEN : Caller.NOBODY;
   }
 
   private String pathValue(Operation operation, Operation.Parameter parameter) {

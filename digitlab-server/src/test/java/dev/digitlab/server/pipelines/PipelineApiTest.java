@@ -104,6 +104,7 @@ class PipelineApiTest {
     JsonNode run = getJson("/api/v1/pipelines/" + id);
     assertThat(run.path("status").asText()).isEqualTo("succeeded");
     assertThat(run.path("traceId").asText()).hasSize(32);
+    assertThat(run.path("owner").asText()).as("no token, authentication off").isEqualTo("local");
     JsonNode step = getJson("/api/v1/pipelines/" + id + "/steps").get(0);
     assertThat(step.path("result").path("metrics").path("x").asDouble()).isEqualTo(2.0);
     assertThat(step.path("result").path("series").path("x").get(0).get(0).asInt()).isEqualTo(5);

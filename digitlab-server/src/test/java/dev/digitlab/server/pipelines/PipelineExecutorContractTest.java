@@ -63,7 +63,7 @@ abstract class PipelineExecutorContractTest {
   }
 
   private PipelineRun runToEnd(String yaml) throws InterruptedException {
-    PipelineRun run = executor.start(files.read(yaml, FileFormat.YAML), "{}");
+    PipelineRun run = executor.start(files.read(yaml, FileFormat.YAML), "{}", "alice");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       PipelineRun now = store.run(run.id()).orElseThrow();
@@ -101,6 +101,7 @@ abstract class PipelineExecutorContractTest {
             """);
 
     assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.owner()).isEqualTo("alice");
     PipelineStep ingest = steps(run).get("ingest");
     assertThat(ingest.status()).isEqualTo(StepStatus.SUCCEEDED);
     assertThat(ingest.attempts()).isEqualTo(4);
@@ -290,14 +291,16 @@ abstract class PipelineExecutorContractTest {
                 "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
                 FileFormat.YAML),
             "{}",
-            null);
+            null,
+            "alice");
     PipelineRun live =
         executor.start(
             files.read(
                 "{name: q, steps: [{name: slow, type: command, timeoutSeconds: 60,"
                     + " parameters: {executable: sleep, args: ['30']}}]}",
                 FileFormat.YAML),
-            "{}");
+            "{}",
+            "alice");
 
     clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS).plusSeconds(1));
     executor.beat();

@@ -44,6 +44,7 @@ class PipelineTracingTest {
           new PipelineRun(
               7,
               "demo",
+              "local",
               "",
               "{}",
               1,

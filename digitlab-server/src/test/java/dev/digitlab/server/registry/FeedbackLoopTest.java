@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.data.IdxReader;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.http.HttpRequest;
@@ -176,11 +178,25 @@ class FeedbackLoopTest {
     assertThat(api.ok(api.get("/api/v1/models/loop/feedback?used=true"))).hasSize(10);
     JsonNode v2 = api.ok(api.get("/api/v1/models/loop/versions/2"));
     long retrainTrial = v2.get("trialId").asLong();
-    assertThat(experiments.find(v2.get("experimentId").asLong()).orElseThrow().tags())
-        .contains("retraining", "loop");
+    Experiment retraining = experiments.find(v2.get("experimentId").asLong()).orElseThrow();
+    assertThat(retraining.tags()).contains("retraining", "loop");
+    // made by the server, not by whoever uploaded the feedback: only admins may stop it
+    assertThat(retraining.owner()).isEqualTo(Ownership.SYSTEM);
     assertThat(trials.get(retrainTrial).status().name()).isEqualTo("SUCCEEDED");
     assertThat(decision.get("version").asInt()).isEqualTo(2);
     assertThat(decision.get("detail").asString()).contains("test accuracy", "held-out feedback");
+    // Who took each decision: this test's requests carry no token (authentication off), the
+    // retraining, its registration, gate and promotion are the server's own.
+    for (JsonNode entry : api.ok(api.get("/api/v1/models/loop/audit"))) {
+      String action = entry.get("action").asString();
+      boolean byServer =
+          action.startsWith("gate-")
+              || action.startsWith("retrain-")
+              || entry.path("version").asInt(0) == 2;
+      assertThat(entry.path("actor").asString(""))
+          .as(entry.toString())
+          .isEqualTo(byServer ? Ownership.SYSTEM : Ownership.LOCAL);
+    }
 
     byte[] png = MnistPngs.png(test, 0);
     if (decision.get("action").asString().equals("gate-passed")) {

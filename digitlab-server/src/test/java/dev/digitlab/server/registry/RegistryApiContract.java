@@ -119,6 +119,8 @@ abstract class RegistryApiContract {
             "promoted production 0->1",
             "registered  0->2",
             "registered  0->1");
+    // The registry is not owned; its log says who did what (no token here: 'local').
+    assertThat(audit).extracting(e -> e.path("actor").asString("")).containsOnly("local");
   }
 
   @Test

@@ -26,8 +26,9 @@ import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerResponse;
 
 /**
- * Rule: viewers only read; users manage experiments and trials; workers only use the worker
- * protocol, where handlers see which worker's token it is; admins everything, tokens included.
+ * Rule: viewers only read; users manage experiments and trials (only their own: {@link
+ * OwnershipTest}); workers only use the worker protocol, where handlers see which worker's token it
+ * is; admins everything, tokens included.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class AuthorisationTest {

@@ -2,6 +2,8 @@ package dev.digitlab.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.server.DigitLabServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +28,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class LoopbackDefaultsTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path home;
 
@@ -59,6 +63,21 @@ class LoopbackDefaultsTest {
 
       assertThat(list.statusCode()).isEqualTo(200);
       assertThat(submit.statusCode()).isEqualTo(201);
+
+      // Owners are recorded but not enforced: anyone could leave out a token anyway. Without a
+      // token the owner is 'local'; a token's holder changes what it does not own, as before.
+      JsonNode local = JSON.readTree(submit.body());
+      assertThat(local.path("owner").asText()).isEqualTo(Ownership.LOCAL);
+      String bob = server.getBean(TokenStore.class).create("bob", Role.USER).secret();
+      HttpResponse<String> deletedByBob =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(base + "/api/v1/experiments/" + local.path("id").asLong()))
+                  .header("Authorization", "Bearer " + bob)
+                  .DELETE()
+                  .build(),
+              BodyHandlers.ofString());
+      assertThat(deletedByBob.statusCode()).as(deletedByBob.body()).isEqualTo(204);
 
       // ...but no other web site the user visits can post to it (a form post needs no CORS
       // preflight); the server's own pages can.

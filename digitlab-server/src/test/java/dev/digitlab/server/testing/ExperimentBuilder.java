@@ -11,6 +11,7 @@ import java.util.stream.IntStream;
 public final class ExperimentBuilder {
 
   private String name = "lr-and-batch";
+  private String owner = "local";
   private List<String> tags = List.of();
   private Objective objective = Objective.DEFAULT;
   private int maxParallelTrials = 100;
@@ -26,6 +27,11 @@ public final class ExperimentBuilder {
 
   public ExperimentBuilder named(String newName) {
     name = newName;
+    return this;
+  }
+
+  public ExperimentBuilder ownedBy(String newOwner) {
+    owner = newOwner;
     return this;
   }
 
@@ -66,6 +72,7 @@ public final class ExperimentBuilder {
   public NewExperiment build() {
     return new NewExperiment(
         name,
+        owner,
         "built by a test",
         tags,
         "mnist",

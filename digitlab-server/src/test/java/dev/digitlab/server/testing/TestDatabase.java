@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -24,14 +25,24 @@ public final class TestDatabase implements AutoCloseable {
 
   private final HikariDataSource dataSource;
   private final String dropOnClose;
+  private final String schema;
 
-  private TestDatabase(HikariDataSource dataSource, String dropOnClose) {
+  private TestDatabase(HikariDataSource dataSource, String dropOnClose, String schema) {
     this.dataSource = dataSource;
     this.dropOnClose = dropOnClose;
+    this.schema = schema;
   }
 
   /** An empty H2 database of its own, as the embedded server uses (PostgreSQL mode). */
   public static TestDatabase h2() {
+    return h2UpTo(null);
+  }
+
+  /**
+   * An H2 database migrated only up to {@code version} (all of them if null), for a test of what a
+   * later migration does to rows stored before it: {@link #migrate()} then runs the rest.
+   */
+  public static TestDatabase h2UpTo(String version) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(
         "jdbc:h2:mem:"
@@ -39,9 +50,9 @@ public final class TestDatabase implements AutoCloseable {
             + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
             + ";DB_CLOSE_DELAY=-1");
     config.setMaximumPoolSize(8);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    Flyway.configure().dataSource(dataSource).load().migrate();
-    return new TestDatabase(dataSource, "SHUTDOWN");
+    TestDatabase database = new TestDatabase(new HikariDataSource(config), "SHUTDOWN", null);
+    database.migrate(version);
+    return database;
   }
 
   /**
@@ -50,15 +61,38 @@ public final class TestDatabase implements AutoCloseable {
    * been started: a silently skipped PostgreSQL run would pass for a green one.
    */
   public static TestDatabase postgres() {
+    return postgresUpTo(null);
+  }
+
+  /** {@link #postgres()} migrated only up to {@code version}, as {@link #h2UpTo}. */
+  public static TestDatabase postgresUpTo(String version) {
     String url = postgresUrl();
     String schema = randomName("test_");
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.addDataSourceProperty("currentSchema", schema);
     config.setMaximumPoolSize(8);
-    HikariDataSource dataSource = new HikariDataSource(config);
-    Flyway.configure().dataSource(dataSource).schemas(schema).load().migrate();
-    return new TestDatabase(dataSource, "DROP SCHEMA " + schema + " CASCADE");
+    TestDatabase database =
+        new TestDatabase(
+            new HikariDataSource(config), "DROP SCHEMA " + schema + " CASCADE", schema);
+    database.migrate(version);
+    return database;
+  }
+
+  /** Runs the migrations not run yet: all of the server's. */
+  public void migrate() {
+    migrate(null);
+  }
+
+  private void migrate(String version) {
+    FluentConfiguration flyway = Flyway.configure().dataSource(dataSource);
+    if (schema != null) {
+      flyway.schemas(schema);
+    }
+    if (version != null) {
+      flyway.target(version);
+    }
+    flyway.load().migrate();
   }
 
   /**
