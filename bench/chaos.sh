@@ -25,6 +25,7 @@
 #   MODEL, EPOCHS, TRAIN_SUBSET  the trials' size (default 4 epochs of 10,000 images of `lenet5`:
 #                 several seconds per epoch, so most kills land after a checkpoint and the next
 #                 attempt really resumes; with tiny trials a kill mostly restarts from scratch)
+#   WORKER_ENV    the workers' extra environment (default OMP_NUM_THREADS=cores/workers)
 #   DATA_HOME     where MNIST is (default ~/.digitlab; fetched there once if missing)
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
@@ -39,6 +40,14 @@ lease=${LEASE:-8s}
 model=${MODEL:-lenet5}
 epochs=${EPOCHS:-4}
 subset=${TRAIN_SUBSET:-10000}
+
+# Workers share this machine's cores: libtorch's default of one intra-op thread per core in each
+# worker oversubscribes them, and its OpenMP barriers then wait for descheduled threads (lenet5
+# trained at ~50 images/s instead of thousands). Both runs use the same threads, so their metrics
+# still compare exactly.
+threads=$(($(nproc) / workers))
+[ "$threads" -ge 1 ] || threads=1
+WORKER_ENV=${WORKER_ENV:-OMP_NUM_THREADS=$threads}
 
 bench_init
 link_datasets

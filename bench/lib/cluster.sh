@@ -10,7 +10,8 @@
 #                         (e.g. "DIGITLAB_WORKER_LEASE=8s"); embedded worker slots via
 #                         $SERVER_SLOTS (default 0)
 # `start_worker NAME`     starts a worker in $work/NAME (its own home; datasets linked);
-#                         ${worker_pids[NAME]}; output appended to $work/NAME.log
+#                         ${worker_pids[NAME]}; output appended to $work/NAME.log; extra
+#                         environment via $WORKER_ENV (e.g. "OMP_NUM_THREADS=1")
 # `kill_worker NAME`      SIGKILL
 # `stop_cluster`          SIGTERM to all (also at exit)
 # `submit_file FILE`      prints the new experiment's id
@@ -49,8 +50,9 @@ start_worker() {
     mkdir -p "$work/$name"
     ln -s "$work/home/datasets" "$work/$name/datasets"
   fi
-  "$root/digitlab" worker --server "$server_url" --name "$name" --home "$work/$name" \
-    >>"$work/$name.log" 2>&1 &
+  # shellcheck disable=SC2086 # WORKER_ENV is a list of NAME=VALUE words
+  env ${WORKER_ENV:-} "$root/digitlab" worker --server "$server_url" --name "$name" \
+    --home "$work/$name" >>"$work/$name.log" 2>&1 &
   worker_pids[$name]=$!
 }
 

@@ -2,6 +2,7 @@ package dev.digitlab.cli;
 
 import dev.digitlab.server.DigitLabServer;
 import dev.digitlab.server.security.ExposureCheck;
+import dev.digitlab.worker.run.TrainingThreads;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,7 @@ final class ServerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--worker-slots must be 0 or more, got " + workerSlots);
     }
+    TrainingThreads.shareCores(workerSlots);
     var refusal = ExposureCheck.refusal(bind, auth, insecure, home.dataHome().path().toString());
     if (refusal.isPresent()) {
       throw new CommandLine.ParameterException(spec.commandLine(), refusal.get());

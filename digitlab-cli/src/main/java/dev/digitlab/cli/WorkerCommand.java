@@ -6,6 +6,7 @@ import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.worker.remote.RemoteWorker;
 import dev.digitlab.worker.remote.WorkerClient;
 import dev.digitlab.worker.run.DatasetSource;
+import dev.digitlab.worker.run.TrainingThreads;
 import dev.digitlab.worker.run.TrialRunner;
 import java.net.InetAddress;
 import java.net.URI;
@@ -64,6 +65,7 @@ final class WorkerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--slots must be at least 1, got " + slots);
     }
+    TrainingThreads.shareCores(slots);
     List<String> offered =
         capabilities.stream().map(c -> c.trim().toLowerCase(Locale.ROOT)).toList();
     if (!List.of("cpu", "gpu").containsAll(offered)) {
