@@ -13,6 +13,7 @@ import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,6 +213,61 @@ public final class EventBatchReader {
     return new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE, problem, null);
   }
 
+  /**
+   * True when {@code text} is an instant as {@link Instant#toString()} writes it, {@code
+   * yyyy-MM-ddTHH:mm:ss[.fraction]Z}, with a real date (years 1000–9999) and time; false means "ask
+   * {@link Instant#parse}", which knows every other form. Every event carries one, and
+   * DateTimeFormatter's general parser was a tenth of the server's time during ingestion.
+   */
+  static boolean isInstant(String text) {
+    int length = text.length();
+    if (length < 20 || length > 30 || text.charAt(length - 1) != 'Z') {
+      return false;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 2);
+    int day = digits(text, 8, 2);
+    int hour = digits(text, 11, 2);
+    int minute = digits(text, 14, 2);
+    int second = digits(text, 17, 2);
+    if (text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(10) != 'T'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':'
+        || year < 1000
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > YearMonth.of(year, month).lengthOfMonth()
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59) {
+      return false;
+    }
+    if (length == 20) {
+      return true;
+    }
+    // A fraction of 1 to 9 digits.
+    return text.charAt(19) == '.' && length >= 22 && digits(text, 20, length - 21) >= 0;
+  }
+
+  /** The number written by the {@code count} digits at {@code from}; -1 if any is not a digit. */
+  private static int digits(String text, int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  }
+
   /** Why one event of the batch is not valid; becomes the 400's message for it. */
   private static final class BadEvent extends Exception {
 
@@ -274,10 +330,12 @@ public final class EventBatchReader {
       if (time == null) {
         throw new BadEvent("event field 'time' is missing");
       }
-      try {
-        Instant.parse(time);
-      } catch (DateTimeParseException e) {
-        throw new BadEvent("invalid event: " + e.getMessage());
+      if (!isInstant(time)) {
+        try {
+          Instant.parse(time);
+        } catch (DateTimeParseException e) {
+          throw new BadEvent("invalid event: " + e.getMessage());
+        }
       }
       if (!payloadSeen) {
         throw new BadEvent("event field 'payload' is missing");

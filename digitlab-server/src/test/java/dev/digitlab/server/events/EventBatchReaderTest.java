@@ -9,6 +9,8 @@ import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -52,6 +54,59 @@ class EventBatchReaderTest {
       MetricPoint point = new MetricPoint("val/acc-1.x_y", value, 12, 3);
       assertThat(MetricJson.of(point)).isEqualTo(JACKSON.writeValueAsString(point));
     }
+  }
+
+  @Test
+  void the_quick_time_check_accepts_only_what_instant_parse_accepts() {
+    List<String> times =
+        new ArrayList<>(
+            List.of(
+                "2026-01-02T03:04:05Z",
+                "2026-01-02T03:04:05.6Z",
+                "2026-01-02T03:04:05.678Z",
+                "2026-01-02T03:04:05.123456789Z",
+                "2026-01-02T03:04:05.1234567890Z",
+                "2026-01-02T03:04:05.Z",
+                "2024-02-29T00:00:00Z",
+                "2026-02-29T00:00:00Z",
+                "2100-02-29T00:00:00Z",
+                "2000-02-29T23:59:59Z",
+                "2026-04-31T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-00-01T00:00:00Z",
+                "2026-01-00T00:00:00Z",
+                "2026-01-01T24:00:00Z",
+                "2026-01-01T23:60:00Z",
+                "2026-01-01T23:59:60Z",
+                "2026-01-01T-1:00:00Z",
+                "2026-01-01t00:00:00Z",
+                "2026-01-01T00:00:00z",
+                "2026-01-01T00:00:00+01:00",
+                "2026-01-01 00:00:00Z",
+                "0999-01-01T00:00:00Z",
+                "+12026-01-01T00:00:00Z",
+                "yesterday",
+                ""));
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < 5_000; i++) {
+      times.add(
+          Instant.ofEpochMilli(random.nextLong(-5_000_000_000_000L, 250_000_000_000_000L))
+              .toString());
+    }
+    for (String time : times) {
+      boolean parses;
+      try {
+        Instant.parse(time);
+        parses = true;
+      } catch (DateTimeParseException e) {
+        parses = false;
+      }
+      if (EventBatchReader.isInstant(time)) {
+        assertThat(parses).as(time).isTrue();
+      }
+    }
+    assertThat(EventBatchReader.isInstant("2026-01-02T03:04:05.678Z")).isTrue();
+    assertThat(EventBatchReader.isInstant("2024-02-29T00:00:00Z")).isTrue();
   }
 
   @Test
