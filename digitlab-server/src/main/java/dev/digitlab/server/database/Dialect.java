@@ -16,12 +16,6 @@ public sealed interface Dialect permits PostgresDialect, H2Dialect {
    */
   String claimTrial(String pickNextQueuedTrial);
 
-  /**
-   * Inserts one event unless (trial_id, attempt, seq) exists; a duplicate counts 0 rows. Positional
-   * parameters: trial_id, attempt, seq, type, payload, created_at.
-   */
-  String insertEventUnlessPresent();
-
   /** The dialect of the database behind this data source, from its product name. */
   static Dialect of(DataSource dataSource) {
     try (Connection connection = dataSource.getConnection()) {

@@ -1,6 +1,6 @@
 package dev.digitlab.server.database;
 
-/** PostgreSQL: UPDATE ... RETURNING and ON CONFLICT DO NOTHING. */
+/** PostgreSQL: UPDATE ... RETURNING. */
 public record PostgresDialect() implements Dialect {
 
   @Override
@@ -14,14 +14,5 @@ public record PostgresDialect() implements Dialect {
                checkpoint_seq, checkpoint_epoch
         """
         .formatted(pickNextQueuedTrial);
-  }
-
-  @Override
-  public String insertEventUnlessPresent() {
-    return """
-        INSERT INTO trial_event (trial_id, attempt, seq, type, payload, created_at)
-        VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (trial_id, attempt, seq) DO NOTHING
-        """;
   }
 }

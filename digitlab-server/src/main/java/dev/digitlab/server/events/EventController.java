@@ -1,10 +1,5 @@
 package dev.digitlab.server.events;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.digitlab.protocol.event.TrialEvent;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -15,16 +10,10 @@ import dev.digitlab.server.trials.TrialStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.StringJoiner;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -41,10 +30,6 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @RestController
 @RequestMapping("/api/v1")
 class EventController {
-
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private static final Set<String> BATCH_FIELDS = Set.of("attempt", "events");
 
   private final EventStore events;
   private final EventStreams streams;
@@ -83,7 +68,7 @@ class EventController {
         "trial-" + id,
         new EventStreams.Source() {
           @Override
-          public List<dev.digitlab.server.events.TrialEvent> after(long afterId, int limit) {
+          public List<TrialEvent> after(long afterId, int limit) {
             return events.after(id, afterId, limit);
           }
 
@@ -114,7 +99,7 @@ class EventController {
       throw new InvalidParameterException("after", "must be an event id (0 or more)");
     }
     trials.get(id);
-    List<dev.digitlab.server.events.TrialEvent> page =
+    List<TrialEvent> page =
         type == null
             ? events.after(id, after, limit)
             : events.ofType(id, eventType(type), after, limit);
@@ -153,7 +138,7 @@ class EventController {
         "experiment-" + id,
         new EventStreams.Source() {
           @Override
-          public List<dev.digitlab.server.events.TrialEvent> after(long afterId, int limit) {
+          public List<TrialEvent> after(long afterId, int limit) {
             return events.afterInExperiment(id, afterId, limit);
           }
 
@@ -189,70 +174,14 @@ class EventController {
         experiments
             .owner(trial.experimentId())
             .orElseThrow(() -> new NotFoundException("trial", id)));
-    Batch batch = read(body);
+    EventBatchReader.Batch batch =
+        EventBatchReader.read(body.readAllBytes(), settings.maxBatch(), false);
     int stored = events.append(trial.id(), batch.attempt(), batch.events());
     return new IngestionResult(stored, batch.events().size() - stored);
   }
 
   /** What an ingestion stored. */
   record IngestionResult(int stored, int duplicates) {}
-
-  private record Batch(int attempt, List<NewEvent> events) {}
-
-  private Batch read(InputStream body) throws IOException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (JacksonException e) {
-      throw new InvalidParameterException("body", "not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new InvalidParameterException(
-          "body", "must be a JSON object {\"attempt\": n, \"events\": [...]}");
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!BATCH_FIELDS.contains(name)) {
-        throw new InvalidParameterException(name, "unknown field (known: attempt, events)");
-      }
-    }
-    JsonNode attempt = root.path("attempt");
-    if (!attempt.canConvertToInt() || !attempt.isIntegralNumber() || attempt.asInt() < 1) {
-      throw new InvalidParameterException("attempt", "must be a whole number of at least 1");
-    }
-    JsonNode list = root.path("events");
-    if (!list.isArray()) {
-      throw new InvalidParameterException("events", "must be a list of events");
-    }
-    if (list.size() > settings.maxBatch()) {
-      ProblemDetail problem =
-          ProblemDetail.forStatusAndDetail(
-              HttpStatus.CONTENT_TOO_LARGE,
-              "A batch may carry at most "
-                  + settings.maxBatch()
-                  + " events (digitlab.events.max-batch); this one has "
-                  + list.size()
-                  + ". Send them in smaller batches.");
-      problem.setTitle("Batch too large");
-      problem.setProperty("maxEvents", settings.maxBatch());
-      throw new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE, problem, null);
-    }
-    List<NewEvent> rows = new ArrayList<>(list.size());
-    for (int i = 0; i < list.size(); i++) {
-      TrialEvent event;
-      try {
-        event = JSON.treeToValue(list.get(i), TrialEvent.class);
-      } catch (JacksonException e) {
-        throw new InvalidParameterException("events[" + i + "]", e.getOriginalMessage());
-      }
-      rows.add(
-          new NewEvent(
-              event.seq(),
-              EventType.fromDb(event.type().wireName()),
-              JSON.writeValueAsString(event.payload())));
-    }
-    return new Batch(attempt.asInt(), rows);
-  }
 
   private static long startAfter(String lastEventId, String after) {
     String value = lastEventId != null && !lastEventId.isBlank() ? lastEventId : after;

@@ -3,18 +3,22 @@ package dev.digitlab.server.events;
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
-import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.queue.LeaseLostException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -34,25 +38,28 @@ public class EventStore {
 
   private static final int MAX_INSERT_ROUNDS = 5;
 
-  // JdbcClient has no batch API, and ingestion must go in JDBC batches to be fast.
+  /** Rows per INSERT statement: 6 parameters each, well under PostgreSQL's 65,535. */
+  private static final int ROWS_PER_INSERT = 250;
+
+  /** The INSERT statement for each row count used so far (at most {@link #ROWS_PER_INSERT}). */
+  private static final Map<Integer, String> INSERT_ROWS = new ConcurrentHashMap<>();
+
+  // JdbcClient cannot bind a statement's parameters in a loop, which the multi-row insert needs.
   private final JdbcTemplate batches;
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
-  private final Dialect dialect;
   private final EventSignals signals;
 
   public EventStore(
       JdbcTemplate jdbcTemplate,
       PlatformTransactionManager transactions,
       Clock clock,
-      Dialect dialect,
       EventSignals signals) {
     this.batches = jdbcTemplate;
     this.jdbc = JdbcClient.create(jdbcTemplate);
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
-    this.dialect = dialect;
     this.signals = signals;
   }
 
@@ -81,42 +88,32 @@ public class EventStore {
       return 0;
     }
     OffsetDateTime now = toSql(clock.instant());
-    List<Object[]> rows =
-        events.stream()
-            .map(
-                event ->
-                    new Object[] {
-                      trialId, attempt, event.seq(), event.type().dbValue(), event.payload(), now
-                    })
-            .toList();
-    int[] counts = null;
-    for (int round = 1; counts == null; round++) {
+    List<NewEvent> stored = null;
+    for (int round = 1; stored == null; round++) {
       try {
-        counts = insert(trialId, attempt, leaseToken, rows);
+        stored = insert(trialId, attempt, leaseToken, events, now);
       } catch (DuplicateKeyException raced) {
-        // Only on H2, whose insert-where-not-exists can race with another transaction inserting
-        // the same events (PostgreSQL's ON CONFLICT cannot). The batch rolled back and the other
-        // one committed: again, and its events are seen and skipped.
+        // Appends take turns on the experiment's row and look up what is stored under it, so
+        // this takes a writer that does not: the batch rolled back, and the next round sees the
+        // other writer's events and skips them.
         if (round == MAX_INSERT_ROUNDS) {
           throw raced;
         }
       }
     }
-    int stored = 0;
-    Map<EventType, Integer> storedByType = new EnumMap<>(EventType.class);
-    for (int i = 0; i < counts.length; i++) {
-      if (counts[i] > 0) {
-        stored++;
-        storedByType.merge(events.get(i).type(), 1, Integer::sum);
+    if (!stored.isEmpty()) {
+      Map<EventType, Integer> storedByType = new EnumMap<>(EventType.class);
+      for (NewEvent event : stored) {
+        storedByType.merge(event.type(), 1, Integer::sum);
       }
-    }
-    if (stored > 0) {
       signals.appended(storedByType);
     }
-    return stored;
+    return stored.size();
   }
 
-  private int[] insert(long trialId, int attempt, UUID leaseToken, List<Object[]> rows) {
+  /** Stores those of the events that are new, in one transaction, and returns them. */
+  private List<NewEvent> insert(
+      long trialId, int attempt, UUID leaseToken, List<NewEvent> events, OffsetDateTime now) {
     return transaction.execute(
         status -> {
           // The trial's row before the experiment's, in the order the queue's claim, sweep and
@@ -137,7 +134,9 @@ public class EventStore {
           }
           // Appends to one experiment's trials take turns on its row, so that their events'
           // ids are committed in increasing order: a stream reading "id > last seen" can then
-          // never pass over an id whose transaction commits later.
+          // never pass over an id whose transaction commits later. Taking turns also means no
+          // other append can store this attempt's events between the look-up below and the
+          // insert, so one look-up of the batch's seq range replaces a check per row.
           jdbc.sql(
                   """
                   SELECT id FROM experiment
@@ -146,8 +145,81 @@ public class EventStore {
               .param("trial", trialId)
               .query(Long.class)
               .optional();
-          return batches.batchUpdate(dialect.insertEventUnlessPresent(), rows);
+          List<NewEvent> fresh = withoutStored(trialId, attempt, events);
+          for (int from = 0; from < fresh.size(); from += ROWS_PER_INSERT) {
+            insertRows(
+                trialId,
+                attempt,
+                fresh.subList(from, Math.min(fresh.size(), from + ROWS_PER_INSERT)),
+                now);
+          }
+          return fresh;
         });
+  }
+
+  /**
+   * The events whose (trial, attempt, seq) is not stored yet, each seq once (the first of a batch
+   * that repeats one), in the batch's order.
+   */
+  private List<NewEvent> withoutStored(long trialId, int attempt, List<NewEvent> events) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (NewEvent event : events) {
+      min = Math.min(min, event.seq());
+      max = Math.max(max, event.seq());
+    }
+    Set<Long> seen =
+        new HashSet<>(
+            jdbc.sql(
+                    """
+                    SELECT seq FROM trial_event
+                     WHERE trial_id = :trial AND attempt = :attempt AND seq BETWEEN :min AND :max
+                    """)
+                .param("trial", trialId)
+                .param("attempt", attempt)
+                .param("min", min)
+                .param("max", max)
+                .query(Long.class)
+                .list());
+    List<NewEvent> fresh = new ArrayList<>(events.size());
+    for (NewEvent event : events) {
+      if (seen.add(event.seq())) {
+        fresh.add(event);
+      }
+    }
+    return fresh;
+  }
+
+  /**
+   * One multi-row INSERT: a JDBC batch would still run a statement per row (H2 runs each row as its
+   * own command), where one statement of many rows parses and starts once.
+   */
+  private void insertRows(long trialId, int attempt, List<NewEvent> rows, OffsetDateTime now) {
+    batches.update(
+        INSERT_ROWS.computeIfAbsent(rows.size(), EventStore::insertStatement),
+        statement -> {
+          int column = 1;
+          for (NewEvent event : rows) {
+            statement.setLong(column++, trialId);
+            statement.setInt(column++, attempt);
+            statement.setLong(column++, event.seq());
+            statement.setString(column++, event.type().dbValue());
+            statement.setString(column++, event.payload());
+            statement.setObject(column++, now);
+          }
+        });
+  }
+
+  private static String insertStatement(int rows) {
+    StringJoiner values =
+        new StringJoiner(
+            ", ",
+            "INSERT INTO trial_event (trial_id, attempt, seq, type, payload, created_at) VALUES ",
+            "");
+    for (int row = 0; row < rows; row++) {
+      values.add("(?, ?, ?, ?, ?, ?)");
+    }
+    return values.toString();
   }
 
   /** Up to {@code limit} of the trial's events stored after the event {@code afterId}, in order. */

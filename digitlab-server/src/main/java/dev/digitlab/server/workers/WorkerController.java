@@ -5,11 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
-import dev.digitlab.protocol.event.TrialEvent;
 import dev.digitlab.protocol.worker.Completion;
-import dev.digitlab.protocol.worker.EventBatch;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
@@ -20,9 +19,8 @@ import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.events.EventBatchReader;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
-import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Heartbeat;
 import dev.digitlab.server.queue.Lease;
@@ -35,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +43,8 @@ import java.util.regex.Pattern;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -172,35 +166,17 @@ class WorkerController {
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
   IngestionResult events(@PathVariable long trialId, InputStream body) throws IOException {
-    EventBatch batch = read(body, EventBatch.class);
-    if (batch.events().size() > maxBatch) {
-      ProblemDetail problem =
-          ProblemDetail.forStatusAndDetail(
-              HttpStatus.CONTENT_TOO_LARGE,
-              "A batch may carry at most "
-                  + maxBatch
-                  + " events (digitlab.events.max-batch); this one has "
-                  + batch.events().size()
-                  + ". Send them in smaller batches.");
-      problem.setTitle("Batch too large");
-      throw new ErrorResponseException(HttpStatus.CONTENT_TOO_LARGE, problem, null);
-    }
-    List<NewEvent> rows = new ArrayList<>(batch.events().size());
+    EventBatchReader.Batch batch = EventBatchReader.read(body.readAllBytes(), maxBatch, true);
     Map<String, Double> metrics = new LinkedHashMap<>();
     Double progress = null;
-    for (TrialEvent event : batch.events()) {
-      rows.add(
-          new NewEvent(
-              event.seq(),
-              EventType.fromDb(event.type().wireName()),
-              JSON.writeValueAsString(event.payload())));
-      switch (event.payload()) {
+    for (EventPayload payload : batch.payloads()) {
+      switch (payload) {
         case MetricPoint metric -> metrics.put(metric.key(), metric.value());
         case Progress p -> progress = p.fraction();
         default -> {}
       }
     }
-    int stored = events.appendFenced(trialId, batch.attempt(), batch.leaseToken(), rows);
+    int stored = events.appendFenced(trialId, batch.attempt(), batch.leaseToken(), batch.events());
     if (stored > 0 && (progress != null || !metrics.isEmpty())) {
       Trial trial = trials.get(trialId);
       trials.updateProgress(
@@ -210,7 +186,7 @@ class WorkerController {
           mergedMetrics(trial.lastMetrics(), metrics),
           null);
     }
-    return new IngestionResult(stored, rows.size() - stored);
+    return new IngestionResult(stored, batch.events().size() - stored);
   }
 
   /**

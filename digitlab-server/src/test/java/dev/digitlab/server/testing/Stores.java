@@ -41,11 +41,7 @@ public record Stores(
         new TrialStore(jdbc, transactions, clock, experiments),
         new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments, retries),
         new EventStore(
-            jdbcTemplate,
-            transactions,
-            clock,
-            database.dialect(),
-            new EventSignals(new SimpleMeterRegistry())),
+            jdbcTemplate, transactions, clock, new EventSignals(new SimpleMeterRegistry())),
         new WorkerRegistry(jdbc, transactions, clock));
   }
 }
