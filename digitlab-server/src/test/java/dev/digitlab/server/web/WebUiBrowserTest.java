@@ -161,6 +161,13 @@ class WebUiBrowserTest extends BrowserTestServer {
         "cancelled"::equals,
         LONG,
         "experiment " + experimentId + " cancelled");
+    // ...and every trial ended: a trial still stopping keeps the page re-reading its table, which
+    // would swap the rows out from under the checks below.
+    Waiting.until(
+        () -> trials.listByExperiment(experimentId).stream().allMatch(t -> t.status().isTerminal()),
+        Boolean::booleanValue,
+        LONG,
+        "every trial of experiment " + experimentId + " ended");
     driver.get(url("/experiments/" + experimentId));
     assertThat(driver.findElement(By.cssSelector("#trial-table tr.best")).getText())
         .contains("succeeded");
