@@ -5,6 +5,7 @@
 #   bench/predict.sh                       # 8 clients × 10 s; 500 req/s × 10 s; 20 swaps
 #   CLIENTS=4 SECONDS_EACH=5 bench/predict.sh
 #   BODY=multipart SERVING_SLOTS=1 bench/predict.sh   # as measured before 2026-12-03
+#   CLIENT=java bench/predict.sh           # the Java client for throughput even when wrk is there
 #
 # A server with one embedded worker on a temp data home trains a 1-epoch `mlp` trial, registers
 # it twice (v1 and v2: same weights, two versions) and promotes v1, then stops. A serving server
@@ -72,7 +73,7 @@ wrk_run() {
     }' <<<"$out"
 }
 
-if command -v wrk >/dev/null; then
+if [ "${CLIENT:-}" != java ] && command -v wrk >/dev/null; then
   note "warming up for ${warmup} s (wrk)"
   # Every measured path is warmed, so that each one runs compiled code.
   third=$(((warmup + 2) / 3))
@@ -91,7 +92,7 @@ if command -v wrk >/dev/null; then
       printf "\"target\":\"predict_rps >= 2000\",\"target_met\":%s}\n", (rr >= 2000 ? "true" : "false")
     }'
 else
-  note "wrk is not installed (Debian: apt-get install wrk): the Java client measures throughput"
+  note "the Java client measures throughput (CLIENT=java, or wrk not installed; Debian: apt-get install wrk)"
   note "warming up for ${warmup} s"
   run_bg "${client[@]}" throughput "$server_url" bench "$mnist" "$clients" "$(((warmup + 1) / 2))" "$body" "$server_pid" >/dev/null
   run_bg "${client[@]}" throughput "$server_url" bench "$mnist" "$clients" "$seconds" "$body" "$server_pid"
