@@ -35,16 +35,23 @@ public final class ImageDecoder {
   }
 
   /**
+   * The pixels of a simple PNG (see {@link SimplePng}), or null when the bytes need {@link
+   * #decode}.
+   *
+   * @throws ImageRejectedException when there are too many bytes
+   */
+  SimplePng.Pixels decodeSimple(byte[] bytes) {
+    checkSize(bytes);
+    return SimplePng.decode(bytes, maxPixels);
+  }
+
+  /**
    * The decoded image.
    *
    * @throws ImageRejectedException saying why the bytes are refused
    */
   public BufferedImage decode(byte[] bytes) {
-    if (bytes.length > maxBytes) {
-      throw new ImageRejectedException(
-          ImageRejectedException.Reason.TOO_LARGE,
-          "the image has " + bytes.length + " bytes; the limit is " + maxBytes);
-    }
+    checkSize(bytes);
     // A memory-cached stream: ImageIO.createImageInputStream would cache in a temporary file,
     // which costs a file per request when ImageIO's disk cache is on (its default).
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -87,6 +94,14 @@ public final class ImageDecoder {
       throw new ImageRejectedException(
           ImageRejectedException.Reason.MALFORMED,
           "the image cannot be decoded (" + e.getMessage() + "); send a valid PNG, JPEG or GIF");
+    }
+  }
+
+  private void checkSize(byte[] bytes) {
+    if (bytes.length > maxBytes) {
+      throw new ImageRejectedException(
+          ImageRejectedException.Reason.TOO_LARGE,
+          "the image has " + bytes.length + " bytes; the limit is " + maxBytes);
     }
   }
 }

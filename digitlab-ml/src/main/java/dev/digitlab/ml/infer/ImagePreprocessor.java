@@ -34,6 +34,22 @@ public final class ImagePreprocessor {
   }
 
   /**
+   * The MNIST form of an encoded image (PNG, JPEG or GIF), decoded by {@code decoder}: a simple PNG
+   * (8-bit gray or RGB, as MNIST files and canvases give) without {@code javax.imageio}, to the
+   * very same pixels, anything else with it.
+   *
+   * @throws ImageRejectedException when the decoder refuses the bytes
+   * @throws EmptyImageException when the image has no ink
+   */
+  public static byte[] fromEncoded(byte[] bytes, ImageDecoder decoder) {
+    SimplePng.Pixels simple = decoder.decodeSimple(bytes);
+    if (simple != null) {
+      return toMnist(flatten(simple.luminance(), simple.alpha()), simple.width(), simple.height());
+    }
+    return fromImage(decoder.decode(bytes));
+  }
+
+  /**
    * The MNIST form of a 28×28 grayscale image given as values 0–255 (0 = black), row by row. An
    * image already in MNIST form comes back nearly unchanged.
    *
@@ -87,6 +103,11 @@ public final class ImagePreprocessor {
         alpha[i] = argb[i] >>> 24;
       }
     }
+    return flatten(lum, alpha);
+  }
+
+  /** The luminance with any transparency flattened onto the background (see below). */
+  private static int[] flatten(int[] lum, int[] alpha) {
     // A canvas drawing is often ink on a transparent background. Flattening onto white would lose
     // white ink, so the background is the opposite of the mean level of the opaque pixels.
     long opaqueSum = 0;
@@ -109,9 +130,10 @@ public final class ImagePreprocessor {
   }
 
   private static int luminance(int argb) {
-    int r = (argb >> 16) & 0xFF;
-    int g = (argb >> 8) & 0xFF;
-    int b = argb & 0xFF;
+    return luminance((argb >> 16) & 0xFF, (argb >> 8) & 0xFF, argb & 0xFF);
+  }
+
+  static int luminance(int r, int g, int b) {
     return (299 * r + 587 * g + 114 * b + 500) / 1000;
   }
 

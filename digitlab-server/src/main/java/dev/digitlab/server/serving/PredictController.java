@@ -65,6 +65,29 @@ class PredictController {
     return answer(model, inputs.fromFiles(images), start);
   }
 
+  /**
+   * One image as the whole body: what a client sending single images at a high rate should use, as
+   * it skips building and parsing a multipart body.
+   */
+  @PostMapping(
+      path = "/api/v1/models/{name}/predict",
+      consumes = {
+        MediaType.IMAGE_PNG_VALUE,
+        MediaType.IMAGE_JPEG_VALUE,
+        MediaType.IMAGE_GIF_VALUE,
+        MediaType.APPLICATION_OCTET_STREAM_VALUE
+      })
+  PredictionResponse predictBody(
+      @PathVariable String name,
+      @RequestParam(required = false) String alias,
+      @RequestParam(required = false) Integer version,
+      InputStream body)
+      throws IOException {
+    long start = System.nanoTime();
+    ServedModels.Served model = resolve(name, alias, version);
+    return answer(model, inputs.fromBody(body), start);
+  }
+
   @PostMapping(path = "/api/v1/models/{name}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
   PredictionResponse predictJson(
       @PathVariable String name,
@@ -84,6 +107,19 @@ class PredictController {
   ResponseEntity<byte[]> preprocessFile(@RequestPart("image") MultipartFile image)
       throws IOException {
     return png(inputs.fromFiles(List.of(image)).getFirst().mnist());
+  }
+
+  @PostMapping(
+      path = "/api/v1/preprocess",
+      consumes = {
+        MediaType.IMAGE_PNG_VALUE,
+        MediaType.IMAGE_JPEG_VALUE,
+        MediaType.IMAGE_GIF_VALUE,
+        MediaType.APPLICATION_OCTET_STREAM_VALUE
+      },
+      produces = MediaType.IMAGE_PNG_VALUE)
+  ResponseEntity<byte[]> preprocessBody(InputStream body) throws IOException {
+    return png(inputs.fromBody(body).getFirst().mnist());
   }
 
   @PostMapping(

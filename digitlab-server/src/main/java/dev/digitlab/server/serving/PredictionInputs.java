@@ -47,6 +47,28 @@ public class PredictionInputs {
     return inputs;
   }
 
+  /**
+   * One image sent as the whole request body ({@code Content-Type: image/png} and the like): no
+   * multipart parsing on either side, the cheapest way to send a single image.
+   */
+  public List<Input> fromBody(InputStream body) throws IOException {
+    // One byte over the limit is enough to refuse (Tomcat swallows the rest before answering).
+    byte[] bytes =
+        body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxImageBytes() + 1));
+    if (bytes.length > settings.maxImageBytes()) {
+      throw new ImageRejectedException(
+          ImageRejectedException.Reason.TOO_LARGE,
+          "the image has more than "
+              + settings.maxImageBytes()
+              + " bytes; the limit is "
+              + settings.maxImageBytes());
+    }
+    if (bytes.length == 0) {
+      throw new InvalidParameterException("body", "send the image's bytes as the request body");
+    }
+    return List.of(fromBytes(bytes));
+  }
+
   public List<Input> fromJson(InputStream body) throws IOException {
     byte[] bytes = body.readNBytes(settings.maxJsonBytes() + 1);
     if (bytes.length > settings.maxJsonBytes()) {
@@ -134,7 +156,7 @@ public class PredictionInputs {
 
   /** An encoded image's MNIST form; throws ImageRejectedException or EmptyImageException. */
   public Input fromBytes(byte[] bytes) {
-    return new Input(bytes, ImagePreprocessor.fromImage(decoder.decode(bytes)));
+    return new Input(bytes, ImagePreprocessor.fromEncoded(bytes, decoder));
   }
 
   private void checkCount(int count) {

@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -210,10 +212,14 @@ class EmbeddedWorker implements SmartLifecycle {
             lease.resumeFrom() == null ? null : checkpoints.file(trialId, lease.resumeFrom()),
             lease.firstSeq());
     log.info("Running trial {} attempt {}", trialId, lease.attempt());
+    // Stopped through a latch, not an interrupt: an interrupt landing while the heartbeat commits
+    // to the embedded H2 file closes H2's file channel (ClosedByInterruptException), and with it
+    // the database for the whole server (seen in FeedbackLoopTest).
+    CountDownLatch runEnded = new CountDownLatch(1);
     Thread heartbeat =
         Thread.ofVirtual()
             .name("heartbeat-" + trialId)
-            .start(() -> heartbeatLoop(lease, cancellation));
+            .start(() -> heartbeatLoop(lease, cancellation, runEnded));
     RunOutcome outcome;
     try {
       outcome = runner.run(run, sink, cancellation);
@@ -225,7 +231,7 @@ class EmbeddedWorker implements SmartLifecycle {
       throw e;
     } finally {
       throughput.finished(trialId);
-      heartbeat.interrupt();
+      runEnded.countDown();
       heartbeat.join();
     }
     try {
@@ -242,13 +248,15 @@ class EmbeddedWorker implements SmartLifecycle {
    * #CANCEL_CHECK} in between, so that a user's cancel stops the run within about a second rather
    * than within a heartbeat interval (20 s with the default lease).
    */
-  private void heartbeatLoop(Lease lease, CancellationToken cancellation) {
+  private void heartbeatLoop(Lease lease, CancellationToken cancellation, CountDownLatch runEnded) {
     Duration beatEvery = settings.lease().dividedBy(3);
     Duration tick = beatEvery.compareTo(CANCEL_CHECK) < 0 ? beatEvery : CANCEL_CHECK;
     long sinceBeat = 0;
     while (!Thread.currentThread().isInterrupted()) {
       try {
-        Thread.sleep(tick);
+        if (runEnded.await(tick.toNanos(), TimeUnit.NANOSECONDS)) {
+          return;
+        }
         sinceBeat += tick.toNanos();
         boolean cancelRequested;
         if (sinceBeat >= beatEvery.toNanos()) {

@@ -25,17 +25,26 @@ final class MnistPngs {
 
   /** Image {@code i} as a 28×28 grayscale PNG, white digit on black, as MNIST stores it. */
   static byte[] png(ImageSet set, int i) {
+    return encode(image(set, i));
+  }
+
+  /** Image {@code i} as a 28×28 grayscale image. */
+  static BufferedImage image(ImageSet set, int i) {
     BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
     byte[] pixels = new byte[784];
     System.arraycopy(set.pixels(), i * 784, pixels, 0, 784);
     image.getRaster().setDataElements(0, 0, 28, 28, pixels);
-    return encode(image);
+    return image;
   }
 
   static byte[] encode(BufferedImage image) {
+    return encode(image, "png");
+  }
+
+  static byte[] encode(BufferedImage image, String format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      ImageIO.write(image, "png", out);
+      ImageIO.write(image, format, out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

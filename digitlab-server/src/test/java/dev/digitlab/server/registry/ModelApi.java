@@ -148,4 +148,15 @@ final class ModelApi {
             .build(),
         BodyHandlers.ofString());
   }
+
+  /** One image as the whole request body, with the given content type. */
+  HttpResponse<String> predictBody(String path, String contentType, byte[] image)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofByteArray(image))
+            .build(),
+        BodyHandlers.ofString());
+  }
 }

@@ -134,6 +134,25 @@ class ServingAcceptanceTest {
                     + Base64.getEncoder().encodeToString(files.getFirst())
                     + "\"}"));
 
+    List<Integer> rawBodies = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      JsonNode raw =
+          api.ok(
+              api.predictBody(
+                  "/api/v1/models/digits/predict",
+                  i % 2 == 0 ? "image/png" : "application/octet-stream",
+                  files.get(i)));
+      assertThat(raw.get("version").asInt()).isEqualTo(1);
+      rawBodies.add(raw.get("digit").asInt());
+    }
+    byte[] jpegBytes = MnistPngs.encode(MnistPngs.image(test, 0), "jpeg");
+    JsonNode jpeg =
+        api.ok(api.predictBody("/api/v1/models/digits/predict?version=1", "image/jpeg", jpegBytes));
+    JsonNode jpegFile =
+        api.ok(api.predictFiles("/api/v1/models/digits/predict", List.of(jpegBytes)));
+
+    assertThat(rawBodies).isEqualTo(single);
+    assertThat(jpeg.get("probabilities")).isEqualTo(jpegFile.get("probabilities"));
     assertThat(digits(batchJson)).isEqualTo(single);
     assertThat(digits(batchFiles)).isEqualTo(single);
     assertThat(fromPixels.get("digit").asInt()).isEqualTo(single.getFirst());
@@ -211,6 +230,13 @@ class ServingAcceptanceTest {
     assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(fiftyMegabytes)), 413);
     assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(bomb)), 400);
     assertProblem(api.predictFiles("/api/v1/models/digits/predict", List.of(text)), 400);
+    String predict = "/api/v1/models/digits/predict";
+    assertProblem(api.predictBody(predict, "image/png", malformed), 400);
+    assertProblem(api.predictBody(predict, "image/png", fiftyMegabytes), 413);
+    assertProblem(api.predictBody(predict, "image/png", Arrays.copyOf(png, 5_242_881)), 413);
+    assertProblem(api.predictBody(predict, "image/png", bomb), 400);
+    assertProblem(api.predictBody(predict, "application/octet-stream", text), 400);
+    assertProblem(api.predictBody(predict, "image/png", new byte[0]), 400);
     assertProblem(
         api.send(
             "POST",
