@@ -15,8 +15,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 
 /**
  * {@code /pipelines}: the runs, newest first; {@code /pipelines/{id}}: a run's page, the static
- * report's content (DAG, Gantt, steps, images) inside the shared layout. Both refresh themselves
- * while a run is still going.
+ * report's content (DAG, Gantt, steps, images) inside the shared layout, its DAG nodes leading to
+ * {@code /pipelines/{id}/steps/{name}}, one step's page. Each refreshes itself while what it shows
+ * is still going.
  */
 @Controller
 @WebPage
@@ -50,8 +51,24 @@ class PipelinePage {
     PipelineRun run = store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id));
     model.addAttribute("run", run);
     model.addAttribute("active", !run.status().isTerminal());
-    model.addAttribute("content", report.content(run));
+    model.addAttribute("content", report.content(run, true));
     return "pipelines/run";
+  }
+
+  /** One step: its result, images, attempts and whole log; follows a step still going. */
+  @GetMapping("/pipelines/{id}/steps/{name}")
+  String step(@PathVariable long id, @PathVariable String name, Model model) {
+    PipelineRun run = store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id));
+    PipelineStep step =
+        store
+            .step(id, name)
+            .orElseThrow(
+                () -> new NotFoundException("There is no step " + name + " in pipeline run " + id));
+    model.addAttribute("run", run);
+    model.addAttribute("step", step);
+    model.addAttribute("active", !step.status().isTerminal());
+    model.addAttribute("content", report.stepContent(run, step));
+    return "pipelines/step";
   }
 
   private RunRow row(PipelineRun run) {

@@ -52,15 +52,19 @@ class PipelineReport {
         + " #e5e7eb;margin-top:24px}img{max-width:100%;border:1px solid #e5e7eb}"
         + "svg{max-width:100%;height:auto}"
         + "</style></head><body>"
-        + content(run)
+        + content(run, false)
         + "</body></html>\n";
   }
 
   /**
    * Header, DAG, Gantt, steps table and one section per step: the static report's body, and what
    * the server's run page ({@code /pipelines/{id}}) shows inside the shared layout.
+   *
+   * @param stepPages whether DAG nodes and the steps table link to the server's step pages ({@code
+   *     /pipelines/{id}/steps/{name}}) rather than to the step's section further down, as the
+   *     report that opens from disk must
    */
-  String content(PipelineRun run) {
+  String content(PipelineRun run, boolean stepPages) {
     List<PipelineStep> steps = store.steps(run.id());
     List<StepAttempt> attempts = store.attempts(run.id());
     StringBuilder html = new StringBuilder(64 * 1024);
@@ -94,17 +98,35 @@ class PipelineReport {
       html.append("<p>").append(esc(run.description())).append("</p>");
     }
     html.append("<h2>Steps</h2>");
-    dag(html, steps);
+    dag(html, run, steps, stepPages);
     html.append("<h2>Gantt</h2>");
     gantt(html, run, steps, attempts);
-    table(html, steps);
+    table(html, run, steps, stepPages);
     for (PipelineStep step : steps) {
-      section(html, run, step, attempts);
+      section(html, run, step, attempts, stepPages);
     }
     return html.toString();
   }
 
-  private static void dag(StringBuilder html, List<PipelineStep> steps) {
+  /**
+   * One step on its own, for the server's step page: its section (parameters, result, images,
+   * attempts with their spans and errors, the log of every attempt), open log included.
+   */
+  String stepContent(PipelineRun run, PipelineStep step) {
+    StringBuilder html = new StringBuilder(16 * 1024);
+    section(html, run, step, store.attempts(run.id()), true);
+    return html.toString().replace("<details>", "<details open>");
+  }
+
+  /** Where a step's link goes: its page on the server, or its section in the same file. */
+  private static String stepLink(PipelineRun run, PipelineStep step, boolean stepPages) {
+    return stepPages
+        ? "/pipelines/" + run.id() + "/steps/" + esc(step.name())
+        : "#step-" + esc(step.name());
+  }
+
+  private static void dag(
+      StringBuilder html, PipelineRun run, List<PipelineStep> steps, boolean stepPages) {
     Map<String, Integer> depth = new HashMap<>();
     Map<Integer, Integer> perLayer = new HashMap<>();
     Map<String, int[]> position = new HashMap<>();
@@ -151,8 +173,8 @@ class PipelineReport {
     }
     for (PipelineStep step : steps) {
       int[] at = position.get(step.name());
-      html.append("<a href=\"#step-")
-          .append(esc(step.name()))
+      html.append("<a href=\"")
+          .append(stepLink(run, step, stepPages))
           .append("\"><rect x=\"")
           .append(at[0])
           .append("\" y=\"")
@@ -249,12 +271,13 @@ class PipelineReport {
         .append(" s</text></svg>");
   }
 
-  private static void table(StringBuilder html, List<PipelineStep> steps) {
+  private static void table(
+      StringBuilder html, PipelineRun run, List<PipelineStep> steps, boolean stepPages) {
     html.append("<table id=\"steps\"><tr><th>step</th><th>type</th><th>status</th>")
         .append("<th>attempts</th><th>seconds</th><th>metrics</th></tr>");
     for (PipelineStep step : steps) {
-      html.append("<tr><td><a href=\"#step-")
-          .append(esc(step.name()))
+      html.append("<tr><td><a href=\"")
+          .append(stepLink(run, step, stepPages))
           .append("\">")
           .append(esc(step.name()))
           .append("</a></td><td>")
@@ -280,7 +303,11 @@ class PipelineReport {
   }
 
   private void section(
-      StringBuilder html, PipelineRun run, PipelineStep step, List<StepAttempt> attempts) {
+      StringBuilder html,
+      PipelineRun run,
+      PipelineStep step,
+      List<StepAttempt> attempts,
+      boolean stepPages) {
     JsonNode result = StepResults.read(step.result());
     html.append("<section id=\"step-")
         .append(esc(step.name()))
@@ -297,7 +324,10 @@ class PipelineReport {
       html.append("<p class=\"failed\">").append(esc(step.failureReason())).append("</p>");
     }
     if (step.trialId() != null) {
-      html.append("<p>Trial ").append(step.trialId()).append("</p>");
+      html.append(
+          stepPages
+              ? "<p>Trial <a href=\"/trials/" + step.trialId() + "\">" + step.trialId() + "</a></p>"
+              : "<p>Trial " + step.trialId() + "</p>");
     }
     html.append("<p>Parameters <code>").append(esc(step.parameters())).append("</code></p>");
     if (result.has("metrics")) {

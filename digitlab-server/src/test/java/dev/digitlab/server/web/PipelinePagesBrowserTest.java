@@ -94,9 +94,28 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .contains("fit-2");
     browser.screenshots("pipeline-run");
 
-    // A DAG node leads to its step's section.
-    driver.findElement(By.cssSelector("#dag a[href='#step-summary']")).click();
-    browser.waiting(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("#step-summary"));
+    // A DAG node leads to its step's page: the step's attempts (the failed first one too), its
+    // open log, and the way back to the run.
+    driver.findElement(By.cssSelector("#dag a[href='/pipelines/" + id + "/steps/fit-2']")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(ExpectedConditions.urlMatches("/pipelines/" + id + "/steps/fit-2$"));
+    assertThat(driver.findElement(By.cssSelector("header.top nav a[aria-current=page]")).getText())
+        .isEqualTo("Pipelines");
+    assertThat(driver.findElements(By.cssSelector("#step-report table.attempts tr td.failed")))
+        .hasSize(1);
+    assertThat(driver.findElements(By.cssSelector("#step-report table.attempts tr td.succeeded")))
+        .hasSize(1);
+    assertThat(driver.findElement(By.cssSelector("#step-report details pre")).isDisplayed())
+        .isTrue();
+    driver.findElement(By.id("run-link")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(ExpectedConditions.urlMatches("/pipelines/" + id + "$"));
+    driver.get(url("/pipelines/" + id + "/steps/no-such-step"));
+    assertThat(driver.findElement(By.tagName("main")).getText())
+        .contains("404")
+        .contains("There is no step no-such-step in pipeline run " + id);
 
     // A run's page opened while it is going follows it to its end by itself.
     long slow =
