@@ -8,12 +8,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,7 +120,7 @@ class ExperimentReportCommandTest {
         .as("a reference the page would load from elsewhere")
         .isFalse();
 
-    String rendered = renderOffline(index);
+    String rendered = OfflineChromium.render(index);
     assertThat(rendered)
         .contains("data-sortable=\"ready\"")
         .contains("id=\"confusion\"")
@@ -138,39 +136,6 @@ class ExperimentReportCommandTest {
     assertThat(exit).isNotZero();
     assertThat(err.toString()).contains("987654");
     assertThat(site).doesNotExist();
-  }
-
-  /**
-   * The page's DOM after Debian's headless Chromium loaded it from disk with the network off (as in
-   * {@code PipelineCommandTest}): every host resolves to nothing and the proxy is a closed port.
-   */
-  private static String renderOffline(Path page) throws IOException {
-    Path chromium = Path.of("/usr/bin/chromium");
-    assumeTrue(
-        Files.isExecutable(chromium) || "true".equals(System.getenv("CI")),
-        "no /usr/bin/chromium (Debian's chromium package): .ci/run installs it");
-    Process process =
-        new ProcessBuilder(
-                chromium.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--user-data-dir=" + page.getParent().resolve("chromium-profile"),
-                "--proxy-server=127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--dump-dom",
-                page.toUri().toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-    return dom;
   }
 
   private int run(String... args) {

@@ -1,12 +1,10 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -90,45 +88,11 @@ class PipelineCommandTest {
     assertThat(run("report", "--pipeline-run", id, "--out", same.toString())).isZero();
     assertThat(same.resolve("index.html")).isNotEmptyFile();
 
-    String rendered = renderOffline(site.resolve("index.html"));
+    String rendered = OfflineChromium.render(site.resolve("index.html"));
     assertThat(rendered)
         .contains("id=\"gantt\"")
         .contains("class=\"bar succeeded\"")
         .contains("id=\"run-status\">succeeded<");
-  }
-
-  /**
-   * The page's DOM after Debian's headless Chromium loaded it from disk with the network off: every
-   * host resolves to nothing and the proxy is a closed port, so any request for a script, font or
-   * image elsewhere would fail.
-   */
-  private static String renderOffline(Path page) throws IOException {
-    Path chromium = Path.of("/usr/bin/chromium");
-    assumeTrue(
-        Files.isExecutable(chromium) || "true".equals(System.getenv("CI")),
-        "no /usr/bin/chromium (Debian's chromium package): .ci/run installs it");
-    Process process =
-        new ProcessBuilder(
-                chromium.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--user-data-dir=" + page.getParent().resolve("chromium-profile"),
-                "--proxy-server=127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--dump-dom",
-                page.toUri().toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-    return dom;
   }
 
   @Test
