@@ -4,8 +4,8 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.TrialCounts;
-import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialOwnership;
 import dev.digitlab.server.trials.TrialStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -36,7 +36,7 @@ class EventController {
   private final EventSettings settings;
   private final TrialStore trials;
   private final ExperimentStore experiments;
-  private final Ownership ownership;
+  private final TrialOwnership ownership;
 
   EventController(
       EventStore events,
@@ -44,7 +44,7 @@ class EventController {
       EventSettings settings,
       TrialStore trials,
       ExperimentStore experiments,
-      Ownership ownership) {
+      TrialOwnership ownership) {
     this.events = events;
     this.streams = streams;
     this.settings = settings;
@@ -168,12 +168,7 @@ class EventController {
   IngestionResult ingest(@PathVariable long id, InputStream body, HttpServletRequest request)
       throws IOException {
     Trial trial = trials.get(id);
-    ownership.checkMayChange(
-        request,
-        "trial " + id + " of experiment " + trial.experimentId(),
-        experiments
-            .owner(trial.experimentId())
-            .orElseThrow(() -> new NotFoundException("trial", id)));
+    ownership.checkMayChange(trial, request);
     EventBatchReader.Batch batch =
         EventBatchReader.read(body.readAllBytes(), settings.maxBatch(), false);
     int stored = events.append(trial.id(), batch.attempt(), batch.events());

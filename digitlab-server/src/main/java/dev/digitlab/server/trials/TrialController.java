@@ -8,9 +8,7 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.QueueSignal;
-import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Arrays;
@@ -44,21 +42,18 @@ class TrialController {
   private final MetricHistory metrics;
 
   private final QueueSignal queueSignal;
-  private final ExperimentStore experiments;
-  private final Ownership ownership;
+  private final TrialOwnership ownership;
 
   TrialController(
       TrialStore trials,
       EventStore events,
       MetricHistory metrics,
       QueueSignal queueSignal,
-      ExperimentStore experiments,
-      Ownership ownership) {
+      TrialOwnership ownership) {
     this.trials = trials;
     this.events = events;
     this.metrics = metrics;
     this.queueSignal = queueSignal;
-    this.experiments = experiments;
     this.ownership = ownership;
   }
 
@@ -128,7 +123,7 @@ class TrialController {
   // produces: a client that cannot take JSON gets its 406 before the trial changes, not after.
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<TrialView> cancel(@PathVariable long id, HttpServletRequest request) {
-    checkMayChange(trials.get(id), request);
+    ownership.checkMayChange(trials.get(id), request);
     // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
     for (int round = 0; round < 3; round++) {
       Trial trial = trials.get(id);
@@ -170,7 +165,7 @@ class TrialController {
   @PostMapping(path = "/{id}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
   TrialView retry(@PathVariable long id, HttpServletRequest request) {
     Trial trial = trials.get(id);
-    checkMayChange(trial, request);
+    ownership.checkMayChange(trial, request);
     if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {
       throw new ConflictException(
           "Only a failed or cancelled trial can be retried; trial "
@@ -182,16 +177,6 @@ class TrialController {
     TrialView retried = TrialView.detail(trials.retry(id, trial.status()));
     queueSignal.trialsQueued();
     return retried;
-  }
-
-  /** A 403 unless the caller may change the trial's experiment (its owner's, or an admin). */
-  private void checkMayChange(Trial trial, HttpServletRequest request) {
-    String owner =
-        experiments
-            .owner(trial.experimentId())
-            .orElseThrow(() -> new TrialNotFoundException(trial.id()));
-    ownership.checkMayChange(
-        request, "trial " + trial.id() + " of experiment " + trial.experimentId(), owner);
   }
 
   private static LogEntry logEntry(TrialEvent event) {
