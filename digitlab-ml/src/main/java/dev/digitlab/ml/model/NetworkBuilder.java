@@ -9,11 +9,20 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import java.util.List;
 
 /** Builds the DJL network that a {@link ModelSpec} describes. */
 public final class NetworkBuilder {
 
   private NetworkBuilder() {}
+
+  /**
+   * Whether the network runs faster on channels-last inputs: the convolutional ones do (oneDNN and
+   * libtorch's max-pool are faster in NHWC); an MLP only flattens its input.
+   */
+  public static boolean prefersChannelsLast(ModelSpec spec) {
+    return !(spec instanceof MlpSpec);
+  }
 
   /** A new, uninitialised network for {@code spec}; input shape is (batch, 1, 28, 28). */
   public static Block build(ModelSpec spec) {
@@ -35,14 +44,19 @@ public final class NetworkBuilder {
 
   private static Block cnn(CnnSpec spec) {
     SequentialBlock net = new SequentialBlock();
-    for (int filters : spec.channels()) {
-      net.add(conv(filters, 3, 0));
+    List<Integer> channels = spec.channels();
+    for (int i = 0; i < channels.size(); i++) {
+      net.add(conv(channels.get(i), 3, 0));
       if (spec.batchNorm()) {
         net.add(BatchNorm.builder().build());
       }
-      net.add(activation(spec.activation()));
+      if (i == channels.size() - 1) {
+        activationAndPool(net, spec.activation());
+      } else {
+        net.add(activation(spec.activation()));
+      }
     }
-    net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2))).add(Blocks.batchFlattenBlock());
+    net.add(Blocks.batchFlattenBlock());
     addDropout(net, spec.dropout());
     net.add(linear(spec.denseUnits())).add(activation(spec.activation()));
     addDropout(net, spec.dropout());
@@ -50,20 +64,32 @@ public final class NetworkBuilder {
   }
 
   private static Block lenet5() {
-    Shape two = new Shape(2, 2);
-    return new SequentialBlock()
-        .add(conv(6, 5, 2))
-        .add(activation(Activation.RELU))
-        .add(Pool.maxPool2dBlock(two, two))
-        .add(conv(16, 5, 0))
-        .add(activation(Activation.RELU))
-        .add(Pool.maxPool2dBlock(two, two))
-        .add(Blocks.batchFlattenBlock())
+    SequentialBlock net = new SequentialBlock().add(conv(6, 5, 2));
+    activationAndPool(net, Activation.RELU);
+    net.add(conv(16, 5, 0));
+    activationAndPool(net, Activation.RELU);
+    return net.add(Blocks.batchFlattenBlock())
         .add(linear(120))
         .add(activation(Activation.RELU))
         .add(linear(84))
         .add(activation(Activation.RELU))
         .add(linear(ModelSpec.CLASSES));
+  }
+
+  /**
+   * An activation followed by a 2×2 max-pool. For ReLU the pool goes first: max and ReLU commute
+   * exactly (ReLU never decreases), values and gradients included, and ReLU then runs on a quarter
+   * of the elements. GELU dips below zero, so it does not commute and keeps its place; tanh and
+   * sigmoid keep theirs too, as rounding could break their monotonicity in the last bit. Both
+   * orders store the same parameters, so models saved in either load in both.
+   */
+  private static void activationAndPool(SequentialBlock net, Activation activation) {
+    Block pool = Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+    if (activation == Activation.RELU) {
+      net.add(pool).add(activation(activation));
+    } else {
+      net.add(activation(activation)).add(pool);
+    }
   }
 
   private static Block linear(int units) {

@@ -23,8 +23,14 @@ final class BatchFeeder implements AutoCloseable {
   private final NDArray labels;
   private final ByteBuffer indexBytes;
   private final LongBuffer index;
+  private final boolean channelsLast;
 
-  BatchFeeder(ImageSet set, int maxBatch, NDManager manager) {
+  /**
+   * @param channelsLast hand out batches with channels-last strides (see {@link ChannelsLast}), for
+   *     convolutional networks
+   */
+  BatchFeeder(ImageSet set, int maxBatch, boolean channelsLast, NDManager manager) {
+    this.channelsLast = channelsLast;
     int pixels = set.imageSize();
     ByteBuffer data =
         ByteBuffer.allocateDirect(set.size() * pixels * Float.BYTES).order(ByteOrder.nativeOrder());
@@ -61,7 +67,7 @@ final class BatchFeeder implements AutoCloseable {
     indexBytes.clear().limit(n * Long.BYTES);
     NDArray positions = manager.create(indexBytes, new Shape(n), DataType.INT64);
     NDIndex selection = new NDIndex("{}", positions);
-    NDArray x = images.get(selection);
+    NDArray x = layout(images.get(selection));
     NDArray y = labels.get(selection);
     x.attach(manager);
     y.attach(manager);
@@ -70,9 +76,13 @@ final class BatchFeeder implements AutoCloseable {
 
   /** Inputs of the consecutive images {@code [from, from+n)}, for evaluation. */
   NDArray slice(NDManager manager, int from, int n) {
-    NDArray x = images.get(new NDIndex("{}:{}", from, from + n));
+    NDArray x = layout(images.get(new NDIndex("{}:{}", from, from + n)));
     x.attach(manager);
     return x;
+  }
+
+  private NDArray layout(NDArray x) {
+    return channelsLast ? ChannelsLast.of(x) : x;
   }
 
   @Override

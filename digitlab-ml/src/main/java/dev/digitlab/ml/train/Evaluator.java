@@ -25,10 +25,12 @@ final class Evaluator {
   private final Block block;
   private final NDManager root;
   private final ParameterStore parameters;
+  private final boolean channelsLast;
   private final Map<ImageSet, BatchFeeder> feeders = new IdentityHashMap<>();
 
-  Evaluator(Block block, ParameterStore parameters, NDManager root) {
+  Evaluator(Block block, ParameterStore parameters, boolean channelsLast, NDManager root) {
     this.block = block;
+    this.channelsLast = channelsLast;
     this.root = root;
     this.parameters = parameters;
   }
@@ -48,7 +50,8 @@ final class Evaluator {
   }
 
   Outcome evaluate(ImageSet set) {
-    BatchFeeder feeder = feeders.computeIfAbsent(set, s -> new BatchFeeder(s, BATCH, root));
+    BatchFeeder feeder =
+        feeders.computeIfAbsent(set, s -> new BatchFeeder(s, BATCH, channelsLast, root));
     int n = set.size();
     int k = ModelSpec.CLASSES;
     int[] actual = new int[n];

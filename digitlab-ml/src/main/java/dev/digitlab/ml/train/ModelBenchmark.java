@@ -89,7 +89,9 @@ public final class ModelBenchmark {
       block.initialize(root, DataType.FLOAT32, new Shape(1, 1, set.rows(), set.cols()));
       CheckpointFile.read(modelFile, block, root);
       ParameterStore parameters = new ParameterStore(root, false);
-      BatchFeeder feeder = new BatchFeeder(set, Evaluator.BATCH, root);
+      BatchFeeder feeder =
+          new BatchFeeder(
+              set, Evaluator.BATCH, NetworkBuilder.prefersChannelsLast(config.modelSpec()), root);
       float[] probabilities = new float[n * k];
       for (int from = 0; from < n; from += Evaluator.BATCH) {
         int size = Math.min(Evaluator.BATCH, n - from);

@@ -114,6 +114,7 @@ public final class Trainer {
     Progress progress = checkpoint == null ? new Progress() : resume(checkpoint, optimizer);
     random.skipEpochs(progress.epochsCompleted, train.size(), root);
     int threads = JniUtils.getNumThreads();
+    boolean channelsLast = NetworkBuilder.prefersChannelsLast(config.modelSpec());
     listener.onStart(
         new TrainingPlan(
             config.epochs(),
@@ -131,10 +132,10 @@ public final class Trainer {
             parameters,
             optimizer,
             LearningRateSchedule.of(config, stepsPerEpoch),
-            new BatchFeeder(train, config.batchSize(), root),
+            new BatchFeeder(train, config.batchSize(), channelsLast, root),
             random,
             root);
-    Evaluator evaluator = new Evaluator(block, parameters, root);
+    Evaluator evaluator = new Evaluator(block, parameters, channelsLast, root);
     for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
       EpochMetrics metrics = loop.run(epoch, progress, evaluator);
       progress.history.add(metrics);

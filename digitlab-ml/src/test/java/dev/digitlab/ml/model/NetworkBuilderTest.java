@@ -1,0 +1,117 @@
+package dev.digitlab.ml.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The networks pool before ReLU where the recipes say ReLU then pool: the two orders must give the
+ * same logits, and a model saved by a build with the recipes' order must load into today's.
+ */
+class NetworkBuilderTest {
+
+  @Test
+  void lenet5_pooling_before_relu_equals_the_recipe_order_and_loads_its_saved_parameters()
+      throws Exception {
+    assertSameAsRecipeOrder(recipeOrderLeNet5(), new LeNet5Spec());
+  }
+
+  @Test
+  void cnn_pooling_before_relu_equals_the_recipe_order_and_loads_its_saved_parameters()
+      throws Exception {
+    assertSameAsRecipeOrder(
+        recipeOrderCnn(), new CnnSpec(List.of(4, 8), 16, Activation.RELU, false, 0));
+  }
+
+  @Test
+  void only_convolutional_networks_prefer_channels_last_inputs() {
+    assertThat(NetworkBuilder.prefersChannelsLast(new LeNet5Spec())).isTrue();
+    assertThat(NetworkBuilder.prefersChannelsLast(CnnSpec.RECIPE)).isTrue();
+    assertThat(NetworkBuilder.prefersChannelsLast(MlpSpec.RECIPE)).isFalse();
+  }
+
+  private static void assertSameAsRecipeOrder(Block recipeOrder, ModelSpec spec) throws Exception {
+    Shape input = new Shape(8, 1, 28, 28);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      recipeOrder.initialize(manager, DataType.FLOAT32, input);
+      ByteArrayOutputStream saved = new ByteArrayOutputStream();
+      recipeOrder.saveParameters(new DataOutputStream(saved));
+
+      Block built = NetworkBuilder.build(spec);
+      built.initialize(manager, DataType.FLOAT32, input);
+      built.loadParameters(
+          manager, new DataInputStream(new ByteArrayInputStream(saved.toByteArray())));
+
+      NDArray images = manager.randomNormal(input);
+      ParameterStore parameters = new ParameterStore(manager, false);
+      float[] expected = logits(recipeOrder, parameters, images);
+      float[] actual = logits(built, parameters, images);
+      assertThat(actual).containsExactly(expected);
+      assertThat(actual).isNotEqualTo(new float[actual.length]);
+    }
+  }
+
+  private static float[] logits(Block block, ParameterStore parameters, NDArray images) {
+    return block.forward(parameters, new NDList(images), false).singletonOrThrow().toFloatArray();
+  }
+
+  /** LeNet-5 exactly as RECIPES.md lists its layers: ReLU, then max-pool. */
+  private static Block recipeOrderLeNet5() {
+    return new SequentialBlock()
+        .add(conv(6, 5, 2))
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(pool())
+        .add(conv(16, 5, 0))
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(pool())
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(120).build())
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(Linear.builder().setUnits(84).build())
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(Linear.builder().setUnits(10).build());
+  }
+
+  /** The configurable CNN as it was built before pooling moved ahead of the last ReLU. */
+  private static Block recipeOrderCnn() {
+    return new SequentialBlock()
+        .add(conv(4, 3, 0))
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(conv(8, 3, 0))
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(pool())
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(16).build())
+        .add(ai.djl.nn.Activation.reluBlock())
+        .add(Linear.builder().setUnits(10).build());
+  }
+
+  private static Block conv(int filters, int kernel, int padding) {
+    return Conv2d.builder()
+        .setFilters(filters)
+        .setKernelShape(new Shape(kernel, kernel))
+        .optPadding(new Shape(padding, padding))
+        .build();
+  }
+
+  private static Block pool() {
+    return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+  }
+}
