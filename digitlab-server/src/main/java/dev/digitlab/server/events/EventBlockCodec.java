@@ -57,16 +57,32 @@ public final class EventBlockCodec {
 
   /** Every event of a body, in stored order. */
   public static List<Entry> decode(byte[] body) {
+    return decode(body, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Up to {@code max} events of a body from its {@code from}-th (0-based) on, in stored order: the
+   * payloads of the events before it are skipped, not decoded (a stream reading on from the middle
+   * of a block of thousands needs only the rest).
+   */
+  public static List<Entry> decode(byte[] body, int from, int max) {
     Reader in = new Reader(body);
     int count = Math.toIntExact(in.varint());
-    List<Entry> entries = new ArrayList<>(count);
+    int to = (int) Math.min(count, (long) from + max);
+    List<Entry> entries = new ArrayList<>(Math.max(0, to - from));
     long seq = 0;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < to; i++) {
       seq += unZigZag(in.varint());
       int length = Math.toIntExact(in.varint());
-      entries.add(new Entry(seq, in.string(length)));
+      if (i < from) {
+        in.skip(length);
+      } else {
+        entries.add(new Entry(seq, in.string(length)));
+      }
     }
-    in.expectEnd();
+    if (to == count) {
+      in.expectEnd();
+    }
     return entries;
   }
 

@@ -52,7 +52,7 @@ public class EventStore {
 
   /**
    * The most payload bytes in one block (a single bigger event still gets a block of its own): a
-   * read that needs one event of a block fetches and decodes all of it.
+   * read that needs one event of a block fetches all of it.
    */
   static final int MAX_BLOCK_BYTES = 1 << 20;
 
@@ -372,11 +372,14 @@ public class EventStore {
       }
       List<Block> blocks = query.query(EventStore::block).list();
       for (Block block : blocks) {
-        List<EventBlockCodec.Entry> entries = EventBlockCodec.decode(block.body());
+        // The block's events up to afterId are skipped undecoded; without superseded events, no
+        // more are decoded than the page still needs.
+        int from = (int) Math.max(0, afterId - block.firstId() + 1);
+        int max = block.supersededFromSeq() == null ? limit - events.size() : Integer.MAX_VALUE;
+        List<EventBlockCodec.Entry> entries = EventBlockCodec.decode(block.body(), from, max);
         for (int i = 0; i < entries.size(); i++) {
-          long id = block.firstId() + i;
-          if (id > afterId && block.live(entries.get(i).seq())) {
-            events.add(block.event(id, entries.get(i)));
+          if (block.live(entries.get(i).seq())) {
+            events.add(block.event(block.firstId() + from + i, entries.get(i)));
             if (events.size() == limit) {
               return events;
             }
@@ -511,10 +514,11 @@ public class EventStore {
       if (!block.live(seq)) {
         continue;
       }
-      List<EventBlockCodec.Entry> entries = EventBlockCodec.decode(block.body());
-      for (int i = 0; i < entries.size(); i++) {
-        if (entries.get(i).seq() == seq) {
-          return Optional.of(block.event(block.firstId() + i, entries.get(i)));
+      long[] seqs = EventBlockCodec.seqs(block.body());
+      for (int i = 0; i < seqs.length; i++) {
+        if (seqs[i] == seq) {
+          EventBlockCodec.Entry entry = EventBlockCodec.decode(block.body(), i, 1).getFirst();
+          return Optional.of(block.event(block.firstId() + i, entry));
         }
       }
     }

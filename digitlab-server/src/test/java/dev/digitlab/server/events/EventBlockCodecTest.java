@@ -69,6 +69,20 @@ class EventBlockCodecTest {
   }
 
   @Test
+  void a_part_of_a_body_decodes_as_that_part_of_the_whole() {
+    List<NewEvent> events =
+        LongStream.range(0, 50).mapToObj(seq -> metric(seq * 3, "p" + seq + "ü")).toList();
+    byte[] body = EventBlockCodec.encode(events);
+    List<Entry> all = EventBlockCodec.decode(body);
+
+    assertThat(EventBlockCodec.decode(body, 10, 5)).isEqualTo(all.subList(10, 15));
+    assertThat(EventBlockCodec.decode(body, 45, 100)).isEqualTo(all.subList(45, 50));
+    assertThat(EventBlockCodec.decode(body, 0, 1)).isEqualTo(all.subList(0, 1));
+    assertThat(EventBlockCodec.decode(body, 50, 10)).isEmpty();
+    assertThat(EventBlockCodec.decode(body, 7, Integer.MAX_VALUE)).isEqualTo(all.subList(7, 50));
+  }
+
+  @Test
   void an_empty_block_and_entries_encode_like_events() {
     assertThat(EventBlockCodec.decode(EventBlockCodec.encode(List.of()))).isEmpty();
     assertThat(EventBlockCodec.encodeEntries(List.of(new Entry(7, "{\"a\":1}"))))

@@ -258,6 +258,9 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     assertThat(events.after(trialId, 0, 100))
         .extracting(TrialEvent::seq)
         .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(pagesById(4, (after, limit) -> events.after(trialId, after, limit)))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
     assertThat(events.find(trialId, 1, 5)).isPresent();
     assertThat(events.find(trialId, 1, 6)).isEmpty();
     assertThat(events.ofTypeAfterSeq(trialId, EventType.METRIC, 4, 100))
