@@ -250,6 +250,19 @@ public abstract class EventStoreContractTest extends StoreContractTest {
   }
 
   @Test
+  void a_batch_longer_than_a_block_keeps_every_event_with_its_own_increasing_id() {
+    int count = EventStore.MAX_BLOCK_EVENTS + 50;
+
+    assertThat(events.append(trialId, 1, metrics(0, count))).isEqualTo(count);
+
+    List<TrialEvent> stored = pagesById(EventStore.MAX_PAGE, (a, l) -> events.after(trialId, a, l));
+    assertThat(stored)
+        .extracting(TrialEvent::seq)
+        .containsExactlyElementsOf(LongStream.range(0, count).boxed().toList());
+    assertThat(events.append(trialId, 1, metrics(count - 100, 101))).isEqualTo(1);
+  }
+
+  @Test
   void superseding_part_of_a_block_hides_only_the_events_from_that_seq_on() {
     events.append(trialId, 1, metrics(0, 10));
 
