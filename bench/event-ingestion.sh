@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): metric points per second through POST /api/v1/trials/{id}/events into
-# the embedded H2 database, against the same points inserted with plain JDBC batches into the same
-# H2 file (no HTTP, no JSON, no idempotency check). Prints one JSON line. See bench/README.md.
+# the embedded H2 database (stored as event blocks, many points to a row), against the same points
+# inserted with plain JDBC batches, one row per point, into a scratch table shaped like the old
+# one-row-per-event trial_event in the same H2 file (no HTTP, no JSON, no idempotency check; the
+# client creates and drops it). Prints one JSON line. See bench/README.md.
 #
 #   bench/event-ingestion.sh                 # 200,000 points in batches of 5,000
 #   POINTS=50000 BATCH=1000 bench/event-ingestion.sh

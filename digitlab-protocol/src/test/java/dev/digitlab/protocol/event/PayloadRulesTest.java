@@ -25,6 +25,17 @@ class PayloadRulesTest {
   }
 
   @Test
+  void the_key_check_agrees_with_the_documented_pattern_for_every_char_in_every_position() {
+    for (char c = 0; c < 0x250; c++) {
+      for (String key : new String[] {"" + c, "a" + c, "a" + c + "b", c + "a"}) {
+        assertThat(MetricPoint.isKey(key))
+            .as("key %s", key)
+            .isEqualTo(MetricPoint.KEY.matcher(key).matches());
+      }
+    }
+  }
+
+  @Test
   void a_metric_key_may_have_at_most_one_hundred_characters() {
     assertThat(new MetricPoint("k".repeat(100), 0, 0, 0).key()).hasSize(100);
     assertThatThrownBy(() -> new MetricPoint("k".repeat(101), 0, 0, 0))

@@ -4,6 +4,7 @@ import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.database.Dialect;
+import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,6 +39,7 @@ public class TrialQueue {
   private final Clock clock;
   private final Dialect dialect;
   private final ExperimentStore experiments;
+  private final EventStore events;
   private final RetryPolicy retries;
 
   public TrialQueue(
@@ -46,12 +48,14 @@ public class TrialQueue {
       Clock clock,
       Dialect dialect,
       ExperimentStore experiments,
+      EventStore events,
       RetryPolicy retries) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
     this.dialect = dialect;
     this.experiments = experiments;
+    this.events = events;
     this.retries = retries;
   }
 
@@ -255,16 +259,7 @@ public class TrialQueue {
     if (lease.attempt() == 1) {
       return;
     }
-    jdbc.sql(
-            """
-            UPDATE trial_event SET superseded = TRUE
-             WHERE trial_id = :id AND attempt < :attempt AND seq >= :firstSeq
-               AND superseded = FALSE
-            """)
-        .param("id", lease.trialId())
-        .param("attempt", lease.attempt())
-        .param("firstSeq", lease.firstSeq())
-        .update();
+    events.supersedeAfter(lease.trialId(), lease.attempt(), lease.firstSeq());
   }
 
   /** A lease from a row with the claim's columns (see {@code Dialect.claimTrial}). */

@@ -127,7 +127,7 @@ class LimitsTest {
 
     assertThat(problem(postEvents(events.toString()), 413).get("detail").asString())
         .contains("at most 10 events");
-    assertThat(count("trial_event")).isZero();
+    assertThat(count("trial_event_block")).isZero();
   }
 
   @Test
@@ -140,7 +140,7 @@ class LimitsTest {
 
     assertThat(problem(postEvents("{\"attempt\":1,\"events\":[" + line + "]}"), 400).toString())
         .contains("events[0]", "65536");
-    assertThat(count("trial_event")).isZero();
+    assertThat(count("trial_event_block")).isZero();
   }
 
   @Test
@@ -153,7 +153,7 @@ class LimitsTest {
             + "]}";
 
     assertThat(problem(postEvents(batch), 400).toString()).contains("events[1]", "metric key");
-    assertThat(count("trial_event")).isZero();
+    assertThat(count("trial_event_block")).isZero();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.testing.StoreContractTest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -195,6 +196,139 @@ public abstract class EventStoreContractTest extends StoreContractTest {
     assertThat(events.afterInExperiment(experimentId, stream.get(1).id(), 100))
         .extracting(TrialEvent::id)
         .containsExactly(stream.get(2).id(), stream.get(3).id());
+  }
+
+  // Events are stored in blocks (runs of one batch's events of one type); a reader must not tell.
+
+  @Test
+  void a_batch_mixing_types_keeps_its_order_and_each_events_type() {
+    List<NewEvent> batch =
+        List.of(metric(0), metric(1), log(2), metric(3), new NewEvent(4, EventType.PROGRESS, "{}"));
+
+    assertThat(events.append(trialId, 1, batch)).isEqualTo(5);
+
+    List<TrialEvent> stored = events.after(trialId, 0, 100);
+    assertThat(stored)
+        .extracting(TrialEvent::seq, TrialEvent::type, TrialEvent::payload)
+        .containsExactlyElementsOf(
+            batch.stream().map(e -> tuple(e.seq(), e.type(), e.payload())).toList());
+    assertThat(stored).extracting(TrialEvent::id).isSorted().doesNotHaveDuplicates();
+    assertThat(events.ofType(trialId, EventType.METRIC, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 3L);
+    assertThat(events.find(trialId, 1, 2)).map(TrialEvent::type).contains(EventType.LOG);
+    assertThat(events.find(trialId, 1, 4).orElseThrow().id()).isEqualTo(stored.getLast().id());
+    assertThat(events.lastId(trialId)).isEqualTo(stored.getLast().id());
+    assertThat(events.lastSeq(trialId)).isEqualTo(4);
+  }
+
+  @Test
+  void small_pages_cross_block_boundaries_without_losing_or_repeating_an_event() {
+    events.append(trialId, 1, metrics(0, 5));
+    events.append(trialId, 1, metrics(5, 5));
+    events.append(trialId, 1, List.of(log(10), metric(11), metric(12)));
+
+    assertThat(pagesById(3, (after, limit) -> events.after(trialId, after, limit)))
+        .extracting(TrialEvent::seq)
+        .containsExactlyElementsOf(LongStream.range(0, 13).boxed().toList());
+    assertThat(
+            pagesById(2, (after, limit) -> events.ofType(trialId, EventType.METRIC, after, limit)))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 11L, 12L);
+    long experimentId = trials.get(trialId).experimentId();
+    assertThat(pagesById(4, (after, limit) -> events.afterInExperiment(experimentId, after, limit)))
+        .hasSize(13);
+    List<Long> bySeq = new ArrayList<>();
+    long afterSeq = -1;
+    for (List<TrialEvent> page;
+        !(page = events.ofTypeAfterSeq(trialId, EventType.METRIC, afterSeq, 3)).isEmpty(); ) {
+      assertThat(page).hasSizeLessThanOrEqualTo(3);
+      page.forEach(event -> bySeq.add(event.seq()));
+      afterSeq = page.getLast().seq();
+    }
+    assertThat(bySeq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 11L, 12L);
+  }
+
+  @Test
+  void a_batch_longer_than_a_block_keeps_every_event_with_its_own_increasing_id() {
+    int count = EventStore.MAX_BLOCK_EVENTS + 50;
+
+    assertThat(events.append(trialId, 1, metrics(0, count))).isEqualTo(count);
+
+    List<TrialEvent> stored = pagesById(EventStore.MAX_PAGE, (a, l) -> events.after(trialId, a, l));
+    assertThat(stored)
+        .extracting(TrialEvent::seq)
+        .containsExactlyElementsOf(LongStream.range(0, count).boxed().toList());
+    assertThat(events.append(trialId, 1, metrics(count - 100, 101))).isEqualTo(1);
+  }
+
+  @Test
+  void superseding_part_of_a_block_hides_only_the_events_from_that_seq_on() {
+    events.append(trialId, 1, metrics(0, 10));
+
+    events.supersedeAfter(trialId, 2, 6);
+
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(pagesById(4, (after, limit) -> events.after(trialId, after, limit)))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(events.find(trialId, 1, 5)).isPresent();
+    assertThat(events.find(trialId, 1, 6)).isEmpty();
+    assertThat(events.ofTypeAfterSeq(trialId, EventType.METRIC, 4, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(5L);
+
+    // A later resume point does not bring superseded events back; an earlier one hides more.
+    events.supersedeAfter(trialId, 3, 8);
+    assertThat(events.after(trialId, 0, 100)).hasSize(6);
+    events.supersedeAfter(trialId, 3, 3);
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L);
+    // The resuming attempt's own events are not superseded, nor is anything by a first attempt.
+    events.append(trialId, 3, metrics(3, 2));
+    events.supersedeAfter(trialId, 3, 3);
+    events.supersedeAfter(trialId, 1, 0);
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::seq, TrialEvent::attempt)
+        .containsExactly(tuple(0L, 1), tuple(1L, 1), tuple(2L, 1), tuple(3L, 3), tuple(4L, 3));
+  }
+
+  @Test
+  void a_resend_overlapping_two_blocks_stores_only_what_neither_holds() {
+    events.append(trialId, 1, metrics(0, 5));
+    events.append(trialId, 1, List.of(log(5), log(6), metric(7)));
+
+    int stored =
+        events.append(
+            trialId, 1, List.of(metric(3), metric(4), log(6), metric(7), metric(8), log(9)));
+
+    assertThat(stored).isEqualTo(2);
+    assertThat(events.after(trialId, 0, 100))
+        .extracting(TrialEvent::seq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    assertThat(events.append(trialId, 2, metrics(0, 3)))
+        .as("another attempt's seqs are its own")
+        .isEqualTo(3);
+  }
+
+  /** Every event a paged read returns, reading pages of {@code limit} after the last id seen. */
+  private static List<TrialEvent> pagesById(int limit, PagedRead read) {
+    List<TrialEvent> all = new ArrayList<>();
+    long after = 0;
+    for (List<TrialEvent> page; !(page = read.page(after, limit)).isEmpty(); ) {
+      assertThat(page).hasSizeLessThanOrEqualTo(limit);
+      all.addAll(page);
+      after = page.getLast().id();
+    }
+    assertThat(all).extracting(TrialEvent::id).isSorted().doesNotHaveDuplicates();
+    return all;
+  }
+
+  private interface PagedRead {
+    List<TrialEvent> page(long afterId, int limit);
   }
 
   private static NewEvent log(long seq) {

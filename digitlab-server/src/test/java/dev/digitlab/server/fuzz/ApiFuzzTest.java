@@ -17,8 +17,11 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -61,7 +64,7 @@ class ApiFuzzTest {
       Map.of(
           "experiment", "SELECT * FROM experiment ORDER BY id",
           "trial", "SELECT * FROM trial ORDER BY id",
-          "trial_event", "SELECT * FROM trial_event ORDER BY id",
+          "trial_event_block", "SELECT * FROM trial_event_block ORDER BY first_id",
           "api_token",
               "SELECT id, name, role, token_hash, created_at, revoked_at FROM api_token ORDER BY id");
 
@@ -212,8 +215,20 @@ class ApiFuzzTest {
 
   private Map<String, List<Map<String, Object>>> snapshot() {
     Map<String, List<Map<String, Object>>> tables = new TreeMap<>();
-    TABLES.forEach((table, sql) -> tables.put(table, jdbc.sql(sql).query().listOfRows()));
+    TABLES.forEach((table, sql) -> tables.put(table, jdbc.sql(sql).query(ApiFuzzTest::row).list()));
     return tables;
+  }
+
+  /** A row's columns, a byte array (an event block's body) as hex so that rows compare by value. */
+  private static Map<String, Object> row(ResultSet row, int rowNumber) throws SQLException {
+    Map<String, Object> columns = new TreeMap<>();
+    for (int column = 1; column <= row.getMetaData().getColumnCount(); column++) {
+      Object value = row.getObject(column);
+      columns.put(
+          row.getMetaData().getColumnLabel(column),
+          value instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : value);
+    }
+    return columns;
   }
 
   private HttpRequest.Builder get(String path, String token) {

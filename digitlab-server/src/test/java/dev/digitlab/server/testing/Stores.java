@@ -35,13 +35,15 @@ public record Stores(
     JdbcClient jdbc = JdbcClient.create(jdbcTemplate);
     var transactions = new DataSourceTransactionManager(database.dataSource());
     ExperimentStore experiments = new ExperimentStore(jdbc, transactions, clock);
+    EventStore events =
+        new EventStore(
+            jdbcTemplate, transactions, clock, new EventSignals(new SimpleMeterRegistry()));
     return new Stores(
         clock,
         experiments,
         new TrialStore(jdbc, transactions, clock, experiments),
-        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments, retries),
-        new EventStore(
-            jdbcTemplate, transactions, clock, new EventSignals(new SimpleMeterRegistry())),
+        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments, events, retries),
+        events,
         new WorkerRegistry(jdbc, transactions, clock));
   }
 }
