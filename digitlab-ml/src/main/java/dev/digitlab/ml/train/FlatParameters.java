@@ -18,9 +18,11 @@ import java.util.Map;
  * views and the optimizer updates in one pass: a dozen array operations per step instead of a dozen
  * per parameter, which on small models cost more in call overhead than in arithmetic.
  *
- * <p>For training, the network gets a fresh autograd leaf per view every step, with no gradient
- * yet, so that backward writes each gradient into a new buffer rather than adding it to a zeroed
- * one: PyTorch's {@code zero_grad(set_to_none=True)}, which DJL does not offer.
+ * <p>For training, every step starts from one fresh autograd leaf, a detached alias of the flat
+ * tensor with no gradient yet: PyTorch's {@code zero_grad(set_to_none=True)}, which DJL does not
+ * offer. The network sees it split into the parameters' shapes, so backward hands the optimizer one
+ * flat gradient, concatenated inside libtorch ({@code split_with_sizes} backward), instead of a
+ * gradient per parameter collected and concatenated through a dozen calls from Java.
  *
  * <p>The block's own parameter arrays are not updated while training; {@link #copyToBlock()} brings
  * them up to date before the block is saved.
@@ -32,6 +34,8 @@ final class FlatParameters extends ParameterStore {
   private final NDArray weights;
   private final Map<Parameter, NDArray> views = new IdentityHashMap<>();
   private final Map<Parameter, NDArray> leaves = new IdentityHashMap<>();
+  private final long[] splitPoints;
+  private NDArray leaf;
 
   /** Packs the current values of {@code trainable} (in that order) into one tensor. */
   FlatParameters(List<Parameter> trainable, NDManager manager) {
@@ -45,8 +49,12 @@ final class FlatParameters extends ParameterStore {
     this.weights = NDArrays.concat(flat);
     weights.attach(manager);
     flat.close();
+    this.splitPoints = new long[trainable.size() - 1];
     long offset = 0;
     for (Parameter parameter : trainable) {
+      if (offset > 0) {
+        splitPoints[views.size() - 1] = offset;
+      }
       long size = parameter.getArray().size();
       NDArray view =
           weights
@@ -72,28 +80,33 @@ final class FlatParameters extends ParameterStore {
     return weights;
   }
 
-  /** Gives the network new gradient-free leaves for the next training step. */
+  /**
+   * Gives the network the parameters of the next training step: views of a new gradient-free leaf.
+   * Call with autograd recording on, so that the split into parameters is part of the graph.
+   */
   void newLeaves() {
-    for (Parameter parameter : trainable) {
-      NDArray leaf = views.get(parameter).stopGradient();
-      leaf.attach(manager);
-      leaf.setRequiresGradient(true);
-      NDArray old = leaves.put(parameter, leaf);
+    if (leaf != null) {
+      leaf.close();
+    }
+    leaf = weights.stopGradient();
+    leaf.attach(manager);
+    leaf.setRequiresGradient(true);
+    NDList pieces = leaf.split(splitPoints);
+    for (int i = 0; i < trainable.size(); i++) {
+      Parameter parameter = trainable.get(i);
+      NDArray value = pieces.get(i).reshape(parameter.getArray().getShape());
+      value.attach(manager);
+      NDArray old = leaves.put(parameter, value);
       if (old != null) {
         old.close();
       }
     }
+    pieces.close();
   }
 
-  /** The gradients of the current leaves after a backward pass, as one flat tensor. */
+  /** The gradient of every weight after a backward pass, as one flat tensor. */
   NDArray gradients(NDManager scratch) {
-    NDList flat = new NDList(trainable.size());
-    for (Parameter parameter : trainable) {
-      NDArray gradient = leaves.get(parameter).getGradient();
-      gradient.attach(scratch);
-      flat.add(gradient.reshape(-1));
-    }
-    NDArray all = NDArrays.concat(flat);
+    NDArray all = leaf.getGradient();
     all.attach(scratch);
     return all;
   }

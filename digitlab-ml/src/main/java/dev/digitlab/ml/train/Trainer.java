@@ -317,7 +317,6 @@ public final class Trainer {
     private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
         BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
-        parameters.newLeaves();
         NDArray logits;
         NDArray batchLoss;
         // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for
@@ -327,6 +326,7 @@ public final class Trainer {
         boolean wasGradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
+          parameters.newLeaves();
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
           batchLoss = crossEntropy(logits, inputs.labels());
           try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
