@@ -84,7 +84,7 @@ public final class NetworkBuilder {
    * orders store the same parameters, so models saved in either load in both.
    */
   private static void activationAndPool(SequentialBlock net, Activation activation) {
-    Block pool = Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+    Block pool = maxPool2x2();
     if (activation == Activation.RELU) {
       net.add(pool).add(activation(activation));
     } else {
@@ -92,11 +92,15 @@ public final class NetworkBuilder {
     }
   }
 
-  private static Block linear(int units) {
+  static Block maxPool2x2() {
+    return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+  }
+
+  static Block linear(int units) {
     return Linear.builder().setUnits(units).build();
   }
 
-  private static Block conv(int filters, int kernel, int padding) {
+  static Block conv(int filters, int kernel, int padding) {
     return Conv2d.builder()
         .setFilters(filters)
         .setKernelShape(new Shape(kernel, kernel))
@@ -104,7 +108,7 @@ public final class NetworkBuilder {
         .build();
   }
 
-  private static Block activation(Activation activation) {
+  static Block activation(Activation activation) {
     return switch (activation) {
       case RELU -> ai.djl.nn.Activation.reluBlock();
       case TANH -> ai.djl.nn.Activation.tanhBlock();

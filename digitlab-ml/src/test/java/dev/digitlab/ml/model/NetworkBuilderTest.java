@@ -10,9 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -75,43 +72,35 @@ class NetworkBuilderTest {
   /** LeNet-5 exactly as RECIPES.md lists its layers: ReLU, then max-pool. */
   private static Block recipeOrderLeNet5() {
     return new SequentialBlock()
-        .add(conv(6, 5, 2))
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(pool())
-        .add(conv(16, 5, 0))
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(pool())
+        .add(NetworkBuilder.conv(6, 5, 2))
+        .add(relu())
+        .add(NetworkBuilder.maxPool2x2())
+        .add(NetworkBuilder.conv(16, 5, 0))
+        .add(relu())
+        .add(NetworkBuilder.maxPool2x2())
         .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(120).build())
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(Linear.builder().setUnits(84).build())
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(Linear.builder().setUnits(10).build());
+        .add(NetworkBuilder.linear(120))
+        .add(relu())
+        .add(NetworkBuilder.linear(84))
+        .add(relu())
+        .add(NetworkBuilder.linear(10));
   }
 
   /** The configurable CNN as it was built before pooling moved ahead of the last ReLU. */
   private static Block recipeOrderCnn() {
     return new SequentialBlock()
-        .add(conv(4, 3, 0))
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(conv(8, 3, 0))
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(pool())
+        .add(NetworkBuilder.conv(4, 3, 0))
+        .add(relu())
+        .add(NetworkBuilder.conv(8, 3, 0))
+        .add(relu())
+        .add(NetworkBuilder.maxPool2x2())
         .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(16).build())
-        .add(ai.djl.nn.Activation.reluBlock())
-        .add(Linear.builder().setUnits(10).build());
+        .add(NetworkBuilder.linear(16))
+        .add(relu())
+        .add(NetworkBuilder.linear(10));
   }
 
-  private static Block conv(int filters, int kernel, int padding) {
-    return Conv2d.builder()
-        .setFilters(filters)
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(padding, padding))
-        .build();
-  }
-
-  private static Block pool() {
-    return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+  private static Block relu() {
+    return NetworkBuilder.activation(Activation.RELU);
   }
 }
