@@ -1,7 +1,6 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -26,11 +25,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ExperimentReportCommandTest {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
-
   /** An attribute or CSS reference that would make a browser fetch something from a host. */
   private static final Pattern REMOTE_REFERENCE =
       Pattern.compile(
@@ -51,10 +45,7 @@ class ExperimentReportCommandTest {
 
   @BeforeAll
   static void startServerAndTrain() throws Exception {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
-    server = LocalServer.startWithWorker(home, DATA_HOME);
+    server = LocalServer.startWithWorkerOnMnist(home);
     url = LocalServer.url(server);
     ApiClient client = new ApiClient(URI.create(url), null);
     experiment =

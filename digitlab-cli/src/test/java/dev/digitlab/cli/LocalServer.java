@@ -1,6 +1,9 @@
 package dev.digitlab.cli;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.digitlab.server.DigitLabServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -23,8 +26,25 @@ final class LocalServer {
     return SpringApplication.run(DigitLabServer.class, all);
   }
 
+  /** Where the developer's MNIST is: {@code $DIGITLAB_HOME}, else {@code ~/.digitlab}. */
+  static final Path DATA_HOME =
+      System.getenv("DIGITLAB_HOME") != null
+          ? Path.of(System.getenv("DIGITLAB_HOME"))
+          : Path.of(System.getProperty("user.home"), ".digitlab");
+
+  /**
+   * Starts a server with one embedded worker that trains on the MNIST in {@link #DATA_HOME}; skips
+   * the calling test when that MNIST is missing (the worker never fetches in tests).
+   */
+  static ConfigurableApplicationContext startWithWorkerOnMnist(Path home) {
+    assumeTrue(
+        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
+        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
+    return startWithWorker(home, DATA_HOME);
+  }
+
   /** Starts a server with one embedded worker that reads (never fetches) datasets in dataHome. */
-  static ConfigurableApplicationContext startWithWorker(Path home, Path dataHome) {
+  private static ConfigurableApplicationContext startWithWorker(Path home, Path dataHome) {
     return SpringApplication.run(
         DigitLabServer.class,
         "--server.port=0",

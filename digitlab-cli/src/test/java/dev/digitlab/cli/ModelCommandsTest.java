@@ -1,13 +1,11 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,11 +21,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ModelCommandsTest {
 
-  private static final Path DATA_HOME =
-      System.getenv("DIGITLAB_HOME") != null
-          ? Path.of(System.getenv("DIGITLAB_HOME"))
-          : Path.of(System.getProperty("user.home"), ".digitlab");
-
   @TempDir static Path home;
 
   static ConfigurableApplicationContext server;
@@ -40,10 +33,7 @@ class ModelCommandsTest {
 
   @BeforeAll
   static void startServerAndTrain() throws Exception {
-    assumeTrue(
-        Files.isDirectory(DATA_HOME.resolve("datasets/mnist")),
-        "MNIST is not in " + DATA_HOME + "/datasets/mnist: run ./digitlab data fetch");
-    server = LocalServer.startWithWorker(home, DATA_HOME);
+    server = LocalServer.startWithWorkerOnMnist(home);
     url = LocalServer.url(server);
     first = trainedTrial(1);
     second = trainedTrial(2);
