@@ -44,9 +44,8 @@ final class TestPostgres {
               + embedded.failure
               + "); set "
               + URL_VARIABLE
-              + " to an existing PostgreSQL, e.g. `export "
-              + URL_VARIABLE
-              + "=$(.ci/start-postgres)`";
+              + " to a superuser's JDBC URL of an existing PostgreSQL, e.g."
+              + " jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         Assertions.fail("CI must run the PostgreSQL tests, but " + how);
       }
