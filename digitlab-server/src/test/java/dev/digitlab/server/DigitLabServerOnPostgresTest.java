@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.database.PostgresDialect;
 import dev.digitlab.server.testing.TestDatabase;
-import dev.digitlab.server.testing.TestPostgres;
+import dev.digitlab.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package dev.digitlab.server.registry;
 
 import dev.digitlab.server.testing.TestDatabase;
-import dev.digitlab.server.testing.TestPostgres;
+import dev.digitlab.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -3,6 +3,7 @@ package dev.digitlab.server.testing;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.digitlab.server.database.Dialect;
+import dev.digitlab.testing.TestPostgres;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;

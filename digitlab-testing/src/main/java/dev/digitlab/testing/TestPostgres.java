@@ -1,4 +1,4 @@
-package dev.digitlab.cli;
+package dev.digitlab.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
@@ -8,6 +8,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The PostgreSQL the tests of this JVM share: the server named by {@value #URL_VARIABLE} when it is
@@ -18,13 +22,11 @@ import org.junit.jupiter.api.Assumptions;
  * unshare -U}), where it is not root. Should that be refused too, the tests that need PostgreSQL
  * are skipped with the reason, or fail when {@code CI=true}: a silently skipped PostgreSQL run
  * would pass for a green one.
- *
- * <p>The same as digitlab-server's {@code testing.TestPostgres}: modules share no test code.
  */
-final class TestPostgres {
+public final class TestPostgres {
 
   /** An existing PostgreSQL to use instead of the embedded one (a superuser's JDBC URL). */
-  static final String URL_VARIABLE = "DIGITLAB_TEST_POSTGRES_URL";
+  public static final String URL_VARIABLE = "DIGITLAB_TEST_POSTGRES_URL";
 
   private TestPostgres() {}
 
@@ -32,7 +34,7 @@ final class TestPostgres {
    * The JDBC URL of the shared test PostgreSQL (connecting as a superuser); skips the calling test
    * when there is none and cannot be one, fails it on CI.
    */
-  static String url() {
+  public static String url() {
     String given = System.getenv(URL_VARIABLE);
     if (given != null && !given.isBlank()) {
       return given;
@@ -52,6 +54,22 @@ final class TestPostgres {
       Assumptions.abort(how);
     }
     return embedded.url;
+  }
+
+  /**
+   * For a class that needs PostgreSQL before any of its code runs, e.g. a Spring test whose
+   * {@code @DynamicPropertySource} names it: {@code @ExtendWith(TestPostgres.Required.class)} skips
+   * (or on CI fails) the whole class, where an abort inside the context's start would fail it.
+   */
+  public static final class Required implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      try {
+        return ConditionEvaluationResult.enabled("test PostgreSQL at " + url());
+      } catch (TestAbortedException e) {
+        return ConditionEvaluationResult.disabled(e.getMessage());
+      }
+    }
   }
 
   /** Started once, when {@link #url()} first needs it (the holder idiom makes that lazy). */
