@@ -65,8 +65,11 @@ public final class SkippedTests implements TestExecutionListener {
   }
 
   private void record(TestIdentifier identifier, String reason) {
+    // assumeTrue prefixes its message with "Assumption failed: ", which says nothing here.
     String oneLine =
-        reason == null || reason.isBlank() ? "no reason given" : reason.replaceAll("\\s+", " ");
+        reason == null || reason.isBlank()
+            ? "no reason given"
+            : reason.replaceFirst("^Assumption failed: ", "").replaceAll("\\s+", " ");
     testsByReason.merge(oneLine, testsIn(identifier), Integer::sum);
   }
 
