@@ -33,10 +33,13 @@ class ServerLogIT {
   void server_start_up_is_one_log_format_and_logging_levels_apply() throws Exception {
     Map<String, String> environment =
         Map.of(
-            // logging.level.* as Spring's relaxed binding reads it from the environment: DEBUG
-            // for the project, and one of Tomcat's own java.util.logging loggers silenced.
-            "LOGGING_LEVEL_DEV_DIGITLAB", "DEBUG",
-            "LOGGING_LEVEL_ORG_APACHE_CATALINA_CORE_STANDARDSERVICE", "WARN");
+            // logging.level.* from the environment: DEBUG for the project, and one of Tomcat's
+            // own java.util.logging loggers silenced (SPRING_APPLICATION_JSON keeps the logger
+            // name's case, which a LOGGING_LEVEL_* variable cannot).
+            "LOGGING_LEVEL_DEV_DIGITLAB",
+            "DEBUG",
+            "SPRING_APPLICATION_JSON",
+            "{\"logging.level.org.apache.catalina.core.StandardService\": \"WARN\"}");
     try (JarProcess server =
         JarProcess.start(
             temp.resolve("server.log"),
@@ -58,6 +61,7 @@ class ServerLogIT {
       // ...and logging.level reaches them: StandardService's INFO line is gone.
       assertThat(lines).noneMatch(l -> l.contains("Starting service [Tomcat]"));
       assertThat(logLines).anyMatch(l -> l.contains(" INFO ") && l.contains("Started "));
+      assertThat(logLines).anyMatch(l -> l.contains(" DEBUG ") && l.contains("d.digitlab."));
     }
   }
 }
