@@ -74,7 +74,7 @@ class ExperimentPage {
     List<TrialRow> rows = new ArrayList<>();
     Set<String> metricKeys = new TreeSet<>();
     for (Trial trial : list) {
-      ChartTrial chart = ChartTrial.of(trial, "#" + trial.ordinal());
+      ChartTrial chart = trial.chart("#" + trial.ordinal());
       chartTrials.add(chart);
       metricKeys.addAll(chart.metrics().keySet());
       rows.add(

@@ -1,6 +1,5 @@
 package dev.digitlab.server.queue;
 
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -48,8 +48,7 @@ class ComparePage {
     Set<String> fields = new LinkedHashSet<>();
     for (Trial trial : found) {
       String experiment = experiments.find(trial.experimentId()).map(Experiment::name).orElse("?");
-      ChartTrial c =
-          ChartTrial.of(trial, experiment + " #" + trial.ordinal() + " (" + trial.id() + ")");
+      ChartTrial c = trial.chart(experiment + " #" + trial.ordinal() + " (" + trial.id() + ")");
       chart.add(c);
       metricKeys.addAll(c.metrics().keySet());
       fields.addAll(c.config().keySet());

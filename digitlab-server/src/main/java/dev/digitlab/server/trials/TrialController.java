@@ -9,6 +9,8 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.queue.TrialStatusConflictException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,6 +1,7 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialNotFoundException;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Component;

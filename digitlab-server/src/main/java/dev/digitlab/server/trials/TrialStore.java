@@ -4,6 +4,10 @@ import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.IllegalTrialTransitionException;
+import dev.digitlab.server.queue.TrialNotFoundException;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.queue.TrialStatusConflictException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;

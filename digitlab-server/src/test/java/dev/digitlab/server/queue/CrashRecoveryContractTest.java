@@ -8,7 +8,6 @@ import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.testing.StoreContractTest;
-import dev.digitlab.server.trials.TrialStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;

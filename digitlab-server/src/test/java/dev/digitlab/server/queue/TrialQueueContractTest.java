@@ -8,7 +8,6 @@ import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.NewTrial;
 import dev.digitlab.server.testing.StoreContractTest;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

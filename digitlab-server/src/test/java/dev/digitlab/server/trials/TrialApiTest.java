@@ -10,6 +10,7 @@ import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.MnistDataHome;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

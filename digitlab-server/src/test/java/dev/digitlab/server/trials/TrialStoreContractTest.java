@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.queue.IllegalTrialTransitionException;
 import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.TrialNotFoundException;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.queue.TrialStatusConflictException;
 import dev.digitlab.server.testing.StoreContractTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
 
 import java.util.EnumSet;
 import java.util.Locale;
