@@ -2,8 +2,8 @@ package dev.digitlab.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;

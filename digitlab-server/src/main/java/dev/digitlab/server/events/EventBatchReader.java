@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.protocol.event.EventPayload;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class EventBatchReader {
   /** The store's type of each protocol type, by ordinal: looked up once per event. */
   private static final EventType[] STORED_TYPES =
       Arrays.stream(dev.digitlab.protocol.event.EventType.values())
-          .map(type -> EventType.fromDb(type.wireName()))
+          .map(type -> EventType.fromWireName(type.wireName()))
           .toArray(EventType[]::new);
 
   private EventBatchReader() {}

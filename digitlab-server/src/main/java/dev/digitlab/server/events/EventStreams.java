@@ -71,7 +71,7 @@ public class EventStreams implements SmartLifecycle {
         + ",\"seq\":"
         + event.seq()
         + ",\"type\":\""
-        + event.type().dbValue()
+        + event.type().wireName()
         + "\",\"time\":\""
         + event.createdAt()
         + "\",\"payload\":"
@@ -145,7 +145,7 @@ public class EventStreams implements SmartLifecycle {
             emitter.send(
                 SseEmitter.event()
                     .id(Long.toString(event.id()))
-                    .name(event.type().dbValue())
+                    .name(event.type().wireName())
                     .data(json(event)));
             cursor = event.id();
           }

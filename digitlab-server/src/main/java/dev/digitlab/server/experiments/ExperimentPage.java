@@ -93,7 +93,10 @@ class ExperimentPage {
     model.addAttribute("metricKeys", metricKeys);
     model.addAttribute(
         "objectiveLabel",
-        experiment.objective().metric() + " (" + experiment.objective().goal().dbValue() + ")");
+        experiment.objective().metric().configName()
+            + " ("
+            + experiment.objective().goal().configName()
+            + ")");
     model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
     model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
@@ -106,7 +109,7 @@ class ExperimentPage {
             Map.of(
                 "experimentId", id,
                 "lastEventId", events.lastIdInExperiment(id),
-                "objective", experiment.objective().metric(),
+                "objective", experiment.objective().metric().configName(),
                 "searched", searched,
                 "trials", chartTrials)));
     return "experiments/detail";

@@ -11,6 +11,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,9 +153,7 @@ public class ExperimentSubmission {
                 spec.tags(),
                 spec.dataset(),
                 files.toTree(spec).toString(),
-                new Objective(
-                    spec.objective().metric().configName(),
-                    goal(spec.objective().goal().configName())),
+                spec.objective(),
                 spec.maxParallelTrials(),
                 spec.priority(),
                 configs.stream()
@@ -162,9 +161,5 @@ public class ExperimentSubmission {
                     .toList()));
     queueSignal.trialsQueued();
     return stored;
-  }
-
-  private static Objective.Goal goal(String name) {
-    return Objective.Goal.fromDb(name);
   }
 }

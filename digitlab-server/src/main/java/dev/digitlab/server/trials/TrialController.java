@@ -3,12 +3,13 @@ package dev.digitlab.server.trials;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.queue.TrialStatusConflictException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -40,6 +41,7 @@ class TrialController {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TrialStore trials;
+  private final TrialMoves moves;
   private final EventStore events;
   private final MetricHistory metrics;
 
@@ -48,11 +50,13 @@ class TrialController {
 
   TrialController(
       TrialStore trials,
+      TrialMoves moves,
       EventStore events,
       MetricHistory metrics,
       QueueSignal queueSignal,
       TrialOwnership ownership) {
     this.trials = trials;
+    this.moves = moves;
     this.events = events;
     this.metrics = metrics;
     this.queueSignal = queueSignal;
@@ -132,14 +136,14 @@ class TrialController {
       switch (trial.status()) {
         case QUEUED -> {
           try {
-            return ResponseEntity.ok(
-                TrialView.detail(trials.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED)));
+            moves.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED);
+            return ResponseEntity.ok(TrialView.detail(trials.get(id)));
           } catch (TrialStatusConflictException changed) {
             // claimed meanwhile: look again
           }
         }
         case RUNNING -> {
-          if (trials.requestCancel(id)) {
+          if (moves.requestCancel(id)) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
                 .body(TrialView.detail(trials.get(id)));
           }
@@ -176,7 +180,8 @@ class TrialController {
               + trial.status().dbValue()
               + ".");
     }
-    TrialView retried = TrialView.detail(trials.retry(id, trial.status()));
+    moves.retry(id, trial.status());
+    TrialView retried = TrialView.detail(trials.get(id));
     queueSignal.trialsQueued();
     return retried;
   }

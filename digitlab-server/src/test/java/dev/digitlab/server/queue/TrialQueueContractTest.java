@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.NewTrial;
 import dev.digitlab.server.testing.StoreContractTest;
 import dev.digitlab.server.trials.Trial;
 import java.time.Duration;
@@ -191,7 +190,7 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
     create(anExperiment());
     Lease lease = claim();
 
-    trials.requestCancel(lease.trialId());
+    moves.requestCancel(lease.trialId());
 
     assertThat(queue.heartbeat(lease.trialId(), lease.leaseToken(), LEASE).cancelRequested())
         .isTrue();

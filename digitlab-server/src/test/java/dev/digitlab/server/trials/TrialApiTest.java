@@ -3,8 +3,8 @@ package dev.digitlab.server.trials;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;

@@ -2,8 +2,8 @@ package dev.digitlab.server.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;

@@ -18,8 +18,9 @@ import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.experiments.NewTrial;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.queue.TrialStatus;
@@ -79,6 +80,7 @@ class WorkerApiTest {
 
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
+  @Autowired TrialMoves moves;
   @Autowired TrialQueue queue;
   @Autowired QueueSignal queueSignal;
   @Autowired TrialDirectories directories;
@@ -296,7 +298,7 @@ class WorkerApiTest {
     LeaseHeartbeat beat = new LeaseHeartbeat(grant.leaseToken(), "cancelled", 10);
 
     assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isFalse();
-    trials.requestCancel(grant.trialId());
+    moves.requestCancel(grant.trialId());
     assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isTrue();
   }
 
