@@ -7,9 +7,12 @@ import static dev.digitlab.server.queue.TrialStatus.RUNNING;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -42,15 +45,22 @@ public class TrialMoves {
   }
 
   /**
-   * Queues the experiment's trials, numbered in order from 0, with its priority. Call it in the
-   * transaction that stores the experiment; the experiment rolls itself up afterwards.
+   * Queues trials of the experiment with its priority, numbered in order after those it has, and
+   * returns their ids; the experiment hears of them in the same transaction. Call it in the
+   * transaction that stores a new experiment.
    */
-  public void enqueue(long experimentId, int priority, List<NewTrial> trials) {
+  public List<Long> enqueue(long experimentId, int priority, List<NewTrial> trials) {
     Instant now = clock.instant();
-    transaction.executeWithoutResult(
+    return transaction.execute(
         status -> {
-          int ordinal = 0;
+          int ordinal =
+              jdbc.sql("SELECT COUNT(*) FROM trial WHERE experiment_id = :id")
+                  .param("id", experimentId)
+                  .query(Integer.class)
+                  .single();
+          List<Long> ids = new ArrayList<>();
           for (NewTrial trial : trials) {
+            KeyHolder key = new GeneratedKeyHolder();
             jdbc.sql(
                     """
                     INSERT INTO trial (experiment_id, ordinal, config, status, priority,
@@ -66,8 +76,11 @@ public class TrialMoves {
                 .param("requires", trial.requires())
                 .param("serverOnly", trial.serverOnly())
                 .param("now", toSql(now))
-                .update();
+                .update(key, "id");
+            ids.add(key.getKeyAs(Number.class).longValue());
           }
+          lifecycle.trialsChanged(experimentId);
+          return ids;
         });
   }
 
