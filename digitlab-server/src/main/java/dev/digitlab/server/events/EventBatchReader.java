@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -47,12 +46,6 @@ public final class EventBatchReader {
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private static final JsonFactory FACTORY = JSON.getFactory();
-
-  /** The store's type of each protocol type, by ordinal: looked up once per event. */
-  private static final EventType[] STORED_TYPES =
-      Arrays.stream(dev.digitlab.protocol.event.EventType.values())
-          .map(type -> EventType.fromWireName(type.wireName()))
-          .toArray(EventType[]::new);
 
   private EventBatchReader() {}
 
@@ -304,7 +297,7 @@ public final class EventBatchReader {
     private boolean seqSeen;
     private long seq;
     private String time;
-    private dev.digitlab.protocol.event.EventType type;
+    private EventType type;
     private boolean payloadSeen;
     private EventPayload payload;
     private String payloadJson;
@@ -370,7 +363,7 @@ public final class EventBatchReader {
           throw new IllegalStateException("event payloads are plain records", e);
         }
       }
-      return new NewEvent(seq, STORED_TYPES[type.ordinal()], payloadJson);
+      return new NewEvent(seq, type, payloadJson);
     }
 
     private void seq(JsonToken value) throws IOException, BadEvent {
@@ -411,7 +404,7 @@ public final class EventBatchReader {
         return;
       }
       try {
-        type = dev.digitlab.protocol.event.EventType.fromWireName(name);
+        type = EventType.fromWireName(name);
       } catch (IllegalArgumentException e) {
         throw new BadEvent("invalid event: " + e.getMessage());
       }
@@ -425,9 +418,7 @@ public final class EventBatchReader {
         return;
       }
       int start = (int) parser.currentTokenLocation().getByteOffset();
-      if (type == dev.digitlab.protocol.event.EventType.METRIC
-          && value == JsonToken.START_OBJECT
-          && plainMetric()) {
+      if (type == EventType.METRIC && value == JsonToken.START_OBJECT && plainMetric()) {
         return;
       }
       // Not read yet, or only in part: on to the payload's end (back in the event's object),
@@ -510,8 +501,7 @@ public final class EventBatchReader {
       return true;
     }
 
-    private EventPayload bind(dev.digitlab.protocol.event.EventType type, int start, int end)
-        throws BadEvent {
+    private EventPayload bind(EventType type, int start, int end) throws BadEvent {
       try {
         return JSON.readValue(body, start, end - start, type.payloadType());
       } catch (JsonMappingException e) {

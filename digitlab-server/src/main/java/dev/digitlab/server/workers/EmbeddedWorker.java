@@ -5,7 +5,6 @@ import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.queue.ResumePoint;
-import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventDeliveryException;
 import dev.digitlab.worker.run.RunArtifact;
@@ -47,10 +46,9 @@ class EmbeddedWorker implements SmartLifecycle {
   private final WorkerSettings settings;
   private final AttemptReports attempts;
   private final TrialRunner runner;
-  private final TrialDirectories trialFiles;
+  private final AttemptFiles files;
   private final TrainingThroughput throughput;
-  private final Checkpoints checkpoints;
-  private final ExperimentFiles files = new ExperimentFiles();
+  private final ExperimentFiles experimentFiles = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
@@ -58,14 +56,12 @@ class EmbeddedWorker implements SmartLifecycle {
       WorkerSettings settings,
       AttemptReports attempts,
       WorkerDatasets datasets,
-      TrialDirectories trialFiles,
-      TrainingThroughput throughput,
-      Checkpoints checkpoints) {
+      AttemptFiles files,
+      TrainingThroughput throughput) {
     this.settings = settings;
     this.attempts = attempts;
-    this.trialFiles = trialFiles;
+    this.files = files;
     this.throughput = throughput;
-    this.checkpoints = checkpoints;
     this.runner = new TrialRunner(datasets);
   }
 
@@ -134,7 +130,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private void run(LeaseGrant lease) throws InterruptedException {
     long trialId = lease.trialId();
     CancellationToken cancellation = new CancellationToken();
-    Path workDir = trialFiles.of(trialId).resolve("attempt-" + lease.attempt());
+    Path workDir = files.workDir(trialId, lease.attempt());
     StoreEventSink sink =
         new StoreEventSink(
             lease,
@@ -142,19 +138,19 @@ class EmbeddedWorker implements SmartLifecycle {
             cancellation,
             throughput,
             seq ->
-                checkpoints.keep(
+                files.keepCheckpoint(
                     trialId,
                     lease.leaseToken(),
                     lease.attempt(),
                     seq,
                     RunArtifact.CHECKPOINT.in(workDir)),
-            trialFiles.artifacts(),
+            files.artifacts(),
             workDir);
     TrialRun run =
         new TrialRun(
             trialId,
             lease.attempt(),
-            files.readConfig(lease.config()),
+            experimentFiles.readConfig(lease.config()),
             workDir,
             resumeFrom(lease),
             lease.firstSeq());
@@ -237,7 +233,7 @@ class EmbeddedWorker implements SmartLifecycle {
       return null;
     }
     ResumePoint point = attempts.holder(lease.trialId(), lease.leaseToken()).resumeFrom();
-    return point == null ? null : checkpoints.file(lease.trialId(), point);
+    return point == null ? null : files.checkpoint(lease.trialId(), point);
   }
 
   /** The attempt's end as a remote worker reports it, so that both take one path. */
