@@ -3,6 +3,7 @@ package dev.digitlab.server.retraining;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.ml.infer.Prediction;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.Objective;
@@ -53,7 +54,7 @@ public class Retrainer implements FeedbackListener, TrialLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(Retrainer.class);
   private static final ExperimentFiles FILES = new ExperimentFiles();
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   private final RetrainingStore policies;
   private final FeedbackStore feedback;

@@ -7,6 +7,7 @@ import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.server.experiments.Experiment;
@@ -36,7 +37,7 @@ class RetrainingData implements ServerDatasets {
   static final String PREFIX = "retraining-";
 
   private static final ExperimentFiles FILES = new ExperimentFiles();
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   private final RetrainingStore policies;
   private final ExperimentStore experiments;

@@ -1,11 +1,12 @@
 package dev.digitlab.server.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * What the charts of the experiment and compare pages know about one trial, written into the page
@@ -23,7 +24,7 @@ public record ChartTrial(
     String finishedAt,
     String worker) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
   /** An instant as ISO-8601 text, or null. */
@@ -38,7 +39,7 @@ public record ChartTrial(
     }
     try {
       return JSON.readValue(json, MAP);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored JSON object is not JSON: " + json, e);
     }
   }

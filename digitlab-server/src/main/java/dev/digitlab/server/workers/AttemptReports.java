@@ -1,8 +1,6 @@
 package dev.digitlab.server.workers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
@@ -29,6 +27,9 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The one path from what a worker reports about an attempt to what the server stores: a lease
@@ -40,7 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class AttemptReports {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final TrialQueue queue;
   private final QueueSignal queueSignal;
@@ -213,14 +214,14 @@ class AttemptReports {
       try {
         JsonNode node = JSON.readTree(stored);
         node.properties().forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
-      } catch (JsonProcessingException e) {
+      } catch (JacksonException e) {
         // a damaged summary is replaced by the latest values rather than failing the batch
       }
     }
     merged.putAll(latest);
     try {
       return JSON.writeValueAsString(merged);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("metrics are numbers", e);
     }
   }

@@ -1,7 +1,6 @@
 package dev.digitlab.server.workers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.ArtifactRef;
 import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.LogLine;
@@ -22,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The embedded worker's sink: each batch is stored through {@link AttemptReports} (events, progress
@@ -31,7 +32,7 @@ import java.util.function.LongConsumer;
  */
 final class StoreEventSink implements EventSink {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final LeaseGrant lease;
   private final AttemptReports attempts;
@@ -113,7 +114,7 @@ final class StoreEventSink implements EventSink {
   private static String json(Object value) {
     try {
       return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("event payloads are plain records", e);
     }
   }
