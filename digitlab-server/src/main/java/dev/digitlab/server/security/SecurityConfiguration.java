@@ -67,7 +67,10 @@ class SecurityConfiguration {
         // API clients prove who they are with a header no other site can make a browser send:
         // they need no CSRF token. Without authentication the API is open to local clients
         // (the CLI) anyway.
-        .csrf(csrf -> csrf.ignoringRequestMatchers(settings.enabled() ? bearer : api))
+        .csrf(
+            csrf ->
+                csrf.csrfTokenRepository(CsrfCookies.get())
+                    .ignoringRequestMatchers(settings.enabled() ? bearer : api))
         // A request is never replayed after a login: the login page leads to the start page.
         .requestCache(cache -> cache.requestCache(new NullRequestCache()))
         .exceptionHandling(
