@@ -86,10 +86,10 @@ final class ListCommand implements Callable<Integer> {
           e.path("id").asLong(),
           Text.shorten(e.path("name").asText(), 30),
           Text.shorten(e.path("owner").asText("-"), 12),
-          e.path("status").asText(),
+          Text.safe(e.path("status").asText()),
           done + "/" + counts.path("total").asInt(),
           Text.number(e.path("bestObjective")),
-          e.path("createdAt").asText());
+          Text.safe(e.path("createdAt").asText()));
     }
     long total = page.path("total").asLong();
     if (total > page.path("items").size()) {

@@ -72,10 +72,10 @@ final class LogsCommand implements Callable<Integer> {
   private static void print(PrintWriter out, JsonNode event) {
     JsonNode log = event.path("payload");
     out.println(
-        event.path("time").asText()
+        Text.safe(event.path("time").asText())
             + " "
-            + String.format("%-5s", log.path("level").asText())
+            + String.format("%-5s", Text.safe(log.path("level").asText()))
             + " "
-            + log.path("message").asText());
+            + Text.safe(log.path("message").asText()));
   }
 }
