@@ -59,7 +59,7 @@ class SecurityConfiguration {
   SecurityFilterChain securityFilterChain(
       HttpSecurity http, AuthSettings settings, TokenStore tokens, AllowedHosts hosts)
       throws Exception {
-    AuthProblems problems = new AuthProblems();
+    AuthProblems problems = new AuthProblems(settings.enabled());
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
     RequestMatcher api = request -> path(request).startsWith("/api/");
     http.addFilterBefore(new CrossSiteFilter(hosts), CsrfFilter.class)

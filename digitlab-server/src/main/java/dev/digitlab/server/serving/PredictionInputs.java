@@ -160,7 +160,13 @@ public class PredictionInputs {
         throw new InvalidParameterException(
             prefix + "pixels", "value " + i + " is not a number: " + value);
       }
-      values[i] = value.isIntegralNumber() ? value.asInt() : (int) Math.round(value.asDouble());
+      double number = value.asDouble();
+      if (!(number >= 0 && number <= 255)) {
+        // Checked as a double: 1e308 or a long would wrap around as an int (issue 15: "is -1").
+        throw new InvalidParameterException(
+            prefix + "pixels", "value " + i + " must be between 0 and 255, got " + value);
+      }
+      values[i] = (int) Math.round(number);
     }
     try {
       return new Input(null, ImagePreprocessor.fromPixels(values));

@@ -58,6 +58,11 @@ class SessionsTest {
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(cookies(page)).noneMatch(cookie -> cookie.startsWith("JSESSIONID"));
 
+      // A page without a session leads to /login without echoing the Host it was asked with.
+      HttpResponse<String> redirect = get(base + "/experiments", "Accept", "text/html");
+      assertThat(redirect.statusCode()).isEqualTo(302);
+      assertThat(redirect.headers().firstValue("Location")).hasValue("/login");
+
       String first = login(base, admin);
       assertThat(first).contains("HttpOnly").containsIgnoringCase("SameSite=Lax");
       assertThat(loggedIn(base, first)).isTrue();
