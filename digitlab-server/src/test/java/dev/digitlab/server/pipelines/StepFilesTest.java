@@ -2,7 +2,7 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectMapper;
 import dev.digitlab.server.DigitLabServer;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
@@ -28,7 +28,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class StepFilesTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.digitlab.ml.json.Json.mapper();
 
   @TempDir Path home;
 

@@ -2,8 +2,8 @@ package dev.digitlab.server.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
 import java.net.URI;
@@ -31,7 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class WorkerIdentityTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.digitlab.ml.json.Json.mapper();
   private static final String EXPERIMENT =
       """
       {"name": "leased", "dataset": "mnist",
@@ -68,7 +68,7 @@ class WorkerIdentityTest {
     assertThat(leased.statusCode()).as(leased.body()).isEqualTo(200);
     JsonNode grant = JSON.readTree(leased.body());
     long trial = grant.path("trialId").asLong();
-    String lease = grant.path("leaseToken").asText();
+    String lease = grant.path("leaseToken").asString();
 
     // The attack: w2's token registers as w1 and keeps w1's lease alive.
     HttpResponse<String> taken = post("/api/v1/worker/register", w2, registration("w1", "evil"));
