@@ -2,8 +2,6 @@ package dev.digitlab.server.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
 import java.net.URI;
@@ -22,6 +20,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Finding 7 of issue 15: worker w2's token registered as {@code w1} (host {@code evil}) and
@@ -89,7 +89,7 @@ class WorkerIdentityTest {
     // w1 itself goes on.
     assertThat(post(heartbeat, w1, beatAsW1).statusCode()).isEqualTo(200);
     JsonNode workers = JSON.readTree(get("/api/v1/workers", admin).body());
-    assertThat(workers.findValuesAsText("host")).doesNotContain("evil");
+    assertThat(workers.findValuesAsString("host")).doesNotContain("evil");
   }
 
   private static String registration(String name, String host) {
