@@ -2,7 +2,6 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import tools.jackson.databind.ObjectMapper;
 import dev.digitlab.server.DigitLabServer;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Finding 6 of issue 15: a step linked {@code link.txt} to the admin token and a viewer read it
