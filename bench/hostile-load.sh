@@ -32,7 +32,8 @@ bench_init
 start_server --worker-slots 0
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-run_bg python3 - "$server_url" "$phase_seconds" "$loadavg_before" <<'PY'
+# Written to a file: a background job (run_bg) reads its stdin from /dev/null, not a here-doc.
+cat >"$work/hostile.py" <<'PY'
 import http.client, json, os, random, socket, statistics, struct, sys, threading, time, urllib.parse, zlib
 
 base, seconds, load_before = sys.argv[1], float(sys.argv[2]), sys.argv[3]
@@ -172,3 +173,4 @@ result["target_ms"] = 100
 result["target_met"] = bool(met)
 print(json.dumps(result))
 PY
+run_bg python3 "$work/hostile.py" "$server_url" "$phase_seconds" "$loadavg_before"
