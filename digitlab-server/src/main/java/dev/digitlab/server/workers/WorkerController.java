@@ -15,6 +15,7 @@ import dev.digitlab.server.events.EventBatchReader;
 import dev.digitlab.server.events.EventSettings;
 import dev.digitlab.server.queue.Heartbeat;
 import dev.digitlab.server.queue.TrialQueue;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -55,18 +56,21 @@ class WorkerController {
   private final AttemptReports attempts;
   private final ArtifactUploads uploads;
   private final EventSettings events;
+  private final WorkerIdentity identity;
 
   WorkerController(
       WorkerSettings settings,
       WorkerRegistry workers,
       AttemptReports attempts,
       ArtifactUploads uploads,
-      EventSettings events) {
+      EventSettings events,
+      WorkerIdentity identity) {
     this.settings = settings;
     this.workers = workers;
     this.attempts = attempts;
     this.uploads = uploads;
     this.events = events;
+    this.identity = identity;
   }
 
   @GetMapping("/api/v1/workers")
@@ -75,7 +79,7 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/register")
-  WorkerTerms register(InputStream body) throws IOException {
+  WorkerTerms register(InputStream body, HttpServletRequest request) throws IOException {
     WorkerRegistration registration = read(body, WorkerRegistration.class);
     if (!WORKER_NAME.matcher(registration.name()).matches()) {
       throw new InvalidParameterException(
@@ -88,7 +92,9 @@ class WorkerController {
       throw new InvalidParameterException(
           "capabilities", "must be cpu and/or gpu, got " + registration.capabilities());
     }
+    identity.checkMayRegister(request, registration.name());
     workers.register(registration);
+    identity.bind(request, registration.name());
     return new WorkerTerms(
         registration.name(),
         settings.lease().toMillis(),
@@ -102,8 +108,10 @@ class WorkerController {
    * found by a claim every poll interval.
    */
   @PostMapping(path = WorkerProtocol.BASE + "/lease")
-  ResponseEntity<LeaseGrant> lease(InputStream body) throws IOException, InterruptedException {
+  ResponseEntity<LeaseGrant> lease(InputStream body, HttpServletRequest request)
+      throws IOException, InterruptedException {
     String worker = read(body, LeaseRequest.class).worker();
+    identity.checkActsAs(request, worker);
     Set<String> capabilities = workers.seen(worker);
     Optional<LeaseGrant> grant =
         attempts.claim(
@@ -121,8 +129,11 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/heartbeat")
-  HeartbeatAnswer heartbeat(@PathVariable long trialId, InputStream body) throws IOException {
+  HeartbeatAnswer heartbeat(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
     LeaseHeartbeat beat = read(body, LeaseHeartbeat.class);
+    identity.checkActsAs(request, beat.worker());
+    identity.checkHoldsLease(request, trialId);
     workers.heartbeat(beat.worker(), beat.imagesPerSecond());
     Heartbeat answer = attempts.heartbeat(trialId, beat.leaseToken(), settings.lease());
     return new HeartbeatAnswer(answer.expiresAt().toEpochMilli(), answer.cancelRequested());
@@ -132,7 +143,9 @@ class WorkerController {
   record IngestionResult(int stored, int duplicates) {}
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
-  IngestionResult events(@PathVariable long trialId, InputStream body) throws IOException {
+  IngestionResult events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
+      throws IOException {
+    identity.checkHoldsLease(request, trialId);
     EventBatchReader.Batch batch =
         EventBatchReader.read(body.readAllBytes(), events.maxBatch(), true);
     int stored = attempts.events(trialId, batch);
@@ -152,8 +165,10 @@ class WorkerController {
       @PathVariable String name,
       @RequestParam long seq,
       @RequestHeader(WorkerProtocol.LEASE_TOKEN_HEADER) UUID leaseToken,
-      InputStream body)
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
+    identity.checkHoldsLease(request, trialId);
     uploads.store(attempts.holder(trialId, leaseToken), name, seq, body);
     return ResponseEntity.noContent().build();
   }
@@ -170,7 +185,9 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/complete")
-  ResponseEntity<Void> complete(@PathVariable long trialId, InputStream body) throws IOException {
+  ResponseEntity<Void> complete(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
+    identity.checkHoldsLease(request, trialId);
     attempts.complete(trialId, read(body, Completion.class));
     return ResponseEntity.noContent().build();
   }
