@@ -75,7 +75,7 @@ def main():
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--channels", default="16,32,64")
+    p.add_argument("--channels", default="8,16,64")
     p.add_argument("--channels-last", type=int, default=1, help="1 = run in NHWC (PyTorch's fast path)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="0 = PyTorch default")

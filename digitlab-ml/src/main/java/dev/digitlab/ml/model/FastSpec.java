@@ -10,8 +10,8 @@ import java.util.List;
  */
 public record FastSpec(List<Integer> channels) implements ModelSpec {
 
-  /** The recipe's channels: 28×28 → 14×14×16 → 7×7×32 → 3×3×64. */
-  public static final FastSpec RECIPE = new FastSpec(List.of(16, 32, 64));
+  /** The recipe's channels: 28×28 → 14×14×8 → 7×7×16 → 3×3×64. */
+  public static final FastSpec RECIPE = new FastSpec(List.of(8, 16, 64));
 
   /** Label smoothing of the recipe's loss (PyTorch's {@code label_smoothing}). */
   public static final double LABEL_SMOOTHING = 0.1;

@@ -41,7 +41,8 @@ class FastRecipeTest {
     // Four epochs of 10,000 images: 160 steps of 256, a third of the full recipe's 470.
     TrainingConfig config = fast().trainSubset(10_000).epochs(4).build();
 
-    TrainingResult result = Trainer.train(config, TrainingData.from(mnist(), config), TrainingListener.NONE);
+    TrainingResult result =
+        Trainer.train(config, TrainingData.from(mnist(), config), TrainingListener.NONE);
 
     assertThat(config.modelSpec()).isEqualTo(FastSpec.RECIPE);
     assertThat(result.test().accuracy()).isGreaterThanOrEqualTo(0.98);
@@ -70,7 +71,8 @@ class FastRecipeTest {
 
     // The first epoch alone, with its checkpoint: batch-norm statistics, weights and momentum.
     Path checkpoint = dir.resolve("run.ckpt");
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     TrainingListener stopAfterFirstEpoch =
         new TrainingListener() {
           @Override
@@ -80,7 +82,11 @@ class FastRecipeTest {
         };
     try {
       Trainer.train(
-          config, data, stopAfterFirstEpoch, stop::get, new TrainingOutputs(checkpoint, null, null));
+          config,
+          data,
+          stopAfterFirstEpoch,
+          stop::get,
+          new TrainingOutputs(checkpoint, null, null));
     } catch (TrainingCancelledException expected) {
       // stopped after epoch 1, as asked
     }
