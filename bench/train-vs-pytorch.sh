@@ -27,6 +27,10 @@ root=$(cd "$here/.." && pwd)
 models=${MODELS:-mlp cnn lenet5 fast}
 rounds=${ROUNDS:-1}
 reference=${PYTORCH_REFERENCE:-$root/../shared/bench/pytorch-reference}
+# A worktree one level further down (…/wt/NAME) finds the same shared folder.
+if [ -z "${PYTORCH_REFERENCE:-}" ] && [ ! -d "$reference" ] && [ -d "$root/../../shared/bench/pytorch-reference" ]; then
+  reference=$root/../../shared/bench/pytorch-reference
+fi
 note() { echo "bench: $*" >&2; }
 # shellcheck source=lib/machine.sh
 . "$here/lib/machine.sh"
