@@ -89,8 +89,8 @@ final class TrainCommand implements Callable<Integer> {
       defaultValue = "mlp",
       converter = ConfigConverters.Model.class,
       description =
-          "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99% in about 15 s on"
-              + " two cores, with its own training defaults.")
+          "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99.2% on MNIST in 2"
+              + " epochs, with its own training defaults.")
   ModelKind model;
 
   @Option(

@@ -56,7 +56,7 @@ final class ExperimentForm {
           Map.entry("dataset", "mnist or fashion-mnist (fetched on first use)"),
           Map.entry(
               "model",
-              "fast: 99% on MNIST in ~15 s on 2 cores (SGD, one-cycle, batch 256, 2 epochs);"
+              "fast: 99.2% on MNIST in 2 epochs, seconds on a CPU (SGD, one-cycle, batch 256);"
                   + " mlp, cnn, lenet5: the PyTorch benchmark recipes (Adam 1e-3, batch 128)"),
           Map.entry("hiddenSizes", "mlp only: layer sizes 16–65536, e.g. 256, 128"),
           Map.entry("channels", "cnn only: channels 8–1024, e.g. 32, 64"),
