@@ -105,6 +105,11 @@ def summarise(model, ours, ref, extra):
             line[f"{who}_native_libs"] = runs[-1].get("native_libs")
     if "loadavg_1m" in ours[0]:
         line["loadavg_1m_max"] = max(r["loadavg_1m"] for r in ours + ref)
+        # Other processes on the cores: unlike steal, this is visible inside the machine, and on
+        # two cores it slows libtorch's OpenMP teams far more than proportionally.
+        if line["loadavg_1m_max"] > (os.cpu_count() or 1):
+            line["machine_busy"] = (f"load average reached {line['loadavg_1m_max']} on {os.cpu_count()} cores: "
+                                    "other processes shared the cores, treat the ratios as a smoke test")
     line.update(extra)
     return line
 
