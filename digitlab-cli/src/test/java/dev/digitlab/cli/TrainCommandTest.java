@@ -2,12 +2,12 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 
 class TrainCommandTest {
 
@@ -65,8 +65,8 @@ class TrainCommandTest {
     int exit = run("train", "--model", "mlp", "--epochs", "1", "--json");
 
     assertThat(exit).as(err.toString()).isZero();
-    JsonNode result = new ObjectMapper().readTree(out.toString());
-    assertThat(result.get("model").asText()).isEqualTo("mlp");
+    JsonNode result = Json.mapper().readTree(out.toString());
+    assertThat(result.get("model").asString()).isEqualTo("mlp");
     assertThat(result.get("epochs").asInt()).isEqualTo(1);
     assertThat(result.get("images_per_second").asDouble()).isPositive();
     assertThat(result.get("epoch_seconds")).hasSize(1);
@@ -83,12 +83,12 @@ class TrainCommandTest {
     int exit = run("train", "--model", "fast", "--train-subset", "1000", "--epochs", "1", "--json");
 
     assertThat(exit).as(err.toString()).isZero();
-    JsonNode config = new ObjectMapper().readTree(out.toString()).get("config");
-    assertThat(config.get("model").asText()).isEqualTo("fast");
+    JsonNode config = Json.mapper().readTree(out.toString()).get("config");
+    assertThat(config.get("model").asString()).isEqualTo("fast");
     assertThat(config.get("epochs").asInt()).isEqualTo(1);
     assertThat(config.get("batchSize").asInt()).isEqualTo(256);
-    assertThat(config.get("optimizer").asText()).isEqualTo("sgd");
+    assertThat(config.get("optimizer").asString()).isEqualTo("sgd");
     assertThat(config.get("nesterov").asBoolean()).isTrue();
-    assertThat(config.get("lrSchedule").asText()).isEqualTo("one-cycle");
+    assertThat(config.get("lrSchedule").asString()).isEqualTo("one-cycle");
   }
 }
