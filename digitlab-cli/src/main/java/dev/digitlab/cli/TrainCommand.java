@@ -89,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
       defaultValue = "mlp",
       converter = ConfigConverters.Model.class,
       description =
-          "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99.2% on MNIST in 2"
+          "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99.2%% on MNIST in 2"
               + " epochs, with its own training defaults.")
   ModelKind model;
 
