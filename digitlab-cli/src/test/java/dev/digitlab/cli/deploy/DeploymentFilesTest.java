@@ -64,23 +64,23 @@ class DeploymentFilesTest {
     List<JsonNode> objects = render(DEPLOY.resolve("kubernetes"));
     JsonNode service = find(objects, "Service", "digitlab-server");
     JsonNode monitor = YAML.readTree(DEPLOY.resolve("kubernetes/servicemonitor.yaml").toFile());
-    assertThat(monitor.path("kind").asText()).isEqualTo("ServiceMonitor");
+    assertThat(monitor.path("kind").asString()).isEqualTo("ServiceMonitor");
     monitor
         .at("/spec/selector/matchLabels")
         .properties()
         .forEach(
             label ->
-                assertThat(service.path("metadata").path("labels").path(label.getKey()).asText())
+                assertThat(service.path("metadata").path("labels").path(label.getKey()).asString())
                     .as("Service label " + label.getKey())
-                    .isEqualTo(label.getValue().asText()));
-    String port = monitor.at("/spec/endpoints/0/port").asText();
-    assertThat(service.at("/spec/ports").findValuesAsText("name")).contains(port);
-    assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/actuator/prometheus");
+                    .isEqualTo(label.getValue().asString()));
+    String port = monitor.at("/spec/endpoints/0/port").asString();
+    assertThat(service.at("/spec/ports").findValuesAsString("name")).contains(port);
+    assertThat(monitor.at("/spec/endpoints/0/path").asString()).isEqualTo("/actuator/prometheus");
 
     // JSON is YAML: one reader for both files.
     JsonNode dashboard =
         YAML.readTree(DEPLOY.resolve("kubernetes/grafana-dashboard.json").toFile());
-    String queries = dashboard.findValuesAsText("expr").toString();
+    String queries = dashboard.findValuesAsString("expr").toString();
     assertThat(queries)
         .contains("digitlab_model_requests_seconds_count")
         .contains("digitlab_model_requests_seconds_bucket")

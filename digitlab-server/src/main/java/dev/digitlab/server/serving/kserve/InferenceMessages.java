@@ -1,6 +1,7 @@
 package dev.digitlab.server.serving.kserve;
 
 import dev.digitlab.ml.infer.Prediction;
+import dev.digitlab.ml.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,7 +24,7 @@ final class InferenceMessages {
   static final String PROBABILITIES = "probabilities";
   static final String DIGIT = "digit";
   private static final Set<String> OUTPUTS = Set.of(PROBABILITIES, DIGIT);
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   private InferenceMessages() {}
 

@@ -1,5 +1,6 @@
 package dev.digitlab.server.serving.kserve;
 
+import dev.digitlab.ml.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ record InferenceRequest(
     List<RequestedOutput> outputs,
     boolean binaryByDefault) {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   /** One output asked for, and whether it should come back as binary tensor data. */
   record RequestedOutput(String name, Boolean binary) {}

@@ -2,6 +2,7 @@ package dev.digitlab.server.serving.mlflow;
 
 import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.ml.infer.Prediction;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.RegisteredModel;
 import dev.digitlab.server.serving.ImageTensor;
@@ -44,7 +45,7 @@ import tools.jackson.databind.node.ObjectNode;
 class InvocationsController {
 
   static final String PROTOCOL = "mlflow";
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   private final ServedModels served;
   private final ModelRegistry registry;
