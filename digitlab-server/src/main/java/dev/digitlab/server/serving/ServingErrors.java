@@ -1,6 +1,7 @@
 package dev.digitlab.server.serving;
 
 import dev.digitlab.ml.infer.ImageRejectedException;
+import dev.digitlab.server.api.BodyTooLargeException;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
@@ -21,6 +22,7 @@ public final class ServingErrors {
   public static HttpStatusCode status(RuntimeException e) {
     return switch (e) {
       case NotFoundException ignored -> HttpStatus.NOT_FOUND;
+      case BodyTooLargeException ignored -> HttpStatus.CONTENT_TOO_LARGE;
       case ConflictException ignored -> HttpStatus.CONFLICT;
       case ImageTensor.TensorException ignored -> HttpStatus.BAD_REQUEST;
       case InvalidParameterException ignored -> HttpStatus.BAD_REQUEST;
