@@ -61,7 +61,12 @@ class SecurityConfiguration {
       throws Exception {
     AuthProblems problems = new AuthProblems(settings.enabled());
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
-    RequestMatcher api = request -> path(request).startsWith("/api/");
+    // The standard serving protocols (KServe V2, MLflow's /invocations) are APIs too.
+    RequestMatcher api =
+        request -> {
+          String path = path(request);
+          return path.startsWith("/api/") || path.startsWith("/v2/") || path.equals("/invocations");
+        };
     http.addFilterBefore(new CrossSiteFilter(hosts), CsrfFilter.class)
         .addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
         // API clients prove who they are with a header no other site can make a browser send:
