@@ -5,7 +5,6 @@ import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.LoadedDataset;
-import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.train.ConfigViolation;
 import dev.digitlab.ml.train.DeviceChoice;
@@ -25,22 +24,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab train}: trains one model from the terminal and prints its metrics. */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    defaultValueProvider = TrainCommand.ConfigDefaults.class,
     description = {
       "Trains one model on MNIST (fetched on first use) and prints its test metrics.",
       "The recipes mlp, cnn, lenet5 and fast match the PyTorch benchmark references exactly."
@@ -73,36 +67,14 @@ final class TrainCommand implements Callable<Integer> {
           Map.entry("validationRatio", "--validation-ratio"),
           Map.entry("device", "--device"));
 
-  /**
-   * The config options' defaults are {@link TrainingConfig}'s own (its builder's), not restated
-   * here: an option takes the default of the field it sets.
-   */
-  static final class ConfigDefaults implements IDefaultValueProvider {
-
-    private static final JsonNode DEFAULTS =
-        Json.mapper().valueToTree(TrainingConfig.builder().build());
-
-    @Override
-    public String defaultValue(ArgSpec argument) {
-      if (!(argument instanceof OptionSpec option)) {
-        return null;
-      }
-      for (Map.Entry<String, String> entry : OPTION_OF_FIELD.entrySet()) {
-        if (option.longestName().equals(entry.getValue())
-            || List.of(option.names()).contains(entry.getValue())) {
-          JsonNode value = DEFAULTS.path(entry.getKey());
-          return value.isValueNode() && !value.isNull() ? value.asString() : null;
-        }
-      }
-      return null;
-    }
-  }
-
   @Spec CommandSpec spec;
 
   @Mixin HomeOption home;
 
-  @Option(names = "--dataset", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dataset",
+      defaultValue = "mnist",
+      description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
   String dataset;
 
   @Option(
@@ -114,6 +86,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
+      defaultValue = "mlp",
       converter = ConfigConverters.Model.class,
       description =
           "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99.2%% on MNIST in 2"
@@ -139,28 +112,17 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--activation",
+      defaultValue = "relu",
       converter = ConfigConverters.ActivationName.class,
       description = "relu, tanh, sigmoid or gelu (default: ${DEFAULT-VALUE}).")
   Activation activation;
 
-  @Option(names = "--dropout", description = "Dropout rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate (default: 0).")
   double dropout;
 
   @Option(names = "--batch-norm", description = "Batch normalisation after each convolution.")
   boolean batchNorm;
 
-<<<<<<< HEAD
-  @Option(names = "--epochs", description = "Default: ${DEFAULT-VALUE}.")
-  int epochs;
-
-  @Option(names = "--batch-size", description = "Default: ${DEFAULT-VALUE}.")
-  int batchSize;
-
-  @Option(
-      names = {"--lr", "--learning-rate"},
-      description = "Default: ${DEFAULT-VALUE}.")
-  double learningRate;
-=======
   // The training options below have no picocli default: left out, they take the recipe's value
   // (TrainingConfig.Builder), which differs for --model fast.
 
@@ -174,7 +136,6 @@ final class TrainCommand implements Callable<Integer> {
       names = {"--lr", "--learning-rate"},
       description = "Default: 0.001 (fast: 0.4, the one-cycle peak).")
   Double learningRate;
->>>>>>> main
 
   @Option(
       names = "--optimizer",
@@ -182,13 +143,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "sgd, adam, adamw or rmsprop (default: adam; fast: sgd).")
   OptimizerKind optimizer;
 
-<<<<<<< HEAD
-  @Option(names = "--momentum", description = "For sgd and rmsprop (default: ${DEFAULT-VALUE}).")
-  double momentum;
-=======
   @Option(names = "--momentum", description = "For sgd and rmsprop (default: 0; fast: 0.9).")
   Double momentum;
->>>>>>> main
 
   @Option(
       names = "--nesterov",
@@ -196,13 +152,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "Nesterov momentum (sgd with --momentum; default: off; fast: on).")
   Boolean nesterov;
 
-<<<<<<< HEAD
-  @Option(names = "--weight-decay", description = "Default: ${DEFAULT-VALUE}.")
-  double weightDecay;
-=======
   @Option(names = "--weight-decay", description = "Default: 0 (fast: 0.0005).")
   Double weightDecay;
->>>>>>> main
 
   @Option(
       names = "--lr-schedule",
@@ -210,32 +161,31 @@ final class TrainCommand implements Callable<Integer> {
       description = "constant, step, cosine or one-cycle (default: constant; fast: one-cycle).")
   ScheduleKind lrSchedule;
 
-  @Option(
-      names = "--lr-step-epochs",
-      description = "Step schedule period (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr-step-epochs", defaultValue = "1", description = "Step schedule period.")
   int lrStepEpochs;
 
-  @Option(names = "--lr-gamma", description = "Step schedule factor (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr-gamma", defaultValue = "0.5", description = "Step schedule factor.")
   double lrGamma;
 
-  @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
       names = "--train-subset",
+      defaultValue = "0",
       paramLabel = "N",
-      description =
-          "Train on a stratified subset of N images (0 = all; default: ${DEFAULT-VALUE}).")
+      description = "Train on a stratified subset of N images (0 = all).")
   int trainSubset;
 
   @Option(
       names = "--validation-ratio",
-      description =
-          "Share of training images held out for per-epoch validation (default: ${DEFAULT-VALUE}).")
+      defaultValue = "0",
+      description = "Share of training images held out for per-epoch validation (default: 0).")
   double validationRatio;
 
   @Option(
       names = "--device",
+      defaultValue = "auto",
       converter = ConfigConverters.Device.class,
       description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
   DeviceChoice device;

@@ -97,6 +97,10 @@ public record TrainingConfig(
       Map.ofEntries(
           Map.entry("dataset", "a dataset name: mnist or fashion-mnist (fetched on first use)"),
           Map.entry(
+              "model",
+              "fast: 99.2% on MNIST in 2 epochs, seconds on a CPU (SGD, one-cycle, batch 256);"
+                  + " mlp, cnn, lenet5: the PyTorch benchmark recipes (Adam 1e-3, batch 128)"),
+          Map.entry(
               "hiddenSizes",
               "mlp only: 1–"
                   + MAX_HIDDEN_LAYERS
