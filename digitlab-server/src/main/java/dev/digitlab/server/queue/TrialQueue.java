@@ -339,7 +339,8 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       SELECT id, experiment_id FROM trial
-                       WHERE status = 'running' AND started_at < :limit ORDER BY id FOR UPDATE
+                       WHERE status = 'running' AND kind = 'builtin' AND started_at < :limit
+                       ORDER BY id FOR UPDATE
                       """)
                   .param("limit", toSql(now.minus(retries.trialTimeout())))
                   .query((row, n) -> new long[] {row.getLong("id"), row.getLong("experiment_id")})
@@ -386,10 +387,11 @@ public class TrialQueue {
             : "(t.requires IS NULL OR t.requires IN (:capabilities))";
     return """
         SELECT t.id FROM trial t JOIN experiment e ON e.id = t.experiment_id
-         WHERE t.status = 'queued' AND e.status <> 'cancelled' AND %s
+         WHERE t.status = 'queued' AND t.kind = 'builtin' AND e.status <> 'cancelled' AND %s
            AND (t.not_before IS NULL OR t.not_before <= :now)
            AND (SELECT COUNT(*) FROM trial r
-                 WHERE r.experiment_id = t.experiment_id AND r.status = 'running')
+                 WHERE r.experiment_id = t.experiment_id AND r.status = 'running'
+                   AND r.kind = 'builtin')
                < e.max_parallel_trials
          ORDER BY t.priority DESC, t.queued_at, t.id
          LIMIT 1 FOR UPDATE OF t SKIP LOCKED
