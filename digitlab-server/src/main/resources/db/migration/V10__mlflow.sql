@@ -67,3 +67,14 @@ INSERT INTO experiment (id, name, owner, description, tags, dataset, spec, objec
     objective_goal, max_parallel_trials, priority, status, created_at, updated_at)
 VALUES (0, 'Default', 'system', 'MLflow''s default experiment', ',', 'external',
     '{"source": "mlflow"}', 'none', 'max', 1, 0, 'running', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+
+-- Files logged to a run through the proxied artifact service (mlflow-artifacts:/…). The bytes are
+-- in the trial's folder and, when configured, the shared object store; this index is what listing
+-- reads, so that every server of a cluster lists the same files.
+CREATE TABLE run_artifact (
+    trial_id   bigint        NOT NULL REFERENCES trial (id) ON DELETE CASCADE,
+    path       varchar(1000) NOT NULL,
+    file_size  bigint        NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    PRIMARY KEY (trial_id, path)
+);

@@ -18,7 +18,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * Errors of the MLflow API in MLflow's shape ({@code error_code}, {@code message}), not as problem
  * details: MLflow clients read the code. Ahead of the general handler, for these controllers only.
  */
-@RestControllerAdvice(assignableTypes = {MlflowTrackingController.class})
+@RestControllerAdvice(
+    assignableTypes = {MlflowTrackingController.class, MlflowArtifactsController.class})
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class MlflowErrors {
 

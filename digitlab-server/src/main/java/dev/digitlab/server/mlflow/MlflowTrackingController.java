@@ -3,7 +3,6 @@ package dev.digitlab.server.mlflow;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
-import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.runs.Run;
 import dev.digitlab.server.runs.RunFilter;
 import dev.digitlab.server.runs.RunOrder;
@@ -52,14 +51,21 @@ class MlflowTrackingController {
   static final int HISTORY_PAGE_DEFAULT = 25_000;
 
   private final MlflowStore store;
+  private final MlflowRuns runFinder;
   private final RunReader runs;
   private final EventStore events;
   private final Ownership ownership;
   private final Clock clock;
 
   MlflowTrackingController(
-      MlflowStore store, RunReader runs, EventStore events, Ownership ownership, Clock clock) {
+      MlflowStore store,
+      MlflowRuns runFinder,
+      RunReader runs,
+      EventStore events,
+      Ownership ownership,
+      Clock clock) {
     this.store = store;
+    this.runFinder = runFinder;
     this.runs = runs;
     this.events = events;
     this.ownership = ownership;
@@ -626,39 +632,11 @@ class MlflowTrackingController {
   }
 
   private Run run(String id) {
-    long trialId;
-    try {
-      trialId = Long.parseLong(id);
-    } catch (NumberFormatException e) {
-      throw MlflowException.notFound("Run with id=" + id + " not found");
-    }
-    return runs.find(trialId)
-        .orElseThrow(() -> MlflowException.notFound("Run with id=" + id + " not found"));
+    return runFinder.find(id);
   }
 
-  /**
-   * The run, if this request may change it: an external run (built-in trials are their workers'),
-   * owned by the caller (or an admin calling); {@code active} asks for a run not deleted.
-   */
   private Run writableRun(String id, HttpServletRequest request, boolean active) {
-    Run run = run(id);
-    if (!run.kind().equals(ExternalTrials.KIND)) {
-      throw MlflowException.invalid(
-          "Run "
-              + id
-              + " is a built-in Digit Lab trial, written by its worker: only runs created through"
-              + " this API can be changed through it");
-    }
-    ownership.checkMayChange(request, "run " + id, run.user());
-    if (active && !run.lifecycleStage().equals(MlflowStore.ACTIVE)) {
-      throw MlflowException.invalid(
-          "The run "
-              + id
-              + " must be in the 'active' state. Current state is "
-              + run.lifecycleStage()
-              + ".");
-    }
-    return run;
+    return runFinder.writable(id, request, active);
   }
 
   private static MetricPoint metric(JsonNode node) {

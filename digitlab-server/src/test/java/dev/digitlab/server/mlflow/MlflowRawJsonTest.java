@@ -283,6 +283,56 @@ class MlflowRawJsonTest {
         .isEqualTo("SCHEDULED");
   }
 
+  @Test
+  void artifacts_go_through_the_proxy_as_the_python_client_sends_them() throws Exception {
+    String runId = newRun("artifacts");
+    JsonNode info = get("runs/get?run_id=" + runId).path("run").path("info");
+    String root = info.path("artifact_uri").asString();
+    assertThat(root).startsWith("mlflow-artifacts:/").endsWith("/" + runId + "/artifacts");
+    String runPath = root.substring("mlflow-artifacts:/".length());
+    String base = "/api/2.0/mlflow-artifacts/artifacts/" + runPath;
+
+    HttpResponse<String> put =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "/model/MLmodel"))
+                .header("Content-Type", "text/plain")
+                .PUT(BodyPublishers.ofString("flavors: {}\n"))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    assertThat(send("PUT", base + "/notes.txt", "hello").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> download = send("GET", base + "/model/MLmodel", null);
+    assertThat(download.statusCode()).isEqualTo(200);
+    assertThat(download.body()).isEqualTo("flavors: {}\n");
+
+    JsonNode proxied =
+        JSON.readTree(
+            send("GET", "/api/2.0/mlflow-artifacts/artifacts?path=" + runPath, null).body());
+    List<String> names = new ArrayList<>();
+    proxied
+        .path("files")
+        .forEach(f -> names.add(f.path("path").asString() + ":" + f.path("is_dir").asBoolean()));
+    assertThat(names).containsExactly("model:true", "notes.txt:false");
+
+    JsonNode listed = get("artifacts/list?run_id=" + runId + "&path=model");
+    assertThat(listed.path("root_uri").asString()).isEqualTo(root);
+    assertThat(listed.path("files").get(0).path("path").asString()).isEqualTo("model/MLmodel");
+    assertThat(listed.path("files").get(0).path("file_size").asLong()).isEqualTo(12);
+
+    // refused before it reaches the API (the HTTP firewall), or by the API's own path check
+    assertThat(send("PUT", base + "/../../escape.txt", "x").statusCode()).isEqualTo(400);
+    assertThat(send("PUT", base + "/a%5Cb.txt", "x").statusCode()).isEqualTo(400);
+    assertError(
+        send("PUT", "/api/2.0/mlflow-artifacts/artifacts/0/notes.txt", "x"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+    assertThat(home.resolve("trials").toFile().list()).containsOnly(runId);
+    assertError(send("GET", base + "/missing.txt", null), 404, "RESOURCE_DOES_NOT_EXIST");
+    assertThat(send("DELETE", base + "/notes.txt", null).statusCode()).isEqualTo(200);
+    assertError(send("GET", base + "/notes.txt", null), 404, "RESOURCE_DOES_NOT_EXIST");
+  }
+
   private String newRun(String experiment) throws Exception {
     String experimentId =
         post("experiments/create", "{\"name\": \"" + experiment + "\"}")
