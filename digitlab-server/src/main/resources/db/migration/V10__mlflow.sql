@@ -78,3 +78,39 @@ CREATE TABLE run_artifact (
     created_at timestamp with time zone NOT NULL,
     PRIMARY KEY (trial_id, path)
 );
+
+-- MLflow's model registry for models that are not Digit Lab's own (a user's own training code
+-- registers them): kept as MLflow describes them. Digit Lab's registry (V4) serves the names it
+-- holds; a name lives in one of the two.
+CREATE TABLE mlflow_registered_model (
+    name        varchar(256)  PRIMARY KEY,
+    description varchar(5000),
+    owner       varchar(100)  NOT NULL,
+    -- a JSON object of the model's tags
+    tags        varchar(20000) NOT NULL,
+    created_at  timestamp with time zone NOT NULL,
+    updated_at  timestamp with time zone NOT NULL
+);
+
+CREATE TABLE mlflow_model_version (
+    name        varchar(256)  NOT NULL REFERENCES mlflow_registered_model (name)
+                              ON DELETE CASCADE ON UPDATE CASCADE,
+    version     integer       NOT NULL,
+    source      varchar(1000) NOT NULL,
+    run_id      varchar(100),
+    description varchar(5000),
+    owner       varchar(100)  NOT NULL,
+    tags        varchar(20000) NOT NULL,
+    created_at  timestamp with time zone NOT NULL,
+    updated_at  timestamp with time zone NOT NULL,
+    PRIMARY KEY (name, version)
+);
+
+CREATE TABLE mlflow_model_alias (
+    name    varchar(256) NOT NULL,
+    alias   varchar(256) NOT NULL,
+    version integer      NOT NULL,
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES mlflow_model_version (name, version)
+        ON DELETE CASCADE ON UPDATE CASCADE
+);

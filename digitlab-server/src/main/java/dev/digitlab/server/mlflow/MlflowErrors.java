@@ -19,7 +19,11 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * details: MLflow clients read the code. Ahead of the general handler, for these controllers only.
  */
 @RestControllerAdvice(
-    assignableTypes = {MlflowTrackingController.class, MlflowArtifactsController.class})
+    assignableTypes = {
+      MlflowTrackingController.class,
+      MlflowArtifactsController.class,
+      MlflowRegistryController.class
+    })
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class MlflowErrors {
 

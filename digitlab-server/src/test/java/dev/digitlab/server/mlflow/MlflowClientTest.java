@@ -52,6 +52,7 @@ class MlflowClientTest {
 
   @Autowired TokenStore tokens;
 
+  private String aliceToken;
   private MlflowClient alice;
   private MlflowClient bob;
   private MlflowClient viewer;
@@ -59,8 +60,8 @@ class MlflowClientTest {
   @BeforeEach
   void clients() {
     String uri = "http://127.0.0.1:" + port;
-    alice =
-        new MlflowClient(new BasicMlflowHostCreds(uri, tokens.create("alice", Role.USER).secret()));
+    aliceToken = tokens.create("alice", Role.USER).secret();
+    alice = new MlflowClient(new BasicMlflowHostCreds(uri, aliceToken));
     // Basic auth as MLFLOW_TRACKING_USERNAME/PASSWORD send it: the password is the token.
     bob =
         new MlflowClient(
@@ -271,6 +272,65 @@ class MlflowClientTest {
     assertThat(alice.getMetricHistory(runId, "rmse"))
         .extracting(Metric::getValue)
         .containsExactly(0.5);
+  }
+
+  @Test
+  void registry_reads_through_the_client_after_writes_as_the_python_client_sends_them()
+      throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry")).getRunId();
+    assertThat(
+            rawPost(
+                "registered-models/create", "{\"name\": \"elastic\", \"description\": \"wine\"}"))
+        .isEqualTo(200);
+    for (int i = 1; i <= 2; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  """
+                  {"name": "elastic", "source": "mlflow-artifacts:/1/%s/artifacts/model",
+                   "run_id": "%s"}
+                  """
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(
+            rawPost(
+                "registered-models/alias",
+                "{\"name\": \"elastic\", \"alias\": \"champion\", \"version\": \"1\"}"))
+        .isEqualTo(200);
+
+    assertThat(alice.getRegisteredModel("elastic").getName()).isEqualTo("elastic");
+    assertThat(alice.getRegisteredModel("elastic").getDescription()).isEqualTo("wine");
+    assertThat(alice.getLatestVersions("elastic"))
+        .extracting(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)
+        .containsExactly("2");
+    org.mlflow.api.proto.ModelRegistry.ModelVersion first = alice.getModelVersion("elastic", "1");
+    assertThat(first.getRunId()).isEqualTo(runId);
+    assertThat(first.getAliasesList()).containsExactly("champion");
+    assertThat(alice.searchModelVersions("name = 'elastic'").getItems()).hasSize(2);
+    assertThat(alice.searchModelVersions("name = 'nothing'").getItems()).isEmpty();
+    assertThat(alice.getModelVersionDownloadUri("elastic", "2"))
+        .isEqualTo("mlflow-artifacts:/1/" + runId + "/artifacts/model");
+    assertThatThrownBy(() -> alice.getRegisteredModel("no-such-model"))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
+    // bob reads alice's model but may not add versions to it
+    assertThat(bob.getModelVersion("elastic", "2").getVersion()).isEqualTo("2");
+    assertThat(bob.sendGet("registered-models/get?name=elastic")).contains("elastic");
+  }
+
+  private int rawPost(String path, String body) throws Exception {
+    var response =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/api/2.0/mlflow/" + path))
+                    .header("Authorization", "Bearer " + aliceToken)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    return response.statusCode();
   }
 
   private static List<Service.Run> runs(
