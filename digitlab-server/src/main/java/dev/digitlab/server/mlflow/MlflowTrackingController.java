@@ -618,6 +618,17 @@ class MlflowTrackingController {
     }
   }
 
+  /** Any other path under the MLflow prefix (e.g. MLflow 3's logged-models): MLflow's 404. */
+  @RequestMapping("/**")
+  ObjectNode unknownEndpoint(HttpServletRequest request) {
+    throw MlflowException.endpointNotFound(
+        "No endpoint "
+            + request.getMethod()
+            + " "
+            + request.getRequestURI()
+            + " in Digit Lab's MLflow API (see docs/mlflow.md for what is supported)");
+  }
+
   // ---- helpers
 
   private static String runId(MlflowRequest fields) {
