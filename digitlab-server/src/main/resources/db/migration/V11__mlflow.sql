@@ -87,7 +87,7 @@ CREATE TABLE mlflow_registered_model (
     description varchar(5000),
     owner       varchar(100)  NOT NULL,
     -- a JSON object of the model's tags
-    tags        varchar(20000) NOT NULL,
+    tags        varchar(100000) NOT NULL,
     created_at  timestamp with time zone NOT NULL,
     updated_at  timestamp with time zone NOT NULL
 );
@@ -100,7 +100,7 @@ CREATE TABLE mlflow_model_version (
     run_id      varchar(100),
     description varchar(5000),
     owner       varchar(100)  NOT NULL,
-    tags        varchar(20000) NOT NULL,
+    tags        varchar(100000) NOT NULL,
     created_at  timestamp with time zone NOT NULL,
     updated_at  timestamp with time zone NOT NULL,
     PRIMARY KEY (name, version)

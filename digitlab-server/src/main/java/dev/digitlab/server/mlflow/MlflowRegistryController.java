@@ -59,6 +59,7 @@ class MlflowRegistryController {
     MlflowRequest fields = MlflowRequest.ofBody(body);
     String name = modelName(fields.required("name"));
     Map<String, String> tags = tags(fields.array("tags"));
+    description(fields);
     if (ours(name).isPresent()
         || !models.create(name, fields.string("description"), ownership.ownerOf(request), tags)) {
       throw MlflowException.alreadyExists("Registered Model (name=" + name + ") already exists.");
@@ -115,7 +116,7 @@ class MlflowRegistryController {
   ObjectNode updateModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
     MlflowRequest fields = MlflowRequest.ofBody(body);
     MlflowModels.Model model = writableModel(fields.required("name"), request);
-    models.describe(model.name(), fields.string("description"));
+    models.describe(model.name(), description(fields));
     return answer("registered_model", model(model.name()));
   }
 
@@ -197,7 +198,8 @@ class MlflowRegistryController {
     String name = fields.required("name");
     String source = fields.required("source");
     String runId = fields.string("run_id");
-    String description = fields.string("description");
+    String description = description(fields);
+    MlflowNames.checkLength("run_id", runId, 100);
     Optional<RegisteredModel> ours = ours(name);
     Run run = runId == null || runId.isEmpty() ? null : runs.find(runId);
     boolean builtin = run != null && !run.kind().equals("external");
@@ -271,7 +273,7 @@ class MlflowRegistryController {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     int version = versionNumber(fields.required("version"));
     mlflowVersion(model.name(), version);
-    models.describeVersion(model.name(), version, fields.string("description"));
+    models.describeVersion(model.name(), version, description(fields));
     return answer("model_version", theirVersion(mlflowVersion(model.name(), version)));
   }
 
@@ -539,14 +541,24 @@ class MlflowRegistryController {
         "Parameter 'version' must be a positive integer, got '" + text + "'");
   }
 
+  private static String description(MlflowRequest fields) {
+    String description = fields.string("description");
+    MlflowNames.checkLength("description", description, 5000);
+    return description;
+  }
+
   private static Map<String, String> tags(List<JsonNode> nodes) {
     Map<String, String> tags = new LinkedHashMap<>();
     for (JsonNode node : nodes) {
       String key = MlflowRequest.string(node, "key");
       String value = MlflowRequest.string(node, "value");
       MlflowNames.checkKey("tag", key);
+      MlflowNames.checkLength("tag value", value, 5000);
       tags.put(key, value == null ? "" : value);
     }
+    // stored as one JSON text (see V11__mlflow.sql)
+    MlflowNames.checkLength(
+        "tags (as JSON)", MlflowRequest.JSON.writeValueAsString(tags), 100_000 - 100);
     return tags;
   }
 }

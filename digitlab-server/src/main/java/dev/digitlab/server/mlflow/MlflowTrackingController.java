@@ -478,7 +478,9 @@ class MlflowTrackingController {
       if (!dataset.isObject()) {
         throw MlflowException.invalid("Each of 'datasets' must be an object");
       }
-      inputs.add(dataset.toString());
+      String input = dataset.toString();
+      MlflowNames.checkLength("dataset input", input, 100_000);
+      inputs.add(input);
     }
     store.logInputs(run.id(), inputs);
     return MlflowJsonViews.object();

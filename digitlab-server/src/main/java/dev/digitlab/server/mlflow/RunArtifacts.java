@@ -60,7 +60,8 @@ class RunArtifacts {
           || segment.equals(".")
           || segment.equals("..")
           || segment.contains("\\")
-          || segment.indexOf('\0') >= 0) {
+          || segment.indexOf('\0') >= 0
+          || segment.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
         throw MlflowException.invalid("Invalid path '" + path + "': it must be a relative path");
       }
     }
@@ -100,6 +101,10 @@ class RunArtifacts {
             .param("path", path)
             .update();
       }
+    } catch (java.nio.file.FileSystemException e) {
+      // a file where the path needs a folder, or a folder where it names a file
+      throw MlflowException.invalid(
+          "Cannot store artifact '" + path + "': it clashes with an artifact already logged");
     } catch (IOException e) {
       throw new UncheckedIOException("could not store artifact " + path, e);
     }
