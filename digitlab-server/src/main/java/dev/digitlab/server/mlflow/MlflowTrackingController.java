@@ -538,7 +538,7 @@ class MlflowTrackingController {
     int maxResults = maxResults(fields, MAX_RESULTS_DEFAULT);
     int offset = offset(fields.string("page_token"));
     List<Run> matching = new ArrayList<>();
-    for (Run run : runs.ofExperiments(experimentIds, view)) {
+    for (Run run : runs.ofExperiments(experimentIds, view, filter)) {
       if (filter.matches(run)) {
         matching.add(run);
       }

@@ -78,10 +78,54 @@ public class RunReader {
 
   /** The runs of these experiments in the view, in no particular order. */
   public List<Run> ofExperiments(Collection<Long> experimentIds, View view) {
+    return ofExperiments(experimentIds, view, RunFilter.ALL);
+  }
+
+  /**
+   * The runs of these experiments in the view that may match {@code filter}: at least every run
+   * that does (the caller still applies the filter). An external run's metric and param clauses are
+   * checked in SQL against its latest metrics and params, so that a selective search reads only the
+   * runs it keeps; built-in trials are read whole.
+   */
+  public List<Run> ofExperiments(Collection<Long> experimentIds, View view, RunFilter filter) {
     if (experimentIds.isEmpty()) {
       return List.of();
     }
-    return read("t.experiment_id IN (:ids)", Map.of("ids", experimentIds), view);
+    StringBuilder where = new StringBuilder("t.experiment_id IN (:ids)");
+    Map<String, Object> params = new HashMap<>();
+    params.put("ids", experimentIds);
+    int n = 0;
+    for (RunFilter.Clause clause : filter.clauses()) {
+      String key = "k" + n;
+      String value = "v" + n;
+      n++;
+      if (clause.entity() == RunFilter.Entity.METRIC
+          && List.of("=", "<", "<=", ">", ">=").contains(clause.op())
+          && !Double.isNaN(clause.number())) {
+        where.append(
+            " AND (t.kind <> 'external' OR t.id IN (SELECT trial_id FROM run_metric"
+                + " WHERE metric_key = :%s AND metric_value %s :%s))"
+                    .formatted(key, clause.op(), value));
+        params.put(key, clause.key());
+        params.put(value, clause.number());
+      } else if ((clause.entity() == RunFilter.Entity.PARAM
+              || clause.entity() == RunFilter.Entity.TAG)
+          && (clause.op().equals("=") || clause.op().equals("IN"))
+          && !(clause.entity() == RunFilter.Entity.TAG && clause.key().equals("mlflow.runName"))) {
+        boolean param = clause.entity() == RunFilter.Entity.PARAM;
+        where.append(
+            " AND (t.kind <> 'external' OR t.id IN (SELECT trial_id FROM %s WHERE %s = :%s AND %s IN (:%s)))"
+                .formatted(
+                    param ? "run_param" : "run_tag",
+                    param ? "param_key" : "tag_key",
+                    key,
+                    param ? "param_value" : "tag_value",
+                    value));
+        params.put(key, clause.key());
+        params.put(value, clause.values());
+      }
+    }
+    return read(where.toString(), params, view);
   }
 
   private List<Run> read(String where, Map<String, ?> params, View view) {

@@ -66,6 +66,7 @@ class RunsPage {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     RunFilter parsed = RunFilter.parse(filter);
+    // Every run, not only those the filter keeps: the column pickers offer all keys.
     List<Run> all = runs.ofExperiments(List.of(id), RunReader.View.ACTIVE_ONLY);
     Set<String> allParams = new TreeSet<>();
     Set<String> allMetrics = new TreeSet<>();
