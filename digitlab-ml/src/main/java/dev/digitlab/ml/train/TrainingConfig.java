@@ -2,6 +2,7 @@ package dev.digitlab.ml.train;
 
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.CnnSpec;
+import dev.digitlab.ml.model.FastSpec;
 import dev.digitlab.ml.model.LeNet5Spec;
 import dev.digitlab.ml.model.MlpSpec;
 import dev.digitlab.ml.model.ModelSpec;
@@ -47,6 +48,32 @@ public record TrainingConfig(
     double validationRatio,
     DeviceChoice device) {
 
+  /**
+   * The fast recipe's training defaults (bench/README.md#the-fast-recipe): SGD with Nesterov
+   * momentum and weight decay, a one-cycle learning rate, large batches, two epochs.
+   */
+  public static final int FAST_EPOCHS = 2;
+
+  public static final int FAST_BATCH_SIZE = 256;
+  public static final double FAST_LEARNING_RATE = 0.4;
+  public static final OptimizerKind FAST_OPTIMIZER = OptimizerKind.SGD;
+  public static final double FAST_MOMENTUM = 0.9;
+  public static final boolean FAST_NESTEROV = true;
+  public static final double FAST_WEIGHT_DECAY = 5e-4;
+  public static final ScheduleKind FAST_LR_SCHEDULE = ScheduleKind.ONE_CYCLE;
+
+  /** The fields a fast config takes from the recipe when they are not given. */
+  static final List<String> FAST_RECIPE_FIELDS =
+      List.of(
+          "epochs",
+          "batchSize",
+          "learningRate",
+          "optimizer",
+          "momentum",
+          "nesterov",
+          "weightDecay",
+          "lrSchedule");
+
   /** Largest seed accepted: libtorch is seeded with an {@code int}. */
   public static final long MAX_SEED = Integer.MAX_VALUE;
 
@@ -89,13 +116,23 @@ public record TrainingConfig(
       }
     }
     if (batchNorm && model != ModelKind.CNN) {
-      v.add(new ConfigViolation("batchNorm", "applies to model cnn only"));
+      v.add(
+          new ConfigViolation(
+              "batchNorm",
+              model == ModelKind.FAST
+                  ? "is built into the fast recipe; leave it unset"
+                  : "applies to model cnn only"));
     }
-    if (model == ModelKind.LENET5 && dropout != 0) {
-      v.add(new ConfigViolation("dropout", "is fixed at 0 by the lenet5 recipe; use mlp or cnn"));
+    boolean fixedNetwork = model == ModelKind.LENET5 || model == ModelKind.FAST;
+    String recipe = model.configName();
+    if (fixedNetwork && dropout != 0) {
+      v.add(
+          new ConfigViolation(
+              "dropout", "is fixed at 0 by the " + recipe + " recipe; use mlp or cnn"));
     }
-    if (model == ModelKind.LENET5 && activation != Activation.RELU) {
-      v.add(new ConfigViolation("activation", "is fixed at relu by lenet5; use mlp or cnn"));
+    if (fixedNetwork && activation != Activation.RELU) {
+      v.add(
+          new ConfigViolation("activation", "is fixed at relu by " + recipe + "; use mlp or cnn"));
     }
     halfOpen(v, "dropout", dropout, 0, 1);
     range(v, "epochs", epochs, 1, 1000);
@@ -156,6 +193,7 @@ public record TrainingConfig(
               batchNorm,
               dropout);
       case LENET5 -> new LeNet5Spec();
+      case FAST -> FastSpec.RECIPE;
     };
   }
 
@@ -229,6 +267,12 @@ public record TrainingConfig(
     private double validationRatio;
     private DeviceChoice device = DeviceChoice.AUTO;
 
+    /**
+     * The training hyperparameters given explicitly. A recipe with training defaults of its own
+     * (the fast one) fills in the others; a config read back from storage has all of them.
+     */
+    private final java.util.Set<String> explicit = new java.util.HashSet<>();
+
     Builder() {}
 
     Builder(TrainingConfig c) {
@@ -254,6 +298,7 @@ public record TrainingConfig(
       trainSubset = c.trainSubset;
       validationRatio = c.validationRatio;
       device = c.device;
+      explicit.addAll(FAST_RECIPE_FIELDS);
     }
 
     public Builder dataset(String v) {
@@ -298,41 +343,49 @@ public record TrainingConfig(
 
     public Builder epochs(int v) {
       epochs = v;
+      explicit.add("epochs");
       return this;
     }
 
     public Builder batchSize(int v) {
       batchSize = v;
+      explicit.add("batchSize");
       return this;
     }
 
     public Builder learningRate(double v) {
       learningRate = v;
+      explicit.add("learningRate");
       return this;
     }
 
     public Builder optimizer(OptimizerKind v) {
       optimizer = v;
+      explicit.add("optimizer");
       return this;
     }
 
     public Builder momentum(double v) {
       momentum = v;
+      explicit.add("momentum");
       return this;
     }
 
     public Builder nesterov(boolean v) {
       nesterov = v;
+      explicit.add("nesterov");
       return this;
     }
 
     public Builder weightDecay(double v) {
       weightDecay = v;
+      explicit.add("weightDecay");
       return this;
     }
 
     public Builder lrSchedule(ScheduleKind v) {
       lrSchedule = v;
+      explicit.add("lrSchedule");
       return this;
     }
 
@@ -366,8 +419,17 @@ public record TrainingConfig(
       return this;
     }
 
-    /** The config; call {@link TrainingConfig#requireValid()} to check its values. */
+    /**
+     * The config; call {@link TrainingConfig#requireValid()} to check its values. With model {@code
+     * fast}, the training hyperparameters not given explicitly take the fast recipe's values (see
+     * {@link #FAST_RECIPE_FIELDS}) instead of the mlp recipe's.
+     */
     public TrainingConfig build() {
+      boolean fast = model == ModelKind.FAST;
+      OptimizerKind chosen = recipe(fast, "optimizer", FAST_OPTIMIZER, optimizer);
+      // Momentum and Nesterov are the recipe's only with the recipe's optimizer, so that
+      // `model: fast, optimizer: adam` is a valid config.
+      boolean sgd = chosen == FAST_OPTIMIZER;
       return new TrainingConfig(
           dataset,
           model,
@@ -377,20 +439,24 @@ public record TrainingConfig(
           activation,
           dropout,
           batchNorm,
-          epochs,
-          batchSize,
-          learningRate,
-          optimizer,
-          momentum,
-          nesterov,
-          weightDecay,
-          lrSchedule,
+          recipe(fast, "epochs", FAST_EPOCHS, epochs),
+          recipe(fast, "batchSize", FAST_BATCH_SIZE, batchSize),
+          recipe(fast, "learningRate", FAST_LEARNING_RATE, learningRate),
+          chosen,
+          recipe(fast && sgd, "momentum", FAST_MOMENTUM, momentum),
+          recipe(fast && sgd, "nesterov", FAST_NESTEROV, nesterov),
+          recipe(fast, "weightDecay", FAST_WEIGHT_DECAY, weightDecay),
+          recipe(fast, "lrSchedule", FAST_LR_SCHEDULE, lrSchedule),
           lrStepEpochs,
           lrGamma,
           seed,
           trainSubset,
           validationRatio,
           device);
+    }
+
+    private <T> T recipe(boolean applies, String field, T recipeValue, T value) {
+      return applies && !explicit.contains(field) ? recipeValue : value;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.digitlab.server.experiments;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.ml.train.ModelKind;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.FieldError;
 import java.lang.reflect.ParameterizedType;
@@ -54,6 +55,10 @@ final class ExperimentForm {
   private static final Map<String, String> HINTS =
       Map.ofEntries(
           Map.entry("dataset", "mnist or fashion-mnist (fetched on first use)"),
+          Map.entry(
+              "model",
+              "fast: 99.2% on MNIST in 2 epochs, seconds on a CPU (SGD, one-cycle, batch 256);"
+                  + " mlp, cnn, lenet5: the PyTorch benchmark recipes (Adam 1e-3, batch 128)"),
           Map.entry("hiddenSizes", "mlp only: layer sizes 16–65536, e.g. 256, 128"),
           Map.entry("channels", "cnn only: channels 8–1024, e.g. 32, 64"),
           Map.entry("denseUnits", "cnn only: 1–65536"),
@@ -317,7 +322,9 @@ final class ExperimentForm {
   }
 
   private static List<Field> describeFields() {
-    JsonNode defaults = JSON.valueToTree(TrainingConfig.builder().build());
+    // A new experiment starts from the fast recipe: 99% test accuracy in seconds, so a first
+    // experiment gives results while its author watches. Other models are one choice away.
+    JsonNode defaults = JSON.valueToTree(TrainingConfig.builder().model(ModelKind.FAST).build());
     List<Field> fields = new ArrayList<>();
     for (RecordComponent component : TrainingConfig.class.getRecordComponents()) {
       Class<?> type = component.getType();

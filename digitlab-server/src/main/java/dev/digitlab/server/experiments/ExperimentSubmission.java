@@ -9,6 +9,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,9 +154,7 @@ public class ExperimentSubmission {
                 spec.tags(),
                 spec.dataset(),
                 files.toTree(spec).toString(),
-                new Objective(
-                    spec.objective().metric().configName(),
-                    goal(spec.objective().goal().configName())),
+                spec.objective(),
                 spec.maxParallelTrials(),
                 spec.priority(),
                 configs.stream()
@@ -163,9 +162,5 @@ public class ExperimentSubmission {
                     .toList()));
     queueSignal.trialsQueued();
     return stored;
-  }
-
-  private static Objective.Goal goal(String name) {
-    return Objective.Goal.fromDb(name);
   }
 }

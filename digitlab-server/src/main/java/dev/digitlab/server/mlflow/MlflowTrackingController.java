@@ -1,7 +1,7 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.runs.Run;
 import dev.digitlab.server.runs.RunFilter;
