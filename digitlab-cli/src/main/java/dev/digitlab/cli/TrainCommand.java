@@ -5,6 +5,7 @@ import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.train.ConfigViolation;
 import dev.digitlab.ml.train.DeviceChoice;
@@ -24,17 +25,22 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab train}: trains one model from the terminal and prints its metrics. */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    defaultValueProvider = TrainCommand.ConfigDefaults.class,
     description = {
       "Trains one model on MNIST (fetched on first use) and prints its test metrics.",
       "The recipes mlp, cnn, lenet5 and fast match the PyTorch benchmark references exactly."
@@ -67,14 +73,52 @@ final class TrainCommand implements Callable<Integer> {
           Map.entry("validationRatio", "--validation-ratio"),
           Map.entry("device", "--device"));
 
+  /**
+   * The config options' defaults are {@link TrainingConfig}'s own (its builder's), not restated
+   * here: an option takes the default of the field it sets.
+   */
+  static final class ConfigDefaults implements IDefaultValueProvider {
+
+    // Left out, these take the recipe's value (TrainingConfig.Builder), which differs for
+    // --model fast: picocli must leave them null rather than fill in the mlp recipe's.
+    private static final java.util.Set<String> RECIPE_DEFAULTS =
+        java.util.Set.of(
+            "epochs",
+            "batchSize",
+            "learningRate",
+            "optimizer",
+            "momentum",
+            "nesterov",
+            "weightDecay",
+            "lrSchedule");
+
+    private static final JsonNode DEFAULTS =
+        Json.mapper().valueToTree(TrainingConfig.builder().build());
+
+    @Override
+    public String defaultValue(ArgSpec argument) {
+      if (!(argument instanceof OptionSpec option)) {
+        return null;
+      }
+      for (Map.Entry<String, String> entry : OPTION_OF_FIELD.entrySet()) {
+        if (RECIPE_DEFAULTS.contains(entry.getKey())) {
+          continue;
+        }
+        if (option.longestName().equals(entry.getValue())
+            || List.of(option.names()).contains(entry.getValue())) {
+          JsonNode value = DEFAULTS.path(entry.getKey());
+          return value.isValueNode() && !value.isNull() ? value.asString() : null;
+        }
+      }
+      return null;
+    }
+  }
+
   @Spec CommandSpec spec;
 
   @Mixin HomeOption home;
 
-  @Option(
-      names = "--dataset",
-      defaultValue = "mnist",
-      description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--dataset", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
   String dataset;
 
   @Option(
@@ -86,7 +130,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      defaultValue = "mlp",
       converter = ConfigConverters.Model.class,
       description =
           "mlp, cnn, lenet5 or fast (default: ${DEFAULT-VALUE}). fast: 99.2%% on MNIST in 2"
@@ -112,12 +155,11 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--activation",
-      defaultValue = "relu",
       converter = ConfigConverters.ActivationName.class,
       description = "relu, tanh, sigmoid or gelu (default: ${DEFAULT-VALUE}).")
   Activation activation;
 
-  @Option(names = "--dropout", defaultValue = "0", description = "Dropout rate (default: 0).")
+  @Option(names = "--dropout", description = "Dropout rate (default: ${DEFAULT-VALUE}).")
   double dropout;
 
   @Option(names = "--batch-norm", description = "Batch normalisation after each convolution.")
@@ -161,31 +203,32 @@ final class TrainCommand implements Callable<Integer> {
       description = "constant, step, cosine or one-cycle (default: constant; fast: one-cycle).")
   ScheduleKind lrSchedule;
 
-  @Option(names = "--lr-step-epochs", defaultValue = "1", description = "Step schedule period.")
+  @Option(
+      names = "--lr-step-epochs",
+      description = "Step schedule period (default: ${DEFAULT-VALUE}).")
   int lrStepEpochs;
 
-  @Option(names = "--lr-gamma", defaultValue = "0.5", description = "Step schedule factor.")
+  @Option(names = "--lr-gamma", description = "Step schedule factor (default: ${DEFAULT-VALUE}).")
   double lrGamma;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", description = "Default: ${DEFAULT-VALUE}.")
   long seed;
 
   @Option(
       names = "--train-subset",
-      defaultValue = "0",
       paramLabel = "N",
-      description = "Train on a stratified subset of N images (0 = all).")
+      description =
+          "Train on a stratified subset of N images (0 = all; default: ${DEFAULT-VALUE}).")
   int trainSubset;
 
   @Option(
       names = "--validation-ratio",
-      defaultValue = "0",
-      description = "Share of training images held out for per-epoch validation (default: 0).")
+      description =
+          "Share of training images held out for per-epoch validation (default: ${DEFAULT-VALUE}).")
   double validationRatio;
 
   @Option(
       names = "--device",
-      defaultValue = "auto",
       converter = ConfigConverters.Device.class,
       description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
   DeviceChoice device;

@@ -8,6 +8,7 @@ import dev.digitlab.ml.model.MlpSpec;
 import dev.digitlab.ml.model.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import tools.jackson.databind.annotation.JsonDeserialize;
 import tools.jackson.databind.annotation.JsonPOJOBuilder;
@@ -77,6 +78,62 @@ public record TrainingConfig(
   /** Largest seed accepted: libtorch is seeded with an {@code int}. */
   public static final long MAX_SEED = Integer.MAX_VALUE;
 
+  // The bounds violations() checks; RULES states them in words from these same constants.
+  private static final int MAX_HIDDEN_LAYERS = 16;
+  private static final int MAX_UNITS = 65_536;
+  private static final int MAX_CONV_LAYERS = 8;
+  private static final int MAX_CHANNELS = 1024;
+  private static final int MAX_EPOCHS = 1000;
+  private static final int MAX_BATCH = 65_536;
+  private static final double MAX_LEARNING_RATE = 10;
+  private static final int MAX_TRAIN_SUBSET = 10_000_000;
+  private static final double MAX_VALIDATION_RATIO = 0.5;
+
+  /**
+   * What each field accepts, in words, by API field name: the rules of {@link #violations()} stated
+   * once, for forms and help texts (the web form's hints). Fields without a rule are absent.
+   */
+  public static final Map<String, String> RULES =
+      Map.ofEntries(
+          Map.entry("dataset", "a dataset name: mnist or fashion-mnist (fetched on first use)"),
+          Map.entry(
+              "model",
+              "fast: 99.2% on MNIST in 2 epochs, seconds on a CPU (SGD, one-cycle, batch 256);"
+                  + " mlp, cnn, lenet5: the PyTorch benchmark recipes (Adam 1e-3, batch 128)"),
+          Map.entry(
+              "hiddenSizes",
+              "mlp only: 1–"
+                  + MAX_HIDDEN_LAYERS
+                  + " layer sizes of 1–"
+                  + MAX_UNITS
+                  + ", e.g. 256, 128"),
+          Map.entry(
+              "channels",
+              "cnn only: 1–"
+                  + MAX_CONV_LAYERS
+                  + " channel counts of 1–"
+                  + MAX_CHANNELS
+                  + ", e.g. 32, 64"),
+          Map.entry("denseUnits", "cnn only: 1–" + MAX_UNITS),
+          Map.entry("activation", "relu for lenet5"),
+          Map.entry("batchNorm", "cnn only"),
+          Map.entry("dropout", "0 ≤ dropout < 1; 0 for lenet5"),
+          Map.entry("epochs", "1–" + MAX_EPOCHS),
+          Map.entry("batchSize", "1–" + MAX_BATCH),
+          Map.entry("learningRate", "> 0 and ≤ " + number(MAX_LEARNING_RATE)),
+          Map.entry("momentum", "0 ≤ m < 1; sgd and rmsprop only"),
+          Map.entry("nesterov", "sgd with momentum > 0"),
+          Map.entry("weightDecay", "0–1"),
+          Map.entry("lrStepEpochs", "1–" + MAX_EPOCHS + " (step schedule)"),
+          Map.entry("lrGamma", "> 0 and ≤ 1"),
+          Map.entry("seed", "0–" + MAX_SEED),
+          Map.entry(
+              "trainSubset",
+              "0 = every training image, else " + ModelSpec.CLASSES + "–" + MAX_TRAIN_SUBSET),
+          Map.entry(
+              "validationRatio",
+              "share held out for validation, 0–" + number(MAX_VALIDATION_RATIO)));
+
   public TrainingConfig {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(model, "model");
@@ -106,13 +163,13 @@ public record TrainingConfig(
           new ConfigViolation(
               "dataset", "must be a dataset name like mnist, got '" + dataset + "'"));
     }
-    checkSizes(v, "hiddenSizes", hiddenSizes, ModelKind.MLP, 16, 65_536);
-    checkSizes(v, "channels", channels, ModelKind.CNN, 8, 1024);
+    checkSizes(v, "hiddenSizes", hiddenSizes, ModelKind.MLP, MAX_HIDDEN_LAYERS, MAX_UNITS);
+    checkSizes(v, "channels", channels, ModelKind.CNN, MAX_CONV_LAYERS, MAX_CHANNELS);
     if (denseUnits != null) {
       if (model != ModelKind.CNN) {
         v.add(new ConfigViolation("denseUnits", "applies to model cnn only"));
       } else {
-        range(v, "denseUnits", denseUnits, 1, 65_536);
+        range(v, "denseUnits", denseUnits, 1, MAX_UNITS);
       }
     }
     if (batchNorm && model != ModelKind.CNN) {
@@ -135,10 +192,13 @@ public record TrainingConfig(
           new ConfigViolation("activation", "is fixed at relu by " + recipe + "; use mlp or cnn"));
     }
     halfOpen(v, "dropout", dropout, 0, 1);
-    range(v, "epochs", epochs, 1, 1000);
-    range(v, "batchSize", batchSize, 1, 65_536);
-    if (!(learningRate > 0 && learningRate <= 10)) {
-      v.add(new ConfigViolation("learningRate", "must be > 0 and ≤ 10, got " + learningRate));
+    range(v, "epochs", epochs, 1, MAX_EPOCHS);
+    range(v, "batchSize", batchSize, 1, MAX_BATCH);
+    if (!(learningRate > 0 && learningRate <= MAX_LEARNING_RATE)) {
+      v.add(
+          new ConfigViolation(
+              "learningRate",
+              "must be > 0 and ≤ " + number(MAX_LEARNING_RATE) + ", got " + learningRate));
     }
     halfOpen(v, "momentum", momentum, 0, 1);
     if (momentum != 0 && optimizer != OptimizerKind.SGD && optimizer != OptimizerKind.RMSPROP) {
@@ -150,7 +210,7 @@ public record TrainingConfig(
     if (!(weightDecay >= 0 && weightDecay <= 1)) {
       v.add(new ConfigViolation("weightDecay", "must be between 0 and 1, got " + weightDecay));
     }
-    range(v, "lrStepEpochs", lrStepEpochs, 1, 1000);
+    range(v, "lrStepEpochs", lrStepEpochs, 1, MAX_EPOCHS);
     if (!(lrGamma > 0 && lrGamma <= 1)) {
       v.add(new ConfigViolation("lrGamma", "must be > 0 and ≤ 1, got " + lrGamma));
     }
@@ -158,12 +218,16 @@ public record TrainingConfig(
       v.add(new ConfigViolation("seed", "must be between 0 and " + MAX_SEED + ", got " + seed));
     }
     if (trainSubset != 0) {
-      range(v, "trainSubset", trainSubset, ModelSpec.CLASSES, 10_000_000);
+      range(v, "trainSubset", trainSubset, ModelSpec.CLASSES, MAX_TRAIN_SUBSET);
     }
-    if (!(validationRatio >= 0 && validationRatio <= 0.5)) {
+    if (!(validationRatio >= 0 && validationRatio <= MAX_VALIDATION_RATIO)) {
       v.add(
           new ConfigViolation(
-              "validationRatio", "must be between 0 and 0.5, got " + validationRatio));
+              "validationRatio",
+              "must be between 0 and "
+                  + number(MAX_VALIDATION_RATIO)
+                  + ", got "
+                  + validationRatio));
     }
     return v;
   }
@@ -232,6 +296,11 @@ public record TrainingConfig(
       v.add(
           new ConfigViolation(field, "must be between " + min + " and " + max + ", got " + value));
     }
+  }
+
+  /** 10 as "10", 0.5 as "0.5": bounds as people write them. */
+  private static String number(double value) {
+    return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
   }
 
   private static void halfOpen(

@@ -180,4 +180,23 @@ class TrainingConfigTest {
     assertThatThrownBy(() -> JSON.readValue("{\"learningrate\": 0.1}", TrainingConfig.class))
         .hasMessageContaining("learningrate");
   }
+
+  @Test
+  void the_rules_in_words_name_real_fields_and_the_bounds_that_violations_enforce() {
+    List<String> fields =
+        java.util.Arrays.stream(TrainingConfig.class.getRecordComponents())
+            .map(java.lang.reflect.RecordComponent::getName)
+            .toList();
+    assertThat(fields).containsAll(TrainingConfig.RULES.keySet());
+    assertThat(TrainingConfig.RULES.get("epochs")).isEqualTo("1–1000");
+    assertThat(TrainingConfig.builder().epochs(1001).build().violations())
+        .singleElement()
+        .extracting(ConfigViolation::message)
+        .isEqualTo("must be between 1 and 1000, got 1001");
+    assertThat(TrainingConfig.RULES.get("validationRatio")).endsWith("0–0.5");
+    assertThat(TrainingConfig.builder().validationRatio(0.6).build().violations())
+        .singleElement()
+        .extracting(ConfigViolation::message)
+        .isEqualTo("must be between 0 and 0.5, got 0.6");
+  }
 }
