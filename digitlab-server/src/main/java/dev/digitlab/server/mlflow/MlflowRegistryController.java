@@ -556,7 +556,7 @@ class MlflowRegistryController {
       MlflowNames.checkLength("tag value", value, 5000);
       tags.put(key, value == null ? "" : value);
     }
-    // stored as one JSON text (see V13__mlflow.sql)
+    // stored as one JSON text (see V14__mlflow.sql)
     MlflowNames.checkLength(
         "tags (as JSON)", MlflowRequest.JSON.writeValueAsString(tags), 100_000 - 100);
     return tags;
