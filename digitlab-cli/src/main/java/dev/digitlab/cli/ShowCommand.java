@@ -1,12 +1,15 @@
 package dev.digitlab.cli;
 
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 
@@ -24,10 +27,44 @@ final class ShowCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ID", description = "The experiment's id (as submit printed it).")
   long id;
 
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description =
+          "table (default), json (the experiment as the API shows it) or csv (every run, built-in"
+              + " trials and runs logged through the MLflow API, with params and metrics).")
+  String output;
+
+  @Option(
+      names = "--filter",
+      description =
+          "With -o csv: only the runs matching this MLflow filter, e.g. \"metrics.rmse < 0.8 and"
+              + " params.alpha = '0.5'\".")
+  String filter;
+
   @Override
   public Integer call() {
-    JsonNode e = server.client().get("/api/v1/experiments/" + id);
     PrintWriter out = spec.commandLine().getOut();
+    switch (output) {
+      case "json" -> {
+        out.println(server.client().getText("/api/v1/experiments/" + id, "application/json"));
+        return 0;
+      }
+      case "csv" -> {
+        String query =
+            filter == null ? "" : "?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8);
+        out.print(server.client().getText("/experiments/" + id + "/runs.csv" + query, "text/csv"));
+        out.flush();
+        return 0;
+      }
+      case "table" -> {
+        // below
+      }
+      default ->
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "-o must be table, json or csv, not '" + output + "'");
+    }
+    JsonNode e = server.client().get("/api/v1/experiments/" + id);
     out.println("Experiment " + e.path("id").asLong() + ": " + e.path("name").asString());
     out.println("  status     " + e.path("status").asString());
     out.println("  owner      " + e.path("owner").asString("-"));

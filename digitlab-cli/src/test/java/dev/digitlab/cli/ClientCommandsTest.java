@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,31 @@ class ClientCommandsTest {
 
     assertThat(run("cancel", id)).isZero();
     assertThat(out.toString()).contains("6 trial(s) cancelled");
+  }
+
+  @Test
+  void show_prints_every_run_as_csv_or_the_experiment_as_json() {
+    run("submit", "../examples/grid-lr-batch.yaml");
+    String id = out.toString().trim();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("show", id, "-o", "csv", "--filter", "params.batchSize = '128'"))
+        .as(err.toString())
+        .isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines.getFirst()).startsWith("run_id,run_name,kind,status,user,start_time");
+    assertThat(lines.getFirst()).contains("params.batchSize");
+    assertThat(lines).hasSize(1 + 3); // the header, then the three trials with batch size 128
+    assertThat(lines.get(1)).contains(",builtin,SCHEDULED,");
+    out.getBuffer().setLength(0);
+
+    assertThat(run("show", id, "-o", "json")).isZero();
+    assertThat(out.toString()).startsWith("{").contains("\"name\":\"lr-and-batch\"");
+    out.getBuffer().setLength(0);
+
+    assertThat(run("show", id, "-o", "csv", "--filter", "metrics.x <> 1")).isEqualTo(1);
+    assertThat(err.toString()).contains("Invalid filter");
+    assertThat(run("show", id, "-o", "yaml")).isNotZero();
   }
 
   @Test

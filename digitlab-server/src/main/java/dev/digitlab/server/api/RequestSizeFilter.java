@@ -33,7 +33,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class RequestSizeFilter extends OncePerRequestFilter {
 
   private static final Pattern ARTIFACT_UPLOAD =
-      Pattern.compile("/api/v1/worker/leases/[^/]+/artifacts/[^/]+");
+      Pattern.compile(
+          "/api/v1/worker/leases/[^/]+/artifacts/[^/]+|/api/2.0/mlflow-artifacts/artifacts/.+");
 
   private final long limit;
   private final long artifactLimit;

@@ -112,6 +112,11 @@ public class ExperimentStore implements TrialLifecycle {
   /** One page of experiments matching the query's filters, in its order. */
   public Page<Experiment> list(ExperimentQuery query) {
     List<String> conditions = new ArrayList<>();
+    // Deleted through the MLflow API (restorable there), and MLflow's Default experiment while
+    // nobody has logged into it: neither is worth a line of the list.
+    conditions.add(
+        "lifecycle_stage = 'active'"
+            + " AND (id <> 0 OR EXISTS (SELECT 1 FROM trial WHERE experiment_id = 0))");
     Map<String, Object> params = new LinkedHashMap<>();
     if (query.status() != null) {
       conditions.add("status = :status");

@@ -375,7 +375,8 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       SELECT id, experiment_id FROM trial
-                       WHERE %s AND started_at < :limit ORDER BY id FOR UPDATE
+                       WHERE %s AND kind = 'builtin' AND started_at < :limit
+                       ORDER BY id FOR UPDATE
                       """
                           .formatted(RUNNING.sqlIs()))
                   .param("limit", toSql(now.minus(retries.trialTimeout())))
@@ -433,10 +434,11 @@ public class TrialQueue {
     String pick =
         """
         SELECT t.id FROM trial t JOIN experiment e ON e.id = t.experiment_id
-         WHERE t.%s AND e.status <> 'cancelled' AND %s
+         WHERE t.%s AND t.kind = 'builtin' AND e.status <> 'cancelled' AND %s
            AND (t.not_before IS NULL OR t.not_before <= :now)
            AND (SELECT COUNT(*) FROM trial r
-                 WHERE r.experiment_id = t.experiment_id AND r.%s)
+                 WHERE r.experiment_id = t.experiment_id AND r.%s
+                   AND r.kind = 'builtin')
                < e.max_parallel_trials
          ORDER BY t.priority DESC, t.queued_at, t.id
          LIMIT 1 FOR UPDATE OF t SKIP LOCKED

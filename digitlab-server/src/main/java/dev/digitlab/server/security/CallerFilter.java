@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -30,6 +32,7 @@ final class CallerFilter extends OncePerRequestFilter {
 
   private static final Logger log = LoggerFactory.getLogger(CallerFilter.class);
   private static final String BEARER = "Bearer ";
+  private static final String BASIC = "Basic ";
 
   private final TokenStore tokens;
   private final boolean authEnabled;
@@ -47,6 +50,27 @@ final class CallerFilter extends OncePerRequestFilter {
         caller, null, List.of(new SimpleGrantedAuthority(caller.role().authority())));
   }
 
+  /**
+   * The password of HTTP basic credentials, which MLflow clients send from {@code
+   * MLFLOW_TRACKING_USERNAME}/{@code PASSWORD}: the password is the token, the user name is not
+   * looked at (the token has its own name).
+   */
+  static Optional<String> basicPassword(String header) {
+    if (!header.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+      return Optional.empty();
+    }
+    try {
+      String credentials =
+          new String(
+              Base64.getDecoder().decode(header.substring(BASIC.length()).strip()),
+              StandardCharsets.UTF_8);
+      int colon = credentials.indexOf(':');
+      return colon < 0 ? Optional.empty() : Optional.of(credentials.substring(colon + 1));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -56,7 +80,7 @@ final class CallerFilter extends OncePerRequestFilter {
       Optional<Caller> caller =
           header.regionMatches(true, 0, BEARER, 0, BEARER.length())
               ? tokens.authenticate(header.substring(BEARER.length()).strip())
-              : Optional.empty();
+              : basicPassword(header).flatMap(tokens::authenticate);
       if (caller.isPresent()) {
         SecurityContext context = contexts.createEmptyContext();
         context.setAuthentication(authentication(caller.get()));

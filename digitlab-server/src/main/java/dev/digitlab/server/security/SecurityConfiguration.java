@@ -28,6 +28,13 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 @EnableConfigurationProperties({AuthSettings.class, CommandSettings.class})
 class SecurityConfiguration {
 
+  private static final String[] MLFLOW_READS = {
+    "/api/2.0/mlflow/runs/search",
+    "/api/2.0/mlflow/experiments/search",
+    "/ajax-api/2.0/mlflow/runs/search",
+    "/ajax-api/2.0/mlflow/experiments/search"
+  };
+
   private static final String[] PUBLIC = {
     "/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/actuator/health/**"
   };
@@ -98,6 +105,9 @@ class SecurityConfiguration {
                   .requestMatchers(HttpMethod.GET, "/**")
                   .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
                   .requestMatchers(HttpMethod.HEAD, "/**")
+                  .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
+                  // MLflow's searches are POSTs that only read.
+                  .requestMatchers(HttpMethod.POST, MLFLOW_READS)
                   .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
                   .anyRequest()
                   .hasAnyRole(Role.USER.name(), Role.ADMIN.name()));

@@ -64,12 +64,23 @@ class ApiFuzzTest {
 
   /** Every table a request could change; {@code last_used_at} is bookkeeping of any request. */
   private static final Map<String, String> TABLES =
-      Map.of(
-          "experiment", "SELECT * FROM experiment ORDER BY id",
-          "trial", "SELECT * FROM trial ORDER BY id",
-          "trial_event_block", "SELECT * FROM trial_event_block ORDER BY first_id",
-          "api_token",
-              "SELECT id, name, role, token_hash, created_at, revoked_at FROM api_token ORDER BY id");
+      Map.ofEntries(
+          Map.entry("experiment", "SELECT * FROM experiment ORDER BY id"),
+          Map.entry(
+              "experiment_tag", "SELECT * FROM experiment_tag ORDER BY experiment_id, tag_key"),
+          Map.entry("run_param", "SELECT * FROM run_param ORDER BY trial_id, param_key"),
+          Map.entry("run_tag", "SELECT * FROM run_tag ORDER BY trial_id, tag_key"),
+          Map.entry("run_metric", "SELECT * FROM run_metric ORDER BY trial_id, metric_key"),
+          Map.entry("run_artifact", "SELECT * FROM run_artifact ORDER BY trial_id, path"),
+          Map.entry(
+              "mlflow_registered_model", "SELECT * FROM mlflow_registered_model ORDER BY name"),
+          Map.entry(
+              "mlflow_model_version", "SELECT * FROM mlflow_model_version ORDER BY name, version"),
+          Map.entry("trial", "SELECT * FROM trial ORDER BY id"),
+          Map.entry("trial_event_block", "SELECT * FROM trial_event_block ORDER BY first_id"),
+          Map.entry(
+              "api_token",
+              "SELECT id, name, role, token_hash, created_at, revoked_at FROM api_token ORDER BY id"));
 
   private final HttpClient http =
       HttpClient.newBuilder()

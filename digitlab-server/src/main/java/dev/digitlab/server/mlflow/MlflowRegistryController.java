@@ -1,0 +1,564 @@
+package dev.digitlab.server.mlflow;
+
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.registry.ModelAlias;
+import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.registry.ModelVersion;
+import dev.digitlab.server.registry.RegisteredModel;
+import dev.digitlab.server.registry.VersionStatus;
+import dev.digitlab.server.runs.Run;
+import dev.digitlab.server.runs.RunFilter;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * MLflow's model registry API over two registries: Digit Lab's own (its models are read here;
+ * registering a built-in trial's run makes a Digit Lab version; they change through Digit Lab's
+ * API), and MLflow models stored as they are ({@link MlflowModels}) for everything else.
+ */
+@RestController
+@RequestMapping(
+    path = {"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"},
+    produces = MediaType.APPLICATION_JSON_VALUE)
+class MlflowRegistryController {
+
+  private final MlflowModels models;
+  private final ModelRegistry registry;
+  private final MlflowRuns runs;
+  private final Ownership ownership;
+
+  MlflowRegistryController(
+      MlflowModels models, ModelRegistry registry, MlflowRuns runs, Ownership ownership) {
+    this.models = models;
+    this.registry = registry;
+    this.runs = runs;
+    this.ownership = ownership;
+  }
+
+  // ---- registered models
+
+  @PostMapping("/registered-models/create")
+  ObjectNode createModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    String name = modelName(fields.required("name"));
+    Map<String, String> tags = tags(fields.array("tags"));
+    description(fields);
+    if (ours(name).isPresent()
+        || !models.create(name, fields.string("description"), ownership.ownerOf(request), tags)) {
+      throw MlflowException.alreadyExists("Registered Model (name=" + name + ") already exists.");
+    }
+    return answer("registered_model", model(name));
+  }
+
+  @GetMapping("/registered-models/get")
+  ObjectNode getModel(HttpServletRequest request) {
+    return answer(
+        "registered_model",
+        model(MlflowRequest.ofQuery(request.getParameterMap()).required("name")));
+  }
+
+  @GetMapping("/registered-models/search")
+  ObjectNode searchModels(HttpServletRequest request) {
+    return searchModels(MlflowRequest.ofQuery(request.getParameterMap()));
+  }
+
+  @PostMapping("/registered-models/search")
+  ObjectNode searchModelsByPost(@RequestBody(required = false) byte[] body) {
+    return searchModels(MlflowRequest.ofBody(body));
+  }
+
+  private ObjectNode searchModels(MlflowRequest fields) {
+    RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    List<ObjectNode> found = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    registry.list().forEach(model -> names.add(model.name()));
+    models.all().forEach(model -> names.add(model.name()));
+    names.sort(Comparator.naturalOrder());
+    for (String name : names) {
+      if (filter.matches(asRun(name, null, Map.of()))) {
+        found.add(model(name));
+      }
+    }
+    return page(fields, "registered_models", found);
+  }
+
+  @PostMapping("/registered-models/rename")
+  ObjectNode renameModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    String newName = modelName(fields.required("new_name"));
+    if (ours(newName).isPresent() || models.find(newName).isPresent()) {
+      throw MlflowException.alreadyExists(
+          "Registered Model (name=" + newName + ") already exists.");
+    }
+    models.rename(model.name(), newName);
+    return answer("registered_model", model(newName));
+  }
+
+  @PatchMapping("/registered-models/update")
+  ObjectNode updateModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    models.describe(model.name(), description(fields));
+    return answer("registered_model", model(model.name()));
+  }
+
+  @DeleteMapping("/registered-models/delete")
+  ObjectNode deleteModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields(body, request).required("name"), request);
+    models.delete(model.name());
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/registered-models/alias")
+  ObjectNode setAlias(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    String name = fields.required("name");
+    String alias = fields.required("alias");
+    int version = versionNumber(fields.required("version"));
+    if (ours(name).isPresent()) {
+      // Digit Lab's aliases move through its registry, audited like every promotion.
+      try {
+        registry.promote(
+            name, alias, version, "set through the MLflow API", ownership.actorOf(request));
+      } catch (RuntimeException e) {
+        // unknown version, archived version, bad alias name: all the caller's to fix
+        throw MlflowException.invalid(e.getMessage());
+      }
+      return MlflowJsonViews.object();
+    }
+    MlflowModels.Model model = writableModel(name, request);
+    mlflowVersion(model.name(), version);
+    models.setAlias(model.name(), alias, version);
+    return MlflowJsonViews.object();
+  }
+
+  @DeleteMapping("/registered-models/alias")
+  ObjectNode deleteAlias(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = fields(body, request);
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    String alias = fields.required("alias");
+    if (!models.deleteAlias(model.name(), alias)) {
+      throw MlflowException.notFound(
+          "Registered model alias " + alias + " not found for model " + model.name());
+    }
+    return MlflowJsonViews.object();
+  }
+
+  @GetMapping("/registered-models/get-latest-versions")
+  ObjectNode latestVersions(HttpServletRequest request) {
+    return latestVersions(MlflowRequest.ofQuery(request.getParameterMap()));
+  }
+
+  @PostMapping("/registered-models/get-latest-versions")
+  ObjectNode latestVersionsByPost(@RequestBody(required = false) byte[] body) {
+    return latestVersions(MlflowRequest.ofBody(body));
+  }
+
+  private ObjectNode latestVersions(MlflowRequest fields) {
+    String name = fields.required("name");
+    model(name); // RESOURCE_DOES_NOT_EXIST for an unknown name
+    List<String> stages = fields.strings("stages");
+    // Stages are deprecated in MLflow; every version here is in stage "None" (or "Archived").
+    Map<String, ObjectNode> latest = new LinkedHashMap<>();
+    for (ObjectNode version : versionsOf(name)) {
+      String stage = version.path("current_stage").asString();
+      if (stages.isEmpty() || stages.stream().anyMatch(s -> s.equalsIgnoreCase(stage))) {
+        latest.put(stage, version);
+      }
+    }
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode array = answer.putArray("model_versions");
+    latest.values().forEach(array::add);
+    return answer;
+  }
+
+  // ---- versions
+
+  @PostMapping("/model-versions/create")
+  ObjectNode createVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    String name = fields.required("name");
+    String source = fields.required("source");
+    String runId = fields.string("run_id");
+    String description = description(fields);
+    MlflowNames.checkLength("run_id", runId, 100);
+    Optional<RegisteredModel> ours = ours(name);
+    Run run = runId == null || runId.isEmpty() ? null : runs.find(runId);
+    boolean builtin = run != null && !run.kind().equals("external");
+    if (ours.isPresent() || builtin && models.find(name).isEmpty()) {
+      if (!builtin) {
+        throw MlflowException.invalid(
+            "Model '"
+                + name
+                + "' is in Digit Lab's registry, whose versions are made from Digit Lab trials:"
+                + " give the run_id of a built-in trial");
+      }
+      ModelVersion version;
+      try {
+        version = registry.register(name, run.id(), description, ownership.actorOf(request));
+      } catch (RuntimeException e) {
+        throw MlflowException.invalid(
+            "Digit Lab's registry refused the version: " + e.getMessage());
+      }
+      return answer("model_version", ourVersion(version, List.of()));
+    }
+    MlflowModels.Model model = writableModel(name, request);
+    MlflowNames.checkLength("source", source, 1000);
+    int version =
+        models.addVersion(
+            model.name(),
+            source,
+            runId,
+            description,
+            ownership.ownerOf(request),
+            tags(fields.array("tags")));
+    return answer("model_version", theirVersion(mlflowVersion(model.name(), version)));
+  }
+
+  @GetMapping("/model-versions/get")
+  ObjectNode getVersion(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    return answer("model_version", version(fields.required("name"), fields.required("version")));
+  }
+
+  @GetMapping("/model-versions/search")
+  ObjectNode searchVersions(HttpServletRequest request) {
+    return searchVersions(MlflowRequest.ofQuery(request.getParameterMap()));
+  }
+
+  @PostMapping("/model-versions/search")
+  ObjectNode searchVersionsByPost(@RequestBody(required = false) byte[] body) {
+    return searchVersions(MlflowRequest.ofBody(body));
+  }
+
+  private ObjectNode searchVersions(MlflowRequest fields) {
+    RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    List<ObjectNode> found = new ArrayList<>();
+    for (RegisteredModel model : registry.list()) {
+      for (ObjectNode version : versionsOf(model.name())) {
+        if (filter.matches(asRun(model.name(), version.path("run_id").asString(null), Map.of()))) {
+          found.add(version);
+        }
+      }
+    }
+    for (MlflowModels.Version version : models.allVersions()) {
+      if (filter.matches(asRun(version.name(), version.runId(), version.tags()))) {
+        found.add(theirVersion(version));
+      }
+    }
+    return page(fields, "model_versions", found);
+  }
+
+  @PatchMapping("/model-versions/update")
+  ObjectNode updateVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    int version = versionNumber(fields.required("version"));
+    mlflowVersion(model.name(), version);
+    models.describeVersion(model.name(), version, description(fields));
+    return answer("model_version", theirVersion(mlflowVersion(model.name(), version)));
+  }
+
+  @DeleteMapping("/model-versions/delete")
+  ObjectNode deleteVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = fields(body, request);
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    int version = versionNumber(fields.required("version"));
+    mlflowVersion(model.name(), version);
+    models.deleteVersion(model.name(), version);
+    return MlflowJsonViews.object();
+  }
+
+  @GetMapping("/model-versions/get-download-uri")
+  ObjectNode downloadUri(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    ObjectNode version = version(fields.required("name"), fields.required("version"));
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.put("artifact_uri", version.path("source").asString());
+    return answer;
+  }
+
+  // ---- helpers
+
+  private static MlflowRequest fields(byte[] body, HttpServletRequest request) {
+    // DELETE: the Python client sends a JSON body; other clients the query string.
+    return body == null || body.length == 0
+        ? MlflowRequest.ofQuery(request.getParameterMap())
+        : MlflowRequest.ofBody(body);
+  }
+
+  private Optional<RegisteredModel> ours(String name) {
+    try {
+      return Optional.of(registry.get(name));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  private MlflowModels.Model writableModel(String name, HttpServletRequest request) {
+    if (ours(name).isPresent()) {
+      throw MlflowException.invalid(
+          "Model '"
+              + name
+              + "' is in Digit Lab's registry: change it through Digit Lab ('digitlab model …' or"
+              + " /api/v1/models)");
+    }
+    MlflowModels.Model model =
+        models
+            .find(name)
+            .orElseThrow(
+                () ->
+                    MlflowException.notFound("Registered Model with name=" + name + " not found"));
+    ownership.checkMayChange(request, "model " + name, model.owner());
+    return model;
+  }
+
+  private MlflowModels.Version mlflowVersion(String name, int version) {
+    return models
+        .version(name, version)
+        .orElseThrow(
+            () ->
+                MlflowException.notFound(
+                    "Model Version (name=" + name + ", version=" + version + ") not found"));
+  }
+
+  private ObjectNode version(String name, String versionText) {
+    int version = versionNumber(versionText);
+    Optional<RegisteredModel> ours = ours(name);
+    if (ours.isPresent()) {
+      for (ObjectNode node : versionsOf(name)) {
+        if (node.path("version").asString().equals(Integer.toString(version))) {
+          return node;
+        }
+      }
+      throw MlflowException.notFound(
+          "Model Version (name=" + name + ", version=" + version + ") not found");
+    }
+    return theirVersion(mlflowVersion(name, version));
+  }
+
+  private List<ObjectNode> versionsOf(String name) {
+    List<ObjectNode> versions = new ArrayList<>();
+    Optional<RegisteredModel> ours = ours(name);
+    if (ours.isPresent()) {
+      for (ModelVersion version : ours.get().versions()) {
+        List<String> aliases = new ArrayList<>();
+        for (ModelAlias alias : ours.get().aliases()) {
+          if (alias.version() == version.version()) {
+            aliases.add(alias.alias());
+          }
+        }
+        versions.add(ourVersion(version, aliases));
+      }
+    } else {
+      models.versions(name).forEach(version -> versions.add(theirVersion(version)));
+    }
+    return versions;
+  }
+
+  private ObjectNode model(String name) {
+    ObjectNode node = MlflowJsonViews.object();
+    Optional<RegisteredModel> ours = ours(name);
+    if (ours.isPresent()) {
+      RegisteredModel model = ours.get();
+      node.put("name", model.name());
+      node.put("creation_timestamp", model.createdAt().toEpochMilli());
+      long updated = model.createdAt().toEpochMilli();
+      for (ModelVersion version : model.versions()) {
+        updated = Math.max(updated, version.createdAt().toEpochMilli());
+      }
+      node.put("last_updated_timestamp", updated);
+      if (model.description() != null) {
+        node.put("description", model.description());
+      }
+      node.putArray("tags").addObject().put("key", "digitlab.registry").put("value", "digitlab");
+      ArrayNode aliases = node.putArray("aliases");
+      for (ModelAlias alias : model.aliases()) {
+        aliases
+            .addObject()
+            .put("alias", alias.alias())
+            .put("version", Integer.toString(alias.version()));
+      }
+    } else {
+      MlflowModels.Model model =
+          models
+              .find(name)
+              .orElseThrow(
+                  () ->
+                      MlflowException.notFound(
+                          "Registered Model with name=" + name + " not found"));
+      node.put("name", model.name());
+      node.put("creation_timestamp", model.createdAt());
+      node.put("last_updated_timestamp", model.updatedAt());
+      node.put("user_id", model.owner());
+      if (model.description() != null) {
+        node.put("description", model.description());
+      }
+      ArrayNode tags = node.putArray("tags");
+      model.tags().forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
+      ArrayNode aliases = node.putArray("aliases");
+      models
+          .aliases(name)
+          .forEach(
+              (alias, version) ->
+                  aliases
+                      .addObject()
+                      .put("alias", alias)
+                      .put("version", Integer.toString(version)));
+    }
+    List<ObjectNode> versions = versionsOf(name);
+    if (!versions.isEmpty()) {
+      node.putArray("latest_versions").add(versions.getLast());
+    }
+    return node;
+  }
+
+  private static ObjectNode ourVersion(ModelVersion version, List<String> aliases) {
+    ObjectNode node = MlflowJsonViews.object();
+    node.put("name", version.model());
+    node.put("version", Integer.toString(version.version()));
+    node.put("creation_timestamp", version.createdAt().toEpochMilli());
+    node.put("last_updated_timestamp", version.createdAt().toEpochMilli());
+    node.put("current_stage", version.status() == VersionStatus.ARCHIVED ? "Archived" : "None");
+    if (version.description() != null) {
+      node.put("description", version.description());
+    }
+    node.put("source", "/api/v1/models/" + version.model() + "/versions/" + version.version());
+    if (version.trialId() != null) {
+      node.put("run_id", Long.toString(version.trialId()));
+    }
+    node.put("status", "READY");
+    ArrayNode tags = node.putArray("tags");
+    tags.addObject().put("key", "digitlab.architecture").put("value", version.architecture());
+    ArrayNode array = node.putArray("aliases");
+    aliases.forEach(array::add);
+    return node;
+  }
+
+  private static ObjectNode theirVersion(MlflowModels.Version version) {
+    ObjectNode node = MlflowJsonViews.object();
+    node.put("name", version.name());
+    node.put("version", Integer.toString(version.version()));
+    node.put("creation_timestamp", version.createdAt());
+    node.put("last_updated_timestamp", version.updatedAt());
+    node.put("user_id", version.owner());
+    node.put("current_stage", "None");
+    if (version.description() != null) {
+      node.put("description", version.description());
+    }
+    node.put("source", version.source());
+    if (version.runId() != null) {
+      node.put("run_id", version.runId());
+    }
+    node.put("status", "READY");
+    ArrayNode tags = node.putArray("tags");
+    version.tags().forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
+    ArrayNode aliases = node.putArray("aliases");
+    version.aliases().forEach(aliases::add);
+    return node;
+  }
+
+  /** A model or version as a run, so that the run grammar filters them by name and run id. */
+  private static Run asRun(String name, String runId, Map<String, String> tags) {
+    Map<String, String> all = new LinkedHashMap<>(tags);
+    if (runId != null) {
+      all.put("run_id", runId);
+    }
+    return new Run(0, 0, "model", name, null, "", null, null, "active", Map.of(), Map.of(), all);
+  }
+
+  /** MLflow's registry filters ({@code name = 'x'}, {@code run_id = 'y'}) in the run grammar. */
+  private static String nameFilter(String filter) {
+    if (filter == null) {
+      return null;
+    }
+    return filter
+        .replaceAll(
+            "(?i)(?<![\\w.`'\"])name(?=\\s*(=|!=|like|ilike|in|not))", "attributes.run_name")
+        .replaceAll("(?i)(?<![\\w.`'\"])run_id(?=\\s*(=|!=|like|ilike|in|not))", "tags.run_id");
+  }
+
+  private static ObjectNode page(MlflowRequest fields, String field, List<ObjectNode> items) {
+    long max = fields.int64("max_results", 100);
+    if (max < 1 || max > MlflowTrackingController.MAX_RESULTS_LIMIT) {
+      throw MlflowException.invalid("Invalid value " + max + " for parameter 'max_results'");
+    }
+    int offset = MlflowTrackingController.offset(fields.string("page_token"));
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode array = answer.putArray(field);
+    int end = (int) Math.min(items.size(), offset + max);
+    for (int i = offset; i < end; i++) {
+      array.add(items.get(i));
+    }
+    if (end < items.size()) {
+      answer.put("next_page_token", MlflowTrackingController.token(end));
+    }
+    return answer;
+  }
+
+  private static ObjectNode answer(String field, JsonNode value) {
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.set(field, value);
+    return answer;
+  }
+
+  private static String modelName(String name) {
+    if (name.isBlank()) {
+      throw MlflowException.invalid("Registered model name cannot be empty.");
+    }
+    MlflowNames.checkLength("Registered model name", name, 256);
+    return name;
+  }
+
+  private static int versionNumber(String text) {
+    try {
+      int version = Integer.parseInt(text.strip());
+      if (version > 0) {
+        return version;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw MlflowException.invalid(
+        "Parameter 'version' must be a positive integer, got '" + text + "'");
+  }
+
+  private static String description(MlflowRequest fields) {
+    String description = fields.string("description");
+    MlflowNames.checkLength("description", description, 5000);
+    return description;
+  }
+
+  private static Map<String, String> tags(List<JsonNode> nodes) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (JsonNode node : nodes) {
+      String key = MlflowRequest.string(node, "key");
+      String value = MlflowRequest.string(node, "value");
+      MlflowNames.checkKey("tag", key);
+      MlflowNames.checkLength("tag value", value, 5000);
+      tags.put(key, value == null ? "" : value);
+    }
+    // stored as one JSON text (see V14__mlflow.sql)
+    MlflowNames.checkLength(
+        "tags (as JSON)", MlflowRequest.JSON.writeValueAsString(tags), 100_000 - 100);
+    return tags;
+  }
+}

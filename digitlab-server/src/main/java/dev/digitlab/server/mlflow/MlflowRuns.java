@@ -1,0 +1,58 @@
+package dev.digitlab.server.mlflow;
+
+import dev.digitlab.server.queue.ExternalTrials;
+import dev.digitlab.server.runs.Run;
+import dev.digitlab.server.runs.RunReader;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.stereotype.Component;
+
+/** Finds the run an MLflow request names, and checks that the request may change it. */
+@Component
+class MlflowRuns {
+
+  private final RunReader runs;
+  private final Ownership ownership;
+
+  MlflowRuns(RunReader runs, Ownership ownership) {
+    this.runs = runs;
+    this.ownership = ownership;
+  }
+
+  /** The run with MLflow id {@code id}; RESOURCE_DOES_NOT_EXIST if there is none. */
+  Run find(String id) {
+    long trialId;
+    try {
+      trialId = Long.parseLong(id);
+    } catch (NumberFormatException e) {
+      throw MlflowException.notFound("Run with id=" + id + " not found");
+    }
+    return runs.find(trialId)
+        .orElseThrow(() -> MlflowException.notFound("Run with id=" + id + " not found"));
+  }
+
+  /**
+   * The run, if this request may change it: an external run (built-in trials are their workers'),
+   * owned by the caller (or an admin calling); {@code active} asks for a run not deleted.
+   */
+  Run writable(String id, HttpServletRequest request, boolean active) {
+    Run run = find(id);
+    if (!run.kind().equals(ExternalTrials.KIND)) {
+      throw MlflowException.invalid(
+          "Run "
+              + id
+              + " is a built-in Digit Lab trial, written by its worker: only runs created through"
+              + " this API can be changed through it");
+    }
+    ownership.checkMayChange(request, "run " + id, run.user());
+    if (active && !run.lifecycleStage().equals(MlflowStore.ACTIVE)) {
+      throw MlflowException.invalid(
+          "The run "
+              + id
+              + " must be in the 'active' state. Current state is "
+              + run.lifecycleStage()
+              + ".");
+    }
+    return run;
+  }
+}

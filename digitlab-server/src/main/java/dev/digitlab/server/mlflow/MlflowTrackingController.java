@@ -1,0 +1,753 @@
+package dev.digitlab.server.mlflow;
+
+import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.runs.Run;
+import dev.digitlab.server.runs.RunFilter;
+import dev.digitlab.server.runs.RunOrder;
+import dev.digitlab.server.runs.RunReader;
+import dev.digitlab.server.security.Caller;
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * MLflow's tracking REST API (2.x paths and JSON), so that any MLflow client logs to Digit Lab:
+ * experiments are experiments, runs are trials (external ones logged here, built-in ones read).
+ * Reads are GET with query parameters, writes POST with a JSON body, as MLflow's clients send them.
+ */
+@RestController
+@RequestMapping(
+    path = {"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"},
+    produces = MediaType.APPLICATION_JSON_VALUE)
+class MlflowTrackingController {
+
+  static final int MAX_METRICS_PER_BATCH = 1000;
+  static final int MAX_PARAMS_TAGS_PER_BATCH = 100;
+  static final int MAX_ENTITIES_PER_BATCH = 1000;
+  static final int MAX_BATCH_BYTES = 1024 * 1024;
+  static final int MAX_RESULTS_DEFAULT = 1000;
+  static final int MAX_RESULTS_LIMIT = 50_000;
+  static final int HISTORY_PAGE_DEFAULT = 25_000;
+
+  private final MlflowStore store;
+  private final MlflowRuns runFinder;
+  private final RunReader runs;
+  private final EventStore events;
+  private final Ownership ownership;
+  private final Clock clock;
+
+  MlflowTrackingController(
+      MlflowStore store,
+      MlflowRuns runFinder,
+      RunReader runs,
+      EventStore events,
+      Ownership ownership,
+      Clock clock) {
+    this.store = store;
+    this.runFinder = runFinder;
+    this.runs = runs;
+    this.events = events;
+    this.ownership = ownership;
+    this.clock = clock;
+  }
+
+  // ---- experiments
+
+  @PostMapping("/experiments/create")
+  ObjectNode createExperiment(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    String name = fields.required("name");
+    if (name.isBlank()) {
+      throw MlflowException.invalid("Invalid experiment name: the name must not be empty");
+    }
+    MlflowNames.checkLength("experiment name", name, 200);
+    Map<String, String> tags = keyValues(fields.array("tags"), "experiment tag", 5000);
+    long id = store.createExperiment(name, ownership.ownerOf(request), tags);
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.put("experiment_id", Long.toString(id));
+    return answer;
+  }
+
+  @GetMapping("/experiments/get")
+  ObjectNode getExperiment(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    return experimentAnswer(experiment(fields.required("experiment_id")));
+  }
+
+  @GetMapping("/experiments/get-by-name")
+  ObjectNode getExperimentByName(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    String name = fields.required("experiment_name");
+    return experimentAnswer(
+        store
+            .findExperimentByName(name)
+            .orElseThrow(
+                () ->
+                    MlflowException.notFound(
+                        "Could not find experiment with name '" + name + "'")));
+  }
+
+  private static ObjectNode experimentAnswer(MlflowExperiment experiment) {
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.set("experiment", MlflowJsonViews.experiment(experiment));
+    return answer;
+  }
+
+  @PostMapping("/experiments/search")
+  ObjectNode searchExperiments(@RequestBody(required = false) byte[] body) {
+    return searchExperiments(MlflowRequest.ofBody(body));
+  }
+
+  @GetMapping("/experiments/search")
+  ObjectNode searchExperimentsByGet(HttpServletRequest request) {
+    return searchExperiments(MlflowRequest.ofQuery(request.getParameterMap()));
+  }
+
+  private ObjectNode searchExperiments(MlflowRequest fields) {
+    RunReader.View view = RunReader.View.of(fields.string("view_type"));
+    RunFilter filter = RunFilter.parse(experimentFilter(fields.string("filter")));
+    int maxResults = maxResults(fields, MAX_RESULTS_DEFAULT);
+    List<MlflowExperiment> matching = new ArrayList<>();
+    List<Run> asRuns = new ArrayList<>();
+    for (MlflowExperiment experiment : store.allExperiments()) {
+      boolean stageMatches =
+          switch (view) {
+            case ACTIVE_ONLY -> experiment.lifecycleStage().equals(MlflowStore.ACTIVE);
+            case DELETED_ONLY -> experiment.lifecycleStage().equals(MlflowStore.DELETED);
+            case ALL -> true;
+          };
+      // An experiment seen as a run: its name is the run name and its times the run's, so that
+      // one grammar filters and orders both.
+      Run asRun =
+          new Run(
+              experiment.id(),
+              experiment.id(),
+              "experiment",
+              experiment.name(),
+              experiment.owner(),
+              "",
+              experiment.creationTime(),
+              experiment.lastUpdateTime(),
+              experiment.lifecycleStage(),
+              Map.of(),
+              Map.of(),
+              experiment.tags());
+      if (stageMatches && filter.matches(asRun)) {
+        matching.add(experiment);
+        asRuns.add(asRun);
+      }
+    }
+    List<String> orderBy = new ArrayList<>();
+    for (String entry : fields.strings("order_by")) {
+      orderBy.add(experimentFilter(entry));
+    }
+    Comparator<Run> order =
+        orderBy.isEmpty()
+            ? Comparator.comparing(Run::startTime, Comparator.reverseOrder())
+                .thenComparing(Run::id, Comparator.reverseOrder())
+            : RunOrder.parse(orderBy);
+    List<Integer> indexes = new ArrayList<>();
+    for (int i = 0; i < matching.size(); i++) {
+      indexes.add(i);
+    }
+    indexes.sort((a, b) -> order.compare(asRuns.get(a), asRuns.get(b)));
+    int offset = offset(fields.string("page_token"));
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode array = answer.putArray("experiments");
+    int end = Math.min(indexes.size(), offset + maxResults);
+    for (int i = offset; i < end; i++) {
+      array.add(MlflowJsonViews.experiment(matching.get(indexes.get(i))));
+    }
+    if (end < indexes.size()) {
+      answer.put("next_page_token", token(end));
+    }
+    return answer;
+  }
+
+  /**
+   * An experiment filter or order in the run grammar: {@code name} and {@code creation_time} become
+   * the run attributes an experiment-as-run carries them in.
+   */
+  private static String experimentFilter(String filter) {
+    if (filter == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    while (i < filter.length()) {
+      char c = filter.charAt(i);
+      if (c == '\'' || c == '"' || c == '`') {
+        int end = filter.indexOf(c, i + 1);
+        end = end < 0 ? filter.length() - 1 : end;
+        out.append(filter, i, end + 1);
+        i = end + 1;
+        continue;
+      }
+      int start = i;
+      while (i < filter.length()
+          && (Character.isLetterOrDigit(filter.charAt(i)) || "_.".indexOf(filter.charAt(i)) >= 0)) {
+        i++;
+      }
+      if (i == start) {
+        out.append(c);
+        i++;
+        continue;
+      }
+      String word = filter.substring(start, i);
+      out.append(
+          switch (word.toLowerCase(java.util.Locale.ROOT)) {
+            case "name", "attribute.name", "attributes.name" -> "attributes.run_name";
+            case "creation_time", "attributes.creation_time", "attribute.creation_time" ->
+                "attributes.start_time";
+            case "last_update_time", "attributes.last_update_time" -> "attributes.end_time";
+            case "experiment_id", "attributes.experiment_id" -> "attributes.run_id";
+            default -> word;
+          });
+    }
+    return out.toString();
+  }
+
+  @PostMapping("/experiments/update")
+  ObjectNode updateExperiment(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    MlflowExperiment experiment = experiment(fields.required("experiment_id"));
+    String name = fields.string("new_name");
+    checkMayChange(request, experiment);
+    if (name != null) {
+      if (name.isBlank()) {
+        throw MlflowException.invalid("Invalid experiment name: the name must not be empty");
+      }
+      MlflowNames.checkLength("experiment name", name, 200);
+      store.renameExperiment(experiment.id(), name);
+    }
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/experiments/delete")
+  ObjectNode deleteExperiment(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowExperiment experiment = experiment(MlflowRequest.ofBody(body).required("experiment_id"));
+    if (experiment.id() == 0) {
+      throw MlflowException.invalid("Cannot delete the default experiment '0'.");
+    }
+    checkMayChange(request, experiment);
+    store.setExperimentStage(experiment.id(), MlflowStore.DELETED);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/experiments/restore")
+  ObjectNode restoreExperiment(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowExperiment experiment = experiment(MlflowRequest.ofBody(body).required("experiment_id"));
+    checkMayChange(request, experiment);
+    store.setExperimentStage(experiment.id(), MlflowStore.ACTIVE);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/experiments/set-experiment-tag")
+  ObjectNode setExperimentTag(
+      @RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    MlflowExperiment experiment = experiment(fields.required("experiment_id"));
+    String key = fields.required("key");
+    String value = fields.required("value");
+    MlflowNames.checkKey("tag", key);
+    MlflowNames.checkLength(
+        "experiment tag value", value, MlflowNames.MAX_EXPERIMENT_TAG_VALUE_LENGTH);
+    checkMayChange(request, experiment);
+    store.setExperimentTag(experiment.id(), key, value);
+    return MlflowJsonViews.object();
+  }
+
+  private MlflowExperiment experiment(String id) {
+    return store
+        .findExperiment(parseId(id, "experiment"))
+        .orElseThrow(() -> MlflowException.notFound("No Experiment with id=" + id + " exists"));
+  }
+
+  private void checkMayChange(HttpServletRequest request, MlflowExperiment experiment) {
+    ownership.checkMayChange(request, "experiment " + experiment.id(), experiment.owner());
+  }
+
+  // ---- runs
+
+  @PostMapping("/runs/create")
+  ObjectNode createRun(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    String experimentId = fields.string("experiment_id");
+    long experiment = parseId(experimentId == null ? "0" : experimentId, "experiment");
+    Map<String, String> tags =
+        keyValues(fields.array("tags"), "tag", MlflowNames.MAX_TAG_VALUE_LENGTH);
+    String runName = fields.string("run_name");
+    if (runName == null) {
+      runName = tags.get("mlflow.runName");
+    }
+    if (runName != null) {
+      MlflowNames.checkLength("run name", runName, MlflowNames.MAX_KEY_LENGTH);
+    }
+    String owner = ownership.ownerOf(request);
+    if (Caller.of(request).isEmpty()) {
+      // No token (authentication off): the client's user name is all there is to show.
+      String user = fields.string("user_id");
+      user = user == null || user.isBlank() ? tags.get("mlflow.user") : user;
+      owner = user == null || user.isBlank() ? owner : user;
+      MlflowNames.checkLength("user_id", owner, 100);
+    }
+    long start = fields.int64("start_time", clock.millis());
+    long id = store.createRun(experiment, runName, owner, Instant.ofEpochMilli(start), tags);
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.set("run", MlflowJsonViews.run(run(Long.toString(id)), List.of()));
+    return answer;
+  }
+
+  @GetMapping("/runs/get")
+  ObjectNode getRun(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    Run run = run(runId(fields));
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.set("run", MlflowJsonViews.run(run, store.inputs(run.id())));
+    return answer;
+  }
+
+  @PostMapping("/runs/update")
+  ObjectNode updateRun(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, false);
+    String status = fields.string("status");
+    String trialStatus = null;
+    if (status != null) {
+      trialStatus =
+          RunReader.trialStatus(status)
+              .orElseThrow(
+                  () ->
+                      MlflowException.invalid(
+                          "Invalid value '"
+                              + status
+                              + "' for parameter 'status': use RUNNING, SCHEDULED, FINISHED,"
+                              + " FAILED or KILLED"));
+    }
+    String runName = fields.string("run_name");
+    if (runName != null) {
+      MlflowNames.checkLength("run name", runName, MlflowNames.MAX_KEY_LENGTH);
+    }
+    long end = fields.int64("end_time", clock.millis());
+    store.updateRun(run.id(), trialStatus, Instant.ofEpochMilli(end), runName);
+    ObjectNode answer = MlflowJsonViews.object();
+    answer.set("run_info", MlflowJsonViews.info(run(run.runId())));
+    return answer;
+  }
+
+  @PostMapping("/runs/delete")
+  ObjectNode deleteRun(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    Run run = writableRun(runId(MlflowRequest.ofBody(body)), request, false);
+    store.setRunStage(run.id(), MlflowStore.DELETED);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/restore")
+  ObjectNode restoreRun(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    Run run = writableRun(runId(MlflowRequest.ofBody(body)), request, false);
+    store.setRunStage(run.id(), MlflowStore.ACTIVE);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/log-metric")
+  ObjectNode logMetric(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    MetricPoint point = metric(fields.fields());
+    store.logBatch(run.id(), List.of(point), Map.of(), Map.of());
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/log-parameter")
+  ObjectNode logParam(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    String key = fields.required("key");
+    String value = fields.required("value");
+    MlflowNames.checkKey("param", key);
+    MlflowNames.checkLength("Param value", value, MlflowNames.MAX_PARAM_VALUE_LENGTH);
+    store.logBatch(run.id(), List.of(), Map.of(key, value), Map.of());
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/set-tag")
+  ObjectNode setTag(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    String key = fields.required("key");
+    String value = fields.required("value");
+    MlflowNames.checkKey("tag", key);
+    MlflowNames.checkLength("Tag value", value, MlflowNames.MAX_TAG_VALUE_LENGTH);
+    store.setTags(run.id(), Map.of(key, value));
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/delete-tag")
+  ObjectNode deleteTag(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    String key = fields.required("key");
+    if (!store.deleteTag(run.id(), key)) {
+      throw MlflowException.notFound("No tag with name: " + key + " in run with id " + run.runId());
+    }
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/log-batch")
+  ObjectNode logBatch(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    if (body != null && body.length > MAX_BATCH_BYTES) {
+      throw MlflowException.invalid(
+          "Batched logging API requests must be at most "
+              + MAX_BATCH_BYTES
+              + " bytes, got a request of "
+              + body.length
+              + " bytes");
+    }
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    List<JsonNode> metricNodes = fields.array("metrics");
+    List<JsonNode> paramNodes = fields.array("params");
+    List<JsonNode> tagNodes = fields.array("tags");
+    checkCount("metrics", metricNodes.size(), MAX_METRICS_PER_BATCH);
+    checkCount("params", paramNodes.size(), MAX_PARAMS_TAGS_PER_BATCH);
+    checkCount("tags", tagNodes.size(), MAX_PARAMS_TAGS_PER_BATCH);
+    int total = metricNodes.size() + paramNodes.size() + tagNodes.size();
+    if (total > MAX_ENTITIES_PER_BATCH) {
+      throw MlflowException.invalid(
+          "A batch logging request can contain at most "
+              + MAX_ENTITIES_PER_BATCH
+              + " metrics, params, and tags in total. Received a batch with "
+              + total
+              + " of them.");
+    }
+    Run run = writableRun(runId(fields), request, true);
+    List<MetricPoint> metrics = new ArrayList<>(metricNodes.size());
+    for (JsonNode node : metricNodes) {
+      metrics.add(metric(node));
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (JsonNode node : paramNodes) {
+      String key = MlflowRequest.string(node, "key");
+      String value = MlflowRequest.string(node, "value");
+      MlflowNames.checkKey("param", key);
+      if (value == null) {
+        throw MlflowRequest.missing("value");
+      }
+      MlflowNames.checkLength("Param value", value, MlflowNames.MAX_PARAM_VALUE_LENGTH);
+      String before = params.putIfAbsent(key, value);
+      if (before != null && !before.equals(value)) {
+        throw MlflowException.invalid(
+            "Duplicate parameter keys have been submitted: ['" + key + "'] with different values");
+      }
+    }
+    Map<String, String> tags = keyValues(tagNodes, "tag", MlflowNames.MAX_TAG_VALUE_LENGTH);
+    store.logBatch(run.id(), metrics, params, tags);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/log-inputs")
+  ObjectNode logInputs(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    List<String> inputs = new ArrayList<>();
+    for (JsonNode dataset : fields.array("datasets")) {
+      if (!dataset.isObject()) {
+        throw MlflowException.invalid("Each of 'datasets' must be an object");
+      }
+      String input = dataset.toString();
+      MlflowNames.checkLength("dataset input", input, 100_000);
+      inputs.add(input);
+    }
+    store.logInputs(run.id(), inputs);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/log-model")
+  ObjectNode logModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofBody(body);
+    Run run = writableRun(runId(fields), request, true);
+    String model = fields.required("model_json");
+    JsonNode parsed;
+    try {
+      parsed = MlflowRequest.JSON.readTree(model);
+    } catch (tools.jackson.core.JacksonException e) {
+      throw MlflowException.invalid("model_json is not JSON: " + e.getOriginalMessage());
+    }
+    // MLflow keeps logged models' descriptions in this tag, a JSON list.
+    String history = run.tags().get("mlflow.log-model.history");
+    ArrayNode list = MlflowRequest.JSON.createArrayNode();
+    if (history != null) {
+      try {
+        JsonNode old = MlflowRequest.JSON.readTree(history);
+        if (old.isArray()) {
+          list = (ArrayNode) old;
+        }
+      } catch (tools.jackson.core.JacksonException e) {
+        // an unreadable history is replaced
+      }
+    }
+    list.add(parsed);
+    String value = list.toString();
+    MlflowNames.checkLength("Tag value", value, MlflowNames.MAX_TAG_VALUE_LENGTH);
+    store.setTags(run.id(), Map.of("mlflow.log-model.history", value));
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/runs/search")
+  ObjectNode searchRuns(@RequestBody(required = false) byte[] body) {
+    return searchRuns(MlflowRequest.ofBody(body));
+  }
+
+  @GetMapping("/runs/search")
+  ObjectNode searchRunsByGet(HttpServletRequest request) {
+    return searchRuns(MlflowRequest.ofQuery(request.getParameterMap()));
+  }
+
+  private ObjectNode searchRuns(MlflowRequest fields) {
+    Set<Long> experimentIds = new LinkedHashSet<>();
+    for (String id : fields.strings("experiment_ids")) {
+      experimentIds.add(parseId(id, "experiment"));
+    }
+    RunFilter filter = RunFilter.parse(fields.string("filter"));
+    Comparator<Run> order = RunOrder.parse(fields.strings("order_by"));
+    RunReader.View view = RunReader.View.of(fields.string("run_view_type"));
+    int maxResults = maxResults(fields, MAX_RESULTS_DEFAULT);
+    int offset = offset(fields.string("page_token"));
+    List<Run> matching = new ArrayList<>();
+    for (Run run : runs.ofExperiments(experimentIds, view, filter)) {
+      if (filter.matches(run)) {
+        matching.add(run);
+      }
+    }
+    matching.sort(order);
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode array = answer.putArray("runs");
+    int end = Math.min(matching.size(), offset + maxResults);
+    for (int i = offset; i < end; i++) {
+      array.add(MlflowJsonViews.run(matching.get(i), List.of()));
+    }
+    if (end < matching.size()) {
+      answer.put("next_page_token", token(end));
+    }
+    return answer;
+  }
+
+  @GetMapping("/metrics/get-history")
+  ObjectNode metricHistory(HttpServletRequest request) {
+    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+    Run run = run(runId(fields));
+    String key = fields.required("metric_key");
+    int maxResults = maxResults(fields, HISTORY_PAGE_DEFAULT);
+    int offset = offset(fields.string("page_token"));
+    List<ObjectNode> points = history(run.id(), key);
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode metrics = answer.putArray("metrics");
+    // Without max_results MLflow returns the whole history.
+    int end =
+        fields.string("max_results") == null
+            ? points.size()
+            : Math.min(points.size(), offset + maxResults);
+    for (int i = offset; i < end; i++) {
+      metrics.add(points.get(i));
+    }
+    if (end < points.size()) {
+      answer.put("next_page_token", token(end));
+    }
+    return answer;
+  }
+
+  /** Every point of the run's metric {@code key}, in the order they were logged. */
+  private List<ObjectNode> history(long trialId, String key) {
+    List<ObjectNode> points = new ArrayList<>();
+    long after = 0;
+    List<TrialEvent> page;
+    do {
+      page = events.ofType(trialId, EventType.METRIC, after, EventStore.MAX_PAGE);
+      for (TrialEvent event : page) {
+        JsonNode payload;
+        try {
+          payload = MlflowRequest.JSON.readTree(event.payload());
+        } catch (tools.jackson.core.JacksonException e) {
+          continue;
+        }
+        if (!key.equals(payload.path("key").asString(""))) {
+          continue;
+        }
+        ObjectNode point = MlflowJsonViews.object();
+        JsonNode value = payload.path("value");
+        double number = value.isNumber() ? value.asDouble() : parseSpecial(value.asString("NaN"));
+        long timestamp =
+            payload.has("timestamp")
+                ? payload.path("timestamp").asLong()
+                : event.createdAt().toEpochMilli();
+        MlflowJsonViews.metric(point, key, number, timestamp, payload.path("step").asLong());
+        points.add(point);
+      }
+      after = page.isEmpty() ? after : page.getLast().id();
+    } while (page.size() == EventStore.MAX_PAGE);
+    return points;
+  }
+
+  private static double parseSpecial(String text) {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Any other path under the MLflow prefix (e.g. MLflow 3's logged-models): MLflow's 404. */
+  @RequestMapping("/**")
+  ObjectNode unknownEndpoint(HttpServletRequest request) {
+    throw MlflowException.endpointNotFound(
+        "No endpoint "
+            + request.getMethod()
+            + " "
+            + request.getRequestURI()
+            + " in Digit Lab's MLflow API (see docs/mlflow.md for what is supported)");
+  }
+
+  // ---- helpers
+
+  private static String runId(MlflowRequest fields) {
+    String id = fields.string("run_id");
+    if (id == null || id.isEmpty()) {
+      id = fields.string("run_uuid");
+    }
+    if (id == null || id.isEmpty()) {
+      throw MlflowRequest.missing("run_id");
+    }
+    return id;
+  }
+
+  private Run run(String id) {
+    return runFinder.find(id);
+  }
+
+  private Run writableRun(String id, HttpServletRequest request, boolean active) {
+    return runFinder.writable(id, request, active);
+  }
+
+  private static MetricPoint metric(JsonNode node) {
+    String key = MlflowRequest.string(node, "key");
+    MlflowNames.checkKey("metric", key);
+    double value = MlflowRequest.float64(node, "value");
+    JsonNode timestamp = node.get("timestamp");
+    if (timestamp == null || timestamp.isNull()) {
+      throw MlflowRequest.missing("timestamp");
+    }
+    return new MetricPoint(
+        key,
+        value,
+        MlflowRequest.int64(node, "timestamp", 0),
+        MlflowRequest.int64(node, "step", 0));
+  }
+
+  private static Map<String, String> keyValues(List<JsonNode> nodes, String kind, int maxValue) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (JsonNode node : nodes) {
+      if (!node.isObject()) {
+        throw MlflowException.invalid("Each " + kind + " must be an object with key and value");
+      }
+      String key = MlflowRequest.string(node, "key");
+      String value = MlflowRequest.string(node, "value");
+      MlflowNames.checkKey(kind, key);
+      if (value == null) {
+        throw MlflowRequest.missing("value");
+      }
+      MlflowNames.checkLength(kind + " value", value, maxValue);
+      values.put(key, value);
+    }
+    return values;
+  }
+
+  private static void checkCount(String what, int count, int max) {
+    if (count > max) {
+      throw MlflowException.invalid(
+          "A batch logging request can contain at most "
+              + max
+              + " "
+              + what
+              + ". Got "
+              + count
+              + " "
+              + what
+              + ". Please split up "
+              + what
+              + " across multiple requests and try again.");
+    }
+  }
+
+  private static long parseId(String id, String kind) {
+    try {
+      long value = Long.parseLong(id.strip());
+      if (value >= 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw MlflowException.notFound(
+        "No " + ("experiment".equals(kind) ? "Experiment" : kind) + " with id=" + id + " exists");
+  }
+
+  private static int maxResults(MlflowRequest fields, int otherwise) {
+    long value = fields.int64("max_results", otherwise);
+    if (value < 1 || value > MAX_RESULTS_LIMIT) {
+      throw MlflowException.invalid(
+          "Invalid value "
+              + value
+              + " for parameter 'max_results' supplied. It must be at most "
+              + MAX_RESULTS_LIMIT
+              + " and at least 1");
+    }
+    return (int) value;
+  }
+
+  static String token(int offset) {
+    return Base64.getEncoder()
+        .encodeToString(("{\"offset\": " + offset + "}").getBytes(StandardCharsets.UTF_8));
+  }
+
+  static int offset(String token) {
+    if (token == null || token.isEmpty()) {
+      return 0;
+    }
+    try {
+      JsonNode node =
+          MlflowRequest.JSON.readTree(
+              new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8));
+      JsonNode offset = node.get("offset");
+      if (offset != null && offset.canConvertToInt() && offset.asInt() >= 0) {
+        return offset.asInt();
+      }
+    } catch (IllegalArgumentException | tools.jackson.core.JacksonException e) {
+      // refused below
+    }
+    throw MlflowException.invalid("Invalid page token, could not base64-decode it: " + token);
+  }
+}

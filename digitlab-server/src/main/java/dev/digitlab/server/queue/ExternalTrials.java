@@ -1,0 +1,108 @@
+package dev.digitlab.server.queue;
+
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The trial rows of external trials: runs a user's own script logs through the MLflow API. No
+ * worker claims them (the claim and the timeout sweep look at built-in trials only); their status
+ * moves as the script says. Every write joins the caller's transaction.
+ */
+@Component
+public class ExternalTrials {
+
+  /** The value of {@code trial.kind} for a trial logged from outside. */
+  public static final String KIND = "external";
+
+  private final JdbcClient jdbc;
+
+  ExternalTrials(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /**
+   * Inserts an external trial, attempt 1, as the next ordinal of its experiment; returns its id.
+   * The caller holds the experiment's row lock, so that two runs never take the same ordinal.
+   */
+  public long create(
+      long experimentId, String runName, String owner, String status, Instant startedAt) {
+    int ordinal =
+        jdbc.sql("SELECT COALESCE(MAX(ordinal), -1) + 1 FROM trial WHERE experiment_id = :id")
+            .param("id", experimentId)
+            .query(Integer.class)
+            .single();
+    KeyHolder key = new GeneratedKeyHolder();
+    jdbc.sql(
+            """
+            INSERT INTO trial (experiment_id, ordinal, config, status, attempt, kind, run_name,
+                owner, queued_at, started_at)
+            VALUES (:experiment, :ordinal, '{}', :status, 1, 'external', :name, :owner, :now,
+                :now)
+            """)
+        .param("experiment", experimentId)
+        .param("ordinal", ordinal)
+        .param("status", status)
+        .param("name", runName)
+        .param("owner", owner)
+        .param("now", toSql(startedAt))
+        .update(key, "id");
+    return key.getKeyAs(Number.class).longValue();
+  }
+
+  /**
+   * Reserves {@code count} event seqs of the external trial and returns the first; the row stays
+   * locked until the caller's transaction ends. Empty if there is no such external trial.
+   */
+  public Optional<Long> reserveSeqs(long trialId, int count) {
+    int updated =
+        jdbc.sql("UPDATE trial SET event_seq = event_seq + :n WHERE id = :id AND kind = 'external'")
+            .param("n", count)
+            .param("id", trialId)
+            .update();
+    if (updated == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        jdbc.sql("SELECT event_seq FROM trial WHERE id = :id")
+                .param("id", trialId)
+                .query(Long.class)
+                .single()
+            - count
+            + 1);
+  }
+
+  /** Sets the run's status, and when it ended (null while it runs). */
+  public void updateStatus(long trialId, String status, Instant finishedAt) {
+    jdbc.sql(
+            """
+            UPDATE trial SET status = :status, finished_at = :finished
+             WHERE id = :id AND kind = 'external'
+            """)
+        .param("status", status)
+        .param("finished", finishedAt == null ? null : toSql(finishedAt))
+        .param("id", trialId)
+        .update();
+  }
+
+  /** Renames the run (mlflow.runName). */
+  public void rename(long trialId, String runName) {
+    jdbc.sql("UPDATE trial SET run_name = :name WHERE id = :id AND kind = 'external'")
+        .param("name", runName)
+        .param("id", trialId)
+        .update();
+  }
+
+  /** Marks the run deleted ({@code deleted}) or restores it ({@code active}). */
+  public void setLifecycleStage(long trialId, String stage) {
+    jdbc.sql("UPDATE trial SET lifecycle_stage = :stage WHERE id = :id AND kind = 'external'")
+        .param("stage", stage)
+        .param("id", trialId)
+        .update();
+  }
+}

@@ -1,0 +1,389 @@
+package dev.digitlab.server.runs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A parsed MLflow search filter: clauses joined by {@code AND}, each {@code <entity>.<key> <op>
+ * <value>} with the entity {@code metrics}, {@code params}, {@code tags} or {@code attributes}
+ * (MLflow's singular and short forms too), keys optionally quoted with backquotes or double quotes,
+ * and the operators {@code = != < <= > >= LIKE ILIKE IN NOT IN}. Metrics and the time attributes
+ * compare as numbers, the rest as strings. One grammar for the MLflow API and the web UI's search
+ * box.
+ */
+public record RunFilter(List<Clause> clauses) {
+
+  /** The filter that keeps every run. */
+  public static final RunFilter ALL = new RunFilter(List.of());
+
+  public RunFilter {
+    clauses = List.copyOf(clauses);
+  }
+
+  /** What a clause names. */
+  public enum Entity {
+    METRIC,
+    PARAM,
+    TAG,
+    ATTRIBUTE
+  }
+
+  /** One comparison. {@code values} has one element except for IN and NOT IN. */
+  public record Clause(Entity entity, String key, String op, List<String> values, Double number) {}
+
+  private static final List<String> NUMERIC_ATTRIBUTES = List.of("start_time", "end_time");
+  private static final List<String> STRING_ATTRIBUTES =
+      List.of("run_id", "run_name", "status", "user_id", "artifact_uri", "lifecycle_stage");
+
+  /** Parses {@code filter}; blank means every run. */
+  public static RunFilter parse(String filter) {
+    if (filter == null || filter.isBlank()) {
+      return ALL;
+    }
+    Tokens tokens = new Tokens(filter);
+    List<Clause> clauses = new ArrayList<>();
+    while (true) {
+      clauses.add(clause(tokens));
+      if (tokens.atEnd()) {
+        return new RunFilter(clauses);
+      }
+      String and = tokens.word();
+      if (!"and".equalsIgnoreCase(and)) {
+        throw new InvalidFilterException(
+            "Invalid filter '"
+                + filter
+                + "': expected AND between comparisons, got '"
+                + and
+                + "' (OR is not supported)");
+      }
+    }
+  }
+
+  private static Clause clause(Tokens tokens) {
+    Identifier identifier = identifier(tokens.identifier());
+    String op = tokens.operator();
+    boolean numeric =
+        identifier.entity() == Entity.METRIC
+            || identifier.entity() == Entity.ATTRIBUTE
+                && NUMERIC_ATTRIBUTES.contains(identifier.key());
+    if (op.equals("IN") || op.equals("NOT IN")) {
+      if (numeric) {
+        throw new InvalidFilterException(
+            "Invalid filter: " + op + " applies to params, tags and string attributes only");
+      }
+      return new Clause(identifier.entity(), identifier.key(), op, tokens.list(), null);
+    }
+    if (numeric) {
+      if (!List.of("=", "!=", "<", "<=", ">", ">=").contains(op)) {
+        throw new InvalidFilterException(
+            "Invalid comparator '" + op + "' for the number " + identifier.key());
+      }
+      String value = tokens.value();
+      try {
+        return new Clause(
+            identifier.entity(), identifier.key(), op, List.of(value), Double.valueOf(value));
+      } catch (NumberFormatException e) {
+        throw new InvalidFilterException(
+            "Expected a number to compare " + identifier.key() + " with, got '" + value + "'");
+      }
+    }
+    if (!List.of("=", "!=", "LIKE", "ILIKE").contains(op)) {
+      throw new InvalidFilterException(
+          "Invalid comparator '"
+              + op
+              + "' for the string "
+              + identifier.key()
+              + " (use =, !=, LIKE, ILIKE, IN or NOT IN)");
+    }
+    if (!tokens.nextIsQuoted()) {
+      throw new InvalidFilterException(
+          "Expected a quoted string to compare " + identifier.key() + " with");
+    }
+    return new Clause(identifier.entity(), identifier.key(), op, List.of(tokens.value()), null);
+  }
+
+  private record Identifier(Entity entity, String key) {}
+
+  private static Identifier identifier(String text) {
+    int dot = text.indexOf('.');
+    if (dot < 0) {
+      throw new InvalidFilterException(
+          "Invalid identifier '"
+              + text
+              + "': write metrics.<key>, params.<key>, tags.<key> or attributes.<name>");
+    }
+    String prefix = text.substring(0, dot).toLowerCase(Locale.ROOT);
+    String key = unquote(text.substring(dot + 1));
+    Entity entity =
+        switch (prefix) {
+          case "metric", "metrics" -> Entity.METRIC;
+          case "param", "params", "parameter", "parameters" -> Entity.PARAM;
+          case "tag", "tags" -> Entity.TAG;
+          case "attribute", "attributes", "attr", "run" -> Entity.ATTRIBUTE;
+          default ->
+              throw new InvalidFilterException(
+                  "Invalid entity type '" + prefix + "': use metrics, params, tags or attributes");
+        };
+    if (key.isEmpty()) {
+      throw new InvalidFilterException("Invalid identifier '" + text + "': the key is empty");
+    }
+    if (entity == Entity.ATTRIBUTE) {
+      key = key.equals("run_uuid") ? "run_id" : key;
+      if (!NUMERIC_ATTRIBUTES.contains(key) && !STRING_ATTRIBUTES.contains(key)) {
+        throw new InvalidFilterException(
+            "Invalid attribute key '"
+                + key
+                + "': valid ones are "
+                + String.join(", ", STRING_ATTRIBUTES)
+                + ", "
+                + String.join(", ", NUMERIC_ATTRIBUTES));
+      }
+    }
+    return new Identifier(entity, key);
+  }
+
+  private static String unquote(String key) {
+    if (key.length() >= 2
+        && (key.startsWith("`") && key.endsWith("`")
+            || key.startsWith("\"") && key.endsWith("\""))) {
+      return key.substring(1, key.length() - 1);
+    }
+    return key;
+  }
+
+  /** Whether the run passes every clause. */
+  public boolean matches(Run run) {
+    for (Clause clause : clauses) {
+      if (!matches(clause, run)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean matches(Clause clause, Run run) {
+    return switch (clause.entity()) {
+      case METRIC -> {
+        Run.LatestMetric metric = run.metrics().get(clause.key());
+        yield metric != null && compare(metric.value(), clause.op(), clause.number());
+      }
+      case PARAM -> matchesString(run.params().get(clause.key()), clause);
+      case TAG -> matchesString(run.tags().get(clause.key()), clause);
+      case ATTRIBUTE -> {
+        if (NUMERIC_ATTRIBUTES.contains(clause.key())) {
+          Long time = clause.key().equals("start_time") ? run.startTime() : run.endTime();
+          yield time != null && compare(time, clause.op(), clause.number());
+        }
+        yield matchesString(attribute(run, clause.key()), clause);
+      }
+    };
+  }
+
+  /** A string attribute of the run, as search compares it. */
+  static String attribute(Run run, String key) {
+    return switch (key) {
+      case "run_id" -> run.runId();
+      case "run_name" -> run.name();
+      case "status" -> run.status();
+      case "user_id" -> run.user();
+      case "lifecycle_stage" -> run.lifecycleStage();
+      case "artifact_uri" ->
+          "mlflow-artifacts:/" + run.experimentId() + "/" + run.id() + "/artifacts";
+      default -> null;
+    };
+  }
+
+  private static boolean compare(double actual, String op, double expected) {
+    int order = Double.compare(actual, expected);
+    // NaN is no number: it passes only !=, as in SQL, where MLflow's stores compare.
+    if (Double.isNaN(actual) || Double.isNaN(expected)) {
+      return op.equals("!=");
+    }
+    return switch (op) {
+      case "=" -> order == 0;
+      case "!=" -> order != 0;
+      case "<" -> order < 0;
+      case "<=" -> order <= 0;
+      case ">" -> order > 0;
+      case ">=" -> order >= 0;
+      default -> false;
+    };
+  }
+
+  private static boolean matchesString(String actual, Clause clause) {
+    if (actual == null) {
+      return false;
+    }
+    String expected = clause.values().getFirst();
+    return switch (clause.op()) {
+      case "=" -> actual.equals(expected);
+      case "!=" -> !actual.equals(expected);
+      case "LIKE" -> like(expected, false).matcher(actual).matches();
+      case "ILIKE" -> like(expected, true).matcher(actual).matches();
+      case "IN" -> clause.values().contains(actual);
+      case "NOT IN" -> !clause.values().contains(actual);
+      default -> false;
+    };
+  }
+
+  /** SQL's LIKE as a regex: % any run of characters, _ one character. */
+  private static Pattern like(String pattern, boolean ignoreCase) {
+    StringBuilder regex = new StringBuilder();
+    StringBuilder literal = new StringBuilder();
+    for (char c : pattern.toCharArray()) {
+      if (c == '%' || c == '_') {
+        regex.append(Pattern.quote(literal.toString())).append(c == '%' ? ".*" : ".");
+        literal.setLength(0);
+      } else {
+        literal.append(c);
+      }
+    }
+    regex.append(Pattern.quote(literal.toString()));
+    return Pattern.compile(
+        regex.toString(),
+        Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
+  }
+
+  /** The filter's words, quoted strings, operators and lists, left to right. */
+  private static final class Tokens {
+    private final String text;
+    private int at;
+
+    Tokens(String text) {
+      this.text = Objects.requireNonNull(text);
+    }
+
+    private void skipSpace() {
+      while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+        at++;
+      }
+    }
+
+    boolean atEnd() {
+      skipSpace();
+      return at >= text.length();
+    }
+
+    private InvalidFilterException error(String expected) {
+      return new InvalidFilterException(
+          "Invalid filter '" + text + "': expected " + expected + " at position " + at);
+    }
+
+    /** An identifier: entity, dot, then a plain, backquoted or double-quoted key. */
+    String identifier() {
+      skipSpace();
+      int start = at;
+      while (at < text.length()) {
+        char c = text.charAt(at);
+        if (c == '`' || c == '"') {
+          int end = text.indexOf(c, at + 1);
+          if (end < 0) {
+            throw error("a closing " + c);
+          }
+          at = end + 1;
+        } else if (Character.isLetterOrDigit(c) || "_.-/:".indexOf(c) >= 0) {
+          at++;
+        } else {
+          break;
+        }
+      }
+      if (at == start) {
+        throw error("an identifier such as metrics.rmse");
+      }
+      return text.substring(start, at);
+    }
+
+    String word() {
+      skipSpace();
+      int start = at;
+      while (at < text.length() && Character.isLetter(text.charAt(at))) {
+        at++;
+      }
+      if (at == start) {
+        throw error("a word");
+      }
+      return text.substring(start, at);
+    }
+
+    String operator() {
+      skipSpace();
+      for (String symbol : List.of("<=", ">=", "!=", "=", "<", ">")) {
+        if (text.startsWith(symbol, at)) {
+          at += symbol.length();
+          return symbol;
+        }
+      }
+      if (at < text.length() && Character.isLetter(text.charAt(at))) {
+        String word = word().toUpperCase(Locale.ROOT);
+        if (word.equals("NOT")) {
+          String next = word().toUpperCase(Locale.ROOT);
+          if (next.equals("IN")) {
+            return "NOT IN";
+          }
+          throw error("IN after NOT");
+        }
+        if (List.of("LIKE", "ILIKE", "IN").contains(word)) {
+          return word;
+        }
+      }
+      throw error("a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN)");
+    }
+
+    boolean nextIsQuoted() {
+      skipSpace();
+      return at < text.length() && (text.charAt(at) == '\'' || text.charAt(at) == '"');
+    }
+
+    /** A quoted string, or a bare number. */
+    String value() {
+      skipSpace();
+      if (nextIsQuoted()) {
+        char quote = text.charAt(at);
+        int end = text.indexOf(quote, at + 1);
+        if (end < 0) {
+          throw error("a closing " + quote);
+        }
+        String value = text.substring(at + 1, end);
+        at = end + 1;
+        return value;
+      }
+      int start = at;
+      while (at < text.length()
+          && (Character.isLetterOrDigit(text.charAt(at)) || "+-.".indexOf(text.charAt(at)) >= 0)) {
+        at++;
+      }
+      if (at == start) {
+        throw error("a value");
+      }
+      return text.substring(start, at);
+    }
+
+    /** ('a', 'b', …) */
+    List<String> list() {
+      skipSpace();
+      if (at >= text.length() || text.charAt(at) != '(') {
+        throw error("a list such as ('a', 'b')");
+      }
+      at++;
+      List<String> values = new ArrayList<>();
+      while (true) {
+        if (!nextIsQuoted()) {
+          throw error("a quoted string in the list");
+        }
+        values.add(value());
+        skipSpace();
+        if (at < text.length() && text.charAt(at) == ',') {
+          at++;
+        } else if (at < text.length() && text.charAt(at) == ')') {
+          at++;
+          return values;
+        } else {
+          throw error("',' or ')'");
+        }
+      }
+    }
+  }
+}

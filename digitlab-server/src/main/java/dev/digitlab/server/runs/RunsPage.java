@@ -1,0 +1,247 @@
+package dev.digitlab.server.runs;
+
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStore;
+import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * Every experiment's runs as a table (built-in trials and runs logged through the MLflow API
+ * alike): param and metric columns the user picks, a search box taking MLflow's filter grammar, and
+ * the same table as CSV; and the page of one run logged from outside.
+ */
+@Controller
+class RunsPage {
+
+  /** Columns shown when the user picked none: the first keys, so the table stays readable. */
+  private static final int DEFAULT_COLUMNS = 6;
+
+  private final RunReader runs;
+  private final ExperimentStore experiments;
+  private final JdbcClient jdbc;
+
+  RunsPage(RunReader runs, ExperimentStore experiments, JdbcClient jdbc) {
+    this.runs = runs;
+    this.experiments = experiments;
+    this.jdbc = jdbc;
+  }
+
+  /** One row of the table: links to the run's page, and its cells for the chosen columns. */
+  record Row(
+      Run run,
+      String href,
+      String parent,
+      String started,
+      List<String> params,
+      List<String> metrics) {}
+
+  /** A filtered, ordered table of the experiment's runs. */
+  record Table(
+      Experiment experiment,
+      List<String> paramColumns,
+      List<String> metricColumns,
+      Set<String> allParams,
+      Set<String> allMetrics,
+      List<Row> rows) {}
+
+  private Table table(long id, String filter, String params, String metrics, String order) {
+    Experiment experiment =
+        experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
+    RunFilter parsed = RunFilter.parse(filter);
+    // Every run, not only those the filter keeps: the column pickers offer all keys.
+    List<Run> all = runs.ofExperiments(List.of(id), RunReader.View.ACTIVE_ONLY);
+    Set<String> allParams = new TreeSet<>();
+    Set<String> allMetrics = new TreeSet<>();
+    List<Run> kept = new ArrayList<>();
+    for (Run run : all) {
+      allParams.addAll(run.params().keySet());
+      allMetrics.addAll(run.metrics().keySet());
+      if (parsed.matches(run)) {
+        kept.add(run);
+      }
+    }
+    kept.sort(RunOrder.parse(order == null || order.isBlank() ? List.of() : List.of(order)));
+    List<String> paramColumns = columns(params, allParams);
+    List<String> metricColumns = columns(metrics, allMetrics);
+    List<Row> rows = new ArrayList<>();
+    for (Run run : kept) {
+      List<String> paramCells = new ArrayList<>();
+      paramColumns.forEach(key -> paramCells.add(run.params().getOrDefault(key, "")));
+      List<String> metricCells = new ArrayList<>();
+      metricColumns.forEach(
+          key -> {
+            Run.LatestMetric metric = run.metrics().get(key);
+            metricCells.add(metric == null ? "" : format(metric.value()));
+          });
+      rows.add(
+          new Row(
+              run,
+              run.kind().equals("external") ? "/runs/" + run.id() : "/trials/" + run.id(),
+              run.tags().get("mlflow.parentRunId"),
+              run.startTime() == null ? "" : Instant.ofEpochMilli(run.startTime()).toString(),
+              paramCells,
+              metricCells));
+    }
+    return new Table(experiment, paramColumns, metricColumns, allParams, allMetrics, rows);
+  }
+
+  private static List<String> columns(String picked, Set<String> all) {
+    if (picked == null) {
+      return all.stream().limit(DEFAULT_COLUMNS).toList();
+    }
+    return Arrays.stream(picked.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static String format(double value) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      return Double.toString(value);
+    }
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : String.format(java.util.Locale.ROOT, "%.4g", value);
+  }
+
+  @GetMapping("/experiments/{id}/runs")
+  String list(
+      @PathVariable long id,
+      @RequestParam(required = false) String filter,
+      @RequestParam(required = false) String params,
+      @RequestParam(required = false) String metrics,
+      @RequestParam(required = false) String order,
+      Model model,
+      HttpServletResponse response) {
+    Table table;
+    try {
+      table = table(id, filter, params, metrics, order);
+      model.addAttribute("error", null);
+    } catch (InvalidFilterException e) {
+      // the page again, empty, saying what to fix in the box
+      response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+      table = table(id, null, params, metrics, null);
+      table =
+          new Table(
+              table.experiment(),
+              table.paramColumns(),
+              table.metricColumns(),
+              table.allParams(),
+              table.allMetrics(),
+              List.of());
+      model.addAttribute("error", e.getMessage());
+    }
+    model.addAttribute("table", table);
+    model.addAttribute("filter", filter == null ? "" : filter);
+    model.addAttribute("order", order == null ? "" : order);
+    model.addAttribute("params", String.join(",", table.paramColumns()));
+    model.addAttribute("metrics", String.join(",", table.metricColumns()));
+    return "runs/list";
+  }
+
+  @GetMapping(path = "/experiments/{id}/runs.csv")
+  ResponseEntity<byte[]> csv(
+      @PathVariable long id,
+      @RequestParam(required = false) String filter,
+      @RequestParam(required = false) String params,
+      @RequestParam(required = false) String metrics,
+      @RequestParam(required = false) String order) {
+    Table table;
+    try {
+      table = table(id, filter, params, metrics, order);
+    } catch (InvalidFilterException e) {
+      throw new dev.digitlab.server.api.InvalidParameterException("filter", e.getMessage());
+    }
+    StringBuilder csv = new StringBuilder();
+    List<String> header =
+        new ArrayList<>(List.of("run_id", "run_name", "kind", "status", "user", "start_time"));
+    table.paramColumns().forEach(key -> header.add("params." + key));
+    table.metricColumns().forEach(key -> header.add("metrics." + key));
+    line(csv, header);
+    for (Row row : table.rows()) {
+      List<String> cells =
+          new ArrayList<>(
+              List.of(
+                  row.run().runId(),
+                  row.run().name(),
+                  row.run().kind(),
+                  row.run().status(),
+                  row.run().user() == null ? "" : row.run().user(),
+                  row.started()));
+      cells.addAll(row.params());
+      for (String key : table.metricColumns()) {
+        Run.LatestMetric metric = row.run().metrics().get(key);
+        cells.add(metric == null ? "" : Double.toString(metric.value()));
+      }
+      line(csv, cells);
+    }
+    return ResponseEntity.ok()
+        .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+        .header(
+            HttpHeaders.CONTENT_DISPOSITION,
+            "attachment; filename=\"experiment-" + id + "-runs.csv\"")
+        .body(csv.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void line(StringBuilder csv, List<String> cells) {
+    for (int i = 0; i < cells.size(); i++) {
+      String cell = cells.get(i);
+      // RFC 4180 quoting; a leading =, +, - or @ is quoted too so spreadsheets do not run it.
+      boolean quote =
+          cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r");
+      if (!cell.isEmpty() && "=+@".indexOf(cell.charAt(0)) >= 0) {
+        cell = "'" + cell;
+        quote = true;
+      }
+      csv.append(i == 0 ? "" : ",").append(quote ? "\"" + cell.replace("\"", "\"\"") + "\"" : cell);
+    }
+    csv.append("\r\n");
+  }
+
+  @GetMapping("/runs/{id}")
+  String run(@PathVariable long id, Model model) {
+    Run run = runs.find(id).orElseThrow(() -> new NotFoundException("run", id));
+    Experiment experiment =
+        experiments
+            .find(run.experimentId())
+            .orElseThrow(() -> new NotFoundException("experiment", run.experimentId()));
+    List<Run> children = new ArrayList<>();
+    for (Run other : runs.ofExperiments(List.of(run.experimentId()), RunReader.View.ACTIVE_ONLY)) {
+      if (run.runId().equals(other.tags().get("mlflow.parentRunId"))) {
+        children.add(other);
+      }
+    }
+    Map<String, String> metrics = new LinkedHashMap<>();
+    run.metrics().forEach((key, metric) -> metrics.put(key, format(metric.value())));
+    model.addAttribute("run", run);
+    model.addAttribute("experiment", experiment);
+    model.addAttribute("metrics", metrics);
+    model.addAttribute("children", children);
+    model.addAttribute(
+        "artifacts",
+        jdbc.sql("SELECT path, file_size FROM run_artifact WHERE trial_id = :id ORDER BY path")
+            .param("id", id)
+            .query((row, n) -> Map.of("path", row.getString(1), "size", row.getLong(2)))
+            .list());
+    model.addAttribute(
+        "started", run.startTime() == null ? "" : Instant.ofEpochMilli(run.startTime()).toString());
+    model.addAttribute(
+        "ended", run.endTime() == null ? "" : Instant.ofEpochMilli(run.endTime()).toString());
+    return "runs/detail";
+  }
+}

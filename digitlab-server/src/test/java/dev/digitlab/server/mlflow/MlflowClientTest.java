@@ -1,0 +1,365 @@
+package dev.digitlab.server.mlflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.digitlab.server.security.Role;
+import dev.digitlab.server.security.TokenStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mlflow.api.proto.Service;
+import org.mlflow.api.proto.Service.Metric;
+import org.mlflow.api.proto.Service.Param;
+import org.mlflow.api.proto.Service.RunStatus;
+import org.mlflow.api.proto.Service.RunTag;
+import org.mlflow.api.proto.Service.ViewType;
+import org.mlflow.tracking.MlflowClient;
+import org.mlflow.tracking.MlflowHttpException;
+import org.mlflow.tracking.RunsPage;
+import org.mlflow.tracking.creds.BasicMlflowHostCreds;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * MLflow's own Java client (org.mlflow:mlflow-client) against a running server with authentication
+ * on: what a user's training script does through it works, and what it may not do is refused with
+ * MLflow's error codes.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class MlflowClientTest {
+
+  @TempDir static Path home;
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.slots", () -> "0");
+    properties.add("digitlab.auth.enabled", () -> "true");
+  }
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired TokenStore tokens;
+
+  private String aliceToken;
+  private MlflowClient alice;
+  private MlflowClient bob;
+  private MlflowClient viewer;
+
+  @BeforeEach
+  void clients() {
+    String uri = "http://127.0.0.1:" + port;
+    aliceToken = tokens.create("alice", Role.USER).secret();
+    alice = new MlflowClient(new BasicMlflowHostCreds(uri, aliceToken));
+    // Basic auth as MLFLOW_TRACKING_USERNAME/PASSWORD send it: the password is the token.
+    bob =
+        new MlflowClient(
+            new BasicMlflowHostCreds(uri, "anyone", tokens.create("bob", Role.USER).secret()));
+    viewer =
+        new MlflowClient(
+            new BasicMlflowHostCreds(uri, tokens.create("dashboard", Role.VIEWER).secret()));
+  }
+
+  @Test
+  void the_default_experiment_exists_from_the_start() {
+    Service.Experiment experiment = alice.getExperiment("0");
+    assertThat(experiment.getName()).isEqualTo("Default");
+    assertThat(experiment.getLifecycleStage()).isEqualTo("active");
+    assertThat(alice.getExperimentByName("Default")).isPresent();
+  }
+
+  @Test
+  void experiments_are_created_found_renamed_deleted_and_restored() {
+    String id = alice.createExperiment("client-experiments");
+    assertThat(alice.getExperiment(id).getName()).isEqualTo("client-experiments");
+    assertThat(alice.getExperimentByName("client-experiments").orElseThrow().getExperimentId())
+        .isEqualTo(id);
+    assertThat(alice.getExperimentByName("no-such-experiment")).isEmpty();
+
+    assertThatThrownBy(() -> alice.createExperiment("client-experiments"))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(400))
+        .hasMessageContaining("RESOURCE_ALREADY_EXISTS");
+
+    alice.setExperimentTag(id, "team", "vision");
+    alice.renameExperiment(id, "client-experiments-renamed");
+    Service.Experiment renamed = alice.getExperiment(id);
+    assertThat(renamed.getName()).isEqualTo("client-experiments-renamed");
+    assertThat(renamed.getTagsList())
+        .extracting(Service.ExperimentTag::getKey, Service.ExperimentTag::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("team", "vision"));
+    assertThat(
+            alice.searchExperiments("name = 'client-experiments-renamed'").getItems().stream()
+                .map(Service.Experiment::getExperimentId))
+        .containsExactly(id);
+
+    // bob may read alice's experiment but not delete it
+    assertThat(bob.getExperiment(id).getName()).isEqualTo("client-experiments-renamed");
+    assertThatThrownBy(() -> bob.deleteExperiment(id))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("PERMISSION_DENIED");
+
+    alice.deleteExperiment(id);
+    assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("deleted");
+    assertThat(ids(alice.searchExperiments("name = 'client-experiments-renamed'").getItems()))
+        .isEmpty();
+    assertThat(
+            ids(
+                alice
+                    .searchExperiments(
+                        "name = 'client-experiments-renamed'", ViewType.DELETED_ONLY, 10, List.of())
+                    .getItems()))
+        .containsExactly(id);
+    alice.restoreExperiment(id);
+    assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("active");
+  }
+
+  @Test
+  void a_run_logs_params_metrics_and_tags_and_reads_them_back() {
+    String experimentId = alice.createExperiment("client-runs");
+    Service.RunInfo info = alice.createRun(experimentId);
+    String runId = info.getRunId();
+    assertThat(info.getStatus()).isEqualTo(RunStatus.RUNNING);
+    assertThat(info.getArtifactUri()).startsWith("mlflow-artifacts:/");
+
+    long now = System.currentTimeMillis();
+    alice.logBatch(
+        runId,
+        List.of(
+            metric("rmse", 0.9, now, 0),
+            metric("rmse", 0.7, now + 1, 1),
+            metric("val loss", Double.NaN, now, 0)),
+        List.of(param("alpha", "0.5"), param("l1_ratio", "0.1")),
+        List.of(tag("team", "vision")));
+    alice.logMetric(runId, "rmse", 0.6, now + 2, 2);
+    alice.logMetric(runId, "rmse", 0.65, now + 3, 3);
+    alice.logParam(runId, "alpha", "0.5"); // the same value again: allowed
+    alice.setTag(runId, "stage", "tuning");
+    alice.setTag(runId, "temporary", "x");
+    alice.deleteTag(runId, "temporary");
+    alice.setTerminated(runId, RunStatus.FINISHED, now + 10);
+
+    Service.Run run = alice.getRun(runId);
+    assertThat(run.getInfo().getStatus()).isEqualTo(RunStatus.FINISHED);
+    assertThat(run.getInfo().getEndTime()).isEqualTo(now + 10);
+    assertThat(run.getInfo().getUserId()).isEqualTo("alice");
+    assertThat(map(run.getData().getParamsList()))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("alpha", "0.5", "l1_ratio", "0.1"));
+    Map<String, String> tags =
+        run.getData().getTagsList().stream()
+            .collect(Collectors.toMap(RunTag::getKey, RunTag::getValue));
+    assertThat(tags).containsEntry("team", "vision").containsEntry("stage", "tuning");
+    assertThat(tags).doesNotContainKey("temporary");
+    Map<String, Metric> latest =
+        run.getData().getMetricsList().stream().collect(Collectors.toMap(Metric::getKey, m -> m));
+    assertThat(latest.get("rmse").getValue()).isEqualTo(0.65);
+    assertThat(latest.get("rmse").getStep()).isEqualTo(3);
+    assertThat(latest.get("val loss").getValue()).isNaN();
+
+    List<Metric> history = alice.getMetricHistory(runId, "rmse");
+    assertThat(history).extracting(Metric::getStep).containsExactly(0L, 1L, 2L, 3L);
+    assertThat(history).extracting(Metric::getValue).containsExactly(0.9, 0.7, 0.6, 0.65);
+    assertThat(history.get(1).getTimestamp()).isEqualTo(now + 1);
+  }
+
+  @Test
+  void search_filters_orders_and_pages_runs() {
+    String experimentId = alice.createExperiment("client-search");
+    List<String> runIds = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 5; i++) {
+      String runId = alice.createRun(experimentId).getRunId();
+      runIds.add(runId);
+      alice.logBatch(
+          runId,
+          List.of(metric("rmse", 0.5 + i * 0.1, now, 0)),
+          List.of(param("alpha", i % 2 == 0 ? "0.5" : "0.1")),
+          List.of());
+    }
+    // rmse 0.5, 0.6, 0.7 (runs 0, 1, 2) are < 0.75; of those, alpha 0.5: runs 0 and 2
+    RunsPage filtered =
+        alice.searchRuns(
+            List.of(experimentId),
+            "metrics.rmse < 0.75 and params.alpha = '0.5'",
+            ViewType.ACTIVE_ONLY,
+            10,
+            List.of("metrics.rmse DESC"));
+    assertThat(filtered.getItems().stream().map(r -> r.getInfo().getRunId()))
+        .containsExactly(runIds.get(2), runIds.get(0));
+
+    RunsPage first =
+        alice.searchRuns(
+            List.of(experimentId), "", ViewType.ACTIVE_ONLY, 2, List.of("metrics.rmse ASC"));
+    assertThat(first.getItems().stream().map(r -> r.getInfo().getRunId()))
+        .containsExactly(runIds.get(0), runIds.get(1));
+    assertThat(first.hasNextPage()).isTrue();
+    RunsPage second = (RunsPage) first.getNextPage();
+    assertThat(second.getItems().stream().map(r -> r.getInfo().getRunId()))
+        .containsExactly(runIds.get(2), runIds.get(3));
+    RunsPage third = (RunsPage) second.getNextPage();
+    assertThat(third.getItems().stream().map(r -> r.getInfo().getRunId()))
+        .containsExactly(runIds.get(4));
+    assertThat(third.hasNextPage()).isFalse();
+
+    // a deleted run leaves the active view, and comes back when restored
+    alice.deleteRun(runIds.get(0));
+    assertThat(alice.getRun(runIds.get(0)).getInfo().getLifecycleStage()).isEqualTo("deleted");
+    assertThat(runs(alice, experimentId, "", ViewType.ACTIVE_ONLY)).hasSize(4);
+    assertThat(runs(alice, experimentId, "", ViewType.DELETED_ONLY)).hasSize(1);
+    alice.restoreRun(runIds.get(0));
+    assertThat(runs(alice, experimentId, "", ViewType.ACTIVE_ONLY)).hasSize(5);
+  }
+
+  @Test
+  void missing_runs_and_changed_params_get_mlflows_error_codes() {
+    assertThatThrownBy(() -> alice.getRun("987654321"))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(404))
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
+
+    String runId = alice.createRun(alice.createExperiment("client-errors")).getRunId();
+    alice.logParam(runId, "alpha", "0.5");
+    assertThatThrownBy(() -> alice.logParam(runId, "alpha", "0.6"))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(400))
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+    assertThat(map(alice.getRun(runId).getData().getParamsList())).containsEntry("alpha", "0.5");
+
+    assertThatThrownBy(() -> alice.logMetric(runId, "bad*key", 1.0))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+  }
+
+  @Test
+  void users_write_only_their_own_runs_and_viewers_only_read() {
+    String experimentId = alice.createExperiment("client-owners");
+    String runId = alice.createRun(experimentId).getRunId();
+    alice.logMetric(runId, "rmse", 0.5);
+
+    assertThatThrownBy(() -> bob.logMetric(runId, "rmse", 0.1))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(403));
+    assertThatThrownBy(() -> bob.setTerminated(runId))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(403));
+    assertThatThrownBy(() -> viewer.createRun(experimentId))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(403));
+    assertThatThrownBy(() -> viewer.logMetric(runId, "rmse", 0.1))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(403));
+
+    // reads, including the POST searches, are open to viewers
+    assertThat(runs(viewer, experimentId, "metrics.rmse = 0.5", ViewType.ACTIVE_ONLY)).hasSize(1);
+    assertThat(viewer.getMetricHistory(runId, "rmse"))
+        .extracting(Metric::getValue)
+        .containsExactly(0.5);
+    // bob logs into alice's experiment a run of his own
+    String bobsRun = bob.createRun(experimentId).getRunId();
+    bob.logMetric(bobsRun, "rmse", 0.4);
+    assertThat(bob.getRun(bobsRun).getInfo().getUserId()).isEqualTo("bob");
+    assertThat(alice.getMetricHistory(runId, "rmse"))
+        .extracting(Metric::getValue)
+        .containsExactly(0.5);
+  }
+
+  @Test
+  void registry_reads_through_the_client_after_writes_as_the_python_client_sends_them()
+      throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry")).getRunId();
+    assertThat(
+            rawPost(
+                "registered-models/create", "{\"name\": \"elastic\", \"description\": \"wine\"}"))
+        .isEqualTo(200);
+    for (int i = 1; i <= 2; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  """
+                  {"name": "elastic", "source": "mlflow-artifacts:/1/%s/artifacts/model",
+                   "run_id": "%s"}
+                  """
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(
+            rawPost(
+                "registered-models/alias",
+                "{\"name\": \"elastic\", \"alias\": \"champion\", \"version\": \"1\"}"))
+        .isEqualTo(200);
+
+    assertThat(alice.getRegisteredModel("elastic").getName()).isEqualTo("elastic");
+    assertThat(alice.getRegisteredModel("elastic").getDescription()).isEqualTo("wine");
+    assertThat(alice.getLatestVersions("elastic"))
+        .extracting(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)
+        .containsExactly("2");
+    org.mlflow.api.proto.ModelRegistry.ModelVersion first = alice.getModelVersion("elastic", "1");
+    assertThat(first.getRunId()).isEqualTo(runId);
+    assertThat(first.getAliasesList()).containsExactly("champion");
+    assertThat(alice.searchModelVersions("name = 'elastic'").getItems()).hasSize(2);
+    assertThat(alice.searchModelVersions("name = 'nothing'").getItems()).isEmpty();
+    assertThat(alice.getModelVersionDownloadUri("elastic", "2"))
+        .isEqualTo("mlflow-artifacts:/1/" + runId + "/artifacts/model");
+    assertThatThrownBy(() -> alice.getRegisteredModel("no-such-model"))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
+    // bob reads alice's model but may not add versions to it
+    assertThat(bob.getModelVersion("elastic", "2").getVersion()).isEqualTo("2");
+    assertThat(bob.sendGet("registered-models/get?name=elastic")).contains("elastic");
+  }
+
+  private int rawPost(String path, String body) throws Exception {
+    var response =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/api/2.0/mlflow/" + path))
+                    .header("Authorization", "Bearer " + aliceToken)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    return response.statusCode();
+  }
+
+  private static List<Service.Run> runs(
+      MlflowClient client, String experimentId, String filter, ViewType view) {
+    return client.searchRuns(List.of(experimentId), filter, view, 1000).getItems();
+  }
+
+  private static List<String> ids(List<Service.Experiment> experiments) {
+    return experiments.stream().map(Service.Experiment::getExperimentId).toList();
+  }
+
+  private static Map<String, String> map(List<Param> params) {
+    return params.stream().collect(Collectors.toMap(Param::getKey, Param::getValue));
+  }
+
+  private static Metric metric(String key, double value, long timestamp, long step) {
+    return Metric.newBuilder()
+        .setKey(key)
+        .setValue(value)
+        .setTimestamp(timestamp)
+        .setStep(step)
+        .build();
+  }
+
+  private static Param param(String key, String value) {
+    return Param.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  private static RunTag tag(String key, String value) {
+    return RunTag.newBuilder().setKey(key).setValue(value).build();
+  }
+}
