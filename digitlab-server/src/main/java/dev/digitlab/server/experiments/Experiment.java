@@ -1,12 +1,15 @@
 package dev.digitlab.server.experiments;
 
+import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.Objective;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * A stored experiment with the figures rolled up from its trials. The best values are null until a
- * trial succeeds with that value. {@code owner} is who created it (see {@code Ownership}).
+ * trial succeeds with that value. {@code owner} is who created it (see {@code Ownership}). {@code
+ * objective} is null for an experiment that optimises nothing: one whose runs are logged from
+ * outside (MLflow's), stored with the objective metric {@link #NO_OBJECTIVE}.
  */
 public record Experiment(
     long id,
@@ -28,7 +31,20 @@ public record Experiment(
     Instant createdAt,
     Instant updatedAt) {
 
+  /** The objective metric stored for an experiment without an objective. */
+  public static final String NO_OBJECTIVE = "none";
+
   public Experiment {
     tags = List.copyOf(tags);
+  }
+
+  /** The objective's metric as pages and the API name it, {@link #NO_OBJECTIVE} without one. */
+  public String objectiveMetricName() {
+    return objective == null ? NO_OBJECTIVE : objective.metric().configName();
+  }
+
+  /** The objective's goal as pages and the API name it ({@code max} without an objective). */
+  public String objectiveGoalName() {
+    return objective == null ? Goal.MAX.configName() : objective.goal().configName();
   }
 }

@@ -93,10 +93,7 @@ class ExperimentPage {
     model.addAttribute("metricKeys", metricKeys);
     model.addAttribute(
         "objectiveLabel",
-        experiment.objective().metric().configName()
-            + " ("
-            + experiment.objective().goal().configName()
-            + ")");
+        experiment.objectiveMetricName() + " (" + experiment.objectiveGoalName() + ")");
     model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
     model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
@@ -109,7 +106,7 @@ class ExperimentPage {
             Map.of(
                 "experimentId", id,
                 "lastEventId", events.lastIdInExperiment(id),
-                "objective", experiment.objective().metric().configName(),
+                "objective", experiment.objectiveMetricName(),
                 "searched", searched,
                 "trials", chartTrials)));
     return "experiments/detail";

@@ -188,9 +188,9 @@ class ExperimentReport {
         .append("</b></dd><dt>Dataset</dt><dd>")
         .append(esc(experiment.dataset()))
         .append("</dd><dt>Objective</dt><dd id=\"objective\">")
-        .append(esc(experiment.objective().metric().configName()))
+        .append(esc(experiment.objectiveMetricName()))
         .append(" (")
-        .append(experiment.objective().goal().configName())
+        .append(experiment.objectiveGoalName())
         .append(")</dd><dt>Best trial</dt><dd id=\"best\">");
     if (best.isPresent()) {
       Trial trial = best.get();
@@ -199,7 +199,7 @@ class ExperimentReport {
           .append(" (trial ")
           .append(trial.id())
           .append("): ")
-          .append(esc(experiment.objective().metric().configName()))
+          .append(esc(experiment.objectiveMetricName()))
           .append(' ')
           .append(Figures.metric(experiment.bestObjective()))
           .append(", test accuracy ")
@@ -299,7 +299,7 @@ class ExperimentReport {
     html.append("<th><button type=\"button\">test accuracy</button></th>")
         .append("<th><button type=\"button\">macro-F1</button></th>")
         .append("<th><button type=\"button\">")
-        .append(esc(experiment.objective().metric().configName()))
+        .append(esc(experiment.objectiveMetricName()))
         .append(" (objective)</button></th>")
         .append("<th><button type=\"button\">run time</button></th>")
         .append("<th><button type=\"button\">worker</button></th><th>failure</th>")

@@ -247,9 +247,9 @@ public class ExperimentStore implements TrialLifecycle {
                   .query(
                       (row, n) ->
                           new ObjectiveAndStatus(
-                              new Objective(
-                                  ObjectiveMetric.parse(row.getString("objective_metric")),
-                                  Goal.parse(row.getString("objective_goal"))),
+                              objective(
+                                  row.getString("objective_metric"),
+                                  row.getString("objective_goal")),
                               ExperimentStatus.fromDb(row.getString("status"))))
                   .optional();
           if (current.isEmpty()) {
@@ -257,23 +257,9 @@ public class ExperimentStore implements TrialLifecycle {
           }
           Objective objective = current.get().objective();
           TrialCounts counts = countTrials(experimentId);
-          String column = trialColumn(objective.metric());
-          String order = objective.goal() == Goal.MAX ? "DESC" : "ASC";
+          // An experiment without an objective (MLflow's) has no best trial.
           Optional<Best> best =
-              jdbc.sql(
-                      "SELECT id, "
-                          + column
-                          + " AS objective_value FROM trial WHERE experiment_id = :id"
-                          + " AND status = 'succeeded' AND "
-                          + column
-                          + " IS NOT NULL ORDER BY "
-                          + column
-                          + " "
-                          + order
-                          + ", id LIMIT 1")
-                  .param("id", experimentId)
-                  .query((row, n) -> new Best(row.getLong("id"), row.getDouble("objective_value")))
-                  .optional();
+              objective == null ? Optional.empty() : best(experimentId, objective);
           jdbc.sql(
                   """
                   UPDATE experiment SET status = :status, best_trial_id = :bestTrial,
@@ -294,6 +280,36 @@ public class ExperimentStore implements TrialLifecycle {
               .param("id", experimentId)
               .update();
         });
+  }
+
+  /** The experiment's best succeeded trial by its objective, if any has a value for it. */
+  private Optional<Best> best(long experimentId, Objective objective) {
+    String column = trialColumn(objective.metric());
+    String order = objective.goal() == Goal.MAX ? "DESC" : "ASC";
+    return jdbc.sql(
+            "SELECT id, "
+                + column
+                + " AS objective_value FROM trial WHERE experiment_id = :id"
+                + " AND status = 'succeeded' AND "
+                + column
+                + " IS NOT NULL ORDER BY "
+                + column
+                + " "
+                + order
+                + ", id LIMIT 1")
+        .param("id", experimentId)
+        .query((row, n) -> new Best(row.getLong("id"), row.getDouble("objective_value")))
+        .optional();
+  }
+
+  /**
+   * The objective as stored, null for {@link Experiment#NO_OBJECTIVE}: an experiment whose runs are
+   * logged from outside (MLflow's) optimises nothing, and the protocol's objectives cannot say so.
+   */
+  private static Objective objective(String metric, String goal) {
+    return Experiment.NO_OBJECTIVE.equals(metric)
+        ? null
+        : new Objective(ObjectiveMetric.parse(metric), Goal.parse(goal));
   }
 
   /** How many of the experiment's trials are in each status. */
@@ -359,9 +375,7 @@ public class ExperimentStore implements TrialLifecycle {
         splitTags(row.getString("tags")),
         row.getString("dataset"),
         row.getString("spec"),
-        new Objective(
-            ObjectiveMetric.parse(row.getString("objective_metric")),
-            Goal.parse(row.getString("objective_goal"))),
+        objective(row.getString("objective_metric"), row.getString("objective_goal")),
         row.getInt("max_parallel_trials"),
         row.getInt("priority"),
         ExperimentStatus.fromDb(row.getString("status")),

@@ -63,7 +63,7 @@ record ExperimentView(
         e.tags(),
         e.dataset(),
         e.status().dbValue(),
-        new ObjectiveView(e.objective().metric().configName(), e.objective().goal().configName()),
+        new ObjectiveView(e.objectiveMetricName(), e.objectiveGoalName()),
         e.maxParallelTrials(),
         e.priority(),
         Counts.of(counts),

@@ -268,6 +268,52 @@ class MlflowRawJsonTest {
         "INVALID_PARAMETER_VALUE");
   }
 
+  /**
+   * An MLflow experiment optimises nothing (stored objective {@code none}): Digit Lab's own API and
+   * pages must still read it, its runs and their curves (reading it once failed, so a run's page
+   * answered 500 and drew no curve).
+   */
+  @Test
+  void an_outside_experiment_reads_through_digitlabs_own_api_and_pages() throws Exception {
+    String experimentId =
+        post("experiments/create", "{\"name\": \"outside-read\"}").path("experiment_id").asString();
+    String runId =
+        post("runs/create", "{\"experiment_id\": \"" + experimentId + "\"}")
+            .path("run")
+            .path("info")
+            .path("run_id")
+            .asString();
+    post(
+        "runs/log-batch",
+        """
+        {"run_id": "%s", "metrics": [{"key": "rmse", "value": 0.7, "timestamp": 1, "step": 0},
+                                     {"key": "rmse", "value": 0.6, "timestamp": 2, "step": 1}]}
+        """
+            .formatted(runId));
+    post("runs/update", "{\"run_id\": \"%s\", \"status\": \"FINISHED\"}".formatted(runId));
+
+    HttpResponse<String> experiment = send("GET", "/api/v1/experiments/" + experimentId, null);
+    assertThat(experiment.statusCode()).as(experiment.body()).isEqualTo(200);
+    assertThat(JSON.readTree(experiment.body()).path("objective").path("metric").asString())
+        .isEqualTo("none");
+    for (String page :
+        List.of(
+            "/runs/" + runId,
+            "/experiments/" + experimentId,
+            "/api/v1/experiments/" + experimentId + "/report",
+            "/experiments/" + experimentId + "/runs")) {
+      HttpResponse<String> html = send("GET", page, null);
+      assertThat(html.statusCode()).as(page + ": " + html.body()).isEqualTo(200);
+    }
+    HttpResponse<String> metrics =
+        send("GET", "/api/v1/trials/" + runId + "/metrics?points=1000&keys=rmse", null);
+    assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+    JsonNode rmse = JSON.readTree(metrics.body()).path("rmse");
+    assertThat(rmse).hasSize(2);
+    assertThat(rmse.get(1).path("step").asLong()).isEqualTo(1);
+    assertThat(rmse.get(1).path("value").asDouble()).isEqualTo(0.6);
+  }
+
   @Test
   void no_worker_ever_claims_an_external_run() throws Exception {
     String runId = newRun("never-claimed");
