@@ -61,19 +61,38 @@
 
     function render() {
       state.pending = false;
+      // A metric reported once per trial (test_accuracy) is a bar per trial, not lone dots.
+      const lists = trials.map(function (t) { return state.series.get(t.id) || []; });
+      const single = lists.every(function (l) { return l.length <= 1; }) && lists.some(function (l) { return l.length === 1; });
+      if (single) {
+        chart.setOption({
+          animation: false,
+          tooltip: { trigger: 'axis' },
+          legend: { show: false },
+          grid: { left: 60, right: 20, top: 30, bottom: 60, containLabel: true },
+          dataZoom: [],
+          xAxis: { type: 'category', data: trials.map(function (t) { return t.label; }), name: '',
+            axisLabel: { interval: 0, rotate: trials.length > 4 ? 30 : 0 } },
+          yAxis: { type: 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
+          series: [{ name: state.key, type: 'bar', label: { show: true, position: 'top' },
+            data: lists.map(function (l) { return l.length ? l[0][1] : null; }) }]
+        }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
+        return;
+      }
       chart.setOption({
         animation: false,
         tooltip: { trigger: 'axis' },
-        legend: { type: 'scroll', top: 0 },
-        grid: { left: 50, right: 20, top: 40, bottom: 50 },
-        dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 5 }],
-        xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 25, min: 'dataMin' },
-        yAxis: { type: 'value', scale: true },
+        legend: { show: true, type: 'scroll', top: 0 },
+        // The x-axis title sits between the tick labels and the zoom slider, never under it.
+        grid: { left: 60, right: 20, top: 40, bottom: 75 },
+        dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
+        xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
+        yAxis: { type: 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
             data: state.series.get(t.id) || [] };
         })
-      }, { replaceMerge: ['series'] });
+      }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
     }
 
     function later() {

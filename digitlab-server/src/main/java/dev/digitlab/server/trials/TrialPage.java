@@ -49,6 +49,9 @@ class TrialPage {
         "mayChange",
         experiment.isPresent() && ownership.mayChange(request, experiment.get().owner()));
     model.addAttribute("owner", experiment.map(Experiment::owner).orElse(null));
+    // "Register model" where the registry would take it: a succeeded trial, a caller who may write.
+    model.addAttribute(
+        "mayRegister", trial.status() == TrialStatus.SUCCEEDED && ownership.mayWrite(request));
     Map<String, Object> config = ChartTrial.map(trial.config());
     Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
     model.addAttribute("trial", trial);
@@ -61,7 +64,7 @@ class TrialPage {
     model.addAttribute("started", Figures.time(trial.startedAt()));
     model.addAttribute("finished", Figures.time(trial.finishedAt()));
     model.addAttribute("trainTime", Figures.duration(trial.trainSeconds()));
-    model.addAttribute("accuracy", Figures.metric(trial.testAccuracy()));
+    model.addAttribute("accuracy", Figures.percent(trial.testAccuracy()));
     model.addAttribute("f1", Figures.metric(trial.testF1Macro()));
     model.addAttribute(
         "pageData",
