@@ -87,6 +87,11 @@ class ExperimentPage {
     metricKeys.add("train_loss");
     TrialCounts counts = experiments.countTrials(id);
     model.addAttribute("experiment", experiment);
+    model.addAttribute(
+        "about",
+        experiments
+            .about(id)
+            .orElse(new ExperimentAbout(id, experiment.description(), experiment.tags(), null)));
     model.addAttribute("counts", counts);
     model.addAttribute("searched", searched);
     model.addAttribute("rows", rows);

@@ -27,7 +27,13 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 class SecurityConfiguration {
 
   private static final String[] PUBLIC = {
-    "/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/actuator/health/**"
+    "/login",
+    "/css/**",
+    "/js/**",
+    "/webjars/**",
+    "/favicon.ico",
+    "/favicon.svg",
+    "/actuator/health/**"
   };
 
   /**
