@@ -106,7 +106,9 @@ class ExperimentEditTest {
             "{\"tags\": [\"  \"]}",
             "{\"description\": \"" + "x".repeat(10_001) + "\"}")) {
       HttpResponse<String> refused = send("PATCH", path, alice, bad);
-      assertThat(refused.statusCode()).as(bad.substring(0, 20)).isEqualTo(400);
+      assertThat(refused.statusCode())
+          .as(bad.substring(0, Math.min(20, bad.length())))
+          .isEqualTo(400);
       assertThat(refused.headers().firstValue("Content-Type"))
           .hasValueSatisfying(type -> assertThat(type).contains("problem+json"));
     }
