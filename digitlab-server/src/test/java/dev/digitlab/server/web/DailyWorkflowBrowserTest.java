@@ -108,7 +108,10 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     // Differences only: the learning rate is the one config field that differs.
     List<WebElement> shown = visibleRows("#config-diff tbody tr");
     assertThat(shown).hasSize(1);
-    assertThat(shown.getFirst().getText()).startsWith("Learning rate ≠").contains("0.0005").contains("0.01");
+    assertThat(shown.getFirst().getText())
+        .startsWith("Learning rate ≠")
+        .contains("0.0005")
+        .contains("0.01");
     driver.findElement(By.id("differences-only")).click();
     assertThat(visibleRows("#config-diff tbody tr").size()).isGreaterThan(5);
     driver.findElement(By.id("differences-only")).click();
