@@ -49,5 +49,14 @@ class PageModel {
     public String label(String name) {
       return Figures.label(name);
     }
+
+    /** A problem's path as words: {@code config.batchSize} → "batch size". */
+    public String field(String path) {
+      if (path == null) {
+        return "";
+      }
+      String shown = path.startsWith("config.") ? path.substring("config.".length()) : path;
+      return Figures.label(shown).toLowerCase(java.util.Locale.ROOT).replace("lr ", "LR ");
+    }
   }
 }
