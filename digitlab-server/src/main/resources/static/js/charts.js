@@ -56,7 +56,7 @@
    */
   function curves(element, trials) {
     const chart = echarts.init(element);
-    const state = { key: null, series: new Map(), pending: false };
+    const state = { key: null, series: new Map(), pending: false, smoothing: 0, log: false };
     window.addEventListener('resize', function () { chart.resize(); });
 
     function render() {
@@ -87,12 +87,24 @@
         grid: { left: 60, right: 20, top: 40, bottom: 75 },
         dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
         xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
-        yAxis: { type: 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
+        yAxis: { type: state.log ? 'log' : 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
-            data: state.series.get(t.id) || [] };
+            data: smooth(state.series.get(t.id) || [], state.smoothing) };
         })
       }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
+    }
+
+    /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
+    function smooth(points, weight) {
+      if (!weight) { return points; }
+      let last = 0, n = 0;
+      return points.map(function (p) {
+        if (p[1] === null || !isFinite(p[1])) { return p; }
+        last = last * weight + (1 - weight) * p[1];
+        n++;
+        return [p[0], last / (1 - Math.pow(weight, n))];
+      });
     }
 
     function later() {
@@ -101,6 +113,8 @@
 
     return {
       chart: chart,
+      /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
+      view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
       show: async function (key) {
         state.key = key;
         state.series = new Map();

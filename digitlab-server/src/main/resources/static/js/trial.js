@@ -19,15 +19,26 @@
   // Curves: per-step loss, and per-epoch metrics against the epoch.
   const stepChart = DigitLabCharts.curves(document.getElementById('step-curve'), [{ id: id, label: 'train_loss' }]);
   stepChart.show('train_loss');
+  const smoothing = document.getElementById('smoothing'), logScale = document.getElementById('log-scale');
+  function view() {
+    document.getElementById('smoothing-value').textContent = smoothing.value;
+    stepChart.view(Number(smoothing.value), logScale.checked);
+  }
+  smoothing.addEventListener('input', view);
+  logScale.addEventListener('change', view);
   const epochChart = echarts.init(document.getElementById('epoch-curves'));
   const epochSeries = new Map();
   function drawEpochs() {
     epochChart.setOption({
       animation: false, tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 35 },
-      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1 },
-      yAxis: { type: 'value', scale: true },
-      series: Array.from(epochSeries.entries()).map(function (e) { return { name: e[0], type: 'line', data: e[1] }; })
+      grid: { left: 60, right: 60, top: 40, bottom: 45 },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+      // Losses on the left axis, accuracies and F1 (0–1) on the right: one scale would flatten one.
+      yAxis: [{ type: 'value', scale: true, name: 'loss', nameLocation: 'middle', nameGap: 42 },
+        { type: 'value', scale: true, max: 1, name: 'accuracy / F1', nameLocation: 'middle', nameGap: 42 }],
+      series: Array.from(epochSeries.entries()).map(function (e) {
+        return { name: e[0], type: 'line', yAxisIndex: e[0].includes('loss') ? 0 : 1, data: e[1] };
+      })
     }, { replaceMerge: ['series'] });
   }
   fetch(api + '/metrics?points=1000&keys=' + EPOCH_KEYS.join(',')).then(function (r) { return r.json(); }).then(function (body) {
@@ -109,10 +120,12 @@
     if (!cm) { box.hidden = true; document.getElementById('confusion-note').textContent = 'No test results yet.'; return; }
     const classes = Array.isArray(cm.classes) ? cm.classes.map(String)
       : Array.from({ length: cm.classes }, function (_, i) { return String(i); });
-    const cells = [];
+    const cells = [], diagonal = [];
     let max = 0;
     cm.counts.forEach(function (row, t) {
-      row.forEach(function (count, p) { cells.push([p, t, count]); if (t !== p) { max = Math.max(max, count); } });
+      row.forEach(function (count, p) {
+        if (t === p) { diagonal.push([p, t, count]); } else { cells.push([p, t, count]); max = Math.max(max, count); }
+      });
     });
     const chart = echarts.init(box);
     chart.setOption({
@@ -121,8 +134,11 @@
       xAxis: { type: 'category', data: classes, name: 'predicted', nameLocation: 'middle', nameGap: 25 },
       yAxis: { type: 'category', data: classes, name: 'true', inverse: true },
       // The colour scale stops at the largest error, so the mistakes stand out next to the diagonal.
-      visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
-      series: [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10 } }]
+      // The diagonal (correct answers) is its own series in a fixed light green, outside the scale.
+      visualMap: { min: 0, max: Math.max(1, max), seriesIndex: 0, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
+        text: ['more errors', 'fewer'] },
+      series: [{ type: 'heatmap', name: 'errors', data: cells, label: { show: true, fontSize: 10 } },
+        { type: 'heatmap', name: 'correct', data: diagonal, itemStyle: { color: '#dff3e4' }, label: { show: true, fontSize: 10, color: '#1a7f37' } }]
     });
     window.addEventListener('resize', function () { chart.resize(); });
     document.getElementById('confusion-note').textContent = 'Rows: true digit; columns: predicted digit.';
