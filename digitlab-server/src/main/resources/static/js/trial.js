@@ -190,11 +190,31 @@
   document.getElementById('more-misclassified').addEventListener('click', loadMisclassified);
   loadMisclassified();
 
+  // Artifact preview: images as images, JSON pretty-printed, text as it is (the first 64 KiB).
+  async function showPreview(file, url) {
+    const box = document.getElementById('artifact-preview');
+    box.hidden = false;
+    box.replaceChildren(el('h3', {}, file));
+    if (/\.(png|jpe?g|svg)$/i.test(file)) {
+      box.appendChild(el('img', { src: url, alt: file }));
+      return;
+    }
+    const response = await fetch(url);
+    if (!response.ok) { box.appendChild(el('p', { class: 'error-text' }, 'The server answered ' + response.status + '.')); return; }
+    let text = await response.text();
+    const cut = text.length > 65536;
+    if (cut) { text = text.substring(0, 65536); }
+    if (/\.json$/i.test(file) && !cut) {
+      try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (ignored) { /* shown as it is */ }
+    }
+    box.appendChild(el('pre', { class: 'stack' }, text + (cut ? '\n… (the first 64 KiB; download it for the rest)' : '')));
+  }
+
   fetch(api + '/artifacts').then(function (r) { return r.ok ? r.json() : []; }).then(function (list) {
     if (!list.length) { return; }
     const table = el('table', { class: 'data' });
     const head = el('tr');
-    ['Artifact', 'Kind', 'Size', 'Attempt'].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
+    ['Artifact', 'Kind', 'Size', 'Attempt', ''].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
     table.appendChild(el('thead')).appendChild(head);
     const body = table.appendChild(el('tbody'));
     list.forEach(function (a) {
@@ -208,7 +228,14 @@
       row.appendChild(el('td', {}, a.kind || ''));
       row.appendChild(el('td', { class: 'num' }, a.bytes === null || a.bytes === undefined ? '–' : (a.bytes / 1024).toFixed(1) + ' KiB'));
       row.appendChild(el('td', { class: 'num' }, String(a.attempt)));
+      const preview = row.appendChild(el('td'));
+      const file = a.fileName || a.name;
+      if (a.available && /\.(json|txt|csv|log|ya?ml|png|jpe?g|svg)$/i.test(file)) {
+        const button = preview.appendChild(el('button', { type: 'button', class: 'secondary', 'data-preview': file }, 'Preview'));
+        button.addEventListener('click', function () { showPreview(file, api + '/artifacts/' + encodeURIComponent(a.name)); });
+      }
     });
-    document.getElementById('artifacts').replaceChildren(table);
+    const box = el('div', { id: 'artifact-preview', class: 'artifact-preview', hidden: '' });
+    document.getElementById('artifacts').replaceChildren(table, box);
   });
 })();
