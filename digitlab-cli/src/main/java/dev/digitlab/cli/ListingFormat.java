@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 
 /**
- * How a listing command prints ({@code -o table|json}): a table for people, or the server's JSON
- * as it answered, for scripts ({@code digitlab model ls -o json | jq …}).
+ * How a listing command prints ({@code -o table|json}): a table for people, or the server's JSON as
+ * it answered, for scripts ({@code digitlab model ls -o json | jq …}).
  */
 enum ListingFormat {
   table,

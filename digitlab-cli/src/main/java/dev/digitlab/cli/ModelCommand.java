@@ -95,7 +95,8 @@ final class ModelCommand implements Runnable {
     @Option(
         names = {"-o", "--output"},
         defaultValue = "table",
-        description = "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
+        description =
+            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
     ListingFormat output;
 
     @Override

@@ -158,7 +158,8 @@ final class PipelineCommand implements Runnable {
     @Option(
         names = {"-o", "--output"},
         defaultValue = "table",
-        description = "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
+        description =
+            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
     ListingFormat output;
 
     @Override

@@ -77,7 +77,9 @@ class PipelineCommandTest {
     assertThat(out.toString()).startsWith("RUN").contains("regression-noise");
     out.getBuffer().setLength(0);
     assertThat(run("pipeline", "ls", "-o", "json")).isZero();
-    assertThat(out.toString()).startsWith("[").containsPattern("\"name\"\\s*:\\s*\"regression-noise\"");
+    assertThat(out.toString())
+        .startsWith("[")
+        .containsPattern("\"name\"\\s*:\\s*\"regression-noise\"");
 
     out.getBuffer().setLength(0);
     Path site = dir.resolve("site");
