@@ -18,7 +18,7 @@ out=${OUT:-$here}
 
 bench_init
 link_datasets
-start_server --auth --worker-slots 1
+start_server --auth --allow-commands --worker-slots 1
 token=$(cat "$work/home/admin-token")
 api() { # method path [json body]
   curl -sf -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
