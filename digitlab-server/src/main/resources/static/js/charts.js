@@ -5,6 +5,7 @@
 (function () {
   'use strict';
   const POINTS = 1000;
+  const DEFAULT_BATCH = 128; // TrainingConfig's default batch size
 
   /** Keeps at most `points` of `series` ([x, y] pairs): the min and max of each bucket. */
   function minMax(series, points) {
@@ -56,7 +57,7 @@
    */
   function curves(element, trials) {
     const chart = echarts.init(element);
-    const state = { key: null, series: new Map(), pending: false, smoothing: 0, log: false };
+    const state = { key: null, series: new Map(), pending: false, smoothing: 0, log: false, x: 'step' };
     window.addEventListener('resize', function () { chart.resize(); });
 
     function render() {
@@ -86,13 +87,25 @@
         // The x-axis title sits between the tick labels and the zoom slider, never under it.
         grid: { left: 60, right: 20, top: 40, bottom: 75 },
         dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
-        xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
+        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
         yAxis: { type: state.log ? 'log' : 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
-            data: smooth(state.series.get(t.id) || [], state.smoothing) };
+            data: smooth(along(t, state.series.get(t.id) || []), state.smoothing) };
         })
       }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
+    }
+
+    // Per-step series can be drawn against the images seen (step × the trial's batch size), so
+    // that runs with batch 64 and 128 line up.
+    function xName() {
+      if (state.key !== 'train_loss') { return 'epoch'; }
+      return state.x === 'images' ? 'images seen' : 'step';
+    }
+    function along(trial, points) {
+      if (state.key !== 'train_loss' || state.x !== 'images') { return points; }
+      const batch = (trial.config && Number(trial.config.batchSize)) || DEFAULT_BATCH;
+      return points.map(function (p) { return [p[0] * batch, p[1]]; });
     }
 
     /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
@@ -115,6 +128,8 @@
       chart: chart,
       /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
       view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
+      /** The per-step x-axis: 'step' or 'images' (images seen). */
+      along: function (x) { state.x = x; render(); },
       show: async function (key) {
         state.key = key;
         state.series = new Map();
