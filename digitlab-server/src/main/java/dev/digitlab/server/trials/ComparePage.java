@@ -107,6 +107,7 @@ class ComparePage {
         continue;
       }
       boolean lowerIsBetter = lowerIsBetter(key);
+      boolean ranked = !NOT_RANKED.contains(key);
       int best = -1;
       for (int i = 0; i < values.size(); i++) {
         Double v = values.get(i);
@@ -117,7 +118,7 @@ class ComparePage {
         }
       }
       // One trial, or all equal: nothing is better than anything else.
-      if (values.stream().filter(Objects::nonNull).distinct().count() < 2) {
+      if (!ranked || values.stream().filter(Objects::nonNull).distinct().count() < 2) {
         best = -1;
       }
       boolean percent = key.contains("accuracy");
@@ -125,7 +126,9 @@ class ComparePage {
           new MetricRow(
               key,
               Figures.label(key),
-              lowerIsBetter ? "lower is better" : "higher is better",
+              !ranked
+                  ? "a setting, not a score"
+                  : lowerIsBetter ? "lower is better" : "higher is better",
               values.stream().map(v -> percent ? Figures.percent(v) : Figures.metric(v)).toList(),
               best));
     }
@@ -138,6 +141,9 @@ class ComparePage {
     keys.stream().filter(k -> !k.startsWith("test_")).forEach(ordered::add);
     return ordered;
   }
+
+  /** Reported like metrics but not better or worse: what the schedule set, where it was. */
+  static final Set<String> NOT_RANKED = Set.of("learning_rate", "lr", "epoch", "step");
 
   static boolean lowerIsBetter(String key) {
     return key.contains("loss") || key.contains("error") || key.endsWith("_seconds");
