@@ -130,7 +130,7 @@
     const chart = echarts.init(box);
     chart.setOption({
       tooltip: { formatter: function (p) { return 'true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]; } },
-      grid: { left: 50, right: 20, top: 20, bottom: 70 },
+      grid: { left: 50, right: 20, top: 20, bottom: 100 },
       xAxis: { type: 'category', data: classes, name: 'predicted', nameLocation: 'middle', nameGap: 25 },
       yAxis: { type: 'category', data: classes, name: 'true', inverse: true },
       // The colour scale stops at the largest error, so the mistakes stand out next to the diagonal.
