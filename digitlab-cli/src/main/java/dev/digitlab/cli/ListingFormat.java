@@ -1,7 +1,7 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import tools.jackson.databind.JsonNode;
 
 /**
  * How a listing command prints ({@code -o table|json}): a table for people, or the server's JSON as

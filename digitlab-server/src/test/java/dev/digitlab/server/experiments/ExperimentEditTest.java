@@ -2,8 +2,7 @@ package dev.digitlab.server.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
 import java.net.URI;
@@ -22,6 +21,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Rule: an experiment's description, tags and notes can be edited after it was made ({@code PATCH
@@ -40,7 +41,7 @@ class ExperimentEditTest {
     properties.add("digitlab.auth.enabled", () -> "true");
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final String EXPERIMENT =
       """
       {"name": "editable", "description": "first words", "tags": ["cnn"],
@@ -72,7 +73,7 @@ class ExperimentEditTest {
     assertThat(send("PATCH", path, viewer, "{\"notes\": \"viewer was here\"}").statusCode())
         .isEqualTo(403);
     JsonNode unchanged = JSON.readTree(send("GET", path + "/about", bob, null).body());
-    assertThat(unchanged.path("description").asText()).isEqualTo("first words");
+    assertThat(unchanged.path("description").asString()).isEqualTo("first words");
     assertThat(unchanged.path("notes").isNull()).isTrue();
 
     // The owner edits; a field left out (tags) stays.
@@ -84,11 +85,11 @@ class ExperimentEditTest {
             "{\"description\": \"  better words \", \"notes\": \"lr 0.01 was too high\"}");
     assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
     JsonNode about = JSON.readTree(edited.body());
-    assertThat(about.path("description").asText()).isEqualTo("better words");
-    assertThat(about.path("notes").asText()).isEqualTo("lr 0.01 was too high");
+    assertThat(about.path("description").asString()).isEqualTo("better words");
+    assertThat(about.path("notes").asString()).isEqualTo("lr 0.01 was too high");
     assertThat(about.path("tags").toString()).isEqualTo("[\"cnn\"]");
     JsonNode detail = JSON.readTree(send("GET", path, bob, null).body());
-    assertThat(detail.path("description").asText()).isEqualTo("better words");
+    assertThat(detail.path("description").asString()).isEqualTo("better words");
 
     // An admin may too; tags are trimmed and de-duplicated, [] clears them.
     HttpResponse<String> tagged =
@@ -115,7 +116,7 @@ class ExperimentEditTest {
     assertThat(
             JSON.readTree(send("GET", path + "/about", alice, null).body())
                 .path("description")
-                .asText())
+                .asString())
         .isEqualTo("better words");
 
     // No such experiment: 404.
