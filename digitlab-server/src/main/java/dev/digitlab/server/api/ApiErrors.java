@@ -132,6 +132,8 @@ class ApiErrors extends ResponseEntityExceptionHandler {
           case TOO_MANY_PIXELS -> "Image dimensions too large";
           case NOT_AN_IMAGE -> "Not an image";
           case MALFORMED -> "Malformed image";
+          case TOO_DEEP -> "Too many bits per sample";
+          case TOO_SLOW -> "Image too costly to decode";
         });
     problem.setProperty("reason", e.reason().name().toLowerCase(java.util.Locale.ROOT));
     return problem;

@@ -16,7 +16,7 @@ import org.springframework.security.core.context.SecurityContextHolderStrategy;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfToken;
-import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -37,15 +37,21 @@ class LoginController {
   private final TokenStore tokens;
   private final AuthSettings settings;
   private final SecurityContextRepository sessions = new HttpSessionSecurityContextRepository();
-  private final HttpSessionCsrfTokenRepository csrfTokens = new HttpSessionCsrfTokenRepository();
+  private final CsrfTokenRepository csrfTokens = CsrfCookies.get();
   private final SecurityContextHolderStrategy contexts =
       SecurityContextHolder.getContextHolderStrategy();
 
   private final Path home;
+  private final SessionsPerToken sessionsPerToken;
 
-  LoginController(TokenStore tokens, AuthSettings settings, @Value("${digitlab.home}") Path home) {
+  LoginController(
+      TokenStore tokens,
+      AuthSettings settings,
+      SessionsPerToken sessionsPerToken,
+      @Value("${digitlab.home}") Path home) {
     this.tokens = tokens;
     this.settings = settings;
+    this.sessionsPerToken = sessionsPerToken;
     this.home = home;
   }
 
@@ -82,6 +88,7 @@ class LoginController {
     context.setAuthentication(CallerFilter.authentication(caller.get()));
     contexts.setContext(context);
     sessions.saveContext(context, request, response);
+    sessionsPerToken.loggedIn(caller.get().tokenId(), request.getSession());
     log.info("{} logged in", caller.get());
     return ResponseEntity.status(HttpStatus.SEE_OTHER)
         .header("Location", request.getContextPath() + LoginTarget.safe(next))

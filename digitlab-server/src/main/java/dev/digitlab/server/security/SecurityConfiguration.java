@@ -65,7 +65,7 @@ class SecurityConfiguration {
   SecurityFilterChain securityFilterChain(
       HttpSecurity http, AuthSettings settings, TokenStore tokens, AllowedHosts hosts)
       throws Exception {
-    AuthProblems problems = new AuthProblems();
+    AuthProblems problems = new AuthProblems(settings.enabled());
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
     RequestMatcher api = request -> path(request).startsWith("/api/");
     http.addFilterBefore(new CrossSiteFilter(hosts), CsrfFilter.class)
@@ -73,7 +73,10 @@ class SecurityConfiguration {
         // API clients prove who they are with a header no other site can make a browser send:
         // they need no CSRF token. Without authentication the API is open to local clients
         // (the CLI) anyway.
-        .csrf(csrf -> csrf.ignoringRequestMatchers(settings.enabled() ? bearer : api))
+        .csrf(
+            csrf ->
+                csrf.csrfTokenRepository(CsrfCookies.get())
+                    .ignoringRequestMatchers(settings.enabled() ? bearer : api))
         // A request is never replayed after a login: the login page leads to the start page.
         .requestCache(cache -> cache.requestCache(new NullRequestCache()))
         .exceptionHandling(

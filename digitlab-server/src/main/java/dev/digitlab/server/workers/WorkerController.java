@@ -25,6 +25,7 @@ import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -74,6 +75,7 @@ class WorkerController {
   private final EventStore events;
   private final ArtifactUploads uploads;
   private final Checkpoints checkpoints;
+  private final WorkerIdentity identity;
   private final int maxBatch;
 
   WorkerController(
@@ -86,6 +88,7 @@ class WorkerController {
       EventStore events,
       ArtifactUploads uploads,
       Checkpoints checkpoints,
+      WorkerIdentity identity,
       @Value("${digitlab.events.max-batch:5000}") int maxBatch) {
     this.settings = settings;
     this.workers = workers;
@@ -96,6 +99,7 @@ class WorkerController {
     this.events = events;
     this.uploads = uploads;
     this.checkpoints = checkpoints;
+    this.identity = identity;
     this.maxBatch = maxBatch;
   }
 
@@ -105,7 +109,7 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/register")
-  WorkerTerms register(InputStream body) throws IOException {
+  WorkerTerms register(InputStream body, HttpServletRequest request) throws IOException {
     WorkerRegistration registration = read(body, WorkerRegistration.class);
     if (!WORKER_NAME.matcher(registration.name()).matches()) {
       throw new InvalidParameterException(
@@ -118,7 +122,9 @@ class WorkerController {
       throw new InvalidParameterException(
           "capabilities", "must be cpu and/or gpu, got " + registration.capabilities());
     }
+    identity.checkMayRegister(request, registration.name());
     workers.register(registration);
+    identity.bind(request, registration.name());
     return new WorkerTerms(
         registration.name(),
         settings.lease().toMillis(),
@@ -132,8 +138,10 @@ class WorkerController {
    * found by a claim every poll interval.
    */
   @PostMapping(path = WorkerProtocol.BASE + "/lease")
-  ResponseEntity<LeaseGrant> lease(InputStream body) throws IOException, InterruptedException {
+  ResponseEntity<LeaseGrant> lease(InputStream body, HttpServletRequest request)
+      throws IOException, InterruptedException {
     String worker = read(body, LeaseRequest.class).worker();
+    identity.checkActsAs(request, worker);
     Set<String> capabilities = workers.seen(worker);
     long deadline = System.nanoTime() + settings.longPoll().toNanos();
     Duration recheck = settings.pollInterval().multipliedBy(4);
@@ -153,8 +161,11 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/heartbeat")
-  HeartbeatAnswer heartbeat(@PathVariable long trialId, InputStream body) throws IOException {
+  HeartbeatAnswer heartbeat(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
     LeaseHeartbeat beat = read(body, LeaseHeartbeat.class);
+    identity.checkActsAs(request, beat.worker());
+    identity.checkHoldsLease(request, trialId);
     workers.heartbeat(beat.worker(), beat.imagesPerSecond());
     Heartbeat answer = queue.heartbeat(trialId, beat.leaseToken(), settings.lease());
     return new HeartbeatAnswer(answer.expiresAt().toEpochMilli(), answer.cancelRequested());
@@ -164,7 +175,9 @@ class WorkerController {
   record IngestionResult(int stored, int duplicates) {}
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
-  IngestionResult events(@PathVariable long trialId, InputStream body) throws IOException {
+  IngestionResult events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
+      throws IOException {
+    identity.checkHoldsLease(request, trialId);
     EventBatchReader.Batch batch = EventBatchReader.read(body.readAllBytes(), maxBatch, true);
     Map<String, Double> metrics = new LinkedHashMap<>();
     Double progress = null;
@@ -201,8 +214,10 @@ class WorkerController {
       @PathVariable String name,
       @RequestParam long seq,
       @RequestHeader(WorkerProtocol.LEASE_TOKEN_HEADER) UUID leaseToken,
-      InputStream body)
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
+    identity.checkHoldsLease(request, trialId);
     Lease lease = queue.holder(trialId, leaseToken);
     uploads.store(lease, name, seq, body);
     return ResponseEntity.noContent().build();
@@ -224,7 +239,9 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/complete")
-  ResponseEntity<Void> complete(@PathVariable long trialId, InputStream body) throws IOException {
+  ResponseEntity<Void> complete(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
+    identity.checkHoldsLease(request, trialId);
     Completion completion = read(body, Completion.class);
     queue.complete(trialId, completion.leaseToken(), outcome(trialId, completion));
     queueSignal.trialsQueued();
