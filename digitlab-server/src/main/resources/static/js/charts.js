@@ -5,6 +5,7 @@
 (function () {
   'use strict';
   const POINTS = 1000;
+  const DEFAULT_BATCH = 128; // TrainingConfig's default batch size
 
   /** Keeps at most `points` of `series` ([x, y] pairs): the min and max of each bucket. */
   function minMax(series, points) {
@@ -56,24 +57,67 @@
    */
   function curves(element, trials) {
     const chart = echarts.init(element);
-    const state = { key: null, series: new Map(), pending: false };
+    const state = { key: null, series: new Map(), pending: false, smoothing: 0, log: false, x: 'step' };
     window.addEventListener('resize', function () { chart.resize(); });
 
     function render() {
       state.pending = false;
+      // A metric reported once per trial (test_accuracy) is a bar per trial, not lone dots.
+      const lists = trials.map(function (t) { return state.series.get(t.id) || []; });
+      const single = lists.every(function (l) { return l.length <= 1; }) && lists.some(function (l) { return l.length === 1; });
+      if (single) {
+        chart.setOption({
+          animation: false,
+          tooltip: { trigger: 'axis' },
+          legend: { show: false },
+          grid: { left: 60, right: 20, top: 30, bottom: 60, containLabel: true },
+          dataZoom: [],
+          xAxis: { type: 'category', data: trials.map(function (t) { return t.label; }), name: '',
+            axisLabel: { interval: 0, rotate: trials.length > 4 ? 30 : 0 } },
+          yAxis: { type: 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
+          series: [{ name: state.key, type: 'bar', label: { show: true, position: 'top' },
+            data: lists.map(function (l) { return l.length ? l[0][1] : null; }) }]
+        }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
+        return;
+      }
       chart.setOption({
         animation: false,
         tooltip: { trigger: 'axis' },
-        legend: { type: 'scroll', top: 0 },
-        grid: { left: 50, right: 20, top: 40, bottom: 50 },
-        dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 5 }],
-        xAxis: { type: 'value', name: state.key === 'train_loss' ? 'step' : 'epoch', nameLocation: 'middle', nameGap: 25, min: 'dataMin' },
-        yAxis: { type: 'value', scale: true },
+        legend: { show: true, type: 'scroll', top: 0 },
+        // The x-axis title sits between the tick labels and the zoom slider, never under it.
+        grid: { left: 60, right: 20, top: 40, bottom: 75 },
+        dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
+        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
+        yAxis: { type: state.log ? 'log' : 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
-            data: state.series.get(t.id) || [] };
+            data: smooth(along(t, state.series.get(t.id) || []), state.smoothing) };
         })
-      }, { replaceMerge: ['series'] });
+      }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
+    }
+
+    // Per-step series can be drawn against the images seen (step × the trial's batch size), so
+    // that runs with batch 64 and 128 line up.
+    function xName() {
+      if (state.key !== 'train_loss') { return 'epoch'; }
+      return state.x === 'images' ? 'images seen' : 'step';
+    }
+    function along(trial, points) {
+      if (state.key !== 'train_loss' || state.x !== 'images') { return points; }
+      const batch = (trial.config && Number(trial.config.batchSize)) || DEFAULT_BATCH;
+      return points.map(function (p) { return [p[0] * batch, p[1]]; });
+    }
+
+    /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
+    function smooth(points, weight) {
+      if (!weight) { return points; }
+      let last = 0, n = 0;
+      return points.map(function (p) {
+        if (p[1] === null || !isFinite(p[1])) { return p; }
+        last = last * weight + (1 - weight) * p[1];
+        n++;
+        return [p[0], last / (1 - Math.pow(weight, n))];
+      });
     }
 
     function later() {
@@ -82,6 +126,10 @@
 
     return {
       chart: chart,
+      /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
+      view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
+      /** The per-step x-axis: 'step' or 'images' (images seen). */
+      along: function (x) { state.x = x; render(); },
       show: async function (key) {
         state.key = key;
         state.series = new Map();

@@ -72,5 +72,18 @@
     rows.forEach(function (row) { body.appendChild(row); });
   });
 
+  // Rows picked for comparison (checkboxes name="trial") stay picked when htmx re-reads a table.
+  let picked = [];
+  document.addEventListener('htmx:beforeSwap', function () {
+    picked = Array.from(document.querySelectorAll('input[name="trial"]:checked')).map(function (box) { return box.value; });
+  });
+  document.addEventListener('htmx:afterSwap', function () {
+    picked.forEach(function (value) {
+      document.querySelectorAll('input[name="trial"]').forEach(function (box) {
+        if (box.value === value) { box.checked = true; }
+      });
+    });
+  });
+
   window.DigitLab = { csrf: csrf, flash: flash };
 })();

@@ -85,6 +85,28 @@
   const byId = new Map(trials.map(function (t) { return [t.id, t]; }));
   let reloadTimer = null;
   const active = trials.some(function (t) { return t.status === 'queued' || t.status === 'running'; });
+  // A trial's new status shows at once, in its row, in the experiment's badge and in the counts;
+  // the server's own figures follow when the page is re-read below.
+  const COUNTED = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+  function showStatus(trialId, status) {
+    const trial = byId.get(trialId);
+    if (!trial || trial.status === status) { return; }
+    trial.status = status;
+    const cell = document.querySelector('tr[data-trial="' + trialId + '"] .status');
+    if (cell) { cell.textContent = status; cell.className = 'status ' + status; }
+    const counts = document.getElementById('trial-counts');
+    if (counts) {
+      const n = {};
+      COUNTED.forEach(function (s) { n[s] = 0; });
+      trials.forEach(function (t) { if (t.status in n) { n[t.status]++; } });
+      counts.textContent = trials.length + ' in all: ' + COUNTED.map(function (s) { return n[s] + ' ' + s; }).join(', ');
+    }
+    const badge = document.getElementById('experiment-status');
+    if (badge && status === 'running' && badge.textContent.trim() === 'queued') {
+      badge.textContent = 'running';
+      badge.className = 'status running';
+    }
+  }
   if (active && window.EventSource) {
     const source = new EventSource('/api/v1/experiments/' + data.experimentId + '/events?after=' + data.lastEventId);
     source.addEventListener('metric', function (e) {
@@ -98,11 +120,13 @@
       const text = document.querySelector('[data-progress-text="' + event.trialId + '"]');
       if (bar) { bar.value = percent; }
       if (text) { text.textContent = percent + ' %'; }
+      // Progress means it runs, even if its "running" status event is still on its way.
+      const trial = byId.get(event.trialId);
+      if (trial && trial.status === 'queued') { showStatus(event.trialId, 'running'); }
     });
     source.addEventListener('status', function (e) {
       const event = JSON.parse(e.data);
-      const trial = byId.get(event.trialId);
-      if (trial) { trial.status = event.payload.status; }
+      showStatus(event.trialId, event.payload.status);
       clearTimeout(reloadTimer);
       // The page is re-read from the server: the rolled-up figures are computed there.
       reloadTimer = setTimeout(function () {
@@ -115,6 +139,7 @@
         }
         htmx.ajax('GET', window.location.pathname, { target: '#trials', select: '#trials', swap: 'outerHTML' });
         htmx.ajax('GET', window.location.pathname, { target: '#summary', select: '#summary', swap: 'outerHTML' });
+        htmx.ajax('GET', window.location.pathname, { target: '#experiment-status', select: '#experiment-status', swap: 'outerHTML' });
       }, 700);
     });
     source.onerror = function () {

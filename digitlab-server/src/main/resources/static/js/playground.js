@@ -42,7 +42,12 @@
     const [res, pre] = await Promise.all([
       post('/api/v1/models/' + encodeURIComponent(model()) + '/predict', { image }),
       post('/api/v1/preprocess', { image })]);
-    if (pre.ok) document.getElementById('preprocessed').src = URL.createObjectURL(await pre.blob());
+    if (pre.ok) {
+      // Hidden until there is something to show: no broken-image icon before the first drawing.
+      const image = document.getElementById('preprocessed');
+      image.src = URL.createObjectURL(await pre.blob());
+      image.hidden = false;
+    }
     const body = await res.json();
     if (!res.ok) { error(body.detail || body.title); return; }
     answer = body;

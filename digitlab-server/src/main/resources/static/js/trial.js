@@ -19,15 +19,26 @@
   // Curves: per-step loss, and per-epoch metrics against the epoch.
   const stepChart = DigitLabCharts.curves(document.getElementById('step-curve'), [{ id: id, label: 'train_loss' }]);
   stepChart.show('train_loss');
+  const smoothing = document.getElementById('smoothing'), logScale = document.getElementById('log-scale');
+  function view() {
+    document.getElementById('smoothing-value').textContent = smoothing.value;
+    stepChart.view(Number(smoothing.value), logScale.checked);
+  }
+  smoothing.addEventListener('input', view);
+  logScale.addEventListener('change', view);
   const epochChart = echarts.init(document.getElementById('epoch-curves'));
   const epochSeries = new Map();
   function drawEpochs() {
     epochChart.setOption({
       animation: false, tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 35 },
-      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1 },
-      yAxis: { type: 'value', scale: true },
-      series: Array.from(epochSeries.entries()).map(function (e) { return { name: e[0], type: 'line', data: e[1] }; })
+      grid: { left: 60, right: 60, top: 40, bottom: 45 },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+      // Losses on the left axis, accuracies and F1 (0–1) on the right: one scale would flatten one.
+      yAxis: [{ type: 'value', scale: true, name: 'loss', nameLocation: 'middle', nameGap: 42 },
+        { type: 'value', scale: true, max: 1, name: 'accuracy / F1', nameLocation: 'middle', nameGap: 42 }],
+      series: Array.from(epochSeries.entries()).map(function (e) {
+        return { name: e[0], type: 'line', yAxisIndex: e[0].includes('loss') ? 0 : 1, data: e[1] };
+      })
     }, { replaceMerge: ['series'] });
   }
   fetch(api + '/metrics?points=1000&keys=' + EPOCH_KEYS.join(',')).then(function (r) { return r.json(); }).then(function (body) {
@@ -109,20 +120,25 @@
     if (!cm) { box.hidden = true; document.getElementById('confusion-note').textContent = 'No test results yet.'; return; }
     const classes = Array.isArray(cm.classes) ? cm.classes.map(String)
       : Array.from({ length: cm.classes }, function (_, i) { return String(i); });
-    const cells = [];
+    const cells = [], diagonal = [];
     let max = 0;
     cm.counts.forEach(function (row, t) {
-      row.forEach(function (count, p) { cells.push([p, t, count]); if (t !== p) { max = Math.max(max, count); } });
+      row.forEach(function (count, p) {
+        if (t === p) { diagonal.push([p, t, count]); } else { cells.push([p, t, count]); max = Math.max(max, count); }
+      });
     });
     const chart = echarts.init(box);
     chart.setOption({
       tooltip: { formatter: function (p) { return 'true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]; } },
-      grid: { left: 50, right: 20, top: 20, bottom: 70 },
+      grid: { left: 50, right: 20, top: 20, bottom: 100 },
       xAxis: { type: 'category', data: classes, name: 'predicted', nameLocation: 'middle', nameGap: 25 },
       yAxis: { type: 'category', data: classes, name: 'true', inverse: true },
       // The colour scale stops at the largest error, so the mistakes stand out next to the diagonal.
-      visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
-      series: [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10 } }]
+      // The diagonal (correct answers) is its own series in a fixed light green, outside the scale.
+      visualMap: { min: 0, max: Math.max(1, max), seriesIndex: 0, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
+        text: ['more errors', 'fewer'] },
+      series: [{ type: 'heatmap', name: 'errors', data: cells, label: { show: true, fontSize: 10 } },
+        { type: 'heatmap', name: 'correct', data: diagonal, itemStyle: { color: '#dff3e4' }, label: { show: true, fontSize: 10, color: '#1a7f37' } }]
     });
     window.addEventListener('resize', function () { chart.resize(); });
     document.getElementById('confusion-note').textContent = 'Rows: true digit; columns: predicted digit.';
@@ -174,11 +190,31 @@
   document.getElementById('more-misclassified').addEventListener('click', loadMisclassified);
   loadMisclassified();
 
+  // Artifact preview: images as images, JSON pretty-printed, text as it is (the first 64 KiB).
+  async function showPreview(file, url) {
+    const box = document.getElementById('artifact-preview');
+    box.hidden = false;
+    box.replaceChildren(el('h3', {}, file));
+    if (/\.(png|jpe?g|svg)$/i.test(file)) {
+      box.appendChild(el('img', { src: url, alt: file }));
+      return;
+    }
+    const response = await fetch(url);
+    if (!response.ok) { box.appendChild(el('p', { class: 'error-text' }, 'The server answered ' + response.status + '.')); return; }
+    let text = await response.text();
+    const cut = text.length > 65536;
+    if (cut) { text = text.substring(0, 65536); }
+    if (/\.json$/i.test(file) && !cut) {
+      try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (ignored) { /* shown as it is */ }
+    }
+    box.appendChild(el('pre', { class: 'stack' }, text + (cut ? '\n… (the first 64 KiB; download it for the rest)' : '')));
+  }
+
   fetch(api + '/artifacts').then(function (r) { return r.ok ? r.json() : []; }).then(function (list) {
     if (!list.length) { return; }
     const table = el('table', { class: 'data' });
     const head = el('tr');
-    ['Artifact', 'Kind', 'Size', 'Attempt'].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
+    ['Artifact', 'Kind', 'Size', 'Attempt', ''].forEach(function (h) { head.appendChild(el('th', { scope: 'col' }, h)); });
     table.appendChild(el('thead')).appendChild(head);
     const body = table.appendChild(el('tbody'));
     list.forEach(function (a) {
@@ -192,7 +228,14 @@
       row.appendChild(el('td', {}, a.kind || ''));
       row.appendChild(el('td', { class: 'num' }, a.bytes === null || a.bytes === undefined ? '–' : (a.bytes / 1024).toFixed(1) + ' KiB'));
       row.appendChild(el('td', { class: 'num' }, String(a.attempt)));
+      const preview = row.appendChild(el('td'));
+      const file = a.fileName || a.name;
+      if (a.available && /\.(json|txt|csv|log|ya?ml|png|jpe?g|svg)$/i.test(file)) {
+        const button = preview.appendChild(el('button', { type: 'button', class: 'secondary', 'data-preview': file }, 'Preview'));
+        button.addEventListener('click', function () { showPreview(file, api + '/artifacts/' + encodeURIComponent(a.name)); });
+      }
     });
-    document.getElementById('artifacts').replaceChildren(table);
+    const box = el('div', { id: 'artifact-preview', class: 'artifact-preview', hidden: '' });
+    document.getElementById('artifacts').replaceChildren(table, box);
   });
 })();

@@ -25,7 +25,10 @@ import picocli.CommandLine.Command;
       ModelCommand.class,
       PipelineCommand.class,
       ReportCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      // digitlab generate-completion: a bash/zsh completion script (source <(digitlab
+      // generate-completion)), written by picocli from these very commands.
+      picocli.AutoComplete.GenerateCompletion.class
     })
 public final class DigitLab implements Runnable {
 

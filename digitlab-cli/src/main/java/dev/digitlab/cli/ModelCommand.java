@@ -94,13 +94,24 @@ final class ModelCommand implements Runnable {
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "One model's versions.")
     String name;
 
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description =
+            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
+    ListingFormat output;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       if (name == null) {
+        JsonNode models = server.client().get("/api/v1/models");
+        if (output.printedJson(out, models)) {
+          return 0;
+        }
         String format = "%-24s %-9s %s%n";
         out.printf(format, "MODEL", "VERSIONS", "ALIASES");
-        for (JsonNode m : server.client().get("/api/v1/models")) {
+        for (JsonNode m : models) {
           out.printf(
               format,
               m.path("name").asString(),
@@ -110,6 +121,9 @@ final class ModelCommand implements Runnable {
         return 0;
       }
       JsonNode m = server.client().get("/api/v1/models/" + name);
+      if (output.printedJson(out, m)) {
+        return 0;
+      }
       String format = "%-8s %-7s %-9s %-9s %-8s %-8s %s%n";
       out.printf(format, "VERSION", "ARCH", "ACCURACY", "STATUS", "TRIAL", "EXPER.", "ALIASES");
       for (JsonNode v : m.path("versions")) {

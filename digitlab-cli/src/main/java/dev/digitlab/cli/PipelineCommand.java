@@ -155,12 +155,23 @@ final class PipelineCommand implements Runnable {
     @Option(names = "--limit", defaultValue = "50", description = "At most this many runs.")
     int limit;
 
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description =
+            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
+    ListingFormat output;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      JsonNode runs = server.client().get("/api/v1/pipelines?limit=" + limit);
+      if (output.printedJson(out, runs)) {
+        return 0;
+      }
       String format = "%-6s %-28s %-10s %-8s %-28s %s%n";
       out.printf(format, "RUN", "NAME", "STATUS", "WALL_S", "CREATED", "STEPS");
-      for (JsonNode run : server.client().get("/api/v1/pipelines?limit=" + limit)) {
+      for (JsonNode run : runs) {
         StringBuilder steps = new StringBuilder();
         run.path("steps")
             .properties()

@@ -66,6 +66,16 @@ class ModelCommandsTest {
     assertThat(out.toString().lines())
         .anySatisfy(line -> assertThat(line).startsWith("v1").endsWith("production"))
         .anySatisfy(line -> assertThat(line).startsWith("v2").contains("active"));
+
+    // For scripts: the server's JSON; a format it does not know is refused naming the choices.
+    out.getBuffer().setLength(0);
+    assertThat(run("model", "ls", "-o", "json")).isZero();
+    assertThat(out.toString()).startsWith("[").containsPattern("\"name\"\\s*:\\s*\"digits\"");
+    out.getBuffer().setLength(0);
+    assertThat(run("model", "ls", "digits", "-o", "json")).isZero();
+    assertThat(out.toString()).startsWith("{").contains("\"versions\"").contains("\"production\"");
+    assertThat(run("model", "ls", "-o", "xml")).isNotZero();
+    assertThat(err.toString()).contains("table, json");
   }
 
   @Test

@@ -78,6 +78,11 @@ class PipelineCommandTest {
     out.getBuffer().setLength(0);
     assertThat(run("pipeline", "ls")).isZero();
     assertThat(out.toString()).startsWith("RUN").contains("regression-noise");
+    out.getBuffer().setLength(0);
+    assertThat(run("pipeline", "ls", "-o", "json")).isZero();
+    assertThat(out.toString())
+        .startsWith("[")
+        .containsPattern("\"name\"\\s*:\\s*\"regression-noise\"");
 
     out.getBuffer().setLength(0);
     Path site = dir.resolve("site");

@@ -109,9 +109,10 @@ public record SearchParameter(String field, ParameterDomain domain) {
     }
   }
 
+  /** As typed: {@code 0.0001}, not {@code 1.0E-4}. */
   private static String number(double value) {
     return value == Math.rint(value) && Math.abs(value) < 1e15
         ? Long.toString((long) value)
-        : Double.toString(value);
+        : java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 }

@@ -74,7 +74,8 @@ class ExperimentPage {
     List<TrialRow> rows = new ArrayList<>();
     Set<String> metricKeys = new TreeSet<>();
     for (Trial trial : list) {
-      ChartTrial chart = trial.chart("#" + trial.ordinal());
+      // Legends name the searched values ("#2 learningRate=0.01"), not just the ordinal.
+      ChartTrial chart = trial.chart(legend(trial, searched));
       chartTrials.add(chart);
       metricKeys.addAll(chart.metrics().keySet());
       rows.add(
@@ -87,6 +88,11 @@ class ExperimentPage {
     metricKeys.add("train_loss");
     TrialCounts counts = experiments.countTrials(id);
     model.addAttribute("experiment", experiment);
+    model.addAttribute(
+        "about",
+        experiments
+            .about(id)
+            .orElse(new ExperimentAbout(id, experiment.description(), experiment.tags(), null)));
     model.addAttribute("counts", counts);
     model.addAttribute("searched", searched);
     model.addAttribute("rows", rows);
@@ -110,6 +116,18 @@ class ExperimentPage {
                 "searched", searched,
                 "trials", chartTrials)));
     return "experiments/detail";
+  }
+
+  static String legend(Trial trial, List<String> searched) {
+    if (searched.isEmpty()) {
+      return "#" + trial.ordinal();
+    }
+    Map<String, Object> config = ChartTrial.map(trial.config());
+    StringBuilder label = new StringBuilder("#").append(trial.ordinal());
+    for (String key : searched) {
+      label.append(' ').append(key).append('=').append(Figures.value(config.get(key)));
+    }
+    return label.toString();
   }
 
   /** The config fields whose values differ between the trials, in config order. */
@@ -146,7 +164,7 @@ class ExperimentPage {
 
   private static TrialRow row(
       Trial trial, Map<String, Object> config, List<String> searched, boolean best) {
-    List<String> values = searched.stream().map(k -> String.valueOf(config.get(k))).toList();
+    List<String> values = searched.stream().map(k -> Figures.value(config.get(k))).toList();
     return new TrialRow(
         trial.id(),
         trial.ordinal(),
@@ -154,7 +172,7 @@ class ExperimentPage {
         trial.attempt(),
         (int) Math.round(trial.progress() * 100),
         values,
-        Figures.metric(trial.testAccuracy()),
+        Figures.percent(trial.testAccuracy()),
         trial.testAccuracy(),
         Figures.metric(trial.testF1Macro()),
         trial.testF1Macro(),

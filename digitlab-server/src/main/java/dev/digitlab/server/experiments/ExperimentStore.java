@@ -312,6 +312,45 @@ public class ExperimentStore implements TrialLifecycle {
         : new Objective(ObjectiveMetric.parse(metric), Goal.parse(goal));
   }
 
+  /**
+   * Changes what a person may edit after making the experiment; a null argument leaves that field
+   * as it is. Returns false if there is no such experiment.
+   */
+  public boolean edit(long id, String description, List<String> tags, String notes) {
+    // Only the given columns: a typed-null parameter would need a cast on PostgreSQL.
+    StringBuilder sql = new StringBuilder("UPDATE experiment SET updated_at = :now");
+    Map<String, Object> params = new HashMap<>();
+    params.put("now", toSql(clock.instant()));
+    params.put("id", id);
+    if (description != null) {
+      sql.append(", description = :description");
+      params.put("description", description);
+    }
+    if (tags != null) {
+      sql.append(", tags = :tags");
+      params.put("tags", joinTags(tags));
+    }
+    if (notes != null) {
+      sql.append(", notes = :notes");
+      params.put("notes", notes);
+    }
+    return jdbc.sql(sql.append(" WHERE id = :id").toString()).params(params).update() > 0;
+  }
+
+  /** The experiment's editable fields, notes included (which {@link Experiment} leaves out). */
+  public Optional<ExperimentAbout> about(long id) {
+    return jdbc.sql("SELECT id, description, tags, notes FROM experiment WHERE id = :id")
+        .param("id", id)
+        .query(
+            (row, n) ->
+                new ExperimentAbout(
+                    row.getLong("id"),
+                    row.getString("description"),
+                    splitTags(row.getString("tags")),
+                    row.getString("notes")))
+        .optional();
+  }
+
   /** How many of the experiment's trials are in each status. */
   public TrialCounts countTrials(long experimentId) {
     TrialCounts counts = new TrialCounts(0, 0, 0, 0, 0);

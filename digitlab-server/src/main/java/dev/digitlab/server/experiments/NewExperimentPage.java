@@ -86,7 +86,18 @@ class NewExperimentPage {
   /** The trial count (or what keeps the form from making any), for the live preview. */
   @PostMapping("/experiments/new/count")
   String count(@RequestParam MultiValueMap<String, String> params, Model model) {
-    model.addAttribute("count", count(values(params)));
+    Map<String, String> values = values(params);
+    Count count = count(values);
+    // Nobody has typed a name yet while they fill in the rest: not a problem to shout about in
+    // the preview (submitting still says so, next to the field).
+    if (values.getOrDefault("name", "").isBlank()) {
+      List<FieldError> rest =
+          count.problems().stream().filter(p -> !"name".equals(p.path())).toList();
+      if (rest.size() < count.problems().size()) {
+        count = rest.isEmpty() ? trialsIgnoringName(values) : new Count(0, rest);
+      }
+    }
+    model.addAttribute("count", count);
     return "experiments/new :: count";
   }
 
@@ -100,6 +111,13 @@ class NewExperimentPage {
     } catch (InvalidExperimentException e) {
       return new Count(0, e.errors());
     }
+  }
+
+  /** The count the form would give once named. */
+  private Count trialsIgnoringName(Map<String, String> values) {
+    Map<String, String> named = new HashMap<>(values);
+    named.put("name", "unnamed");
+    return count(named);
   }
 
   private static Map<String, String> values(MultiValueMap<String, String> params) {

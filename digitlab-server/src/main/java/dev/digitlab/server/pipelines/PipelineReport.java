@@ -1,5 +1,6 @@
 package dev.digitlab.server.pipelines;
 
+import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.StaticHtml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +84,7 @@ class PipelineReport {
           .append(" s");
     }
     html.append(" · started ")
-        .append(run.createdAt())
+        .append(time(run.createdAt()))
         .append(" by <span id=\"run-owner\">")
         .append(esc(run.owner()))
         .append("</span>");
@@ -115,7 +116,9 @@ class PipelineReport {
   String stepContent(PipelineRun run, PipelineStep step) {
     StringBuilder html = new StringBuilder(16 * 1024);
     section(html, run, step, store.attempts(run.id()), true);
-    return html.toString().replace("<details>", "<details open>");
+    return html.toString()
+        .replace("<details>", "<details open>")
+        .replace("<details class=\"step\">", "<details class=\"step\" open>");
   }
 
   /** Where a step's link goes: its page on the server, or its section in the same file. */
@@ -258,17 +261,97 @@ class PipelineReport {
           .append(a.error() == null ? "" : " — " + esc(a.error()))
           .append("</title></rect>");
     }
-    html.append("<text x=\"")
+    axis(html, total / 1000.0, plot, height);
+    html.append("</svg>");
+  }
+
+  /**
+   * The Gantt chart's time axis: a tick and a faint grid line every 1, 2 or 5 × 10ⁿ seconds, about
+   * six of them, labelled in seconds or minutes.
+   */
+  static void axis(StringBuilder html, double totalSeconds, int plot, int height) {
+    double step = tickStep(totalSeconds);
+    int top = height - 26;
+    html.append("<g class=\"axis\" fill=\"#4b5563\">")
+        .append("<line x1=\"")
         .append(LABEL)
-        .append("\" y=\"")
-        .append(height - 8)
-        .append("\">0 s</text><text x=\"")
-        .append(GANTT_WIDTH - 60)
-        .append("\" y=\"")
-        .append(height - 8)
-        .append("\">")
-        .append(seconds(Duration.ofMillis((long) total)))
-        .append(" s</text></svg>");
+        .append("\" x2=\"")
+        .append(LABEL + plot)
+        .append("\" y1=\"")
+        .append(top)
+        .append("\" y2=\"")
+        .append(top)
+        .append("\" stroke=\"#9ca3af\"/>");
+    for (int i = 0; i * step <= totalSeconds + 1e-9; i++) {
+      double t = i * step;
+      String x = String.format(Locale.ROOT, "%.1f", LABEL + t / totalSeconds * plot);
+      html.append("<line class=\"tick\" x1=\"")
+          .append(x)
+          .append("\" x2=\"")
+          .append(x)
+          .append("\" y1=\"0\" y2=\"")
+          .append(top + 4)
+          .append("\" stroke=\"#e5e7eb\"/><text text-anchor=\"middle\" x=\"")
+          .append(x)
+          .append("\" y=\"")
+          .append(height - 8)
+          .append("\">")
+          .append(tickLabel(t, step))
+          .append("</text>");
+    }
+    html.append("</g>");
+  }
+
+  static double tickStep(double totalSeconds) {
+    double rough = Math.max(totalSeconds, 0.001) / 6;
+    double magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
+    for (double m : new double[] {1, 2, 5, 10}) {
+      if (m * magnitude >= rough) {
+        return m * magnitude;
+      }
+    }
+    return 10 * magnitude;
+  }
+
+  private static String tickLabel(double seconds, double step) {
+    if (step >= 60 && seconds % 60 == 0) {
+      return (long) (seconds / 60) + " min";
+    }
+    return (step >= 1
+            ? Long.toString(Math.round(seconds))
+            : String.format(Locale.ROOT, step >= 0.1 ? "%.1f" : "%.2f", seconds))
+        + " s";
+  }
+
+  /** A step's parameters as a key/value table rather than raw JSON. */
+  private static void parameters(StringBuilder html, String json) {
+    JsonNode parameters = StepResults.read(json);
+    if (!parameters.isObject() || parameters.isEmpty()) {
+      html.append("<p>Parameters: none</p>");
+      return;
+    }
+    html.append("<table class=\"parameters\"><tr><th>parameter</th><th>value</th></tr>");
+    parameters
+        .properties()
+        .forEach(
+            p ->
+                html.append("<tr><th>")
+                    .append(esc(p.getKey()))
+                    .append("</th><td><code>")
+                    .append(
+                        esc(
+                            p.getValue().isString()
+                                ? p.getValue().asString()
+                                : p.getValue().toString()))
+                    .append("</code></td></tr>"));
+    html.append("</table>");
+  }
+
+  /** An instant as every page writes it: to the second, in UTC. */
+  private static String time(Instant instant) {
+    return instant == null
+        ? ""
+        : "<time datetime=\"" + instant + "\">" + Figures.time(instant) + "</time>";
   }
 
   private static void table(
@@ -309,9 +392,14 @@ class PipelineReport {
       List<StepAttempt> attempts,
       boolean stepPages) {
     JsonNode result = StepResults.read(step.result());
+    // Collapsed unless it needs a look (failed) or is going (running): a 20-step run's page
+    // stays short enough to find things in.
+    boolean open = step.status() == StepStatus.FAILED || step.status() == StepStatus.RUNNING;
     html.append("<section id=\"step-")
         .append(esc(step.name()))
-        .append("\"><h3>")
+        .append("\"><details class=\"step\"")
+        .append(open ? " open" : "")
+        .append("><summary><h3>")
         .append(esc(step.name()))
         .append(" <small class=\"")
         .append(step.status().dbValue())
@@ -319,7 +407,7 @@ class PipelineReport {
         .append(step.type())
         .append(", ")
         .append(step.status().dbValue())
-        .append("</small></h3>");
+        .append("</small></h3></summary>");
     if (step.failureReason() != null) {
       html.append("<p class=\"failed\">").append(esc(step.failureReason())).append("</p>");
     }
@@ -329,7 +417,7 @@ class PipelineReport {
               ? "<p>Trial <a href=\"/trials/" + step.trialId() + "\">" + step.trialId() + "</a></p>"
               : "<p>Trial " + step.trialId() + "</p>");
     }
-    html.append("<p>Parameters <code>").append(esc(step.parameters())).append("</code></p>");
+    parameters(html, step.parameters());
     if (result.has("metrics")) {
       html.append("<p>").append(metrics(result.path("metrics"))).append("</p>");
     }
@@ -400,7 +488,7 @@ class PipelineReport {
           .append("\">")
           .append(a.status())
           .append("</td><td>")
-          .append(a.startedAt())
+          .append(time(a.startedAt()))
           .append("</td><td>")
           .append(
               a.finishedAt() == null
@@ -416,7 +504,7 @@ class PipelineReport {
     for (PipelineStore.LogEntry line : store.logs(step.id())) {
       html.append('[').append(line.attempt()).append("] ").append(esc(line.line())).append('\n');
     }
-    html.append("</pre></details></section>");
+    html.append("</pre></details></details></section>");
   }
 
   private static String metrics(JsonNode metrics) {

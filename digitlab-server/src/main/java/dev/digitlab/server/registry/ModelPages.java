@@ -4,11 +4,17 @@ import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.security.Ownership;
+import dev.digitlab.server.web.ChartTrial;
+import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,15 +42,100 @@ class ModelPages {
   }
 
   @GetMapping("/models")
-  String models(Model page) {
+  String models(Model page, HttpServletRequest request) {
     List<RegisteredModel> models = registry.list();
     Map<String, List<AuditEntry>> audit = new LinkedHashMap<>();
+    // Which aliases point at each version: shown in its row, and a version that already is
+    // production offers no "Promote to production".
+    Map<String, Map<Integer, List<String>>> aliases = new LinkedHashMap<>();
     for (RegisteredModel m : models) {
       audit.put(m.name(), registry.auditLog(m.name(), AUDIT_SHOWN));
+      Map<Integer, List<String>> byVersion = new HashMap<>();
+      m.versions().forEach(v -> byVersion.put(v.version(), new ArrayList<>()));
+      m.aliases()
+          .forEach(
+              a -> byVersion.computeIfAbsent(a.version(), v -> new ArrayList<>()).add(a.alias()));
+      aliases.put(m.name(), byVersion);
     }
     page.addAttribute("models", models);
     page.addAttribute("audit", audit);
+    page.addAttribute("aliases", aliases);
+    page.addAttribute("mayChange", ownership.mayWrite(request));
     return "models/list";
+  }
+
+  /** Two or more versions of a model side by side: metrics, origin and the configs' differences. */
+  @GetMapping("/models/{name}/compare")
+  String compare(
+      @PathVariable String name,
+      @RequestParam(name = "version", required = false) List<Integer> versions,
+      Model page) {
+    if (versions == null || versions.size() < 2 || versions.contains(null)) {
+      throw new InvalidParameterException(
+          "version", "tick at least two versions to compare, like version=1&version=2");
+    }
+    List<ModelVersion> found =
+        versions.stream().distinct().map(v -> registry.version(name, v)).toList();
+    List<Map<String, Object>> configs =
+        found.stream().map(v -> ChartTrial.map(v.config())).toList();
+    Set<String> keys = new LinkedHashSet<>();
+    configs.forEach(c -> keys.addAll(c.keySet()));
+    List<VersionRow> rows = new ArrayList<>();
+    for (String key : keys) {
+      List<Object> raw = configs.stream().map(c -> c.get(key)).toList();
+      rows.add(
+          new VersionRow(
+              Figures.label(key),
+              raw.stream().map(v -> v == null ? "–" : Figures.value(v)).toList(),
+              raw.stream().distinct().count() > 1));
+    }
+    page.addAttribute("name", name);
+    page.addAttribute("versions", found);
+    page.addAttribute("rows", rows);
+    page.addAttribute(
+        "accuracy", found.stream().map(v -> Figures.percent(v.testAccuracy())).toList());
+    page.addAttribute("f1", found.stream().map(v -> Figures.metric(v.testF1Macro())).toList());
+    page.addAttribute("registered", found.stream().map(v -> Figures.time(v.createdAt())).toList());
+    return "models/compare";
+  }
+
+  /** One config field across the compared versions. */
+  record VersionRow(String label, List<String> values, boolean differs) {}
+
+  /**
+   * "Register model" on a succeeded trial's page: the next version of the named model, then the
+   * models page, where it can be promoted. Refusals (a bad name, a trial that left no model) go
+   * back to the trial page and say why.
+   */
+  @PostMapping("/trials/{id}/register")
+  String register(
+      @PathVariable long id,
+      @RequestParam String name,
+      @RequestParam(required = false) String description,
+      RedirectAttributes redirect,
+      HttpServletRequest request) {
+    String model = name.strip();
+    try {
+      ModelVersion version =
+          registry.register(
+              model,
+              id,
+              description == null || description.isBlank() ? null : description.strip(),
+              ownership.actorOf(request));
+      redirect.addFlashAttribute(
+          "message",
+          "Trial "
+              + id
+              + " registered as "
+              + model
+              + " v"
+              + version.version()
+              + "; promote it below to serve it.");
+      return "redirect:/models#model-" + model;
+    } catch (ConflictException | NotFoundException | InvalidParameterException e) {
+      redirect.addFlashAttribute("error", e.getMessage());
+      return "redirect:/trials/" + id;
+    }
   }
 
   @PostMapping("/models/{name}/promote")

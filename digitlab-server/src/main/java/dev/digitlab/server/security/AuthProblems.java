@@ -32,7 +32,9 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
       HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
       throws IOException {
     if (wantsPage(request)) {
-      response.sendRedirect(request.getContextPath() + "/login");
+      // Back to this page after logging in (LoginTarget follows only paths on this server).
+      response.sendRedirect(
+          request.getContextPath() + LoginTarget.loginPath(LoginTarget.of(request)));
       return;
     }
     response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");

@@ -2,9 +2,11 @@ package dev.digitlab.server.security;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -39,33 +41,43 @@ class LoginController {
   private final SecurityContextHolderStrategy contexts =
       SecurityContextHolder.getContextHolderStrategy();
 
+  private final Path home;
   private final SessionsPerToken sessionsPerToken;
 
-  LoginController(TokenStore tokens, AuthSettings settings, SessionsPerToken sessionsPerToken) {
+  LoginController(
+      TokenStore tokens,
+      AuthSettings settings,
+      SessionsPerToken sessionsPerToken,
+      @Value("${digitlab.home}") Path home) {
     this.tokens = tokens;
     this.settings = settings;
     this.sessionsPerToken = sessionsPerToken;
+    this.home = home;
   }
 
   @GetMapping(path = "/login", produces = MediaType.TEXT_HTML_VALUE)
   ResponseEntity<String> page(
-      HttpServletRequest request, @RequestParam(required = false) String logout) {
+      HttpServletRequest request,
+      @RequestParam(required = false) String logout,
+      @RequestParam(name = LoginTarget.PARAMETER, required = false) String next) {
     String message =
         logout != null
             ? "You are logged out."
             : settings.enabled() ? "" : "Authentication is off on this server: no login needed.";
-    return page(request, HttpStatus.OK, message);
+    return page(request, HttpStatus.OK, message, false, next);
   }
 
   @PostMapping(path = "/login", produces = MediaType.TEXT_HTML_VALUE)
   ResponseEntity<String> login(
       HttpServletRequest request,
       HttpServletResponse response,
-      @RequestParam(required = false) String token) {
+      @RequestParam(required = false) String token,
+      @RequestParam(name = LoginTarget.PARAMETER, required = false) String next) {
     Optional<Caller> caller = tokens.authenticate(token == null ? null : token.strip());
     if (caller.isEmpty()) {
       log.warn("Login refused: unknown or revoked token, from {}", request.getRemoteAddr());
-      return page(request, HttpStatus.UNAUTHORIZED, "That token is unknown or was revoked.");
+      return page(
+          request, HttpStatus.UNAUTHORIZED, "That token is unknown or was revoked.", true, next);
     }
     // A new session id, and a new CSRF token, at login: whatever id or token someone may have
     // planted before is worth nothing afterwards.
@@ -79,12 +91,12 @@ class LoginController {
     sessionsPerToken.loggedIn(caller.get().tokenId(), request.getSession());
     log.info("{} logged in", caller.get());
     return ResponseEntity.status(HttpStatus.SEE_OTHER)
-        .header("Location", request.getContextPath() + "/")
+        .header("Location", request.getContextPath() + LoginTarget.safe(next))
         .build();
   }
 
-  private static ResponseEntity<String> page(
-      HttpServletRequest request, HttpStatus status, String message) {
+  private ResponseEntity<String> page(
+      HttpServletRequest request, HttpStatus status, String message, boolean error, String next) {
     String csrf = "";
     if (request.getAttribute(CsrfToken.class.getName()) instanceof CsrfToken token) {
       csrf =
@@ -94,30 +106,50 @@ class LoginController {
               + HtmlUtils.htmlEscape(token.getToken())
               + "\">";
     }
+    String target = LoginTarget.safe(next);
+    String nextField =
+        "/".equals(target)
+            ? ""
+            : "<input type=\"hidden\" name=\"next\" value=\""
+                + HtmlUtils.htmlEscape(target)
+                + "\">";
+    String messageBox =
+        message.isEmpty()
+            ? ""
+            : "<p class=\"message"
+                + (error ? " error\" role=\"alert" : "\" role=\"status")
+                + "\" id=\"login-message\">"
+                + HtmlUtils.htmlEscape(message)
+                + "</p>";
+    String adminToken = HtmlUtils.htmlEscape(home.resolve(BootstrapAdmin.FILE_NAME).toString());
     String html =
         """
         <!DOCTYPE html>
         <html lang="en">
         <head><meta charset="utf-8"><title>Log in · Digit Lab</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <style>
-          body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; }
-          input[type=password] { width: 100%%; padding: .4rem; box-sizing: border-box; }
-          p.message { color: #8a1c1c; }
-        </style></head>
+        <link rel="icon" href="favicon.svg" type="image/svg+xml">
+        <link rel="stylesheet" href="css/digitlab.css"></head>
         <body>
-        <h1>Digit Lab</h1>
-        <p class="message" role="status">%s</p>
-        <form method="post" action="login">
+        <header class="top"><span class="brand">Digit Lab</span></header>
+        <main id="main" class="narrow login">
+        <h1>Log in</h1>
+        %s
+        <form method="post" action="login" class="stacked card">
           <label for="token">API token</label>
-          <input type="password" id="token" name="token" autocomplete="current-password" required>
-          %s
-          <p><button type="submit">Log in</button></p>
+          <input type="password" id="token" name="token" autocomplete="current-password" required size="40">
+          %s%s
+          <button type="submit" id="login-submit">Log in</button>
         </form>
-        <p>No token? An admin makes one: <code>digitlab token create --role user --name you</code></p>
+        <h2>No token?</h2>
+        <p>An admin makes one for you:</p>
+        <pre><code>./digitlab token create --role user --name you</code></pre>
+        <p class="muted">First start with authentication on: the server wrote the first admin token
+        to <code class="path">%s</code> (readable only by the account that runs it).</p>
+        </main>
         </body></html>
         """
-            .formatted(HtmlUtils.htmlEscape(message), csrf);
+            .formatted(messageBox, csrf, nextField, adminToken);
     return ResponseEntity.status(status)
         .contentType(MediaType.TEXT_HTML)
         .header("Cache-Control", "no-store")

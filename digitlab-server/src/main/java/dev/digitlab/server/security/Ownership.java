@@ -58,6 +58,19 @@ public class Ownership {
   }
 
   /**
+   * Whether this request may change anything at all (create, register, promote): a user or an
+   * admin, or anyone with authentication off. Pages hide buttons that the API would refuse.
+   */
+  public boolean mayWrite(HttpServletRequest request) {
+    if (!enforced) {
+      return true;
+    }
+    return Caller.of(request)
+        .map(caller -> caller.role() == Role.USER || caller.role() == Role.ADMIN)
+        .orElse(false);
+  }
+
+  /**
    * Refuses, with a {@link NotOwnerException} (a 403 saying who owns it and who may), a request
    * that may not change {@code what} (e.g. "experiment 7"), which {@code owner} owns. Call it
    * before changing anything.

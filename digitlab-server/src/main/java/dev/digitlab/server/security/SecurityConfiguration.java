@@ -36,7 +36,13 @@ class SecurityConfiguration {
   };
 
   private static final String[] PUBLIC = {
-    "/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/actuator/health/**"
+    "/login",
+    "/css/**",
+    "/js/**",
+    "/webjars/**",
+    "/favicon.ico",
+    "/favicon.svg",
+    "/actuator/health/**"
   };
 
   /**

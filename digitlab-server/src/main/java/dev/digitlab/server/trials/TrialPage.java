@@ -1,6 +1,7 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
@@ -44,6 +45,9 @@ class TrialPage {
         "mayChange",
         experiment.isPresent() && ownership.mayChange(request, experiment.get().owner()));
     model.addAttribute("owner", experiment.map(TrialExperiment::owner).orElse(null));
+    // "Register model" where the registry would take it: a succeeded trial, a caller who may write.
+    model.addAttribute(
+        "mayRegister", trial.status() == TrialStatus.SUCCEEDED && ownership.mayWrite(request));
     Map<String, Object> config = ChartTrial.map(trial.config());
     Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
     model.addAttribute("trial", trial);
@@ -56,7 +60,7 @@ class TrialPage {
     model.addAttribute("started", Figures.time(trial.startedAt()));
     model.addAttribute("finished", Figures.time(trial.finishedAt()));
     model.addAttribute("trainTime", Figures.duration(trial.trainSeconds()));
-    model.addAttribute("accuracy", Figures.metric(trial.testAccuracy()));
+    model.addAttribute("accuracy", Figures.percent(trial.testAccuracy()));
     model.addAttribute("f1", Figures.metric(trial.testF1Macro()));
     model.addAttribute(
         "pageData",

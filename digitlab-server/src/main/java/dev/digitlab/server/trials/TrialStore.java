@@ -6,7 +6,9 @@ import dev.digitlab.server.queue.TrialNotFoundException;
 import dev.digitlab.server.queue.TrialStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -55,6 +57,53 @@ public class TrialStore {
   public List<Trial> listRunning() {
     return jdbc.sql(
             "SELECT " + COLUMNS + " FROM trial WHERE status = 'running' ORDER BY started_at, id")
+        .query(TrialStore::trial)
+        .list();
+  }
+
+  /**
+   * The queued trials in the order workers claim them (priority, then time queued), at most {@code
+   * limit}: the workers page's queue view. A trial may still wait behind its experiment's parallel
+   * limit or a capability no worker has.
+   */
+  public List<Trial> listQueued(int limit) {
+    return jdbc.sql(
+            "SELECT "
+                + COLUMNS
+                + " FROM trial WHERE status = 'queued' ORDER BY priority DESC, queued_at, id"
+                + " LIMIT :limit")
+        .param("limit", limit)
+        .query(TrialStore::trial)
+        .list();
+  }
+
+  /** How many trials each worker ran to each end (its latest attempts), by worker and status. */
+  public Map<String, Map<TrialStatus, Long>> countEndedByWorker() {
+    Map<String, Map<TrialStatus, Long>> counts = new HashMap<>();
+    jdbc.sql(
+            """
+            SELECT worker_name, status, COUNT(*) AS n FROM trial
+             WHERE worker_name IS NOT NULL AND status IN ('succeeded', 'failed', 'cancelled')
+             GROUP BY worker_name, status
+            """)
+        .query(
+            (row, n) ->
+                counts
+                    .computeIfAbsent(row.getString("worker_name"), k -> new HashMap<>())
+                    .put(TrialStatus.fromDb(row.getString("status")), row.getLong("n")))
+        .list();
+    return counts;
+  }
+
+  /** The trials that ended most recently, on any worker, newest first. */
+  public List<Trial> listRecentlyEnded(int limit) {
+    return jdbc.sql(
+            "SELECT "
+                + COLUMNS
+                + " FROM trial WHERE worker_name IS NOT NULL AND finished_at IS NOT NULL"
+                + " AND status IN ('succeeded', 'failed', 'cancelled')"
+                + " ORDER BY finished_at DESC, id DESC LIMIT :limit")
+        .param("limit", limit)
         .query(TrialStore::trial)
         .list();
   }

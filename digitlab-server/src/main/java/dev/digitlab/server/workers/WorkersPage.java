@@ -2,6 +2,7 @@ package dev.digitlab.server.workers;
 
 import dev.digitlab.protocol.worker.WorkerInfo;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.web.Figures;
@@ -138,6 +139,10 @@ class WorkersPage {
     byOwner.forEach((name, held) -> rows.add(embedded(name, "other server", held)));
     rows.sort(order.equals("asc") ? column.order() : column.order().reversed());
     model.addAttribute("rows", rows);
+    model.addAttribute("history", history(rows));
+    List<Trial> queued = trials.listQueued(QUEUE_SHOWN);
+    model.addAttribute("queue", queued);
+    model.addAttribute("queueShown", QUEUE_SHOWN);
     model.addAttribute("columns", COLUMNS);
     model.addAttribute("sort", sort);
     model.addAttribute("order", order);
@@ -145,6 +150,45 @@ class WorkersPage {
     model.addAttribute("slots", settings.slots());
     model.addAttribute("lease", Figures.duration((double) settings.lease().toSeconds()));
     return "workers";
+  }
+
+  /** How many queued trials the queue view lists; the rest are counted. */
+  static final int QUEUE_SHOWN = 50;
+
+  /** Recent trials per worker shown under the table. */
+  static final int RECENT_PER_WORKER = 5;
+
+  /**
+   * What a worker did, Flower-like: trials it ran to an end (its latest attempts), how many of them
+   * succeeded or failed, and the last few.
+   */
+  public record History(long succeeded, long failed, long cancelled, List<Trial> recent) {
+    public long processed() {
+      return succeeded + failed + cancelled;
+    }
+  }
+
+  private Map<String, History> history(List<WorkerRow> rows) {
+    Map<String, Map<TrialStatus, Long>> counts = trials.countEndedByWorker();
+    Map<String, List<Trial>> recent = new LinkedHashMap<>();
+    for (Trial t : trials.listRecentlyEnded(RECENT_PER_WORKER * Math.max(1, rows.size()) * 4)) {
+      List<Trial> list = recent.computeIfAbsent(t.workerName(), k -> new ArrayList<>());
+      if (list.size() < RECENT_PER_WORKER) {
+        list.add(t);
+      }
+    }
+    Map<String, History> history = new LinkedHashMap<>();
+    for (WorkerRow row : rows) {
+      Map<TrialStatus, Long> c = counts.getOrDefault(row.name(), Map.of());
+      history.put(
+          row.name(),
+          new History(
+              c.getOrDefault(TrialStatus.SUCCEEDED, 0L),
+              c.getOrDefault(TrialStatus.FAILED, 0L),
+              c.getOrDefault(TrialStatus.CANCELLED, 0L),
+              recent.getOrDefault(row.name(), List.of())));
+    }
+    return history;
   }
 
   private WorkerRow remote(WorkerInfo worker, Map<Long, Trial> running) {

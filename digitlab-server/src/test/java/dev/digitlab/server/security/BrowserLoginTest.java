@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,11 +59,69 @@ class BrowserLoginTest {
 
   @Test
   void a_page_without_a_session_leads_to_the_login_page() throws Exception {
-    HttpResponse<String> response = get("/experiments");
+    HttpResponse<String> response = get("/");
 
     assertThat(response.statusCode()).isEqualTo(302);
     assertThat(response.headers().firstValue("Location"))
         .hasValueSatisfying(location -> assertThat(location).endsWith("/login"));
+  }
+
+  @Test
+  void the_login_leads_back_to_the_page_that_was_asked_for() throws Exception {
+    HttpResponse<String> asked = get("/experiments/7?tab=trials");
+    assertThat(asked.headers().firstValue("Location"))
+        .hasValueSatisfying(
+            location ->
+                assertThat(location).endsWith("/login?next=%2Fexperiments%2F7%3Ftab%3Dtrials"));
+    String token = tokens.create("erin", Role.VIEWER).secret();
+
+    HttpResponse<String> page = get("/login?next=%2Fexperiments%2F7%3Ftab%3Dtrials");
+    assertThat(page.body())
+        .contains("name=\"next\" value=\"/experiments/7?tab=trials\"")
+        .contains(home.resolve("admin-token").toString());
+    HttpResponse<String> login =
+        form(
+            "/login",
+            "token="
+                + enc(token)
+                + "&_csrf="
+                + enc(csrf(page.body()))
+                + "&next="
+                + enc("/experiments/7?tab=trials"));
+
+    assertThat(login.statusCode()).isEqualTo(303);
+    assertThat(login.headers().firstValue("Location")).hasValue("/experiments/7?tab=trials");
+  }
+
+  /** The attack: a link to our login page that would send the user on to another site. */
+  @Test
+  void the_login_never_leads_to_another_site() throws Exception {
+    String token = tokens.create("frank", Role.VIEWER).secret();
+    for (String evil :
+        List.of(
+            "//evil.example/",
+            "///evil.example/",
+            "/\\evil.example/",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "")) {
+      HttpResponse<String> login =
+          form(
+              "/login",
+              "token="
+                  + enc(token)
+                  + "&_csrf="
+                  + enc(csrf(get("/login").body()))
+                  + "&next="
+                  + enc(evil));
+
+      assertThat(login.statusCode()).as(evil).isEqualTo(303);
+      assertThat(login.headers().firstValue("Location")).as(evil).hasValue("/");
+      assertThat(get("/login?next=" + enc(evil)).body()).as(evil).doesNotContain("name=\"next\"");
+    }
   }
 
   @Test

@@ -98,8 +98,23 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     assertThat(driver.findElement(By.id("gantt")).getSize().getWidth()).isGreaterThan(300);
     assertThat(loadedImages("#step-eda img")).isEqualTo(3);
     assertThat(loadedImages("#step-summary img")).isEqualTo(1);
+    // Succeeded steps are collapsed to their headings; a click opens one.
+    WebElement summaryStep = driver.findElement(By.cssSelector("#step-summary details.step"));
+    assertThat(summaryStep.getAttribute("open")).isNull();
+    summaryStep.findElement(By.tagName("summary")).click();
     assertThat(driver.findElement(By.cssSelector("#step-summary table.summary")).getText())
         .contains("fit-2");
+    // Parameters are a key/value table; the Gantt chart's axis has ticks; times are to the second.
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#step-eda table.parameters"))
+                .getAttribute("textContent"))
+        .contains("samplesPerClass")
+        .contains("mnist");
+    assertThat(driver.findElements(By.cssSelector("#gantt .axis line.tick")).size())
+        .isGreaterThanOrEqualTo(3);
+    assertThat(driver.findElement(By.cssSelector("#run-report time")).getText())
+        .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
     browser.screenshots("pipeline-run");
 
     // A DAG node leads to its step's page: the step's attempts (the failed first one too), its
@@ -125,18 +140,46 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .contains("404")
         .contains("There is no step no-such-step in pipeline run " + id);
 
-    // A run's page opened while it is going follows it to its end by itself.
+    // A run's page opened while it is going follows it to its end by itself, without closing the
+    // log the reader opened or moving the page they scrolled (a short window, so that it scrolls).
     long slow =
         submit(
             """
             name: ui-slow
             steps:
-              - {name: wait, type: command, parameters: {executable: sleep, args: ["3"]}}
+              - {name: wait, type: command, parameters: {executable: sh, args: ["-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line $i; sleep 0.7; done"]}}
             """);
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1000, 420));
     driver.get(url("/pipelines/" + slow));
     assertThat(driver.findElement(By.id("run-status")).getText()).isIn("queued", "running");
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "running"));
+    browser.js("window.stillTheSamePage = true;");
+    WebElement step = driver.findElement(By.cssSelector("#step-wait details.step"));
+    assertThat(step.getAttribute("open")).as("a running step is open").isNotNull();
+    driver.findElement(By.cssSelector("#step-wait details.step details > summary")).click();
+    browser.js("window.scrollTo(0, document.documentElement.scrollHeight);");
+    long scrolled = ((Number) browser.js("return Math.round(window.scrollY);")).longValue();
+    assertThat(scrolled).as("the page is taller than the window").isGreaterThan(50);
+    String refreshes =
+        "return Number(document.getElementById('run-report').dataset.refreshed || 0);";
+    long before = ((Number) browser.js(refreshes)).longValue();
+    browser
+        .waiting(Duration.ofSeconds(30))
+        .until(d -> ((Number) browser.js(refreshes)).longValue() >= before + 2);
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#step-wait details.step details"))
+                .getAttribute("open"))
+        .as("the log opened before the refreshes is still open")
+        .isNotNull();
+    assertThat(driver.findElement(By.cssSelector("#step-wait details.step details pre")).getText())
+        .contains("line 1");
+    assertThat(((Number) browser.js("return Math.round(window.scrollY);")).longValue())
+        .isBetween(scrolled - 2, scrolled + 2);
     browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
+    assertThat(browser.js("return window.stillTheSamePage === true;")).isEqualTo(true);
     assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.succeeded"))).hasSize(1);
+    driver.manage().window().setSize(Browser.SIZES.getFirst());
 
     // An unknown run is a page in the layout too, saying so.
     driver.get(url("/pipelines/" + (id + 1000)));

@@ -91,7 +91,9 @@ class PlaygroundBrowserTest extends BrowserTestServer {
 
     driver.get(url("/models"));
     assertThat(driver.findElement(By.id("model-digits")).getText())
-        .contains("production → v1", "Promote to production");
+        .contains("production → v1", "Stage")
+        // v1 already is production: no button to make it so again.
+        .doesNotContain("Promote to production");
     assertThat(driver.findElement(By.cssSelector("nav a[aria-current=page]")).getText())
         .isEqualTo("Models");
     browser.screenshots("models");

@@ -211,7 +211,7 @@ class WebUiBrowserTest extends BrowserTestServer {
     // The remaining pages.
     driver.get(url("/compare?trials=" + quick.id() + "," + slow.id()));
     browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
-    assertThat(driver.findElement(By.id("config-diff")).getText()).contains("epochs ≠");
+    assertThat(driver.findElement(By.id("config-diff")).getText()).contains("Epochs ≠");
     browser.screenshots("compare");
     driver.get(url("/workers"));
     assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("embedded-1");

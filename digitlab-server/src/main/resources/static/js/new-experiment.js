@@ -1,0 +1,43 @@
+// The new-experiment form: fields that only a CNN uses hide while the model is an MLP, and search
+// rows can be added beyond the first four (the server reads search.N.* for any N) or removed.
+(function () {
+  'use strict';
+  const model = document.getElementById('f-model');
+  function cnnFields() {
+    const mlp = model && model.value === 'mlp';
+    document.querySelectorAll('[data-cnn-only]').forEach(function (field) { field.hidden = mlp; });
+  }
+  if (model) { model.addEventListener('change', cnnFields); cnnFields(); }
+
+  const body = document.querySelector('table[aria-label="Searched parameters"] tbody');
+  const add = document.getElementById('add-search-row');
+  const remove = document.getElementById('remove-search-row');
+  if (!body || !add || !remove) { return; }
+  function update() { remove.disabled = body.rows.length <= 1; }
+  add.addEventListener('click', function () {
+    const last = body.rows[body.rows.length - 1];
+    const index = body.rows.length;
+    const row = last.cloneNode(true);
+    row.classList.remove('field-error');
+    row.querySelectorAll('.error-text').forEach(function (e) { e.textContent = ''; });
+    row.querySelectorAll('select, input').forEach(function (input) {
+      input.name = input.name.replace(/^search\.\d+\./, 'search.' + index + '.');
+      input.id = input.id.replace(/-\d+$/, '-' + index);
+      const label = input.getAttribute('aria-label');
+      if (label) { input.setAttribute('aria-label', label.replace(/\d+$/, String(index + 1))); }
+      if (input.tagName === 'SELECT') { input.selectedIndex = 0; } else { input.value = ''; }
+    });
+    body.appendChild(row);
+    update();
+    row.querySelector('select').focus();
+  });
+  remove.addEventListener('click', function () {
+    if (body.rows.length > 1) {
+      body.deleteRow(body.rows.length - 1);
+      // The trial count follows the form.
+      document.getElementById('new-experiment').dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    update();
+  });
+  update();
+})();

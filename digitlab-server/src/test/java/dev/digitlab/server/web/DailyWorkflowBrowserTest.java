@@ -1,0 +1,217 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.testing.Waiting;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * What a daily MLflow or W&amp;B user does, in real headless Chromium against a real server whose
+ * embedded worker trains tiny MLPs on MNIST: watch an experiment's badge and counts turn "running"
+ * live, pick two trials with the checkboxes and compare them (final metrics with the best marked,
+ * differences only, bars for a final-only metric), register the better one's model from its trial
+ * page and promote it, and edit the experiment's description, tags and notes.
+ */
+class DailyWorkflowBrowserTest extends BrowserTestServer {
+
+  @Autowired ExperimentStore experiments;
+  @Autowired TrialStore trials;
+
+  @Test
+  void compare_register_promote_and_edit_from_the_pages() throws Exception {
+    try {
+      userPath();
+    } catch (Throwable failure) {
+      browser.evidence("daily-failure");
+      throw failure;
+    }
+  }
+
+  private void userPath() throws Exception {
+    var driver = browser.driver;
+
+    // A long trial holds the only worker slot, so the grid below stays queued until it is
+    // cancelled: its page is open while its first trial starts.
+    long blocker = submit("name: blocker\nconfig: {model: mlp, epochs: 400, trainSubset: 2000}\n");
+    long blocking = trials.listByExperiment(blocker).getFirst().id();
+    Waiting.until(
+        () -> trials.get(blocking).status(),
+        s -> s == TrialStatus.RUNNING,
+        LONG,
+        "the blocking trial running");
+    long grid =
+        submit(
+            """
+            name: daily-grid
+            description: two learning rates
+            config: {model: mlp, epochs: 2, hiddenSizes: [16], trainSubset: 4000, seed: 3}
+            search: {type: grid, parameters: {learningRate: [0.0005, 0.01]}}
+            """);
+    List<Trial> pair = trials.listByExperiment(grid);
+    driver.get(url("/experiments/" + grid));
+    assertThat(driver.findElement(By.id("experiment-status")).getText()).isEqualTo("queued");
+    browser.js("window.stillTheSamePage = true;");
+    browser.screenshots("experiment-queued");
+
+    // Live: the badge, the row and the counts say "running" while the page stays the same page.
+    http("POST", "/api/v1/trials/" + blocking + "/cancel");
+    browser
+        .waiting(LONG)
+        .until(
+            d ->
+                "running".equals(d.findElement(By.id("experiment-status")).getText())
+                    && d.findElement(By.id("trial-counts")).getText().contains("1 running")
+                    && !d.findElements(By.cssSelector("#trial-table .status.running")).isEmpty());
+    assertThat(browser.js("return window.stillTheSamePage === true;")).isEqualTo(true);
+    assertThat(driver.findElement(By.id("trial-table")).getText())
+        .doesNotContainPattern("queued\\s+[1-9]\\d* %");
+    browser.screenshots("experiment-running-live");
+    Waiting.until(
+        () -> experiments.find(grid).orElseThrow().status(),
+        s -> s == ExperimentStatus.SUCCEEDED || s == ExperimentStatus.FAILED,
+        // Two small trainings, but a shared 2-core machine may run them at 100 images/s.
+        Duration.ofMinutes(10),
+        "experiment " + grid + " finished");
+    assertThat(experiments.find(grid).orElseThrow().status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+
+    // Compare: tick both trials, "Compare selected".
+    driver.get(url("/experiments/" + grid));
+    for (Trial t : pair) {
+      driver.findElement(By.cssSelector("input[name='trial'][value='" + t.id() + "']")).click();
+    }
+    driver.findElement(By.id("compare-selected")).click();
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            ExpectedConditions.urlMatches(
+                "/compare\\?trial=" + pair.get(0).id() + "&trial=" + pair.get(1).id() + "$"));
+    WebElement accuracy = driver.findElement(By.cssSelector("tr[data-metric='test_accuracy']"));
+    List<WebElement> cells = accuracy.findElements(By.tagName("td"));
+    assertThat(cells).hasSize(2);
+    assertThat(cells.get(0).getText()).matches("★? ?\\d+\\.\\d\\d %");
+    assertThat(accuracy.findElements(By.cssSelector("td.best-value"))).hasSize(1);
+    // Differences only: the learning rate is the one config field that differs.
+    List<WebElement> shown = visibleRows("#config-diff tbody tr");
+    assertThat(shown).hasSize(1);
+    assertThat(shown.getFirst().getText())
+        .startsWith("Learning rate ≠")
+        .contains("0.0005")
+        .contains("0.01");
+    driver.findElement(By.id("differences-only")).click();
+    assertThat(visibleRows("#config-diff tbody tr").size()).isGreaterThan(5);
+    driver.findElement(By.id("differences-only")).click();
+    // A final-only metric is a bar per trial.
+    browser.waiting(LONG).until(d -> browser.chartPoints("curves") > 0);
+    new Select(driver.findElement(By.id("curve-metric"))).selectByValue("test_accuracy");
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            d ->
+                "bar"
+                    .equals(
+                        browser.js(
+                            "const c = echarts.getInstanceByDom(document.getElementById('curves'));"
+                                + " const s = c && c.getOption().series;"
+                                + " return s && s.length ? s[0].type : null;")));
+    assertThat(browser.chartPoints("curves")).isEqualTo(2);
+    browser.screenshots("compare-selected");
+
+    // Register the better trial's model from its page, then promote it on /models.
+    long best = experiments.find(grid).orElseThrow().bestTrialId();
+    driver.get(url("/trials/" + best));
+    driver.findElement(By.cssSelector("#register summary")).click();
+    driver.findElement(By.id("register-name")).sendKeys("daily-digits");
+    driver.findElement(By.id("register-description")).sendKeys("lr picked in the browser");
+    browser.screenshots("trial-register");
+    driver.findElement(By.id("register-submit")).click();
+    browser.waiting(Duration.ofSeconds(30)).until(ExpectedConditions.urlContains("/models"));
+    assertThat(driver.findElement(By.cssSelector("p.message")).getText())
+        .contains("registered as daily-digits v1");
+    WebElement v1 = driver.findElement(By.cssSelector("#model-daily-digits tr[data-version='1']"));
+    assertThat(v1.getText()).contains("lr picked in the browser");
+    assertThat(v1.findElements(By.cssSelector(".aliases .tag"))).isEmpty();
+    v1.findElement(By.xpath(".//button[.='Promote to production']")).click();
+    browser
+        .waiting(Duration.ofSeconds(30))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("p.message"), "production now points at v1"));
+    v1 = driver.findElement(By.cssSelector("#model-daily-digits tr[data-version='1']"));
+    assertThat(v1.findElement(By.cssSelector(".aliases")).getText()).isEqualTo("production");
+    assertThat(v1.findElements(By.xpath(".//button[.='Promote to production']"))).isEmpty();
+    driver.findElement(By.cssSelector("#model-daily-digits details summary")).click();
+    assertThat(driver.findElement(By.cssSelector("#model-daily-digits details tbody tr")).getText())
+        .contains("promoted")
+        .contains("production")
+        .contains("v1");
+    browser.screenshots("models");
+
+    // Edit the experiment's description, tags and notes on its page.
+    driver.get(url("/experiments/" + grid));
+    driver.findElement(By.cssSelector("#edit-experiment summary")).click();
+    WebElement description = driver.findElement(By.id("edit-description"));
+    description.clear();
+    description.sendKeys("0.01 beats 0.0005 in two epochs");
+    WebElement tags = driver.findElement(By.id("edit-tags"));
+    tags.clear();
+    tags.sendKeys("mlp, lr-sweep");
+    driver.findElement(By.id("edit-notes")).sendKeys("next: try 3 epochs");
+    driver.findElement(By.id("edit-save")).click();
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            ExpectedConditions.textToBe(
+                By.id("experiment-description"), "0.01 beats 0.0005 in two epochs"));
+    assertThat(driver.findElement(By.id("summary")).getText()).contains("mlp").contains("lr-sweep");
+    assertThat(driver.findElement(By.id("experiment-notes")).getText())
+        .isEqualTo("next: try 3 epochs");
+    assertThat(experiments.find(grid).orElseThrow().tags()).containsExactly("mlp", "lr-sweep");
+    browser.screenshots("experiment-edited");
+  }
+
+  private List<WebElement> visibleRows(String selector) {
+    return browser.driver.findElements(By.cssSelector(selector)).stream()
+        .filter(WebElement::isDisplayed)
+        .toList();
+  }
+
+  private long submit(String yaml) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url("/api/v1/experiments")))
+                    .header("Content-Type", "application/yaml")
+                    .POST(HttpRequest.BodyPublishers.ofString(yaml))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return Long.parseLong(response.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
+  }
+
+  private void http(String method, String path) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url(path)))
+                    .method(method, HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isLessThan(300);
+  }
+}
