@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * A stored experiment with the figures rolled up from its trials. The best values are null until a
  * trial succeeds with that value. {@code owner} is who created it (see {@code Ownership}). {@code
- * objective} is null for an experiment that optimises nothing: one whose runs are logged from
- * outside (MLflow's), stored with the objective metric {@link #NO_OBJECTIVE}.
+ * objective} is null for an experiment stored with the objective metric {@link #NO_OBJECTIVE}: what
+ * MLflow experiments (runs logged from outside, optimising nothing) had before they were given the
+ * default objective, and still have in a database made then.
  */
 public record Experiment(
     long id,

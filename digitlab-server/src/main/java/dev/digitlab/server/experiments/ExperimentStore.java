@@ -303,8 +303,8 @@ public class ExperimentStore implements TrialLifecycle {
   }
 
   /**
-   * The objective as stored, null for {@link Experiment#NO_OBJECTIVE}: an experiment whose runs are
-   * logged from outside (MLflow's) optimises nothing, and the protocol's objectives cannot say so.
+   * The objective as stored, null for {@link Experiment#NO_OBJECTIVE}: MLflow experiments stored
+   * before they got the default objective have it, and the protocol's objectives cannot say so.
    */
   private static Objective objective(String metric, String goal) {
     return Experiment.NO_OBJECTIVE.equals(metric)

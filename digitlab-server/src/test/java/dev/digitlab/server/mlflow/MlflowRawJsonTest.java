@@ -269,9 +269,9 @@ class MlflowRawJsonTest {
   }
 
   /**
-   * An MLflow experiment optimises nothing (stored objective {@code none}): Digit Lab's own API and
-   * pages must still read it, its runs and their curves (reading it once failed, so a run's page
-   * answered 500 and drew no curve).
+   * Digit Lab's own API and pages read an MLflow experiment, its runs and their curves: also one
+   * stored with the objective {@code none}, as MLflow experiments were before they got the default
+   * one (reading that once failed, so a run's page answered 500 and drew no curve).
    */
   @Test
   void an_outside_experiment_reads_through_digitlabs_own_api_and_pages() throws Exception {
@@ -291,6 +291,10 @@ class MlflowRawJsonTest {
         """
             .formatted(runId));
     post("runs/update", "{\"run_id\": \"%s\", \"status\": \"FINISHED\"}".formatted(runId));
+
+    jdbc.sql("UPDATE experiment SET objective_metric = 'none' WHERE id = :id")
+        .param("id", Long.parseLong(experimentId))
+        .update();
 
     HttpResponse<String> experiment = send("GET", "/api/v1/experiments/" + experimentId, null);
     assertThat(experiment.statusCode()).as(experiment.body()).isEqualTo(200);
