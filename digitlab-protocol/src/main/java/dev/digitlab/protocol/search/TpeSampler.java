@@ -8,9 +8,11 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The Tree-structured Parzen Estimator as Optuna's {@code TPESampler} runs by default (Bergstra et
- * al. 2011; Optuna ≥ 4.x defaults): each parameter sampled independently; the first {@code
- * startupTrials} finished trials drawn at random; then the finished trials split into the best γ(n)
+ * The Tree-structured Parzen Estimator as Optuna's {@code TPESampler} runs it (Bergstra et al.
+ * 2011; Falkner et al. 2018 for the multivariate kernels): by default, as Optuna 5 for one
+ * objective, one joint density over all parameters; optionally, as Optuna 4's default, one
+ * independent density per parameter. The first {@code startupTrials} finished trials are drawn at
+ * random; then the finished trials split into the best γ(n)
  * = min(⌈0.1·n⌉, 25) ("below") and the rest ("above"), a Parzen estimator fitted to each, 24
  * candidates drawn from the "below" one and the candidate maximising l(x)/g(x) kept.
  *
@@ -36,12 +38,18 @@ public final class TpeSampler implements Sampler {
   private final long seed;
   private final int startupTrials;
   private final int candidates;
+  private final boolean multivariate;
 
+  /** Optuna's default TPE for one objective: multivariate, 10 startup trials, 24 candidates. */
   public TpeSampler(long seed) {
-    this(seed, DEFAULT_STARTUP_TRIALS, DEFAULT_CANDIDATES);
+    this(seed, DEFAULT_STARTUP_TRIALS, DEFAULT_CANDIDATES, true);
   }
 
-  public TpeSampler(long seed, int startupTrials, int candidates) {
+  /**
+   * @param multivariate one joint density over all parameters (Optuna 5's default for one
+   *     objective), or one density per parameter (the original TPE, Optuna 4's default)
+   */
+  public TpeSampler(long seed, int startupTrials, int candidates, boolean multivariate) {
     if (startupTrials < 0 || candidates < 1) {
       throw new IllegalArgumentException(
           "startupTrials must be ≥ 0 and candidates ≥ 1, got " + startupTrials + ", " + candidates);
@@ -49,6 +57,7 @@ public final class TpeSampler implements Sampler {
     this.seed = seed;
     this.startupTrials = startupTrials;
     this.candidates = candidates;
+    this.multivariate = multivariate;
   }
 
   @Override
@@ -80,12 +89,16 @@ public final class TpeSampler implements Sampler {
     Map<String, Double> suggestion = null;
     for (int attempt = 0; attempt <= MAX_REDRAWS; attempt++) {
       suggestion = new LinkedHashMap<>();
-      for (Map.Entry<String, Distribution> entry : space.entrySet()) {
-        double value =
-            random
-                ? RandomSampler.draw(entry.getValue(), rng)
-                : sampleOne(entry.getKey(), entry.getValue(), others, maximize, rng);
-        suggestion.put(entry.getKey(), value);
+      if (random) {
+        for (Map.Entry<String, Distribution> entry : space.entrySet()) {
+          suggestion.put(entry.getKey(), RandomSampler.draw(entry.getValue(), rng));
+        }
+      } else if (multivariate) {
+        suggestion.putAll(sampleGroup(List.copyOf(space.keySet()), space, others, maximize, rng));
+      } else {
+        for (String name : space.keySet()) {
+          suggestion.putAll(sampleGroup(List.of(name), space, others, maximize, rng));
+        }
       }
       if (!pending.contains(suggestion)) {
         return suggestion;
@@ -107,35 +120,48 @@ public final class TpeSampler implements Sampler {
     return new Random(mixed);
   }
 
-  private double sampleOne(
-      String name,
-      Distribution distribution,
+  /**
+   * One TPE draw for the parameters {@code names} together: the estimators are fitted on the
+   * trials that have a value for each of them, one product kernel per trial.
+   */
+  private Map<String, Double> sampleGroup(
+      List<String> names,
+      Map<String, Distribution> space,
       List<Observation> trials,
       boolean maximize,
       Random rng) {
+    List<Distribution> distributions = names.stream().map(space::get).toList();
     List<Observation> relevant = new ArrayList<>();
     for (Observation o : trials) {
-      Double value = o.params().get(name);
-      if (value != null && distribution.contains(value)) {
+      boolean has = true;
+      for (String name : names) {
+        Double value = o.params().get(name);
+        has &= value != null && space.get(name).contains(value);
+      }
+      if (has) {
         relevant.add(o);
       }
     }
     int n = (int) relevant.stream().filter(o -> o.state() != TrialState.PENDING).count();
     Split split = split(relevant, gamma(n), maximize);
-    ParzenEstimator below = new ParzenEstimator(values(split.below(), name), distribution);
-    ParzenEstimator above = new ParzenEstimator(values(split.above(), name), distribution);
-    double[] samples = below.sample(rng, candidates);
-    double best = samples[0];
+    ParzenEstimator below = new ParzenEstimator(values(split.below(), names), distributions);
+    ParzenEstimator above = new ParzenEstimator(values(split.above(), names), distributions);
+    double[][] samples = below.sample(rng, candidates);
+    double[] best = samples[0];
     double bestScore = Double.NEGATIVE_INFINITY;
-    for (double x : samples) {
+    for (double[] x : samples) {
       double score = below.logPdf(x) - above.logPdf(x);
       // argmax: the first maximum wins, as numpy's.
-      if (score > bestScore || Double.isNaN(bestScore)) {
+      if (score > bestScore) {
         best = x;
         bestScore = score;
       }
     }
-    return best;
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int d = 0; d < names.size(); d++) {
+      out.put(names.get(d), best[d]);
+    }
+    return out;
   }
 
   /** Optuna's {@code default_gamma}. */
@@ -191,10 +217,12 @@ public final class TpeSampler implements Sampler {
     return new double[] {-step, maximize ? -value : value};
   }
 
-  private static double[] values(List<Observation> trials, String name) {
-    double[] out = new double[trials.size()];
+  private static double[][] values(List<Observation> trials, List<String> names) {
+    double[][] out = new double[trials.size()][names.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = trials.get(i).params().get(name);
+      for (int d = 0; d < names.size(); d++) {
+        out[i][d] = trials.get(i).params().get(names.get(d));
+      }
     }
     return out;
   }
