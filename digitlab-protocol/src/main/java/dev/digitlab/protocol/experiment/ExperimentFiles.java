@@ -165,6 +165,17 @@ public final class ExperimentFiles {
       node.put("samples", search.samples());
       node.put("seed", search.seed());
     }
+    if (search.type() == SearchType.TPE && search.tpe() != null) {
+      node.put("maxTrials", search.tpe().maxTrials());
+      if (search.tpe().parallelism() > 0) {
+        node.put("parallelism", search.tpe().parallelism());
+      }
+      if (search.tpe().timeoutSeconds() > 0) {
+        node.put("timeout", search.tpe().timeoutSeconds());
+      }
+      node.put("nStartupTrials", search.tpe().startupTrials());
+      node.put("seed", search.seed());
+    }
     ObjectNode parameters = node.putObject("parameters");
     for (SearchParameter parameter : search.parameters()) {
       switch (parameter.domain()) {

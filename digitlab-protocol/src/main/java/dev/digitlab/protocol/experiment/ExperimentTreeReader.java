@@ -31,7 +31,18 @@ final class ExperimentTreeReader {
           "objective",
           "maxParallelTrials",
           "priority");
-  private static final Set<String> SEARCH = Set.of("type", "parameters", "samples", "seed");
+  private static final Set<String> SEARCH =
+      Set.of(
+          "type",
+          "parameters",
+          "samples",
+          "seed",
+          "maxTrials",
+          "parallelism",
+          "timeout",
+          "nStartupTrials");
+  private static final List<String> TPE_ONLY =
+      List.of("maxTrials", "parallelism", "timeout", "nStartupTrials");
   private static final Set<String> RANGE = Set.of("min", "max", "scale", "type");
   private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
 
@@ -139,7 +150,7 @@ final class ExperimentTreeReader {
     SearchType type = choice(node.get("type"), "search.type", SearchType::parse, null);
     if (type == null) {
       if (absent(node.get("type"))) {
-        errors.add(new FieldError("search.type", "is required: grid or random"));
+        errors.add(new FieldError("search.type", "is required: grid, random or tpe"));
       }
       return null;
     }
@@ -161,13 +172,45 @@ final class ExperimentTreeReader {
         }
       }
     }
+    if (type != SearchType.TPE) {
+      for (String key : TPE_ONLY) {
+        if (node.has(key)) {
+          errors.add(new FieldError("search." + key, "applies to tpe search only"));
+        }
+      }
+    }
     if (type == SearchType.GRID) {
       for (String key : List.of("samples", "seed")) {
         if (node.has(key)) {
-          errors.add(new FieldError("search." + key, "applies to random search only"));
+          errors.add(new FieldError("search." + key, "applies to random and tpe search only"));
         }
       }
       return SearchSpace.grid(parameters);
+    }
+    if (type == SearchType.TPE) {
+      if (node.has("samples")) {
+        errors.add(
+            new FieldError("search.samples", "applies to random search; tpe takes maxTrials"));
+      }
+      JsonNode maxTrialsNode = node.get("maxTrials");
+      if (absent(maxTrialsNode)) {
+        errors.add(
+            new FieldError("search.maxTrials", "is required for tpe search: how many trials"));
+      }
+      int maxTrials = integer(maxTrialsNode, "search.maxTrials", 1);
+      int parallelism = integer(node.get("parallelism"), "search.parallelism", 0);
+      if (node.has("parallelism") && parallelism == 0) {
+        errors.add(new FieldError("search.parallelism", "must be at least 1, got 0"));
+      }
+      long timeout = seconds(node.get("timeout"), "search.timeout");
+      int startup =
+          integer(
+              node.get("nStartupTrials"),
+              "search.nStartupTrials",
+              SearchSpace.TpeSettings.DEFAULT_STARTUP_TRIALS);
+      long seed = longInteger(node.get("seed"), "search.seed", 0);
+      return SearchSpace.tpe(
+          new SearchSpace.TpeSettings(maxTrials, parallelism, timeout, startup), seed, parameters);
     }
     JsonNode samplesNode = node.get("samples");
     if (absent(samplesNode)) {
@@ -273,6 +316,36 @@ final class ExperimentTreeReader {
     }
     errors.add(new FieldError(path, "must be text, not " + describe(node)));
     return absentValue;
+  }
+
+  /**
+   * A duration in seconds: a whole number of seconds, or text like 90s, 30m, 2h, 1d; 0 if absent.
+   */
+  private long seconds(JsonNode node, String path) {
+    if (absent(node)) {
+      return 0;
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() > 0) {
+      return node.longValue();
+    }
+    if (node.isTextual()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("([0-9]{1,9})\\s*([smhd]?)")
+              .matcher(node.asText().strip());
+      if (m.matches() && Long.parseLong(m.group(1)) > 0) {
+        long unit =
+            switch (m.group(2)) {
+              case "m" -> 60;
+              case "h" -> 3600;
+              case "d" -> 86400;
+              default -> 1;
+            };
+        return Long.parseLong(m.group(1)) * unit;
+      }
+    }
+    errors.add(
+        new FieldError(path, "must be a positive duration like 90s, 30m, 2h or 1d, got " + node));
+    return 0;
   }
 
   private int integer(JsonNode node, String path, int absentValue) {

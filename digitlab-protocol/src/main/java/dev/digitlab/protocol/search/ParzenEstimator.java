@@ -9,10 +9,11 @@ import java.util.Random;
 
 /**
  * A Parzen estimator as Optuna's {@code _ParzenEstimator} builds it: one product kernel per
- * observation (over every parameter for the multivariate TPE, over one for the independent TPE) plus a prior kernel of weight 1 (truncated normals
- * on the range, in log space for a log range, with the Optuna "magic clip" of the bandwidths and no
- * endpoint kernels; for a categorical, each observation's row adds 1 to its choice over a prior
- * spread evenly), mixed by Optuna's default weights.
+ * observation (over every parameter for the multivariate TPE, over one for the independent TPE)
+ * plus a prior kernel of weight 1 (truncated normals on the range, in log space for a log range,
+ * with the Optuna "magic clip" of the bandwidths and no endpoint kernels; for a categorical, each
+ * observation's row adds 1 to its choice over a prior spread evenly), mixed by Optuna's default
+ * weights.
  */
 final class ParzenEstimator {
 

@@ -12,9 +12,9 @@ import java.util.Random;
  * 2011; Falkner et al. 2018 for the multivariate kernels): by default, as Optuna 5 for one
  * objective, one joint density over all parameters; optionally, as Optuna 4's default, one
  * independent density per parameter. The first {@code startupTrials} finished trials are drawn at
- * random; then the finished trials split into the best γ(n)
- * = min(⌈0.1·n⌉, 25) ("below") and the rest ("above"), a Parzen estimator fitted to each, 24
- * candidates drawn from the "below" one and the candidate maximising l(x)/g(x) kept.
+ * random; then the finished trials split into the best γ(n) = min(⌈0.1·n⌉, 25) ("below") and the
+ * rest ("above"), a Parzen estimator fitted to each, 24 candidates drawn from the "below" one and
+ * the candidate maximising l(x)/g(x) kept.
  *
  * <p>Pruned trials count as finished, ranked after the complete ones by how far they got and then
  * their last reported value (Optuna's {@code _split_pruned_trials}). Pending trials (suggested, not
@@ -121,8 +121,8 @@ public final class TpeSampler implements Sampler {
   }
 
   /**
-   * One TPE draw for the parameters {@code names} together: the estimators are fitted on the
-   * trials that have a value for each of them, one product kernel per trial.
+   * One TPE draw for the parameters {@code names} together: the estimators are fitted on the trials
+   * that have a value for each of them, one product kernel per trial.
    */
   private Map<String, Double> sampleGroup(
       List<String> names,
