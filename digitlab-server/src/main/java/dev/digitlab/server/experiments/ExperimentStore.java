@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -37,11 +38,22 @@ public class ExperimentStore {
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
+  private final SearchContinuation searches;
 
   public ExperimentStore(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock) {
+    this(jdbc, transactions, clock, SearchContinuation.NONE);
+  }
+
+  @Autowired
+  public ExperimentStore(
+      JdbcClient jdbc,
+      PlatformTransactionManager transactions,
+      Clock clock,
+      SearchContinuation searches) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
+    this.searches = searches;
   }
 
   /** Stores the experiment and all its trials, queued, in one transaction; returns it stored. */
@@ -257,6 +269,9 @@ public class ExperimentStore {
             return; // deleted meanwhile: nothing to roll up
           }
           Objective objective = current.get().objective();
+          if (current.get().status() != ExperimentStatus.CANCELLED) {
+            searches.continueSearch(experimentId);
+          }
           TrialCounts counts = countTrials(experimentId);
           String column = objective.trialColumn();
           String order = objective.goal() == Objective.Goal.MAX ? "DESC" : "ASC";

@@ -125,7 +125,7 @@ public class ExperimentSubmission {
    * The worker capability a config needs: {@code device: gpu} needs a GPU worker, {@code device:
    * cpu} a CPU one, {@code auto} (the default) runs anywhere.
    */
-  static String requires(TrainingConfig config) {
+  public static String requires(TrainingConfig config) {
     return switch (config.device()) {
       case GPU -> "gpu";
       case CPU -> "cpu";
@@ -160,8 +160,10 @@ public class ExperimentSubmission {
                 configs.stream()
                     .map(config -> new NewTrial(files.configJson(config), requires(config)))
                     .toList()));
+    // A search that suggests its trials as it runs (TPE) queues its first ones now.
+    experiments.rollUp(stored.id());
     queueSignal.trialsQueued();
-    return stored;
+    return experiments.find(stored.id()).orElse(stored);
   }
 
   private static Objective.Goal goal(String name) {

@@ -35,7 +35,7 @@ public record Objective(String metric, Goal goal) {
    * The trial column holding this objective's value. Test accuracy and macro-F1 have their own
    * columns; any other metric is the trial's best value of it, as its worker reported.
    */
-  String trialColumn() {
+  public String trialColumn() {
     return switch (metric) {
       case "test_accuracy" -> "test_accuracy";
       case "test_f1_macro" -> "test_f1_macro";

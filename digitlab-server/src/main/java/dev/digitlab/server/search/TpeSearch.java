@@ -1,0 +1,210 @@
+package dev.digitlab.server.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.ExperimentLimits;
+import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.SearchSpace;
+import dev.digitlab.protocol.experiment.SearchType;
+import dev.digitlab.protocol.experiment.TpeTrials;
+import dev.digitlab.protocol.search.Distribution;
+import dev.digitlab.protocol.search.Observation;
+import dev.digitlab.protocol.search.TpeSampler;
+import dev.digitlab.server.database.Timestamps;
+import dev.digitlab.server.experiments.ExperimentSubmission;
+import dev.digitlab.server.experiments.Objective;
+import dev.digitlab.server.experiments.SearchContinuation;
+import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.SuggestedTrials;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Runs TPE searches: whenever one of a TPE experiment's trials changes, suggests its next trials
+ * until {@code parallelism} are pending, {@code maxTrials} exist or the timeout has passed. The
+ * suggestion for trial {@code n} is a function of the search's seed, {@code n} and the stored
+ * trials (pending ones count as the constant liar's), and it is made with the experiment row
+ * locked: a restarted server, or a second one on the same database, continues the same search
+ * without repeating or skipping a suggestion.
+ */
+@Component
+public class TpeSearch implements SearchContinuation {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  // Specs are stored checked; the cap only has to let any stored one through again.
+  private static final ExperimentFiles FILES =
+      new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(Integer.MAX_VALUE));
+
+  private final JdbcClient jdbc;
+  private final SuggestedTrials trials;
+  private final QueueSignal queueSignal;
+  private final Clock clock;
+  // A stored spec never changes: parse each once.
+  private final Map<Long, Optional<ExperimentSpec>> specs = new ConcurrentHashMap<>();
+
+  public TpeSearch(JdbcClient jdbc, SuggestedTrials trials, QueueSignal queueSignal, Clock clock) {
+    this.jdbc = jdbc;
+    this.trials = trials;
+    this.queueSignal = queueSignal;
+    this.clock = clock;
+  }
+
+  private record Row(
+      String spec,
+      String objectiveMetric,
+      String objectiveGoal,
+      int maxParallelTrials,
+      int priority,
+      Instant createdAt) {}
+
+  private record StoredTrial(int ordinal, String status, String config, Double objective) {}
+
+  @Override
+  public void continueSearch(long experimentId) {
+    Optional<Row> row =
+        jdbc.sql(
+                """
+                SELECT spec, objective_metric, objective_goal, max_parallel_trials, priority,
+                       created_at
+                  FROM experiment WHERE id = :id
+                """)
+            .param("id", experimentId)
+            .query(
+                (r, n) ->
+                    new Row(
+                        r.getString("spec"),
+                        r.getString("objective_metric"),
+                        r.getString("objective_goal"),
+                        r.getInt("max_parallel_trials"),
+                        r.getInt("priority"),
+                        Timestamps.instant(r, "created_at")))
+            .optional();
+    if (row.isEmpty()) {
+      return;
+    }
+    Optional<ExperimentSpec> parsed =
+        specs.computeIfAbsent(experimentId, id -> tpeSpec(row.get().spec()));
+    if (parsed.isEmpty()) {
+      return;
+    }
+    ExperimentSpec spec = parsed.get();
+    SearchSpace.TpeSettings settings = spec.search().tpe();
+    if (settings.timeoutSeconds() > 0
+        && clock.instant().isAfter(row.get().createdAt().plusSeconds(settings.timeoutSeconds()))) {
+      return;
+    }
+    Objective objective =
+        new Objective(
+            row.get().objectiveMetric(), Objective.Goal.fromDb(row.get().objectiveGoal()));
+    List<StoredTrial> stored =
+        jdbc.sql(
+                "SELECT ordinal, status, config, "
+                    + objective.trialColumn()
+                    + " AS objective FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+            .param("id", experimentId)
+            .query(
+                (r, n) ->
+                    new StoredTrial(
+                        r.getInt("ordinal"),
+                        r.getString("status"),
+                        r.getString("config"),
+                        r.getObject("objective") == null ? null : r.getDouble("objective")))
+            .list();
+    List<Observation> history = new ArrayList<>();
+    int pending = 0;
+    for (StoredTrial trial : stored) {
+      Observation observation = observation(spec, trial);
+      if (observation != null) {
+        history.add(observation);
+      }
+      if (trial.status().equals("queued") || trial.status().equals("running")) {
+        pending++;
+      }
+    }
+    int parallelism =
+        settings.parallelism() > 0 ? settings.parallelism() : row.get().maxParallelTrials();
+    int next = stored.isEmpty() ? 0 : stored.getLast().ordinal() + 1;
+    Map<String, Distribution> space = TpeTrials.space(spec.search());
+    TpeSampler sampler =
+        new TpeSampler(
+            spec.search().seed(), settings.startupTrials(), TpeSampler.DEFAULT_CANDIDATES, true);
+    boolean maximize = objective.goal() == Objective.Goal.MAX;
+    int queued = 0;
+    while (pending < parallelism && next < settings.maxTrials()) {
+      Map<String, Double> values = sampler.suggest(next, space, history, maximize);
+      TrainingConfig config = TpeTrials.config(spec, values);
+      trials.queue(
+          experimentId,
+          next,
+          FILES.configJson(config),
+          ExperimentSubmission.requires(config),
+          row.get().priority());
+      history.add(Observation.pending(next, values));
+      pending++;
+      next++;
+      queued++;
+    }
+    if (queued > 0) {
+      signalAfterCommit();
+    }
+  }
+
+  /** The trial as the sampler sees it; null for one that failed or was cancelled. */
+  private static Observation observation(ExperimentSpec spec, StoredTrial trial) {
+    Map<String, Double> values;
+    try {
+      values = TpeTrials.values(spec.search(), JSON.readTree(trial.config()));
+    } catch (Exception e) {
+      return null;
+    }
+    return switch (trial.status()) {
+      case "queued", "running" -> Observation.pending(trial.ordinal(), values);
+      case "succeeded" ->
+          trial.objective() == null
+              ? null
+              : Observation.complete(trial.ordinal(), values, trial.objective());
+      default -> null;
+    };
+  }
+
+  private static Optional<ExperimentSpec> tpeSpec(String json) {
+    try {
+      JsonNode tree = JSON.readTree(json);
+      if (!"tpe".equals(tree.path("search").path("type").asText())) {
+        return Optional.empty();
+      }
+      ExperimentSpec spec = FILES.fromTree(tree);
+      return spec.search() != null && spec.search().type() == SearchType.TPE
+          ? Optional.of(spec)
+          : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Wakes idle slots once the new trials are committed, so they can see them. */
+  private void signalAfterCommit() {
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              queueSignal.trialsQueued();
+            }
+          });
+    } else {
+      queueSignal.trialsQueued();
+    }
+  }
+}

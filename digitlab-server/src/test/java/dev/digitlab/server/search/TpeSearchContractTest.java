@@ -1,0 +1,232 @@
+package dev.digitlab.server.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.server.events.EventSignals;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.experiments.NewExperiment;
+import dev.digitlab.server.experiments.Objective;
+import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.RetryPolicy;
+import dev.digitlab.server.queue.SuggestedTrials;
+import dev.digitlab.server.queue.TrialOutcome;
+import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.testing.MutableClock;
+import dev.digitlab.server.testing.Stores;
+import dev.digitlab.server.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+/**
+ * A TPE search on every database the server runs on: trials are suggested as slots free up, never
+ * more than {@code parallelism} pending, {@code maxTrials} in all; and the search lives in the
+ * stored trials, so a restarted server or a second one on the same database continues it exactly as
+ * one uninterrupted server would.
+ */
+abstract class TpeSearchContractTest {
+
+  static final String SPEC =
+      """
+      name: tpe-search
+      config: {model: mlp, epochs: 1}
+      objective: {metric: test_f1_macro}
+      search:
+        type: tpe
+        maxTrials: 16
+        parallelism: 2
+        nStartupTrials: 5
+        seed: 11
+        parameters:
+          learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
+          dropout: {min: 0, max: 0.5}
+          batchSize: [32, 64, 128, 256]
+      """;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration LEASE = Duration.ofSeconds(30);
+
+  private TestDatabase database;
+  private MutableClock clock;
+  private JdbcClient jdbc;
+
+  protected abstract TestDatabase openDatabase();
+
+  @BeforeEach
+  void open() {
+    database = openDatabase();
+    clock = new MutableClock(Stores.START);
+    jdbc = JdbcClient.create(new JdbcTemplate(database.dataSource()));
+  }
+
+  @AfterEach
+  void close() {
+    database.close();
+  }
+
+  /** One server process: its own stores, queue and search, sharing only the database. */
+  private record Server(ExperimentStore experiments, TrialQueue queue) {}
+
+  private Server startServer() {
+    JdbcTemplate template = new JdbcTemplate(database.dataSource());
+    JdbcClient client = JdbcClient.create(template);
+    var transactions = new DataSourceTransactionManager(database.dataSource());
+    TpeSearch search =
+        new TpeSearch(client, new SuggestedTrials(client, clock), new QueueSignal(), clock);
+    ExperimentStore experiments = new ExperimentStore(client, transactions, clock, search);
+    EventStore events =
+        new EventStore(template, transactions, clock, new EventSignals(new SimpleMeterRegistry()));
+    TrialQueue queue =
+        new TrialQueue(
+            client,
+            transactions,
+            clock,
+            database.dialect(),
+            experiments,
+            events,
+            RetryPolicy.DEFAULTS);
+    return new Server(experiments, queue);
+  }
+
+  private long submit(Server server) {
+    ExperimentFiles files = new ExperimentFiles();
+    var spec = files.read(SPEC, FileFormat.YAML);
+    Experiment stored =
+        server
+            .experiments()
+            .create(
+                new NewExperiment(
+                    spec.name(),
+                    "local",
+                    "",
+                    List.of(),
+                    spec.dataset(),
+                    files.toJson(spec),
+                    new Objective("test_f1_macro", Objective.Goal.MAX),
+                    4,
+                    0,
+                    List.of()));
+    server.experiments().rollUp(stored.id());
+    return stored.id();
+  }
+
+  /** A synthetic objective of the trial's config, best near lr 3e-3, dropout 0.2, batch 64. */
+  private static double f1(String config) throws Exception {
+    JsonNode c = JSON.readTree(config);
+    double lr = Math.log10(c.get("learningRate").asDouble()) + 2.5;
+    double dropout = c.get("dropout").asDouble() - 0.2;
+    double batch = Math.abs(Math.log(c.get("batchSize").asDouble() / 64.0));
+    return 1 - 0.05 * lr * lr - dropout * dropout - 0.02 * batch;
+  }
+
+  /**
+   * One step of a worker pool: claim what can be claimed, then finish the oldest held trial.
+   * Returns false when nothing was left to run.
+   */
+  private boolean step(Server server, Deque<Lease> held) throws Exception {
+    Optional<Lease> lease;
+    while ((lease = server.queue().claim("worker", Set.of("cpu"), LEASE)).isPresent()) {
+      held.add(lease.get());
+      assertPendingAreDistinct();
+    }
+    Lease oldest = held.poll();
+    if (oldest == null) {
+      return false;
+    }
+    double f1 = f1(oldest.config());
+    server
+        .queue()
+        .complete(
+            oldest.trialId(),
+            oldest.leaseToken(),
+            new TrialOutcome.Succeeded(f1, f1, null, 1.0, "{}"));
+    return true;
+  }
+
+  private void assertPendingAreDistinct() {
+    List<String> pending =
+        jdbc.sql("SELECT config FROM trial WHERE status IN ('queued', 'running')")
+            .query(String.class)
+            .list();
+    assertThat(new HashSet<>(pending)).hasSameSizeAs(pending);
+    assertThat(pending.size()).isLessThanOrEqualTo(2);
+  }
+
+  private List<String> configs(long experimentId) {
+    return jdbc.sql("SELECT config FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+        .param("id", experimentId)
+        .query(String.class)
+        .list();
+  }
+
+  private List<Integer> ordinals(long experimentId) {
+    return jdbc.sql("SELECT ordinal FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+        .param("id", experimentId)
+        .query(Integer.class)
+        .list();
+  }
+
+  @Test
+  void a_restarted_server_and_a_second_server_continue_the_search_as_one_server_would()
+      throws Exception {
+    // The reference: one server runs the whole search.
+    Server alone = startServer();
+    long reference = submit(alone);
+    assertThat(configs(reference)).hasSize(2); // parallelism 2: two suggested up front
+    Deque<Lease> held = new ArrayDeque<>();
+    while (step(alone, held)) {
+      // runs to the end
+    }
+    assertThat(ordinals(reference)).containsExactlyElementsOf(range(16));
+    assertThat(alone.experiments().find(reference).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.SUCCEEDED);
+
+    // The same search, its server "restarted" (a fresh process on the same database) after 6
+    // trials, then alternating with a second server.
+    Server first = startServer();
+    long search = submit(first);
+    held.clear();
+    for (int i = 0; i < 6; i++) {
+      assertThat(step(first, held)).isTrue();
+    }
+    Server restarted = startServer();
+    Server second = startServer();
+    boolean more = true;
+    for (int i = 0; more; i++) {
+      more = step(i % 2 == 0 ? restarted : second, held);
+    }
+    assertThat(ordinals(search)).containsExactlyElementsOf(range(16));
+    assertThat(configs(search)).containsExactlyElementsOf(configs(reference));
+    assertThat(new HashSet<>(configs(search))).hasSize(16);
+    assertThat(restarted.experiments().find(search).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.SUCCEEDED);
+  }
+
+  private static List<Integer> range(int n) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(i);
+    }
+    return out;
+  }
+}
