@@ -155,6 +155,17 @@ public final class ExperimentFiles {
     objective.put("goal", spec.objective().goal().configName());
     root.put("maxParallelTrials", spec.maxParallelTrials());
     root.put("priority", spec.priority());
+    if (spec.pruner() != null) {
+      ObjectNode pruner = root.putObject("pruner");
+      pruner.put("type", spec.pruner().type().configName());
+      pruner.put("metric", spec.pruner().metric());
+      pruner.put("minEpochs", spec.pruner().minEpochs());
+      if (spec.pruner().type() == PrunerSpec.Type.ASHA) {
+        pruner.put("reductionFactor", spec.pruner().reductionFactor());
+      } else {
+        pruner.put("startupTrials", spec.pruner().startupTrials());
+      }
+    }
     return root;
   }
 

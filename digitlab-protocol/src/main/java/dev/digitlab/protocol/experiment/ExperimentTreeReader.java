@@ -30,7 +30,8 @@ final class ExperimentTreeReader {
           "search",
           "objective",
           "maxParallelTrials",
-          "priority");
+          "priority",
+          "pruner");
   private static final Set<String> SEARCH =
       Set.of(
           "type",
@@ -45,6 +46,8 @@ final class ExperimentTreeReader {
       List.of("maxTrials", "parallelism", "timeout", "nStartupTrials");
   private static final Set<String> RANGE = Set.of("min", "max", "scale", "type");
   private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
+  private static final Set<String> PRUNER =
+      Set.of("type", "metric", "minEpochs", "reductionFactor", "startupTrials");
 
   private final List<FieldError> errors = new ArrayList<>();
   private boolean parametersWritten;
@@ -87,6 +90,7 @@ final class ExperimentTreeReader {
     Objective objective = readObjective(root.get("objective"));
     int maxParallelTrials = integer(root.get("maxParallelTrials"), "maxParallelTrials", 1);
     int priority = integer(root.get("priority"), "priority", 0);
+    PrunerSpec pruner = readPruner(root.get("pruner"));
     return new ExperimentSpec(
         name,
         description,
@@ -96,7 +100,54 @@ final class ExperimentTreeReader {
         search,
         objective,
         maxParallelTrials,
-        priority);
+        priority,
+        pruner);
+  }
+
+  private PrunerSpec readPruner(JsonNode node) {
+    if (absent(node)) {
+      return null;
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError(
+              "pruner",
+              "must be a mapping like {type: median, metric: val_accuracy}, not "
+                  + describe(node)));
+      return null;
+    }
+    unknownFields(node, PRUNER, "pruner");
+    PrunerSpec.Type type = choice(node.get("type"), "pruner.type", PrunerSpec.Type::parse, null);
+    if (type == null) {
+      if (absent(node.get("type"))) {
+        errors.add(new FieldError("pruner.type", "is required: median or asha"));
+      }
+      return null;
+    }
+    if (type == PrunerSpec.Type.MEDIAN && node.has("reductionFactor")) {
+      errors.add(new FieldError("pruner.reductionFactor", "applies to the asha pruner only"));
+    }
+    if (type == PrunerSpec.Type.ASHA && node.has("startupTrials")) {
+      errors.add(new FieldError("pruner.startupTrials", "applies to the median pruner only"));
+    }
+    String metric = text(node.get("metric"), "pruner.metric", PrunerSpec.DEFAULT_METRIC);
+    int minEpochs = integer(node.get("minEpochs"), "pruner.minEpochs", 1);
+    int reductionFactor =
+        integer(
+            node.get("reductionFactor"),
+            "pruner.reductionFactor",
+            PrunerSpec.DEFAULT_REDUCTION_FACTOR);
+    int startupTrials =
+        integer(
+            node.get("startupTrials"),
+            "pruner.startupTrials",
+            dev.digitlab.protocol.search.MedianPruner.DEFAULT_STARTUP_TRIALS);
+    return new PrunerSpec(
+        type,
+        metric == null ? PrunerSpec.DEFAULT_METRIC : metric,
+        minEpochs,
+        reductionFactor,
+        startupTrials);
   }
 
   private TrainingConfig readConfig(JsonNode node, String dataset) {

@@ -93,4 +93,59 @@ class TpeSearchSpecTest {
     assertThat(config.epochs()).isEqualTo(2);
     assertThat(config.dropout()).isEqualTo(values.get("dropout"));
   }
+
+  @Test
+  void aPrunerReadsForAnySearchAndChecksItsMetric() {
+    String withPruner =
+        TPE.replace(
+                "config: {model: mlp, epochs: 2}",
+                "config: {model: mlp, epochs: 4, validationRatio: 0.1}")
+            + "pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 3}\n";
+    ExperimentSpec spec = files.read(withPruner, FileFormat.YAML);
+    assertThat(spec.pruner())
+        .isEqualTo(new PrunerSpec(PrunerSpec.Type.ASHA, "val_accuracy", 1, 3, 5));
+    assertThat(spec.pruner().maximize()).isTrue();
+    assertThat(files.read(files.toJson(spec), FileFormat.JSON)).isEqualTo(spec);
+    ExperimentSpec median =
+        files.read(
+            RandomSearchTest.RANDOM + "pruner: {type: median, metric: epoch_train_loss}\n",
+            FileFormat.YAML);
+    assertThat(median.pruner().pruner())
+        .isEqualTo(new dev.digitlab.protocol.search.MedianPruner(5, 1));
+    assertThat(median.pruner().maximize()).isFalse();
+
+    // val_ metrics need a validation split; the message says how to fix it.
+    assertThatThrownBy(
+            () ->
+                files.read(TPE + "pruner: {type: median, metric: val_accuracy}\n", FileFormat.YAML))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e ->
+                assertThat(e.errors())
+                    .anySatisfy(
+                        error -> {
+                          assertThat(error.path()).isEqualTo("pruner.metric");
+                          assertThat(error.message()).contains("validationRatio");
+                        }));
+    assertThatThrownBy(
+            () ->
+                files.read(
+                    TPE + "pruner: {type: halving, minEpochs: 0, reductionFactor: 1}\n",
+                    FileFormat.YAML))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> assertThat(e.errors()).extracting(FieldError::path).contains("pruner.type"));
+    assertThatThrownBy(
+            () ->
+                files.read(
+                    TPE
+                        + "pruner: {type: asha, metric: epoch_train_accuracy, reductionFactor: 1}\n",
+                    FileFormat.YAML))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e ->
+                assertThat(e.errors())
+                    .extracting(FieldError::path)
+                    .containsExactly("pruner.reductionFactor"));
+  }
 }
