@@ -170,8 +170,12 @@ public class TrialQueue {
                         .param("reason", failed.reason())
                         .param("trace", failed.stackTrace())
                         .param("seconds", failed.trainSeconds());
+                // A pruner's stop arrives as a cancel; the trial it asked to stop is pruned.
                 case TrialOutcome.Cancelled cancelled ->
-                    jdbc.sql(finish("'cancelled', train_seconds = :seconds"))
+                    jdbc.sql(
+                            finish(
+                                "CASE WHEN prune_requested THEN 'pruned' ELSE 'cancelled' END,"
+                                    + " train_seconds = :seconds"))
                         .param("seconds", cancelled.trainSeconds());
               };
           int changed =

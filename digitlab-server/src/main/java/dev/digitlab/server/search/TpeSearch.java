@@ -50,14 +50,21 @@ public class TpeSearch implements SearchContinuation {
   private final SuggestedTrials trials;
   private final QueueSignal queueSignal;
   private final Clock clock;
+  private final MetricCurves curves;
   // A stored spec never changes: parse each once.
   private final Map<Long, Optional<ExperimentSpec>> specs = new ConcurrentHashMap<>();
 
-  public TpeSearch(JdbcClient jdbc, SuggestedTrials trials, QueueSignal queueSignal, Clock clock) {
+  public TpeSearch(
+      JdbcClient jdbc,
+      SuggestedTrials trials,
+      QueueSignal queueSignal,
+      Clock clock,
+      MetricCurves curves) {
     this.jdbc = jdbc;
     this.trials = trials;
     this.queueSignal = queueSignal;
     this.clock = clock;
+    this.curves = curves;
   }
 
   private record Row(
@@ -68,7 +75,8 @@ public class TpeSearch implements SearchContinuation {
       int priority,
       Instant createdAt) {}
 
-  private record StoredTrial(int ordinal, String status, String config, Double objective) {}
+  private record StoredTrial(
+      long id, int ordinal, String status, String config, Double objective) {}
 
   @Override
   public void continueSearch(long experimentId) {
@@ -109,13 +117,14 @@ public class TpeSearch implements SearchContinuation {
             row.get().objectiveMetric(), Objective.Goal.fromDb(row.get().objectiveGoal()));
     List<StoredTrial> stored =
         jdbc.sql(
-                "SELECT ordinal, status, config, "
+                "SELECT id, ordinal, status, config, "
                     + objective.trialColumn()
                     + " AS objective FROM trial WHERE experiment_id = :id ORDER BY ordinal")
             .param("id", experimentId)
             .query(
                 (r, n) ->
                     new StoredTrial(
+                        r.getLong("id"),
                         r.getInt("ordinal"),
                         r.getString("status"),
                         r.getString("config"),
@@ -160,8 +169,12 @@ public class TpeSearch implements SearchContinuation {
     }
   }
 
-  /** The trial as the sampler sees it; null for one that failed or was cancelled. */
-  private static Observation observation(ExperimentSpec spec, StoredTrial trial) {
+  /**
+   * The trial as the sampler sees it; null for one that failed or was cancelled. A pruned trial
+   * counts as finished with the curve of the pruner's metric (Optuna ranks pruned trials by how far
+   * they got, then by their last value).
+   */
+  private Observation observation(ExperimentSpec spec, StoredTrial trial) {
     Map<String, Double> values;
     try {
       values = TpeTrials.values(spec.search(), JSON.readTree(trial.config()));
@@ -174,6 +187,13 @@ public class TpeSearch implements SearchContinuation {
           trial.objective() == null
               ? null
               : Observation.complete(trial.ordinal(), values, trial.objective());
+      case "pruned" ->
+          Observation.pruned(
+              trial.ordinal(),
+              values,
+              spec.pruner() == null
+                  ? new java.util.TreeMap<>()
+                  : curves.curve(trial.id(), spec.pruner().metric()));
       default -> null;
     };
   }

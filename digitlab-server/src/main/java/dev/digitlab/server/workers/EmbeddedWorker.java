@@ -11,6 +11,7 @@ import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.search.TrialPruning;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
@@ -60,6 +61,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final QueueSignal queueSignal;
   private final TrainingThroughput throughput;
   private final Checkpoints checkpoints;
+  private final TrialPruning pruning;
   private final ExperimentFiles files = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -74,6 +76,7 @@ class EmbeddedWorker implements SmartLifecycle {
       QueueSignal queueSignal,
       TrainingThroughput throughput,
       Checkpoints checkpoints,
+      TrialPruning pruning,
       @Value("${digitlab.home}") Path home) {
     this.settings = settings;
     this.queue = queue;
@@ -84,6 +87,7 @@ class EmbeddedWorker implements SmartLifecycle {
     this.queueSignal = queueSignal;
     this.throughput = throughput;
     this.checkpoints = checkpoints;
+    this.pruning = pruning;
     Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
     this.runner =
         new TrialRunner(
@@ -192,6 +196,7 @@ class EmbeddedWorker implements SmartLifecycle {
             lease,
             events,
             trials,
+            pruning,
             cancellation,
             throughput,
             seq ->

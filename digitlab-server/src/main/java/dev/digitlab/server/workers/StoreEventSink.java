@@ -13,15 +13,18 @@ import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.LeaseLostException;
+import dev.digitlab.server.search.TrialPruning;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventSink;
 import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 
@@ -40,6 +43,7 @@ final class StoreEventSink implements EventSink {
   private final LongConsumer checkpointStored;
   private final EventStore events;
   private final TrialStore trials;
+  private final TrialPruning pruning;
   private final CancellationToken cancellation;
   private final TrainingThroughput throughput;
   private final TrialArtifactStore artifacts;
@@ -56,6 +60,7 @@ final class StoreEventSink implements EventSink {
       Lease lease,
       EventStore events,
       TrialStore trials,
+      TrialPruning pruning,
       CancellationToken cancellation,
       TrainingThroughput throughput,
       LongConsumer checkpointStored,
@@ -70,19 +75,24 @@ final class StoreEventSink implements EventSink {
     this.workDir = workDir;
     this.events = events;
     this.trials = trials;
+    this.pruning = pruning;
     this.cancellation = cancellation;
   }
 
   @Override
   public void append(List<TrialEvent> batch) {
     List<NewEvent> rows = new ArrayList<>(batch.size());
+    Set<String> reported = new HashSet<>();
     long checkpointSeq = 0;
     for (TrialEvent event : batch) {
       rows.add(
           new NewEvent(
               event.seq(), EventType.fromDb(event.type().wireName()), json(event.payload())));
       switch (event.payload()) {
-        case MetricPoint metric -> lastMetrics.put(metric.key(), metric.value());
+        case MetricPoint metric -> {
+          lastMetrics.put(metric.key(), metric.value());
+          reported.add(metric.key());
+        }
         case Progress p -> {
           progress = p.fraction();
           throughput.report(trialId, p.imagesPerSecond());
@@ -107,6 +117,9 @@ final class StoreEventSink implements EventSink {
     }
     if (checkpointSeq > 0) {
       checkpointStored.accept(checkpointSeq);
+    }
+    if (pruning.reported(trialId, reported)) {
+      cancellation.cancel();
     }
     if (!trials.updateProgress(trialId, attempt, progress, lastMetricsJson(), null)) {
       cancellation.cancel();

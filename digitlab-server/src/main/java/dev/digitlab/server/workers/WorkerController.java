@@ -27,6 +27,7 @@ import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.search.TrialPruning;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import java.io.IOException;
@@ -75,6 +76,7 @@ class WorkerController {
   private final EventStore events;
   private final ArtifactUploads uploads;
   private final Checkpoints checkpoints;
+  private final TrialPruning pruning;
   private final int maxBatch;
 
   WorkerController(
@@ -87,6 +89,7 @@ class WorkerController {
       EventStore events,
       ArtifactUploads uploads,
       Checkpoints checkpoints,
+      TrialPruning pruning,
       @Value("${digitlab.events.max-batch:5000}") int maxBatch) {
     this.settings = settings;
     this.workers = workers;
@@ -97,6 +100,7 @@ class WorkerController {
     this.events = events;
     this.uploads = uploads;
     this.checkpoints = checkpoints;
+    this.pruning = pruning;
     this.maxBatch = maxBatch;
   }
 
@@ -177,6 +181,10 @@ class WorkerController {
       }
     }
     int stored = events.appendFenced(trialId, batch.attempt(), batch.leaseToken(), batch.events());
+    if (stored > 0) {
+      // The worker learns of a prune from its next heartbeat, as of a cancel.
+      pruning.reported(trialId, metrics.keySet());
+    }
     if (stored > 0 && (progress != null || !metrics.isEmpty())) {
       Trial trial = trials.get(trialId);
       trials.updateProgress(

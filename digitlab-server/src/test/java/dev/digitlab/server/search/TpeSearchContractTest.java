@@ -8,12 +8,15 @@ import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventType;
+import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.NewExperiment;
 import dev.digitlab.server.experiments.Objective;
 import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.PrunedTrials;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.SuggestedTrials;
@@ -85,17 +88,19 @@ abstract class TpeSearchContractTest {
   }
 
   /** One server process: its own stores, queue and search, sharing only the database. */
-  private record Server(ExperimentStore experiments, TrialQueue queue) {}
+  private record Server(
+      ExperimentStore experiments, TrialQueue queue, EventStore events, TrialPruning pruning) {}
 
   private Server startServer() {
     JdbcTemplate template = new JdbcTemplate(database.dataSource());
     JdbcClient client = JdbcClient.create(template);
     var transactions = new DataSourceTransactionManager(database.dataSource());
-    TpeSearch search =
-        new TpeSearch(client, new SuggestedTrials(client, clock), new QueueSignal(), clock);
-    ExperimentStore experiments = new ExperimentStore(client, transactions, clock, search);
     EventStore events =
         new EventStore(template, transactions, clock, new EventSignals(new SimpleMeterRegistry()));
+    MetricCurves curves = new MetricCurves(events);
+    TpeSearch search =
+        new TpeSearch(client, new SuggestedTrials(client, clock), new QueueSignal(), clock, curves);
+    ExperimentStore experiments = new ExperimentStore(client, transactions, clock, search);
     TrialQueue queue =
         new TrialQueue(
             client,
@@ -105,12 +110,17 @@ abstract class TpeSearchContractTest {
             experiments,
             events,
             RetryPolicy.DEFAULTS);
-    return new Server(experiments, queue);
+    return new Server(
+        experiments, queue, events, new TrialPruning(client, curves, new PrunedTrials(client)));
   }
 
   private long submit(Server server) {
+    return submit(server, SPEC);
+  }
+
+  private long submit(Server server, String yaml) {
     ExperimentFiles files = new ExperimentFiles();
-    var spec = files.read(SPEC, FileFormat.YAML);
+    var spec = files.read(yaml, FileFormat.YAML);
     Experiment stored =
         server
             .experiments()
@@ -220,6 +230,81 @@ abstract class TpeSearchContractTest {
     assertThat(new HashSet<>(configs(search))).hasSize(16);
     assertThat(restarted.experiments().find(search).orElseThrow().status())
         .isEqualTo(ExperimentStatus.SUCCEEDED);
+  }
+
+  @Test
+  void an_asha_pruner_stops_a_trial_behind_its_rung_and_the_search_counts_it_as_pruned()
+      throws Exception {
+    Server server = startServer();
+    String yaml =
+        SPEC.replace("config: {model: mlp, epochs: 1}", "config: {model: mlp, epochs: 4}")
+                .replace("parallelism: 2", "parallelism: 3")
+            + "maxParallelTrials: 3\n"
+            + "pruner: {type: asha, metric: epoch_train_accuracy, minEpochs: 1,"
+            + " reductionFactor: 3}\n";
+    long search = submit(server, yaml);
+    List<Lease> leases = new ArrayList<>();
+    Optional<Lease> lease;
+    while ((lease = server.queue().claim("worker", Set.of("cpu"), LEASE)).isPresent()) {
+      leases.add(lease.get());
+    }
+    assertThat(leases).hasSize(3);
+    // Epoch 1 is rung 0 (minEpochs 1 · 3^0). The first to report is the only one there: it goes
+    // on. The second, worse, is one of two: only the best of the first two goes on (Optuna).
+    assertThat(report(server, leases.get(0), 1, 0.90)).isFalse();
+    assertThat(report(server, leases.get(1), 1, 0.80)).isTrue();
+    // The third, best so far at the rung, goes on; another metric key decides nothing.
+    assertThat(report(server, leases.get(2), 1, 0.95)).isFalse();
+    assertThat(server.pruning().reported(leases.get(0).trialId(), Set.of("epoch_train_loss")))
+        .isFalse();
+
+    // The worker stops as for a cancel; the trial ends pruned, not cancelled, and the search
+    // suggests the next trial in its place.
+    assertThat(
+            server
+                .queue()
+                .heartbeat(leases.get(1).trialId(), leases.get(1).leaseToken(), LEASE)
+                .cancelRequested())
+        .isTrue();
+    server
+        .queue()
+        .complete(
+            leases.get(1).trialId(), leases.get(1).leaseToken(), new TrialOutcome.Cancelled(1.0));
+    assertThat(status(leases.get(1).trialId())).isEqualTo("pruned");
+    assertThat(ordinals(search)).containsExactly(0, 1, 2, 3);
+    // Its curve is kept.
+    assertThat(
+            new MetricCurves(server.events())
+                .curve(leases.get(1).trialId(), "epoch_train_accuracy"))
+        .containsEntry(1, 0.80);
+  }
+
+  private boolean report(Server server, Lease lease, int epoch, double value) {
+    server
+        .events()
+        .appendFenced(
+            lease.trialId(),
+            lease.attempt(),
+            lease.leaseToken(),
+            List.of(
+                new NewEvent(
+                    epoch,
+                    EventType.METRIC,
+                    "{\"key\":\"epoch_train_accuracy\",\"value\":"
+                        + value
+                        + ",\"step\":"
+                        + epoch * 100
+                        + ",\"epoch\":"
+                        + epoch
+                        + "}")));
+    return server.pruning().reported(lease.trialId(), Set.of("epoch_train_accuracy"));
+  }
+
+  private String status(long trialId) {
+    return jdbc.sql("SELECT status FROM trial WHERE id = :id")
+        .param("id", trialId)
+        .query(String.class)
+        .single();
   }
 
   private static List<Integer> range(int n) {
