@@ -85,6 +85,27 @@ final class ServerCommand implements Callable<Integer> {
               + " else false).")
   boolean insecure;
 
+  @Option(
+      names = "--allow-commands",
+      defaultValue = "${env:DIGITLAB_ALLOW_COMMANDS:-false}",
+      description =
+          "Run pipeline command steps in this server's host, as its OS user: whoever may submit"
+              + " one (admins, tokens created with --can-run-commands; everyone without --auth)"
+              + " gets a shell with the server's access. Off: such a pipeline is refused (default:"
+              + " $DIGITLAB_ALLOW_COMMANDS, else false).")
+  boolean allowCommands;
+
+  @Option(
+      names = "--allowed-hosts",
+      paramLabel = "HOSTS",
+      defaultValue = "${env:DIGITLAB_ALLOWED_HOSTS}",
+      description =
+          "Extra host names the server answers to, comma-separated (besides localhost, 127.0.0.1,"
+              + " ::1 and the --bind address, or this machine's names when bound to every"
+              + " interface); '*' turns the check off. Guards against DNS rebinding (default:"
+              + " $DIGITLAB_ALLOWED_HOSTS, else none).")
+  String allowedHosts;
+
   @Override
   public Integer call() throws InterruptedException {
     if (port < 0 || port > 65535) {
@@ -151,6 +172,10 @@ final class ServerCommand implements Callable<Integer> {
     arguments.add("--digitlab.worker.slots=" + workerSlots);
     arguments.add("--digitlab.auth.enabled=" + auth);
     arguments.add("--digitlab.auth.insecure=" + insecure);
+    arguments.add("--digitlab.commands.allowed=" + allowCommands);
+    if (allowedHosts != null && !allowedHosts.isBlank()) {
+      arguments.add("--digitlab.allowed-hosts=" + allowedHosts);
+    }
     if (databaseUrl != null && !databaseUrl.isBlank()) {
       arguments.add("--spring.datasource.url=" + databaseUrl);
     }

@@ -45,7 +45,9 @@ final class TokenCommand implements Runnable {
         "Roles: admin (everything, tokens too), user (reads everything, changes its own"
             + " experiments and trials), worker (the worker protocol only), viewer (read only).",
         "A user owns what it creates under the token's name: give each person a name of their"
-            + " own; a new token with the same name keeps their experiments."
+            + " own; a new token with the same name keeps their experiments.",
+        "Running programs (pipeline command steps, shell access as the server's OS user) is a"
+            + " permission of its own: admins have it, a user token only with --can-run-commands."
       })
   static final class Create implements Callable<Integer> {
 
@@ -68,9 +70,20 @@ final class TokenCommand implements Runnable {
                 + " 'system' are reserved.")
     String name;
 
+    @Option(
+        names = "--can-run-commands",
+        description =
+            "Let this user token submit pipeline command steps: programs that run as the"
+                + " server's OS user and can read everything it can (its data, other tokens)."
+                + " Only where the server runs them at all (server --allow-commands).")
+    boolean canRunCommands;
+
     @Override
     public Integer call() {
       ObjectNode body = JsonNodeFactory.instance.objectNode().put("role", role);
+      if (canRunCommands) {
+        body.put("canRunCommands", true);
+      }
       if (name != null) {
         body.put("name", name);
       }
@@ -86,6 +99,7 @@ final class TokenCommand implements Runnable {
               + token.path("name").asText()
               + ", "
               + token.path("role").asText()
+              + (token.path("canRunCommands").asBoolean() ? ", may run commands" : "")
               + ") created. It is shown only now: keep it somewhere safe.");
       err.flush();
       out.println(token.path("token").asText());
@@ -107,14 +121,15 @@ final class TokenCommand implements Runnable {
       JsonNode tokens = server.client().get("/api/v1/tokens");
       PrintWriter out = spec.commandLine().getOut();
       out.printf(
-          "%-6s %-7s %-8s %-24s %-24s %s%n",
-          "ID", "ROLE", "STATUS", "CREATED", "LAST USED", "NAME");
+          "%-6s %-7s %-8s %-8s %-24s %-24s %s%n",
+          "ID", "ROLE", "STATUS", "COMMANDS", "CREATED", "LAST USED", "NAME");
       for (JsonNode token : tokens) {
         out.printf(
-            "%-6d %-7s %-8s %-24s %-24s %s%n",
+            "%-6d %-7s %-8s %-8s %-24s %-24s %s%n",
             token.path("id").asLong(),
             token.path("role").asText(),
             token.path("active").asBoolean() ? "active" : "revoked",
+            token.path("canRunCommands").asBoolean() ? "yes" : "no",
             token.path("createdAt").asText("-"),
             token.path("lastUsedAt").isNull() ? "-" : token.path("lastUsedAt").asText("-"),
             token.path("name").asText());

@@ -21,7 +21,9 @@ import org.springframework.stereotype.Component;
 /**
  * Runs an executable: {@code args} and then every other parameter as {@code --name=value} are its
  * arguments; {@code env} and every other parameter as {@code DIGITLAB_PARAM_<NAME>} its
- * environment, with {@code DIGITLAB_STEP_DIR} naming the folder for files it wants kept. Standard
+ * environment, with {@code DIGITLAB_STEP_DIR} naming the folder for files it wants kept. The
+ * environment is otherwise scrubbed: {@code PATH}, {@code LANG} and {@code HOME} (the step's
+ * folder) only, none of the server's variables (its data home, database URL, credentials). Standard
  * output and error are the step's log; lines {@code metric NAME=VALUE [step=N]} are its metrics. A
  * non-zero exit fails the attempt; an interrupted attempt kills the process and its children.
  */
@@ -46,6 +48,7 @@ class CommandStep implements StepHandler {
     p.path("args").forEach(arg -> command.add(arg.asText()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> env = builder.environment();
+    scrub(env, context.directory());
     p.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
     for (Map.Entry<String, JsonNode> parameter : p.properties()) {
       if (!OWN.contains(parameter.getKey())) {
@@ -98,6 +101,20 @@ class CommandStep implements StepHandler {
         process.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * Leaves the program only what it needs to run: the server's environment holds its data home,
+   * database URL and cloud credentials (issue 15: a step read the admin token through {@code
+   * $DIGITLAB_HOME}).
+   */
+  static void scrub(Map<String, String> env, Path directory) {
+    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    String lang = env.getOrDefault("LANG", "C.UTF-8");
+    env.clear();
+    env.put("PATH", path);
+    env.put("LANG", lang);
+    env.put("HOME", directory.toAbsolutePath().toString());
   }
 
   /** Logs every output line and collects the metric lines, until the output closes. */

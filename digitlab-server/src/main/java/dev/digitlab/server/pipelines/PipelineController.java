@@ -5,11 +5,13 @@ import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.protocol.pipeline.PipelineFiles;
 import dev.digitlab.protocol.pipeline.PipelineSpec;
+import dev.digitlab.protocol.pipeline.StepType;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.pipelines.PipelineViews.AttemptView;
 import dev.digitlab.server.pipelines.PipelineViews.RunView;
 import dev.digitlab.server.pipelines.PipelineViews.StepView;
+import dev.digitlab.server.security.CommandPermission;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -49,13 +51,19 @@ class PipelineController {
   private final PipelineStore store;
   private final PipelineReport report;
   private final Ownership ownership;
+  private final CommandPermission commands;
 
   PipelineController(
-      PipelineExecutor executor, PipelineStore store, PipelineReport report, Ownership ownership) {
+      PipelineExecutor executor,
+      PipelineStore store,
+      PipelineReport report,
+      Ownership ownership,
+      CommandPermission commands) {
     this.executor = executor;
     this.store = store;
     this.report = report;
     this.ownership = ownership;
+    this.commands = commands;
   }
 
   /**
@@ -98,6 +106,9 @@ class PipelineController {
             : FileFormat.AUTO;
     String text = new String(bytes, StandardCharsets.UTF_8);
     PipelineSpec spec = files.read(text, format);
+    if (spec.steps().stream().anyMatch(step -> step.type() == StepType.COMMAND)) {
+      commands.checkMayRunCommands(request);
+    }
     JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
     PipelineRun run = executor.start(spec, tree.toString(), ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))

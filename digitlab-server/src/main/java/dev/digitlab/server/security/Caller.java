@@ -12,8 +12,11 @@ import java.util.Optional;
  * @param tokenId the token's id ({@code digitlab token ls})
  * @param name the token's name, e.g. the worker's host
  * @param role what the token may do
+ * @param mayRunCommands whether it may run programs (pipeline {@code command} steps): an admin, or
+ *     a token granted {@code --can-run-commands}
  */
-public record Caller(long tokenId, String name, Role role) implements Serializable {
+public record Caller(long tokenId, String name, Role role, boolean mayRunCommands)
+    implements Serializable {
 
   /** The request attribute that holds the caller of an authenticated request. */
   public static final String ATTRIBUTE = Caller.class.getName();

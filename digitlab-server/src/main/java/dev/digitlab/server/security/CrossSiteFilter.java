@@ -16,9 +16,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * this server, or {@code Sec-Fetch-Site: cross-site}), unless it carries an {@code Authorization}
  * header. Without it, any web page a user visits could post an experiment to the server on their
  * localhost, where authentication is off by default: a plain {@code text/plain} form post needs no
- * CORS preflight. Command-line clients send no {@code Origin}: unaffected.
+ * CORS preflight. Command-line clients send no {@code Origin}: unaffected. The {@code Origin} must
+ * also name one of the {@link AllowedHosts}: {@code Host} alone is not trusted, since a page whose
+ * name was rebound to this server sends its own name in both (issue 15).
  */
 final class CrossSiteFilter extends OncePerRequestFilter {
+
+  private final AllowedHosts hosts;
+
+  CrossSiteFilter(AllowedHosts hosts) {
+    this.hosts = hosts;
+  }
 
   private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
@@ -41,7 +49,7 @@ final class CrossSiteFilter extends OncePerRequestFilter {
     chain.doFilter(request, response);
   }
 
-  private static boolean crossSite(HttpServletRequest request) {
+  private boolean crossSite(HttpServletRequest request) {
     if ("cross-site".equals(request.getHeader("Sec-Fetch-Site"))) {
       return true;
     }
@@ -58,7 +66,8 @@ final class CrossSiteFilter extends OncePerRequestFilter {
       // The server's name and port as the request addressed it (forwarded headers included,
       // where a proxy is configured), compared with the page's.
       return !(uri.getHost().equalsIgnoreCase(request.getServerName())
-          && port == request.getServerPort());
+          && port == request.getServerPort()
+          && hosts.allows(uri.getHost()));
     } catch (IllegalArgumentException e) {
       return true; // garbage: not this server
     }

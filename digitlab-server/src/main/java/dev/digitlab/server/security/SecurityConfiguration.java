@@ -3,8 +3,10 @@ package dev.digitlab.server.security;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -23,7 +25,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * page a user visits can post to the server on localhost.
  */
 @Configuration
-@EnableConfigurationProperties(AuthSettings.class)
+@EnableConfigurationProperties({AuthSettings.class, CommandSettings.class})
 class SecurityConfiguration {
 
   private static final String[] PUBLIC = {
@@ -40,13 +42,27 @@ class SecurityConfiguration {
     return SecurityObservationSettings.noObservations();
   }
 
+  /**
+   * The Host check comes first of all filters, before Spring Security's chain and any handler, for
+   * every path (issue 15: DNS rebinding).
+   */
+  @Bean
+  FilterRegistrationBean<HostFilter> hostFilter(AllowedHosts hosts) {
+    FilterRegistrationBean<HostFilter> registration =
+        new FilterRegistrationBean<>(new HostFilter(hosts));
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    registration.addUrlPatterns("/*");
+    return registration;
+  }
+
   @Bean
   SecurityFilterChain securityFilterChain(
-      HttpSecurity http, AuthSettings settings, TokenStore tokens) throws Exception {
+      HttpSecurity http, AuthSettings settings, TokenStore tokens, AllowedHosts hosts)
+      throws Exception {
     AuthProblems problems = new AuthProblems();
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
     RequestMatcher api = request -> path(request).startsWith("/api/");
-    http.addFilterBefore(new CrossSiteFilter(), CsrfFilter.class)
+    http.addFilterBefore(new CrossSiteFilter(hosts), CsrfFilter.class)
         .addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
         // API clients prove who they are with a header no other site can make a browser send:
         // they need no CSRF token. Without authentication the API is open to local clients

@@ -32,8 +32,11 @@ class TokenController {
     this.tokens = tokens;
   }
 
-  /** What {@code POST /api/v1/tokens} takes: the role, and a name saying whose it is. */
-  record TokenRequest(String name, String role) {}
+  /**
+   * What {@code POST /api/v1/tokens} takes: the role, a name saying whose it is, and whether it may
+   * run programs (pipeline {@code command} steps; only for role {@code user}, admins may anyway).
+   */
+  record TokenRequest(String name, String role, Boolean canRunCommands) {}
 
   /** A token as listed: never its secret, which is not stored. */
   record TokenView(
@@ -43,7 +46,8 @@ class TokenController {
       boolean active,
       Instant createdAt,
       Instant lastUsedAt,
-      Instant revokedAt) {
+      Instant revokedAt,
+      boolean canRunCommands) {
 
     static TokenView of(ApiToken token) {
       return new TokenView(
@@ -53,12 +57,14 @@ class TokenController {
           token.active(),
           token.createdAt(),
           token.lastUsedAt(),
-          token.revokedAt());
+          token.revokedAt(),
+          token.mayRunCommands());
     }
   }
 
   /** A new token, with its secret: shown this once. */
-  record CreatedToken(long id, String name, String role, Instant createdAt, String token) {}
+  record CreatedToken(
+      long id, String name, String role, Instant createdAt, boolean canRunCommands, String token) {}
 
   /** Creates a token; the answer is the only place its secret appears. */
   // produces: a client that cannot take JSON gets its 406 before a token it would never see is
@@ -99,13 +105,32 @@ class TokenController {
               + Ownership.SYSTEM
               + "'). Choose another name.");
     }
-    NewToken created = tokens.create(name, role);
+    boolean commands = Boolean.TRUE.equals(request.canRunCommands());
+    if (commands && role != Role.USER && role != Role.ADMIN) {
+      throw new InvalidParameterException(
+          "canRunCommands",
+          "only a user token can be granted the permission to run programs (admins have it);"
+              + " a "
+              + role.dbValue()
+              + " token never runs them");
+    }
+    NewToken created = tokens.create(name, role, commands);
     ApiToken token = created.token();
-    log.info("Token {} ({}, {}) created", token.id(), token.name(), role.dbValue());
+    log.info(
+        "Token {} ({}, {}{}) created",
+        token.id(),
+        token.name(),
+        role.dbValue(),
+        commands ? ", may run commands" : "");
     return ResponseEntity.created(URI.create("/api/v1/tokens/" + token.id()))
         .body(
             new CreatedToken(
-                token.id(), token.name(), role.dbValue(), token.createdAt(), created.secret()));
+                token.id(),
+                token.name(),
+                role.dbValue(),
+                token.createdAt(),
+                token.mayRunCommands(),
+                created.secret()));
   }
 
   /** Every token, valid and revoked, oldest first. */

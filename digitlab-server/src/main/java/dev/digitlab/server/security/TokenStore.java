@@ -46,21 +46,30 @@ public class TokenStore {
 
   /** A new token with this name and role; its secret is in the answer and nowhere else. */
   public NewToken create(String name, Role role) {
+    return create(name, role, false);
+  }
+
+  /**
+   * A new token with this name and role, granted the permission to run programs or not; its secret
+   * is in the answer and nowhere else.
+   */
+  public NewToken create(String name, Role role, boolean canRunCommands) {
     byte[] random = new byte[32];
     RANDOM.nextBytes(random);
     String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     Instant now = clock.instant();
     KeyHolder key = new GeneratedKeyHolder();
     jdbc.sql(
-            "INSERT INTO api_token (name, role, token_hash, created_at)"
-                + " VALUES (:name, :role, :hash, :now)")
+            "INSERT INTO api_token (name, role, token_hash, created_at, can_run_commands)"
+                + " VALUES (:name, :role, :hash, :now, :commands)")
         .param("name", name)
         .param("role", role.dbValue())
         .param("hash", hash(secret))
         .param("now", toSql(now))
+        .param("commands", canRunCommands)
         .update(key, "id");
     long id = key.getKeyAs(Number.class).longValue();
-    return new NewToken(new ApiToken(id, name, role, now, null, null), secret);
+    return new NewToken(new ApiToken(id, name, role, now, null, null, canRunCommands), secret);
   }
 
   /** Every token, valid or revoked, oldest first. */
@@ -101,7 +110,7 @@ public class TokenStore {
             .query(TokenStore::token)
             .optional();
     token.ifPresent(this::touch);
-    return token.map(t -> new Caller(t.id(), t.name(), t.role()));
+    return token.map(t -> new Caller(t.id(), t.name(), t.role(), t.mayRunCommands()));
   }
 
   /** Whether the token is still valid (a browser session re-checks its token at every request). */
@@ -144,6 +153,7 @@ public class TokenStore {
         Role.of(row.getString("role")).orElseThrow(),
         instant(row, "created_at"),
         instant(row, "last_used_at"),
-        instant(row, "revoked_at"));
+        instant(row, "revoked_at"),
+        row.getBoolean("can_run_commands"));
   }
 }

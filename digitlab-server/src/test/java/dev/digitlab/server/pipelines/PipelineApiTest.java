@@ -30,6 +30,7 @@ class PipelineApiTest {
   static void settings(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.slots", () -> "0");
+    properties.add("digitlab.commands.allowed", () -> "true");
   }
 
   @Value("${local.server.port}")

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The pipelines list and a run's page in real headless Chromium, inside the shared layout: a run
@@ -37,6 +39,12 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
             args: ["-c", "echo metric score=$DIGITLAB_PARAM_DEGREE"]
         - {name: summary, type: summary, dependsOn: [fit], parameters: {metric: score, goal: max}}
       """;
+
+  /** Its fit step is a command step: this server's operator allows them. */
+  @DynamicPropertySource
+  static void allowCommands(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.commands.allowed", () -> "true");
+  }
 
   @Test
   void the_list_leads_to_a_run_page_with_its_dag_gantt_and_images() throws Exception {
