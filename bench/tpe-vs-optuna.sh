@@ -4,6 +4,7 @@
 #
 #   bench/tpe-vs-optuna.sh                    # 60 trials, 20 seeds per function and sampler
 #   TRIALS=60 SEEDS=60 bench/tpe-vs-optuna.sh
+#   FUNCTIONS=mixed5 SEEDS=200 bench/tpe-vs-optuna.sh   # some functions only (comma-separated)
 #
 # Ours: the Java samplers of digitlab-protocol (dev.digitlab.protocol.search), compiled from
 # source with javac and driven by bench/java/TpeBench.java — no server, no Maven. Optuna's: the
@@ -23,6 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 trials=${TRIALS:-60}
 seeds=${SEEDS:-20}
+functions=${FUNCTIONS:-branin,hartmann6,mixed5}
 work="$root/target/bench/tpe-vs-optuna"
 venv=${OPTUNA_VENV:-$root/target/bench/optuna-venv}
 mkdir -p "$work"
@@ -40,8 +42,9 @@ rm -rf "$work/classes"
 "$java_home/bin/javac" -d "$work/classes" \
   "$root"/digitlab-protocol/src/main/java/dev/digitlab/protocol/search/*.java
 echo "running ours" >&2
-"$java_home/bin/java" -cp "$work/classes" "$root/bench/java/TpeBench.java" "$trials" "$seeds" \
+"$java_home/bin/java" -cp "$work/classes" "$root/bench/java/TpeBench.java" "$trials" "$seeds" "$functions" \
   > "$work/ours.jsonl"
 echo "running Optuna" >&2
-"$venv/bin/python" "$root/bench/tpe_vs_optuna.py" run "$trials" "$seeds" > "$work/optuna.jsonl"
+"$venv/bin/python" "$root/bench/tpe_vs_optuna.py" run "$trials" "$seeds" "$functions" \
+  > "$work/optuna.jsonl"
 "$venv/bin/python" "$root/bench/tpe_vs_optuna.py" table "$work/ours.jsonl" "$work/optuna.jsonl"

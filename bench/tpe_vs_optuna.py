@@ -1,7 +1,7 @@
 """Optuna's TPESampler and RandomSampler on the analytic functions of bench/java/TpeBench.java
 (the same definitions, the same bounds), then the table of mean simple regrets.
 
-  python tpe_vs_optuna.py run TRIALS SEEDS        -> JSON lines like TpeBench's
+  python tpe_vs_optuna.py run TRIALS SEEDS [F,..] -> JSON lines like TpeBench's
   python tpe_vs_optuna.py table FILE.jsonl...     -> the table (markdown) and a JSON summary line
 """
 import json
@@ -47,10 +47,12 @@ PROBLEMS = [("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.3
             ("mixed5", mixed5, 0.0)]
 
 
-def run(trials, seeds):
+def run(trials, seeds, only):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     for name, f, minimum in PROBLEMS:
+        if only and name not in only:
+            continue
         for kind in ("optuna_tpe", "optuna_tpe_indep", "optuna_random"):
             for seed in range(seeds):
                 if kind == "optuna_tpe":  # Optuna's default: multivariate for one objective (5.x)
@@ -80,6 +82,8 @@ def table(files):
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     summary = {}
     for name, _, _ in PROBLEMS:
+        if (name, "ours_tpe") not in mean or (name, "optuna_tpe") not in mean:
+            continue
         ours, theirs = mean[(name, "ours_tpe")], mean[(name, "optuna_tpe")]
         rnd, ornd = mean[(name, "ours_random")], mean[(name, "optuna_random")]
         ind, oind = mean[(name, "ours_tpe_indep")], mean[(name, "optuna_tpe_indep")]
@@ -99,6 +103,6 @@ def table(files):
 
 if __name__ == "__main__":
     if sys.argv[1] == "run":
-        run(int(sys.argv[2]), int(sys.argv[3]))
+        run(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",") if len(sys.argv) > 4 else [])
     else:
         table(sys.argv[2:])

@@ -19,7 +19,7 @@ import java.util.function.ToDoubleFunction;
  * for Optuna. Prints one JSON line per (function, sampler, seed) with the simple regret: the best
  * value found minus the known minimum.
  *
- * <p>java -cp CLASSES bench/java/TpeBench.java TRIALS SEEDS
+ * <p>java -cp CLASSES bench/java/TpeBench.java TRIALS SEEDS [FUNCTION,…]
  */
 public final class TpeBench {
 
@@ -99,7 +99,11 @@ public final class TpeBench {
   public static void main(String[] args) {
     int trials = Integer.parseInt(args[0]);
     int seeds = Integer.parseInt(args[1]);
+    List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of();
     for (Problem problem : problems()) {
+      if (!only.isEmpty() && !only.contains(problem.name())) {
+        continue;
+      }
       for (String kind : List.of("ours_tpe", "ours_tpe_indep", "ours_random")) {
         for (int seed = 0; seed < seeds; seed++) {
           Sampler sampler =

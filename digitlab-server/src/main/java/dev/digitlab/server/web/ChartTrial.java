@@ -22,7 +22,8 @@ public record ChartTrial(
     Map<String, Object> metrics,
     String startedAt,
     String finishedAt,
-    String worker) {
+    String worker,
+    int ordinal) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
@@ -37,7 +38,8 @@ public record ChartTrial(
         map(trial.lastMetrics()),
         iso(trial.startedAt()),
         iso(trial.finishedAt()),
-        trial.workerName());
+        trial.workerName(),
+        trial.ordinal());
   }
 
   private static String iso(Instant instant) {
