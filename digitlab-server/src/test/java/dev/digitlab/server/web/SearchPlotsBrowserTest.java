@@ -107,6 +107,20 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
           .isGreaterThanOrEqualTo(((Number) best.get(i - 1)).doubleValue());
     }
     browser.screenshots("search-plots");
+
+    // The one-file report draws the history and lists the importances on the server.
+    String report =
+        http.send(
+                HttpRequest.newBuilder(URI.create(url("/api/v1/experiments/" + id + "/report")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    driver.get(
+        "data:text/html;base64,"
+            + java.util.Base64.getEncoder()
+                .encodeToString(report.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(driver.findElements(By.cssSelector("svg#history polyline"))).hasSize(2);
+    assertThat(driver.findElements(By.cssSelector("#importance tr"))).hasSize(3);
   }
 
   private long count(String chart, String path) {
