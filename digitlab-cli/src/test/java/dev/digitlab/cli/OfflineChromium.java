@@ -23,7 +23,7 @@ final class OfflineChromium {
     Path chromium = Path.of("/usr/bin/chromium");
     assumeTrue(
         Files.isExecutable(chromium) || "true".equals(System.getenv("CI")),
-        "no /usr/bin/chromium (Debian's chromium package): .ci/run installs it");
+        "no /usr/bin/chromium: sudo apt-get install chromium");
     Process process =
         new ProcessBuilder(
                 chromium.toString(),

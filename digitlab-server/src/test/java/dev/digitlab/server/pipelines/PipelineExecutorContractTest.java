@@ -58,8 +58,17 @@ abstract class PipelineExecutorContractTest {
 
   @AfterEach
   void close() throws InterruptedException {
-    executor.destroy();
-    database.close();
+    // Either is null when openExecutor failed or was skipped (no PostgreSQL): teardown must report
+    // that skip or failure, not turn it into a NullPointerException.
+    try {
+      if (executor != null) {
+        executor.destroy();
+      }
+    } finally {
+      if (database != null) {
+        database.close();
+      }
+    }
   }
 
   private PipelineRun runToEnd(String yaml) throws InterruptedException {

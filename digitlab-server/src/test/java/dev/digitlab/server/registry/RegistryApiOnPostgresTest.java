@@ -1,17 +1,20 @@
 package dev.digitlab.server.registry;
 
 import dev.digitlab.server.testing.TestDatabase;
+import dev.digitlab.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+@ExtendWith(TestPostgres.Required.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class RegistryApiOnPostgresTest extends RegistryApiContract {
 

@@ -3,25 +3,21 @@ package dev.digitlab.server.testing;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.digitlab.server.database.Dialect;
+import dev.digitlab.testing.TestPostgres;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * A fresh database migrated by the server's Flyway scripts, for one test: an in-memory H2 in
- * PostgreSQL mode, or a new schema in the PostgreSQL named by {@code DIGITLAB_TEST_POSTGRES_URL},
- * dropped again on close.
+ * PostgreSQL mode, or a new schema in the shared test PostgreSQL ({@link TestPostgres}), dropped
+ * again on close.
  */
 public final class TestDatabase implements AutoCloseable {
-
-  /** The environment variable naming the test PostgreSQL; {@code .ci/start-postgres} prints it. */
-  public static final String POSTGRES_URL_VARIABLE = "DIGITLAB_TEST_POSTGRES_URL";
 
   private final HikariDataSource dataSource;
   private final String dropOnClose;
@@ -56,9 +52,8 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   /**
-   * A schema of its own in the test PostgreSQL. Without {@value #POSTGRES_URL_VARIABLE} the test is
-   * skipped on a developer's machine, and fails on CI ({@code CI=true}), where PostgreSQL must have
-   * been started: a silently skipped PostgreSQL run would pass for a green one.
+   * A schema of its own in the shared test PostgreSQL. Should there be none, the test is skipped,
+   * or fails on CI ({@code CI=true}): see {@link TestPostgres#url()}.
    */
   public static TestDatabase postgres() {
     return postgresUpTo(null);
@@ -95,25 +90,9 @@ public final class TestDatabase implements AutoCloseable {
     flyway.load().migrate();
   }
 
-  /**
-   * The test PostgreSQL's JDBC URL; skips the calling test on a developer's machine without one,
-   * fails it on CI (see {@link #postgres()}).
-   */
+  /** The shared test PostgreSQL's JDBC URL: see {@link TestPostgres#url()}. */
   public static String postgresUrl() {
-    String url = System.getenv(POSTGRES_URL_VARIABLE);
-    if (url == null || url.isBlank()) {
-      String how =
-          POSTGRES_URL_VARIABLE
-              + " is not set: start a test PostgreSQL with"
-              + " `export "
-              + POSTGRES_URL_VARIABLE
-              + "=$(.ci/start-postgres)`";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        Assertions.fail("CI must run the PostgreSQL tests, but " + how);
-      }
-      Assumptions.abort(how);
-    }
-    return url;
+    return TestPostgres.url();
   }
 
   /** A name for a schema or database that no other test run uses. */

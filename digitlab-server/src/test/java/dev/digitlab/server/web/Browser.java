@@ -48,7 +48,10 @@ final class Browser implements AutoCloseable {
           .as("CI needs Debian's chromium and chromium-driver (.ci/run installs them)")
           .isTrue();
     }
-    assumeTrue(installed, "chromium or chromedriver is not installed in /usr/bin");
+    assumeTrue(
+        installed,
+        "chromium or chromedriver is not installed in /usr/bin: sudo apt-get install chromium"
+            + " chromium-driver");
   }
 
   static Browser start(Path userDataDir, Path screenshots) throws IOException {
