@@ -1,7 +1,6 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -12,6 +11,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The Digit Lab REST API over {@code java.net.http}. Answers are JSON trees; a refusal becomes an
@@ -19,7 +21,7 @@ import java.time.Duration;
  */
 final class ApiClient {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private static final String JSON_ACCEPT = "application/json, application/problem+json";
@@ -120,15 +122,15 @@ final class ApiClient {
     }
     try {
       return JSON.readTree(body);
-    } catch (IOException e) {
-      return JSON.getNodeFactory().textNode(body);
+    } catch (JacksonException e) {
+      return JSON.getNodeFactory().stringNode(body);
     }
   }
 
   /** The problem details as lines: the detail, then one line per bad field. */
   static String describe(HttpRequest request, int status, JsonNode problem) {
     StringBuilder message = new StringBuilder();
-    String detail = problem.path("detail").asText("");
+    String detail = problem.path("detail").asString("");
     if (detail.isEmpty()) {
       detail =
           request.method()
@@ -140,18 +142,18 @@ final class ApiClient {
     }
     message.append(detail);
     for (JsonNode error : problem.path("errors")) {
-      String path = error.path("path").asText("");
+      String path = error.path("path").asString("");
       message
           .append(System.lineSeparator())
           .append("  ")
           .append(path.isEmpty() ? "" : path + ": ")
-          .append(error.path("message").asText(""));
+          .append(error.path("message").asString(""));
     }
     return message.toString();
   }
 
   private static String problemTitle(JsonNode problem) {
-    String title = problem.path("title").asText("");
+    String title = problem.path("title").asString("");
     return title.isEmpty() ? "" : " (" + title + ")";
   }
 

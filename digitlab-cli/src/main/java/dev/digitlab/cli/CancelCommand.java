@@ -1,11 +1,11 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab cancel ID}: cancels an experiment's queued and running trials. */
 @Command(
@@ -32,7 +32,7 @@ final class CancelCommand implements Callable<Integer> {
             "Cancelled experiment "
                 + id
                 + " ("
-                + e.path("name").asText()
+                + e.path("name").asString()
                 + "): "
                 + counts.path("cancelled").asInt()
                 + " trial(s) cancelled, "

@@ -1,8 +1,7 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.cli.ApiClient.ApiException;
+import dev.digitlab.ml.json.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -17,6 +16,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Follows a Server-Sent Events stream of trial events until the thing it watches has stopped. When
@@ -28,7 +30,7 @@ final class EventFollower {
   /** One SSE message: the event's id, its type and its JSON. */
   record Message(long id, String type, JsonNode data) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final HttpClient http;
   private final ApiClient client;
@@ -107,7 +109,7 @@ final class EventFollower {
         JsonNode problem;
         try {
           problem = JSON.readTree(body);
-        } catch (IOException e) {
+        } catch (JacksonException e) {
           problem = JSON.nullNode();
         }
         throw new ApiException(ApiClient.describe(built, response.statusCode(), problem));
@@ -138,7 +140,7 @@ final class EventFollower {
             data.append(field(line, 5));
           }
         }
-      } catch (UncheckedIOException | IOException e) {
+      } catch (UncheckedIOException | JacksonException e) {
         throw new PartialRead(last, e);
       }
     }

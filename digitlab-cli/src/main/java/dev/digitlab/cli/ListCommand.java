@@ -1,6 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab ls}: the server's experiments, newest first unless asked otherwise. */
 @Command(
@@ -84,12 +84,12 @@ final class ListCommand implements Callable<Integer> {
       out.printf(
           format,
           e.path("id").asLong(),
-          Text.shorten(e.path("name").asText(), 30),
-          Text.shorten(e.path("owner").asText("-"), 12),
-          e.path("status").asText(),
+          Text.shorten(e.path("name").asString(), 30),
+          Text.shorten(e.path("owner").asString("-"), 12),
+          e.path("status").asString(),
           done + "/" + counts.path("total").asInt(),
           Text.number(e.path("bestObjective")),
-          e.path("createdAt").asText());
+          e.path("createdAt").asString());
     }
     long total = page.path("total").asLong();
     if (total > page.path("items").size()) {

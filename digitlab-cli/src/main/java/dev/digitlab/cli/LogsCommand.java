@@ -1,6 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab logs TRIAL_ID [-f]}: a trial's log lines. */
 @Command(
@@ -64,7 +64,7 @@ final class LogsCommand implements Callable<Integer> {
                   out.flush();
                 }
               },
-              () -> TERMINAL.contains(client.get(trialPath).path("status").asText()));
+              () -> TERMINAL.contains(client.get(trialPath).path("status").asString()));
     }
     return 0;
   }
@@ -72,10 +72,10 @@ final class LogsCommand implements Callable<Integer> {
   private static void print(PrintWriter out, JsonNode event) {
     JsonNode log = event.path("payload");
     out.println(
-        event.path("time").asText()
+        event.path("time").asString()
             + " "
-            + String.format("%-5s", log.path("level").asText())
+            + String.format("%-5s", log.path("level").asString())
             + " "
-            + log.path("message").asText());
+            + log.path("message").asString());
   }
 }

@@ -1,8 +1,6 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -11,6 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** {@code digitlab model register|ls|promote|rollback}: the model registry over the API. */
 @Command(
@@ -25,7 +26,7 @@ import picocli.CommandLine.Parameters;
     })
 final class ModelCommand implements Runnable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,7 +73,7 @@ final class ModelCommand implements Runnable {
               trial,
               name,
               v.path("version").asInt(),
-              v.path("architecture").asText(),
+              v.path("architecture").asString(),
               percent(v.path("testAccuracy")));
       return 0;
     }
@@ -101,7 +102,7 @@ final class ModelCommand implements Runnable {
         for (JsonNode m : server.client().get("/api/v1/models")) {
           out.printf(
               format,
-              m.path("name").asText(),
+              m.path("name").asString(),
               m.path("versions").size(),
               aliases(m.path("aliases"), -1));
         }
@@ -114,11 +115,11 @@ final class ModelCommand implements Runnable {
         out.printf(
             format,
             "v" + v.path("version").asInt(),
-            v.path("architecture").asText(),
+            v.path("architecture").asString(),
             percent(v.path("testAccuracy")),
-            v.path("status").asText().toLowerCase(Locale.ROOT),
-            v.path("trialId").asText("-"),
-            v.path("experimentId").asText("-"),
+            v.path("status").asString().toLowerCase(Locale.ROOT),
+            v.path("trialId").asString("-"),
+            v.path("experimentId").asString("-"),
             aliases(m.path("aliases"), v.path("version").asInt()));
       }
       return 0;
@@ -128,7 +129,7 @@ final class ModelCommand implements Runnable {
       StringBuilder text = new StringBuilder();
       for (JsonNode a : aliases) {
         if (version < 0 || a.path("version").asInt() == version) {
-          text.append(text.isEmpty() ? "" : ", ").append(a.path("alias").asText());
+          text.append(text.isEmpty() ? "" : ", ").append(a.path("alias").asString());
           if (version < 0) {
             text.append("=v").append(a.path("version").asInt());
           }
@@ -179,7 +180,7 @@ final class ModelCommand implements Runnable {
                   "application/json");
       spec.commandLine()
           .getOut()
-          .printf("%s %s -> v%d%n", name, a.path("alias").asText(), a.path("version").asInt());
+          .printf("%s %s -> v%d%n", name, a.path("alias").asString(), a.path("version").asInt());
       return 0;
     }
   }
@@ -212,7 +213,7 @@ final class ModelCommand implements Runnable {
           .getOut()
           .printf(
               "%s %s rolled back to v%d%n",
-              name, a.path("alias").asText(), a.path("version").asInt());
+              name, a.path("alias").asString(), a.path("version").asInt());
       return 0;
     }
   }

@@ -1,6 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -15,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab pipeline run|ls|show|logs|report}: pipelines on a Digit Lab server. */
 @Command(
@@ -83,7 +83,7 @@ final class PipelineCommand implements Runnable {
               "Started pipeline run "
                   + id
                   + " of '"
-                  + run.path("name").asText()
+                  + run.path("name").asString()
                   + "' ("
                   + steps
                   + " steps). See it with: digitlab pipeline show "
@@ -97,15 +97,15 @@ final class PipelineCommand implements Runnable {
         // after an ended run are in their final state and all get printed.
         run = client.get("/api/v1/pipelines/" + id);
         for (JsonNode step : client.get("/api/v1/pipelines/" + id + "/steps")) {
-          String state = step.path("status").asText() + "#" + step.path("attempts").asInt();
-          String name = step.path("name").asText();
+          String state = step.path("status").asString() + "#" + step.path("attempts").asInt();
+          String name = step.path("name").asString();
           if (!state.equals(seen.put(name, state))
-              && !step.path("status").asText().equals("pending")) {
+              && !step.path("status").asString().equals("pending")) {
             out.println(describe(step));
             out.flush();
           }
         }
-        String status = run.path("status").asText();
+        String status = run.path("status").asString();
         if (!status.equals("running")) {
           out.printf(
               Locale.ROOT,
@@ -113,8 +113,8 @@ final class PipelineCommand implements Runnable {
               id,
               status,
               run.path("wallSeconds").asDouble(),
-              run.path("failureReason").isTextual()
-                  ? " (" + run.path("failureReason").asText() + ")"
+              run.path("failureReason").isString()
+                  ? " (" + run.path("failureReason").asString() + ")"
                   : "");
           return status.equals("succeeded") ? 0 : 1;
         }
@@ -123,9 +123,9 @@ final class PipelineCommand implements Runnable {
     }
 
     private static String describe(JsonNode step) {
-      String status = step.path("status").asText();
+      String status = step.path("status").asString();
       StringBuilder line =
-          new StringBuilder("  ").append(step.path("name").asText()).append(' ').append(status);
+          new StringBuilder("  ").append(step.path("name").asString()).append(' ').append(status);
       if (step.path("attempts").asInt() > 0) {
         line.append(" (attempt ")
             .append(step.path("attempts").asInt())
@@ -133,8 +133,8 @@ final class PipelineCommand implements Runnable {
             .append(step.path("maxAttempts").asInt())
             .append(')');
       }
-      if (step.path("failureReason").isTextual()) {
-        line.append(": ").append(step.path("failureReason").asText());
+      if (step.path("failureReason").isString()) {
+        line.append(": ").append(step.path("failureReason").asString());
       }
       String metrics = metrics(step.path("result").path("metrics"));
       if (!metrics.isEmpty()) {
@@ -174,10 +174,10 @@ final class PipelineCommand implements Runnable {
         out.printf(
             format,
             run.path("id").asLong(),
-            Text.shorten(run.path("name").asText(), 28),
-            run.path("status").asText(),
+            Text.shorten(run.path("name").asString(), 28),
+            run.path("status").asString(),
             Text.number(run.path("wallSeconds")),
-            run.path("createdAt").asText(),
+            run.path("createdAt").asString(),
             steps);
       }
       return 0;
@@ -203,14 +203,14 @@ final class PipelineCommand implements Runnable {
       ApiClient client = server.client();
       JsonNode run = client.get("/api/v1/pipelines/" + id);
       PrintWriter out = spec.commandLine().getOut();
-      out.println("Pipeline run " + id + ": " + run.path("name").asText());
-      out.println("  status     " + run.path("status").asText());
-      if (run.path("failureReason").isTextual()) {
-        out.println("  reason     " + run.path("failureReason").asText());
+      out.println("Pipeline run " + id + ": " + run.path("name").asString());
+      out.println("  status     " + run.path("status").asString());
+      if (run.path("failureReason").isString()) {
+        out.println("  reason     " + run.path("failureReason").asString());
       }
-      out.println("  created    " + run.path("createdAt").asText());
+      out.println("  created    " + run.path("createdAt").asString());
       out.println("  wall time  " + Text.number(run.path("wallSeconds")) + " s");
-      out.println("  trace      " + run.path("traceId").asText());
+      out.println("  trace      " + run.path("traceId").asString());
       out.println("  page       " + client.server() + "/pipelines/" + id);
       out.println();
       String format = "%-22s %-9s %-10s %-8s %-8s %-7s %s%n";
@@ -218,27 +218,27 @@ final class PipelineCommand implements Runnable {
           format, "STEP", "TYPE", "STATUS", "ATTEMPT", "SECONDS", "TRIAL", "METRICS / REASON");
       for (JsonNode step : client.get("/api/v1/pipelines/" + id + "/steps")) {
         String seconds = "";
-        if (step.path("startedAt").isTextual() && step.path("finishedAt").isTextual()) {
+        if (step.path("startedAt").isString() && step.path("finishedAt").isString()) {
           seconds =
               String.format(
                   Locale.ROOT,
                   "%.2f",
                   java.time.Duration.between(
-                              java.time.Instant.parse(step.path("startedAt").asText()),
-                              java.time.Instant.parse(step.path("finishedAt").asText()))
+                              java.time.Instant.parse(step.path("startedAt").asString()),
+                              java.time.Instant.parse(step.path("finishedAt").asString()))
                           .toMillis()
                       / 1000.0);
         }
         out.printf(
             format,
-            Text.shorten(step.path("name").asText(), 22),
-            step.path("type").asText(),
-            step.path("status").asText(),
+            Text.shorten(step.path("name").asString(), 22),
+            step.path("type").asString(),
+            step.path("status").asString(),
             step.path("attempts").asInt() + "/" + step.path("maxAttempts").asInt(),
             seconds,
-            step.path("trialId").isNumber() ? step.path("trialId").asText() : "",
-            step.path("failureReason").isTextual()
-                ? step.path("failureReason").asText()
+            step.path("trialId").isNumber() ? step.path("trialId").asString() : "",
+            step.path("failureReason").isString()
+                ? step.path("failureReason").asString()
                 : metrics(step.path("result").path("metrics")));
       }
       return 0;
@@ -317,7 +317,7 @@ final class PipelineCommand implements Runnable {
                     .append('=')
                     .append(
                         m.getValue().isIntegralNumber()
-                            ? m.getValue().asText()
+                            ? m.getValue().asString()
                             : Text.number(m.getValue())));
     return text.toString();
   }

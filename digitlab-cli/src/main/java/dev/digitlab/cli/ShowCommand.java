@@ -1,6 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab show ID}: one experiment with its trials. */
 @Command(
@@ -30,24 +30,24 @@ final class ShowCommand implements Callable<Integer> {
   public Integer call() {
     JsonNode e = server.client().get("/api/v1/experiments/" + id);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("Experiment " + e.path("id").asLong() + ": " + e.path("name").asText());
-    out.println("  status     " + e.path("status").asText());
-    out.println("  owner      " + e.path("owner").asText("-"));
+    out.println("Experiment " + e.path("id").asLong() + ": " + e.path("name").asString());
+    out.println("  status     " + e.path("status").asString());
+    out.println("  owner      " + e.path("owner").asString("-"));
     out.println(
         "  objective  "
-            + e.path("objective").path("goal").asText()
+            + e.path("objective").path("goal").asString()
             + " "
-            + e.path("objective").path("metric").asText()
+            + e.path("objective").path("metric").asString()
             + "   best "
             + Text.number(e.path("bestObjective"))
             + (e.path("bestTrialId").isNumber()
                 ? " (trial " + e.path("bestTrialId").asLong() + ")"
                 : ""));
-    out.println("  dataset    " + e.path("dataset").asText());
+    out.println("  dataset    " + e.path("dataset").asString());
     if (!e.path("tags").isEmpty()) {
       out.println("  tags       " + String.join(", ", texts(e.path("tags"))));
     }
-    out.println("  created    " + e.path("createdAt").asText());
+    out.println("  created    " + e.path("createdAt").asString());
     out.println();
     String format = "%-6s %-3s %-10s %-9s %-10s %-10s %-10s %s%n";
     out.printf(
@@ -71,7 +71,7 @@ final class ShowCommand implements Callable<Integer> {
           format,
           t.path("id").asLong(),
           t.path("ordinal").asInt(),
-          t.path("status").asText(),
+          t.path("status").asString(),
           String.format(Locale.ROOT, "%.0f%%", t.path("progress").asDouble() * 100),
           Text.number(t.path("testAccuracy")),
           Text.number(t.path("testF1Macro")),
@@ -111,7 +111,7 @@ final class ShowCommand implements Callable<Integer> {
   private static String[] texts(JsonNode array) {
     String[] values = new String[array.size()];
     for (int i = 0; i < values.length; i++) {
-      values[i] = array.get(i).asText();
+      values[i] = array.get(i).asString();
     }
     return values;
   }

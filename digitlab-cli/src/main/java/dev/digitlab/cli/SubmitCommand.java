@@ -1,12 +1,12 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab submit FILE}: sends an experiment file to the server, prints its id. */
 @Command(
@@ -35,7 +35,7 @@ final class SubmitCommand implements Callable<Integer> {
         .getErr()
         .println(
             "Submitted '"
-                + experiment.path("name").asText()
+                + experiment.path("name").asString()
                 + "': "
                 + experiment.path("trialCounts").path("total").asInt()
                 + " trial(s) queued. See it with: digitlab show "

@@ -1,7 +1,7 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
+import tools.jackson.databind.JsonNode;
 
 /** How the client commands print values in tables. */
 final class Text {

@@ -1,8 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -10,6 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code digitlab token create|ls|revoke}: API tokens, through the server's admin API ({@code
@@ -96,13 +96,13 @@ final class TokenCommand implements Runnable {
           "Token "
               + token.path("id").asLong()
               + " ("
-              + token.path("name").asText()
+              + token.path("name").asString()
               + ", "
-              + token.path("role").asText()
+              + token.path("role").asString()
               + (token.path("canRunCommands").asBoolean() ? ", may run commands" : "")
               + ") created. It is shown only now: keep it somewhere safe.");
       err.flush();
-      out.println(token.path("token").asText());
+      out.println(token.path("token").asString());
       out.flush();
       return 0;
     }
@@ -127,12 +127,12 @@ final class TokenCommand implements Runnable {
         out.printf(
             "%-6d %-7s %-8s %-8s %-24s %-24s %s%n",
             token.path("id").asLong(),
-            token.path("role").asText(),
+            token.path("role").asString(),
             token.path("active").asBoolean() ? "active" : "revoked",
             token.path("canRunCommands").asBoolean() ? "yes" : "no",
-            token.path("createdAt").asText("-"),
-            token.path("lastUsedAt").isNull() ? "-" : token.path("lastUsedAt").asText("-"),
-            token.path("name").asText());
+            token.path("createdAt").asString("-"),
+            token.path("lastUsedAt").isNull() ? "-" : token.path("lastUsedAt").asString("-"),
+            token.path("name").asString());
       }
       out.flush();
       return 0;

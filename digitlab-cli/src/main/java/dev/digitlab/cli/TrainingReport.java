@@ -1,9 +1,8 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.ml.eval.ClassMetrics;
 import dev.digitlab.ml.eval.ClassificationReport;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.EpochMetrics;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.ml.train.TrainingResult;
@@ -12,11 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
 
 /** Formats a {@link TrainingResult} for people (a summary) or programs (one JSON object). */
 final class TrainingReport {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private TrainingReport() {}
 
@@ -67,7 +68,7 @@ final class TrainingReport {
     out.put("config", c);
     try {
       return JSON.writeValueAsString(out);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("cannot write the result as JSON", e);
     }
   }

@@ -1,6 +1,5 @@
 package dev.digitlab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -15,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
 /** {@code digitlab watch ID}: an experiment's (or a trial's) events, live, until it stops. */
 @Command(
@@ -62,7 +62,7 @@ final class WatchCommand implements Callable<Integer> {
             spec.commandLine().getErr())
         .follow(0, board::show, () -> stopped(client.get(path)));
     JsonNode last = client.get(path);
-    String status = last.path("status").asText();
+    String status = last.path("status").asString();
     if (trial) {
       out.println("Trial " + id + " " + status + board.results(id));
     } else {
@@ -75,7 +75,7 @@ final class WatchCommand implements Callable<Integer> {
                   ? ": best trial "
                       + last.path("bestTrialId").asLong()
                       + ", "
-                      + last.path("objective").path("metric").asText()
+                      + last.path("objective").path("metric").asString()
                       + " "
                       + Text.number(last.path("bestObjective"))
                   : ""));
@@ -86,7 +86,7 @@ final class WatchCommand implements Callable<Integer> {
 
   private boolean stopped(JsonNode watched) {
     if (trial) {
-      return TERMINAL.contains(watched.path("status").asText());
+      return TERMINAL.contains(watched.path("status").asString());
     }
     JsonNode counts = watched.path("trialCounts");
     return counts.path("queued").asInt() + counts.path("running").asInt() == 0;
@@ -112,7 +112,7 @@ final class WatchCommand implements Callable<Integer> {
       JsonNode payload = data.path("payload");
       switch (message.type()) {
         case "metric" -> {
-          String key = payload.path("key").asText();
+          String key = payload.path("key").asString();
           if (key.equals("train_loss")) {
             loss.put(trialId, payload.path("value").asDouble());
           } else if (key.startsWith("test_")) {
@@ -123,8 +123,8 @@ final class WatchCommand implements Callable<Integer> {
         }
         case "progress" -> progress(trialId, payload);
         case "status" -> {
-          String status = payload.path("status").asText();
-          String reason = payload.path("reason").asText("");
+          String status = payload.path("status").asString();
+          String reason = payload.path("reason").asString("");
           out.println(
               "trial "
                   + trialId

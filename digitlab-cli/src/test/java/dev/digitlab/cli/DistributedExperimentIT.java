@@ -3,8 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * A server and two workers, each a {@code digitlab.jar} process of its own (the server runs no
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributedExperimentIT {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Path MNIST =
       Path.of(System.getProperty("user.home"), ".digitlab", "datasets");
 
@@ -104,7 +105,7 @@ class DistributedExperimentIT {
         Map<Long, List<String>> succeededOn = new TreeMap<>();
         for (JsonNode trial : done.path("trials")) {
           long id = trial.path("id").asLong();
-          assertThat(trial.path("status").asText()).as("trial %d", id).isEqualTo("succeeded");
+          assertThat(trial.path("status").asString()).as("trial %d", id).isEqualTo("succeeded");
           JsonNode detail = get(url + "/api/v1/trials/" + id);
           assertThat(detail.path("attempt").asInt()).as("attempts of trial %d", id).isEqualTo(1);
           assertThat(succeededStatusEvents(url, id)).as("trial %d", id).isEqualTo(1);
@@ -128,7 +129,7 @@ class DistributedExperimentIT {
         JsonNode cancelled = awaitFinished(url, longOne, Duration.ofMinutes(2));
         int started = 0;
         for (JsonNode trial : cancelled.path("trials")) {
-          assertThat(trial.path("status").asText()).isEqualTo("cancelled");
+          assertThat(trial.path("status").asString()).isEqualTo("cancelled");
           started += trial.path("attempt").asInt();
         }
         assertThat(started).as("attempts of the cancelled experiment").isEqualTo(2);
@@ -156,7 +157,7 @@ class DistributedExperimentIT {
     while (true) {
       int running = 0;
       for (JsonNode trial : get(url + "/api/v1/experiments/" + experiment).path("trials")) {
-        if (trial.path("status").asText().equals("running")
+        if (trial.path("status").asString().equals("running")
             && trial.path("progress").asDouble() > 0) {
           running++;
         }
@@ -199,7 +200,7 @@ class DistributedExperimentIT {
       JsonNode detail = get(url + "/api/v1/experiments/" + experiment);
       boolean finished = true;
       for (JsonNode trial : detail.path("trials")) {
-        String status = trial.path("status").asText();
+        String status = trial.path("status").asString();
         finished &= !status.equals("queued") && !status.equals("running");
       }
       if (finished) {
@@ -217,7 +218,7 @@ class DistributedExperimentIT {
     int count = 0;
     for (JsonNode event :
         get(url + "/api/v1/trials/" + trial + "/events?type=status&limit=1000").path("items")) {
-      if (event.path("payload").path("status").asText().equals("succeeded")) {
+      if (event.path("payload").path("status").asString().equals("succeeded")) {
         count++;
       }
     }

@@ -2,7 +2,6 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code digitlab report --experiment ID --out DIR} against a real server whose embedded worker
@@ -66,8 +66,8 @@ class ExperimentReportCommandTest {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
     while (Instant.now().isBefore(deadline)) {
       JsonNode state = client.get("/api/v1/experiments/" + experiment);
-      assertThat(state.path("status").asText()).isNotEqualTo("failed");
-      if (state.path("status").asText().equals("succeeded")) {
+      assertThat(state.path("status").asString()).isNotEqualTo("failed");
+      if (state.path("status").asString().equals("succeeded")) {
         finished = state;
         return;
       }

@@ -2,7 +2,6 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -14,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code digitlab model register|ls|promote|rollback} against a real server whose embedded worker
@@ -88,7 +88,7 @@ class ModelCommandsTest {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
     while (Instant.now().isBefore(deadline)) {
       JsonNode experiment = client.get("/api/v1/experiments/" + id);
-      String status = experiment.path("status").asText();
+      String status = experiment.path("status").asString();
       assertThat(status).isNotEqualTo("failed");
       if (status.equals("succeeded")) {
         return experiment.path("trials").get(0).path("id").asLong();

@@ -2,12 +2,12 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 
 class TrainCommandTest {
 
@@ -65,8 +65,8 @@ class TrainCommandTest {
     int exit = run("train", "--model", "mlp", "--epochs", "1", "--json");
 
     assertThat(exit).as(err.toString()).isZero();
-    JsonNode result = new ObjectMapper().readTree(out.toString());
-    assertThat(result.get("model").asText()).isEqualTo("mlp");
+    JsonNode result = Json.mapper().readTree(out.toString());
+    assertThat(result.get("model").asString()).isEqualTo("mlp");
     assertThat(result.get("epochs").asInt()).isEqualTo(1);
     assertThat(result.get("images_per_second").asDouble()).isPositive();
     assertThat(result.get("epoch_seconds")).hasSize(1);

@@ -2,6 +2,7 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.testing.TestPostgres;
 import java.io.IOException;
 import java.net.URI;
@@ -40,7 +41,7 @@ class TwoServersOnePostgresIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
   private final List<JarProcess> servers = new ArrayList<>();
   private String adminUrl;
   private String schema;
@@ -159,7 +160,7 @@ class TwoServersOnePostgresIT {
 
     private final BlockingQueue<String> data = new LinkedBlockingQueue<>();
     private final Thread reader;
-    private final JsonMapper json = JsonMapper.builder().build();
+    private final JsonMapper json = Json.mapper();
 
     private SseLines(HttpClient http, String url) {
       HttpRequest request =

@@ -2,6 +2,7 @@ package dev.digitlab.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
@@ -51,7 +52,7 @@ class RestartTest {
   @TempDir Path home;
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Test
   void after_a_restart_everything_is_still_there_and_the_running_trial_is_queued_again()

@@ -3,9 +3,7 @@ package dev.digitlab.cli.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.digitlab.ml.json.Json;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The deployment files under {@code deploy/} stay usable: the kustomization renders with the
@@ -23,7 +24,7 @@ class DeploymentFilesTest {
 
   private static final Path DEPLOY =
       Path.of(System.getProperty("user.dir")).getParent().resolve("deploy");
-  private static final YAMLMapper YAML = new YAMLMapper();
+  private static final YAMLMapper YAML = Json.configure(YAMLMapper.builder()).build();
 
   @Test
   void kustomization_renders_server_and_worker_deployments() throws Exception {
@@ -32,20 +33,21 @@ class DeploymentFilesTest {
     JsonNode server = find(objects, "Deployment", "digitlab-server");
     assertThat(server.at("/spec/replicas").asInt()).isGreaterThanOrEqualTo(2);
     JsonNode serverContainer = server.at("/spec/template/spec/containers/0");
-    assertThat(serverContainer.at("/readinessProbe/httpGet/path").asText())
+    assertThat(serverContainer.at("/readinessProbe/httpGet/path").asString())
         .isEqualTo("/actuator/health/readiness");
-    assertThat(serverContainer.at("/livenessProbe/httpGet/path").asText())
+    assertThat(serverContainer.at("/livenessProbe/httpGet/path").asString())
         .isEqualTo("/actuator/health/liveness");
     assertThat(server.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
 
     JsonNode worker = find(objects, "Deployment", "digitlab-worker");
-    assertThat(worker.at("/spec/template/spec/containers/0/args/0").asText()).isEqualTo("worker");
+    assertThat(worker.at("/spec/template/spec/containers/0/args/0").asString()).isEqualTo("worker");
     // The settings and the secrets reach both, under the generated (hashed) names.
-    String settings = find(objects, "ConfigMap", "digitlab-settings").at("/metadata/name").asText();
-    String secrets = find(objects, "Secret", "digitlab-secrets").at("/metadata/name").asText();
+    String settings =
+        find(objects, "ConfigMap", "digitlab-settings").at("/metadata/name").asString();
+    String secrets = find(objects, "Secret", "digitlab-secrets").at("/metadata/name").asString();
     for (JsonNode deployment : List.of(server, worker)) {
       JsonNode envFrom = deployment.at("/spec/template/spec/containers/0/envFrom");
-      assertThat(envFrom.findValuesAsText("name")).contains(settings, secrets);
+      assertThat(envFrom.findValuesAsString("name")).contains(settings, secrets);
     }
     assertThat(find(objects, "Service", "digitlab-server").at("/spec/ports/0/port").asInt())
         .isEqualTo(8080);
@@ -55,16 +57,14 @@ class DeploymentFilesTest {
   void compose_file_runs_postgres_a_server_and_two_workers() throws Exception {
     JsonNode compose = YAML.readTree(DEPLOY.resolve("compose.yaml").toFile());
     JsonNode services = compose.get("services");
-    assertThat(services.fieldNames())
-        .toIterable()
-        .contains("postgres", "server", "worker", "minio");
+    assertThat(services.propertyNames()).contains("postgres", "server", "worker", "minio");
     assertThat(services.at("/worker/deploy/replicas").asInt()).isEqualTo(2);
-    assertThat(services.at("/worker/command/0").asText()).isEqualTo("worker");
-    assertThat(services.at("/server/command/0").asText()).isEqualTo("server");
+    assertThat(services.at("/worker/command/0").asString()).isEqualTo("worker");
+    assertThat(services.at("/server/command/0").asString()).isEqualTo("server");
     assertThat(services.at("/server/healthcheck/test").toString()).contains("/actuator/health");
-    assertThat(services.at("/server/environment/DIGITLAB_DATABASE_URL").asText())
+    assertThat(services.at("/server/environment/DIGITLAB_DATABASE_URL").asString())
         .startsWith("jdbc:postgresql://postgres:5432/");
-    assertThat(services.at("/minio/profiles/0").asText()).isEqualTo("s3");
+    assertThat(services.at("/minio/profiles/0").asString()).isEqualTo("s3");
   }
 
   private static List<JsonNode> render(Path kustomization) throws Exception {
@@ -90,8 +90,8 @@ class DeploymentFilesTest {
 
   private static JsonNode find(List<JsonNode> objects, String kind, String namePrefix) {
     return objects.stream()
-        .filter(o -> o.path("kind").asText().equals(kind))
-        .filter(o -> o.at("/metadata/name").asText().startsWith(namePrefix))
+        .filter(o -> o.path("kind").asString().equals(kind))
+        .filter(o -> o.at("/metadata/name").asString().startsWith(namePrefix))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no " + kind + " " + namePrefix + " rendered"));
   }

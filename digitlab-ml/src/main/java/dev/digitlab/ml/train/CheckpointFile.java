@@ -4,8 +4,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -18,6 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 
 /**
  * Reads and writes checkpoints and model files: a magic number, a JSON {@link CheckpointHeader},
@@ -31,8 +34,13 @@ public final class CheckpointFile {
 
   private static final int MAGIC = 0x444C434B; // "DLCK"
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  // Unknown header properties are ignored: files written by a newer version stay readable.
+  private static final ObjectReader HEADER =
+      Json.mapper()
+          .readerFor(CheckpointHeader.class)
+          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private static final ObjectMapper JSON = Json.mapper();
 
   private CheckpointFile() {}
 
@@ -72,8 +80,8 @@ public final class CheckpointFile {
   /** Reads only the header of a checkpoint or model file. */
   public static CheckpointHeader readHeader(Path file) {
     try (DataInputStream in = open(file)) {
-      return JSON.readValue(readSection(in, file), CheckpointHeader.class);
-    } catch (IOException e) {
+      return HEADER.<CheckpointHeader>readValue(readSection(in, file));
+    } catch (IOException | JacksonException e) {
       throw unreadable(file, e);
     }
   }
@@ -81,7 +89,7 @@ public final class CheckpointFile {
   /** Loads the parameters into {@code block} (already initialised) and returns the rest. */
   static Loaded read(Path file, Block block, NDManager manager) {
     try (DataInputStream in = open(file)) {
-      CheckpointHeader header = JSON.readValue(readSection(in, file), CheckpointHeader.class);
+      CheckpointHeader header = HEADER.<CheckpointHeader>readValue(readSection(in, file));
       byte[] parameters = readSection(in, file);
       try (DataInputStream p = new DataInputStream(new ByteArrayInputStream(parameters))) {
         block.loadParameters(manager, p);
@@ -151,10 +159,6 @@ public final class CheckpointFile {
 
   /** Header bytes for tests and tools that inspect a header without a network. */
   static String headerJson(CheckpointHeader header) {
-    try {
-      return new String(JSON.writeValueAsBytes(header), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new String(JSON.writeValueAsBytes(header), StandardCharsets.UTF_8);
   }
 }

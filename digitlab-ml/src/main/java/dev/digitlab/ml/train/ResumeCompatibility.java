@@ -1,12 +1,12 @@
 package dev.digitlab.ml.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Decides whether a checkpoint may be resumed under a config: every field must match except {@code
@@ -14,7 +14,7 @@ import java.util.List;
  */
 final class ResumeCompatibility {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private ResumeCompatibility() {}
 
@@ -24,8 +24,7 @@ final class ResumeCompatibility {
     a.remove("epochs");
     b.remove("epochs");
     List<String> differences = new ArrayList<>();
-    for (Iterator<String> names = a.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
+    for (String name : a.propertyNames()) {
       JsonNode mine = a.get(name);
       JsonNode theirs = b.get(name);
       if (!mine.equals(theirs)) {

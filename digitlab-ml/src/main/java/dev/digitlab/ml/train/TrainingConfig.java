@@ -1,7 +1,5 @@
 package dev.digitlab.ml.train;
 
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.CnnSpec;
 import dev.digitlab.ml.model.LeNet5Spec;
@@ -10,6 +8,8 @@ import dev.digitlab.ml.model.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.annotation.JsonDeserialize;
+import tools.jackson.databind.annotation.JsonPOJOBuilder;
 
 /**
  * Every hyperparameter of a training run. Field names are the API's (camelCase); fields left out of

@@ -3,16 +3,17 @@ package dev.digitlab.ml.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.CnnSpec;
 import dev.digitlab.ml.model.MlpSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.ObjectMapper;
 
 class TrainingConfigTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   @Test
   void defaults_are_the_mlp_recipe_and_valid() {

@@ -1,19 +1,17 @@
 package dev.digitlab.protocol.event;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
+import tools.jackson.core.JsonParser;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.annotation.JsonDeserialize;
+import tools.jackson.databind.annotation.JsonSerialize;
+import tools.jackson.databind.deser.std.StdDeserializer;
+import tools.jackson.databind.ser.std.ToStringSerializer;
 
 /**
  * One entry of a trial's append-only event stream. Within an attempt {@code seq} increases
@@ -60,8 +58,6 @@ public record TrialEvent(
   /** Reads the payload as the record its sibling {@code type} names. */
   static final class Reader extends StdDeserializer<TrialEvent> {
 
-    private static final long serialVersionUID = 1L;
-
     private static final Set<String> FIELDS = Set.of("seq", "time", "type", "payload");
 
     Reader() {
@@ -69,14 +65,12 @@ public record TrialEvent(
     }
 
     @Override
-    public TrialEvent deserialize(JsonParser parser, DeserializationContext context)
-        throws IOException {
+    public TrialEvent deserialize(JsonParser parser, DeserializationContext context) {
       JsonNode node = context.readTree(parser);
       if (!node.isObject()) {
         return context.reportInputMismatch(this, "an event must be a JSON object");
       }
-      for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
+      for (String name : node.propertyNames()) {
         if (!FIELDS.contains(name)) {
           return context.reportInputMismatch(
               this, "unknown event field '%s' (known: seq, time, type, payload)", name);
@@ -87,12 +81,12 @@ public record TrialEvent(
         return context.reportInputMismatch(this, "event seq must be a whole number, got %s", seq);
       }
       try {
-        EventType type = EventType.fromWireName(required(node, "type", context).asText());
-        Instant time = Instant.parse(required(node, "time", context).asText());
+        EventType type = EventType.fromWireName(required(node, "type", context).asString());
+        Instant time = Instant.parse(required(node, "time", context).asString());
         EventPayload payload;
         try {
           payload = context.readTreeAsValue(required(node, "payload", context), type.payloadType());
-        } catch (JsonMappingException e) {
+        } catch (DatabindException e) {
           return context.reportInputMismatch(
               this, "invalid %s payload: %s", type.wireName(), e.getOriginalMessage());
         }
@@ -102,8 +96,7 @@ public record TrialEvent(
       }
     }
 
-    private JsonNode required(JsonNode node, String field, DeserializationContext context)
-        throws IOException {
+    private JsonNode required(JsonNode node, String field, DeserializationContext context) {
       JsonNode value = node.get(field);
       if (value == null || value.isNull()) {
         return context.reportInputMismatch(this, "event field '%s' is missing", field);

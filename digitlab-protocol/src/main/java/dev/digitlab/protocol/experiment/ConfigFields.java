@@ -1,11 +1,6 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.ConfigViolation;
 import dev.digitlab.ml.train.InvalidConfigException;
 import dev.digitlab.ml.train.TrainingConfig;
@@ -17,6 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The fields of {@link TrainingConfig} under their API names, and how to read one value. Values go
@@ -58,7 +58,7 @@ final class ConfigFields {
 
   // Strict where a silent conversion would change what the user asked for (64.5 → 64).
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      Json.builder()
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .build();
@@ -82,7 +82,7 @@ final class ConfigFields {
     try {
       TrainingConfig config = MAPPER.treeToValue(single, TrainingConfig.class);
       return new FieldValue(tree(config).get(field), null);
-    } catch (JsonProcessingException | RuntimeException e) {
+    } catch (RuntimeException e) {
       return new FieldValue(null, describe(FIELDS.get(field), value, e));
     }
   }
@@ -96,7 +96,7 @@ final class ConfigFields {
   static TrainingConfig config(ObjectNode tree) {
     try {
       return MAPPER.treeToValue(tree, TrainingConfig.class);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("config values were checked one by one: " + tree, e);
     }
   }
@@ -115,7 +115,7 @@ final class ConfigFields {
         return invalid.violations().getFirst().message();
       }
     }
-    String shown = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
+    String shown = value.isString() ? "'" + value.asString() + "'" : value.toString();
     return "must be " + field.expected() + ", got " + shown;
   }
 
@@ -142,7 +142,7 @@ final class ConfigFields {
     if (type.isEnum()) {
       List<String> choices =
           Arrays.stream(type.getEnumConstants())
-              .map(constant -> MAPPER.valueToTree(constant).asText())
+              .map(constant -> MAPPER.valueToTree(constant).asString())
               .collect(Collectors.toUnmodifiableList());
       return new Field(name, Kind.CHOICE, choices);
     }

@@ -1,24 +1,24 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLParser;
 
 /**
  * Reads a YAML or JSON document into a tree under {@link ExperimentLimits}, turning every syntax
@@ -27,8 +27,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  * <p>The tree is built token by token rather than by Jackson's {@code readTree} because Jackson's
  * YAML parser does not expand aliases: it hands back the anchor's name as a string, so {@code *a}
  * would silently become the text "a". Aliases are refused instead, which also makes a
- * billion-laughs document fail at its first alias. SnakeYAML's own nesting limit is enforced only
- * when it composes a node graph, which Jackson never asks for, so depth is counted here too.
+ * billion-laughs document fail at its first alias. SnakeYAML Engine (Jackson 3's YAML parser) has
+ * no nesting limit of its own for the event stream Jackson reads, so depth is counted here.
  */
 final class DocumentParser {
 
@@ -46,16 +46,22 @@ final class DocumentParser {
             .maxDocumentLength(limits.maxDocumentBytes())
             .maxStringLength(limits.maxDocumentBytes())
             .build();
-    LoaderOptions loader = new LoaderOptions();
-    loader.setCodePointLimit(limits.maxDocumentBytes());
-    loader.setNestingDepthLimit(limits.maxNestingDepth() + 1);
-    // These two act only if a SnakeYAML composer ever builds the node graph; kept as a second
-    // line of defence should Jackson start resolving aliases.
-    loader.setMaxAliasesForCollections(10);
-    loader.setAllowRecursiveKeys(false);
+    LoadSettings loader =
+        LoadSettings.builder()
+            .setCodePointLimit(limits.maxDocumentBytes())
+            // These two act only if a SnakeYAML composer ever builds the node graph; kept as a
+            // second line of defence should Jackson start resolving aliases.
+            .setMaxAliasesForCollections(10)
+            .setAllowRecursiveKeys(false)
+            .build();
     this.json = JsonFactory.builder().streamReadConstraints(constraints).build();
     this.yaml =
-        YAMLFactory.builder().loaderOptions(loader).streamReadConstraints(constraints).build();
+        YAMLFactory.builder()
+            .loadSettings(loader)
+            .streamReadConstraints(constraints)
+            // Duplicates are found by readObject, which says where and what to fix.
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
   }
 
   /** The document's tree; its root is whatever the document holds (checked by the caller). */
@@ -67,7 +73,9 @@ final class DocumentParser {
     FileFormat format = hint.resolve(text);
     String syntax = format == FileFormat.JSON ? "JSON" : "YAML";
     try (JsonParser parser =
-        format == FileFormat.JSON ? json.createParser(text) : yaml.createParser(text)) {
+        format == FileFormat.JSON
+            ? json.createParser(ObjectReadContext.empty(), text)
+            : yaml.createParser(ObjectReadContext.empty(), text)) {
       if (parser.nextToken() == null) {
         throw invalid("the document is empty: an experiment needs at least a name");
       }
@@ -78,10 +86,10 @@ final class DocumentParser {
                 + "a second document follows the first; submit one experiment per file");
       }
       return root;
-    } catch (MarkedYAMLException e) {
+    } catch (MarkedYamlEngineException e) {
       throw invalid(yamlProblem(e));
-    } catch (JsonProcessingException e) {
-      if (e.getCause() instanceof MarkedYAMLException marked) {
+    } catch (JacksonException e) {
+      if (e.getCause() instanceof MarkedYamlEngineException marked) {
         throw invalid(yamlProblem(marked));
       }
       throw invalid(
@@ -93,11 +101,8 @@ final class DocumentParser {
               + "; check the "
               + syntax
               + " syntax there");
-    } catch (YAMLException e) {
+    } catch (YamlEngineException e) {
       throw invalid("malformed YAML: " + e.getMessage());
-    } catch (IOException e) {
-      // Reading from a String fails only on a parser bug, never on input.
-      throw new UncheckedIOException(e);
     }
   }
 
@@ -110,12 +115,12 @@ final class DocumentParser {
             + " bytes (an experiment file is usually under 2 KB)");
   }
 
-  private JsonNode readValue(JsonParser parser, int depth) throws IOException {
+  private JsonNode readValue(JsonParser parser, int depth) {
     if (parser instanceof YAMLParser yamlParser && yamlParser.isCurrentAlias()) {
       throw invalid(
           at(parser.currentTokenLocation())
               + "YAML aliases (*"
-              + parser.getText()
+              + parser.getString()
               + ") are not supported in experiment files; write the value out in full");
     }
     JsonToken token = parser.currentToken();
@@ -130,7 +135,7 @@ final class DocumentParser {
     return switch (token) {
       case START_OBJECT -> readObject(parser, depth);
       case START_ARRAY -> readArray(parser, depth);
-      case VALUE_STRING -> NODES.textNode(parser.getText());
+      case VALUE_STRING -> NODES.stringNode(parser.getString());
       case VALUE_NUMBER_INT ->
           switch (parser.getNumberType()) {
             case INT -> NODES.numberNode(parser.getIntValue());
@@ -150,11 +155,11 @@ final class DocumentParser {
     };
   }
 
-  private ObjectNode readObject(JsonParser parser, int depth) throws IOException {
+  private ObjectNode readObject(JsonParser parser, int depth) {
     ObjectNode object = NODES.objectNode();
-    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+    while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
       String name = parser.currentName();
-      JsonLocation location = parser.currentTokenLocation();
+      TokenStreamLocation location = parser.currentTokenLocation();
       parser.nextToken();
       JsonNode value = readValue(parser, depth + 1);
       if (object.has(name)) {
@@ -166,7 +171,7 @@ final class DocumentParser {
     return object;
   }
 
-  private ArrayNode readArray(JsonParser parser, int depth) throws IOException {
+  private ArrayNode readArray(JsonParser parser, int depth) {
     ArrayNode array = NODES.arrayNode();
     while (parser.nextToken() != JsonToken.END_ARRAY) {
       array.add(readValue(parser, depth + 1));
@@ -174,15 +179,15 @@ final class DocumentParser {
     return array;
   }
 
-  private static String yamlProblem(MarkedYAMLException e) {
-    Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+  private static String yamlProblem(MarkedYamlEngineException e) {
+    Mark mark = e.getProblemMark().or(e::getContextMark).orElse(null);
     StringBuilder message = new StringBuilder("malformed YAML ");
     if (mark != null) {
       message.append(position(mark.getLine() + 1, mark.getColumn() + 1));
     }
     String problem = e.getProblem() == null ? e.getContext() : e.getProblem();
     message.append(problem == null ? "unreadable YAML" : problem.strip());
-    Mark context = e.getContextMark();
+    Mark context = e.getContextMark().orElse(null);
     if (e.getContext() != null && e.getProblem() != null && context != null) {
       message
           .append(" (")
@@ -221,7 +226,7 @@ final class DocumentParser {
     return "check the indentation, the ': ' after each key and that brackets and quotes close";
   }
 
-  private static String at(JsonLocation location) {
+  private static String at(TokenStreamLocation location) {
     return location == null || location.getLineNr() < 1
         ? ""
         : position(location.getLineNr(), location.getColumnNr());

@@ -1,12 +1,6 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
 import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
@@ -17,6 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Reads experiment documents (YAML or JSON, camelCase keys as in the API) into checked {@link
@@ -25,8 +24,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ExperimentFiles {
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final ExperimentLimits limits;
   private final DocumentParser parser;
@@ -101,8 +99,8 @@ public final class ExperimentFiles {
   /** The spec as a JSON document that {@link #read} turns back into an equal spec. */
   public String toJson(ExperimentSpec spec) {
     try {
-      return JSON.writeValueAsString(toTree(spec));
-    } catch (JsonProcessingException e) {
+      return Json.pretty().writeValueAsString(toTree(spec));
+    } catch (JacksonException e) {
       throw new IllegalStateException("a tree of plain values always serialises", e);
     }
   }
@@ -126,7 +124,7 @@ public final class ExperimentFiles {
     JsonNode tree;
     try {
       tree = JSON.readTree(json);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored trial config is not JSON: " + json, e);
     }
     if (!(tree instanceof ObjectNode object)) {

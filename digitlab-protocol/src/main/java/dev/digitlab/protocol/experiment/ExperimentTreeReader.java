@@ -1,7 +1,5 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
 import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
@@ -12,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns a document tree into an {@link ExperimentSpec}, collecting every problem instead of
@@ -171,14 +171,14 @@ final class ExperimentTreeReader {
         errors.add(new FieldError("config." + field, value.problem()));
       } else if (field.equals("dataset")
           && dataset != null
-          && !dataset.equals(value.value().asText())) {
+          && !dataset.equals(value.value().asString())) {
         errors.add(
             new FieldError(
                 "config.dataset",
                 "must equal the experiment's dataset '"
                     + dataset
                     + "', got '"
-                    + value.value().asText()
+                    + value.value().asString()
                     + "'; leave it out of config"));
       } else {
         good.set(field, value.value());
@@ -363,7 +363,7 @@ final class ExperimentTreeReader {
     }
     // YAML reads `name: 2024` as a number; for free text that is surely meant as text.
     if (node.isValueNode()) {
-      return node.asText();
+      return node.asString();
     }
     errors.add(new FieldError(path, "must be text, not " + describe(node)));
     return absentValue;
@@ -429,9 +429,9 @@ final class ExperimentTreeReader {
     if (node.isNumber()) {
       return node.doubleValue();
     }
-    if (node.isTextual()) {
+    if (node.isString()) {
       try {
-        return Double.parseDouble(node.asText().strip());
+        return Double.parseDouble(node.asString().strip());
       } catch (NumberFormatException e) {
         // Reported below like any other non-number.
       }
@@ -446,7 +446,7 @@ final class ExperimentTreeReader {
     }
     if (node.isValueNode()) {
       try {
-        return parse.apply(node.asText());
+        return parse.apply(node.asString());
       } catch (IllegalArgumentException e) {
         errors.add(new FieldError(path, e.getMessage()));
         return absentValue;
@@ -485,7 +485,7 @@ final class ExperimentTreeReader {
     return switch (node.getNodeType()) {
       case ARRAY -> "a list";
       case OBJECT -> "a mapping";
-      case STRING -> "the text '" + node.asText() + "'";
+      case STRING -> "the text '" + node.asString() + "'";
       default -> node.toString();
     };
   }

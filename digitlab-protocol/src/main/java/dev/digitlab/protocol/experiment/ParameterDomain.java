@@ -1,8 +1,8 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.JsonNode;
 
 /** The values a searched hyperparameter may take: listed values, or a numeric range to sample. */
 public sealed interface ParameterDomain {

@@ -1,9 +1,5 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.DoubleNode;
-import com.fasterxml.jackson.databind.node.LongNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.train.ConfigViolation;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
@@ -16,6 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.DoubleNode;
+import tools.jackson.databind.node.LongNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns an experiment into the training configs of its trials, and refuses it with every problem
@@ -284,7 +284,7 @@ public final class TrialExpansion {
       label
           .append(field)
           .append('=')
-          .append(chosen[j].isTextual() ? chosen[j].asText() : chosen[j].toString());
+          .append(chosen[j].isString() ? chosen[j].asString() : chosen[j].toString());
     }
     return new Trial(ConfigFields.config(tree), label.toString());
   }

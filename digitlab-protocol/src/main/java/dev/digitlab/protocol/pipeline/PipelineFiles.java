@@ -1,15 +1,14 @@
 package dev.digitlab.protocol.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Reads pipeline documents (YAML or JSON) into checked {@link PipelineSpec}s. The text is parsed by
@@ -18,8 +17,7 @@ import dev.digitlab.protocol.experiment.InvalidExperimentException;
  */
 public final class PipelineFiles {
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final ExperimentFiles experiments = new ExperimentFiles();
 

@@ -1,8 +1,5 @@
 package dev.digitlab.protocol.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.data.DatasetException;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.protocol.experiment.ClosestName;
@@ -18,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Checks a pipeline tree and expands its sweeps. Collects every problem it can before throwing, so
@@ -88,11 +88,11 @@ final class PipelineTreeReader {
       throw invalid("", "a pipeline is a mapping with a name and a list of steps");
     }
     unknown(root, TOP, "", "");
-    String name = root.path("name").asText("");
-    if (!root.path("name").isTextual() || name.isBlank()) {
+    String name = root.path("name").asString("");
+    if (!root.path("name").isString() || name.isBlank()) {
       errors.add(new FieldError("name", "give the pipeline a name, e.g. name: mnist-train-sizes"));
     }
-    String description = root.path("description").asText("");
+    String description = root.path("description").asString("");
     int maxParallel = 2;
     if (root.has("maxParallelSteps")) {
       JsonNode node = root.get("maxParallelSteps");
@@ -163,8 +163,8 @@ final class PipelineTreeReader {
       errors.add(new FieldError(at, "a step is a mapping with name, type and parameters"));
       return null;
     }
-    String name = node.path("name").asText("");
-    if (!node.path("name").isTextual() || !NAME.matcher(name).matches()) {
+    String name = node.path("name").asString("");
+    if (!node.path("name").isString() || !NAME.matcher(name).matches()) {
       errors.add(
           new FieldError(
               at + ".name",
@@ -179,7 +179,7 @@ final class PipelineTreeReader {
     String path = "steps." + name;
     String who = "step '" + name + "': ";
     unknown(node, STEP, path, who);
-    String typeName = node.path("type").asText("");
+    String typeName = node.path("type").asString("");
     StepType type = StepType.named(typeName).orElse(null);
     if (type == null) {
       errors.add(
@@ -202,10 +202,10 @@ final class PipelineTreeReader {
     List<String> dependsOn = new ArrayList<>();
     JsonNode deps = node.get("dependsOn");
     if (deps != null) {
-      if (deps.isTextual()) {
-        dependsOn.add(deps.asText());
+      if (deps.isString()) {
+        dependsOn.add(deps.asString());
       } else if (deps.isArray()) {
-        deps.forEach(d -> dependsOn.add(d.asText()));
+        deps.forEach(d -> dependsOn.add(d.asString()));
       } else {
         errors.add(new FieldError(path + ".dependsOn", who + "dependsOn is a list of step names"));
       }
@@ -274,7 +274,7 @@ final class PipelineTreeReader {
                 who + "sweep is a mapping: {parameter: trainSubset, values: [600, 800]}"));
       } else {
         unknown(sweep, SWEEP, path + ".sweep", who);
-        sweepParameter = sweep.path("parameter").asText("");
+        sweepParameter = sweep.path("parameter").asString("");
         if (sweepParameter.isEmpty()) {
           errors.add(new FieldError(path + ".sweep.parameter", who + "name the swept parameter"));
         }
@@ -432,7 +432,7 @@ final class PipelineTreeReader {
             deps.addAll(depCopies.values());
           }
         }
-        steps.add(spec(step, copy, parameters, deps, sweep.sweepParameter(), value.asText()));
+        steps.add(spec(step, copy, parameters, deps, sweep.sweepParameter(), value.asString()));
       }
       copyNames.put(step.name(), copies);
     }
@@ -478,7 +478,7 @@ final class PipelineTreeReader {
     }
     if (p.has("dataset")) {
       try {
-        DatasetId.byName(p.get("dataset").asText());
+        DatasetId.byName(p.get("dataset").asString());
       } catch (DatasetException e) {
         errors.add(new FieldError(path + ".dataset", who + e.getMessage()));
       }
@@ -502,15 +502,15 @@ final class PipelineTreeReader {
         // checked against the other steps below
       }
       case SUMMARY -> {
-        if (p.has("goal") && !Set.of("max", "min").contains(p.get("goal").asText())) {
+        if (p.has("goal") && !Set.of("max", "min").contains(p.get("goal").asString())) {
           errors.add(new FieldError(path + ".goal", who + "goal is max or min"));
         }
-        if (p.has("metric") && !p.get("metric").isTextual()) {
+        if (p.has("metric") && !p.get("metric").isString()) {
           errors.add(new FieldError(path + ".metric", who + "metric is a name, e.g. accuracy"));
         }
       }
       case COMMAND -> {
-        if (!p.path("executable").isTextual() || p.path("executable").asText().isBlank()) {
+        if (!p.path("executable").isString() || p.path("executable").asString().isBlank()) {
           errors.add(
               new FieldError(
                   path + ".executable",
@@ -613,7 +613,7 @@ final class PipelineTreeReader {
   }
 
   private static String suffix(JsonNode value) {
-    return value.asText().replaceAll("[^A-Za-z0-9_]", "_").toLowerCase(java.util.Locale.ROOT);
+    return value.asString().replaceAll("[^A-Za-z0-9_]", "_").toLowerCase(java.util.Locale.ROOT);
   }
 
   private InvalidPipelineException invalid(String path, String message) {

@@ -1,8 +1,8 @@
 package dev.digitlab.protocol.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One step of a checked pipeline, after sweeps are expanded: a swept step {@code train} over {@code

@@ -3,22 +3,23 @@ package dev.digitlab.protocol.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.ObjectMapper;
 
 class TrialEventJsonTest {
 
   private static final Instant TIME = Instant.parse("2026-01-02T03:04:05.678Z");
   private static final String SHA = "ab".repeat(32);
 
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final ObjectMapper mapper = Json.mapper();
 
   static Stream<EventPayload> payloads() {
     return Stream.of(
@@ -74,7 +75,7 @@ class TrialEventJsonTest {
             + "\"payload\":{\"key\":\"train_loss\",\"value\":1,\"step\":1,\"epoch\":1}}";
 
     assertThatThrownBy(() -> mapper.readValue(json, TrialEvent.class))
-        .isInstanceOf(JsonMappingException.class)
+        .isInstanceOf(DatabindException.class)
         .hasMessageContaining("invalid log payload");
   }
 

@@ -1,6 +1,6 @@
 package dev.digitlab.server.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.MediaType;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Problem details written straight to the response, for the answers given before Spring MVC sees a
@@ -15,7 +16,7 @@ import org.springframework.http.MediaType;
  */
 public final class ProblemResponses {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private ProblemResponses() {}
 

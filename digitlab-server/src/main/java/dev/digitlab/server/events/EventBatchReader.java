@@ -1,18 +1,9 @@
 package dev.digitlab.server.events;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.server.api.InvalidParameterException;
-import java.io.IOException;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -23,6 +14,14 @@ import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 
 /**
  * Reads an event batch, {@code {"attempt": n, "events": [TrialEvent, …]}} (plus {@code leaseToken}
@@ -37,15 +36,14 @@ import org.springframework.web.ErrorResponseException;
  */
 public final class EventBatchReader {
 
-  // Jackson's fast double parser (correctly rounded, as Double.parseDouble): every metric point
-  // carries a value, and the JDK's parser was a good part of reading a batch on a server that had
-  // not compiled it yet.
-  static final ObjectMapper JSON =
-      new ObjectMapper(
-              JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build())
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  // Jackson 3 parses doubles with its fast parser by default (correctly rounded, as
+  // Double.parseDouble): every metric point carries a value, and the JDK's parser was a good part
+  // of reading a batch on a server that had not compiled it yet.
+  static final ObjectMapper JSON = Json.mapper();
 
-  private static final JsonFactory FACTORY = JSON.getFactory();
+  // Payloads are protocol records: a field the server does not know is refused, not dropped.
+  private static final ObjectReader STRICT =
+      JSON.reader().with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /** The store's type of each protocol type, by ordinal: looked up once per event. */
   private static final EventType[] STORED_TYPES =
@@ -72,7 +70,7 @@ public final class EventBatchReader {
   public static Batch read(byte[] body, int maxBatch, boolean leased) {
     String known = leased ? "leaseToken, attempt, events" : "attempt, events";
     Fields fields = new Fields(maxBatch);
-    try (JsonParser parser = FACTORY.createParser(body)) {
+    try (JsonParser parser = JSON.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidParameterException(
             "body",
@@ -80,7 +78,7 @@ public final class EventBatchReader {
                 + (leased ? "\"leaseToken\": …, " : "")
                 + "\"attempt\": n, \"events\": [...]}");
       }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (name) {
@@ -102,8 +100,6 @@ public final class EventBatchReader {
       }
     } catch (JacksonException e) {
       throw new InvalidParameterException("body", "not valid JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new IllegalStateException("reading a byte array cannot fail", e);
     }
     return fields.batch(known, leased);
   }
@@ -133,7 +129,7 @@ public final class EventBatchReader {
       }
     }
 
-    void attempt(JsonParser parser, JsonToken value) throws IOException {
+    void attempt(JsonParser parser, JsonToken value) {
       attemptValid =
           value == JsonToken.VALUE_NUMBER_INT
               && parser.getNumberType() == JsonParser.NumberType.INT
@@ -142,12 +138,12 @@ public final class EventBatchReader {
       parser.skipChildren();
     }
 
-    void leaseToken(JsonParser parser, JsonToken value) throws IOException {
+    void leaseToken(JsonParser parser, JsonToken value) {
       leaseTokenSeen = true;
       leaseToken = null;
       if (value == JsonToken.VALUE_STRING) {
         try {
-          leaseToken = UUID.fromString(parser.getText());
+          leaseToken = UUID.fromString(parser.getString());
         } catch (IllegalArgumentException e) {
           // reported below, as a missing or malformed token
         }
@@ -155,7 +151,7 @@ public final class EventBatchReader {
       parser.skipChildren();
     }
 
-    void events(JsonParser parser, JsonToken value, byte[] body) throws IOException {
+    void events(JsonParser parser, JsonToken value, byte[] body) {
       eventsArray = value == JsonToken.START_ARRAY;
       eventCount = 0;
       events = new ArrayList<>();
@@ -165,7 +161,7 @@ public final class EventBatchReader {
         parser.skipChildren();
         return;
       }
-      JsonStreamContext list = parser.getParsingContext();
+      TokenStreamContext list = parser.streamReadContext();
       while (parser.nextToken() != JsonToken.END_ARRAY) {
         int index = eventCount++;
         if (eventCount > maxBatch || badEvent != null) {
@@ -180,7 +176,7 @@ public final class EventBatchReader {
           payloads.add(event.payload);
         } catch (BadEvent e) {
           badEvent = new InvalidParameterException("events[" + index + "]", e.getMessage());
-          while (parser.getParsingContext() != list) {
+          while (parser.streamReadContext() != list) {
             parser.nextToken();
           }
         }
@@ -315,13 +311,13 @@ public final class EventBatchReader {
       this.body = body;
     }
 
-    void read() throws IOException, BadEvent {
+    void read() throws BadEvent {
       if (parser.currentToken() != JsonToken.START_OBJECT) {
         parser.skipChildren();
         throw new BadEvent("an event must be a JSON object");
       }
-      JsonStreamContext event = parser.getParsingContext();
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      TokenStreamContext event = parser.streamReadContext();
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         switch (name) {
@@ -372,7 +368,7 @@ public final class EventBatchReader {
       return new NewEvent(seq, STORED_TYPES[type.ordinal()], payloadJson);
     }
 
-    private void seq(JsonToken value) throws IOException, BadEvent {
+    private void seq(JsonToken value) throws BadEvent {
       if (value == JsonToken.VALUE_NULL) {
         return;
       }
@@ -390,10 +386,10 @@ public final class EventBatchReader {
           return;
         }
       }
-      throw new BadEvent("event seq must be a whole number, got " + parser.getText());
+      throw new BadEvent("event seq must be a whole number, got " + parser.getString());
     }
 
-    private String text(JsonToken value, String field) throws IOException, BadEvent {
+    private String text(JsonToken value, String field) throws BadEvent {
       if (value == JsonToken.VALUE_NULL) {
         return null;
       }
@@ -401,10 +397,10 @@ public final class EventBatchReader {
         parser.skipChildren();
         throw new BadEvent("invalid event: " + field + " must be a string");
       }
-      return parser.getText();
+      return parser.getString();
     }
 
-    private void type(JsonToken value) throws IOException, BadEvent {
+    private void type(JsonToken value) throws BadEvent {
       String name = text(value, "type");
       if (name == null) {
         return;
@@ -416,7 +412,7 @@ public final class EventBatchReader {
       }
     }
 
-    private void payload(JsonToken value, JsonStreamContext event) throws IOException, BadEvent {
+    private void payload(JsonToken value, TokenStreamContext event) throws BadEvent {
       payload = null;
       payloadJson = null;
       payloadSeen = value != JsonToken.VALUE_NULL;
@@ -431,7 +427,7 @@ public final class EventBatchReader {
       }
       // Not read yet, or only in part: on to the payload's end (back in the event's object),
       // then bound by Jackson.
-      while (parser.getParsingContext() != event) {
+      while (parser.streamReadContext() != event) {
         parser.nextToken();
       }
       payloadStart = start;
@@ -445,13 +441,13 @@ public final class EventBatchReader {
      * Reads a metric point that has exactly its four fields as a string and numbers (what every
      * producer sends); false, with the parser somewhere inside the payload, for anything else.
      */
-    private boolean plainMetric() throws IOException, BadEvent {
+    private boolean plainMetric() throws BadEvent {
       String key = null;
       double number = 0;
       long step = 0;
       int epoch = 0;
       int seen = 0;
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         int bit;
@@ -460,7 +456,7 @@ public final class EventBatchReader {
             if (value != JsonToken.VALUE_STRING) {
               return false;
             }
-            key = parser.getText();
+            key = parser.getString();
             bit = 1;
           }
           case "value" -> {
@@ -512,10 +508,10 @@ public final class EventBatchReader {
     private EventPayload bind(dev.digitlab.protocol.event.EventType type, int start, int end)
         throws BadEvent {
       try {
-        return JSON.readValue(body, start, end - start, type.payloadType());
-      } catch (JsonMappingException e) {
+        return STRICT.forType(type.payloadType()).readValue(body, start, end - start);
+      } catch (DatabindException e) {
         throw new BadEvent("invalid " + type.wireName() + " payload: " + e.getOriginalMessage());
-      } catch (IOException e) {
+      } catch (JacksonException e) {
         throw new BadEvent("invalid " + type.wireName() + " payload: " + e.getMessage());
       }
     }

@@ -1,10 +1,6 @@
 package dev.digitlab.server.experiments;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.FieldError;
 import java.lang.reflect.ParameterizedType;
@@ -16,6 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The new-experiment form: its fields (every {@link TrainingConfig} hyperparameter, found by
@@ -27,7 +28,7 @@ final class ExperimentForm {
 
   static final int SEARCH_ROWS = 4;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
 
@@ -96,27 +97,28 @@ final class ExperimentForm {
     JsonNode spec;
     try {
       spec = JSON.readTree(specJson);
-    } catch (java.io.IOException e) {
+    } catch (tools.jackson.core.JacksonException e) {
       throw new IllegalStateException("a stored spec is not JSON", e);
     }
     values.put("name", name);
-    values.put("description", spec.path("description").asText(""));
+    values.put("description", spec.path("description").asString(""));
     List<String> tags = new ArrayList<>();
-    spec.path("tags").forEach(t -> tags.add(t.asText()));
+    spec.path("tags").forEach(t -> tags.add(t.asString()));
     values.put("tags", String.join(", ", tags));
-    values.put("config.dataset", spec.path("dataset").asText("mnist"));
+    values.put("config.dataset", spec.path("dataset").asString("mnist"));
     spec.path("config")
         .properties()
         .forEach(e -> values.put("config." + e.getKey(), text(e.getValue())));
-    values.put("objectiveMetric", spec.path("objective").path("metric").asText("test_f1_macro"));
-    values.put("objectiveGoal", spec.path("objective").path("goal").asText("max"));
+    values.put("objectiveMetric", spec.path("objective").path("metric").asString("test_f1_macro"));
+    values.put("objectiveGoal", spec.path("objective").path("goal").asString("max"));
     if (spec.has("maxParallelTrials")) {
-      values.put("maxParallelTrials", spec.path("maxParallelTrials").asText());
+      values.put("maxParallelTrials", spec.path("maxParallelTrials").asString());
     }
     JsonNode search = spec.path("search");
-    values.put("searchType", search.isMissingNode() ? "none" : search.path("type").asText("grid"));
+    values.put(
+        "searchType", search.isMissingNode() ? "none" : search.path("type").asString("grid"));
     if (search.has("samples")) {
-      values.put("samples", search.path("samples").asText());
+      values.put("samples", search.path("samples").asString());
     }
     if (search.has("maxTrials")) {
       // One field holds the trial budget of either search: random's samples, TPE's maxTrials.
@@ -128,7 +130,7 @@ final class ExperimentForm {
       values.put("prunerMetric", pruner.path("metric").asText("val_accuracy"));
     }
     if (search.has("seed")) {
-      values.put("searchSeed", search.path("seed").asText());
+      values.put("searchSeed", search.path("seed").asString());
     }
     int row = 0;
     for (var parameter : search.path("parameters").properties()) {
@@ -141,11 +143,11 @@ final class ExperimentForm {
         domain.forEach(v -> items.add(text(v)));
         values.put(prefix + "values", String.join(v(domain) ? "; " : ", ", items));
       } else {
-        String scale = domain.path("scale").asText("linear");
-        boolean integer = "int".equals(domain.path("type").asText(""));
+        String scale = domain.path("scale").asString("linear");
+        boolean integer = "int".equals(domain.path("type").asString(""));
         values.put(prefix + "kind", integer ? "int" : scale.equals("log") ? "log" : "uniform");
-        values.put(prefix + "min", domain.path("min").asText());
-        values.put(prefix + "max", domain.path("max").asText());
+        values.put(prefix + "min", domain.path("min").asString());
+        values.put(prefix + "max", domain.path("max").asString());
       }
       row++;
     }
@@ -160,10 +162,10 @@ final class ExperimentForm {
   private static String text(JsonNode value) {
     if (value.isArray()) {
       List<String> items = new ArrayList<>();
-      value.forEach(v -> items.add(v.asText()));
+      value.forEach(v -> items.add(v.asString()));
       return String.join(", ", items);
     }
-    return value.asText();
+    return value.asString();
   }
 
   /** The experiment document (JSON, as the API takes it) that the form's values describe. */
@@ -209,7 +211,7 @@ final class ExperimentForm {
           String separator = field != null && field.kind() == Kind.INTEGER_LIST ? ";" : ",";
           for (String item : raw.split(separator)) {
             if (!item.isBlank()) {
-              list.add(field == null ? NODES.textNode(item.trim()) : value(field, item.trim()));
+              list.add(field == null ? NODES.stringNode(item.trim()) : value(field, item.trim()));
             }
           }
         } else {
@@ -310,7 +312,7 @@ final class ExperimentForm {
       case BOOLEAN ->
           text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")
               ? NODES.booleanNode(Boolean.parseBoolean(text))
-              : NODES.textNode(text);
+              : NODES.stringNode(text);
       case INTEGER_LIST -> {
         ArrayNode list = NODES.arrayNode();
         Arrays.stream(LIST_SEPARATOR.split(text.trim()))
@@ -318,7 +320,7 @@ final class ExperimentForm {
             .forEach(s -> list.add(number(s)));
         yield list;
       }
-      case CHOICE, TEXT -> NODES.textNode(text);
+      case CHOICE, TEXT -> NODES.stringNode(text);
     };
   }
 
@@ -330,7 +332,7 @@ final class ExperimentForm {
       try {
         return NODES.numberNode(Double.parseDouble(t));
       } catch (NumberFormatException notNumber) {
-        return t.isEmpty() ? NODES.nullNode() : NODES.textNode(t);
+        return t.isEmpty() ? NODES.nullNode() : NODES.stringNode(t);
       }
     }
   }
@@ -352,7 +354,9 @@ final class ExperimentForm {
       } else if (type.isEnum()) {
         kind = Kind.CHOICE;
         choices =
-            Arrays.stream(type.getEnumConstants()).map(c -> JSON.valueToTree(c).asText()).toList();
+            Arrays.stream(type.getEnumConstants())
+                .map(c -> JSON.valueToTree(c).asString())
+                .toList();
       } else if (type == List.class
           && component.getGenericType() instanceof ParameterizedType list
           && list.getActualTypeArguments()[0] == Integer.class) {

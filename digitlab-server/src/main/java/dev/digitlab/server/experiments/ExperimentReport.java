@@ -2,8 +2,7 @@ package dev.digitlab.server.experiments;
 
 import static dev.digitlab.server.web.StaticHtml.esc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.SvgLineChart.Series;
 import dev.digitlab.server.trials.MetricHistory;
@@ -16,7 +15,6 @@ import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.StaticHtml;
 import dev.digitlab.worker.run.RunArtifact;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -29,6 +27,9 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * An experiment as one self-contained HTML page, like the pipeline report: summary (config, search
@@ -48,7 +49,7 @@ class ExperimentReport {
   private static final int CURVE_POINTS = 400;
 
   private static final Logger log = LoggerFactory.getLogger(ExperimentReport.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   /** A learning curve: a metric the worker reports, plotted against step or epoch. */
   private record Curve(String key, String title, boolean byEpoch) {}
@@ -260,7 +261,7 @@ class ExperimentReport {
       html.append("<p id=\"search\">No search: the config above is the only trial.</p>");
     } else {
       html.append("<p id=\"search\">")
-          .append(esc(search.path("type").asText("grid")))
+          .append(esc(search.path("type").asString("grid")))
           .append(" search");
       search
           .properties()
@@ -551,7 +552,7 @@ class ExperimentReport {
     }
     try {
       return Optional.of(JSON.readTree(file.get().toFile()));
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       // A report that cannot be read is left out; the rest of the page is still worth having.
       log.warn("Trial {}: cannot read {}: {}", trial.id(), file.get(), e.toString());
       return Optional.empty();
@@ -566,13 +567,13 @@ class ExperimentReport {
   private static String text(JsonNode value) {
     return value == null || value.isMissingNode()
         ? ""
-        : value.isTextual() ? value.asText() : value.toString();
+        : value.isString() ? value.asString() : value.toString();
   }
 
   private static JsonNode tree(String json) {
     try {
       return JSON.readTree(json == null ? "{}" : json);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored experiment spec is not JSON", e);
     }
   }

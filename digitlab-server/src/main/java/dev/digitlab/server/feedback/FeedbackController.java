@@ -1,9 +1,8 @@
 package dev.digitlab.server.feedback;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.ml.data.IdxWriter;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.ModelRegistry;
@@ -25,6 +24,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * {@code /api/v1/models/{name}/feedback}: labelled images from users (the playground's confirm and
@@ -33,7 +35,7 @@ import org.springframework.web.multipart.MultipartFile;
 @RestController
 class FeedbackController {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final FeedbackIntake intake;
   private final FeedbackStore store;
@@ -78,15 +80,16 @@ class FeedbackController {
     JsonNode root;
     try {
       root = JSON.readTree(body.readNBytes(16 * 1024 * 1024));
-    } catch (IOException e) {
+    } catch (IOException | JacksonException e) {
       throw new InvalidParameterException("body", "is not valid JSON");
     }
     if (root == null || !root.isObject()) {
       throw new InvalidParameterException("body", "must be an object with 'image' or 'pixels'");
     }
     byte[] bytes;
-    if (root.path("image").isTextual()) {
-      bytes = inputs.fromBytes(inputs.decodeBase64(root.get("image").asText(), "image")).encoded();
+    if (root.path("image").isString()) {
+      bytes =
+          inputs.fromBytes(inputs.decodeBase64(root.get("image").asString(), "image")).encoded();
     } else if (root.has("pixels")) {
       bytes = MnistPng.encode(inputs.fromPixels(root.get("pixels"), "").mnist());
     } else {

@@ -1,7 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.eval.ClassMetrics;
 import dev.digitlab.ml.train.CheckpointFile;
@@ -11,6 +9,8 @@ import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import java.nio.file.Path;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Evaluates the model of the train step it depends on, on the test set of the dataset it was

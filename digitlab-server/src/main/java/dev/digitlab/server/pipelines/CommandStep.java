@@ -1,8 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.protocol.pipeline.StepType;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,6 +14,9 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Runs an executable: {@code args} and then every other parameter as {@code --name=value} are its
@@ -44,19 +44,19 @@ class CommandStep implements StepHandler {
   public ObjectNode run(StepContext context) throws Exception {
     ObjectNode p = context.step().parameters();
     List<String> command = new ArrayList<>();
-    command.add(p.get("executable").asText());
-    p.path("args").forEach(arg -> command.add(arg.asText()));
+    command.add(p.get("executable").asString());
+    p.path("args").forEach(arg -> command.add(arg.asString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> env = builder.environment();
     scrub(env, context.directory());
-    p.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+    p.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asString()));
     for (Map.Entry<String, JsonNode> parameter : p.properties()) {
       if (!OWN.contains(parameter.getKey())) {
-        command.add("--" + parameter.getKey() + "=" + parameter.getValue().asText());
+        command.add("--" + parameter.getKey() + "=" + parameter.getValue().asString());
         env.put(
             "DIGITLAB_PARAM_"
                 + parameter.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
-            parameter.getValue().asText());
+            parameter.getValue().asString());
       }
     }
     env.put("DIGITLAB_STEP_DIR", context.directory().toAbsolutePath().toString());
@@ -64,7 +64,7 @@ class CommandStep implements StepHandler {
     env.put("DIGITLAB_STEP", context.step().name());
     env.put("DIGITLAB_ATTEMPT", Integer.toString(context.attempt()));
     if (p.hasNonNull("directory")) {
-      builder.directory(Path.of(p.get("directory").asText()).toFile());
+      builder.directory(Path.of(p.get("directory").asString()).toFile());
     }
     context.log().accept("$ " + String.join(" ", command));
     Process process;

@@ -1,13 +1,13 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.protocol.pipeline.StepType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Looks at the training images: a label histogram, a pixel-intensity histogram (32 bins of 8

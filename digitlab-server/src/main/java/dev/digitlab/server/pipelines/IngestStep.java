@@ -1,7 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.FetchResult;
 import dev.digitlab.ml.data.FetchedFile;
@@ -10,6 +8,8 @@ import dev.digitlab.ml.data.LoadedDataset;
 import dev.digitlab.protocol.pipeline.StepType;
 import java.nio.file.Files;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Fetches the dataset when missing and verifies its files against their published SHA-256 digests

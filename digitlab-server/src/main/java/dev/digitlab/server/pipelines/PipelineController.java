@@ -1,6 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.protocol.pipeline.PipelineFiles;
@@ -35,6 +34,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code /api/v1/pipelines}: submit a pipeline document, follow its runs, steps, logs and files.

@@ -36,7 +36,7 @@ class PipelineData {
     return loaded.computeIfAbsent(id, store::load);
   }
 
-  static DatasetId dataset(com.fasterxml.jackson.databind.JsonNode parameters) {
-    return DatasetId.byName(parameters.path("dataset").asText("mnist"));
+  static DatasetId dataset(tools.jackson.databind.JsonNode parameters) {
+    return DatasetId.byName(parameters.path("dataset").asString("mnist"));
   }
 }

@@ -1,7 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.protocol.pipeline.PipelineSpec;
 import dev.digitlab.protocol.pipeline.StepFaults;
 import dev.digitlab.protocol.pipeline.StepSpec;
@@ -27,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Runs pipeline runs: a step whose dependencies succeeded is queued for one of a bounded number of

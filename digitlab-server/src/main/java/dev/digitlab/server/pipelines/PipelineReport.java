@@ -1,6 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.server.web.StaticHtml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A pipeline run as one self-contained HTML page: header, DAG diagram (nodes link to the steps'
@@ -335,24 +335,24 @@ class PipelineReport {
     }
     if (result.has("rows")) {
       html.append("<table class=\"summary\"><tr><th>")
-          .append(esc(result.path("parameter").asText("step")))
+          .append(esc(result.path("parameter").asString("step")))
           .append("</th><th>step</th><th>status</th><th>")
-          .append(esc(result.path("metric").asText()))
+          .append(esc(result.path("metric").asString()))
           .append("</th></tr>");
-      String best = result.path("best").path("step").asText();
+      String best = result.path("best").path("step").asString();
       for (JsonNode r : result.path("rows")) {
         html.append(
-                r.path("step").asText().equals(best) ? "<tr style=\"font-weight:bold\">" : "<tr>")
+                r.path("step").asString().equals(best) ? "<tr style=\"font-weight:bold\">" : "<tr>")
             .append("<td>")
-            .append(esc(r.path("value").asText()))
+            .append(esc(r.path("value").asString()))
             .append("</td><td>")
-            .append(esc(r.path("step").asText()))
+            .append(esc(r.path("step").asString()))
             .append("</td><td class=\"")
-            .append(esc(r.path("status").asText()))
+            .append(esc(r.path("status").asString()))
             .append("\">")
-            .append(esc(r.path("status").asText()))
+            .append(esc(r.path("status").asString()))
             .append("</td><td>")
-            .append(number(r.path(result.path("metric").asText())))
+            .append(number(r.path(result.path("metric").asString())))
             .append("</td></tr>");
       }
       html.append("</table><p>Best: <b>").append(esc(best)).append("</b></p>");
@@ -375,14 +375,14 @@ class PipelineReport {
       html.append("</table>");
     }
     for (JsonNode image : result.path("images")) {
-      Path file = executor.directory(run.id(), step.name()).resolve(image.asText());
+      Path file = executor.directory(run.id(), step.name()).resolve(image.asString());
       if (Files.isRegularFile(file)) {
         html.append("<figure><img alt=\"")
-            .append(esc(image.asText()))
+            .append(esc(image.asString()))
             .append("\" src=\"")
             .append(StaticHtml.png(bytes(file)))
             .append("\"><figcaption>")
-            .append(esc(image.asText()))
+            .append(esc(image.asString()))
             .append("</figcaption></figure>");
       }
     }
@@ -434,7 +434,7 @@ class PipelineReport {
 
   private static String number(JsonNode value) {
     if (!value.isNumber()) {
-      return value.isMissingNode() || value.isNull() ? "–" : esc(value.asText());
+      return value.isMissingNode() || value.isNull() ? "–" : esc(value.asString());
     }
     return value.isIntegralNumber()
         ? Long.toString(value.asLong())

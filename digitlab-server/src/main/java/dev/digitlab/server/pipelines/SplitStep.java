@@ -1,11 +1,11 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetSplits;
 import dev.digitlab.ml.data.TrainValidation;
 import dev.digitlab.protocol.pipeline.StepType;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A stratified split of the training images: {@code ratio} of each class for training, the rest for

@@ -1,7 +1,7 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.protocol.pipeline.StepType;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Runs one attempt of steps of one type. An attempt succeeds by returning its result (metrics,

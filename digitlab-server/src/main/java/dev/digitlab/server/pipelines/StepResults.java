@@ -1,15 +1,16 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.ml.json.Json;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Reads and makes the JSON results steps store. */
 final class StepResults {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.mapper();
 
   private StepResults() {}
 
@@ -33,7 +34,7 @@ final class StepResults {
     }
     try {
       return JSON.readTree(stored);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored step result is not JSON", e);
     }
   }

@@ -1,12 +1,12 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.protocol.pipeline.StepType;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Gathers one metric from the steps it depends on (usually the copies of a swept benchmark) into a
@@ -27,8 +27,8 @@ class SummaryStep implements StepHandler {
   @Override
   public ObjectNode run(StepContext context) throws Exception {
     ObjectNode p = context.step().parameters();
-    String metric = p.path("metric").asText("accuracy");
-    boolean maximise = !"min".equals(p.path("goal").asText("max"));
+    String metric = p.path("metric").asString("accuracy");
+    boolean maximise = !"min".equals(p.path("goal").asString("max"));
     ObjectNode result = StepResults.object();
     result.put("metric", metric);
     result.put("goal", maximise ? "max" : "min");
@@ -77,7 +77,7 @@ class SummaryStep implements StepHandler {
                     + " "
                     + step.status().dbValue()
                     + ": "
-                    + f.get("reason").asText());
+                    + f.get("reason").asString());
       }
       i++;
     }
@@ -99,7 +99,7 @@ class SummaryStep implements StepHandler {
         .log()
         .accept(
             "best: "
-                + best.path("step").asText()
+                + best.path("step").asString()
                 + " with "
                 + metric
                 + " "

@@ -1,6 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.export.OnnxExport;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
@@ -14,6 +13,7 @@ import dev.digitlab.server.trials.TrialStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Submits the step's training config as an experiment of one trial, through the same queue as every

@@ -1,13 +1,11 @@
 package dev.digitlab.server.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +19,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * {@code /api/v1/models}: register versions, list and compare them, move aliases, archive.
@@ -36,7 +37,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/models")
 class ModelController {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final ModelRegistry registry;
   private final Ownership ownership;
@@ -109,9 +110,7 @@ class ModelController {
     for (ModelVersion v : found) {
       JsonNode config = readTree(v.config());
       configs.add(config);
-      for (Iterator<String> it = config.fieldNames(); it.hasNext(); ) {
-        keys.add(it.next());
-      }
+      keys.addAll(config.propertyNames());
     }
     Map<String, List<JsonNode>> differences = new LinkedHashMap<>();
     for (String key : keys) {
@@ -162,7 +161,7 @@ class ModelController {
   private static JsonNode readTree(String json) {
     try {
       return JSON.readTree(json);
-    } catch (java.io.IOException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("stored config is not JSON", e);
     }
   }

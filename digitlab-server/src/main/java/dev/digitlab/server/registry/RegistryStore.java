@@ -3,9 +3,7 @@ package dev.digitlab.server.registry;
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -15,6 +13,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Models, versions, aliases and the audit log in the database. Methods that change a model's
@@ -24,7 +25,7 @@ import org.springframework.stereotype.Component;
 @Component
 class RegistryStore {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private static final String VERSION_COLUMNS =
       """
@@ -302,7 +303,7 @@ class RegistryStore {
   private static String toJson(Map<String, String> map) {
     try {
       return JSON.writeValueAsString(new TreeMap<>(map));
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -310,7 +311,7 @@ class RegistryStore {
   private static Map<String, String> fromJson(String text) {
     try {
       return JSON.readValue(text, new TypeReference<Map<String, String>>() {});
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("stored dataset digests are not JSON: " + text, e);
     }
   }

@@ -1,10 +1,9 @@
 package dev.digitlab.server.serving;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.ml.infer.ImageDecoder;
 import dev.digitlab.ml.infer.ImagePreprocessor;
 import dev.digitlab.ml.infer.ImageRejectedException;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +12,9 @@ import java.util.Base64;
 import java.util.List;
 import org.springframework.stereotype.Component;
 import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Turns what a client sends into MNIST-form images: uploaded files, or a JSON body holding one
@@ -22,7 +24,7 @@ import org.springframework.web.multipart.MultipartFile;
 @Component
 public class PredictionInputs {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final ServingSettings settings;
   private final ImageDecoder decoder;
@@ -81,7 +83,7 @@ public class PredictionInputs {
     JsonNode root;
     try {
       root = JSON.readTree(bytes);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new InvalidParameterException(
           "body", "is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
@@ -106,8 +108,8 @@ public class PredictionInputs {
   }
 
   private Input fromJsonItem(JsonNode item, String prefix) {
-    if (item.hasNonNull("image") && item.get("image").isTextual()) {
-      return fromBytes(decodeBase64(item.get("image").asText(), prefix + "image"));
+    if (item.hasNonNull("image") && item.get("image").isString()) {
+      return fromBytes(decodeBase64(item.get("image").asString(), prefix + "image"));
     }
     if (item.has("pixels")) {
       return fromPixels(item.get("pixels"), prefix);

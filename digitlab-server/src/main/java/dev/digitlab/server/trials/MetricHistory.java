@@ -1,8 +1,6 @@
 package dev.digitlab.server.trials;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
@@ -14,6 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * A trial's metric curves, read from its metric events. A resumed attempt's points replace those
@@ -23,7 +24,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class MetricHistory {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final EventStore events;
 
@@ -47,7 +48,7 @@ public class MetricHistory {
       page = events.ofType(trialId, EventType.METRIC, after, EventStore.MAX_PAGE);
       for (TrialEvent event : page) {
         JsonNode metric = read(event.payload());
-        String key = metric.path("key").asText();
+        String key = metric.path("key").asString();
         long step = metric.path("step").asLong();
         if ((!keys.isEmpty() && !keys.contains(key))
             || (fromStep != null && step < fromStep)
@@ -82,7 +83,7 @@ public class MetricHistory {
   private static JsonNode read(String payload) {
     try {
       return JSON.readTree(payload);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored metric event is not JSON: " + payload, e);
     }
   }

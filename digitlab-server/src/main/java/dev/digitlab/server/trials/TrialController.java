@@ -1,8 +1,6 @@
 package dev.digitlab.server.trials;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
@@ -25,6 +23,9 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /** {@code /api/v1/trials}: one trial, its metric curves and log, and stopping or retrying it. */
 @RestController
@@ -35,7 +36,7 @@ class TrialController {
   static final int MAX_LOG_PAGE = 1000;
   static final int MAX_POINTS = 100_000;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final TrialStore trials;
   private final EventStore events;
@@ -183,15 +184,15 @@ class TrialController {
     JsonNode line;
     try {
       line = JSON.readTree(event.payload());
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored log event is not JSON: " + event.payload(), e);
     }
     return new LogEntry(
         event.seq(),
         event.attempt(),
         event.createdAt(),
-        line.path("level").asText(),
-        line.path("message").asText());
+        line.path("level").asString(),
+        line.path("message").asString());
   }
 
   /** One log line of a trial. {@code time} is when the server stored it. */

@@ -1,7 +1,6 @@
 package dev.digitlab.server.trials;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventStore;
@@ -30,6 +29,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * {@code /api/v1/trials/{id}/…}: what a trial's run left behind — its test reports, its
@@ -42,7 +44,7 @@ class TrialResultsController {
   static final int DEFAULT_MISCLASSIFIED_PAGE = 100;
   static final int MAX_MISCLASSIFIED_PAGE = 1000;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final TrialStore trials;
   private final ExperimentStore experiments;
@@ -133,16 +135,16 @@ class TrialResultsController {
       page = events.ofType(id, EventType.ARTIFACT, after, EventStore.MAX_PAGE);
       for (TrialEvent event : page) {
         JsonNode ref = tree(event.payload());
-        String name = ref.path("name").asText();
+        String name = ref.path("name").asString();
         String fileName = RunArtifact.named(name).map(RunArtifact::fileName).orElse(null);
         latest.remove(name);
         latest.put(
             name,
             new ArtifactView(
                 name,
-                ref.path("kind").asText(),
+                ref.path("kind").asString(),
                 ref.path("bytes").asLong(),
-                ref.path("sha256").asText(),
+                ref.path("sha256").asString(),
                 event.attempt(),
                 fileName,
                 RunArtifact.named(name)
@@ -225,7 +227,7 @@ class TrialResultsController {
   private static JsonNode tree(String json) {
     try {
       return JSON.readTree(json);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored report or event is not JSON", e);
     }
   }

@@ -1,12 +1,13 @@
 package dev.digitlab.server.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.trials.Trial;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * What the charts of the experiment and compare pages know about one trial, written into the page
@@ -25,7 +26,7 @@ public record ChartTrial(
     String worker,
     int ordinal) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
   public static ChartTrial of(Trial trial, String label) {
@@ -53,7 +54,7 @@ public record ChartTrial(
     }
     try {
       return JSON.readValue(json, MAP);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored JSON object is not JSON: " + json, e);
     }
   }

@@ -1,7 +1,8 @@
 package dev.digitlab.server.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Values written into a page as JSON inside {@code <script type="application/json">}. Every {@code
@@ -9,14 +10,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class PageJson {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private PageJson() {}
 
   public static String of(Object value) {
     try {
       return JSON.writeValueAsString(value).replace("<", "\\u003c");
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("cannot write page data as JSON", e);
     }
   }

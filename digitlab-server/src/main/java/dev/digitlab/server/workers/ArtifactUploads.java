@@ -1,8 +1,6 @@
 package dev.digitlab.server.workers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
@@ -21,6 +19,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Artifact files remote workers upload into {@code <home>/trials/<trial>/attempt-<n>/}, where the
@@ -31,7 +32,7 @@ import org.springframework.stereotype.Component;
 @Component
 class ArtifactUploads {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final EventStore events;
   private final TrialDirectories directories;
@@ -67,7 +68,7 @@ class ArtifactUploads {
       }
       String digest = HexFormat.of().formatHex(sha256.digest());
       if (bytes != described.path("bytes").asLong()
-          || !digest.equals(described.path("sha256").asText())) {
+          || !digest.equals(described.path("sha256").asString())) {
         throw new InvalidParameterException(
             "body",
             "the upload ("
@@ -109,13 +110,18 @@ class ArtifactUploads {
                             + ": deliver the events before uploading the file they describe"));
     try {
       JsonNode payload = JSON.readTree(event.payload());
-      if (!artifact.artifactName().equals(payload.path("name").asText())) {
+      if (!artifact.artifactName().equals(payload.path("name").asString())) {
         throw new InvalidParameterException(
             "seq",
-            "event " + seq + " describes '" + payload.path("name").asText() + "', not " + artifact);
+            "event "
+                + seq
+                + " describes '"
+                + payload.path("name").asString()
+                + "', not "
+                + artifact);
       }
       return payload;
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("a stored event is not JSON: " + event.payload(), e);
     }
   }

@@ -1,7 +1,6 @@
 package dev.digitlab.server.workers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.ArtifactRef;
 import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricPoint;
@@ -27,6 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.LongConsumer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The embedded worker's sink: each batch goes into the event table, and the trial's progress and
@@ -35,7 +36,7 @@ import java.util.function.LongConsumer;
  */
 final class StoreEventSink implements EventSink {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final long trialId;
   private final int attempt;
@@ -143,7 +144,7 @@ final class StoreEventSink implements EventSink {
   private static String json(Object value) {
     try {
       return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("event payloads are plain records", e);
     }
   }

@@ -1,10 +1,6 @@
 package dev.digitlab.server.workers;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
@@ -53,6 +49,10 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The remote worker protocol under {@code /api/v1/worker}: register; long-poll for a lease (200
@@ -63,8 +63,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class WorkerController {
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}");
 
   private final WorkerSettings settings;
@@ -292,14 +291,14 @@ class WorkerController {
       try {
         JsonNode node = JSON.readTree(stored);
         node.properties().forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
-      } catch (JsonProcessingException e) {
+      } catch (JacksonException e) {
         // a damaged summary is replaced by the latest values rather than failing the batch
       }
     }
     merged.putAll(latest);
     try {
       return JSON.writeValueAsString(merged);
-    } catch (JsonProcessingException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("metrics are numbers", e);
     }
   }
@@ -314,7 +313,11 @@ class WorkerController {
 
   private static <T> T read(InputStream body, Class<T> type) throws IOException {
     try {
-      T value = JSON.readValue(body, type);
+      // The protocol is strict: a field this server does not know is a mistake, not ignored.
+      T value =
+          JSON.readerFor(type)
+              .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+              .<T>readValue(body);
       if (value == null) {
         throw new InvalidParameterException("body", "must be a JSON object");
       }

@@ -2,6 +2,7 @@ package dev.digitlab.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +51,7 @@ class LimitsTest {
           + " \"search\": {\"type\": \"grid\", \"parameters\": {\"batchSize\": [64]}}}";
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Value("${local.server.port}")
   int port;

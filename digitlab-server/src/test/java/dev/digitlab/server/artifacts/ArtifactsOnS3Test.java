@@ -2,6 +2,7 @@ package dev.digitlab.server.artifacts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -28,7 +29,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A server configured with an S3-compatible store (a real S3Proxy process) publishes every file a
@@ -126,7 +126,7 @@ class ArtifactsOnS3Test {
                 .build(),
             BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return JsonMapper.builder().build().readTree(response.body()).get("id").asLong();
+    return Json.mapper().readTree(response.body()).get("id").asLong();
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -2,6 +2,7 @@ package dev.digitlab.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
@@ -52,7 +53,7 @@ class EventApiTest {
   }
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Value("${local.server.port}")
   int port;
@@ -321,7 +322,7 @@ class EventApiTest {
   /** One SSE message. */
   record SseMessage(String id, String event, String data) {
     long seq() {
-      return JsonMapper.builder().build().readTree(data).get("seq").asLong();
+      return Json.mapper().readTree(data).get("seq").asLong();
     }
   }
 

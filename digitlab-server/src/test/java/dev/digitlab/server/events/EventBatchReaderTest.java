@@ -3,7 +3,7 @@ package dev.digitlab.server.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
@@ -18,11 +18,12 @@ import java.util.StringJoiner;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.web.ErrorResponseException;
+import tools.jackson.databind.ObjectMapper;
 
 /** The streaming batch reader against what Jackson's data binding of the protocol records does. */
 class EventBatchReaderTest {
 
-  private static final ObjectMapper JACKSON = new ObjectMapper();
+  private static final ObjectMapper JACKSON = Json.mapper();
 
   @Test
   void a_metric_points_stored_json_is_the_text_jackson_writes_for_it() throws Exception {

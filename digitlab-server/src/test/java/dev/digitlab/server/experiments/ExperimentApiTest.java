@@ -2,6 +2,7 @@ package dev.digitlab.server.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ class ExperimentApiTest {
       """;
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Value("${local.server.port}")
   int port;

@@ -2,6 +2,7 @@ package dev.digitlab.server.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.security.NewToken;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
@@ -73,7 +74,7 @@ class ApiFuzzTest {
           .followRedirects(HttpClient.Redirect.NEVER)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Value("${local.server.port}")
   int port;

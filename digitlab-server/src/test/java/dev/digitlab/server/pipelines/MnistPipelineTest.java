@@ -2,7 +2,6 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStatus;
@@ -28,6 +27,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The issue's example pipeline end to end on the server with its embedded worker (2 slots): real
@@ -77,7 +77,7 @@ class MnistPipelineTest {
     JsonNode ingest = StepResults.read(steps.get("ingest").result());
     assertThat(ingest.path("train").path("images").asInt()).isEqualTo(60_000);
     assertThat(ingest.path("files")).hasSize(4);
-    assertThat(ingest.path("files").get(0).path("sha256").asText()).hasSize(64);
+    assertThat(ingest.path("files").get(0).path("sha256").asString()).hasSize(64);
     JsonNode split = StepResults.read(steps.get("split").result());
     assertThat(split.path("train").path("images").asInt()).isEqualTo(42_000);
     assertThat(split.path("validation").path("images").asInt()).isEqualTo(18_000);
@@ -104,7 +104,7 @@ class MnistPipelineTest {
     }
     JsonNode summary = StepResults.read(steps.get("summary").result());
     assertThat(summary.path("rows")).hasSize(4);
-    assertThat(summary.path("parameter").asText()).isEqualTo("trainSubset");
+    assertThat(summary.path("parameter").asString()).isEqualTo("trainSubset");
     double best = summary.path("best").path("accuracy").asDouble();
     for (JsonNode row : summary.path("rows")) {
       assertThat(row.path("accuracy").asDouble()).isLessThanOrEqualTo(best);
@@ -165,8 +165,8 @@ class MnistPipelineTest {
     assertThat(summary.status()).isEqualTo(StepStatus.SUCCEEDED);
     JsonNode failed = StepResults.read(summary.result()).path("failed");
     assertThat(failed).hasSize(1);
-    assertThat(failed.get(0).path("step").asText()).isEqualTo("benchmark-broken");
-    assertThat(failed.get(0).path("reason").asText()).contains("train-broken");
+    assertThat(failed.get(0).path("step").asString()).isEqualTo("benchmark-broken");
+    assertThat(failed.get(0).path("reason").asString()).contains("train-broken");
   }
 
   private PipelineRun submitAndWait(String yaml) throws Exception {

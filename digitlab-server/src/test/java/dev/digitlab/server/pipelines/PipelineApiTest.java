@@ -2,7 +2,6 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +18,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
 
 /** {@code /api/v1/pipelines} over HTTP: problem details for bad input, runs, steps and logs. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
@@ -59,7 +59,7 @@ class PipelineApiTest {
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     JsonNode problem = StepResults.JSON.readTree(response.body());
-    assertThat(problem.path("title").asText()).isEqualTo("Invalid pipeline");
+    assertThat(problem.path("title").asString()).isEqualTo("Invalid pipeline");
     assertThat(problem.path("errors").toString()).contains("steps.b.dependsOn", "'zz'");
     assertThat(store.runs(500)).hasSize(before);
 
@@ -103,13 +103,13 @@ class PipelineApiTest {
     awaitEnd(id);
 
     JsonNode run = getJson("/api/v1/pipelines/" + id);
-    assertThat(run.path("status").asText()).isEqualTo("succeeded");
-    assertThat(run.path("traceId").asText()).hasSize(32);
-    assertThat(run.path("owner").asText()).as("no token, authentication off").isEqualTo("local");
+    assertThat(run.path("status").asString()).isEqualTo("succeeded");
+    assertThat(run.path("traceId").asString()).hasSize(32);
+    assertThat(run.path("owner").asString()).as("no token, authentication off").isEqualTo("local");
     JsonNode step = getJson("/api/v1/pipelines/" + id + "/steps").get(0);
     assertThat(step.path("result").path("metrics").path("x").asDouble()).isEqualTo(2.0);
     assertThat(step.path("result").path("series").path("x").get(0).get(0).asInt()).isEqualTo(5);
-    assertThat(step.path("attemptList").get(0).path("spanId").asText()).hasSize(16);
+    assertThat(step.path("attemptList").get(0).path("spanId").asString()).hasSize(16);
     assertThat(get("/api/v1/pipelines/" + id + "/steps/hello/logs").body()).contains("[1] hi");
     assertThat(getJson("/api/v1/pipelines/" + id + "/attempts")).hasSize(1);
     assertThat(get("/api/v1/pipelines/" + id + "/steps/hello/files/..%2Fx").statusCode())

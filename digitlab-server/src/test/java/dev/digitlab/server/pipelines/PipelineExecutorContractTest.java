@@ -256,10 +256,10 @@ abstract class PipelineExecutorContractTest {
     PipelineStep summary = steps(run).get("summary");
     assertThat(summary.status()).isEqualTo(StepStatus.SUCCEEDED);
     var result = StepResults.read(summary.result());
-    assertThat(result.path("best").path("step").asText()).isEqualTo("fit-3");
+    assertThat(result.path("best").path("step").asString()).isEqualTo("fit-3");
     assertThat(result.path("best").path("score").asDouble()).isEqualTo(3.0);
-    assertThat(result.path("failed").get(0).path("step").asText()).isEqualTo("fit-2");
-    assertThat(result.path("parameter").asText()).isEqualTo("degree");
+    assertThat(result.path("failed").get(0).path("step").asString()).isEqualTo("fit-2");
+    assertThat(result.path("parameter").asString()).isEqualTo("degree");
     assertThat(home.resolve("pipelines/" + run.id() + "/summary/summary.png")).isRegularFile();
     assertThat(run.status()).isEqualTo(RunStatus.FAILED);
   }

@@ -2,6 +2,7 @@ package dev.digitlab.server.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -31,7 +32,7 @@ final class ModelApi {
 
   // A browser-like client: the session cookie carries the CSRF token the pages' forms post back.
   final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-  final JsonMapper json = JsonMapper.builder().build();
+  final JsonMapper json = Json.mapper();
   private final int port;
   private final ExperimentStore experiments;
   private final TrialStore trials;

@@ -86,6 +86,20 @@ abstract class RegistryApiContract {
   }
 
   @Test
+  void comparing_versions_returns_the_differing_values_themselves() throws Exception {
+    api.register("compared", firstTrial);
+    api.register("compared", secondTrial);
+
+    JsonNode differences =
+        api.ok(api.get("/api/v1/models/compared/compare?versions=1,2")).get("configDifferences");
+
+    // The config values as JSON values, one per version, not a dump of a tree node's getters.
+    assertThat(differences.get("seed").toString()).isEqualTo("[1,2]");
+    assertThat(differences.get("hiddenSizes").toString()).isEqualTo("[[32],[16]]");
+    assertThat(differences.get("seed").get(0).isNumber()).isTrue();
+  }
+
+  @Test
   void promotion_moves_the_alias_and_rollback_moves_it_back_with_every_move_audited()
       throws Exception {
     api.register("aliased", firstTrial);

@@ -2,6 +2,7 @@ package dev.digitlab.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +42,7 @@ class AuthenticationTest {
   }
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Value("${local.server.port}")
   int port;

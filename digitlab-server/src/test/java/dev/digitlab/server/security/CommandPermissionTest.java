@@ -2,8 +2,6 @@ package dev.digitlab.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.server.DigitLabServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Finding 1 of issue 15: a pipeline {@code command} step runs a program as the server's OS user.
@@ -31,7 +31,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class CommandPermissionTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.digitlab.ml.json.Json.mapper();
 
   /** The attack: read the admin token from the data home and mint an admin token with it. */
   private static final String ATTACK =
@@ -111,9 +111,9 @@ class CommandPermissionTest {
               "{\"name\":\"carol\",\"role\":\"user\",\"canRunCommands\":true}");
       assertThat(granted.statusCode()).as(granted.body()).isEqualTo(201);
       assertThat(JSON.readTree(granted.body()).path("canRunCommands").asBoolean()).isTrue();
-      String carol = JSON.readTree(granted.body()).path("token").asText();
+      String carol = JSON.readTree(granted.body()).path("token").asString();
       JsonNode listed = JSON.readTree(get(base, "/api/v1/tokens", admin).body());
-      assertThat(listed.findValuesAsText("canRunCommands")).contains("true", "false");
+      assertThat(listed.findValuesAsString("canRunCommands")).contains("true", "false");
 
       HttpResponse<String> created = post(base, "/api/v1/pipelines", carol, ENV);
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -163,7 +163,9 @@ class CommandPermissionTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
       String status =
-          JSON.readTree(get(base, "/api/v1/pipelines/" + id, token).body()).path("status").asText();
+          JSON.readTree(get(base, "/api/v1/pipelines/" + id, token).body())
+              .path("status")
+              .asString();
       if (!status.equals("running") && !status.equals("pending")) {
         return;
       }

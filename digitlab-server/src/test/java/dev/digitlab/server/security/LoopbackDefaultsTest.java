@@ -2,8 +2,7 @@ package dev.digitlab.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.DigitLabServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +19,8 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Rule: by default (loopback, authentication off) nothing is asked of a client: no generated
@@ -29,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @ExtendWith(OutputCaptureExtension.class)
 class LoopbackDefaultsTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   @TempDir Path home;
 
@@ -67,7 +68,7 @@ class LoopbackDefaultsTest {
       // Owners are recorded but not enforced: anyone could leave out a token anyway. Without a
       // token the owner is 'local'; a token's holder changes what it does not own, as before.
       JsonNode local = JSON.readTree(submit.body());
-      assertThat(local.path("owner").asText()).isEqualTo(Ownership.LOCAL);
+      assertThat(local.path("owner").asString()).isEqualTo(Ownership.LOCAL);
       String bob = server.getBean(TokenStore.class).create("bob", Role.USER).secret();
       HttpResponse<String> deletedByBob =
           http.send(

@@ -2,8 +2,7 @@ package dev.digitlab.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -34,6 +33,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Rule: users manage their own experiments. Everyone who may read reads every experiment; a user
@@ -54,7 +55,7 @@ class OwnershipTest {
     properties.add("digitlab.auth.enabled", () -> "true");
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
   private static final String EXPERIMENT =
       """
@@ -95,9 +96,9 @@ class OwnershipTest {
   void the_creating_tokens_name_owns_the_experiment_and_everyone_reads_it() throws Exception {
     long id = submit(alice);
 
-    assertThat(json("GET", "/api/v1/experiments/" + id, bob).path("owner").asText())
+    assertThat(json("GET", "/api/v1/experiments/" + id, bob).path("owner").asString())
         .isEqualTo("alice");
-    assertThat(json("GET", "/api/v1/experiments/" + id, viewer).path("owner").asText())
+    assertThat(json("GET", "/api/v1/experiments/" + id, viewer).path("owner").asString())
         .isEqualTo("alice");
     assertThat(experiments.find(id).orElseThrow().owner()).isEqualTo("alice");
   }
@@ -116,10 +117,10 @@ class OwnershipTest {
           .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
       JsonNode problem = JSON.readTree(refused.body());
       assertThat(problem.path("status").asInt()).isEqualTo(403);
-      assertThat(problem.path("owner").asText()).isEqualTo("alice");
-      assertThat(problem.path("caller").asText()).isEqualTo("bob");
-      assertThat(problem.path("requiredRole").asText()).isEqualTo("admin");
-      assertThat(problem.path("detail").asText())
+      assertThat(problem.path("owner").asString()).isEqualTo("alice");
+      assertThat(problem.path("caller").asString()).isEqualTo("bob");
+      assertThat(problem.path("requiredRole").asString()).isEqualTo("admin");
+      assertThat(problem.path("detail").asString())
           .contains("Experiment " + id + " belongs to 'alice'")
           .contains("token 'bob' (role user)")
           .contains("needs role admin");
@@ -146,8 +147,8 @@ class OwnershipTest {
     for (HttpResponse<String> refused : List.of(cancel, retry, write)) {
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
       JsonNode problem = JSON.readTree(refused.body());
-      assertThat(problem.path("owner").asText()).isEqualTo("alice");
-      assertThat(problem.path("detail").asText()).contains("of experiment " + id);
+      assertThat(problem.path("owner").asString()).isEqualTo("alice");
+      assertThat(problem.path("detail").asString()).contains("of experiment " + id);
     }
     assertThat(trials.get(queued).status()).isEqualTo(TrialStatus.QUEUED);
     assertThat(trials.get(cancelled).status()).isEqualTo(TrialStatus.CANCELLED);
@@ -178,7 +179,7 @@ class OwnershipTest {
 
     assertThat(clone.statusCode()).as(clone.body()).isEqualTo(201);
     long copy = JSON.readTree(clone.body()).path("id").asLong();
-    assertThat(JSON.readTree(clone.body()).path("owner").asText()).isEqualTo("bob");
+    assertThat(JSON.readTree(clone.body()).path("owner").asString()).isEqualTo("bob");
     assertThat(status("POST", "/api/v1/experiments/" + copy + "/cancel", bob, null)).isEqualTo(200);
     assertThat(status("DELETE", "/api/v1/experiments/" + copy, bob, null)).isEqualTo(204);
     assertThat(experiments.find(id)).isPresent();
@@ -200,7 +201,7 @@ class OwnershipTest {
   void what_the_admin_creates_only_users_cannot_change() throws Exception {
     long id = submit(admin);
 
-    assertThat(json("GET", "/api/v1/experiments/" + id, alice).path("owner").asText())
+    assertThat(json("GET", "/api/v1/experiments/" + id, alice).path("owner").asString())
         .isEqualTo("bootstrap-admin");
     assertThat(status("DELETE", "/api/v1/experiments/" + id, alice, null)).isEqualTo(403);
     assertThat(experiments.find(id)).isPresent();
@@ -216,7 +217,8 @@ class OwnershipTest {
     List<Long> ids = new ArrayList<>();
     page.path("items").forEach(item -> ids.add(item.path("id").asLong()));
     assertThat(ids).contains(ofAlice).doesNotContain(ofBob);
-    page.path("items").forEach(item -> assertThat(item.path("owner").asText()).isEqualTo("alice"));
+    page.path("items")
+        .forEach(item -> assertThat(item.path("owner").asString()).isEqualTo("alice"));
     assertThat(page.path("total").asLong()).isEqualTo(ids.size());
     assertThat(json("GET", "/api/v1/experiments?owner=nobody", viewer).path("total").asLong())
         .isZero();
@@ -276,7 +278,7 @@ class OwnershipTest {
             """);
     assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
     JsonNode run = JSON.readTree(started.body());
-    assertThat(run.path("owner").asText()).isEqualTo("alice");
+    assertThat(run.path("owner").asString()).isEqualTo("alice");
 
     JsonNode experiment = null;
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
@@ -288,7 +290,7 @@ class OwnershipTest {
     }
     assertThat(experiment).as("the train step's experiment").isNotNull();
     long id = experiment.path("id").asLong();
-    assertThat(experiment.path("owner").asText()).isEqualTo("alice");
+    assertThat(experiment.path("owner").asString()).isEqualTo("alice");
     assertThat(status("POST", "/api/v1/experiments/" + id + "/cancel", bob, null)).isEqualTo(403);
     assertThat(status("POST", "/api/v1/experiments/" + id + "/cancel", alice, null)).isEqualTo(200);
   }

@@ -3,6 +3,7 @@ package dev.digitlab.server.trials;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
@@ -59,7 +60,7 @@ class TrialApiTest {
   }
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
   private final List<Long> experimentIds = new ArrayList<>();
 
   @Value("${local.server.port}")

@@ -2,6 +2,7 @@ package dev.digitlab.server.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.testing.Waiting;
@@ -37,7 +38,7 @@ class PlaygroundBrowserTest extends BrowserTestServer {
   @Autowired TrialStore trials;
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
+  private final JsonMapper json = Json.mapper();
 
   @Test
   void a_digit_drawn_on_the_playground_is_predicted_and_its_correction_stored() throws Exception {

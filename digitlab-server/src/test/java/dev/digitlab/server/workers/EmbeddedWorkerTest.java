@@ -2,6 +2,7 @@ package dev.digitlab.server.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
@@ -32,7 +33,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A submitted experiment runs to the end on the embedded worker: real training on a small subset of
@@ -83,7 +83,7 @@ class EmbeddedWorkerTest {
                     .build(),
                 BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    long id = JsonMapper.builder().build().readTree(response.body()).get("id").asLong();
+    long id = Json.mapper().readTree(response.body()).get("id").asLong();
 
     Experiment done = awaitFinished(id, Duration.ofMinutes(3));
 
@@ -121,7 +121,7 @@ class EmbeddedWorkerTest {
                 .build(),
             BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    long experimentId = JsonMapper.builder().build().readTree(response.body()).get("id").asLong();
+    long experimentId = Json.mapper().readTree(response.body()).get("id").asLong();
     long trialId = trials.listByExperiment(experimentId).getFirst().id();
     awaitTraining(trialId, Duration.ofMinutes(3));
 

@@ -4,6 +4,7 @@ import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.ArtifactRef;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
@@ -394,15 +395,14 @@ class WorkerApiTest {
   private record WorkerRegistryView(String json) {
     WorkerInfo named(String name) {
       try {
-        WorkerInfo[] all =
-            new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, WorkerInfo[].class);
+        WorkerInfo[] all = Json.mapper().readValue(json, WorkerInfo[].class);
         for (WorkerInfo worker : all) {
           if (worker.name().equals(name)) {
             return worker;
           }
         }
         throw new AssertionError("no worker " + name + " in " + json);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      } catch (tools.jackson.core.JacksonException e) {
         throw new AssertionError(e);
       }
     }

@@ -1,7 +1,6 @@
 package dev.digitlab.worker.remote;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.TrialEvent;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.EventBatch;
@@ -20,6 +19,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * What one attempt has to tell the server, in order, kept on disk until delivered: event batches,
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class Outbox implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<List<TrialEvent>> EVENTS = new TypeReference<>() {};
   private static final int MAX_MERGED_EVENTS = 2000;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
@@ -281,11 +283,7 @@ final class Outbox implements AutoCloseable {
       case UPLOAD ->
           client.upload(trialId, leaseToken, first.artifact(), first.seq(), first.file());
       case COMPLETE -> {
-        try {
-          client.complete(trialId, JSON.readValue(first.file().toFile(), Completion.class));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
+        client.complete(trialId, JSON.readValue(first.file().toFile(), Completion.class));
       }
     }
   }
@@ -293,8 +291,8 @@ final class Outbox implements AutoCloseable {
   private static List<TrialEvent> read(Path file) {
     try {
       return JSON.readValue(file.toFile(), EVENTS);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the outbox file " + file, e);
+    } catch (JacksonException e) {
+      throw new IllegalStateException("cannot read the outbox file " + file, e);
     }
   }
 

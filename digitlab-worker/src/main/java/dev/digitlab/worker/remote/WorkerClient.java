@@ -1,7 +1,6 @@
 package dev.digitlab.worker.remote;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.EventBatch;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
@@ -23,6 +22,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The worker protocol over {@code java.net.http}. Every failure is one of three kinds, because the
@@ -32,7 +34,7 @@ import java.util.UUID;
  */
 public final class WorkerClient {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final URI server;
@@ -111,7 +113,7 @@ public final class WorkerClient {
     byte[] json;
     try {
       json = JSON.writeValueAsBytes(body);
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new IllegalStateException("protocol records are plain JSON", e);
     }
     HttpResponse<String> response =
@@ -125,7 +127,7 @@ public final class WorkerClient {
     }
     try {
       return Optional.of(JSON.readTree(response.body()));
-    } catch (IOException e) {
+    } catch (JacksonException e) {
       throw new ServerUnavailableException("the server answered something that is not JSON");
     }
   }
@@ -173,8 +175,8 @@ public final class WorkerClient {
       return "";
     }
     try {
-      return JSON.readTree(text).path("detail").asText(text);
-    } catch (IOException e) {
+      return JSON.readTree(text).path("detail").asString(text);
+    } catch (JacksonException e) {
       return text;
     }
   }

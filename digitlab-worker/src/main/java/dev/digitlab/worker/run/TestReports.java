@@ -1,11 +1,10 @@
 package dev.digitlab.worker.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.digitlab.ml.eval.ClassMetrics;
 import dev.digitlab.ml.eval.ClassificationReport;
 import dev.digitlab.ml.eval.ConfusionMatrix;
 import dev.digitlab.ml.eval.Misclassified;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TestMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import tools.jackson.databind.ObjectWriter;
 
 /** Writes the test phase's confusion matrix, per-class metrics and mistakes as JSON files. */
 final class TestReports {
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectWriter JSON = Json.pretty();
 
   /** {@code counts[actual][predicted]}. */
   record ConfusionMatrixFile(int classes, int[][] counts) {}

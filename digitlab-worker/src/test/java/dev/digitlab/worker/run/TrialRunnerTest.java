@@ -3,9 +3,8 @@ package dev.digitlab.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.DeviceChoice;
 import dev.digitlab.ml.train.ModelKind;
 import dev.digitlab.ml.train.TrainingConfig;
@@ -32,6 +31,8 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 class TrialRunnerTest {
 
@@ -88,7 +89,7 @@ class TrialRunnerTest {
 
   @Test
   void every_event_of_a_run_survives_the_wire_format() throws Exception {
-    ObjectMapper json = new ObjectMapper();
+    ObjectMapper json = Json.mapper();
     List<TrialEvent> events = completeSink.events();
 
     List<TrialEvent> read =
@@ -211,7 +212,7 @@ class TrialRunnerTest {
 
   @Test
   void the_reports_hold_the_confusion_matrix_per_class_metrics_and_mistakes() throws Exception {
-    ObjectMapper json = new ObjectMapper();
+    ObjectMapper json = Json.mapper();
     var test = complete.result().test();
 
     JsonNode matrix = json.readTree(complete.artifacts().get("confusion-matrix").toFile());
@@ -227,8 +228,7 @@ class TrialRunnerTest {
     assertThat(mistakes.get("mistakes").asLong()).isEqualTo(test.mistakes());
     assertThat(mistakes.get("examples")).hasSize(test.misclassified().size());
     if (!test.misclassified().isEmpty()) {
-      assertThat(mistakes.get("examples").get(0).fieldNames())
-          .toIterable()
+      assertThat(mistakes.get("examples").get(0).propertyNames())
           .containsExactly("index", "actual", "predicted", "confidence");
     }
   }

@@ -1,0 +1,59 @@
+package dev.digitlab.ml.json;
+
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.cfg.EnumFeature;
+import tools.jackson.databind.cfg.MapperBuilder;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Digit Lab's one JSON configuration (Jackson 3), used by every module and, in the server, by
+ * Spring MVC's own mapper. It lives in digitlab-ml because that is the module every other one
+ * depends on (and which imports none of them).
+ *
+ * <p>Jackson 3's defaults, except where they would change the bytes the project wrote with Jackson
+ * 2 and clients read (the worker protocol, events, checkpoint headers, {@code train --json}):
+ *
+ * <ul>
+ *   <li>properties in declaration (record component) order, not sorted alphabetically;
+ *   <li>enums written and read by {@code name()} (or their {@code @JsonValue}), not {@code
+ *       toString()}.
+ * </ul>
+ *
+ * Jackson 3's other defaults apply: unknown properties are ignored (readers that must refuse them
+ * say so, e.g. {@code mapper().readerFor(T.class).with(FAIL_ON_UNKNOWN_PROPERTIES)}), a JSON {@code
+ * null} for a primitive is an error, dates are ISO-8601 strings.
+ */
+public final class Json {
+
+  private static final JsonMapper MAPPER = builder().build();
+
+  private Json() {}
+
+  /**
+   * The project's settings, for a mapper that adds to them (Spring's, a YAML one, a strict one).
+   */
+  public static <B extends MapperBuilder<?, B>> B configure(B builder) {
+    return builder
+        .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .disable(EnumFeature.WRITE_ENUMS_USING_TO_STRING)
+        .disable(EnumFeature.READ_ENUMS_USING_TO_STRING);
+  }
+
+  /** A JSON mapper builder with the project's settings. */
+  public static JsonMapper.Builder builder() {
+    return configure(JsonMapper.builder());
+  }
+
+  /** The shared mapper (immutable, thread-safe). */
+  public static JsonMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Writes indented JSON (files people read: experiment and pipeline documents, reports). */
+  public static ObjectWriter pretty() {
+    return MAPPER.writerWithDefaultPrettyPrinter();
+  }
+}
