@@ -53,18 +53,18 @@ final class ShowCommand implements Callable<Integer> {
     out.printf(
         format, "TRIAL", "#", "STATUS", "PROGRESS", "TEST_ACC", "TEST_F1", "BEST_SO_FAR", "CONFIG");
     JsonNode searched = e.path("spec").path("search").path("parameters");
-    String metric = e.path("objective").path("metric").asText();
-    boolean maximize = !"min".equals(e.path("objective").path("goal").asText());
+    String metric = e.path("objective").path("metric").asString();
+    boolean maximize = !"min".equals(e.path("objective").path("goal").asString());
     List<String> pruned = new ArrayList<>();
     Double best = null;
     for (JsonNode t : e.path("trials")) {
       // Trials come in ordinal order: the best so far is the best objective up to this one.
       JsonNode value = objective(t, metric);
-      if ("succeeded".equals(t.path("status").asText()) && value.isNumber()) {
+      if ("succeeded".equals(t.path("status").asString()) && value.isNumber()) {
         double v = value.asDouble();
         best = best == null || (maximize ? v > best : v < best) ? Double.valueOf(v) : best;
       }
-      if ("pruned".equals(t.path("status").asText())) {
+      if ("pruned".equals(t.path("status").asString())) {
         pruned.add("#" + t.path("ordinal").asInt());
       }
       out.printf(

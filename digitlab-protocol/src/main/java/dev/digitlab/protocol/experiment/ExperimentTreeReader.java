@@ -379,10 +379,10 @@ final class ExperimentTreeReader {
     if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() > 0) {
       return node.longValue();
     }
-    if (node.isTextual()) {
+    if (node.isString()) {
       java.util.regex.Matcher m =
           java.util.regex.Pattern.compile("([0-9]{1,9})\\s*([smhd]?)")
-              .matcher(node.asText().strip());
+              .matcher(node.asString().strip());
       if (m.matches() && Long.parseLong(m.group(1)) > 0) {
         long unit =
             switch (m.group(2)) {

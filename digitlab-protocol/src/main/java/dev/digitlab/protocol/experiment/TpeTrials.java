@@ -1,9 +1,5 @@
 package dev.digitlab.protocol.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.DoubleNode;
-import com.fasterxml.jackson.databind.node.LongNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
 import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
@@ -11,6 +7,10 @@ import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
 import dev.digitlab.protocol.search.Distribution;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.DoubleNode;
+import tools.jackson.databind.node.LongNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Between an experiment's search space and the samplers of {@code dev.digitlab.protocol.search}:

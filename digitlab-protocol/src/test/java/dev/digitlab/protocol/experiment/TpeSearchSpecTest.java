@@ -3,7 +3,7 @@ package dev.digitlab.protocol.experiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.search.Distribution;
 import dev.digitlab.protocol.search.TpeSampler;
@@ -88,8 +88,7 @@ class TpeSearchSpecTest {
         new TpeSampler(spec.search().seed()).suggest(0, space, List.of(), true);
     TrainingConfig config = TpeTrials.config(spec, values);
     String stored = files.configJson(config);
-    assertThat(TpeTrials.values(spec.search(), new ObjectMapper().readTree(stored)))
-        .isEqualTo(values);
+    assertThat(TpeTrials.values(spec.search(), Json.mapper().readTree(stored))).isEqualTo(values);
     assertThat(config.epochs()).isEqualTo(2);
     assertThat(config.dropout()).isEqualTo(values.get("dropout"));
   }

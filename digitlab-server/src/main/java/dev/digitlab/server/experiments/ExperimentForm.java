@@ -122,12 +122,12 @@ final class ExperimentForm {
     }
     if (search.has("maxTrials")) {
       // One field holds the trial budget of either search: random's samples, TPE's maxTrials.
-      values.put("samples", search.path("maxTrials").asText());
+      values.put("samples", search.path("maxTrials").asString());
     }
     JsonNode pruner = spec.path("pruner");
     if (pruner.isObject()) {
-      values.put("prunerType", pruner.path("type").asText("none"));
-      values.put("prunerMetric", pruner.path("metric").asText("val_accuracy"));
+      values.put("prunerType", pruner.path("type").asString("none"));
+      values.put("prunerMetric", pruner.path("metric").asString("val_accuracy"));
     }
     if (search.has("seed")) {
       values.put("searchSeed", search.path("seed").asString());

@@ -1,7 +1,6 @@
 package dev.digitlab.server.search;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
@@ -9,6 +8,8 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * A trial's curve of one metric from its stored metric events, by step: a built-in trial's epoch
@@ -18,7 +19,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class MetricCurves {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final EventStore events;
 
@@ -48,12 +49,12 @@ public class MetricCurves {
     }
     try {
       JsonNode point = JSON.readTree(payload);
-      if (!metric.equals(point.path("key").asText())) {
+      if (!metric.equals(point.path("key").asString())) {
         return;
       }
       JsonNode valueNode = point.path("value");
       double value =
-          valueNode.isNumber() ? valueNode.doubleValue() : Double.parseDouble(valueNode.asText());
+          valueNode.isNumber() ? valueNode.doubleValue() : Double.parseDouble(valueNode.asString());
       int epoch = point.path("epoch").asInt();
       long step = epoch > 0 ? epoch : point.path("step").asLong();
       curve.put((int) Math.min(step, Integer.MAX_VALUE), value);

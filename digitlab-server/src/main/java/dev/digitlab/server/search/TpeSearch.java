@@ -1,7 +1,6 @@
 package dev.digitlab.server.search;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentLimits;
@@ -29,6 +28,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Runs TPE searches: whenever one of a TPE experiment's trials changes, suggests its next trials
@@ -41,7 +42,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 @Component
 public class TpeSearch implements SearchContinuation {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   // Specs are stored checked; the cap only has to let any stored one through again.
   private static final ExperimentFiles FILES =
       new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(Integer.MAX_VALUE));
@@ -201,7 +202,7 @@ public class TpeSearch implements SearchContinuation {
   private static Optional<ExperimentSpec> tpeSpec(String json) {
     try {
       JsonNode tree = JSON.readTree(json);
-      if (!"tpe".equals(tree.path("search").path("type").asText())) {
+      if (!"tpe".equals(tree.path("search").path("type").asString())) {
         return Optional.empty();
       }
       ExperimentSpec spec = FILES.fromTree(tree);

@@ -1,7 +1,6 @@
 package dev.digitlab.server.search;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentLimits;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
@@ -18,6 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Early stopping: after a running trial's metric events are stored, asks the experiment's pruner
@@ -29,7 +30,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class TrialPruning {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final ExperimentFiles FILES =
       new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(Integer.MAX_VALUE));
 

@@ -2,8 +2,7 @@ package dev.digitlab.server.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.server.events.EventSignals;
@@ -40,6 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * A TPE search on every database the server runs on: trials are suggested as slots free up, never
@@ -66,7 +67,7 @@ abstract class TpeSearchContractTest {
           batchSize: [32, 64, 128, 256]
       """;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
   private static final Duration LEASE = Duration.ofSeconds(30);
 
   private TestDatabase database;
