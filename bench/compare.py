@@ -8,7 +8,13 @@ images_per_second, test_accuracy, epoch_seconds (list), train_seconds, model, ep
 Rounds are paired (round i of ours with round i of the reference, run back to back),
 ratios are computed per round and the median over rounds is reported. Extra key=value
 arguments are copied into the output line (strings, or JSON values).
+
+When the lines carry steal_percent (train-vs-pytorch.sh adds it) and any run's steal exceeded
+MAX_STEAL_PERCENT (environment, default 10), the ratios are withheld (null) and
+ratio_withheld says why: on a VM whose hypervisor takes that much CPU time, a ratio measures
+the neighbours, not the engines.
 """
+import os
 import json
 import statistics
 import sys
@@ -81,6 +87,29 @@ def summarise(model, ours, ref, extra):
         "cold_ratio": rounded(median(ratio(cold(o), cold(r)) for o, r in pairs), 3),
         "steady_ratio": rounded(median(ratio(steady(o), steady(r)) for o, r in pairs), 3),
     }
+    steals = [run["steal_percent"] for run in ours + ref if "steal_percent" in run]
+    if steals:
+        limit = float(os.environ.get("MAX_STEAL_PERCENT", "10"))
+        line["steal_percent_max"] = max(steals)
+        if max(steals) > limit:
+            for key in ("throughput_ratio", "cold_ratio", "steady_ratio"):
+                line[key] = None
+            line["ratio_withheld"] = (f"CPU steal reached {max(steals)}% (> {limit}%) during a run: "
+                                      "the hypervisor gave the cores to someone else; re-run on a quieter machine")
+    for who, runs in (("ours", ours), ("ref", ref)):
+        if "wall_seconds" in runs[0]:
+            line[f"{who}_wall_seconds"] = rounded(median(r["wall_seconds"] for r in runs), 2)
+        line[f"{who}_threads"] = runs[-1].get("threads")
+        if "os_threads_max" in runs[-1]:
+            line[f"{who}_os_threads_max"] = runs[-1]["os_threads_max"]
+            line[f"{who}_native_libs"] = runs[-1].get("native_libs")
+    if "loadavg_1m" in ours[0]:
+        line["loadavg_1m_max"] = max(r["loadavg_1m"] for r in ours + ref)
+        # Other processes on the cores: unlike steal, this is visible inside the machine, and on
+        # two cores it slows libtorch's OpenMP teams far more than proportionally.
+        if line["loadavg_1m_max"] > (os.cpu_count() or 1):
+            line["machine_busy"] = (f"load average reached {line['loadavg_1m_max']} on {os.cpu_count()} cores: "
+                                    "other processes shared the cores, treat the ratios as a smoke test")
     line.update(extra)
     return line
 

@@ -29,6 +29,7 @@
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/machine.sh"
 
 rounds=${ROUNDS:-3}
 model=${MODEL:-mlp}
@@ -87,11 +88,20 @@ run_server() {
   cat "$work/trial.out" >>"$server_runs"
 }
 
+machine_facts_json
+steal_before=$(cpu_snapshot)
 for ((round = 1; round <= rounds; round++)); do
   note "round $round of $rounds"
   if ((round % 2 == 1)); then run_bare; run_server; else run_server; run_bare; fi
 done
 
+steal=$(steal_percent "$steal_before" "$(cpu_snapshot)")
+trusted=$(awk -v s="$steal" -v m="$MAX_STEAL_PERCENT" 'BEGIN { print (s > m ? "false" : "true") }')
+printf '{"bench": "platform-overhead-conditions", "steal_percent": %s, "max_steal_percent": %s, "loadavg_1m": %s, "overhead_trustworthy": %s}\n' \
+  "$steal" "$MAX_STEAL_PERCENT" "$(loadavg_1m)" "$trusted"
+if [ "$trusted" = false ]; then
+  note "CPU steal was ${steal}% (> ${MAX_STEAL_PERCENT}%) during the rounds: the overhead below measures the host's other guests as much as the platform"
+fi
 like=false
 [ "$server_java_opts" = "$train_java_opts" ] && like=true
 "$java" "$root/bench/java/ServerBench.java" overhead-summary "$bare_runs" "$server_runs" \

@@ -2,16 +2,18 @@
 # Benchmark (not a test): trains each recipe with Digit Lab and with the PyTorch reference,
 # back to back on this machine, and prints one comparison line per recipe. See bench/README.md.
 #
-#   bench/train-vs-pytorch.sh                       # mlp (2 epochs), cnn (1), lenet5 (1), 1 round
+#   bench/train-vs-pytorch.sh                       # mlp (2 epochs), cnn (1), lenet5 (1), fast (2)
 #   MODELS=mlp ROUNDS=3 bench/train-vs-pytorch.sh   # medians of 3 paired rounds
 #
-# stdout: JSON lines only (each engine's result as it comes, then the summary per recipe);
-# progress notes go to stderr.
+# stdout: JSON lines only (the machine's facts, each engine's result as it comes, then the
+# summary per recipe); progress notes go to stderr. A summary withholds its ratios when the
+# hypervisor stole more than MAX_STEAL_PERCENT of the CPU during one of its runs.
 #
 # Environment:
-#   MODELS             recipes to run (default "mlp cnn lenet5")
+#   MODELS             recipes to run (default "mlp cnn lenet5 fast")
 #   ROUNDS             paired rounds per recipe (default 1); summaries report medians
-#   EPOCHS             epochs for every recipe (default: mlp 2, cnn 1, lenet5 1)
+#   EPOCHS             epochs for every recipe (default: mlp 2, fast 2, cnn 1, lenet5 1)
+#   MAX_STEAL_PERCENT  steal above which no ratio is printed (default 10)
 #   DATA_DIR           MNIST IDX files (default $DIGITLAB_HOME/datasets/mnist, fetched by
 #                      ./digitlab data fetch; an explicit DATA_DIR is used as is)
 #   PYTORCH_REFERENCE  the reference's folder (default <repo>/../shared/bench/pytorch-reference)
@@ -22,16 +24,22 @@ set -euo pipefail
 
 here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-models=${MODELS:-mlp cnn lenet5}
+models=${MODELS:-mlp cnn lenet5 fast}
 rounds=${ROUNDS:-1}
 reference=${PYTORCH_REFERENCE:-$root/../shared/bench/pytorch-reference}
+# A worktree one level further down (…/wt/NAME) finds the same shared folder.
+if [ -z "${PYTORCH_REFERENCE:-}" ] && [ ! -d "$reference" ] && [ -d "$root/../../shared/bench/pytorch-reference" ]; then
+  reference=$root/../../shared/bench/pytorch-reference
+fi
 note() { echo "bench: $*" >&2; }
+# shellcheck source=lib/machine.sh
+. "$here/lib/machine.sh"
 
 case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
 
 epochs_for() {
   if [ -n "${EPOCHS:-}" ]; then echo "$EPOCHS"; return; fi
-  case $1 in mlp) echo 2 ;; *) echo 1 ;; esac
+  case $1 in mlp | fast) echo 2 ;; *) echo 1 ;; esac
 }
 
 if [ -n "${OURS_CMD:-}" ]; then
@@ -90,17 +98,40 @@ trap 'rm -rf "$work"' EXIT
 
 # Runs one engine; prints its result line on stdout and appends it to $1. Returns non-zero when
 # the engine fails or prints no JSON object. Engines may log other lines: the last {...} counts.
+# The line gets the run's conditions added: wall time of the whole process (start to exit,
+# JVM/interpreter start and data loading included), CPU steal and load average during it, the
+# process's peak OS thread count and the native libraries it had loaded.
 run_engine() {
-  local out=$1 who=$2 status=0 line
+  local out=$1 who=$2 status=0 line before after started pid watcher
   shift 2
   note "$who: $*"
-  "$@" >"$work/stdout" || status=$?
+  before=$(cpu_snapshot)
+  started=$(date +%s.%N)
+  "$@" >"$work/stdout" &
+  pid=$!
+  watch_process "$pid" "$work/proc" &
+  watcher=$!
+  wait "$pid" || status=$?
+  wait "$watcher" || true
+  local wall steal
+  wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+  after=$(cpu_snapshot)
+  steal=$(steal_percent "$before" "$after")
   line=$(grep -E '^[[:space:]]*\{' "$work/stdout" | tail -n 1 || true)
   if [ "$status" -ne 0 ] || [ -z "$line" ]; then
     note "$who failed (exit $status); its output:"
     cat "$work/stdout" >&2
     return 1
   fi
+  note "$who: wall ${wall}s, steal ${steal}%, load $(loadavg_1m)"
+  line=$(printf '%s\n' "$line" | python3 -c '
+import json, sys
+run = json.loads(sys.stdin.read())
+run.pop("misclassified", None)  # thousands of entries, not needed here
+run.update({"wall_seconds": float(sys.argv[1]), "steal_percent": float(sys.argv[2]),
+            "loadavg_1m": float(sys.argv[3])})
+run.update(json.loads(sys.argv[4]))
+print(json.dumps(run))' "$wall" "$steal" "$(loadavg_1m)" "$(process_facts_json "$work/proc")")
   printf '%s\n' "$line"
   printf '%s\n' "$line" >>"$out"
 }
@@ -109,8 +140,13 @@ run_ours() {
   run_engine "$ours_runs" digitlab "${ours_cmd[@]}" --model "$model" --epochs "$epochs" --json --data-dir "$data"
 }
 run_ref() {
-  run_engine "$ref_runs" pytorch "$ref_python" "$reference/train.py" --data "$data" --model "$model" --epochs "$epochs"
+  # The reference in ../shared covers the benchmark recipes; the fast recipe's twin lives here.
+  local script=$reference/train.py
+  if [ "$model" = fast ]; then script=$here/pytorch/train_fast.py; fi
+  run_engine "$ref_runs" pytorch "$ref_python" "$script" --data "$data" --model "$model" --epochs "$epochs"
 }
+
+machine_facts_json
 
 failed=0
 for model in $models; do

@@ -77,6 +77,48 @@ final class ApiClient {
     return send(request(path).header("Accept", JSON_ACCEPT).DELETE());
   }
 
+  /**
+   * Saves a binary answer (a model file) to {@code target}, whole or not at all: it is written to a
+   * temporary file beside it and moved into place once complete.
+   */
+  long download(String path, java.nio.file.Path target) {
+    HttpRequest request =
+        request(path)
+            .header("Accept", "application/octet-stream, application/problem+json")
+            .GET()
+            .build();
+    try {
+      java.nio.file.Path dir = target.toAbsolutePath().getParent();
+      java.nio.file.Path temporary = java.nio.file.Files.createTempFile(dir, ".download-", ".part");
+      try {
+        HttpResponse<java.nio.file.Path> response =
+            http.send(
+                request,
+                HttpResponse.BodyHandlers.ofFile(
+                    temporary,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING));
+        if (response.statusCode() >= 400) {
+          String body = java.nio.file.Files.readString(temporary);
+          throw new ApiException(describe(request, response.statusCode(), parse(body)));
+        }
+        java.nio.file.Files.move(
+            temporary, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return java.nio.file.Files.size(target);
+      } finally {
+        java.nio.file.Files.deleteIfExists(temporary);
+      }
+    } catch (ConnectException e) {
+      throw new ApiException("Cannot reach the Digit Lab server at " + server + ".");
+    } catch (IOException e) {
+      throw new ApiException(
+          "Downloading " + path + " to " + target + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException("Interrupted while downloading from " + server);
+    }
+  }
+
   /** The request with this client's token, if it has one (for requests made elsewhere: SSE). */
   HttpRequest.Builder authorized(HttpRequest.Builder request) {
     return token == null ? request : request.header("Authorization", "Bearer " + token);

@@ -86,10 +86,10 @@ final class ListCommand implements Callable<Integer> {
           e.path("id").asLong(),
           Text.shorten(e.path("name").asString(), 30),
           Text.shorten(e.path("owner").asString("-"), 12),
-          e.path("status").asString(),
+          Text.safe(e.path("status").asString()),
           done + "/" + counts.path("total").asInt(),
           Text.number(e.path("bestObjective")),
-          e.path("createdAt").asString());
+          Text.safe(e.path("createdAt").asString()));
     }
     long total = page.path("total").asLong();
     if (total > page.path("items").size()) {

@@ -72,10 +72,10 @@ final class LogsCommand implements Callable<Integer> {
   private static void print(PrintWriter out, JsonNode event) {
     JsonNode log = event.path("payload");
     out.println(
-        event.path("time").asString()
+        Text.safe(event.path("time").asString())
             + " "
-            + String.format("%-5s", log.path("level").asString())
+            + String.format("%-5s", Text.safe(log.path("level").asString()))
             + " "
-            + log.path("message").asString());
+            + Text.safe(log.path("message").asString()));
   }
 }

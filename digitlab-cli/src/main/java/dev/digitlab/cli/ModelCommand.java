@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code digitlab model register|ls|promote|rollback}: the model registry over the API. */
+/** {@code digitlab model register|ls|promote|rollback|export}: the model registry over the API. */
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
@@ -22,7 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
       ModelCommand.Register.class,
       ModelCommand.ListModels.class,
       ModelCommand.Promote.class,
-      ModelCommand.Rollback.class
+      ModelCommand.Rollback.class,
+      ModelCommand.Export.class
     })
 final class ModelCommand implements Runnable {
 
@@ -33,7 +34,7 @@ final class ModelCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Name a subcommand: register, ls, promote or rollback.");
+        spec.commandLine(), "Name a subcommand: register, ls, promote, rollback or export.");
   }
 
   /** {@code digitlab model register TRIAL --name NAME}. */
@@ -214,6 +215,53 @@ final class ModelCommand implements Runnable {
           .printf(
               "%s %s rolled back to v%d%n",
               name, a.path("alias").asString(), a.path("version").asInt());
+      return 0;
+    }
+  }
+
+  /** {@code digitlab model export NAME VERSION --format onnx|dlm --out FILE}. */
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description =
+          "Save a registered version's model file: ONNX (input 'pixels', float [N,1,28,28] of pixel"
+              + " values 0-255; output 'logits', float [N,10]) or Digit Lab's own .dlm.")
+  static final class Export implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The model's name.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "VERSION", description = "The version's number.")
+    int version;
+
+    @Option(
+        names = "--format",
+        defaultValue = "onnx",
+        description = "onnx or dlm (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--out", required = true, description = "The file to write.")
+    java.nio.file.Path out;
+
+    @Override
+    public Integer call() {
+      if (!format.equals("onnx") && !format.equals("dlm")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--format is onnx or dlm; got '" + format + "'");
+      }
+      long bytes =
+          server
+              .client()
+              .download(
+                  "/api/v1/models/" + name + "/versions/" + version + "/download?format=" + format,
+                  out);
+      spec.commandLine()
+          .getOut()
+          .printf("Saved %s v%d as %s (%s, %d bytes)%n", name, version, out, format, bytes);
       return 0;
     }
   }

@@ -264,15 +264,16 @@ final class PipelineCommand implements Runnable {
       spec.commandLine()
           .getOut()
           .print(
-              server
-                  .client()
-                  .getText(
-                      "/api/v1/pipelines/"
-                          + id
-                          + "/steps/"
-                          + URLEncoder.encode(step, StandardCharsets.UTF_8)
-                          + "/logs",
-                      "text/plain"));
+              Text.safeLines(
+                  server
+                      .client()
+                      .getText(
+                          "/api/v1/pipelines/"
+                              + id
+                              + "/steps/"
+                              + URLEncoder.encode(step, StandardCharsets.UTF_8)
+                              + "/logs",
+                          "text/plain")));
       return 0;
     }
   }

@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.server.DigitLabServer;
+import dev.digitlab.server.security.BootstrapAdmin;
 import dev.digitlab.server.security.ExposureCheck;
 import dev.digitlab.worker.run.TrainingThreads;
 import java.io.PrintWriter;
@@ -154,9 +155,20 @@ final class ServerCommand implements Callable<Integer> {
       out.println(
           "  authentication is on: send a token (--token, DIGITLAB_TOKEN) or log in at "
               + url
-              + "/login (a first start writes an admin token to "
-              + home.dataHome().path().resolve("admin-token")
-              + ")");
+              + "/login");
+      out.println(
+          context
+              .getBean(BootstrapAdmin.class)
+              .written()
+              .map(file -> "  a new admin token was written to " + file)
+              .orElse(
+                  "  an admin token exists already: no admin-token file was written (use your"
+                      + " admin token; revoke every admin token to get a new file)"));
+    }
+    if (allowCommands) {
+      out.println(
+          "  --allow-commands: pipeline command steps run here as this user"
+              + (auth ? " (admins and tokens with --can-run-commands)" : " (for anyone)"));
     }
     out.println("Stop it with Ctrl-C.");
     out.flush();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,6 +31,12 @@ final class JarProcess implements AutoCloseable {
 
   /** Starts {@code java -jar digitlab.jar ARGS…}, writing its output to {@code log}. */
   static JarProcess start(Path log, String... arguments) throws IOException {
+    return start(log, Map.of(), arguments);
+  }
+
+  /** As {@link #start(Path, String...)}, with more environment variables. */
+  static JarProcess start(Path log, Map<String, String> environment, String... arguments)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
@@ -44,6 +51,7 @@ final class JarProcess implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("MKL_CBWR", "AUTO,STRICT");
+    builder.environment().putAll(environment);
     return new JarProcess(builder.start(), log);
   }
 

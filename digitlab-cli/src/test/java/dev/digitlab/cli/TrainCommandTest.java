@@ -75,4 +75,20 @@ class TrainCommandTest {
     assertThat(result.get("confusion_matrix")).hasSize(10);
     assertThat(result.get("misclassified").asLong()).isPositive();
   }
+
+  /** Options left out take the fast recipe's defaults; the ones given win over them. */
+  @Test
+  void the_fast_model_brings_its_training_defaults_and_typed_options_override_them()
+      throws Exception {
+    int exit = run("train", "--model", "fast", "--train-subset", "1000", "--epochs", "1", "--json");
+
+    assertThat(exit).as(err.toString()).isZero();
+    JsonNode config = Json.mapper().readTree(out.toString()).get("config");
+    assertThat(config.get("model").asString()).isEqualTo("fast");
+    assertThat(config.get("epochs").asInt()).isEqualTo(1);
+    assertThat(config.get("batchSize").asInt()).isEqualTo(256);
+    assertThat(config.get("optimizer").asString()).isEqualTo("sgd");
+    assertThat(config.get("nesterov").asBoolean()).isTrue();
+    assertThat(config.get("lrSchedule").asString()).isEqualTo("one-cycle");
+  }
 }

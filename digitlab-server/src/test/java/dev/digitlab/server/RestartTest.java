@@ -3,14 +3,14 @@ package dev.digitlab.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -53,6 +53,41 @@ class DeploymentFilesTest {
         .isEqualTo(8080);
   }
 
+  /**
+   * The ServiceMonitor (applied on its own, beside the kustomization) selects the rendered Service
+   * by its labels and scrapes its named port; the Grafana dashboard queries the per-model serving
+   * metrics by model and version.
+   */
+  @Test
+  void service_monitor_scrapes_the_server_and_the_dashboard_shows_serving_metrics()
+      throws Exception {
+    List<JsonNode> objects = render(DEPLOY.resolve("kubernetes"));
+    JsonNode service = find(objects, "Service", "digitlab-server");
+    JsonNode monitor = YAML.readTree(DEPLOY.resolve("kubernetes/servicemonitor.yaml").toFile());
+    assertThat(monitor.path("kind").asString()).isEqualTo("ServiceMonitor");
+    monitor
+        .at("/spec/selector/matchLabels")
+        .properties()
+        .forEach(
+            label ->
+                assertThat(service.path("metadata").path("labels").path(label.getKey()).asString())
+                    .as("Service label " + label.getKey())
+                    .isEqualTo(label.getValue().asString()));
+    String port = monitor.at("/spec/endpoints/0/port").asString();
+    assertThat(service.at("/spec/ports").findValuesAsString("name")).contains(port);
+    assertThat(monitor.at("/spec/endpoints/0/path").asString()).isEqualTo("/actuator/prometheus");
+
+    // JSON is YAML: one reader for both files.
+    JsonNode dashboard =
+        YAML.readTree(DEPLOY.resolve("kubernetes/grafana-dashboard.json").toFile());
+    String queries = dashboard.findValuesAsString("expr").toString();
+    assertThat(queries)
+        .contains("digitlab_model_requests_seconds_count")
+        .contains("digitlab_model_requests_seconds_bucket")
+        .contains("digitlab_model_errors_total")
+        .contains("by (model, version)");
+  }
+
   @Test
   void compose_file_runs_postgres_a_server_and_two_workers() throws Exception {
     JsonNode compose = YAML.readTree(DEPLOY.resolve("compose.yaml").toFile());

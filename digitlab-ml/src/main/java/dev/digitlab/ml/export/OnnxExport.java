@@ -2,6 +2,7 @@ package dev.digitlab.ml.export;
 
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.CnnSpec;
+import dev.digitlab.ml.model.FastSpec;
 import dev.digitlab.ml.model.LeNet5Spec;
 import dev.digitlab.ml.model.MlpSpec;
 import dev.digitlab.ml.train.TrainedModel;
@@ -14,11 +15,11 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Writes a trained MLP, CNN or LeNet-5 as an ONNX model (opset 13): input {@code pixels}, float [N,
- * 1, 28, 28] with raw pixel values 0–255 (the graph normalises them as training did), output {@code
- * logits}, float [N, 10]. The graph is rebuilt from the model's spec the way {@code NetworkBuilder}
- * builds the DJL network, and the parameters are taken in the network's order; dropout is left out
- * (inference). DJL cannot export ONNX, hence this writer.
+ * Writes a trained MLP, CNN, LeNet-5 or fast-recipe CNN as an ONNX model (opset 13): input {@code
+ * pixels}, float [N, 1, 28, 28] with raw pixel values 0–255 (the graph normalises them as training
+ * did), output {@code logits}, float [N, 10]. The graph is rebuilt from the model's spec the way
+ * {@code NetworkBuilder} builds the DJL network, and the parameters are taken in the network's
+ * order; dropout is left out (inference). DJL cannot export ONNX, hence this writer.
  */
 public final class OnnxExport {
 
@@ -54,6 +55,7 @@ public final class OnnxExport {
           case MlpSpec mlp -> export.mlp(mlp, x);
           case CnnSpec cnn -> export.cnn(cnn, x);
           case LeNet5Spec ignored -> export.lenet5(x);
+          case FastSpec fast -> export.fast(fast, x);
         };
     export.node("Identity", List.of(logits), "logits", new ProtoWriter[0]);
     if (!export.parameters.isEmpty()) {
@@ -104,6 +106,15 @@ public final class OnnxExport {
     return linear(h);
   }
 
+  private String fast(FastSpec spec, String x) {
+    String h = x;
+    for (int ignored : spec.channels()) {
+      h = activation(Activation.RELU, maxPool(batchNorm(conv(h, 3, 1, false))));
+    }
+    h = node("Flatten", List.of(h), null, intAttribute("axis", 1));
+    return linear(h);
+  }
+
   private String normalise(String pixels) {
     String scaled = node("Div", List.of(pixels, constant(255f)), null);
     String centred = node("Sub", List.of(scaled, constant(MEAN)), null);
@@ -117,11 +128,16 @@ public final class OnnxExport {
   }
 
   private String conv(String x, int kernel, int padding) {
+    return conv(x, kernel, padding, true);
+  }
+
+  private String conv(String x, int kernel, int padding, boolean withBias) {
     String weight = initializer(next("Conv2d_weight"));
-    String bias = initializer(next("Conv2d_bias"));
+    List<String> inputs =
+        withBias ? List.of(x, weight, initializer(next("Conv2d_bias"))) : List.of(x, weight);
     return node(
         "Conv",
-        List.of(x, weight, bias),
+        inputs,
         null,
         intsAttribute("kernel_shape", kernel, kernel),
         intsAttribute("pads", padding, padding, padding, padding),

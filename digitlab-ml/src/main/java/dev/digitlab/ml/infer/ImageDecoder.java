@@ -3,11 +3,14 @@ package dev.digitlab.ml.infer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadProgressListener;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -20,13 +23,26 @@ public final class ImageDecoder {
 
   private static final Set<String> FORMATS = Set.of("png", "jpeg", "gif");
 
+  /** Most bits per sample accepted: 8 (a 16-bit image costs far more and adds nothing). */
+  public static final int MAX_BITS_PER_SAMPLE = 8;
+
   private final long maxBytes;
   private final long maxPixels;
+  private final Duration maxDecodeTime;
 
   /** A decoder for images of at most {@code maxBytes} bytes and {@code maxPixels} pixels. */
   public ImageDecoder(long maxBytes, long maxPixels) {
+    this(maxBytes, maxPixels, Duration.ofDays(1));
+  }
+
+  /**
+   * A decoder for images of at most {@code maxBytes} bytes, {@code maxPixels} pixels and 8 bits per
+   * sample, that gives up on an image still decoding after {@code maxDecodeTime}.
+   */
+  public ImageDecoder(long maxBytes, long maxPixels, Duration maxDecodeTime) {
     this.maxBytes = maxBytes;
     this.maxPixels = maxPixels;
+    this.maxDecodeTime = maxDecodeTime;
   }
 
   /** Largest encoded image accepted, in bytes. */
@@ -83,7 +99,53 @@ public final class ImageDecoder {
                   + maxPixels
                   + " pixels are accepted");
         }
-        return reader.read(0);
+        checkDepth(reader);
+        long deadline = System.nanoTime() + maxDecodeTime.toNanos();
+        // The reader reports progress as it decodes rows: past the deadline it is told to stop,
+        // so a costly image does not hold a thread (and a core) after its client gave up.
+        reader.addIIOReadProgressListener(
+            new IIOReadProgressListener() {
+              @Override
+              public void imageProgress(ImageReader source, float percentageDone) {
+                if (System.nanoTime() > deadline) {
+                  source.abort();
+                }
+              }
+
+              @Override
+              public void sequenceStarted(ImageReader source, int minIndex) {}
+
+              @Override
+              public void sequenceComplete(ImageReader source) {}
+
+              @Override
+              public void imageStarted(ImageReader source, int imageIndex) {}
+
+              @Override
+              public void imageComplete(ImageReader source) {}
+
+              @Override
+              public void thumbnailStarted(
+                  ImageReader source, int imageIndex, int thumbnailIndex) {}
+
+              @Override
+              public void thumbnailProgress(ImageReader source, float percentageDone) {}
+
+              @Override
+              public void thumbnailComplete(ImageReader source) {}
+
+              @Override
+              public void readAborted(ImageReader source) {}
+            });
+        BufferedImage image = reader.read(0);
+        if (System.nanoTime() > deadline) {
+          throw new ImageRejectedException(
+              ImageRejectedException.Reason.TOO_SLOW,
+              "decoding the image took longer than "
+                  + maxDecodeTime.toMillis()
+                  + " ms; send a smaller, plain 8-bit PNG, JPEG or GIF");
+        }
+        return image;
       } finally {
         reader.dispose();
       }
@@ -94,6 +156,25 @@ public final class ImageDecoder {
       throw new ImageRejectedException(
           ImageRejectedException.Reason.MALFORMED,
           "the image cannot be decoded (" + e.getMessage() + "); send a valid PNG, JPEG or GIF");
+    }
+  }
+
+  /** Refuses more than 8 bits per sample, read from the header before any pixel is decoded. */
+  private static void checkDepth(ImageReader reader) throws IOException {
+    ImageTypeSpecifier raw = reader.getRawImageType(0);
+    if (raw == null) {
+      return;
+    }
+    for (int bits : raw.getSampleModel().getSampleSize()) {
+      if (bits > MAX_BITS_PER_SAMPLE) {
+        throw new ImageRejectedException(
+            ImageRejectedException.Reason.TOO_DEEP,
+            "the image has "
+                + bits
+                + " bits per sample; at most "
+                + MAX_BITS_PER_SAMPLE
+                + " are accepted (save it as an 8-bit image)");
+      }
     }
   }
 

@@ -14,7 +14,13 @@ public final class ImageRejectedException extends IllegalArgumentException {
     /** Not a PNG, JPEG or GIF. */
     NOT_AN_IMAGE,
     /** A known format whose data is broken. */
-    MALFORMED
+    MALFORMED,
+    /**
+     * More bits per sample than the limit (e.g. a 16-bit PNG): costly to decode, no digit needs it.
+     */
+    TOO_DEEP,
+    /** Decoding took longer than the limit: given up. */
+    TOO_SLOW
   }
 
   private final Reason reason;

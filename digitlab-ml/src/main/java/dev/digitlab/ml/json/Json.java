@@ -12,18 +12,23 @@ import tools.jackson.databind.json.JsonMapper;
  * Spring MVC's own mapper. It lives in digitlab-ml because that is the module every other one
  * depends on (and which imports none of them).
  *
- * <p>Jackson 3's defaults, except where they would change the bytes the project wrote with Jackson
- * 2 and clients read (the worker protocol, events, checkpoint headers, {@code train --json}):
+ * <p>Jackson 3's defaults, except where they would change what the project wrote and read with
+ * Jackson 2 and clients rely on (the worker protocol, events, checkpoint headers, {@code train
+ * --json}, experiment files):
  *
  * <ul>
  *   <li>properties in declaration (record component) order, not sorted alphabetically;
  *   <li>enums written and read by {@code name()} (or their {@code @JsonValue}), not {@code
- *       toString()}.
+ *       toString()};
+ *   <li>an unknown property is an error, not silently dropped ({@code {"learningrate": 0.1}} must
+ *       not train with the default rate); Spring MVC's request bodies keep Jackson 3's leniency
+ *       (the server's {@code JsonSettings});
+ *   <li>a missing (or null) primitive property takes its zero value, as the protocol allows (a
+ *       metric point without {@code epoch} is epoch 0); readers that must refuse it enable {@code
+ *       FAIL_ON_NULL_FOR_PRIMITIVES} themselves (the experiment reader's config fields do).
  * </ul>
  *
- * Jackson 3's other defaults apply: unknown properties are ignored (readers that must refuse them
- * say so, e.g. {@code mapper().readerFor(T.class).with(FAIL_ON_UNKNOWN_PROPERTIES)}), a JSON {@code
- * null} for a primitive is an error, dates are ISO-8601 strings.
+ * Jackson 3's other defaults apply: trailing tokens are an error, dates are ISO-8601 strings.
  */
 public final class Json {
 
@@ -38,6 +43,7 @@ public final class Json {
     return builder
         .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .disable(EnumFeature.WRITE_ENUMS_USING_TO_STRING)
         .disable(EnumFeature.READ_ENUMS_USING_TO_STRING);
   }

@@ -30,6 +30,7 @@ public final class NetworkBuilder {
       case MlpSpec mlp -> mlp(mlp);
       case CnnSpec cnn -> cnn(cnn);
       case LeNet5Spec ignored -> lenet5();
+      case FastSpec fast -> fast(fast);
     };
   }
 
@@ -74,6 +75,24 @@ public final class NetworkBuilder {
         .add(linear(84))
         .add(activation(Activation.RELU))
         .add(linear(ModelSpec.CLASSES));
+  }
+
+  private static Block fast(FastSpec spec) {
+    SequentialBlock net = new SequentialBlock();
+    for (int channels : spec.channels()) {
+      // Pool before ReLU, as in activationAndPool; no convolution bias, as batch norm follows.
+      net.add(
+              Conv2d.builder()
+                  .setFilters(channels)
+                  .setKernelShape(new Shape(3, 3))
+                  .optPadding(new Shape(1, 1))
+                  .optBias(false)
+                  .build())
+          .add(BatchNorm.builder().build())
+          .add(maxPool2x2())
+          .add(activation(Activation.RELU));
+    }
+    return net.add(Blocks.batchFlattenBlock()).add(linear(ModelSpec.CLASSES));
   }
 
   /**

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 public enum ModelKind {
   MLP,
   CNN,
-  LENET5;
+  LENET5,
+  /** A small batch-normalised CNN with its own training recipe: 99% in seconds on a CPU. */
+  FAST;
 
   @JsonValue
   public String configName() {

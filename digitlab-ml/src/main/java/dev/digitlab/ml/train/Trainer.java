@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.ml.model.FastSpec;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -218,6 +219,25 @@ public final class Trainer {
     return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).mean().neg();
   }
 
+  /**
+   * Cross-entropy with label smoothing ε as PyTorch defines it: {@code (1-ε)·(-log p_y) + ε·mean_k
+   * (-log p_k)}, averaged over the batch; plain {@link #crossEntropy} when ε is 0.
+   */
+  static NDArray crossEntropy(NDArray logits, NDArray labels, float smoothing) {
+    if (smoothing == 0) {
+      return crossEntropy(logits, labels);
+    }
+    NDArray logProbabilities = logits.logSoftmax(1);
+    NDArray target = logProbabilities.gather(labels.reshape(-1, 1), 1).mean();
+    NDArray uniform = logProbabilities.mean();
+    return target.muli(smoothing - 1).subi(uniform.muli(smoothing));
+  }
+
+  /** The label smoothing of a model's recipe: the fast recipe's, otherwise none. */
+  static float labelSmoothing(TrainingConfig config) {
+    return config.modelSpec() instanceof FastSpec ? (float) FastSpec.LABEL_SMOOTHING : 0f;
+  }
+
   /** How far the run is; what a checkpoint stores besides arrays. */
   private static final class Progress {
     int epochsCompleted;
@@ -242,6 +262,7 @@ public final class Trainer {
     private final BatchFeeder feeder;
     private final RandomStream random;
     private final NDManager root;
+    private final float labelSmoothing = labelSmoothing(config);
     private long correct;
 
     EpochLoop(
@@ -328,7 +349,7 @@ public final class Trainer {
         try {
           parameters.newLeaves();
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
-          batchLoss = crossEntropy(logits, inputs.labels());
+          batchLoss = crossEntropy(logits, inputs.labels(), labelSmoothing);
           try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
             JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed, false, false);
           }

@@ -45,7 +45,9 @@ class OnnxExportTest {
             .denseUnits(16)
             .batchNorm(true)
             .activation(Activation.TANH),
-        base().model(ModelKind.LENET5));
+        base().model(ModelKind.LENET5),
+        // No convolution bias, batch norm, pool before ReLU: the recipe's own batch and schedule.
+        TrainingConfig.builder().model(ModelKind.FAST).epochs(1).device(DeviceChoice.CPU).seed(3));
   }
 
   private static TrainingConfig.Builder base() {

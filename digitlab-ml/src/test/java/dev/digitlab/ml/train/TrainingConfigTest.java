@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.model.CnnSpec;
+import dev.digitlab.ml.model.FastSpec;
 import dev.digitlab.ml.model.MlpSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,65 @@ class TrainingConfigTest {
     assertThat(config.batchSize()).isEqualTo(128);
     assertThat(config.learningRate()).isEqualTo(1e-3);
     assertThat(config.optimizer()).isEqualTo(OptimizerKind.ADAM);
+  }
+
+  @Test
+  void the_fast_recipe_brings_its_training_defaults_and_what_is_given_wins() {
+    TrainingConfig fast = TrainingConfig.builder().model(ModelKind.FAST).build();
+
+    assertThat(fast.violations()).isEmpty();
+    assertThat(fast.modelSpec()).isEqualTo(FastSpec.RECIPE);
+    assertThat(fast.epochs()).isEqualTo(2);
+    assertThat(fast.batchSize()).isEqualTo(256);
+    assertThat(fast.learningRate()).isEqualTo(0.4);
+    assertThat(fast.optimizer()).isEqualTo(OptimizerKind.SGD);
+    assertThat(fast.momentum()).isEqualTo(0.9);
+    assertThat(fast.nesterov()).isTrue();
+    assertThat(fast.weightDecay()).isEqualTo(5e-4);
+    assertThat(fast.lrSchedule()).isEqualTo(ScheduleKind.ONE_CYCLE);
+
+    TrainingConfig.Builder own =
+        TrainingConfig.builder().model(ModelKind.FAST).epochs(5).optimizer(OptimizerKind.ADAM);
+    assertThat(own.build().epochs()).isEqualTo(5);
+    // Momentum and Nesterov are the recipe's only with its optimizer: Adam stays valid.
+    assertThat(own.build().momentum()).isZero();
+    assertThat(own.build().nesterov()).isFalse();
+    assertThat(own.build().batchSize()).isEqualTo(256);
+    assertThat(own.build().violations()).isEmpty();
+  }
+
+  @Test
+  void a_stored_fast_config_reads_back_unchanged_and_a_partial_one_takes_the_recipe()
+      throws Exception {
+    TrainingConfig stored =
+        TrainingConfig.builder().model(ModelKind.FAST).batchSize(512).learningRate(0.2).build();
+
+    assertThat(JSON.readValue(JSON.writeValueAsString(stored), TrainingConfig.class))
+        .isEqualTo(stored);
+    assertThat(stored.toBuilder().build()).isEqualTo(stored);
+    assertThat(JSON.readValue("{\"model\": \"fast\", \"seed\": 3}", TrainingConfig.class))
+        .isEqualTo(TrainingConfig.builder().model(ModelKind.FAST).seed(3).build());
+    // The other models keep the benchmark recipes' defaults.
+    assertThat(JSON.readValue("{\"model\": \"cnn\"}", TrainingConfig.class).batchSize())
+        .isEqualTo(128);
+  }
+
+  @Test
+  void the_fast_network_is_fixed() {
+    TrainingConfig config =
+        TrainingConfig.builder()
+            .model(ModelKind.FAST)
+            .batchNorm(true)
+            .dropout(0.1)
+            .activation(Activation.TANH)
+            .build();
+
+    assertThat(config.violations())
+        .extracting(ConfigViolation::toString)
+        .containsExactly(
+            "batchNorm is built into the fast recipe; leave it unset",
+            "dropout is fixed at 0 by the fast recipe; use mlp or cnn",
+            "activation is fixed at relu by fast; use mlp or cnn");
   }
 
   @Test
@@ -119,5 +179,24 @@ class TrainingConfigTest {
   void an_unknown_json_field_is_an_error_not_silently_ignored() {
     assertThatThrownBy(() -> JSON.readValue("{\"learningrate\": 0.1}", TrainingConfig.class))
         .hasMessageContaining("learningrate");
+  }
+
+  @Test
+  void the_rules_in_words_name_real_fields_and_the_bounds_that_violations_enforce() {
+    List<String> fields =
+        java.util.Arrays.stream(TrainingConfig.class.getRecordComponents())
+            .map(java.lang.reflect.RecordComponent::getName)
+            .toList();
+    assertThat(fields).containsAll(TrainingConfig.RULES.keySet());
+    assertThat(TrainingConfig.RULES.get("epochs")).isEqualTo("1–1000");
+    assertThat(TrainingConfig.builder().epochs(1001).build().violations())
+        .singleElement()
+        .extracting(ConfigViolation::message)
+        .isEqualTo("must be between 1 and 1000, got 1001");
+    assertThat(TrainingConfig.RULES.get("validationRatio")).endsWith("0–0.5");
+    assertThat(TrainingConfig.builder().validationRatio(0.6).build().violations())
+        .singleElement()
+        .extracting(ConfigViolation::message)
+        .isEqualTo("must be between 0 and 0.5, got 0.6");
   }
 }

@@ -308,6 +308,17 @@ class ExperimentFilesTest {
                     Files.readString(examples.resolve("grid-lr-batch.yaml")), FileFormat.YAML),
                 256))
         .hasSize(6);
+    // A config that names only the fast model gets the fast recipe's training defaults.
+    assertThat(
+            TrialExpansion.expand(
+                files.read(Files.readString(examples.resolve("fast.yaml")), FileFormat.YAML), 256))
+        .hasSize(5)
+        .allSatisfy(
+            config -> {
+              assertThat(config.batchSize()).isEqualTo(256);
+              assertThat(config.epochs()).isEqualTo(2);
+              assertThat(config.lrSchedule().configName()).isEqualTo("one-cycle");
+            });
   }
 
   private List<String> errorsOf(String text) {

@@ -5,11 +5,6 @@ import dev.digitlab.ml.infer.ImageRejectedException;
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
-import dev.digitlab.server.queue.LeaseLostException;
-import dev.digitlab.server.security.NotOwnerException;
-import dev.digitlab.server.trials.IllegalTrialTransitionException;
-import dev.digitlab.server.trials.TrialNotFoundException;
-import dev.digitlab.server.trials.TrialStatusConflictException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.slf4j.Logger;
@@ -53,32 +48,27 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     return badRequest("Invalid parameter", e.getMessage(), e.errors());
   }
 
-  /** A user acting on another owner's experiment or trial (issue 8); nothing was changed. */
+  /**
+   * A caller refused, e.g. acting on another owner's experiment or trial (issue 8); nothing was
+   * changed. The feature's exception gives the title and the properties saying why.
+   */
   @ExceptionHandler
-  ProblemDetail notOwner(NotOwnerException e) {
+  ProblemDetail forbidden(ForbiddenException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
-    problem.setTitle("Not the owner");
-    problem.setProperty("owner", e.owner());
-    problem.setProperty("caller", e.callerName());
-    problem.setProperty("callerRole", e.callerRole());
-    problem.setProperty("requiredRole", e.requiredRole());
+    problem.setTitle(e.title());
+    e.properties().forEach(problem::setProperty);
     return problem;
   }
 
-  @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})
-  ProblemDetail notFound(RuntimeException e) {
+  @ExceptionHandler
+  ProblemDetail notFound(NotFoundException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
     problem.setTitle("Not found");
     return problem;
   }
 
-  @ExceptionHandler({
-    ConflictException.class,
-    LeaseLostException.class,
-    TrialStatusConflictException.class,
-    IllegalTrialTransitionException.class
-  })
-  ProblemDetail conflict(RuntimeException e) {
+  @ExceptionHandler
+  ProblemDetail conflict(ConflictException e) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
     problem.setTitle("Conflict");
     return problem;
@@ -132,6 +122,8 @@ class ApiErrors extends ResponseEntityExceptionHandler {
           case TOO_MANY_PIXELS -> "Image dimensions too large";
           case NOT_AN_IMAGE -> "Not an image";
           case MALFORMED -> "Malformed image";
+          case TOO_DEEP -> "Too many bits per sample";
+          case TOO_SLOW -> "Image too costly to decode";
         });
     problem.setProperty("reason", e.reason().name().toLowerCase(java.util.Locale.ROOT));
     return problem;

@@ -1,7 +1,10 @@
 package dev.digitlab.server.api;
 
-/** A resource the request names does not exist; answered 404. */
-public final class NotFoundException extends RuntimeException {
+/**
+ * A resource the request names does not exist; answered 404. Features extend it for their own
+ * missing things, so that the API and the pages map one type without knowing the features.
+ */
+public class NotFoundException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 

@@ -10,11 +10,11 @@ import org.springframework.dao.DataAccessResourceFailureException;
 public sealed interface Dialect permits PostgresDialect, H2Dialect {
 
   /**
-   * Claims one trial picked by {@code pickNextQueuedTrial} and returns the claimed row's id,
-   * attempt, lease_token, lease_expires_at, config and checkpoint columns. Parameters: {@code
-   * :owner}, {@code :token}, {@code :now}, {@code :expiresAt}, plus those of the pick.
+   * A query that runs {@code update} (one UPDATE statement) and returns {@code columns} of the rows
+   * it changed, as they are after the change. The statements themselves belong to their feature
+   * (the queue's claim is one); only this spelling differs.
    */
-  String claimTrial(String pickNextQueuedTrial);
+  String updateReturning(String update, String columns);
 
   /** The dialect of the database behind this data source, from its product name. */
   static Dialect of(DataSource dataSource) {

@@ -2,13 +2,13 @@ package dev.digitlab.server.events;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventPayload;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -44,12 +44,6 @@ public final class EventBatchReader {
   // Payloads are protocol records: a field the server does not know is refused, not dropped.
   private static final ObjectReader STRICT =
       JSON.reader().with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-  /** The store's type of each protocol type, by ordinal: looked up once per event. */
-  private static final EventType[] STORED_TYPES =
-      Arrays.stream(dev.digitlab.protocol.event.EventType.values())
-          .map(type -> EventType.fromDb(type.wireName()))
-          .toArray(EventType[]::new);
 
   private EventBatchReader() {}
 
@@ -299,7 +293,7 @@ public final class EventBatchReader {
     private boolean seqSeen;
     private long seq;
     private String time;
-    private dev.digitlab.protocol.event.EventType type;
+    private EventType type;
     private boolean payloadSeen;
     private EventPayload payload;
     private String payloadJson;
@@ -365,7 +359,7 @@ public final class EventBatchReader {
           throw new IllegalStateException("event payloads are plain records", e);
         }
       }
-      return new NewEvent(seq, STORED_TYPES[type.ordinal()], payloadJson);
+      return new NewEvent(seq, type, payloadJson);
     }
 
     private void seq(JsonToken value) throws BadEvent {
@@ -406,7 +400,7 @@ public final class EventBatchReader {
         return;
       }
       try {
-        type = dev.digitlab.protocol.event.EventType.fromWireName(name);
+        type = EventType.fromWireName(name);
       } catch (IllegalArgumentException e) {
         throw new BadEvent("invalid event: " + e.getMessage());
       }
@@ -420,9 +414,7 @@ public final class EventBatchReader {
         return;
       }
       int start = (int) parser.currentTokenLocation().getByteOffset();
-      if (type == dev.digitlab.protocol.event.EventType.METRIC
-          && value == JsonToken.START_OBJECT
-          && plainMetric()) {
+      if (type == EventType.METRIC && value == JsonToken.START_OBJECT && plainMetric()) {
         return;
       }
       // Not read yet, or only in part: on to the payload's end (back in the event's object),
@@ -505,8 +497,7 @@ public final class EventBatchReader {
       return true;
     }
 
-    private EventPayload bind(dev.digitlab.protocol.event.EventType type, int start, int end)
-        throws BadEvent {
+    private EventPayload bind(EventType type, int start, int end) throws BadEvent {
       try {
         return STRICT.forType(type.payloadType()).readValue(body, start, end - start);
       } catch (DatabindException e) {

@@ -15,13 +15,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxBatch the most events one {@code POST /trials/{id}/events} may carry
  */
 @ConfigurationProperties("digitlab.events")
-record EventSettings(
+public record EventSettings(
     @DefaultValue("100ms") Duration pollInterval,
     @DefaultValue("15s") Duration keepAlive,
     @DefaultValue("500") int pageSize,
     @DefaultValue("5000") int maxBatch) {
 
-  EventSettings {
+  public EventSettings {
     if (pollInterval.isNegative() || pollInterval.isZero()) {
       throw new IllegalArgumentException(
           "digitlab.events.poll-interval must be positive, got " + pollInterval);

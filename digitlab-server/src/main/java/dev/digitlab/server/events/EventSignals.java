@@ -1,5 +1,6 @@
 package dev.digitlab.server.events;
 
+import dev.digitlab.protocol.event.EventType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -29,7 +30,7 @@ public class EventSignals {
           type,
           Counter.builder("digitlab.events.ingested")
               .description("Events stored in trials' event streams")
-              .tag("type", type.dbValue())
+              .tag("type", type.wireName())
               .register(registry));
     }
   }

@@ -3,7 +3,7 @@ package dev.digitlab.server.events;
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
-import dev.digitlab.server.queue.LeaseLostException;
+import dev.digitlab.protocol.event.EventType;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,15 +16,15 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -88,59 +88,50 @@ public class EventStore {
    * Appends a batch of one attempt's events, all or none. An event whose (trial, attempt, seq) is
    * already stored is skipped, not an error: a worker resending a batch it is unsure about adds
    * nothing. Returns how many events were new.
+   *
+   * <p>Joins the caller's transaction if there is one: a worker's batch is fenced by its lease (the
+   * queue locks the trial's row first) and stored with the trial's progress in one transaction.
+   * Readers are woken once it commits.
    */
   public int append(long trialId, int attempt, List<NewEvent> events) {
-    return append(trialId, attempt, null, events);
-  }
-
-  /**
-   * Appends as {@link #append(long, int, List)} does, but only while {@code leaseToken} holds the
-   * trial: checked under a lock on the trial's row in the insert's transaction, so a sweeper that
-   * requeues the trial cannot slip in between the check and the insert.
-   *
-   * @throws LeaseLostException if the token no longer holds the trial; nothing is stored
-   */
-  public int appendFenced(long trialId, int attempt, UUID leaseToken, List<NewEvent> events) {
-    return append(trialId, attempt, Objects.requireNonNull(leaseToken, "leaseToken"), events);
-  }
-
-  private int append(long trialId, int attempt, UUID leaseToken, List<NewEvent> events) {
     if (events.isEmpty()) {
       return 0;
     }
     OffsetDateTime now = toSql(clock.instant());
-    List<NewEvent> stored = insert(trialId, attempt, leaseToken, events, now);
+    List<NewEvent> stored = insert(trialId, attempt, events, now);
     if (!stored.isEmpty()) {
       Map<EventType, Integer> storedByType = new EnumMap<>(EventType.class);
       for (NewEvent event : stored) {
         storedByType.merge(event.type(), 1, Integer::sum);
       }
-      signals.appended(storedByType);
+      afterCommit(() -> signals.appended(storedByType));
     }
     return stored.size();
   }
 
+  /** Runs {@code action} once the current transaction commits, or now outside one. */
+  private static void afterCommit(Runnable action) {
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              action.run();
+            }
+          });
+    } else {
+      action.run();
+    }
+  }
+
   /** Stores those of the events that are new, in one transaction, and returns them. */
   private List<NewEvent> insert(
-      long trialId, int attempt, UUID leaseToken, List<NewEvent> events, OffsetDateTime now) {
+      long trialId, int attempt, List<NewEvent> events, OffsetDateTime now) {
     return transaction.execute(
         status -> {
-          // The trial's row before the experiment's, in the order the queue's claim, sweep and
-          // completion lock them, so that the two cannot deadlock.
-          if (leaseToken != null
-              && jdbc.sql(
-                      """
-                      SELECT id FROM trial WHERE id = :id AND lease_token = :token
-                         AND attempt = :attempt AND status = 'running' FOR UPDATE
-                      """)
-                  .param("id", trialId)
-                  .param("token", leaseToken)
-                  .param("attempt", attempt)
-                  .query(Long.class)
-                  .optional()
-                  .isEmpty()) {
-            throw new LeaseLostException(trialId);
-          }
+          // A fenced append has locked the trial's row already (TrialQueue.fence), before the
+          // experiment's below: the order the queue's claim, sweep and completion lock them in,
+          // so that the two cannot deadlock.
           // Appends to one experiment's trials take turns on its row, so that their events'
           // ids are committed in increasing order: a stream reading "id > last seen" can then
           // never pass over an id whose transaction commits later. Taking turns is also what
@@ -264,7 +255,7 @@ public class EventStore {
             statement.setLong(2, firstId + block.size() - 1);
             statement.setLong(3, trialId);
             statement.setInt(4, attempt);
-            statement.setString(5, block.getFirst().type().dbValue());
+            statement.setString(5, block.getFirst().type().wireName());
             statement.setLong(6, minSeq);
             statement.setLong(7, maxSeq);
             statement.setInt(8, block.size());
@@ -368,7 +359,7 @@ public class EventStore {
               .param("cursor", cursor)
               .param("blocks", page);
       if (type != null) {
-        query = query.param("type", type.dbValue());
+        query = query.param("type", type.wireName());
       }
       List<Block> blocks = query.query(EventStore::block).list();
       for (Block block : blocks) {
@@ -424,7 +415,7 @@ public class EventStore {
                       + " AND (first_seq, attempt, first_id) > (:seq, :attempt, :id)"
                       + " ORDER BY first_seq, attempt, first_id LIMIT :blocks")
               .param("trial", trialId)
-              .param("type", type.dbValue())
+              .param("type", type.wireName())
               .param("after", afterSeq)
               .param("seq", cursorSeq)
               .param("attempt", cursorAttempt)
@@ -490,7 +481,7 @@ public class EventStore {
         row.getLong("first_id"),
         row.getLong("trial_id"),
         row.getInt("attempt"),
-        EventType.fromDb(row.getString("type")),
+        EventType.fromWireName(row.getString("type")),
         row.getLong("first_seq"),
         row.getObject("superseded_from_seq", Long.class),
         row.getBytes("body"),

@@ -20,12 +20,12 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  */
 @Component
 @EnableConfigurationProperties(EventSettings.class)
-class EventStreams implements SmartLifecycle {
+public class EventStreams implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
 
   /** Where a stream's events come from, and whether more can come. */
-  interface Source {
+  public interface Source {
 
     /** Up to {@code limit} events after the event {@code afterId}, in id order. */
     List<TrialEvent> after(long afterId, int limit);
@@ -48,7 +48,7 @@ class EventStreams implements SmartLifecycle {
   }
 
   /** A stream of the source's events after {@code afterId}; named for logs and thread names. */
-  SseEmitter open(String name, Source source, long afterId) {
+  public SseEmitter open(String name, Source source, long afterId) {
     // No timeout: a stream lasts as long as its trial runs; a dead client shows on the next send.
     SseEmitter emitter = new SseEmitter(0L);
     Subscriber subscriber = new Subscriber(name, source, afterId, emitter);
@@ -61,7 +61,7 @@ class EventStreams implements SmartLifecycle {
   }
 
   /** The event as the {@code data:} of an SSE message: one line of JSON. */
-  static String json(TrialEvent event) {
+  public static String json(TrialEvent event) {
     return "{\"id\":"
         + event.id()
         + ",\"trialId\":"
@@ -71,7 +71,7 @@ class EventStreams implements SmartLifecycle {
         + ",\"seq\":"
         + event.seq()
         + ",\"type\":\""
-        + event.type().dbValue()
+        + event.type().wireName()
         + "\",\"time\":\""
         + event.createdAt()
         + "\",\"payload\":"
@@ -145,7 +145,7 @@ class EventStreams implements SmartLifecycle {
             emitter.send(
                 SseEmitter.event()
                     .id(Long.toString(event.id()))
-                    .name(event.type().dbValue())
+                    .name(event.type().wireName())
                     .data(json(event)));
             cursor = event.id();
           }

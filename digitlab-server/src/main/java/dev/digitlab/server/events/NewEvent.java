@@ -1,5 +1,6 @@
 package dev.digitlab.server.events;
 
+import dev.digitlab.protocol.event.EventType;
 import java.util.Objects;
 
 /** An event as a worker sends it: its number in the attempt's stream, its type, its JSON. */

@@ -1,5 +1,6 @@
 package dev.digitlab.server.events;
 
+import dev.digitlab.protocol.event.EventType;
 import java.time.Instant;
 
 /**

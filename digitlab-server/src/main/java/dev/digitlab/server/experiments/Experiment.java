@@ -1,5 +1,6 @@
 package dev.digitlab.server.experiments;
 
+import dev.digitlab.protocol.experiment.Objective;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package dev.digitlab.server.experiments;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.ml.train.ModelKind;
 import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.FieldError;
 import java.lang.reflect.ParameterizedType;
@@ -51,26 +52,6 @@ final class ExperimentForm {
   }
 
   // The trainer's rules (TrainingConfig.violations), said next to the fields they are about.
-  private static final Map<String, String> HINTS =
-      Map.ofEntries(
-          Map.entry("dataset", "mnist or fashion-mnist (fetched on first use)"),
-          Map.entry("hiddenSizes", "mlp only: layer sizes 16–65536, e.g. 256, 128"),
-          Map.entry("channels", "cnn only: channels 8–1024, e.g. 32, 64"),
-          Map.entry("denseUnits", "cnn only: 1–65536"),
-          Map.entry("batchNorm", "cnn only"),
-          Map.entry("dropout", "0 ≤ dropout < 1; 0 for lenet5"),
-          Map.entry("epochs", "1–1000"),
-          Map.entry("batchSize", "1–65536"),
-          Map.entry("learningRate", "> 0 and ≤ 10"),
-          Map.entry("momentum", "0 ≤ m < 1; sgd and rmsprop only"),
-          Map.entry("nesterov", "sgd with momentum > 0"),
-          Map.entry("weightDecay", "0–1"),
-          Map.entry("lrStepEpochs", "1–1000 (step schedule)"),
-          Map.entry("lrGamma", "> 0 and ≤ 1"),
-          Map.entry("seed", "0–" + TrainingConfig.MAX_SEED),
-          Map.entry("trainSubset", "0 = every training image"),
-          Map.entry("validationRatio", "share held out for validation, 0 ≤ r < 1"));
-
   static final List<Field> FIELDS = describeFields();
 
   private ExperimentForm() {}
@@ -338,7 +319,9 @@ final class ExperimentForm {
   }
 
   private static List<Field> describeFields() {
-    JsonNode defaults = JSON.valueToTree(TrainingConfig.builder().build());
+    // A new experiment starts from the fast recipe: 99% test accuracy in seconds, so a first
+    // experiment gives results while its author watches. Other models are one choice away.
+    JsonNode defaults = JSON.valueToTree(TrainingConfig.builder().model(ModelKind.FAST).build());
     List<Field> fields = new ArrayList<>();
     for (RecordComponent component : TrainingConfig.class.getRecordComponents()) {
       Class<?> type = component.getType();
@@ -366,7 +349,9 @@ final class ExperimentForm {
       }
       JsonNode value = defaults.path(name);
       String defaultValue = value.isNull() || value.isMissingNode() ? "" : text(value);
-      fields.add(new Field(name, kind, choices, HINTS.getOrDefault(name, ""), defaultValue));
+      fields.add(
+          new Field(
+              name, kind, choices, TrainingConfig.RULES.getOrDefault(name, ""), defaultValue));
     }
     return List.copyOf(fields);
   }

@@ -74,7 +74,7 @@ class ExperimentPage {
     List<TrialRow> rows = new ArrayList<>();
     Set<String> metricKeys = new TreeSet<>();
     for (Trial trial : list) {
-      ChartTrial chart = ChartTrial.of(trial, "#" + trial.ordinal());
+      ChartTrial chart = trial.chart("#" + trial.ordinal());
       chartTrials.add(chart);
       metricKeys.addAll(chart.metrics().keySet());
       rows.add(
@@ -93,7 +93,10 @@ class ExperimentPage {
     model.addAttribute("metricKeys", metricKeys);
     model.addAttribute(
         "objectiveLabel",
-        experiment.objective().metric() + " (" + experiment.objective().goal().dbValue() + ")");
+        experiment.objective().metric().configName()
+            + " ("
+            + experiment.objective().goal().configName()
+            + ")");
     model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
     model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
@@ -106,10 +109,10 @@ class ExperimentPage {
             Map.of(
                 "experimentId", id,
                 "lastEventId", events.lastIdInExperiment(id),
-                "objective", experiment.objective().metric(),
+                "objective", experiment.objective().metric().configName(),
                 "searched", searched,
                 "logScaled", logScaled(experiment.spec()),
-                "goal", experiment.objective().goal().dbValue(),
+                "goal", experiment.objective().goal().configName(),
                 "trials", chartTrials)));
     return "experiments/detail";
   }

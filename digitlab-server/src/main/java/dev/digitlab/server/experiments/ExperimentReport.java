@@ -191,9 +191,9 @@ class ExperimentReport {
         .append("</b></dd><dt>Dataset</dt><dd>")
         .append(esc(experiment.dataset()))
         .append("</dd><dt>Objective</dt><dd id=\"objective\">")
-        .append(esc(experiment.objective().metric()))
+        .append(esc(experiment.objective().metric().configName()))
         .append(" (")
-        .append(experiment.objective().goal().dbValue())
+        .append(experiment.objective().goal().configName())
         .append(")</dd><dt>Best trial</dt><dd id=\"best\">");
     if (best.isPresent()) {
       Trial trial = best.get();
@@ -202,7 +202,7 @@ class ExperimentReport {
           .append(" (trial ")
           .append(trial.id())
           .append("): ")
-          .append(esc(experiment.objective().metric()))
+          .append(esc(experiment.objective().metric().configName()))
           .append(' ')
           .append(Figures.metric(experiment.bestObjective()))
           .append(", test accuracy ")
@@ -302,7 +302,7 @@ class ExperimentReport {
     html.append("<th><button type=\"button\">test accuracy</button></th>")
         .append("<th><button type=\"button\">macro-F1</button></th>")
         .append("<th><button type=\"button\">")
-        .append(esc(experiment.objective().metric()))
+        .append(esc(experiment.objective().metric().configName()))
         .append(" (objective)</button></th>")
         .append("<th><button type=\"button\">run time</button></th>")
         .append("<th><button type=\"button\">worker</button></th><th>failure</th>")

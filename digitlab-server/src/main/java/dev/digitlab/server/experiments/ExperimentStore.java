@@ -3,6 +3,11 @@ package dev.digitlab.server.experiments;
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
+import dev.digitlab.protocol.experiment.Goal;
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.protocol.experiment.ObjectiveMetric;
+import dev.digitlab.server.queue.TrialLifecycle;
+import dev.digitlab.server.queue.TrialMoves;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -16,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -24,9 +28,13 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Experiments in the database: create with their trials, read, list, delete, roll up. */
+/**
+ * Experiments in the database: create with their trials, read, list, delete, roll up. Their trials'
+ * rows are the queue's: it adds, cancels and deletes them, and tells this store of every change (as
+ * a {@link TrialLifecycle}) so that the experiment rolls up in the same transaction.
+ */
 @Component
-public class ExperimentStore {
+public class ExperimentStore implements TrialLifecycle {
 
   private static final String COLUMNS =
       """
@@ -38,22 +46,14 @@ public class ExperimentStore {
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
-  private final SearchContinuation searches;
+  private final TrialMoves trials;
 
-  public ExperimentStore(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock) {
-    this(jdbc, transactions, clock, SearchContinuation.NONE);
-  }
-
-  @Autowired
   public ExperimentStore(
-      JdbcClient jdbc,
-      PlatformTransactionManager transactions,
-      Clock clock,
-      SearchContinuation searches) {
+      JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock, TrialMoves trials) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
-    this.searches = searches;
+    this.trials = trials;
   }
 
   /** Stores the experiment and all its trials, queued, in one transaction; returns it stored. */
@@ -77,31 +77,15 @@ public class ExperimentStore {
                   .param("tags", joinTags(experiment.tags()))
                   .param("dataset", experiment.dataset())
                   .param("spec", experiment.spec())
-                  .param("metric", experiment.objective().metric())
-                  .param("goal", experiment.objective().goal().dbValue())
+                  .param("metric", experiment.objective().metric().configName())
+                  .param("goal", experiment.objective().goal().configName())
                   .param("maxParallel", experiment.maxParallelTrials())
                   .param("priority", experiment.priority())
                   .param("status", ExperimentStatus.QUEUED.dbValue())
                   .param("now", toSql(now))
                   .update(key, "id");
               long experimentId = key.getKeyAs(Number.class).longValue();
-              int ordinal = 0;
-              for (NewTrial trial : experiment.trials()) {
-                jdbc.sql(
-                        """
-                        INSERT INTO trial (experiment_id, ordinal, config, status, priority,
-                            requires, queued_at)
-                        VALUES (:experiment, :ordinal, :config, 'queued', :priority, :requires,
-                            :now)
-                        """)
-                    .param("experiment", experimentId)
-                    .param("ordinal", ordinal++)
-                    .param("config", trial.config())
-                    .param("priority", experiment.priority())
-                    .param("requires", trial.requires())
-                    .param("now", toSql(now))
-                    .update();
-              }
+              trials.enqueue(experimentId, experiment.priority(), experiment.trials());
               return experimentId;
             });
     return find(id).orElseThrow();
@@ -181,7 +165,7 @@ public class ExperimentStore {
               // Trials first (their events go by ON DELETE CASCADE), then the experiment: the
               // order in which claims and completions lock rows, so a delete cannot deadlock
               // with a worker finishing one of these trials.
-              jdbc.sql("DELETE FROM trial WHERE experiment_id = :id").param("id", id).update();
+              trials.deleteExperiment(id);
               return jdbc.sql("DELETE FROM experiment WHERE id = :id").param("id", id).update() > 0;
             }));
   }
@@ -196,21 +180,7 @@ public class ExperimentStore {
         transaction.execute(
             status -> {
               // Trials first, then the experiment row, the order claims lock them in.
-              jdbc.sql(
-                      """
-                      UPDATE trial SET status = 'cancelled', finished_at = :now
-                       WHERE experiment_id = :id AND status = 'queued'
-                      """)
-                  .param("now", toSql(clock.instant()))
-                  .param("id", id)
-                  .update();
-              jdbc.sql(
-                      """
-                      UPDATE trial SET cancel_requested = TRUE
-                       WHERE experiment_id = :id AND status = 'running'
-                      """)
-                  .param("id", id)
-                  .update();
+              trials.cancelExperiment(id);
               int changed =
                   jdbc.sql("UPDATE experiment SET status = 'cancelled' WHERE id = :id")
                       .param("id", id)
@@ -227,6 +197,18 @@ public class ExperimentStore {
    * its trials again (and its queued trials can be claimed). Call it in the transaction that
    * requeued the trial. Nothing changes for an experiment that is not cancelled.
    */
+  @Override
+  public void trialRetried(long experimentId) {
+    reopen(experimentId);
+  }
+
+  /** Rolls the experiment up in the transaction that changed its trials. */
+  @Override
+  public void trialsChanged(long experimentId) {
+    rollUp(experimentId);
+  }
+
+  /** See {@link #trialRetried}. */
   public void reopen(long experimentId) {
     transaction.executeWithoutResult(
         status -> {
@@ -261,20 +243,17 @@ public class ExperimentStore {
                       (row, n) ->
                           new ObjectiveAndStatus(
                               new Objective(
-                                  row.getString("objective_metric"),
-                                  Objective.Goal.fromDb(row.getString("objective_goal"))),
+                                  ObjectiveMetric.parse(row.getString("objective_metric")),
+                                  Goal.parse(row.getString("objective_goal"))),
                               ExperimentStatus.fromDb(row.getString("status"))))
                   .optional();
           if (current.isEmpty()) {
             return; // deleted meanwhile: nothing to roll up
           }
           Objective objective = current.get().objective();
-          if (current.get().status() != ExperimentStatus.CANCELLED) {
-            searches.continueSearch(experimentId);
-          }
           TrialCounts counts = countTrials(experimentId);
-          String column = objective.trialColumn();
-          String order = objective.goal() == Objective.Goal.MAX ? "DESC" : "ASC";
+          String column = trialColumn(objective.metric());
+          String order = objective.goal() == Goal.MAX ? "DESC" : "ASC";
           Optional<Best> best =
               jdbc.sql(
                       "SELECT id, "
@@ -350,6 +329,19 @@ public class ExperimentStore {
     return counts;
   }
 
+  /**
+   * The trial column holding an objective's value. Test accuracy and macro-F1 have their own
+   * columns; any other metric is the trial's best value of it, as its worker reported. Searches
+   * (TPE) rank trials by the same column as the roll-up.
+   */
+  public static String trialColumn(ObjectiveMetric metric) {
+    return switch (metric) {
+      case TEST_ACCURACY -> "test_accuracy";
+      case TEST_F1_MACRO -> "test_f1_macro";
+      default -> "best_metric";
+    };
+  }
+
   private record ObjectiveAndStatus(Objective objective, ExperimentStatus status) {}
 
   private record Best(long trialId, double value) {}
@@ -364,8 +356,8 @@ public class ExperimentStore {
         row.getString("dataset"),
         row.getString("spec"),
         new Objective(
-            row.getString("objective_metric"),
-            Objective.Goal.fromDb(row.getString("objective_goal"))),
+            ObjectiveMetric.parse(row.getString("objective_metric")),
+            Goal.parse(row.getString("objective_goal"))),
         row.getInt("max_parallel_trials"),
         row.getInt("priority"),
         ExperimentStatus.fromDb(row.getString("status")),

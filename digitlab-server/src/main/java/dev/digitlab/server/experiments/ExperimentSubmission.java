@@ -9,6 +9,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,21 +154,15 @@ public class ExperimentSubmission {
                 spec.tags(),
                 spec.dataset(),
                 files.toTree(spec).toString(),
-                new Objective(
-                    spec.objective().metric().configName(),
-                    goal(spec.objective().goal().configName())),
+                spec.objective(),
                 spec.maxParallelTrials(),
                 spec.priority(),
                 configs.stream()
                     .map(config -> new NewTrial(files.configJson(config), requires(config)))
                     .toList()));
-    // A search that suggests its trials as it runs (TPE) queues its first ones now.
-    experiments.rollUp(stored.id());
+    // A search that suggests its trials as it runs (TPE) queued its first ones in create, as a
+    // TrialLifecycle told of the new experiment's trials.
     queueSignal.trialsQueued();
-    return experiments.find(stored.id()).orElse(stored);
-  }
-
-  private static Objective.Goal goal(String name) {
-    return Objective.Goal.fromDb(name);
+    return stored;
   }
 }

@@ -63,7 +63,7 @@ record ExperimentView(
         e.tags(),
         e.dataset(),
         e.status().dbValue(),
-        new ObjectiveView(e.objective().metric(), e.objective().goal().dbValue()),
+        new ObjectiveView(e.objective().metric().configName(), e.objective().goal().configName()),
         e.maxParallelTrials(),
         e.priority(),
         Counts.of(counts),

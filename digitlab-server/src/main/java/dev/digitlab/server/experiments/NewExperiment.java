@@ -1,5 +1,7 @@
 package dev.digitlab.server.experiments;
 
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.server.queue.NewTrial;
 import java.util.List;
 import java.util.Objects;
 

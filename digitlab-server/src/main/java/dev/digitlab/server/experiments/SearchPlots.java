@@ -2,9 +2,11 @@ package dev.digitlab.server.experiments;
 
 import static dev.digitlab.server.web.StaticHtml.esc;
 
+import dev.digitlab.protocol.experiment.Goal;
+import dev.digitlab.protocol.experiment.Objective;
 import dev.digitlab.server.experiments.SvgLineChart.Series;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.web.ChartTrial;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,7 +26,7 @@ final class SearchPlots {
 
   /** The trial's value of the experiment's objective, as the roll-up reads it; null if none. */
   static Double objective(Trial trial, Objective objective) {
-    return switch (objective.trialColumn()) {
+    return switch (ExperimentStore.trialColumn(objective.metric())) {
       case "test_accuracy" -> trial.testAccuracy();
       case "test_f1_macro" -> trial.testF1Macro();
       default -> trial.bestMetric();
@@ -34,7 +36,7 @@ final class SearchPlots {
   static void render(
       StringBuilder html, Experiment experiment, List<Trial> list, List<String> searched) {
     Objective objective = experiment.objective();
-    boolean maximize = objective.goal() == Objective.Goal.MAX;
+    boolean maximize = objective.goal() == Goal.MAX;
     List<Trial> byOrdinal = new ArrayList<>(list);
     byOrdinal.sort(Comparator.comparingInt(Trial::ordinal));
     List<Double> xs = new ArrayList<>();
@@ -65,13 +67,13 @@ final class SearchPlots {
     }
     double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
     html.append("<div class=\"charts\"><figure><figcaption>Optimization history (")
-        .append(esc(objective.metric()))
+        .append(esc(objective.metric().configName()))
         .append(" by trial, and the best so far)</figcaption>")
         .append(
             SvgLineChart.render(
                 "history",
                 "trial",
-                objective.metric(),
+                objective.metric().configName(),
                 List.of(
                     new Series(
                         "objective", SvgLineChart.COLOURS.get(0), x, values.toArray(Double[]::new)),

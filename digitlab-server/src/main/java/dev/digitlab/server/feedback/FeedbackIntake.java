@@ -51,6 +51,11 @@ public class FeedbackIntake {
     if (predicted != null && (predicted < 0 || predicted > 9)) {
       throw new InvalidParameterException("predicted", "must be a digit 0–9");
     }
+    if (confidence != null && !(confidence >= 0 && confidence <= 1)) {
+      // NaN fails every comparison: it is refused here too (issue 15).
+      throw new InvalidParameterException(
+          "confidence", "must be a probability between 0 and 1, got " + confidence);
+    }
     if (version != null) {
       registry.version(model, version);
     }

@@ -16,13 +16,18 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
-import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.InputStreamResource;
 import org.springframework.core.io.Resource;
+import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.MediaTypeFactory;
@@ -163,20 +168,67 @@ class PipelineController {
   /** A file a step wrote (EDA images, the summary chart). */
   @GetMapping("/{id}/steps/{name}/files/{file}")
   ResponseEntity<Resource> file(
-      @PathVariable long id, @PathVariable String name, @PathVariable String file) {
+      @PathVariable long id, @PathVariable String name, @PathVariable String file)
+      throws IOException {
     PipelineStep step = step(run(id), name);
     if (!SAFE_FILE.matcher(file).matches() || file.contains("..")) {
       throw new InvalidParameterException(
           "file", "must be a file name (letters, digits, '.', '_', '-'), got '" + file + "'");
     }
-    Path path = executor.directory(id, step.name()).resolve(file);
-    if (!Files.isRegularFile(path)) {
-      throw new NotFoundException(
-          "Step '" + name + "' of run " + id + " has no file '" + file + "'.");
+    Path directory = executor.directory(id, step.name());
+    Path path = directory.resolve(file);
+    InputStream in = openConfined(directory, path, name, id, file);
+    MediaType type = MediaTypeFactory.getMediaType(file).orElse(MediaType.APPLICATION_OCTET_STREAM);
+    // A step's program wrote this file: served as an HTML page or SVG on this origin, it would be
+    // stored XSS. Only raster images (the EDA charts) are shown inline; everything is sandboxed.
+    boolean inline = INLINE.contains(type.toString());
+    try {
+      return ResponseEntity.ok()
+          .contentType(inline ? type : safeType(type))
+          .contentLength(Files.size(path))
+          .header("X-Content-Type-Options", "nosniff")
+          .header("Content-Security-Policy", "sandbox; default-src 'none'")
+          .header(
+              HttpHeaders.CONTENT_DISPOSITION,
+              (inline ? ContentDisposition.inline() : ContentDisposition.attachment())
+                  .filename(file)
+                  .build()
+                  .toString())
+          .body(new InputStreamResource(in));
+    } catch (IOException e) {
+      in.close();
+      throw e;
     }
-    return ResponseEntity.ok()
-        .contentType(MediaTypeFactory.getMediaType(file).orElse(MediaType.APPLICATION_OCTET_STREAM))
-        .body(new FileSystemResource(path));
+  }
+
+  /** Raster images, which no browser runs scripts in. */
+  private static final Set<String> INLINE = Set.of("image/png", "image/jpeg", "image/gif");
+
+  /** Text stays readable as plain text; anything else is a download. */
+  private static MediaType safeType(MediaType type) {
+    return type.getType().equals("text") || type.equals(MediaType.APPLICATION_JSON)
+        ? MediaType.TEXT_PLAIN
+        : MediaType.APPLICATION_OCTET_STREAM;
+  }
+
+  /**
+   * Opens a step's file without following a symbolic link out of the step's folder (a step once
+   * linked {@code link.txt} to the admin token): the file itself must not be a link, its real path
+   * must stay in the folder, and it is opened with {@code NOFOLLOW_LINKS}.
+   */
+  private static InputStream openConfined(
+      Path directory, Path path, String step, long run, String file) throws IOException {
+    try {
+      if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
+          && path.toRealPath().startsWith(directory.toRealPath())) {
+        return Channels.newInputStream(
+            Files.newByteChannel(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+      }
+    } catch (IOException e) {
+      // Gone, or a link swapped in between: not a file of the step's.
+    }
+    throw new NotFoundException(
+        "Step '" + step + "' of run " + run + " has no file '" + file + "'.");
   }
 
   private PipelineRun run(long id) {

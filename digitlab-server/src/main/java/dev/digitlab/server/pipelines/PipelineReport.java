@@ -376,7 +376,8 @@ class PipelineReport {
     }
     for (JsonNode image : result.path("images")) {
       Path file = executor.directory(run.id(), step.name()).resolve(image.asString());
-      if (Files.isRegularFile(file)) {
+      // Not through a link: another step's program could have swapped one in (issue 15).
+      if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         html.append("<figure><img alt=\"")
             .append(esc(image.asString()))
             .append("\" src=\"")

@@ -1,10 +1,12 @@
 package dev.digitlab.server.queue;
 
+import dev.digitlab.server.api.ConflictException;
+
 /**
  * The lease a worker presented is no longer the trial's: it expired and the trial was requeued, or
  * the trial was cancelled or finished. The worker must drop the work (the API answers 409).
  */
-public final class LeaseLostException extends RuntimeException {
+public final class LeaseLostException extends ConflictException {
 
   private static final long serialVersionUID = 1L;
 

@@ -6,7 +6,7 @@ import org.springframework.stereotype.Component;
 /**
  * Asks a running trial to stop because a pruner decided so. Its worker stops as for a cancel (it
  * sees {@code cancel_requested}); {@link TrialQueue#complete} then records the trial as {@code
- * pruned}, not {@code cancelled}.
+ * pruned}, not {@code cancelled} (a move in {@link TrialStatus}'s table).
  */
 @Component
 public class PrunedTrials {
@@ -22,8 +22,9 @@ public class PrunedTrials {
     return jdbc.sql(
                 """
                 UPDATE trial SET cancel_requested = TRUE, prune_requested = TRUE
-                 WHERE id = :id AND status = 'running' AND prune_requested = FALSE
-                """)
+                 WHERE id = :id AND %s AND prune_requested = FALSE
+                """
+                    .formatted(TrialStatus.RUNNING.sqlIs()))
             .param("id", trialId)
             .update()
         > 0;

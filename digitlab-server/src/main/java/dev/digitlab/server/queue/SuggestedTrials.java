@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * Queues the trials a search suggests while it runs (TPE), one row at a time. The caller holds the
  * experiment row's lock, so two servers cannot suggest the same ordinal; the (experiment, ordinal)
- * key would refuse the second anyway.
+ * key would refuse the second anyway. It tells no {@link TrialLifecycle}: its caller is one, called
+ * in their {@code trialsChanged}, and the experiment's roll-up comes after it.
  */
 @Component
 public class SuggestedTrials {
@@ -28,8 +29,9 @@ public class SuggestedTrials {
             """
             INSERT INTO trial (experiment_id, ordinal, config, status, priority, requires,
                 queued_at)
-            VALUES (:experiment, :ordinal, :config, 'queued', :priority, :requires, :now)
-            """)
+            VALUES (:experiment, :ordinal, :config, %s, :priority, :requires, :now)
+            """
+                .formatted(TrialStatus.QUEUED.sql()))
         .param("experiment", experimentId)
         .param("ordinal", ordinal)
         .param("config", config)

@@ -5,6 +5,15 @@ import java.util.Objects;
 /** How an attempt ended, as its worker reports it. */
 public sealed interface TrialOutcome {
 
+  /** The status the trial ends in (unless a retryable failure is retried). */
+  default TrialStatus status() {
+    return switch (this) {
+      case Succeeded succeeded -> TrialStatus.SUCCEEDED;
+      case Failed failed -> TrialStatus.FAILED;
+      case Cancelled cancelled -> TrialStatus.CANCELLED;
+    };
+  }
+
   /**
    * Trained and evaluated; {@code bestMetric} is the best value of the experiment's objective
    * metric when that is not a test metric (may be null), {@code lastMetrics} is JSON.

@@ -2,10 +2,14 @@ package dev.digitlab.server.queue;
 
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
+import static dev.digitlab.server.queue.TrialStatus.FAILED;
+import static dev.digitlab.server.queue.TrialStatus.PRUNED;
+import static dev.digitlab.server.queue.TrialStatus.QUEUED;
+import static dev.digitlab.server.queue.TrialStatus.RUNNING;
+import static dev.digitlab.server.queue.TrialStatus.SUCCEEDED;
 
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.experiments.ExperimentStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -25,7 +29,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The database is the queue: workers claim queued trials as leases, keep them with heartbeats and
  * complete them; a lease whose worker went silent expires and the sweeper requeues the trial for a
- * new attempt. Every change a worker makes is fenced by its lease token.
+ * new attempt. Every change a worker makes is fenced by its lease token. Each status guard comes
+ * from {@link TrialStatus}'s transition table; other features hear of changes through {@link
+ * TrialLifecycle}.
  */
 @Component
 @EnableConfigurationProperties(RetryPolicy.class)
@@ -34,11 +40,20 @@ public class TrialQueue {
   /** Worker capabilities a trial may require; a trial that requires none runs anywhere. */
   public static final Set<String> CAPABILITIES = Set.of("cpu", "gpu");
 
+  /** The columns a {@link Lease} is read from. */
+  private static final String LEASE_COLUMNS =
+      "id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt, checkpoint_seq,"
+          + " checkpoint_epoch";
+
+  private static final TrialStatus.Move CLAIM = TrialStatus.sqlMove(RUNNING, QUEUED);
+  private static final TrialStatus.Move REQUEUE = TrialStatus.sqlMove(QUEUED, RUNNING);
+  private static final TrialStatus.Move TIME_OUT = TrialStatus.sqlMove(FAILED, RUNNING);
+
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final Dialect dialect;
-  private final ExperimentStore experiments;
+  private final TrialLifecycles lifecycle;
   private final EventStore events;
   private final RetryPolicy retries;
 
@@ -47,14 +62,14 @@ public class TrialQueue {
       PlatformTransactionManager transactions,
       Clock clock,
       Dialect dialect,
-      ExperimentStore experiments,
+      TrialLifecycles lifecycle,
       EventStore events,
       RetryPolicy retries) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
     this.dialect = dialect;
-    this.experiments = experiments;
+    this.lifecycle = lifecycle;
     this.events = events;
     this.retries = retries;
   }
@@ -70,6 +85,16 @@ public class TrialQueue {
    */
   public Optional<Lease> claim(
       String workerName, Set<String> capabilities, Duration leaseDuration) {
+    return claim(workerName, capabilities, leaseDuration, false);
+  }
+
+  /**
+   * Claims as {@link #claim(String, Set, Duration)} does; {@code inServer} says the worker runs
+   * inside this server and may also take the trials whose data only the server has ({@link
+   * NewTrial#serverOnly()}).
+   */
+  public Optional<Lease> claim(
+      String workerName, Set<String> capabilities, Duration leaseDuration, boolean inServer) {
     if (!CAPABILITIES.containsAll(capabilities)) {
       throw new IllegalArgumentException(
           "Worker capabilities are cpu and gpu, not " + new TreeSet<>(capabilities));
@@ -83,7 +108,9 @@ public class TrialQueue {
           // free slot; SKIP LOCKED alone only stops them from taking the same trial.
           jdbc.sql("SELECT id FROM queue_claim_lock WHERE id = 1 FOR UPDATE").query().listOfRows();
           var claim =
-              jdbc.sql(dialect.claimTrial(pickNextQueuedTrial(capabilities)))
+              jdbc.sql(
+                      dialect.updateReturning(
+                          claimStatement(capabilities, inServer), LEASE_COLUMNS))
                   .param("owner", workerName)
                   .param("token", UUID.randomUUID())
                   .param("now", toSql(now))
@@ -95,7 +122,7 @@ public class TrialQueue {
           lease.ifPresent(
               claimed -> {
                 supersedeAfter(claimed);
-                experiments.rollUp(experimentOf(claimed.trialId()));
+                lifecycle.trialsChanged(experimentOf(claimed.trialId()));
               });
           return lease;
         });
@@ -114,8 +141,9 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       UPDATE trial SET lease_expires_at = :expiresAt
-                       WHERE id = :id AND lease_token = :token AND status = 'running'
-                      """)
+                       WHERE id = :id AND lease_token = :token AND %s
+                      """
+                          .formatted(RUNNING.sqlIs()))
                   .param("expiresAt", toSql(expiresAt))
                   .param("id", trialId)
                   .param("token", leaseToken)
@@ -145,15 +173,20 @@ public class TrialQueue {
           if (outcome instanceof TrialOutcome.Failed failed
               && failed.retryable()
               && retryLater(trialId, leaseToken, failed)) {
-            experiments.rollUp(experimentOf(trialId));
+            lifecycle.trialsChanged(experimentOf(trialId));
             return;
           }
+          TrialStatus ended =
+              outcome instanceof TrialOutcome.Cancelled && pruneRequested(trialId)
+                  ? PRUNED
+                  : outcome.status();
           var update =
               switch (outcome) {
                 case TrialOutcome.Succeeded succeeded ->
                     jdbc.sql(
                             finish(
-                                "'succeeded', test_accuracy = :accuracy, test_f1_macro = :f1,"
+                                SUCCEEDED,
+                                "test_accuracy = :accuracy, test_f1_macro = :f1,"
                                     + " best_metric = COALESCE(:best, best_metric),"
                                     + " train_seconds = :seconds, last_metrics = :metrics,"
                                     + " progress = 1"))
@@ -165,17 +198,15 @@ public class TrialQueue {
                 case TrialOutcome.Failed failed ->
                     jdbc.sql(
                             finish(
-                                "'failed', failure_reason = :reason, stack_trace = :trace,"
+                                FAILED,
+                                "failure_reason = :reason, stack_trace = :trace,"
                                     + " train_seconds = :seconds"))
                         .param("reason", failed.reason())
                         .param("trace", failed.stackTrace())
                         .param("seconds", failed.trainSeconds());
                 // A pruner's stop arrives as a cancel; the trial it asked to stop is pruned.
                 case TrialOutcome.Cancelled cancelled ->
-                    jdbc.sql(
-                            finish(
-                                "CASE WHEN prune_requested THEN 'pruned' ELSE 'cancelled' END,"
-                                    + " train_seconds = :seconds"))
+                    jdbc.sql(finish(ended, "train_seconds = :seconds"))
                         .param("seconds", cancelled.trainSeconds());
               };
           int changed =
@@ -187,7 +218,9 @@ public class TrialQueue {
           if (changed == 0) {
             throw new LeaseLostException(trialId);
           }
-          experiments.rollUp(experimentOf(trialId));
+          long experimentId = experimentOf(trialId);
+          lifecycle.trialsChanged(experimentId);
+          lifecycle.trialEnded(trialId, experimentId, ended);
         });
   }
 
@@ -203,9 +236,10 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       SELECT id, experiment_id FROM trial
-                       WHERE status = 'running' AND lease_expires_at < :now
+                       WHERE %s AND lease_expires_at < :now
                        ORDER BY id FOR UPDATE
-                      """)
+                      """
+                          .formatted(RUNNING.sqlIs()))
                   .param("now", toSql(now))
                   .query((row, n) -> new long[] {row.getLong("id"), row.getLong("experiment_id")})
                   .list();
@@ -216,16 +250,17 @@ public class TrialQueue {
             requeued +=
                 jdbc.sql(
                         """
-                        UPDATE trial SET status = 'queued', lease_token = NULL,
+                        UPDATE trial SET %s, lease_token = NULL,
                                lease_owner = NULL, lease_expires_at = NULL
-                         WHERE id = :id AND status = 'running' AND lease_expires_at < :now
-                        """)
+                         WHERE id = :id AND %s AND lease_expires_at < :now
+                        """
+                            .formatted(REQUEUE.set(), REQUEUE.guard()))
                     .param("id", trial[0])
                     .param("now", toSql(now))
                     .update();
             experimentIds.add(trial[1]);
           }
-          experimentIds.forEach(experiments::rollUp);
+          experimentIds.forEach(lifecycle::trialsChanged);
           return requeued;
         });
   }
@@ -233,8 +268,9 @@ public class TrialQueue {
   private boolean retryLater(long trialId, UUID leaseToken, TrialOutcome.Failed failed) {
     Integer attempt =
         jdbc.sql(
-                "SELECT attempt FROM trial WHERE id = :id AND lease_token = :token"
-                    + " AND status = 'running' FOR UPDATE")
+                "SELECT attempt FROM trial WHERE id = :id AND lease_token = :token AND "
+                    + RUNNING.sqlIs()
+                    + " FOR UPDATE")
             .param("id", trialId)
             .param("token", leaseToken)
             .query(Integer.class)
@@ -246,11 +282,12 @@ public class TrialQueue {
     Instant now = clock.instant();
     jdbc.sql(
             """
-            UPDATE trial SET status = 'queued', failure_reason = :reason, stack_trace = :trace,
+            UPDATE trial SET %s, failure_reason = :reason, stack_trace = :trace,
                    not_before = :notBefore, lease_token = NULL, lease_owner = NULL,
                    lease_expires_at = NULL
-             WHERE id = :id
-            """)
+             WHERE id = :id AND %s
+            """
+                .formatted(REQUEUE.set(), REQUEUE.guard()))
         .param("reason", "attempt " + attempt + " failed, retrying: " + failed.reason())
         .param("trace", failed.stackTrace())
         .param("notBefore", toSql(now.plus(retries.backoffBefore(attempt + 1))))
@@ -266,7 +303,7 @@ public class TrialQueue {
     events.supersedeAfter(lease.trialId(), lease.attempt(), lease.firstSeq());
   }
 
-  /** A lease from a row with the claim's columns (see {@code Dialect.claimTrial}). */
+  /** A lease from a row with {@link #LEASE_COLUMNS}. */
   private static Lease lease(ResultSet row, int rowNumber) throws SQLException {
     return new Lease(
         row.getLong("id"),
@@ -297,8 +334,9 @@ public class TrialQueue {
                 """
                 UPDATE trial SET checkpoint_attempt = attempt, checkpoint_seq = :seq,
                        checkpoint_epoch = :epoch
-                 WHERE id = :id AND lease_token = :token AND status = 'running'
-                """)
+                 WHERE id = :id AND lease_token = :token AND %s
+                """
+                    .formatted(RUNNING.sqlIs()))
             .param("seq", seq)
             .param("epoch", epoch)
             .param("id", trialId)
@@ -316,11 +354,10 @@ public class TrialQueue {
    */
   public Lease holder(long trialId, UUID leaseToken) {
     return jdbc.sql(
-            """
-            SELECT id, attempt, lease_token, lease_expires_at, config, checkpoint_attempt,
-                   checkpoint_seq, checkpoint_epoch
-              FROM trial WHERE id = :id AND lease_token = :token AND status = 'running'
-            """)
+            "SELECT "
+                + LEASE_COLUMNS
+                + " FROM trial WHERE id = :id AND lease_token = :token AND "
+                + RUNNING.sqlIs())
         .param("id", trialId)
         .param("token", leaseToken)
         .query(TrialQueue::lease)
@@ -343,8 +380,9 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       SELECT id, experiment_id FROM trial
-                       WHERE status = 'running' AND started_at < :limit ORDER BY id FOR UPDATE
-                      """)
+                       WHERE %s AND started_at < :limit ORDER BY id FOR UPDATE
+                      """
+                          .formatted(RUNNING.sqlIs()))
                   .param("limit", toSql(now.minus(retries.trialTimeout())))
                   .query((row, n) -> new long[] {row.getLong("id"), row.getLong("experiment_id")})
                   .list();
@@ -352,18 +390,20 @@ public class TrialQueue {
           for (long[] trial : late) {
             jdbc.sql(
                     """
-                    UPDATE trial SET status = 'failed', failure_reason = :reason,
+                    UPDATE trial SET %s, failure_reason = :reason,
                            finished_at = :now, lease_token = NULL, lease_owner = NULL,
                            lease_expires_at = NULL
-                     WHERE id = :id AND status = 'running'
-                    """)
+                     WHERE id = :id AND %s
+                    """
+                        .formatted(TIME_OUT.set(), TIME_OUT.guard()))
                 .param("reason", "timed out: ran longer than " + retries.trialTimeout())
                 .param("now", toSql(now))
                 .param("id", trial[0])
                 .update();
             experimentIds.add(trial[1]);
+            lifecycle.trialEnded(trial[0], trial[1], FAILED);
           }
-          experimentIds.forEach(experiments::rollUp);
+          experimentIds.forEach(lifecycle::trialsChanged);
           return late.size();
         });
   }
@@ -377,35 +417,113 @@ public class TrialQueue {
     return jdbc.sql(
             """
             UPDATE trial SET lease_expires_at = :expiresAt
-             WHERE status = 'running' AND lease_expires_at < :expiresAt
-            """)
+             WHERE %s AND lease_expires_at < :expiresAt
+            """
+                .formatted(RUNNING.sqlIs()))
         .param("expiresAt", toSql(clock.instant().plus(grace)))
         .update();
   }
 
-  private String pickNextQueuedTrial(Set<String> capabilities) {
+  /**
+   * Moves the next trial this worker can run from queued to running under a new lease. Parameters:
+   * {@code :owner}, {@code :token}, {@code :now}, {@code :expiresAt}, and {@code :capabilities}
+   * when there are some.
+   */
+  private static String claimStatement(Set<String> capabilities, boolean inServer) {
     String requirement =
-        capabilities.isEmpty()
-            ? "t.requires IS NULL"
-            : "(t.requires IS NULL OR t.requires IN (:capabilities))";
-    return """
+        (capabilities.isEmpty()
+                ? "t.requires IS NULL"
+                : "(t.requires IS NULL OR t.requires IN (:capabilities))")
+            + (inServer ? "" : " AND NOT t.server_only");
+    String pick =
+        """
         SELECT t.id FROM trial t JOIN experiment e ON e.id = t.experiment_id
-         WHERE t.status = 'queued' AND e.status <> 'cancelled' AND %s
+         WHERE t.%s AND e.status <> 'cancelled' AND %s
            AND (t.not_before IS NULL OR t.not_before <= :now)
            AND (SELECT COUNT(*) FROM trial r
-                 WHERE r.experiment_id = t.experiment_id AND r.status = 'running')
+                 WHERE r.experiment_id = t.experiment_id AND r.%s)
                < e.max_parallel_trials
          ORDER BY t.priority DESC, t.queued_at, t.id
          LIMIT 1 FOR UPDATE OF t SKIP LOCKED
         """
-        .formatted(requirement);
+            .formatted(QUEUED.sqlIs(), requirement, RUNNING.sqlIs());
+    return """
+        UPDATE trial SET %s, attempt = attempt + 1, lease_token = :token, lease_owner = :owner,
+               worker_name = :owner, lease_expires_at = :expiresAt, started_at = :now, progress = 0
+         WHERE id = (%s) AND %s
+        """
+        .formatted(CLAIM.set(), pick, CLAIM.guard());
   }
 
-  private static String finish(String statusAndResults) {
-    return "UPDATE trial SET status = "
-        + statusAndResults
+  /**
+   * Whether a pruner asked this trial to stop ({@link PrunedTrials}); locks its row, so a prune
+   * request cannot slip in between this read and the attempt's end.
+   */
+  private boolean pruneRequested(long trialId) {
+    return jdbc.sql("SELECT prune_requested FROM trial WHERE id = :id FOR UPDATE")
+        .param("id", trialId)
+        .query(Boolean.class)
+        .optional()
+        .orElse(false);
+  }
+
+  private static String finish(TrialStatus target, String results) {
+    TrialStatus.Move move = TrialStatus.sqlMove(target, RUNNING);
+    return "UPDATE trial SET "
+        + move.set()
+        + ", "
+        + results
         + ", finished_at = :now, lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL"
-        + " WHERE id = :id AND lease_token = :token AND status = 'running'";
+        + " WHERE id = :id AND lease_token = :token AND "
+        + move.guard();
+  }
+
+  /**
+   * Locks the trial's row while {@code leaseToken} holds this attempt of it, for a change fenced by
+   * the lease in the caller's transaction (an event batch): a sweeper requeueing the trial waits
+   * for it, and a change after the sweep fails here.
+   *
+   * @throws LeaseLostException if the token no longer holds the attempt
+   */
+  public void fence(long trialId, int attempt, UUID leaseToken) {
+    boolean held =
+        jdbc.sql(
+                "SELECT id FROM trial WHERE id = :id AND lease_token = :token"
+                    + " AND attempt = :attempt AND "
+                    + RUNNING.sqlIs()
+                    + " FOR UPDATE")
+            .param("id", trialId)
+            .param("token", leaseToken)
+            .param("attempt", attempt)
+            .query(Long.class)
+            .optional()
+            .isPresent();
+    if (!held) {
+      throw new LeaseLostException(trialId);
+    }
+  }
+
+  /**
+   * Records how far the given attempt got and its latest metrics (JSON); {@code bestMetric} may be
+   * null to keep the stored one. Returns false, changing nothing, when that attempt is no longer
+   * running: a late report from a lost attempt must not overwrite the current one.
+   */
+  public boolean recordProgress(
+      long trialId, int attempt, double progress, String lastMetrics, Double bestMetric) {
+    return jdbc.sql(
+                """
+                UPDATE trial SET progress = :progress, last_metrics = :metrics,
+                       best_metric = COALESCE(:best, best_metric)
+                 WHERE id = :id AND attempt = :attempt AND %s
+                """
+                    .formatted(RUNNING.sqlIs()))
+            .param("progress", progress)
+            .param("metrics", lastMetrics)
+            .param("best", bestMetric)
+            .param("id", trialId)
+            .param("attempt", attempt)
+            .update()
+        > 0;
   }
 
   private long experimentOf(long trialId) {

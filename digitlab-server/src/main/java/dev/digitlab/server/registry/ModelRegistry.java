@@ -9,10 +9,10 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialFiles;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.RunArtifact;
 import java.io.IOException;
@@ -60,10 +60,12 @@ public class ModelRegistry {
   private final Path dataHome;
   private final TransactionTemplate transaction;
   private final List<AliasListener> listeners;
+  private final OnnxForm onnxForm;
 
   ModelRegistry(
       RegistryStore store,
       RegistryArtifacts artifacts,
+      OnnxForm onnxForm,
       TrialStore trials,
       TrialFiles trialFiles,
       ExperimentStore experiments,
@@ -72,6 +74,7 @@ public class ModelRegistry {
       @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
     this.store = store;
     this.artifacts = artifacts;
+    this.onnxForm = onnxForm;
     this.trials = trials;
     this.trialFiles = trialFiles;
     this.experiments = experiments;
@@ -115,6 +118,8 @@ public class ModelRegistry {
     String config = trial.config();
     RegistryArtifacts.Staged staged = artifacts.stage(model, source);
     try {
+      // Every version has an ONNX form, checked against ONNX Runtime before anything is stored.
+      byte[] onnx = onnxForm.convertAndCheck(staged.file());
       // Outside the transaction: on PostgreSQL a lost insert race would abort it.
       store.createModelIfAbsent(model, null);
       int version =
@@ -146,6 +151,7 @@ public class ModelRegistry {
                     "from trial " + trial.id() + " of experiment " + trial.experimentId(),
                     actor);
                 artifacts.commit(staged, model, v);
+                artifacts.storeOnnx(model, v, onnx);
                 return v;
               });
       log.info("Registered trial {} as {} v{}", trialId, model, version);

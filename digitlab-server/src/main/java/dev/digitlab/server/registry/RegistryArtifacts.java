@@ -27,6 +27,7 @@ import org.springframework.stereotype.Component;
 public class RegistryArtifacts {
 
   static final String MODEL_FILE = "model.dlm";
+  static final String ONNX_FILE = "model.onnx";
 
   private final Path root;
   private final TrialArtifactStore shared;
@@ -51,7 +52,38 @@ public class RegistryArtifacts {
   }
 
   private static String key(String model, int version) {
-    return "registry/" + model + "/v" + version + "/" + MODEL_FILE;
+    return key(model, version, MODEL_FILE);
+  }
+
+  private static String key(String model, int version, String file) {
+    return "registry/" + model + "/v" + version + "/" + file;
+  }
+
+  /** Where the ONNX form of a registered version lives on this server. */
+  Path onnxFile(String model, int version) {
+    return root.resolve(model).resolve("v" + version).resolve(ONNX_FILE);
+  }
+
+  /** The ONNX form of a version, fetched from the shared store when this server lacks it. */
+  Optional<Path> localOnnxFile(String model, int version) {
+    Path file = onnxFile(model, version);
+    return shared.fetchFile(key(model, version, ONNX_FILE), file)
+        ? Optional.of(file)
+        : Optional.empty();
+  }
+
+  /** Stores (and publishes) the ONNX form of a version, written whole or not at all. */
+  void storeOnnx(String model, int version, byte[] onnx) {
+    Path target = onnxFile(model, version);
+    try {
+      Files.createDirectories(target.getParent());
+      Path temporary = target.resolveSibling("incoming-" + UUID.randomUUID() + ".onnx");
+      Files.write(temporary, onnx);
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+      shared.publishFile(key(model, version, ONNX_FILE), target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot store the ONNX form of " + model + " v" + version, e);
+    }
   }
 
   /** A copy of {@code source} in the model's folder, not yet a version's, with its SHA-256. */

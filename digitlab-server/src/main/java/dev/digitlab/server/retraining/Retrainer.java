@@ -1,135 +1,126 @@
 package dev.digitlab.server.retraining;
 
-import dev.digitlab.ml.data.DatasetFetcher;
-import dev.digitlab.ml.data.DatasetId;
-import dev.digitlab.ml.data.DatasetSplits;
-import dev.digitlab.ml.data.DatasetStore;
-import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.ImageSet;
-import dev.digitlab.ml.data.LoadedDataset;
 import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.ml.infer.Prediction;
-import dev.digitlab.ml.train.Trainer;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
-import dev.digitlab.ml.train.TrainingData;
-import dev.digitlab.ml.train.TrainingListener;
-import dev.digitlab.ml.train.TrainingOutputs;
-import dev.digitlab.ml.train.TrainingResult;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.Objective;
 import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.NewExperiment;
-import dev.digitlab.server.experiments.Objective;
 import dev.digitlab.server.feedback.Feedback;
 import dev.digitlab.server.feedback.FeedbackListener;
-import dev.digitlab.server.feedback.FeedbackSet;
 import dev.digitlab.server.feedback.FeedbackStore;
-import dev.digitlab.server.queue.TrialOutcome;
-import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.queue.NewTrial;
+import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialLifecycle;
+import dev.digitlab.server.queue.TrialMoves;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.registry.ModelVersion;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.serving.ServedModels;
-import dev.digitlab.server.trials.TrialDirectories;
-import dev.digitlab.worker.run.RunArtifact;
 import jakarta.annotation.PreDestroy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The feedback → retrain → redeploy loop. When a model's unused feedback reaches its policy's
  * threshold, the model's production recipe is retrained on the base dataset's training set plus
- * every non-held-out feedback image, as a one-trial experiment the server runs itself (no worker
- * has the feedback). A success marks the feedback used, registers the new version and puts it
- * through the {@link QualityGate}; every step goes into the model's audit log.
+ * every non-held-out feedback image, as a one-trial experiment queued like any other: the embedded
+ * worker runs it with the {@code TrialRunner} (it is server-only, as only this server has the
+ * feedback: {@link RetrainingData}), so it gets events, checkpoints, crash recovery through the
+ * lease sweeper and a trial page. When the trial ends (this is a {@link TrialLifecycle}), a success
+ * marks the feedback used, registers the new version and puts it through the {@link QualityGate};
+ * every step goes into the model's audit log.
  */
 @Component
-public class Retrainer implements FeedbackListener {
+public class Retrainer implements FeedbackListener, TrialLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(Retrainer.class);
-  private static final Duration LEASE = Duration.ofMinutes(2);
   private static final ExperimentFiles FILES = new ExperimentFiles();
+  private static final JsonMapper JSON = Json.mapper();
 
   private final RetrainingStore policies;
   private final FeedbackStore feedback;
-  private final FeedbackSet feedbackSet;
   private final ModelRegistry registry;
   private final ServedModels served;
   private final ExperimentStore experiments;
-  private final TrialQueue queue;
-  private final TrialDirectories directories;
-  private final DatasetStore datasets;
-  private final Clock clock;
-  // A platform thread: libtorch keeps an OpenMP team per calling OS thread (see EmbeddedWorker).
+  private final TrialMoves trials;
+  private final QueueSignal queueSignal;
+  private final RetrainingData data;
+  // Starts and gates off the threads that store feedback and end trials. A platform thread: the
+  // gate scores models with libtorch, which keeps an OpenMP team per calling OS thread.
   private final ExecutorService runner =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("retraining").factory());
-  private final ScheduledExecutorService heartbeats =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("retraining-heartbeat").daemon().factory());
 
   Retrainer(
       RetrainingStore policies,
       FeedbackStore feedback,
-      FeedbackSet feedbackSet,
       ModelRegistry registry,
       ServedModels served,
       ExperimentStore experiments,
-      TrialQueue queue,
-      TrialDirectories directories,
-      Clock clock,
-      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+      TrialMoves trials,
+      QueueSignal queueSignal,
+      RetrainingData data) {
     this.policies = policies;
     this.feedback = feedback;
-    this.feedbackSet = feedbackSet;
     this.registry = registry;
     this.served = served;
     this.experiments = experiments;
-    this.queue = queue;
-    this.directories = directories;
-    this.clock = clock;
-    this.datasets = new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE));
+    this.trials = trials;
+    this.queueSignal = queueSignal;
+    this.data = data;
   }
 
   /**
-   * A retraining runs inside the server that started it, so one still marked running at start-up
-   * died with its server: its experiment is cancelled (so no worker picks its trial up once the
-   * lease expires and trains it without the feedback), its slot released, and the failure audited.
-   * The feedback stays unused and starts the next retraining.
+   * A retraining runs as a queued trial, so one running at start-up goes on: the lease sweeper
+   * requeues its trial and the embedded worker resumes it from its last checkpoint. One whose trial
+   * ended while this server could not hear of it is finished now; one claimed but never queued (the
+   * server died in between) is released and audited, and its feedback starts the next.
    */
   @EventListener(ApplicationReadyEvent.class)
   void recoverInterrupted() {
     for (RetrainingPolicy policy : policies.running()) {
-      if (policy.runningExperiment() > 0) {
-        experiments.cancel(policy.runningExperiment());
+      Optional<Experiment> experiment =
+          policy.runningExperiment() > 0
+              ? experiments.find(policy.runningExperiment())
+              : Optional.empty();
+      if (experiment.isEmpty()) {
+        policies.releaseRun(policy.model());
+        registry.audit(
+            policy.model(),
+            "retrain-failed",
+            null,
+            "interrupted by a server restart (experiment " + policy.runningExperiment() + ")");
+        log.warn("Retraining of {} was interrupted by a restart", policy.model());
+        maybeStart(policy.model());
+      } else if (experiment.get().status() != ExperimentStatus.QUEUED
+          && experiment.get().status() != ExperimentStatus.RUNNING) {
+        long experimentId = experiment.get().id();
+        // succeeded: its best trial is its one trial
+        runner.submit(() -> finish(experimentId, experiment.get().bestTrialId()));
+      } else {
+        log.info(
+            "Retraining of {} goes on as experiment {}",
+            policy.model(),
+            policy.runningExperiment());
       }
-      policies.releaseRun(policy.model());
-      registry.audit(
-          policy.model(),
-          "retrain-failed",
-          null,
-          "interrupted by a server restart (experiment " + policy.runningExperiment() + ")");
-      log.warn("Retraining of {} was interrupted by a restart", policy.model());
-      maybeStart(policy.model());
     }
   }
 
@@ -147,23 +138,16 @@ public class Retrainer implements FeedbackListener {
     if (feedback.countUnused(model) < policy.get().threshold() || !policies.claimRun(model)) {
       return false;
     }
-    runner.submit(() -> run(model, policy.get()));
+    runner.submit(() -> start(model, policy.get()));
     return true;
   }
 
-  private void run(String model, RetrainingPolicy policy) {
-    Long trialId = null;
-    UUID token = UUID.randomUUID();
-    ScheduledFuture<?> heartbeat = null;
-    boolean succeeded = false;
+  /** Queues the retraining's experiment and its one server-only trial. */
+  private void start(String model, RetrainingPolicy policy) {
     try {
       ModelVersion base = baseVersion(model);
-      TrainingConfig config = FILES.readConfig(base.config());
       List<Feedback> all = feedback.all(model);
-      List<Long> unused =
-          all.stream().filter(f -> f.usedByTrial() == null).map(Feedback::id).toList();
-      List<Feedback> train = all.stream().filter(f -> !f.heldOut()).toList();
-      List<Feedback> heldOut = all.stream().filter(Feedback::heldOut).toList();
+      long train = all.stream().filter(f -> !f.heldOut()).count();
       String description =
           String.format(
               Locale.ROOT,
@@ -171,8 +155,12 @@ public class Retrainer implements FeedbackListener {
               model,
               base.version(),
               policy.baseDataset(),
-              train.size(),
-              heldOut.size());
+              train,
+              all.size() - train);
+      ObjectNode spec = JSON.createObjectNode();
+      spec.put("name", "retrain-" + model);
+      spec.put("dataset", policy.baseDataset());
+      spec.set("config", JSON.readTree(base.config()));
       Experiment experiment =
           experiments.create(
               new NewExperiment(
@@ -183,81 +171,86 @@ public class Retrainer implements FeedbackListener {
                   description,
                   List.of("retraining", model),
                   policy.baseDataset(),
-                  "{\"name\":\"retrain-"
-                      + model
-                      + "\",\"dataset\":\""
-                      + policy.baseDataset()
-                      + "\",\"config\":"
-                      + base.config()
-                      + "}",
+                  JSON.writeValueAsString(spec),
                   Objective.DEFAULT,
                   1,
                   0,
                   List.of()));
       policies.setRun(model, experiment.id());
+      // The base recipe on the retraining's own images: the subset of the base training set is
+      // taken by RetrainingData, and every image trains (no validation split).
+      TrainingConfig config =
+          FILES.readConfig(base.config()).toBuilder()
+              .dataset(RetrainingData.datasetOf(experiment.id()))
+              .trainSubset(0)
+              .validationRatio(0)
+              .build();
       long trial =
-          policies.insertRunningTrial(
-              experiment.id(), base.config(), token, clock.instant().plus(LEASE));
-      trialId = trial;
-      experiments.rollUp(experiment.id());
-      heartbeat =
-          heartbeats.scheduleAtFixedRate(() -> beat(trial, token), 20, 20, TimeUnit.SECONDS);
+          trials
+              .enqueue(
+                  experiment.id(), 0, List.of(new NewTrial(FILES.configJson(config), null, true)))
+              .getFirst();
+      queueSignal.trialsQueued();
       registry.audit(model, "retrain-started", null, description + " (trial " + trial + ")");
       log.info("Retraining {} as trial {}: {}", model, trial, description);
+    } catch (RuntimeException | Error e) {
+      log.error("Retraining of {} could not start", model, e);
+      policies.releaseRun(model);
+      registry.audit(model, "retrain-failed", null, e.toString());
+    }
+  }
 
-      LoadedDataset data = datasets.load(DatasetId.byName(policy.baseDataset()));
-      ImageSet baseTrain = data.train();
-      if (config.trainSubset() > 0 && config.trainSubset() < baseTrain.size()) {
-        baseTrain = DatasetSplits.stratifiedSubset(baseTrain, config.trainSubset(), config.seed());
+  /** A retraining's trial ended: gate and register its model off the ending thread. */
+  @Override
+  public void trialEnded(long trialId, long experimentId, TrialStatus status) {
+    if (policies.byExperiment(experimentId).isPresent()) {
+      runner.submit(() -> finish(experimentId, status == TrialStatus.SUCCEEDED ? trialId : null));
+    }
+  }
+
+  /**
+   * Ends the retraining of this experiment: with a succeeded trial, the feedback it trained on is
+   * marked used, its model registered and gated; otherwise the failure is audited. The slot is
+   * released either way.
+   */
+  private void finish(long experimentId, Long succeededTrial) {
+    Optional<RetrainingPolicy> policy = policies.byExperiment(experimentId);
+    Optional<Experiment> experiment = experiments.find(experimentId);
+    if (policy.isEmpty() || experiment.isEmpty()) {
+      return; // finished already
+    }
+    String model = policy.get().model();
+    boolean succeeded = false;
+    try {
+      if (succeededTrial == null) {
+        registry.audit(
+            model,
+            "retrain-failed",
+            null,
+            "trial of experiment " + experimentId + " " + experiment.get().status().dbValue());
+        return;
       }
-      ImageSet heldOutSet = feedbackSet.of(heldOut);
-      ImageSet trainSet = concat(baseTrain, feedbackSet.of(train));
-      Path modelFile = RunArtifact.MODEL.in(directories.of(trial).resolve("attempt-1"));
-      TrainingResult result =
-          Trainer.train(
-              config.toBuilder().trainSubset(0).validationRatio(0).build(),
-              new TrainingData(trainSet, null, data.test()),
-              TrainingListener.NONE,
-              () -> false,
-              new TrainingOutputs(null, null, modelFile));
-      heartbeat.cancel(false);
-      queue.complete(
-          trial,
-          token,
-          new TrialOutcome.Succeeded(
-              result.test().accuracy(),
-              result.test().report().macroF1(),
-              null,
-              result.trainSeconds(),
-              String.format(
-                  Locale.ROOT,
-                  "{\"test_accuracy\":%s,\"test_f1_macro\":%s,\"feedback_images\":%d}",
-                  result.test().accuracy(),
-                  result.test().report().macroF1(),
-                  train.size())));
-      succeeded = true;
+      long trial = succeededTrial;
+      List<Feedback> given = data.given(model, experiment.get());
       // Only a training that succeeded consumes the feedback.
-      feedback.markUsed(unused, trial);
+      feedback.markUsed(
+          given.stream().filter(f -> f.usedByTrial() == null).map(Feedback::id).toList(), trial);
+      long trainImages = given.stream().filter(f -> !f.heldOut()).count();
       ModelVersion candidate =
           registry.register(
               model,
               trial,
-              "retrained on " + train.size() + " feedback image(s), trial " + trial,
+              "retrained on " + trainImages + " feedback image(s), trial " + trial,
               Ownership.SYSTEM);
-      gate(model, candidate, data.test(), heldOutSet, policy.gateTolerance());
+      gate(
+          model,
+          candidate,
+          data.test(experiment.get()),
+          data.heldOut(model, experiment.get()),
+          policy.get().gateTolerance());
+      succeeded = true;
     } catch (RuntimeException | Error e) {
       log.error("Retraining of {} failed", model, e);
-      if (heartbeat != null) {
-        heartbeat.cancel(false);
-      }
-      if (trialId != null && !succeeded) {
-        try {
-          queue.complete(
-              trialId, token, new TrialOutcome.Failed(e.toString(), stackTrace(e), null));
-        } catch (RuntimeException lost) {
-          log.warn("Could not record the failure of retraining trial {}", trialId, lost);
-        }
-      }
       registry.audit(model, "retrain-failed", null, e.toString());
     } finally {
       policies.releaseRun(model);
@@ -338,33 +331,8 @@ public class Retrainer implements FeedbackListener {
     return versions.getFirst();
   }
 
-  private void beat(long trial, UUID token) {
-    try {
-      queue.heartbeat(trial, token, LEASE);
-    } catch (RuntimeException e) {
-      log.warn("Retraining trial {} heartbeat failed: {}", trial, e.toString());
-    }
-  }
-
-  private static ImageSet concat(ImageSet a, ImageSet b) {
-    byte[] pixels = new byte[a.pixels().length + b.pixels().length];
-    System.arraycopy(a.pixels(), 0, pixels, 0, a.pixels().length);
-    System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
-    byte[] labels = new byte[a.labels().length + b.labels().length];
-    System.arraycopy(a.labels(), 0, labels, 0, a.labels().length);
-    System.arraycopy(b.labels(), 0, labels, a.labels().length, b.labels().length);
-    return new ImageSet(a.rows(), a.cols(), pixels, labels);
-  }
-
-  private static String stackTrace(Throwable e) {
-    StringWriter out = new StringWriter();
-    e.printStackTrace(new PrintWriter(out));
-    return out.toString();
-  }
-
   @PreDestroy
   void stop() {
     runner.shutdownNow();
-    heartbeats.shutdownNow();
   }
 }

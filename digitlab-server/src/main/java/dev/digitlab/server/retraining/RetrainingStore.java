@@ -6,15 +6,11 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.support.GeneratedKeyHolder;
-import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Component;
 
-/** Retraining policies, the one-run-at-a-time flag, and the retraining's running trial. */
+/** Retraining policies and the one-run-at-a-time flag (the experiment a retraining runs as). */
 @Component
 class RetrainingStore {
 
@@ -100,29 +96,15 @@ class RetrainingStore {
         .update();
   }
 
-  /**
-   * Adds the retraining's trial to its experiment as already running under a lease this server
-   * holds, so no worker claims it: the server trains it itself, on data no worker has (the
-   * feedback), and ends it through the queue's usual heartbeat and completion.
-   */
-  long insertRunningTrial(long experimentId, String config, UUID token, Instant expiresAt) {
-    Instant now = clock.instant();
-    KeyHolder key = new GeneratedKeyHolder();
-    jdbc.sql(
-            """
-            INSERT INTO trial (experiment_id, ordinal, config, status, attempt, priority,
-                lease_token, lease_owner, worker_name, lease_expires_at, queued_at, started_at)
-            VALUES (:experiment, 0, :config, 'running', 1, 0, :token, 'retraining', 'retraining',
-                :expires,
-                :now, :now)
-            """)
-        .param("experiment", experimentId)
-        .param("config", config)
-        .param("token", token)
-        .param("expires", toSql(expiresAt))
-        .param("now", toSql(now))
-        .update(key, "id");
-    return key.getKeyAs(Number.class).longValue();
+  /** The policy whose running retraining is this experiment, if any. */
+  Optional<RetrainingPolicy> byExperiment(long experimentId) {
+    return jdbc.sql(
+            "SELECT model_name, enabled, threshold, base_dataset, gate_tolerance,"
+                + " running_experiment, updated_at FROM retraining_policy"
+                + " WHERE running_experiment = :e")
+        .param("e", experimentId)
+        .query(RetrainingStore::policy)
+        .optional();
   }
 
   private static RetrainingPolicy policy(ResultSet row, int n) throws SQLException {

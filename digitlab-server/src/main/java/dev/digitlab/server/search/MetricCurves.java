@@ -1,8 +1,8 @@
 package dev.digitlab.server.search;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import java.util.List;
 import java.util.NavigableMap;

@@ -5,6 +5,9 @@ import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentLimits;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.Goal;
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.protocol.experiment.SearchSpace;
 import dev.digitlab.protocol.experiment.SearchType;
 import dev.digitlab.protocol.experiment.TpeTrials;
@@ -12,11 +15,12 @@ import dev.digitlab.protocol.search.Distribution;
 import dev.digitlab.protocol.search.Observation;
 import dev.digitlab.protocol.search.TpeSampler;
 import dev.digitlab.server.database.Timestamps;
+import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.ExperimentSubmission;
-import dev.digitlab.server.experiments.Objective;
-import dev.digitlab.server.experiments.SearchContinuation;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.SuggestedTrials;
+import dev.digitlab.server.queue.TrialLifecycle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -38,9 +44,15 @@ import tools.jackson.databind.ObjectMapper;
  * trials (pending ones count as the constant liar's), and it is made with the experiment row
  * locked: a restarted server, or a second one on the same database, continues the same search
  * without repeating or skipping a suggestion.
+ *
+ * <p>It hears of the changes as a {@link TrialLifecycle}, in the transaction that made them, and
+ * first of all listeners: the experiment's roll-up ({@link ExperimentStore}) then sees the trials
+ * suggested here, so a search never looks finished while it has trials left to suggest. A new
+ * experiment's first trials are suggested the same way, when the queue adds its (no) trials.
  */
 @Component
-public class TpeSearch implements SearchContinuation {
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class TpeSearch implements TrialLifecycle {
 
   private static final ObjectMapper JSON = Json.mapper();
   // Specs are stored checked; the cap only has to let any stored one through again.
@@ -69,6 +81,7 @@ public class TpeSearch implements SearchContinuation {
   }
 
   private record Row(
+      String status,
       String spec,
       String objectiveMetric,
       String objectiveGoal,
@@ -80,18 +93,27 @@ public class TpeSearch implements SearchContinuation {
       long id, int ordinal, String status, String config, Double objective) {}
 
   @Override
-  public void continueSearch(long experimentId) {
+  public void trialsChanged(long experimentId) {
+    continueSearch(experimentId);
+  }
+
+  /**
+   * Queues the experiment's next suggested trials, if it is a TPE search that has any to suggest
+   * now. Locks the experiment's row (as its roll-up does next, in the same transaction).
+   */
+  void continueSearch(long experimentId) {
     Optional<Row> row =
         jdbc.sql(
                 """
-                SELECT spec, objective_metric, objective_goal, max_parallel_trials, priority,
-                       created_at
-                  FROM experiment WHERE id = :id
+                SELECT status, spec, objective_metric, objective_goal, max_parallel_trials,
+                       priority, created_at
+                  FROM experiment WHERE id = :id FOR UPDATE
                 """)
             .param("id", experimentId)
             .query(
                 (r, n) ->
                     new Row(
+                        r.getString("status"),
                         r.getString("spec"),
                         r.getString("objective_metric"),
                         r.getString("objective_goal"),
@@ -99,7 +121,9 @@ public class TpeSearch implements SearchContinuation {
                         r.getInt("priority"),
                         Timestamps.instant(r, "created_at")))
             .optional();
-    if (row.isEmpty()) {
+    // a cancelled search suggests nothing more (a retry reopens it first)
+    if (row.isEmpty()
+        || ExperimentStatus.fromDb(row.get().status()) == ExperimentStatus.CANCELLED) {
       return;
     }
     Optional<ExperimentSpec> parsed =
@@ -115,11 +139,12 @@ public class TpeSearch implements SearchContinuation {
     }
     Objective objective =
         new Objective(
-            row.get().objectiveMetric(), Objective.Goal.fromDb(row.get().objectiveGoal()));
+            ObjectiveMetric.parse(row.get().objectiveMetric()),
+            Goal.parse(row.get().objectiveGoal()));
     List<StoredTrial> stored =
         jdbc.sql(
                 "SELECT id, ordinal, status, config, "
-                    + objective.trialColumn()
+                    + ExperimentStore.trialColumn(objective.metric())
                     + " AS objective FROM trial WHERE experiment_id = :id ORDER BY ordinal")
             .param("id", experimentId)
             .query(
@@ -149,7 +174,7 @@ public class TpeSearch implements SearchContinuation {
     TpeSampler sampler =
         new TpeSampler(
             spec.search().seed(), settings.startupTrials(), TpeSampler.DEFAULT_CANDIDATES, true);
-    boolean maximize = objective.goal() == Objective.Goal.MAX;
+    boolean maximize = objective.goal() == Goal.MAX;
     int queued = 0;
     while (pending < parallelism && next < settings.maxTrials()) {
       Map<String, Double> values = sampler.suggest(next, space, history, maximize);

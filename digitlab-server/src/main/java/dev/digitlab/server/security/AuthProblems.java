@@ -21,6 +21,12 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
 
   private static final Logger log = LoggerFactory.getLogger(AuthProblems.class);
 
+  private final boolean authEnabled;
+
+  AuthProblems(boolean authEnabled) {
+    this.authEnabled = authEnabled;
+  }
+
   @Override
   public void commence(
       HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
@@ -47,6 +53,19 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
       org.springframework.security.access.AccessDeniedException e)
       throws IOException {
     Caller caller = Caller.of(request).orElse(null);
+    if (caller == null && !authEnabled && e instanceof CsrfException) {
+      // Without authentication there is no token to ask for: the form lacked its CSRF token.
+      log.warn(
+          "403: {} {} without a valid CSRF token", request.getMethod(), request.getRequestURI());
+      ProblemResponses.write(
+          request,
+          response,
+          HttpServletResponse.SC_FORBIDDEN,
+          "Missing or invalid CSRF token",
+          "A form or script must send the page's CSRF token (reload the page and try again);"
+              + " API clients need none.");
+      return;
+    }
     if (caller == null) {
       // No token and no session (a CSRF failure comes before authorisation): not logged in.
       commence(request, response, null);

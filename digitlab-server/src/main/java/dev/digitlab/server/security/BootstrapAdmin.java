@@ -7,6 +7,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -15,13 +16,16 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
- * First-run set-up: when authentication is on and no valid admin token exists (a new server, or
- * every admin token revoked), makes one and writes it to {@code <home>/admin-token}, readable by
- * the server's user only. The token goes to that file and never to the console or the log, which
- * often end up in places (journald, CI logs) that more people can read.
+ * Start-up with authentication on: revokes the tokens made while it was off (anyone who could
+ * connect could have made them), then, when no valid admin token made with authentication on exists
+ * (a new server, every admin token revoked, or only planted ones), makes one and writes it to
+ * {@code <home>/admin-token}, readable by the server's user only. The token goes to that file and
+ * never to the console or the log, which often end up in places (journald, CI logs) that more
+ * people can read. {@link #written()} says whether this start wrote it, for {@code digitlab
+ * server}'s console.
  */
 @Component
-class BootstrapAdmin implements ApplicationRunner {
+public class BootstrapAdmin implements ApplicationRunner {
 
   static final String FILE_NAME = "admin-token";
 
@@ -30,6 +34,7 @@ class BootstrapAdmin implements ApplicationRunner {
   private final AuthSettings settings;
   private final TokenStore tokens;
   private final Path home;
+  private volatile Path written;
 
   BootstrapAdmin(AuthSettings settings, TokenStore tokens, @Value("${digitlab.home}") Path home) {
     this.settings = settings;
@@ -39,12 +44,23 @@ class BootstrapAdmin implements ApplicationRunner {
 
   @Override
   public void run(ApplicationArguments arguments) {
-    if (!settings.enabled() || tokens.hasActiveAdmin()) {
+    if (!settings.enabled()) {
+      return;
+    }
+    int revoked = tokens.revokeMadeWithoutAuth();
+    if (revoked > 0) {
+      log.warn(
+          "{} token(s) made while authentication was off revoked: anyone who could connect could"
+              + " have made them ('digitlab token ls' lists them)",
+          revoked);
+    }
+    if (tokens.hasActiveAdmin()) {
       return;
     }
     NewToken admin = tokens.create("bootstrap-admin", Role.ADMIN);
     Path file = home.resolve(FILE_NAME).toAbsolutePath();
     write(file, admin.secret());
+    written = file;
     log.warn(
         "No admin token existed: token {} (admin) was made and written to {}, readable by this"
             + " user only. Use it with: export DIGITLAB_TOKEN=$(cat {}); then create everyone's"
@@ -52,6 +68,11 @@ class BootstrapAdmin implements ApplicationRunner {
         admin.token().id(),
         file,
         file);
+  }
+
+  /** The file this start wrote a new admin token to; empty if it wrote none. */
+  public Optional<Path> written() {
+    return Optional.ofNullable(written);
   }
 
   private static void write(Path file, String secret) {

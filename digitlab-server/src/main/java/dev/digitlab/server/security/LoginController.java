@@ -14,7 +14,7 @@ import org.springframework.security.core.context.SecurityContextHolderStrategy;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfToken;
-import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -35,13 +35,16 @@ class LoginController {
   private final TokenStore tokens;
   private final AuthSettings settings;
   private final SecurityContextRepository sessions = new HttpSessionSecurityContextRepository();
-  private final HttpSessionCsrfTokenRepository csrfTokens = new HttpSessionCsrfTokenRepository();
+  private final CsrfTokenRepository csrfTokens = CsrfCookies.get();
   private final SecurityContextHolderStrategy contexts =
       SecurityContextHolder.getContextHolderStrategy();
 
-  LoginController(TokenStore tokens, AuthSettings settings) {
+  private final SessionsPerToken sessionsPerToken;
+
+  LoginController(TokenStore tokens, AuthSettings settings, SessionsPerToken sessionsPerToken) {
     this.tokens = tokens;
     this.settings = settings;
+    this.sessionsPerToken = sessionsPerToken;
   }
 
   @GetMapping(path = "/login", produces = MediaType.TEXT_HTML_VALUE)
@@ -73,6 +76,7 @@ class LoginController {
     context.setAuthentication(CallerFilter.authentication(caller.get()));
     contexts.setContext(context);
     sessions.saveContext(context, request, response);
+    sessionsPerToken.loggedIn(caller.get().tokenId(), request.getSession());
     log.info("{} logged in", caller.get());
     return ResponseEntity.status(HttpStatus.SEE_OTHER)
         .header("Location", request.getContextPath() + "/")

@@ -1,10 +1,14 @@
 package dev.digitlab.server.security;
 
+import dev.digitlab.server.api.ForbiddenException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * A user tried to change something another owner owns; answered 403 with the owner and the role
  * that may (see {@link Ownership}).
  */
-public final class NotOwnerException extends RuntimeException {
+public final class NotOwnerException extends ForbiddenException {
 
   private static final long serialVersionUID = 1L;
 
@@ -14,6 +18,7 @@ public final class NotOwnerException extends RuntimeException {
 
   NotOwnerException(String what, String owner, Caller caller) {
     super(
+        "Not the owner",
         capitalise(what)
             + " belongs to '"
             + owner
@@ -48,6 +53,16 @@ public final class NotOwnerException extends RuntimeException {
   /** The role that may change anything, whoever owns it. */
   public String requiredRole() {
     return Role.ADMIN.dbValue();
+  }
+
+  @Override
+  public Map<String, Object> properties() {
+    Map<String, Object> properties = new LinkedHashMap<>();
+    properties.put("owner", owner);
+    properties.put("caller", callerName);
+    properties.put("callerRole", callerRole());
+    properties.put("requiredRole", requiredRole());
+    return properties;
   }
 
   private static String capitalise(String text) {

@@ -59,15 +59,23 @@ class SecurityConfiguration {
   SecurityFilterChain securityFilterChain(
       HttpSecurity http, AuthSettings settings, TokenStore tokens, AllowedHosts hosts)
       throws Exception {
-    AuthProblems problems = new AuthProblems();
+    AuthProblems problems = new AuthProblems(settings.enabled());
     RequestMatcher bearer = request -> request.getHeader(HttpHeaders.AUTHORIZATION) != null;
-    RequestMatcher api = request -> path(request).startsWith("/api/");
+    // The standard serving protocols (KServe V2, MLflow's /invocations) are APIs too.
+    RequestMatcher api =
+        request -> {
+          String path = path(request);
+          return path.startsWith("/api/") || path.startsWith("/v2/") || path.equals("/invocations");
+        };
     http.addFilterBefore(new CrossSiteFilter(hosts), CsrfFilter.class)
         .addFilterBefore(new CallerFilter(tokens, settings.enabled()), CsrfFilter.class)
         // API clients prove who they are with a header no other site can make a browser send:
         // they need no CSRF token. Without authentication the API is open to local clients
         // (the CLI) anyway.
-        .csrf(csrf -> csrf.ignoringRequestMatchers(settings.enabled() ? bearer : api))
+        .csrf(
+            csrf ->
+                csrf.csrfTokenRepository(CsrfCookies.get())
+                    .ignoringRequestMatchers(settings.enabled() ? bearer : api))
         // A request is never replayed after a login: the login page leads to the start page.
         .requestCache(cache -> cache.requestCache(new NullRequestCache()))
         .exceptionHandling(

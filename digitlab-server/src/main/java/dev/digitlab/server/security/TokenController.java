@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,9 +30,11 @@ class TokenController {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}");
 
   private final TokenStore tokens;
+  private final boolean authEnabled;
 
-  TokenController(TokenStore tokens) {
+  TokenController(TokenStore tokens, AuthSettings auth) {
     this.tokens = tokens;
+    this.authEnabled = auth.enabled();
   }
 
   /**
@@ -71,6 +76,19 @@ class TokenController {
   // made.
   @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<CreatedToken> create(@RequestBody TokenRequest request) {
+    if (!authEnabled) {
+      // Anyone who can connect could mint one, and it would count once authentication is on.
+      log.warn("403: a token was asked for while authentication is off");
+      ProblemDetail problem =
+          ProblemDetail.forStatusAndDetail(
+              HttpStatus.FORBIDDEN,
+              "Tokens are made only while authentication is on: with it off anyone who can"
+                  + " connect could make an admin token for later. Restart the server with --auth"
+                  + " (env DIGITLAB_AUTH=true, property digitlab.auth.enabled=true); its first"
+                  + " start writes an admin token to <home>/admin-token.");
+      problem.setTitle("Authentication is off");
+      throw new ErrorResponseException(HttpStatus.FORBIDDEN, problem, null);
+    }
     if (request == null || request.role() == null) {
       throw new InvalidParameterException("role", "is required: admin, user, worker or viewer");
     }

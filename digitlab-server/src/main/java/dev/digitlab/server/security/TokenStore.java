@@ -38,10 +38,12 @@ public class TokenStore {
 
   private final JdbcClient jdbc;
   private final Clock clock;
+  private final boolean authEnabled;
 
-  TokenStore(JdbcClient jdbc, Clock clock) {
+  TokenStore(JdbcClient jdbc, Clock clock, AuthSettings auth) {
     this.jdbc = jdbc;
     this.clock = clock;
+    this.authEnabled = auth.enabled();
   }
 
   /** A new token with this name and role; its secret is in the answer and nowhere else. */
@@ -60,13 +62,15 @@ public class TokenStore {
     Instant now = clock.instant();
     KeyHolder key = new GeneratedKeyHolder();
     jdbc.sql(
-            "INSERT INTO api_token (name, role, token_hash, created_at, can_run_commands)"
-                + " VALUES (:name, :role, :hash, :now, :commands)")
+            "INSERT INTO api_token"
+                + " (name, role, token_hash, created_at, can_run_commands, created_with_auth)"
+                + " VALUES (:name, :role, :hash, :now, :commands, :withAuth)")
         .param("name", name)
         .param("role", role.dbValue())
         .param("hash", hash(secret))
         .param("now", toSql(now))
         .param("commands", canRunCommands)
+        .param("withAuth", authEnabled)
         .update(key, "id");
     long id = key.getKeyAs(Number.class).longValue();
     return new NewToken(new ApiToken(id, name, role, now, null, null, canRunCommands), secret);
@@ -118,12 +122,31 @@ public class TokenStore {
     return find(id).map(ApiToken::active).orElse(false);
   }
 
-  /** Whether any valid admin token exists (else the first start with authentication makes one). */
+  /**
+   * Whether any valid admin token made with authentication on exists (else the first start with
+   * authentication makes one).
+   */
   public boolean hasActiveAdmin() {
-    return jdbc.sql("SELECT COUNT(*) FROM api_token WHERE role = 'admin' AND revoked_at IS NULL")
+    return jdbc.sql(
+                "SELECT COUNT(*) FROM api_token"
+                    + " WHERE role = 'admin' AND revoked_at IS NULL AND created_with_auth")
             .query(Long.class)
             .single()
         > 0;
+  }
+
+  /**
+   * Revokes every valid token made while authentication was off: anyone who could connect could
+   * have made it.
+   *
+   * @return how many were revoked
+   */
+  public int revokeMadeWithoutAuth() {
+    return jdbc.sql(
+            "UPDATE api_token SET revoked_at = :now"
+                + " WHERE revoked_at IS NULL AND NOT created_with_auth")
+        .param("now", toSql(clock.instant()))
+        .update();
   }
 
   private void touch(ApiToken token) {

@@ -25,12 +25,22 @@ import org.springframework.web.multipart.MultipartFile;
 @EnableConfigurationProperties(ServingSettings.class)
 class PredictController {
 
+  private static final String PROTOCOL = "digitlab";
+
   private final ServedModels served;
   private final PredictionInputs inputs;
+  private final ServingMetrics metrics;
 
-  PredictController(ServedModels served, PredictionInputs inputs) {
+  PredictController(ServedModels served, PredictionInputs inputs, ServingMetrics metrics) {
     this.served = served;
     this.inputs = inputs;
+    this.metrics = metrics;
+  }
+
+  /** Reads a request's images; may throw what {@link PredictionInputs} throws. */
+  @FunctionalInterface
+  private interface Images {
+    List<PredictionInputs.Input> read() throws IOException;
   }
 
   /** One image's answer. */
@@ -60,9 +70,7 @@ class PredictController {
       @RequestParam(required = false) Integer version,
       @RequestPart("image") List<MultipartFile> images)
       throws IOException {
-    long start = System.nanoTime();
-    ServedModels.Served model = resolve(name, alias, version);
-    return answer(model, inputs.fromFiles(images), start);
+    return serve(name, alias, version, () -> inputs.fromFiles(images));
   }
 
   /**
@@ -83,9 +91,7 @@ class PredictController {
       @RequestParam(required = false) Integer version,
       InputStream body)
       throws IOException {
-    long start = System.nanoTime();
-    ServedModels.Served model = resolve(name, alias, version);
-    return answer(model, inputs.fromBody(body), start);
+    return serve(name, alias, version, () -> inputs.fromBody(body));
   }
 
   @PostMapping(path = "/api/v1/models/{name}/predict", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -95,9 +101,7 @@ class PredictController {
       @RequestParam(required = false) Integer version,
       InputStream body)
       throws IOException {
-    long start = System.nanoTime();
-    ServedModels.Served model = resolve(name, alias, version);
-    return answer(model, inputs.fromJson(body), start);
+    return serve(name, alias, version, () -> inputs.fromJson(body));
   }
 
   @PostMapping(
@@ -128,6 +132,27 @@ class PredictController {
       produces = MediaType.IMAGE_PNG_VALUE)
   ResponseEntity<byte[]> preprocessJson(InputStream body) throws IOException {
     return png(inputs.fromJson(body).getFirst().mnist());
+  }
+
+  /** Resolves the version, predicts, and counts the request in the per-model metrics. */
+  private PredictionResponse serve(String name, String alias, Integer version, Images images)
+      throws IOException {
+    long start = System.nanoTime();
+    ServedModels.Served model;
+    try {
+      model = resolve(name, alias, version);
+    } catch (RuntimeException e) {
+      metrics.failed(PROTOCOL, ServingMetrics.UNKNOWN, null, ServingErrors.status(e).value());
+      throw e;
+    }
+    try {
+      PredictionResponse response = answer(model, images.read(), start);
+      metrics.answered(PROTOCOL, model.model(), model.version(), System.nanoTime() - start);
+      return response;
+    } catch (RuntimeException e) {
+      metrics.failed(PROTOCOL, model.model(), model.version(), ServingErrors.status(e).value());
+      throw e;
+    }
   }
 
   private ServedModels.Served resolve(String name, String alias, Integer version) {

@@ -10,7 +10,13 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.multipart.MultipartFile;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -29,9 +35,18 @@ public class PredictionInputs {
   private final ServingSettings settings;
   private final ImageDecoder decoder;
 
+  /**
+   * Decoding is CPU work a client controls: at most this many images decode at once, whatever the
+   * number of requests (issue 15: three costly images kept health waiting 15 s on 2 cores).
+   */
+  private final Semaphore decodeSlots;
+
   PredictionInputs(ServingSettings settings) {
     this.settings = settings;
-    this.decoder = new ImageDecoder(settings.maxImageBytes(), settings.maxImagePixels());
+    this.decoder =
+        new ImageDecoder(
+            settings.maxImageBytes(), settings.maxImagePixels(), settings.decodeTimeout());
+    this.decodeSlots = new Semaphore(settings.decodeSlots(), true);
   }
 
   /** One input: its original bytes (null for pixel values) and its MNIST form. */
@@ -147,7 +162,13 @@ public class PredictionInputs {
         throw new InvalidParameterException(
             prefix + "pixels", "value " + i + " is not a number: " + value);
       }
-      values[i] = value.isIntegralNumber() ? value.asInt() : (int) Math.round(value.asDouble());
+      double number = value.asDouble();
+      if (!(number >= 0 && number <= 255)) {
+        // Checked as a double: 1e308 or a long would wrap around as an int (issue 15: "is -1").
+        throw new InvalidParameterException(
+            prefix + "pixels", "value " + i + " must be between 0 and 255, got " + value);
+      }
+      values[i] = (int) Math.round(number);
     }
     try {
       return new Input(null, ImagePreprocessor.fromPixels(values));
@@ -158,7 +179,42 @@ public class PredictionInputs {
 
   /** An encoded image's MNIST form; throws ImageRejectedException or EmptyImageException. */
   public Input fromBytes(byte[] bytes) {
-    return new Input(bytes, ImagePreprocessor.fromEncoded(bytes, decoder));
+    boolean acquired;
+    try {
+      acquired = decodeSlots.tryAcquire(settings.decodeWait().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServerBusyException();
+    }
+    if (!acquired) {
+      throw new ServerBusyException();
+    }
+    try {
+      return new Input(bytes, ImagePreprocessor.fromEncoded(bytes, decoder));
+    } finally {
+      decodeSlots.release();
+    }
+  }
+
+  /** Every decoding slot stayed busy: a 503 with {@code Retry-After}. */
+  static final class ServerBusyException extends ErrorResponseException {
+
+    private static final long serialVersionUID = 1L;
+
+    ServerBusyException() {
+      super(HttpStatus.SERVICE_UNAVAILABLE, problem(), null);
+      getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+    }
+
+    private static ProblemDetail problem() {
+      ProblemDetail problem =
+          ProblemDetail.forStatusAndDetail(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              "Every image-decoding slot is busy (digitlab.serving.decode-threads); try again"
+                  + " in a second.");
+      problem.setTitle("Busy decoding images");
+      return problem;
+    }
   }
 
   private void checkCount(int count) {

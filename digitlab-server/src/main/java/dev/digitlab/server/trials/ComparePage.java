@@ -1,8 +1,6 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.api.InvalidParameterException;
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
@@ -32,11 +30,9 @@ class ComparePage {
   record ConfigRow(String field, List<String> values, boolean differs) {}
 
   private final TrialStore trials;
-  private final ExperimentStore experiments;
 
-  ComparePage(TrialStore trials, ExperimentStore experiments) {
+  ComparePage(TrialStore trials) {
     this.trials = trials;
-    this.experiments = experiments;
   }
 
   @GetMapping("/compare")
@@ -47,9 +43,9 @@ class ComparePage {
     Set<String> metricKeys = new TreeSet<>(Set.of("train_loss"));
     Set<String> fields = new LinkedHashSet<>();
     for (Trial trial : found) {
-      String experiment = experiments.find(trial.experimentId()).map(Experiment::name).orElse("?");
-      ChartTrial c =
-          ChartTrial.of(trial, experiment + " #" + trial.ordinal() + " (" + trial.id() + ")");
+      String experiment =
+          this.trials.experimentOf(trial.id()).map(TrialExperiment::name).orElse("?");
+      ChartTrial c = trial.chart(experiment + " #" + trial.ordinal() + " (" + trial.id() + ")");
       chart.add(c);
       metricKeys.addAll(c.metrics().keySet());
       fields.addAll(c.config().keySet());

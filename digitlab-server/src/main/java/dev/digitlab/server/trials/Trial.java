@@ -1,5 +1,7 @@
 package dev.digitlab.server.trials;
 
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.web.ChartTrial;
 import java.time.Instant;
 
 /**
@@ -31,4 +33,20 @@ public record Trial(
     Instant finishedAt,
     String failureReason,
     String stackTrace,
-    boolean cancelRequested) {}
+    boolean cancelRequested) {
+
+  /** What the charts of the experiment and compare pages know about this trial. */
+  public ChartTrial chart(String label) {
+    return new ChartTrial(
+        id,
+        experimentId,
+        label,
+        status.dbValue(),
+        ChartTrial.map(config),
+        ChartTrial.map(lastMetrics),
+        ChartTrial.iso(startedAt),
+        ChartTrial.iso(finishedAt),
+        workerName,
+        ordinal);
+  }
+}

@@ -1,12 +1,15 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialMoves;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.queue.TrialStatusConflictException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Arrays;
@@ -39,6 +42,7 @@ class TrialController {
   private static final ObjectMapper JSON = Json.mapper();
 
   private final TrialStore trials;
+  private final TrialMoves moves;
   private final EventStore events;
   private final MetricHistory metrics;
 
@@ -47,11 +51,13 @@ class TrialController {
 
   TrialController(
       TrialStore trials,
+      TrialMoves moves,
       EventStore events,
       MetricHistory metrics,
       QueueSignal queueSignal,
       TrialOwnership ownership) {
     this.trials = trials;
+    this.moves = moves;
     this.events = events;
     this.metrics = metrics;
     this.queueSignal = queueSignal;
@@ -131,14 +137,14 @@ class TrialController {
       switch (trial.status()) {
         case QUEUED -> {
           try {
-            return ResponseEntity.ok(
-                TrialView.detail(trials.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED)));
+            moves.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED);
+            return ResponseEntity.ok(TrialView.detail(trials.get(id)));
           } catch (TrialStatusConflictException changed) {
             // claimed meanwhile: look again
           }
         }
         case RUNNING -> {
-          if (trials.requestCancel(id)) {
+          if (moves.requestCancel(id)) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
                 .body(TrialView.detail(trials.get(id)));
           }
@@ -175,7 +181,8 @@ class TrialController {
               + trial.status().dbValue()
               + ".");
     }
-    TrialView retried = TrialView.detail(trials.retry(id, trial.status()));
+    moves.retry(id, trial.status());
+    TrialView retried = TrialView.detail(trials.get(id));
     queueSignal.trialsQueued();
     return retried;
   }

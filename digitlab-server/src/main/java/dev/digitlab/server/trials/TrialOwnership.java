@@ -1,6 +1,6 @@
 package dev.digitlab.server.trials;
 
-import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialNotFoundException;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Component;
@@ -12,11 +12,11 @@ import org.springframework.stereotype.Component;
 @Component
 public class TrialOwnership {
 
-  private final ExperimentStore experiments;
+  private final TrialStore trials;
   private final Ownership ownership;
 
-  TrialOwnership(ExperimentStore experiments, Ownership ownership) {
-    this.experiments = experiments;
+  TrialOwnership(TrialStore trials, Ownership ownership) {
+    this.trials = trials;
     this.ownership = ownership;
   }
 
@@ -27,8 +27,9 @@ public class TrialOwnership {
    */
   public void checkMayChange(Trial trial, HttpServletRequest request) {
     String owner =
-        experiments
-            .owner(trial.experimentId())
+        trials
+            .experimentOf(trial.id())
+            .map(TrialExperiment::owner)
             .orElseThrow(() -> new TrialNotFoundException(trial.id()));
     ownership.checkMayChange(
         request, "trial " + trial.id() + " of experiment " + trial.experimentId(), owner);

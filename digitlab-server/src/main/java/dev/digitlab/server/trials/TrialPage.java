@@ -1,8 +1,6 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
@@ -27,14 +25,11 @@ import org.springframework.web.bind.annotation.PathVariable;
 class TrialPage {
 
   private final TrialStore trials;
-  private final ExperimentStore experiments;
   private final EventStore events;
   private final Ownership ownership;
 
-  TrialPage(
-      TrialStore trials, ExperimentStore experiments, EventStore events, Ownership ownership) {
+  TrialPage(TrialStore trials, EventStore events, Ownership ownership) {
     this.trials = trials;
-    this.experiments = experiments;
     this.events = events;
     this.ownership = ownership;
   }
@@ -42,13 +37,13 @@ class TrialPage {
   @GetMapping("/trials/{id}")
   String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Trial trial = trials.get(id);
-    Optional<Experiment> experiment = experiments.find(trial.experimentId());
-    String experimentName = experiment.map(Experiment::name).orElse("(deleted)");
+    Optional<TrialExperiment> experiment = trials.experimentOf(trial.id());
+    String experimentName = experiment.map(TrialExperiment::name).orElse("(deleted)");
     // Cancel and retry are shown only to who may use them: the owner, or an admin.
     model.addAttribute(
         "mayChange",
         experiment.isPresent() && ownership.mayChange(request, experiment.get().owner()));
-    model.addAttribute("owner", experiment.map(Experiment::owner).orElse(null));
+    model.addAttribute("owner", experiment.map(TrialExperiment::owner).orElse(null));
     Map<String, Object> config = ChartTrial.map(trial.config());
     Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
     model.addAttribute("trial", trial);

@@ -1,13 +1,11 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.worker.run.RunArtifact;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,19 +45,13 @@ class TrialResultsController {
   private static final ObjectMapper JSON = Json.mapper();
 
   private final TrialStore trials;
-  private final ExperimentStore experiments;
   private final EventStore events;
   private final TrialFiles files;
   private final TestImages images;
 
   TrialResultsController(
-      TrialStore trials,
-      ExperimentStore experiments,
-      EventStore events,
-      TrialFiles files,
-      TestImages images) {
+      TrialStore trials, EventStore events, TrialFiles files, TestImages images) {
     this.trials = trials;
-    this.experiments = experiments;
     this.events = events;
     this.files = files;
     this.images = images;
@@ -113,8 +105,7 @@ class TrialResultsController {
           "Test image " + index + " is not among the misclassified images of trial " + id + ".");
     }
     Trial trial = trials.get(id);
-    String dataset =
-        experiments.find(trial.experimentId()).map(Experiment::dataset).orElse("mnist");
+    String dataset = trials.experimentOf(trial.id()).map(TrialExperiment::dataset).orElse("mnist");
     return ResponseEntity.ok()
         .contentType(MediaType.IMAGE_PNG)
         .header(HttpHeaders.CACHE_CONTROL, "max-age=86400")

@@ -1,24 +1,19 @@
 package dev.digitlab.server.trials;
 
 import static dev.digitlab.server.database.Timestamps.instant;
-import static dev.digitlab.server.database.Timestamps.toSql;
 
-import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialNotFoundException;
+import dev.digitlab.server.queue.TrialStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Trials in the database: read them, record progress, and move them between statuses as users ask
- * (cancel, retry). Workers' lease-fenced changes go through {@code TrialQueue}.
+ * Trials in the database, read: every change to a trial's row goes through the queue ({@code
+ * TrialQueue} for workers, {@code TrialMoves} for users and experiments).
  */
 @Component
 public class TrialStore {
@@ -32,19 +27,9 @@ public class TrialStore {
       """;
 
   private final JdbcClient jdbc;
-  private final TransactionTemplate transaction;
-  private final Clock clock;
-  private final ExperimentStore experiments;
 
-  public TrialStore(
-      JdbcClient jdbc,
-      PlatformTransactionManager transactions,
-      Clock clock,
-      ExperimentStore experiments) {
+  public TrialStore(JdbcClient jdbc) {
     this.jdbc = jdbc;
-    this.transaction = new TransactionTemplate(transactions);
-    this.clock = clock;
-    this.experiments = experiments;
   }
 
   public Optional<Trial> find(long id) {
@@ -56,19 +41,6 @@ public class TrialStore {
 
   public Trial get(long id) {
     return find(id).orElseThrow(() -> new TrialNotFoundException(id));
-  }
-
-  /** How many trials there are in each status, across all experiments (zero ones included). */
-  public Map<TrialStatus, Long> countByStatus() {
-    Map<TrialStatus, Long> counts = new EnumMap<>(TrialStatus.class);
-    for (TrialStatus status : TrialStatus.values()) {
-      counts.put(status, 0L);
-    }
-    jdbc.sql("SELECT status, COUNT(*) AS n FROM trial GROUP BY status")
-        .query(
-            (row, n) -> counts.put(TrialStatus.fromDb(row.getString("status")), row.getLong("n")))
-        .list();
-    return counts;
   }
 
   /** The experiment's trials in the order its search space produced them. */
@@ -99,100 +71,25 @@ public class TrialStore {
   }
 
   /**
-   * Records how far the given attempt got and its latest metrics (JSON); {@code bestMetric} may be
-   * null to keep the stored one. Returns false, changing nothing, when that attempt is no longer
-   * running: a late report from a lost attempt must not overwrite the current one.
+   * The experiment a trial belongs to, as trial pages and checks need it: its name, owner, dataset
+   * and objective metric. Empty if the trial or its experiment is gone.
    */
-  public boolean updateProgress(
-      long trialId, int attempt, double progress, String lastMetrics, Double bestMetric) {
+  public Optional<TrialExperiment> experimentOf(long trialId) {
     return jdbc.sql(
-                """
-                UPDATE trial SET progress = :progress, last_metrics = :metrics,
-                       best_metric = COALESCE(:best, best_metric)
-                 WHERE id = :id AND attempt = :attempt AND status = 'running'
-                """)
-            .param("progress", progress)
-            .param("metrics", lastMetrics)
-            .param("best", bestMetric)
-            .param("id", trialId)
-            .param("attempt", attempt)
-            .update()
-        > 0;
-  }
-
-  /**
-   * Moves a trial from {@code expected} to {@code target} if the transition table allows it and the
-   * trial is still {@code expected}; its experiment is rolled up in the same transaction. Only the
-   * queue starts trials, so {@code running} is not a target here. Back to queued, the trial keeps
-   * its results until the next attempt replaces them and joins the end of the queue.
-   *
-   * @throws IllegalTrialTransitionException if the table does not allow the move
-   * @throws TrialStatusConflictException if the trial is no longer {@code expected}
-   * @throws TrialNotFoundException if there is no such trial
-   */
-  public Trial transition(long trialId, TrialStatus expected, TrialStatus target) {
-    expected.checkMoveTo(target);
-    if (target == TrialStatus.RUNNING) {
-      throw new IllegalArgumentException(
-          "A trial starts running only when a worker claims it from the queue");
-    }
-    return transaction.execute(
-        status -> {
-          String set =
-              target == TrialStatus.QUEUED
-                  ? "queued_at = :now, finished_at = NULL, cancel_requested = FALSE,"
-                      + " failure_reason = NULL, stack_trace = NULL, not_before = NULL"
-                  : "finished_at = :now";
-          int changed =
-              jdbc.sql(
-                      "UPDATE trial SET status = :target, lease_token = NULL, lease_owner = NULL,"
-                          + " lease_expires_at = NULL, "
-                          + set
-                          + " WHERE id = :id AND status = :expected")
-                  .param("target", target.dbValue())
-                  .param("now", toSql(clock.instant()))
-                  .param("id", trialId)
-                  .param("expected", expected.dbValue())
-                  .update();
-          Trial trial = get(trialId);
-          if (changed == 0) {
-            throw new TrialStatusConflictException(trialId, expected, trial.status());
-          }
-          experiments.rollUp(trial.experimentId());
-          return trial;
-        });
-  }
-
-  /**
-   * Puts a failed or cancelled trial back in the queue, for its next attempt; if its experiment was
-   * cancelled, the experiment is reopened in the same transaction, or the trial would never be
-   * claimed.
-   *
-   * @throws IllegalArgumentException if {@code expected} is neither failed nor cancelled
-   * @throws TrialStatusConflictException if the trial is no longer {@code expected}
-   */
-  public Trial retry(long trialId, TrialStatus expected) {
-    if (expected != TrialStatus.FAILED && expected != TrialStatus.CANCELLED) {
-      throw new IllegalArgumentException("Only a failed or cancelled trial is retried");
-    }
-    return transaction.execute(
-        status -> {
-          Trial trial = transition(trialId, expected, TrialStatus.QUEUED);
-          experiments.reopen(trial.experimentId());
-          return trial;
-        });
-  }
-
-  /**
-   * Asks the worker running this trial to stop; it learns so from its next heartbeat. Returns false
-   * if the trial is not running.
-   */
-  public boolean requestCancel(long trialId) {
-    return jdbc.sql(
-                "UPDATE trial SET cancel_requested = TRUE WHERE id = :id AND status = 'running'")
-            .param("id", trialId)
-            .update()
-        > 0;
+            """
+            SELECT e.id, e.name, e.owner, e.dataset, e.objective_metric
+              FROM trial t JOIN experiment e ON e.id = t.experiment_id WHERE t.id = :id
+            """)
+        .param("id", trialId)
+        .query(
+            (row, n) ->
+                new TrialExperiment(
+                    row.getLong("id"),
+                    row.getString("name"),
+                    row.getString("owner"),
+                    row.getString("dataset"),
+                    row.getString("objective_metric")))
+        .optional();
   }
 
   /** Whether a user asked to stop this trial (false for an unknown trial). */

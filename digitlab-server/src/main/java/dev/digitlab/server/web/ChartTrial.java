@@ -1,7 +1,6 @@
 package dev.digitlab.server.web;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.server.trials.Trial;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,21 +28,8 @@ public record ChartTrial(
   private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
-  public static ChartTrial of(Trial trial, String label) {
-    return new ChartTrial(
-        trial.id(),
-        trial.experimentId(),
-        label,
-        trial.status().dbValue(),
-        map(trial.config()),
-        map(trial.lastMetrics()),
-        iso(trial.startedAt()),
-        iso(trial.finishedAt()),
-        trial.workerName(),
-        trial.ordinal());
-  }
-
-  private static String iso(Instant instant) {
+  /** An instant as ISO-8601 text, or null. */
+  public static String iso(Instant instant) {
     return instant == null ? null : instant.toString();
   }
 

@@ -1,9 +1,9 @@
 package dev.digitlab.server.web;
 
 import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.ForbiddenException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
-import dev.digitlab.server.trials.TrialNotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -23,13 +23,19 @@ class PageErrors {
 
   private static final Logger log = LoggerFactory.getLogger(PageErrors.class);
 
-  @ExceptionHandler({NotFoundException.class, TrialNotFoundException.class})
+  @ExceptionHandler(NotFoundException.class)
   ModelAndView notFound(RuntimeException e) {
     log.warn("404 page: {}", e.getMessage());
     return page(
         HttpStatus.NOT_FOUND,
         e.getMessage(),
         "It may have been deleted. Find it in the list of experiments, or start a new one.");
+  }
+
+  @ExceptionHandler(ForbiddenException.class)
+  ModelAndView forbidden(ForbiddenException e) {
+    return page(
+        HttpStatus.FORBIDDEN, e.getMessage(), "Ask the owner or an admin to make the change.");
   }
 
   @ExceptionHandler(InvalidParameterException.class)

@@ -1,9 +1,10 @@
 package dev.digitlab.server.workers;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.trials.TrialDirectories;
@@ -42,6 +43,18 @@ class ArtifactUploads {
     this.events = events;
     this.directories = directories;
     this.checkpoints = checkpoints;
+  }
+
+  /**
+   * The checkpoint file the leased attempt resumes from.
+   *
+   * @throws NotFoundException if the trial has no checkpoint to resume from
+   */
+  Path resumeCheckpoint(Lease lease) {
+    if (lease.resumeFrom() == null) {
+      throw new NotFoundException("Trial " + lease.trialId() + " has no checkpoint to resume from");
+    }
+    return checkpoints.file(lease.trialId(), lease.resumeFrom());
   }
 
   void store(Lease lease, String name, long seq, InputStream body) throws IOException {

@@ -1,24 +1,15 @@
 package dev.digitlab.server.workers;
 
-import dev.digitlab.ml.data.DatasetFetcher;
-import dev.digitlab.ml.data.DatasetStore;
-import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
-import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.queue.Lease;
+import dev.digitlab.protocol.worker.Completion;
+import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.server.queue.LeaseLostException;
-import dev.digitlab.server.queue.QueueSignal;
-import dev.digitlab.server.queue.TrialOutcome;
-import dev.digitlab.server.queue.TrialQueue;
-import dev.digitlab.server.search.TrialPruning;
-import dev.digitlab.server.trials.TrialDirectories;
-import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.queue.ResumePoint;
 import dev.digitlab.worker.run.CancellationToken;
-import dev.digitlab.worker.run.DatasetSource;
 import dev.digitlab.worker.run.EventDeliveryException;
 import dev.digitlab.worker.run.RunArtifact;
 import dev.digitlab.worker.run.RunOutcome;
+import dev.digitlab.worker.run.RunStatus;
 import dev.digitlab.worker.run.TrialRun;
 import dev.digitlab.worker.run.TrialRunner;
 import java.nio.file.Path;
@@ -31,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -39,8 +29,10 @@ import org.springframework.stereotype.Component;
 /**
  * The worker inside the server: {@code digitlab.worker.slots} virtual threads, each claiming a
  * trial from the queue, running it with {@link TrialRunner}, writing its events to the event table,
- * heartbeating its lease, and completing it. One more thread puts trials whose lease expired back
- * in the queue (a crashed server's, or a remote worker's).
+ * heartbeating its lease, and completing it: an adapter over {@link AttemptReports}, like the
+ * remote protocol's {@code WorkerController}. It also runs the server-only trials (a retraining's),
+ * whose data only this server has. Trials whose lease expired are requeued by the {@code
+ * LeaseSweeper}.
  */
 @Component
 @EnableConfigurationProperties(WorkerSettings.class)
@@ -52,62 +44,30 @@ class EmbeddedWorker implements SmartLifecycle {
   static final Duration CANCEL_CHECK = Duration.ofSeconds(1);
 
   private final WorkerSettings settings;
-  private final TrialQueue queue;
-  private final TrialStore trials;
-  private final ExperimentStore experiments;
-  private final EventStore events;
+  private final AttemptReports attempts;
   private final TrialRunner runner;
-  private final TrialDirectories trialFiles;
-  private final QueueSignal queueSignal;
+  private final AttemptFiles files;
   private final TrainingThroughput throughput;
-  private final Checkpoints checkpoints;
-  private final TrialPruning pruning;
-  private final ExperimentFiles files = new ExperimentFiles();
+  private final ExperimentFiles experimentFiles = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
   EmbeddedWorker(
       WorkerSettings settings,
-      TrialQueue queue,
-      TrialStore trials,
-      ExperimentStore experiments,
-      EventStore events,
-      TrialDirectories trialFiles,
-      QueueSignal queueSignal,
-      TrainingThroughput throughput,
-      Checkpoints checkpoints,
-      TrialPruning pruning,
-      @Value("${digitlab.home}") Path home) {
+      AttemptReports attempts,
+      WorkerDatasets datasets,
+      AttemptFiles files,
+      TrainingThroughput throughput) {
     this.settings = settings;
-    this.queue = queue;
-    this.trials = trials;
-    this.experiments = experiments;
-    this.events = events;
-    this.trialFiles = trialFiles;
-    this.queueSignal = queueSignal;
+    this.attempts = attempts;
+    this.files = files;
     this.throughput = throughput;
-    this.checkpoints = checkpoints;
-    this.pruning = pruning;
-    Path dataHome = settings.dataHome() == null ? home : settings.dataHome();
-    this.runner =
-        new TrialRunner(
-            DatasetSource.of(
-                new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE))));
+    this.runner = new TrialRunner(datasets);
   }
 
   @Override
   public synchronized void start() {
     running = true;
-    // Workers could not heartbeat while this server was down: their leases get a fresh term
-    // rather than being counted as lost, and the sweeper requeues those that stay silent.
-    int runningTrials = queue.extendRunningLeases(settings.lease());
-    if (runningTrials > 0) {
-      log.info(
-          "{} trial(s) were running: their workers have {} to heartbeat, else they are requeued",
-          runningTrials,
-          settings.lease());
-    }
-    threads.add(Thread.ofVirtual().name("lease-sweeper").start(this::sweepLoop));
     for (int slot = 1; slot <= settings.slots(); slot++) {
       String name = "embedded-" + slot;
       // A platform thread, not a virtual one: libtorch's OpenMP keeps a thread team per calling
@@ -140,40 +100,20 @@ class EmbeddedWorker implements SmartLifecycle {
     return running;
   }
 
-  private void sweepLoop() {
-    while (running) {
-      try {
-        int timedOut = queue.failTimedOut();
-        if (timedOut > 0) {
-          log.info("{} trial(s) ran longer than the trial timeout and failed", timedOut);
-        }
-        int requeued = queue.sweepExpired();
-        if (requeued > 0) {
-          queueSignal.trialsQueued();
-          log.info("Requeued {} trial(s) whose lease expired", requeued);
-        }
-        Thread.sleep(settings.lease().dividedBy(2));
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        log.warn("Sweeping expired leases failed; trying again", e);
-        if (!pause(settings.lease().dividedBy(2))) {
-          return;
-        }
-      }
-    }
-  }
-
   private void workLoop(String workerName) {
     while (running) {
       try {
-        long seen = queueSignal.generation();
-        Optional<Lease> lease = queue.claim(workerName, Set.of("cpu"), settings.lease());
+        // A submission in this process wakes the slot at once; the poll finds the rest.
+        Optional<LeaseGrant> lease =
+            attempts.claim(
+                workerName,
+                Set.of("cpu"),
+                settings.lease(),
+                settings.pollInterval(),
+                settings.pollInterval(),
+                true);
         if (lease.isPresent()) {
           run(lease.get());
-        } else {
-          // A submission in this process wakes the slot at once; the poll finds the rest.
-          queueSignal.awaitAfter(seen, settings.pollInterval());
         }
       } catch (InterruptedException e) {
         return;
@@ -187,34 +127,32 @@ class EmbeddedWorker implements SmartLifecycle {
   }
 
   /** One attempt of a claimed trial, from its first event to its completion. */
-  private void run(Lease lease) throws InterruptedException {
+  private void run(LeaseGrant lease) throws InterruptedException {
     long trialId = lease.trialId();
     CancellationToken cancellation = new CancellationToken();
-    Path workDir = trialFiles.of(trialId).resolve("attempt-" + lease.attempt());
+    Path workDir = files.workDir(trialId, lease.attempt());
     StoreEventSink sink =
         new StoreEventSink(
             lease,
-            events,
-            trials,
-            pruning,
+            attempts,
             cancellation,
             throughput,
             seq ->
-                checkpoints.keep(
+                files.keepCheckpoint(
                     trialId,
                     lease.leaseToken(),
                     lease.attempt(),
                     seq,
                     RunArtifact.CHECKPOINT.in(workDir)),
-            trialFiles.artifacts(),
+            files.artifacts(),
             workDir);
     TrialRun run =
         new TrialRun(
             trialId,
             lease.attempt(),
-            files.readConfig(lease.config()),
+            experimentFiles.readConfig(lease.config()),
             workDir,
-            lease.resumeFrom() == null ? null : checkpoints.file(trialId, lease.resumeFrom()),
+            resumeFrom(lease),
             lease.firstSeq());
     log.info("Running trial {} attempt {}", trialId, lease.attempt());
     // Stopped through a latch, not an interrupt: an interrupt landing while the heartbeat commits
@@ -240,7 +178,7 @@ class EmbeddedWorker implements SmartLifecycle {
       heartbeat.join();
     }
     try {
-      queue.complete(trialId, lease.leaseToken(), outcome(trialId, outcome, sink));
+      attempts.complete(trialId, completion(lease, outcome, sink));
       log.info("Trial {} attempt {} ended {}", trialId, lease.attempt(), outcome.status());
     } catch (LeaseLostException e) {
       log.warn(
@@ -253,7 +191,8 @@ class EmbeddedWorker implements SmartLifecycle {
    * #CANCEL_CHECK} in between, so that a user's cancel stops the run within about a second rather
    * than within a heartbeat interval (20 s with the default lease).
    */
-  private void heartbeatLoop(Lease lease, CancellationToken cancellation, CountDownLatch runEnded) {
+  private void heartbeatLoop(
+      LeaseGrant lease, CancellationToken cancellation, CountDownLatch runEnded) {
     Duration beatEvery = settings.lease().dividedBy(3);
     Duration tick = beatEvery.compareTo(CANCEL_CHECK) < 0 ? beatEvery : CANCEL_CHECK;
     long sinceBeat = 0;
@@ -267,11 +206,11 @@ class EmbeddedWorker implements SmartLifecycle {
         if (sinceBeat >= beatEvery.toNanos()) {
           sinceBeat = 0;
           cancelRequested =
-              queue
+              attempts
                   .heartbeat(lease.trialId(), lease.leaseToken(), settings.lease())
                   .cancelRequested();
         } else {
-          cancelRequested = trials.cancelRequested(lease.trialId());
+          cancelRequested = attempts.cancelRequested(lease.trialId());
         }
         if (cancelRequested) {
           cancellation.cancel();
@@ -288,32 +227,28 @@ class EmbeddedWorker implements SmartLifecycle {
     }
   }
 
-  private TrialOutcome outcome(long trialId, RunOutcome outcome, StoreEventSink sink) {
-    Double trainSeconds = sink.metric("train_seconds");
-    return switch (outcome.status()) {
-      case SUCCEEDED ->
-          new TrialOutcome.Succeeded(
-              orZero(sink.metric("test_accuracy")),
-              orZero(sink.metric("test_f1_macro")),
-              sink.metric(objectiveMetric(trialId)),
-              trainSeconds == null ? outcome.result().trainSeconds() : trainSeconds,
-              sink.lastMetricsJson());
-      case FAILED ->
-          new TrialOutcome.Failed(
-              outcome.failure() == null ? "training failed" : outcome.failure(),
-              sink.lastError(),
-              trainSeconds);
-      case CANCELLED -> new TrialOutcome.Cancelled(trainSeconds);
-    };
+  /** The checkpoint the attempt resumes from, or null to start from scratch. */
+  private Path resumeFrom(LeaseGrant lease) {
+    if (lease.resumeEpoch() == null) {
+      return null;
+    }
+    ResumePoint point = attempts.holder(lease.trialId(), lease.leaseToken()).resumeFrom();
+    return point == null ? null : files.checkpoint(lease.trialId(), point);
   }
 
-  private String objectiveMetric(long trialId) {
-    long experimentId = trials.get(trialId).experimentId();
-    return experiments.find(experimentId).map(e -> e.objective().metric()).orElse("");
-  }
-
-  private static double orZero(Double value) {
-    return value == null ? 0 : value;
+  /** The attempt's end as a remote worker reports it, so that both take one path. */
+  private static Completion completion(LeaseGrant lease, RunOutcome outcome, StoreEventSink sink) {
+    Double trainSeconds = sink.metrics().get("train_seconds");
+    return new Completion(
+        lease.leaseToken(),
+        outcome.status().wireName(),
+        outcome.status() == RunStatus.FAILED ? outcome.failure() : null,
+        outcome.status() == RunStatus.FAILED ? sink.lastError() : null,
+        false,
+        trainSeconds != null
+            ? trainSeconds
+            : outcome.result() == null ? null : outcome.result().trainSeconds(),
+        sink.metrics());
   }
 
   private static boolean pause(Duration duration) {

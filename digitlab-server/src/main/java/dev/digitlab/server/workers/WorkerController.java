@@ -1,9 +1,6 @@
 package dev.digitlab.server.workers;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.protocol.event.EventPayload;
-import dev.digitlab.protocol.event.MetricPoint;
-import dev.digitlab.protocol.event.Progress;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
@@ -14,30 +11,19 @@ import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
 import dev.digitlab.server.api.InvalidParameterException;
-import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventBatchReader;
-import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.events.EventSettings;
 import dev.digitlab.server.queue.Heartbeat;
-import dev.digitlab.server.queue.Lease;
-import dev.digitlab.server.queue.QueueSignal;
-import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
-import dev.digitlab.server.search.TrialPruning;
-import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStore;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.MediaType;
@@ -51,7 +37,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -68,39 +53,24 @@ class WorkerController {
 
   private final WorkerSettings settings;
   private final WorkerRegistry workers;
-  private final TrialQueue queue;
-  private final QueueSignal queueSignal;
-  private final TrialStore trials;
-  private final ExperimentStore experiments;
-  private final EventStore events;
+  private final AttemptReports attempts;
   private final ArtifactUploads uploads;
-  private final Checkpoints checkpoints;
-  private final TrialPruning pruning;
-  private final int maxBatch;
+  private final EventSettings events;
+  private final WorkerIdentity identity;
 
   WorkerController(
       WorkerSettings settings,
       WorkerRegistry workers,
-      TrialQueue queue,
-      QueueSignal queueSignal,
-      TrialStore trials,
-      ExperimentStore experiments,
-      EventStore events,
+      AttemptReports attempts,
       ArtifactUploads uploads,
-      Checkpoints checkpoints,
-      TrialPruning pruning,
-      @Value("${digitlab.events.max-batch:5000}") int maxBatch) {
+      EventSettings events,
+      WorkerIdentity identity) {
     this.settings = settings;
     this.workers = workers;
-    this.queue = queue;
-    this.queueSignal = queueSignal;
-    this.trials = trials;
-    this.experiments = experiments;
-    this.events = events;
+    this.attempts = attempts;
     this.uploads = uploads;
-    this.checkpoints = checkpoints;
-    this.pruning = pruning;
-    this.maxBatch = maxBatch;
+    this.events = events;
+    this.identity = identity;
   }
 
   @GetMapping("/api/v1/workers")
@@ -109,7 +79,7 @@ class WorkerController {
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/register")
-  WorkerTerms register(InputStream body) throws IOException {
+  WorkerTerms register(InputStream body, HttpServletRequest request) throws IOException {
     WorkerRegistration registration = read(body, WorkerRegistration.class);
     if (!WORKER_NAME.matcher(registration.name()).matches()) {
       throw new InvalidParameterException(
@@ -122,7 +92,9 @@ class WorkerController {
       throw new InvalidParameterException(
           "capabilities", "must be cpu and/or gpu, got " + registration.capabilities());
     }
+    identity.checkMayRegister(request, registration.name());
     workers.register(registration);
+    identity.bind(request, registration.name());
     return new WorkerTerms(
         registration.name(),
         settings.lease().toMillis(),
@@ -136,31 +108,34 @@ class WorkerController {
    * found by a claim every poll interval.
    */
   @PostMapping(path = WorkerProtocol.BASE + "/lease")
-  ResponseEntity<LeaseGrant> lease(InputStream body) throws IOException, InterruptedException {
+  ResponseEntity<LeaseGrant> lease(InputStream body, HttpServletRequest request)
+      throws IOException, InterruptedException {
     String worker = read(body, LeaseRequest.class).worker();
+    identity.checkActsAs(request, worker);
     Set<String> capabilities = workers.seen(worker);
-    long deadline = System.nanoTime() + settings.longPoll().toNanos();
-    Duration recheck = settings.pollInterval().multipliedBy(4);
-    while (true) {
-      long seen = queueSignal.generation();
-      Optional<Lease> lease = queue.claim(worker, capabilities, settings.lease());
-      if (lease.isPresent()) {
-        return ResponseEntity.ok(grant(lease.get()));
-      }
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        workers.seen(worker);
-        return ResponseEntity.noContent().build();
-      }
-      queueSignal.awaitAfter(seen, min(recheck, Duration.ofNanos(remaining)));
+    Optional<LeaseGrant> grant =
+        attempts.claim(
+            worker,
+            capabilities,
+            settings.lease(),
+            settings.longPoll(),
+            settings.pollInterval().multipliedBy(4),
+            false);
+    if (grant.isEmpty()) {
+      workers.seen(worker);
+      return ResponseEntity.noContent().build();
     }
+    return ResponseEntity.ok(grant.get());
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/heartbeat")
-  HeartbeatAnswer heartbeat(@PathVariable long trialId, InputStream body) throws IOException {
+  HeartbeatAnswer heartbeat(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
     LeaseHeartbeat beat = read(body, LeaseHeartbeat.class);
+    identity.checkActsAs(request, beat.worker());
+    identity.checkHoldsLease(request, trialId);
     workers.heartbeat(beat.worker(), beat.imagesPerSecond());
-    Heartbeat answer = queue.heartbeat(trialId, beat.leaseToken(), settings.lease());
+    Heartbeat answer = attempts.heartbeat(trialId, beat.leaseToken(), settings.lease());
     return new HeartbeatAnswer(answer.expiresAt().toEpochMilli(), answer.cancelRequested());
   }
 
@@ -168,31 +143,12 @@ class WorkerController {
   record IngestionResult(int stored, int duplicates) {}
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
-  IngestionResult events(@PathVariable long trialId, InputStream body) throws IOException {
-    EventBatchReader.Batch batch = EventBatchReader.read(body.readAllBytes(), maxBatch, true);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    Double progress = null;
-    for (EventPayload payload : batch.payloads()) {
-      switch (payload) {
-        case MetricPoint metric -> metrics.put(metric.key(), metric.value());
-        case Progress p -> progress = p.fraction();
-        default -> {}
-      }
-    }
-    int stored = events.appendFenced(trialId, batch.attempt(), batch.leaseToken(), batch.events());
-    if (stored > 0) {
-      // The worker learns of a prune from its next heartbeat, as of a cancel.
-      pruning.reported(trialId, metrics.keySet());
-    }
-    if (stored > 0 && (progress != null || !metrics.isEmpty())) {
-      Trial trial = trials.get(trialId);
-      trials.updateProgress(
-          trialId,
-          batch.attempt(),
-          progress == null ? trial.progress() : progress,
-          mergedMetrics(trial.lastMetrics(), metrics),
-          null);
-    }
+  IngestionResult events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
+      throws IOException {
+    identity.checkHoldsLease(request, trialId);
+    EventBatchReader.Batch batch =
+        EventBatchReader.read(body.readAllBytes(), events.maxBatch(), true);
+    int stored = attempts.events(trialId, batch);
     return new IngestionResult(stored, batch.events().size() - stored);
   }
 
@@ -209,10 +165,11 @@ class WorkerController {
       @PathVariable String name,
       @RequestParam long seq,
       @RequestHeader(WorkerProtocol.LEASE_TOKEN_HEADER) UUID leaseToken,
-      InputStream body)
+      InputStream body,
+      HttpServletRequest request)
       throws IOException {
-    Lease lease = queue.holder(trialId, leaseToken);
-    uploads.store(lease, name, seq, body);
+    identity.checkHoldsLease(request, trialId);
+    uploads.store(attempts.holder(trialId, leaseToken), name, seq, body);
     return ResponseEntity.noContent().build();
   }
 
@@ -221,94 +178,18 @@ class WorkerController {
   ResponseEntity<Resource> checkpoint(
       @PathVariable long trialId,
       @RequestHeader(WorkerProtocol.LEASE_TOKEN_HEADER) UUID leaseToken) {
-    Lease lease = queue.holder(trialId, leaseToken);
-    if (lease.resumeFrom() == null) {
-      throw new NotFoundException("Trial " + trialId + " has no checkpoint to resume from");
-    }
-    Path file = checkpoints.file(trialId, lease.resumeFrom());
+    Path file = uploads.resumeCheckpoint(attempts.holder(trialId, leaseToken));
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_OCTET_STREAM)
         .body(new FileSystemResource(file));
   }
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/complete")
-  ResponseEntity<Void> complete(@PathVariable long trialId, InputStream body) throws IOException {
-    Completion completion = read(body, Completion.class);
-    queue.complete(trialId, completion.leaseToken(), outcome(trialId, completion));
-    queueSignal.trialsQueued();
+  ResponseEntity<Void> complete(
+      @PathVariable long trialId, InputStream body, HttpServletRequest request) throws IOException {
+    identity.checkHoldsLease(request, trialId);
+    attempts.complete(trialId, read(body, Completion.class));
     return ResponseEntity.noContent().build();
-  }
-
-  private LeaseGrant grant(Lease lease) {
-    Trial trial = trials.get(lease.trialId());
-    String objective =
-        experiments.find(trial.experimentId()).map(e -> e.objective().metric()).orElse("");
-    return new LeaseGrant(
-        lease.trialId(),
-        trial.experimentId(),
-        lease.attempt(),
-        lease.leaseToken(),
-        settings.lease().toMillis(),
-        lease.config(),
-        objective,
-        lease.firstSeq(),
-        lease.resumeFrom() == null ? null : lease.resumeFrom().epoch());
-  }
-
-  private TrialOutcome outcome(long trialId, Completion completion) {
-    Map<String, Double> metrics = completion.metrics();
-    return switch (completion.status()) {
-      case Completion.SUCCEEDED -> {
-        Trial trial = trials.get(trialId);
-        String objective =
-            experiments.find(trial.experimentId()).map(e -> e.objective().metric()).orElse("");
-        yield new TrialOutcome.Succeeded(
-            metrics.getOrDefault("test_accuracy", 0.0),
-            metrics.getOrDefault("test_f1_macro", 0.0),
-            metrics.get(objective),
-            completion.trainSeconds() == null ? 0 : completion.trainSeconds(),
-            mergedMetrics(trial.lastMetrics(), metrics));
-      }
-      case Completion.FAILED ->
-          new TrialOutcome.Failed(
-              completion.failure() == null || completion.failure().isBlank()
-                  ? "training failed"
-                  : clip(completion.failure()),
-              completion.stackTrace(),
-              completion.trainSeconds(),
-              completion.retryable());
-      case Completion.CANCELLED -> new TrialOutcome.Cancelled(completion.trainSeconds());
-      default ->
-          throw new InvalidParameterException(
-              "status",
-              "must be succeeded, failed or cancelled, got '" + completion.status() + "'");
-    };
-  }
-
-  private static String mergedMetrics(String stored, Map<String, Double> latest) {
-    Map<String, Object> merged = new LinkedHashMap<>();
-    if (stored != null && !stored.isBlank()) {
-      try {
-        JsonNode node = JSON.readTree(stored);
-        node.properties().forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
-      } catch (JacksonException e) {
-        // a damaged summary is replaced by the latest values rather than failing the batch
-      }
-    }
-    merged.putAll(latest);
-    try {
-      return JSON.writeValueAsString(merged);
-    } catch (JacksonException e) {
-      throw new IllegalStateException("metrics are numbers", e);
-    }
-  }
-
-  private static String clip(String text) {
-    return text.length() <= 2000 ? text : text.substring(0, 1990) + " … (cut)";
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static <T> T read(InputStream body, Class<T> type) throws IOException {

@@ -3,6 +3,7 @@ package dev.digitlab.server.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventBlockCodec.Entry;
 import java.util.Arrays;
 import java.util.List;

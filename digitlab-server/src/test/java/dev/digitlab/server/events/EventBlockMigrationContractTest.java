@@ -3,6 +3,7 @@ package dev.digitlab.server.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Timestamp;

@@ -2,6 +2,7 @@ package dev.digitlab.server.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.protocol.event.EventType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;

@@ -4,6 +4,7 @@ import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.testing.StoreContractTest;
 import java.util.ArrayList;

@@ -24,13 +24,20 @@ class ExperimentFormTest {
         .extracting(ExperimentForm.Field::name)
         .contains("learningRate", "batchSize", "optimizer", "hiddenSizes", "lrSchedule", "device");
     assertThat(ExperimentForm.field("optimizer").choices()).contains("sgd", "adam");
-    assertThat(ExperimentForm.defaults()).containsEntry("config.optimizer", "adam");
+    // A new experiment starts from the fast recipe, its training defaults filled in.
+    assertThat(ExperimentForm.defaults())
+        .containsEntry("config.model", "fast")
+        .containsEntry("config.optimizer", "sgd")
+        .containsEntry("config.lrSchedule", "one-cycle")
+        .containsEntry("config.batchSize", "256")
+        .containsEntry("config.epochs", "2");
   }
 
   @Test
   void a_grid_of_two_lists_makes_their_product_of_trials() {
     Map<String, String> values = ExperimentForm.defaults();
     values.put("name", "lr-and-batch");
+    values.put("config.model", "mlp");
     values.put("config.epochs", "2");
     values.put("config.hiddenSizes", "64, 32");
     values.put("searchType", "grid");

@@ -3,12 +3,15 @@ package dev.digitlab.server.experiments;
 import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.server.events.EventType;
+import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.protocol.experiment.Goal;
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.StoreContractTest;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -224,7 +227,7 @@ public abstract class ExperimentStoreContractTest extends StoreContractTest {
         create(
             anExperiment()
                 .withTrials(2)
-                .objective(new Objective("test_accuracy", Objective.Goal.MIN)));
+                .objective(new Objective(ObjectiveMetric.TEST_ACCURACY, Goal.MIN)));
     Lease worse = claim();
     Lease better = claim();
     succeed(worse, 0.90, 0.5);

@@ -44,8 +44,10 @@ import tools.jackson.databind.json.JsonMapper;
  * operation random and malformed paths, query parameters, headers and bodies (from a seeded
  * generator: {@code -Ddigitlab.fuzz.seed=N} repeats a run, {@code -Ddigitlab.fuzz.requests=N} sets
  * the requests per operation), as an admin, a user (who owns none of the seeded experiments), a
- * viewer, with a bad token and with none. Asserts: no 5xx, the server healthy afterwards, and every
- * refused (4xx) request left the stored data exactly as it was. Prints the figures.
+ * viewer, with a bad token and with none. The user's token has no permission to run programs (issue
+ * 15): its command step is refused and no command step is ever stored. Asserts: no 5xx, the server
+ * healthy afterwards, and every refused (4xx) request left the stored data exactly as it was.
+ * Prints the figures.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class ApiFuzzTest {
@@ -98,6 +100,22 @@ class ApiFuzzTest {
     viewer = tokens.create("fuzz-viewer", Role.VIEWER).secret();
     seedData();
 
+    // Issue 15: the user token has no permission to run programs; its command step is refused
+    // (the server was not started with --allow-commands either), and after the fuzzing no request
+    // has stored a command step. Checked first: the fuzzing may revoke the user's token.
+    assertThat(tokens.list().stream().filter(t -> t.name().equals("fuzz-user")).findFirst())
+        .hasValueSatisfying(t -> assertThat(t.mayRunCommands()).isFalse());
+    HttpResponse<String> command =
+        send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/pipelines"))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"sh\",\"steps\":[{\"name\":\"s\",\"type\":\"command\","
+                            + "\"parameters\":{\"executable\":\"sh\",\"args\":[\"-c\",\"id\"]}}]}")));
+    assertThat(command.statusCode()).isEqualTo(403);
+
     JsonNode document = json.readTree(send(get("/v3/api-docs", admin)).body());
     List<Operation> operations = Operation.all(document);
     assertThat(operations).as("operations in the OpenAPI document").hasSizeGreaterThan(15);
@@ -114,6 +132,11 @@ class ApiFuzzTest {
       tally.count("RAW " + raw.lines().findFirst().orElse(""), rawStatus(raw));
     }
 
+    assertThat(
+            jdbc.sql("SELECT COUNT(*) FROM pipeline_step WHERE type = 'command'")
+                .query(Long.class)
+                .single())
+        .isZero();
     System.out.println(tally.report(seed, operations.size()));
     assertThat(tally.serverErrors).as("requests answered 5xx").isEmpty();
     assertThat(tally.changedData).as("refused requests that changed stored data").isEmpty();

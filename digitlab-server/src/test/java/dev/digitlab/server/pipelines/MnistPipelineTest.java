@@ -2,9 +2,9 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,11 +4,10 @@ import static dev.digitlab.server.testing.ExperimentBuilder.anExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.digitlab.server.events.EventType;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.testing.StoreContractTest;
-import dev.digitlab.server.trials.TrialStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -42,7 +41,7 @@ public abstract class CrashRecoveryContractTest extends StoreContractTest {
   void the_attempt_after_an_expired_lease_resumes_from_the_last_recorded_checkpoint() {
     create(anExperiment());
     Lease first = claim();
-    events.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 10));
+    stores.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 10));
     queue.recordCheckpoint(first.trialId(), first.leaseToken(), 6, 2);
     expire();
 
@@ -57,12 +56,12 @@ public abstract class CrashRecoveryContractTest extends StoreContractTest {
   void events_of_a_dead_attempt_after_its_checkpoint_are_superseded_by_the_next_attempt() {
     create(anExperiment());
     Lease first = claim();
-    events.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 10));
+    stores.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 10));
     queue.recordCheckpoint(first.trialId(), first.leaseToken(), 6, 2);
     expire();
 
     Lease second = claim();
-    events.appendFenced(second.trialId(), 2, second.leaseToken(), metrics(7, 12));
+    stores.appendFenced(second.trialId(), 2, second.leaseToken(), metrics(7, 12));
 
     List<TrialEvent> stream = events.after(second.trialId(), 0, 100);
     assertThat(stream)
@@ -76,7 +75,7 @@ public abstract class CrashRecoveryContractTest extends StoreContractTest {
   void without_a_checkpoint_every_event_of_the_dead_attempt_is_superseded() {
     create(anExperiment());
     Lease first = claim();
-    events.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 4));
+    stores.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 4));
     expire();
 
     Lease second = claim();
@@ -93,7 +92,7 @@ public abstract class CrashRecoveryContractTest extends StoreContractTest {
     Lease second = claim();
 
     assertThatThrownBy(
-            () -> events.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 3)))
+            () -> stores.appendFenced(first.trialId(), 1, first.leaseToken(), metrics(1, 3)))
         .isInstanceOf(LeaseLostException.class);
     assertThatThrownBy(() -> queue.recordCheckpoint(first.trialId(), first.leaseToken(), 3, 1))
         .isInstanceOf(LeaseLostException.class);
@@ -107,7 +106,7 @@ public abstract class CrashRecoveryContractTest extends StoreContractTest {
     Lease lease = claim();
 
     assertThatThrownBy(
-            () -> events.appendFenced(lease.trialId(), 2, lease.leaseToken(), metrics(1, 2)))
+            () -> stores.appendFenced(lease.trialId(), 2, lease.leaseToken(), metrics(1, 2)))
         .isInstanceOf(LeaseLostException.class);
   }
 

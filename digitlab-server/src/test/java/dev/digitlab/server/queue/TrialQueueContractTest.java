@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.NewTrial;
 import dev.digitlab.server.testing.StoreContractTest;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -192,7 +190,7 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
     create(anExperiment());
     Lease lease = claim();
 
-    trials.requestCancel(lease.trialId());
+    moves.requestCancel(lease.trialId());
 
     assertThat(queue.heartbeat(lease.trialId(), lease.leaseToken(), LEASE).cancelRequested())
         .isTrue();

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.data.IdxReader;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.worker.run.RunArtifact;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -27,6 +31,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -53,6 +58,8 @@ class FeedbackLoopTest {
 
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
+  @Autowired EventStore events;
+  @Autowired JdbcClient jdbc;
 
   ModelApi api;
   ImageSet test;
@@ -183,6 +190,23 @@ class FeedbackLoopTest {
     // made by the server, not by whoever uploaded the feedback: only admins may stop it
     assertThat(retraining.owner()).isEqualTo(Ownership.SYSTEM);
     assertThat(trials.get(retrainTrial).status().name()).isEqualTo("SUCCEEDED");
+    // It ran through the queue and the TrialRunner like any trial: its events and checkpoints are
+    // stored, its latest checkpoint is its resume point, and it has a trial page.
+    assertThat(events.after(retrainTrial, 0, EventStore.MAX_PAGE))
+        .extracting(event -> event.type().wireName())
+        .contains("status", "metric", "progress", "log", "artifact");
+    assertThat(events.ofType(retrainTrial, EventType.ARTIFACT, 0, 100))
+        .extracting(TrialEvent::payload)
+        .anySatisfy(
+            payload ->
+                assertThat(payload).contains("\"" + RunArtifact.CHECKPOINT.artifactName() + "\""));
+    assertThat(
+            jdbc.sql("SELECT checkpoint_seq FROM trial WHERE id = :id")
+                .param("id", retrainTrial)
+                .query(Long.class)
+                .optional())
+        .hasValueSatisfying(seq -> assertThat(seq).isPositive());
+    assertThat(api.get("/trials/" + retrainTrial).statusCode()).isEqualTo(200);
     assertThat(decision.get("version").asInt()).isEqualTo(2);
     assertThat(decision.get("detail").asString()).contains("test accuracy", "held-out feedback");
     // Who took each decision: this test's requests carry no token (authentication off), the

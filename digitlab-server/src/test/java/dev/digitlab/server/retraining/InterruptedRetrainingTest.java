@@ -35,21 +35,16 @@ class InterruptedRetrainingTest {
   @Autowired JdbcClient jdbc;
 
   @Test
-  void an_interrupted_retraining_is_cancelled_released_and_audited() {
+  void a_retraining_interrupted_before_its_trial_was_queued_is_released_and_audited() {
     jdbc.sql(
             "INSERT INTO registered_model (name, created_at) VALUES ('crashed', CURRENT_TIMESTAMP)")
         .update();
     policies.save(new RetrainingPolicy("crashed", true, 10, "mnist", 0.01, null, null));
-    long experiment =
-        experiments.create(ExperimentBuilder.anExperiment().named("retrain-crashed").build()).id();
     assertThat(policies.claimRun("crashed")).isTrue();
-    policies.setRun("crashed", experiment);
 
     retrainer.recoverInterrupted();
 
     assertThat(policies.find("crashed").orElseThrow().runningExperiment()).isNull();
-    assertThat(experiments.find(experiment).orElseThrow().status())
-        .isEqualTo(ExperimentStatus.CANCELLED);
     assertThat(registry.auditLog("crashed", 10))
         .extracting(AuditEntry::action, AuditEntry::detail)
         .first()
@@ -57,8 +52,30 @@ class InterruptedRetrainingTest {
             entry ->
                 assertThat(entry.toList())
                     .containsExactly(
-                        "retrain-failed",
-                        "interrupted by a server restart (experiment " + experiment + ")"));
+                        "retrain-failed", "interrupted by a server restart (experiment -1)"));
     assertThat(policies.claimRun("crashed")).isTrue();
+  }
+
+  /**
+   * A retraining is a queued trial: after a restart the lease sweeper requeues it and a worker
+   * resumes it, so its slot stays taken and its experiment goes on.
+   */
+  @Test
+  void a_retraining_whose_trial_is_queued_goes_on_after_a_restart() {
+    jdbc.sql(
+            "INSERT INTO registered_model (name, created_at) VALUES ('resumed', CURRENT_TIMESTAMP)")
+        .update();
+    policies.save(new RetrainingPolicy("resumed", true, 10, "mnist", 0.01, null, null));
+    long experiment =
+        experiments.create(ExperimentBuilder.anExperiment().named("retrain-resumed").build()).id();
+    assertThat(policies.claimRun("resumed")).isTrue();
+    policies.setRun("resumed", experiment);
+
+    retrainer.recoverInterrupted();
+
+    assertThat(policies.find("resumed").orElseThrow().runningExperiment()).isEqualTo(experiment);
+    assertThat(experiments.find(experiment).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.QUEUED);
+    assertThat(registry.auditLog("resumed", 10)).isEmpty();
   }
 }

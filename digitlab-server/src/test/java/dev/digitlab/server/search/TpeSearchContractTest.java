@@ -3,22 +3,26 @@ package dev.digitlab.server.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.protocol.experiment.Goal;
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.NewExperiment;
-import dev.digitlab.server.experiments.Objective;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.PrunedTrials;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.RetryPolicy;
 import dev.digitlab.server.queue.SuggestedTrials;
+import dev.digitlab.server.queue.TrialLifecycles;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.testing.MutableClock;
@@ -33,12 +37,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -90,7 +96,11 @@ abstract class TpeSearchContractTest {
 
   /** One server process: its own stores, queue and search, sharing only the database. */
   private record Server(
-      ExperimentStore experiments, TrialQueue queue, EventStore events, TrialPruning pruning) {}
+      ExperimentStore experiments,
+      TrialQueue queue,
+      EventStore events,
+      TrialPruning pruning,
+      TransactionTemplate transaction) {}
 
   private Server startServer() {
     JdbcTemplate template = new JdbcTemplate(database.dataSource());
@@ -101,18 +111,29 @@ abstract class TpeSearchContractTest {
     MetricCurves curves = new MetricCurves(events);
     TpeSearch search =
         new TpeSearch(client, new SuggestedTrials(client, clock), new QueueSignal(), clock, curves);
-    ExperimentStore experiments = new ExperimentStore(client, transactions, clock, search);
+    // The search hears of trial changes first, as its @Order puts it in the server: the
+    // experiment's roll-up then sees the trials it suggested.
+    AtomicReference<ExperimentStore> experimentStore = new AtomicReference<>();
+    TrialLifecycles lifecycle = new TrialLifecycles(() -> List.of(search, experimentStore.get()));
+    ExperimentStore experiments =
+        new ExperimentStore(
+            client, transactions, clock, new TrialMoves(client, transactions, clock, lifecycle));
+    experimentStore.set(experiments);
     TrialQueue queue =
         new TrialQueue(
             client,
             transactions,
             clock,
             database.dialect(),
-            experiments,
+            lifecycle,
             events,
             RetryPolicy.DEFAULTS);
     return new Server(
-        experiments, queue, events, new TrialPruning(client, curves, new PrunedTrials(client)));
+        experiments,
+        queue,
+        events,
+        new TrialPruning(client, curves, new PrunedTrials(client)),
+        new TransactionTemplate(transactions));
   }
 
   private long submit(Server server) {
@@ -133,11 +154,11 @@ abstract class TpeSearchContractTest {
                     List.of(),
                     spec.dataset(),
                     files.toJson(spec),
-                    new Objective("test_f1_macro", Objective.Goal.MAX),
+                    new Objective(ObjectiveMetric.TEST_F1_MACRO, Goal.MAX),
                     4,
                     0,
                     List.of()));
-    server.experiments().rollUp(stored.id());
+    // no roll-up called here: storing the experiment suggested its first trials
     return stored.id();
   }
 
@@ -282,22 +303,27 @@ abstract class TpeSearchContractTest {
 
   private boolean report(Server server, Lease lease, int epoch, double value) {
     server
-        .events()
-        .appendFenced(
-            lease.trialId(),
-            lease.attempt(),
-            lease.leaseToken(),
-            List.of(
-                new NewEvent(
-                    epoch,
-                    EventType.METRIC,
-                    "{\"key\":\"epoch_train_accuracy\",\"value\":"
-                        + value
-                        + ",\"step\":"
-                        + epoch * 100
-                        + ",\"epoch\":"
-                        + epoch
-                        + "}")));
+        .transaction()
+        .executeWithoutResult(
+            status -> {
+              server.queue().fence(lease.trialId(), lease.attempt(), lease.leaseToken());
+              server
+                  .events()
+                  .append(
+                      lease.trialId(),
+                      lease.attempt(),
+                      List.of(
+                          new NewEvent(
+                              epoch,
+                              EventType.METRIC,
+                              "{\"key\":\"epoch_train_accuracy\",\"value\":"
+                                  + value
+                                  + ",\"step\":"
+                                  + epoch * 100
+                                  + ",\"epoch\":"
+                                  + epoch
+                                  + "}")));
+            });
     return server.pruning().reported(lease.trialId(), Set.of("epoch_train_accuracy"));
   }
 

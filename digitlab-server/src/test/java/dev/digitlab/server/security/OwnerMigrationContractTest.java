@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.server.experiments.ExperimentQuery;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.pipelines.PipelineStore;
+import dev.digitlab.server.testing.Stores;
 import dev.digitlab.server.testing.TestDatabase;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -57,7 +58,7 @@ abstract class OwnerMigrationContractTest {
 
       DataSourceTransactionManager transactions =
           new DataSourceTransactionManager(database.dataSource());
-      ExperimentStore experiments = new ExperimentStore(jdbc, transactions, Clock.systemUTC());
+      ExperimentStore experiments = Stores.on(database).experiments();
       assertThat(experiments.find(41).orElseThrow().owner()).isEqualTo(Ownership.LOCAL);
       assertThat(experiments.list(ExperimentQuery.newestFirst().withOwner("local")).total())
           .isEqualTo(1);

@@ -1,8 +1,8 @@
 package dev.digitlab.server.testing;
 
+import dev.digitlab.protocol.experiment.Objective;
 import dev.digitlab.server.experiments.NewExperiment;
-import dev.digitlab.server.experiments.NewTrial;
-import dev.digitlab.server.experiments.Objective;
+import dev.digitlab.server.queue.NewTrial;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;

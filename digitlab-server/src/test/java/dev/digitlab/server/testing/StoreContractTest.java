@@ -5,6 +5,7 @@ import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.RetryPolicy;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
@@ -28,6 +29,8 @@ public abstract class StoreContractTest {
   protected ExperimentStore experiments;
   protected TrialStore trials;
   protected TrialQueue queue;
+  protected TrialMoves moves;
+  protected Stores stores;
   protected EventStore events;
   protected WorkerRegistry workers;
 
@@ -37,11 +40,12 @@ public abstract class StoreContractTest {
   @BeforeEach
   final void openStores() {
     database = openDatabase();
-    Stores stores = Stores.on(database, retryPolicy());
+    stores = Stores.on(database, retryPolicy());
     clock = stores.clock();
     experiments = stores.experiments();
     trials = stores.trials();
     queue = stores.queue();
+    moves = stores.moves();
     events = stores.events();
     workers = stores.workers();
   }

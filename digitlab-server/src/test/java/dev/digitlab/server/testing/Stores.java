@@ -2,16 +2,23 @@ package dev.digitlab.server.testing;
 
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.RetryPolicy;
+import dev.digitlab.server.queue.TrialLifecycles;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.workers.WorkerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** The stores and the queue on one test database, wired as the server wires them. */
 public record Stores(
@@ -19,8 +26,10 @@ public record Stores(
     ExperimentStore experiments,
     TrialStore trials,
     TrialQueue queue,
+    TrialMoves moves,
     EventStore events,
-    WorkerRegistry workers) {
+    WorkerRegistry workers,
+    TransactionTemplate transaction) {
 
   public static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
 
@@ -34,16 +43,35 @@ public record Stores(
     JdbcTemplate jdbcTemplate = new JdbcTemplate(database.dataSource());
     JdbcClient jdbc = JdbcClient.create(jdbcTemplate);
     var transactions = new DataSourceTransactionManager(database.dataSource());
-    ExperimentStore experiments = new ExperimentStore(jdbc, transactions, clock);
+    // the experiments' store hears of trial changes from the queue it adds its trials through
+    AtomicReference<ExperimentStore> experimentStore = new AtomicReference<>();
+    TrialLifecycles lifecycle = new TrialLifecycles(() -> List.of(experimentStore.get()));
+    TrialMoves moves = new TrialMoves(jdbc, transactions, clock, lifecycle);
+    ExperimentStore experiments = new ExperimentStore(jdbc, transactions, clock, moves);
+    experimentStore.set(experiments);
     EventStore events =
         new EventStore(
             jdbcTemplate, transactions, clock, new EventSignals(new SimpleMeterRegistry()));
     return new Stores(
         clock,
         experiments,
-        new TrialStore(jdbc, transactions, clock, experiments),
-        new TrialQueue(jdbc, transactions, clock, database.dialect(), experiments, events, retries),
+        new TrialStore(jdbc),
+        new TrialQueue(jdbc, transactions, clock, database.dialect(), lifecycle, events, retries),
+        moves,
         events,
-        new WorkerRegistry(jdbc, transactions, clock));
+        new WorkerRegistry(jdbc, transactions, clock),
+        new TransactionTemplate(transactions));
+  }
+
+  /**
+   * Stores events of a leased attempt as the worker paths do: fenced by the lease, in one
+   * transaction.
+   */
+  public int appendFenced(long trialId, int attempt, UUID leaseToken, List<NewEvent> batch) {
+    return transaction.execute(
+        status -> {
+          queue.fence(trialId, attempt, leaseToken);
+          return events.append(trialId, attempt, batch);
+        });
   }
 }

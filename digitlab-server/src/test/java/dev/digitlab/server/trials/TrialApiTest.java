@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.MnistDataHome;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
+import dev.digitlab.server.queue.IllegalTrialTransitionException;
 import dev.digitlab.server.queue.Lease;
+import dev.digitlab.server.queue.TrialNotFoundException;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.queue.TrialStatusConflictException;
 import dev.digitlab.server.testing.StoreContractTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -35,7 +39,7 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     create(anExperiment());
     Lease lease = claim();
 
-    boolean recorded = trials.updateProgress(lease.trialId(), 1, 0.5, "{\"loss\":0.3}", 0.91);
+    boolean recorded = queue.recordProgress(lease.trialId(), 1, 0.5, "{\"loss\":0.3}", 0.91);
 
     Trial trial = trials.get(lease.trialId());
     assertThat(recorded).isTrue();
@@ -51,9 +55,9 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     clock.advance(LEASE.plusSeconds(1));
     queue.sweepExpired();
     claim();
-    trials.updateProgress(first.trialId(), 2, 0.2, "{\"loss\":0.9}", null);
+    queue.recordProgress(first.trialId(), 2, 0.2, "{\"loss\":0.9}", null);
 
-    boolean recorded = trials.updateProgress(first.trialId(), 1, 0.8, "{\"loss\":0.1}", 0.99);
+    boolean recorded = queue.recordProgress(first.trialId(), 1, 0.8, "{\"loss\":0.1}", 0.99);
 
     assertThat(recorded).isFalse();
     assertThat(trials.get(first.trialId()).progress()).isEqualTo(0.2);
@@ -66,7 +70,8 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     fail(lease);
     clock.advance(Duration.ofMinutes(1));
 
-    Trial retried = trials.transition(lease.trialId(), TrialStatus.FAILED, TrialStatus.QUEUED);
+    moves.transition(lease.trialId(), TrialStatus.FAILED, TrialStatus.QUEUED);
+    Trial retried = trials.get(lease.trialId());
 
     assertThat(retried.status()).isEqualTo(TrialStatus.QUEUED);
     assertThat(retried.queuedAt()).isEqualTo(clock.instant());
@@ -83,7 +88,7 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     Lease lease = claim();
 
     assertThatThrownBy(
-            () -> trials.transition(lease.trialId(), TrialStatus.QUEUED, TrialStatus.CANCELLED))
+            () -> moves.transition(lease.trialId(), TrialStatus.QUEUED, TrialStatus.CANCELLED))
         .isInstanceOf(TrialStatusConflictException.class)
         .hasMessageContaining("is running, not queued");
     assertThat(trials.get(lease.trialId()).status()).isEqualTo(TrialStatus.RUNNING);
@@ -96,7 +101,7 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     succeed(lease, 0.9, 0.9);
 
     assertThatThrownBy(
-            () -> trials.transition(lease.trialId(), TrialStatus.SUCCEEDED, TrialStatus.QUEUED))
+            () -> moves.transition(lease.trialId(), TrialStatus.SUCCEEDED, TrialStatus.QUEUED))
         .isInstanceOf(IllegalTrialTransitionException.class);
     assertThat(trials.get(lease.trialId()).status()).isEqualTo(TrialStatus.SUCCEEDED);
   }
@@ -106,7 +111,7 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     Experiment experiment = create(anExperiment());
     long trialId = trials.listByExperiment(experiment.id()).getFirst().id();
 
-    trials.transition(trialId, TrialStatus.QUEUED, TrialStatus.CANCELLED);
+    moves.transition(trialId, TrialStatus.QUEUED, TrialStatus.CANCELLED);
 
     assertThat(trials.get(trialId).finishedAt()).isEqualTo(clock.instant());
     assertThat(claimNext()).isEmpty();
@@ -126,7 +131,8 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     experiments.cancel(experiment.id());
     long trialId = trials.listByExperiment(experiment.id()).getFirst().id();
 
-    Trial retried = trials.retry(trialId, TrialStatus.CANCELLED);
+    moves.retry(trialId, TrialStatus.CANCELLED);
+    Trial retried = trials.get(trialId);
 
     assertThat(retried.status()).isEqualTo(TrialStatus.QUEUED);
     assertThat(experiments.find(experiment.id()).orElseThrow().status())
@@ -140,9 +146,9 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     create(anExperiment());
     Lease lease = claim();
 
-    assertThatThrownBy(() -> trials.retry(lease.trialId(), TrialStatus.RUNNING))
+    assertThatThrownBy(() -> moves.retry(lease.trialId(), TrialStatus.RUNNING))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> trials.retry(lease.trialId(), TrialStatus.FAILED))
+    assertThatThrownBy(() -> moves.retry(lease.trialId(), TrialStatus.FAILED))
         .isInstanceOf(TrialStatusConflictException.class);
   }
 
@@ -152,7 +158,7 @@ public abstract class TrialStoreContractTest extends StoreContractTest {
     Lease lease = claim();
     assertThat(trials.cancelRequested(lease.trialId())).isFalse();
 
-    trials.requestCancel(lease.trialId());
+    moves.requestCancel(lease.trialId());
 
     assertThat(trials.cancelRequested(lease.trialId())).isTrue();
     assertThat(trials.cancelRequested(-1)).isFalse();

@@ -3,16 +3,16 @@ package dev.digitlab.server.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.EventType;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.URI;
 import java.net.http.HttpClient;

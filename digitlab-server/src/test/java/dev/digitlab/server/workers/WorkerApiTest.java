@@ -19,14 +19,15 @@ import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.experiments.NewTrial;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.ExperimentBuilder;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
-import dev.digitlab.server.trials.TrialStatus;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.remote.WorkerClient;
 import java.net.URI;
@@ -80,6 +81,7 @@ class WorkerApiTest {
 
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
+  @Autowired TrialMoves moves;
   @Autowired TrialQueue queue;
   @Autowired QueueSignal queueSignal;
   @Autowired TrialDirectories directories;
@@ -297,7 +299,7 @@ class WorkerApiTest {
     LeaseHeartbeat beat = new LeaseHeartbeat(grant.leaseToken(), "cancelled", 10);
 
     assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isFalse();
-    trials.requestCancel(grant.trialId());
+    moves.requestCancel(grant.trialId());
     assertThat(client().heartbeat(grant.trialId(), beat).cancelRequested()).isTrue();
   }
 

@@ -1,7 +1,9 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
+
+import dev.digitlab.server.api.NotFoundException;
 
 /** No trial has this id (it never existed, or its experiment was deleted). */
-public final class TrialNotFoundException extends RuntimeException {
+public final class TrialNotFoundException extends NotFoundException {
 
   private static final long serialVersionUID = 1L;
 

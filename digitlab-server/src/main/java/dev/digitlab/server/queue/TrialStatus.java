@@ -1,11 +1,12 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
 
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Where a trial is in its life; the allowed moves between statuses are listed here, nowhere else.
+ * Where a trial is in its life; the allowed moves between statuses are listed here, nowhere else:
+ * the queue's SQL takes its status guards from {@link #sqlMove} rather than spelling statuses.
  */
 public enum TrialStatus {
   QUEUED,
@@ -52,6 +53,36 @@ public enum TrialStatus {
   public String dbValue() {
     return name().toLowerCase(Locale.ROOT);
   }
+
+  /** This status as a SQL string literal, e.g. {@code 'running'}. */
+  String sql() {
+    return "'" + dbValue() + "'";
+  }
+
+  /**
+   * The SQL of a move from one of {@code from} to {@code target}: {@code set} assigns the status,
+   * {@code guard} is the WHERE condition that the row is still in one of {@code from}. Refuses a
+   * move the transition table does not allow, so a statement cannot move a trial the table forbids.
+   */
+  static Move sqlMove(TrialStatus target, TrialStatus... from) {
+    if (from.length == 0) {
+      throw new IllegalArgumentException("a move needs a status to move from");
+    }
+    StringBuilder guard = new StringBuilder("status IN (");
+    for (int i = 0; i < from.length; i++) {
+      from[i].checkMoveTo(target);
+      guard.append(i == 0 ? "" : ", ").append(from[i].sql());
+    }
+    return new Move("status = " + target.sql(), guard.append(")").toString());
+  }
+
+  /** A status guard for a statement that changes a trial in this status without moving it. */
+  String sqlIs() {
+    return "status = " + sql();
+  }
+
+  /** The SQL of one allowed move (see {@link #sqlMove}). */
+  record Move(String set, String guard) {}
 
   /** The status for a stored value. */
   public static TrialStatus fromDb(String value) {

@@ -1,7 +1,9 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
+
+import dev.digitlab.server.api.ConflictException;
 
 /** A trial was asked to move between two statuses that the transition table does not connect. */
-public final class IllegalTrialTransitionException extends RuntimeException {
+public final class IllegalTrialTransitionException extends ConflictException {
 
   private static final long serialVersionUID = 1L;
 

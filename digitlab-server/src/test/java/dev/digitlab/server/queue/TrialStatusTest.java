@@ -1,11 +1,11 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
 
-import static dev.digitlab.server.trials.TrialStatus.CANCELLED;
-import static dev.digitlab.server.trials.TrialStatus.FAILED;
-import static dev.digitlab.server.trials.TrialStatus.PRUNED;
-import static dev.digitlab.server.trials.TrialStatus.QUEUED;
-import static dev.digitlab.server.trials.TrialStatus.RUNNING;
-import static dev.digitlab.server.trials.TrialStatus.SUCCEEDED;
+import static dev.digitlab.server.queue.TrialStatus.CANCELLED;
+import static dev.digitlab.server.queue.TrialStatus.FAILED;
+import static dev.digitlab.server.queue.TrialStatus.PRUNED;
+import static dev.digitlab.server.queue.TrialStatus.QUEUED;
+import static dev.digitlab.server.queue.TrialStatus.RUNNING;
+import static dev.digitlab.server.queue.TrialStatus.SUCCEEDED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

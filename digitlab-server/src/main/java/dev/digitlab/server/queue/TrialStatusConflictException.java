@@ -1,10 +1,12 @@
-package dev.digitlab.server.trials;
+package dev.digitlab.server.queue;
+
+import dev.digitlab.server.api.ConflictException;
 
 /**
  * A trial was not in the status a change expected: someone else changed it first (the API answers
  * 409).
  */
-public final class TrialStatusConflictException extends RuntimeException {
+public final class TrialStatusConflictException extends ConflictException {
 
   private static final long serialVersionUID = 1L;
 

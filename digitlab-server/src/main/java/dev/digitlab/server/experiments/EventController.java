@@ -1,9 +1,13 @@
-package dev.digitlab.server.events;
+package dev.digitlab.server.experiments;
 
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.experiments.TrialCounts;
+import dev.digitlab.server.events.EventBatchReader;
+import dev.digitlab.server.events.EventSettings;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.EventStreams;
+import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialOwnership;
 import dev.digitlab.server.trials.TrialStore;
@@ -114,7 +118,7 @@ class EventController {
 
   private static EventType eventType(String type) {
     for (EventType candidate : EventType.values()) {
-      if (candidate.dbValue().equals(type)) {
+      if (candidate.wireName().equals(type)) {
         return candidate;
       }
     }

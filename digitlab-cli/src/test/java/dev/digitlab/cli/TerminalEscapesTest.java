@@ -1,0 +1,108 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine;
+
+/**
+ * Finding 9 of issue 15: {@code digitlab ls} and {@code logs} printed ESC, CR and LF from names and
+ * log lines as they were, so a name could drive the terminal or fake a row. Rule: control
+ * characters from the server are printed escaped.
+ */
+class TerminalEscapesTest {
+
+  @TempDir static Path home;
+
+  static ConfigurableApplicationContext server;
+  static String url;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void startServer() {
+    server = LocalServer.start(home, "--digitlab.commands.allowed=true");
+    url = LocalServer.url(server);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @Test
+  void a_name_with_escapes_and_crlf_does_not_reach_the_terminal_as_such() throws Exception {
+    HttpResponse<String> created =
+        post(
+            "/api/v1/experiments",
+            """
+            {"name": "evil\\u001b[2J\\r\\n999    fake-row", "dataset": "mnist",
+             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
+             "search": {"type": "grid", "parameters": {"batchSize": [64]}}}
+            """);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+    assertThat(run("ls")).as(err.toString()).isZero();
+    assertThat(out.toString()).doesNotContain("\u001b", "\r").contains("evil\\x1b[2J\\r\\n999");
+    assertThat(out.toString().lines()).noneMatch(line -> line.startsWith("999"));
+  }
+
+  @Test
+  void a_log_line_with_escapes_is_printed_escaped() throws Exception {
+    HttpResponse<String> created =
+        post(
+            "/api/v1/pipelines",
+            """
+            {"name": "loud", "steps": [{"name": "say", "type": "command",
+              "parameters": {"executable": "printf", "args": ["a\\u001b[31mred\\rb\\n"]}}]}
+            """);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = created.body().replaceAll("(?s)^\\{\"id\":(\\d+).*", "$1");
+    String log = "";
+    for (int i = 0; i < 300 && !log.contains("red"); i++) {
+      out.getBuffer().setLength(0);
+      run("pipeline", "logs", id, "say");
+      log = out.toString();
+      Thread.sleep(50);
+    }
+    assertThat(log).contains("a\\x1b[31mred\\rb").doesNotContain("\u001b", "\r");
+  }
+
+  private HttpResponse<String> post(String path, String json) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url + path))
+            .header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofString(json))
+            .build(),
+        BodyHandlers.ofString());
+  }
+
+  private Integer run(String... args) {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    boolean hasServer = java.util.Arrays.asList(args).contains("--server");
+    String[] withServer = java.util.Arrays.copyOf(args, args.length + (hasServer ? 0 : 2));
+    if (!hasServer) {
+      withServer[args.length] = "--server";
+      withServer[args.length + 1] = url;
+    }
+    return cli.execute(withServer);
+  }
+}

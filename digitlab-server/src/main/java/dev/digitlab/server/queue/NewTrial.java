@@ -1,0 +1,30 @@
+package dev.digitlab.server.queue;
+
+import java.util.Objects;
+
+/**
+ * One trial to create with its experiment: its concrete config (JSON), the worker capability it
+ * needs ({@code "cpu"}, {@code "gpu"}, or null for any worker), and whether only a worker inside
+ * the server may run it ({@code serverOnly}: its data is the server's, e.g. a retraining's
+ * feedback).
+ */
+public record NewTrial(String config, String requires, boolean serverOnly) {
+
+  public NewTrial {
+    Objects.requireNonNull(config, "config");
+    if (requires != null && !requires.equals("cpu") && !requires.equals("gpu")) {
+      throw new IllegalArgumentException(
+          "A trial requires cpu, gpu or nothing, not '" + requires + "'");
+    }
+  }
+
+  /** A trial that any worker with the capability may run. */
+  public NewTrial(String config, String requires) {
+    this(config, requires, false);
+  }
+
+  /** A trial that any worker may run. */
+  public static NewTrial of(String config) {
+    return new NewTrial(config, null);
+  }
+}

@@ -1,0 +1,114 @@
+package dev.digitlab.server.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server's package rules, checked on its compiled classes (and, for SQL, its sources): the
+ * edges (api, web) and the shared infrastructure (database, events) know no feature; the packages
+ * form no cycle; only {@code queue} writes a trial's row. See digitlab-server/README.md.
+ */
+class PackageRulesTest {
+
+  private static final String SERVER = "dev.digitlab.server";
+
+  /** The feature packages: what the edges and the infrastructure must not import. */
+  private static final List<String> FEATURES =
+      List.of(
+          "experiments",
+          "feedback",
+          "pipelines",
+          "queue",
+          "registry",
+          "retraining",
+          "security",
+          "serving",
+          "trials",
+          "workers");
+
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages(SERVER);
+
+  /**
+   * A statement that writes the trial table: {@code INSERT INTO trial}, {@code UPDATE trial} or
+   * {@code DELETE FROM trial}, any case and spacing, but not {@code trial_event} and the like.
+   */
+  static final Pattern TRIAL_WRITE =
+      Pattern.compile("(?i)\\b(insert\\s+into|update|delete\\s+from)\\s+trial\\b");
+
+  @Test
+  void the_edges_and_the_infrastructure_import_no_feature() {
+    String[] features = FEATURES.stream().map(f -> SERVER + "." + f + "..").toArray(String[]::new);
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            SERVER + ".api..", SERVER + ".web..", SERVER + ".database..", SERVER + ".events..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(features)
+        .check(CLASSES);
+  }
+
+  @Test
+  void the_server_packages_form_no_cycle() {
+    slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(CLASSES);
+  }
+
+  @Test
+  void only_the_queue_writes_trial_rows() {
+    Path sources = Path.of("src/main/java/dev/digitlab/server");
+    assertThat(sources).isDirectory();
+    List<String> writers;
+    try (Stream<Path> files = Files.walk(sources)) {
+      writers =
+          files
+              .filter(file -> file.toString().endsWith(".java"))
+              .filter(file -> !file.startsWith(sources.resolve("queue")))
+              .flatMap(file -> trialWrites(file).stream())
+              .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    assertThat(writers)
+        .as("trial rows are the queue's: put the statement in a class of dev.digitlab.server.queue")
+        .isEmpty();
+  }
+
+  @Test
+  void the_trial_write_pattern_finds_writes_and_nothing_else() {
+    assertThat(TRIAL_WRITE.matcher("UPDATE trial SET status = 'queued'").find()).isTrue();
+    assertThat(TRIAL_WRITE.matcher("jdbc.sql(\"\"\"\n  update\n   trial set x = 1").find())
+        .isTrue();
+    assertThat(TRIAL_WRITE.matcher("INSERT INTO trial (experiment_id)").find()).isTrue();
+    assertThat(TRIAL_WRITE.matcher("delete from trial where id = 1").find()).isTrue();
+    assertThat(TRIAL_WRITE.matcher("INSERT INTO trial_event_block (trial_id)").find()).isFalse();
+    assertThat(TRIAL_WRITE.matcher("UPDATE trials_view SET x").find()).isFalse();
+    assertThat(TRIAL_WRITE.matcher("SELECT id FROM trial WHERE id = 1").find()).isFalse();
+  }
+
+  private static List<String> trialWrites(Path file) {
+    try {
+      String text = Files.readString(file);
+      Matcher writes = TRIAL_WRITE.matcher(text);
+      return writes.results().map(match -> file + ": " + match.group()).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
