@@ -29,27 +29,157 @@
     })
   });
 
-  // Parallel coordinates: each searched hyperparameter, then the objective.
-  const dims = data.searched.concat([data.objective]);
+  // The search plots: each trial's objective (its last reported value of the objective metric),
+  // pruned trials marked, log axes for log-scaled ranges, category axes for lists.
+  const searched = data.searched;
+  const logScaled = new Set(data.logScaled || []);
+  const maximize = data.goal !== 'min';
+  function objectiveOf(t) {
+    const v = t.metrics[data.objective];
+    return typeof v === 'number' && isFinite(v) ? v : null;
+  }
+  const byOrdinal = trials.slice().sort(function (x, y) { return x.ordinal - y.ordinal; });
+  const finished = byOrdinal.filter(function (t) { return t.status === 'succeeded' && objectiveOf(t) !== null; });
+  const pruned = byOrdinal.filter(function (t) { return t.status === 'pruned'; });
+  const numeric = {};
+  searched.forEach(function (d) {
+    numeric[d] = trials.every(function (t) { const v = t.config[d]; return v === undefined || v === null || typeof v === 'number'; });
+  });
+  const objectives = finished.map(objectiveOf);
+  const objMin = objectives.length ? Math.min.apply(null, objectives) : 0;
+  const objMax = objectives.length ? Math.max.apply(null, objectives) : 1;
+  const palette = ['#d94e5d', '#eac736', '#50a3ba'];
+  const colourRange = maximize ? palette : palette.slice().reverse();
+
+  // Optimization history: objective by trial number, and the best so far.
+  const history = echarts.init(document.getElementById('history'));
+  charts.push(history);
+  let best = null;
+  const bestSoFar = [];
+  byOrdinal.forEach(function (t) {
+    const v = t.status === 'succeeded' ? objectiveOf(t) : null;
+    if (v !== null && (best === null || (maximize ? v > best : v < best))) { best = v; }
+    if (best !== null) { bestSoFar.push([t.ordinal, best]); }
+  });
+  history.setOption({
+    tooltip: { trigger: 'item' }, legend: { top: 0 },
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+    yAxis: { type: 'value', scale: true, name: data.objective },
+    series: [
+      { name: 'objective', type: 'scatter', symbolSize: 8,
+        data: finished.map(function (t) { return { name: t.label, value: [t.ordinal, objectiveOf(t)] }; }),
+        markLine: { symbol: 'none', silent: false, lineStyle: { type: 'dashed', color: '#999' },
+          label: { formatter: 'pruned', color: '#999' },
+          data: pruned.map(function (t) { return { name: t.label + ' pruned', xAxis: t.ordinal }; }) } },
+      { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: bestSoFar }
+    ]
+  });
+
+  // Parameter importance: one-way ANOVA η² of each parameter on the objective.
+  function groupKey(d, v) {
+    if (!numeric[d]) { return String(v); }
+    return v;
+  }
+  function etaSquared(d) {
+    const points = finished.map(function (t) { return [groupKey(d, t.config[d]), objectiveOf(t)]; })
+      .filter(function (p) { return p[0] !== undefined && p[0] !== null; });
+    if (points.length < 2) { return 0; }
+    let groups = new Map();
+    if (numeric[d]) {
+      const xs = points.map(function (p) { return logScaled.has(d) ? Math.log(p[0]) : p[0]; });
+      const sorted = xs.slice().sort(function (x, y) { return x - y; });
+      const edges = [1, 2, 3].map(function (q) { return sorted[Math.floor(q * sorted.length / 4)]; });
+      points.forEach(function (p, i) {
+        const bin = edges.filter(function (e) { return xs[i] >= e; }).length;
+        if (!groups.has(bin)) { groups.set(bin, []); }
+        groups.get(bin).push(p[1]);
+      });
+    } else {
+      points.forEach(function (p) {
+        if (!groups.has(p[0])) { groups.set(p[0], []); }
+        groups.get(p[0]).push(p[1]);
+      });
+    }
+    const all = points.map(function (p) { return p[1]; });
+    const mean = all.reduce(function (x, y) { return x + y; }, 0) / all.length;
+    const total = all.reduce(function (x, y) { return x + (y - mean) * (y - mean); }, 0);
+    if (total === 0) { return 0; }
+    let between = 0;
+    groups.forEach(function (values) {
+      const m = values.reduce(function (x, y) { return x + y; }, 0) / values.length;
+      between += values.length * (m - mean) * (m - mean);
+    });
+    return between / total;
+  }
+  const etas = searched.map(etaSquared);
+  const etaSum = etas.reduce(function (x, y) { return x + y; }, 0);
+  const importance = echarts.init(document.getElementById('importance'));
+  charts.push(importance);
+  const ranked = searched.map(function (d, i) { return [d, etaSum > 0 ? etas[i] / etaSum : 0]; })
+    .sort(function (x, y) { return x[1] - y[1]; });
+  importance.setOption({
+    tooltip: { trigger: 'axis' },
+    grid: { left: 120, right: 30, top: 10, bottom: 30 },
+    xAxis: { type: 'value', max: 1 },
+    yAxis: { type: 'category', data: ranked.map(function (r) { return r[0]; }) },
+    series: [{ name: 'importance', type: 'bar', data: ranked.map(function (r) { return Math.round(r[1] * 1000) / 1000; }) }]
+  });
+
+  // Parallel coordinates: each searched hyperparameter, then the objective; lines coloured by
+  // the objective, pruned trials dashed and faint.
+  const dims = searched.concat([data.objective]);
   const parallel = echarts.init(document.getElementById('parallel'));
   charts.push(parallel);
+  const shown = byOrdinal.filter(function (t) { return t.status === 'succeeded' || t.status === 'pruned'; });
   parallel.setOption({
     parallelAxis: dims.map(function (d, i) {
-      const values = trials.map(function (t) { return i < data.searched.length ? t.config[d] : t.metrics[d]; });
-      const numeric = values.every(function (v) { return v === undefined || v === null || typeof v === 'number'; });
-      return numeric ? { dim: i, name: d, type: 'value', scale: true }
-        : { dim: i, name: d, type: 'category', data: Array.from(new Set(values.map(String))) };
+      if (i === searched.length) { return { dim: i, name: d, type: 'value', scale: true }; }
+      if (!numeric[d]) {
+        return { dim: i, name: d, type: 'category', data: Array.from(new Set(trials.map(function (t) { return String(t.config[d]); }))) };
+      }
+      return logScaled.has(d) ? { dim: i, name: d, type: 'log' } : { dim: i, name: d, type: 'value', scale: true };
     }),
-    parallel: { left: 40, right: 60, top: 40, bottom: 30 },
+    parallel: { left: 40, right: 80, top: 40, bottom: 30 },
+    visualMap: { type: 'continuous', dimension: searched.length, min: objMin, max: objMax,
+      inRange: { color: colourRange }, outOfRange: { color: '#bbb' }, right: 0, top: 'middle', itemHeight: 100, calculable: false },
     tooltip: {},
-    series: [{ type: 'parallel', lineStyle: { width: 2, opacity: 0.7 },
-      data: trials.map(function (t) {
-        return { name: t.label, value: dims.map(function (d, i) {
-          const v = i < data.searched.length ? t.config[d] : t.metrics[d];
-          return typeof v === 'number' || v === null || v === undefined ? v : String(v);
-        }) };
+    series: [{ type: 'parallel', lineStyle: { width: 2, opacity: 0.8 },
+      data: shown.map(function (t) {
+        const item = { name: t.label + (t.status === 'pruned' ? ' (pruned)' : ''),
+          value: dims.map(function (d, i) {
+            const v = i < searched.length ? t.config[d] : objectiveOf(t);
+            return typeof v === 'number' || v === null || v === undefined ? v : String(v);
+          }) };
+        if (t.status === 'pruned') { item.lineStyle = { type: 'dashed', opacity: 0.3, color: '#999' }; }
+        return item;
       }) }]
   });
+
+  // Slice plot: the objective against one parameter.
+  const slice = echarts.init(document.getElementById('slice'));
+  charts.push(slice);
+  const sliceSelect = document.getElementById('slice-parameter');
+  function drawSlice(d) {
+    slice.setOption({
+      tooltip: { trigger: 'item' },
+      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      xAxis: !d || numeric[d]
+        ? { type: logScaled.has(d) ? 'log' : 'value', scale: true, name: d, nameLocation: 'middle', nameGap: 25 }
+        : { type: 'category', name: d, data: Array.from(new Set(trials.map(function (t) { return String(t.config[d]); }))) },
+      yAxis: { type: 'value', scale: true, name: data.objective },
+      visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, byOrdinal.length - 1), inRange: { color: ['#c6dbef', '#08306b'] } },
+      series: [{ type: 'scatter', symbolSize: 9,
+        data: finished.map(function (t) {
+          const x = numeric[d] ? t.config[d] : String(t.config[d]);
+          return { name: t.label, value: [x, objectiveOf(t), t.ordinal] };
+        }) }]
+    }, true);
+  }
+  if (sliceSelect) {
+    sliceSelect.addEventListener('change', function () { drawSlice(sliceSelect.value); });
+    drawSlice(sliceSelect.value);
+  }
 
   // Timeline (Gantt): one row per worker, a bar per trial from start to finish (or now).
   const timeline = echarts.init(document.getElementById('timeline'));

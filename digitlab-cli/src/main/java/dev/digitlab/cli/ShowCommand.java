@@ -3,6 +3,8 @@ package dev.digitlab.cli;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -84,10 +86,24 @@ final class ShowCommand implements Callable<Integer> {
     }
     out.println("  created    " + e.path("createdAt").asString());
     out.println();
-    String format = "%-6s %-3s %-10s %-9s %-10s %-10s %s%n";
-    out.printf(format, "TRIAL", "#", "STATUS", "PROGRESS", "TEST_ACC", "TEST_F1", "CONFIG");
+    String format = "%-6s %-3s %-10s %-9s %-10s %-10s %-10s %s%n";
+    out.printf(
+        format, "TRIAL", "#", "STATUS", "PROGRESS", "TEST_ACC", "TEST_F1", "BEST_SO_FAR", "CONFIG");
     JsonNode searched = e.path("spec").path("search").path("parameters");
+    String metric = e.path("objective").path("metric").asString();
+    boolean maximize = !"min".equals(e.path("objective").path("goal").asString());
+    List<String> pruned = new ArrayList<>();
+    Double best = null;
     for (JsonNode t : e.path("trials")) {
+      // Trials come in ordinal order: the best so far is the best objective up to this one.
+      JsonNode value = objective(t, metric);
+      if ("succeeded".equals(t.path("status").asString()) && value.isNumber()) {
+        double v = value.asDouble();
+        best = best == null || (maximize ? v > best : v < best) ? Double.valueOf(v) : best;
+      }
+      if ("pruned".equals(t.path("status").asString())) {
+        pruned.add("#" + t.path("ordinal").asInt());
+      }
       out.printf(
           format,
           t.path("id").asLong(),
@@ -96,9 +112,24 @@ final class ShowCommand implements Callable<Integer> {
           String.format(Locale.ROOT, "%.0f%%", t.path("progress").asDouble() * 100),
           Text.number(t.path("testAccuracy")),
           Text.number(t.path("testF1Macro")),
+          best == null ? "-" : String.format(Locale.ROOT, "%.4f", best),
           searchedValues(t.path("config"), searched));
     }
+    if (!pruned.isEmpty()) {
+      out.println();
+      out.println(
+          "  pruned     " + pruned.size() + " trial(s) stopped early: " + String.join(" ", pruned));
+    }
     return 0;
+  }
+
+  /** The trial's value of the experiment's objective metric, as the server rolls it up. */
+  private static JsonNode objective(JsonNode trial, String metric) {
+    return switch (metric) {
+      case "test_accuracy" -> trial.path("testAccuracy");
+      case "test_f1_macro" -> trial.path("testF1Macro");
+      default -> trial.path("bestMetric");
+    };
   }
 
   /** The searched parameters' values in this trial: what tells its trials apart. */

@@ -89,6 +89,7 @@ class ClientCommandsTest {
     assertThat(out.toString())
         .contains("Experiment " + id + ": lr-and-batch")
         .contains("owner      local")
+        .contains("BEST_SO_FAR")
         .contains("learningRate=0.003 batchSize=128");
     assertThat(out.toString().lines().filter(line -> line.contains(" queued ")).count())
         .isEqualTo(6);

@@ -153,6 +153,17 @@ public final class ExperimentFiles {
     objective.put("goal", spec.objective().goal().configName());
     root.put("maxParallelTrials", spec.maxParallelTrials());
     root.put("priority", spec.priority());
+    if (spec.pruner() != null) {
+      ObjectNode pruner = root.putObject("pruner");
+      pruner.put("type", spec.pruner().type().configName());
+      pruner.put("metric", spec.pruner().metric());
+      pruner.put("minEpochs", spec.pruner().minEpochs());
+      if (spec.pruner().type() == PrunerSpec.Type.ASHA) {
+        pruner.put("reductionFactor", spec.pruner().reductionFactor());
+      } else {
+        pruner.put("startupTrials", spec.pruner().startupTrials());
+      }
+    }
     return root;
   }
 
@@ -161,6 +172,17 @@ public final class ExperimentFiles {
     node.put("type", search.type().configName());
     if (search.type() == SearchType.RANDOM) {
       node.put("samples", search.samples());
+      node.put("seed", search.seed());
+    }
+    if (search.type() == SearchType.TPE && search.tpe() != null) {
+      node.put("maxTrials", search.tpe().maxTrials());
+      if (search.tpe().parallelism() > 0) {
+        node.put("parallelism", search.tpe().parallelism());
+      }
+      if (search.tpe().timeoutSeconds() > 0) {
+        node.put("timeout", search.tpe().timeoutSeconds());
+      }
+      node.put("nStartupTrials", search.tpe().startupTrials());
       node.put("seed", search.seed());
     }
     ObjectNode parameters = node.putObject("parameters");

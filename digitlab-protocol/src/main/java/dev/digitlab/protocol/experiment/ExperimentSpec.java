@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * @param search the hyperparameters to vary; null runs the base config as a single trial
  * @param maxParallelTrials how many trials of this experiment may run at once
  * @param priority higher runs first among queued experiments
+ * @param pruner early stopping of trials by their per-step metric; null for none
  */
 public record ExperimentSpec(
     String name,
@@ -28,7 +29,8 @@ public record ExperimentSpec(
     SearchSpace search,
     Objective objective,
     int maxParallelTrials,
-    int priority) {
+    int priority,
+    PrunerSpec pruner) {
 
   public static final int MAX_NAME_LENGTH = 200;
   public static final int MAX_DESCRIPTION_LENGTH = 10_000;
@@ -56,7 +58,7 @@ public record ExperimentSpec(
 
   /** A single-trial experiment of {@code config} with every other field at its default. */
   public static ExperimentSpec of(String name, TrainingConfig config) {
-    return new ExperimentSpec(name, "", List.of(), null, config, null, null, 1, 0);
+    return new ExperimentSpec(name, "", List.of(), null, config, null, null, 1, 0, null);
   }
 
   /** This experiment with another search space. */
@@ -70,7 +72,8 @@ public record ExperimentSpec(
         newSearch,
         objective,
         maxParallelTrials,
-        priority);
+        priority,
+        pruner);
   }
 
   /**
@@ -127,6 +130,9 @@ public record ExperimentSpec(
     }
     if (search != null) {
       errors.addAll(search.violations());
+    }
+    if (pruner != null) {
+      errors.addAll(pruner.violations(config.validationRatio()));
     }
     return errors;
   }

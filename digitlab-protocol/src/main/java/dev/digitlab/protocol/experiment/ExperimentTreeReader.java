@@ -30,10 +30,24 @@ final class ExperimentTreeReader {
           "search",
           "objective",
           "maxParallelTrials",
-          "priority");
-  private static final Set<String> SEARCH = Set.of("type", "parameters", "samples", "seed");
+          "priority",
+          "pruner");
+  private static final Set<String> SEARCH =
+      Set.of(
+          "type",
+          "parameters",
+          "samples",
+          "seed",
+          "maxTrials",
+          "parallelism",
+          "timeout",
+          "nStartupTrials");
+  private static final List<String> TPE_ONLY =
+      List.of("maxTrials", "parallelism", "timeout", "nStartupTrials");
   private static final Set<String> RANGE = Set.of("min", "max", "scale", "type");
   private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
+  private static final Set<String> PRUNER =
+      Set.of("type", "metric", "minEpochs", "reductionFactor", "startupTrials");
 
   private final List<FieldError> errors = new ArrayList<>();
   private boolean parametersWritten;
@@ -76,6 +90,7 @@ final class ExperimentTreeReader {
     Objective objective = readObjective(root.get("objective"));
     int maxParallelTrials = integer(root.get("maxParallelTrials"), "maxParallelTrials", 1);
     int priority = integer(root.get("priority"), "priority", 0);
+    PrunerSpec pruner = readPruner(root.get("pruner"));
     return new ExperimentSpec(
         name,
         description,
@@ -85,7 +100,54 @@ final class ExperimentTreeReader {
         search,
         objective,
         maxParallelTrials,
-        priority);
+        priority,
+        pruner);
+  }
+
+  private PrunerSpec readPruner(JsonNode node) {
+    if (absent(node)) {
+      return null;
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new FieldError(
+              "pruner",
+              "must be a mapping like {type: median, metric: val_accuracy}, not "
+                  + describe(node)));
+      return null;
+    }
+    unknownFields(node, PRUNER, "pruner");
+    PrunerSpec.Type type = choice(node.get("type"), "pruner.type", PrunerSpec.Type::parse, null);
+    if (type == null) {
+      if (absent(node.get("type"))) {
+        errors.add(new FieldError("pruner.type", "is required: median or asha"));
+      }
+      return null;
+    }
+    if (type == PrunerSpec.Type.MEDIAN && node.has("reductionFactor")) {
+      errors.add(new FieldError("pruner.reductionFactor", "applies to the asha pruner only"));
+    }
+    if (type == PrunerSpec.Type.ASHA && node.has("startupTrials")) {
+      errors.add(new FieldError("pruner.startupTrials", "applies to the median pruner only"));
+    }
+    String metric = text(node.get("metric"), "pruner.metric", PrunerSpec.DEFAULT_METRIC);
+    int minEpochs = integer(node.get("minEpochs"), "pruner.minEpochs", 1);
+    int reductionFactor =
+        integer(
+            node.get("reductionFactor"),
+            "pruner.reductionFactor",
+            PrunerSpec.DEFAULT_REDUCTION_FACTOR);
+    int startupTrials =
+        integer(
+            node.get("startupTrials"),
+            "pruner.startupTrials",
+            dev.digitlab.protocol.search.MedianPruner.DEFAULT_STARTUP_TRIALS);
+    return new PrunerSpec(
+        type,
+        metric == null ? PrunerSpec.DEFAULT_METRIC : metric,
+        minEpochs,
+        reductionFactor,
+        startupTrials);
   }
 
   private TrainingConfig readConfig(JsonNode node, String dataset) {
@@ -139,7 +201,7 @@ final class ExperimentTreeReader {
     SearchType type = choice(node.get("type"), "search.type", SearchType::parse, null);
     if (type == null) {
       if (absent(node.get("type"))) {
-        errors.add(new FieldError("search.type", "is required: grid or random"));
+        errors.add(new FieldError("search.type", "is required: grid, random or tpe"));
       }
       return null;
     }
@@ -161,13 +223,45 @@ final class ExperimentTreeReader {
         }
       }
     }
+    if (type != SearchType.TPE) {
+      for (String key : TPE_ONLY) {
+        if (node.has(key)) {
+          errors.add(new FieldError("search." + key, "applies to tpe search only"));
+        }
+      }
+    }
     if (type == SearchType.GRID) {
       for (String key : List.of("samples", "seed")) {
         if (node.has(key)) {
-          errors.add(new FieldError("search." + key, "applies to random search only"));
+          errors.add(new FieldError("search." + key, "applies to random and tpe search only"));
         }
       }
       return SearchSpace.grid(parameters);
+    }
+    if (type == SearchType.TPE) {
+      if (node.has("samples")) {
+        errors.add(
+            new FieldError("search.samples", "applies to random search; tpe takes maxTrials"));
+      }
+      JsonNode maxTrialsNode = node.get("maxTrials");
+      if (absent(maxTrialsNode)) {
+        errors.add(
+            new FieldError("search.maxTrials", "is required for tpe search: how many trials"));
+      }
+      int maxTrials = integer(maxTrialsNode, "search.maxTrials", 1);
+      int parallelism = integer(node.get("parallelism"), "search.parallelism", 0);
+      if (node.has("parallelism") && parallelism == 0) {
+        errors.add(new FieldError("search.parallelism", "must be at least 1, got 0"));
+      }
+      long timeout = seconds(node.get("timeout"), "search.timeout");
+      int startup =
+          integer(
+              node.get("nStartupTrials"),
+              "search.nStartupTrials",
+              SearchSpace.TpeSettings.DEFAULT_STARTUP_TRIALS);
+      long seed = longInteger(node.get("seed"), "search.seed", 0);
+      return SearchSpace.tpe(
+          new SearchSpace.TpeSettings(maxTrials, parallelism, timeout, startup), seed, parameters);
     }
     JsonNode samplesNode = node.get("samples");
     if (absent(samplesNode)) {
@@ -273,6 +367,36 @@ final class ExperimentTreeReader {
     }
     errors.add(new FieldError(path, "must be text, not " + describe(node)));
     return absentValue;
+  }
+
+  /**
+   * A duration in seconds: a whole number of seconds, or text like 90s, 30m, 2h, 1d; 0 if absent.
+   */
+  private long seconds(JsonNode node, String path) {
+    if (absent(node)) {
+      return 0;
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() > 0) {
+      return node.longValue();
+    }
+    if (node.isString()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("([0-9]{1,9})\\s*([smhd]?)")
+              .matcher(node.asString().strip());
+      if (m.matches() && Long.parseLong(m.group(1)) > 0) {
+        long unit =
+            switch (m.group(2)) {
+              case "m" -> 60;
+              case "h" -> 3600;
+              case "d" -> 86400;
+              default -> 1;
+            };
+        return Long.parseLong(m.group(1)) * unit;
+      }
+    }
+    errors.add(
+        new FieldError(path, "must be a positive duration like 90s, 30m, 2h or 1d, got " + node));
+    return 0;
   }
 
   private int integer(JsonNode node, String path, int absentValue) {

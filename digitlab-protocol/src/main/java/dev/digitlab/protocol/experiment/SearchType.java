@@ -4,10 +4,15 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** How a search space becomes trials: every combination, or seeded random samples. */
+/**
+ * How a search space becomes trials: every combination, seeded random samples (both expanded at
+ * submission), or the Tree-structured Parzen Estimator, which suggests each trial when a slot frees
+ * up from the trials finished so far.
+ */
 public enum SearchType {
   GRID,
-  RANDOM;
+  RANDOM,
+  TPE;
 
   @JsonValue
   public String configName() {
@@ -21,6 +26,6 @@ public enum SearchType {
         return type;
       }
     }
-    throw new IllegalArgumentException("must be grid or random, got '" + value + "'");
+    throw new IllegalArgumentException("must be grid, random or tpe, got '" + value + "'");
   }
 }

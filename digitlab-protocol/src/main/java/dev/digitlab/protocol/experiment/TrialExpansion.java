@@ -35,7 +35,8 @@ public final class TrialExpansion {
 
   /**
    * The configs of the experiment's trials: the grid's combinations in order (first parameter
-   * varying slowest), the random search's draws in order, or the base config alone.
+   * varying slowest), the random search's draws in order, or the base config alone; none for a TPE
+   * search, whose trials are suggested while it runs ({@link TpeTrials}).
    *
    * @param maxTrials the cap; a search beyond it is refused before any trial is built
    * @throws InvalidExperimentException listing every problem when the experiment cannot run
@@ -116,6 +117,13 @@ public final class TrialExpansion {
     List<Trial> trials;
     if (type == SearchType.GRID) {
       trials = gridTrials(usable, base);
+    } else if (type == SearchType.TPE) {
+      // TPE suggests its trials one by one while the search runs; random draws from the same
+      // space check now, before anything is stored, that its combinations make valid configs.
+      int checks = search.tpe() == null ? 1 : Math.max(1, Math.min(search.tpe().maxTrials(), 32));
+      trials =
+          randomTrials(
+              SearchSpace.random(checks, search.seed(), search.parameters()), usable, base);
     } else if (search.samples() >= 1) {
       trials = randomTrials(search, usable, base);
     } else {
@@ -125,13 +133,17 @@ public final class TrialExpansion {
     Set<String> badFields = new HashSet<>(searched);
     usable.forEach(checked -> badFields.remove(checked.field()));
     reportTrialViolations(trials, searched, badFields, errors);
-    return new Outcome(
-        errors.isEmpty() ? trials.stream().map(Trial::config).toList() : List.of(), errors);
+    // A TPE search starts with no trials: the server adds each as it suggests it.
+    boolean expanded = errors.isEmpty() && type != SearchType.TPE;
+    return new Outcome(expanded ? trials.stream().map(Trial::config).toList() : List.of(), errors);
   }
 
   private static long count(SearchSpace search, List<SearchParameter> parameters) {
     if (search.type() == SearchType.RANDOM) {
       return Math.max(search.samples(), 1);
+    }
+    if (search.type() == SearchType.TPE) {
+      return search.tpe() == null ? 1 : Math.max(search.tpe().maxTrials(), 1);
     }
     long count = 1;
     for (SearchParameter parameter : parameters) {

@@ -66,6 +66,8 @@ final class ExperimentForm {
     values.put("samples", "8");
     values.put("searchSeed", "0");
     values.put("maxParallelTrials", "1");
+    values.put("prunerType", "none");
+    values.put("prunerMetric", "val_accuracy");
     FIELDS.forEach(f -> values.put(f.key(), f.defaultValue()));
     return values;
   }
@@ -98,6 +100,15 @@ final class ExperimentForm {
         "searchType", search.isMissingNode() ? "none" : search.path("type").asString("grid"));
     if (search.has("samples")) {
       values.put("samples", search.path("samples").asString());
+    }
+    if (search.has("maxTrials")) {
+      // One field holds the trial budget of either search: random's samples, TPE's maxTrials.
+      values.put("samples", search.path("maxTrials").asString());
+    }
+    JsonNode pruner = spec.path("pruner");
+    if (pruner.isObject()) {
+      values.put("prunerType", pruner.path("type").asString("none"));
+      values.put("prunerMetric", pruner.path("metric").asString("val_accuracy"));
     }
     if (search.has("seed")) {
       values.put("searchSeed", search.path("seed").asString());
@@ -164,7 +175,7 @@ final class ExperimentForm {
       config.set(field.name(), value(field, text));
     }
     String type = values.getOrDefault("searchType", "none");
-    if (type.equals("grid") || type.equals("random")) {
+    if (type.equals("grid") || type.equals("random") || type.equals("tpe")) {
       ObjectNode parameters = NODES.objectNode();
       for (int row = 0; row < rows(values); row++) {
         String prefix = "search." + row + ".";
@@ -194,15 +205,25 @@ final class ExperimentForm {
           range.put("type", kind.equals("int") ? "int" : "double");
         }
       }
-      if (!parameters.isEmpty() || type.equals("random")) {
+      if (!parameters.isEmpty() || !type.equals("grid")) {
         ObjectNode search = doc.putObject("search");
         search.put("type", type);
         if (type.equals("random")) {
           search.set("samples", number(values.getOrDefault("samples", "")));
           search.set("seed", number(values.getOrDefault("searchSeed", "0")));
         }
+        if (type.equals("tpe")) {
+          search.set("maxTrials", number(values.getOrDefault("samples", "")));
+          search.set("seed", number(values.getOrDefault("searchSeed", "0")));
+        }
         search.set("parameters", parameters);
       }
+    }
+    String prunerType = values.getOrDefault("prunerType", "none");
+    if (!prunerType.equals("none")) {
+      ObjectNode pruner = doc.putObject("pruner");
+      pruner.put("type", prunerType);
+      pruner.put("metric", values.getOrDefault("prunerMetric", "val_accuracy").trim());
     }
     ObjectNode objective = doc.putObject("objective");
     objective.put("metric", values.getOrDefault("objectiveMetric", "test_f1_macro"));

@@ -114,6 +114,8 @@ class ExperimentPage {
                 "lastEventId", events.lastIdInExperiment(id),
                 "objective", experiment.objectiveMetricName(),
                 "searched", searched,
+                "logScaled", logScaled(experiment.spec()),
+                "goal", experiment.objective().goal().configName(),
                 "trials", chartTrials)));
     return "experiments/detail";
   }
@@ -128,6 +130,22 @@ class ExperimentPage {
       label.append(' ').append(key).append('=').append(Figures.value(config.get(key)));
     }
     return label.toString();
+  }
+
+  /** The searched parameters with a log-scaled range: their plot axes are logarithmic. */
+  static List<String> logScaled(String spec) {
+    List<String> out = new ArrayList<>();
+    Map<String, Object> tree = ChartTrial.map(spec);
+    if (tree.get("search") instanceof Map<?, ?> search
+        && search.get("parameters") instanceof Map<?, ?> parameters) {
+      parameters.forEach(
+          (name, domain) -> {
+            if (domain instanceof Map<?, ?> range && "log".equals(range.get("scale"))) {
+              out.add(String.valueOf(name));
+            }
+          });
+    }
+    return out;
   }
 
   /** The config fields whose values differ between the trials, in config order. */

@@ -161,6 +161,9 @@ class ExperimentReport {
     List<String> searched = ExperimentPage.searchedParameters(list);
     trialTable(html, experiment, list, searched);
     curves(html, list);
+    if (!searched.isEmpty()) {
+      SearchPlots.render(html, experiment, list, searched);
+    }
     best.ifPresent(trial -> bestTrial(html, experiment, trial, searched));
     html.append("<footer><p>Written ")
         .append(Figures.time(clock.instant()))

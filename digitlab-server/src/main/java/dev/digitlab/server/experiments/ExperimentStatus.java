@@ -32,7 +32,8 @@ public enum ExperimentStatus {
     if (trials.total() == 0) {
       return QUEUED;
     }
-    if (trials.succeeded() > 0) {
+    // A pruned trial finished on purpose with a result so far: it makes a search succeed.
+    if (trials.succeeded() > 0 || trials.pruned() > 0) {
       return SUCCEEDED;
     }
     return trials.failed() > 0 ? FAILED : CANCELLED;

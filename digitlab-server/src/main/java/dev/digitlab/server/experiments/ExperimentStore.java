@@ -391,9 +391,10 @@ public class ExperimentStore implements TrialLifecycle {
 
   /**
    * The trial column holding an objective's value. Test accuracy and macro-F1 have their own
-   * columns; any other metric is the trial's best value of it, as its worker reported.
+   * columns; any other metric is the trial's best value of it, as its worker reported. Searches
+   * (TPE) rank trials by the same column as the roll-up.
    */
-  private static String trialColumn(ObjectiveMetric metric) {
+  public static String trialColumn(ObjectiveMetric metric) {
     return switch (metric) {
       case TEST_ACCURACY -> "test_accuracy";
       case TEST_F1_MACRO -> "test_f1_macro";

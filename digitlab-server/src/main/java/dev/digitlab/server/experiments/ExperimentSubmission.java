@@ -127,7 +127,7 @@ public class ExperimentSubmission {
    * The worker capability a config needs: {@code device: gpu} needs a GPU worker, {@code device:
    * cpu} a CPU one, {@code auto} (the default) runs anywhere.
    */
-  static String requires(TrainingConfig config) {
+  public static String requires(TrainingConfig config) {
     return switch (config.device()) {
       case GPU -> "gpu";
       case CPU -> "cpu";
@@ -160,6 +160,8 @@ public class ExperimentSubmission {
                 configs.stream()
                     .map(config -> new NewTrial(files.configJson(config), requires(config)))
                     .toList()));
+    // A search that suggests its trials as it runs (TPE) queued its first ones in create, as a
+    // TrialLifecycle told of the new experiment's trials.
     queueSignal.trialsQueued();
     return stored;
   }

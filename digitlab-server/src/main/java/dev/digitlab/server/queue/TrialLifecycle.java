@@ -21,9 +21,9 @@ public interface TrialLifecycle {
   default void trialRetried(long experimentId) {}
 
   /**
-   * A trial ended {@code succeeded}, {@code failed} or {@code cancelled} (for good: a failure that
-   * is retried is not an end). Called after the ending committed, on the thread that ended it; slow
-   * work belongs on a thread of the listener's own.
+   * A trial ended {@code succeeded}, {@code failed}, {@code cancelled} or {@code pruned} (for good:
+   * a failure that is retried is not an end). Called after the ending committed, on the thread that
+   * ended it; slow work belongs on a thread of the listener's own.
    */
   default void trialEnded(long trialId, long experimentId, TrialStatus status) {}
 }

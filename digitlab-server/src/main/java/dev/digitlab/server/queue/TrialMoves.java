@@ -106,6 +106,7 @@ public class TrialMoves {
           String set =
               target == QUEUED
                   ? "queued_at = :now, finished_at = NULL, cancel_requested = FALSE,"
+                      + " prune_requested = FALSE,"
                       + " failure_reason = NULL, stack_trace = NULL, not_before = NULL"
                   : "finished_at = :now";
           int changed =

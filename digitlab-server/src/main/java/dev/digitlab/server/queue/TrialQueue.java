@@ -2,8 +2,8 @@ package dev.digitlab.server.queue;
 
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
-import static dev.digitlab.server.queue.TrialStatus.CANCELLED;
 import static dev.digitlab.server.queue.TrialStatus.FAILED;
+import static dev.digitlab.server.queue.TrialStatus.PRUNED;
 import static dev.digitlab.server.queue.TrialStatus.QUEUED;
 import static dev.digitlab.server.queue.TrialStatus.RUNNING;
 import static dev.digitlab.server.queue.TrialStatus.SUCCEEDED;
@@ -176,6 +176,10 @@ public class TrialQueue {
             lifecycle.trialsChanged(experimentOf(trialId));
             return;
           }
+          TrialStatus ended =
+              outcome instanceof TrialOutcome.Cancelled && pruneRequested(trialId)
+                  ? PRUNED
+                  : outcome.status();
           var update =
               switch (outcome) {
                 case TrialOutcome.Succeeded succeeded ->
@@ -200,8 +204,9 @@ public class TrialQueue {
                         .param("reason", failed.reason())
                         .param("trace", failed.stackTrace())
                         .param("seconds", failed.trainSeconds());
+                // A pruner's stop arrives as a cancel; the trial it asked to stop is pruned.
                 case TrialOutcome.Cancelled cancelled ->
-                    jdbc.sql(finish(CANCELLED, "train_seconds = :seconds"))
+                    jdbc.sql(finish(ended, "train_seconds = :seconds"))
                         .param("seconds", cancelled.trainSeconds());
               };
           int changed =
@@ -215,7 +220,7 @@ public class TrialQueue {
           }
           long experimentId = experimentOf(trialId);
           lifecycle.trialsChanged(experimentId);
-          lifecycle.trialEnded(trialId, experimentId, outcome.status());
+          lifecycle.trialEnded(trialId, experimentId, ended);
         });
   }
 
@@ -450,6 +455,18 @@ public class TrialQueue {
          WHERE id = (%s) AND %s
         """
         .formatted(CLAIM.set(), pick, CLAIM.guard());
+  }
+
+  /**
+   * Whether a pruner asked this trial to stop ({@link PrunedTrials}); locks its row, so a prune
+   * request cannot slip in between this read and the attempt's end.
+   */
+  private boolean pruneRequested(long trialId) {
+    return jdbc.sql("SELECT prune_requested FROM trial WHERE id = :id FOR UPDATE")
+        .param("id", trialId)
+        .query(Boolean.class)
+        .optional()
+        .orElse(false);
   }
 
   private static String finish(TrialStatus target, String results) {

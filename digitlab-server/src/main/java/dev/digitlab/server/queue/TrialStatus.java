@@ -13,11 +13,13 @@ public enum TrialStatus {
   RUNNING,
   SUCCEEDED,
   FAILED,
-  CANCELLED;
+  CANCELLED,
+  /** Stopped early by the experiment's pruner; its curves and checkpoints stay. */
+  PRUNED;
 
   /** True once the trial has stopped: nothing runs it until someone retries it. */
   public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == PRUNED;
   }
 
   /** Whether a trial in this status may move to {@code target}. */
@@ -38,9 +40,10 @@ public enum TrialStatus {
       // claimed by a worker, or cancelled before it started
       case QUEUED -> EnumSet.of(RUNNING, CANCELLED);
       // back to queued when its lease expired: the next attempt waits its turn
-      case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, CANCELLED, QUEUED);
-      // a user may retry a failed or cancelled trial
-      case FAILED, CANCELLED -> EnumSet.of(QUEUED);
+      // pruned: stopped by the experiment's pruner after a report
+      case RUNNING -> EnumSet.of(SUCCEEDED, FAILED, CANCELLED, PRUNED, QUEUED);
+      // a user may retry a failed, cancelled or pruned trial
+      case FAILED, CANCELLED, PRUNED -> EnumSet.of(QUEUED);
       // a success is final: its results are what the experiment reports
       case SUCCEEDED -> EnumSet.noneOf(TrialStatus.class);
     };

@@ -46,6 +46,7 @@ public record Trial(
         ChartTrial.map(lastMetrics),
         ChartTrial.iso(startedAt),
         ChartTrial.iso(finishedAt),
-        workerName);
+        workerName,
+        ordinal);
   }
 }

@@ -124,8 +124,8 @@ class TrialController {
   /**
    * Cancels the trial: a queued one is cancelled at once ({@code 200}); a running one is asked to
    * stop ({@code 202}) and ends {@code cancelled} within about a second, when its worker next looks
-   * at the request. Cancelling a cancelled trial again changes nothing; a succeeded or failed one
-   * is {@code 409}. Only the experiment's owner or an admin may.
+   * at the request. Cancelling a cancelled trial again changes nothing; a succeeded, failed or
+   * pruned one is {@code 409}. Only the experiment's owner or an admin may.
    */
   // produces: a client that cannot take JSON gets its 406 before the trial changes, not after.
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -152,7 +152,7 @@ class TrialController {
         case CANCELLED -> {
           return ResponseEntity.ok(TrialView.detail(trial));
         }
-        case SUCCEEDED, FAILED ->
+        case SUCCEEDED, FAILED, PRUNED ->
             throw new ConflictException(
                 "Trial "
                     + id

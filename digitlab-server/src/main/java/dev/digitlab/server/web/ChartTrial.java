@@ -22,7 +22,8 @@ public record ChartTrial(
     Map<String, Object> metrics,
     String startedAt,
     String finishedAt,
-    String worker) {
+    String worker,
+    int ordinal) {
 
   private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};

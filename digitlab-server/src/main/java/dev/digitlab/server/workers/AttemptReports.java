@@ -15,6 +15,7 @@ import dev.digitlab.server.queue.LeaseLostException;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import dev.digitlab.server.search.TrialPruning;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialExperiment;
 import dev.digitlab.server.trials.TrialStore;
@@ -36,7 +37,8 @@ import tools.jackson.databind.ObjectMapper;
  * becomes a {@link LeaseGrant}; a batch of events is stored with the trial's progress and latest
  * metrics in one transaction fenced by the lease; a {@link Completion} becomes the {@link
  * TrialOutcome} the queue ends the attempt with. The remote protocol ({@code WorkerController}) and
- * the embedded worker are adapters over it, so both store the same facts.
+ * the embedded worker are adapters over it, so both store the same facts, and the experiment's
+ * pruner decides on the trial after each stored metric batch from either.
  */
 @Component
 class AttemptReports {
@@ -47,6 +49,7 @@ class AttemptReports {
   private final QueueSignal queueSignal;
   private final EventStore events;
   private final TrialStore trials;
+  private final TrialPruning pruning;
   private final TransactionTemplate transaction;
 
   AttemptReports(
@@ -54,11 +57,13 @@ class AttemptReports {
       QueueSignal queueSignal,
       EventStore events,
       TrialStore trials,
+      TrialPruning pruning,
       PlatformTransactionManager transactions) {
     this.queue = queue;
     this.queueSignal = queueSignal;
     this.events = events;
     this.trials = trials;
+    this.pruning = pruning;
     this.transaction = new TransactionTemplate(transactions);
   }
 
@@ -132,7 +137,10 @@ class AttemptReports {
   /**
    * Stores a batch of the leased attempt's events and, from its metrics and progress, the trial's
    * progress and latest metrics, all in one transaction while the lease holds. Events already
-   * stored are skipped. Returns how many were new.
+   * stored are skipped. Returns how many were new. Once new metrics are committed, the experiment's
+   * pruner (if any) decides whether the trial goes on; a trial it prunes is asked to stop as for a
+   * cancel, which the worker learns from its next heartbeat (the embedded worker from its next
+   * cancel check).
    *
    * @throws LeaseLostException if the lease no longer holds the attempt: nothing is stored
    */
@@ -147,21 +155,26 @@ class AttemptReports {
       }
     }
     Double latestProgress = progress;
-    return transaction.execute(
-        status -> {
-          queue.fence(trialId, batch.attempt(), batch.leaseToken());
-          int stored = events.append(trialId, batch.attempt(), batch.events());
-          if (stored > 0 && (latestProgress != null || !metrics.isEmpty())) {
-            Trial trial = trials.get(trialId);
-            queue.recordProgress(
-                trialId,
-                batch.attempt(),
-                latestProgress == null ? trial.progress() : latestProgress,
-                mergedMetrics(trial.lastMetrics(), metrics),
-                null);
-          }
-          return stored;
-        });
+    int stored =
+        transaction.execute(
+            status -> {
+              queue.fence(trialId, batch.attempt(), batch.leaseToken());
+              int appended = events.append(trialId, batch.attempt(), batch.events());
+              if (appended > 0 && (latestProgress != null || !metrics.isEmpty())) {
+                Trial trial = trials.get(trialId);
+                queue.recordProgress(
+                    trialId,
+                    batch.attempt(),
+                    latestProgress == null ? trial.progress() : latestProgress,
+                    mergedMetrics(trial.lastMetrics(), metrics),
+                    null);
+              }
+              return appended;
+            });
+    if (stored > 0 && !metrics.isEmpty()) {
+      pruning.reported(trialId, metrics.keySet());
+    }
+    return stored;
   }
 
   /**

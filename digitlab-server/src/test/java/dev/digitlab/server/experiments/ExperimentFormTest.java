@@ -60,6 +60,36 @@ class ExperimentFormTest {
   }
 
   @Test
+  void a_tpe_search_with_a_pruner_takes_its_trial_count_from_the_samples_field() {
+    Map<String, String> values = ExperimentForm.defaults();
+    values.put("name", "tpe");
+    values.put("config.validationRatio", "0.1");
+    values.put("searchType", "tpe");
+    values.put("samples", "12");
+    values.put("searchSeed", "4");
+    values.put("prunerType", "asha");
+    values.put("prunerMetric", "val_accuracy");
+    values.put("search.0.field", "learningRate");
+    values.put("search.0.kind", "log");
+    values.put("search.0.min", "0.0001");
+    values.put("search.0.max", "0.01");
+
+    ExperimentSpec spec = files.read(ExperimentForm.document(values), FileFormat.JSON);
+
+    assertThat(spec.search().type()).isEqualTo(dev.digitlab.protocol.experiment.SearchType.TPE);
+    assertThat(spec.search().tpe().maxTrials()).isEqualTo(12);
+    assertThat(spec.search().seed()).isEqualTo(4);
+    assertThat(spec.pruner().type())
+        .isEqualTo(dev.digitlab.protocol.experiment.PrunerSpec.Type.ASHA);
+    // A clone shows the same choices again.
+    Map<String, String> again = ExperimentForm.from(files.toJson(spec), "tpe copy");
+    assertThat(again)
+        .containsEntry("searchType", "tpe")
+        .containsEntry("samples", "12")
+        .containsEntry("prunerType", "asha");
+  }
+
+  @Test
   void a_random_search_takes_ranges_and_a_sample_count() {
     Map<String, String> values = ExperimentForm.defaults();
     values.put("name", "random");

@@ -2,6 +2,7 @@ package dev.digitlab.server.queue;
 
 import static dev.digitlab.server.queue.TrialStatus.CANCELLED;
 import static dev.digitlab.server.queue.TrialStatus.FAILED;
+import static dev.digitlab.server.queue.TrialStatus.PRUNED;
 import static dev.digitlab.server.queue.TrialStatus.QUEUED;
 import static dev.digitlab.server.queue.TrialStatus.RUNNING;
 import static dev.digitlab.server.queue.TrialStatus.SUCCEEDED;
@@ -19,10 +20,11 @@ class TrialStatusTest {
   private static final Map<TrialStatus, Set<TrialStatus>> ALLOWED =
       Map.of(
           QUEUED, EnumSet.of(RUNNING, CANCELLED),
-          RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, QUEUED),
+          RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, PRUNED, QUEUED),
           SUCCEEDED, EnumSet.noneOf(TrialStatus.class),
           FAILED, EnumSet.of(QUEUED),
-          CANCELLED, EnumSet.of(QUEUED));
+          CANCELLED, EnumSet.of(QUEUED),
+          PRUNED, EnumSet.of(QUEUED));
 
   @Test
   void allows_exactly_the_transitions_in_the_table() {
@@ -36,9 +38,9 @@ class TrialStatusTest {
   }
 
   @Test
-  void only_succeeded_failed_and_cancelled_are_terminal() {
+  void only_succeeded_failed_cancelled_and_pruned_are_terminal() {
     assertThat(EnumSet.allOf(TrialStatus.class).stream().filter(TrialStatus::isTerminal))
-        .containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED);
+        .containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED, PRUNED);
   }
 
   @Test

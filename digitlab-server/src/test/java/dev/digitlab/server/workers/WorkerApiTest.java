@@ -10,6 +10,8 @@ import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
 import dev.digitlab.protocol.event.StatusChange;
 import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.EventBatch;
 import dev.digitlab.protocol.worker.LeaseGrant;
@@ -18,7 +20,9 @@ import dev.digitlab.protocol.worker.WorkerInfo;
 import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
 import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.experiments.ExperimentSubmission;
 import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialMoves;
@@ -85,6 +89,7 @@ class WorkerApiTest {
   @Autowired TrialQueue queue;
   @Autowired QueueSignal queueSignal;
   @Autowired TrialDirectories directories;
+  @Autowired ExperimentSubmission submission;
 
   private final List<Long> experimentIds = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -289,6 +294,79 @@ class WorkerApiTest {
                             token, Completion.SUCCEEDED, null, null, false, 1.0, Map.of())))
         .isInstanceOf(WorkerClient.LeaseLostException.class);
     assertThat(trials.get(grant.trialId()).status()).isEqualTo(TrialStatus.CANCELLED);
+  }
+
+  @Test
+  void a_pruner_stops_a_remote_trial_through_its_heartbeat_and_the_search_goes_on() {
+    register("pruned-worker", List.of("cpu"));
+    // Submitted as a user would: the TPE search suggests its first trials as it is stored.
+    Experiment search =
+        submission.submit(
+            new ExperimentFiles()
+                .read(
+                    """
+                    name: pruned-search
+                    config: {model: mlp, epochs: 4}
+                    maxParallelTrials: 3
+                    search:
+                      type: tpe
+                      maxTrials: 8
+                      parallelism: 3
+                      seed: 5
+                      parameters:
+                        learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
+                    pruner: {type: asha, metric: epoch_train_accuracy, minEpochs: 1,
+                             reductionFactor: 3}
+                    """,
+                    FileFormat.YAML),
+            "local");
+    experimentIds.add(search.id());
+    assertThat(trials.listByExperiment(search.id())).hasSize(3);
+    assertThat(experiments.find(search.id()).orElseThrow().status())
+        .isEqualTo(ExperimentStatus.QUEUED);
+
+    LeaseGrant ahead = client().lease("pruned-worker", POLL).orElseThrow();
+    LeaseGrant behind = client().lease("pruned-worker", POLL).orElseThrow();
+    assertThat(List.of(ahead.experimentId(), behind.experimentId())).containsOnly(search.id());
+    Instant now = Instant.now();
+    // Epoch 1 is ASHA's first rung: the first to report goes on, the worse second is pruned.
+    client()
+        .events(
+            ahead.trialId(),
+            new EventBatch(
+                ahead.leaseToken(),
+                1,
+                List.of(
+                    TrialEvent.of(1, now, new MetricPoint("epoch_train_accuracy", 0.9, 100, 1)))));
+    client()
+        .events(
+            behind.trialId(),
+            new EventBatch(
+                behind.leaseToken(),
+                1,
+                List.of(
+                    TrialEvent.of(1, now, new MetricPoint("epoch_train_accuracy", 0.8, 100, 1)))));
+
+    assertThat(
+            client()
+                .heartbeat(
+                    ahead.trialId(), new LeaseHeartbeat(ahead.leaseToken(), "pruned-worker", 1))
+                .cancelRequested())
+        .isFalse();
+    assertThat(
+            client()
+                .heartbeat(
+                    behind.trialId(), new LeaseHeartbeat(behind.leaseToken(), "pruned-worker", 1))
+                .cancelRequested())
+        .isTrue();
+    // The worker stops as for a cancel; the trial ends pruned and the search suggests the next.
+    client()
+        .complete(
+            behind.trialId(),
+            new Completion(
+                behind.leaseToken(), Completion.CANCELLED, null, null, false, 1.0, Map.of()));
+    assertThat(trials.get(behind.trialId()).status()).isEqualTo(TrialStatus.PRUNED);
+    assertThat(trials.listByExperiment(search.id())).hasSize(4);
   }
 
   @Test

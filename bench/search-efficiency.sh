@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): what TPE and TPE + ASHA buy on real training, against random search in
+# the same run on the same server. See bench/README.md.
+#
+#   bench/search-efficiency.sh                         # 24 trials, 3 seeds: CPU-heavy (hours)
+#   SEEDS=1 TRIALS=8 SUBSET=2000 bench/search-efficiency.sh   # a reduced run
+#
+# The space (issue 18): mlp, learning rate log-uniform 1e-4…1e-1, batch size {32, 64, 128, 256},
+# hidden sizes {[128], [256], [256, 128], [512, 256]}, dropout 0–0.5; 4 epochs on a SUBSET-image
+# training subset (default 10,000) with validationRatio 0.1; objective test_accuracy (the
+# objective metrics are test metrics), and the figure reported is the best val_accuracy (the
+# trials' last per-epoch validation accuracy). For each seed it runs three experiments, one after
+# the other: random (samples TRIALS), TPE (maxTrials TRIALS) and TPE + ASHA (pruner asha on
+# val_accuracy, minEpochs 1, reductionFactor 3: rungs at epochs 1 and 3). Epochs trained: the
+# epochs each trial reported val_accuracy for, summed.
+#
+# stdout: one JSON line per experiment, then a summary line with the means and target_met.
+# Targets: TPE ≥ random on the mean best val_accuracy; TPE + ASHA within 0.2 points of TPE's
+# with ≤ 50% of its epochs. Exits 0 whenever it ran.
+#
+# Environment: SEEDS (3), TRIALS (24), SUBSET (10000), SLOTS (embedded worker slots, 1),
+# DATA_HOME (where MNIST is; fetched once if missing).
+set -euo pipefail
+# shellcheck source=bench/lib/server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
+
+seeds=${SEEDS:-3}
+trials=${TRIALS:-24}
+subset=${SUBSET:-10000}
+slots=${SLOTS:-1}
+
+bench_init
+link_datasets
+note "load average $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds × 3 searches × $trials trials"
+start_server --worker-slots "$slots"
+
+python3 - "$server_url" "$seeds" "$trials" "$subset" <<'PY'
+import json, sys, time, urllib.request
+
+url, seeds, trials, subset = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+
+def call(method, path, body=None, content_type="application/json"):
+    request = urllib.request.Request(url + path, data=body, method=method)
+    if body is not None:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+SPACE = """
+    parameters:
+      learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
+      batchSize: [32, 64, 128, 256]
+      hiddenSizes: [[128], [256], [256, 128], [512, 256]]
+      dropout: {min: 0, max: 0.5}
+"""
+
+def document(kind, seed):
+    head = (f"name: efficiency-{kind}-{seed}\n"
+            f"config: {{model: mlp, epochs: 4, trainSubset: {subset}, validationRatio: 0.1, seed: {seed}}}\n"
+            "objective: {metric: test_accuracy}\n")
+    if kind == "random":
+        search = f"search:\n  type: random\n  samples: {trials}\n  seed: {seed}\n"
+    else:
+        search = f"search:\n  type: tpe\n  maxTrials: {trials}\n  seed: {seed}\n"
+    pruner = ("pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 3}\n"
+              if kind == "tpe_asha" else "")
+    return head + search + SPACE.replace("\n    ", "\n  ") + pruner
+
+results = []
+for seed in range(1, seeds + 1):
+    for kind in ("random", "tpe", "tpe_asha"):
+        started = time.monotonic()
+        experiment = call("POST", "/api/v1/experiments", document(kind, seed).encode(), "application/yaml")
+        eid = experiment["id"]
+        while True:
+            view = call("GET", f"/api/v1/experiments/{eid}")
+            if view["status"] in ("succeeded", "failed", "cancelled"):
+                break
+            time.sleep(5)
+        best, epochs, pruned = None, 0, 0
+        for trial in view["trials"]:
+            metrics = trial.get("lastMetrics") or {}
+            val = metrics.get("val_accuracy")
+            if trial["status"] == "pruned":
+                pruned += 1
+            if isinstance(val, (int, float)):
+                best = val if best is None else max(best, val)
+            # Epochs trained: the trial's progress times its 4 epochs (a pruned trial stopped early).
+            epochs += round(4 * (trial.get("progress") or 0))
+        row = {"seed": seed, "search": kind, "experiment": eid, "trials": len(view["trials"]),
+               "pruned": pruned, "best_val_accuracy": best, "epochs_trained": epochs,
+               "wall_seconds": round(time.monotonic() - started, 1)}
+        results.append(row)
+        print(json.dumps(row), flush=True)
+
+def mean(kind, key):
+    values = [r[key] for r in results if r["search"] == kind and r[key] is not None]
+    return sum(values) / len(values) if values else None
+
+summary = {k: {"best_val_accuracy": mean(k, "best_val_accuracy"), "epochs_trained": mean(k, "epochs_trained")}
+           for k in ("random", "tpe", "tpe_asha")}
+tpe, asha, rnd = summary["tpe"], summary["tpe_asha"], summary["random"]
+targets = {
+    "tpe_ge_random": tpe["best_val_accuracy"] >= rnd["best_val_accuracy"],
+    "asha_within_0_2_points": asha["best_val_accuracy"] >= tpe["best_val_accuracy"] - 0.002,
+    "asha_epochs_le_half": asha["epochs_trained"] <= 0.5 * tpe["epochs_trained"],
+}
+print(json.dumps({"summary": summary, "seeds": seeds, "trials": trials, "subset": subset,
+                  "targets": targets, "target_met": all(targets.values())}))
+PY

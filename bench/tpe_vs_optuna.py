@@ -1,0 +1,108 @@
+"""Optuna's TPESampler and RandomSampler on the analytic functions of bench/java/TpeBench.java
+(the same definitions, the same bounds), then the table of mean simple regrets.
+
+  python tpe_vs_optuna.py run TRIALS SEEDS [F,..] -> JSON lines like TpeBench's
+  python tpe_vs_optuna.py table FILE.jsonl...     -> the table (markdown) and a JSON summary line
+"""
+import json
+import math
+import sys
+import time
+from collections import defaultdict
+
+A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+     [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
+ALPHA = [1.0, 1.2, 3.0, 3.2]
+OFFSETS = [0.4, 0.0, 0.8, 0.2]
+
+
+def branin(t):
+    x1 = t.suggest_float("x1", -5, 10)
+    x2 = t.suggest_float("x2", 0, 15)
+    b = 5.1 / (4 * math.pi ** 2)
+    c = 5 / math.pi
+    r = 1 / (8 * math.pi)
+    return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - r) * math.cos(x1) + 10
+
+
+def hartmann6(t):
+    x = [t.suggest_float(f"x{j}", 0, 1) for j in range(6)]
+    return -sum(ALPHA[i] * math.exp(-sum(A[i][j] * (x[j] - P[i][j] * 1e-4) ** 2 for j in range(6)))
+                for i in range(4))
+
+
+def mixed5(t):
+    lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+    dropout = t.suggest_float("dropout", 0, 0.5)
+    hidden = t.suggest_int("hidden", 16, 512, log=True)
+    epochs = t.suggest_int("epochs", 1, 10)
+    optimizer = t.suggest_categorical("optimizer", [0, 1, 2, 3])
+    return ((math.log10(lr) + 2.5) ** 2 + 4 * (dropout - 0.2) ** 2
+            + 0.5 * math.log(hidden / 128.0) ** 2 + ((epochs - 6) / 3.0) ** 2 + OFFSETS[optimizer])
+
+
+PROBLEMS = [("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.32236801141551),
+            ("mixed5", mixed5, 0.0)]
+
+
+def run(trials, seeds, only):
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    for name, f, minimum in PROBLEMS:
+        if only and name not in only:
+            continue
+        for kind in ("optuna_tpe", "optuna_tpe_indep", "optuna_random"):
+            for seed in range(seeds):
+                if kind == "optuna_tpe":  # Optuna's default: multivariate for one objective (5.x)
+                    sampler = optuna.samplers.TPESampler(seed=seed)
+                elif kind == "optuna_tpe_indep":  # the original independent TPE (4.x default)
+                    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=False)
+                else:
+                    sampler = optuna.samplers.RandomSampler(seed=seed)
+                study = optuna.create_study(direction="minimize", sampler=sampler)
+                start = time.perf_counter()
+                study.optimize(f, n_trials=trials)
+                print(json.dumps({"function": name, "sampler": kind, "seed": seed,
+                                  "regret": study.best_value - minimum,
+                                  "seconds": round(time.perf_counter() - start, 4),
+                                  "optuna": optuna.__version__}), flush=True)
+
+
+def table(files):
+    regrets = defaultdict(list)
+    for path in files:
+        for line in open(path):
+            r = json.loads(line)
+            regrets[(r["function"], r["sampler"])].append(r["regret"])
+    mean = {k: sum(v) / len(v) for k, v in regrets.items()}
+    print("| function | seeds | ours TPE | Optuna TPE | ours / Optuna | ours indep. | Optuna indep."
+          " | indep. ratio | our random | Optuna random | ≤ 1.1× Optuna | < random |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    summary = {}
+    for name, _, _ in PROBLEMS:
+        if (name, "ours_tpe") not in mean or (name, "optuna_tpe") not in mean:
+            continue
+        ours, theirs = mean[(name, "ours_tpe")], mean[(name, "optuna_tpe")]
+        rnd, ornd = mean[(name, "ours_random")], mean[(name, "optuna_random")]
+        ind, oind = mean[(name, "ours_tpe_indep")], mean[(name, "optuna_tpe_indep")]
+        ratio = ours / theirs if theirs > 0 else math.inf
+        ind_ratio = ind / oind if oind > 0 else math.inf
+        ok_ratio, ok_random = ratio <= 1.1, ours < rnd
+        summary[name] = {"ours_tpe": ours, "optuna_tpe": theirs, "ratio": ratio,
+                         "ours_tpe_indep": ind, "optuna_tpe_indep": oind, "indep_ratio": ind_ratio,
+                         "ours_random": rnd, "optuna_random": ornd,
+                         "target_met": ok_ratio and ok_random}
+        print(f"| {name} | {len(regrets[(name, 'ours_tpe')])} | {ours:.4f} | {theirs:.4f} | "
+              f"{ratio:.2f} | {ind:.4f} | {oind:.4f} | {ind_ratio:.2f} | {rnd:.4f} | {ornd:.4f} | {'yes' if ok_ratio else 'NO'} | "
+              f"{'yes' if ok_random else 'NO'} |")
+    print(json.dumps({"summary": summary,
+                      "target_met": all(s["target_met"] for s in summary.values())}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":
+        run(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",") if len(sys.argv) > 4 else [])
+    else:
+        table(sys.argv[2:])

@@ -1,0 +1,125 @@
+package dev.digitlab.server.search;
+
+import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.ExperimentLimits;
+import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.PrunerSpec;
+import dev.digitlab.protocol.search.Observation;
+import dev.digitlab.protocol.search.TrialState;
+import dev.digitlab.server.queue.PrunedTrials;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Early stopping: after a running trial's metric events are stored, asks the experiment's pruner
+ * (median or ASHA, from {@code dev.digitlab.protocol.search}) whether the trial goes on, from the
+ * stored curves of all the experiment's trials, and asks the trial to stop as pruned when not. It
+ * works on per-step metric events, whoever reports them: built-in trials' per-epoch metrics, and
+ * command trials' metrics with a {@code step}.
+ */
+@Component
+public class TrialPruning {
+
+  private static final ObjectMapper JSON = Json.mapper();
+  private static final ExperimentFiles FILES =
+      new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(Integer.MAX_VALUE));
+
+  private final JdbcClient jdbc;
+  private final MetricCurves curves;
+  private final PrunedTrials pruned;
+  // By experiment id: a stored spec never changes.
+  private final Map<Long, Optional<PrunerSpec>> pruners = new ConcurrentHashMap<>();
+
+  public TrialPruning(JdbcClient jdbc, MetricCurves curves, PrunedTrials pruned) {
+    this.jdbc = jdbc;
+    this.curves = curves;
+    this.pruned = pruned;
+  }
+
+  private record TrialRow(long id, long experimentId, String status) {}
+
+  /**
+   * Decides on the trial after a batch of its metrics with {@code keys} was stored. True when it
+   * was asked to stop.
+   */
+  public boolean reported(long trialId, Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return false;
+    }
+    Optional<TrialRow> trial =
+        jdbc.sql("SELECT id, experiment_id, status FROM trial WHERE id = :id")
+            .param("id", trialId)
+            .query(
+                (r, n) ->
+                    new TrialRow(
+                        r.getLong("id"), r.getLong("experiment_id"), r.getString("status")))
+            .optional();
+    if (trial.isEmpty() || !trial.get().status().equals("running")) {
+      return false;
+    }
+    long experimentId = trial.get().experimentId();
+    Optional<PrunerSpec> spec = pruners.computeIfAbsent(experimentId, this::prunerOf);
+    if (spec.isEmpty() || !keys.contains(spec.get().metric())) {
+      return false;
+    }
+    String metric = spec.get().metric();
+    List<TrialRow> siblings =
+        jdbc.sql(
+                "SELECT id, experiment_id, status FROM trial WHERE experiment_id = :id"
+                    + " AND status IN ('running', 'succeeded', 'pruned') AND id <> :trial")
+            .param("id", experimentId)
+            .param("trial", trialId)
+            .query(
+                (r, n) ->
+                    new TrialRow(
+                        r.getLong("id"), r.getLong("experiment_id"), r.getString("status")))
+            .list();
+    List<Observation> others = new ArrayList<>();
+    for (TrialRow sibling : siblings) {
+      TrialState state =
+          switch (sibling.status()) {
+            case "succeeded" -> TrialState.COMPLETE;
+            case "pruned" -> TrialState.PRUNED;
+            default -> TrialState.PENDING;
+          };
+      NavigableMap<Integer, Double> curve = curves.curve(sibling.id(), metric);
+      double last = curve.isEmpty() ? Double.NaN : curve.lastEntry().getValue();
+      others.add(new Observation((int) sibling.id(), state, Map.of(), last, curve));
+    }
+    Observation self =
+        new Observation(
+            (int) trialId, TrialState.PENDING, Map.of(), Double.NaN, curves.curve(trialId, metric));
+    if (spec.get().pruner().shouldPrune(self, others, spec.get().maximize())) {
+      return pruned.requestPrune(trialId);
+    }
+    return false;
+  }
+
+  private Optional<PrunerSpec> prunerOf(long experimentId) {
+    try {
+      String spec =
+          jdbc.sql("SELECT spec FROM experiment WHERE id = :id")
+              .param("id", experimentId)
+              .query(String.class)
+              .single();
+      JsonNode tree = JSON.readTree(spec);
+      if (!tree.has("pruner")) {
+        return Optional.empty();
+      }
+      ExperimentSpec read = FILES.fromTree(tree);
+      return Optional.ofNullable(read.pruner());
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+}
