@@ -115,7 +115,7 @@ class ExperimentPage {
                 "objective", experiment.objectiveMetricName(),
                 "searched", searched,
                 "logScaled", logScaled(experiment.spec()),
-                "goal", experiment.objective().goal().configName(),
+                "goal", experiment.objectiveGoalName(),
                 "trials", chartTrials)));
     return "experiments/detail";
   }
