@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -38,12 +39,14 @@ class ExperimentEditController {
     this.ownership = ownership;
   }
 
-  @GetMapping("/{id}/about")
+  @GetMapping(path = "/{id}/about", produces = MediaType.APPLICATION_JSON_VALUE)
   ExperimentAbout about(@PathVariable long id) {
     return experiments.about(id).orElseThrow(() -> new NotFoundException("experiment", id));
   }
 
-  @PatchMapping("/{id}")
+  // produces: a request whose Accept the answer cannot meet is refused (406) before anything is
+  // changed, not after the edit is stored.
+  @PatchMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   ExperimentAbout edit(@PathVariable long id, @RequestBody Edit edit, HttpServletRequest request) {
     String owner = experiments.owner(id).orElseThrow(() -> new NotFoundException("experiment", id));
     ownership.checkMayChange(request, "experiment " + id, owner);

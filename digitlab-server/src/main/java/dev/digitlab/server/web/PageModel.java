@@ -1,26 +1,19 @@
 package dev.digitlab.server.web;
 
-import dev.digitlab.server.security.Caller;
-import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ModelAttribute;
 
 /**
- * What every page's layout reads besides its own data: who is signed in (for the header's name,
- * role and Logout button; absent with authentication off) and {@code fmt}, {@link Figures} for
- * templates, so that every page writes numbers and times one way. Only for {@link WebPage}
- * controllers: API handlers never pay for it.
+ * What every page's layout reads besides its own data (who is signed in comes from security's
+ * {@code SignedInModel}, since web imports no feature): {@code fmt}, {@link Figures} for templates,
+ * so that every page writes numbers and times one way. Only for {@link WebPage} controllers: API
+ * handlers never pay for it.
  */
 @ControllerAdvice(annotations = WebPage.class)
 class PageModel {
 
   private static final Formats FORMATS = new Formats();
-
-  @ModelAttribute("signedIn")
-  Caller signedIn(HttpServletRequest request) {
-    return Caller.of(request).orElse(null);
-  }
 
   @ModelAttribute("fmt")
   Formats fmt() {
