@@ -63,12 +63,10 @@ CREATE INDEX run_input_by_trial ON run_input (trial_id, id);
 
 -- MLflow clients log into experiment "0", named Default, when told no other: it exists from the
 -- start. Identity columns start at 1, so 0 never collides with a generated id.
--- objective_metric: the protocol's default, which every reader of experiment rows parses
--- (an MLflow experiment names no objective).
 INSERT INTO experiment (id, name, owner, description, tags, dataset, spec, objective_metric,
     objective_goal, max_parallel_trials, priority, status, created_at, updated_at)
 VALUES (0, 'Default', 'system', 'MLflow''s default experiment', ',', 'external',
-    '{"source": "mlflow"}', 'test_accuracy', 'max', 1, 0, 'running', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+    '{"source": "mlflow"}', 'none', 'max', 1, 0, 'running', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
 
 -- Files logged to a run through the proxied artifact service (mlflow-artifacts:/…). The bytes are
 -- in the trial's folder and, when configured, the shared object store; this index is what listing

@@ -72,15 +72,12 @@ class MlflowStore {
           }
           Instant now = clock.instant();
           KeyHolder key = new GeneratedKeyHolder();
-          // An MLflow experiment names no objective; the column takes the protocol's default
-          // (test_accuracy, max), which every reader of experiment rows can parse. Outside runs
-          // fill no trial.test_accuracy, so no best trial is claimed for them.
           jdbc.sql(
                   """
                   INSERT INTO experiment (name, owner, description, tags, dataset, spec,
                       objective_metric, objective_goal, max_parallel_trials, priority, status,
                       created_at, updated_at)
-                  VALUES (:name, :owner, NULL, ',', 'external', '{"source": "mlflow"}', 'test_accuracy',
+                  VALUES (:name, :owner, NULL, ',', 'external', '{"source": "mlflow"}', 'none',
                       'max', 1, 0, 'running', :now, :now)
                   """)
               .param("name", name)
