@@ -58,10 +58,11 @@ class SessionsTest {
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(cookies(page)).noneMatch(cookie -> cookie.startsWith("JSESSIONID"));
 
-      // A page without a session leads to /login without echoing the Host it was asked with.
+      // A page without a session leads to /login (with the page to return to) without echoing the
+      // Host it was asked with.
       HttpResponse<String> redirect = get(base + "/experiments", "Accept", "text/html");
       assertThat(redirect.statusCode()).isEqualTo(302);
-      assertThat(redirect.headers().firstValue("Location")).hasValue("/login");
+      assertThat(redirect.headers().firstValue("Location")).hasValue("/login?next=%2Fexperiments");
 
       String first = login(base, admin);
       assertThat(first).contains("HttpOnly").containsIgnoringCase("SameSite=Lax");
