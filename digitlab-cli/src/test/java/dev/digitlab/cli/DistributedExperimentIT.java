@@ -57,8 +57,10 @@ class DistributedExperimentIT {
       maxParallelTrials: 2
       """;
 
+  // The logger name, padding and separator come from the jar's log format (Spring Boot's
+  // console pattern since Logback is back: "…remote.RemoteWorker      : trial 3 …").
   private static final Pattern SUCCEEDED =
-      Pattern.compile("RemoteWorker - trial (\\d+) attempt \\d+ succeeded");
+      Pattern.compile("RemoteWorker\\W+trial (\\d+) attempt \\d+ succeeded");
 
   private final HttpClient http = HttpClient.newHttpClient();
 
