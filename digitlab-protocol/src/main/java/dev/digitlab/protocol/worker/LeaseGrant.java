@@ -14,6 +14,8 @@ import java.util.UUID;
  * @param firstSeq the seq of this attempt's first event
  * @param resumeEpoch epochs the trial's last uploaded checkpoint holds; null to start from scratch.
  *     The checkpoint is fetched from {@code GET /api/v1/worker/leases/{trialId}/checkpoint}
+ * @param command what to run for a command trial; null for a built-in trial, which trains {@code
+ *     config}. A command trial's {@code config} holds its parameter values as a JSON object
  */
 public record LeaseGrant(
     long trialId,
@@ -24,7 +26,8 @@ public record LeaseGrant(
     String config,
     String objectiveMetric,
     long firstSeq,
-    Integer resumeEpoch) {
+    Integer resumeEpoch,
+    CommandTask command) {
 
   public LeaseGrant {
     Objects.requireNonNull(leaseToken, "leaseToken");

@@ -9,5 +9,17 @@ public final class WorkerProtocol {
   /** Carries the lease token on requests without a JSON body (uploads, checkpoint download). */
   public static final String LEASE_TOKEN_HEADER = "Lease-Token";
 
+  /**
+   * The capability of a worker that runs command trials ({@link CommandTask}); a worker has it only
+   * when started with {@code --allow-commands}, and only such a worker is handed a command trial.
+   */
+  public static final String COMMAND_CAPABILITY = "command";
+
+  /**
+   * {@code GET}: a command experiment's packed code ({@code .tar.gz}) by its SHA-256, for a worker
+   * that holds a lease on one of its trials ({@link #LEASE_TOKEN_HEADER}).
+   */
+  public static final String CODE = BASE + "/code/{sha256}";
+
   private WorkerProtocol() {}
 }

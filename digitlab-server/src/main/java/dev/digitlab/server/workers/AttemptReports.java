@@ -131,7 +131,8 @@ class AttemptReports {
         lease.config(),
         objectiveMetric(lease.trialId()),
         lease.firstSeq(),
-        lease.resumeFrom() == null ? null : lease.resumeFrom().epoch());
+        lease.resumeFrom() == null ? null : lease.resumeFrom().epoch(),
+        null);
   }
 
   /**
