@@ -386,14 +386,7 @@ class MlflowRawJsonTest {
   @Test
   void history_bulk_interval_samples_steps_across_runs_as_mlflows_server_does() throws Exception {
     String a = newRun("bulk-interval");
-    String experimentId =
-        get("runs/get?run_id=" + a).path("run").path("info").path("experiment_id").asString();
-    String b =
-        post("runs/create", "{\"experiment_id\": \"" + experimentId + "\"}")
-            .path("run")
-            .path("info")
-            .path("run_id")
-            .asString();
+    String b = runBeside(a, "{}");
     logSteps(a, "loss", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     logSteps(b, "loss", 0, 1, 2, 3, 4, 20);
     logSteps(b, "other", 100);
@@ -470,8 +463,9 @@ class MlflowRawJsonTest {
   void unknown_mlflow_paths_answer_endpoint_not_found() throws Exception {
     assertError(
         send("GET", "/api/2.0/mlflow/logged-models/search", null), 404, "ENDPOINT_NOT_FOUND");
-    assertError(
-        send("POST", "/ajax-api/2.0/mlflow/no/such/thing", "{}"), 404, "ENDPOINT_NOT_FOUND");
+    assertError(send("GET", "/ajax-api/2.0/mlflow/no/such/thing", null), 404, "ENDPOINT_NOT_FOUND");
+    // a browser-path write without the UI's CSRF token is refused first, in MLflow's shape too
+    assertError(send("POST", "/ajax-api/2.0/mlflow/no/such/thing", "{}"), 403, "PERMISSION_DENIED");
     assertError(
         send("POST", "/api/2.0/mlflow-artifacts/mpu/create", "{}"), 404, "ENDPOINT_NOT_FOUND");
     // elsewhere, problem details as before
@@ -484,16 +478,7 @@ class MlflowRawJsonTest {
   @Test
   void compare_takes_mlflow_runs_beside_built_in_trials() throws Exception {
     String a = newRun("compare-runs");
-    String experimentId =
-        get("runs/get?run_id=" + a).path("run").path("info").path("experiment_id").asString();
-    String b =
-        post(
-                "runs/create",
-                "{\"experiment_id\": \"" + experimentId + "\", \"run_name\": \"fold-b\"}")
-            .path("run")
-            .path("info")
-            .path("run_id")
-            .asString();
+    String b = runBeside(a, "{\"run_name\": \"fold-b\"}");
     post(
         "runs/log-batch",
         ("{\"run_id\": \"%s\", \"params\": [{\"key\": \"alpha\", \"value\": \"0.5\"},"
@@ -581,6 +566,20 @@ class MlflowRawJsonTest {
       }
     }
     return steps;
+  }
+
+  /** A new run in {@code runId}'s experiment, with the fields of {@code json} (an object). */
+  private String runBeside(String runId, String json) throws Exception {
+    String experimentId =
+        get("runs/get?run_id=" + runId).path("run").path("info").path("experiment_id").asString();
+    tools.jackson.databind.node.ObjectNode fields =
+        (tools.jackson.databind.node.ObjectNode) JSON.readTree(json);
+    fields.put("experiment_id", experimentId);
+    return post("runs/create", fields.toString())
+        .path("run")
+        .path("info")
+        .path("run_id")
+        .asString();
   }
 
   private String newRun(String experiment) throws Exception {
