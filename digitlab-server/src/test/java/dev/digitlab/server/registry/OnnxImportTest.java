@@ -56,7 +56,9 @@ class OnnxImportTest {
   @Autowired ExperimentStore experiments;
   @Autowired TrialStore trials;
 
-  final HttpClient http = HttpClient.newHttpClient();
+  /** ModelApi's browser-like client: its cookie carries the CSRF token the page forms post. */
+  HttpClient http;
+
   ModelApi api;
 
   /** Images 0–255 as an outside client sends them: random ink on black. */
@@ -65,6 +67,7 @@ class OnnxImportTest {
   @BeforeAll
   void images() {
     api = new ModelApi(port, experiments, trials);
+    http = api.http;
     SplittableRandom random = new SplittableRandom(7);
     for (int i = 0; i < 6; i++) {
       int[] image = new int[784];
@@ -231,6 +234,38 @@ class OnnxImportTest {
     assertThat(api.get("/api/v1/models/bad").statusCode()).isEqualTo(404);
     Path registry = home.resolve("registry").resolve("bad");
     assertThat(Files.exists(registry) ? Files.list(registry).toList() : List.of()).isEmpty();
+  }
+
+  @Test
+  void the_models_page_imports_a_file_and_says_what_it_refused() throws Exception {
+    assertThat(api.get("/models").body()).contains("Import an ONNX model");
+    byte[] good = new TinyOnnx(new long[] {-1, 784}, 10, 8, false).bytes();
+    HttpResponse<String> imported =
+        pageForm(good, "name", "paged-import", "pixels", "0-1", "outputs", "logits");
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(302);
+    assertThat(api.get("/models").body())
+        .contains("Imported the ONNX model as paged-import v1.")
+        .contains("model-paged-import");
+
+    byte[] wrong = new TinyOnnx(new long[] {-1, 784}, 3, 9, false).bytes();
+    assertThat(pageForm(wrong, "name", "paged-import").statusCode()).isEqualTo(302);
+    assertThat(api.get("/models").body()).contains("float[-1,3]");
+    assertThat(api.ok(api.get("/api/v1/models/paged-import")).get("versions")).hasSize(1);
+  }
+
+  /** The models page's form, as a browser posts it: multipart, with the page's CSRF token. */
+  private HttpResponse<String> pageForm(byte[] onnx, String... fields) throws Exception {
+    java.util.regex.Matcher token =
+        java.util.regex.Pattern.compile("name=\"_csrf\" content=\"([^\"]+)\"")
+            .matcher(api.get("/models").body());
+    String[] withToken = java.util.Arrays.copyOf(fields, fields.length + 2);
+    if (token.find()) {
+      withToken[fields.length] = "_csrf";
+      withToken[fields.length + 1] = token.group(1);
+    } else {
+      withToken = fields;
+    }
+    return multipart("/models/import", onnx, withToken);
   }
 
   private void assertRefused(HttpResponse<String> response, String message) {
