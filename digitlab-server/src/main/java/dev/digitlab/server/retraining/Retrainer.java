@@ -2,6 +2,7 @@ package dev.digitlab.server.retraining;
 
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.infer.Classifier;
+import dev.digitlab.ml.infer.DigitClassifier;
 import dev.digitlab.ml.infer.Prediction;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
@@ -293,14 +294,14 @@ public class Retrainer implements FeedbackListener, TrialLifecycle {
   }
 
   private QualityGate.Scores scores(String model, int version, ImageSet test, ImageSet heldOut) {
-    Classifier classifier = served.byVersion(model, version).classifier();
+    DigitClassifier classifier = served.byVersion(model, version).classifier();
     return new QualityGate.Scores(
         accuracy(classifier, test),
         heldOut.size() == 0 ? 1.0 : accuracy(classifier, heldOut),
         heldOut.size());
   }
 
-  private static double accuracy(Classifier classifier, ImageSet set) {
+  private static double accuracy(DigitClassifier classifier, ImageSet set) {
     int correct = 0;
     int batch = 1000;
     for (int from = 0; from < set.size(); from += batch) {
@@ -318,17 +319,27 @@ public class Retrainer implements FeedbackListener, TrialLifecycle {
     return set.size() == 0 ? 0 : correct / (double) set.size();
   }
 
-  /** The version whose recipe is retrained: production's, else the newest. */
+  /**
+   * The version whose recipe is retrained: production's, else the newest. An imported ONNX version
+   * has no recipe, so with one in production the newest version Digit Lab trained is retrained, and
+   * the quality gate then compares it with the imported production version.
+   */
   private ModelVersion baseVersion(String model) {
     Optional<ModelAlias> production = registry.alias(model, ModelRegistry.PRODUCTION);
     if (production.isPresent()) {
-      return registry.version(model, production.get().version());
+      ModelVersion version = registry.version(model, production.get().version());
+      if (!ModelRegistry.ONNX_ARCHITECTURE.equals(version.architecture())) {
+        return version;
+      }
     }
-    List<ModelVersion> versions = registry.get(model).versions();
-    if (versions.isEmpty()) {
-      throw new IllegalStateException(model + " has no version whose recipe could be retrained");
-    }
-    return versions.getFirst();
+    return registry.get(model).versions().stream()
+        .filter(v -> !ModelRegistry.ONNX_ARCHITECTURE.equals(v.architecture()))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    model
+                        + " has no version trained by Digit Lab whose recipe could be retrained"));
   }
 
   @PreDestroy
