@@ -25,7 +25,8 @@ echo "command: ./digitlab $*   rounds: $ROUNDS   cpu: $(awk -F': *' '/^model nam
 echo "autogroup: $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)"
 printf '%-9s %5s %8s %8s %6s %6s  %s\n' variant round wall_s cpu_s load1 steal% last_line
 run_one() { # variant round
-  local variant=$1 round=$2 extract=1 before after load t0 t1 ru0 ru1 wall cpu last
+  local variant=$1 round=$2 extract=1 before after load t0 t1 wall cpu last
+  shift 2
   [ "$variant" = packed ] && extract=0
   load=$(loadavg_1m)
   before=$(cpu_snapshot)
