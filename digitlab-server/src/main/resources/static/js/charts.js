@@ -37,7 +37,8 @@
       encodeURIComponent(key) + '&points=' + POINTS);
     if (!response.ok) { return []; }
     const body = await response.json();
-    return (body[key] || []).map(function (p) { return [xOf(key, p), p.value]; });
+    // The epoch rides along as a third element: the per-step x-axis can be the epoch too.
+    return (body[key] || []).map(function (p) { return [xOf(key, p), p.value, p.epoch]; });
   }
 
   /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
@@ -96,16 +97,34 @@
       }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
     }
 
-    // Per-step series can be drawn against the images seen (step × the trial's batch size), so
-    // that runs with batch 64 and 128 line up.
+    // Per-step series can be drawn against the images seen (step × the trial's batch size) or the
+    // epoch (fractional: a step's place within its epoch), so that runs with batch 64 and 128 line
+    // up.
     function xName() {
       if (state.key !== 'train_loss') { return 'epoch'; }
-      return state.x === 'images' ? 'images seen' : 'step';
+      return state.x === 'images' ? 'images seen' : state.x === 'epoch' ? 'epoch' : 'step';
     }
     function along(trial, points) {
-      if (state.key !== 'train_loss' || state.x !== 'images') { return points; }
+      if (state.key !== 'train_loss' || state.x === 'step') { return points; }
+      if (state.x === 'epoch') { return byEpoch(points); }
       const batch = (trial.config && Number(trial.config.batchSize)) || DEFAULT_BATCH;
       return points.map(function (p) { return [p[0] * batch, p[1]]; });
+    }
+    /** Step s of epoch e (counted from 1; its steps first..last) at x = e - 1 + (s - first + 1) / n. */
+    function byEpoch(points) {
+      const range = new Map();
+      points.forEach(function (p) {
+        const r = range.get(p[2]);
+        if (!r) { range.set(p[2], [p[0], p[0]]); } else { r[0] = Math.min(r[0], p[0]); r[1] = Math.max(r[1], p[0]); }
+      });
+      // Epochs hold the same number of steps: a partial (running) epoch is spread over a full one.
+      let full = 0, first = Infinity;
+      range.forEach(function (r, e) { full = Math.max(full, r[1] - r[0] + 1); first = Math.min(first, e); });
+      const base = first >= 1 ? 1 : 0; // epochs counted from 1 (or from 0)
+      return points.map(function (p) {
+        const r = range.get(p[2]);
+        return [Math.round((p[2] - base + (p[0] - r[0] + 1) / Math.max(1, full)) * 1000) / 1000, p[1]];
+      });
     }
 
     /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
@@ -128,7 +147,7 @@
       chart: chart,
       /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
       view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
-      /** The per-step x-axis: 'step' or 'images' (images seen). */
+      /** The per-step x-axis: 'step', 'epoch' or 'images' (images seen). */
       along: function (x) { state.x = x; render(); },
       show: async function (key) {
         state.key = key;
@@ -148,7 +167,7 @@
         if (!data) { data = []; state.series.set(trialId, data); }
         const x = xOf(key, point);
         if (data.length && data[data.length - 1][0] > x) { return; } // already loaded
-        data.push([x, point.value]);
+        data.push([x, point.value, point.epoch]);
         if (data.length > 2 * POINTS) { state.series.set(trialId, minMax(data, POINTS)); }
         later();
       }
