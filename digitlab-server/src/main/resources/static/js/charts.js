@@ -37,8 +37,10 @@
       encodeURIComponent(key) + '&points=' + POINTS);
     if (!response.ok) { return []; }
     const body = await response.json();
-    // The epoch rides along as a third element: the per-step x-axis can be the epoch too.
-    return (body[key] || []).map(function (p) { return [xOf(key, p), p.value, p.epoch]; });
+    // The epoch and the time ride along: the per-step x-axis can be the epoch or the wall time.
+    return (body[key] || []).map(function (p) {
+      return [xOf(key, p), p.value, p.epoch, p.time ? Date.parse(p.time) : null];
+    });
   }
 
   /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
@@ -102,11 +104,16 @@
     // up.
     function xName() {
       if (state.key !== 'train_loss') { return 'epoch'; }
-      return state.x === 'images' ? 'images seen' : state.x === 'epoch' ? 'epoch' : 'step';
+      return { images: 'images seen', epoch: 'epoch', time: 'wall time (s since each trial's first point)' }[state.x] || 'step';
     }
     function along(trial, points) {
       if (state.key !== 'train_loss' || state.x === 'step') { return points; }
       if (state.x === 'epoch') { return byEpoch(points); }
+      if (state.x === 'time') {
+        const timed = points.filter(function (p) { return p[3] !== null && p[3] !== undefined; });
+        const first = timed.length ? timed[0][3] : 0;
+        return timed.map(function (p) { return [Math.round((p[3] - first) / 100) / 10, p[1]]; });
+      }
       const batch = (trial.config && Number(trial.config.batchSize)) || DEFAULT_BATCH;
       return points.map(function (p) { return [p[0] * batch, p[1]]; });
     }
@@ -147,7 +154,7 @@
       chart: chart,
       /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
       view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
-      /** The per-step x-axis: 'step', 'epoch' or 'images' (images seen). */
+      /** The per-step x-axis: 'step', 'epoch', 'images' (images seen) or 'time' (wall time). */
       along: function (x) { state.x = x; render(); },
       show: async function (key) {
         state.key = key;
@@ -167,7 +174,7 @@
         if (!data) { data = []; state.series.set(trialId, data); }
         const x = xOf(key, point);
         if (data.length && data[data.length - 1][0] > x) { return; } // already loaded
-        data.push([x, point.value, point.epoch]);
+        data.push([x, point.value, point.epoch, point.time ? Date.parse(point.time) : Date.now()]);
         if (data.length > 2 * POINTS) { state.series.set(trialId, minMax(data, POINTS)); }
         later();
       }
