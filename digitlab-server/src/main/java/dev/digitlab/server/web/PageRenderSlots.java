@@ -18,10 +18,11 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * At most {@link PageSettings#renderSlots()} HTML pages ({@link WebPage} controllers) are built and
- * rendered at once; the others wait their turn (fairly) for up to {@link
- * PageSettings#renderWait()}, then get a {@code 503} with {@code Retry-After}. A waiting request
- * holds a thread but no core, so health checks, the API and workers' reports keep the rest of the
- * machine however many pages are asked for (issue 15, finding 10).
+ * rendered at once; the others wait their turn (fairly) for up to {@link PageSettings#renderWait()}
+ * (at most {@link PageSettings#renderQueue()} of them), then get a {@code 503} with {@code
+ * Retry-After}. A waiting request holds a thread but no core, so health checks, the API and
+ * workers' reports keep the rest of the machine however many pages are asked for (issue 15, finding
+ * 10).
  */
 @Configuration
 @EnableConfigurationProperties(PageSettings.class)
@@ -57,7 +58,10 @@ class PageRenderSlots implements WebMvcConfigurer, AsyncHandlerInterceptor {
     }
     boolean acquired;
     try {
-      acquired = slots.tryAcquire(settings.renderWait().toNanos(), TimeUnit.NANOSECONDS);
+      // The timed tryAcquire keeps the semaphore's fairness (first come, first rendered).
+      acquired =
+          slots.getQueueLength() < settings.renderQueue()
+              && slots.tryAcquire(settings.renderWait().toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       acquired = false;
