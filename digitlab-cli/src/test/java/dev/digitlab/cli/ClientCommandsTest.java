@@ -125,6 +125,41 @@ class ClientCommandsTest {
   }
 
   @Test
+  void ls_prints_the_experiments_as_json_or_csv_for_scripts() {
+    run("submit", "../examples/grid-lr-batch.yaml");
+    String id = out.toString().trim();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "json")).as(err.toString()).isZero();
+    assertThat(out.toString()).startsWith("{").contains("\"items\"", "\"lr-and-batch\"");
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "csv")).as(err.toString()).isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines.getFirst()).startsWith("id,name,owner,status,trials_done,trials_total");
+    assertThat(lines)
+        .anySatisfy(line -> assertThat(line).startsWith(id + ",lr-and-batch,local,queued,0,6,"));
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "yaml")).isNotZero();
+    assertThat(err.toString()).contains("yaml");
+  }
+
+  @Test
+  void generate_completion_writes_a_script_that_completes_every_list_command() {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+
+    assertThat(cli.execute("generate-completion")).isZero();
+    assertThat(out.toString())
+        .contains("complete -F")
+        .contains("ls", "show", "model", "pipeline")
+        .contains("--output");
+  }
+
+  @Test
   void an_unknown_id_is_reported_as_such() {
     int exit = run("show", "987654");
 

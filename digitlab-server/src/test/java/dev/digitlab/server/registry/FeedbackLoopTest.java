@@ -154,6 +154,13 @@ class FeedbackLoopTest {
     assertThat(feedbackFile("kept", new byte[50 * 1024 * 1024], 1, "").statusCode()).isEqualTo(413);
     assertThat(feedbackFile("kept", "not an image".getBytes(), 1, "").statusCode()).isEqualTo(400);
     assertThat(feedbackFile("nobody", png, 1, "").statusCode()).isEqualTo(404);
+    // Issue 15, finding 11: confidence=NaN was stored (NaN fails every comparison).
+    for (String confidence : List.of("NaN", "-0.1", "1.5", "Infinity")) {
+      HttpResponse<String> refused = feedbackFile("kept", png, 1, "&confidence=" + confidence);
+      assertThat(refused.statusCode()).as(confidence).isEqualTo(400);
+      assertThat(refused.body()).as(confidence).contains("confidence", "between 0 and 1");
+    }
+    assertThat(feedbackFile("kept", png, 1, "&confidence=NaN").body()).contains("got NaN");
 
     assertThat(api.get("/actuator/health").statusCode()).isEqualTo(200);
     JsonNode stored = api.ok(api.get("/api/v1/models/kept/feedback"));
