@@ -56,28 +56,28 @@ record LineChart(
   /** A single point. */
   record Dot(String x, String y) {}
 
-  // The fixed geometry, for the template.
-  int width() {
+  // The fixed geometry, for the template (public: the template reads it by reflection).
+  public int width() {
     return WIDTH;
   }
 
-  int height() {
+  public int height() {
     return HEIGHT;
   }
 
-  int left() {
+  public int left() {
     return LEFT;
   }
 
-  int right() {
+  public int right() {
     return WIDTH - RIGHT;
   }
 
-  int top() {
+  public int top() {
     return TOP;
   }
 
-  int bottom() {
+  public int bottom() {
     return HEIGHT - BOTTOM;
   }
 
