@@ -75,7 +75,7 @@ abstract class BrowserTestServer {
   private final HttpClient http = HttpClient.newHttpClient();
 
   /** Submits an experiment file (YAML) over the API as a user's script would; its id. */
-  long submit(String yaml) throws Exception {
+  long submitExperiment(String yaml) throws Exception {
     HttpResponse<String> created =
         http.send(
             HttpRequest.newBuilder(URI.create(url("/api/v1/experiments")))
@@ -90,7 +90,7 @@ abstract class BrowserTestServer {
   /**
    * Waits until the experiment has ended with all its {@code trials}; fails unless it succeeded.
    */
-  Experiment succeeded(long id, int trials, Duration timeout) {
+  Experiment awaitSucceeded(long id, int trials, Duration timeout) throws Exception {
     Experiment experiment =
         Waiting.until(
             () -> experimentStore.find(id).orElseThrow(),
@@ -104,7 +104,7 @@ abstract class BrowserTestServer {
   }
 
   /** The experiment's one-file report, as {@code digitlab report --experiment} downloads it. */
-  String report(long id) throws Exception {
+  String experimentReport(long id) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create(url("/api/v1/experiments/" + id + "/report")))
                 .build(),

@@ -32,14 +32,14 @@ class ExperimentReportBrowserTest extends BrowserTestServer {
 
   private void userPath() throws Exception {
     long id =
-        submit(
+        submitExperiment(
             """
             name: report-sort
             config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
             search: {type: grid, parameters: {learningRate: [0.0001, 0.01, 0.001]}}
             """);
-    succeeded(id, 3, LONG);
-    String html = report(id);
+    awaitSucceeded(id, 3, LONG);
+    String html = experimentReport(id);
     Path page = Files.writeString(site.resolve("index.html"), html);
 
     var driver = browser.driver;

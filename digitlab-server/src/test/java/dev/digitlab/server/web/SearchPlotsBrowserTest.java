@@ -28,7 +28,7 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
 
   private void userPath() throws Exception {
     long id =
-        submit(
+        submitExperiment(
             """
             name: tpe-plots
             config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
@@ -41,7 +41,7 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
                 learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
                 batchSize: [32, 64, 128]
             """);
-    succeeded(id, 4, LONG.plus(Duration.ofMinutes(2)));
+    awaitSucceeded(id, 4, LONG.plus(Duration.ofMinutes(2)));
     assertThat(experimentStore.countTrials(id).succeeded()).isEqualTo(4);
 
     var driver = browser.driver;
@@ -81,7 +81,7 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
     browser.screenshots("search-plots");
 
     // The one-file report draws the history and lists the importances on the server.
-    String report = report(id);
+    String report = experimentReport(id);
     driver.get(
         "data:text/html;base64,"
             + java.util.Base64.getEncoder()
