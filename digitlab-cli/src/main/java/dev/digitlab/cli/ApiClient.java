@@ -61,6 +61,15 @@ final class ApiClient {
             .POST(BodyPublishers.ofString(body)));
   }
 
+  /** A binary body (a model file) posted as it is. */
+  JsonNode post(String path, byte[] body, String contentType) {
+    return send(
+        request(path)
+            .header("Accept", JSON_ACCEPT)
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofByteArray(body)));
+  }
+
   JsonNode put(String path, String body, String contentType) {
     return send(
         request(path)

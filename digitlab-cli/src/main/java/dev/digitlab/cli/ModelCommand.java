@@ -23,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
       ModelCommand.ListModels.class,
       ModelCommand.Promote.class,
       ModelCommand.Rollback.class,
-      ModelCommand.Export.class
+      ModelCommand.Export.class,
+      ModelCommand.Import.class
     })
 final class ModelCommand implements Runnable {
 
@@ -34,7 +35,8 @@ final class ModelCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Name a subcommand: register, ls, promote, rollback or export.");
+        spec.commandLine(),
+        "Name a subcommand: register, ls, promote, rollback, export or import.");
   }
 
   /** {@code digitlab model register TRIAL --name NAME}. */
@@ -272,6 +274,79 @@ final class ModelCommand implements Runnable {
           .getOut()
           .printf("Saved %s v%d as %s (%s, %d bytes)%n", name, version, out, format, bytes);
       return 0;
+    }
+  }
+
+  /** {@code digitlab model import NAME FILE.onnx}. */
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description =
+          "Register an ONNX model made elsewhere (PyTorch, scikit-learn, ...) as the next version"
+              + " of a named model. It needs one float input of shape [N,1,28,28], [N,28,28] or"
+              + " [N,784] (white ink on black, as MNIST) and a float output of shape [N,10]; the"
+              + " server refuses other shapes, saying which it found.")
+  static final class Import implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The model's name, e.g. digits.")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "The .onnx file.")
+    java.nio.file.Path file;
+
+    @Option(
+        names = "--pixels",
+        defaultValue = "0-255",
+        description =
+            "The pixel values the model was trained on: 0-255, 0-1 or mnist ((x/255-0.1307)/0.3081)"
+                + " (default: ${DEFAULT-VALUE}).")
+    String pixels;
+
+    @Option(
+        names = "--outputs",
+        defaultValue = "logits",
+        description = "What the output holds: logits or probabilities (default: ${DEFAULT-VALUE}).")
+    String outputs;
+
+    @Option(names = "--description", description = "What this version is.")
+    String description;
+
+    @Override
+    public Integer call() {
+      byte[] onnx;
+      try {
+        onnx = java.nio.file.Files.readAllBytes(file);
+      } catch (java.io.IOException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "Cannot read " + file + ": " + e.getMessage());
+      }
+      String query =
+          "?pixels="
+              + encode(pixels)
+              + "&outputs="
+              + encode(outputs)
+              + (description == null ? "" : "&description=" + encode(description));
+      JsonNode v =
+          server
+              .client()
+              .post(
+                  "/api/v1/models/" + name + "/versions/import" + query,
+                  onnx,
+                  "application/octet-stream");
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Imported %s as %s v%d (ONNX, %d bytes)%n",
+              file, name, v.path("version").asInt(), onnx.length);
+      return 0;
+    }
+
+    private static String encode(String value) {
+      return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 

@@ -16,8 +16,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code digitlab model register|ls|promote|rollback} against a real server whose embedded worker
- * trains two tiny models on real MNIST (skipped when MNIST was not fetched).
+ * {@code digitlab model register|ls|promote|rollback|export|import} against a real server whose
+ * embedded worker trains two tiny models on real MNIST (skipped when MNIST was not fetched).
  */
 class ModelCommandsTest {
 
@@ -76,6 +76,45 @@ class ModelCommandsTest {
     assertThat(out.toString()).startsWith("{").contains("\"versions\"").contains("\"production\"");
     assertThat(run("model", "ls", "-o", "xml")).isNotZero();
     assertThat(err.toString()).contains("table, json");
+  }
+
+  @Test
+  void an_exported_onnx_file_imports_back_as_a_version_that_answers_the_same() throws Exception {
+    assertThat(run("model", "register", Long.toString(second), "--name", "exported")).isZero();
+    Path onnx = home.resolve("exported.onnx");
+    assertThat(run("model", "export", "exported", "1", "--out", onnx.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(run("model", "import", "outside", onnx.toString(), "--description", "round trip"))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString()).contains("as outside v1 (ONNX");
+
+    ApiClient client = new ApiClient(URI.create(url), null);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int i = 0; i < 5; i++) {
+      java.util.StringJoiner pixels = new java.util.StringJoiner(",", "[", "]");
+      for (int p = 0; p < 784; p++) {
+        pixels.add(Integer.toString(random.nextInt(3) == 0 ? random.nextInt(256) : 0));
+      }
+      String body = "{\"pixels\":" + pixels + "}";
+      JsonNode ours =
+          client.post("/api/v1/models/exported/predict?version=1", body, "application/json");
+      JsonNode imported =
+          client.post("/api/v1/models/outside/predict?version=1", body, "application/json");
+      assertThat(imported.path("digit").asInt()).isEqualTo(ours.path("digit").asInt());
+      for (int c = 0; c < 10; c++) {
+        assertThat(imported.path("probabilities").get(c).asDouble())
+            .isCloseTo(
+                ours.path("probabilities").get(c).asDouble(),
+                org.assertj.core.data.Offset.offset(1e-5));
+      }
+    }
+
+    Path notOnnx = home.resolve("notes.onnx");
+    java.nio.file.Files.writeString(notOnnx, "not a model");
+    assertThat(run("model", "import", "outside", notOnnx.toString())).isNotZero();
+    assertThat(err.toString()).contains("is not an ONNX model");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.digitlab.ml.data;
 
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -11,8 +12,12 @@ import java.util.Objects;
  * <p>Publishers differ: MNIST's trustworthy digests are of the raw files, Fashion-MNIST publishes
  * digests of the {@code .gz} files. We store exactly the bytes that were verified, so a later run
  * can check the stored file against the same digest without decompressing anything.
+ *
+ * @param otherSha256 digests of other known-good forms of the same file, also accepted: Debian's
+ *     {@code dataset-fashion-mnist} recompressed the upstream {@code .gz} files, so its bytes have
+ *     their own (pinned) digests
  */
-public record DatasetFile(String name, String sha256, Digest digestOf) {
+public record DatasetFile(String name, String sha256, Digest digestOf, List<String> otherSha256) {
 
   /** What the SHA-256 of a {@link DatasetFile} was computed over. */
   public enum Digest {
@@ -25,10 +30,25 @@ public record DatasetFile(String name, String sha256, Digest digestOf) {
   public DatasetFile {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(digestOf, "digestOf");
-    sha256 = sha256.toLowerCase(Locale.ROOT);
-    if (sha256.length() != 64 || !sha256.chars().allMatch(HexFormat::isHexDigit)) {
+    sha256 = checked(sha256);
+    otherSha256 = otherSha256.stream().map(DatasetFile::checked).toList();
+  }
+
+  public DatasetFile(String name, String sha256, Digest digestOf) {
+    this(name, sha256, digestOf, List.of());
+  }
+
+  /** Whether {@code digest} is one of this file's known-good digests. */
+  public boolean accepts(String digest) {
+    return sha256.equals(digest) || otherSha256.contains(digest);
+  }
+
+  private static String checked(String sha256) {
+    String lower = sha256.toLowerCase(Locale.ROOT);
+    if (lower.length() != 64 || !lower.chars().allMatch(HexFormat::isHexDigit)) {
       throw new IllegalArgumentException("not a SHA-256 hex digest: " + sha256);
     }
+    return lower;
   }
 
   /** The name mirrors serve it under. */

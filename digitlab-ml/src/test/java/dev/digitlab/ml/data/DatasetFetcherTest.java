@@ -149,6 +149,102 @@ class DatasetFetcherTest {
   }
 
   @Test
+  void files_come_from_a_debian_package_when_no_mirror_answers() throws IOException {
+    DebianPackage debian = servedDebianPackage();
+    URI nowhere = URI.create("http://127.0.0.1:" + closedPort() + "/fashion/");
+    DatasetSpec spec = debianSpec(List.of(nowhere), debian);
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(result.files())
+        .extracting(FetchedFile::source)
+        .containsOnly("extracted from test_1.0_all.deb (" + debian.urls().getLast() + ")");
+    assertThat(dir.resolve("train-images-idx3-ubyte.gz")).exists();
+    IdxReaderTest.assertSameImages(LoadedDataset.read(spec, dir).train(), train);
+    IdxReaderTest.assertSameImages(LoadedDataset.read(spec, dir).test(), test);
+    assertThat(names(dir)).noneMatch(name -> name.endsWith(".part"));
+
+    // Verified by the package's own digests: a second fetch downloads nothing.
+    int hitsAfterFirst = hits.get();
+    assertThat(fetcher().fetch(spec, dir).files())
+        .extracting(FetchedFile::source)
+        .containsOnly("verified");
+    assertThat(hits.get()).isEqualTo(hitsAfterFirst);
+  }
+
+  @Test
+  void a_debian_package_with_another_digest_is_not_read_and_nothing_is_stored() throws IOException {
+    DebianPackage served = servedDebianPackage();
+    DebianPackage tampered = new DebianPackage(served.urls(), "cd".repeat(32), served.directory());
+    URI nowhere = URI.create("http://127.0.0.1:" + closedPort() + "/fashion/");
+
+    assertThatThrownBy(() -> fetcher().fetch(debianSpec(List.of(nowhere), tampered), dir))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining("Debian package test_1.0_all.deb: ")
+        .hasMessageContaining("SHA-256 of test_1.0_all.deb is ")
+        .hasMessageContaining("expected " + "cd".repeat(32));
+    assertThat(names(dir)).isEmpty();
+  }
+
+  @Test
+  @EnabledIfEnvironmentVariable(
+      named = "DIGITLAB_DEBIAN_TEST",
+      matches = "1",
+      disabledReason =
+          "opt-in, downloads Fashion-MNIST's Debian package (31 MB):"
+              + " DIGITLAB_DEBIAN_TEST=1 ./digitlab test")
+  void fashion_mnist_comes_from_debian_when_no_mirror_answers() throws IOException {
+    DatasetSpec fashion = DatasetId.FASHION_MNIST.spec();
+    URI nowhere = URI.create("http://127.0.0.1:" + closedPort() + "/fashion/");
+    DatasetSpec spec =
+        new DatasetSpec(
+            "fashion-mnist",
+            fashion.files(),
+            List.of(nowhere),
+            fashion.npmPackage(),
+            fashion.debianPackage());
+
+    FetchResult result = fetcher().fetch(spec, dir);
+
+    assertThat(result.files())
+        .extracting(FetchedFile::source)
+        .allMatch(source -> source.startsWith("extracted from dataset-fashion-mnist_"));
+    LoadedDataset loaded = LoadedDataset.read(spec, dir);
+    assertThat(loaded.train().size()).isEqualTo(60_000);
+    assertThat(loaded.test().size()).isEqualTo(10_000);
+  }
+
+  /**
+   * A Debian package of the served files, served at two URLs of which the first answers 404. The
+   * dataset's primary digests are of other bytes (as Debian recompressed upstream's .gz files); its
+   * second digests are of the packaged ones.
+   */
+  private DebianPackage servedDebianPackage() {
+    Map<String, byte[]> data = new java.util.LinkedHashMap<>();
+    data.put("./usr/share/doc/test/copyright", "test".getBytes());
+    for (String name : List.of("train-images", "train-labels", "t10k-images", "t10k-labels")) {
+      String file = name + (name.endsWith("images") ? "-idx3-ubyte.gz" : "-idx1-ubyte.gz");
+      data.put("./usr/share/datasets/synthetic/" + file, served.get(file));
+    }
+    byte[] deb = DebianPackages.deb(data);
+    served.put("pool/test_1.0_all.deb", deb);
+    return new DebianPackage(
+        List.of(mirror.resolve("gone/test_1.0_all.deb"), mirror.resolve("pool/test_1.0_all.deb")),
+        sha256(deb),
+        "./usr/share/datasets/synthetic/");
+  }
+
+  private DatasetSpec debianSpec(List<URI> mirrors, DebianPackage debian) {
+    List<DatasetFile> files = new ArrayList<>();
+    for (DatasetFile file : spec(DatasetFile.Digest.GZIP, mirrors).files()) {
+      files.add(
+          new DatasetFile(
+              file.name(), "ef".repeat(32), DatasetFile.Digest.GZIP, List.of(file.sha256())));
+    }
+    return new DatasetSpec("synthetic", files, mirrors, Optional.empty(), Optional.of(debian));
+  }
+
+  @Test
   void a_file_changed_after_verification_is_downloaded_again() throws IOException {
     DatasetSpec spec = spec(DatasetFile.Digest.RAW, List.of(mirror));
     fetcher().fetch(spec, dir);

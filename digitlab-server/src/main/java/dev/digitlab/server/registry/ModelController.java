@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,6 +20,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -80,6 +82,50 @@ class ModelController {
     return ResponseEntity.created(
             URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
         .body(version);
+  }
+
+  /**
+   * Imports an ONNX model made outside Digit Lab (the file as the body) as the next version: see
+   * {@link ModelRegistry#importOnnx}. {@code pixels} says what input values the model expects,
+   * {@code outputs} whether it answers logits or probabilities.
+   */
+  @PostMapping(
+      path = "/{name}/versions/import",
+      consumes = {MediaType.APPLICATION_OCTET_STREAM_VALUE, "application/onnx"})
+  ResponseEntity<ModelVersion> importOnnx(
+      @PathVariable String name,
+      @RequestBody(required = false) byte[] onnx,
+      @RequestParam(defaultValue = "0-255") String pixels,
+      @RequestParam(defaultValue = "logits") String outputs,
+      @RequestParam(required = false) String description,
+      HttpServletRequest http) {
+    ModelVersion version =
+        registry.importOnnx(
+            name,
+            onnx,
+            OnnxClassifier.PixelScale.of(pixels),
+            OnnxClassifier.Outputs.of(outputs),
+            description,
+            ownership.actorOf(http));
+    return ResponseEntity.created(
+            URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
+        .body(version);
+  }
+
+  /** The same import from a form: the file in the part {@code file}. */
+  @PostMapping(path = "/{name}/versions/import", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+  ResponseEntity<ModelVersion> importOnnxForm(
+      @PathVariable String name,
+      @RequestParam(required = false) MultipartFile file,
+      @RequestParam(defaultValue = "0-255") String pixels,
+      @RequestParam(defaultValue = "logits") String outputs,
+      @RequestParam(required = false) String description,
+      HttpServletRequest http)
+      throws java.io.IOException {
+    if (file == null) {
+      throw new InvalidParameterException("file", "send the ONNX file in the form part 'file'");
+    }
+    return importOnnx(name, file.getBytes(), pixels, outputs, description, http);
   }
 
   @GetMapping("/{name}/versions")

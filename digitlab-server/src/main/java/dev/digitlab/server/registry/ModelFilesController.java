@@ -40,7 +40,14 @@ class ModelFilesController {
       @PathVariable int version,
       @RequestParam(defaultValue = "onnx") String format)
       throws IOException {
-    registry.version(name, version); // 404 with a message when there is no such version
+    ModelVersion found = registry.version(name, version); // 404 when there is no such version
+    if (format.equals("dlm") && ModelRegistry.ONNX_ARCHITECTURE.equals(found.architecture())) {
+      throw new NotFoundException(
+          name
+              + " v"
+              + version
+              + " was imported from an ONNX file and has no .dlm form; download format=onnx.");
+    }
     Path file =
         switch (format) {
           case "onnx" -> onnx.file(name, version);

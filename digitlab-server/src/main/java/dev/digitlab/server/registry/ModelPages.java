@@ -15,12 +15,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
@@ -180,6 +182,33 @@ class ModelPages {
         () -> {
           registry.archive(name, version, ownership.actorOf(request));
           return name + " v" + version + " archived.";
+        });
+  }
+
+  /** The models page's import form: an ONNX file made elsewhere becomes the next version. */
+  @PostMapping(path = "/models/import", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+  String importOnnx(
+      @RequestParam(defaultValue = "") String name,
+      @RequestParam(required = false) MultipartFile file,
+      @RequestParam(defaultValue = "0-255") String pixels,
+      @RequestParam(defaultValue = "logits") String outputs,
+      RedirectAttributes redirect,
+      HttpServletRequest request)
+      throws java.io.IOException {
+    byte[] onnx = file == null ? new byte[0] : file.getBytes();
+    String model = name.strip();
+    return act(
+        redirect,
+        () -> {
+          ModelVersion v =
+              registry.importOnnx(
+                  model,
+                  onnx,
+                  OnnxClassifier.PixelScale.of(pixels),
+                  OnnxClassifier.Outputs.of(outputs),
+                  file == null ? null : "imported from " + file.getOriginalFilename(),
+                  ownership.actorOf(request));
+          return "Imported the ONNX model as " + model + " v" + v.version() + ".";
         });
   }
 

@@ -2,6 +2,8 @@ package dev.digitlab.server.registry;
 
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.infer.Classifier;
+import dev.digitlab.ml.infer.DigitClassifier;
 import dev.digitlab.ml.train.CheckpointFile;
 import dev.digitlab.ml.train.CheckpointHeader;
 import dev.digitlab.server.api.ConflictException;
@@ -158,6 +160,123 @@ public class ModelRegistry {
       return version(model, version);
     } finally {
       artifacts.discard(staged); // gone already when committed
+    }
+  }
+
+  /**
+   * A registered version loaded for predictions, whichever engine runs it: DJL for Digit Lab's own
+   * models, ONNX Runtime for imported ONNX ones. The caller closes it.
+   *
+   * @throws NotFoundException when the version or its file is missing
+   */
+  public DigitClassifier loadClassifier(String model, int version) {
+    ModelVersion row = version(model, version);
+    if (ONNX_ARCHITECTURE.equals(row.architecture())) {
+      Path file = artifacts.localOnnxFile(model, version).orElseThrow(() -> noFile(model, version));
+      try {
+        return OnnxImports.load(Files.readAllBytes(file), row.config());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return Classifier.load(
+        artifacts.localModelFile(model, version).orElseThrow(() -> noFile(model, version)));
+  }
+
+  private static NotFoundException noFile(String model, int version) {
+    return new NotFoundException(
+        "The weights of " + model + " v" + version + " are missing from the registry.");
+  }
+
+  /** The architecture recorded for versions imported from an ONNX file. */
+  public static final String ONNX_ARCHITECTURE = "onnx";
+
+  /**
+   * Registers an ONNX model made outside Digit Lab as the next version of {@code model}, creating
+   * the model on first use. The file is checked first (ONNX Runtime loads it, its input and output
+   * have a digit classifier's shapes, it answers finite values for probe images); nothing is stored
+   * when it fails. The version is served by ONNX Runtime through the same paths as trained ones.
+   *
+   * @throws InvalidParameterException (400) when the file is not such a model
+   */
+  public ModelVersion importOnnx(
+      String model,
+      byte[] onnx,
+      OnnxClassifier.PixelScale scale,
+      OnnxClassifier.Outputs outputs,
+      String description,
+      String actor) {
+    checkModelName(model);
+    if (onnx == null || onnx.length == 0) {
+      throw new InvalidParameterException("file", "is empty; send the ONNX file as the body");
+    }
+    String config;
+    try (OnnxClassifier classifier = OnnxClassifier.load(onnx, scale, outputs)) {
+      checkAnswers(classifier, outputs);
+      config = OnnxImports.config(classifier);
+    }
+    String sha256 = OnnxImports.sha256(onnx);
+    store.createModelIfAbsent(model, null);
+    int version =
+        transaction.execute(
+            status -> {
+              store.lockModel(model);
+              int v =
+                  store.insertVersion(
+                      new NewModelVersion(
+                          model,
+                          ONNX_ARCHITECTURE,
+                          config,
+                          PREPROCESSING,
+                          sha256,
+                          null,
+                          null,
+                          "{}",
+                          null,
+                          null,
+                          null,
+                          Map.of(),
+                          description));
+              store.audit(
+                  model,
+                  "imported",
+                  null,
+                  v,
+                  null,
+                  "ONNX file of " + onnx.length + " bytes, sha256 " + sha256,
+                  actor);
+              // Last: a failure here rolls the row back, and a file left behind is overwritten by
+              // the next version of that number.
+              artifacts.storeOnnx(model, v, onnx);
+              return v;
+            });
+    log.info("Imported an ONNX model as {} v{}", model, version);
+    return version(model, version);
+  }
+
+  /** The imported model must answer a probability-like vector for every probe image. */
+  private static void checkAnswers(OnnxClassifier classifier, OnnxClassifier.Outputs outputs) {
+    List<dev.digitlab.ml.infer.Prediction> answers;
+    try {
+      answers = classifier.predict(OnnxForm.probes());
+    } catch (RuntimeException e) {
+      throw new InvalidParameterException(
+          "file", "ONNX Runtime cannot run the model on 28×28 images: " + e.getMessage());
+    }
+    for (dev.digitlab.ml.infer.Prediction answer : answers) {
+      for (float p : answer.probabilities()) {
+        if (!Float.isFinite(p)
+            || (outputs == OnnxClassifier.Outputs.PROBABILITIES && (p < 0 || p > 1))) {
+          throw new InvalidParameterException(
+              "file",
+              "the model answered "
+                  + p
+                  + " for a probe image, which is not "
+                  + (outputs == OnnxClassifier.Outputs.PROBABILITIES
+                      ? "a probability (outputs=probabilities): is it logits?"
+                      : "a finite score"));
+        }
+      }
     }
   }
 

@@ -96,7 +96,7 @@ class OnnxForm {
    * Probe images: MNIST-like strokes would need the data set, so random blobs of ink on black, and
    * one blank image; enough to exercise every weight of the graph.
    */
-  private static List<byte[]> probes() {
+  static List<byte[]> probes() {
     SplittableRandom random = new SplittableRandom(21);
     List<byte[]> probes = new ArrayList<>();
     probes.add(new byte[Classifier.PIXELS]);

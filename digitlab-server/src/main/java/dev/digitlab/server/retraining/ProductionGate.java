@@ -2,6 +2,7 @@ package dev.digitlab.server.retraining;
 
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.infer.Classifier;
+import dev.digitlab.ml.infer.DigitClassifier;
 import dev.digitlab.ml.infer.Prediction;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
@@ -66,14 +67,14 @@ class ProductionGate {
   }
 
   private QualityGate.Scores scores(String model, int version, ImageSet test, ImageSet heldOut) {
-    Classifier classifier = served.byVersion(model, version).classifier();
+    DigitClassifier classifier = served.byVersion(model, version).classifier();
     return new QualityGate.Scores(
         accuracy(classifier, test),
         heldOut.size() == 0 ? 1.0 : accuracy(classifier, heldOut),
         heldOut.size());
   }
 
-  private static double accuracy(Classifier classifier, ImageSet set) {
+  private static double accuracy(DigitClassifier classifier, ImageSet set) {
     int correct = 0;
     int batch = 1000;
     for (int from = 0; from < set.size(); from += batch) {

@@ -111,16 +111,26 @@ class RetrainingExperiment {
     return new Queued(experiment.id(), trial, description);
   }
 
-  /** The version whose recipe is retrained: production's, else the newest. */
+  /**
+   * The version whose recipe is retrained: production's, else the newest. An imported ONNX version
+   * has no recipe, so with one in production the newest version Digit Lab trained is retrained, and
+   * the quality gate then compares it with the imported production version.
+   */
   private ModelVersion baseVersion(String model) {
     Optional<ModelAlias> production = registry.alias(model, ModelRegistry.PRODUCTION);
     if (production.isPresent()) {
-      return registry.version(model, production.get().version());
+      ModelVersion version = registry.version(model, production.get().version());
+      if (!ModelRegistry.ONNX_ARCHITECTURE.equals(version.architecture())) {
+        return version;
+      }
     }
-    List<ModelVersion> versions = registry.get(model).versions();
-    if (versions.isEmpty()) {
-      throw new IllegalStateException(model + " has no version whose recipe could be retrained");
-    }
-    return versions.getFirst();
+    return registry.get(model).versions().stream()
+        .filter(v -> !ModelRegistry.ONNX_ARCHITECTURE.equals(v.architecture()))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    model
+                        + " has no version trained by Digit Lab whose recipe could be retrained"));
   }
 }

@@ -1,13 +1,11 @@
 package dev.digitlab.server.serving;
 
-import dev.digitlab.ml.infer.Classifier;
+import dev.digitlab.ml.infer.DigitClassifier;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.AliasListener;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
-import dev.digitlab.server.registry.RegistryArtifacts;
 import jakarta.annotation.PreDestroy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +24,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class ServedModels implements AliasListener {
 
-  private final RegistryArtifacts artifacts;
   private final ModelRegistry registry;
-  private final Map<String, Classifier> loaded = new ConcurrentHashMap<>();
+  private final Map<String, DigitClassifier> loaded = new ConcurrentHashMap<>();
   private final Map<String, AliasEntry> aliases = new ConcurrentHashMap<>();
 
   /**
@@ -44,13 +41,12 @@ public class ServedModels implements AliasListener {
   }
 
   /** The registry calls back into this listener, hence the lazy reference. */
-  ServedModels(RegistryArtifacts artifacts, @Lazy ModelRegistry registry) {
-    this.artifacts = artifacts;
+  ServedModels(@Lazy ModelRegistry registry) {
     this.registry = registry;
   }
 
   /** A version ready to predict. */
-  public record Served(String model, int version, String alias, Classifier classifier) {}
+  public record Served(String model, int version, String alias, DigitClassifier classifier) {}
 
   /**
    * The version {@code alias} points at, loaded.
@@ -104,23 +100,10 @@ public class ServedModels implements AliasListener {
     aliases.put(key(model, alias), new AliasEntry(version, System.nanoTime()));
   }
 
-  private Classifier classifier(String model, int version) {
+  private DigitClassifier classifier(String model, int version) {
+    // DJL for Digit Lab's own models, ONNX Runtime for imported ones: the registry knows which.
     return loaded.computeIfAbsent(
-        key(model, version),
-        k -> {
-          Path file =
-              artifacts
-                  .localModelFile(model, version)
-                  .orElseThrow(
-                      () ->
-                          new NotFoundException(
-                              "The weights of "
-                                  + model
-                                  + " v"
-                                  + version
-                                  + " are missing from the registry."));
-          return Classifier.load(file);
-        });
+        key(model, version), k -> registry.loadClassifier(model, version));
   }
 
   private static String key(String model, Object aliasOrVersion) {
@@ -129,7 +112,7 @@ public class ServedModels implements AliasListener {
 
   @PreDestroy
   void close() {
-    loaded.values().forEach(Classifier::close);
+    loaded.values().forEach(DigitClassifier::close);
     loaded.clear();
   }
 }

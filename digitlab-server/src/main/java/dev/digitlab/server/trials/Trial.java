@@ -8,7 +8,8 @@ import java.time.Instant;
  * A stored trial. {@code attempt} is the number of its latest attempt (0 before it first ran); the
  * lease token is not here: only the worker holding the lease knows it. {@code leaseOwner} is the
  * worker holding the lease now (null once the attempt ended); {@code workerName} the worker that
- * ran the latest attempt, kept after it ended.
+ * ran the latest attempt, kept after it ended. {@code kind} is {@code builtin}, {@code external}
+ * (an MLflow run logged from outside) or what later kinds add.
  */
 public record Trial(
     long id,
@@ -33,7 +34,8 @@ public record Trial(
     Instant finishedAt,
     String failureReason,
     String stackTrace,
-    boolean cancelRequested) {
+    boolean cancelRequested,
+    String kind) {
 
   /** What the charts of the experiment and compare pages know about this trial. */
   public ChartTrial chart(String label) {
@@ -47,6 +49,7 @@ public record Trial(
         ChartTrial.iso(startedAt),
         ChartTrial.iso(finishedAt),
         workerName,
-        ordinal);
+        ordinal,
+        kind);
   }
 }

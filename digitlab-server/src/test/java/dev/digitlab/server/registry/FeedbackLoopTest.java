@@ -246,6 +246,42 @@ class FeedbackLoopTest extends TrainingServerTest {
     assertThat(page.body()).contains("value=\"25\"", "Retraining policy of policy");
   }
 
+  /**
+   * An ONNX model imported from outside serves as production and the quality gate scores it with
+   * ONNX Runtime: the retraining takes the newest recipe Digit Lab trained (the imported version
+   * has none), and the candidate is judged against the imported production version.
+   */
+  @Test
+  void an_imported_onnx_production_version_is_what_the_quality_gate_judges_against()
+      throws Exception {
+    api.register("gated", trial);
+    byte[] onnx = download("/api/v1/models/gated/versions/1/download?format=onnx");
+    HttpResponse<String> imported =
+        api.http.send(
+            HttpRequest.newBuilder(api.uri("/api/v1/models/gated/versions/import"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(onnx))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(api.ok(imported).get("architecture").asString()).isEqualTo("onnx");
+    api.ok(api.promote("gated", "production", 2));
+    api.ok(
+        api.send(
+            "PUT", "/api/v1/models/gated/retraining", "{\"enabled\":true,\"gateTolerance\":0.01}"));
+
+    for (int i = 0; i < 10; i++) {
+      api.ok(feedbackFile("gated", MnistPngs.png(test, 200 + i), test.label(200 + i), ""));
+    }
+    JsonNode decision = awaitAudit("gated", Duration.ofMinutes(4));
+
+    assertThat(decision.get("version").asInt()).isEqualTo(3);
+    assertThat(decision.get("detail").asString())
+        .contains("v3 against production v2", "test accuracy");
+    JsonNode candidate = api.ok(api.get("/api/v1/models/gated/versions/3"));
+    assertThat(candidate.get("architecture").asString()).isEqualTo("mlp");
+    assertThat(actions("gated")).contains("imported", "retrain-started");
+  }
+
   private HttpResponse<String> form(String path, String body) throws Exception {
     return api.form(path, body);
   }
