@@ -19,13 +19,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 /**
  * Adds the request's {@code correlationId} to every problem detail the API writes, whichever
-<<<<<<< HEAD
- * handler made it, so that a user can quote it and an operator find the log lines. Under MLflow's
- * paths a problem becomes MLflow's error body ({@link ProtocolErrors}).
-=======
- * handler made it, so that a user can quote it and an operator find the log lines; and takes Java
- * type names out of every error body ({@link ErrorText}), whichever protocol's shape it has.
->>>>>>> ui19sec
+ * handler made it, so that a user can quote it and an operator find the log lines; takes Java type
+ * names out of every error body ({@link ErrorText}), whichever protocol's shape it has; and under
+ * MLflow's paths turns a problem into MLflow's error body ({@link ProtocolErrors}).
  */
 @ControllerAdvice
 class ProblemCorrelation implements ResponseBodyAdvice<Object> {
