@@ -1,10 +1,8 @@
 package dev.digitlab.server.experiments;
 
-import static dev.digitlab.server.web.StaticHtml.esc;
-
 import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.Objective;
-import dev.digitlab.server.experiments.SvgLineChart.Series;
+import dev.digitlab.server.experiments.LineChart.Series;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.web.ChartTrial;
@@ -16,9 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The search plots of the one-file report, drawn on the server: the optimization history (each
- * trial's objective and the best so far, pruned trials listed) and parameter importance (one-way
- * ANOVA η² of each searched parameter on the objective, as the experiment page computes it).
+ * The search plots of the one-file report, laid out on the server for its template: the
+ * optimization history (each trial's objective and the best so far, pruned trials listed) and
+ * parameter importance (one-way ANOVA η² of each searched parameter on the objective, as the
+ * experiment page computes it).
  */
 final class SearchPlots {
 
@@ -33,8 +32,18 @@ final class SearchPlots {
     };
   }
 
-  static void render(
-      StringBuilder html, Experiment experiment, List<Trial> list, List<String> searched) {
+  /**
+   * What the report's search section shows.
+   *
+   * @param history the objective by trial and the best so far; null when no trial has finished with
+   *     an objective yet
+   * @param pruned the ordinals ({@code #3}) of the trials stopped early
+   * @param importance each searched parameter's share, formatted, largest first
+   */
+  record View(
+      String metric, LineChart history, List<String> pruned, Map<String, String> importance) {}
+
+  static View of(Experiment experiment, List<Trial> list, List<String> searched) {
     Objective objective = experiment.objective();
     boolean maximize = objective.goal() == Goal.MAX;
     List<Trial> byOrdinal = new ArrayList<>(list);
@@ -60,51 +69,24 @@ final class SearchPlots {
       values.add(value);
       best.add(bestSoFar);
     }
-    html.append("<section id=\"search\"><h2>Search</h2>");
+    String metric = objective.metric().configName();
     if (xs.isEmpty()) {
-      html.append("<p>No trial has finished with an objective yet.</p></section>");
-      return;
+      return new View(metric, null, pruned, Map.of());
     }
     double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
-    html.append("<div class=\"charts\"><figure><figcaption>Optimization history (")
-        .append(esc(objective.metric().configName()))
-        .append(" by trial, and the best so far)</figcaption>")
-        .append(
-            SvgLineChart.render(
-                "history",
-                "trial",
-                objective.metric().configName(),
-                List.of(
-                    new Series(
-                        "objective", SvgLineChart.COLOURS.get(0), x, values.toArray(Double[]::new)),
-                    new Series(
-                        "best so far",
-                        SvgLineChart.COLOURS.get(1),
-                        x,
-                        best.toArray(Double[]::new)))))
-        .append("</figure></div>");
-    if (!pruned.isEmpty()) {
-      html.append("<p id=\"pruned\">Pruned (stopped early): ")
-          .append(esc(String.join(" ", pruned)))
-          .append("</p>");
-    }
-    Map<String, Double> importance = importance(byOrdinal, objective, searched);
-    if (!importance.isEmpty()) {
-      html.append(
-          "<h3>Parameter importance</h3><p>One-way ANOVA effect size (η²) of each parameter on the"
-              + " objective over the succeeded trials (lists by value, numbers in 4 quantile bins),"
-              + " normalised to sum to 1; not fANOVA: interactions are ignored.</p>"
-              + "<table id=\"importance\"><tr><th>parameter</th><th>importance</th></tr>");
-      importance.forEach(
-          (name, share) ->
-              html.append("<tr><td>")
-                  .append(esc(name))
-                  .append("</td><td class=\"num\">")
-                  .append(String.format(Locale.ROOT, "%.3f", share))
-                  .append("</td></tr>"));
-      html.append("</table>");
-    }
-    html.append("</section>");
+    LineChart history =
+        LineChart.of(
+            "history",
+            "trial",
+            metric,
+            List.of(
+                new Series("objective", LineChart.COLOURS.get(0), x, values.toArray(Double[]::new)),
+                new Series(
+                    "best so far", LineChart.COLOURS.get(1), x, best.toArray(Double[]::new))));
+    Map<String, String> importance = new LinkedHashMap<>();
+    importance(byOrdinal, objective, searched)
+        .forEach((name, share) -> importance.put(name, String.format(Locale.ROOT, "%.3f", share)));
+    return new View(metric, history, pruned, importance);
   }
 
   /** Each parameter's normalised η², largest first. */

@@ -2,6 +2,7 @@ package dev.digitlab.server.runs;
 
 import static dev.digitlab.server.database.Timestamps.instant;
 
+import dev.digitlab.ml.json.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -27,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class RunReader {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   /** Which runs by their lifecycle stage: MLflow's ViewType. */
   public enum View {
