@@ -67,7 +67,8 @@ record ParallelChart(String id, String label, List<Axis> axes, List<Path> lines)
           AxisScale.of(
               name,
               points.stream().map(p -> p.values().get(name)).toList(),
-              logScaled.contains(name)));
+              logScaled.contains(name),
+              listed.contains(name)));
     }
     List<Object> objectives = new ArrayList<>();
     points.forEach(p -> objectives.add(p.objective()));
@@ -156,17 +157,30 @@ record ParallelChart(String id, String label, List<Axis> axes, List<Path> lines)
     }
 
     /** A vertical scale from the bottom of the plot ({@code from}) to its top. */
-    static AxisScale of(String name, List<Object> values, boolean logScaled) {
-      return of(name, values, logScaled, HEIGHT - BOTTOM, TOP);
+    static AxisScale of(String name, List<Object> values, boolean logScaled, boolean listed) {
+      return of(name, values, logScaled, listed, HEIGHT - BOTTOM, TOP);
     }
 
+    /**
+     * @param listed the search file lists the parameter's values: one tick per value (numbers in
+     *     their order), as for values that are not numbers
+     */
     static AxisScale of(
-        String name, List<Object> values, boolean logScaled, double from, double to) {
+        String name,
+        List<Object> values,
+        boolean logScaled,
+        boolean listed,
+        double from,
+        double to) {
       List<Object> present = values.stream().filter(v -> v != null).toList();
       boolean numeric = present.stream().allMatch(v -> v instanceof Number);
-      if (!numeric) {
+      if (!numeric || listed) {
         Map<String, Integer> categories = new LinkedHashMap<>();
-        present.forEach(v -> categories.putIfAbsent(String.valueOf(v), categories.size()));
+        List<Object> ordered = new java.util.ArrayList<>(present);
+        if (numeric) {
+          ordered.sort(java.util.Comparator.comparingDouble(v -> ((Number) v).doubleValue()));
+        }
+        ordered.forEach(v -> categories.putIfAbsent(String.valueOf(v), categories.size()));
         return new AxisScale(
             name, false, categories, 0, Math.max(1, categories.size() - 1), from, to);
       }

@@ -54,7 +54,8 @@ record SliceChart(
     return HEIGHT - BOTTOM;
   }
 
-  static SliceChart of(String parameter, boolean logScaled, List<ParallelChart.Point> finished) {
+  static SliceChart of(
+      String parameter, boolean logScaled, boolean listed, List<ParallelChart.Point> finished) {
     List<Object> xs = new ArrayList<>();
     List<Object> ys = new ArrayList<>();
     for (ParallelChart.Point p : finished) {
