@@ -76,47 +76,12 @@
     ]
   });
 
-  // Parameter importance: one-way ANOVA η² of each parameter on the objective.
-  function groupKey(d, v) {
-    if (!numeric[d]) { return String(v); }
-    return v;
-  }
-  function etaSquared(d) {
-    const points = finished.map(function (t) { return [groupKey(d, t.config[d]), objectiveOf(t)]; })
-      .filter(function (p) { return p[0] !== undefined && p[0] !== null; });
-    if (points.length < 2) { return 0; }
-    let groups = new Map();
-    if (numeric[d]) {
-      const xs = points.map(function (p) { return logScaled.has(d) ? Math.log(p[0]) : p[0]; });
-      const sorted = xs.slice().sort(function (x, y) { return x - y; });
-      const edges = [1, 2, 3].map(function (q) { return sorted[Math.floor(q * sorted.length / 4)]; });
-      points.forEach(function (p, i) {
-        const bin = edges.filter(function (e) { return xs[i] >= e; }).length;
-        if (!groups.has(bin)) { groups.set(bin, []); }
-        groups.get(bin).push(p[1]);
-      });
-    } else {
-      points.forEach(function (p) {
-        if (!groups.has(p[0])) { groups.set(p[0], []); }
-        groups.get(p[0]).push(p[1]);
-      });
-    }
-    const all = points.map(function (p) { return p[1]; });
-    const mean = all.reduce(function (x, y) { return x + y; }, 0) / all.length;
-    const total = all.reduce(function (x, y) { return x + (y - mean) * (y - mean); }, 0);
-    if (total === 0) { return 0; }
-    let between = 0;
-    groups.forEach(function (values) {
-      const m = values.reduce(function (x, y) { return x + y; }, 0) / values.length;
-      between += values.length * (m - mean) * (m - mean);
-    });
-    return between / total;
-  }
-  const etas = searched.map(etaSquared);
-  const etaSum = etas.reduce(function (x, y) { return x + y; }, 0);
+  // Parameter importance: fANOVA, computed on the server (SearchImportance) as Optuna's
+  // FanovaImportanceEvaluator computes it, the same figures as the report's.
+  const shares = data.importance || {};
   const importance = echarts.init(document.getElementById('importance'));
   charts.push(importance);
-  const ranked = searched.map(function (d, i) { return [d, etaSum > 0 ? etas[i] / etaSum : 0]; })
+  const ranked = searched.map(function (d) { return [d, shares[d] ?? 0]; })
     .sort(function (x, y) { return x[1] - y[1]; });
   importance.setOption({
     tooltip: { trigger: 'axis' },

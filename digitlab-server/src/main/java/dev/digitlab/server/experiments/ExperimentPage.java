@@ -115,6 +115,8 @@ class ExperimentPage {
                 "objective", experiment.objectiveMetricName(),
                 "searched", searched,
                 "logScaled", logScaled(experiment.spec()),
+                "importance",
+                    SearchImportance.of(list, experiment.objective(), searched, experiment.spec()),
                 "goal", experiment.objectiveGoalName(),
                 "trials", chartTrials)));
     return "experiments/detail";

@@ -158,7 +158,12 @@ class ExperimentReport {
     }
     page.put("legend", legend);
     page.put("curves", curves(list));
-    page.put("plots", searched.isEmpty() ? null : SearchPlots.of(experiment, list, searched));
+    page.put(
+        "plots",
+        searched.isEmpty()
+            ? null
+            : SearchPlots.of(
+                experiment, list, searched, ExperimentPage.logScaled(experiment.spec())));
     page.put("best", best.map(trial -> best(experiment, trial, searched)).orElse(null));
     page.put("written", Figures.time(clock.instant()));
     return templates.process("reports/experiment", new Context(Locale.ROOT, page));

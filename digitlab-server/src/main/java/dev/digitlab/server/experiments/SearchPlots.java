@@ -15,9 +15,9 @@ import java.util.Map;
 
 /**
  * The search plots of the one-file report, laid out on the server for its template: the
- * optimization history (each trial's objective and the best so far, pruned trials listed) and
- * parameter importance (one-way ANOVA η² of each searched parameter on the objective, as the
- * experiment page computes it).
+ * optimization history (each trial's objective and the best so far, pruned trials listed),
+ * parameter importance (fANOVA, {@link SearchImportance}, the same figures as the experiment
+ * page's), parallel coordinates and a slice plot per parameter.
  */
 final class SearchPlots {
 
@@ -39,11 +39,19 @@ final class SearchPlots {
    *     an objective yet
    * @param pruned the ordinals ({@code #3}) of the trials stopped early
    * @param importance each searched parameter's share, formatted, largest first
+   * @param parallel parallel coordinates of the finished and pruned trials
+   * @param slices one slice plot per searched parameter
    */
   record View(
-      String metric, LineChart history, List<String> pruned, Map<String, String> importance) {}
+      String metric,
+      LineChart history,
+      List<String> pruned,
+      Map<String, String> importance,
+      ParallelChart parallel,
+      List<SliceChart> slices) {}
 
-  static View of(Experiment experiment, List<Trial> list, List<String> searched) {
+  static View of(
+      Experiment experiment, List<Trial> list, List<String> searched, List<String> logScaled) {
     Objective objective = experiment.objective();
     boolean maximize = objective.goal() == Goal.MAX;
     List<Trial> byOrdinal = new ArrayList<>(list);
@@ -71,7 +79,7 @@ final class SearchPlots {
     }
     String metric = objective.metric().configName();
     if (xs.isEmpty()) {
-      return new View(metric, null, pruned, Map.of());
+      return new View(metric, null, pruned, Map.of(), null, List.of());
     }
     double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
     LineChart history =
@@ -84,87 +92,49 @@ final class SearchPlots {
                 new Series(
                     "best so far", LineChart.COLOURS.get(1), x, best.toArray(Double[]::new))));
     Map<String, String> importance = new LinkedHashMap<>();
-    importance(byOrdinal, objective, searched)
+    SearchImportance.of(byOrdinal, objective, searched, experiment.spec())
         .forEach((name, share) -> importance.put(name, String.format(Locale.ROOT, "%.3f", share)));
-    return new View(metric, history, pruned, importance);
-  }
-
-  /** Each parameter's normalised η², largest first. */
-  static Map<String, Double> importance(
-      List<Trial> trials, Objective objective, List<String> searched) {
-    List<Map<String, Object>> configs = new ArrayList<>();
-    List<Double> ys = new ArrayList<>();
-    for (Trial trial : trials) {
-      Double y = trial.status() == TrialStatus.SUCCEEDED ? objective(trial, objective) : null;
-      if (y != null && Double.isFinite(y)) {
-        configs.add(ChartTrial.map(trial.config()));
-        ys.add(y);
+    List<ParallelChart.Point> points = new ArrayList<>();
+    List<ParallelChart.Point> finished = new ArrayList<>();
+    for (Trial trial : byOrdinal) {
+      boolean wasPruned = trial.status() == TrialStatus.PRUNED;
+      Double value = trial.status() == TrialStatus.SUCCEEDED ? objective(trial, objective) : null;
+      if (!wasPruned && (value == null || !Double.isFinite(value))) {
+        continue;
+      }
+      ParallelChart.Point point =
+          new ParallelChart.Point(
+              "#" + trial.ordinal(), ChartTrial.map(trial.config()), value, wasPruned);
+      points.add(point);
+      if (!wasPruned) {
+        finished.add(point);
       }
     }
-    Map<String, Double> eta = new LinkedHashMap<>();
-    double sum = 0;
-    for (String name : searched) {
-      double e = etaSquared(configs, ys, name);
-      eta.put(name, e);
-      sum += e;
+    List<String> listed = listed(experiment.spec());
+    ParallelChart parallel =
+        ParallelChart.of(searched, logScaled, listed, metric, maximize, points);
+    List<SliceChart> slices =
+        searched.stream()
+            .map(
+                name ->
+                    SliceChart.of(name, logScaled.contains(name), listed.contains(name), finished))
+            .toList();
+    return new View(metric, history, pruned, importance, parallel, slices);
+  }
+
+  /** The searched parameters whose values the search file lists (category axes). */
+  static List<String> listed(String spec) {
+    List<String> out = new ArrayList<>();
+    if (spec != null
+        && ChartTrial.map(spec).get("search") instanceof Map<?, ?> search
+        && search.get("parameters") instanceof Map<?, ?> parameters) {
+      parameters.forEach(
+          (name, domain) -> {
+            if (domain instanceof List<?>) {
+              out.add(String.valueOf(name));
+            }
+          });
     }
-    if (sum <= 0) {
-      return Map.of();
-    }
-    Map<String, Double> out = new LinkedHashMap<>();
-    double total = sum;
-    eta.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .forEach(entry -> out.put(entry.getKey(), entry.getValue() / total));
     return out;
-  }
-
-  private static double etaSquared(
-      List<Map<String, Object>> configs, List<Double> ys, String name) {
-    int n = ys.size();
-    if (n < 2) {
-      return 0;
-    }
-    boolean numeric = configs.stream().allMatch(c -> c.get(name) instanceof Number);
-    List<String> groups = new ArrayList<>();
-    if (numeric) {
-      double[] values =
-          configs.stream().mapToDouble(c -> ((Number) c.get(name)).doubleValue()).toArray();
-      double[] sorted = values.clone();
-      java.util.Arrays.sort(sorted);
-      double[] edges = new double[3];
-      for (int q = 1; q <= 3; q++) {
-        edges[q - 1] = sorted[Math.min(n - 1, q * n / 4)];
-      }
-      for (double v : values) {
-        int bin = 0;
-        for (double edge : edges) {
-          bin += v >= edge ? 1 : 0;
-        }
-        groups.add(Integer.toString(bin));
-      }
-    } else {
-      configs.forEach(c -> groups.add(String.valueOf(c.get(name))));
-    }
-    double mean = ys.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    double totalSquares = 0;
-    for (double y : ys) {
-      totalSquares += (y - mean) * (y - mean);
-    }
-    if (totalSquares == 0) {
-      return 0;
-    }
-    Map<String, double[]> sums = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) {
-      double[] s = sums.computeIfAbsent(groups.get(i), g -> new double[2]);
-      s[0] += ys.get(i);
-      s[1] += 1;
-    }
-    double between = 0;
-    for (double[] s : sums.values()) {
-      double m = s[0] / s[1];
-      between += s[1] * (m - mean) * (m - mean);
-    }
-    return between / totalSquares;
   }
 }

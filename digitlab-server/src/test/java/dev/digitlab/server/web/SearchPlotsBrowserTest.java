@@ -78,9 +78,20 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
       assertThat(((Number) best.get(i)).doubleValue())
           .isGreaterThanOrEqualTo(((Number) best.get(i - 1)).doubleValue());
     }
+    // fANOVA shares, computed on the server: two parameters, summing to 1.
+    @SuppressWarnings("unchecked")
+    java.util.List<Object> shares =
+        (java.util.List<Object>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('importance'))"
+                    + ".getOption().series[0].data;");
+    assertThat(shares.stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+        .isCloseTo(1.0, org.assertj.core.api.Assertions.within(0.002));
     browser.screenshots("search-plots");
 
-    // The one-file report draws the history and lists the importances on the server.
+    // The one-file report draws the history, lists the importances, and draws the parallel
+    // coordinates (a log axis for the learning rate, a list axis for the batch size, one line per
+    // trial) and a slice plot per parameter (a dot per trial), all on the server.
     String report = experimentReport(id);
     driver.get(
         "data:text/html;base64,"
@@ -88,6 +99,16 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
                 .encodeToString(report.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(driver.findElements(By.cssSelector("svg#history polyline"))).hasSize(2);
     assertThat(driver.findElements(By.cssSelector("#importance tr"))).hasSize(3);
+    assertThat(driver.findElements(By.cssSelector("svg#parallel g.trial polyline"))).hasSize(4);
+    assertThat(
+            driver.findElements(By.cssSelector("svg#parallel g.axis")).stream()
+                .map(a -> a.getAttribute("data-scale"))
+                .toList())
+        .containsExactlyInAnyOrder("log", "list", "linear"); // parameters in config order
+    assertThat(driver.findElements(By.cssSelector("svg#slice-learningRate circle"))).hasSize(4);
+    assertThat(driver.findElements(By.cssSelector("svg#slice-batchSize circle"))).hasSize(4);
+    assertThat(driver.findElement(By.id("slice-learningRate")).getAttribute("data-scale"))
+        .isEqualTo("log");
   }
 
   private long count(String chart, String path) {
