@@ -61,6 +61,14 @@ final class ApiClient {
             .POST(BodyPublishers.ofString(body)));
   }
 
+  JsonNode post(String path, byte[] body, String contentType) {
+    return send(
+        request(path)
+            .header("Accept", JSON_ACCEPT)
+            .header("Content-Type", contentType)
+            .POST(BodyPublishers.ofByteArray(body)));
+  }
+
   JsonNode put(String path, String body, String contentType) {
     return send(
         request(path)
