@@ -127,7 +127,7 @@ final class ShowCommand implements Callable<Integer> {
     for (String reason : waiting) {
       // Said once for all the trials it holds back: what they wait for and what to do.
       out.println();
-      out.println("  queued     " + Text.safe(reason));
+      out.println("  waiting    " + Text.safe(reason));
     }
     return 0;
   }

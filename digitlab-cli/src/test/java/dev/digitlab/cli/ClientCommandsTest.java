@@ -101,7 +101,7 @@ class ClientCommandsTest {
     assertThat(run("show", id, "-o", "json")).as(err.toString()).isZero();
     assertThat(out.toString())
         .contains("sha256:" + packed.sha256())
-        .contains("\"kind\" : \"command\"");
+        .contains("\"kind\":\"command\"");
     out.getBuffer().setLength(0);
     assertThat(run("show", id)).isZero();
     assertThat(out.toString())
