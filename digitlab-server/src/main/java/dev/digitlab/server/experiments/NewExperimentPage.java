@@ -53,6 +53,25 @@ class NewExperimentPage {
           experiments.find(from).orElseThrow(() -> new NotFoundException("experiment", from));
       values = ExperimentForm.from(source.spec(), source.name() + "-2");
       model.addAttribute("source", source);
+      if (source.spec().contains("\"command\"")
+          && ExperimentSubmission.COMMAND_DATASET.equals(source.dataset())) {
+        // The form's fields are a built-in model's; a program's experiment is edited as text.
+        model.addAttribute(
+            "problems",
+            java.util.List.of(
+                new dev.digitlab.protocol.experiment.FieldError(
+                    "command",
+                    "experiment "
+                        + source.id()
+                        + " runs a program, which this form cannot edit: clone it as text with"
+                        + " POST /api/v1/experiments/"
+                        + source.id()
+                        + "/clone (a YAML or JSON merge patch, e.g. {name: "
+                        + source.name()
+                        + "-2, search: {…}}), or save this spec as a file, edit it and run"
+                        + " 'digitlab submit' on it: "
+                        + source.spec())));
+      }
     }
     fill(model, values, Map.of());
     model.addAttribute("count", count(values));

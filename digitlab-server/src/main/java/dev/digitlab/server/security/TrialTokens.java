@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
  * MLFLOW_TRACKING_TOKEN}. Such a token may only log to that trial's MLflow run (log-metric,
  * log-batch, log-parameter, set-tag, artifacts, and reading the run itself), and only while the
  * attempt holds its lease: the check joins the trial row, so the token dies with the lease (the
- * attempt ending, its lease expiring, a retry). Only its hash is stored.
+ * attempt ending, its lease expiring, a retry). Only its hash is stored, one row per attempt,
+ * deleted with its trial.
  */
 @Component
 public class TrialTokens {
@@ -70,16 +71,5 @@ public class TrialTokens {
         .param("now", toSql(clock.instant()))
         .query((row, n) -> Caller.forTrial(row.getLong("id"), row.getString("owner")))
         .optional();
-  }
-
-  /** Forgets the tokens of attempts that no longer run (they are refused anyway). */
-  public int deleteEnded() {
-    return jdbc.sql(
-            """
-            DELETE FROM trial_token WHERE NOT EXISTS (
-              SELECT 1 FROM trial t WHERE t.id = trial_token.trial_id
-                 AND t.attempt = trial_token.attempt AND t.status = 'running')
-            """)
-        .update();
   }
 }
