@@ -120,11 +120,21 @@ class CommandTrialsBrowserTest {
             .getBytes());
     JsonNode a = JSON.readTree(send("/api/v1/worker/lease", "application/json", lease()));
     JsonNode b = JSON.readTree(send("/api/v1/worker/lease", "application/json", lease()));
-    send(
-        "/api/2.0/mlflow/runs/log-metric",
-        "application/json",
-        ("{\"run_id\":\"" + first + "\",\"key\":\"rmse\",\"value\":0.4,\"timestamp\":1}")
-            .getBytes());
+    // As the program would: with the token its lease handed it.
+    String token = a.path("command").path("environment").path("MLFLOW_TRACKING_TOKEN").asString();
+    HttpResponse<String> logged =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("/api/2.0/mlflow/runs/log-metric")))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"run_id\":\""
+                            + a.path("trialId").asLong()
+                            + "\",\"key\":\"rmse\",\"value\":0.4,\"timestamp\":1}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(logged.statusCode()).as(logged.body()).isEqualTo(200);
     complete(a, "{\"rmse\":0.4}");
     complete(b, "{\"rmse\":0.7}");
 
