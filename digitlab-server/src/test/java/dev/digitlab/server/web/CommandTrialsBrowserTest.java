@@ -89,6 +89,7 @@ class CommandTrialsBrowserTest {
                 code: sha256:%s
                 search: {type: grid, parameters: {alpha: [0.1, 1.0]}}
                 objective: {metric: rmse, goal: min}
+                maxParallelTrials: 2
                 """
                     .formatted(sha)
                     .getBytes()));
