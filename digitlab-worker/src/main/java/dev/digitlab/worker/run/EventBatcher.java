@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Numbers an attempt's events and hands them to the sink in batches. Used on the training thread
- * only, so it needs no locking; a background flusher would buy little, because events only arise on
- * that thread and every epoch end flushes anyway.
+ * Numbers an attempt's events and hands them to the sink in batches. Not thread-safe: a training
+ * run uses it on the training thread only, so it needs no locking (a command run, whose events come
+ * from several threads, holds one lock around it); a background flusher would buy little, because
+ * events only arise on that thread and every epoch end flushes anyway.
  */
-final class EventBatcher {
+public final class EventBatcher {
 
   private final EventSink sink;
   private final Clock clock;
@@ -21,7 +22,7 @@ final class EventBatcher {
   private long nextSeq;
   private long oldestMillis;
 
-  EventBatcher(EventSink sink, long firstSeq, Clock clock, EventBatching batching) {
+  public EventBatcher(EventSink sink, long firstSeq, Clock clock, EventBatching batching) {
     this.sink = sink;
     this.clock = clock;
     this.nextSeq = firstSeq;
@@ -30,7 +31,7 @@ final class EventBatcher {
   }
 
   /** Numbers {@code payload}; sends the batch if it is full or old enough. */
-  void add(EventPayload payload) {
+  public void add(EventPayload payload) {
     long now = clock.millis();
     if (buffer.isEmpty()) {
       oldestMillis = now;
@@ -42,13 +43,13 @@ final class EventBatcher {
   }
 
   /** Adds {@code payload} and sends everything buffered. */
-  void addAndFlush(EventPayload payload) {
+  public void addAndFlush(EventPayload payload) {
     add(payload);
     flush();
   }
 
   /** Sends what is buffered, if anything. */
-  void flush() {
+  public void flush() {
     if (buffer.isEmpty()) {
       return;
     }
@@ -72,7 +73,7 @@ final class EventBatcher {
   }
 
   /** The sequence number of the last event numbered so far; one less than the first if none. */
-  long lastSeq() {
+  public long lastSeq() {
     return nextSeq - 1;
   }
 
@@ -80,7 +81,7 @@ final class EventBatcher {
    * The sink was interrupted inside a trainer callback, where a checked exception cannot pass; the
    * runner turns it back into an {@link InterruptedException}.
    */
-  static final class DeliveryInterrupted extends RuntimeException {
+  public static final class DeliveryInterrupted extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
