@@ -20,19 +20,18 @@ public final class CodeCache {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Path folder;
-  private final CodeFetcher fetcher;
 
-  public CodeCache(Path folder, CodeFetcher fetcher) {
+  public CodeCache(Path folder) {
     this.folder = folder;
-    this.fetcher = fetcher;
   }
 
   /**
-   * The packed code with this digest, fetched if this worker does not have it yet.
+   * The packed code with this digest, fetched with {@code fetcher} if this worker does not have it
+   * yet.
    *
    * @throws IOException if it cannot be fetched, or what was fetched has another digest
    */
-  public Path get(String sha256) throws IOException, InterruptedException {
+  public Path get(String sha256, CodeFetcher fetcher) throws IOException, InterruptedException {
     if (sha256 == null || !SHA256.matcher(sha256).matches()) {
       throw new IOException("the code's SHA-256 must be 64 lower-case hex digits, got " + sha256);
     }

@@ -111,10 +111,15 @@ public final class CommandRunner {
     this(code, settings, Clock.systemUTC());
   }
 
-  /** Runs {@code run} to its end, sending its events to {@code sink}. */
-  public RunOutcome run(CommandRun run, EventSink sink, CancellationToken cancellation)
+  /**
+   * Runs {@code run} to its end, sending its events to {@code sink}.
+   *
+   * @param fetcher gets the code when this worker has not cached it (the attempt's lease allows it)
+   */
+  public RunOutcome run(
+      CommandRun run, CodeFetcher fetcher, EventSink sink, CancellationToken cancellation)
       throws InterruptedException {
-    Attempt attempt = new Attempt(run, sink, cancellation);
+    Attempt attempt = new Attempt(run, fetcher, sink, cancellation);
     return attempt.run();
   }
 
@@ -134,6 +139,7 @@ public final class CommandRunner {
   private final class Attempt {
 
     private final CommandRun run;
+    private final CodeFetcher fetcher;
     private final CancellationToken cancellation;
     private final EventBatcher events;
     private final Object lock = new Object();
@@ -143,8 +149,9 @@ public final class CommandRunner {
     private volatile RuntimeException deliveryFailure;
     private int checkpoints;
 
-    Attempt(CommandRun run, EventSink sink, CancellationToken cancellation) {
+    Attempt(CommandRun run, CodeFetcher fetcher, EventSink sink, CancellationToken cancellation) {
       this.run = run;
+      this.fetcher = fetcher;
       this.cancellation = cancellation;
       this.events = new EventBatcher(sink, run.firstSeq(), clock, settings.batching());
       this.checkpoints = run.resumeCount();
@@ -164,7 +171,7 @@ public final class CommandRunner {
         CheckpointFolder checkpoint =
             new CheckpointFolder(run.checkpointDir(), RunArtifact.CHECKPOINT.in(run.workDir()));
         if (run.task().codeSha256() != null) {
-          Tarball.unpack(code.get(run.task().codeSha256()), run.codeDir());
+          Tarball.unpack(code.get(run.task().codeSha256(), fetcher), run.codeDir());
         }
         if (run.resumeCheckpoint() != null) {
           checkpoint.restore(run.resumeCheckpoint());

@@ -33,20 +33,19 @@ class CommandRunnerTest {
   private Path codeDir;
   private final AtomicInteger fetches = new AtomicInteger();
   private CodeCache cache;
+  private CodeFetcher fetcher;
   private CommandRunner runner;
 
   @BeforeEach
   void setUp() throws IOException {
     codeDir = Files.createDirectories(temp.resolve("src"));
     Path store = Files.createDirectories(temp.resolve("store"));
-    cache =
-        new CodeCache(
-            temp.resolve("cache"),
-            (sha, target) -> {
-              fetches.incrementAndGet();
-              Files.copy(
-                  store.resolve(sha), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            });
+    cache = new CodeCache(temp.resolve("cache"));
+    fetcher =
+        (sha, target) -> {
+          fetches.incrementAndGet();
+          Files.copy(store.resolve(sha), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        };
     runner =
         new CommandRunner(
             cache,
@@ -85,6 +84,7 @@ class CommandRunnerTest {
       throws InterruptedException {
     return runner.run(
         new CommandRun(7, attempt, task, temp.resolve("work-" + attempt), resume, resumeCount, 1),
+        fetcher,
         sink,
         cancel);
   }
