@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>Its standard output and error become log lines as they come; output lines {@code metric
  * NAME=VALUE [step=N]} become metrics. The checkpoint folder is packed and announced as the {@code
  * checkpoint} artifact whenever it changed (polled, and once more at exit), which is the cut point
- * a resumed attempt continues from: print a step's metrics before writing its checkpoint. Files in
- * the output folder become artifacts of kind {@code output} at the end.
+ * a resumed attempt continues from. A poll cannot know which output lines the folder's state
+ * follows; a program that prints {@value #CHECKPOINT_LINE} on a line of its own after writing the
+ * folder gets it packed exactly there, and from then on no longer at the polls. Files in the output
+ * folder become artifacts of kind {@code output} at the end.
  *
  * <p>A cancel sends SIGTERM to the group, then SIGKILL after the grace period; the timeout does the
  * same and fails the attempt with "timed out after N s"; a non-zero exit fails it with the tail of
@@ -64,6 +66,12 @@ public final class CommandRunner {
   private static final int STDERR_TAIL_LINES = 20;
   private static final int FAILURE_CHARS = 1800;
   private static final Duration TICK = Duration.ofMillis(50);
+
+  /**
+   * A stdout line that says "my checkpoint folder is complete now": optional; a program that prints
+   * it gets its folder packed exactly there, in the order of its output, instead of at the polls.
+   */
+  public static final String CHECKPOINT_LINE = "checkpoint";
 
   /**
    * @param killGrace between SIGTERM and SIGKILL when a run is stopped
@@ -147,6 +155,8 @@ public final class CommandRunner {
     private final Map<String, Long> nextStep = new HashMap<>();
     private final Map<String, Path> artifacts = new LinkedHashMap<>();
     private volatile RuntimeException deliveryFailure;
+    private volatile boolean checkpointLines;
+    private CheckpointFolder checkpoint;
     private int checkpoints;
 
     Attempt(CommandRun run, CodeFetcher fetcher, EventSink sink, CancellationToken cancellation) {
@@ -168,7 +178,7 @@ public final class CommandRunner {
         prepare(run.codeDir());
         prepare(run.outputDir());
         prepare(run.checkpointDir());
-        CheckpointFolder checkpoint =
+        checkpoint =
             new CheckpointFolder(run.checkpointDir(), RunArtifact.CHECKPOINT.in(run.workDir()));
         if (run.task().codeSha256() != null) {
           Tarball.unpack(code.get(run.task().codeSha256(), fetcher), run.codeDir());
@@ -248,7 +258,9 @@ public final class CommandRunner {
           }
           if (now >= nextPoll) {
             nextPoll = now + settings.checkpointPoll().toNanos();
-            deliverCheckpoint(checkpoint);
+            if (!checkpointLines) {
+              deliverCheckpoint(checkpoint);
+            }
           }
           if (now >= nextFlush) {
             nextFlush = now + settings.batching().maxBatchDelay().toNanos();
@@ -323,6 +335,19 @@ public final class CommandRunner {
 
     private void stdoutLine(String line) {
       synchronized (lock) {
+        if (CHECKPOINT_LINE.equals(line.strip())) {
+          // The program says its checkpoint folder is whole now: packed in output order, so the
+          // cut point is exact, and the poll (which cannot know) leaves the folder to these lines.
+          checkpointLines = true;
+          try {
+            deliverCheckpoint(checkpoint);
+          } catch (IOException e) {
+            events.add(
+                new LogLine(
+                    LogLine.WARN, "could not pack the checkpoint folder: " + e.getMessage()));
+          }
+          return;
+        }
         events.add(LogLine.info(clip(line)));
         MetricLine.parse(line).ifPresent(this::metric);
       }
