@@ -302,6 +302,38 @@ class CommandRunnerTest {
   }
 
   @Test
+  void a_checkpoint_line_packs_the_folder_right_there_in_the_output_order() throws Exception {
+    Files.writeString(
+        codeDir.resolve("steps.sh"),
+        """
+        for n in 1 2 3; do
+          echo "metric loss=$n step=$n"
+          echo "$n" > "$DIGITLAB_CHECKPOINT_DIR/n"
+          echo checkpoint
+        done
+        """);
+    InMemoryEventSink sink = new InMemoryEventSink();
+    RunOutcome outcome =
+        run(
+            new CommandTask(List.of("sh", "steps.sh"), publishCode(), Map.of(), 0),
+            sink,
+            new CancellationToken());
+    assertThat(outcome.status()).isEqualTo(RunStatus.SUCCEEDED);
+    List<String> order =
+        sink.events().stream()
+            .map(TrialEvent::payload)
+            .filter(p -> p instanceof MetricPoint || p instanceof ArtifactRef)
+            .map(p -> p instanceof MetricPoint m ? "metric " + m.step() : "checkpoint")
+            .toList();
+    assertThat(order)
+        .containsExactly(
+            "metric 1", "checkpoint", "metric 2", "checkpoint", "metric 3", "checkpoint");
+    assertThat(sink.payloads(LogLine.class))
+        .extracting(LogLine::message)
+        .doesNotContain("checkpoint");
+  }
+
+  @Test
   void code_whose_hash_differs_is_refused() throws Exception {
     Files.writeString(codeDir.resolve("x.sh"), "echo hi\n");
     String sha = publishCode();
