@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.worker.command.Tarball;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -318,18 +319,40 @@ class CommandTrialsIT {
     return submit(file);
   }
 
-  /** {@code digitlab submit FILE} from the repository's root, as the README shows it. */
+  /**
+   * Submits an experiment file as a client without the CLI's packing would: its {@code code:}
+   * folder (relative to the repository's root, as the README runs it) packed and uploaded to
+   * {@code POST /api/v1/code}, then the file with {@code code: sha256:<hex>} in its place.
+   */
   private long submit(Path file) throws Exception {
-    Path log = Files.createTempFile(temp, "submit-", ".log");
-    try (JarProcess submit =
-        JarProcess.start(log, Map.of(), REPOSITORY, "submit", "--server", url, file.toString())) {
-      int status = submit.waitFor(Duration.ofMinutes(2));
-      String output = submit.output();
-      assertThat(status).as(output).isZero();
-      Matcher id = Pattern.compile("(?m)^(\\d+)$").matcher(output);
-      assertThat(id.find()).as(output).isTrue();
-      return Long.parseLong(id.group(1));
+    String yaml = Files.readString(file);
+    Matcher code = Pattern.compile("(?m)^code:\\s*(\\S+).*$").matcher(yaml);
+    if (code.find()) {
+      Path folder = REPOSITORY.resolve(code.group(1)).normalize();
+      Path packed = Files.createTempFile(temp, "code-", ".tar.gz");
+      Tarball.pack(folder, packed);
+      HttpResponse<String> uploaded =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "/api/v1/code"))
+                  .header("Content-Type", "application/gzip")
+                  .header("Accept", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofFile(packed))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(uploaded.statusCode()).as(uploaded.body()).isBetween(200, 201);
+      String reference = JSON.readTree(uploaded.body()).path("code").asString();
+      yaml = yaml.substring(0, code.start()) + "code: " + reference + yaml.substring(code.end());
     }
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(yaml))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return JSON.readTree(response.body()).path("id").asLong();
   }
 
   private void assertAllSucceeded(JsonNode experiment, int trials, String... metrics) {
