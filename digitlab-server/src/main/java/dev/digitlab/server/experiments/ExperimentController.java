@@ -85,7 +85,7 @@ class ExperimentController {
         MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.submit(body, format, ownership.ownerOf(request));
+    Experiment created = submission.submit(body, format, ownership.ownerOf(request), request);
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }
@@ -107,7 +107,8 @@ class ExperimentController {
         contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.clone(find(id), body, format, ownership.ownerOf(request));
+    Experiment created =
+        submission.clone(find(id), body, format, ownership.ownerOf(request), request);
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }

@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +70,8 @@ class NewExperimentPage {
           submission.submit(
               new ByteArrayInputStream(document.getBytes(StandardCharsets.UTF_8)),
               dev.digitlab.protocol.experiment.FileFormat.JSON,
-              ownership.ownerOf(request));
+              ownership.ownerOf(request),
+              request);
       return new ModelAndView("redirect:/experiments/" + created.id());
     } catch (InvalidExperimentException e) {
       ModelAndView page = new ModelAndView("experiments/new");
@@ -136,7 +136,7 @@ class NewExperimentPage {
         java.util.stream.IntStream.range(0, ExperimentForm.rows(values)).boxed().toList());
     model.put(
         "objectiveMetrics",
-        Arrays.stream(ObjectiveMetric.values()).map(ObjectiveMetric::configName).toList());
+        ObjectiveMetric.values().stream().map(ObjectiveMetric::configName).toList());
   }
 
   private static void fill(Model model, Map<String, String> values, Map<String, String> errors) {

@@ -326,7 +326,7 @@ class MlflowTrackingController {
   @GetMapping("/runs/get")
   ObjectNode getRun(HttpServletRequest request) {
     MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
-    Run run = run(runId(fields));
+    Run run = runFinder.readable(runId(fields), request);
     ObjectNode answer = MlflowJsonViews.object();
     answer.set("run", MlflowJsonViews.run(run, store.inputs(run.id())));
     return answer;

@@ -25,7 +25,7 @@ public class TrialStore {
       id, experiment_id, ordinal, config, status, attempt, priority, requires, lease_owner,
       worker_name, lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
       train_seconds, queued_at, started_at, finished_at, failure_reason, stack_trace,
-      cancel_requested
+      cancel_requested, kind
       """;
 
   private final JdbcClient jdbc;
@@ -174,6 +174,7 @@ public class TrialStore {
         instant(row, "finished_at"),
         row.getString("failure_reason"),
         row.getString("stack_trace"),
-        row.getBoolean("cancel_requested"));
+        row.getBoolean("cancel_requested"),
+        row.getString("kind"));
   }
 }
