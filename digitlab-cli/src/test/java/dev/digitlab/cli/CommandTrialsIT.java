@@ -321,8 +321,8 @@ class CommandTrialsIT {
 
   /**
    * Submits an experiment file as a client without the CLI's packing would: its {@code code:}
-   * folder (relative to the repository's root, as the README runs it) packed and uploaded to
-   * {@code POST /api/v1/code}, then the file with {@code code: sha256:<hex>} in its place.
+   * folder (relative to the repository's root, as the README runs it) packed and uploaded to {@code
+   * POST /api/v1/code}, then the file with {@code code: sha256:<hex>} in its place.
    */
   private long submit(Path file) throws Exception {
     String yaml = Files.readString(file);
