@@ -6,8 +6,9 @@
 #
 #   bench/command-overhead.sh
 #
-# The platform's time is the experiment's createdAt → its last trial's finishedAt (server
-# timestamps): queueing, lease polls, the code's fetch (once; a different warm-up code keeps it
+# The code is packed with tar and uploaded (POST /api/v1/code) before the experiment is submitted,
+# as the CLI does. The platform's time is the experiment's createdAt → its last trial's finishedAt
+# (server timestamps): queueing, lease polls, the code's fetch (once; a different warm-up code keeps it
 # uncached), unpacking per trial, process start, log and metric delivery, output upload and the
 # completion. The loop's time is the same 9 commands, one after the other, in a copy of the code
 # folder with DIGITLAB_OUTPUT_DIR set (so they write the same files). The issue asks for an
@@ -36,7 +37,19 @@ bench_init
 cluster_init
 SERVER_ENV="DIGITLAB_ALLOW_COMMANDS=true" cluster_server
 WORKER_ENV="DIGITLAB_ALLOW_COMMANDS=true PATH=$program_path" start_worker runner
-submit_cli() { (cd "$root" && "$root/digitlab" submit --server "$server_url" "$1" | tail -n 1); }
+# Submits an experiment file whose code: names a folder (relative to the repository's root): the
+# folder packed with tar and uploaded to POST /api/v1/code, then the file with its sha256: reference.
+submit_command() {
+  local file=$1 folder packed reference
+  folder=$(sed -n 's/^code:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$file")
+  case $folder in /*) ;; *) folder=$root/$folder ;; esac
+  packed=$(mktemp "$work/code-XXXXXX.tar.gz")
+  tar -C "$folder" -czf "$packed" .
+  reference=$(curl -sf -H 'Content-Type: application/gzip' --data-binary "@$packed" \
+    "$server_url/api/v1/code" | jq -r '.code')
+  sed "s|^code:.*|code: $reference|" "$file" >"$packed.yaml"
+  submit_file "$packed.yaml"
+}
 
 example=$root/examples/command/wine-elasticnet
 alphas=(0.1 0.5 1.0)
@@ -52,9 +65,10 @@ name: warm-up
 command: ["python3", "train.py", "--alpha", "{alpha}", "--l1-ratio", "0.5"]
 code: $work/warmup-code
 search: {type: grid, parameters: {alpha: [0.1, 0.5]}}
+objective: {metric: rmse, goal: min}
 YAML
 note "warm-up: 2 command trials"
-run_bg await_experiment "$(submit_cli "$work/warmup.yaml")"
+run_bg await_experiment "$(submit_command "$work/warmup.yaml")"
 
 note "reference: the 9 runs in a plain shell loop"
 mkdir -p "$work/loop-code" "$work/loop-out"
@@ -71,7 +85,7 @@ loop_start=$(date +%s.%N)
 loop_end=$(date +%s.%N)
 
 note "platform: the wine-elasticnet grid on one --allow-commands worker"
-grid=$(submit_cli "$example/experiment.yaml")
+grid=$(submit_command "$example/experiment.yaml")
 run_bg await_experiment "$grid"
 
 read -r total1 steal1 < <(cpu_ticks)

@@ -148,6 +148,7 @@ class CommandTrialsIT {
             name: show-env
             command: ["sh", "show.sh"]
             code: %s
+            objective: {metric: count, goal: max}
             """
                 .formatted(code));
     JsonNode done = awaitFinished(experiment, Duration.ofMinutes(2));
@@ -189,6 +190,7 @@ class CommandTrialsIT {
             name: fork-and-wait
             command: ["sh", "fork.sh"]
             code: %s
+            objective: {metric: count, goal: max}
             """
                 .formatted(code));
     long trial = firstTrial(experiment);
@@ -220,6 +222,7 @@ class CommandTrialsIT {
             name: too-slow
             command: ["sh", "slow.sh"]
             code: %s
+            objective: {metric: count, goal: max}
             timeout: 2
             """
                 .formatted(code));
@@ -259,6 +262,7 @@ class CommandTrialsIT {
             name: count-with-checkpoints
             command: ["sh", "count.sh"]
             code: %s
+            objective: {metric: count, goal: max}
             """
                 .formatted(code));
     long trial = firstTrial(experiment);
