@@ -218,12 +218,31 @@ class AttemptReports {
     return switch (completion.status()) {
       case Completion.SUCCEEDED -> {
         Trial trial = trials.get(trialId);
+        String merged = mergedMetrics(trial.lastMetrics(), metrics);
+        if (trial.command()) {
+          // A program reports what it measures, under its own names: no accuracy is made up for
+          // it, and its objective may have come in stdout lines or through the MLflow API.
+          String objective = objectiveMetric(trialId);
+          Double best = metrics.get(objective);
+          if (best == null) {
+            best = metricIn(merged, objective);
+          }
+          if (best == null) {
+            best = trials.loggedMetric(trialId, objective).orElse(null);
+          }
+          yield new TrialOutcome.Succeeded(
+              metrics.get("test_accuracy"),
+              metrics.get("test_f1_macro"),
+              best,
+              completion.trainSeconds() == null ? 0 : completion.trainSeconds(),
+              merged);
+        }
         yield new TrialOutcome.Succeeded(
             metrics.getOrDefault("test_accuracy", 0.0),
             metrics.getOrDefault("test_f1_macro", 0.0),
             metrics.get(objectiveMetric(trialId)),
             completion.trainSeconds() == null ? 0 : completion.trainSeconds(),
-            mergedMetrics(trial.lastMetrics(), metrics));
+            merged);
       }
       case Completion.FAILED ->
           new TrialOutcome.Failed(
@@ -243,6 +262,15 @@ class AttemptReports {
 
   private String objectiveMetric(long trialId) {
     return trials.experimentOf(trialId).map(TrialExperiment::objectiveMetric).orElse("");
+  }
+
+  private static Double metricIn(String metricsJson, String key) {
+    try {
+      JsonNode value = JSON.readTree(metricsJson).get(key);
+      return value != null && value.isNumber() ? value.asDouble() : null;
+    } catch (JacksonException e) {
+      return null;
+    }
   }
 
   private static String mergedMetrics(String stored, Map<String, Double> latest) {
