@@ -54,7 +54,7 @@ class CommandTrialsIT {
   private static final Pattern RAN = Pattern.compile("RemoteWorker\\W+trial (\\d+) attempt");
 
   private final HttpClient http = HttpClient.newHttpClient();
-  @TempDir Path temp;
+  @TempDir static Path temp;
   private JarProcess server;
   private JarProcess plain;
   private JarProcess runner;
