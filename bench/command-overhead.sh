@@ -90,7 +90,7 @@ run_bg await_experiment "$grid"
 
 read -r total1 steal1 < <(cpu_ticks)
 steal=$(awk -v t0="$total0" -v t1="$total1" -v s0="$steal0" -v s1="$steal1" \
-  'BEGIN { d = t1 - t0; printf "%.1f", d > 0 ? 100 * (s1 - s0) / d : 0 }')
+  'BEGIN { d = t1 - t0; printf "%.1f", (d > 0 ? 100 * (s1 - s0) / d : 0) }')
 load=$(cut -d' ' -f1 /proc/loadavg)
 loop_seconds=$(awk -v a="$loop_start" -v b="$loop_end" 'BEGIN { printf "%.3f", b - a }')
 
