@@ -16,8 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
@@ -25,7 +27,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -54,6 +55,21 @@ class CommandCodeTest {
 
   @TempDir Path temp;
   private final HttpClient http = HttpClient.newHttpClient();
+  private final List<Long> submitted = new ArrayList<>();
+
+  /** Each test leases from an empty queue: what a test left queued is cancelled. */
+  @AfterEach
+  void cancelWhatWasSubmitted() throws Exception {
+    for (long id : submitted) {
+      http.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + port + "/api/v1/experiments/" + id + "/cancel"))
+              .header("Accept", "application/json")
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
+  }
 
   @Test
   void a_lease_fetches_its_own_experiments_code_and_no_other() throws Exception {
@@ -120,7 +136,8 @@ class CommandCodeTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    JsonNode body = JSON.readTree(response.body());
-    return body.path("id").asLong();
+    long id = JSON.readTree(response.body()).path("id").asLong();
+    submitted.add(id);
+    return id;
   }
 }
