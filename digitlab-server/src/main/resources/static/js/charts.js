@@ -29,15 +29,20 @@
     return kept;
   }
 
-  /** Per-step keys are drawn against the step, the rest against the epoch. */
-  function xOf(key, point) { return key === 'train_loss' ? point.step : point.epoch; }
+  /**
+   * Per-step keys are drawn against the step, the rest against the epoch; every metric of a run
+   * logged through the MLflow API against the step it logged.
+   */
+  function xOf(trial, key, point) {
+    return key === 'train_loss' || (trial && trial.kind === 'external') ? point.step : point.epoch;
+  }
 
-  async function fetchCurve(trialId, key) {
-    const response = await fetch('/api/v1/trials/' + trialId + '/metrics?keys=' +
+  async function fetchCurve(trial, key) {
+    const response = await fetch('/api/v1/trials/' + trial.id + '/metrics?keys=' +
       encodeURIComponent(key) + '&points=' + POINTS);
     if (!response.ok) { return []; }
     const body = await response.json();
-    return (body[key] || []).map(function (p) { return [xOf(key, p), p.value]; });
+    return (body[key] || []).map(function (p) { return [xOf(trial, key, p), p.value]; });
   }
 
   /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
@@ -99,7 +104,9 @@
     // Per-step series can be drawn against the images seen (step × the trial's batch size), so
     // that runs with batch 64 and 128 line up.
     function xName() {
-      if (state.key !== 'train_loss') { return 'epoch'; }
+      if (state.key !== 'train_loss') {
+        return trials.every(function (t) { return t.kind === 'external'; }) ? 'step' : 'epoch';
+      }
       return state.x === 'images' ? 'images seen' : 'step';
     }
     function along(trial, points) {
@@ -135,7 +142,7 @@
         state.series = new Map();
         chart.showLoading();
         const loaded = await pooled(trials.map(function (t) {
-          return function () { return fetchCurve(t.id, key); };
+          return function () { return fetchCurve(t, key); };
         }), 6);
         if (state.key !== key) { return; }
         trials.forEach(function (t, i) { state.series.set(t.id, loaded[i]); });
@@ -146,7 +153,7 @@
         if (key !== state.key) { return; }
         let data = state.series.get(trialId);
         if (!data) { data = []; state.series.set(trialId, data); }
-        const x = xOf(key, point);
+        const x = xOf(trials.find(function (t) { return t.id === trialId; }), key, point);
         if (data.length && data[data.length - 1][0] > x) { return; } // already loaded
         data.push([x, point.value]);
         if (data.length > 2 * POINTS) { state.series.set(trialId, minMax(data, POINTS)); }

@@ -15,7 +15,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 /**
  * Adds the request's {@code correlationId} to every problem detail the API writes, whichever
- * handler made it, so that a user can quote it and an operator find the log lines.
+ * handler made it, so that a user can quote it and an operator find the log lines. Under MLflow's
+ * paths a problem becomes MLflow's error body ({@link ProtocolErrors}).
  */
 @ControllerAdvice
 class ProblemCorrelation implements ResponseBodyAdvice<Object> {
@@ -42,6 +43,15 @@ class ProblemCorrelation implements ResponseBodyAdvice<Object> {
       problem.setProperty(CorrelationId.KEY, id);
       response.getHeaders().set(CorrelationId.HEADER, id);
       logRefusal(servlet.getServletRequest(), problem.getStatus(), problem, id);
+      HttpServletRequest http = servlet.getServletRequest();
+      if (ProtocolErrors.isMlflow(http.getRequestURI().substring(http.getContextPath().length()))) {
+        // Spring MVC's own refusals (unreadable body, wrong method) under MLflow's paths: in
+        // MLflow's shape, which its clients read.
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        return ProtocolErrors.mlflowBody(
+            ProtocolErrors.mlflowCode(problem.getStatus()),
+            (problem.getTitle() == null ? "" : problem.getTitle() + ": ") + problem.getDetail());
+      }
     }
     return body;
   }

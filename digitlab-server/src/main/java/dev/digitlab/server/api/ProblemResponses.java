@@ -12,7 +12,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Problem details written straight to the response, for the answers given before Spring MVC sees a
- * request (authentication, limits in filters). Same fields as {@link ApiErrors}' answers.
+ * request (authentication, limits in filters). Same fields as {@link ApiErrors}' answers; under
+ * MLflow's paths, MLflow's error shape instead ({@link ProtocolErrors}), with the same status.
  */
 public final class ProblemResponses {
 
@@ -30,6 +31,21 @@ public final class ProblemResponses {
       throws IOException {
     ProblemCorrelation.logRefusal(
         request, status, title + ": " + detail, CorrelationId.of(request));
+    response.setStatus(status);
+    response.setHeader(CorrelationId.HEADER, CorrelationId.of(request));
+    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+    String path = request.getRequestURI().substring(request.getContextPath().length());
+    if (ProtocolErrors.isMlflow(path)) {
+      response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+      response
+          .getWriter()
+          .write(
+              JSON.writeValueAsString(
+                  ProtocolErrors.mlflowBody(
+                      ProtocolErrors.mlflowCode(status), title + ": " + detail)));
+      response.getWriter().flush();
+      return;
+    }
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", "about:blank");
     problem.put("title", title);
@@ -37,10 +53,7 @@ public final class ProblemResponses {
     problem.put("detail", detail);
     problem.put("instance", request.getRequestURI());
     problem.put(CorrelationId.KEY, CorrelationId.of(request));
-    response.setStatus(status);
-    response.setHeader(CorrelationId.HEADER, CorrelationId.of(request));
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
     response.getWriter().write(JSON.writeValueAsString(problem));
     response.getWriter().flush();
   }

@@ -109,13 +109,8 @@ class MlflowArtifactsController {
   @GetMapping(
       path = {"/api/2.0/mlflow/artifacts/list", "/ajax-api/2.0/mlflow/artifacts/list"},
       produces = MediaType.APPLICATION_JSON_VALUE)
-  ObjectNode list(HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
-    String runId = fields.string("run_id");
-    if (runId == null || runId.isEmpty()) {
-      runId = fields.required("run_uuid");
-    }
-    Run run = runs.find(runId);
+  ObjectNode list(MlflowRequest fields) {
+    Run run = runs.find(MlflowRuns.runId(fields));
     String path = RunArtifacts.checkPath(fields.string("path"));
     ObjectNode answer = MlflowJsonViews.object();
     answer.put("root_uri", MlflowJsonViews.artifactUri(run));

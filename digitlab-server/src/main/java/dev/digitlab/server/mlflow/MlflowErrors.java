@@ -1,9 +1,9 @@
 package dev.digitlab.server.mlflow;
 
 import dev.digitlab.server.api.BodyTooLargeException;
+import dev.digitlab.server.api.ProtocolErrors;
 import dev.digitlab.server.runs.InvalidFilterException;
 import dev.digitlab.server.security.NotOwnerException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,14 +16,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
  * Errors of the MLflow API in MLflow's shape ({@code error_code}, {@code message}), not as problem
- * details: MLflow clients read the code. Ahead of the general handler, for these controllers only.
+ * details: MLflow clients read the code. Ahead of the general handler, for this package's
+ * controllers only.
  */
-@RestControllerAdvice(
-    assignableTypes = {
-      MlflowTrackingController.class,
-      MlflowArtifactsController.class,
-      MlflowRegistryController.class
-    })
+@RestControllerAdvice(basePackageClasses = MlflowErrors.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class MlflowErrors {
 
@@ -51,9 +47,8 @@ class MlflowErrors {
   }
 
   static ResponseEntity<Map<String, String>> body(int status, String code, String message) {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("error_code", code);
-    body.put("message", message);
-    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(ProtocolErrors.mlflowBody(code, message));
   }
 }

@@ -21,8 +21,8 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -55,8 +55,7 @@ class MlflowRegistryController {
   // ---- registered models
 
   @PostMapping("/registered-models/create")
-  ObjectNode createModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode createModel(MlflowRequest fields, HttpServletRequest request) {
     String name = modelName(fields.required("name"));
     Map<String, String> tags = tags(fields.array("tags"));
     description(fields);
@@ -68,23 +67,14 @@ class MlflowRegistryController {
   }
 
   @GetMapping("/registered-models/get")
-  ObjectNode getModel(HttpServletRequest request) {
-    return answer(
-        "registered_model",
-        model(MlflowRequest.ofQuery(request.getParameterMap()).required("name")));
+  ObjectNode getModel(MlflowRequest fields) {
+    return answer("registered_model", model(fields.required("name")));
   }
 
-  @GetMapping("/registered-models/search")
-  ObjectNode searchModels(HttpServletRequest request) {
-    return searchModels(MlflowRequest.ofQuery(request.getParameterMap()));
-  }
-
-  @PostMapping("/registered-models/search")
-  ObjectNode searchModelsByPost(@RequestBody(required = false) byte[] body) {
-    return searchModels(MlflowRequest.ofBody(body));
-  }
-
-  private ObjectNode searchModels(MlflowRequest fields) {
+  @RequestMapping(
+      path = "/registered-models/search",
+      method = {RequestMethod.GET, RequestMethod.POST})
+  ObjectNode searchModels(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
     List<ObjectNode> found = new ArrayList<>();
     List<String> names = new ArrayList<>();
@@ -96,12 +86,11 @@ class MlflowRegistryController {
         found.add(model(name));
       }
     }
-    return page(fields, "registered_models", found);
+    return MlflowPage.of(fields, "registered_models", found, 100, node -> node);
   }
 
   @PostMapping("/registered-models/rename")
-  ObjectNode renameModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode renameModel(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     String newName = modelName(fields.required("new_name"));
     if (ours(newName).isPresent() || models.find(newName).isPresent()) {
@@ -113,23 +102,21 @@ class MlflowRegistryController {
   }
 
   @PatchMapping("/registered-models/update")
-  ObjectNode updateModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode updateModel(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     models.describe(model.name(), description(fields));
     return answer("registered_model", model(model.name()));
   }
 
   @DeleteMapping("/registered-models/delete")
-  ObjectNode deleteModel(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowModels.Model model = writableModel(fields(body, request).required("name"), request);
+  ObjectNode deleteModel(MlflowRequest fields, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
     models.delete(model.name());
     return MlflowJsonViews.object();
   }
 
   @PostMapping("/registered-models/alias")
-  ObjectNode setAlias(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode setAlias(MlflowRequest fields, HttpServletRequest request) {
     String name = fields.required("name");
     String alias = fields.required("alias");
     int version = versionNumber(fields.required("version"));
@@ -151,8 +138,7 @@ class MlflowRegistryController {
   }
 
   @DeleteMapping("/registered-models/alias")
-  ObjectNode deleteAlias(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = fields(body, request);
+  ObjectNode deleteAlias(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     String alias = fields.required("alias");
     if (!models.deleteAlias(model.name(), alias)) {
@@ -162,17 +148,10 @@ class MlflowRegistryController {
     return MlflowJsonViews.object();
   }
 
-  @GetMapping("/registered-models/get-latest-versions")
-  ObjectNode latestVersions(HttpServletRequest request) {
-    return latestVersions(MlflowRequest.ofQuery(request.getParameterMap()));
-  }
-
-  @PostMapping("/registered-models/get-latest-versions")
-  ObjectNode latestVersionsByPost(@RequestBody(required = false) byte[] body) {
-    return latestVersions(MlflowRequest.ofBody(body));
-  }
-
-  private ObjectNode latestVersions(MlflowRequest fields) {
+  @RequestMapping(
+      path = "/registered-models/get-latest-versions",
+      method = {RequestMethod.GET, RequestMethod.POST})
+  ObjectNode latestVersions(MlflowRequest fields) {
     String name = fields.required("name");
     model(name); // RESOURCE_DOES_NOT_EXIST for an unknown name
     List<String> stages = fields.strings("stages");
@@ -193,8 +172,7 @@ class MlflowRegistryController {
   // ---- versions
 
   @PostMapping("/model-versions/create")
-  ObjectNode createVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode createVersion(MlflowRequest fields, HttpServletRequest request) {
     String name = fields.required("name");
     String source = fields.required("source");
     String runId = fields.string("run_id");
@@ -234,22 +212,14 @@ class MlflowRegistryController {
   }
 
   @GetMapping("/model-versions/get")
-  ObjectNode getVersion(HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+  ObjectNode getVersion(MlflowRequest fields) {
     return answer("model_version", version(fields.required("name"), fields.required("version")));
   }
 
-  @GetMapping("/model-versions/search")
-  ObjectNode searchVersions(HttpServletRequest request) {
-    return searchVersions(MlflowRequest.ofQuery(request.getParameterMap()));
-  }
-
-  @PostMapping("/model-versions/search")
-  ObjectNode searchVersionsByPost(@RequestBody(required = false) byte[] body) {
-    return searchVersions(MlflowRequest.ofBody(body));
-  }
-
-  private ObjectNode searchVersions(MlflowRequest fields) {
+  @RequestMapping(
+      path = "/model-versions/search",
+      method = {RequestMethod.GET, RequestMethod.POST})
+  ObjectNode searchVersions(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
     List<ObjectNode> found = new ArrayList<>();
     for (RegisteredModel model : registry.list()) {
@@ -264,12 +234,11 @@ class MlflowRegistryController {
         found.add(theirVersion(version));
       }
     }
-    return page(fields, "model_versions", found);
+    return MlflowPage.of(fields, "model_versions", found, 100, node -> node);
   }
 
   @PatchMapping("/model-versions/update")
-  ObjectNode updateVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofBody(body);
+  ObjectNode updateVersion(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     int version = versionNumber(fields.required("version"));
     mlflowVersion(model.name(), version);
@@ -278,8 +247,7 @@ class MlflowRegistryController {
   }
 
   @DeleteMapping("/model-versions/delete")
-  ObjectNode deleteVersion(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-    MlflowRequest fields = fields(body, request);
+  ObjectNode deleteVersion(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
     int version = versionNumber(fields.required("version"));
     mlflowVersion(model.name(), version);
@@ -288,8 +256,7 @@ class MlflowRegistryController {
   }
 
   @GetMapping("/model-versions/get-download-uri")
-  ObjectNode downloadUri(HttpServletRequest request) {
-    MlflowRequest fields = MlflowRequest.ofQuery(request.getParameterMap());
+  ObjectNode downloadUri(MlflowRequest fields) {
     ObjectNode version = version(fields.required("name"), fields.required("version"));
     ObjectNode answer = MlflowJsonViews.object();
     answer.put("artifact_uri", version.path("source").asString());
@@ -297,13 +264,6 @@ class MlflowRegistryController {
   }
 
   // ---- helpers
-
-  private static MlflowRequest fields(byte[] body, HttpServletRequest request) {
-    // DELETE: the Python client sends a JSON body; other clients the query string.
-    return body == null || body.length == 0
-        ? MlflowRequest.ofQuery(request.getParameterMap())
-        : MlflowRequest.ofBody(body);
-  }
 
   private Optional<RegisteredModel> ours(String name) {
     try {
@@ -494,24 +454,6 @@ class MlflowRegistryController {
         .replaceAll(
             "(?i)(?<![\\w.`'\"])name(?=\\s*(=|!=|like|ilike|in|not))", "attributes.run_name")
         .replaceAll("(?i)(?<![\\w.`'\"])run_id(?=\\s*(=|!=|like|ilike|in|not))", "tags.run_id");
-  }
-
-  private static ObjectNode page(MlflowRequest fields, String field, List<ObjectNode> items) {
-    long max = fields.int64("max_results", 100);
-    if (max < 1 || max > MlflowTrackingController.MAX_RESULTS_LIMIT) {
-      throw MlflowException.invalid("Invalid value " + max + " for parameter 'max_results'");
-    }
-    int offset = MlflowTrackingController.offset(fields.string("page_token"));
-    ObjectNode answer = MlflowJsonViews.object();
-    ArrayNode array = answer.putArray(field);
-    int end = (int) Math.min(items.size(), offset + max);
-    for (int i = offset; i < end; i++) {
-      array.add(items.get(i));
-    }
-    if (end < items.size()) {
-      answer.put("next_page_token", MlflowTrackingController.token(end));
-    }
-    return answer;
   }
 
   private static ObjectNode answer(String field, JsonNode value) {

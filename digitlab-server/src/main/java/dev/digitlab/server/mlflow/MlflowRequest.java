@@ -13,14 +13,16 @@ import tools.jackson.databind.node.ObjectNode;
  * A request's fields, from a JSON body (POST, PATCH, DELETE) or the query string (GET), read the
  * way MLflow's server reads proto3 JSON: int64 fields as numbers or strings, doubles as numbers or
  * the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}; unknown fields ignored.
+ * {@code bodyBytes} is the JSON body's size (0 for a query string), for MLflow's request limits.
+ * Handlers get one as an argument ({@link MlflowRequestArguments}).
  */
-record MlflowRequest(JsonNode fields) {
+record MlflowRequest(JsonNode fields, int bodyBytes) {
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
   static MlflowRequest ofBody(byte[] body) {
     if (body == null || body.length == 0) {
-      return new MlflowRequest(JSON.createObjectNode());
+      return new MlflowRequest(JSON.createObjectNode(), 0);
     }
     JsonNode node;
     try {
@@ -32,7 +34,7 @@ record MlflowRequest(JsonNode fields) {
     if (node == null || !node.isObject()) {
       throw MlflowException.badRequest("The request body must be a JSON object");
     }
-    return new MlflowRequest(node);
+    return new MlflowRequest(node, body.length);
   }
 
   static MlflowRequest ofQuery(Map<String, String[]> query) {
@@ -48,7 +50,7 @@ record MlflowRequest(JsonNode fields) {
             }
           }
         });
-    return new MlflowRequest(node);
+    return new MlflowRequest(node, 0);
   }
 
   /** The string field, or null when absent. */

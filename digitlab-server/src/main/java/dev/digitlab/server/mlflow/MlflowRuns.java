@@ -21,6 +21,18 @@ class MlflowRuns {
     this.ownership = ownership;
   }
 
+  /** The run a request names: {@code run_id}, or {@code run_uuid} as older clients send it. */
+  static String runId(MlflowRequest fields) {
+    String id = fields.string("run_id");
+    if (id == null || id.isEmpty()) {
+      id = fields.string("run_uuid");
+    }
+    if (id == null || id.isEmpty()) {
+      throw MlflowRequest.missing("run_id");
+    }
+    return id;
+  }
+
   /** The run with MLflow id {@code id}; RESOURCE_DOES_NOT_EXIST if there is none. */
   Run find(String id) {
     long trialId;

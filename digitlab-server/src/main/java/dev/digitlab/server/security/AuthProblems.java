@@ -1,6 +1,7 @@
 package dev.digitlab.server.security;
 
 import dev.digitlab.server.api.ProblemResponses;
+import dev.digitlab.server.api.ProtocolErrors;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import org.springframework.security.web.csrf.CsrfException;
 
 /**
  * The answers to a request that is not let in: an API client gets a 401 or 403 problem detail
- * saying what to send; a browser asking for a page without a session is sent to {@code /login}.
+ * saying what to send (under MLflow's paths, MLflow's {@code UNAUTHENTICATED} or {@code
+ * PERMISSION_DENIED}: {@link ProblemResponses} picks the shape); a browser asking for a page
+ * without a session is sent to {@code /login}.
  */
 final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandler {
 
@@ -43,9 +46,14 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
         response,
         HttpServletResponse.SC_UNAUTHORIZED,
         "Authentication required",
-        "This server needs a token: send 'Authorization: Bearer <token>' (digitlab commands:"
-            + " --token or DIGITLAB_TOKEN), or log in at /login in a browser. An admin creates"
-            + " tokens with 'digitlab token create'.");
+        ProtocolErrors.isMlflow(path(request))
+            ? "This server needs a Digit Lab token: set MLFLOW_TRACKING_TOKEN=<token> (sent as"
+                + " 'Authorization: Bearer'), or MLFLOW_TRACKING_USERNAME=<anything> and"
+                + " MLFLOW_TRACKING_PASSWORD=<token>. An admin creates tokens with 'digitlab token"
+                + " create'."
+            : "This server needs a token: send 'Authorization: Bearer <token>' (digitlab commands:"
+                + " --token or DIGITLAB_TOKEN), or log in at /login in a browser. An admin creates"
+                + " tokens with 'digitlab token create'.");
   }
 
   @Override
@@ -104,9 +112,13 @@ final class AuthProblems implements AuthenticationEntryPoint, AccessDeniedHandle
             + " experiments and trials, admins everything (tokens too).");
   }
 
+  private static String path(HttpServletRequest request) {
+    return request.getRequestURI().substring(request.getContextPath().length());
+  }
+
   /** A browser navigating to a page (not the API, the OpenAPI document or actuator). */
   private static boolean wantsPage(HttpServletRequest request) {
-    String path = request.getRequestURI().substring(request.getContextPath().length());
+    String path = path(request);
     String accept = request.getHeader(HttpHeaders.ACCEPT);
     return "GET".equals(request.getMethod())
         && accept != null

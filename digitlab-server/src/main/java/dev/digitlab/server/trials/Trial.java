@@ -55,6 +55,7 @@ public record Trial(
         ChartTrial.iso(startedAt),
         ChartTrial.iso(finishedAt),
         workerName,
-        ordinal);
+        ordinal,
+        kind);
   }
 }

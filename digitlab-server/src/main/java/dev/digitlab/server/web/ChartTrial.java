@@ -11,7 +11,9 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * What the charts of the experiment and compare pages know about one trial, written into the page
  * as JSON: its config, its latest metrics (the test figures once it finished) and when and where it
- * ran (ISO-8601 instants). {@code worker} ran its latest attempt (kept after it ended).
+ * ran (ISO-8601 instants). {@code worker} ran its latest attempt (kept after it ended); {@code
+ * kind} is the trial's ({@code external} for an MLflow run, whose curves are drawn against its
+ * steps).
  */
 public record ChartTrial(
     long id,
@@ -23,7 +25,8 @@ public record ChartTrial(
     String startedAt,
     String finishedAt,
     String worker,
-    int ordinal) {
+    int ordinal,
+    String kind) {
 
   private static final ObjectMapper JSON = Json.mapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};

@@ -28,7 +28,8 @@ import tools.jackson.databind.ObjectMapper;
  * The embedded worker's sink: each batch is stored through {@link AttemptReports} (events, progress
  * and latest metrics in one transaction, fenced by the lease), as a remote worker's batches are.
  * When the lease is lost, the run is asked to stop. Artifact files are published before their
- * events are stored, and a stored checkpoint becomes the trial's resume point.
+ * events are stored, and a stored checkpoint becomes the trial's resume point. Periodic batches
+ * arrive on a delivery thread (one at a time), hence the volatile fields read by the worker.
  */
 final class StoreEventSink implements EventSink {
 
@@ -42,7 +43,7 @@ final class StoreEventSink implements EventSink {
   private final TrialArtifactStore artifacts;
   private final Path workDir;
   private final Map<String, Double> lastMetrics = new LinkedHashMap<>();
-  private String lastError;
+  private volatile String lastError;
 
   /**
    * @param checkpointStored called with the seq of each checkpoint artifact event once it is stored
@@ -63,6 +64,12 @@ final class StoreEventSink implements EventSink {
     this.checkpointStored = checkpointStored;
     this.artifacts = artifacts;
     this.workDir = workDir;
+  }
+
+  /** Each batch is a database transaction: the training thread should not wait for it. */
+  @Override
+  public boolean prefersBackground() {
+    return true;
   }
 
   @Override

@@ -319,6 +319,116 @@ class MlflowClientTest {
     assertThat(bob.sendGet("registered-models/get?name=elastic")).contains("elastic");
   }
 
+  @Test
+  void refusals_on_mlflow_paths_come_in_mlflows_error_shape() throws Exception {
+    String uri = "http://127.0.0.1:" + port;
+    String experimentId = alice.createExperiment("client-refusals");
+    String runId = alice.createRun(experimentId).getRunId();
+
+    // the real client, with no token and with a revoked-or-made-up one: 401 UNAUTHENTICATED
+    MlflowClient anonymous = new MlflowClient(new BasicMlflowHostCreds(uri));
+    assertThatThrownBy(() -> anonymous.getExperiment(experimentId))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(401))
+        .hasMessageContaining("UNAUTHENTICATED")
+        .hasMessageContaining("MLFLOW_TRACKING_TOKEN");
+    MlflowClient forged = new MlflowClient(new BasicMlflowHostCreds(uri, "dl_not-a-real-token"));
+    assertThatThrownBy(() -> forged.getRun(runId))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(401))
+        .hasMessageContaining("UNAUTHENTICATED");
+    // a viewer's write is refused by role before any handler: 403 PERMISSION_DENIED
+    assertThatThrownBy(() -> viewer.setTag(runId, "team", "x"))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(403))
+        .hasMessageContaining("PERMISSION_DENIED");
+    assertThat(map(alice.getRun(runId).getData().getParamsList())).isEmpty();
+
+    // raw HTTP on every MLflow prefix, as the Python client sends it
+    String viewerToken = tokens.create("raw-viewer", Role.VIEWER).secret();
+    String artifact =
+        "/api/2.0/mlflow-artifacts/artifacts/" + experimentId + "/" + runId + "/artifacts/a.txt";
+    assertMlflowError(
+        raw("GET", "/api/2.0/mlflow/runs/get?run_id=" + runId, null, null), 401, "UNAUTHENTICATED");
+    assertMlflowError(
+        raw("GET", "/ajax-api/2.0/mlflow/runs/get?run_id=" + runId, null, null),
+        401,
+        "UNAUTHENTICATED");
+    assertMlflowError(
+        raw("POST", "/api/2.0/mlflow/runs/search", null, "{}"), 401, "UNAUTHENTICATED");
+    assertMlflowError(raw("PUT", artifact, null, "hello"), 401, "UNAUTHENTICATED");
+    assertMlflowError(
+        raw("GET", "/api/2.0/mlflow/logged-models/search", null, null), 401, "UNAUTHENTICATED");
+    assertMlflowError(
+        raw("PUT", artifact, "Bearer " + viewerToken, "hello"), 403, "PERMISSION_DENIED");
+    assertMlflowError(
+        raw(
+            "POST",
+            "/ajax-api/2.0/mlflow/runs/set-tag",
+            "Bearer " + viewerToken,
+            "{\"run_id\": \"" + runId + "\", \"key\": \"k\", \"value\": \"v\"}"),
+        403,
+        "PERMISSION_DENIED");
+    String basic =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString(
+                    ("anyone:" + viewerToken).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertMlflowError(
+        raw("POST", "/api/2.0/mlflow/runs/delete", basic, "{\"run_id\": \"" + runId + "\"}"),
+        403,
+        "PERMISSION_DENIED");
+    assertMlflowError(
+        raw("GET", "/api/2.0/mlflow/logged-models/search", "Bearer " + aliceToken, null),
+        404,
+        "ENDPOINT_NOT_FOUND");
+    assertMlflowError(
+        raw("POST", "/api/2.0/mlflow-artifacts/mpu/create", "Bearer " + aliceToken, "{}"),
+        404,
+        "ENDPOINT_NOT_FOUND");
+    assertThat(alice.getRun(runId).getData().getTagsList())
+        .extracting(RunTag::getKey)
+        .doesNotContain("k");
+    assertThat(alice.getRun(runId).getInfo().getLifecycleStage()).isEqualTo("active");
+
+    // Digit Lab's own API keeps its problem details
+    var native_ = raw("GET", "/api/v1/experiments", null, null);
+    assertThat(native_.statusCode()).isEqualTo(401);
+    assertThat(native_.headers().firstValue("Content-Type").orElse(""))
+        .contains("application/problem+json");
+  }
+
+  private java.net.http.HttpResponse<String> raw(
+      String method, String path, String authorization, String body) throws Exception {
+    var request =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+            .method(
+                method,
+                body == null
+                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return java.net.http.HttpClient.newHttpClient()
+        .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertMlflowError(
+      java.net.http.HttpResponse<String> response, int status, String code) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/json");
+    tools.jackson.databind.JsonNode body =
+        tools.jackson.databind.json.JsonMapper.builder().build().readTree(response.body());
+    assertThat(body.path("error_code").asString()).as(response.body()).isEqualTo(code);
+    assertThat(body.path("message").asString()).isNotBlank();
+    assertThat(body.has("type")).as("no problem-details fields").isFalse();
+  }
+
   private int rawPost(String path, String body) throws Exception {
     var response =
         java.net.http.HttpClient.newHttpClient()

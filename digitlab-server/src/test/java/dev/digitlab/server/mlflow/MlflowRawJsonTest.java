@@ -383,6 +383,205 @@ class MlflowRawJsonTest {
     assertError(send("GET", base + "/notes.txt", null), 404, "RESOURCE_DOES_NOT_EXIST");
   }
 
+  @Test
+  void history_bulk_interval_samples_steps_across_runs_as_mlflows_server_does() throws Exception {
+    String a = newRun("bulk-interval");
+    String b = runBeside(a, "{}");
+    logSteps(a, "loss", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    logSteps(b, "loss", 0, 1, 2, 3, 4, 20);
+    logSteps(b, "other", 100);
+
+    // 11 distinct steps 0..9, 20; 5 sampled at indexes 0, 2.2, 4.4, 6.6, 8.8 -> steps 0 2 4 6 8,
+    // the last step (20) and each run's first and last (0, 9; 0, 20).
+    JsonNode all =
+        get(
+            "metrics/get-history-bulk-interval?run_ids="
+                + a
+                + "&run_ids="
+                + b
+                + "&metric_key=loss&max_results=5");
+    assertThat(steps(all, a)).containsExactly(0L, 2L, 4L, 6L, 8L, 9L);
+    assertThat(steps(all, b)).containsExactly(0L, 2L, 4L, 20L);
+    assertThat(all.path("metrics").get(0).path("run_id").asString()).isEqualTo(a);
+    assertThat(all.path("metrics").get(0).path("key").asString()).isEqualTo("loss");
+    assertThat(all.path("metrics").get(1).path("value").asDouble()).isEqualTo(2.0);
+
+    // steps 2..8 of 0..9, 20: indexes 2..8, 2 sampled (2, 5) and the range's last (8); no run's
+    // first or last step is inside the range
+    JsonNode range =
+        get(
+            "metrics/get-history-bulk-interval?run_ids="
+                + a
+                + "&run_ids="
+                + b
+                + "&metric_key=loss&max_results=2&start_step=2&end_step=8");
+    assertThat(steps(range, a)).containsExactly(2L, 5L, 8L);
+    assertThat(steps(range, b)).containsExactly(2L);
+
+    // the whole history of several runs, run by run
+    JsonNode bulk =
+        get("metrics/get-history-bulk?run_id=" + b + "&run_id=" + a + "&metric_key=loss");
+    assertThat(bulk.path("metrics")).hasSize(16);
+    assertThat(bulk.path("metrics").get(0).path("run_id").asString()).isEqualTo(a);
+
+    String both = "metrics/get-history-bulk-interval?run_ids=" + a + "&metric_key=loss";
+    assertError(
+        send("GET", "/api/2.0/mlflow/" + both + "&start_step=1", null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    assertError(
+        send("GET", "/api/2.0/mlflow/" + both + "&start_step=5&end_step=1", null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    assertError(
+        send("GET", "/api/2.0/mlflow/" + both + "&max_results=2501", null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    assertError(
+        send("GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval?metric_key=loss", null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    assertError(
+        send("GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=" + a, null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    StringBuilder many = new StringBuilder("metrics/get-history-bulk-interval?metric_key=loss");
+    for (int i = 0; i < 101; i++) {
+      many.append("&run_ids=").append(a);
+    }
+    assertError(send("GET", "/api/2.0/mlflow/" + many, null), 400, "INVALID_PARAMETER_VALUE");
+    assertError(
+        send(
+            "GET",
+            "/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids=987654&metric_key=loss",
+            null),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+  }
+
+  @Test
+  void unknown_mlflow_paths_answer_endpoint_not_found() throws Exception {
+    assertError(
+        send("GET", "/api/2.0/mlflow/logged-models/search", null), 404, "ENDPOINT_NOT_FOUND");
+    assertError(send("GET", "/ajax-api/2.0/mlflow/no/such/thing", null), 404, "ENDPOINT_NOT_FOUND");
+    // a browser-path write without the UI's CSRF token is refused first, in MLflow's shape too
+    assertError(send("POST", "/ajax-api/2.0/mlflow/no/such/thing", "{}"), 403, "PERMISSION_DENIED");
+    assertError(
+        send("POST", "/api/2.0/mlflow-artifacts/mpu/create", "{}"), 404, "ENDPOINT_NOT_FOUND");
+    // elsewhere, problem details as before
+    HttpResponse<String> native_ = send("GET", "/api/v1/no-such-thing", null);
+    assertThat(native_.statusCode()).isEqualTo(404);
+    assertThat(native_.headers().firstValue("Content-Type").orElse(""))
+        .contains("application/problem+json");
+  }
+
+  @Test
+  void compare_takes_mlflow_runs_beside_built_in_trials() throws Exception {
+    String a = newRun("compare-runs");
+    String b = runBeside(a, "{\"run_name\": \"fold-b\"}");
+    post(
+        "runs/log-batch",
+        ("{\"run_id\": \"%s\", \"params\": [{\"key\": \"alpha\", \"value\": \"0.5\"},"
+                + " {\"key\": \"l1_ratio\", \"value\": \"0.1\"}]}")
+            .formatted(a));
+    post(
+        "runs/log-batch",
+        ("{\"run_id\": \"%s\", \"params\": [{\"key\": \"alpha\", \"value\": \"0.9\"},"
+                + " {\"key\": \"l1_ratio\", \"value\": \"0.1\"}]}")
+            .formatted(b));
+    logSteps(a, "rmse", 0, 1, 2);
+    logSteps(b, "rmse", 0, 1);
+    HttpResponse<String> created =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .POST(
+                    BodyPublishers.ofString(
+                        "name: compare-builtin\nconfig: {model: mlp, epochs: 1}\n"))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isBetween(200, 201);
+    long builtin = JSON.readTree(created.body()).path("trials").get(0).path("id").asLong();
+
+    HttpResponse<String> response =
+        send(
+            "GET",
+            "/api/v1/compare?trials=" + a + "," + b + "&trial=" + builtin + "&trial=999999",
+            null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode comparison = JSON.readTree(response.body());
+    JsonNode trials = comparison.path("trials");
+    assertThat(trials).hasSize(3);
+    assertThat(trials.get(0).path("kind").asString()).isEqualTo("external");
+    assertThat(trials.get(1).path("label").asString()).contains("fold-b");
+    assertThat(trials.get(2).path("kind").asString()).isEqualTo("builtin");
+    assertThat(trials.get(0).path("config").path("alpha").asString()).isEqualTo("0.5");
+    // rmse: the latest (step 2: 2.0, step 1: 1.0); lower is better, so run b is best
+    JsonNode rmse = null;
+    for (JsonNode row : comparison.path("metrics")) {
+      if (row.path("key").asString().equals("rmse")) {
+        rmse = row;
+      }
+    }
+    assertThat(rmse).isNotNull();
+    assertThat(rmse.path("values").get(0).asString()).isEqualTo("2.0000");
+    assertThat(rmse.path("best").asInt()).isEqualTo(1);
+    java.util.Map<String, Boolean> differs = new java.util.HashMap<>();
+    comparison
+        .path("config")
+        .forEach(row -> differs.put(row.path("field").asString(), row.path("differs").asBoolean()));
+    assertThat(differs).containsEntry("alpha", true).containsKey("model");
+    assertThat(comparison.path("missing")).hasSize(1);
+    assertThat(comparison.path("missing").get(0).asLong()).isEqualTo(999999L);
+
+    HttpResponse<String> page = send("GET", "/compare?trials=" + a + "," + b + "," + builtin, null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .contains("fold-b", "compare-builtin #", "alpha", "\"kind\":\"external\"");
+  }
+
+  private void logSteps(String runId, String key, long... steps) throws Exception {
+    StringBuilder metrics = new StringBuilder();
+    for (long step : steps) {
+      metrics
+          .append(metrics.isEmpty() ? "" : ", ")
+          .append("{\"key\": \"")
+          .append(key)
+          .append("\", \"value\": ")
+          .append((double) step)
+          .append(", \"timestamp\": \"")
+          .append(1_700_000_000_000L + step)
+          .append("\", \"step\": \"")
+          .append(step)
+          .append("\"}");
+    }
+    post("runs/log-batch", "{\"run_id\": \"" + runId + "\", \"metrics\": [" + metrics + "]}");
+  }
+
+  private static List<Long> steps(JsonNode answer, String runId) {
+    List<Long> steps = new ArrayList<>();
+    for (JsonNode point : answer.path("metrics")) {
+      if (point.path("run_id").asString().equals(runId)) {
+        steps.add(point.path("step").asLong());
+      }
+    }
+    return steps;
+  }
+
+  /** A new run in {@code runId}'s experiment, with the fields of {@code json} (an object). */
+  private String runBeside(String runId, String json) throws Exception {
+    String experimentId =
+        get("runs/get?run_id=" + runId).path("run").path("info").path("experiment_id").asString();
+    tools.jackson.databind.node.ObjectNode fields =
+        (tools.jackson.databind.node.ObjectNode) JSON.readTree(json);
+    fields.put("experiment_id", experimentId);
+    return post("runs/create", fields.toString())
+        .path("run")
+        .path("info")
+        .path("run_id")
+        .asString();
+  }
+
   private String newRun(String experiment) throws Exception {
     String experimentId =
         post("experiments/create", "{\"name\": \"" + experiment + "\"}")

@@ -1,0 +1,35 @@
+package dev.digitlab.server.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code GET /api/v1/compare?trials=1,2,3} (or {@code ?trial=1&trial=2}): the compare page's data
+ * as JSON, for built-in trials and MLflow runs alike; curves are each trial's {@code
+ * /api/v1/trials/{id}/metrics}.
+ */
+@RestController
+class CompareController {
+
+  private final Comparisons comparisons;
+
+  CompareController(Comparisons comparisons) {
+    this.comparisons = comparisons;
+  }
+
+  @GetMapping(path = "/api/v1/compare", produces = MediaType.APPLICATION_JSON_VALUE)
+  Comparison compare(
+      @RequestParam(required = false) String trials,
+      @RequestParam(name = "trial", required = false) List<String> picked) {
+    List<String> texts = new ArrayList<>();
+    texts.add(trials);
+    if (picked != null) {
+      texts.addAll(picked);
+    }
+    return comparisons.of(Comparisons.ids(texts));
+  }
+}
