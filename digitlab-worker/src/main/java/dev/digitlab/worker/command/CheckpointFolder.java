@@ -40,8 +40,20 @@ final class CheckpointFolder {
 
   /** Packs the folder if it changed and held still meanwhile; true when {@code packed} is new. */
   boolean packIfChanged() throws IOException {
+    return pack(false);
+  }
+
+  /**
+   * Packs the folder whatever its signature says (the program said it changed: a rewrite of the
+   * same size within the file system's time resolution leaves the signature as it was).
+   */
+  boolean packNow() throws IOException {
+    return pack(true);
+  }
+
+  private boolean pack(boolean force) throws IOException {
     String before = signature();
-    if (before.isEmpty() || Objects.equals(before, lastSignature)) {
+    if (before.isEmpty() || !force && Objects.equals(before, lastSignature)) {
       return false;
     }
     Path partial = packed.resolveSibling(packed.getFileName() + ".part");
@@ -86,7 +98,7 @@ final class CheckpointFolder {
             .append('\0')
             .append(attributes.isDirectory() ? "d" : attributes.size())
             .append('\0')
-            .append(attributes.isDirectory() ? 0 : attributes.lastModifiedTime().toMillis())
+            .append(attributes.isDirectory() ? "" : attributes.lastModifiedTime().toInstant())
             .append('\n');
       }
     } catch (UncheckedIOException e) {

@@ -340,7 +340,7 @@ public final class CommandRunner {
           // cut point is exact, and the poll (which cannot know) leaves the folder to these lines.
           checkpointLines = true;
           try {
-            deliverCheckpoint(checkpoint);
+            deliverCheckpoint(checkpoint, true);
           } catch (IOException e) {
             events.add(
                 new LogLine(
@@ -380,8 +380,12 @@ public final class CommandRunner {
     }
 
     private void deliverCheckpoint(CheckpointFolder checkpoint) throws IOException {
+      deliverCheckpoint(checkpoint, false);
+    }
+
+    private void deliverCheckpoint(CheckpointFolder checkpoint, boolean force) throws IOException {
       synchronized (lock) {
-        if (!checkpoint.packIfChanged()) {
+        if (!(force ? checkpoint.packNow() : checkpoint.packIfChanged())) {
           return;
         }
         checkpoints++;

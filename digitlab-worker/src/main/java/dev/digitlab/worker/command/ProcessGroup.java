@@ -89,10 +89,14 @@ final class ProcessGroup {
         child.destroy();
       }
     }
-    if (force) {
-      process.destroyForcibly();
-    } else {
-      process.destroy();
+    // Only while it runs: Process.destroy closes its pipes, and an exited program's last lines
+    // may still wait there for the readers.
+    if (process.isAlive()) {
+      if (force) {
+        process.destroyForcibly();
+      } else {
+        process.destroy();
+      }
     }
   }
 }

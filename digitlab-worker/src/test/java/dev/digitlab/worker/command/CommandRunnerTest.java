@@ -310,6 +310,7 @@ class CommandRunnerTest {
           echo "metric loss=$n step=$n"
           echo "$n" > "$DIGITLAB_CHECKPOINT_DIR/n"
           echo checkpoint
+          sleep 0.3
         done
         """);
     InMemoryEventSink sink = new InMemoryEventSink();
