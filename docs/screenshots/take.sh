@@ -36,7 +36,8 @@ jar=$checkout/digitlab-cli/target/digitlab.jar
 if [ ! -f "$jar" ] || [ -n "$(find "$checkout/pom.xml" "$checkout"/*/pom.xml "$checkout"/*/src/main \
   -newer "$jar" -print -quit 2>/dev/null)" ]; then
   echo "take.sh: $jar is missing or older than the sources; build it first:" \
-    "(cd $checkout && nice -n 19 ./mvnw -q -B -o -DskipTests package)" >&2
+    "(cd $checkout && nice -n 19 ./mvnw -q -B -o -DskipTests package);" \
+    "if Maven had nothing to repackage, touch $jar (as the launcher does)" >&2
   exit 2
 fi
 export SERVER_START_TIMEOUT=${SERVER_START_TIMEOUT:-600}
