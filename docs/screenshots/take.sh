@@ -37,7 +37,8 @@ if [ ! -f "$jar" ] || [ -n "$(find "$checkout/pom.xml" "$checkout"/*/pom.xml "$c
   -newer "$jar" -print -quit 2>/dev/null)" ]; then
   echo "take.sh: $jar is missing or older than the sources; build it first:" \
     "(cd $checkout && nice -n 19 ./mvnw -q -B -o -DskipTests package);" \
-    "if Maven had nothing to repackage, touch $jar (as the launcher does)" >&2
+    "if the jar stays old, delete it and build again (Maven may skip repackaging when only" \
+    "another module changed, e.g. after a -pl digitlab-server verify)" >&2
   exit 2
 fi
 export SERVER_START_TIMEOUT=${SERVER_START_TIMEOUT:-600}
