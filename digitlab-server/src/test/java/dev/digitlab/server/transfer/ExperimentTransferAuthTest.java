@@ -112,6 +112,19 @@ class ExperimentTransferAuthTest {
                 .single())
         .isEqualTo(2);
 
+    long importedTrial = shown.get("trials").get(0).get("id").asLong();
+    HttpResponse<String> retry =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://localhost:" + port + "/api/v1/trials/" + importedTrial + "/retry"))
+                .header("Authorization", "Bearer " + user)
+                .POST(BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(retry.statusCode()).as(retry.body()).isEqualTo(409);
+    assertThat(retry.body()).contains("imported from another server");
+
     int afterFirst = experimentCount();
     HttpResponse<String> again = importFile(file, user);
     assertThat(again.statusCode()).isEqualTo(409);
