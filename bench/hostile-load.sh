@@ -19,7 +19,8 @@
 # The issue's target is p99 <= 100 ms in each phase.
 #
 # stdout: one JSON line {"phase_seconds":…,"idle_p50_ms":…,"idle_p99_ms":…,"images_p99_ms":…,
-# "pages_p99_ms":…,"sse_p99_ms":…, per-phase ratios to the idle p99, request counts,
+# "pages_p99_ms":…,"sse_p99_ms":…, per-phase ratios to the idle p99 and CPU steal (% of CPU time,
+# /proc/stat), request counts,
 # "loadavg_before":…,"loadavg_after":…,"target_ms":100,"target_met":…}; notes on stderr.
 # Exits 0 whenever it ran. Needs python3 (standard library only).
 set -euo pipefail
@@ -72,7 +73,7 @@ streamed = body["id"]
 c.close()
 
 samples = {}  # phase -> list of ms
-phase = ["idle"]
+phase = ["between"]
 stop_all = threading.Event()
 
 def sampler():
@@ -128,23 +129,36 @@ def sse_streams(stop, n):
     for s in socks:
         s.close()
 
+def cpu():
+    """(steal, total) jiffies of all CPUs, from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return fields[7], sum(fields)
+
+steal = {}  # phase -> % of CPU time stolen while it was measured
+
+def measured(name):
+    s0, t0 = cpu()
+    phase[0] = name
+    time.sleep(seconds)
+    phase[0] = "between"
+    s1, t1 = cpu()
+    steal[name] = round(100.0 * (s1 - s0) / max(1, t1 - t0), 1)
+
 def run_phase(name, workers):
     stop = threading.Event()
     threads = [threading.Thread(target=w, args=(stop,) + a, daemon=True) for w, a in workers]
     for t in threads:
         t.start()
     time.sleep(1)  # let the load build up before measuring
-    phase[0] = name
-    time.sleep(seconds)
-    phase[0] = "between"
+    measured(name)
     stop.set()
     for t in threads:
         t.join(timeout=30)
     time.sleep(1)
 
 threading.Thread(target=sampler, daemon=True).start()
-time.sleep(seconds)
-phase[0] = "between"
+time.sleep(0.5)
+measured("idle")
 run_phase("images", [(image_client, (n,)) for n in range(4)])
 run_phase("pages", [(page_client, ()) for _ in range(50)])
 run_phase("sse", [(sse_streams, (300,))])
@@ -165,6 +179,7 @@ for name in ["idle", "images", "pages", "sse"]:
     result[name + "_max_ms"] = round(max(v), 1) if v else None
     if name != "idle":
         result[name + "_p99_ratio_to_idle"] = round(pct(v, 99) / idle99, 2) if v and idle99 else None
+    result[name + "_steal_pct"] = steal.get(name)
     met = met and v and pct(v, 99) <= 100
 result["requests"] = counts
 result["loadavg_before"] = load_before

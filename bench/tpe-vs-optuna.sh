@@ -5,6 +5,9 @@
 #   bench/tpe-vs-optuna.sh                    # 60 trials, 20 seeds per function and sampler
 #   TRIALS=60 SEEDS=60 bench/tpe-vs-optuna.sh
 #   FUNCTIONS=mixed5 SEEDS=200 bench/tpe-vs-optuna.sh   # some functions only (comma-separated)
+#   FIRST_SEED=1000 bench/tpe-vs-optuna.sh    # other seeds (FIRST_SEED … FIRST_SEED+SEEDS-1)
+#   SAMPLERS=tpe,random bench/tpe-vs-optuna.sh # leave out the independent TPE (tpe_indep)
+#   WORK=target/bench/run2 bench/tpe-vs-optuna.sh   # another output folder (runs side by side)
 #
 # Ours: the Java samplers of digitlab-protocol (dev.digitlab.protocol.search), compiled from
 # source with javac and driven by bench/java/TpeBench.java — no server, no Maven. Optuna's: the
@@ -25,7 +28,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 trials=${TRIALS:-60}
 seeds=${SEEDS:-20}
 functions=${FUNCTIONS:-branin,hartmann6,mixed5}
-work="$root/target/bench/tpe-vs-optuna"
+first_seed=${FIRST_SEED:-0}
+samplers=${SAMPLERS:-tpe,tpe_indep,random}
+work=${WORK:-$root/target/bench/tpe-vs-optuna}
 venv=${OPTUNA_VENV:-$root/target/bench/optuna-venv}
 mkdir -p "$work"
 
@@ -36,15 +41,16 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install -q optuna >&2
 fi
 echo "optuna $("$venv/bin/python" -c 'import optuna; print(optuna.__version__)')," \
-  "$trials trials, $seeds seeds; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  "$trials trials, seeds $first_seed…$((first_seed + seeds - 1)); load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 rm -rf "$work/classes"
 "$java_home/bin/javac" -d "$work/classes" \
   "$root"/digitlab-protocol/src/main/java/dev/digitlab/protocol/search/*.java
 echo "running ours" >&2
 "$java_home/bin/java" -cp "$work/classes" "$root/bench/java/TpeBench.java" "$trials" "$seeds" "$functions" \
+  "$first_seed" "$samplers" \
   > "$work/ours.jsonl"
 echo "running Optuna" >&2
-"$venv/bin/python" "$root/bench/tpe_vs_optuna.py" run "$trials" "$seeds" "$functions" \
+"$venv/bin/python" "$root/bench/tpe_vs_optuna.py" run "$trials" "$seeds" "$functions" "$first_seed" "$samplers" \
   > "$work/optuna.jsonl"
 "$venv/bin/python" "$root/bench/tpe_vs_optuna.py" table "$work/ours.jsonl" "$work/optuna.jsonl"

@@ -19,7 +19,7 @@ import java.util.function.ToDoubleFunction;
  * for Optuna. Prints one JSON line per (function, sampler, seed) with the simple regret: the best
  * value found minus the known minimum.
  *
- * <p>java -cp CLASSES bench/java/TpeBench.java TRIALS SEEDS [FUNCTION,…]
+ * <p>java -cp CLASSES bench/java/TpeBench.java TRIALS SEEDS [FUNCTION,… [FIRST_SEED [KIND,…]]]
  */
 public final class TpeBench {
 
@@ -100,12 +100,17 @@ public final class TpeBench {
     int trials = Integer.parseInt(args[0]);
     int seeds = Integer.parseInt(args[1]);
     List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of();
+    int firstSeed = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+    List<String> kinds =
+        args.length > 4
+            ? java.util.Arrays.stream(args[4].split(",")).map(k -> "ours_" + k).toList()
+            : List.of("ours_tpe", "ours_tpe_indep", "ours_random");
     for (Problem problem : problems()) {
       if (!only.isEmpty() && !only.contains(problem.name())) {
         continue;
       }
-      for (String kind : List.of("ours_tpe", "ours_tpe_indep", "ours_random")) {
-        for (int seed = 0; seed < seeds; seed++) {
+      for (String kind : kinds) {
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
           Sampler sampler =
               switch (kind) {
                 case "ours_tpe" -> new TpeSampler(seed);

@@ -6,7 +6,11 @@
 # After `bench_init`:   $root, $work (temp dir, removed at exit), $java (the launcher's JDK)
 # `start_server ARGS…`  starts `./digitlab server --home $work/home --port 0 ARGS…`, waits until it
 #                       answers, sets $server_url and $server_pid; its output goes to
-#                       $work/server-<n>.log (printed on stderr if it fails to start)
+#                       $work/server-<n>.log (printed on stderr if it fails to start). With
+#                       $launcher set (see `base_launcher`), that launcher instead of ./digitlab
+# `base_launcher JAR`   prints the path of a copy of ./digitlab that runs JAR (e.g. a jar built at
+#                       an earlier commit), with the same JVM options and allocator, for a
+#                       reference measured in the same run
 # `stop_server`         SIGTERM, then waits (SIGKILL after 30 s); also run at exit
 # `run_bg CMD…`         runs CMD in the background and waits for it, so that a SIGTERM or SIGINT
 #                       sent to the script alone stops it at once (the exit trap ends CMD too)
@@ -73,11 +77,21 @@ link_datasets() {
   ln -s "$data_home/datasets" "$work/home/datasets"
 }
 
+base_launcher() {
+  local dir=$work/base
+  mkdir -p "$dir/digitlab-cli/target"
+  cp "$root/digitlab" "$dir/digitlab"
+  cp "$1" "$dir/digitlab-cli/target/digitlab.jar"
+  # The launcher rebuilds a jar older than its sources: this copy has none newer than the jar.
+  cp "$root/pom.xml" "$dir/pom.xml" && touch -d '2000-01-01' "$dir/pom.xml"
+  printf '%s\n' "$dir/digitlab"
+}
+
 start_server() {
   server_count=$((server_count + 1))
   local log=$work/server-$server_count.log deadline=$((SECONDS + ${SERVER_START_TIMEOUT:-180}))
   note "starting: digitlab server --home $work/home --port 0 $*"
-  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 "$root/digitlab" server --home "$work/home" \
+  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 "${launcher:-$root/digitlab}" server --home "$work/home" \
     --bind 127.0.0.1 --port 0 "$@" >"$log" 2>&1 &
   server_pid=$!
   local port=""

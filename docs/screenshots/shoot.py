@@ -35,7 +35,8 @@ class Driver:
                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                             "--hide-scrollbars", "--window-size=1400,900"]}
         value = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome", "goog:chromeOptions": options}}})
+            "browserName": "chrome", "goog:chromeOptions": options,
+            "goog:loggingPrefs": {"browser": "ALL"}}}})
         self.session = value["sessionId"]
 
     def call(self, method, path, body=None):
@@ -69,6 +70,56 @@ class Driver:
             self.process.wait()
 
 
+# What a new user would trip over, checked on every page at every width (the walk's record).
+CHECKS = """
+const problems = [];
+if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+  const wide = Array.from(document.querySelectorAll('main *')).filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.right > window.innerWidth + 1 && !e.closest('.table-wrap, .chart, pre, .scroll');
+  }).slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ')[0] : ''));
+  problems.push('page wider than the window (' + document.documentElement.scrollWidth + ' px): ' + wide.join(', '));
+}
+Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0 && i.getAttribute('src'))
+  .forEach(i => problems.push('broken image ' + i.getAttribute('src')));
+const text = document.body.innerText;
+if (/\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)? UTC/.test(text)) problems.push('a time still shown in UTC');
+if (/\\d\\.\\d+E-?\\d/.test(text)) problems.push('a number in Java notation (E)');
+if (/\\bT\\d\\d:\\d\\d:\\d\\d\\.\\d{3,}/.test(text)) problems.push('a raw ISO timestamp');
+if (/\\bundefined\\b|\\bNaN\\b|\\[object Object\\]/.test(text)) problems.push('undefined/NaN/[object Object] on the page');
+const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href)
+  .filter(h => h.startsWith(location.origin) && !h.includes('/logout'));
+return {problems: problems, links: Array.from(new Set(links))};
+"""
+
+WALK = {"pages": 0, "problems": [], "links": set()}
+
+
+def check(driver, name, width):
+    found = driver.js(CHECKS)
+    WALK["pages"] += 1
+    WALK["links"].update(found["links"])
+    try:
+        logs = driver.s("POST", "/se/log", {"type": "browser"})
+    except Exception:  # noqa: BLE001 - a driver without the log endpoint: no script errors known
+        logs = []
+    errors = [entry["message"] for entry in logs if entry.get("level") == "SEVERE"]
+    for problem in found["problems"] + ["script error: " + e for e in errors]:
+        WALK["problems"].append(f"{name} at {width} px: {problem}")
+        print(f"walk: {name} at {width} px: {problem}", file=sys.stderr)
+
+
+def check_links(driver, server):
+    """Every same-origin link seen on any page answers below 400 (with the session's cookie)."""
+    broken = driver.js("""
+const urls = arguments[0], bad = [];
+return Promise.all(urls.map(u => fetch(u, {redirect: 'follow'}).then(r => { if (r.status >= 400) bad.push(r.status + ' ' + u); },
+  e => bad.push('unreachable ' + u)))).then(() => bad);""", sorted(WALK["links"]))
+    for b in broken or []:
+        WALK["problems"].append("broken link: " + b)
+        print("walk: broken link: " + b, file=sys.stderr)
+
+
 def shoot(driver, out, name, url, prepare=None, settle=1.5):
     driver.get(url)
     if prepare:
@@ -80,6 +131,7 @@ def shoot(driver, out, name, url, prepare=None, settle=1.5):
         driver.size(width, max(height, 600))
         time.sleep(0.6)
         path = os.path.join(out, f"{name}-{width}.png")
+        check(driver, name, width)
         driver.png(path)
         print(f"shoot: {path} ({width}x{height})", file=sys.stderr)
 
@@ -105,6 +157,9 @@ def main():
         shoot(driver, out, "compare-bars", f"{server}/compare?trial={trial}&trial={best}",
               "const s = document.getElementById('curve-metric'); s.value = 'test_accuracy';"
               " s.dispatchEvent(new Event('change'));", settle=3)
+        shoot(driver, out, "compare-epoch", f"{server}/compare?trial={trial}&trial={best}",
+              "const x = document.getElementById('curve-x'); x.value = 'epoch';"
+              " x.dispatchEvent(new Event('change'));", settle=3)
         shoot(driver, out, "models", f"{server}/models",
               "document.querySelectorAll('details').forEach(d => d.open = true);")
         shoot(driver, out, "model-compare", f"{server}/models/digits/compare?version=1&version=2")
@@ -112,6 +167,12 @@ def main():
         shoot(driver, out, "pipeline-run", f"{server}/pipelines/{pipeline}")
         shoot(driver, out, "workers", f"{server}/workers")
         shoot(driver, out, "playground", f"{server}/playground")
+        check_links(driver, server)
+        summary = (f"walk: {WALK['pages']} page views, {len(WALK['links'])} distinct links checked,"
+                   f" {len(WALK['problems'])} problem(s)")
+        print(summary, file=sys.stderr)
+        with open(os.path.join(out, "walk.txt"), "w") as f:
+            f.write(summary + "\n" + "".join(p + "\n" for p in WALK["problems"]))
     finally:
         driver.quit()
 

@@ -42,7 +42,10 @@
       encodeURIComponent(key) + '&points=' + POINTS);
     if (!response.ok) { return []; }
     const body = await response.json();
-    return (body[key] || []).map(function (p) { return [xOf(trial, key, p), p.value]; });
+    // The epoch and the time ride along: the per-step x-axis can be the epoch or the wall time.
+    return (body[key] || []).map(function (p) {
+      return [xOf(trial, key, p), p.value, p.epoch, p.time ? Date.parse(p.time) : null];
+    });
   }
 
   /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
@@ -101,18 +104,41 @@
       }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
     }
 
-    // Per-step series can be drawn against the images seen (step × the trial's batch size), so
-    // that runs with batch 64 and 128 line up.
+    // Per-step series can be drawn against the images seen (step × the trial's batch size) or the
+    // epoch (fractional: a step's place within its epoch), so that runs with batch 64 and 128 line
+    // up.
     function xName() {
       if (state.key !== 'train_loss') {
         return trials.every(function (t) { return t.kind === 'external'; }) ? 'step' : 'epoch';
       }
-      return state.x === 'images' ? 'images seen' : 'step';
+      return { images: 'images seen', epoch: 'epoch', time: 'wall time (s from the first point)' }[state.x] || 'step';
     }
     function along(trial, points) {
-      if (state.key !== 'train_loss' || state.x !== 'images') { return points; }
+      if (state.key !== 'train_loss' || state.x === 'step') { return points; }
+      if (state.x === 'epoch') { return byEpoch(points); }
+      if (state.x === 'time') {
+        const timed = points.filter(function (p) { return p[3] !== null && p[3] !== undefined; });
+        const first = timed.length ? timed[0][3] : 0;
+        return timed.map(function (p) { return [Math.round((p[3] - first) / 100) / 10, p[1]]; });
+      }
       const batch = (trial.config && Number(trial.config.batchSize)) || DEFAULT_BATCH;
       return points.map(function (p) { return [p[0] * batch, p[1]]; });
+    }
+    /** Step s of epoch e (counted from 1; its steps first..last) at x = e - 1 + (s - first + 1) / n. */
+    function byEpoch(points) {
+      const range = new Map();
+      points.forEach(function (p) {
+        const r = range.get(p[2]);
+        if (!r) { range.set(p[2], [p[0], p[0]]); } else { r[0] = Math.min(r[0], p[0]); r[1] = Math.max(r[1], p[0]); }
+      });
+      // Epochs hold the same number of steps: a partial (running) epoch is spread over a full one.
+      let full = 0, first = Infinity;
+      range.forEach(function (r, e) { full = Math.max(full, r[1] - r[0] + 1); first = Math.min(first, e); });
+      const base = first >= 1 ? 1 : 0; // epochs counted from 1 (or from 0)
+      return points.map(function (p) {
+        const r = range.get(p[2]);
+        return [Math.round((p[2] - base + (p[0] - r[0] + 1) / Math.max(1, full)) * 1000) / 1000, p[1]];
+      });
     }
 
     /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
@@ -135,7 +161,7 @@
       chart: chart,
       /** Smoothing weight 0–0.99 and a log y-axis, as the controls next to a chart set them. */
       view: function (smoothing, log) { state.smoothing = smoothing; state.log = log; render(); },
-      /** The per-step x-axis: 'step' or 'images' (images seen). */
+      /** The per-step x-axis: 'step', 'epoch', 'images' (images seen) or 'time' (wall time). */
       along: function (x) { state.x = x; render(); },
       show: async function (key) {
         state.key = key;
@@ -155,7 +181,7 @@
         if (!data) { data = []; state.series.set(trialId, data); }
         const x = xOf(trials.find(function (t) { return t.id === trialId; }), key, point);
         if (data.length && data[data.length - 1][0] > x) { return; } // already loaded
-        data.push([x, point.value]);
+        data.push([x, point.value, point.epoch, point.time ? Date.parse(point.time) : Date.now()]);
         if (data.length > 2 * POINTS) { state.series.set(trialId, minMax(data, POINTS)); }
         later();
       }

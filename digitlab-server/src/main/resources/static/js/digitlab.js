@@ -86,4 +86,65 @@
   });
 
   window.DigitLab = { csrf: csrf, flash: flash };
+
+  // Times: the server writes UTC ("2026-12-06 10:20:35 UTC", one format on every page); the
+  // browser shows them in the viewer's own time zone, with the UTC time in the title (hover).
+  const UTC_TIME = /(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)(?::(\d\d))? UTC/g;
+  function pad(n) { return String(n).padStart(2, '0'); }
+  function localText(d, seconds) {
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
+      pad(d.getHours()) + ':' + pad(d.getMinutes()) + (seconds ? ':' + pad(d.getSeconds()) : '');
+  }
+  const ZONE = (function () {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { return ''; }
+  })();
+  function localTimes(root) {
+    if (!root || !document.createTreeWalker) { return; }
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        const parent = node.parentNode;
+        if (!parent || /^(SCRIPT|STYLE|TEXTAREA|PRE|CODE|INPUT)$/.test(parent.nodeName)) {
+          return NodeFilter.FILTER_REJECT;
+        }
+        UTC_TIME.lastIndex = 0;
+        return UTC_TIME.test(node.nodeValue) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
+      }
+    });
+    const found = [];
+    while (walker.nextNode()) { found.push(walker.currentNode); }
+    found.forEach(function (node) {
+      const text = node.nodeValue, parts = document.createDocumentFragment();
+      let last = 0, m;
+      UTC_TIME.lastIndex = 0;
+      while ((m = UTC_TIME.exec(text)) !== null) {
+        const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)));
+        parts.appendChild(document.createTextNode(text.slice(last, m.index)));
+        const time = document.createElement('time');
+        time.dateTime = d.toISOString();
+        time.title = m[0] + (ZONE ? ' · shown in ' + ZONE : '');
+        time.textContent = localText(d, m[6] !== undefined);
+        parts.appendChild(time);
+        last = m.index + m[0].length;
+      }
+      parts.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(parts, node);
+    });
+  }
+  function watchTimes() {
+    localTimes(document.body);
+    // Parts refreshed later (htmx swaps, live tables, the pipeline page) are converted as they come.
+    new MutationObserver(function (changes) {
+      changes.forEach(function (c) {
+        c.addedNodes.forEach(function (n) {
+          localTimes(n.nodeType === 3 ? n.parentNode : n);
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true, characterData: false });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', watchTimes);
+  } else {
+    watchTimes();
+  }
+  window.DigitLabTimes = { local: localTimes };
 })();

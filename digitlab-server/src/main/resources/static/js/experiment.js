@@ -76,47 +76,12 @@
     ]
   });
 
-  // Parameter importance: one-way ANOVA η² of each parameter on the objective.
-  function groupKey(d, v) {
-    if (!numeric[d]) { return String(v); }
-    return v;
-  }
-  function etaSquared(d) {
-    const points = finished.map(function (t) { return [groupKey(d, t.config[d]), objectiveOf(t)]; })
-      .filter(function (p) { return p[0] !== undefined && p[0] !== null; });
-    if (points.length < 2) { return 0; }
-    let groups = new Map();
-    if (numeric[d]) {
-      const xs = points.map(function (p) { return logScaled.has(d) ? Math.log(p[0]) : p[0]; });
-      const sorted = xs.slice().sort(function (x, y) { return x - y; });
-      const edges = [1, 2, 3].map(function (q) { return sorted[Math.floor(q * sorted.length / 4)]; });
-      points.forEach(function (p, i) {
-        const bin = edges.filter(function (e) { return xs[i] >= e; }).length;
-        if (!groups.has(bin)) { groups.set(bin, []); }
-        groups.get(bin).push(p[1]);
-      });
-    } else {
-      points.forEach(function (p) {
-        if (!groups.has(p[0])) { groups.set(p[0], []); }
-        groups.get(p[0]).push(p[1]);
-      });
-    }
-    const all = points.map(function (p) { return p[1]; });
-    const mean = all.reduce(function (x, y) { return x + y; }, 0) / all.length;
-    const total = all.reduce(function (x, y) { return x + (y - mean) * (y - mean); }, 0);
-    if (total === 0) { return 0; }
-    let between = 0;
-    groups.forEach(function (values) {
-      const m = values.reduce(function (x, y) { return x + y; }, 0) / values.length;
-      between += values.length * (m - mean) * (m - mean);
-    });
-    return between / total;
-  }
-  const etas = searched.map(etaSquared);
-  const etaSum = etas.reduce(function (x, y) { return x + y; }, 0);
+  // Parameter importance: fANOVA, computed on the server (SearchImportance) as Optuna's
+  // FanovaImportanceEvaluator computes it, the same figures as the report's.
+  const shares = data.importance || {};
   const importance = echarts.init(document.getElementById('importance'));
   charts.push(importance);
-  const ranked = searched.map(function (d, i) { return [d, etaSum > 0 ? etas[i] / etaSum : 0]; })
+  const ranked = searched.map(function (d) { return [d, shares[d] ?? 0]; })
     .sort(function (x, y) { return x[1] - y[1]; });
   importance.setOption({
     tooltip: { trigger: 'axis' },
@@ -181,30 +146,64 @@
     drawSlice(sliceSelect.value);
   }
 
-  // Timeline (Gantt): one row per worker, a bar per trial from start to finish (or now).
+  // Timeline (Gantt): a row per worker slot, a bar per trial from start to finish (or now). Trials
+  // that overlap in time on one worker go to separate lanes (greedy interval partitioning), so
+  // parallel trials never draw into one bar; bars keep a gap and carry their label when it fits.
   const timeline = echarts.init(document.getElementById('timeline'));
   charts.push(timeline);
   function drawTimeline() {
-    const ran = trials.filter(function (t) { return t.startedAt; });
-    const workers = Array.from(new Set(ran.map(function (t) { return t.worker || 'unknown'; })));
+    const ran = trials.filter(function (t) { return t.startedAt; }).map(function (t) {
+      return { t: t, worker: t.worker || 'unknown', start: Date.parse(t.startedAt),
+        end: t.finishedAt ? Date.parse(t.finishedAt) : Date.now() };
+    }).sort(function (a, b) { return a.start - b.start; });
+    const lanes = new Map(); // worker -> end time of each of its lanes
+    ran.forEach(function (r) {
+      const ends = lanes.get(r.worker) || [];
+      let lane = ends.findIndex(function (end) { return end <= r.start; });
+      if (lane < 0) { lane = ends.length; ends.push(0); }
+      ends[lane] = r.end;
+      lanes.set(r.worker, ends);
+      r.lane = lane;
+    });
+    const rows = [];
+    lanes.forEach(function (ends, worker) {
+      ends.forEach(function (e, i) { rows.push(ends.length > 1 ? worker + ' · ' + (i + 1) : worker); });
+    });
+    const rowOf = function (r) {
+      const name = lanes.get(r.worker).length > 1 ? r.worker + ' · ' + (r.lane + 1) : r.worker;
+      return rows.indexOf(name);
+    };
+    const element = document.getElementById('timeline');
+    element.style.height = Math.max(160, 60 + rows.length * 34) + 'px';
+    timeline.resize();
+    const local = function (ms) { return new Date(ms).toLocaleString(); };
     timeline.setOption({
-      tooltip: { formatter: function (p) { return p.name + ': ' + new Date(p.value[1]).toISOString() + ' → ' + new Date(p.value[2]).toISOString(); } },
-      grid: { left: 90, right: 20, top: 10, bottom: 30 },
-      xAxis: { type: 'time' },
-      yAxis: { type: 'category', data: workers },
+      tooltip: { formatter: function (p) {
+        return p.name + ' (' + p.data.status + '): ' + local(p.value[1]) + ' → ' + local(p.value[2]); } },
+      grid: { left: 10, right: 20, top: 10, bottom: 30, containLabel: true },
+      xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
+      yAxis: { type: 'category', data: rows, inverse: true,
+        axisLabel: { width: 110, overflow: 'truncate' } },
       series: [{ type: 'custom', encode: { x: [1, 2], y: 0 },
         renderItem: function (params, api) {
           const start = api.coord([api.value(1), api.value(0)]);
           const end = api.coord([api.value(2), api.value(0)]);
           const height = api.size([0, 1])[1] * 0.6;
-          return { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: Math.max(2, end[0] - start[0]), height: height },
-            style: api.style() };
+          // One pixel less than the span: consecutive trials on a lane stay two bars.
+          const width = Math.max(2, end[0] - start[0] - 1);
+          const label = rowLabel(params.dataIndex);
+          return { type: 'group', children: [
+            { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: width, height: height, r: 2 },
+              style: api.style({ stroke: '#fff', lineWidth: 1 }) },
+            { type: 'text', silent: true, style: { text: width > label.length * 7 + 6 ? label : '',
+              x: start[0] + 4, y: start[1], verticalAlign: 'middle', fill: '#fff', font: '11px sans-serif' } }
+          ] };
         },
-        data: ran.map(function (t) {
-          const worker = t.worker || 'unknown';
-          return { name: t.label, value: [workers.indexOf(worker), Date.parse(t.startedAt), t.finishedAt ? Date.parse(t.finishedAt) : Date.now()] };
+        data: ran.map(function (r) {
+          return { name: r.t.label, status: r.t.status, value: [rowOf(r), r.start, r.end] };
         }) }]
     });
+    function rowLabel(i) { return ran[i] ? ran[i].t.label : ''; }
   }
   drawTimeline();
 

@@ -61,7 +61,7 @@ final class ApiClient {
             .POST(BodyPublishers.ofString(body)));
   }
 
-  /** A binary body (a model file) posted as it is. */
+  /** A binary body (a model file, packed code) posted as it is. */
   JsonNode post(String path, byte[] body, String contentType) {
     return send(
         request(path)

@@ -5,7 +5,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * How a listing command prints ({@code -o table|json}): a table for people, or the server's JSON as
- * it answered, for scripts ({@code digitlab model ls -o json | jq …}).
+ * it answered, for scripts ({@code digitlab model ls -o json | jq …}). {@code digitlab ls} also
+ * offers {@code csv}.
  */
 enum ListingFormat {
   table,

@@ -61,14 +61,13 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ObjectNode body = JSON.createObjectNode().put("trialId", trial);
-      if (description != null) {
-        body.put("description", description);
-      }
       JsonNode v =
           server
               .client()
-              .post("/api/v1/models/" + name + "/versions", body.toString(), "application/json");
+              .post(
+                  "/api/v1/models/" + name + "/versions",
+                  body("trialId", trial, "description", description),
+                  "application/json");
       spec.commandLine()
           .getOut()
           .printf(
@@ -184,16 +183,12 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ObjectNode body = JSON.createObjectNode().put("version", version);
-      if (reason != null) {
-        body.put("reason", reason);
-      }
       JsonNode a =
           server
               .client()
               .put(
                   "/api/v1/models/" + name + "/aliases/" + alias,
-                  body.toString(),
+                  body("version", version, "reason", reason),
                   "application/json");
       spec.commandLine()
           .getOut()
@@ -353,6 +348,18 @@ final class ModelCommand implements Runnable {
     private static String encode(String value) {
       return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * The JSON body of a registry request: a required field and an optional one, left out when the
+   * user did not give it (the server then applies its default).
+   */
+  private static String body(String field, long value, String optional, String optionalValue) {
+    ObjectNode body = JSON.createObjectNode().put(field, value);
+    if (optionalValue != null) {
+      body.put(optional, optionalValue);
+    }
+    return body.toString();
   }
 
   private static String percent(JsonNode value) {

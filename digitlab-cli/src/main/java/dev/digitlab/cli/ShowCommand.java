@@ -93,6 +93,7 @@ final class ShowCommand implements Callable<Integer> {
     String metric = e.path("objective").path("metric").asString();
     boolean maximize = !"min".equals(e.path("objective").path("goal").asString());
     List<String> pruned = new ArrayList<>();
+    java.util.Set<String> waiting = new java.util.LinkedHashSet<>();
     Double best = null;
     for (JsonNode t : e.path("trials")) {
       // Trials come in ordinal order: the best so far is the best objective up to this one.
@@ -103,6 +104,9 @@ final class ShowCommand implements Callable<Integer> {
       }
       if ("pruned".equals(t.path("status").asString())) {
         pruned.add("#" + t.path("ordinal").asInt());
+      }
+      if (t.path("waitingFor").isString()) {
+        waiting.add(t.path("waitingFor").asString());
       }
       out.printf(
           format,
@@ -119,6 +123,11 @@ final class ShowCommand implements Callable<Integer> {
       out.println();
       out.println(
           "  pruned     " + pruned.size() + " trial(s) stopped early: " + String.join(" ", pruned));
+    }
+    for (String reason : waiting) {
+      // Said once for all the trials it holds back: what they wait for and what to do.
+      out.println();
+      out.println("  waiting    " + Text.safe(reason));
     }
     return 0;
   }

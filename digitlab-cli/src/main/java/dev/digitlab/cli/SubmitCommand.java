@@ -1,12 +1,18 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.protocol.experiment.CommandSpec;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.FileFormat;
+import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** {@code digitlab submit FILE}: sends an experiment file to the server, prints its id. */
 @Command(
@@ -28,8 +34,12 @@ final class SubmitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DocumentFile document = DocumentFile.read(file);
+    ApiClient client = server.client();
     JsonNode experiment =
-        server.client().post("/api/v1/experiments", document.text(), document.contentType());
+        withUploadedCode(document, client)
+            .map(json -> client.post("/api/v1/experiments", json, "application/json"))
+            .orElseGet(
+                () -> client.post("/api/v1/experiments", document.text(), document.contentType()));
     spec.commandLine().getOut().println(experiment.path("id").asLong());
     spec.commandLine()
         .getErr()
@@ -41,5 +51,45 @@ final class SubmitCommand implements Callable<Integer> {
                 + " trial(s) queued. See it with: digitlab show "
                 + experiment.path("id").asLong());
     return 0;
+  }
+
+  /**
+   * For a command experiment whose {@code code:} names a folder (relative to the file): packs it,
+   * uploads it (the server keeps one copy per content) and returns the document as JSON naming the
+   * code by its hash. Empty for any other document, which is sent as it is.
+   */
+  private Optional<String> withUploadedCode(DocumentFile document, ApiClient client) {
+    FileFormat format = FileFormat.fromFileName(file.getFileName().toString());
+    JsonNode tree;
+    try {
+      tree = new ExperimentFiles().readTree(document.text(), format);
+    } catch (InvalidExperimentException e) {
+      return Optional.empty(); // the server reports what is wrong with it, field by field
+    }
+    JsonNode code = tree.get("code");
+    if (!(tree instanceof ObjectNode object)
+        || code == null
+        || !code.isString()
+        || CommandSpec.CODE_HASH.matcher(code.asString()).matches()) {
+      return Optional.empty();
+    }
+    Path base = file.toAbsolutePath().getParent();
+    Path folder = base.resolve(code.asString()).normalize();
+    CodePacker.Packed packed = CodePacker.pack(folder);
+    JsonNode stored =
+        client.post("/api/v1/code?sha256=" + packed.sha256(), packed.bytes(), "application/gzip");
+    spec.commandLine()
+        .getErr()
+        .println(
+            "Packed "
+                + folder
+                + " ("
+                + packed.bytes().length
+                + " bytes, sha256 "
+                + packed.sha256().substring(0, 12)
+                + "…)"
+                + (stored.path("sizeBytes").isMissingNode() ? "" : ", uploaded"));
+    object.put("code", "sha256:" + packed.sha256());
+    return Optional.of(object.toString());
   }
 }

@@ -3,6 +3,9 @@ package dev.digitlab.cli;
 import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
+import dev.digitlab.protocol.worker.WorkerProtocol;
+import dev.digitlab.worker.command.CodeCache;
+import dev.digitlab.worker.command.CommandRunner;
 import dev.digitlab.worker.remote.RemoteWorker;
 import dev.digitlab.worker.remote.WorkerClient;
 import dev.digitlab.worker.run.DatasetSource;
@@ -12,6 +15,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -59,6 +64,25 @@ final class WorkerCommand implements Callable<Integer> {
       description = "What this worker offers, cpu and/or gpu (default: cpu).")
   List<String> capabilities;
 
+  @Option(
+      names = "--allow-commands",
+      defaultValue = "${env:DIGITLAB_ALLOW_COMMANDS:-false}",
+      description = {
+        "Also run command trials: any program an experiment names, as this worker's OS user",
+        "(capability 'command'). Off (default): the server never hands this worker one.",
+        "Env: DIGITLAB_ALLOW_COMMANDS."
+      })
+  boolean allowCommands;
+
+  @Option(
+      names = "--kill-grace",
+      paramLabel = "SECONDS",
+      defaultValue = "5",
+      description =
+          "Seconds between SIGTERM and SIGKILL when a command trial is cancelled or times out"
+              + " (default: 5).")
+  int killGraceSeconds;
+
   @Override
   public Integer call() throws InterruptedException {
     if (slots < 1) {
@@ -72,9 +96,29 @@ final class WorkerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--capabilities are cpu and/or gpu, got " + capabilities);
     }
+    if (killGraceSeconds < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--kill-grace must not be negative, got " + killGraceSeconds);
+    }
     String host = hostName();
     String workerName = name == null || name.isBlank() ? host : name;
     Path dataHome = home.dataHome().path();
+    Path workHome = dataHome.resolve("worker").resolve(workerName);
+    CommandRunner commands = null;
+    if (allowCommands) {
+      offered = new ArrayList<>(offered);
+      offered.add(WorkerProtocol.COMMAND_CAPABILITY);
+      CommandRunner.Settings defaults = CommandRunner.Settings.defaults();
+      commands =
+          new CommandRunner(
+              new CodeCache(workHome.resolve("code-cache")),
+              new CommandRunner.Settings(
+                  Duration.ofSeconds(killGraceSeconds),
+                  defaults.checkpointPoll(),
+                  defaults.batching(),
+                  defaults.path(),
+                  defaults.lang()));
+    }
     TrialRunner runner =
         new TrialRunner(
             DatasetSource.of(
@@ -83,14 +127,15 @@ final class WorkerCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .printf(
-            "Digit Lab worker %s: taking trials from %s with %d slot(s)%n", workerName, url, slots);
+            "Digit Lab worker %s: taking trials from %s with %d slot(s)%s%n",
+            workerName, url, slots, allowCommands ? "; runs command trials as this OS user" : "");
     spec.commandLine().getOut().flush();
     new RemoteWorker(
             new WorkerClient(
                 url, server.token == null || server.token.isBlank() ? null : server.token.strip()),
             runner,
-            new RemoteWorker.Settings(
-                workerName, host, slots, offered, dataHome.resolve("worker").resolve(workerName)))
+            commands,
+            new RemoteWorker.Settings(workerName, host, slots, offered, workHome))
         .run();
     return 0;
   }

@@ -70,6 +70,47 @@ class ClientCommandsTest {
   }
 
   @Test
+  void submit_packs_the_code_folder_uploads_it_once_and_show_says_why_its_trials_wait()
+      throws IOException {
+    Path code = Files.createDirectories(dir.resolve("wine"));
+    Files.writeString(code.resolve("train.py"), "print('metric rmse=0.5')\n");
+    Files.createDirectories(code.resolve("__pycache__"));
+    Files.writeString(code.resolve("__pycache__/x.pyc"), "cache");
+    Path file =
+        Files.writeString(
+            dir.resolve("wine.yaml"),
+            """
+            name: wine
+            command: [python3, train.py, --alpha, "{alpha}"]
+            code: ./wine
+            search: {type: grid, parameters: {alpha: [0.1, 1.0]}}
+            objective: {metric: rmse, goal: min}
+            """);
+
+    assertThat(run("submit", file.toString())).as(err.toString()).isZero();
+    String id = out.toString().trim();
+    assertThat(err.toString()).contains("Packed").contains("2 trial(s) queued");
+    CodePacker.Packed packed = CodePacker.pack(code);
+    // Deterministic: packing again gives the same bytes, so the server keeps one copy.
+    assertThat(CodePacker.pack(code).bytes()).isEqualTo(packed.bytes());
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    assertThat(run("submit", file.toString())).as(err.toString()).isZero();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("show", id, "-o", "json")).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("sha256:" + packed.sha256())
+        .contains("\"kind\":\"command\"");
+    out.getBuffer().setLength(0);
+    assertThat(run("show", id)).isZero();
+    assertThat(out.toString())
+        .contains("alpha=0.1")
+        .contains("waiting for a worker with capability command")
+        .contains("digitlab worker --allow-commands");
+  }
+
+  @Test
   void ls_show_and_cancel_follow_a_submitted_experiment() {
     run("submit", "../examples/grid-lr-batch.yaml");
     String id = out.toString().trim();
@@ -122,6 +163,41 @@ class ClientCommandsTest {
     assertThat(run("show", id, "-o", "csv", "--filter", "metrics.x <> 1")).isEqualTo(1);
     assertThat(err.toString()).contains("Invalid filter");
     assertThat(run("show", id, "-o", "yaml")).isNotZero();
+  }
+
+  @Test
+  void ls_prints_the_experiments_as_json_or_csv_for_scripts() {
+    run("submit", "../examples/grid-lr-batch.yaml");
+    String id = out.toString().trim();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "json")).as(err.toString()).isZero();
+    assertThat(out.toString()).startsWith("{").contains("\"items\"", "\"lr-and-batch\"");
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "csv")).as(err.toString()).isZero();
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines.getFirst()).startsWith("id,name,owner,status,trials_done,trials_total");
+    assertThat(lines)
+        .anySatisfy(line -> assertThat(line).startsWith(id + ",lr-and-batch,local,queued,0,6,"));
+    out.getBuffer().setLength(0);
+
+    assertThat(run("ls", "-o", "yaml")).isNotZero();
+    assertThat(err.toString()).contains("yaml");
+  }
+
+  @Test
+  void generate_completion_writes_a_script_that_completes_every_list_command() {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+
+    assertThat(cli.execute("generate-completion")).isZero();
+    assertThat(out.toString())
+        .contains("complete -F")
+        .contains("ls", "show", "model", "pipeline")
+        .contains("--output");
   }
 
   @Test

@@ -37,6 +37,13 @@ final class JarProcess implements AutoCloseable {
   /** As {@link #start(Path, String...)}, with more environment variables. */
   static JarProcess start(Path log, Map<String, String> environment, String... arguments)
       throws IOException {
+    return start(log, environment, null, arguments);
+  }
+
+  /** As {@link #start(Path, Map, String...)}, in {@code directory} (null: this one). */
+  static JarProcess start(
+      Path log, Map<String, String> environment, Path directory, String... arguments)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
@@ -52,6 +59,9 @@ final class JarProcess implements AutoCloseable {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("MKL_CBWR", "AUTO,STRICT");
     builder.environment().putAll(environment);
+    if (directory != null) {
+      builder.directory(directory.toFile());
+    }
     return new JarProcess(builder.start(), log);
   }
 
@@ -77,6 +87,19 @@ final class JarProcess implements AutoCloseable {
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** SIGKILL at once: a worker that crashes, with no chance to report or clean up. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  /** Waits for the process to exit and returns its status. */
+  int waitFor(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("still running after " + timeout);
+    }
+    return process.exitValue();
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within 20 s. */

@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** digitlab-ml is the bottom module: it uses none of the others (see its README). */
+/**
+ * digitlab-ml is the bottom module: it uses none of the others, nor Spring, a database or picocli
+ * (see its README).
+ */
 class ModuleRulesTest {
 
   private static final JavaClasses CLASSES =
@@ -26,7 +29,10 @@ class ModuleRulesTest {
             "dev.digitlab.protocol..",
             "dev.digitlab.worker..",
             "dev.digitlab.server..",
-            "dev.digitlab.cli..")
+            "dev.digitlab.cli..",
+            "org.springframework..",
+            "java.sql..",
+            "picocli..")
         .check(CLASSES);
   }
 }

@@ -140,11 +140,27 @@ public final class ExperimentFiles {
     root.put("description", spec.description());
     ArrayNode tags = root.putArray("tags");
     spec.tags().forEach(tags::add);
-    root.put("dataset", spec.dataset());
-    ObjectNode config = ConfigFields.tree(spec.config());
-    // Null means "the recipe's default" and reads back the same when left out.
-    config.properties().removeIf(entry -> entry.getValue().isNull());
-    root.set("config", config);
+    if (spec.isCommand()) {
+      CommandSpec command = spec.command();
+      ArrayNode argv = root.putArray("command");
+      command.argv().forEach(argv::add);
+      if (command.code() != null) {
+        root.put("code", command.code());
+      }
+      if (!command.parameters().isEmpty()) {
+        ObjectNode parameters = root.putObject("parameters");
+        command.parameters().forEach(parameters::set);
+      }
+      if (command.timeoutSeconds() > 0) {
+        root.put("timeout", command.timeoutSeconds());
+      }
+    } else {
+      root.put("dataset", spec.dataset());
+      ObjectNode config = ConfigFields.tree(spec.config());
+      // Null means "the recipe's default" and reads back the same when left out.
+      config.properties().removeIf(entry -> entry.getValue().isNull());
+      root.set("config", config);
+    }
     if (spec.search() != null) {
       root.set("search", searchTree(spec.search()));
     }

@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * @param maxParallelTrials how many trials of this experiment may run at once
  * @param priority higher runs first among queued experiments
  * @param pruner early stopping of trials by their per-step metric; null for none
+ * @param command the program a command experiment runs instead of a built-in model; null for a
+ *     built-in experiment. A command experiment's {@code config} is the default config and unused:
+ *     its trials are the command's parameter values ({@link TrialExpansion#parameterTrials}), and
+ *     its objective may name any metric its program reports
  */
 public record ExperimentSpec(
     String name,
@@ -30,7 +34,8 @@ public record ExperimentSpec(
     Objective objective,
     int maxParallelTrials,
     int priority,
-    PrunerSpec pruner) {
+    PrunerSpec pruner,
+    CommandSpec command) {
 
   public static final int MAX_NAME_LENGTH = 200;
   public static final int MAX_DESCRIPTION_LENGTH = 10_000;
@@ -56,6 +61,53 @@ public record ExperimentSpec(
     objective = objective == null ? Objective.DEFAULT : objective;
   }
 
+  /** A built-in experiment (no command). */
+  public ExperimentSpec(
+      String name,
+      String description,
+      List<String> tags,
+      String dataset,
+      TrainingConfig config,
+      SearchSpace search,
+      Objective objective,
+      int maxParallelTrials,
+      int priority,
+      PrunerSpec pruner) {
+    this(
+        name,
+        description,
+        tags,
+        dataset,
+        config,
+        search,
+        objective,
+        maxParallelTrials,
+        priority,
+        pruner,
+        null);
+  }
+
+  /** Whether this experiment runs a program ({@link #command}) rather than a built-in model. */
+  public boolean isCommand() {
+    return command != null;
+  }
+
+  /** This experiment with another command (the CLI's, once it uploaded the code). */
+  public ExperimentSpec withCommand(CommandSpec newCommand) {
+    return new ExperimentSpec(
+        name,
+        description,
+        tags,
+        dataset,
+        config,
+        search,
+        objective,
+        maxParallelTrials,
+        priority,
+        pruner,
+        newCommand);
+  }
+
   /** A single-trial experiment of {@code config} with every other field at its default. */
   public static ExperimentSpec of(String name, TrainingConfig config) {
     return new ExperimentSpec(name, "", List.of(), null, config, null, null, 1, 0, null);
@@ -73,7 +125,8 @@ public record ExperimentSpec(
         objective,
         maxParallelTrials,
         priority,
-        pruner);
+        pruner,
+        command);
   }
 
   /**
@@ -129,10 +182,14 @@ public record ExperimentSpec(
               "must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY + ", got " + priority));
     }
     if (search != null) {
-      errors.addAll(search.violations());
+      errors.addAll(search.violations(command != null));
     }
     if (pruner != null) {
-      errors.addAll(pruner.violations(config.validationRatio()));
+      // A program's metrics are its own: whether it reports val_* is not for us to know.
+      errors.addAll(pruner.violations(command != null ? 1 : config.validationRatio()));
+    }
+    if (command != null) {
+      errors.addAll(CommandChecks.violations(command, search, objective));
     }
     return errors;
   }

@@ -31,7 +31,15 @@ final class ExperimentTreeReader {
           "objective",
           "maxParallelTrials",
           "priority",
-          "pruner");
+          "pruner",
+          "command",
+          "code",
+          "parameters",
+          "timeout");
+
+  /** The fields only a command experiment has. */
+  private static final List<String> COMMAND_ONLY = List.of("code", "parameters", "timeout");
+
   private static final Set<String> SEARCH =
       Set.of(
           "type",
@@ -84,10 +92,11 @@ final class ExperimentTreeReader {
     String name = text(root.get("name"), "name", "");
     String description = text(root.get("description"), "description", "");
     List<String> tags = list(root.get("tags"), "tags", (node, path) -> text(node, path, null));
-    String dataset = text(root.get("dataset"), "dataset", null);
-    TrainingConfig config = readConfig(root.get("config"), dataset);
+    CommandSpec command = readCommand(root);
+    String dataset = command != null ? null : text(root.get("dataset"), "dataset", null);
+    TrainingConfig config = readConfig(command != null ? null : root.get("config"), dataset);
     SearchSpace search = readSearch(root.get("search"));
-    Objective objective = readObjective(root.get("objective"));
+    Objective objective = readObjective(root.get("objective"), command != null);
     int maxParallelTrials = integer(root.get("maxParallelTrials"), "maxParallelTrials", 1);
     int priority = integer(root.get("priority"), "priority", 0);
     PrunerSpec pruner = readPruner(root.get("pruner"));
@@ -101,7 +110,63 @@ final class ExperimentTreeReader {
         objective,
         maxParallelTrials,
         priority,
-        pruner);
+        pruner,
+        command);
+  }
+
+  /** The command fields, or null (after reporting any stray one) for a built-in experiment. */
+  private CommandSpec readCommand(JsonNode root) {
+    JsonNode node = root.get("command");
+    if (absent(node)) {
+      for (String key : COMMAND_ONLY) {
+        if (root.has(key)) {
+          errors.add(
+              new FieldError(
+                  key,
+                  "applies to a command experiment; name its program with command: [python3,"
+                      + " train.py, …]"));
+        }
+      }
+      return null;
+    }
+    for (String key : List.of("config", "dataset")) {
+      if (root.has(key)) {
+        errors.add(
+            new FieldError(
+                key,
+                "applies to built-in models; a command experiment gives its program's values under"
+                    + " parameters"));
+      }
+    }
+    List<String> argv;
+    if (node.isString()) {
+      errors.add(
+          new FieldError(
+              "command",
+              "must be a list of the program and its arguments, like [python3, train.py, --alpha,"
+                  + " {alpha}]: it runs without a shell, so one text cannot be split safely"));
+      argv = List.of();
+    } else {
+      argv = list(node, "command", (element, path) -> text(element, path, ""));
+    }
+    String code = text(root.get("code"), "code", null);
+    java.util.Map<String, JsonNode> parameters = new LinkedHashMap<>();
+    JsonNode parametersNode = root.get("parameters");
+    if (!absent(parametersNode)) {
+      if (parametersNode.isObject()) {
+        parametersNode
+            .properties()
+            .forEach(entry -> parameters.put(entry.getKey(), entry.getValue()));
+      } else {
+        errors.add(
+            new FieldError(
+                "parameters",
+                "must map parameter names to their base values, like {alpha: 0.5}, not "
+                    + describe(parametersNode)));
+      }
+    }
+    long timeout = seconds(root.get("timeout"), "timeout");
+    return new CommandSpec(argv, code, parameters, timeout);
   }
 
   private PrunerSpec readPruner(JsonNode node) {
@@ -322,8 +387,15 @@ final class ExperimentTreeReader {
     return new DoubleRange(min, max, scale);
   }
 
-  private Objective readObjective(JsonNode node) {
+  private Objective readObjective(JsonNode node, boolean command) {
     if (absent(node)) {
+      if (command) {
+        errors.add(
+            new FieldError(
+                "objective",
+                "is required for a command experiment: the metric your program reports and its"
+                    + " goal, like {metric: rmse, goal: min}"));
+      }
       return Objective.DEFAULT;
     }
     if (!node.isObject()) {
@@ -333,13 +405,24 @@ final class ExperimentTreeReader {
       return Objective.DEFAULT;
     }
     unknownFields(node, OBJECTIVE, "objective");
+    if (command && absent(node.get("metric"))) {
+      errors.add(new FieldError("objective.metric", "is required: a metric your program reports"));
+    }
     ObjectiveMetric metric =
         choice(
             node.get("metric"),
             "objective.metric",
-            ObjectiveMetric::parse,
+            command ? ObjectiveMetric::named : ObjectiveMetric::parse,
             Objective.DEFAULT.metric());
     Goal goal = choice(node.get("goal"), "objective.goal", Goal::parse, null);
+    if (goal == null && !metric.isBuiltIn() && absent(node.get("goal"))) {
+      errors.add(
+          new FieldError(
+              "objective.goal",
+              "is required for a metric of your program's: min or max (is a smaller "
+                  + metric.configName()
+                  + " better?)"));
+    }
     return new Objective(metric, goal);
   }
 

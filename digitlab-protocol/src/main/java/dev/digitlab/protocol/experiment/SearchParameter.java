@@ -25,7 +25,40 @@ public record SearchParameter(String field, ParameterDomain domain) {
    * non-empty list, a sane range. Whether each value suits the field is checked at expansion.
    */
   public List<FieldError> violations(SearchType type) {
+    return violations(type, false);
+  }
+
+  /**
+   * As {@link #violations(SearchType)}; a {@code command} experiment's parameters are its
+   * program's, named freely (their names are checked with the command), so only the domain's shape
+   * is checked here.
+   */
+  public List<FieldError> violations(SearchType type, boolean command) {
     List<FieldError> errors = new ArrayList<>();
+    if (command) {
+      switch (domain) {
+        case Choice choice -> {
+          if (choice.values().isEmpty()) {
+            errors.add(new FieldError(path(), "must list at least one value"));
+          }
+        }
+        case DoubleRange range -> {
+          rangeOnlyInRandom(type, errors);
+          if (!Double.isFinite(range.min())) {
+            errors.add(new FieldError(path() + ".min", "must be a finite number"));
+          } else if (!Double.isFinite(range.max())) {
+            errors.add(new FieldError(path() + ".max", "must be a finite number"));
+          } else {
+            bounds(range.min(), range.max(), range.scale(), errors);
+          }
+        }
+        case IntRange range -> {
+          rangeOnlyInRandom(type, errors);
+          bounds(range.min(), range.max(), range.scale(), errors);
+        }
+      }
+      return errors;
+    }
     ConfigFields.Field known = ConfigFields.field(field);
     if (known == null) {
       errors.add(

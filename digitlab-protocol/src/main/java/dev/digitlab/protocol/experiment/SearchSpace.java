@@ -80,6 +80,14 @@ public record SearchSpace(
 
   /** The rules this search breaks, with their paths; empty when it is well formed. */
   public List<FieldError> violations() {
+    return violations(false);
+  }
+
+  /**
+   * As {@link #violations()}; for a {@code command} experiment the parameters are the program's
+   * (see {@link SearchParameter#violations(SearchType, boolean)}).
+   */
+  public List<FieldError> violations(boolean command) {
     List<FieldError> errors = new ArrayList<>();
     if (parameters.isEmpty()) {
       errors.add(
@@ -92,7 +100,7 @@ public record SearchSpace(
       if (!seen.add(parameter.field())) {
         errors.add(new FieldError(parameter.path(), "appears twice"));
       } else {
-        errors.addAll(parameter.violations(type));
+        errors.addAll(parameter.violations(type, command));
       }
     }
     if (type == SearchType.RANDOM && samples < 1) {

@@ -55,6 +55,25 @@ public final class TpeTrials {
   }
 
   /**
+   * A command trial's parameter values for what the sampler suggested: the command's base values
+   * with the suggested ones set.
+   */
+  public static ObjectNode parameters(ExperimentSpec spec, Map<String, Double> values) {
+    ObjectNode tree = TrialExpansion.parameterBase(spec.command());
+    for (SearchParameter parameter : spec.search().parameters()) {
+      double value = values.get(parameter.field());
+      tree.set(
+          parameter.field(),
+          switch (parameter.domain()) {
+            case Choice choice -> choice.values().get((int) value);
+            case DoubleRange range -> DoubleNode.valueOf(value);
+            case IntRange range -> LongNode.valueOf((long) value);
+          });
+    }
+    return tree;
+  }
+
+  /**
    * The sampler's values of a stored trial, from its config (as {@code ExperimentFiles.configJson}
    * wrote it); a parameter whose value is not in the space is left out.
    */
@@ -83,6 +102,9 @@ public final class TpeTrials {
   }
 
   private static JsonNode canonical(String field, JsonNode raw) {
+    if (ConfigFields.field(field) == null) {
+      return raw; // a command's parameter: its values are as written
+    }
     ConfigFields.FieldValue read = ConfigFields.read(field, raw);
     return read.ok() ? read.value() : raw;
   }

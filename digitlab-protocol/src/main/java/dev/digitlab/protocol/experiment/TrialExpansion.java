@@ -42,6 +42,35 @@ public final class TrialExpansion {
    * @throws InvalidExperimentException listing every problem when the experiment cannot run
    */
   public static List<TrainingConfig> expand(ExperimentSpec spec, int maxTrials) {
+    if (spec.isCommand()) {
+      throw new IllegalArgumentException(
+          "a command experiment's trials are parameter values: call parameterTrials");
+    }
+    return checked(spec, maxTrials).stream().map(ConfigFields::config).toList();
+  }
+
+  /**
+   * A command experiment's trials as their parameter values (a JSON object each: the base {@code
+   * parameters} with the searched values set), in the same order {@link #expand} gives a built-in
+   * experiment's; none for a TPE search.
+   *
+   * @throws InvalidExperimentException listing every problem when the experiment cannot run
+   */
+  public static List<ObjectNode> parameterTrials(ExperimentSpec spec, int maxTrials) {
+    if (!spec.isCommand()) {
+      throw new IllegalArgumentException("a built-in experiment's trials are configs: call expand");
+    }
+    return checked(spec, maxTrials);
+  }
+
+  /** A command's base parameter values as a JSON object, in file order. */
+  public static ObjectNode parameterBase(CommandSpec command) {
+    ObjectNode base = dev.digitlab.ml.json.Json.mapper().createObjectNode();
+    command.parameters().forEach(base::set);
+    return base;
+  }
+
+  private static List<ObjectNode> checked(ExperimentSpec spec, int maxTrials) {
     Outcome outcome = run(spec, maxTrials);
     if (!outcome.errors().isEmpty()) {
       throw new InvalidExperimentException(outcome.errors());
@@ -66,7 +95,7 @@ public final class TrialExpansion {
     return count(search, search.parameters());
   }
 
-  private record Outcome(List<TrainingConfig> trials, List<FieldError> errors) {}
+  private record Outcome(List<ObjectNode> trials, List<FieldError> errors) {}
 
   /** A parameter whose values passed their checks, in the form the config takes them. */
   private record Checked(String field, ParameterDomain domain, List<JsonNode> values) {}
@@ -82,7 +111,8 @@ public final class TrialExpansion {
     Set<String> searched = new HashSet<>();
     if (search != null) {
       for (SearchParameter parameter : search.parameters()) {
-        if (searched.add(parameter.field()) && parameter.violations(type).isEmpty()) {
+        if (searched.add(parameter.field())
+            && parameter.violations(type, spec.isCommand()).isEmpty()) {
           wellFormed.add(parameter);
         }
       }
@@ -102,10 +132,11 @@ public final class TrialExpansion {
                   + " (set digitlab.experiments.max-trials to raise it)"));
     }
 
-    ObjectNode base = ConfigFields.tree(spec.config());
+    boolean command = spec.isCommand();
+    ObjectNode base = command ? parameterBase(spec.command()) : ConfigFields.tree(spec.config());
     List<Checked> usable = new ArrayList<>();
     for (SearchParameter parameter : wellFormed) {
-      Checked checked = checkValues(parameter, base, errors);
+      Checked checked = command ? commandValues(parameter) : checkValues(parameter, base, errors);
       if (checked != null) {
         usable.add(checked);
       }
@@ -132,10 +163,13 @@ public final class TrialExpansion {
     }
     Set<String> badFields = new HashSet<>(searched);
     usable.forEach(checked -> badFields.remove(checked.field()));
-    reportTrialViolations(trials, searched, badFields, errors);
+    if (!command) {
+      // A program's parameters have no rules beyond their shape, checked with the command.
+      reportTrialViolations(trials, searched, badFields, errors);
+    }
     // A TPE search starts with no trials: the server adds each as it suggests it.
     boolean expanded = errors.isEmpty() && type != SearchType.TPE;
-    return new Outcome(expanded ? trials.stream().map(Trial::config).toList() : List.of(), errors);
+    return new Outcome(expanded ? trials.stream().map(Trial::tree).toList() : List.of(), errors);
   }
 
   private static long count(SearchSpace search, List<SearchParameter> parameters) {
@@ -208,8 +242,26 @@ public final class TrialExpansion {
     return bad ? null : value.value();
   }
 
-  /** One trial: its config and the searched values that made it, for messages. */
-  private record Trial(TrainingConfig config, String label) {}
+  /** A command parameter's values as written (their shape is checked with the command). */
+  private static Checked commandValues(SearchParameter parameter) {
+    List<JsonNode> values = new ArrayList<>();
+    if (parameter.domain() instanceof Choice choice) {
+      for (JsonNode value : choice.values()) {
+        if (!CommandChecks.scalar(value)) {
+          return null;
+        }
+        values.add(value);
+      }
+    }
+    return new Checked(parameter.field(), parameter.domain(), values);
+  }
+
+  /** One trial: its values (a config's tree, or a command's parameters) and what made it. */
+  private record Trial(ObjectNode tree, String label) {
+    TrainingConfig config() {
+      return ConfigFields.config(tree);
+    }
+  }
 
   private static List<Trial> gridTrials(List<Checked> parameters, ObjectNode base) {
     long total = 1;
@@ -286,7 +338,7 @@ public final class TrialExpansion {
           .append('=')
           .append(chosen[j].isString() ? chosen[j].asString() : chosen[j].toString());
     }
-    return new Trial(ConfigFields.config(tree), label.toString());
+    return new Trial(tree, label.toString());
   }
 
   private static void reportTrialViolations(

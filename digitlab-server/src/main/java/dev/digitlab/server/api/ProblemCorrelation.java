@@ -1,6 +1,10 @@
 package dev.digitlab.server.api;
 
+import dev.digitlab.protocol.experiment.FieldError;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.MethodParameter;
@@ -15,8 +19,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 /**
  * Adds the request's {@code correlationId} to every problem detail the API writes, whichever
- * handler made it, so that a user can quote it and an operator find the log lines. Under MLflow's
- * paths a problem becomes MLflow's error body ({@link ProtocolErrors}).
+ * handler made it, so that a user can quote it and an operator find the log lines; takes Java type
+ * names out of every error body ({@link ErrorText}), whichever protocol's shape it has; and under
+ * MLflow's paths turns a problem into MLflow's error body ({@link ProtocolErrors}).
  */
 @ControllerAdvice
 class ProblemCorrelation implements ResponseBodyAdvice<Object> {
@@ -37,8 +42,14 @@ class ProblemCorrelation implements ResponseBodyAdvice<Object> {
       Class<? extends HttpMessageConverter<?>> converterType,
       ServerHttpRequest request,
       ServerHttpResponse response) {
+    if (body instanceof Map<?, ?> map
+        && (map.containsKey("error_code") || map.containsKey("error"))) {
+      // The error shapes of the protocols spoken besides problem details (MLflow, KServe).
+      return scrubbed(map);
+    }
     if (body instanceof ProblemDetail problem
         && request instanceof ServletServerHttpRequest servlet) {
+      scrub(problem);
       String id = CorrelationId.of(servlet.getServletRequest());
       problem.setProperty(CorrelationId.KEY, id);
       response.getHeaders().set(CorrelationId.HEADER, id);
@@ -54,6 +65,35 @@ class ProblemCorrelation implements ResponseBodyAdvice<Object> {
       }
     }
     return body;
+  }
+
+  /** The detail and each listed error without Java type names ({@link ErrorText}). */
+  static void scrub(ProblemDetail problem) {
+    problem.setDetail(ErrorText.scrub(problem.getDetail()));
+    if (problem.getProperties() != null
+        && problem.getProperties().get("errors") instanceof List<?> errors) {
+      problem.setProperty(
+          "errors",
+          errors.stream()
+              .map(
+                  e ->
+                      e instanceof FieldError field
+                          ? new FieldError(field.path(), ErrorText.scrub(field.message()))
+                          : e)
+              .toList());
+    }
+  }
+
+  private static Map<Object, Object> scrubbed(Map<?, ?> body) {
+    Map<Object, Object> copy = new LinkedHashMap<>();
+    body.forEach(
+        (key, value) ->
+            copy.put(
+                key,
+                value instanceof String text && ("message".equals(key) || "error".equals(key))
+                    ? ErrorText.scrub(text)
+                    : value));
+    return copy;
   }
 
   /**

@@ -50,7 +50,7 @@ public final class ProblemResponses {
     problem.put("type", "about:blank");
     problem.put("title", title);
     problem.put("status", status);
-    problem.put("detail", detail);
+    problem.put("detail", ErrorText.scrub(detail));
     problem.put("instance", request.getRequestURI());
     problem.put(CorrelationId.KEY, CorrelationId.of(request));
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

@@ -11,10 +11,17 @@ import org.springframework.util.unit.DataSize;
  *     request says its length; as soon as the limit is passed, when it is chunked)
  * @param maxArtifactSize the largest file a remote worker may upload (a checkpoint, a model): the
  *     one kind of request allowed past {@code maxRequestSize}
+ * @param maxCodeSize the largest packed code of a command experiment ({@code POST /api/v1/code}),
+ *     also allowed past {@code maxRequestSize}
  */
 @ConfigurationProperties("digitlab.limits")
 public record RequestLimits(
-    @DefaultValue("16MB") DataSize maxRequestSize, @DefaultValue("2GB") DataSize maxArtifactSize) {
+    @DefaultValue("16MB") DataSize maxRequestSize,
+    @DefaultValue("2GB") DataSize maxArtifactSize,
+    @DefaultValue("100MB") DataSize maxCodeSize) {
+
+  /** Where a command experiment's packed code is uploaded (the {@code code} feature). */
+  public static final String CODE_UPLOAD = "/api/v1/code";
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {

@@ -38,10 +38,12 @@ class RequestSizeFilter extends OncePerRequestFilter {
 
   private final long limit;
   private final long artifactLimit;
+  private final long codeLimit;
 
   RequestSizeFilter(RequestLimits limits) {
     this.limit = limits.maxRequestSize().toBytes();
     this.artifactLimit = limits.maxArtifactSize().toBytes();
+    this.codeLimit = limits.maxCodeSize().toBytes();
   }
 
   @Override
@@ -53,9 +55,15 @@ class RequestSizeFilter extends OncePerRequestFilter {
             && ARTIFACT_UPLOAD
                 .matcher(request.getRequestURI().substring(request.getContextPath().length()))
                 .matches();
-    long max = artifact ? artifactLimit : limit;
+    boolean code =
+        "POST".equals(request.getMethod())
+            && RequestLimits.CODE_UPLOAD.equals(
+                request.getRequestURI().substring(request.getContextPath().length()));
+    long max = artifact ? artifactLimit : code ? codeLimit : limit;
     String setting =
-        artifact ? "digitlab.limits.max-artifact-size" : "digitlab.limits.max-request-size";
+        artifact
+            ? "digitlab.limits.max-artifact-size"
+            : code ? "digitlab.limits.max-code-size" : "digitlab.limits.max-request-size";
     if (request.getContentLengthLong() > max) {
       ProblemResponses.write(
           request,

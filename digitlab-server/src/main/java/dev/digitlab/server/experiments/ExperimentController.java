@@ -9,6 +9,7 @@ import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.TrialView;
+import dev.digitlab.server.trials.WaitingReasons;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,6 +46,7 @@ class ExperimentController {
   private final TrialDirectories trialFiles;
   private final ExperimentReport report;
   private final Ownership ownership;
+  private final WaitingReasons waiting;
 
   ExperimentController(
       ExperimentSubmission submission,
@@ -52,7 +54,9 @@ class ExperimentController {
       TrialStore trials,
       TrialDirectories trialFiles,
       ExperimentReport report,
-      Ownership ownership) {
+      Ownership ownership,
+      WaitingReasons waiting) {
+    this.waiting = waiting;
     this.submission = submission;
     this.experiments = experiments;
     this.trials = trials;
@@ -85,7 +89,7 @@ class ExperimentController {
         MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.submit(body, format, ownership.ownerOf(request));
+    Experiment created = submission.submit(body, format, ownership.ownerOf(request), request);
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }
@@ -107,7 +111,8 @@ class ExperimentController {
         contentType != null && MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
             ? FileFormat.JSON
             : FileFormat.AUTO;
-    Experiment created = submission.clone(find(id), body, format, ownership.ownerOf(request));
+    Experiment created =
+        submission.clone(find(id), body, format, ownership.ownerOf(request), request);
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + created.id()))
         .body(detail(created));
   }
@@ -220,7 +225,9 @@ class ExperimentController {
     return ExperimentView.detail(
         experiment,
         experiments.countTrials(experiment.id()),
-        trials.listByExperiment(experiment.id()).stream().map(TrialView::summary).toList());
+        trials.listByExperiment(experiment.id()).stream()
+            .map(trial -> TrialView.summary(trial, waiting.waitingFor(trial)))
+            .toList());
   }
 
   private static ExperimentSort parseSort(String value) {

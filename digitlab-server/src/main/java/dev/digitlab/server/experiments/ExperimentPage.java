@@ -5,6 +5,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.PageJson;
@@ -49,15 +50,22 @@ class ExperimentPage {
       Double trainSeconds,
       String worker,
       String failureReason,
+      String waitingFor,
       boolean best) {}
 
   private final ExperimentStore experiments;
   private final TrialStore trials;
   private final EventStore events;
   private final Ownership ownership;
+  private final WaitingReasons waiting;
 
   ExperimentPage(
-      ExperimentStore experiments, TrialStore trials, EventStore events, Ownership ownership) {
+      ExperimentStore experiments,
+      TrialStore trials,
+      EventStore events,
+      Ownership ownership,
+      WaitingReasons waiting) {
+    this.waiting = waiting;
     this.experiments = experiments;
     this.trials = trials;
     this.events = events;
@@ -83,6 +91,7 @@ class ExperimentPage {
               trial,
               chart.config(),
               searched,
+              waiting.waitingFor(trial),
               Objects.equals(trial.id(), experiment.bestTrialId())));
     }
     metricKeys.add("train_loss");
@@ -115,6 +124,8 @@ class ExperimentPage {
                 "objective", experiment.objectiveMetricName(),
                 "searched", searched,
                 "logScaled", logScaled(experiment.spec()),
+                "importance",
+                    SearchImportance.of(list, experiment.objective(), searched, experiment.spec()),
                 "goal", experiment.objectiveGoalName(),
                 "trials", chartTrials)));
     return "experiments/detail";
@@ -181,7 +192,11 @@ class ExperimentPage {
   }
 
   private static TrialRow row(
-      Trial trial, Map<String, Object> config, List<String> searched, boolean best) {
+      Trial trial,
+      Map<String, Object> config,
+      List<String> searched,
+      String waitingFor,
+      boolean best) {
     List<String> values = searched.stream().map(k -> Figures.value(config.get(k))).toList();
     return new TrialRow(
         trial.id(),
@@ -200,6 +215,7 @@ class ExperimentPage {
         trial.trainSeconds(),
         trial.workerName() == null ? "" : trial.workerName(),
         trial.failureReason() == null ? "" : trial.failureReason(),
+        waitingFor == null ? "" : waitingFor,
         best);
   }
 }

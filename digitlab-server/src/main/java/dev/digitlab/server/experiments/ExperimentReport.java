@@ -1,10 +1,8 @@
 package dev.digitlab.server.experiments;
 
-import static dev.digitlab.server.web.StaticHtml.esc;
-
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.NotFoundException;
-import dev.digitlab.server.experiments.SvgLineChart.Series;
+import dev.digitlab.server.experiments.LineChart.Series;
 import dev.digitlab.server.trials.MetricHistory;
 import dev.digitlab.server.trials.MetricSample;
 import dev.digitlab.server.trials.TestImages;
@@ -18,6 +16,7 @@ import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +26,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.thymeleaf.ITemplateEngine;
+import org.thymeleaf.context.Context;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -34,10 +35,11 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * An experiment as one self-contained HTML page, like the pipeline report: summary (config, search
  * space, objective, status, best trial), a trials table that sorts by any column, overlaid learning
- * curves, and the best trial's confusion matrix, per-class figures and most confident mistakes.
- * Charts are inline SVG and images data URIs; the one script is inline and only sorts the table.
- * Nothing is loaded from elsewhere: {@code digitlab report --experiment} saves it to open from disk
- * with the network off.
+ * curves, search plots, and the best trial's confusion matrix, per-class figures and most confident
+ * mistakes. This class gathers the figures; the template {@code templates/reports/experiment.html}
+ * lays them out, with its stylesheet and its one script (which only sorts the table) inline, charts
+ * as inline SVG and images as data URIs. Nothing is loaded from elsewhere: {@code digitlab report
+ * --experiment} saves it to open from disk with the network off.
  */
 @Component
 class ExperimentReport {
@@ -61,61 +63,47 @@ class ExperimentReport {
           new Curve("val_loss", "Validation loss", true),
           new Curve("val_accuracy", "Validation accuracy", true));
 
-  private static final String STYLE =
-      "body{font-family:system-ui,sans-serif;margin:16px;color:#1f2937;max-width:1200px}"
-          // Wide tables scroll on their own instead of widening the page on a phone.
-          + "table{border-collapse:collapse;margin:8px 0;display:block;max-width:100%;"
-          + "overflow-x:auto}td,th{border:1px solid #d1d5db;"
-          + "padding:3px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
-          + "td.num{text-align:right;font-variant-numeric:tabular-nums}"
-          + "th button{all:unset;cursor:pointer;color:#1d4ed8}"
-          + "th[aria-sort=ascending] button::after{content:' \\25B2'}"
-          + "th[aria-sort=descending] button::after{content:' \\25BC'}"
-          + "tr.best{background:#ecfdf5;font-weight:600}"
-          + ".succeeded{color:#15803d}.failed{color:#b91c1c}.cancelled{color:#6b7280}"
-          + ".running,.queued{color:#1d4ed8}section{border-top:1px solid #e5e7eb;margin-top:24px}"
-          + "dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{color:#6b7280}"
-          + "dd{margin:0}.charts{display:flex;flex-wrap:wrap;gap:16px}.charts figure{margin:0}"
-          + "svg{max-width:100%;height:auto}.legend{list-style:none;padding:0;display:flex;"
-          + "flex-wrap:wrap;gap:4px 12px;font-size:13px}.legend span{display:inline-block;width:"
-          + "12px;height:12px;margin-right:4px;vertical-align:middle}.gallery{display:flex;"
-          + "flex-wrap:wrap;gap:8px}.gallery figure{margin:0;text-align:center;font-size:12px}"
-          + ".gallery img{width:84px;height:84px;image-rendering:pixelated}";
+  /** A name and its value as a reader wants it; {@code searched} when the search replaced it. */
+  record Field(String name, String value, boolean searched) {}
 
-  /** Sorts the trials table by a clicked column: numbers as numbers, empty cells last. */
-  private static final String SORT_SCRIPT =
-      """
-      (function () {
-        var table = document.getElementById('trial-table');
-        var heads = table.tHead.rows[0].cells;
-        function key(cell) {
-          var v = cell.getAttribute('data-value');
-          if (v === null || v === '') { return null; }
-          var n = Number(v);
-          return isNaN(n) ? v : n;
-        }
-        Array.prototype.forEach.call(heads, function (th, col) {
-          var button = th.querySelector('button');
-          if (!button) { return; }
-          button.addEventListener('click', function () {
-            var descending = th.getAttribute('aria-sort') === 'ascending';
-            Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
-            th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
-            var body = table.tBodies[0];
-            var rows = Array.prototype.slice.call(body.rows);
-            rows.sort(function (a, b) {
-              var x = key(a.cells[col]), y = key(b.cells[col]);
-              if (x === null || y === null) { return (x === null) - (y === null); }
-              var c = typeof x === 'number' && typeof y === 'number'
-                ? x - y : String(x).localeCompare(String(y));
-              return descending ? -c : c;
-            });
-            rows.forEach(function (r) { body.appendChild(r); });
-          });
-        });
-        table.setAttribute('data-sortable', 'ready');
-      })();
-      """;
+  /** A table cell: the value the table sorts by ({@code data-value}) and the text shown. */
+  record Cell(String value, String shown) {}
+
+  /** One row of the trials table. */
+  record Row(
+      long id,
+      int ordinal,
+      boolean best,
+      String status,
+      List<Cell> parameters,
+      List<Cell> numbers,
+      String worker,
+      String failure) {}
+
+  /** A learning-curve chart and its caption. */
+  record Chart(String caption, LineChart chart) {}
+
+  /** A legend entry: a trial's colour in every chart. */
+  record Legend(String colour, String label) {}
+
+  /** One confusion-matrix cell, shaded like a heat map. */
+  record Count(long n, String shade) {}
+
+  /** A row of the per-class table: a class (or an average) and its figures. */
+  record PerClass(String label, String precision, String recall, String f1, String support) {}
+
+  /** One of the most confident mistakes; {@code src} is null when the image is not here. */
+  record Mistake(int index, String src, String caption) {}
+
+  /** The best trial's section. */
+  record Best(
+      int ordinal,
+      String line,
+      List<List<Count>> confusion,
+      List<PerClass> perClass,
+      String accuracy,
+      Long mistakes,
+      List<Mistake> misclassified) {}
 
   private final ExperimentStore experiments;
   private final TrialStore trials;
@@ -123,6 +111,7 @@ class ExperimentReport {
   private final TrialFiles files;
   private final TestImages images;
   private final Clock clock;
+  private final ITemplateEngine templates;
 
   ExperimentReport(
       ExperimentStore experiments,
@@ -130,13 +119,15 @@ class ExperimentReport {
       MetricHistory history,
       TrialFiles files,
       TestImages images,
-      Clock clock) {
+      Clock clock,
+      ITemplateEngine templates) {
     this.experiments = experiments;
     this.trials = trials;
     this.history = history;
     this.files = files;
     this.images = images;
     this.clock = clock;
+    this.templates = templates;
   }
 
   /** The experiment's report page; {@link NotFoundException} when there is no such experiment. */
@@ -146,233 +137,130 @@ class ExperimentReport {
     List<Trial> list = trials.listByExperiment(id);
     Optional<Trial> best =
         list.stream().filter(t -> Objects.equals(t.id(), experiment.bestTrialId())).findFirst();
-    StringBuilder html = new StringBuilder(128 * 1024);
-    html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<title>Experiment ")
-        .append(id)
-        .append(" · ")
-        .append(esc(experiment.name()))
-        .append("</title><style>")
-        .append(STYLE)
-        .append("</style></head><body>");
-    summary(html, experiment, list, best);
-    spec(html, experiment);
     List<String> searched = ExperimentPage.searchedParameters(list);
-    trialTable(html, experiment, list, searched);
-    curves(html, list);
-    if (!searched.isEmpty()) {
-      SearchPlots.render(html, experiment, list, searched);
-    }
-    best.ifPresent(trial -> bestTrial(html, experiment, trial, searched));
-    html.append("<footer><p>Written ")
-        .append(Figures.time(clock.instant()))
-        .append(" by Digit Lab.</p></footer><script>")
-        .append(SORT_SCRIPT)
-        .append("</script></body></html>\n");
-    return html.toString();
-  }
-
-  private void summary(
-      StringBuilder html, Experiment experiment, List<Trial> list, Optional<Trial> best) {
-    TrialCounts counts = experiments.countTrials(experiment.id());
-    html.append("<h1>Experiment ")
-        .append(experiment.id())
-        .append(": ")
-        .append(esc(experiment.name()))
-        .append("</h1>");
-    if (experiment.description() != null && !experiment.description().isEmpty()) {
-      html.append("<p>").append(esc(experiment.description())).append("</p>");
-    }
-    html.append("<dl id=\"summary\"><dt>Status</dt><dd><b id=\"experiment-status\" class=\"")
-        .append(experiment.status().dbValue())
-        .append("\">")
-        .append(experiment.status().dbValue())
-        .append("</b></dd><dt>Dataset</dt><dd>")
-        .append(esc(experiment.dataset()))
-        .append("</dd><dt>Objective</dt><dd id=\"objective\">")
-        .append(esc(experiment.objectiveMetricName()))
-        .append(" (")
-        .append(experiment.objectiveGoalName())
-        .append(")</dd><dt>Best trial</dt><dd id=\"best\">");
-    if (best.isPresent()) {
-      Trial trial = best.get();
-      html.append('#')
-          .append(trial.ordinal())
-          .append(" (trial ")
-          .append(trial.id())
-          .append("): ")
-          .append(esc(experiment.objectiveMetricName()))
-          .append(' ')
-          .append(Figures.metric(experiment.bestObjective()))
-          .append(", test accuracy ")
-          .append(Figures.metric(trial.testAccuracy()))
-          .append(", macro-F1 ")
-          .append(Figures.metric(trial.testF1Macro()));
-    } else {
-      html.append("none yet");
-    }
-    html.append("</dd><dt>Trials</dt><dd>")
-        .append(counts.total())
-        .append(" in all: ")
-        .append(counts.queued())
-        .append(" queued, ")
-        .append(counts.running())
-        .append(" running, ")
-        .append(counts.succeeded())
-        .append(" succeeded, ")
-        .append(counts.failed())
-        .append(" failed, ")
-        .append(counts.cancelled())
-        .append(" cancelled</dd><dt>Train time</dt><dd>")
-        .append(Figures.duration(experiment.totalTrainSeconds()))
-        .append(" in all trials</dd><dt>Created</dt><dd>")
-        .append(Figures.time(experiment.createdAt()))
-        .append("</dd>");
-    if (!experiment.tags().isEmpty()) {
-      html.append("<dt>Tags</dt><dd>").append(esc(String.join(", ", experiment.tags())));
-      html.append("</dd>");
-    }
-    html.append("</dl>");
-  }
-
-  /** The base config and the search space as submitted (defaults filled in). */
-  private static void spec(StringBuilder html, Experiment experiment) {
     JsonNode spec = tree(experiment.spec());
-    JsonNode search = spec.path("search");
-    html.append("<section id=\"config\"><h2>Config</h2><table><tr><th>field</th><th>value</th>")
-        .append("</tr>");
+    Map<String, Object> page = new HashMap<>();
+    page.put("experiment", experiment);
+    page.put("status", experiment.status().dbValue());
+    page.put("counts", experiments.countTrials(id));
+    page.put("bestLine", best.map(trial -> bestLine(experiment, trial)).orElse("none yet"));
+    page.put("trainTime", Figures.duration(experiment.totalTrainSeconds()));
+    page.put("created", Figures.time(experiment.createdAt()));
+    page.put("tags", experiment.tags().isEmpty() ? null : String.join(", ", experiment.tags()));
+    page.put("config", config(spec));
+    page.put("search", searchLine(spec.path("search")));
+    page.put("space", space(spec.path("search")));
+    page.put("searched", searched);
+    page.put("rows", list.stream().map(trial -> row(experiment, trial, searched)).toList());
+    List<Legend> legend = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      legend.add(new Legend(colour(i), "#" + list.get(i).ordinal()));
+    }
+    page.put("legend", legend);
+    page.put("curves", curves(list));
+    page.put(
+        "plots",
+        searched.isEmpty()
+            ? null
+            : SearchPlots.of(
+                experiment, list, searched, ExperimentPage.logScaled(experiment.spec())));
+    page.put("best", best.map(trial -> best(experiment, trial, searched)).orElse(null));
+    page.put("written", Figures.time(clock.instant()));
+    return templates.process("reports/experiment", new Context(Locale.ROOT, page));
+  }
+
+  private static String bestLine(Experiment experiment, Trial trial) {
+    return "#"
+        + trial.ordinal()
+        + " (trial "
+        + trial.id()
+        + "): "
+        + experiment.objectiveMetricName()
+        + " "
+        + Figures.metric(experiment.bestObjective())
+        + ", test accuracy "
+        + Figures.metric(trial.testAccuracy())
+        + ", macro-F1 "
+        + Figures.metric(trial.testF1Macro());
+  }
+
+  /** The base config as submitted (defaults filled in). */
+  private static List<Field> config(JsonNode spec) {
+    JsonNode parameters = spec.path("search").path("parameters");
+    List<Field> fields = new ArrayList<>();
     spec.path("config")
         .properties()
         .forEach(
             field ->
-                html.append("<tr><td>")
-                    .append(esc(field.getKey()))
-                    .append("</td><td>")
-                    .append(esc(text(field.getValue())))
-                    // The base value is not what the trials ran with: the search replaced it.
-                    .append(
-                        search.path("parameters").has(field.getKey())
-                            ? " <small>(searched, see below)</small>"
-                            : "")
-                    .append("</td></tr>"));
-    html.append("</table><h2>Search space</h2>");
+                fields.add(
+                    new Field(
+                        field.getKey(),
+                        text(field.getValue()),
+                        // The base value is not what the trials ran with: the search replaced it.
+                        parameters.has(field.getKey()))));
+    return fields;
+  }
+
+  /** "grid search, trials 10": the search's type and settings; null when there is no search. */
+  private static String searchLine(JsonNode search) {
     if (search.isMissingNode() || search.isNull()) {
-      html.append("<p id=\"search\">No search: the config above is the only trial.</p>");
-    } else {
-      html.append("<p id=\"search\">")
-          .append(esc(search.path("type").asString("grid")))
-          .append(" search");
-      search
-          .properties()
-          .forEach(
-              field -> {
-                if (!field.getKey().equals("type") && !field.getKey().equals("parameters")) {
-                  html.append(", ")
-                      .append(esc(field.getKey()))
-                      .append(' ')
-                      .append(esc(text(field.getValue())));
-                }
-              });
-      html.append("</p><table id=\"search-space\"><tr><th>parameter</th><th>values</th></tr>");
-      search
-          .path("parameters")
-          .properties()
-          .forEach(
-              p ->
-                  html.append("<tr><td>")
-                      .append(esc(p.getKey()))
-                      .append("</td><td>")
-                      .append(esc(text(p.getValue())))
-                      .append("</td></tr>"));
-      html.append("</table>");
+      return null;
     }
-    html.append("</section>");
+    StringBuilder line = new StringBuilder(search.path("type").asString("grid")).append(" search");
+    search
+        .properties()
+        .forEach(
+            field -> {
+              if (!field.getKey().equals("type") && !field.getKey().equals("parameters")) {
+                line.append(", ").append(field.getKey()).append(' ').append(text(field.getValue()));
+              }
+            });
+    return line.toString();
   }
 
-  private static void trialTable(
-      StringBuilder html, Experiment experiment, List<Trial> list, List<String> searched) {
-    html.append("<section id=\"trials\"><h2>Trials</h2><p>Click a heading to sort.</p>")
-        .append("<table id=\"trial-table\"><thead><tr>")
-        .append("<th aria-sort=\"ascending\"><button type=\"button\">trial</button></th>")
-        .append("<th><button type=\"button\">status</button></th>");
+  private static List<Field> space(JsonNode search) {
+    List<Field> parameters = new ArrayList<>();
+    search
+        .path("parameters")
+        .properties()
+        .forEach(p -> parameters.add(new Field(p.getKey(), text(p.getValue()), true)));
+    return parameters;
+  }
+
+  private static Row row(Experiment experiment, Trial trial, List<String> searched) {
+    Map<String, Object> config = ChartTrial.map(trial.config());
+    List<Cell> parameters = new ArrayList<>();
     for (String p : searched) {
-      html.append("<th><button type=\"button\">").append(esc(p)).append("</button></th>");
+      String value = text(JSON.valueToTree(config.get(p)));
+      parameters.add(new Cell(value, value));
     }
-    html.append("<th><button type=\"button\">test accuracy</button></th>")
-        .append("<th><button type=\"button\">macro-F1</button></th>")
-        .append("<th><button type=\"button\">")
-        .append(esc(experiment.objectiveMetricName()))
-        .append(" (objective)</button></th>")
-        .append("<th><button type=\"button\">run time</button></th>")
-        .append("<th><button type=\"button\">worker</button></th><th>failure</th>")
-        .append("</tr></thead><tbody>");
-    for (Trial trial : list) {
-      Map<String, Object> config = ChartTrial.map(trial.config());
-      boolean isBest = Objects.equals(trial.id(), experiment.bestTrialId());
-      html.append(isBest ? "<tr class=\"best\"" : "<tr")
-          .append(" data-trial=\"")
-          .append(trial.id())
-          .append("\"><td data-value=\"")
-          .append(trial.ordinal())
-          .append("\">#")
-          .append(trial.ordinal())
-          .append(isBest ? " ★ best" : "")
-          .append("</td><td class=\"")
-          .append(trial.status().dbValue())
-          .append("\" data-value=\"")
-          .append(trial.status().dbValue())
-          .append("\">")
-          .append(trial.status().dbValue())
-          .append("</td>");
-      for (String p : searched) {
-        String value = esc(text(JSON.valueToTree(config.get(p))));
-        html.append("<td data-value=\"").append(value).append("\">").append(value).append("</td>");
-      }
-      number(html, trial.testAccuracy(), Figures.metric(trial.testAccuracy()));
-      number(html, trial.testF1Macro(), Figures.metric(trial.testF1Macro()));
-      number(html, trial.bestMetric(), Figures.metric(trial.bestMetric()));
-      number(html, trial.trainSeconds(), Figures.duration(trial.trainSeconds()));
-      String worker = trial.workerName() == null ? "" : esc(trial.workerName());
-      html.append("<td data-value=\"")
-          .append(worker)
-          .append("\">")
-          .append(worker)
-          .append("</td><td>")
-          .append(esc(trial.failureReason()))
-          .append("</td></tr>");
-    }
-    html.append("</tbody></table></section>");
+    return new Row(
+        trial.id(),
+        trial.ordinal(),
+        Objects.equals(trial.id(), experiment.bestTrialId()),
+        trial.status().dbValue(),
+        parameters,
+        List.of(
+            number(trial.testAccuracy(), Figures.metric(trial.testAccuracy())),
+            number(trial.testF1Macro(), Figures.metric(trial.testF1Macro())),
+            number(trial.bestMetric(), Figures.metric(trial.bestMetric())),
+            number(trial.trainSeconds(), Figures.duration(trial.trainSeconds()))),
+        trial.workerName() == null ? "" : trial.workerName(),
+        trial.failureReason());
   }
 
-  private static void number(StringBuilder html, Double value, String shown) {
-    html.append("<td class=\"num\" data-value=\"")
-        .append(value == null || !Double.isFinite(value) ? "" : value.toString())
-        .append("\">")
-        .append(esc(shown))
-        .append("</td>");
+  private static Cell number(Double value, String shown) {
+    return new Cell(value == null || !Double.isFinite(value) ? "" : value.toString(), shown);
   }
 
   /** One chart per learning curve any trial reported, every trial's line overlaid. */
-  private void curves(StringBuilder html, List<Trial> list) {
+  private List<Chart> curves(List<Trial> list) {
     Set<String> keys = Set.copyOf(CURVES.stream().map(Curve::key).toList());
     List<Map<String, List<MetricSample>>> perTrial = new ArrayList<>();
     for (Trial trial : list) {
       perTrial.add(history.of(trial.id(), keys, null, null, CURVE_POINTS));
     }
-    html.append("<section id=\"curves\"><h2>Learning curves</h2>");
-    StringBuilder legend = new StringBuilder("<ul class=\"legend\">");
-    for (int i = 0; i < list.size(); i++) {
-      legend
-          .append("<li><span style=\"background:")
-          .append(colour(i))
-          .append("\"></span>#")
-          .append(list.get(i).ordinal())
-          .append("</li>");
-    }
-    legend.append("</ul>");
-    html.append(legend).append("<div class=\"charts\">");
-    int drawn = 0;
+    List<Chart> charts = new ArrayList<>();
     for (Curve curve : CURVES) {
       List<Series> series = new ArrayList<>();
       for (int i = 0; i < list.size(); i++) {
@@ -388,60 +276,51 @@ class ExperimentReport {
         }
         series.add(new Series("#" + list.get(i).ordinal(), colour(i), xs, ys));
       }
-      if (series.isEmpty()) {
-        continue;
+      if (!series.isEmpty()) {
+        charts.add(
+            new Chart(
+                curve.title() + " (" + curve.key() + ")",
+                LineChart.of(
+                    "curve-" + curve.key(),
+                    curve.byEpoch() ? "epoch" : "step",
+                    curve.key(),
+                    series)));
       }
-      drawn++;
-      html.append("<figure><figcaption>")
-          .append(esc(curve.title()))
-          .append(" (")
-          .append(esc(curve.key()))
-          .append(")</figcaption>")
-          .append(
-              SvgLineChart.render(
-                  "curve-" + curve.key(), curve.byEpoch() ? "epoch" : "step", curve.key(), series))
-          .append("</figure>");
     }
-    html.append("</div>");
-    if (drawn == 0) {
-      html.append("<p>No trial has reported a learning curve yet.</p>");
-    }
-    html.append("</section>");
+    return charts;
   }
 
-  private void bestTrial(
-      StringBuilder html, Experiment experiment, Trial trial, List<String> searched) {
-    html.append("<section id=\"best-trial\"><h2>Best trial: #")
-        .append(trial.ordinal())
-        .append("</h2><p>");
+  private Best best(Experiment experiment, Trial trial, List<String> searched) {
+    StringBuilder line = new StringBuilder();
     Map<String, Object> config = ChartTrial.map(trial.config());
     for (String p : searched) {
-      html.append(esc(p))
-          .append(' ')
-          .append(esc(text(JSON.valueToTree(config.get(p)))))
-          .append(", ");
+      line.append(p).append(' ').append(text(JSON.valueToTree(config.get(p)))).append(", ");
     }
-    html.append("test accuracy ")
+    line.append("test accuracy ")
         .append(Figures.metric(trial.testAccuracy()))
         .append(", macro-F1 ")
         .append(Figures.metric(trial.testF1Macro()))
         .append(", trained in ")
         .append(Figures.duration(trial.trainSeconds()))
-        .append("; the rest of its config is the one above.</p>");
-    Optional<JsonNode> matrix = report(trial, RunArtifact.CONFUSION_MATRIX);
-    if (matrix.isPresent()) {
-      confusion(html, matrix.get().path("counts"));
-    } else {
-      html.append("<p>No confusion matrix was kept for this trial.</p>");
-    }
-    report(trial, RunArtifact.PER_CLASS).ifPresent(perClass -> perClass(html, perClass));
-    report(trial, RunArtifact.MISCLASSIFIED)
-        .ifPresent(mistakes -> misclassified(html, experiment, mistakes));
-    html.append("</section>");
+        .append("; the rest of its config is the one above.");
+    List<List<Count>> confusion =
+        report(trial, RunArtifact.CONFUSION_MATRIX)
+            .map(matrix -> confusion(matrix.path("counts")))
+            .orElse(null);
+    Optional<JsonNode> perClass = report(trial, RunArtifact.PER_CLASS);
+    Optional<JsonNode> mistakes = report(trial, RunArtifact.MISCLASSIFIED);
+    return new Best(
+        trial.ordinal(),
+        line.toString(),
+        confusion,
+        perClass.map(ExperimentReport::perClass).orElse(null),
+        perClass.map(r -> Figures.metric(r.path("accuracy").asDouble())).orElse(null),
+        mistakes.map(m -> m.path("mistakes").asLong()).orElse(null),
+        mistakes.map(m -> misclassified(experiment, m.path("examples"))).orElse(null));
   }
 
-  /** Counts as a table shaded like a heat map: errors against the largest error. */
-  private static void confusion(StringBuilder html, JsonNode counts) {
+  /** Counts shaded like a heat map: errors against the largest error. */
+  private static List<List<Count>> confusion(JsonNode counts) {
     long maxError = 1;
     for (int t = 0; t < counts.size(); t++) {
       for (int p = 0; p < counts.get(t).size(); p++) {
@@ -450,14 +329,9 @@ class ExperimentReport {
         }
       }
     }
-    html.append("<h3>Confusion matrix</h3><p>Rows: true class; columns: predicted class.</p>")
-        .append("<table id=\"confusion\"><tr><th>true \\ predicted</th>");
-    for (int c = 0; c < counts.size(); c++) {
-      html.append("<th>").append(c).append("</th>");
-    }
-    html.append("</tr>");
+    List<List<Count>> rows = new ArrayList<>();
     for (int t = 0; t < counts.size(); t++) {
-      html.append("<tr><th>").append(t).append("</th>");
+      List<Count> row = new ArrayList<>();
       for (int p = 0; p < counts.get(t).size(); p++) {
         long n = counts.get(t).get(p).asLong();
         String shade =
@@ -465,60 +339,42 @@ class ExperimentReport {
                 ? "#dcfce7"
                 : String.format(
                     Locale.ROOT, "rgba(220,38,38,%.2f)", n == 0 ? 0 : 0.1 + 0.8 * n / maxError);
-        html.append("<td class=\"num\" style=\"background:")
-            .append(shade)
-            .append("\">")
-            .append(n)
-            .append("</td>");
+        row.add(new Count(n, shade));
       }
-      html.append("</tr>");
+      rows.add(row);
     }
-    html.append("</table>");
+    return rows;
   }
 
-  private static void perClass(StringBuilder html, JsonNode report) {
-    html.append("<h3>Per class</h3><table id=\"per-class\"><tr><th>class</th><th>precision</th>")
-        .append("<th>recall</th><th>F1</th><th>support</th></tr>");
+  private static List<PerClass> perClass(JsonNode report) {
+    List<PerClass> rows = new ArrayList<>();
     for (JsonNode c : report.path("classes")) {
-      html.append("<tr><th>")
-          .append(c.path("classIndex").asInt())
-          .append("</th><td class=\"num\">")
-          .append(Figures.metric(c.path("precision").asDouble()))
-          .append("</td><td class=\"num\">")
-          .append(Figures.metric(c.path("recall").asDouble()))
-          .append("</td><td class=\"num\">")
-          .append(Figures.metric(c.path("f1").asDouble()))
-          .append("</td><td class=\"num\">")
-          .append(c.path("support").asLong())
-          .append("</td></tr>");
+      rows.add(
+          new PerClass(
+              Integer.toString(c.path("classIndex").asInt()),
+              Figures.metric(c.path("precision").asDouble()),
+              Figures.metric(c.path("recall").asDouble()),
+              Figures.metric(c.path("f1").asDouble()),
+              Long.toString(c.path("support").asLong())));
     }
     for (String average : List.of("macro", "weighted")) {
-      html.append("<tr><th>")
-          .append(average)
-          .append("</th><td class=\"num\">")
-          .append(Figures.metric(report.path(average + "Precision").asDouble()))
-          .append("</td><td class=\"num\">")
-          .append(Figures.metric(report.path(average + "Recall").asDouble()))
-          .append("</td><td class=\"num\">")
-          .append(Figures.metric(report.path(average + "F1").asDouble()))
-          .append("</td><td></td></tr>");
+      rows.add(
+          new PerClass(
+              average,
+              Figures.metric(report.path(average + "Precision").asDouble()),
+              Figures.metric(report.path(average + "Recall").asDouble()),
+              Figures.metric(report.path(average + "F1").asDouble()),
+              ""));
     }
-    html.append("</table><p>Test accuracy ")
-        .append(Figures.metric(report.path("accuracy").asDouble()))
-        .append("</p>");
+    return rows;
   }
 
   /**
-   * The most confident mistakes as images inlined from the test set; when the server does not have
-   * the dataset's files, only their labels.
+   * The most confident mistakes with their images inlined from the test set; when the server does
+   * not have the dataset's files, only their labels.
    */
-  private void misclassified(StringBuilder html, Experiment experiment, JsonNode file) {
-    JsonNode examples = file.path("examples");
-    html.append("<h3>Misclassified test images</h3><p>")
-        .append(file.path("mistakes").asLong())
-        .append(" test images misclassified; the ")
-        .append(Math.min(MISCLASSIFIED_SHOWN, examples.size()))
-        .append(" most confident mistakes:</p><div class=\"gallery\" id=\"misclassified\">");
+  private List<Mistake> misclassified(Experiment experiment, JsonNode examples) {
+    List<Mistake> shown = new ArrayList<>();
     for (int i = 0; i < Math.min(MISCLASSIFIED_SHOWN, examples.size()); i++) {
       JsonNode m = examples.get(i);
       int index = m.path("index").asInt();
@@ -529,20 +385,16 @@ class ExperimentReport {
               m.path("actual").asInt(),
               m.path("predicted").asInt(),
               m.path("confidence").asDouble() * 100);
-      html.append("<figure>");
+      String src = null;
       try {
-        html.append("<img alt=\"Test image ")
-            .append(index)
-            .append("\" src=\"")
-            .append(StaticHtml.png(images.png(experiment.dataset(), index)))
-            .append("\">");
+        src = StaticHtml.png(images.png(experiment.dataset(), index));
       } catch (NotFoundException e) {
         // The dataset is not on this server: the labels still say what went wrong.
         log.debug("no image for the report: {}", e.getMessage());
       }
-      html.append("<figcaption>").append(esc(caption)).append("</figcaption></figure>");
+      shown.add(new Mistake(index, src, caption));
     }
-    html.append("</div>");
+    return shown;
   }
 
   private Optional<JsonNode> report(Trial trial, RunArtifact artifact) {
@@ -560,7 +412,7 @@ class ExperimentReport {
   }
 
   private static String colour(int index) {
-    return SvgLineChart.COLOURS.get(index % SvgLineChart.COLOURS.size());
+    return LineChart.COLOURS.get(index % LineChart.COLOURS.size());
   }
 
   /** A JSON value as a reader wants it: strings without quotes, anything else as compact JSON. */

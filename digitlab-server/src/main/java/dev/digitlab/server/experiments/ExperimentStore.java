@@ -309,7 +309,7 @@ public class ExperimentStore implements TrialLifecycle {
   private static Objective objective(String metric, String goal) {
     return Experiment.NO_OBJECTIVE.equals(metric)
         ? null
-        : new Objective(ObjectiveMetric.parse(metric), Goal.parse(goal));
+        : new Objective(ObjectiveMetric.named(metric), Goal.parse(goal));
   }
 
   /**
@@ -395,11 +395,13 @@ public class ExperimentStore implements TrialLifecycle {
    * (TPE) rank trials by the same column as the roll-up.
    */
   public static String trialColumn(ObjectiveMetric metric) {
-    return switch (metric) {
-      case TEST_ACCURACY -> "test_accuracy";
-      case TEST_F1_MACRO -> "test_f1_macro";
-      default -> "best_metric";
-    };
+    if (metric.equals(ObjectiveMetric.TEST_ACCURACY)) {
+      return "test_accuracy";
+    }
+    if (metric.equals(ObjectiveMetric.TEST_F1_MACRO)) {
+      return "test_f1_macro";
+    }
+    return "best_metric";
   }
 
   private record ObjectiveAndStatus(Objective objective, ExperimentStatus status) {}

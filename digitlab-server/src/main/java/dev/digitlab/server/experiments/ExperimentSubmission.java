@@ -9,8 +9,11 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
+import dev.digitlab.server.code.CodeStore;
 import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
+import dev.digitlab.server.security.CommandPermission;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,18 +34,27 @@ public class ExperimentSubmission {
 
   private static final ObjectMapper JSON = Json.mapper();
 
+  /** The dataset column of a command experiment, whose program brings its own data. */
+  public static final String COMMAND_DATASET = "command";
+
   private final ExperimentFiles files;
   private final ExperimentStore experiments;
   private final QueueSignal queueSignal;
+  private final CodeStore code;
+  private final CommandPermission commands;
   private final int maxTrials;
 
   ExperimentSubmission(
       ExperimentStore experiments,
       QueueSignal queueSignal,
+      CodeStore code,
+      CommandPermission commands,
       @Value("${digitlab.experiments.max-trials:" + TrialExpansion.DEFAULT_MAX_TRIALS + "}")
           int maxTrials) {
     this.experiments = experiments;
     this.queueSignal = queueSignal;
+    this.code = code;
+    this.commands = commands;
     this.maxTrials = maxTrials;
     this.files = new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(maxTrials));
   }
@@ -53,8 +65,21 @@ public class ExperimentSubmission {
    *
    * @throws InvalidExperimentException listing every problem; nothing is stored then
    */
-  Experiment submit(InputStream document, FileFormat format, String owner) throws IOException {
-    return store(files.read(document, format), owner);
+  Experiment submit(
+      InputStream document, FileFormat format, String owner, HttpServletRequest request)
+      throws IOException {
+    return store(permitted(files.read(document, format), request), owner);
+  }
+
+  /**
+   * The spec, if the request may submit it: a command experiment needs the run-commands permission
+   * (403 otherwise), checked before anything is stored.
+   */
+  private ExperimentSpec permitted(ExperimentSpec spec, HttpServletRequest request) {
+    if (spec.isCommand()) {
+      commands.checkMaySubmitCommands(request, "a command experiment ('" + spec.name() + "')");
+    }
+    return spec;
   }
 
   /**
@@ -82,7 +107,12 @@ public class ExperimentSubmission {
    * @throws InvalidExperimentException naming every problem of the edited experiment; nothing is
    *     stored then
    */
-  Experiment clone(Experiment source, InputStream edits, FileFormat format, String owner)
+  Experiment clone(
+      Experiment source,
+      InputStream edits,
+      FileFormat format,
+      String owner,
+      HttpServletRequest request)
       throws IOException {
     byte[] bytes = edits.readNBytes(files.limits().maxDocumentBytes() + 1);
     if (bytes.length > files.limits().maxDocumentBytes()) {
@@ -101,7 +131,7 @@ public class ExperimentSubmission {
       }
       spec = merge(spec, patch);
     }
-    return store(files.fromTree(spec), owner);
+    return store(permitted(files.fromTree(spec), request), owner);
   }
 
   private static JsonNode merge(JsonNode target, JsonNode patch) {
@@ -144,7 +174,25 @@ public class ExperimentSubmission {
   }
 
   private Experiment store(ExperimentSpec spec, String owner) {
-    List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
+    List<NewTrial> trials;
+    String dataset;
+    if (spec.isCommand()) {
+      String problem = code.problem(spec.command());
+      if (problem != null) {
+        throw new InvalidExperimentException(new FieldError("code", problem));
+      }
+      trials =
+          TrialExpansion.parameterTrials(spec, maxTrials).stream()
+              .map(parameters -> NewTrial.command(parameters.toString()))
+              .toList();
+      dataset = COMMAND_DATASET;
+    } else {
+      trials =
+          TrialExpansion.expand(spec, maxTrials).stream()
+              .map(config -> new NewTrial(files.configJson(config), requires(config)))
+              .toList();
+      dataset = spec.dataset();
+    }
     Experiment stored =
         experiments.create(
             new NewExperiment(
@@ -152,14 +200,12 @@ public class ExperimentSubmission {
                 owner,
                 spec.description(),
                 spec.tags(),
-                spec.dataset(),
+                dataset,
                 files.toTree(spec).toString(),
                 spec.objective(),
                 spec.maxParallelTrials(),
                 spec.priority(),
-                configs.stream()
-                    .map(config -> new NewTrial(files.configJson(config), requires(config)))
-                    .toList()));
+                trials));
     // A search that suggests its trials as it runs (TPE) queued its first ones in create, as a
     // TrialLifecycle told of the new experiment's trials.
     queueSignal.trialsQueued();

@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +53,25 @@ class NewExperimentPage {
           experiments.find(from).orElseThrow(() -> new NotFoundException("experiment", from));
       values = ExperimentForm.from(source.spec(), source.name() + "-2");
       model.addAttribute("source", source);
+      if (source.spec().contains("\"command\"")
+          && ExperimentSubmission.COMMAND_DATASET.equals(source.dataset())) {
+        // The form's fields are a built-in model's; a program's experiment is edited as text.
+        model.addAttribute(
+            "problems",
+            java.util.List.of(
+                new dev.digitlab.protocol.experiment.FieldError(
+                    "command",
+                    "experiment "
+                        + source.id()
+                        + " runs a program, which this form cannot edit: clone it as text with"
+                        + " POST /api/v1/experiments/"
+                        + source.id()
+                        + "/clone (a YAML or JSON merge patch, e.g. {name: "
+                        + source.name()
+                        + "-2, search: {…}}), or save this spec as a file, edit it and run"
+                        + " 'digitlab submit' on it: "
+                        + source.spec())));
+      }
     }
     fill(model, values, Map.of());
     model.addAttribute("count", count(values));
@@ -71,7 +89,8 @@ class NewExperimentPage {
           submission.submit(
               new ByteArrayInputStream(document.getBytes(StandardCharsets.UTF_8)),
               dev.digitlab.protocol.experiment.FileFormat.JSON,
-              ownership.ownerOf(request));
+              ownership.ownerOf(request),
+              request);
       return new ModelAndView("redirect:/experiments/" + created.id());
     } catch (InvalidExperimentException e) {
       ModelAndView page = new ModelAndView("experiments/new");
@@ -136,7 +155,7 @@ class NewExperimentPage {
         java.util.stream.IntStream.range(0, ExperimentForm.rows(values)).boxed().toList());
     model.put(
         "objectiveMetrics",
-        Arrays.stream(ObjectiveMetric.values()).map(ObjectiveMetric::configName).toList());
+        ObjectiveMetric.values().stream().map(ObjectiveMetric::configName).toList());
   }
 
   private static void fill(Model model, Map<String, String> values, Map<String, String> errors) {

@@ -1,10 +1,8 @@
 package dev.digitlab.server.experiments;
 
-import static dev.digitlab.server.web.StaticHtml.esc;
-
 import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.Objective;
-import dev.digitlab.server.experiments.SvgLineChart.Series;
+import dev.digitlab.server.experiments.LineChart.Series;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.web.ChartTrial;
@@ -16,9 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The search plots of the one-file report, drawn on the server: the optimization history (each
- * trial's objective and the best so far, pruned trials listed) and parameter importance (one-way
- * ANOVA η² of each searched parameter on the objective, as the experiment page computes it).
+ * The search plots of the one-file report, laid out on the server for its template: the
+ * optimization history (each trial's objective and the best so far, pruned trials listed),
+ * parameter importance (fANOVA, {@link SearchImportance}, the same figures as the experiment
+ * page's), parallel coordinates and a slice plot per parameter.
  */
 final class SearchPlots {
 
@@ -33,8 +32,26 @@ final class SearchPlots {
     };
   }
 
-  static void render(
-      StringBuilder html, Experiment experiment, List<Trial> list, List<String> searched) {
+  /**
+   * What the report's search section shows.
+   *
+   * @param history the objective by trial and the best so far; null when no trial has finished with
+   *     an objective yet
+   * @param pruned the ordinals ({@code #3}) of the trials stopped early
+   * @param importance each searched parameter's share, formatted, largest first
+   * @param parallel parallel coordinates of the finished and pruned trials
+   * @param slices one slice plot per searched parameter
+   */
+  record View(
+      String metric,
+      LineChart history,
+      List<String> pruned,
+      Map<String, String> importance,
+      ParallelChart parallel,
+      List<SliceChart> slices) {}
+
+  static View of(
+      Experiment experiment, List<Trial> list, List<String> searched, List<String> logScaled) {
     Objective objective = experiment.objective();
     boolean maximize = objective.goal() == Goal.MAX;
     List<Trial> byOrdinal = new ArrayList<>(list);
@@ -60,129 +77,64 @@ final class SearchPlots {
       values.add(value);
       best.add(bestSoFar);
     }
-    html.append("<section id=\"search\"><h2>Search</h2>");
+    String metric = objective.metric().configName();
     if (xs.isEmpty()) {
-      html.append("<p>No trial has finished with an objective yet.</p></section>");
-      return;
+      return new View(metric, null, pruned, Map.of(), null, List.of());
     }
     double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
-    html.append("<div class=\"charts\"><figure><figcaption>Optimization history (")
-        .append(esc(objective.metric().configName()))
-        .append(" by trial, and the best so far)</figcaption>")
-        .append(
-            SvgLineChart.render(
-                "history",
-                "trial",
-                objective.metric().configName(),
-                List.of(
-                    new Series(
-                        "objective", SvgLineChart.COLOURS.get(0), x, values.toArray(Double[]::new)),
-                    new Series(
-                        "best so far",
-                        SvgLineChart.COLOURS.get(1),
-                        x,
-                        best.toArray(Double[]::new)))))
-        .append("</figure></div>");
-    if (!pruned.isEmpty()) {
-      html.append("<p id=\"pruned\">Pruned (stopped early): ")
-          .append(esc(String.join(" ", pruned)))
-          .append("</p>");
-    }
-    Map<String, Double> importance = importance(byOrdinal, objective, searched);
-    if (!importance.isEmpty()) {
-      html.append(
-          "<h3>Parameter importance</h3><p>One-way ANOVA effect size (η²) of each parameter on the"
-              + " objective over the succeeded trials (lists by value, numbers in 4 quantile bins),"
-              + " normalised to sum to 1; not fANOVA: interactions are ignored.</p>"
-              + "<table id=\"importance\"><tr><th>parameter</th><th>importance</th></tr>");
-      importance.forEach(
-          (name, share) ->
-              html.append("<tr><td>")
-                  .append(esc(name))
-                  .append("</td><td class=\"num\">")
-                  .append(String.format(Locale.ROOT, "%.3f", share))
-                  .append("</td></tr>"));
-      html.append("</table>");
-    }
-    html.append("</section>");
-  }
-
-  /** Each parameter's normalised η², largest first. */
-  static Map<String, Double> importance(
-      List<Trial> trials, Objective objective, List<String> searched) {
-    List<Map<String, Object>> configs = new ArrayList<>();
-    List<Double> ys = new ArrayList<>();
-    for (Trial trial : trials) {
-      Double y = trial.status() == TrialStatus.SUCCEEDED ? objective(trial, objective) : null;
-      if (y != null && Double.isFinite(y)) {
-        configs.add(ChartTrial.map(trial.config()));
-        ys.add(y);
+    LineChart history =
+        LineChart.of(
+            "history",
+            "trial",
+            metric,
+            List.of(
+                new Series("objective", LineChart.COLOURS.get(0), x, values.toArray(Double[]::new)),
+                new Series(
+                    "best so far", LineChart.COLOURS.get(1), x, best.toArray(Double[]::new))));
+    Map<String, String> importance = new LinkedHashMap<>();
+    SearchImportance.of(byOrdinal, objective, searched, experiment.spec())
+        .forEach((name, share) -> importance.put(name, String.format(Locale.ROOT, "%.3f", share)));
+    List<ParallelChart.Point> points = new ArrayList<>();
+    List<ParallelChart.Point> finished = new ArrayList<>();
+    for (Trial trial : byOrdinal) {
+      boolean wasPruned = trial.status() == TrialStatus.PRUNED;
+      Double value = trial.status() == TrialStatus.SUCCEEDED ? objective(trial, objective) : null;
+      if (!wasPruned && (value == null || !Double.isFinite(value))) {
+        continue;
+      }
+      ParallelChart.Point point =
+          new ParallelChart.Point(
+              "#" + trial.ordinal(), ChartTrial.map(trial.config()), value, wasPruned);
+      points.add(point);
+      if (!wasPruned) {
+        finished.add(point);
       }
     }
-    Map<String, Double> eta = new LinkedHashMap<>();
-    double sum = 0;
-    for (String name : searched) {
-      double e = etaSquared(configs, ys, name);
-      eta.put(name, e);
-      sum += e;
+    List<String> listed = listed(experiment.spec());
+    ParallelChart parallel =
+        ParallelChart.of(searched, logScaled, listed, metric, maximize, points);
+    List<SliceChart> slices =
+        searched.stream()
+            .map(
+                name ->
+                    SliceChart.of(name, logScaled.contains(name), listed.contains(name), finished))
+            .toList();
+    return new View(metric, history, pruned, importance, parallel, slices);
+  }
+
+  /** The searched parameters whose values the search file lists (category axes). */
+  static List<String> listed(String spec) {
+    List<String> out = new ArrayList<>();
+    if (spec != null
+        && ChartTrial.map(spec).get("search") instanceof Map<?, ?> search
+        && search.get("parameters") instanceof Map<?, ?> parameters) {
+      parameters.forEach(
+          (name, domain) -> {
+            if (domain instanceof List<?>) {
+              out.add(String.valueOf(name));
+            }
+          });
     }
-    if (sum <= 0) {
-      return Map.of();
-    }
-    Map<String, Double> out = new LinkedHashMap<>();
-    double total = sum;
-    eta.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .forEach(entry -> out.put(entry.getKey(), entry.getValue() / total));
     return out;
-  }
-
-  private static double etaSquared(
-      List<Map<String, Object>> configs, List<Double> ys, String name) {
-    int n = ys.size();
-    if (n < 2) {
-      return 0;
-    }
-    boolean numeric = configs.stream().allMatch(c -> c.get(name) instanceof Number);
-    List<String> groups = new ArrayList<>();
-    if (numeric) {
-      double[] values =
-          configs.stream().mapToDouble(c -> ((Number) c.get(name)).doubleValue()).toArray();
-      double[] sorted = values.clone();
-      java.util.Arrays.sort(sorted);
-      double[] edges = new double[3];
-      for (int q = 1; q <= 3; q++) {
-        edges[q - 1] = sorted[Math.min(n - 1, q * n / 4)];
-      }
-      for (double v : values) {
-        int bin = 0;
-        for (double edge : edges) {
-          bin += v >= edge ? 1 : 0;
-        }
-        groups.add(Integer.toString(bin));
-      }
-    } else {
-      configs.forEach(c -> groups.add(String.valueOf(c.get(name))));
-    }
-    double mean = ys.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    double totalSquares = 0;
-    for (double y : ys) {
-      totalSquares += (y - mean) * (y - mean);
-    }
-    if (totalSquares == 0) {
-      return 0;
-    }
-    Map<String, double[]> sums = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) {
-      double[] s = sums.computeIfAbsent(groups.get(i), g -> new double[2]);
-      s[0] += ys.get(i);
-      s[1] += 1;
-    }
-    double between = 0;
-    for (double[] s : sums.values()) {
-      double m = s[0] / s[1];
-      between += s[1] * (m - mean) * (m - mean);
-    }
-    return between / totalSquares;
   }
 }

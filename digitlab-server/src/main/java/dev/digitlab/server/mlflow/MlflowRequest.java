@@ -1,5 +1,6 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.ml.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 record MlflowRequest(JsonNode fields, int bodyBytes) {
 
-  static final JsonMapper JSON = JsonMapper.builder().build();
+  // The project's one configuration: these are trees and maps, whose shape it does not change.
+  static final JsonMapper JSON = Json.mapper();
 
   static MlflowRequest ofBody(byte[] body) {
     if (body == null || body.length == 0) {

@@ -1,8 +1,10 @@
 package dev.digitlab.server.mlflow;
 
 import dev.digitlab.server.queue.ExternalTrials;
+import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.runs.Run;
 import dev.digitlab.server.runs.RunReader;
+import dev.digitlab.server.security.Caller;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Component;
@@ -44,11 +46,38 @@ class MlflowRuns {
   }
 
   /**
+   * The run with MLflow id {@code id}, if this request may read it: a command trial's token reads
+   * only its own run (PERMISSION_DENIED, MLflow's 403, for any other).
+   */
+  Run readable(String id, HttpServletRequest request) {
+    Run run = find(id);
+    Caller.of(request)
+        .filter(caller -> caller.scopedElsewhere(run.id()))
+        .ifPresent(
+            caller -> {
+              throw MlflowException.permissionDenied(
+                  "This token belongs to trial "
+                      + caller.trialId()
+                      + " and may log to its run only, not to run "
+                      + id);
+            });
+    return run;
+  }
+
+  /**
    * The run, if this request may change it: an external run (built-in trials are their workers'),
    * owned by the caller (or an admin calling); {@code active} asks for a run not deleted.
    */
   Run writable(String id, HttpServletRequest request, boolean active) {
-    Run run = find(id);
+    Run run = readable(id, request);
+    boolean trialsOwn =
+        run.kind().equals(TrialQueue.COMMAND_KIND)
+            && Caller.of(request).map(caller -> caller.trialId() != null).orElse(false);
+    if (trialsOwn) {
+      // A command trial's program logs to its run with the token of its attempt; its status is
+      // its worker's, which the queue guards (a status update here changes no command trial).
+      return run;
+    }
     if (!run.kind().equals(ExternalTrials.KIND)) {
       throw MlflowException.invalid(
           "Run "

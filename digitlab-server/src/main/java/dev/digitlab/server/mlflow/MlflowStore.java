@@ -243,6 +243,15 @@ class MlflowStore {
         });
   }
 
+  private int loggedAttempt(long trialId) {
+    String kind =
+        jdbc.sql("SELECT kind FROM trial WHERE id = :id")
+            .param("id", trialId)
+            .query(String.class)
+            .single();
+    return "command".equals(kind) ? 0 : 1;
+  }
+
   void setRunStage(long id, String stage) {
     transaction.executeWithoutResult(status -> trials.setLifecycleStage(id, stage));
   }
@@ -267,7 +276,9 @@ class MlflowStore {
             for (int i = 0; i < metrics.size(); i++) {
               points.add(new NewEvent(firstSeq + i, EventType.METRIC, metrics.get(i).payload()));
             }
-            events.append(id, 1, points);
+            // A command trial's worker writes attempts 1, 2, … with its own seqs; what its program
+            // logs through this API takes a lane of its own (attempt 0), so the two never collide.
+            events.append(id, loggedAttempt(id), points);
             updateLatest(id, metrics);
           }
         });

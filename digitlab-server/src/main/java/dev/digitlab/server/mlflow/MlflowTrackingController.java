@@ -287,8 +287,8 @@ class MlflowTrackingController {
   }
 
   @GetMapping("/runs/get")
-  ObjectNode getRun(MlflowRequest fields) {
-    Run run = run(MlflowRuns.runId(fields));
+  ObjectNode getRun(MlflowRequest fields, HttpServletRequest request) {
+    Run run = runFinder.readable(MlflowRuns.runId(fields), request);
     ObjectNode answer = MlflowJsonViews.object();
     answer.set("run", MlflowJsonViews.run(run, store.inputs(run.id())));
     return answer;

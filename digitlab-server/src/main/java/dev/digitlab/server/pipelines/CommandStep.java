@@ -1,5 +1,6 @@
 package dev.digitlab.server.pipelines;
 
+import dev.digitlab.protocol.event.MetricLine;
 import dev.digitlab.protocol.pipeline.StepType;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -30,9 +29,6 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 class CommandStep implements StepHandler {
 
-  static final Pattern METRIC =
-      Pattern.compile(
-          "^\\s*metric\\s+([A-Za-z_][A-Za-z0-9_.\\-]*)=([-+0-9.eEinfINFaN]+)(?:\\s+step=(\\d+))?\\s*$");
   private static final Set<String> OWN = Set.of("executable", "args", "env", "directory");
 
   @Override
@@ -126,20 +122,20 @@ class CommandStep implements StepHandler {
       String line;
       while ((line = out.readLine()) != null) {
         context.log().accept(line);
-        Matcher m = METRIC.matcher(line);
-        if (m.matches()) {
-          double value = Double.parseDouble(m.group(2));
-          synchronized (metrics) {
-            metrics.put(m.group(1), value);
-            ArrayNode points =
-                series.has(m.group(1))
-                    ? (ArrayNode) series.get(m.group(1))
-                    : series.putArray(m.group(1));
-            ArrayNode point = points.addArray();
-            point.add(m.group(3) == null ? points.size() - 1 : Long.parseLong(m.group(3)));
-            point.add(value);
-          }
-        }
+        MetricLine.parse(line)
+            .ifPresent(
+                m -> {
+                  synchronized (metrics) {
+                    metrics.put(m.name(), m.value());
+                    ArrayNode points =
+                        series.has(m.name())
+                            ? (ArrayNode) series.get(m.name())
+                            : series.putArray(m.name());
+                    ArrayNode point = points.addArray();
+                    point.add(m.step() == null ? points.size() - 1 : m.step());
+                    point.add(m.value());
+                  }
+                });
       }
     } catch (IOException e) {
       // The process was killed (timeout) or its output closed early: nothing more to read.

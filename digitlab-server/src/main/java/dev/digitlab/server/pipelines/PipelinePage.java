@@ -51,7 +51,7 @@ class PipelinePage {
     PipelineRun run = store.run(id).orElseThrow(() -> new NotFoundException("pipeline run", id));
     model.addAttribute("run", run);
     model.addAttribute("active", !run.status().isTerminal());
-    model.addAttribute("content", report.content(run, true));
+    model.addAttribute("report", report.content(run, true));
     return "pipelines/run";
   }
 
@@ -67,7 +67,7 @@ class PipelinePage {
     model.addAttribute("run", run);
     model.addAttribute("step", step);
     model.addAttribute("active", !step.status().isTerminal());
-    model.addAttribute("content", report.stepContent(run, step));
+    model.addAttribute("section", report.stepContent(run, step));
     return "pipelines/step";
   }
 

@@ -5,22 +5,28 @@ import dev.digitlab.server.web.StaticHtml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.stereotype.Component;
+import org.thymeleaf.ITemplateEngine;
+import org.thymeleaf.context.Context;
 import tools.jackson.databind.JsonNode;
 
 /**
  * A pipeline run as one self-contained HTML page: header, DAG diagram (nodes link to the steps'
  * sections), Gantt chart with one bar per attempt (failed attempts red), a table of steps, and per
- * step its result, images (inlined as data URIs), log and attempts. No script, no stylesheet or
- * font from elsewhere: the page opens from disk with the network off, which is what {@code digitlab
- * pipeline report} saves; its content is also the server's page for the run, inside the layout.
+ * step its result, images (inlined as data URIs), log and attempts. This class lays the run out;
+ * the template {@code templates/reports/pipeline.html} writes it. No script, no stylesheet or font
+ * from elsewhere: the page opens from disk with the network off, which is what {@code digitlab
+ * pipeline report} saves; its {@code content} fragment is also the server's page for the run,
+ * inside the layout.
  */
 @Component
 class PipelineReport {
@@ -28,113 +34,174 @@ class PipelineReport {
   private static final int GANTT_WIDTH = 900;
   private static final int ROW = 22;
   private static final int LABEL = 160;
+  private static final int NODE_WIDTH = 130;
+  private static final int NODE_HEIGHT = 28;
+
+  /** The run as the report shows it. */
+  record Content(
+      Header header, Dag dag, Gantt gantt, List<StepRow> steps, List<Section> sections) {}
+
+  /** The run's header. */
+  record Header(
+      long id,
+      String name,
+      String status,
+      String wallTime,
+      Instant started,
+      String startedText,
+      String owner,
+      String traceId,
+      String failureReason,
+      String description) {}
+
+  /** The DAG: a box per step, a line per dependency; {@code href} is where a box leads. */
+  record Dag(int width, int height, List<Edge> edges, List<Node> nodes) {}
+
+  /** A dependency's line. */
+  record Edge(int x1, int y1, int x2, int y2) {}
+
+  /** A step's box in the DAG. */
+  record Node(String name, String href, int x, int y, int width, int height, String fill) {}
+
+  /** The Gantt chart: a label per step, a bar per attempt, a time axis. */
+  record Gantt(int width, int height, List<Label> labels, List<Bar> bars, Axis axis) {}
+
+  /** A step's name at the start of its row. */
+  record Label(int y, String name) {}
+
+  /** An attempt's bar; {@code title} is its tooltip. */
+  record Bar(String status, String x, int y, String width, int height, String fill, String title) {}
+
+  /** The time axis: its line from {@code left} to {@code right} at {@code top}, and its ticks. */
+  record Axis(int left, int right, int top, List<Tick> ticks) {}
+
+  /** A tick with its grid line down to {@code bottom} and its label at {@code labelY}. */
+  record Tick(String x, int bottom, int labelY, String label) {}
+
+  /** A row of the steps table. */
+  record StepRow(
+      String name,
+      String href,
+      String type,
+      String status,
+      String attempts,
+      String seconds,
+      String metrics) {}
+
+  /** A parameter and its value as text. */
+  record Parameter(String name, String value) {}
+
+  /** A summary step's table: the swept parameter, each step's metric, the best step. */
+  record Summary(String parameter, String metric, List<SummaryRow> rows, String best) {}
+
+  /** One compared step. */
+  record SummaryRow(String value, String step, String status, String metric, boolean best) {}
+
+  /** A benchmark's confusion matrix with each true class's ROC AUC. */
+  record Confusion(int classes, List<ConfusionRow> rows) {}
+
+  /** One true class: its counts and its ROC AUC. */
+  record ConfusionRow(int trueClass, List<Long> counts, String rocAuc) {}
+
+  /** An image the step wrote, inlined. */
+  record Image(String name, String src) {}
+
+  /** One attempt of a step. */
+  record AttemptRow(
+      int attempt,
+      String status,
+      Instant started,
+      String startedText,
+      String seconds,
+      String span,
+      String error) {}
+
+  /**
+   * A step's section; {@code open} unfolds the step, {@code logOpen} its log; {@code trialHref} is
+   * null in the file that opens from disk.
+   */
+  record Section(
+      String name,
+      String type,
+      String status,
+      boolean open,
+      boolean logOpen,
+      String failureReason,
+      Long trialId,
+      String trialHref,
+      List<Parameter> parameters,
+      String metrics,
+      Summary summary,
+      Confusion confusion,
+      List<Image> images,
+      List<AttemptRow> attempts,
+      String log) {}
 
   private final PipelineStore store;
   private final PipelineExecutor executor;
+  private final ITemplateEngine templates;
 
-  PipelineReport(PipelineStore store, PipelineExecutor executor) {
+  PipelineReport(PipelineStore store, PipelineExecutor executor, ITemplateEngine templates) {
     this.store = store;
     this.executor = executor;
+    this.templates = templates;
   }
 
   /** The whole page, as the static report saves it: the content with its own small stylesheet. */
   String render(PipelineRun run) {
-    return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Pipeline run "
-        + run.id()
-        + " · "
-        + esc(run.name())
-        + "</title><style>"
-        + "body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937}"
-        + "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d1d5db;"
-        + "padding:3px 8px;text-align:left;font-size:13px}th{background:#f3f4f6}"
-        + ".succeeded{color:#15803d}.failed{color:#b91c1c}.skipped{color:#6b7280}"
-        + ".running,.queued{color:#1d4ed8}pre{background:#f9fafb;padding:8px;"
-        + "max-height:320px;overflow:auto;font-size:12px}section{border-top:1px solid"
-        + " #e5e7eb;margin-top:24px}img{max-width:100%;border:1px solid #e5e7eb}"
-        + "svg{max-width:100%;height:auto}"
-        + "</style></head><body>"
-        + content(run, false)
-        + "</body></html>\n";
+    return templates.process(
+        "reports/pipeline", new Context(Locale.ROOT, Map.of("report", content(run, false))));
   }
 
   /**
-   * Header, DAG, Gantt, steps table and one section per step: the static report's body, and what
-   * the server's run page ({@code /pipelines/{id}}) shows inside the shared layout.
+   * Header, DAG, Gantt, steps table and one section per step, for the template's {@code content}
+   * fragment: the static report's body, and what the server's run page ({@code /pipelines/{id}})
+   * shows inside the shared layout.
    *
    * @param stepPages whether DAG nodes and the steps table link to the server's step pages ({@code
    *     /pipelines/{id}/steps/{name}}) rather than to the step's section further down, as the
    *     report that opens from disk must
    */
-  String content(PipelineRun run, boolean stepPages) {
+  Content content(PipelineRun run, boolean stepPages) {
     List<PipelineStep> steps = store.steps(run.id());
     List<StepAttempt> attempts = store.attempts(run.id());
-    StringBuilder html = new StringBuilder(64 * 1024);
-    html.append("<h1 id=\"run\">Pipeline run ")
-        .append(run.id())
-        .append(": ")
-        .append(esc(run.name()))
-        .append("</h1><p>Status <b class=\"")
-        .append(run.status().dbValue())
-        .append("\" id=\"run-status\">")
-        .append(run.status().dbValue())
-        .append("</b>");
-    if (run.finishedAt() != null) {
-      html.append(" · wall time ")
-          .append(seconds(Duration.between(run.createdAt(), run.finishedAt())))
-          .append(" s");
-    }
-    html.append(" · started ")
-        .append(time(run.createdAt()))
-        .append(" by <span id=\"run-owner\">")
-        .append(esc(run.owner()))
-        .append("</span>");
-    if (run.traceId() != null) {
-      html.append(" · trace <code>").append(run.traceId()).append("</code>");
-    }
-    html.append("</p>");
-    if (run.failureReason() != null) {
-      html.append("<p class=\"failed\">").append(esc(run.failureReason())).append("</p>");
-    }
-    if (!run.description().isEmpty()) {
-      html.append("<p>").append(esc(run.description())).append("</p>");
-    }
-    html.append("<h2>Steps</h2>");
-    dag(html, run, steps, stepPages);
-    html.append("<h2>Gantt</h2>");
-    gantt(html, run, steps, attempts);
-    table(html, run, steps, stepPages);
-    for (PipelineStep step : steps) {
-      section(html, run, step, attempts, stepPages);
-    }
-    return html.toString();
+    return new Content(
+        new Header(
+            run.id(),
+            run.name(),
+            run.status().dbValue(),
+            run.finishedAt() == null
+                ? null
+                : seconds(Duration.between(run.createdAt(), run.finishedAt())),
+            run.createdAt(),
+            Figures.time(run.createdAt()),
+            run.owner(),
+            run.traceId(),
+            run.failureReason(),
+            run.description()),
+        dag(run, steps, stepPages),
+        gantt(run, steps, attempts),
+        steps.stream().map(step -> row(run, step, stepPages)).toList(),
+        steps.stream().map(step -> section(run, step, attempts, stepPages, false)).toList());
   }
 
   /**
    * One step on its own, for the server's step page: its section (parameters, result, images,
-   * attempts with their spans and errors, the log of every attempt), open log included.
+   * attempts with their spans and errors, the log of every attempt), unfolded, log included.
    */
-  String stepContent(PipelineRun run, PipelineStep step) {
-    StringBuilder html = new StringBuilder(16 * 1024);
-    section(html, run, step, store.attempts(run.id()), true);
-    return html.toString()
-        .replace("<details>", "<details open>")
-        .replace("<details class=\"step\">", "<details class=\"step\" open>");
+  Section stepContent(PipelineRun run, PipelineStep step) {
+    return section(run, step, store.attempts(run.id()), true, true);
   }
 
   /** Where a step's link goes: its page on the server, or its section in the same file. */
   private static String stepLink(PipelineRun run, PipelineStep step, boolean stepPages) {
-    return stepPages
-        ? "/pipelines/" + run.id() + "/steps/" + esc(step.name())
-        : "#step-" + esc(step.name());
+    return stepPages ? "/pipelines/" + run.id() + "/steps/" + step.name() : "#step-" + step.name();
   }
 
-  private static void dag(
-      StringBuilder html, PipelineRun run, List<PipelineStep> steps, boolean stepPages) {
+  private static Dag dag(PipelineRun run, List<PipelineStep> steps, boolean stepPages) {
     Map<String, Integer> depth = new HashMap<>();
     Map<Integer, Integer> perLayer = new HashMap<>();
     Map<String, int[]> position = new HashMap<>();
-    int nodeWidth = 130;
-    int nodeHeight = 28;
     int maxRow = 0;
     int maxLayer = 0;
     // Steps come in dependency order, so each one's dependencies are placed before it.
@@ -143,64 +210,39 @@ class PipelineReport {
       depth.put(step.name(), d);
       int row = perLayer.merge(d, 1, Integer::sum) - 1;
       position.put(
-          step.name(), new int[] {10 + d * (nodeWidth + 40), 10 + row * (nodeHeight + 12)});
+          step.name(), new int[] {10 + d * (NODE_WIDTH + 40), 10 + row * (NODE_HEIGHT + 12)});
       maxRow = Math.max(maxRow, row);
       maxLayer = Math.max(maxLayer, d);
     }
-    int width = 20 + (maxLayer + 1) * (nodeWidth + 40);
-    int height = 20 + (maxRow + 1) * (nodeHeight + 12);
-    // The view box lets the drawing shrink to a narrow window instead of being cut off.
-    html.append("<svg id=\"dag\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
-        .append(width)
-        .append(' ')
-        .append(height)
-        .append("\" width=\"")
-        .append(width)
-        .append("\" height=\"")
-        .append(height)
-        .append("\" font-size=\"12\" font-family=\"sans-serif\">");
+    List<Edge> edges = new ArrayList<>();
+    List<Node> nodes = new ArrayList<>();
     for (PipelineStep step : steps) {
       int[] to = position.get(step.name());
       for (String dependency : step.dependsOn()) {
         int[] from = position.get(dependency);
-        html.append("<line x1=\"")
-            .append(from[0] + nodeWidth)
-            .append("\" y1=\"")
-            .append(from[1] + nodeHeight / 2)
-            .append("\" x2=\"")
-            .append(to[0])
-            .append("\" y2=\"")
-            .append(to[1] + nodeHeight / 2)
-            .append("\" stroke=\"#9ca3af\"/>");
+        edges.add(
+            new Edge(
+                from[0] + NODE_WIDTH, from[1] + NODE_HEIGHT / 2, to[0], to[1] + NODE_HEIGHT / 2));
       }
+      nodes.add(
+          new Node(
+              step.name(),
+              stepLink(run, step, stepPages),
+              to[0],
+              to[1],
+              NODE_WIDTH,
+              NODE_HEIGHT,
+              fill(step.status().dbValue())));
     }
-    for (PipelineStep step : steps) {
-      int[] at = position.get(step.name());
-      html.append("<a href=\"")
-          .append(stepLink(run, step, stepPages))
-          .append("\"><rect x=\"")
-          .append(at[0])
-          .append("\" y=\"")
-          .append(at[1])
-          .append("\" width=\"")
-          .append(nodeWidth)
-          .append("\" height=\"")
-          .append(nodeHeight)
-          .append("\" rx=\"4\" fill=\"")
-          .append(fill(step.status().dbValue()))
-          .append("\" stroke=\"#374151\"/><text x=\"")
-          .append(at[0] + 6)
-          .append("\" y=\"")
-          .append(at[1] + 18)
-          .append("\">")
-          .append(esc(step.name()))
-          .append("</text></a>");
-    }
-    html.append("</svg>");
+    return new Dag(
+        20 + (maxLayer + 1) * (NODE_WIDTH + 40),
+        20 + (maxRow + 1) * (NODE_HEIGHT + 12),
+        edges,
+        nodes);
   }
 
-  private static void gantt(
-      StringBuilder html, PipelineRun run, List<PipelineStep> steps, List<StepAttempt> attempts) {
+  private static Gantt gantt(
+      PipelineRun run, List<PipelineStep> steps, List<StepAttempt> attempts) {
     Instant start = run.createdAt();
     Instant end = run.finishedAt() != null ? run.finishedAt() : Instant.now();
     for (StepAttempt a : attempts) {
@@ -211,24 +253,13 @@ class PipelineReport {
     double total = Math.max(1, Duration.between(start, end).toMillis());
     int plot = GANTT_WIDTH - LABEL - 10;
     int height = ROW * steps.size() + 30;
-    html.append("<svg id=\"gantt\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
-        .append(GANTT_WIDTH)
-        .append(' ')
-        .append(height)
-        .append("\" width=\"")
-        .append(GANTT_WIDTH)
-        .append("\" height=\"")
-        .append(height)
-        .append("\" font-size=\"12\" font-family=\"sans-serif\">");
     Map<Long, Integer> row = new HashMap<>();
+    List<Label> labels = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
       row.put(steps.get(i).id(), i);
-      html.append("<text x=\"0\" y=\"")
-          .append(i * ROW + 15)
-          .append("\">")
-          .append(esc(steps.get(i).name()))
-          .append("</text>");
+      labels.add(new Label(i * ROW + 15, steps.get(i).name()));
     }
+    List<Bar> bars = new ArrayList<>();
     for (StepAttempt a : attempts) {
       Integer r = row.get(a.stepId());
       if (r == null) {
@@ -237,69 +268,45 @@ class PipelineReport {
       Instant finished = a.finishedAt() == null ? end : a.finishedAt();
       double x = LABEL + Duration.between(start, a.startedAt()).toMillis() / total * plot;
       double w = Math.max(2, Duration.between(a.startedAt(), finished).toMillis() / total * plot);
-      html.append("<rect class=\"bar ")
-          .append(a.status())
-          .append("\" x=\"")
-          .append(String.format(Locale.ROOT, "%.1f", x))
-          .append("\" y=\"")
-          .append(r * ROW + 3)
-          .append("\" width=\"")
-          .append(String.format(Locale.ROOT, "%.1f", w))
-          .append("\" height=\"")
-          .append(ROW - 6)
-          .append("\" fill=\"")
-          .append(fill(a.status()))
-          .append("\" stroke=\"#374151\"><title>")
-          .append(esc(a.stepName()))
-          .append(" attempt ")
-          .append(a.attempt())
-          .append(": ")
-          .append(a.status())
-          .append(", ")
-          .append(seconds(Duration.between(a.startedAt(), finished)))
-          .append(" s")
-          .append(a.error() == null ? "" : " — " + esc(a.error()))
-          .append("</title></rect>");
+      bars.add(
+          new Bar(
+              a.status(),
+              String.format(Locale.ROOT, "%.1f", x),
+              r * ROW + 3,
+              String.format(Locale.ROOT, "%.1f", w),
+              ROW - 6,
+              fill(a.status()),
+              a.stepName()
+                  + " attempt "
+                  + a.attempt()
+                  + ": "
+                  + a.status()
+                  + ", "
+                  + seconds(Duration.between(a.startedAt(), finished))
+                  + " s"
+                  + (a.error() == null ? "" : " — " + a.error())));
     }
-    axis(html, total / 1000.0, plot, height);
-    html.append("</svg>");
+    return new Gantt(GANTT_WIDTH, height, labels, bars, axis(total / 1000.0, plot, height));
   }
 
   /**
    * The Gantt chart's time axis: a tick and a faint grid line every 1, 2 or 5 × 10ⁿ seconds, about
    * six of them, labelled in seconds or minutes.
    */
-  static void axis(StringBuilder html, double totalSeconds, int plot, int height) {
+  static Axis axis(double totalSeconds, int plot, int height) {
     double step = tickStep(totalSeconds);
     int top = height - 26;
-    html.append("<g class=\"axis\" fill=\"#4b5563\">")
-        .append("<line x1=\"")
-        .append(LABEL)
-        .append("\" x2=\"")
-        .append(LABEL + plot)
-        .append("\" y1=\"")
-        .append(top)
-        .append("\" y2=\"")
-        .append(top)
-        .append("\" stroke=\"#9ca3af\"/>");
+    List<Tick> ticks = new ArrayList<>();
     for (int i = 0; i * step <= totalSeconds + 1e-9; i++) {
       double t = i * step;
-      String x = String.format(Locale.ROOT, "%.1f", LABEL + t / totalSeconds * plot);
-      html.append("<line class=\"tick\" x1=\"")
-          .append(x)
-          .append("\" x2=\"")
-          .append(x)
-          .append("\" y1=\"0\" y2=\"")
-          .append(top + 4)
-          .append("\" stroke=\"#e5e7eb\"/><text text-anchor=\"middle\" x=\"")
-          .append(x)
-          .append("\" y=\"")
-          .append(height - 8)
-          .append("\">")
-          .append(tickLabel(t, step))
-          .append("</text>");
+      ticks.add(
+          new Tick(
+              String.format(Locale.ROOT, "%.1f", LABEL + t / totalSeconds * plot),
+              top + 4,
+              height - 8,
+              tickLabel(t, step)));
     }
-    html.append("</g>");
+    return new Axis(LABEL, LABEL + plot, top, ticks);
   }
 
   static double tickStep(double totalSeconds) {
@@ -324,206 +331,131 @@ class PipelineReport {
   }
 
   /** A step's parameters as a key/value table rather than raw JSON. */
-  private static void parameters(StringBuilder html, String json) {
+  private static List<Parameter> parameters(String json) {
     JsonNode parameters = StepResults.read(json);
-    if (!parameters.isObject() || parameters.isEmpty()) {
-      html.append("<p>Parameters: none</p>");
-      return;
+    List<Parameter> list = new ArrayList<>();
+    if (parameters.isObject()) {
+      parameters
+          .properties()
+          .forEach(
+              p ->
+                  list.add(
+                      new Parameter(
+                          p.getKey(),
+                          p.getValue().isString()
+                              ? p.getValue().asString()
+                              : p.getValue().toString())));
     }
-    html.append("<table class=\"parameters\"><tr><th>parameter</th><th>value</th></tr>");
-    parameters
-        .properties()
-        .forEach(
-            p ->
-                html.append("<tr><th>")
-                    .append(esc(p.getKey()))
-                    .append("</th><td><code>")
-                    .append(
-                        esc(
-                            p.getValue().isString()
-                                ? p.getValue().asString()
-                                : p.getValue().toString()))
-                    .append("</code></td></tr>"));
-    html.append("</table>");
+    return list;
   }
 
-  /** An instant as every page writes it: to the second, in UTC. */
-  private static String time(Instant instant) {
-    return instant == null
-        ? ""
-        : "<time datetime=\"" + instant + "\">" + Figures.time(instant) + "</time>";
+  private static StepRow row(PipelineRun run, PipelineStep step, boolean stepPages) {
+    return new StepRow(
+        step.name(),
+        stepLink(run, step, stepPages),
+        step.type().toString(),
+        step.status().dbValue(),
+        step.attempts() + " / " + step.maxAttempts(),
+        step.startedAt() == null || step.finishedAt() == null
+            ? ""
+            : seconds(Duration.between(step.startedAt(), step.finishedAt())),
+        metrics(StepResults.read(step.result()).path("metrics")));
   }
 
-  private static void table(
-      StringBuilder html, PipelineRun run, List<PipelineStep> steps, boolean stepPages) {
-    html.append("<table id=\"steps\"><tr><th>step</th><th>type</th><th>status</th>")
-        .append("<th>attempts</th><th>seconds</th><th>metrics</th></tr>");
-    for (PipelineStep step : steps) {
-      html.append("<tr><td><a href=\"")
-          .append(stepLink(run, step, stepPages))
-          .append("\">")
-          .append(esc(step.name()))
-          .append("</a></td><td>")
-          .append(step.type())
-          .append("</td><td class=\"")
-          .append(step.status().dbValue())
-          .append("\">")
-          .append(step.status().dbValue())
-          .append("</td><td>")
-          .append(step.attempts())
-          .append(" / ")
-          .append(step.maxAttempts())
-          .append("</td><td>")
-          .append(
-              step.startedAt() == null || step.finishedAt() == null
-                  ? ""
-                  : seconds(Duration.between(step.startedAt(), step.finishedAt())))
-          .append("</td><td>")
-          .append(metrics(StepResults.read(step.result()).path("metrics")))
-          .append("</td></tr>");
-    }
-    html.append("</table>");
-  }
-
-  private void section(
-      StringBuilder html,
+  private Section section(
       PipelineRun run,
       PipelineStep step,
       List<StepAttempt> attempts,
-      boolean stepPages) {
+      boolean stepPages,
+      boolean unfolded) {
     JsonNode result = StepResults.read(step.result());
     // Collapsed unless it needs a look (failed) or is going (running): a 20-step run's page
     // stays short enough to find things in.
-    boolean open = step.status() == StepStatus.FAILED || step.status() == StepStatus.RUNNING;
-    html.append("<section id=\"step-")
-        .append(esc(step.name()))
-        .append("\"><details class=\"step\"")
-        .append(open ? " open" : "")
-        .append("><summary><h3>")
-        .append(esc(step.name()))
-        .append(" <small class=\"")
-        .append(step.status().dbValue())
-        .append("\">")
-        .append(step.type())
-        .append(", ")
-        .append(step.status().dbValue())
-        .append("</small></h3></summary>");
-    if (step.failureReason() != null) {
-      html.append("<p class=\"failed\">").append(esc(step.failureReason())).append("</p>");
-    }
-    if (step.trialId() != null) {
-      html.append(
-          stepPages
-              ? "<p>Trial <a href=\"/trials/" + step.trialId() + "\">" + step.trialId() + "</a></p>"
-              : "<p>Trial " + step.trialId() + "</p>");
-    }
-    parameters(html, step.parameters());
-    if (result.has("metrics")) {
-      html.append("<p>").append(metrics(result.path("metrics"))).append("</p>");
-    }
-    if (result.has("rows")) {
-      html.append("<table class=\"summary\"><tr><th>")
-          .append(esc(result.path("parameter").asString("step")))
-          .append("</th><th>step</th><th>status</th><th>")
-          .append(esc(result.path("metric").asString()))
-          .append("</th></tr>");
-      String best = result.path("best").path("step").asString();
-      for (JsonNode r : result.path("rows")) {
-        html.append(
-                r.path("step").asString().equals(best) ? "<tr style=\"font-weight:bold\">" : "<tr>")
-            .append("<td>")
-            .append(esc(r.path("value").asString()))
-            .append("</td><td>")
-            .append(esc(r.path("step").asString()))
-            .append("</td><td class=\"")
-            .append(esc(r.path("status").asString()))
-            .append("\">")
-            .append(esc(r.path("status").asString()))
-            .append("</td><td>")
-            .append(number(r.path(result.path("metric").asString())))
-            .append("</td></tr>");
-      }
-      html.append("</table><p>Best: <b>").append(esc(best)).append("</b></p>");
-    }
-    if (result.has("confusionMatrix")) {
-      html.append("<table class=\"confusion\"><tr><th>true \\ predicted</th>");
-      for (int c = 0; c < result.path("confusionMatrix").size(); c++) {
-        html.append("<th>").append(c).append("</th>");
-      }
-      html.append("<th>ROC AUC</th></tr>");
-      int c = 0;
-      for (JsonNode r : result.path("confusionMatrix")) {
-        html.append("<tr><th>").append(c).append("</th>");
-        for (JsonNode v : r) {
-          html.append("<td>").append(v.asLong()).append("</td>");
-        }
-        html.append("<td>").append(number(result.path("rocAuc").path(c))).append("</td></tr>");
-        c++;
-      }
-      html.append("</table>");
-    }
+    boolean open =
+        unfolded || step.status() == StepStatus.FAILED || step.status() == StepStatus.RUNNING;
+    List<Image> images = new ArrayList<>();
     for (JsonNode image : result.path("images")) {
       Path file = executor.directory(run.id(), step.name()).resolve(image.asString());
       // Not through a link: another step's program could have swapped one in (issue 15).
-      if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        html.append("<figure><img alt=\"")
-            .append(esc(image.asString()))
-            .append("\" src=\"")
-            .append(StaticHtml.png(bytes(file)))
-            .append("\"><figcaption>")
-            .append(esc(image.asString()))
-            .append("</figcaption></figure>");
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        images.add(new Image(image.asString(), StaticHtml.png(bytes(file))));
       }
     }
-    html.append("<table class=\"attempts\"><tr><th>attempt</th><th>status</th><th>started</th>")
-        .append("<th>seconds</th><th>span</th><th>error</th></tr>");
+    List<AttemptRow> rows = new ArrayList<>();
     for (StepAttempt a : attempts) {
-      if (a.stepId() != step.id()) {
-        continue;
+      if (a.stepId() == step.id()) {
+        rows.add(
+            new AttemptRow(
+                a.attempt(),
+                a.status(),
+                a.startedAt(),
+                Figures.time(a.startedAt()),
+                a.finishedAt() == null
+                    ? ""
+                    : seconds(Duration.between(a.startedAt(), a.finishedAt())),
+                a.spanId() == null ? "" : a.spanId(),
+                a.error() == null ? "" : a.error()));
       }
-      html.append("<tr><td>")
-          .append(a.attempt())
-          .append("</td><td class=\"")
-          .append(a.status())
-          .append("\">")
-          .append(a.status())
-          .append("</td><td>")
-          .append(time(a.startedAt()))
-          .append("</td><td>")
-          .append(
-              a.finishedAt() == null
-                  ? ""
-                  : seconds(Duration.between(a.startedAt(), a.finishedAt())))
-          .append("</td><td><code>")
-          .append(a.spanId() == null ? "" : a.spanId())
-          .append("</code></td><td>")
-          .append(a.error() == null ? "" : esc(a.error()))
-          .append("</td></tr>");
     }
-    html.append("</table><details><summary>Log</summary><pre>");
+    StringBuilder log = new StringBuilder();
     for (PipelineStore.LogEntry line : store.logs(step.id())) {
-      html.append('[').append(line.attempt()).append("] ").append(esc(line.line())).append('\n');
+      log.append('[').append(line.attempt()).append("] ").append(line.line()).append('\n');
     }
-    html.append("</pre></details></details></section>");
+    return new Section(
+        step.name(),
+        step.type().toString(),
+        step.status().dbValue(),
+        open,
+        unfolded,
+        step.failureReason(),
+        step.trialId(),
+        stepPages && step.trialId() != null ? "/trials/" + step.trialId() : null,
+        parameters(step.parameters()),
+        result.has("metrics") ? metrics(result.path("metrics")) : null,
+        result.has("rows") ? summary(result) : null,
+        result.has("confusionMatrix") ? confusion(result) : null,
+        images,
+        rows,
+        log.toString());
+  }
+
+  private static Summary summary(JsonNode result) {
+    String metric = result.path("metric").asString();
+    String best = result.path("best").path("step").asString();
+    List<SummaryRow> rows = new ArrayList<>();
+    for (JsonNode r : result.path("rows")) {
+      rows.add(
+          new SummaryRow(
+              r.path("value").asString(),
+              r.path("step").asString(),
+              r.path("status").asString(),
+              number(r.path(metric)),
+              r.path("step").asString().equals(best)));
+    }
+    return new Summary(result.path("parameter").asString("step"), metric, rows, best);
+  }
+
+  private static Confusion confusion(JsonNode result) {
+    List<ConfusionRow> rows = new ArrayList<>();
+    int c = 0;
+    for (JsonNode r : result.path("confusionMatrix")) {
+      List<Long> counts = new ArrayList<>();
+      r.forEach(v -> counts.add(v.asLong()));
+      rows.add(new ConfusionRow(c, counts, number(result.path("rocAuc").path(c))));
+      c++;
+    }
+    return new Confusion(result.path("confusionMatrix").size(), rows);
   }
 
   private static String metrics(JsonNode metrics) {
-    StringBuilder text = new StringBuilder();
-    metrics
-        .properties()
-        .forEach(
-            m -> {
-              if (!text.isEmpty()) {
-                text.append(", ");
-              }
-              text.append(esc(m.getKey())).append(' ').append(number(m.getValue()));
-            });
-    return text.toString();
+    List<String> parts = new ArrayList<>();
+    metrics.properties().forEach(m -> parts.add(m.getKey() + " " + number(m.getValue())));
+    return String.join(", ", parts);
   }
 
   private static String number(JsonNode value) {
     if (!value.isNumber()) {
-      return value.isMissingNode() || value.isNull() ? "–" : esc(value.asString());
+      return value.isMissingNode() || value.isNull() ? "–" : value.asString();
     }
     return value.isIntegralNumber()
         ? Long.toString(value.asLong())
@@ -550,9 +482,5 @@ class PipelineReport {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static String esc(String text) {
-    return StaticHtml.esc(text);
   }
 }

@@ -56,12 +56,15 @@ public class ExternalTrials {
   }
 
   /**
-   * Reserves {@code count} event seqs of the external trial and returns the first; the row stays
-   * locked until the caller's transaction ends. Empty if there is no such external trial.
+   * Reserves {@code count} event seqs of the external trial, or of a command trial whose program
+   * logs through the MLflow API, and returns the first; the row stays locked until the caller's
+   * transaction ends. Empty if there is no such trial.
    */
   public Optional<Long> reserveSeqs(long trialId, int count) {
     int updated =
-        jdbc.sql("UPDATE trial SET event_seq = event_seq + :n WHERE id = :id AND kind = 'external'")
+        jdbc.sql(
+                "UPDATE trial SET event_seq = event_seq + :n WHERE id = :id"
+                    + " AND kind IN ('external', 'command')")
             .param("n", count)
             .param("id", trialId)
             .update();

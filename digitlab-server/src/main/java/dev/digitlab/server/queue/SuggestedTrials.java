@@ -25,13 +25,21 @@ public class SuggestedTrials {
 
   /** Queues trial {@code ordinal} of the experiment with {@code config}. */
   public void queue(long experimentId, int ordinal, String config, String requires, int priority) {
+    queue(experimentId, ordinal, new NewTrial(config, requires), priority);
+  }
+
+  /** Queues trial {@code ordinal} of the experiment: a built-in or a command trial. */
+  public void queue(long experimentId, int ordinal, NewTrial trial, int priority) {
+    String config = trial.config();
+    String requires = trial.requires();
     jdbc.sql(
             """
             INSERT INTO trial (experiment_id, ordinal, config, status, priority, requires,
-                queued_at)
-            VALUES (:experiment, :ordinal, :config, %s, :priority, :requires, :now)
+                kind, queued_at)
+            VALUES (:experiment, :ordinal, :config, %s, :priority, :requires, :kind, :now)
             """
                 .formatted(TrialStatus.QUEUED.sql()))
+        .param("kind", trial.kind())
         .param("experiment", experimentId)
         .param("ordinal", ordinal)
         .param("config", config)

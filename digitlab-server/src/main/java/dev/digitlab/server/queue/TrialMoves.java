@@ -64,9 +64,9 @@ public class TrialMoves {
             jdbc.sql(
                     """
                     INSERT INTO trial (experiment_id, ordinal, config, status, priority,
-                        requires, server_only, queued_at)
+                        requires, server_only, kind, queued_at)
                     VALUES (:experiment, :ordinal, :config, %s, :priority, :requires,
-                        :serverOnly, :now)
+                        :serverOnly, :kind, :now)
                     """
                         .formatted(QUEUED.sql()))
                 .param("experiment", experimentId)
@@ -75,6 +75,7 @@ public class TrialMoves {
                 .param("priority", priority)
                 .param("requires", trial.requires())
                 .param("serverOnly", trial.serverOnly())
+                .param("kind", trial.kind())
                 .param("now", toSql(now))
                 .update(key, "id");
             ids.add(key.getKeyAs(Number.class).longValue());

@@ -19,8 +19,8 @@ public sealed interface TrialOutcome {
    * metric when that is not a test metric (may be null), {@code lastMetrics} is JSON.
    */
   record Succeeded(
-      double testAccuracy,
-      double testF1Macro,
+      Double testAccuracy,
+      Double testF1Macro,
       Double bestMetric,
       double trainSeconds,
       String lastMetrics)

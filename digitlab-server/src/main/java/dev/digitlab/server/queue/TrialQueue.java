@@ -8,6 +8,7 @@ import static dev.digitlab.server.queue.TrialStatus.QUEUED;
 import static dev.digitlab.server.queue.TrialStatus.RUNNING;
 import static dev.digitlab.server.queue.TrialStatus.SUCCEEDED;
 
+import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.events.EventStore;
 import java.sql.ResultSet;
@@ -37,8 +38,20 @@ import org.springframework.transaction.support.TransactionTemplate;
 @EnableConfigurationProperties(RetryPolicy.class)
 public class TrialQueue {
 
-  /** Worker capabilities a trial may require; a trial that requires none runs anywhere. */
-  public static final Set<String> CAPABILITIES = Set.of("cpu", "gpu");
+  /**
+   * Worker capabilities: a trial may require cpu or gpu (one that requires neither runs anywhere);
+   * a command trial requires {@value
+   * dev.digitlab.protocol.worker.WorkerProtocol#COMMAND_CAPABILITY} (a worker started with {@code
+   * --allow-commands}).
+   */
+  public static final Set<String> CAPABILITIES =
+      Set.of("cpu", "gpu", WorkerProtocol.COMMAND_CAPABILITY);
+
+  /** {@code trial.kind} of a trial a worker trains with a built-in model. */
+  public static final String BUILTIN_KIND = "builtin";
+
+  /** {@code trial.kind} of a trial whose worker runs its experiment's program. */
+  public static final String COMMAND_KIND = "command";
 
   /** The columns a {@link Lease} is read from. */
   private static final String LEASE_COLUMNS =
@@ -97,7 +110,7 @@ public class TrialQueue {
       String workerName, Set<String> capabilities, Duration leaseDuration, boolean inServer) {
     if (!CAPABILITIES.containsAll(capabilities)) {
       throw new IllegalArgumentException(
-          "Worker capabilities are cpu and gpu, not " + new TreeSet<>(capabilities));
+          "Worker capabilities are cpu, gpu and command, not " + new TreeSet<>(capabilities));
     }
     Instant now = clock.instant();
     Instant expiresAt = now.plus(leaseDuration);
@@ -115,8 +128,12 @@ public class TrialQueue {
                   .param("token", UUID.randomUUID())
                   .param("now", toSql(now))
                   .param("expiresAt", toSql(expiresAt));
-          if (!capabilities.isEmpty()) {
-            claim = claim.param("capabilities", List.copyOf(capabilities));
+          List<String> devices =
+              capabilities.stream()
+                  .filter(capability -> !capability.equals(WorkerProtocol.COMMAND_CAPABILITY))
+                  .toList();
+          if (!devices.isEmpty()) {
+            claim = claim.param("capabilities", devices);
           }
           Optional<Lease> lease = claim.query(TrialQueue::lease).optional();
           lease.ifPresent(
@@ -380,7 +397,7 @@ public class TrialQueue {
               jdbc.sql(
                       """
                       SELECT id, experiment_id FROM trial
-                       WHERE %s AND kind = 'builtin' AND started_at < :limit
+                       WHERE %s AND kind IN ('builtin', 'command') AND started_at < :limit
                        ORDER BY id FOR UPDATE
                       """
                           .formatted(RUNNING.sqlIs()))
@@ -431,24 +448,29 @@ public class TrialQueue {
    * when there are some.
    */
   private static String claimStatement(Set<String> capabilities, boolean inServer) {
+    boolean devices =
+        capabilities.stream().anyMatch(c -> !c.equals(WorkerProtocol.COMMAND_CAPABILITY));
     String requirement =
-        (capabilities.isEmpty()
-                ? "t.requires IS NULL"
-                : "(t.requires IS NULL OR t.requires IN (:capabilities))")
+        (devices ? "(t.requires IS NULL OR t.requires IN (:capabilities))" : "t.requires IS NULL")
             + (inServer ? "" : " AND NOT t.server_only");
+    // Only a worker that opted in to running programs takes a command trial.
+    String kinds =
+        capabilities.contains(WorkerProtocol.COMMAND_CAPABILITY)
+            ? "t.kind IN ('builtin', 'command')"
+            : "t.kind = 'builtin'";
     String pick =
         """
         SELECT t.id FROM trial t JOIN experiment e ON e.id = t.experiment_id
-         WHERE t.%s AND t.kind = 'builtin' AND e.status <> 'cancelled' AND %s
+         WHERE t.%s AND %s AND e.status <> 'cancelled' AND %s
            AND (t.not_before IS NULL OR t.not_before <= :now)
            AND (SELECT COUNT(*) FROM trial r
                  WHERE r.experiment_id = t.experiment_id AND r.%s
-                   AND r.kind = 'builtin')
+                   AND r.kind IN ('builtin', 'command'))
                < e.max_parallel_trials
          ORDER BY t.priority DESC, t.queued_at, t.id
          LIMIT 1 FOR UPDATE OF t SKIP LOCKED
         """
-            .formatted(QUEUED.sqlIs(), requirement, RUNNING.sqlIs());
+            .formatted(QUEUED.sqlIs(), kinds, requirement, RUNNING.sqlIs());
     return """
         UPDATE trial SET %s, attempt = attempt + 1, lease_token = :token, lease_owner = :owner,
                worker_name = :owner, lease_expires_at = :expiresAt, started_at = :now, progress = 0

@@ -2,6 +2,7 @@ package dev.digitlab.server.runs;
 
 import static dev.digitlab.server.database.Timestamps.instant;
 
+import dev.digitlab.ml.json.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -27,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class RunReader {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = Json.mapper();
 
   /** Which runs by their lifecycle stage: MLflow's ViewType. */
   public enum View {
@@ -143,13 +144,15 @@ public class RunReader {
       return List.of();
     }
     String subquery =
-        " WHERE trial_id IN (SELECT t.id FROM trial t WHERE t.kind = 'external' AND "
+        " WHERE trial_id IN (SELECT t.id FROM trial t WHERE t.kind IN ('external', 'command') AND "
             + trialWhere
             + ")";
     Map<Long, Map<String, String>> runParams = new HashMap<>();
     Map<Long, Map<String, String>> runTags = new HashMap<>();
     Map<Long, Map<String, Run.LatestMetric>> runMetrics = new HashMap<>();
-    boolean anyExternal = rows.stream().anyMatch(row -> row.kind().equals("external"));
+    // External runs and command trials (whose programs may log through the MLflow API) have
+    // logged params, tags and metrics.
+    boolean anyExternal = rows.stream().anyMatch(row -> !row.kind().equals("builtin"));
     if (anyExternal) {
       jdbc.sql("SELECT trial_id, param_key, param_value FROM run_param" + subquery)
           .params(params)
@@ -183,9 +186,11 @@ public class RunReader {
     List<Run> runs = new ArrayList<>(rows.size());
     for (Row row : rows) {
       runs.add(
-          row.kind().equals("external")
-              ? external(row, runParams, runTags, runMetrics)
-              : builtin(row));
+          switch (row.kind()) {
+            case "external" -> external(row, runParams, runTags, runMetrics);
+            case "command" -> command(builtin(row), runParams, runTags, runMetrics);
+            default -> builtin(row);
+          });
     }
     return runs;
   }
@@ -211,6 +216,36 @@ public class RunReader {
         row.lifecycleStage(),
         params.getOrDefault(row.id(), Map.of()),
         metrics.getOrDefault(row.id(), Map.of()),
+        runTags);
+  }
+
+  /**
+   * A command trial's run: its parameter values and reported metrics as a built-in trial's, with
+   * what its program logged through the MLflow API over them.
+   */
+  private static Run command(
+      Run run,
+      Map<Long, Map<String, String>> params,
+      Map<Long, Map<String, String>> tags,
+      Map<Long, Map<String, Run.LatestMetric>> metrics) {
+    Map<String, String> runParams = new TreeMap<>(run.params());
+    runParams.putAll(params.getOrDefault(run.id(), Map.of()));
+    Map<String, Run.LatestMetric> runMetrics = new TreeMap<>(run.metrics());
+    runMetrics.putAll(metrics.getOrDefault(run.id(), Map.of()));
+    Map<String, String> runTags = new TreeMap<>(tags.getOrDefault(run.id(), Map.of()));
+    runTags.putAll(run.tags());
+    return new Run(
+        run.id(),
+        run.experimentId(),
+        run.kind(),
+        run.name(),
+        run.user(),
+        run.status(),
+        run.startTime(),
+        run.endTime(),
+        run.lifecycleStage(),
+        runParams,
+        runMetrics,
         runTags);
   }
 

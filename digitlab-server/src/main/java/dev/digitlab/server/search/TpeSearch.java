@@ -18,6 +18,7 @@ import dev.digitlab.server.database.Timestamps;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.ExperimentSubmission;
+import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.SuggestedTrials;
 import dev.digitlab.server.queue.TrialLifecycle;
@@ -139,7 +140,7 @@ public class TpeSearch implements TrialLifecycle {
     }
     Objective objective =
         new Objective(
-            ObjectiveMetric.parse(row.get().objectiveMetric()),
+            ObjectiveMetric.named(row.get().objectiveMetric()),
             Goal.parse(row.get().objectiveGoal()));
     List<StoredTrial> stored =
         jdbc.sql(
@@ -178,13 +179,14 @@ public class TpeSearch implements TrialLifecycle {
     int queued = 0;
     while (pending < parallelism && next < settings.maxTrials()) {
       Map<String, Double> values = sampler.suggest(next, space, history, maximize);
-      TrainingConfig config = TpeTrials.config(spec, values);
-      trials.queue(
-          experimentId,
-          next,
-          FILES.configJson(config),
-          ExperimentSubmission.requires(config),
-          row.get().priority());
+      NewTrial trial;
+      if (spec.isCommand()) {
+        trial = NewTrial.command(TpeTrials.parameters(spec, values).toString());
+      } else {
+        TrainingConfig config = TpeTrials.config(spec, values);
+        trial = new NewTrial(FILES.configJson(config), ExperimentSubmission.requires(config));
+      }
+      trials.queue(experimentId, next, trial, row.get().priority());
       history.add(Observation.pending(next, values));
       pending++;
       next++;

@@ -15,8 +15,26 @@ import java.util.Optional;
  * @param mayRunCommands whether it may run programs (pipeline {@code command} steps): an admin, or
  *     a token granted {@code --can-run-commands}
  */
-public record Caller(long tokenId, String name, Role role, boolean mayRunCommands)
+public record Caller(long tokenId, String name, Role role, boolean mayRunCommands, Long trialId)
     implements Serializable {
+
+  /** A caller with an API token. */
+  public Caller(long tokenId, String name, Role role, boolean mayRunCommands) {
+    this(tokenId, name, role, mayRunCommands, null);
+  }
+
+  /**
+   * The program of a command trial, with its trial-scoped token ({@link TrialTokens}): it acts for
+   * the experiment's owner, but may only log to trial {@code trialId}'s run.
+   */
+  static Caller forTrial(long trialId, String owner) {
+    return new Caller(0, owner, Role.TRIAL, false, trialId);
+  }
+
+  /** Whether this caller may only report for one trial, and it is not {@code trialId}. */
+  public boolean scopedElsewhere(long trialId) {
+    return trialId() != null && trialId() != trialId;
+  }
 
   /** The request attribute that holds the caller of an authenticated request. */
   public static final String ATTRIBUTE = Caller.class.getName();
@@ -31,6 +49,9 @@ public record Caller(long tokenId, String name, Role role, boolean mayRunCommand
   /** Says who, never the token. */
   @Override
   public String toString() {
+    if (trialId != null) {
+      return "the token of trial " + trialId + " (" + name + "'s)";
+    }
     return "token " + tokenId + " (" + name + ", " + role.dbValue() + ")";
   }
 }

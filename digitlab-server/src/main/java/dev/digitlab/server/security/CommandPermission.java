@@ -59,6 +59,33 @@ public class CommandPermission {
             + " create --role user --can-run-commands'.");
   }
 
+  /**
+   * Refuses with a 403 problem naming the permission, unless this request may submit work that runs
+   * a program on a worker (a command experiment, its code): an admin, a token created with {@code
+   * --can-run-commands}, or anyone with authentication off. Unlike {@link #checkMayRunCommands} the
+   * server's own {@code --allow-commands} is not asked: such programs run only on workers whose
+   * operator started them with {@code --allow-commands}, never inside this server unless its
+   * embedded worker was allowed the same way.
+   */
+  public void checkMaySubmitCommands(HttpServletRequest request, String what) {
+    if (!authEnabled) {
+      return;
+    }
+    Optional<Caller> caller = Caller.of(request);
+    if (caller.isPresent() && caller.get().mayRunCommands()) {
+      return;
+    }
+    log.warn("403: {} may not submit {}", who(request), what);
+    throw new CommandsRefusedException(
+        "Token '"
+            + caller.map(Caller::name).orElse("?")
+            + "' may not submit "
+            + what
+            + ": running programs needs the run-commands permission, which admins have and an"
+            + " admin grants with 'digitlab token create --role user --can-run-commands'. The"
+            + " program then runs on a worker started with 'digitlab worker --allow-commands'.");
+  }
+
   private static String who(HttpServletRequest request) {
     return Caller.of(request).map(Caller::toString).orElse("a request without a token");
   }

@@ -11,7 +11,12 @@ public enum Role {
   ADMIN,
   USER,
   WORKER,
-  VIEWER;
+  VIEWER,
+  /**
+   * A command trial's program ({@link TrialTokens}): logs to its own trial's MLflow run and nothing
+   * else. Never an API token's role.
+   */
+  TRIAL;
 
   /** As stored and as written on the command line: {@code admin}, {@code user}, … */
   public String dbValue() {
@@ -28,7 +33,7 @@ public enum Role {
    */
   public static Optional<Role> of(String value) {
     for (Role role : values()) {
-      if (role.dbValue().equals(value)) {
+      if (role != TRIAL && role.dbValue().equals(value)) {
         return Optional.of(role);
       }
     }

@@ -45,6 +45,33 @@ class SecurityConfiguration {
     "/actuator/health/**"
   };
 
+  /** What a command trial's token may read: its own run (checked by id in MlflowRuns). */
+  private static final String[] TRIAL_READS = {
+    "/api/2.0/mlflow/runs/get", "/ajax-api/2.0/mlflow/runs/get"
+  };
+
+  /** What a command trial's token may write: its own run's metrics, params and tags. */
+  private static final String[] TRIAL_WRITES = {
+    "/api/2.0/mlflow/runs/log-metric",
+    "/api/2.0/mlflow/runs/log-batch",
+    "/api/2.0/mlflow/runs/log-parameter",
+    "/api/2.0/mlflow/runs/set-tag",
+    "/api/2.0/mlflow/runs/delete-tag",
+    "/api/2.0/mlflow/runs/log-inputs",
+    "/api/2.0/mlflow/runs/log-model",
+    "/api/2.0/mlflow/runs/update",
+    "/ajax-api/2.0/mlflow/runs/log-metric",
+    "/ajax-api/2.0/mlflow/runs/log-batch",
+    "/ajax-api/2.0/mlflow/runs/log-parameter",
+    "/ajax-api/2.0/mlflow/runs/set-tag",
+    "/ajax-api/2.0/mlflow/runs/update"
+  };
+
+  /** Artifact uploads through MLflow's proxy; the run in the path is checked in MlflowRuns. */
+  private static final String[] MLFLOW_ARTIFACT_UPLOADS = {
+    "/api/2.0/mlflow-artifacts/artifacts/**"
+  };
+
   /**
    * No observation (span, timer) per security filter: with Actuator on the classpath Spring
    * Security wraps each of its ~13 filters in one, which cost more than a whole prediction. Every
@@ -108,6 +135,14 @@ class SecurityConfiguration {
                   .hasRole(Role.ADMIN.name())
                   .requestMatchers("/api/v1/worker/**")
                   .hasAnyRole(Role.WORKER.name(), Role.ADMIN.name())
+                  // A command trial's token: its own run only (MlflowRuns checks the run id).
+                  .requestMatchers(HttpMethod.GET, TRIAL_READS)
+                  .hasAnyRole(
+                      Role.TRIAL.name(), Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
+                  .requestMatchers(HttpMethod.POST, TRIAL_WRITES)
+                  .hasAnyRole(Role.TRIAL.name(), Role.USER.name(), Role.ADMIN.name())
+                  .requestMatchers(HttpMethod.PUT, MLFLOW_ARTIFACT_UPLOADS)
+                  .hasAnyRole(Role.TRIAL.name(), Role.USER.name(), Role.ADMIN.name())
                   .requestMatchers(HttpMethod.GET, "/**")
                   .hasAnyRole(Role.VIEWER.name(), Role.USER.name(), Role.ADMIN.name())
                   .requestMatchers(HttpMethod.HEAD, "/**")

@@ -38,8 +38,9 @@ public class PredictionInputs {
   /**
    * Decoding is CPU work a client controls: at most this many images decode at once, whatever the
    * number of requests (issue 15: three costly images kept health waiting 15 s on 2 cores).
+   * Package-private so that a test can hold every slot and see the 503.
    */
-  private final Semaphore decodeSlots;
+  final Semaphore decodeSlots;
 
   PredictionInputs(ServingSettings settings) {
     this.settings = settings;

@@ -57,7 +57,12 @@ public class MetricHistory {
         }
         curves
             .computeIfAbsent(key, k -> new ArrayList<>())
-            .add(new MetricSample(step, metric.path("epoch").asInt(), value(metric.path("value"))));
+            .add(
+                new MetricSample(
+                    step,
+                    metric.path("epoch").asInt(),
+                    value(metric.path("value")),
+                    event.createdAt()));
       }
       after = page.isEmpty() ? after : page.getLast().id();
     } while (page.size() == EventStore.MAX_PAGE);

@@ -8,8 +8,9 @@ import java.time.Instant;
  * A stored trial. {@code attempt} is the number of its latest attempt (0 before it first ran); the
  * lease token is not here: only the worker holding the lease knows it. {@code leaseOwner} is the
  * worker holding the lease now (null once the attempt ended); {@code workerName} the worker that
- * ran the latest attempt, kept after it ended. {@code kind} is {@code builtin}, {@code external}
- * (an MLflow run logged from outside) or what later kinds add.
+ * ran the latest attempt, kept after it ended. {@code kind} is {@code builtin} (a worker trains its
+ * config), {@code command} (a worker runs its experiment's program; its config is the program's
+ * parameter values) or {@code external} (an MLflow run logged from outside).
  */
 public record Trial(
     long id,
@@ -36,6 +37,11 @@ public record Trial(
     String stackTrace,
     boolean cancelRequested,
     String kind) {
+
+  /** Whether this trial runs its experiment's program, its config being parameter values. */
+  public boolean command() {
+    return "command".equals(kind);
+  }
 
   /** What the charts of the experiment and compare pages know about this trial. */
   public ChartTrial chart(String label) {

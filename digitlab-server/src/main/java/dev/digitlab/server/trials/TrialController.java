@@ -49,6 +49,7 @@ class TrialController {
 
   private final QueueSignal queueSignal;
   private final TrialOwnership ownership;
+  private final WaitingReasons waiting;
 
   TrialController(
       TrialStore trials,
@@ -56,7 +57,9 @@ class TrialController {
       EventStore events,
       MetricHistory metrics,
       QueueSignal queueSignal,
-      TrialOwnership ownership) {
+      TrialOwnership ownership,
+      WaitingReasons waiting) {
+    this.waiting = waiting;
     this.trials = trials;
     this.moves = moves;
     this.events = events;
@@ -67,7 +70,8 @@ class TrialController {
 
   @GetMapping("/{id}")
   TrialView get(@PathVariable long id) {
-    return TrialView.detail(trials.get(id));
+    Trial trial = trials.get(id);
+    return TrialView.detail(trial, waiting.waitingFor(trial));
   }
 
   /**

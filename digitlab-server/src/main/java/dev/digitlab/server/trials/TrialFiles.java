@@ -43,6 +43,24 @@ public class TrialFiles {
     return Optional.empty();
   }
 
+  /**
+   * The file of a command's output artifact {@code name} ({@code attempt-<n>/outputs/<name>}) from
+   * the latest attempt that has it, fetched from the shared store if only it has the file.
+   */
+  public Optional<Path> latestOutput(Trial trial, String name) {
+    Path trialDir = directories.of(trial.id()).toAbsolutePath().normalize();
+    for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
+      String relative = "attempt-" + attempt + "/" + RunArtifact.OUTPUTS_FOLDER + "/" + name;
+      Path file = trialDir.resolve(relative).normalize();
+      if (file.startsWith(trialDir)
+          && directories.artifacts().fetch(trial.id(), relative, file)
+          && confined(trialDir, file)) {
+        return Optional.of(file);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Whether the given attempt wrote the artifact's file (here, or in the shared store). */
   boolean exists(long trialId, int attempt, RunArtifact artifact) {
     Path trialDir = directories.of(trialId).toAbsolutePath().normalize();

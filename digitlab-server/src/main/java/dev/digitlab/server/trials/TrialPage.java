@@ -28,8 +28,10 @@ class TrialPage {
   private final TrialStore trials;
   private final EventStore events;
   private final Ownership ownership;
+  private final WaitingReasons waiting;
 
-  TrialPage(TrialStore trials, EventStore events, Ownership ownership) {
+  TrialPage(TrialStore trials, EventStore events, Ownership ownership, WaitingReasons waiting) {
+    this.waiting = waiting;
     this.trials = trials;
     this.events = events;
     this.ownership = ownership;
@@ -51,6 +53,7 @@ class TrialPage {
     Map<String, Object> config = ChartTrial.map(trial.config());
     Map<String, Object> metrics = ChartTrial.map(trial.lastMetrics());
     model.addAttribute("trial", trial);
+    model.addAttribute("waitingFor", waiting.waitingFor(trial));
     model.addAttribute("status", trial.status().dbValue());
     model.addAttribute("terminal", trial.status().isTerminal());
     model.addAttribute("experimentName", experimentName);

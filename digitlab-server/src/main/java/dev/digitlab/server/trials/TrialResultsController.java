@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
@@ -118,7 +119,7 @@ class TrialResultsController {
    */
   @GetMapping("/artifacts")
   List<ArtifactView> artifacts(@PathVariable long id) {
-    trials.get(id);
+    Trial trial = trials.get(id);
     Map<String, ArtifactView> latest = new LinkedHashMap<>();
     long after = 0;
     List<TrialEvent> page;
@@ -128,6 +129,8 @@ class TrialResultsController {
         JsonNode ref = tree(event.payload());
         String name = ref.path("name").asString();
         String fileName = RunArtifact.named(name).map(RunArtifact::fileName).orElse(null);
+        // A command's output file: its name is its file name, downloadable once uploaded.
+        boolean output = RunArtifact.OUTPUT_KIND.equals(ref.path("kind").asString());
         latest.remove(name);
         latest.put(
             name,
@@ -137,10 +140,12 @@ class TrialResultsController {
                 ref.path("bytes").asLong(),
                 ref.path("sha256").asString(),
                 event.attempt(),
-                fileName,
-                RunArtifact.named(name)
-                    .map(a -> files.exists(id, event.attempt(), a))
-                    .orElse(false)));
+                output ? name : fileName,
+                output
+                    ? files.latestOutput(trial, name).isPresent()
+                    : RunArtifact.named(name)
+                        .map(a -> files.exists(id, event.attempt(), a))
+                        .orElse(false)));
       }
       after = page.isEmpty() ? after : page.getLast().id();
     } while (page.size() == EventStore.MAX_PAGE);
@@ -154,16 +159,30 @@ class TrialResultsController {
    */
   @GetMapping("/artifacts/{name}")
   ResponseEntity<Resource> artifact(@PathVariable long id, @PathVariable String name) {
+    Optional<RunArtifact> builtIn = TrialFiles.artifactNamed(name);
+    if (builtIn.isEmpty()) {
+      Optional<Path> output = files.latestOutput(trials.get(id), name);
+      if (output.isPresent()) {
+        return ResponseEntity.ok()
+            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .header(
+                HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment()
+                    .filename("trial-" + id + "-" + name)
+                    .build()
+                    .toString())
+            .body(new FileSystemResource(output.get()));
+      }
+    }
     RunArtifact artifact =
-        TrialFiles.artifactNamed(name)
-            .orElseThrow(
-                () ->
-                    new NotFoundException(
-                        "There is no artifact called '"
-                            + name
-                            + "'; GET /api/v1/trials/"
-                            + id
-                            + "/artifacts lists the trial's artifacts."));
+        builtIn.orElseThrow(
+            () ->
+                new NotFoundException(
+                    "There is no artifact called '"
+                        + name
+                        + "'; GET /api/v1/trials/"
+                        + id
+                        + "/artifacts lists the trial's artifacts."));
     Path file =
         files
             .latest(trials.get(id), artifact)

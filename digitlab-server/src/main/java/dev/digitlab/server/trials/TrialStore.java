@@ -141,6 +141,19 @@ public class TrialStore {
         .optional();
   }
 
+  /**
+   * The latest value of a metric the trial's program logged through the MLflow API; empty when it
+   * logged none.
+   */
+  public Optional<Double> loggedMetric(long trialId, String key) {
+    return jdbc.sql(
+            "SELECT metric_value FROM run_metric WHERE trial_id = :id AND metric_key = :key")
+        .param("id", trialId)
+        .param("key", key)
+        .query(Double.class)
+        .optional();
+  }
+
   /** Whether a user asked to stop this trial (false for an unknown trial). */
   public boolean cancelRequested(long trialId) {
     return jdbc.sql("SELECT cancel_requested FROM trial WHERE id = :id")

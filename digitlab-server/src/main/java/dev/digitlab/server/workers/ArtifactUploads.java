@@ -57,21 +57,27 @@ class ArtifactUploads {
     return checkpoints.file(lease.trialId(), lease.resumeFrom());
   }
 
+  /**
+   * Stores the file of the attempt's artifact event {@code seq}: a built-in artifact by its name,
+   * or a command's output file (an event of kind {@code output}) in the attempt's {@code outputs/}.
+   */
   void store(Lease lease, String name, long seq, InputStream body) throws IOException {
-    RunArtifact artifact =
-        RunArtifact.named(name)
-            .orElseThrow(
-                () ->
-                    new InvalidParameterException(
-                        "name",
-                        "must be checkpoint, model, confusion-matrix, per-class or misclassified,"
-                            + " got '"
-                            + name
-                            + "'"));
-    JsonNode described = announcement(lease, artifact, seq);
+    RunArtifact artifact = RunArtifact.named(name).orElse(null);
+    JsonNode described = announcement(lease, name, seq);
+    boolean output = RunArtifact.OUTPUT_KIND.equals(described.path("kind").asString());
+    if (artifact == null && !output) {
+      throw new InvalidParameterException(
+          "name",
+          "must be checkpoint, model, confusion-matrix, per-class, misclassified or the name of"
+              + " an output artifact event, got '"
+              + name
+              + "'");
+    }
     Path attemptDir = directories.of(lease.trialId()).resolve("attempt-" + lease.attempt());
-    Files.createDirectories(attemptDir);
-    Path temp = Files.createTempFile(attemptDir, artifact.fileName(), ".upload");
+    // The name passed ArtifactRef's pattern when its event was stored: no separators, no '..'.
+    Path target = output ? RunArtifact.output(attemptDir, name) : artifact.in(attemptDir);
+    Files.createDirectories(target.getParent());
+    Path temp = Files.createTempFile(target.getParent(), ".upload-", ".part");
     try {
       MessageDigest sha256 = sha256();
       long bytes;
@@ -92,22 +98,27 @@ class ArtifactUploads {
                 + seq
                 + " describes: send that file again");
       }
-      if (artifact == RunArtifact.CHECKPOINT) {
+      if (artifact == RunArtifact.CHECKPOINT && !output) {
         checkpoints.keep(lease.trialId(), lease.leaseToken(), lease.attempt(), seq, temp);
       }
-      Files.move(
-          temp,
-          artifact.in(attemptDir),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      directories.artifacts().publish(lease.trialId(), lease.attempt(), artifact.in(attemptDir));
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      if (output) {
+        directories
+            .artifacts()
+            .publish(
+                lease.trialId(),
+                "attempt-" + lease.attempt() + "/" + RunArtifact.OUTPUTS_FOLDER + "/" + name,
+                target);
+      } else {
+        directories.artifacts().publish(lease.trialId(), lease.attempt(), target);
+      }
     } finally {
       Files.deleteIfExists(temp);
     }
   }
 
   /** The payload of the attempt's artifact event {@code seq}, which must name this artifact. */
-  private JsonNode announcement(Lease lease, RunArtifact artifact, long seq) {
+  private JsonNode announcement(Lease lease, String name, long seq) {
     TrialEvent event =
         events
             .find(lease.trialId(), lease.attempt(), seq)
@@ -123,15 +134,16 @@ class ArtifactUploads {
                             + ": deliver the events before uploading the file they describe"));
     try {
       JsonNode payload = JSON.readTree(event.payload());
-      if (!artifact.artifactName().equals(payload.path("name").asString())) {
+      if (!name.equals(payload.path("name").asString())) {
         throw new InvalidParameterException(
             "seq",
             "event "
                 + seq
                 + " describes '"
                 + payload.path("name").asString()
-                + "', not "
-                + artifact);
+                + "', not '"
+                + name
+                + "'");
       }
       return payload;
     } catch (JacksonException e) {

@@ -4,6 +4,7 @@ import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventPayload;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.Progress;
+import dev.digitlab.protocol.worker.CommandTask;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.server.api.InvalidParameterException;
@@ -50,6 +51,7 @@ class AttemptReports {
   private final EventStore events;
   private final TrialStore trials;
   private final TrialPruning pruning;
+  private final CommandTasks commands;
   private final TransactionTemplate transaction;
 
   AttemptReports(
@@ -58,7 +60,9 @@ class AttemptReports {
       EventStore events,
       TrialStore trials,
       TrialPruning pruning,
+      CommandTasks commands,
       PlatformTransactionManager transactions) {
+    this.commands = commands;
     this.queue = queue;
     this.queueSignal = queueSignal;
     this.events = events;
@@ -81,12 +85,29 @@ class AttemptReports {
       Duration recheck,
       boolean inServer)
       throws InterruptedException {
+    return claim(worker, capabilities, leaseDuration, wait, recheck, inServer, null);
+  }
+
+  /**
+   * As {@link #claim(String, Set, Duration, Duration, Duration, boolean)}, for a worker that
+   * reached this server at {@code reachedAt} (a base URL): a command trial's program is told to log
+   * there.
+   */
+  Optional<LeaseGrant> claim(
+      String worker,
+      Set<String> capabilities,
+      Duration leaseDuration,
+      Duration wait,
+      Duration recheck,
+      boolean inServer,
+      String reachedAt)
+      throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       long seen = queueSignal.generation();
       Optional<Lease> lease = queue.claim(worker, capabilities, leaseDuration, inServer);
       if (lease.isPresent()) {
-        return Optional.of(grant(lease.get(), leaseDuration));
+        return Optional.of(grant(lease.get(), leaseDuration, reachedAt));
       }
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
@@ -120,8 +141,10 @@ class AttemptReports {
   }
 
   /** What the worker holding {@code lease} is told: the trial, its config and where to resume. */
-  private LeaseGrant grant(Lease lease, Duration leaseDuration) {
+  private LeaseGrant grant(Lease lease, Duration leaseDuration, String reachedAt) {
     Trial trial = trials.get(lease.trialId());
+    CommandTask command =
+        trial.command() ? commands.task(lease, trial.experimentId(), reachedAt) : null;
     return new LeaseGrant(
         lease.trialId(),
         trial.experimentId(),
@@ -132,7 +155,7 @@ class AttemptReports {
         objectiveMetric(lease.trialId()),
         lease.firstSeq(),
         lease.resumeFrom() == null ? null : lease.resumeFrom().epoch(),
-        null);
+        command);
   }
 
   /**
@@ -195,12 +218,31 @@ class AttemptReports {
     return switch (completion.status()) {
       case Completion.SUCCEEDED -> {
         Trial trial = trials.get(trialId);
+        String merged = mergedMetrics(trial.lastMetrics(), metrics);
+        if (trial.command()) {
+          // A program reports what it measures, under its own names: no accuracy is made up for
+          // it, and its objective may have come in stdout lines or through the MLflow API.
+          String objective = objectiveMetric(trialId);
+          Double best = metrics.get(objective);
+          if (best == null) {
+            best = metricIn(merged, objective);
+          }
+          if (best == null) {
+            best = trials.loggedMetric(trialId, objective).orElse(null);
+          }
+          yield new TrialOutcome.Succeeded(
+              metrics.get("test_accuracy"),
+              metrics.get("test_f1_macro"),
+              best,
+              completion.trainSeconds() == null ? 0 : completion.trainSeconds(),
+              merged);
+        }
         yield new TrialOutcome.Succeeded(
             metrics.getOrDefault("test_accuracy", 0.0),
             metrics.getOrDefault("test_f1_macro", 0.0),
             metrics.get(objectiveMetric(trialId)),
             completion.trainSeconds() == null ? 0 : completion.trainSeconds(),
-            mergedMetrics(trial.lastMetrics(), metrics));
+            merged);
       }
       case Completion.FAILED ->
           new TrialOutcome.Failed(
@@ -220,6 +262,15 @@ class AttemptReports {
 
   private String objectiveMetric(long trialId) {
     return trials.experimentOf(trialId).map(TrialExperiment::objectiveMetric).orElse("");
+  }
+
+  private static Double metricIn(String metricsJson, String key) {
+    try {
+      JsonNode value = JSON.readTree(metricsJson).get(key);
+      return value != null && value.isNumber() ? value.asDouble() : null;
+    } catch (JacksonException e) {
+      return null;
+    }
   }
 
   private static String mergedMetrics(String stored, Map<String, Double> latest) {

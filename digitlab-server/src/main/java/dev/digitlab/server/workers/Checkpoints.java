@@ -6,6 +6,7 @@ import dev.digitlab.server.queue.ResumePoint;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.trials.TrialDirectories;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,10 @@ class Checkpoints {
       } finally {
         Files.deleteIfExists(temp);
       }
-      int epoch = CheckpointFile.readHeader(kept).epochsCompleted();
+      int epoch =
+          isPackedFolder(kept)
+              ? commandCheckpoints(trialId, leaseToken) + 1
+              : CheckpointFile.readHeader(kept).epochsCompleted();
       // Shared before it becomes the resume point, so any server can resume from it.
       directories.artifacts().publish(trialId, "checkpoints/" + name(point), kept);
       try {
@@ -77,6 +81,23 @@ class Checkpoints {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot keep the checkpoint of trial " + trialId, e);
     }
+  }
+
+  /**
+   * A command trial's checkpoint is its packed checkpoint folder (a {@code .tar.gz}), not a
+   * trainer's checkpoint: it holds no epochs, so the trial counts them instead, and a resumed
+   * attempt is told how many checkpoints came before it.
+   */
+  private static boolean isPackedFolder(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    }
+  }
+
+  /** How many checkpoints the trial's command delivered so far (0 before the first). */
+  private int commandCheckpoints(long trialId, UUID leaseToken) {
+    ResumePoint last = queue.holder(trialId, leaseToken).resumeFrom();
+    return last == null ? 0 : last.epoch();
   }
 
   private Path folder(long trialId) {

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +47,7 @@ class EmbeddedWorker implements SmartLifecycle {
   private final TrialRunner runner;
   private final AttemptFiles files;
   private final TrainingThroughput throughput;
+  private final EmbeddedCommands commands;
   private final ExperimentFiles experimentFiles = new ExperimentFiles();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -57,8 +57,10 @@ class EmbeddedWorker implements SmartLifecycle {
       AttemptReports attempts,
       WorkerDatasets datasets,
       AttemptFiles files,
-      TrainingThroughput throughput) {
+      TrainingThroughput throughput,
+      EmbeddedCommands commands) {
     this.settings = settings;
+    this.commands = commands;
     this.attempts = attempts;
     this.files = files;
     this.throughput = throughput;
@@ -107,7 +109,7 @@ class EmbeddedWorker implements SmartLifecycle {
         Optional<LeaseGrant> lease =
             attempts.claim(
                 workerName,
-                Set.of("cpu"),
+                commands.capabilities(),
                 settings.lease(),
                 settings.pollInterval(),
                 settings.pollInterval(),
@@ -146,14 +148,6 @@ class EmbeddedWorker implements SmartLifecycle {
                     RunArtifact.CHECKPOINT.in(workDir)),
             files.artifacts(),
             workDir);
-    TrialRun run =
-        new TrialRun(
-            trialId,
-            lease.attempt(),
-            experimentFiles.readConfig(lease.config()),
-            workDir,
-            resumeFrom(lease),
-            lease.firstSeq());
     log.info("Running trial {} attempt {}", trialId, lease.attempt());
     // Stopped through a latch, not an interrupt: an interrupt landing while the heartbeat commits
     // to the embedded H2 file closes H2's file channel (ClosedByInterruptException), and with it
@@ -165,7 +159,19 @@ class EmbeddedWorker implements SmartLifecycle {
             .start(() -> heartbeatLoop(lease, cancellation, runEnded));
     RunOutcome outcome;
     try {
-      outcome = runner.run(run, sink, cancellation);
+      outcome =
+          lease.command() != null
+              ? commands.run(lease, workDir, resumeFrom(lease), sink, cancellation)
+              : runner.run(
+                  new TrialRun(
+                      trialId,
+                      lease.attempt(),
+                      experimentFiles.readConfig(lease.config()),
+                      workDir,
+                      resumeFrom(lease),
+                      lease.firstSeq()),
+                  sink,
+                  cancellation);
     } catch (EventDeliveryException e) {
       if (e.getCause() instanceof LeaseLostException) {
         log.warn("Trial {} attempt {} lost its lease; dropped", trialId, lease.attempt());

@@ -85,6 +85,16 @@ final class StoreEventSink implements EventSink {
         case MetricPoint metric -> lastMetrics.put(metric.key(), metric.value());
         case Progress p -> throughput.report(trialId, p.imagesPerSecond());
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
+        case ArtifactRef artifact when RunArtifact.OUTPUT_KIND.equals(artifact.kind()) ->
+            artifacts.publish(
+                trialId,
+                "attempt-"
+                    + lease.attempt()
+                    + "/"
+                    + RunArtifact.OUTPUTS_FOLDER
+                    + "/"
+                    + artifact.name(),
+                RunArtifact.output(workDir, artifact.name()));
         case ArtifactRef artifact -> {
           // Published before its event is stored: whoever sees the event can fetch the file.
           RunArtifact.named(artifact.name())

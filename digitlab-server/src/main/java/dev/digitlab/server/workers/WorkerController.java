@@ -90,7 +90,7 @@ class WorkerController {
     }
     if (!TrialQueue.CAPABILITIES.containsAll(registration.capabilities())) {
       throw new InvalidParameterException(
-          "capabilities", "must be cpu and/or gpu, got " + registration.capabilities());
+          "capabilities", "must be cpu, gpu and/or command, got " + registration.capabilities());
     }
     identity.checkMayRegister(request, registration.name());
     workers.register(registration);
@@ -120,7 +120,10 @@ class WorkerController {
             settings.lease(),
             settings.longPoll(),
             settings.pollInterval().multipliedBy(4),
-            false);
+            false,
+            org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromContextPath(
+                    request)
+                .toUriString());
     if (grant.isEmpty()) {
       workers.seen(worker);
       return ResponseEntity.noContent().build();

@@ -212,6 +212,90 @@ class ErrorResponsesTest {
     problemWithId(response);
   }
 
+  @Test
+  void an_encoded_slash_in_a_path_is_problem_details_not_tomcats_html_page() throws Exception {
+    // Issue 15, finding 11: Tomcat answered %2F itself with its HTML 400 page.
+    for (String path :
+        List.of(
+            "/api/v1/experiments/1%2F2",
+            "/api/v1/experiments/1%2f2",
+            "/api/v1/experiments/1%5C2",
+            "/experiments/1%2F..%2F2",
+            "/api/v1/pipelines/x%2F..%2F..%2Fadmin-token")) {
+      HttpResponse<String> response = get(path, "application/json");
+
+      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      problemWithId(response);
+      assertThat(response.body()).as(path).contains("encoded separator").doesNotContain("<html");
+    }
+  }
+
+  @Test
+  void an_encoded_slash_on_an_mlflow_path_is_answered_in_mlflows_error_shape() throws Exception {
+    HttpResponse<String> response = get("/api/2.0/mlflow/runs/get%2Fx?run_id=1", "*/*");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    JsonNode body = json.readTree(response.body());
+    assertThat(body.get("error_code").asString()).isEqualTo("INVALID_PARAMETER_VALUE");
+    assertThat(body.get("message").asString()).contains("encoded separator");
+  }
+
+  @Test
+  void error_details_name_no_java_types() throws Exception {
+    // Issue 15, finding 11: Jackson's messages named `dev.digitlab.protocol.worker.LeaseRequest`,
+    // `int` and the like in the worker protocol's 400s.
+    for (String[] bad :
+        List.of(
+            new String[] {"/api/v1/worker/register", "{\"name\":\"w\",\"slots\":\"x\"}"},
+            new String[] {"/api/v1/worker/register", "{\"name\":\"w\",\"slots\":2}"},
+            new String[] {"/api/v1/worker/register", "{\"name\":[1],\"bogus\":true}"},
+            new String[] {"/api/v1/worker/lease", "{\"workerId\":\"x\",\"capacity\":[1]}"},
+            new String[] {"/api/v1/worker/lease", "[]"},
+            new String[] {"/api/v1/experiments", "{\"name\":{\"a\":1},\"config\":7}"},
+            new String[] {"/api/v1/preprocess", "{\"pixels\":[\"a\"]}"},
+            new String[] {"/api/v1/preprocess", "{\"image\":7}"})) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri(bad[0]))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(bad[1]))
+                  .build(),
+              BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(bad[0] + " " + bad[1]).isBetween(400, 499);
+      assertThat(response.body()).as(bad[0] + " " + bad[1]).doesNotContainPattern(JAVA_NAMES);
+    }
+  }
+
+  /** What an error body must not hold: Java packages, exception or error class names. */
+  static final String JAVA_NAMES =
+      "\\bjava\\.|\\bjavax\\.|\\bjakarta\\.|dev\\.digitlab|tools\\.jackson|com\\.fasterxml"
+          + "|org\\.springframework|org\\.apache|[a-z]Exception\\b|`";
+
+  @Test
+  void error_text_turns_java_types_into_words() {
+    assertThat(
+            ErrorText.scrub(
+                "Cannot deserialize value of type `int` from String \"x\": not a valid `int`"
+                    + " value"))
+        .isEqualTo("expected an integer, got String \"x\"");
+    assertThat(
+            ErrorText.scrub(
+                "Cannot construct instance of `dev.digitlab.protocol.worker.LeaseRequest`, problem:"
+                    + " worker"))
+        .isEqualTo("invalid value: worker");
+    assertThat(
+            ErrorText.scrub(
+                "Unrecognized property \"x\" (class dev.digitlab.protocol.worker.Heartbeat), not"
+                    + " marked as ignorable (2 known properties: \"a\", \"b\"])"))
+        .doesNotContainPattern(JAVA_NAMES)
+        .contains("\"x\"", "known properties");
+    assertThat(ErrorText.scrub("expected `java.util.List<java.lang.String>`"))
+        .isEqualTo("expected a list");
+  }
+
   /** Asserts the response is a problem detail whose correlation id is its header's; returns it. */
   private String problemWithId(HttpResponse<String> response) {
     assertThat(response.headers().firstValue("Content-Type"))

@@ -1,9 +1,13 @@
 package dev.digitlab.server.architecture;
 
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -12,10 +16,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The server's package rules, checked on its compiled classes (and, for SQL, its sources): the
@@ -26,24 +33,28 @@ class PackageRulesTest {
 
   private static final String SERVER = "dev.digitlab.server";
 
-  /** The feature packages: what the edges and the infrastructure must not import. */
-  private static final List<String> FEATURES =
-      List.of(
-          "experiments",
-          "feedback",
-          "pipelines",
-          "queue",
-          "registry",
-          "retraining",
-          "security",
-          "serving",
-          "trials",
-          "workers");
-
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPackages(SERVER);
+
+  /**
+   * The edges and the shared infrastructure; every other package of the server is a feature (also
+   * one added later: the rule below cannot be outgrown by forgetting to list a new package).
+   */
+  private static final Set<String> EDGES_AND_INFRASTRUCTURE =
+      Set.of("api", "web", "database", "events");
+
+  /** The feature packages: what the edges and the infrastructure must not import. */
+  private static final List<String> FEATURES =
+      CLASSES.stream()
+          .map(JavaClass::getPackageName)
+          .filter(name -> name.startsWith(SERVER + "."))
+          .map(name -> name.substring(SERVER.length() + 1).split("\\.")[0])
+          .filter(name -> !EDGES_AND_INFRASTRUCTURE.contains(name))
+          .distinct()
+          .sorted()
+          .toList();
 
   /**
    * A statement that writes the trial table: {@code INSERT INTO trial}, {@code UPDATE trial} or
@@ -51,6 +62,12 @@ class PackageRulesTest {
    */
   static final Pattern TRIAL_WRITE =
       Pattern.compile("(?i)\\b(insert\\s+into|update|delete\\s+from)\\s+trial\\b");
+
+  @Test
+  void every_feature_package_is_known_to_the_rule() {
+    assertThat(FEATURES)
+        .contains("experiments", "mlflow", "queue", "runs", "search", "trials", "workers");
+  }
 
   @Test
   void the_edges_and_the_infrastructure_import_no_feature() {
@@ -62,6 +79,18 @@ class PackageRulesTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(features)
+        .check(CLASSES);
+  }
+
+  @Test
+  void json_goes_through_the_one_configured_mapper() {
+    noClasses()
+        .should()
+        .callMethod(JsonMapper.class, "builder")
+        .orShould()
+        .callConstructorWhere(
+            target(owner(assignableTo(ObjectMapper.class))).as("a constructor of an ObjectMapper"))
+        .because("the project's JSON settings are dev.digitlab.ml.json.Json's (Json.mapper())")
         .check(CLASSES);
   }
 

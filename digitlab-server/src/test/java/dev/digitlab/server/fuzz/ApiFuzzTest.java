@@ -151,6 +151,7 @@ class ApiFuzzTest {
     System.out.println(tally.report(seed, operations.size()));
     assertThat(tally.serverErrors).as("requests answered 5xx").isEmpty();
     assertThat(tally.changedData).as("refused requests that changed stored data").isEmpty();
+    assertThat(tally.javaNames).as("error bodies naming Java types (issue 15)").isEmpty();
     HttpResponse<String> health = send(get("/actuator/health", null));
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("\"UP\"");
@@ -201,6 +202,9 @@ class ApiFuzzTest {
       tally.serverErrors.add(request.describe() + " -> " + status + " " + body);
     } else if (status >= 400 && !snapshot().equals(before)) {
       tally.changedData.add(request.describe() + " -> " + status + " " + body);
+    }
+    if (status >= 400 && JAVA_NAMES.matcher(body).find()) {
+      tally.javaNames.add(request.describe() + " -> " + status + " " + body);
     }
     if (!tokens.active(adminId)) {
       // A random DELETE /tokens/{id} revoked the fuzzer's own admin token: a success, not a bug.
@@ -276,12 +280,19 @@ class ApiFuzzTest {
     return http.send(request.build(), BodyHandlers.ofString());
   }
 
+  /** What no error body may hold (issue 15, finding 11): Java packages or exception names. */
+  private static final java.util.regex.Pattern JAVA_NAMES =
+      java.util.regex.Pattern.compile(
+          "\\bjava\\.|\\bjavax\\.|\\bjakarta\\.|dev\\.digitlab|tools\\.jackson|com\\.fasterxml"
+              + "|org\\.springframework|org\\.apache|[a-z]Exception\\b");
+
   /** Requests sent, and what came back. */
   private static final class Tally {
     final Map<Integer, Integer> byStatus = new TreeMap<>();
     final Map<String, Map<Integer, Integer>> byOperation = new TreeMap<>();
     final List<String> serverErrors = new ArrayList<>();
     final List<String> changedData = new ArrayList<>();
+    final List<String> javaNames = new ArrayList<>();
     int sent;
     int unsendable;
 

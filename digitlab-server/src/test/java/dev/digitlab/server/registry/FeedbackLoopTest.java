@@ -8,10 +8,7 @@ import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.security.Ownership;
-import dev.digitlab.server.testing.MnistDataHome;
-import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.RunArtifact;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,11 +23,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -40,36 +33,22 @@ import tools.jackson.databind.JsonNode;
  * Feedback intake, listing and IDX export, and the whole loop: ten labelled images start a
  * retraining, the quality gate decides, the decision is audited, and rollback restores production.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FeedbackLoopTest {
+class FeedbackLoopTest extends TrainingServerTest {
 
   static final Path HOME = TestHomes.create("feedback");
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", HOME::toString);
-    properties.add("digitlab.worker.data-home", MnistPngs.DATA_HOME::toString);
-    properties.add("digitlab.worker.slots", () -> "1");
   }
 
-  @Value("${local.server.port}")
-  int port;
-
-  @Autowired ExperimentStore experiments;
-  @Autowired TrialStore trials;
   @Autowired EventStore events;
   @Autowired JdbcClient jdbc;
 
-  ModelApi api;
-  ImageSet test;
   long trial;
 
   @BeforeAll
   void trainATinyModel() throws Exception {
-    MnistDataHome.assumeFetched();
-    api = new ModelApi(port, experiments, trials);
-    test = MnistPngs.test();
     trial =
         api.trainedTrial(
             "name: tiny\n"
@@ -154,6 +133,13 @@ class FeedbackLoopTest {
     assertThat(feedbackFile("kept", new byte[50 * 1024 * 1024], 1, "").statusCode()).isEqualTo(413);
     assertThat(feedbackFile("kept", "not an image".getBytes(), 1, "").statusCode()).isEqualTo(400);
     assertThat(feedbackFile("nobody", png, 1, "").statusCode()).isEqualTo(404);
+    // Issue 15, finding 11: confidence=NaN was stored (NaN fails every comparison).
+    for (String confidence : List.of("NaN", "-0.1", "1.5", "Infinity")) {
+      HttpResponse<String> refused = feedbackFile("kept", png, 1, "&confidence=" + confidence);
+      assertThat(refused.statusCode()).as(confidence).isEqualTo(400);
+      assertThat(refused.body()).as(confidence).contains("confidence", "between 0 and 1");
+    }
+    assertThat(feedbackFile("kept", png, 1, "&confidence=NaN").body()).contains("got NaN");
 
     assertThat(api.get("/actuator/health").statusCode()).isEqualTo(200);
     JsonNode stored = api.ok(api.get("/api/v1/models/kept/feedback"));

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.eval.Probabilities;
 import dev.digitlab.ml.infer.Prediction;
-import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.serving.ServedModels;
-import dev.digitlab.server.testing.MnistDataHome;
-import dev.digitlab.server.trials.TrialStore;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.FloatBuffer;
@@ -23,15 +19,10 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -41,35 +32,16 @@ import tools.jackson.databind.JsonNode;
  * outputs, run by ONNX Runtime on 100 real MNIST test digits, equal the predictions Digit Lab
  * serves within 1e-5; the download API gives it, and the {@code .dlm} with its registered digest.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OnnxFormTest {
+class OnnxFormTest extends TrainingServerTest {
 
   static final Path home = TestHomes.create("onnx");
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.data-home", MnistPngs.DATA_HOME::toString);
-    properties.add("digitlab.worker.slots", () -> "1");
   }
 
-  @Value("${local.server.port}")
-  int port;
-
-  @Autowired ExperimentStore experiments;
-  @Autowired TrialStore trials;
   @Autowired ServedModels served;
-
-  ModelApi api;
-  ImageSet test;
-
-  @BeforeAll
-  void setUp() {
-    MnistDataHome.assumeFetched();
-    api = new ModelApi(port, experiments, trials);
-    test = MnistPngs.test();
-  }
 
   @ParameterizedTest
   @ValueSource(strings = {"mlp", "cnn", "lenet5"})

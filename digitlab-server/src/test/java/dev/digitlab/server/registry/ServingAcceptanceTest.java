@@ -2,10 +2,6 @@ package dev.digitlab.server.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.ml.data.ImageSet;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.testing.MnistDataHome;
-import dev.digitlab.server.trials.TrialStore;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -26,11 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -39,9 +30,7 @@ import tools.jackson.databind.JsonNode;
  * The issue's serving acceptance over real HTTP, with models the embedded worker trains on real
  * MNIST: 1,000 test images as PNG, batch and JSON inputs, hot swap under load, hostile uploads.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ServingAcceptanceTest {
+class ServingAcceptanceTest extends TrainingServerTest {
 
   // Not @TempDir: with one test instance per class the context is built before JUnit sets it.
   static final Path home = TestHomes.create("serving");
@@ -49,24 +38,10 @@ class ServingAcceptanceTest {
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.data-home", MnistPngs.DATA_HOME::toString);
-    properties.add("digitlab.worker.slots", () -> "1");
   }
-
-  @Value("${local.server.port}")
-  int port;
-
-  @Autowired ExperimentStore experiments;
-  @Autowired TrialStore trials;
-
-  ModelApi api;
-  ImageSet test;
 
   @BeforeAll
   void trainAndRegisterTwoVersions() throws Exception {
-    MnistDataHome.assumeFetched();
-    api = new ModelApi(port, experiments, trials);
-    test = MnistPngs.test();
     long full =
         api.trainedTrial(
             "name: mlp-full\nconfig: {model: mlp, epochs: 4, seed: 1, validationRatio: 0}\n");

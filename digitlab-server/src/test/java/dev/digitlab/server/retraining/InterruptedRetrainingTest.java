@@ -29,7 +29,7 @@ class InterruptedRetrainingTest {
   }
 
   @Autowired RetrainingStore policies;
-  @Autowired Retrainer retrainer;
+  @Autowired RetrainingRecovery recovery;
   @Autowired ExperimentStore experiments;
   @Autowired ModelRegistry registry;
   @Autowired JdbcClient jdbc;
@@ -42,7 +42,7 @@ class InterruptedRetrainingTest {
     policies.save(new RetrainingPolicy("crashed", true, 10, "mnist", 0.01, null, null));
     assertThat(policies.claimRun("crashed")).isTrue();
 
-    retrainer.recoverInterrupted();
+    recovery.recoverInterrupted();
 
     assertThat(policies.find("crashed").orElseThrow().runningExperiment()).isNull();
     assertThat(registry.auditLog("crashed", 10))
@@ -71,7 +71,7 @@ class InterruptedRetrainingTest {
     assertThat(policies.claimRun("resumed")).isTrue();
     policies.setRun("resumed", experiment);
 
-    retrainer.recoverInterrupted();
+    recovery.recoverInterrupted();
 
     assertThat(policies.find("resumed").orElseThrow().runningExperiment()).isEqualTo(experiment);
     assertThat(experiments.find(experiment).orElseThrow().status())

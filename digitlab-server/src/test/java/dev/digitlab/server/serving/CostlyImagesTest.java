@@ -17,6 +17,7 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -26,7 +27,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Finding 4 of issue 15: a 210 kB PNG (4096×4096, 16-bit RGBA, inside the old pixel limit) took 7 s
  * to decode, and three at once stalled health checks. Rule: dimensions over 1024×1024 and more than
- * 8 bits per sample are refused from the header, before any pixel is decoded.
+ * 8 bits per sample are refused from the header, before any pixel is decoded; decoding runs in a
+ * bounded number of slots (503 with Retry-After when all are busy) and is given up at a deadline.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class CostlyImagesTest {
@@ -66,7 +68,34 @@ class CostlyImagesTest {
     assertThat(preprocess(png(1024, 1024, 8)).statusCode()).isEqualTo(200);
   }
 
+  @Autowired PredictionInputs inputs;
+
+  @Test
+  void when_every_decoding_slot_is_busy_an_image_is_answered_503_with_retry_after()
+      throws Exception {
+    // The slots held as decoding requests hold them: the next image waits decode-wait, then 503.
+    int slots = inputs.decodeSlots.availablePermits();
+    inputs.decodeSlots.acquire(slots);
+    HttpResponse<String> busy;
+    try {
+      busy = preprocess(png(28, 28, 8));
+    } finally {
+      inputs.decodeSlots.release(slots);
+    }
+
+    assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+    assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(busy.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(busy.body()).contains("decode-threads");
+    // The slots given back, the same image is read.
+    assertThat(preprocess(png(28, 28, 8)).statusCode()).isEqualTo(200);
+  }
+
   private HttpResponse<String> preprocess(byte[] png) throws Exception {
+    return preprocess(http, port, png);
+  }
+
+  static HttpResponse<String> preprocess(HttpClient http, int port, byte[] png) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/preprocess"))
             .header("Content-Type", "image/png")

@@ -20,6 +20,19 @@ public final class ExperimentBuilder {
 
   private ExperimentBuilder() {}
 
+  /**
+   * An experiment file (JSON) with one trial, a 1-epoch MLP on MNIST, as a client posts it to
+   * {@code /api/v1/experiments}: for tests of the API around a trial rather than of training.
+   */
+  public static String oneTrialFile(String name) {
+    return """
+        {"name": "%s", "dataset": "mnist",
+         "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
+         "search": {"type": "grid", "parameters": {"batchSize": [64]}}}
+        """
+        .formatted(name);
+  }
+
   /** An experiment with one trial that any worker may run, maximising test macro-F1. */
   public static ExperimentBuilder anExperiment() {
     return new ExperimentBuilder().withTrials(1);

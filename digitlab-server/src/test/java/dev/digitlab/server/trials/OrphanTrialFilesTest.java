@@ -2,6 +2,7 @@ package dev.digitlab.server.trials;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.testing.ExperimentBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,12 +30,6 @@ import tools.jackson.databind.ObjectMapper;
 class OrphanTrialFilesTest {
 
   private static final ObjectMapper JSON = dev.digitlab.ml.json.Json.mapper();
-  private static final String EXPERIMENT =
-      """
-      {"name": "%s", "dataset": "mnist",
-       "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
-       "search": {"type": "grid", "parameters": {"batchSize": [64]}}}
-      """;
 
   @TempDir static Path home;
 
@@ -89,7 +84,7 @@ class OrphanTrialFilesTest {
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
                 .header("Content-Type", "application/json")
-                .POST(BodyPublishers.ofString(EXPERIMENT.formatted(name)))
+                .POST(BodyPublishers.ofString(ExperimentBuilder.oneTrialFile(name)))
                 .build(),
             BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);

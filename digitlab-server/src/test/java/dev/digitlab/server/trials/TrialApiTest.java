@@ -103,6 +103,12 @@ class TrialApiTest {
     assertThat(names(all)).containsExactly("train_loss", "val_accuracy");
     assertThat(points(all.get("train_loss")))
         .containsExactly(tuple(10L, 1, 2.0), tuple(20L, 1, 1.5), tuple(30L, 2, 1.0));
+    // Each point says when the server stored it: the charts' wall-time axis (issue 19).
+    all.get("train_loss")
+        .forEach(
+            p ->
+                assertThat(java.time.Instant.parse(p.get("time").asString()))
+                    .isBefore(java.time.Instant.now().plusSeconds(1)));
     assertThat(names(some)).containsExactly("absent", "train_loss");
     assertThat(some.get("absent")).isEmpty();
     assertThat(points(some.get("train_loss")))

@@ -2,14 +2,6 @@ package dev.digitlab.server.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStatus;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.testing.Waiting;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +10,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The experiment report saved to disk and opened from there in real headless Chromium: its trials
@@ -26,8 +17,6 @@ import org.springframework.beans.factory.annotation.Autowired;
  * is a three-trial grid of tiny MLPs the embedded worker trains on real MNIST.
  */
 class ExperimentReportBrowserTest extends BrowserTestServer {
-
-  @Autowired ExperimentStore experiments;
 
   @TempDir Path site;
 
@@ -42,36 +31,15 @@ class ExperimentReportBrowserTest extends BrowserTestServer {
   }
 
   private void userPath() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> created =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url("/api/v1/experiments")))
-                .header("Content-Type", "application/yaml")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        """
-                        name: report-sort
-                        config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
-                        search: {type: grid, parameters: {learningRate: [0.0001, 0.01, 0.001]}}
-                        """))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    long id = Long.parseLong(created.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
-    Experiment experiment =
-        Waiting.until(
-            () -> experiments.find(id).orElseThrow(),
-            e -> e.status() == ExperimentStatus.SUCCEEDED || e.status() == ExperimentStatus.FAILED,
-            LONG,
-            "experiment " + id + " finished");
-    assertThat(experiment.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
-    String html =
-        http.send(
-                HttpRequest.newBuilder(
-                        URI.create(url("/api/v1/experiments/" + experiment.id() + "/report")))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
+    long id =
+        submitExperiment(
+            """
+            name: report-sort
+            config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
+            search: {type: grid, parameters: {learningRate: [0.0001, 0.01, 0.001]}}
+            """);
+    awaitSucceeded(id, 3, LONG);
+    String html = experimentReport(id);
     Path page = Files.writeString(site.resolve("index.html"), html);
 
     var driver = browser.driver;

@@ -2,19 +2,10 @@ package dev.digitlab.server.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStatus;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.testing.Waiting;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The search plots of a finished TPE experiment in real headless Chromium: optimization history,
@@ -24,8 +15,6 @@ import org.springframework.beans.factory.annotation.Autowired;
  * of tiny MLPs the embedded worker trains on real MNIST.
  */
 class SearchPlotsBrowserTest extends BrowserTestServer {
-
-  @Autowired ExperimentStore experiments;
 
   @Test
   void the_search_plots_render_with_the_trials_of_a_finished_tpe_experiment() throws Exception {
@@ -38,39 +27,22 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
   }
 
   private void userPath() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> created =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url("/api/v1/experiments")))
-                .header("Content-Type", "application/yaml")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        """
-                        name: tpe-plots
-                        config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
-                        search:
-                          type: tpe
-                          maxTrials: 4
-                          nStartupTrials: 2
-                          seed: 5
-                          parameters:
-                            learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
-                            batchSize: [32, 64, 128]
-                        """))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    long id = Long.parseLong(created.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
-    Experiment experiment =
-        Waiting.until(
-            () -> experiments.find(id).orElseThrow(),
-            e ->
-                (e.status() == ExperimentStatus.SUCCEEDED || e.status() == ExperimentStatus.FAILED)
-                    && experiments.countTrials(id).total() == 4,
-            LONG.plus(Duration.ofMinutes(2)),
-            "experiment " + id + " finished its 4 trials");
-    assertThat(experiment.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
-    assertThat(experiments.countTrials(id).succeeded()).isEqualTo(4);
+    long id =
+        submitExperiment(
+            """
+            name: tpe-plots
+            config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 1000, seed: 3}
+            search:
+              type: tpe
+              maxTrials: 4
+              nStartupTrials: 2
+              seed: 5
+              parameters:
+                learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
+                batchSize: [32, 64, 128]
+            """);
+    awaitSucceeded(id, 4, LONG.plus(Duration.ofMinutes(2)));
+    assertThat(experimentStore.countTrials(id).succeeded()).isEqualTo(4);
 
     var driver = browser.driver;
     driver.get(url("/experiments/" + id));
@@ -106,21 +78,37 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
       assertThat(((Number) best.get(i)).doubleValue())
           .isGreaterThanOrEqualTo(((Number) best.get(i - 1)).doubleValue());
     }
+    // fANOVA shares, computed on the server: two parameters, summing to 1.
+    @SuppressWarnings("unchecked")
+    java.util.List<Object> shares =
+        (java.util.List<Object>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('importance'))"
+                    + ".getOption().series[0].data;");
+    assertThat(shares.stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+        .isCloseTo(1.0, org.assertj.core.api.Assertions.within(0.002));
     browser.screenshots("search-plots");
 
-    // The one-file report draws the history and lists the importances on the server.
-    String report =
-        http.send(
-                HttpRequest.newBuilder(URI.create(url("/api/v1/experiments/" + id + "/report")))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
+    // The one-file report draws the history, lists the importances, and draws the parallel
+    // coordinates (a log axis for the learning rate, a list axis for the batch size, one line per
+    // trial) and a slice plot per parameter (a dot per trial), all on the server.
+    String report = experimentReport(id);
     driver.get(
         "data:text/html;base64,"
             + java.util.Base64.getEncoder()
                 .encodeToString(report.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(driver.findElements(By.cssSelector("svg#history polyline"))).hasSize(2);
     assertThat(driver.findElements(By.cssSelector("#importance tr"))).hasSize(3);
+    assertThat(driver.findElements(By.cssSelector("svg#parallel g.trial polyline"))).hasSize(4);
+    assertThat(
+            driver.findElements(By.cssSelector("svg#parallel g.axis")).stream()
+                .map(a -> a.getAttribute("data-scale"))
+                .toList())
+        .containsExactlyInAnyOrder("log", "list", "linear"); // parameters in config order
+    assertThat(driver.findElements(By.cssSelector("svg#slice-learningRate circle"))).hasSize(4);
+    assertThat(driver.findElements(By.cssSelector("svg#slice-batchSize circle"))).hasSize(4);
+    assertThat(driver.findElement(By.id("slice-learningRate")).getAttribute("data-scale"))
+        .isEqualTo("log");
   }
 
   private long count(String chart, String path) {

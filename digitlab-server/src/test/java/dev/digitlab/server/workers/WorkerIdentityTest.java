@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
+import dev.digitlab.server.testing.ExperimentBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,12 +33,6 @@ import tools.jackson.databind.ObjectMapper;
 class WorkerIdentityTest {
 
   private static final ObjectMapper JSON = dev.digitlab.ml.json.Json.mapper();
-  private static final String EXPERIMENT =
-      """
-      {"name": "leased", "dataset": "mnist",
-       "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
-       "search": {"type": "grid", "parameters": {"batchSize": [64]}}}
-      """;
 
   @TempDir static Path home;
 
@@ -60,7 +55,10 @@ class WorkerIdentityTest {
     String admin = Files.readString(home.resolve("admin-token")).strip();
     String w1 = tokens.create("w1", Role.WORKER).secret();
     String w2 = tokens.create("w2", Role.WORKER).secret();
-    assertThat(post("/api/v1/experiments", admin, EXPERIMENT).statusCode()).isEqualTo(201);
+    assertThat(
+            post("/api/v1/experiments", admin, ExperimentBuilder.oneTrialFile("leased"))
+                .statusCode())
+        .isEqualTo(201);
 
     assertThat(post("/api/v1/worker/register", w1, registration("w1", "box-1")).statusCode())
         .isEqualTo(200);

@@ -39,6 +39,9 @@ final class RemoteEventSink implements EventSink {
         case MetricPoint metric -> metrics.put(metric.key(), metric.value());
         case Progress progress -> imagesPerSecond = progress.imagesPerSecond();
         case LogLine log when LogLine.ERROR.equals(log.level()) -> lastError = log.message();
+        case ArtifactRef artifact when RunArtifact.OUTPUT_KIND.equals(artifact.kind()) ->
+            outbox.upload(
+                artifact.name(), event.seq(), RunArtifact.output(workDir, artifact.name()));
         case ArtifactRef artifact ->
             RunArtifact.named(artifact.name())
                 .ifPresent(

@@ -6,8 +6,11 @@ import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
+import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.protocol.worker.WorkerTerms;
+import dev.digitlab.worker.command.CommandRun;
+import dev.digitlab.worker.command.CommandRunner;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.RunOutcome;
 import dev.digitlab.worker.run.RunStatus;
@@ -49,15 +52,30 @@ public final class RemoteWorker {
 
   private final WorkerClient client;
   private final TrialRunner runner;
+  private final CommandRunner commands;
   private final Settings settings;
   private final ExperimentFiles files = new ExperimentFiles();
   private final Map<Long, RemoteEventSink> running = new ConcurrentHashMap<>();
   private volatile WorkerTerms terms;
 
-  public RemoteWorker(WorkerClient client, TrialRunner runner, Settings settings) {
+  /**
+   * @param commands runs command trials; null for a worker that does not (one started without
+   *     {@code --allow-commands}, which then never registers the {@code command} capability)
+   */
+  public RemoteWorker(
+      WorkerClient client, TrialRunner runner, CommandRunner commands, Settings settings) {
     this.client = client;
     this.runner = runner;
+    this.commands = commands;
     this.settings = settings;
+    if (commands == null && settings.capabilities().contains(WorkerProtocol.COMMAND_CAPABILITY)) {
+      throw new IllegalArgumentException(
+          "a worker with the command capability needs a CommandRunner");
+    }
+  }
+
+  public RemoteWorker(WorkerClient client, TrialRunner runner, Settings settings) {
+    this(client, runner, null, settings);
   }
 
   /** Registers (retrying until the server answers), then runs the slots until interrupted. */
@@ -202,10 +220,16 @@ public final class RemoteWorker {
               return target;
             });
       }
-      TrainingConfig config = files.readConfig(grant.config());
-      TrialRun run =
-          new TrialRun(grant.trialId(), grant.attempt(), config, workDir, resume, grant.firstSeq());
-      RunOutcome outcome = runner.run(run, sink, cancellation);
+      RunOutcome outcome;
+      if (grant.command() != null) {
+        outcome = runCommand(grant, workDir, resume, sink, cancellation);
+      } else {
+        TrainingConfig config = files.readConfig(grant.config());
+        TrialRun run =
+            new TrialRun(
+                grant.trialId(), grant.attempt(), config, workDir, resume, grant.firstSeq());
+        outcome = runner.run(run, sink, cancellation);
+      }
       Double trainSeconds = sink.metrics().get("train_seconds");
       return new Completion(
           grant.leaseToken(),
@@ -235,6 +259,39 @@ public final class RemoteWorker {
           null,
           sink.metrics());
     }
+  }
+
+  private RunOutcome runCommand(
+      LeaseGrant grant,
+      Path workDir,
+      Path resume,
+      RemoteEventSink sink,
+      CancellationToken cancellation)
+      throws InterruptedException {
+    if (commands == null) {
+      throw new IllegalStateException(
+          "this worker runs no commands (start it with --allow-commands), but was given one");
+    }
+    CommandRun run =
+        new CommandRun(
+            grant.trialId(),
+            grant.attempt(),
+            grant.command(),
+            workDir,
+            resume,
+            grant.resumeEpoch() == null ? 0 : grant.resumeEpoch(),
+            grant.firstSeq());
+    return commands.run(
+        run,
+        (sha256, target) ->
+            retry(
+                "download the code of trial " + grant.trialId(),
+                () -> {
+                  client.code(sha256, grant.leaseToken(), target);
+                  return target;
+                }),
+        sink,
+        cancellation);
   }
 
   private void heartbeatLoop(LeaseGrant grant, CancellationToken cancellation, Outbox outbox) {

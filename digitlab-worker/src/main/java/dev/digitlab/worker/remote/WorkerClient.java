@@ -105,6 +105,24 @@ public final class WorkerClient {
     }
   }
 
+  /**
+   * Downloads a command experiment's packed code by its SHA-256 into {@code target}; the lease
+   * token shows this worker runs one of its trials (the caller checks the digest).
+   */
+  public void code(String sha256, UUID leaseToken, Path target) {
+    send(
+        request(
+                WorkerProtocol.CODE
+                    .substring(WorkerProtocol.BASE.length())
+                    .replace("{sha256}", sha256),
+                TIMEOUT)
+            .header(WorkerProtocol.LEASE_TOKEN_HEADER, leaseToken.toString())
+            .setHeader(
+                "Accept", "application/gzip, application/octet-stream, application/problem+json")
+            .GET(),
+        BodyHandlers.ofFile(target));
+  }
+
   public void complete(long trialId, Completion completion) {
     postJson("/leases/" + trialId + "/complete", completion, TIMEOUT);
   }

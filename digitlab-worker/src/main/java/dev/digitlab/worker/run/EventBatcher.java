@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Numbers an attempt's events and hands them to the sink in batches. Used on the training thread
- * only, so it needs no locking.
+ * only, so it needs no locking (a command run, whose events come from several threads, holds one
+ * lock around it).
  *
  * <p>A sink that {@linkplain EventSink#prefersBackground() prefers the background} (the embedded
  * worker's, which commits each batch to the database) gets the periodic batches, those sent because
@@ -19,7 +20,7 @@ import java.util.List;
  * end of the run) still returns only once every batch is delivered, and a background delivery's
  * failure is thrown on the training thread at its next event or flush.
  */
-final class EventBatcher {
+public final class EventBatcher {
 
   private final EventSink sink;
   private final Clock clock;
@@ -32,7 +33,7 @@ final class EventBatcher {
   private Thread delivering;
   private volatile RuntimeException deliveryFailure;
 
-  EventBatcher(EventSink sink, long firstSeq, Clock clock, EventBatching batching) {
+  public EventBatcher(EventSink sink, long firstSeq, Clock clock, EventBatching batching) {
     this.sink = sink;
     this.clock = clock;
     this.nextSeq = firstSeq;
@@ -42,7 +43,7 @@ final class EventBatcher {
   }
 
   /** Numbers {@code payload}; sends the batch if it is full or old enough. */
-  void add(EventPayload payload) {
+  public void add(EventPayload payload) {
     throwDeliveryFailure();
     long now = clock.millis();
     if (buffer.isEmpty()) {
@@ -59,13 +60,13 @@ final class EventBatcher {
   }
 
   /** Adds {@code payload} and sends everything buffered. */
-  void addAndFlush(EventPayload payload) {
+  public void addAndFlush(EventPayload payload) {
     add(payload);
     flush();
   }
 
   /** Sends what is buffered, if anything, once every earlier batch is delivered. */
-  void flush() {
+  public void flush() {
     awaitDelivery();
     if (buffer.isEmpty()) {
       return;
@@ -140,7 +141,7 @@ final class EventBatcher {
   }
 
   /** The sequence number of the last event numbered so far; one less than the first if none. */
-  long lastSeq() {
+  public long lastSeq() {
     return nextSeq - 1;
   }
 
@@ -148,7 +149,7 @@ final class EventBatcher {
    * The sink was interrupted inside a trainer callback, where a checked exception cannot pass; the
    * runner turns it back into an {@link InterruptedException}.
    */
-  static final class DeliveryInterrupted extends RuntimeException {
+  public static final class DeliveryInterrupted extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 

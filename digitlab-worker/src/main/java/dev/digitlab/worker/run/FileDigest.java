@@ -11,11 +11,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Describes a written file by size and SHA-256, so a receiver can verify what it was sent. */
-final class FileDigest {
+public final class FileDigest {
 
   private FileDigest() {}
 
   static ArtifactRef describe(RunArtifact artifact, Path file) {
+    return describe(artifact.artifactName(), artifact.kind(), file);
+  }
+
+  /** An artifact event for {@code file} under any valid artifact name and kind. */
+  public static ArtifactRef describe(String name, String kind, Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
       byte[] buffer = new byte[1 << 16];
@@ -24,11 +29,7 @@ final class FileDigest {
         sha256.update(buffer, 0, n);
         bytes += n;
       }
-      return new ArtifactRef(
-          artifact.artifactName(),
-          artifact.kind(),
-          bytes,
-          HexFormat.of().formatHex(sha256.digest()));
+      return new ArtifactRef(name, kind, bytes, HexFormat.of().formatHex(sha256.digest()));
     } catch (IOException e) {
       throw new UncheckedIOException("could not read " + file + " to describe it: " + e, e);
     } catch (NoSuchAlgorithmException e) {

@@ -16,6 +16,15 @@ public enum RunArtifact {
   /** Misclassified test images: index, actual, predicted, confidence; most confident first. */
   MISCLASSIFIED("misclassified", "report", "misclassified.json");
 
+  /**
+   * The kind of a command trial's own files (what it wrote to {@code $DIGITLAB_OUTPUT_DIR}); such
+   * an artifact's name is free, and its file is {@link #output(Path, String)}.
+   */
+  public static final String OUTPUT_KIND = "output";
+
+  /** The folder of a work directory that holds a command's output files. */
+  public static final String OUTPUTS_FOLDER = "outputs";
+
   private final String artifactName;
   private final String kind;
   private final String fileName;
@@ -54,5 +63,10 @@ public enum RunArtifact {
   /** Where this artifact lives in {@code workDir}. */
   public Path in(Path workDir) {
     return workDir.resolve(fileName);
+  }
+
+  /** Where a command's output artifact {@code name} lives in {@code workDir}. */
+  public static Path output(Path workDir, String name) {
+    return workDir.resolve(OUTPUTS_FOLDER).resolve(name);
   }
 }

@@ -1,0 +1,196 @@
+"""Reference values from Optuna itself, for the protocol module's tests that compare our TPE and
+fANOVA with Optuna's (digitlab-protocol/src/test/java/dev/digitlab/protocol/search/*Optuna*Test).
+Run through bench/optuna-reference.sh, which makes the venv; the JSON files it writes are
+committed under digitlab-protocol/src/test/resources/optuna/ and regenerated only when the
+Optuna version or the cases change.
+
+  python optuna_reference.py OUT_DIR [parzen|fanova]
+
+parzen.json: Optuna's _ParzenEstimator (TPESampler's defaults: prior weight 1, magic clip, no
+  endpoints, default_weights) built on fixed observations over the mixed5 space of
+  bench/tpe_vs_optuna.py (and over single parameters of it, as the independent TPE builds them),
+  with its log_pdf at fixed points; and _truncnorm's ppf and log_gauss_mass on a grid.
+  numpy's argsort is made stable for this file (see parzen()).
+fanova.json: studies of fixed trials, Optuna's FanovaImportanceEvaluator(seed=0) importances
+  (normalised, as get_param_importances gives them) and their range over forest seeds 0-9, and, for the exact check of the variance
+  decomposition, every tree of its forest (scikit-learn's arrays) with the raw per-parameter mean
+  variance fractions Optuna computed from them.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import optuna
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+from optuna.samplers._tpe import _truncnorm
+from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator, _ParzenEstimatorParameters
+from optuna.samplers._tpe.sampler import default_weights
+
+MIXED5 = {
+    "lr": FloatDistribution(1e-4, 1e-1, log=True),
+    "dropout": FloatDistribution(0, 0.5),
+    "hidden": IntDistribution(16, 512, log=True),
+    "epochs": IntDistribution(1, 10),
+    "optimizer": CategoricalDistribution([0, 1, 2, 3]),
+}
+OFFSETS = [0.4, 0.0, 0.8, 0.2]
+
+
+def describe(d):
+    if isinstance(d, CategoricalDistribution):
+        return {"type": "categorical", "size": len(d.choices)}
+    kind = "float" if isinstance(d, FloatDistribution) else "int"
+    return {"type": kind, "low": d.low, "high": d.high, "log": d.log}
+
+
+def draw(d, rng, n, centre=None):
+    """n internal values of d: uniform (in the log for log ranges), or clustered near centre."""
+    if isinstance(d, CategoricalDistribution):
+        k = len(d.choices)
+        if centre is not None:
+            return np.where(rng.rand(n) < 0.7, centre % k, rng.randint(0, k, n)).astype(float)
+        return rng.randint(0, k, n).astype(float)
+    lo, hi = (math.log(d.low), math.log(d.high)) if d.log else (d.low, d.high)
+    if centre is None:
+        t = rng.uniform(lo, hi, n)
+    else:
+        t = np.clip(lo + (hi - lo) * (0.3 + 0.02 * rng.randn(n)), lo, hi)
+    x = np.exp(t) if d.log else t
+    if isinstance(d, IntDistribution):
+        x = np.clip(np.round(x), d.low, d.high)
+    return x.astype(float)
+
+
+def parzen(out):
+    # numpy's default argsort is not stable on CPUs where it sorts with SIMD (AVX2, AVX-512): two
+    # observations with the same value then get their two bandwidths in an order that depends on
+    # the CPU, which matters in the multivariate product kernels. Our estimator sorts stably (the
+    # older trial first); the reference is Optuna with a stable argsort, so that it is one number.
+    plain_argsort = np.argsort
+
+    def stable_argsort(a, *args, **kwargs):
+        kwargs.setdefault("kind", "stable")
+        return plain_argsort(a, *args, **kwargs)
+
+    np.argsort = stable_argsort
+    try:
+        parzen_cases(out)
+    finally:
+        np.argsort = plain_argsort
+
+
+def parzen_cases(out):
+    params = _ParzenEstimatorParameters(prior_weight=1.0, consider_magic_clip=True,
+                                        consider_endpoints=False, weights=default_weights,
+                                        multivariate=True)
+    rng = np.random.RandomState(18)
+    cases = []
+    groups = [list(MIXED5), ["optimizer"], ["hidden"], ["lr"], ["epochs"], ["dropout"]]
+    for n in (0, 1, 2, 3, 7, 26, 40):
+        for clustered in (False, True):
+            for names in groups:
+                space = {k: MIXED5[k] for k in names}
+                obs = {k: draw(MIXED5[k], rng, n, 1 if clustered else None) for k in names}
+                pe = _ParzenEstimator(obs, space, params)
+                points = {k: draw(MIXED5[k], rng, 30) for k in names}
+                log_pdf = pe.log_pdf(points)
+                cases.append({
+                    "space": {k: describe(MIXED5[k]) for k in names},
+                    "observations": {k: v.tolist() for k, v in obs.items()},
+                    "points": {k: v.tolist() for k, v in points.items()},
+                    "logPdf": log_pdf.tolist(),
+                })
+    grid = []
+    for _ in range(400):
+        a = rng.uniform(-12, 6)
+        b = a + math.exp(rng.uniform(-6, 3))
+        q = rng.uniform()
+        grid.append({"q": q, "a": a, "b": b,
+                     "ppf": float(_truncnorm.ppf(np.array([q]), np.array([a]), np.array([b]))[0]),
+                     "logGaussMass": float(_truncnorm._log_gauss_mass(np.array([a]),
+                                                                      np.array([b]))[0])})
+    with open(os.path.join(out, "parzen.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "argsort": "stable", "cases": cases, "truncnorm": grid}, f)
+
+
+def mixed5(t):
+    lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+    dropout = t.suggest_float("dropout", 0, 0.5)
+    hidden = t.suggest_int("hidden", 16, 512, log=True)
+    epochs = t.suggest_int("epochs", 1, 10)
+    optimizer = t.suggest_categorical("optimizer", [0, 1, 2, 3])
+    return ((math.log10(lr) + 2.5) ** 2 + 4 * (dropout - 0.2) ** 2
+            + 0.5 * math.log(hidden / 128.0) ** 2 + ((epochs - 6) / 3.0) ** 2 + OFFSETS[optimizer])
+
+
+def docs_example(t):
+    # The example of Optuna's get_param_importances documentation.
+    x = t.suggest_int("x", 0, 2)
+    y = t.suggest_float("y", -1.0, 1.0)
+    z = t.suggest_float("z", 0.0, 1.5)
+    return x ** 2 + y ** 3 - z ** 4
+
+
+def steep(t):
+    # One parameter dominates, one does nothing, a categorical in between.
+    a = t.suggest_float("a", 0, 10)
+    b = t.suggest_float("b", 0, 10)
+    c = t.suggest_categorical("c", ["x", "y", "z"])
+    return a ** 2 + {"x": 0.0, "y": 8.0, "z": 16.0}[c] + 0 * b
+
+
+def fanova(out):
+    studies = [
+        ("docs-random-100", docs_example, optuna.samplers.RandomSampler(seed=42), 100, True),
+        ("mixed5-random-60", mixed5, optuna.samplers.RandomSampler(seed=1), 60, True),
+        ("mixed5-tpe-60", mixed5, optuna.samplers.TPESampler(seed=2), 60, False),
+        ("steep-random-80", steep, optuna.samplers.RandomSampler(seed=3), 80, False),
+    ]
+    result = []
+    for name, f, sampler, n, with_trees in studies:
+        study = optuna.create_study(sampler=sampler)
+        study.optimize(f, n_trials=n)
+        evaluator = FanovaImportanceEvaluator(seed=0)
+        importances = get_param_importances(study, evaluator=evaluator)
+        names = list(optuna.importance._base._get_distributions(study, None).keys())
+        distributions = study.trials[0].distributions
+        # Two forests differ: Optuna's own figures over ten forest seeds bound what agreement means.
+        spread = [get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=s))
+                  for s in range(10)]
+        entry = {
+            "name": name,
+            "seedRange": {k: [min(r[k] for r in spread), max(r[k] for r in spread)]
+                          for k in names},
+            "space": {k: describe(distributions[k]) for k in names},
+            "trials": [{"params": {k: distributions[k].to_internal_repr(t.params[k])
+                                   for k in names}, "value": t.value} for t in study.trials],
+            "importances": importances,
+        }
+        if with_trees:
+            inner = evaluator._evaluator
+            entry["bounds"] = inner._trees[0]._search_spaces.tolist()
+            entry["columns"] = [c.tolist() for c in inner._column_to_encoded_columns]
+            entry["raw"] = [inner.get_importance(i)[0] for i in range(len(names))]
+            entry["trees"] = [{
+                "feature": e.tree_.feature.tolist(),
+                "threshold": e.tree_.threshold.tolist(),
+                "left": e.tree_.children_left.tolist(),
+                "right": e.tree_.children_right.tolist(),
+                "value": e.tree_.value[:, 0, 0].tolist(),
+            } for e in inner._forest.estimators_]
+        result.append(entry)
+    with open(os.path.join(out, "fanova.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "studies": result}, f)
+
+
+if __name__ == "__main__":
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    os.makedirs(sys.argv[1], exist_ok=True)
+    only = sys.argv[2:] or ["parzen", "fanova"]
+    if "parzen" in only:
+        parzen(sys.argv[1])
+    if "fanova" in only:
+        fanova(sys.argv[1])

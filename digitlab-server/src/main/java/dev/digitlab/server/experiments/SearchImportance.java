@@ -1,0 +1,101 @@
+package dev.digitlab.server.experiments;
+
+import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.protocol.search.Distribution;
+import dev.digitlab.protocol.search.Fanova;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.web.ChartTrial;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parameter importance of a search, by fANOVA as Optuna's {@code FanovaImportanceEvaluator}
+ * computes it ({@link Fanova}), for the experiment page and the report alike. It reads only the
+ * trials' configs, so it works for any search type and any trial kind: a parameter whose values are
+ * all numbers is a range (bounded by the search file's {@code min}/{@code max} when it gives them,
+ * as Optuna bounds it by the distribution, else by the values seen), anything else a categorical of
+ * the values seen.
+ */
+final class SearchImportance {
+
+  /** Fixed, so a page and its report show the same figures. */
+  private static final long SEED = 0;
+
+  private SearchImportance() {}
+
+  /** Each searched parameter's share (sum 1), largest first; empty below two finished trials. */
+  static Map<String, Double> of(
+      List<Trial> trials, Objective objective, List<String> searched, String spec) {
+    List<Map<String, Object>> configs = new ArrayList<>();
+    List<Double> ys = new ArrayList<>();
+    for (Trial trial : trials) {
+      Double y =
+          trial.status() == TrialStatus.SUCCEEDED ? SearchPlots.objective(trial, objective) : null;
+      if (y != null && Double.isFinite(y)) {
+        configs.add(ChartTrial.map(trial.config()));
+        ys.add(y);
+      }
+    }
+    if (configs.size() < 2 || searched.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> parameters = declared(spec);
+    Map<String, Distribution> space = new LinkedHashMap<>();
+    Map<String, Map<String, Integer>> choices = new HashMap<>();
+    for (String name : searched) {
+      boolean numeric = configs.stream().allMatch(c -> c.get(name) instanceof Number);
+      if (numeric) {
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (Map<String, Object> c : configs) {
+          double v = ((Number) c.get(name)).doubleValue();
+          low = Math.min(low, v);
+          high = Math.max(high, v);
+        }
+        if (parameters.get(name) instanceof Map<?, ?> range
+            && range.get("min") instanceof Number min
+            && range.get("max") instanceof Number max
+            && min.doubleValue() <= low
+            && max.doubleValue() >= high) {
+          low = min.doubleValue();
+          high = max.doubleValue();
+        }
+        space.put(name, new Distribution.FloatRange(low, high, false));
+      } else {
+        Map<String, Integer> index = new LinkedHashMap<>();
+        configs.forEach(c -> index.putIfAbsent(String.valueOf(c.get(name)), index.size()));
+        choices.put(name, index);
+        space.put(name, new Distribution.Categorical(index.size()));
+      }
+    }
+    List<Map<String, Double>> params = new ArrayList<>();
+    for (Map<String, Object> c : configs) {
+      Map<String, Double> p = new HashMap<>();
+      for (String name : searched) {
+        p.put(
+            name,
+            choices.containsKey(name)
+                ? (double) choices.get(name).get(String.valueOf(c.get(name)))
+                : ((Number) c.get(name)).doubleValue());
+      }
+      params.add(p);
+    }
+    double[] values = ys.stream().mapToDouble(Double::doubleValue).toArray();
+    return Fanova.importances(space, params, values, SEED);
+  }
+
+  private static Map<String, Object> declared(String spec) {
+    if (spec != null
+        && ChartTrial.map(spec).get("search") instanceof Map<?, ?> search
+        && search.get("parameters") instanceof Map<?, ?> parameters) {
+      Map<String, Object> out = new HashMap<>();
+      parameters.forEach((k, v) -> out.put(String.valueOf(k), v));
+      return out;
+    }
+    return Map.of();
+  }
+}
