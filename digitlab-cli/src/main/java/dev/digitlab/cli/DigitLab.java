@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       TokenCommand.class,
       ModelCommand.class,
+      ExperimentCommand.class,
       PipelineCommand.class,
       ReportCommand.class,
       BenchCommand.class,

@@ -23,8 +23,14 @@ final class SearchPlots {
 
   private SearchPlots() {}
 
-  /** The trial's value of the experiment's objective, as the roll-up reads it; null if none. */
+  /**
+   * The trial's value of the experiment's objective, as the roll-up reads it; null if none, and for
+   * an experiment without an objective (one logged through the MLflow API).
+   */
   static Double objective(Trial trial, Objective objective) {
+    if (objective == null) {
+      return null;
+    }
     return switch (ExperimentStore.trialColumn(objective.metric())) {
       case "test_accuracy" -> trial.testAccuracy();
       case "test_f1_macro" -> trial.testF1Macro();
@@ -53,7 +59,7 @@ final class SearchPlots {
   static View of(
       Experiment experiment, List<Trial> list, List<String> searched, List<String> logScaled) {
     Objective objective = experiment.objective();
-    boolean maximize = objective.goal() == Goal.MAX;
+    boolean maximize = objective == null || objective.goal() == Goal.MAX;
     List<Trial> byOrdinal = new ArrayList<>(list);
     byOrdinal.sort(Comparator.comparingInt(Trial::ordinal));
     List<Double> xs = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.queue.ImportedTrials;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialStatus;
@@ -177,6 +178,15 @@ class TrialController {
   TrialView retry(@PathVariable long id, HttpServletRequest request) {
     Trial trial = trials.get(id);
     ownership.checkMayChange(trial, request);
+    if (ImportedTrials.KIND.equals(trial.kind())) {
+      // No worker claims an imported trial (the claim takes builtin trials only): queued, it
+      // would wait for ever.
+      throw new ConflictException(
+          "Trial "
+              + id
+              + " was imported from another server and does not run here; clone its experiment"
+              + " to run it again.");
+    }
     if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {
       throw new ConflictException(
           "Only a failed or cancelled trial can be retried; trial "

@@ -141,12 +141,14 @@ class CommandTrialsBrowserTest {
 
     driver.get(url("/trials/" + first));
     assertThat(driver.findElements(By.id("waiting-for"))).isEmpty();
-    assertThat(driver.findElement(By.tagName("body")).getText()).contains("alpha").contains("0.1");
+    assertThat(driver.findElement(By.tagName("body")).getText())
+        .containsIgnoringCase("alpha")
+        .contains("0.1");
     driver.get(url("/experiments/" + experimentId + "/runs"));
     assertThat(driver.findElement(By.id("runs-table")).getText()).contains("0.1").contains("1.0");
     driver.get(url("/compare?trial=" + first + "&trial=" + second));
     String compare = driver.findElement(By.tagName("body")).getText();
-    assertThat(compare).contains("rmse").contains("alpha");
+    assertThat(compare).contains("rmse").containsIgnoringCase("alpha");
     browser.screenshots("command-compare");
     driver.get(url("/experiments/" + experimentId));
     assertThat(driver.findElement(By.tagName("body")).getText()).contains("best trial");

@@ -1,0 +1,84 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine;
+
+/** experiment export and import against a real server on a free port with an H2 file. */
+class ExperimentTransferCommandTest {
+
+  @TempDir static Path home;
+
+  static ConfigurableApplicationContext server;
+  static String url;
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void startServer() {
+    server = LocalServer.start(home);
+    url = LocalServer.url(server);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void export_writes_a_file_that_import_stores_once_as_a_new_experiment() throws Exception {
+    assertThat(run("submit", "../examples/grid-lr-batch.yaml")).as(err.toString()).isZero();
+    String id = out.toString().trim();
+    out.getBuffer().setLength(0);
+    Path file = dir.resolve("moved.json.gz");
+
+    assertThat(run("experiment", "export", id, "-o", file.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("Saved experiment " + id + " as " + file);
+    assertThat(Files.size(file)).isPositive();
+    out.getBuffer().setLength(0);
+
+    assertThat(run("experiment", "import", file.toString())).as(err.toString()).isZero();
+    String copy = out.toString().trim();
+    assertThat(copy).matches("\\d+").isNotEqualTo(id);
+    out.getBuffer().setLength(0);
+    assertThat(run("show", copy)).isZero();
+    assertThat(out.toString()).contains("lr-and-batch");
+    assertThat(out.toString().lines().filter(line -> line.contains(" cancelled ")).count())
+        .isEqualTo(6);
+
+    err.getBuffer().setLength(0);
+    assertThat(run("experiment", "import", file.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("imported already, as experiment " + copy);
+
+    err.getBuffer().setLength(0);
+    Path broken = Files.write(dir.resolve("broken.json.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
+    assertThat(run("experiment", "import", broken.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("damaged or truncated");
+  }
+
+  private int run(String... args) {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    String[] withServer = new String[args.length + 2];
+    System.arraycopy(args, 0, withServer, 0, args.length);
+    withServer[args.length] = "--server";
+    withServer[args.length + 1] = url;
+    return cli.execute(withServer);
+  }
+}

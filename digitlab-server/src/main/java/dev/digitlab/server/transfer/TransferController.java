@@ -1,0 +1,60 @@
+package dev.digitlab.server.transfer;
+
+import dev.digitlab.server.security.Ownership;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Map;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Moving an experiment between servers: {@code GET /api/v1/experiments/{id}/export} (read access,
+ * like every GET) and {@code POST /api/v1/experiments/import} (the {@code user} role, like every
+ * write). See {@link ExperimentExport} for what a file carries.
+ */
+@RestController
+class TransferController {
+
+  static final MediaType GZIP = MediaType.parseMediaType("application/gzip");
+
+  private final ExperimentExporter exporter;
+  private final ExperimentImporter importer;
+  private final Ownership ownership;
+
+  TransferController(
+      ExperimentExporter exporter, ExperimentImporter importer, Ownership ownership) {
+    this.exporter = exporter;
+    this.importer = importer;
+    this.ownership = ownership;
+  }
+
+  @GetMapping("/api/v1/experiments/{id}/export")
+  ResponseEntity<byte[]> export(@PathVariable long id) {
+    byte[] file = exporter.export(id);
+    return ResponseEntity.ok()
+        .contentType(GZIP)
+        .header(
+            HttpHeaders.CONTENT_DISPOSITION,
+            ContentDisposition.attachment()
+                .filename("experiment-" + id + ".json.gz")
+                .build()
+                .toString())
+        .body(file);
+  }
+
+  /** The body is the exported file as it was downloaded (gzip), or its JSON uncompressed. */
+  @PostMapping(path = "/api/v1/experiments/import", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, Object>> importFile(
+      @RequestBody byte[] file, HttpServletRequest request) {
+    long id = importer.importFile(file, ownership.ownerOf(request));
+    return ResponseEntity.created(URI.create("/api/v1/experiments/" + id))
+        .body(Map.of("id", id, "url", "/api/v1/experiments/" + id));
+  }
+}

@@ -1,0 +1,257 @@
+package dev.digitlab.server.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.ml.json.Json;
+import dev.digitlab.server.security.Role;
+import dev.digitlab.server.security.TokenStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Who may export and import, and what a bad file gets: with authentication on, a viewer exports but
+ * cannot import; a damaged, truncated, foreign, wrong-version or tampered file is a 400 that says
+ * what is wrong and stores nothing; the same file twice is a 409 naming the first import. No
+ * training: the exported experiment's trials are still queued (no worker), so they arrive
+ * cancelled.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class ExperimentTransferAuthTest {
+
+  @TempDir static Path home;
+
+  @DynamicPropertySource
+  static void settings(DynamicPropertyRegistry properties) {
+    properties.add("digitlab.home", () -> home.toString());
+    properties.add("digitlab.worker.slots", () -> "0");
+    properties.add("digitlab.auth.enabled", () -> "true");
+  }
+
+  private static final String EXPERIMENT =
+      """
+      {"name": "travelling", "dataset": "mnist", "tags": ["moved"],
+       "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
+       "search": {"type": "grid", "parameters": {"batchSize": [64, 128]}}}
+      """;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired TokenStore tokens;
+  @Autowired JdbcClient jdbc;
+
+  String user;
+  String viewer;
+
+  @BeforeEach
+  void tokens() {
+    user = tokens.create("alice-" + System.nanoTime(), Role.USER).secret();
+    viewer = tokens.create("dashboard-" + System.nanoTime(), Role.VIEWER).secret();
+  }
+
+  @Test
+  void a_viewer_exports_but_may_not_import_and_a_user_imports_once() throws Exception {
+    long id = submit();
+    HttpResponse<byte[]> export = get("/api/v1/experiments/" + id + "/export", viewer);
+    assertThat(export.statusCode()).isEqualTo(200);
+    assertThat(export.headers().firstValue("Content-Type")).hasValue("application/gzip");
+    byte[] file = export.body();
+    assertThat(get("/api/v1/experiments/" + id + "/export", null).statusCode()).isEqualTo(401);
+
+    int before = experimentCount();
+    HttpResponse<String> refused = importFile(file, viewer);
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(importFile(file, null).statusCode()).isEqualTo(401);
+    assertThat(experimentCount()).isEqualTo(before);
+
+    HttpResponse<String> imported = importFile(file, user);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    long copy = Json.mapper().readTree(imported.body()).get("id").asLong();
+    assertThat(copy).isNotEqualTo(id);
+    JsonNode shown =
+        Json.mapper()
+            .readTree(
+                new String(
+                    get("/api/v1/experiments/" + copy, viewer).body(), StandardCharsets.UTF_8));
+    assertThat(shown.get("name").asString()).isEqualTo("travelling");
+    assertThat(shown.get("trials")).hasSize(2);
+    for (JsonNode trial : shown.get("trials")) {
+      // Queued where it was exported; nothing runs an imported trial, so it arrives stopped.
+      assertThat(trial.get("status").asString()).isEqualTo("cancelled");
+    }
+    assertThat(
+            jdbc.sql("SELECT COUNT(*) FROM trial WHERE experiment_id = :id AND kind = 'imported'")
+                .param("id", copy)
+                .query(Integer.class)
+                .single())
+        .isEqualTo(2);
+
+    long importedTrial = shown.get("trials").get(0).get("id").asLong();
+    HttpResponse<String> retry =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://localhost:" + port + "/api/v1/trials/" + importedTrial + "/retry"))
+                .header("Authorization", "Bearer " + user)
+                .POST(BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(retry.statusCode()).as(retry.body()).isEqualTo(409);
+    assertThat(retry.body()).contains("imported from another server");
+
+    int afterFirst = experimentCount();
+    HttpResponse<String> again = importFile(file, user);
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(again.body()).contains("imported already, as experiment " + copy);
+    assertThat(experimentCount()).isEqualTo(afterFirst);
+  }
+
+  @Test
+  void a_damaged_truncated_foreign_or_tampered_file_is_refused_and_stores_nothing()
+      throws Exception {
+    long id = submit();
+    byte[] file = get("/api/v1/experiments/" + id + "/export", user).body();
+    ObjectNode document = (ObjectNode) Json.mapper().readTree(gunzip(file));
+    int before = experimentCount();
+    int trialsBefore = trialCount();
+
+    assertRefused(Arrays.copyOf(file, file.length / 2), "damaged or truncated");
+    byte[] flipped = file.clone();
+    flipped[flipped.length / 2] ^= 0x5a;
+    assertRefused(flipped, "");
+    assertRefused("not an export at all".getBytes(StandardCharsets.UTF_8), "neither");
+    assertRefused(gzip("{\"format\": \"something-else\"}"), "format is 'something-else'");
+
+    ObjectNode future = document.deepCopy();
+    future.put("version", 99);
+    assertRefused(gzip(future.toString()), "version 99");
+
+    ObjectNode badEvent = document.deepCopy();
+    ((ObjectNode) badEvent.get("trials").get(1))
+        .putArray("events")
+        .addObject()
+        .put("attempt", 1)
+        .put("seq", 1)
+        .put("type", "metric")
+        .put("payload", "{not json");
+    assertRefused(gzip(badEvent.toString()), "cannot be read");
+
+    ObjectNode tampered = document.deepCopy();
+    ((ObjectNode) tampered.get("trials").get(0))
+        .putArray("artifacts")
+        .addObject()
+        .put("name", "model")
+        .put("attempt", 1)
+        .put("sha256", "00")
+        .put("base64", "AAAA");
+    assertRefused(gzip(tampered.toString()), "do not match its sha256");
+
+    ObjectNode escaping = document.deepCopy();
+    ((ObjectNode) escaping.get("trials").get(0))
+        .putArray("artifacts")
+        .addObject()
+        .put("name", "../../etc/passwd")
+        .put("attempt", 1)
+        .put("sha256", "00")
+        .put("base64", "AAAA");
+    assertRefused(gzip(escaping.toString()), "exports do not carry");
+
+    assertThat(experimentCount()).isEqualTo(before);
+    assertThat(trialCount()).isEqualTo(trialsBefore);
+    try (var listing = Files.list(home.resolve("trials"))) {
+      assertThat(listing.toList()).isEmpty();
+    } catch (java.nio.file.NoSuchFileException e) {
+      // no trial folder was ever made: nothing stored either
+    }
+  }
+
+  private void assertRefused(byte[] file, String saying) throws Exception {
+    HttpResponse<String> response = importFile(file, user);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+    assertThat(response.body()).contains("The file ").contains(saying);
+  }
+
+  private int experimentCount() {
+    return jdbc.sql("SELECT COUNT(*) FROM experiment").query(Integer.class).single();
+  }
+
+  private int trialCount() {
+    return jdbc.sql("SELECT COUNT(*) FROM trial").query(Integer.class).single();
+  }
+
+  private long submit() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/experiments"))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString(EXPERIMENT))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return Json.mapper().readTree(response.body()).get("id").asLong();
+  }
+
+  private HttpResponse<byte[]> get(String path, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), BodyHandlers.ofByteArray());
+  }
+
+  private HttpResponse<String> importFile(byte[] file, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/api/v1/experiments/import"))
+            .header("Content-Type", "application/gzip")
+            .POST(BodyPublishers.ofByteArray(file));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), BodyHandlers.ofString());
+  }
+
+  static byte[] gunzip(byte[] file) throws Exception {
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(file))) {
+      return in.readAllBytes();
+    }
+  }
+
+  static byte[] gzip(String text) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
+  }
+}
