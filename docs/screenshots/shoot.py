@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 WIDTHS = (1400, 400)
@@ -43,8 +44,13 @@ class Driver:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return json.loads(response.read())["value"]
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return json.loads(response.read())["value"]
+        except urllib.error.HTTPError as e:
+            # chromedriver answers 500 with what went wrong (e.g. a script error): say it.
+            value = json.loads(e.read() or b"{}").get("value", {})
+            raise RuntimeError(f"{method} {path}: {value.get('error')}: {value.get('message', '')[:300]}") from e
 
     def s(self, method, path, body=None):
         return self.call(method, f"/session/{self.session}{path}", body)
@@ -87,7 +93,8 @@ if (/\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)? UTC/.test(text)) problems.push
 if (/\\d\\.\\d+E-?\\d/.test(text)) problems.push('a number in Java notation (E)');
 if (/\\bT\\d\\d:\\d\\d:\\d\\d\\.\\d{3,}/.test(text)) problems.push('a raw ISO timestamp');
 if (/\\bundefined\\b|\\bNaN\\b|\\[object Object\\]/.test(text)) problems.push('undefined/NaN/[object Object] on the page');
-const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href)
+// getAttribute, not a.href: an SVG <a> (the pipeline's DAG) has an SVGAnimatedString there.
+const links = Array.from(document.querySelectorAll('a[href]')).map(a => new URL(a.getAttribute('href'), location.href).href)
   .filter(h => h.startsWith(location.origin) && !h.includes('/logout'));
 return {problems: problems, links: Array.from(new Set(links))};
 """
@@ -96,7 +103,10 @@ WALK = {"pages": 0, "problems": [], "links": set()}
 
 
 def check(driver, name, width):
-    found = driver.js(CHECKS)
+    try:
+        found = driver.js(CHECKS)
+    except RuntimeError as e:  # recorded, so that one page cannot stop the walk of the others
+        found = {"problems": [f"the walk's checks could not run: {e}"], "links": []}
     WALK["pages"] += 1
     WALK["links"].update(found["links"])
     try:

@@ -6,6 +6,7 @@ import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.FieldError;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -143,8 +144,13 @@ final class ExperimentForm {
   private static String text(JsonNode value) {
     if (value.isArray()) {
       List<String> items = new ArrayList<>();
-      value.forEach(v -> items.add(v.asString()));
+      value.forEach(v -> items.add(text(v)));
       return String.join(", ", items);
+    }
+    if (value.isFloatingPointNumber()) {
+      // As a person writes it: Java's Double.toString gives "5.0E-4" for a weight decay of 5e-4.
+      String plain = BigDecimal.valueOf(value.doubleValue()).stripTrailingZeros().toPlainString();
+      return plain.contains(".") ? plain : plain + ".0";
     }
     return value.asString();
   }

@@ -150,7 +150,7 @@ class ExperimentListPage {
         e.owner(),
         e.tags(),
         e.status().dbValue(),
-        Figures.metric(e.bestTestAccuracy()),
+        Figures.percent(e.bestTestAccuracy()),
         Figures.metric(e.bestTestF1Macro()),
         Figures.duration(e.totalTrainSeconds()),
         c.succeeded() + c.failed() + c.cancelled(),

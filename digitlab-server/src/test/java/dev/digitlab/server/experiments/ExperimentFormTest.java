@@ -34,6 +34,15 @@ class ExperimentFormTest {
   }
 
   @Test
+  void small_defaults_are_written_as_a_person_writes_them_not_in_e_notation() {
+    // The fast recipe's weight decay is 5e-4: Double.toString would fill in "5.0E-4".
+    assertThat(ExperimentForm.defaults())
+        .containsEntry("config.weightDecay", "0.0005")
+        .containsEntry("config.learningRate", "0.4")
+        .containsEntry("config.dropout", "0.0");
+  }
+
+  @Test
   void a_grid_of_two_lists_makes_their_product_of_trials() {
     Map<String, String> values = ExperimentForm.defaults();
     values.put("name", "lr-and-batch");
