@@ -143,7 +143,8 @@ class ShowSearchCommandTest {
         .lines()
         .filter(line -> line.startsWith(lease.trialId() + " "))
         .findFirst()
-        .orElseThrow(() -> new AssertionError("no row for trial " + lease.trialId() + ":\n" + shown));
+        .orElseThrow(
+            () -> new AssertionError("no row for trial " + lease.trialId() + ":\n" + shown));
   }
 
   private int run(String... args) {

@@ -64,14 +64,14 @@ class TpeStepMatchesOptunaTest {
   }
 
   /**
-   * 200,000 draws from our l(x): each choice of the categorical and each value of an int comes up
-   * as often as Optuna's l(x) gives it probability, within 5 binomial standard errors (plus 1e-4).
-   * An off-by-one in the choice lookup, a different rounding of the ints or a prior row of another
+   * 50,000 draws from our l(x): each choice of the categorical and each value of an int comes up as
+   * often as Optuna's l(x) gives it probability, within 5 binomial standard errors (plus 1e-4). An
+   * off-by-one in the choice lookup, a different rounding of the ints or a prior row of another
    * weight moves the frequencies by far more.
    */
   @Test
   void theDrawsFollowOptunasMarginalsForTheCategoricalAndTheInts() {
-    int draws = 200_000;
+    int draws = 50_000;
     for (JsonNode c : REFERENCE.get("cases")) {
       double[][] samples = estimators(c).below().sample(new Random(18), draws);
       for (String name : List.of("optimizer", "epochs", "hidden")) {
