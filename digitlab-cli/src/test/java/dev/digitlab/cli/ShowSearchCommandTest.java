@@ -67,6 +67,7 @@ class ShowSearchCommandTest {
             """
             name: tpe-asha
             config: {model: mlp, epochs: 4, validationRatio: 0.1}
+            objective: {metric: test_accuracy}
             maxParallelTrials: 3
             search:
               type: tpe
