@@ -92,8 +92,7 @@ class NewExperimentPage {
     } catch (InvalidExperimentException e) {
       ModelAndView page = new ModelAndView("experiments/new");
       page.setStatus(HttpStatus.BAD_REQUEST);
-      fill(
-          page.getModelMap(), values, ExperimentForm.errorsByField(e.errors(), values), request);
+      fill(page.getModelMap(), values, ExperimentForm.errorsByField(e.errors(), values), request);
       page.addObject("problems", e.errors());
       page.addObject("count", count(values));
       return page;

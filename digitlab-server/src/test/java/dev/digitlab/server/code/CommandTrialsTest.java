@@ -146,7 +146,8 @@ class CommandTrialsTest {
         post(mallory, "/experiments/new", "application/x-www-form-urlencoded", form);
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
     assertThat(refused.body()).contains("run-commands");
-    assertThat(JSON.readTree(get(admin, "/api/v1/experiments?q=sneaky").body()).path("total").asLong())
+    assertThat(
+            JSON.readTree(get(admin, "/api/v1/experiments?q=sneaky").body()).path("total").asLong())
         .isZero();
   }
 

@@ -172,7 +172,9 @@ class CommandTrialsBrowserTest {
     assertThat(driver.findElement(By.cssSelector("tr[data-run='" + first + "']")).getText())
         .contains("saga")
         .contains("0.25");
-    driver.findElement(By.id("filter")).sendKeys("metrics.val_loss < 0.3 and params.solver = 'saga'");
+    driver
+        .findElement(By.id("filter"))
+        .sendKeys("metrics.val_loss < 0.3 and params.solver = 'saga'");
     driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
     browser.waiting(Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().contains("filter="));
     assertThat(
@@ -204,7 +206,8 @@ class CommandTrialsBrowserTest {
                                 + experimentId
                                 + "/runs.csv?metrics=val_loss&params=solver&filter="
                                 + java.net.URLEncoder.encode(
-                                    "metrics.val_loss >= 0.5", java.nio.charset.StandardCharsets.UTF_8))))
+                                    "metrics.val_loss >= 0.5",
+                                    java.nio.charset.StandardCharsets.UTF_8))))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(csv.statusCode()).isEqualTo(200);
@@ -247,7 +250,8 @@ class CommandTrialsBrowserTest {
     browser.waiting(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("program")));
     assertThat(driver.findElement(By.id("command")).getDomProperty("value"))
         .isEqualTo("python3\ntrain.py\n--alpha\n{alpha}\n--solver\n{solver}");
-    assertThat(driver.findElement(By.id("code")).getDomProperty("value")).isEqualTo("sha256:" + sha);
+    assertThat(driver.findElement(By.id("code")).getDomProperty("value"))
+        .isEqualTo("sha256:" + sha);
     assertThat(driver.findElement(By.id("parameters")).getDomProperty("value"))
         .isEqualTo("solver = saga");
     assertThat(driver.findElement(By.id("timeout")).getDomProperty("value")).isEqualTo("60");
@@ -296,11 +300,7 @@ class CommandTrialsBrowserTest {
     driver.findElement(By.id("code-file")).sendKeys(packed.toAbsolutePath().toString());
     browser
         .waiting(Duration.ofSeconds(10))
-        .until(
-            d ->
-                !d.findElement(By.id("code"))
-                    .getDomProperty("value")
-                    .equals("sha256:" + sha));
+        .until(d -> !d.findElement(By.id("code")).getDomProperty("value").equals("sha256:" + sha));
     String newSha = driver.findElement(By.id("code")).getDomProperty("value");
     assertThat(newSha).matches("sha256:[0-9a-f]{64}");
     browser
@@ -333,8 +333,7 @@ class CommandTrialsBrowserTest {
     Files.writeString(code.resolve("train.py"), program);
     Path archive = code.resolveSibling(code.getFileName() + ".tar.gz");
     assertThat(
-            new ProcessBuilder(
-                    "tar", "-czf", archive.toString(), "-C", code.toString(), "train.py")
+            new ProcessBuilder("tar", "-czf", archive.toString(), "-C", code.toString(), "train.py")
                 .start()
                 .waitFor())
         .isZero();
