@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.servlet.ModelAndView;
 
@@ -53,8 +53,8 @@ class PageErrors {
   }
 
   /**
-   * A refusal that carries its own problem (e.g. the run-commands permission's 403): its status
-   * and detail as a page, not a 500.
+   * A refusal that carries its own problem (e.g. the run-commands permission's 403): its status and
+   * detail as a page, not a 500.
    */
   @ExceptionHandler(ErrorResponseException.class)
   ModelAndView refused(ErrorResponseException e) {
