@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code digitlab.jar} run as a process of its own, as the launcher runs it (extracted once per
- * build), its output in a file.
- * For tests that need a real server and real workers on separate JVMs.
+ * build), its output in a file. For tests that need a real server and real workers on separate
+ * JVMs.
  */
 final class JarProcess implements AutoCloseable {
 
@@ -65,13 +65,12 @@ final class JarProcess implements AutoCloseable {
   /**
    * The jar as the launcher runs it: digitlab.jar extracted once per build, in the launcher's own
    * place ({@code target/launch/<mtime>-<size>/}, see {@code ./digitlab}), so that each JVM loads
-   * its classes with the JDK's class loader instead of reading them out of the nested jars (about
-   * a second of CPU per start, and these tests start a couple of dozen JVMs).
+   * its classes with the JDK's class loader instead of reading them out of the nested jars (about a
+   * second of CPU per start, and these tests start a couple of dozen JVMs).
    */
   private static synchronized Path extracted() throws IOException {
     Path launchDir = JAR.resolveSibling("launch");
-    String key =
-        Files.getLastModifiedTime(JAR).to(TimeUnit.SECONDS) + "-" + Files.size(JAR);
+    String key = Files.getLastModifiedTime(JAR).to(TimeUnit.SECONDS) + "-" + Files.size(JAR);
     Path jar = launchDir.resolve(key).resolve("digitlab.jar");
     if (Files.isRegularFile(jar)) {
       return jar;
@@ -81,7 +80,12 @@ final class JarProcess implements AutoCloseable {
     try {
       Process extract =
           new ProcessBuilder(
-                  java(), "-Djarmode=tools", "-jar", JAR.toString(), "extract", "--destination",
+                  java(),
+                  "-Djarmode=tools",
+                  "-jar",
+                  JAR.toString(),
+                  "extract",
+                  "--destination",
                   tmp.resolve("jar").toString())
               .redirectErrorStream(true)
               .redirectOutput(tmp.resolve("log").toFile())

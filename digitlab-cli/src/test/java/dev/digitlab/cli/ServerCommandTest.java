@@ -11,8 +11,8 @@ import picocli.CommandLine;
 /**
  * A client-command test against a real server of its own ({@link LocalServer}: a free loopback
  * port, H2 in a temp home), started once per test class: the subclass's {@code @BeforeAll} calls
- * {@link #startServer} with the options it needs. {@link #run} runs the CLI against it, into
- * {@link #out} and {@link #err}.
+ * {@link #startServer} with the options it needs. {@link #run} runs the CLI against it, into {@link
+ * #out} and {@link #err}.
  */
 abstract class ServerCommandTest {
 

@@ -99,11 +99,12 @@ class ApiFuzzTest {
   private long adminId;
 
   /**
-   * The stored data as the last request left it, or null when unknown: the state after one
-   * request is the next one's "before", so each request costs one snapshot, not two (this test
-   * sends about 11,000 requests; the snapshots were most of its time).
+   * The stored data as the last request left it, or null when unknown: the state after one request
+   * is the next one's "before", so each request costs one snapshot, not two (this test sends about
+   * 11,000 requests; the snapshots were most of its time).
    */
   private Map<String, List<Map<String, Object>>> current;
+
   private String user;
   private String viewer;
 
