@@ -1,5 +1,5 @@
--- Issue 21: every export archive imported here, by the SHA-256 of its manifest (which lists every
--- entry's SHA-256, so it names the contents, whatever the gzip around them). The primary key is
+-- Issue 21: every export archive imported here, by the SHA-256 of its manifest's entries (every
+-- entry's path and SHA-256: it names the contents, whatever the export time or gzip). The key is
 -- what makes importing idempotent under concurrency: of two imports of the same file at the same
 -- moment, the second insert waits for the first transaction and then fails, and its caller gets a
 -- 409 naming the first copy. Deleting the imported experiment or pipeline run forgets the digest,

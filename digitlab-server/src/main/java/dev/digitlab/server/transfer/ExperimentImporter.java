@@ -56,10 +56,10 @@ import tools.jackson.databind.JsonNode;
  * whole file is read and checked before anything is written, and the rows are written in one
  * transaction (the artifact files are removed again if it fails).
  *
- * <p>Importing is idempotent: the archive's digest (the SHA-256 of its manifest; of the JSON for a
- * version 1 file) is the key of {@code imported_archive} (V19) and the experiment's tag {@value
- * #DIGEST_TAG}. A file already imported is refused with 409 naming that experiment, also when two
- * imports of it run at the same moment: the second insert of the key waits for the first
+ * <p>Importing is idempotent: the archive's digest (the SHA-256 of its manifest's entries; of the
+ * JSON for a version 1 file) is the key of {@code imported_archive} (V19) and the experiment's tag
+ * {@value #DIGEST_TAG}. A file already imported is refused with 409 naming that experiment, also
+ * when two imports of it run at the same moment: the second insert of the key waits for the first
  * transaction and fails once it commits.
  */
 @Component

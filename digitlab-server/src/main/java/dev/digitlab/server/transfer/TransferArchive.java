@@ -28,9 +28,10 @@ import tools.jackson.databind.JsonNode;
  * {@link TarReader}'s checks), there are no links, the manifest is there and of the expected format
  * and version, every entry is listed and every listed entry is there with its digest.
  *
- * <p>The archive's identity ({@link Contents#digest()}) is the SHA-256 of the manifest's bytes:
- * they list every entry's digest, so the same contents give the same identity whatever gzip level
- * wrapped them.
+ * <p>The archive's identity ({@link Contents#digest()}) is the SHA-256 of its format, version and
+ * entries (path and SHA-256 each, in order), not of its bytes: the export time and the gzip level
+ * do not count, so exporting an unchanged experiment twice gives the same identity, and importing
+ * the second file is refused like the first's second import.
  */
 final class TransferArchive {
 
@@ -152,7 +153,16 @@ final class TransferArchive {
               + found.keySet().iterator().next()
               + ", which its manifest does not list: the file was changed");
     }
-    return new Contents(manifest, Digests.sha256(manifestBytes), files);
+    return new Contents(manifest, identity(manifest), files);
+  }
+
+  private static String identity(Manifest manifest) {
+    StringBuilder text =
+        new StringBuilder(manifest.format()).append('\n').append(manifest.version()).append('\n');
+    for (Entry entry : manifest.entries()) {
+      text.append(entry.path()).append('\0').append(entry.sha256()).append('\n');
+    }
+    return Digests.sha256(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static Manifest manifest(byte[] bytes, String format, int version, String what) {
