@@ -22,7 +22,7 @@ class ExportCommand implements Callable<Integer> {
 
   @Mixin ServerOption server;
 
-  @Parameters(paramLabel = "EXPERIMENT_ID", description = "The experiment's id.")
+  @Parameters(paramLabel = "ID", description = "The experiment's (or pipeline run's) id.")
   long id;
 
   @Option(
@@ -31,10 +31,20 @@ class ExportCommand implements Callable<Integer> {
       description = "The file to write, e.g. experiment-12.tar.gz.")
   Path out;
 
+  /** The API collection the thing exported lives in; {@code pipeline export} says pipelines. */
+  String collection() {
+    return "/api/v1/experiments";
+  }
+
+  /** What the thing is called in messages. */
+  String noun() {
+    return "experiment";
+  }
+
   @Override
   public Integer call() {
-    long bytes = server.client().download("/api/v1/experiments/" + id + "/export", out);
-    spec.commandLine().getOut().printf("Saved experiment %d as %s (%d bytes)%n", id, out, bytes);
+    long bytes = server.client().download(collection() + "/" + id + "/export", out);
+    spec.commandLine().getOut().printf("Saved %s %d as %s (%d bytes)%n", noun(), id, out, bytes);
     return 0;
   }
 }

@@ -28,6 +28,16 @@ class ImportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The file 'digitlab export' wrote.")
   Path file;
 
+  /** The API collection to import into; {@code pipeline import} says pipelines. */
+  String collection() {
+    return "/api/v1/experiments";
+  }
+
+  /** What the thing is called in messages. */
+  String noun() {
+    return "experiment";
+  }
+
   @Override
   public Integer call() {
     byte[] bytes;
@@ -37,13 +47,12 @@ class ImportCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "Cannot read " + file + ": " + e.getMessage());
     }
-    JsonNode created =
-        server.client().post("/api/v1/experiments/import", bytes, "application/gzip");
+    JsonNode created = server.client().post(collection() + "/import", bytes, "application/gzip");
     // The id alone on stdout, as 'submit' prints it, so that scripts can use it.
     spec.commandLine().getOut().println(created.path("id").asLong());
     spec.commandLine()
         .getErr()
-        .printf("Imported %s as experiment %d%n", file, created.path("id").asLong());
+        .printf("Imported %s as %s %d%n", file, noun(), created.path("id").asLong());
     return 0;
   }
 }

@@ -27,8 +27,9 @@ public record RequestLimits(
   /** Where a command experiment's packed code is uploaded (the {@code code} feature). */
   public static final String CODE_UPLOAD = "/api/v1/code";
 
-  /** Where an exported experiment is imported (the {@code transfer} feature). */
-  public static final String IMPORT_UPLOAD = "/api/v1/experiments/import";
+  /** Where exported experiments and pipeline runs are imported (the {@code transfer} feature). */
+  public static final java.util.Set<String> IMPORT_UPLOADS =
+      java.util.Set.of("/api/v1/experiments/import", "/api/v1/pipelines/import");
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {

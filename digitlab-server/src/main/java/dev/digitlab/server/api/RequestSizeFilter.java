@@ -63,7 +63,7 @@ class RequestSizeFilter extends OncePerRequestFilter {
                 request.getRequestURI().substring(request.getContextPath().length()));
     boolean imported =
         "POST".equals(request.getMethod())
-            && RequestLimits.IMPORT_UPLOAD.equals(
+            && RequestLimits.IMPORT_UPLOADS.contains(
                 request.getRequestURI().substring(request.getContextPath().length()));
     long max = artifact ? artifactLimit : code ? codeLimit : imported ? importLimit : limit;
     String setting =

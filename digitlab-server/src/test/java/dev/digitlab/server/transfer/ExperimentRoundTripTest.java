@@ -76,6 +76,14 @@ class ExperimentRoundTripTest {
        "objective": {"metric": "test_accuracy", "goal": "max"}}
       """;
 
+  /** A pipeline of one command step: generic rows and a log, whatever runs its steps. */
+  private static final String PIPELINE =
+      """
+      {"name": "moving-pipeline", "steps": [
+        {"name": "hello", "type": "command",
+         "parameters": {"executable": "sh", "args": ["-c", "echo hi; echo metric x=2 step=5"]}}]}
+      """;
+
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Value("${local.server.port}")
@@ -111,6 +119,23 @@ class ExperimentRoundTripTest {
                 .PUT(BodyPublishers.ofString("{\"version\": 1}"))
                 .build());
     assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+    HttpResponse<String> pipeline = post(here + "/api/v1/pipelines", PIPELINE.getBytes());
+    assertThat(pipeline.statusCode()).as(pipeline.body()).isEqualTo(201);
+    long run = Json.mapper().readTree(pipeline.body()).get("id").asLong();
+    JsonNode ran =
+        Waiting.until(
+            () -> {
+              try {
+                return get(here + "/api/v1/pipelines/" + run);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            r -> !r.path("status").asString().equals("running"),
+            Duration.ofMinutes(2),
+            "pipeline run " + run + " ending");
+    assertThat(ran.path("status").asString()).isEqualTo("succeeded");
+    byte[] pipelineFile = bytes(here + "/api/v1/pipelines/" + run + "/export");
     byte[] file =
         http.send(
                 HttpRequest.newBuilder(URI.create(here + "/api/v1/experiments/" + id + "/export"))
@@ -217,6 +242,37 @@ class ExperimentRoundTripTest {
       assertThat(again.body()).contains("as experiment " + copy);
       assertThat(countOf(get(there + "/api/v1/experiments"), "moving-house")).isEqualTo(1);
       assertThat(get(modelThere + "/versions")).hasSize(1);
+
+      // The pipeline run likewise: its steps (statuses, results, metrics), attempts and logs.
+      HttpResponse<String> pipelineImported =
+          send(
+              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
+                  .header("Content-Type", "application/gzip")
+                  .POST(BodyPublishers.ofByteArray(pipelineFile))
+                  .build());
+      assertThat(pipelineImported.statusCode()).as(pipelineImported.body()).isEqualTo(201);
+      long runCopy = Json.mapper().readTree(pipelineImported.body()).get("id").asLong();
+      JsonNode runHere = get(here + "/api/v1/pipelines/" + run);
+      JsonNode runThere = get(there + "/api/v1/pipelines/" + runCopy);
+      for (String field :
+          List.of("name", "status", "traceId", "createdAt", "finishedAt", "wallSeconds", "steps")) {
+        assertThat(runThere.get(field)).as(field).isEqualTo(runHere.get(field));
+      }
+      assertThat(get(there + "/api/v1/pipelines/" + runCopy + "/steps"))
+          .isEqualTo(get(here + "/api/v1/pipelines/" + run + "/steps"));
+      assertThat(get(there + "/api/v1/pipelines/" + runCopy + "/steps").toString())
+          .contains("\"x\"");
+      assertThat(text(there + "/api/v1/pipelines/" + runCopy + "/steps/hello/logs"))
+          .isEqualTo(text(here + "/api/v1/pipelines/" + run + "/steps/hello/logs"))
+          .contains("hi");
+      HttpResponse<String> pipelineAgain =
+          send(
+              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
+                  .header("Content-Type", "application/gzip")
+                  .POST(BodyPublishers.ofByteArray(pipelineFile))
+                  .build());
+      assertThat(pipelineAgain.statusCode()).isEqualTo(409);
+      assertThat(pipelineAgain.body()).contains("as pipeline run " + runCopy);
     } finally {
       try (Connection connection = DriverManager.getConnection(postgres);
           Statement statement = connection.createStatement()) {
@@ -241,6 +297,10 @@ class ExperimentRoundTripTest {
         .header("Content-Type", "application/gzip")
         .POST(BodyPublishers.ofByteArray(file))
         .build();
+  }
+
+  private String text(String url) throws Exception {
+    return new String(bytes(url), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private byte[] bytes(String url) throws Exception {
