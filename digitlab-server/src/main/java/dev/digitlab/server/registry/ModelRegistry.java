@@ -336,6 +336,9 @@ public class ModelRegistry {
                 null,
                 source + " (there v" + v.version() + ")",
                 actor);
+            if (v.status() == VersionStatus.ARCHIVED) {
+              store.archive(v.model(), version); // versions are inserted active
+            }
             for (String alias : carried.aliases()) {
               if (store.alias(v.model(), alias).isEmpty()) {
                 store.setAlias(v.model(), alias, version);

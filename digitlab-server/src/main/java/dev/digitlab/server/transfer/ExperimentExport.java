@@ -68,7 +68,16 @@ record ExperimentExport(
       String finishedAt,
       String failureReason,
       List<Event> events,
-      List<Artifact> artifacts) {}
+      List<Artifact> artifacts) {
+
+    /** This trial with {@code events} (version 2 keeps them in an entry of their own). */
+    Trial withEvents(List<Event> replaced) {
+      return new Trial(
+          id, ordinal, config, status, attempt, requires, workerName, lastMetrics, bestMetric,
+          testAccuracy, testF1Macro, trainSeconds, queuedAt, startedAt, finishedAt, failureReason,
+          replaced, artifacts);
+    }
+  }
 
   /**
    * One event; {@code type} is its wire name ({@code metric}, {@code log}, …); {@code at} the time

@@ -261,27 +261,9 @@ class ExperimentImporter {
         throw bad("has " + path + " of a trial whose ordinal is " + trial.ordinal());
       }
       List<ExperimentExport.Event> events =
-          List.of(entry(contents, folder + "events.json", ExperimentExport.Event[].class));
-      ExperimentExport.Trial withEvents =
-          new ExperimentExport.Trial(
-              trial.id(),
-              trial.ordinal(),
-              trial.config(),
-              trial.status(),
-              trial.attempt(),
-              trial.requires(),
-              trial.workerName(),
-              trial.lastMetrics(),
-              trial.bestMetric(),
-              trial.testAccuracy(),
-              trial.testF1Macro(),
-              trial.trainSeconds(),
-              trial.queuedAt(),
-              trial.startedAt(),
-              trial.finishedAt(),
-              trial.failureReason(),
-              events,
-              trial.artifacts());
+          java.util.Arrays.asList(
+              entry(contents, folder + "events.json", ExperimentExport.Event[].class));
+      ExperimentExport.Trial withEvents = trial.withEvents(events);
       trials.add(withEvents);
       ExperimentExport.Mlflow mlflow = null;
       Map<String, byte[]> mlflowFiles = new LinkedHashMap<>();
