@@ -45,7 +45,8 @@ public final class TarPaths {
    * also through a link already inside {@code root}.
    */
   public static Path inside(Path root, String name) throws IOException {
-    String clean = relative(name);
+    // "" is what the reader makes of "./": the root itself.
+    String clean = name.isEmpty() ? "" : relative(name);
     if (clean.isEmpty()) {
       return root;
     }

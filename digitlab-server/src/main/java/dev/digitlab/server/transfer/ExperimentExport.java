@@ -73,9 +73,24 @@ record ExperimentExport(
     /** This trial with {@code events} (version 2 keeps them in an entry of their own). */
     Trial withEvents(List<Event> replaced) {
       return new Trial(
-          id, ordinal, config, status, attempt, requires, workerName, lastMetrics, bestMetric,
-          testAccuracy, testF1Macro, trainSeconds, queuedAt, startedAt, finishedAt, failureReason,
-          replaced, artifacts);
+          id,
+          ordinal,
+          config,
+          status,
+          attempt,
+          requires,
+          workerName,
+          lastMetrics,
+          bestMetric,
+          testAccuracy,
+          testF1Macro,
+          trainSeconds,
+          queuedAt,
+          startedAt,
+          finishedAt,
+          failureReason,
+          replaced,
+          artifacts);
     }
   }
 
