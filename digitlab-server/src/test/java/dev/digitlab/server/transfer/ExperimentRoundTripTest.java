@@ -65,6 +65,7 @@ class ExperimentRoundTripTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.data-home", MnistDataHome.PATH::toString);
     properties.add("digitlab.worker.slots", () -> "1");
+    properties.add("digitlab.commands.allowed", () -> "true"); // the pipeline's command step
   }
 
   private static final String EXPERIMENT =
