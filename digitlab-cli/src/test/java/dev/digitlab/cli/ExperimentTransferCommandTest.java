@@ -20,14 +20,14 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
     assertThat(run("submit", "../examples/grid-lr-batch.yaml")).as(err.toString()).isZero();
     String id = out.toString().trim();
     out.getBuffer().setLength(0);
-    Path file = dir.resolve("moved.json.gz");
+    Path file = dir.resolve("moved.tar.gz");
 
-    assertThat(run("experiment", "export", id, "-o", file.toString())).as(err.toString()).isZero();
+    assertThat(run("export", id, "--out", file.toString())).as(err.toString()).isZero();
     assertThat(out.toString()).contains("Saved experiment " + id + " as " + file);
     assertThat(Files.size(file)).isPositive();
     out.getBuffer().setLength(0);
 
-    assertThat(run("experiment", "import", file.toString())).as(err.toString()).isZero();
+    assertThat(run("import", file.toString())).as(err.toString()).isZero();
     String copy = out.toString().trim();
     assertThat(copy).matches("\\d+").isNotEqualTo(id);
     out.getBuffer().setLength(0);
@@ -41,8 +41,16 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
     assertThat(err.toString()).contains("imported already, as experiment " + copy);
 
     err.getBuffer().setLength(0);
-    Path broken = Files.write(dir.resolve("broken.json.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
-    assertThat(run("experiment", "import", broken.toString())).isEqualTo(1);
+    Path broken = Files.write(dir.resolve("broken.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
+    assertThat(run("import", broken.toString())).isEqualTo(1);
     assertThat(err.toString()).contains("damaged or truncated");
+
+    // The first version's names stay: 'experiment export' writes the same archive.
+    out.getBuffer().setLength(0);
+    Path again = dir.resolve("again.tar.gz");
+    assertThat(run("experiment", "export", id, "-o", again.toString())).isZero();
+    err.getBuffer().setLength(0);
+    assertThat(run("experiment", "import", again.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("imported already, as experiment " + copy);
   }
 }

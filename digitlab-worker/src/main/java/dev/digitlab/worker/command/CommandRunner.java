@@ -1,5 +1,6 @@
 package dev.digitlab.worker.command;
 
+import dev.digitlab.ml.tar.TarFolder;
 import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricLine;
 import dev.digitlab.protocol.event.MetricPoint;
@@ -193,7 +194,7 @@ public final class CommandRunner {
         checkpoint =
             new CheckpointFolder(run.checkpointDir(), RunArtifact.CHECKPOINT.in(run.workDir()));
         if (run.task().codeSha256() != null) {
-          Tarball.unpack(code.get(run.task().codeSha256(), fetcher), run.codeDir());
+          TarFolder.unpack(code.get(run.task().codeSha256(), fetcher), run.codeDir());
         }
         if (run.resumeCheckpoint() != null) {
           checkpoint.restore(run.resumeCheckpoint());
