@@ -92,51 +92,71 @@
   });
 
   // Parallel coordinates: each searched hyperparameter, then the objective; lines coloured by
-  // the objective, pruned trials dashed and faint.
+  // the objective, pruned trials dashed and grey. A log-scaled range gets a log axis, a listed
+  // parameter (grid values, or values that are not numbers) one tick per value in its order:
+  // [0.0005, 0.003, 0.01] on a linear axis would squeeze two of three values at the bottom.
+  // Drawn as SVG so that every label is an element the browser lays out (and a test can measure).
+  const listed = new Set(data.listed || []);
+  function valuesOf(d) {
+    const seen = Array.from(new Set(trials.map(function (t) { return t.config[d]; })
+      .filter(function (v) { return v !== undefined && v !== null; })));
+    if (numeric[d]) { seen.sort(function (a, b) { return a - b; }); }
+    return seen.map(String);
+  }
+  function axisKind(d) {
+    if (!numeric[d] || listed.has(d)) { return 'category'; }
+    return logScaled.has(d) ? 'log' : 'value';
+  }
   const dims = searched.concat([data.objective]);
-  const parallel = echarts.init(document.getElementById('parallel'));
+  const parallel = echarts.init(document.getElementById('parallel'), null, { renderer: 'svg' });
   charts.push(parallel);
   const shown = byOrdinal.filter(function (t) { return t.status === 'succeeded' || t.status === 'pruned'; });
   parallel.setOption({
     parallelAxis: dims.map(function (d, i) {
-      if (i === searched.length) { return { dim: i, name: d, type: 'value', scale: true }; }
-      if (!numeric[d]) {
-        return { dim: i, name: d, type: 'category', data: Array.from(new Set(trials.map(function (t) { return String(t.config[d]); }))) };
-      }
-      return logScaled.has(d) ? { dim: i, name: d, type: 'log' } : { dim: i, name: d, type: 'value', scale: true };
+      const axis = { dim: i, name: d, nameTextStyle: { fontSize: 11 } };
+      if (i === searched.length) { return Object.assign(axis, { type: 'value', scale: true }); }
+      const kind = axisKind(d);
+      if (kind === 'category') { return Object.assign(axis, { type: 'category', data: valuesOf(d) }); }
+      return Object.assign(axis, { type: kind, scale: true });
     }),
-    parallel: { left: 40, right: 80, top: 40, bottom: 30 },
+    // Room on both sides for the first and last axis titles (centred on their axes) and, on the
+    // right, the colour scale of the objective.
+    parallel: { left: 70, right: 140, top: 40, bottom: 30 },
     visualMap: { type: 'continuous', dimension: searched.length, min: objMin, max: objMax,
-      inRange: { color: colourRange }, outOfRange: { color: '#bbb' }, right: 0, top: 'middle', itemHeight: 100, calculable: false },
+      inRange: { color: colourRange }, outOfRange: { color: '#bbb' }, right: 10, top: 'middle', itemHeight: 100,
+      calculable: false, text: [maximize ? 'best' : 'worst', maximize ? 'worst' : 'best'], textStyle: { fontSize: 11 } },
     tooltip: {},
     series: [{ type: 'parallel', lineStyle: { width: 2, opacity: 0.8 },
       data: shown.map(function (t) {
         const item = { name: t.label + (t.status === 'pruned' ? ' (pruned)' : ''),
           value: dims.map(function (d, i) {
             const v = i < searched.length ? t.config[d] : objectiveOf(t);
-            return typeof v === 'number' || v === null || v === undefined ? v : String(v);
+            if (v === null || v === undefined) { return v; }
+            return i < searched.length && axisKind(d) === 'category' ? String(v) : v;
           }) };
-        if (t.status === 'pruned') { item.lineStyle = { type: 'dashed', opacity: 0.3, color: '#999' }; }
+        if (t.status === 'pruned') { item.lineStyle = { type: 'dashed', opacity: 0.5, color: '#999' }; }
         return item;
       }) }]
   });
 
-  // Slice plot: the objective against one parameter.
-  const slice = echarts.init(document.getElementById('slice'));
+  // Slice plot: the objective against one parameter, on the same kind of axis as above. The
+  // y-axis title runs along the axis, clear of the parameter select above the chart.
+  const slice = echarts.init(document.getElementById('slice'), null, { renderer: 'svg' });
   charts.push(slice);
   const sliceSelect = document.getElementById('slice-parameter');
   function drawSlice(d) {
+    const kind = d ? axisKind(d) : 'value';
     slice.setOption({
       tooltip: { trigger: 'item' },
-      grid: { left: 60, right: 20, top: 20, bottom: 40 },
-      xAxis: !d || numeric[d]
-        ? { type: logScaled.has(d) ? 'log' : 'value', scale: true, name: d, nameLocation: 'middle', nameGap: 25 }
-        : { type: 'category', name: d, data: Array.from(new Set(trials.map(function (t) { return String(t.config[d]); }))) },
-      yAxis: { type: 'value', scale: true, name: data.objective },
+      grid: { left: 70, right: 20, top: 20, bottom: 45 },
+      xAxis: kind === 'category'
+        ? { type: 'category', name: d, nameLocation: 'middle', nameGap: 28, data: valuesOf(d) }
+        : { type: kind, scale: true, name: d, nameLocation: 'middle', nameGap: 28 },
+      yAxis: { type: 'value', scale: true, name: data.objective, nameLocation: 'middle', nameGap: 50 },
       visualMap: { show: false, dimension: 2, min: 0, max: Math.max(1, byOrdinal.length - 1), inRange: { color: ['#c6dbef', '#08306b'] } },
       series: [{ type: 'scatter', symbolSize: 9,
         data: finished.map(function (t) {
-          const x = numeric[d] ? t.config[d] : String(t.config[d]);
+          const x = kind === 'category' ? String(t.config[d]) : t.config[d];
           return { name: t.label, value: [x, objectiveOf(t), t.ordinal] };
         }) }]
     }, true);

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -26,7 +27,11 @@ import org.springframework.beans.factory.annotation.Autowired;
  * embedded worker trains tiny MLPs on MNIST: watch an experiment's badge and counts turn "running"
  * live, pick two trials with the checkboxes and compare them (final metrics with the best marked,
  * differences only, bars for a final-only metric), register the better one's model from its trial
- * page and promote it, and edit the experiment's description, tags and notes.
+ * page and promote it, and edit the experiment's description, tags and notes. On the way it checks
+ * what the screenshots had shown wrong: the parallel coordinates' listed learning rate on a
+ * category axis and every chart label inside its box, the slice plot's y title clear of its select,
+ * the trial page's epoch axis from epoch 1 with the test accuracy as a final value at the last
+ * epoch, compare's speed figures plain and unranked, and its bars from 0.
  */
 class DailyWorkflowBrowserTest extends BrowserTestServer {
 
@@ -92,6 +97,7 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
 
     // Compare: tick both trials, "Compare selected".
     driver.get(url("/experiments/" + grid));
+    searchPlotsReadWell();
     for (Trial t : pair) {
       driver.findElement(By.cssSelector("input[name='trial'][value='" + t.id() + "']")).click();
     }
@@ -130,11 +136,30 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
                                 + " const s = c && c.getOption().series;"
                                 + " return s && s.length ? s[0].type : null;")));
     assertThat(browser.chartPoints("curves")).isEqualTo(2);
+    // A bar's length is its value: the axis runs from 0 to 100 %, not from 0.83.
+    @SuppressWarnings("unchecked")
+    List<Number> barAxis =
+        (List<Number>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('curves')).getModel()"
+                    + ".getComponent('yAxis', 0).axis.scale.getExtent();");
+    assertThat(barAxis.get(0).doubleValue()).isZero();
+    assertThat(barAxis.get(1).doubleValue()).isEqualTo(1.0);
+    // Speed measures the machine, not the trial: whole images per second and seconds, no ★.
+    WebElement speed = driver.findElement(By.cssSelector("tr[data-metric='images_per_second']"));
+    assertThat(speed.findElements(By.cssSelector("td.best-value"))).isEmpty();
+    speed.findElements(By.tagName("td")).forEach(c -> assertThat(c.getText()).matches("[\\d,]+"));
+    WebElement seconds = driver.findElement(By.cssSelector("tr[data-metric='train_seconds']"));
+    assertThat(seconds.findElements(By.cssSelector("td.best-value"))).isEmpty();
+    seconds
+        .findElements(By.tagName("td"))
+        .forEach(c -> assertThat(c.getText()).matches("\\d+\\.\\d s"));
     browser.screenshots("compare-selected");
 
     // Register the better trial's model from its page, then promote it on /models.
     long best = experiments.find(grid).orElseThrow().bestTrialId();
     driver.get(url("/trials/" + best));
+    epochChartReadsWell();
     driver.findElement(By.cssSelector("#register summary")).click();
     driver.findElement(By.id("register-name")).sendKeys("daily-digits");
     driver.findElement(By.id("register-description")).sendKeys("lr picked in the browser");
@@ -183,6 +208,68 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
         .isEqualTo("next: try 3 epochs");
     assertThat(experiments.find(grid).orElseThrow().tags()).containsExactly("mlp", "lr-sweep");
     browser.screenshots("experiment-edited");
+  }
+
+  /**
+   * The experiment page's parallel coordinates and slice plot: the listed learning rates on a
+   * category axis in their order, lines coloured by the objective (the last axis), no label cut off
+   * at the chart's edge, and the slice plot's y title along its axis, below the parameter select.
+   */
+  @SuppressWarnings("unchecked")
+  private void searchPlotsReadWell() {
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            d ->
+                !d.findElements(By.cssSelector("#parallel svg text")).isEmpty()
+                    && !d.findElements(By.cssSelector("#slice svg text")).isEmpty());
+    Map<String, Object> parallel =
+        (Map<String, Object>)
+            browser.js(
+                "const o = echarts.getInstanceByDom(document.getElementById('parallel')).getOption();"
+                    + " const a = o.parallelAxis.find(x => x.name === 'learningRate');"
+                    + " return {type: a.type, data: a.data, colourBy: o.visualMap[0].dimension,"
+                    + "   axes: o.parallelAxis.length};");
+    assertThat(parallel).containsEntry("type", "category");
+    assertThat((List<Object>) parallel.get("data")).containsExactly("0.0005", "0.01");
+    assertThat(((Number) parallel.get("colourBy")).intValue())
+        .isEqualTo(((Number) parallel.get("axes")).intValue() - 1);
+    for (String chart : new String[] {"parallel", "slice"}) {
+      assertThat(browser.textsOutside(chart)).as(chart + ": texts cut off").isEmpty();
+    }
+    Map<String, Object> title =
+        (Map<String, Object>)
+            browser.js(
+                "const name = JSON.parse(document.getElementById('experiment-data').textContent)"
+                    + ".objective;"
+                    + " const t = Array.from(document.querySelectorAll('#slice svg text'))"
+                    + "   .find(x => x.textContent === name).getBoundingClientRect();"
+                    + " const s = document.getElementById('slice-parameter').getBoundingClientRect();"
+                    + " return {top: t.top, selectBottom: s.bottom, upright: t.height > t.width};");
+    assertThat(((Number) title.get("top")).doubleValue())
+        .isGreaterThanOrEqualTo(((Number) title.get("selectBottom")).doubleValue());
+    assertThat(title).containsEntry("upright", true);
+  }
+
+  /**
+   * The trial page's per-epoch chart spans epochs 1 to 2 (the trial's two epochs, not 0 to 2), and
+   * the test accuracy, measured once after training, is a labelled marker at the last epoch.
+   */
+  @SuppressWarnings("unchecked")
+  private void epochChartReadsWell() {
+    browser.waiting(LONG).until(d -> browser.chartPoints("epoch-curves") > 0);
+    Map<String, Object> epochs =
+        (Map<String, Object>)
+            browser.js(
+                "const c = echarts.getInstanceByDom(document.getElementById('epoch-curves'));"
+                    + " const t = c.getOption().series.find(s => s.name.startsWith('test_accuracy'));"
+                    + " return {extent: c.getModel().getComponent('xAxis', 0).axis.scale"
+                    + ".getExtent(), type: t.type, at: t.data[0][0], label: t.label.show};");
+    List<Number> extent = (List<Number>) epochs.get("extent");
+    assertThat(extent.get(0).doubleValue()).isEqualTo(1.0);
+    assertThat(extent.get(1).doubleValue()).isEqualTo(2.0);
+    assertThat(epochs).containsEntry("type", "scatter").containsEntry("label", true);
+    assertThat(((Number) epochs.get("at")).doubleValue()).isEqualTo(2.0);
   }
 
   private List<WebElement> visibleRows(String selector) {

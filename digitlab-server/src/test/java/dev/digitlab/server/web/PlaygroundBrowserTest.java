@@ -100,6 +100,12 @@ class PlaygroundBrowserTest extends BrowserTestServer {
 
     // Draw a "7": a bar across the top and a stroke down to the lower left, as a mouse does it.
     driver.get(url("/playground"));
+    // Before the first drawing the page says what to do and where the answer will show, instead
+    // of an empty panel.
+    assertThat(driver.findElement(By.id("hint")).isDisplayed()).isTrue();
+    assertThat(driver.findElement(By.id("hint")).getText()).contains("Draw a digit");
+    assertThat(driver.findElement(By.id("preview-waiting")).isDisplayed()).isTrue();
+    assertThat(driver.findElement(By.id("preprocessed")).isDisplayed()).isFalse();
     WebElement canvas = driver.findElement(By.id("canvas"));
     new Actions(driver)
         .moveToElement(canvas, -70, -80)
@@ -125,6 +131,8 @@ class PlaygroundBrowserTest extends BrowserTestServer {
     assertThat(total).as("the probabilities add up to 100 %").isBetween(99.0, 101.0);
     assertThat(driver.findElement(By.id("meta")).getText()).contains("digits v1 (production)");
     assertThat(driver.findElement(By.id("preprocessed")).getAttribute("src")).startsWith("blob:");
+    assertThat(driver.findElement(By.id("preview-waiting")).isDisplayed()).isFalse();
+    assertThat(driver.findElement(By.id("hint")).isDisplayed()).isFalse();
     browser.screenshots("playground");
 
     // Correct it: whatever the model said, the user says it is another digit.

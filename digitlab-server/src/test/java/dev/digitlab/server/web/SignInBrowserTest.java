@@ -63,6 +63,22 @@ class SignInBrowserTest extends BrowserTestServer {
                 .longValue())
         .as("the CLI hint on one line")
         .isEqualTo(1);
+    // At phone width the hint is all there (it was cut at "--nam"): it breaks between options,
+    // never inside one, and nothing in it needs a sideways scroll.
+    browser.phoneWidth();
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> hint =
+        (java.util.Map<String, Object>)
+            browser.js(
+                "const pre = document.querySelector('main pre');"
+                    + " return {hidden: pre.scrollWidth - pre.clientWidth,"
+                    + "   broken: Array.from(pre.querySelectorAll('.option'))"
+                    + "     .filter(o => o.getClientRects().length > 1).length,"
+                    + "   options: pre.querySelectorAll('.option').length};");
+    assertThat(((Number) hint.get("hidden")).longValue()).isLessThanOrEqualTo(1);
+    assertThat(((Number) hint.get("options")).longValue()).isEqualTo(2);
+    assertThat(((Number) hint.get("broken")).longValue()).isZero();
+    browser.desktopWidth();
 
     driver.findElement(By.id("token")).sendKeys(token);
     driver.findElement(By.id("login-submit")).click();
