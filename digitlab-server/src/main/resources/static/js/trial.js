@@ -6,6 +6,9 @@
   const data = JSON.parse(document.getElementById('trial-data').textContent);
   const id = data.trialId;
   const api = '/api/v1/trials/' + id;
+  // Arriving from "Register best model" on the experiment page: the register form opens.
+  const register = document.getElementById('register');
+  if (register && window.location.hash === '#register') { register.open = true; }
   const EPOCH_KEYS = ['epoch_train_loss', 'val_loss', 'val_accuracy', 'test_accuracy', 'test_f1_macro'];
 
   function el(tag, attrs, text) {

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs logged from outside, in real headless Chromium: a run's page draws a curve for each metric
- * it logged, and an experiment's runs table filters with MLflow's grammar typed in its search box.
+ * it logged, and an experiment's runs table takes the metric columns the reader adds and filters
+ * with MLflow's grammar typed in its search box.
  * No MNIST and no worker: nothing here trains.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
@@ -97,6 +98,19 @@ class MlflowRunsBrowserTest {
 
     driver.get(url("/experiments/" + experimentId + "/runs"));
     assertThat(rows(driver)).hasSize(3);
+    // Columns are the reader's choice: none, then a metric column added by name.
+    driver.get(url("/experiments/" + experimentId + "/runs?params=&metrics="));
+    assertThat(headers(driver)).noneMatch(h -> h.startsWith("metrics.") || h.startsWith("params."));
+    driver.findElement(By.id("metrics")).sendKeys("rmse");
+    driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> headers(d).contains("metrics.rmse"));
+    assertThat(headers(driver)).noneMatch(h -> h.startsWith("params."));
+    assertThat(driver.findElement(By.cssSelector("#runs-table tr[data-run='" + a + "']")).getText())
+        .contains("good")
+        .contains("0.66"); // its latest rmse, the last of the logged history
+    driver.get(url("/experiments/" + experimentId + "/runs"));
     WebElement filter = driver.findElement(By.id("filter"));
     filter.clear();
     filter.sendKeys("metrics.rmse < 0.8 and params.alpha = '0.5'");
@@ -119,6 +133,12 @@ class MlflowRunsBrowserTest {
                 .until(d -> d.findElement(By.id("filter-error")))
                 .getText())
         .contains("Invalid filter");
+  }
+
+  private static List<String> headers(org.openqa.selenium.WebDriver driver) {
+    return driver.findElements(By.cssSelector("#runs-table thead th")).stream()
+        .map(h -> h.getAttribute("textContent").strip())
+        .toList();
   }
 
   private static List<WebElement> rows(org.openqa.selenium.WebDriver driver) {
