@@ -27,11 +27,12 @@ import org.springframework.beans.factory.annotation.Autowired;
  * embedded worker trains tiny MLPs on MNIST: watch an experiment's badge and counts turn "running"
  * live, pick two trials with the checkboxes and compare them (final metrics with the best marked,
  * differences only, bars for a final-only metric), register the better one's model from the
- * experiment page's "Register best model" and promote it, compare two versions from /models, and edit the experiment's description, tags and notes. On the way it checks
- * what the screenshots had shown wrong: the parallel coordinates' listed learning rate on a
- * category axis and every chart label inside its box, the slice plot's y title clear of its select,
- * the trial page's epoch axis from epoch 1 with the test accuracy as a final value at the last
- * epoch, compare's speed figures plain and unranked, and its bars from 0.
+ * experiment page's "Register best model" and promote it, compare two versions from /models, and
+ * edit the experiment's description, tags and notes. On the way it checks what the screenshots had
+ * shown wrong: the parallel coordinates' listed learning rate on a category axis and every chart
+ * label inside its box, the slice plot's y title clear of its select, the trial page's epoch axis
+ * from epoch 1 with the test accuracy as a final value at the last epoch, compare's speed figures
+ * plain and unranked, and its bars from 0.
  */
 class DailyWorkflowBrowserTest extends BrowserTestServer {
 
@@ -110,7 +111,8 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     // The workers page after: processed · ✓ · ✗ per worker (the cancelled blocker and the two
     // grid trials) and each one in the worker's recent history.
     driver.get(url("/workers"));
-    assertThat(driver.findElement(By.cssSelector("tr[data-worker='embedded-1'] .processed")).getText())
+    assertThat(
+            driver.findElement(By.cssSelector("tr[data-worker='embedded-1'] .processed")).getText())
         .isEqualTo("3");
     assertThat(driver.findElement(By.cssSelector("tr[data-worker='embedded-1'] .ok")).getText())
         .isEqualTo("2 ✓");
@@ -184,7 +186,9 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     long best = experiments.find(grid).orElseThrow().bestTrialId();
     driver.get(url("/experiments/" + grid));
     driver.findElement(By.id("register-best")).click();
-    browser.waiting(Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/trials/" + best));
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(ExpectedConditions.urlContains("/trials/" + best));
     epochChartReadsWell();
     assertThat(driver.findElement(By.id("register")).getAttribute("open")).isNotNull();
     confusionScaleIsTheErrors(best);
@@ -199,7 +203,8 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
         browser
             .waiting(Duration.ofSeconds(20))
             .until(
-                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#artifact-preview pre")))
+                ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("#artifact-preview pre")))
             .getText();
     assertThat(preview).matches("(?s)[\\[{]\n  .*");
     driver.findElement(By.id("register-name")).sendKeys("daily-digits");
@@ -236,12 +241,13 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     for (String v : new String[] {"1", "2"}) {
       driver
           .findElement(
-              By.cssSelector("#model-daily-digits tr[data-version='" + v + "'] input[type=checkbox][name=version]"))
+              By.cssSelector(
+                  "#model-daily-digits tr[data-version='"
+                      + v
+                      + "'] input[type=checkbox][name=version]"))
           .click();
     }
-    driver
-        .findElement(By.cssSelector("button[form='compare-daily-digits']"))
-        .click();
+    driver.findElement(By.cssSelector("button[form='compare-daily-digits']")).click();
     browser
         .waiting(Duration.ofSeconds(20))
         .until(ExpectedConditions.urlContains("/models/daily-digits/compare"));
@@ -372,8 +378,8 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
   }
 
   /**
-   * The confusion matrix colours the errors on their own scale: it ends at the largest
-   * off-diagonal count, not at the diagonal's hundreds (which would make every error look pale).
+   * The confusion matrix colours the errors on their own scale: it ends at the largest off-diagonal
+   * count, not at the diagonal's hundreds (which would make every error look pale).
    */
   @SuppressWarnings("unchecked")
   private void confusionScaleIsTheErrors(long trial) {

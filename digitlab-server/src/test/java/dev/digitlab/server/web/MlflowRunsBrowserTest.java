@@ -25,8 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Runs logged from outside, in real headless Chromium: a run's page draws a curve for each metric
  * it logged, and an experiment's runs table takes the metric columns the reader adds and filters
- * with MLflow's grammar typed in its search box.
- * No MNIST and no worker: nothing here trains.
+ * with MLflow's grammar typed in its search box. No MNIST and no worker: nothing here trains.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class MlflowRunsBrowserTest {
@@ -103,9 +102,7 @@ class MlflowRunsBrowserTest {
     assertThat(headers(driver)).noneMatch(h -> h.startsWith("metrics.") || h.startsWith("params."));
     driver.findElement(By.id("metrics")).sendKeys("rmse");
     driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
-    browser
-        .waiting(Duration.ofSeconds(10))
-        .until(d -> headers(d).contains("metrics.rmse"));
+    browser.waiting(Duration.ofSeconds(10)).until(d -> headers(d).contains("metrics.rmse"));
     assertThat(headers(driver)).noneMatch(h -> h.startsWith("params."));
     assertThat(driver.findElement(By.cssSelector("#runs-table tr[data-run='" + a + "']")).getText())
         .contains("good")

@@ -71,10 +71,7 @@ class WebUiBrowserTest extends BrowserTestServer {
     assertThat(driver.findElements(By.id("s-field-4"))).hasSize(1);
     driver.findElement(By.id("remove-search-row")).click();
     assertThat(driver.findElements(By.id("s-field-4"))).isEmpty();
-    assertThat(
-            driver
-                .findElement(By.cssSelector("link[rel=icon]"))
-                .getAttribute("href"))
+    assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"))
         .endsWith("/favicon.svg");
     type("name", "ui-grid");
     type("f-trainSubset", "6000");
