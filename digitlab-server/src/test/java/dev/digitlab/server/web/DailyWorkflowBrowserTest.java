@@ -305,6 +305,14 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     assertThat((List<Object>) parallel.get("data")).containsExactly("0.0005", "0.01");
     assertThat(((Number) parallel.get("colourBy")).intValue())
         .isEqualTo(((Number) parallel.get("axes")).intValue() - 1);
+    // Test results per trial: bars on an axis from 0 to 100 % (no 0.99 crowding 1).
+    List<Number> testBars =
+        (List<Number>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('test-bars')).getModel()"
+                    + ".getComponent('yAxis', 0).axis.scale.getExtent();");
+    assertThat(testBars.get(0).doubleValue()).isZero();
+    assertThat(testBars.get(1).doubleValue()).isEqualTo(1.0);
     // Legends name the searched value, not just "#0".
     assertThat(
             (List<Object>)

@@ -88,6 +88,11 @@ class PlaygroundBrowserTest extends BrowserTestServer {
                         "const c = echarts.getInstanceByDom(document.getElementById('timeline'));"
                             + " return c && c.getOption() ? c.getOption().yAxis[0].data : null;"));
     assertThat(String.valueOf(timelineRows)).isEqualTo("[embedded-1]");
+    // One trial, nothing searched: a note says why there are no search plots, instead of empty
+    // panels.
+    assertThat(driver.findElement(By.id("no-search")).getText()).contains("Nothing was searched");
+    assertThat(driver.findElements(By.id("parallel"))).isEmpty();
+    assertThat(driver.findElements(By.id("slice"))).isEmpty();
 
     driver.get(url("/models"));
     assertThat(driver.findElement(By.id("model-digits")).getText())
