@@ -50,7 +50,10 @@
       const at = isFinite(last) ? last : final[0];
       series.push({ name: key + ' (final, test set)', type: 'scatter', yAxisIndex: 1, symbol: 'diamond', symbolSize: 12,
         label: { show: true, position: key === 'test_accuracy' ? 'left' : 'right', fontSize: 11,
-          formatter: function (p) { return (p.value[1] * 100).toFixed(2) + ' %'; } },
+          // As the facts above write them: accuracy a percentage, macro-F1 four decimals.
+          formatter: function (p) {
+            return key === 'test_accuracy' ? (p.value[1] * 100).toFixed(2) + ' %' : p.value[1].toFixed(4);
+          } },
         data: [[at, final[1]]] });
     });
     epochChart.setOption({
