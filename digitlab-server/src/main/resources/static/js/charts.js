@@ -107,7 +107,10 @@
         // The x-axis title sits between the tick labels and the zoom slider, never under it.
         grid: { left: 60, right: 20, top: 40, bottom: 75 },
         dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
-        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
+        // Against the epoch the axis starts where training did (0), not at the first step's
+        // fraction of an epoch (0.042), so its ticks fall on whole and half epochs.
+        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26,
+          min: state.key === 'train_loss' && state.x === 'epoch' ? 0 : 'dataMin' },
         yAxis: { type: state.log ? 'log' : 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',
