@@ -356,6 +356,7 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     new Select(browser.driver.findElement(By.id("curve-x"))).selectByValue("epoch");
     assertThat(xAxis()).containsEntry("name", "epoch");
     assertThat(((Number) xAxis().get("max")).doubleValue()).isEqualTo(2.0);
+    assertThat(((Number) xAxis().get("from")).doubleValue()).isZero(); // not the first step's 0.04
     new Select(browser.driver.findElement(By.id("curve-x"))).selectByValue("images");
     assertThat(xAxis()).containsEntry("name", "images seen");
     // 2 epochs of a 4,000-image subset (less the validation share): at most about 8,000.
@@ -382,7 +383,8 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
                 + " const x = c.getOption().xAxis[0];"
                 + " let max = -Infinity; c.getOption().series.forEach(s => s.data.forEach(p =>"
                 + "   { max = Math.max(max, p[0]); }));"
-                + " return {name: x.name, max: max};");
+                + " return {name: x.name, max: max,"
+                + "   from: c.getModel().getComponent('xAxis', 0).axis.scale.getExtent()[0]};");
   }
 
   /**
