@@ -24,7 +24,8 @@
 #   REQUESTS               timed requests of each page (default 200)
 #   ROUNDS                 rounds (default 3): each starts every server measured afresh
 #   BASE_JAR               a jar built at a reference commit (e.g. main before a change): measured
-#                          on the same data, alternating with this checkout's jar round by round;
+#                          on the same data, alternating with this checkout's jar in ABBA order
+#                          (BASE first in odd rounds, HEAD first in even ones; use an even ROUNDS);
 #                          the summary line gives the medians and HEAD/BASE ratios
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
@@ -81,16 +82,25 @@ measure() { # server round name path
   echo "$server $name $p50 $p95" >>"$work/summary"
   local load
   load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
-  awk -v load="$load" -v server="$server" -v round="$round" -v name="$name" -v path="$path" -v n="$requests" -v trials="$trials" -v stored="$((experiments * per_experiment))" \
+  awk -v load="$load" -v server="$server" -v round="$round" -v position="${position:-1}" -v name="$name" -v path="$path" -v n="$requests" -v trials="$trials" -v stored="$((experiments * per_experiment))" \
     -v p50="$p50" -v p95="$p95" -v h50="$h50" -v h95="$h95" -v steal="$(((s1 - s0) * 1000 / (t1 - t0 + 1)))" 'BEGIN {
-      printf "{\"bench\":\"ui-pages\",\"server\":\"%s\",\"round\":%d,\"page\":\"%s\",\"path\":\"%s\",\"stored_trials\":%d,\"page_trials\":%d,\"requests\":%d,", server, round, name, path, stored, (name == "experiment" ? trials : 0), n
+      printf "{\"bench\":\"ui-pages\",\"server\":\"%s\",\"round\":%d,\"position\":%d,\"page\":\"%s\",\"path\":\"%s\",\"stored_trials\":%d,\"page_trials\":%d,\"requests\":%d,", server, round, position, name, path, stored, (name == "experiment" ? trials : 0), n
       printf "\"ttfb_p50_ms\":%s,\"ttfb_p95_ms\":%s,\"health_p50_ms\":%s,\"health_p95_ms\":%s,", p50, p95, h50, h95
       printf "\"ratio_p50\":%.2f,\"ratio_p95\":%.2f,\"target_met\":%s,\"loadavg_1m\":%s,\"steal_pct\":%.1f}\n", p50 / h50, p95 / h95, (p95 <= 300 ? "true" : "false"), load, steal / 10 }'
 }
 
 : >"$work/summary"
 for ((round = 1; round <= rounds; round++)); do
-  for entry in "${servers[@]}"; do
+  # ABBA: with two servers, odd rounds run BASE first and even rounds HEAD first, so that neither
+  # always meets the warmer (or busier) machine second. (Round one of session 2 ran HEAD second
+  # every time and measured it 1.16-1.23x the base.)
+  order=("${servers[@]}")
+  if [ "${#servers[@]}" -eq 2 ] && [ $((round % 2)) -eq 0 ]; then
+    order=("${servers[1]}" "${servers[0]}")
+  fi
+  position=0
+  for entry in "${order[@]}"; do
+    position=$((position + 1))
     name=${entry%%:*}
     launcher=${entry#*:}
     start_server --worker-slots 0

@@ -74,6 +74,14 @@
       const lists = trials.map(function (t) { return state.series.get(t.id) || []; });
       const single = lists.every(function (l) { return l.length <= 1; }) && lists.some(function (l) { return l.length === 1; });
       if (single) {
+        const values = lists.map(function (l) { return l.length ? l[0][1] : null; });
+        const present = values.filter(function (v) { return v !== null && isFinite(v); });
+        const nonNegative = present.every(function (v) { return v >= 0; });
+        const fraction = /accuracy/.test(state.key) && present.every(function (v) { return v >= 0 && v <= 1; });
+        const barLabel = function (v) {
+          if (v === null || v === undefined) { return ''; }
+          return fraction ? (v * 100).toFixed(2) + ' %' : String(Number(Number(v).toPrecision(4)));
+        };
         chart.setOption({
           animation: false,
           tooltip: { trigger: 'axis' },
@@ -82,9 +90,13 @@
           dataZoom: [],
           xAxis: { type: 'category', data: trials.map(function (t) { return t.label; }), name: '',
             axisLabel: { interval: 0, rotate: trials.length > 4 ? 30 : 0 } },
-          yAxis: { type: 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
-          series: [{ name: state.key, type: 'bar', label: { show: true, position: 'top' },
-            data: lists.map(function (l) { return l.length ? l[0][1] : null; }) }]
+          // A bar's length is its value: the axis starts at 0 (0.84 against 0.91 must not look
+          // like 1 against 7), and accuracies run to 100 % and read as percentages, as the table.
+          yAxis: { type: 'value', min: nonNegative ? 0 : null, max: fraction ? 1 : null, scale: !nonNegative,
+            name: state.key, nameLocation: 'middle', nameGap: 45,
+            axisLabel: { formatter: fraction ? function (v) { return Math.round(v * 100) + ' %'; } : null } },
+          series: [{ name: state.key, type: 'bar', label: { show: true, position: 'top', formatter: function (p) { return barLabel(p.value); } },
+            data: values }]
         }, { replaceMerge: ['series', 'dataZoom', 'xAxis', 'yAxis'] });
         return;
       }
@@ -95,7 +107,10 @@
         // The x-axis title sits between the tick labels and the zoom slider, never under it.
         grid: { left: 60, right: 20, top: 40, bottom: 75 },
         dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
-        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26, min: 'dataMin' },
+        // Against the epoch the axis starts where training did (0), not at the first step's
+        // fraction of an epoch (0.042), so its ticks fall on whole and half epochs.
+        xAxis: { type: 'value', name: xName(), nameLocation: 'middle', nameGap: 26,
+          min: state.key === 'train_loss' && state.x === 'epoch' ? 0 : 'dataMin' },
         yAxis: { type: state.log ? 'log' : 'value', scale: true, name: state.key, nameLocation: 'middle', nameGap: 45 },
         series: trials.map(function (t) {
           return { name: t.label, type: 'line', showSymbol: state.key !== 'train_loss', sampling: 'lttb',

@@ -19,7 +19,10 @@
   canvas.addEventListener('pointerup', stop);
   canvas.addEventListener('pointercancel', stop);
   document.getElementById('clear').onclick = () => { clear(); image = null;
-    document.getElementById('result').hidden = true; };
+    document.getElementById('result').hidden = true;
+    document.getElementById('preprocessed').hidden = true;
+    document.getElementById('preview-waiting').hidden = false;
+    document.getElementById('hint').hidden = false; };
   document.getElementById('predict').onclick = () => { image = image || canvas.toDataURL('image/png'); predict(); };
   document.getElementById('upload').onchange = e => {
     const file = e.target.files[0]; if (!file) return;
@@ -47,6 +50,7 @@
       const image = document.getElementById('preprocessed');
       image.src = URL.createObjectURL(await pre.blob());
       image.hidden = false;
+      document.getElementById('preview-waiting').hidden = true;
     }
     const body = await res.json();
     if (!res.ok) { error(body.detail || body.title); return; }
@@ -65,6 +69,7 @@
     });
     document.getElementById('feedback').textContent = '';
     document.getElementById('result').hidden = false;
+    document.getElementById('hint').hidden = true;
   }
   async function feedback(label) {
     const res = await post('/api/v1/models/' + encodeURIComponent(model()) + '/feedback',

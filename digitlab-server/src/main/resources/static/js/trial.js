@@ -6,6 +6,9 @@
   const data = JSON.parse(document.getElementById('trial-data').textContent);
   const id = data.trialId;
   const api = '/api/v1/trials/' + id;
+  // Arriving from "Register best model" on the experiment page: the register form opens.
+  const register = document.getElementById('register');
+  if (register && window.location.hash === '#register') { register.open = true; }
   const EPOCH_KEYS = ['epoch_train_loss', 'val_loss', 'val_accuracy', 'test_accuracy', 'test_f1_macro'];
 
   function el(tag, attrs, text) {
@@ -26,19 +29,45 @@
   }
   smoothing.addEventListener('input', view);
   logScale.addEventListener('change', view);
-  const epochChart = echarts.init(document.getElementById('epoch-curves'));
+  const epochChart = echarts.init(document.getElementById('epoch-curves'), null, { renderer: 'svg' });
   const epochSeries = new Map();
+  // Test figures are measured once, on the test set after the last epoch: a final value, not a
+  // curve. They are drawn as labelled diamonds at the last epoch, not as a lone dot at epoch 0.
+  const FINAL_KEYS = ['test_accuracy', 'test_f1_macro'];
   function drawEpochs() {
+    let first = Infinity, last = -Infinity;
+    epochSeries.forEach(function (points, key) {
+      if (FINAL_KEYS.includes(key)) { return; }
+      points.forEach(function (p) { first = Math.min(first, p[0]); last = Math.max(last, p[0]); });
+    });
+    const series = [];
+    epochSeries.forEach(function (points, key) {
+      if (!FINAL_KEYS.includes(key)) {
+        series.push({ name: key, type: 'line', yAxisIndex: key.includes('loss') ? 0 : 1, data: points });
+        return;
+      }
+      const final = points[points.length - 1];
+      const at = isFinite(last) ? last : final[0];
+      series.push({ name: key + ' (final, test set)', type: 'scatter', yAxisIndex: 1, symbol: 'diamond', symbolSize: 12,
+        label: { show: true, position: key === 'test_accuracy' ? 'left' : 'right', fontSize: 11,
+          // As the facts above write them: accuracy a percentage, macro-F1 four decimals.
+          formatter: function (p) {
+            return key === 'test_accuracy' ? (p.value[1] * 100).toFixed(2) + ' %' : p.value[1].toFixed(4);
+          } },
+        data: [[at, final[1]]] });
+    });
     epochChart.setOption({
       animation: false, tooltip: { trigger: 'axis' }, legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 60, top: 40, bottom: 45 },
-      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+      // Epochs are counted from 1: the axis spans the epochs there are, not 0 to the last.
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 25, minInterval: 1,
+        // (one epoch: half an epoch either side, so that its points are not on the frame).
+        min: !isFinite(first) ? null : first < last ? first : first - 0.5,
+        max: !isFinite(last) ? null : first < last ? last : last + 0.5 },
       // Losses on the left axis, accuracies and F1 (0–1) on the right: one scale would flatten one.
       yAxis: [{ type: 'value', scale: true, name: 'loss', nameLocation: 'middle', nameGap: 42 },
         { type: 'value', scale: true, max: 1, name: 'accuracy / F1', nameLocation: 'middle', nameGap: 42 }],
-      series: Array.from(epochSeries.entries()).map(function (e) {
-        return { name: e[0], type: 'line', yAxisIndex: e[0].includes('loss') ? 0 : 1, data: e[1] };
-      })
+      series: series
     }, { replaceMerge: ['series'] });
   }
   fetch(api + '/metrics?points=1000&keys=' + EPOCH_KEYS.join(',')).then(function (r) { return r.json(); }).then(function (body) {

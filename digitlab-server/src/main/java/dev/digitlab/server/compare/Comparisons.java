@@ -133,7 +133,8 @@ public class Comparisons {
         continue;
       }
       boolean lowerIsBetter = lowerIsBetter(key);
-      boolean ranked = !NOT_RANKED.contains(key);
+      boolean speed = speed(key);
+      boolean ranked = !NOT_RANKED.contains(key) && !speed;
       int best = -1;
       for (int i = 0; i < values.size(); i++) {
         Double v = values.get(i);
@@ -152,13 +153,49 @@ public class Comparisons {
           new Comparison.MetricRow(
               key,
               Figures.label(key),
-              !ranked
-                  ? "a setting, not a score"
-                  : lowerIsBetter ? "lower is better" : "higher is better",
-              values.stream().map(v -> percent ? Figures.percent(v) : Figures.metric(v)).toList(),
+              speed
+                  ? "how fast the machine ran it, not a score"
+                  : !ranked
+                      ? "a setting, not a score"
+                      : lowerIsBetter ? "lower is better" : "higher is better",
+              values.stream().map(v -> shown(key, v, percent)).toList(),
               best));
     }
     return rows;
+  }
+
+  /**
+   * Speed and durations ({@code images_per_second}, {@code train_seconds}, {@code epoch_seconds}):
+   * they measure the machine and its load at the time, not the model, so none is marked best.
+   */
+  static boolean speed(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    return k.endsWith("_seconds") || k.endsWith("per_second");
+  }
+
+  /**
+   * A value as a reader takes it in: accuracies as percentages, speeds as whole images per second
+   * ({@code 2,229}), durations in seconds ({@code 2.3 s}), settings as written ({@code 0.0005}),
+   * scores with four decimals.
+   */
+  private static String shown(String key, Double v, boolean percent) {
+    if (v == null || !Double.isFinite(v)) {
+      return Figures.metric(v);
+    }
+    if (percent) {
+      return Figures.percent(v);
+    }
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    if (k.endsWith("per_second")) {
+      return String.format(java.util.Locale.ROOT, "%,.0f", v);
+    }
+    if (k.endsWith("_seconds")) {
+      return String.format(java.util.Locale.ROOT, "%.1f s", v);
+    }
+    if (NOT_RANKED.contains(key)) {
+      return Figures.value(v);
+    }
+    return Figures.metric(v);
   }
 
   private static List<String> orderedKeys(Set<String> keys) {

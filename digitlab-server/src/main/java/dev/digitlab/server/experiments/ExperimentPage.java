@@ -124,6 +124,7 @@ class ExperimentPage {
                 "objective", experiment.objectiveMetricName(),
                 "searched", searched,
                 "logScaled", logScaled(experiment.spec()),
+                "listed", SearchPlots.listed(experiment.spec()),
                 "importance",
                     SearchImportance.of(list, experiment.objective(), searched, experiment.spec()),
                 "goal", experiment.objectiveGoalName(),

@@ -11,6 +11,7 @@ import java.util.Locale;
  * <title>}) names each line. Coordinates are already formatted, so the template only places them.
  *
  * @param id the {@code <svg>} element's id
+ * @param frame the size and the frame of the axes
  * @param label what the chart shows, for screen readers
  * @param xLabel the x axis' title
  * @param grid four horizontal grid lines with their y tick labels, bottom to top
@@ -19,6 +20,7 @@ import java.util.Locale;
  */
 record LineChart(
     String id,
+    PlotFrame frame,
     String label,
     String xLabel,
     List<GridLine> grid,
@@ -31,12 +33,7 @@ record LineChart(
           "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
           "#9c755f", "#bab0ac");
 
-  static final int WIDTH = 560;
-  static final int HEIGHT = 300;
-  static final int LEFT = 64;
-  static final int RIGHT = 16;
-  static final int TOP = 12;
-  static final int BOTTOM = 40;
+  static final PlotFrame FRAME = PlotFrame.of(560, 300, 64, 16, 12, 40);
 
   /** One line's data: x and y of its points in x order; a null y leaves a gap. */
   record Series(String label, String colour, double[] xs, Double[] ys) {}
@@ -55,31 +52,6 @@ record LineChart(
 
   /** A single point. */
   record Dot(String x, String y) {}
-
-  // The fixed geometry, for the template (public: the template reads it by reflection).
-  public int width() {
-    return WIDTH;
-  }
-
-  public int height() {
-    return HEIGHT;
-  }
-
-  public int left() {
-    return LEFT;
-  }
-
-  public int right() {
-    return WIDTH - RIGHT;
-  }
-
-  public int top() {
-    return TOP;
-  }
-
-  public int bottom() {
-    return HEIGHT - BOTTOM;
-  }
 
   /** The chart's layout; an empty series list draws axes only. */
   static LineChart of(String id, String xLabel, String yLabel, List<Series> series) {
@@ -113,8 +85,8 @@ record LineChart(
       minY -= pad;
       maxY += pad;
     }
-    Scale x = new Scale(minX, maxX, LEFT, WIDTH - RIGHT);
-    Scale y = new Scale(minY, maxY, HEIGHT - BOTTOM, TOP);
+    Scale x = new Scale(minX, maxX, FRAME.left(), FRAME.right());
+    Scale y = new Scale(minY, maxY, FRAME.bottom(), FRAME.top());
     List<GridLine> grid = new ArrayList<>();
     List<Tick> ticks = new ArrayList<>();
     for (int i = 0; i <= 4; i++) {
@@ -144,7 +116,7 @@ record LineChart(
       }
       lines.add(new Line(s.label(), s.colour(), polylines, dots));
     }
-    return new LineChart(id, yLabel + " by " + xLabel, xLabel, grid, ticks, lines);
+    return new LineChart(id, FRAME, yLabel + " by " + xLabel, xLabel, grid, ticks, lines);
   }
 
   /** Four significant digits without trailing zeros: {@code 2}, {@code 1.5}, {@code 0.1742}. */

@@ -7,6 +7,7 @@ import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.web.ChartTrial;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,9 +85,39 @@ final class SearchImportance {
       }
       params.add(p);
     }
+    // The forest depends only on these inputs, which change when a trial ends: pages re-read
+    // between two endings get the same figures without growing 64 trees again.
+    Inputs inputs = new Inputs(space, params, ys);
+    synchronized (RECENT) {
+      Map<String, Double> known = RECENT.get(inputs);
+      if (known != null) {
+        return known;
+      }
+    }
     double[] values = ys.stream().mapToDouble(Double::doubleValue).toArray();
-    return Fanova.importances(space, params, values, SEED);
+    Map<String, Double> shares =
+        Collections.unmodifiableMap(
+            new LinkedHashMap<>(Fanova.importances(space, params, values, SEED)));
+    synchronized (RECENT) {
+      RECENT.put(inputs, shares);
+    }
+    return shares;
   }
+
+  /** What fANOVA reads: the search space, each finished trial's parameters and objective. */
+  private record Inputs(
+      Map<String, Distribution> space, List<Map<String, Double>> params, List<Double> ys) {}
+
+  /** The importances of the last few input sets (experiments), least recently used out first. */
+  private static final int REMEMBERED = 32;
+
+  private static final Map<Inputs, Map<String, Double>> RECENT =
+      new LinkedHashMap<>(REMEMBERED, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Inputs, Map<String, Double>> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
 
   private static Map<String, Object> declared(String spec) {
     if (spec != null

@@ -10,49 +10,22 @@ import java.util.List;
  * objective (y) of each finished trial against the parameter's value (x; logarithmic for a
  * log-scaled range, one column per value for a list), darker for later trials.
  *
+ * @param frame the size and the frame of the axes, as a {@link LineChart}'s
  * @param xTicks labels along the x axis at {@code x}; {@code yTicks} along the y axis at {@code y}
  */
 record SliceChart(
     String id,
+    PlotFrame frame,
     String parameter,
     String scale,
     List<Tick> xTicks,
     List<Tick> yTicks,
     List<Dot> dots) {
 
-  static final int WIDTH = 340;
-  static final int HEIGHT = 220;
-  static final int LEFT = 56;
-  static final int RIGHT = 14;
-  static final int TOP = 10;
-  static final int BOTTOM = 40;
+  static final PlotFrame FRAME = PlotFrame.of(340, 220, 56, 14, 10, 40);
 
   /** One trial's dot, its shade by trial order. */
   record Dot(String x, String y, String colour, String label) {}
-
-  public int width() {
-    return WIDTH;
-  }
-
-  public int height() {
-    return HEIGHT;
-  }
-
-  public int left() {
-    return LEFT;
-  }
-
-  public int right() {
-    return WIDTH - RIGHT;
-  }
-
-  public int top() {
-    return TOP;
-  }
-
-  public int bottom() {
-    return HEIGHT - BOTTOM;
-  }
 
   static SliceChart of(
       String parameter, boolean logScaled, boolean listed, List<ParallelChart.Point> finished) {
@@ -62,8 +35,8 @@ record SliceChart(
       xs.add(p.values().get(parameter));
       ys.add(p.objective());
     }
-    AxisScale x = AxisScale.of(parameter, xs, logScaled, listed, LEFT, WIDTH - RIGHT);
-    AxisScale y = AxisScale.of("objective", ys, false, false, HEIGHT - BOTTOM, TOP);
+    AxisScale x = AxisScale.of(parameter, xs, logScaled, listed, FRAME.left(), FRAME.right());
+    AxisScale y = AxisScale.of("objective", ys, false, false, FRAME.bottom(), FRAME.top());
     List<Dot> dots = new ArrayList<>();
     for (int i = 0; i < finished.size(); i++) {
       Double px = x.y(xs.get(i));
@@ -81,6 +54,6 @@ record SliceChart(
     ParallelChart.Axis xAxis = x.axis("0");
     ParallelChart.Axis yAxis = y.axis("0");
     return new SliceChart(
-        "slice-" + parameter, parameter, xAxis.scale(), xAxis.ticks(), yAxis.ticks(), dots);
+        "slice-" + parameter, FRAME, parameter, xAxis.scale(), xAxis.ticks(), yAxis.ticks(), dots);
   }
 }

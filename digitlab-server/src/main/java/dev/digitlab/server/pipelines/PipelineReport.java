@@ -449,8 +449,15 @@ class PipelineReport {
 
   private static String metrics(JsonNode metrics) {
     List<String> parts = new ArrayList<>();
-    metrics.properties().forEach(m -> parts.add(m.getKey() + " " + number(m.getValue())));
+    // Names in words and numbers as written (score 1, not best_score 1.0000), as on every page.
+    metrics
+        .properties()
+        .forEach(m -> parts.add(Figures.label(m.getKey()) + " " + value(m.getValue())));
     return String.join(", ", parts);
+  }
+
+  private static String value(JsonNode value) {
+    return value.isNumber() ? Figures.value(value.asDouble()) : number(value);
   }
 
   private static String number(JsonNode value) {

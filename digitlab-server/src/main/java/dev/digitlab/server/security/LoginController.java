@@ -143,7 +143,7 @@ class LoginController {
         </form>
         <h2>No token?</h2>
         <p>An admin makes one for you:</p>
-        <pre><code>./digitlab token create --role user --name you</code></pre>
+        <pre><code>./digitlab token create <span class="option">--role user</span> <span class="option">--name you</span></code></pre>
         <p class="muted">First start with authentication on: the server wrote the first admin token
         to <code class="path">%s</code> (readable only by the account that runs it).</p>
         </main>

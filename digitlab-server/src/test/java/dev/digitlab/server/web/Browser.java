@@ -102,6 +102,36 @@ final class Browser implements AutoCloseable {
   }
 
   /**
+   * The texts of the chart in element {@code id} (drawn with ECharts' SVG renderer) that stick out
+   * of the chart's box by more than a pixel: a cut-off axis title or label.
+   */
+  @SuppressWarnings("unchecked")
+  List<String> textsOutside(String id) {
+    return (List<String>)
+        js(
+            "const box = document.getElementById(arguments[0]).getBoundingClientRect();"
+                + " return Array.from(document.querySelectorAll('#' + arguments[0] + ' svg text'))"
+                + "   .filter(t => t.textContent.trim() !== '')"
+                + "   .filter(t => { const r = t.getBoundingClientRect();"
+                + "     return r.left < box.left - 1 || r.right > box.right + 1"
+                + "       || r.top < box.top - 1 || r.bottom > box.bottom + 1; })"
+                + "   .map(t => t.textContent);",
+            id);
+  }
+
+  /** The window at the phone size of {@link #SIZES} (390 px wide), laid out again. */
+  void phoneWidth() {
+    driver.manage().window().setSize(SIZES.get(1));
+    waitForLayout();
+  }
+
+  /** The window back at the desktop size of {@link #SIZES}, laid out again. */
+  void desktopWidth() {
+    driver.manage().window().setSize(SIZES.getFirst());
+    waitForLayout();
+  }
+
+  /**
    * Screenshots of the current page at 1280×800 and 390×844 under {@code name-WxH.png}, checking at
    * each size that nothing makes the page wider than the window (wide tables scroll in place).
    */

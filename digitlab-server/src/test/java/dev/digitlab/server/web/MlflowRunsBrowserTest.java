@@ -24,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs logged from outside, in real headless Chromium: a run's page draws a curve for each metric
- * it logged, and an experiment's runs table filters with MLflow's grammar typed in its search box.
- * No MNIST and no worker: nothing here trains.
+ * it logged, and an experiment's runs table takes the metric columns the reader adds, filters with
+ * MLflow's grammar typed in its search box, and compares the runs ticked in it. No MNIST and no
+ * worker: nothing here trains.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class MlflowRunsBrowserTest {
@@ -68,7 +69,7 @@ class MlflowRunsBrowserTest {
             .asString();
     String a = run(experimentId, "good", 0.7, "0.5");
     run(experimentId, "worse", 0.9, "0.5");
-    run(experimentId, "other-alpha", 0.6, "0.1");
+    String c = run(experimentId, "other-alpha", 0.6, "0.1");
     StringBuilder history = new StringBuilder();
     for (int step = 1; step <= 4; step++) {
       history
@@ -97,6 +98,17 @@ class MlflowRunsBrowserTest {
 
     driver.get(url("/experiments/" + experimentId + "/runs"));
     assertThat(rows(driver)).hasSize(3);
+    // Columns are the reader's choice: none, then a metric column added by name.
+    driver.get(url("/experiments/" + experimentId + "/runs?params=&metrics="));
+    assertThat(headers(driver)).noneMatch(h -> h.startsWith("metrics.") || h.startsWith("params."));
+    driver.findElement(By.id("metrics")).sendKeys("rmse");
+    driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
+    browser.waiting(Duration.ofSeconds(10)).until(d -> headers(d).contains("metrics.rmse"));
+    assertThat(headers(driver)).noneMatch(h -> h.startsWith("params."));
+    assertThat(driver.findElement(By.cssSelector("#runs-table tr[data-run='" + a + "']")).getText())
+        .contains("good")
+        .contains("0.66"); // its latest rmse, the last of the logged history
+    driver.get(url("/experiments/" + experimentId + "/runs"));
     WebElement filter = driver.findElement(By.id("filter"));
     filter.clear();
     filter.sendKeys("metrics.rmse < 0.8 and params.alpha = '0.5'");
@@ -119,6 +131,34 @@ class MlflowRunsBrowserTest {
                 .until(d -> d.findElement(By.id("filter-error")))
                 .getText())
         .contains("Invalid filter");
+
+    // Two runs ticked in the runs table, "Compare selected": their final metrics side by side
+    // with the lower rmse marked, and only the differing param shown.
+    driver.get(url("/experiments/" + experimentId + "/runs"));
+    for (String run : new String[] {a, c}) {
+      driver
+          .findElement(By.cssSelector("#runs-table tr[data-run='" + run + "'] input[name=trial]"))
+          .click();
+    }
+    driver.findElement(By.cssSelector("#compare-runs button[type=submit]")).click();
+    browser.waiting(Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().contains("/compare?"));
+    WebElement rmse = driver.findElement(By.cssSelector("tr[data-metric='rmse']"));
+    assertThat(rmse.findElements(By.tagName("td"))).hasSize(2);
+    assertThat(rmse.findElements(By.cssSelector("td.best-value"))).hasSize(1);
+    assertThat(rmse.findElement(By.cssSelector("td.best-value")).getText()).contains("0.6000");
+    assertThat(
+            driver.findElements(By.cssSelector("#config-diff tbody tr")).stream()
+                .filter(WebElement::isDisplayed)
+                .map(WebElement::getText)
+                .toList())
+        .singleElement()
+        .satisfies(row -> assertThat(row).startsWith("Alpha ≠"));
+  }
+
+  private static List<String> headers(org.openqa.selenium.WebDriver driver) {
+    return driver.findElements(By.cssSelector("#runs-table thead th")).stream()
+        .map(h -> h.getAttribute("textContent").strip())
+        .toList();
   }
 
   private static List<WebElement> rows(org.openqa.selenium.WebDriver driver) {

@@ -128,6 +128,24 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .isGreaterThanOrEqualTo(3);
     assertThat(driver.findElement(By.cssSelector("#run-report time")).getText())
         .matches(LOCAL_TIME);
+    // Metric names in words and numbers as written: "Score 2", not "score 2.0000".
+    assertThat(driver.findElement(By.id("steps")).getText())
+        .contains("Train images", "Score 2", "Best score 2")
+        .doesNotContain("trainImages", "best_score", ".0000");
+    // At phone width the Gantt keeps its size and scrolls sideways instead of shrinking to 4-px
+    // labels.
+    browser.phoneWidth();
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> gantt =
+        (java.util.Map<String, Object>)
+            browser.js(
+                "const s = document.getElementById('gantt'); const box = s.parentElement;"
+                    + " return {shown: s.getBoundingClientRect().width, own: s.width.baseVal.value,"
+                    + "   scrolls: box.scrollWidth > box.clientWidth};");
+    assertThat(((Number) gantt.get("shown")).doubleValue())
+        .isGreaterThanOrEqualTo(((Number) gantt.get("own")).doubleValue() - 1);
+    assertThat(gantt).containsEntry("scrolls", true);
+    browser.desktopWidth();
     browser.screenshots("pipeline-run");
 
     // A DAG node leads to its step's page: the step's attempts (the failed first one too), its

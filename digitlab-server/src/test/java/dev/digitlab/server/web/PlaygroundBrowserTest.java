@@ -88,6 +88,11 @@ class PlaygroundBrowserTest extends BrowserTestServer {
                         "const c = echarts.getInstanceByDom(document.getElementById('timeline'));"
                             + " return c && c.getOption() ? c.getOption().yAxis[0].data : null;"));
     assertThat(String.valueOf(timelineRows)).isEqualTo("[embedded-1]");
+    // One trial, nothing searched: a note says why there are no search plots, instead of empty
+    // panels.
+    assertThat(driver.findElement(By.id("no-search")).getText()).contains("Nothing was searched");
+    assertThat(driver.findElements(By.id("parallel"))).isEmpty();
+    assertThat(driver.findElements(By.id("slice"))).isEmpty();
 
     driver.get(url("/models"));
     assertThat(driver.findElement(By.id("model-digits")).getText())
@@ -100,6 +105,12 @@ class PlaygroundBrowserTest extends BrowserTestServer {
 
     // Draw a "7": a bar across the top and a stroke down to the lower left, as a mouse does it.
     driver.get(url("/playground"));
+    // Before the first drawing the page says what to do and where the answer will show, instead
+    // of an empty panel.
+    assertThat(driver.findElement(By.id("hint")).isDisplayed()).isTrue();
+    assertThat(driver.findElement(By.id("hint")).getText()).contains("Draw a digit");
+    assertThat(driver.findElement(By.id("preview-waiting")).isDisplayed()).isTrue();
+    assertThat(driver.findElement(By.id("preprocessed")).isDisplayed()).isFalse();
     WebElement canvas = driver.findElement(By.id("canvas"));
     new Actions(driver)
         .moveToElement(canvas, -70, -80)
@@ -125,6 +136,8 @@ class PlaygroundBrowserTest extends BrowserTestServer {
     assertThat(total).as("the probabilities add up to 100 %").isBetween(99.0, 101.0);
     assertThat(driver.findElement(By.id("meta")).getText()).contains("digits v1 (production)");
     assertThat(driver.findElement(By.id("preprocessed")).getAttribute("src")).startsWith("blob:");
+    assertThat(driver.findElement(By.id("preview-waiting")).isDisplayed()).isFalse();
+    assertThat(driver.findElement(By.id("hint")).isDisplayed()).isFalse();
     browser.screenshots("playground");
 
     // Correct it: whatever the model said, the user says it is another digit.

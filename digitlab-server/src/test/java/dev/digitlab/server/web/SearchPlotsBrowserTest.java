@@ -10,9 +10,9 @@ import org.openqa.selenium.By;
 /**
  * The search plots of a finished TPE experiment in real headless Chromium: optimization history,
  * parameter importance, parallel coordinates (a log axis for the log-scaled learning rate, a
- * category axis for the batch-size list) and the slice plot, each drawn with every trial's data.
- * The experiment is a four-trial TPE search (two random startup trials, then two TPE suggestions)
- * of tiny MLPs the embedded worker trains on real MNIST.
+ * category axis for the batch-size list, no axis title cut off) and the slice plot, each drawn with
+ * every trial's data. The experiment is a four-trial TPE search (two random startup trials, then
+ * two TPE suggestions) of tiny MLPs the embedded worker trains on real MNIST.
  */
 class SearchPlotsBrowserTest extends BrowserTestServer {
 
@@ -47,7 +47,8 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
     var driver = browser.driver;
     driver.get(url("/experiments/" + id));
     for (String chart : new String[] {"history", "importance", "parallel", "slice"}) {
-      assertThat(driver.findElements(By.cssSelector("#" + chart + " canvas")))
+      // Parallel coordinates and the slice plot are drawn as SVG, the others on a canvas.
+      assertThat(driver.findElements(By.cssSelector("#" + chart + " canvas, #" + chart + " svg")))
           .as(chart + " is drawn")
           .isNotEmpty();
     }
@@ -56,6 +57,16 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
     assertThat(count("importance", "series[0].data")).isEqualTo(2);
     assertThat(count("parallel", "series[0].data")).isEqualTo(4);
     assertThat(count("slice", "series[0].data")).isEqualTo(4);
+    assertThat(browser.textsOutside("parallel")).as("parallel: texts cut off").isEmpty();
+    @SuppressWarnings("unchecked")
+    java.util.List<Object> batches =
+        (java.util.List<Object>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('parallel')).getOption()"
+                    + ".parallelAxis.find(x => x.name === 'batchSize').data;");
+    // The values the trials used, as ticks in numeric order (not 128 before 32).
+    assertThat(batches).isSubsetOf("32", "64", "128").isNotEmpty();
+    assertThat(batches.stream().map(b -> Integer.parseInt((String) b)).toList()).isSorted();
     @SuppressWarnings("unchecked")
     Map<String, Object> axes =
         (Map<String, Object>)
@@ -65,7 +76,7 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
                     + " o.parallelAxis.forEach(x => a[x.name] = x.type); return a;");
     assertThat(axes)
         .containsEntry("learningRate", "log")
-        .containsEntry("batchSize", "value")
+        .containsEntry("batchSize", "category") // a list: one tick per value, in order
         .containsEntry("test_f1_macro", "value");
     // The best so far never gets worse (macro-F1 is maximised).
     @SuppressWarnings("unchecked")

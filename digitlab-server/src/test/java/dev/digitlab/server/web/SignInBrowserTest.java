@@ -58,11 +58,30 @@ class SignInBrowserTest extends BrowserTestServer {
     assertThat(
             ((Number)
                     browser.js(
+                        // One line: every box of the code (one per span) on the same line.
                         "const c = document.querySelector('main pre code');"
-                            + " return c.getClientRects().length;"))
+                            + " return new Set(Array.from(c.getClientRects())"
+                            + "   .map(r => Math.round(r.bottom))).size;"))
                 .longValue())
         .as("the CLI hint on one line")
         .isEqualTo(1);
+    // At phone width the hint is all there (it was cut at "--nam"): it breaks between options,
+    // never inside one, and nothing in it needs a sideways scroll.
+    browser.phoneWidth();
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> hint =
+        (java.util.Map<String, Object>)
+            browser.js(
+                "const pre = document.querySelector('main pre');"
+                    + " return {hidden: pre.scrollWidth - pre.clientWidth,"
+                    + "   broken: Array.from(pre.querySelectorAll('.option'))"
+                    + "     .filter(o => new Set(Array.from(o.getClientRects())"
+                    + "       .map(r => Math.round(r.bottom))).size > 1).length,"
+                    + "   options: pre.querySelectorAll('.option').length};");
+    assertThat(((Number) hint.get("hidden")).longValue()).isLessThanOrEqualTo(1);
+    assertThat(((Number) hint.get("options")).longValue()).isEqualTo(2);
+    assertThat(((Number) hint.get("broken")).longValue()).isZero();
+    browser.desktopWidth();
 
     driver.findElement(By.id("token")).sendKeys(token);
     driver.findElement(By.id("login-submit")).click();

@@ -55,6 +55,24 @@ class WebUiBrowserTest extends BrowserTestServer {
     // train 400, long enough on any machine to be watched live and cancelled.
     driver.findElement(By.linkText("New experiment")).click();
     browser.waiting(LONG).until(ExpectedConditions.urlContains("/experiments/new"));
+    // Nothing typed, nothing wrong yet; the dataset is a choice, not free text; the fields only a
+    // CNN uses hide for an MLP; search rows go past four; the tab has the favicon.
+    assertThat(driver.findElement(By.id("err-name")).getText()).isEmpty();
+    assertThat(driver.findElement(By.id("f-dataset")).getTagName()).isEqualTo("select");
+    Select model = new Select(driver.findElement(By.id("f-model")));
+    String recipe = model.getFirstSelectedOption().getAttribute("value");
+    model.selectByValue("mlp");
+    assertThat(cnnOnlyFields(true)).isZero();
+    assertThat(cnnOnlyFields(false)).isPositive();
+    model.selectByValue("cnn");
+    assertThat(cnnOnlyFields(true)).isPositive();
+    model.selectByValue(recipe);
+    driver.findElement(By.id("add-search-row")).click();
+    assertThat(driver.findElements(By.id("s-field-4"))).hasSize(1);
+    driver.findElement(By.id("remove-search-row")).click();
+    assertThat(driver.findElements(By.id("s-field-4"))).isEmpty();
+    assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"))
+        .endsWith("/favicon.svg");
     type("name", "ui-grid");
     type("f-trainSubset", "6000");
     new Select(driver.findElement(By.id("searchType"))).selectByValue("grid");
@@ -223,6 +241,13 @@ class WebUiBrowserTest extends BrowserTestServer {
         .contains("404")
         .contains("There is no experiment with id");
     browser.screenshots("error-not-found");
+  }
+
+  /** The CNN-only fields of the form that are shown ({@code shown}) or hidden. */
+  private long cnnOnlyFields(boolean shown) {
+    return browser.driver.findElements(By.cssSelector("[data-cnn-only]")).stream()
+        .filter(f -> f.isDisplayed() == shown)
+        .count();
   }
 
   private String firstRowName() {
