@@ -138,6 +138,56 @@ class CommandTrialsIT {
     assertThat(trialsRunBy(runner)).hasSizeGreaterThanOrEqualTo(18);
   }
 
+  /**
+   * Issue 17's last part: the digits SVC pipeline example, through {@code digitlab pipeline run
+   * --wait} (which packs its code folder), runs its command steps as command trials on the
+   * {@code --allow-commands} worker; the plain worker and the server (no worker slots) run none.
+   */
+  @Test
+  @Order(1)
+  void the_digits_svc_pipeline_runs_its_command_steps_on_the_command_worker() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit =
+        DigitLab.commandLine()
+            .setOut(new java.io.PrintWriter(out, true))
+            .setErr(new java.io.PrintWriter(err, true))
+            .execute(
+                "pipeline",
+                "run",
+                REPOSITORY.resolve("examples/pipelines/digits-svc/pipeline.yaml").toString(),
+                "--wait",
+                "--server",
+                url);
+
+    assertThat(exit).as("%s%n%s", out, err).isZero();
+    assertThat(err.toString()).contains("Packed ");
+    long run = Long.parseLong(out.toString().lines().findFirst().orElseThrow().strip());
+    Set<Long> stepTrials = new TreeSet<>();
+    for (String c : List.of("1", "10", "100")) {
+      JsonNode step = get("/api/v1/pipelines/" + run + "/steps/svc-" + c);
+      assertThat(step.path("status").asString()).as(step.toString()).isEqualTo("succeeded");
+      assertThat(step.path("result").path("metrics").path("accuracy").asDouble())
+          .isBetween(0.5, 1.0);
+      assertThat(step.path("result").path("metrics").has("macro_f1")).isTrue();
+      assertThat(step.path("result").path("files").toString()).contains("confusion.json");
+      stepTrials.add(step.path("trialId").asLong());
+    }
+    JsonNode summary = get("/api/v1/pipelines/" + run + "/steps/summary");
+    assertThat(summary.path("result").path("best").path("step").asString()).startsWith("svc-");
+    HttpResponse<String> confusion =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(url + "/api/v1/pipelines/" + run + "/steps/svc-10/files/confusion.json"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(confusion.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(confusion.body()).path("counts")).hasSize(10);
+
+    assertThat(trialsRunBy(runner)).as("trials the command worker ran").containsAll(stepTrials);
+    assertThat(trialsRunBy(plain)).as("trials the plain worker ran").isEmpty();
+  }
+
   @Test
   @Order(2)
   void the_program_sees_none_of_the_workers_environment() throws Exception {

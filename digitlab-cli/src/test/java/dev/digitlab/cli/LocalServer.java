@@ -26,6 +26,20 @@ final class LocalServer {
     return SpringApplication.run(DigitLabServer.class, all);
   }
 
+  /**
+   * Starts a server whose embedded worker (one slot) runs command trials, and so pipeline command
+   * steps ({@code --allow-commands}); nothing else is queued in these tests.
+   */
+  static ConfigurableApplicationContext startWithCommandWorker(Path home) {
+    return SpringApplication.run(
+        DigitLabServer.class,
+        "--server.port=0",
+        "--server.address=127.0.0.1",
+        "--digitlab.home=" + home,
+        "--digitlab.worker.slots=1",
+        "--digitlab.commands.allowed=true");
+  }
+
   /** Where the developer's MNIST is: {@code $DIGITLAB_HOME}, else {@code ~/.digitlab}. */
   static final Path DATA_HOME =
       System.getenv("DIGITLAB_HOME") != null

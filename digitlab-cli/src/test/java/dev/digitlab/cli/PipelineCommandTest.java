@@ -32,7 +32,7 @@ class PipelineCommandTest {
 
   @BeforeAll
   static void startServer() {
-    server = LocalServer.start(home, "--digitlab.commands.allowed=true");
+    server = LocalServer.startWithCommandWorker(home);
     url = LocalServer.url(server);
   }
 

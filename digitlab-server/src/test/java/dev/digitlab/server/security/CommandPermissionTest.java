@@ -43,11 +43,14 @@ class CommandPermissionTest {
            "curl -s -XPOST -H \\"Authorization: Bearer $(cat $DIGITLAB_HOME/admin-token)\\" -H 'Content-Type: application/json' -d '{\\"role\\":\\"admin\\"}' $URL/api/v1/tokens"]}}]}
       """;
 
-  /** Prints the program's environment, one NAME=VALUE a line. */
+  /**
+   * Prints the program's environment, one NAME=VALUE a line ({@code level} becomes sh's {@code $0},
+   * {@code --level=3}, and {@code DIGITLAB_PARAM_LEVEL}).
+   */
   private static final String ENV =
       """
       {"name": "env", "steps": [
-        {"name": "env", "type": "command", "parameters": {"executable": "env", "level": 3}}]}
+        {"name": "env", "type": "command", "parameters": {"executable": "sh", "args": ["-c", "env"], "level": 3}}]}
       """;
 
   /** What a command trial's program may see: nothing of the server's or the worker's own. */
