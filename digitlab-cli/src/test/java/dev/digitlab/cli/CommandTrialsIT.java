@@ -140,8 +140,8 @@ class CommandTrialsIT {
 
   /**
    * Issue 17's last part: the digits SVC pipeline example, through {@code digitlab pipeline run
-   * --wait} (which packs its code folder), runs its command steps as command trials on the
-   * {@code --allow-commands} worker; the plain worker and the server (no worker slots) run none.
+   * --wait} (which packs its code folder), runs its command steps as command trials on the {@code
+   * --allow-commands} worker; the plain worker and the server (no worker slots) run none.
    */
   @Test
   @Order(1)
@@ -178,7 +178,8 @@ class CommandTrialsIT {
     HttpResponse<String> confusion =
         http.send(
             HttpRequest.newBuilder(
-                    URI.create(url + "/api/v1/pipelines/" + run + "/steps/svc-10/files/confusion.json"))
+                    URI.create(
+                        url + "/api/v1/pipelines/" + run + "/steps/svc-10/files/confusion.json"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(confusion.statusCode()).isEqualTo(200);

@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * What one attempt of a step gets: its spec, its attempt number, a folder for the files it writes
- * (kept as the step's artifacts), its log, the steps it depends on as stored (with their
- * results), and the steps that depend on it.
+ * (kept as the step's artifacts), its log, the steps it depends on as stored (with their results),
+ * and the steps that depend on it.
  */
 record StepContext(
     PipelineRun run,

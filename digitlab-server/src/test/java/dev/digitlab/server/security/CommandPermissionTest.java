@@ -67,7 +67,9 @@ class CommandPermissionTest {
           "MLFLOW_TRACKING_URI",
           "MLFLOW_RUN_ID",
           "MLFLOW_EXPERIMENT_ID",
-          "MLFLOW_TRACKING_TOKEN");
+          "MLFLOW_TRACKING_TOKEN",
+          // Set by sh itself (the step runs "sh -c env"), not passed in.
+          "PWD");
 
   private final HttpClient http = HttpClient.newHttpClient();
 
