@@ -146,23 +146,27 @@ class CommandTrialsIT {
   @Test
   @Order(1)
   void the_digits_svc_pipeline_runs_its_command_steps_on_the_command_worker() throws Exception {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    int exit =
-        DigitLab.commandLine()
-            .setOut(new java.io.PrintWriter(out, true))
-            .setErr(new java.io.PrintWriter(err, true))
-            .execute(
-                "pipeline",
-                "run",
-                REPOSITORY.resolve("examples/pipelines/digits-svc/pipeline.yaml").toString(),
-                "--wait",
-                "--server",
-                url);
+    // The packaged CLI, as a user runs it (an IT's class path holds no CLI classes).
+    int exit;
+    String output;
+    try (JarProcess cli =
+        JarProcess.start(
+            temp.resolve("pipeline-run.log"),
+            "pipeline",
+            "run",
+            REPOSITORY.resolve("examples/pipelines/digits-svc/pipeline.yaml").toString(),
+            "--wait",
+            "--server",
+            url)) {
+      exit = cli.waitFor(Duration.ofMinutes(20));
+      output = cli.output();
+    }
 
-    assertThat(exit).as("%s%n%s", out, err).isZero();
-    assertThat(err.toString()).contains("Packed ");
-    long run = Long.parseLong(out.toString().lines().findFirst().orElseThrow().strip());
+    assertThat(exit).as(output).isZero();
+    assertThat(output).contains("Packed ");
+    Matcher started = Pattern.compile("Started pipeline run (\\d+)").matcher(output);
+    assertThat(started.find()).as(output).isTrue();
+    long run = Long.parseLong(started.group(1));
     Set<Long> stepTrials = new TreeSet<>();
     for (String c : List.of("1", "10", "100")) {
       JsonNode step = get("/api/v1/pipelines/" + run + "/steps/svc-" + c);
