@@ -43,6 +43,44 @@
     if (then === 'reload') { window.location.reload(); } else { window.location.assign(then); }
   });
 
+  // Forms that upload one file as the raw body of an API request (no multipart: an export can be
+  // far larger than the form upload limit), then go to the created resource or show the problem.
+  // <form data-upload="/api/v1/experiments/import" data-then-prefix="/experiments/">.
+  document.addEventListener('submit', function (event) {
+    const form = event.target.closest('form[data-upload]');
+    if (!form) { return; }
+    event.preventDefault();
+    const input = form.querySelector('input[type=file]');
+    const status = form.querySelector('[data-upload-status]');
+    const say = function (text, error) {
+      if (!status) { return; }
+      status.textContent = text;
+      status.classList.toggle('error', !!error);
+    };
+    if (!input || !input.files.length) { say('Choose a file first.', true); return; }
+    const button = form.querySelector('button[type=submit]');
+    if (button) { button.disabled = true; }
+    say('Importing ' + input.files[0].name + '…', false);
+    fetch(form.getAttribute('data-upload'), {
+      method: 'POST',
+      headers: {'Content-Type': 'application/gzip', 'Accept': 'application/json'},
+      body: input.files[0],
+      credentials: 'same-origin'
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok && body.id !== undefined) {
+          window.location.assign(form.getAttribute('data-then-prefix') + body.id);
+          return;
+        }
+        say(body.detail || body.title || ('Refused: HTTP ' + response.status), true);
+        if (button) { button.disabled = false; }
+      });
+    }).catch(function (error) {
+      say('The upload failed: ' + error, true);
+      if (button) { button.disabled = false; }
+    });
+  });
+
   // Client-side sorting of tables whose header cells hold <button data-sort-col>: keyboard
   // usable (they are buttons) and announced through aria-sort.
   document.addEventListener('click', function (event) {

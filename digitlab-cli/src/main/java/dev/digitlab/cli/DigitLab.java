@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       TokenCommand.class,
       ModelCommand.class,
       ExperimentCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
       PipelineCommand.class,
       ReportCommand.class,
       BenchCommand.class,

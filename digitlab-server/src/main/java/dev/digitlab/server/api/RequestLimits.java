@@ -13,15 +13,23 @@ import org.springframework.util.unit.DataSize;
  *     one kind of request allowed past {@code maxRequestSize}
  * @param maxCodeSize the largest packed code of a command experiment ({@code POST /api/v1/code}),
  *     also allowed past {@code maxRequestSize}
+ * @param maxImportSize the largest export file imported ({@code POST /api/v1/experiments/import}),
+ *     also allowed past {@code maxRequestSize}: a trained experiment's models and checkpoints are
+ *     larger; the archive may not unpack to more either
  */
 @ConfigurationProperties("digitlab.limits")
 public record RequestLimits(
     @DefaultValue("16MB") DataSize maxRequestSize,
     @DefaultValue("2GB") DataSize maxArtifactSize,
-    @DefaultValue("100MB") DataSize maxCodeSize) {
+    @DefaultValue("100MB") DataSize maxCodeSize,
+    @DefaultValue("512MB") DataSize maxImportSize) {
 
   /** Where a command experiment's packed code is uploaded (the {@code code} feature). */
   public static final String CODE_UPLOAD = "/api/v1/code";
+
+  /** Where exported experiments and pipeline runs are imported (the {@code transfer} feature). */
+  public static final java.util.Set<String> IMPORT_UPLOADS =
+      java.util.Set.of("/api/v1/experiments/import", "/api/v1/pipelines/import");
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {

@@ -39,8 +39,10 @@ class RequestSizeFilter extends OncePerRequestFilter {
   private final long limit;
   private final long artifactLimit;
   private final long codeLimit;
+  private final long importLimit;
 
   RequestSizeFilter(RequestLimits limits) {
+    this.importLimit = limits.maxImportSize().toBytes();
     this.limit = limits.maxRequestSize().toBytes();
     this.artifactLimit = limits.maxArtifactSize().toBytes();
     this.codeLimit = limits.maxCodeSize().toBytes();
@@ -59,11 +61,17 @@ class RequestSizeFilter extends OncePerRequestFilter {
         "POST".equals(request.getMethod())
             && RequestLimits.CODE_UPLOAD.equals(
                 request.getRequestURI().substring(request.getContextPath().length()));
-    long max = artifact ? artifactLimit : code ? codeLimit : limit;
+    boolean imported =
+        "POST".equals(request.getMethod())
+            && RequestLimits.IMPORT_UPLOADS.contains(
+                request.getRequestURI().substring(request.getContextPath().length()));
+    long max = artifact ? artifactLimit : code ? codeLimit : imported ? importLimit : limit;
     String setting =
         artifact
             ? "digitlab.limits.max-artifact-size"
-            : code ? "digitlab.limits.max-code-size" : "digitlab.limits.max-request-size";
+            : code
+                ? "digitlab.limits.max-code-size"
+                : imported ? "digitlab.limits.max-import-size" : "digitlab.limits.max-request-size";
     if (request.getContentLengthLong() > max) {
       ProblemResponses.write(
           request,

@@ -94,10 +94,18 @@ public class EventStore {
    * Readers are woken once it commits.
    */
   public int append(long trialId, int attempt, List<NewEvent> events) {
+    return append(trialId, attempt, events, clock.instant());
+  }
+
+  /**
+   * {@link #append(long, int, List)} with the time the events were made, for an import that keeps
+   * the times of the server they came from.
+   */
+  public int append(long trialId, int attempt, List<NewEvent> events, Instant createdAt) {
     if (events.isEmpty()) {
       return 0;
     }
-    OffsetDateTime now = toSql(clock.instant());
+    OffsetDateTime now = toSql(createdAt);
     List<NewEvent> stored = insert(trialId, attempt, events, now);
     if (!stored.isEmpty()) {
       Map<EventType, Integer> storedByType = new EnumMap<>(EventType.class);

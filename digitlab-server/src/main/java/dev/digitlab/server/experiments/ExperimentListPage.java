@@ -2,6 +2,7 @@ package dev.digitlab.server.experiments;
 
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.security.Caller;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
@@ -59,9 +60,11 @@ class ExperimentListPage {
   }
 
   private final ExperimentStore experiments;
+  private final Ownership ownership;
 
-  ExperimentListPage(ExperimentStore experiments) {
+  ExperimentListPage(ExperimentStore experiments, Ownership ownership) {
     this.experiments = experiments;
+    this.ownership = ownership;
   }
 
   @GetMapping("/")
@@ -117,6 +120,8 @@ class ExperimentListPage {
         cleanStatus != null || cleanOwner != null || cleanTag != null || cleanText != null);
     model.addAttribute("page", found);
     model.addAttribute("rows", rows);
+    // The import form is for those who may write, as POST /api/v1/experiments/import is.
+    model.addAttribute("mayImport", ownership.mayWrite(request));
     model.addAttribute("pageNumber", pageNumber);
     model.addAttribute("pageCount", pageCount);
     model.addAttribute(

@@ -188,6 +188,187 @@ public class ModelRegistry {
         "The weights of " + model + " v" + version + " are missing from the registry.");
   }
 
+  /**
+   * The versions registered from trials of {@code experimentId}, with the aliases pointing at each
+   * and its files: what an experiment export carries.
+   */
+  public List<Carried> versionsOfExperiment(long experimentId) {
+    List<Carried> carried = new java.util.ArrayList<>();
+    for (ModelVersion v : store.versionsOfExperiment(experimentId)) {
+      List<String> aliases =
+          store.aliases(v.model()).stream()
+              .filter(a -> a.version() == v.version())
+              .map(ModelAlias::alias)
+              .toList();
+      carried.add(
+          new Carried(
+              v,
+              store
+                  .findModel(v.model())
+                  .map(RegistryStore.RegisteredModelRow::description)
+                  .orElse(null),
+              aliases,
+              read(artifacts.localModelFile(v.model(), v.version())),
+              read(artifacts.localOnnxFile(v.model(), v.version()))));
+    }
+    return carried;
+  }
+
+  /**
+   * A registered version as an export carries it.
+   *
+   * @param modelDescription the registered model's description
+   * @param aliases the aliases that pointed at it
+   * @param weights its {@code .dlm} file (null for an imported ONNX model, which has none)
+   * @param onnx its ONNX form (null where the registry has none)
+   */
+  public record Carried(
+      ModelVersion version,
+      String modelDescription,
+      List<String> aliases,
+      byte[] weights,
+      byte[] onnx) {}
+
+  private static byte[] read(Optional<Path> file) {
+    if (file.isEmpty() || !Files.isRegularFile(file.get())) {
+      return null;
+    }
+    try {
+      return Files.readAllBytes(file.get());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Stores a version carried by an export as the next version of its model (created if missing),
+   * linked to the imported experiment and trial. Joins the caller's transaction: an import stores
+   * its versions with its trials or not at all. An alias the model here does not have yet is
+   * pointed at the new version; one it has already is left alone (an import must not change what
+   * this server serves), and the audit log says which.
+   *
+   * @return the new version number
+   * @throws InvalidParameterException (400) when the files are not what the version says
+   */
+  public int importVersion(
+      Carried carried, Long experimentId, Long trialId, String actor, String source) {
+    ModelVersion v = carried.version();
+    checkModelName(v.model());
+    for (String alias : carried.aliases()) {
+      checkAlias(alias);
+    }
+    boolean onnxOnly = ONNX_ARCHITECTURE.equals(v.architecture());
+    byte[] main = onnxOnly ? carried.onnx() : carried.weights();
+    if (main == null || !OnnxImports.sha256(main).equals(v.artifactSha256())) {
+      throw new InvalidParameterException(
+          "file",
+          "The file's model "
+              + v.model()
+              + " v"
+              + v.version()
+              + " has no "
+              + (onnxOnly ? "ONNX" : ".dlm")
+              + " file whose sha256 is "
+              + v.artifactSha256());
+    }
+    RegistryArtifacts.Staged weights = null;
+    try {
+      if (!onnxOnly) {
+        Path temp = Files.createTempFile("import-", ".dlm");
+        try {
+          Files.write(temp, main);
+          CheckpointFile.readHeader(temp);
+          weights = artifacts.stage(v.model(), temp);
+        } finally {
+          Files.deleteIfExists(temp);
+        }
+      }
+      if (carried.onnx() != null) {
+        try (DigitClassifier check =
+            OnnxImports.load(carried.onnx(), onnxOnly ? v.config() : "{}")) {
+          java.util.Objects.requireNonNull(check);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      if (e instanceof InvalidParameterException) {
+        throw e;
+      }
+      throw new InvalidParameterException(
+          "file",
+          "The file's model "
+              + v.model()
+              + " v"
+              + v.version()
+              + " cannot be loaded: "
+              + e.getMessage());
+    }
+    RegistryArtifacts.Staged staged = weights;
+    try {
+      return transaction.execute(
+          status -> {
+            if (store.createModelIfAbsent(v.model(), carried.modelDescription())) {
+              log.info("Import created model {}", v.model());
+            }
+            store.lockModel(v.model());
+            int version =
+                store.insertVersion(
+                    new NewModelVersion(
+                        v.model(),
+                        v.architecture(),
+                        v.config(),
+                        v.preprocessing(),
+                        v.artifactSha256(),
+                        v.testAccuracy(),
+                        v.testF1Macro(),
+                        v.metrics(),
+                        experimentId,
+                        trialId,
+                        v.dataset(),
+                        v.datasetDigests(),
+                        v.description()));
+            store.audit(
+                v.model(),
+                "imported",
+                null,
+                version,
+                null,
+                source + " (there v" + v.version() + ")",
+                actor);
+            if (v.status() == VersionStatus.ARCHIVED) {
+              store.archive(v.model(), version); // versions are inserted active
+            }
+            for (String alias : carried.aliases()) {
+              if (store.alias(v.model(), alias).isEmpty()) {
+                store.setAlias(v.model(), alias, version);
+                store.audit(v.model(), "promoted", alias, version, null, "as in " + source, actor);
+              } else {
+                store.audit(
+                    v.model(),
+                    "alias-kept",
+                    alias,
+                    version,
+                    null,
+                    "pointed at v" + v.version() + " in " + source + "; left as it is here",
+                    actor);
+              }
+            }
+            if (staged != null) {
+              artifacts.commit(staged, v.model(), version);
+            }
+            if (carried.onnx() != null) {
+              artifacts.storeOnnx(v.model(), version, carried.onnx());
+            }
+            return version;
+          });
+    } finally {
+      if (staged != null) {
+        artifacts.discard(staged); // gone already when committed
+      }
+    }
+  }
+
   /** The architecture recorded for versions imported from an ONNX file. */
   public static final String ONNX_ARCHITECTURE = "onnx";
 

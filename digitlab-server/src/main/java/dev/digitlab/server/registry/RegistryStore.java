@@ -140,6 +140,17 @@ class RegistryStore {
         .list();
   }
 
+  /** Versions made from trials of the experiment, by model and version. */
+  List<ModelVersion> versionsOfExperiment(long experimentId) {
+    return jdbc.sql(
+            "SELECT "
+                + VERSION_COLUMNS
+                + " FROM model_version WHERE experiment_id = :e ORDER BY model_name, version")
+        .param("e", experimentId)
+        .query(RegistryStore::version)
+        .list();
+  }
+
   void archive(String model, int version) {
     jdbc.sql("UPDATE model_version SET status = 'archived' WHERE model_name = :m AND version = :v")
         .param("m", model)

@@ -14,6 +14,9 @@ import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.ImportedTrials;
 import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.registry.ModelRegistry;
+import dev.digitlab.server.registry.ModelVersion;
+import dev.digitlab.server.registry.VersionStatus;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.worker.run.RunArtifact;
 import java.io.ByteArrayInputStream;
@@ -27,11 +30,18 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -46,8 +56,11 @@ import tools.jackson.databind.JsonNode;
  * whole file is read and checked before anything is written, and the rows are written in one
  * transaction (the artifact files are removed again if it fails).
  *
- * <p>Importing is idempotent: the SHA-256 of the export's JSON is kept as the experiment's tag
- * {@value #DIGEST_TAG}, and a file already imported is refused with 409 naming that experiment.
+ * <p>Importing is idempotent: the archive's digest (the SHA-256 of its manifest's entries; of the
+ * JSON for a version 1 file) is the key of {@code imported_archive} (V19) and the experiment's tag
+ * {@value #DIGEST_TAG}. A file already imported is refused with 409 naming that experiment, also
+ * when two imports of it run at the same moment: the second insert of the key waits for the first
+ * transaction and fails once it commits.
  */
 @Component
 class ExperimentImporter {
@@ -64,6 +77,8 @@ class ExperimentImporter {
   private final EventStore events;
   private final ExperimentStore experiments;
   private final TrialDirectories directories;
+  private final ModelRegistry registry;
+  private final MlflowRecords mlflow;
   private final Clock clock;
 
   ExperimentImporter(
@@ -73,6 +88,8 @@ class ExperimentImporter {
       EventStore events,
       ExperimentStore experiments,
       TrialDirectories directories,
+      ModelRegistry registry,
+      MlflowRecords mlflow,
       Clock clock) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
@@ -80,15 +97,134 @@ class ExperimentImporter {
     this.events = events;
     this.experiments = experiments;
     this.directories = directories;
+    this.registry = registry;
+    this.mlflow = mlflow;
     this.clock = clock;
   }
 
   /** The new experiment's id. */
   long importFile(byte[] file, String owner) {
+    Loaded loaded = startsLikeJson(file) ? version1(file) : version2(file);
+    ExperimentExport.Exported experiment = loaded.export().experiment();
+    String digest = loaded.digest();
+    String source =
+        "experiment "
+            + experiment.id()
+            + " of "
+            + experiment.owner()
+            + ", exported "
+            + loaded.export().exportedAt();
+    List<Long> written = new ArrayList<>();
+    try {
+      return transaction.execute(
+          status -> {
+            // First, so that a second import of the same file waits here for this one's
+            // transaction, and then fails on the key (V19) instead of storing a copy.
+            jdbc.sql(
+                    "INSERT INTO imported_archive (digest, kind, imported_at)"
+                        + " VALUES (:digest, 'experiment', :now)")
+                .param("digest", digest)
+                .param("now", toSql(clock.instant()))
+                .update();
+            long id = insertExperiment(experiment, owner);
+            jdbc.sql("UPDATE imported_archive SET experiment_id = :id WHERE digest = :digest")
+                .param("id", id)
+                .param("digest", digest)
+                .update();
+            tag(id, DIGEST_TAG, digest);
+            tag(id, SOURCE_TAG, source);
+            Map<Integer, Long> trialIds = new HashMap<>();
+            for (Checked trial : loaded.trials()) {
+              long trialId = trials.insert(id, trial.row());
+              trialIds.put(trial.row().ordinal(), trialId);
+              written.add(trialId);
+              for (Map.Entry<Integer, List<TimedEvent>> attempt : trial.events().entrySet()) {
+                appendKeepingTimes(trialId, attempt.getKey(), attempt.getValue());
+              }
+              for (CheckedArtifact artifact : trial.artifacts()) {
+                write(trialId, artifact);
+              }
+              if (trial.mlflow() != null) {
+                mlflow.write(trialId, trial.mlflow(), trial.mlflowFiles());
+              }
+            }
+            experiments.rollUp(id);
+            for (CheckedModel model : loaded.models()) {
+              Long trialId =
+                  model.trialOrdinal() == null ? null : trialIds.get(model.trialOrdinal());
+              registry.importVersion(model.carried(), id, trialId, owner, source);
+            }
+            return id;
+          });
+    } catch (DataAccessException e) {
+      cleanUp(written);
+      Optional<Long> first = firstCopy(digest);
+      if (first.isPresent()) {
+        throw alreadyImported(first.get());
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      // The rows are rolled back; the files of trials that no longer exist go too.
+      cleanUp(written);
+      throw e;
+    }
+  }
+
+  private void cleanUp(List<Long> written) {
+    for (long trialId : written) {
+      directories.delete(trialId);
+    }
+  }
+
+  /** The experiment an archive of this digest was imported as, once that import committed. */
+  private Optional<Long> firstCopy(String digest) {
+    return jdbc.sql("SELECT experiment_id FROM imported_archive WHERE digest = :digest")
+        .param("digest", digest)
+        .query(Long.class)
+        .optional();
+  }
+
+  private static ConflictException alreadyImported(long id) {
+    return new ConflictException(
+        "This file was imported already, as experiment "
+            + id
+            + " (/api/v1/experiments/"
+            + id
+            + "); importing it again stores nothing.");
+  }
+
+  /**
+   * Appends an attempt's events in runs of one stored time each, so that they keep the times of the
+   * server they came from (version 1 files carry none: those get the import's time).
+   */
+  private void appendKeepingTimes(long trialId, int attempt, List<TimedEvent> timed) {
+    int from = 0;
+    while (from < timed.size()) {
+      Instant at = timed.get(from).at();
+      int to = from + 1;
+      while (to < timed.size() && java.util.Objects.equals(timed.get(to).at(), at)) {
+        to++;
+      }
+      List<NewEvent> run = timed.subList(from, to).stream().map(TimedEvent::event).toList();
+      events.append(trialId, attempt, run, at == null ? clock.instant() : at);
+      from = to;
+    }
+  }
+
+  // ---- the two formats, read and checked whole before anything is written
+
+  /** Everything an import stores, checked. */
+  private record Loaded(
+      ExperimentExport export, String digest, List<Checked> trials, List<CheckedModel> models) {}
+
+  private record CheckedModel(Integer trialOrdinal, ModelRegistry.Carried carried) {}
+
+  /** Version 1: one JSON document, gzip-compressed or not. */
+  private static Loaded version1(byte[] file) {
     byte[] document = inflate(file);
     ExperimentExport export = parse(document);
     List<Checked> checked = new ArrayList<>();
-    java.util.Set<Integer> ordinals = new java.util.HashSet<>();
+    Set<Integer> ordinals = new HashSet<>();
     for (ExperimentExport.Trial trial : export.trials()) {
       if (trial == null) {
         throw bad("has an empty trial");
@@ -96,63 +232,170 @@ class ExperimentImporter {
       if (!ordinals.add(trial.ordinal())) {
         throw bad("has two trials of ordinal " + trial.ordinal());
       }
-      checked.add(check(trial));
+      checked.add(check(trial, ExperimentImporter::base64, null, Map.of()));
     }
-    ExperimentExport.Exported experiment = export.experiment();
-    String digest = Digests.sha256(document);
-    List<Long> written = new ArrayList<>();
-    try {
-      return transaction.execute(
-          status -> {
-            Optional<Long> existing =
-                jdbc.sql(
-                        "SELECT MIN(experiment_id) FROM experiment_tag"
-                            + " WHERE tag_key = :key AND tag_value = :digest")
-                    .param("key", DIGEST_TAG)
-                    .param("digest", digest)
-                    .query(Long.class)
-                    .optional();
-            if (existing.isPresent()) {
-              throw new ConflictException(
-                  "This file was imported already, as experiment "
-                      + existing.get()
-                      + " (/api/v1/experiments/"
-                      + existing.get()
-                      + "); importing it again stores nothing.");
-            }
-            long id = insertExperiment(experiment, owner);
-            tag(id, DIGEST_TAG, digest);
-            tag(
-                id,
-                SOURCE_TAG,
-                "experiment "
-                    + experiment.id()
-                    + " of "
-                    + experiment.owner()
-                    + ", exported "
-                    + export.exportedAt());
-            for (Checked trial : checked) {
-              long trialId = trials.insert(id, trial.row());
-              for (Map.Entry<Integer, List<NewEvent>> attempt : trial.events().entrySet()) {
-                events.append(trialId, attempt.getKey(), attempt.getValue());
-              }
-              if (!trial.artifacts().isEmpty()) {
-                written.add(trialId);
-              }
-              for (CheckedArtifact artifact : trial.artifacts()) {
-                write(trialId, artifact);
-              }
-            }
-            experiments.rollUp(id);
-            return id;
-          });
-    } catch (RuntimeException e) {
-      // The rows are rolled back; the files of trials that no longer exist go too.
-      for (long trialId : written) {
-        directories.delete(trialId);
+    return new Loaded(export, Digests.sha256(document), checked, List.of());
+  }
+
+  private static final Pattern TRIAL_ENTRY = Pattern.compile("trials/(\\d{1,9})/trial\\.json");
+
+  /** Version 2: the {@code .tar.gz}. */
+  private static Loaded version2(byte[] file) {
+    TransferArchive.Contents contents =
+        TransferArchive.read(
+            file, ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, "experiment");
+    ExperimentExport.Exported experiment =
+        entry(contents, "experiment.json", ExperimentExport.Exported.class);
+    checkExperiment(experiment);
+    List<Checked> checked = new ArrayList<>();
+    List<ExperimentExport.Trial> trials = new ArrayList<>();
+    for (String path : contents.files().keySet()) {
+      Matcher matcher = TRIAL_ENTRY.matcher(path);
+      if (!matcher.matches()) {
+        continue;
       }
-      throw e;
+      int ordinal = Integer.parseInt(matcher.group(1));
+      String folder = ExperimentExport.trialFolder(ordinal);
+      ExperimentExport.Trial trial = entry(contents, path, ExperimentExport.Trial.class);
+      if (trial.ordinal() != ordinal) {
+        throw bad("has " + path + " of a trial whose ordinal is " + trial.ordinal());
+      }
+      List<ExperimentExport.Event> events =
+          java.util.Arrays.asList(
+              entry(contents, folder + "events.json", ExperimentExport.Event[].class));
+      ExperimentExport.Trial withEvents = trial.withEvents(events);
+      trials.add(withEvents);
+      ExperimentExport.Mlflow mlflow = null;
+      Map<String, byte[]> mlflowFiles = new LinkedHashMap<>();
+      if (contents.files().containsKey(folder + "mlflow.json")) {
+        mlflow = entry(contents, folder + "mlflow.json", ExperimentExport.Mlflow.class);
+        if (mlflow.params() == null
+            || mlflow.tags() == null
+            || mlflow.metrics() == null
+            || mlflow.inputs() == null
+            || mlflow.artifacts() == null) {
+          throw bad(
+              "has a "
+                  + folder
+                  + "mlflow.json that misses params, tags, metrics, inputs"
+                  + " or artifacts");
+        }
+        for (String logged : mlflow.artifacts()) {
+          if (logged == null || logged.isEmpty() || logged.contains("//") || logged.endsWith("/")) {
+            throw bad(
+                "has a logged file '" + logged + "' of trial " + ordinal + " with a bad path");
+          }
+          mlflowFiles.put(logged, contents.require(folder + MlflowRecords.FOLDER + "/" + logged));
+        }
+      }
+      checked.add(
+          check(
+              withEvents,
+              (artifact, known) ->
+                  contents.require(
+                      folder + "attempt-" + artifact.attempt() + "/" + known.fileName()),
+              mlflow,
+              mlflowFiles));
     }
+    Set<Integer> ordinals = new HashSet<>();
+    for (Checked trial : checked) {
+      ordinals.add(trial.row().ordinal());
+    }
+    List<CheckedModel> models = new ArrayList<>();
+    for (ExperimentExport.Model model :
+        entry(contents, "models.json", ExperimentExport.Model[].class)) {
+      models.add(checkModel(model, contents, ordinals));
+    }
+    ExperimentExport export =
+        new ExperimentExport(
+            ExperimentExport.FORMAT,
+            ExperimentExport.ARCHIVE_VERSION,
+            contents.manifest().exportedAt(),
+            experiment,
+            trials);
+    return new Loaded(export, contents.digest(), checked, models);
+  }
+
+  private static CheckedModel checkModel(
+      ExperimentExport.Model model, TransferArchive.Contents contents, Set<Integer> ordinals) {
+    if (model == null || model.model() == null || model.architecture() == null) {
+      throw bad("has a registered model without a name or an architecture");
+    }
+    String where = "model " + model.model() + " v" + model.version();
+    require(model.config(), where + ".config");
+    require(model.preprocessing(), where + ".preprocessing");
+    require(model.artifactSha256(), where + ".artifactSha256");
+    require(model.metrics(), where + ".metrics");
+    require(model.createdAt(), where + ".createdAt");
+    checkLength(model.description(), 2000, where + ".description");
+    checkLength(model.modelDescription(), 2000, where + ".modelDescription");
+    if (model.trialOrdinal() != null && !ordinals.contains(model.trialOrdinal())) {
+      throw bad("has " + where + " of trial " + model.trialOrdinal() + ", which it does not hold");
+    }
+    VersionStatus status;
+    try {
+      status = VersionStatus.valueOf(String.valueOf(model.status()).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw bad("has " + where + " with an unknown status '" + model.status() + "'");
+    }
+    String folder = ExperimentExport.modelFolder(model.model(), model.version());
+    ModelVersion version =
+        new ModelVersion(
+            model.model(),
+            model.version(),
+            model.architecture(),
+            model.config(),
+            model.preprocessing(),
+            model.artifactSha256(),
+            model.testAccuracy(),
+            model.testF1Macro(),
+            model.metrics(),
+            null,
+            null,
+            model.dataset(),
+            model.datasetDigests() == null ? Map.of() : model.datasetDigests(),
+            model.description(),
+            status,
+            instant(where + ".createdAt", model.createdAt()));
+    return new CheckedModel(
+        model.trialOrdinal(),
+        new ModelRegistry.Carried(
+            version,
+            model.modelDescription(),
+            model.aliases() == null ? List.of() : model.aliases(),
+            contents.files().get(folder + "model.dlm"),
+            contents.files().get(folder + "model.onnx")));
+  }
+
+  private static <T> T entry(TransferArchive.Contents contents, String path, Class<T> type) {
+    byte[] bytes = contents.require(path);
+    try {
+      T value = Json.mapper().readValue(bytes, type);
+      if (value == null) {
+        throw bad("has an empty " + path);
+      }
+      return value;
+    } catch (JacksonException e) {
+      throw bad("has a " + path + " this server cannot read: " + e.getOriginalMessage());
+    }
+  }
+
+  /** A v1 file is JSON (gzip-compressed or not); a v2 file is a gzip-compressed tar. */
+  private static boolean startsLikeJson(byte[] file) {
+    byte[] start = file;
+    if (TransferArchive.isGzip(file)) {
+      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(file))) {
+        start = in.readNBytes(64);
+      } catch (IOException e) {
+        return false; // the archive reader says what is wrong with it
+      }
+    }
+    for (byte b : start) {
+      if (!Character.isWhitespace(b)) {
+        return b == '{';
+      }
+    }
+    return false;
   }
 
   private long insertExperiment(ExperimentExport.Exported experiment, String owner) {
@@ -213,8 +456,13 @@ class ExperimentImporter {
 
   private record Checked(
       ImportedTrials.Finished row,
-      Map<Integer, List<NewEvent>> events,
-      List<CheckedArtifact> artifacts) {}
+      Map<Integer, List<TimedEvent>> events,
+      List<CheckedArtifact> artifacts,
+      ExperimentExport.Mlflow mlflow,
+      Map<String, byte[]> mlflowFiles) {}
+
+  /** An event and the time it was stored where it came from (null: unknown). */
+  private record TimedEvent(NewEvent event, Instant at) {}
 
   private record CheckedArtifact(RunArtifact artifact, int attempt, byte[] bytes) {}
 
@@ -280,10 +528,14 @@ class ExperimentImporter {
     } catch (JacksonException e) {
       throw bad("has a field this server cannot read: " + e.getOriginalMessage());
     }
-    ExperimentExport.Exported experiment = export.experiment();
-    if (experiment == null || export.trials() == null) {
+    if (export.experiment() == null || export.trials() == null) {
       throw bad("misses its experiment or its trials");
     }
+    checkExperiment(export.experiment());
+    return export;
+  }
+
+  private static void checkExperiment(ExperimentExport.Exported experiment) {
     require(experiment.name(), "experiment.name");
     require(experiment.dataset(), "experiment.dataset");
     require(experiment.spec(), "experiment.spec");
@@ -306,10 +558,29 @@ class ExperimentImporter {
     } catch (RuntimeException e) {
       throw bad("has an objective this server does not know: " + e.getMessage());
     }
-    return export;
   }
 
-  private static Checked check(ExperimentExport.Trial trial) {
+  /** Where an artifact's bytes come from: base64 in version 1, an entry in version 2. */
+  private interface ArtifactBytes {
+    byte[] of(ExperimentExport.Artifact artifact, RunArtifact known);
+  }
+
+  private static byte[] base64(ExperimentExport.Artifact artifact, RunArtifact known) {
+    if (artifact.base64() == null) {
+      throw bad("has an artifact " + artifact.name() + " without contents");
+    }
+    try {
+      return Base64.getDecoder().decode(artifact.base64());
+    } catch (IllegalArgumentException e) {
+      throw bad("has an artifact " + artifact.name() + " that is not base64");
+    }
+  }
+
+  private static Checked check(
+      ExperimentExport.Trial trial,
+      ArtifactBytes source,
+      ExperimentExport.Mlflow mlflow,
+      Map<String, byte[]> mlflowFiles) {
     String where = "trial " + trial.id();
     require(trial.config(), where + ".config");
     require(trial.status(), where + ".status");
@@ -354,7 +625,7 @@ class ExperimentImporter {
             trial.startedAt() == null ? null : instant(where + ".startedAt", trial.startedAt()),
             trial.finishedAt() == null ? null : instant(where + ".finishedAt", trial.finishedAt()),
             failureReason);
-    Map<Integer, List<NewEvent>> byAttempt = new LinkedHashMap<>();
+    Map<Integer, List<TimedEvent>> byAttempt = new LinkedHashMap<>();
     for (ExperimentExport.Event event :
         trial.events() == null ? List.<ExperimentExport.Event>of() : trial.events()) {
       if (event == null || event.type() == null || event.payload() == null || event.seq() < 0) {
@@ -375,13 +646,16 @@ class ExperimentImporter {
       }
       byAttempt
           .computeIfAbsent(event.attempt(), a -> new ArrayList<>())
-          .add(new NewEvent(event.seq(), type, event.payload()));
+          .add(
+              new TimedEvent(
+                  new NewEvent(event.seq(), type, event.payload()),
+                  event.at() == null ? null : instant(where + " event time", event.at())));
     }
     List<CheckedArtifact> artifacts = new ArrayList<>();
     for (ExperimentExport.Artifact artifact :
         trial.artifacts() == null ? List.<ExperimentExport.Artifact>of() : trial.artifacts()) {
-      if (artifact == null || artifact.name() == null || artifact.base64() == null) {
-        throw bad("has an artifact of " + where + " without a name or contents");
+      if (artifact == null || artifact.name() == null) {
+        throw bad("has an artifact of " + where + " without a name");
       }
       // Only the artifacts an export carries, by name: their file names are ours, so no path in
       // the file can point outside the trial's folder.
@@ -399,12 +673,7 @@ class ExperimentImporter {
       if (artifact.attempt() < 1) {
         throw bad("has an artifact of " + where + " with attempt " + artifact.attempt());
       }
-      byte[] bytes;
-      try {
-        bytes = Base64.getDecoder().decode(artifact.base64());
-      } catch (IllegalArgumentException e) {
-        throw bad("has an artifact " + artifact.name() + " of " + where + " that is not base64");
-      }
+      byte[] bytes = source.of(artifact, known);
       if (!Digests.sha256(bytes).equals(artifact.sha256())) {
         throw bad(
             "has an artifact "
@@ -415,7 +684,7 @@ class ExperimentImporter {
       }
       artifacts.add(new CheckedArtifact(known, artifact.attempt(), bytes));
     }
-    return new Checked(row, byAttempt, artifacts);
+    return new Checked(row, byAttempt, artifacts, mlflow, mlflowFiles);
   }
 
   private static void checkLength(String value, int most, String field) {

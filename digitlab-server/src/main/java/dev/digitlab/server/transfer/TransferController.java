@@ -15,9 +15,11 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Moving an experiment between servers: {@code GET /api/v1/experiments/{id}/export} (read access,
- * like every GET) and {@code POST /api/v1/experiments/import} (the {@code user} role, like every
- * write). See {@link ExperimentExport} for what a file carries.
+ * Moving an experiment or a pipeline run between servers: {@code GET
+ * /api/v1/experiments/{id}/export} and {@code GET /api/v1/pipelines/{id}/export} (read access, like
+ * every GET), {@code POST /api/v1/experiments/import} and {@code POST /api/v1/pipelines/import}
+ * (the {@code user} role, like every write). See {@link ExperimentExport} and {@link
+ * PipelineTransfer} for what a file carries.
  */
 @RestController
 class TransferController {
@@ -26,12 +28,17 @@ class TransferController {
 
   private final ExperimentExporter exporter;
   private final ExperimentImporter importer;
+  private final PipelineTransfer pipelines;
   private final Ownership ownership;
 
   TransferController(
-      ExperimentExporter exporter, ExperimentImporter importer, Ownership ownership) {
+      ExperimentExporter exporter,
+      ExperimentImporter importer,
+      PipelineTransfer pipelines,
+      Ownership ownership) {
     this.exporter = exporter;
     this.importer = importer;
+    this.pipelines = pipelines;
     this.ownership = ownership;
   }
 
@@ -43,18 +50,43 @@ class TransferController {
         .header(
             HttpHeaders.CONTENT_DISPOSITION,
             ContentDisposition.attachment()
-                .filename("experiment-" + id + ".json.gz")
+                .filename("experiment-" + id + ".tar.gz")
                 .build()
                 .toString())
         .body(file);
   }
 
-  /** The body is the exported file as it was downloaded (gzip), or its JSON uncompressed. */
+  /**
+   * The body is the exported {@code .tar.gz} as it was downloaded (or a first-format file: gzip
+   * JSON, or its JSON uncompressed).
+   */
   @PostMapping(path = "/api/v1/experiments/import", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, Object>> importFile(
       @RequestBody byte[] file, HttpServletRequest request) {
     long id = importer.importFile(file, ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + id))
         .body(Map.of("id", id, "url", "/api/v1/experiments/" + id));
+  }
+
+  @GetMapping("/api/v1/pipelines/{id}/export")
+  ResponseEntity<byte[]> exportPipeline(@PathVariable long id) {
+    return ResponseEntity.ok()
+        .contentType(GZIP)
+        .header(
+            HttpHeaders.CONTENT_DISPOSITION,
+            ContentDisposition.attachment()
+                .filename("pipeline-run-" + id + ".tar.gz")
+                .build()
+                .toString())
+        .body(pipelines.export(id));
+  }
+
+  /** The body is a pipeline run's exported {@code .tar.gz}. */
+  @PostMapping(path = "/api/v1/pipelines/import", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, Object>> importPipeline(
+      @RequestBody byte[] file, HttpServletRequest request) {
+    long id = pipelines.importFile(file, ownership.ownerOf(request));
+    return ResponseEntity.created(URI.create("/api/v1/pipelines/" + id))
+        .body(Map.of("id", id, "url", "/api/v1/pipelines/" + id));
   }
 }

@@ -24,6 +24,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,9 +41,12 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The issue's proof: an experiment that really trained (two tiny MLP trials on real MNIST, on the
- * embedded worker of a server on H2) is exported and imported into a second, fresh server on
- * PostgreSQL with its own data home; the compare API, the trials' curves and their reports answer
- * the same on both, and importing the file again stores nothing.
+ * embedded worker of a server on H2), with one trial's model registered and promoted, is exported
+ * and imported into a second, fresh server on PostgreSQL with its own data home; the experiment,
+ * the compare API, the trials' curves (times included), logs, reports, model and checkpoint files,
+ * and the registered version (with its alias, description and files) answer the same on both. The
+ * first import is two requests at the same moment: one stores the file, the other gets a 409 naming
+ * it; importing again later stores nothing either.
  */
 @ExtendWith(TestPostgres.Required.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
@@ -61,6 +65,7 @@ class ExperimentRoundTripTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.data-home", MnistDataHome.PATH::toString);
     properties.add("digitlab.worker.slots", () -> "1");
+    properties.add("digitlab.commands.allowed", () -> "true"); // the pipeline's command step
   }
 
   private static final String EXPERIMENT =
@@ -70,6 +75,14 @@ class ExperimentRoundTripTest {
                   "trainSubset": 1000, "seed": 7},
        "search": {"type": "grid", "parameters": {"batchSize": [64, 128]}},
        "objective": {"metric": "test_accuracy", "goal": "max"}}
+      """;
+
+  /** A pipeline of one command step: generic rows and a log, whatever runs its steps. */
+  private static final String PIPELINE =
+      """
+      {"name": "moving-pipeline", "steps": [
+        {"name": "hello", "type": "command",
+         "parameters": {"executable": "sh", "args": ["-c", "echo hi; echo metric x=2 step=5"]}}]}
       """;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -92,6 +105,38 @@ class ExperimentRoundTripTest {
             Duration.ofMinutes(5),
             "experiment " + id + " finishing");
     assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    long registeredTrial = trialIds(get(here + "/api/v1/experiments/" + id)).get(1);
+    HttpResponse<String> registered =
+        post(
+            here + "/api/v1/models/moving-digits/versions",
+            ("{\"trialId\": " + registeredTrial + ", \"description\": \"the bigger batch\"}")
+                .getBytes());
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    HttpResponse<String> promoted =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create(here + "/api/v1/models/moving-digits/aliases/production"))
+                .header("Content-Type", "application/json")
+                .PUT(BodyPublishers.ofString("{\"version\": 1}"))
+                .build());
+    assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+    HttpResponse<String> pipeline = post(here + "/api/v1/pipelines", PIPELINE.getBytes());
+    assertThat(pipeline.statusCode()).as(pipeline.body()).isEqualTo(201);
+    long run = Json.mapper().readTree(pipeline.body()).get("id").asLong();
+    JsonNode ran =
+        Waiting.until(
+            () -> {
+              try {
+                return get(here + "/api/v1/pipelines/" + run);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            r -> !r.path("status").asString().equals("running"),
+            Duration.ofMinutes(2),
+            "pipeline run " + run + " ending");
+    assertThat(ran.path("status").asString()).isEqualTo("succeeded");
+    byte[] pipelineFile = bytes(here + "/api/v1/pipelines/" + run + "/export");
     byte[] file =
         http.send(
                 HttpRequest.newBuilder(URI.create(here + "/api/v1/experiments/" + id + "/export"))
@@ -111,9 +156,21 @@ class ExperimentRoundTripTest {
                 "--spring.datasource.url=" + postgres + "&currentSchema=" + schema,
                 "--spring.flyway.schemas=" + schema)) {
       String there = "http://127.0.0.1:" + other.getEnvironment().getProperty("local.server.port");
-      HttpResponse<String> imported = post(there + "/api/v1/experiments/import", file);
-      assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+      // Two imports of the same file at the same moment: one stores it, the other is refused.
+      CompletableFuture<HttpResponse<String>> first =
+          http.sendAsync(importRequest(there, file), BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> second =
+          http.sendAsync(importRequest(there, file), BodyHandlers.ofString());
+      List<HttpResponse<String>> both = List.of(first.get(), second.get());
+      assertThat(both)
+          .extracting(HttpResponse::statusCode)
+          .as(both.get(0).body() + " / " + both.get(1).body())
+          .containsExactlyInAnyOrder(201, 409);
+      HttpResponse<String> imported = both.get(0).statusCode() == 201 ? both.get(0) : both.get(1);
+      HttpResponse<String> loser = both.get(0).statusCode() == 201 ? both.get(1) : both.get(0);
       long copy = Json.mapper().readTree(imported.body()).get("id").asLong();
+      assertThat(loser.body()).contains("as experiment " + copy);
+      assertThat(countOf(get(there + "/api/v1/experiments"), "moving-house")).isEqualTo(1);
 
       JsonNode original = get(here + "/api/v1/experiments/" + id);
       JsonNode moved = get(there + "/api/v1/experiments/" + copy);
@@ -136,16 +193,87 @@ class ExperimentRoundTripTest {
         JsonNode trial = get(b);
         assertThat(trial.get("status").asString()).isEqualTo("succeeded");
         assertThat(trial.get("config")).isEqualTo(get(a).get("config"));
-        // Every point equal but its time: events are stamped when stored, here at the import.
-        assertThat(withoutTimes(get(b + "/metrics"))).isEqualTo(withoutTimes(get(a + "/metrics")));
+        // Every point equal, its time too: events keep the time they were stored at first.
+        assertThat(get(b + "/metrics")).isEqualTo(get(a + "/metrics"));
         assertThat(get(b + "/metrics").toString()).contains("train_loss");
+        assertThat(get(b + "/logs")).isEqualTo(get(a + "/logs"));
         assertThat(get(b + "/confusion-matrix")).isEqualTo(get(a + "/confusion-matrix"));
         assertThat(get(b + "/per-class")).isEqualTo(get(a + "/per-class"));
+        for (String artifact : List.of("model", "checkpoint")) {
+          byte[] there0 = bytes(b + "/artifacts/" + artifact);
+          assertThat(there0)
+              .as(artifact)
+              .isNotEmpty()
+              .isEqualTo(bytes(a + "/artifacts/" + artifact));
+        }
+      }
+
+      // The registered version came along: a new version of the same model, linked to the
+      // imported trial, with its description, alias and files.
+      String modelHere = here + "/api/v1/models/moving-digits";
+      String modelThere = there + "/api/v1/models/moving-digits";
+      JsonNode versionHere = get(modelHere + "/versions/1");
+      JsonNode versionThere = get(modelThere + "/versions/1");
+      for (String field :
+          List.of(
+              "architecture",
+              "config",
+              "preprocessing",
+              "artifactSha256",
+              "testAccuracy",
+              "testF1Macro",
+              "metrics",
+              "dataset",
+              "datasetDigests",
+              "description",
+              "status")) {
+        assertThat(versionThere.get(field)).as(field).isEqualTo(versionHere.get(field));
+      }
+      assertThat(versionThere.get("experimentId").asLong()).isEqualTo(copy);
+      assertThat(versionThere.get("trialId").asLong()).isEqualTo(movedIds.get(1));
+      assertThat(get(modelThere + "/aliases").toString()).contains("production");
+      for (String format : List.of("dlm", "onnx")) {
+        assertThat(bytes(modelThere + "/versions/1/download?format=" + format))
+            .as(format)
+            .isEqualTo(bytes(modelHere + "/versions/1/download?format=" + format));
       }
 
       HttpResponse<String> again = post(there + "/api/v1/experiments/import", file);
       assertThat(again.statusCode()).isEqualTo(409);
       assertThat(again.body()).contains("as experiment " + copy);
+      assertThat(countOf(get(there + "/api/v1/experiments"), "moving-house")).isEqualTo(1);
+      assertThat(get(modelThere + "/versions")).hasSize(1);
+
+      // The pipeline run likewise: its steps (statuses, results, metrics), attempts and logs.
+      HttpResponse<String> pipelineImported =
+          send(
+              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
+                  .header("Content-Type", "application/gzip")
+                  .POST(BodyPublishers.ofByteArray(pipelineFile))
+                  .build());
+      assertThat(pipelineImported.statusCode()).as(pipelineImported.body()).isEqualTo(201);
+      long runCopy = Json.mapper().readTree(pipelineImported.body()).get("id").asLong();
+      JsonNode runHere = get(here + "/api/v1/pipelines/" + run);
+      JsonNode runThere = get(there + "/api/v1/pipelines/" + runCopy);
+      for (String field :
+          List.of("name", "status", "traceId", "createdAt", "finishedAt", "wallSeconds", "steps")) {
+        assertThat(runThere.get(field)).as(field).isEqualTo(runHere.get(field));
+      }
+      assertThat(get(there + "/api/v1/pipelines/" + runCopy + "/steps"))
+          .isEqualTo(get(here + "/api/v1/pipelines/" + run + "/steps"));
+      assertThat(get(there + "/api/v1/pipelines/" + runCopy + "/steps").toString())
+          .contains("\"x\"");
+      assertThat(text(there + "/api/v1/pipelines/" + runCopy + "/steps/hello/logs"))
+          .isEqualTo(text(here + "/api/v1/pipelines/" + run + "/steps/hello/logs"))
+          .contains("hi");
+      HttpResponse<String> pipelineAgain =
+          send(
+              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
+                  .header("Content-Type", "application/gzip")
+                  .POST(BodyPublishers.ofByteArray(pipelineFile))
+                  .build());
+      assertThat(pipelineAgain.statusCode()).isEqualTo(409);
+      assertThat(pipelineAgain.body()).contains("as pipeline run " + runCopy);
     } finally {
       try (Connection connection = DriverManager.getConnection(postgres);
           Statement statement = connection.createStatement()) {
@@ -154,13 +282,37 @@ class ExperimentRoundTripTest {
     }
   }
 
-  private static JsonNode withoutTimes(JsonNode curves) {
-    JsonNode copy = curves.deepCopy();
-    copy.forEach(
-        points ->
-            points.forEach(
-                point -> ((tools.jackson.databind.node.ObjectNode) point).remove("time")));
-    return copy;
+  private static long countOf(JsonNode experiments, String name) {
+    JsonNode list = experiments.path("items");
+    long count = 0;
+    for (JsonNode experiment : list) {
+      if (name.equals(experiment.path("name").asString())) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static HttpRequest importRequest(String server, byte[] file) {
+    return HttpRequest.newBuilder(URI.create(server + "/api/v1/experiments/import"))
+        .header("Content-Type", "application/gzip")
+        .POST(BodyPublishers.ofByteArray(file))
+        .build();
+  }
+
+  private String text(String url) throws Exception {
+    return new String(bytes(url), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private byte[] bytes(String url) throws Exception {
+    HttpResponse<byte[]> response =
+        http.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofByteArray());
+    assertThat(response.statusCode()).as(url).isEqualTo(200);
+    return response.body();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, BodyHandlers.ofString());
   }
 
   private static List<Long> trialIds(JsonNode experiment) {

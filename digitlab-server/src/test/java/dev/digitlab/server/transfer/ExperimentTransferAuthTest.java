@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,6 +86,15 @@ class ExperimentTransferAuthTest {
     byte[] file = export.body();
     assertThat(get("/api/v1/experiments/" + id + "/export", null).statusCode()).isEqualTo(401);
 
+    // The pages as the API: the Export link for every reader, the Import form for writers only.
+    String experimentPage =
+        new String(get("/experiments/" + id, viewer).body(), StandardCharsets.UTF_8);
+    assertThat(experimentPage).contains("id=\"export-link\"");
+    assertThat(new String(get("/", viewer).body(), StandardCharsets.UTF_8))
+        .doesNotContain("import-experiment");
+    assertThat(new String(get("/", user).body(), StandardCharsets.UTF_8))
+        .contains("import-experiment");
+
     int before = experimentCount();
     HttpResponse<String> refused = importFile(file, viewer);
     assertThat(refused.statusCode()).isEqualTo(403);
@@ -137,58 +148,90 @@ class ExperimentTransferAuthTest {
       throws Exception {
     long id = submit();
     byte[] file = get("/api/v1/experiments/" + id + "/export", user).body();
-    ObjectNode document = (ObjectNode) Json.mapper().readTree(gunzip(file));
+    Map<String, byte[]> entries = Archives.entries(file);
+    assertThat(entries).containsKeys("manifest.json", "experiment.json", "models.json");
     int before = experimentCount();
     int trialsBefore = trialCount();
+    int archivesBefore =
+        jdbc.sql("SELECT COUNT(*) FROM imported_archive").query(Integer.class).single();
 
     assertRefused(Arrays.copyOf(file, file.length / 2), "damaged or truncated");
     byte[] flipped = file.clone();
     flipped[flipped.length / 2] ^= 0x5a;
     assertRefused(flipped, "");
-    assertRefused("not an export at all".getBytes(StandardCharsets.UTF_8), "neither");
-    assertRefused(gzip("{\"format\": \"something-else\"}"), "format is 'something-else'");
+    assertRefused("not an export at all".getBytes(StandardCharsets.UTF_8), "damaged");
 
-    ObjectNode future = document.deepCopy();
-    future.put("version", 99);
-    assertRefused(gzip(future.toString()), "version 99");
+    Map<String, byte[]> noManifest = new LinkedHashMap<>(entries);
+    noManifest.remove("manifest.json");
+    assertRefused(Archives.pack(noManifest), "has no manifest.json");
 
-    ObjectNode badEvent = document.deepCopy();
-    ((ObjectNode) badEvent.get("trials").get(1))
-        .putArray("events")
-        .addObject()
-        .put("attempt", 1)
-        .put("seq", 1)
-        .put("type", "metric")
-        .put("payload", "{not json");
-    assertRefused(gzip(badEvent.toString()), "cannot be read");
+    assertRefused(
+        Archives.withManifest(entries, "something-else", 2), "format is 'something-else'");
+    assertRefused(Archives.withManifest(entries, "digitlab-experiment", 99), "version 99");
 
-    ObjectNode tampered = document.deepCopy();
-    ((ObjectNode) tampered.get("trials").get(0))
-        .putArray("artifacts")
-        .addObject()
-        .put("name", "model")
-        .put("attempt", 1)
-        .put("sha256", "00")
-        .put("base64", "AAAA");
-    assertRefused(gzip(tampered.toString()), "do not match its sha256");
+    // Changed contents under the original manifest: the digest no longer matches.
+    Map<String, byte[]> tampered = new LinkedHashMap<>(entries);
+    tampered.put(
+        "experiment.json",
+        new String(entries.get("experiment.json"), StandardCharsets.UTF_8)
+            .replace("travelling", "travelled")
+            .getBytes(StandardCharsets.UTF_8));
+    assertRefused(Archives.pack(tampered), "do not match the sha256 in its manifest");
 
-    ObjectNode escaping = document.deepCopy();
-    ((ObjectNode) escaping.get("trials").get(0))
-        .putArray("artifacts")
-        .addObject()
-        .put("name", "../../etc/passwd")
-        .put("attempt", 1)
-        .put("sha256", "00")
-        .put("base64", "AAAA");
-    assertRefused(gzip(escaping.toString()), "exports do not carry");
+    Map<String, byte[]> extra = new LinkedHashMap<>(entries);
+    extra.put("trials/0/attempt-1/model.dlm", new byte[] {1, 2, 3});
+    assertRefused(Archives.pack(extra), "which its manifest does not list");
+
+    // An event that cannot be read, under a manifest made for it: the contents are checked too.
+    Map<String, byte[]> badEvent = new LinkedHashMap<>(entries);
+    badEvent.put(
+        "trials/1/events.json",
+        "[{\"attempt\": 1, \"seq\": 1, \"type\": \"metric\", \"payload\": \"{not json\"}]"
+            .getBytes(StandardCharsets.UTF_8));
+    assertRefused(Archives.withManifest(badEvent, "digitlab-experiment", 2), "cannot be read");
+
+    // Entries whose names or kinds would leave the folder they unpack to.
+    assertRefused(Archives.withRawEntry(entries, "../../evil", '0'), "climbs out with '..'");
+    assertRefused(Archives.withRawEntry(entries, "/etc/passwd", '0'), "not a relative path");
+    assertRefused(Archives.withRawEntry(entries, "trials/0/link", '2'), "symbolic link");
+    assertRefused(Archives.withRawEntry(entries, "trials/0/hard", '1'), "hard link");
 
     assertThat(experimentCount()).isEqualTo(before);
     assertThat(trialCount()).isEqualTo(trialsBefore);
+    assertThat(jdbc.sql("SELECT COUNT(*) FROM imported_archive").query(Integer.class).single())
+        .isEqualTo(archivesBefore);
     try (var listing = Files.list(home.resolve("trials"))) {
       assertThat(listing.toList()).isEmpty();
     } catch (java.nio.file.NoSuchFileException e) {
       // no trial folder was ever made: nothing stored either
     }
+  }
+
+  @Test
+  void a_version_1_file_is_still_read() throws Exception {
+    long id = submit();
+    Map<String, byte[]> entries =
+        Archives.entries(get("/api/v1/experiments/" + id + "/export", user).body());
+    ObjectNode document = Json.mapper().createObjectNode();
+    document.put("format", "digitlab-experiment");
+    document.put("version", 1);
+    document.put("exportedAt", "2026-01-01T00:00:00Z");
+    document.set("experiment", Json.mapper().readTree(entries.get("experiment.json")));
+    var trials = document.putArray("trials");
+    for (int ordinal = 0; entries.containsKey("trials/" + ordinal + "/trial.json"); ordinal++) {
+      ObjectNode trial =
+          (ObjectNode) Json.mapper().readTree(entries.get("trials/" + ordinal + "/trial.json"));
+      trial.set(
+          "events", Json.mapper().readTree(entries.get("trials/" + ordinal + "/events.json")));
+      trials.add(trial);
+    }
+    assertThat(trials).hasSize(2);
+    HttpResponse<String> imported = importFile(gzip(document.toString()), user);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    assertThat(importFile(gzip(document.toString()), user).statusCode()).isEqualTo(409);
+    ObjectNode future = document.deepCopy();
+    future.put("version", 99);
+    assertRefused(gzip(future.toString()), "version 99");
   }
 
   private void assertRefused(byte[] file, String saying) throws Exception {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.ml.tar.TarFolder;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.worker.command.CodeCache;
-import dev.digitlab.worker.command.Tarball;
 import dev.digitlab.worker.remote.WorkerClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,7 +107,7 @@ class CommandCodeTest {
     Path folder = Files.createDirectories(temp.resolve(name));
     Files.writeString(folder.resolve("run.sh"), script);
     Path packed = temp.resolve(name + ".tar.gz");
-    Tarball.pack(folder, packed);
+    TarFolder.pack(folder, packed);
     HttpResponse<String> response =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/code"))

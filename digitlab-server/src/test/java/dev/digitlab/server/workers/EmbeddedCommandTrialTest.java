@@ -3,7 +3,7 @@ package dev.digitlab.server.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.worker.command.Tarball;
+import dev.digitlab.ml.tar.TarFolder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,7 +58,7 @@ class EmbeddedCommandTrialTest {
         echo "result $1" > "$DIGITLAB_OUTPUT_DIR/result.txt"
         """);
     Path packed = temp.resolve("code.tar.gz");
-    Tarball.pack(folder, packed);
+    TarFolder.pack(folder, packed);
     JsonNode code =
         JSON.readTree(
             send(HttpRequest.newBuilder(uri("/api/v1/code"))

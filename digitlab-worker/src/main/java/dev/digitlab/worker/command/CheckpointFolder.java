@@ -1,5 +1,6 @@
 package dev.digitlab.worker.command;
 
+import dev.digitlab.ml.tar.TarFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ final class CheckpointFolder {
 
   /** Restores an earlier attempt's packed checkpoint; it counts as already delivered. */
   void restore(Path archive) throws IOException {
-    Tarball.unpack(archive, folder);
+    TarFolder.unpack(archive, folder);
     lastSignature = signature();
   }
 
@@ -58,7 +59,7 @@ final class CheckpointFolder {
     }
     Path partial = packed.resolveSibling(packed.getFileName() + ".part");
     try {
-      Tarball.pack(folder, partial);
+      TarFolder.pack(folder, partial);
     } catch (IOException | UncheckedIOException e) {
       // A file vanished or changed size under us: the program is writing; try at the next poll.
       Files.deleteIfExists(partial);

@@ -3,6 +3,8 @@ package dev.digitlab.worker.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.digitlab.ml.tar.TarFolder;
+import dev.digitlab.ml.tar.TarPaths;
 import dev.digitlab.protocol.event.ArtifactRef;
 import dev.digitlab.protocol.event.LogLine;
 import dev.digitlab.protocol.event.MetricPoint;
@@ -60,7 +62,7 @@ class CommandRunnerTest {
   /** Packs {@code codeDir} into the fake server's store; returns its hash. */
   private String publishCode() throws IOException {
     Path packed = temp.resolve("code.tar.gz");
-    Tarball.pack(codeDir, packed);
+    TarFolder.pack(codeDir, packed);
     String sha = CodeCache.sha256(packed);
     Files.move(
         packed,
@@ -280,7 +282,7 @@ class CommandRunnerTest {
     assertThat(checkpoints).isNotEmpty();
     Path packed = temp.resolve("resume.ckpt");
     Files.copy(one.checkpoint(), packed);
-    assertThat(Tarball.names(packed)).containsExactly("n");
+    assertThat(TarFolder.names(packed)).containsExactly("n");
 
     InMemoryEventSink second = new InMemoryEventSink();
     RunOutcome two =
@@ -352,14 +354,14 @@ class CommandRunnerTest {
   @Test
   void archives_that_would_write_outside_the_folder_are_refused() throws Exception {
     Path target = Files.createDirectories(temp.resolve("unpacked"));
-    assertThatThrownBy(() -> Tarball.inside(target.toRealPath(), "../evil"))
+    assertThatThrownBy(() -> TarPaths.inside(target.toRealPath(), "../evil"))
         .hasMessageContaining("'..'");
-    assertThatThrownBy(() -> Tarball.inside(target.toRealPath(), "/etc/passwd"))
+    assertThatThrownBy(() -> TarPaths.inside(target.toRealPath(), "/etc/passwd"))
         .hasMessageContaining("not a relative path");
     Path link = temp.resolve("with-link");
     Files.createDirectories(link);
     Files.createSymbolicLink(link.resolve("out"), temp);
-    assertThatThrownBy(() -> Tarball.inside(link.toRealPath(), "out/file"))
+    assertThatThrownBy(() -> TarPaths.inside(link.toRealPath(), "out/file"))
         .hasMessageContaining("through a link");
     // A symbolic link made by GNU tar is refused as an entry.
     Path src = Files.createDirectories(temp.resolve("linksrc"));
@@ -370,7 +372,7 @@ class CommandRunnerTest {
             .inheritIO()
             .start();
     assertThat(tar.waitFor()).isZero();
-    assertThatThrownBy(() -> Tarball.unpack(archive, temp.resolve("out2")))
+    assertThatThrownBy(() -> TarFolder.unpack(archive, temp.resolve("out2")))
         .hasMessageContaining("symbolic link");
     assertThat(temp.resolve("out2").resolve("escape")).doesNotExist();
   }
@@ -389,11 +391,11 @@ class CommandRunnerTest {
             .start();
     assertThat(tar.waitFor()).isZero();
     Path out = temp.resolve("long-out");
-    Tarball.unpack(archive, out);
+    TarFolder.unpack(archive, out);
     assertThat(out.resolve(deep)).hasContent("print(1)");
     // and our own packing reads back with GNU tar
     Path ours = temp.resolve("ours.tar.gz");
-    Tarball.pack(src, ours);
+    TarFolder.pack(src, ours);
     Process list = new ProcessBuilder("tar", "-tzf", ours.toString()).start();
     String names = new String(list.getInputStream().readAllBytes());
     assertThat(list.waitFor()).isZero();

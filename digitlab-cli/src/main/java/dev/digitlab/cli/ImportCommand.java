@@ -1,0 +1,58 @@
+package dev.digitlab.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+
+/** {@code digitlab import FILE.tar.gz}. */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description =
+        "Store an exported experiment on this server as a new experiment (new ids), all or"
+            + " nothing; its registered models become new versions of the same names. A file"
+            + " imported before is refused, naming the experiment it became. Files of the first"
+            + " format (.json.gz) are read too.")
+class ImportCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ServerOption server;
+
+  @Parameters(paramLabel = "FILE", description = "The file 'digitlab export' wrote.")
+  Path file;
+
+  /** The API collection to import into; {@code pipeline import} says pipelines. */
+  String collection() {
+    return "/api/v1/experiments";
+  }
+
+  /** What the thing is called in messages. */
+  String noun() {
+    return "experiment";
+  }
+
+  @Override
+  public Integer call() {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Cannot read " + file + ": " + e.getMessage());
+    }
+    JsonNode created = server.client().post(collection() + "/import", bytes, "application/gzip");
+    // The id alone on stdout, as 'submit' prints it, so that scripts can use it.
+    spec.commandLine().getOut().println(created.path("id").asLong());
+    spec.commandLine()
+        .getErr()
+        .printf("Imported %s as %s %d%n", file, noun(), created.path("id").asLong());
+    return 0;
+  }
+}

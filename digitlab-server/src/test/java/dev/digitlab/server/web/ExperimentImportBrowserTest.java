@@ -1,0 +1,82 @@
+package dev.digitlab.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * Export and import through the pages in real headless Chromium: the experiment page's Export link
+ * downloads the archive (fetched here by its href), and the experiments list's Import form sends it
+ * back and lands on the new experiment; the same file again shows the 409's reason on the form.
+ */
+class ExperimentImportBrowserTest extends BrowserTestServer {
+
+  @TempDir Path files;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void a_file_imported_through_the_form_lands_on_the_new_experiment() throws Exception {
+    try {
+      userPath();
+    } catch (Throwable failure) {
+      browser.evidence("experiment-import-failure");
+      throw failure;
+    }
+  }
+
+  private void userPath() throws Exception {
+    long id =
+        submitExperiment(
+            """
+            name: carried-across
+            config: {model: mlp, epochs: 1, hiddenSizes: [16], trainSubset: 500, seed: 5}
+            """);
+    awaitSucceeded(id, 1, LONG);
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + id));
+    String href = driver.findElement(By.id("export-link")).getAttribute("href");
+    assertThat(href).endsWith("/api/v1/experiments/" + id + "/export");
+    HttpResponse<byte[]> download =
+        http.send(
+            HttpRequest.newBuilder(URI.create(href)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(download.statusCode()).isEqualTo(200);
+    Path file = Files.write(files.resolve("carried-across.tar.gz"), download.body());
+
+    driver.get(url("/"));
+    driver.findElement(By.cssSelector("#import-experiment summary")).click();
+    driver.findElement(By.cssSelector("#import-form input[type=file]")).sendKeys(file.toString());
+    driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
+    browser
+        .waiting(Duration.ofSeconds(60))
+        .until(ExpectedConditions.urlMatches("/experiments/\\d+$"));
+    String landed = driver.getCurrentUrl();
+    long copy = Long.parseLong(landed.substring(landed.lastIndexOf('/') + 1));
+    assertThat(copy).isNotEqualTo(id);
+    assertThat(driver.findElement(By.tagName("h1")).getText()).contains("carried-across");
+    assertThat(driver.getPageSource()).contains("succeeded");
+    browser.screenshots("experiment-imported");
+
+    driver.get(url("/"));
+    driver.findElement(By.cssSelector("#import-experiment summary")).click();
+    driver.findElement(By.cssSelector("#import-form input[type=file]")).sendKeys(file.toString());
+    driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
+    browser
+        .waiting(Duration.ofSeconds(60))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("import-status"), "imported already, as experiment " + copy));
+    assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
+  }
+}
