@@ -2,7 +2,7 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.digitlab.worker.command.Tarball;
+import dev.digitlab.ml.tar.TarFolder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -141,7 +141,7 @@ class PipelineApiTest {
         echo "score $x" > "$DIGITLAB_OUTPUT_DIR/fit.txt"
         """);
     Path packed = temp.resolve("code.tar.gz");
-    Tarball.pack(folder, packed);
+    TarFolder.pack(folder, packed);
     HttpResponse<String> uploaded =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/code"))
