@@ -1,5 +1,8 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.protocol.experiment.CommandSpec;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.FileFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -8,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +19,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
-/** {@code digitlab pipeline run|ls|show|logs|report}: pipelines on a Digit Lab server. */
+/** {@code digitlab pipeline run|ls|show|logs|cancel|report}: pipelines on a Digit Lab server. */
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
@@ -26,6 +31,7 @@ import tools.jackson.databind.JsonNode;
       PipelineCommand.Ls.class,
       PipelineCommand.Show.class,
       PipelineCommand.Logs.class,
+      PipelineCommand.Cancel.class,
       PipelineCommand.Report.class,
       PipelineCommand.Export.class,
       PipelineCommand.Import.class
@@ -66,11 +72,50 @@ final class PipelineCommand implements Runnable {
         description = "How often --wait asks the server (default: ${DEFAULT-VALUE} ms).")
     long pollMillis;
 
+    /**
+     * For each command step whose {@code code:} names a folder (relative to the file): packs it,
+     * uploads it and returns the document as JSON naming the code by its hash, as {@code submit}
+     * does for a command experiment. Empty when no step has such code: the document goes as it is.
+     */
+    private Optional<String> withUploadedCode(DocumentFile document, ApiClient client) {
+      JsonNode tree;
+      try {
+        tree =
+            new ExperimentFiles()
+                .readTree(document.text(), FileFormat.fromFileName(file.getFileName().toString()));
+      } catch (RuntimeException e) {
+        return Optional.empty(); // the server reports what is wrong with it
+      }
+      Path base = file.toAbsolutePath().getParent();
+      Map<String, String> uploaded = new HashMap<>();
+      boolean changed = false;
+      for (JsonNode step : tree.path("steps")) {
+        JsonNode code = step.path("parameters").path("code");
+        if (step.path("type").asString("").equals("command")
+            && code.isString()
+            && !CommandSpec.CODE_HASH.matcher(code.asString()).matches()
+            && step.get("parameters") instanceof ObjectNode parameters) {
+          Path folder = base.resolve(code.asString()).normalize();
+          parameters.put(
+              "code",
+              uploaded.computeIfAbsent(
+                  folder.toString(),
+                  f -> CodeUpload.upload(folder, client, spec.commandLine().getErr())));
+          changed = true;
+        }
+      }
+      return changed ? Optional.of(tree.toString()) : Optional.empty();
+    }
+
     @Override
     public Integer call() throws InterruptedException {
       DocumentFile document = DocumentFile.read(file);
       ApiClient client = server.client();
-      JsonNode run = client.post("/api/v1/pipelines", document.text(), document.contentType());
+      JsonNode run =
+          withUploadedCode(document, client)
+              .map(json -> client.post("/api/v1/pipelines", json, "application/json"))
+              .orElseGet(
+                  () -> client.post("/api/v1/pipelines", document.text(), document.contentType()));
       long id = run.path("id").asLong();
       PrintWriter out = spec.commandLine().getOut();
       out.println(id);
@@ -197,6 +242,32 @@ final class PipelineCommand implements Runnable {
     }
   }
 
+  /** {@code pipeline cancel ID}. */
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Cancel a running pipeline run: steps not started are skipped, running ones stopped; the"
+            + " trials they wait on are cancelled (a command step's program is killed on its"
+            + " worker)."
+      })
+  static final class Cancel implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "ID", description = "The run's id (as pipeline run printed it).")
+    long id;
+
+    @Override
+    public Integer call() {
+      server.client().post("/api/v1/pipelines/" + id + "/cancel");
+      spec.commandLine().getErr().println("Cancelled pipeline run " + id + ".");
+      return 0;
+    }
+  }
+
   /** {@code pipeline show ID}. */
   @Command(
       name = "show",
@@ -252,7 +323,9 @@ final class PipelineCommand implements Runnable {
             step.path("trialId").isNumber() ? step.path("trialId").asString() : "",
             step.path("failureReason").isString()
                 ? step.path("failureReason").asString()
-                : metrics(step.path("result").path("metrics")));
+                : step.path("waitingFor").isString()
+                    ? step.path("waitingFor").asString()
+                    : metrics(step.path("result").path("metrics")));
       }
       return 0;
     }

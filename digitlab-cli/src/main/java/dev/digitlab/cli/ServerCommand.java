@@ -90,9 +90,9 @@ final class ServerCommand implements Callable<Integer> {
       names = "--allow-commands",
       defaultValue = "${env:DIGITLAB_ALLOW_COMMANDS:-false}",
       description =
-          "Run pipeline command steps in this server's host, as its OS user: whoever may submit"
-              + " one (admins, tokens created with --can-run-commands; everyone without --auth)"
-              + " gets a shell with the server's access. Off: such a pipeline is refused (default:"
+          "Let this server's embedded worker run command trials (command experiments and"
+              + " pipeline command steps) in this host, as its OS user. Off: they wait for a"
+              + " worker started with 'digitlab worker --allow-commands' (default:"
               + " $DIGITLAB_ALLOW_COMMANDS, else false).")
   boolean allowCommands;
 
@@ -167,8 +167,10 @@ final class ServerCommand implements Callable<Integer> {
     }
     if (allowCommands) {
       out.println(
-          "  --allow-commands: pipeline command steps run here as this user"
-              + (auth ? " (admins and tokens with --can-run-commands)" : " (for anyone)"));
+          "  --allow-commands: the embedded worker runs command trials here as this user"
+              + (auth
+                  ? " (admins and tokens with --can-run-commands submit them)"
+                  : " (for anyone)"));
     }
     out.println("Stop it with Ctrl-C.");
     out.flush();

@@ -75,21 +75,7 @@ final class SubmitCommand implements Callable<Integer> {
     }
     Path base = file.toAbsolutePath().getParent();
     Path folder = base.resolve(code.asString()).normalize();
-    CodePacker.Packed packed = CodePacker.pack(folder);
-    JsonNode stored =
-        client.post("/api/v1/code?sha256=" + packed.sha256(), packed.bytes(), "application/gzip");
-    spec.commandLine()
-        .getErr()
-        .println(
-            "Packed "
-                + folder
-                + " ("
-                + packed.bytes().length
-                + " bytes, sha256 "
-                + packed.sha256().substring(0, 12)
-                + "…)"
-                + (stored.path("sizeBytes").isMissingNode() ? "" : ", uploaded"));
-    object.put("code", "sha256:" + packed.sha256());
+    object.put("code", CodeUpload.upload(folder, client, spec.commandLine().getErr()));
     return Optional.of(object.toString());
   }
 }

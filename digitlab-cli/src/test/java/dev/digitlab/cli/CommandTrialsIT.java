@@ -138,6 +138,61 @@ class CommandTrialsIT {
     assertThat(trialsRunBy(runner)).hasSizeGreaterThanOrEqualTo(18);
   }
 
+  /**
+   * Issue 17's last part: the digits SVC pipeline example, through {@code digitlab pipeline run
+   * --wait} (which packs its code folder), runs its command steps as command trials on the {@code
+   * --allow-commands} worker; the plain worker and the server (no worker slots) run none.
+   */
+  @Test
+  @Order(1)
+  void the_digits_svc_pipeline_runs_its_command_steps_on_the_command_worker() throws Exception {
+    // The packaged CLI, as a user runs it (an IT's class path holds no CLI classes).
+    int exit;
+    String output;
+    try (JarProcess cli =
+        JarProcess.start(
+            temp.resolve("pipeline-run.log"),
+            "pipeline",
+            "run",
+            REPOSITORY.resolve("examples/pipelines/digits-svc/pipeline.yaml").toString(),
+            "--wait",
+            "--server",
+            url)) {
+      exit = cli.waitFor(Duration.ofMinutes(20));
+      output = cli.output();
+    }
+
+    assertThat(exit).as(output).isZero();
+    assertThat(output).contains("Packed ");
+    Matcher started = Pattern.compile("Started pipeline run (\\d+)").matcher(output);
+    assertThat(started.find()).as(output).isTrue();
+    long run = Long.parseLong(started.group(1));
+    Set<Long> stepTrials = new TreeSet<>();
+    for (String c : List.of("1", "10", "100")) {
+      JsonNode step = get("/api/v1/pipelines/" + run + "/steps/svc-" + c);
+      assertThat(step.path("status").asString()).as(step.toString()).isEqualTo("succeeded");
+      assertThat(step.path("result").path("metrics").path("accuracy").asDouble())
+          .isBetween(0.5, 1.0);
+      assertThat(step.path("result").path("metrics").has("macro_f1")).isTrue();
+      assertThat(step.path("result").path("files").toString()).contains("confusion.json");
+      stepTrials.add(step.path("trialId").asLong());
+    }
+    JsonNode summary = get("/api/v1/pipelines/" + run + "/steps/summary");
+    assertThat(summary.path("result").path("best").path("step").asString()).startsWith("svc-");
+    HttpResponse<String> confusion =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        url + "/api/v1/pipelines/" + run + "/steps/svc-10/files/confusion.json"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(confusion.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(confusion.body()).path("counts")).hasSize(10);
+
+    assertThat(trialsRunBy(runner)).as("trials the command worker ran").containsAll(stepTrials);
+    assertThat(trialsRunBy(plain)).as("trials the plain worker ran").isEmpty();
+  }
+
   @Test
   @Order(2)
   void the_program_sees_none_of_the_workers_environment() throws Exception {

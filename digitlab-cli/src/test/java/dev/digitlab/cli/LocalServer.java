@@ -15,15 +15,38 @@ final class LocalServer {
 
   /** Starts a server without a worker, so tests decide what happens to its trials. */
   static ConfigurableApplicationContext start(Path home, String... moreArguments) {
-    String[] arguments = {
-      "--server.port=0",
-      "--server.address=127.0.0.1",
-      "--digitlab.home=" + home,
-      "--digitlab.worker.slots=0"
-    };
+    // No worker unless the caller asks for one (a slots argument of its own replaces this one).
+    boolean slots =
+        java.util.Arrays.stream(moreArguments)
+            .anyMatch(a -> a.startsWith("--digitlab.worker.slots="));
+    String[] arguments =
+        slots
+            ? new String[] {
+              "--server.port=0", "--server.address=127.0.0.1", "--digitlab.home=" + home
+            }
+            : new String[] {
+              "--server.port=0",
+              "--server.address=127.0.0.1",
+              "--digitlab.home=" + home,
+              "--digitlab.worker.slots=0"
+            };
     String[] all = java.util.Arrays.copyOf(arguments, arguments.length + moreArguments.length);
     System.arraycopy(moreArguments, 0, all, arguments.length, moreArguments.length);
     return SpringApplication.run(DigitLabServer.class, all);
+  }
+
+  /**
+   * Starts a server whose embedded worker (one slot) runs command trials, and so pipeline command
+   * steps ({@code --allow-commands}); nothing else is queued in these tests.
+   */
+  static ConfigurableApplicationContext startWithCommandWorker(Path home) {
+    return SpringApplication.run(
+        DigitLabServer.class,
+        "--server.port=0",
+        "--server.address=127.0.0.1",
+        "--digitlab.home=" + home,
+        "--digitlab.worker.slots=1",
+        "--digitlab.commands.allowed=true");
   }
 
   /** Where the developer's MNIST is: {@code $DIGITLAB_HOME}, else {@code ~/.digitlab}. */

@@ -16,24 +16,22 @@ class PipelineCommandTest extends ServerCommandTest {
 
   @BeforeAll
   static void start() {
-    startServer("--digitlab.commands.allowed=true");
+    // Command steps are command trials: the embedded worker, allowed commands, runs them.
+    startServer("--digitlab.commands.allowed=true", "--digitlab.worker.slots=1");
   }
 
   @Test
   void the_regression_example_runs_to_success_and_wait_ends_with_succeeded_and_the_wall_time()
       throws IOException {
-    // The example names its script relative to the repository's root; this server runs in
-    // digitlab-cli/.
-    Path file =
-        Files.writeString(
-            dir.resolve("regression.yaml"),
-            Files.readString(Path.of("../examples/pipelines/regression/pipeline.yaml"))
-                .replace("args: [examples/", "args: [../examples/"));
+    // The example as it is: 'pipeline run' packs its folder (code: .) and uploads it, and its
+    // command steps run as command trials on the server's embedded worker (--allow-commands).
+    Path file = Path.of("../examples/pipelines/regression/pipeline.yaml");
 
     int exit = run("pipeline", "run", file.toString(), "--wait", "--poll-ms", "100");
 
     String[] lines = out.toString().split("\\R");
     assertThat(exit).as(out + "\n" + err).isZero();
+    assertThat(err.toString()).contains("Packed ");
     assertThat(lines[lines.length - 1])
         .matches("pipeline run \\d+ succeeded in \\d+\\.\\d\\d s wall time");
     assertThat(out.toString()).contains("fit-0_5 succeeded (attempt 1/2)").contains("r2=0.99");

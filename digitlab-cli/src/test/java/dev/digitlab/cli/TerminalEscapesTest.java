@@ -36,7 +36,7 @@ class TerminalEscapesTest {
 
   @BeforeAll
   static void startServer() {
-    server = LocalServer.start(home, "--digitlab.commands.allowed=true");
+    server = LocalServer.startWithCommandWorker(home);
     url = LocalServer.url(server);
   }
 
@@ -47,12 +47,14 @@ class TerminalEscapesTest {
 
   @Test
   void a_name_with_escapes_and_crlf_does_not_reach_the_terminal_as_such() throws Exception {
+    // device gpu: the embedded (cpu) worker, there for the command step below, never trains it.
     HttpResponse<String> created =
         post(
             "/api/v1/experiments",
             """
             {"name": "evil\\u001b[2J\\r\\n999    fake-row", "dataset": "mnist",
-             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01},
+             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01,
+                        "device": "gpu"},
              "search": {"type": "grid", "parameters": {"batchSize": [64]}}}
             """);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);

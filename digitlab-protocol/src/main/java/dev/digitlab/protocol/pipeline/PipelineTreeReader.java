@@ -3,6 +3,7 @@ package dev.digitlab.protocol.pipeline;
 import dev.digitlab.ml.data.DatasetException;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.protocol.experiment.ClosestName;
+import dev.digitlab.protocol.experiment.CommandSpec;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
@@ -61,7 +62,12 @@ final class PipelineTreeReader {
           StepType.SUMMARY, Set.of("metric", "goal"),
           StepType.COMMAND, Set.of());
 
-  private static final Set<String> COMMAND_OWN = Set.of("executable", "args", "env", "directory");
+  /**
+   * A command step's own parameters; every other one is a parameter of its program (a {@code
+   * --name=value} argument). {@code env} and {@code directory} were the server's own process
+   * settings before command steps moved to workers (issue 17): they are refused with what to do.
+   */
+  private static final Set<String> COMMAND_OWN = Set.of("executable", "args", "code");
 
   private final ExperimentFiles experiments;
   private final List<FieldError> errors = new ArrayList<>();
@@ -525,6 +531,7 @@ final class PipelineTreeReader {
             .forEach(
                 extra -> {
                   if (!COMMAND_OWN.contains(extra.getKey())
+                      && !Set.of("env", "directory").contains(extra.getKey())
                       && (!extra.getValue().isValueNode() || extra.getValue().isNull())) {
                     errors.add(
                         new FieldError(
@@ -532,12 +539,42 @@ final class PipelineTreeReader {
                             who
                                 + "a command's extra parameters become --name=value arguments:"
                                 + " give a number or text"));
+                  } else if (!COMMAND_OWN.contains(extra.getKey())
+                      && !Set.of("env", "directory").contains(extra.getKey())
+                      && !CommandSpec.PARAMETER.matcher(extra.getKey()).matches()) {
+                    errors.add(
+                        new FieldError(
+                            path + "." + extra.getKey(),
+                            who
+                                + "a command's parameter name is letters, digits, '_', '.' or"
+                                + " '-', starting with a letter or '_'"));
                   }
                 });
-        if (p.has("env")
-            && (!p.get("env").isObject()
-                || p.get("env").valueStream().anyMatch(a -> !a.isValueNode() || a.isNull()))) {
-          errors.add(new FieldError(path + ".env", who + "env is a mapping of names to values"));
+        if (p.has("code") && (!p.get("code").isString() || p.get("code").asString().isBlank())) {
+          errors.add(
+              new FieldError(
+                  path + ".code",
+                  who
+                      + "code is the folder that holds the program (relative to the file), which"
+                      + " 'digitlab pipeline run' packs and uploads"));
+        }
+        if (p.has("env")) {
+          errors.add(
+              new FieldError(
+                  path + ".env",
+                  who
+                      + "a command step runs on a worker with only PATH, LANG, HOME and its own"
+                      + " variables: give values as parameters instead (each is a --name=value"
+                      + " argument and a DIGITLAB_PARAM_<NAME> variable)"));
+        }
+        if (p.has("directory")) {
+          errors.add(
+              new FieldError(
+                  path + ".directory",
+                  who
+                      + "a command step runs on a worker, in a folder of its own: name the folder"
+                      + " holding the program as code: (packed and uploaded by 'digitlab pipeline"
+                      + " run')"));
         }
       }
       default -> {}

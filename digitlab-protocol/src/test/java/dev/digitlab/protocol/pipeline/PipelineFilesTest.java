@@ -152,6 +152,29 @@ class PipelineFilesTest {
   }
 
   @Test
+  void a_command_step_is_refused_what_only_a_process_in_the_server_could_use() {
+    // Issue 17: command steps run on workers; the server's env and working directory mean nothing.
+    List<FieldError> errors =
+        errorsOf(
+            """
+            name: p
+            steps:
+              - name: run
+                type: command
+                parameters: {executable: sh, env: {A: b}, directory: /srv, code: "", "bad name": 1}
+            """);
+    assertThat(errors)
+        .extracting(FieldError::path)
+        .containsExactlyInAnyOrder(
+            "steps.run.parameters.env",
+            "steps.run.parameters.directory",
+            "steps.run.parameters.code",
+            "steps.run.parameters.bad name");
+    assertThat(errors.getFirst().message()).contains("step 'run'");
+    assertThat(errors).anySatisfy(e -> assertThat(e.message()).contains("DIGITLAB_PARAM_"));
+  }
+
+  @Test
   void a_json_document_reads_like_yaml() {
     PipelineSpec spec =
         files.read(

@@ -1,16 +1,27 @@
 package dev.digitlab.server.pipelines;
 
-import dev.digitlab.protocol.event.MetricLine;
+import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
+import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.protocol.pipeline.StepType;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.experiments.Experiment;
+import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.experiments.ExperimentSubmission;
+import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialFiles;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.WaitingReasons;
+import dev.digitlab.worker.run.RunArtifact;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -18,18 +29,50 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Runs an executable: {@code args} and then every other parameter as {@code --name=value} are its
- * arguments; {@code env} and every other parameter as {@code DIGITLAB_PARAM_<NAME>} its
- * environment, with {@code DIGITLAB_STEP_DIR} naming the folder for files it wants kept. The
- * environment is otherwise scrubbed: {@code PATH}, {@code LANG} and {@code HOME} (the step's
- * folder) only, none of the server's variables (its data home, database URL, credentials). Standard
- * output and error are the step's log; lines {@code metric NAME=VALUE [step=N]} are its metrics. A
- * non-zero exit fails the attempt; an interrupted attempt kills the process and its children.
+ * Runs a program as a command trial (issue 17): the step becomes a command experiment of one trial,
+ * owned by the pipeline run's owner, queued through the same queue as every experiment and claimed
+ * only by a worker with capability {@code command} ({@code digitlab worker --allow-commands}, or
+ * the server's embedded worker with {@code digitlab server --allow-commands}). Nothing runs in the
+ * server's process.
+ *
+ * <p>The program is {@code executable}, then {@code args} as written, then every other parameter as
+ * {@code --name=value} (also its {@code DIGITLAB_PARAM_<NAME>} variable); {@code code} is the
+ * packed folder ({@code sha256:…}, uploaded by {@code digitlab pipeline run}) it runs in. The step
+ * waits on its trial: the trial's log lines become the step's log, its metrics ({@code metric}
+ * lines or MLflow) the step's metrics, and the files it wrote to {@code $DIGITLAB_OUTPUT_DIR} the
+ * step's files, which downstream steps read as any step's files. A failed trial fails the attempt
+ * with its reason (a non-zero exit: the stderr tail); an interrupted attempt (its timeout, the run
+ * cancelled, the server stopping) cancels the trial, which kills the program on its worker.
  */
 @Component
 class CommandStep implements StepHandler {
 
-  private static final Set<String> OWN = Set.of("executable", "args", "env", "directory");
+  private static final Set<String> OWN = Set.of("executable", "args", "code");
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final int LOG_PAGE = 1_000;
+
+  private final ExperimentSubmission submission;
+  private final ExperimentStore experiments;
+  private final TrialStore trials;
+  private final EventStore events;
+  private final TrialFiles files;
+  private final WaitingReasons waiting;
+  private final ExperimentFiles documents = new ExperimentFiles();
+
+  CommandStep(
+      ExperimentSubmission submission,
+      ExperimentStore experiments,
+      TrialStore trials,
+      EventStore events,
+      TrialFiles files,
+      WaitingReasons waiting) {
+    this.submission = submission;
+    this.experiments = experiments;
+    this.trials = trials;
+    this.events = events;
+    this.files = files;
+    this.waiting = waiting;
+  }
 
   @Override
   public StepType type() {
@@ -38,107 +81,164 @@ class CommandStep implements StepHandler {
 
   @Override
   public ObjectNode run(StepContext context) throws Exception {
+    ExperimentSpec spec = documents.fromTree(experimentDocument(context));
+    // The pipeline's experiments are its owner's: they may see and cancel them as their own.
+    Experiment experiment = submission.submit(spec, context.run().owner());
+    Trial trial = trials.listByExperiment(experiment.id()).getFirst();
+    context.trials().record(trial.id());
+    context
+        .log()
+        .accept("queued command trial " + trial.id() + " (experiment " + experiment.id() + ")");
+    TrialStatus seen = trial.status();
+    String waitedFor = null;
+    long logsAfter = 0;
+    try {
+      while (true) {
+        logsAfter = copyLogs(trial.id(), logsAfter, context);
+        if (trial.status().isTerminal()) {
+          break;
+        }
+        String reason = waiting.waitingFor(trial);
+        if (reason != null && !reason.equals(waitedFor)) {
+          context.log().accept(reason);
+        }
+        waitedFor = reason;
+        Thread.sleep(POLL);
+        trial = trials.get(trial.id());
+        if (trial.status() != seen) {
+          seen = trial.status();
+          context.log().accept("trial " + trial.id() + " " + seen.dbValue());
+        }
+      }
+    } catch (InterruptedException e) {
+      experiments.cancel(experiment.id());
+      context.log().accept("cancelled trial " + trial.id() + ": its program is stopped");
+      throw e;
+    }
+    if (trial.status() != TrialStatus.SUCCEEDED) {
+      throw new IllegalStateException(
+          "trial "
+              + trial.id()
+              + " "
+              + trial.status().dbValue()
+              + (trial.failureReason() == null ? "" : ": " + trial.failureReason()));
+    }
+    ObjectNode result = StepResults.object();
+    result.put("trialId", trial.id());
+    result.put("experimentId", experiment.id());
+    result.put("trialAttempt", trial.attempt());
+    metrics(trial.id(), result);
+    ArrayNode copied = result.putArray("files");
+    for (String name : outputNames(trial.id())) {
+      Path file = files.latestOutput(trial, name).orElse(null);
+      if (file != null) {
+        Files.copy(file, context.directory().resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        copied.add(name);
+      }
+    }
+    return result;
+  }
+
+  /** The step as a command experiment's document, as a user would write it. */
+  private static ObjectNode experimentDocument(StepContext context) {
     ObjectNode p = context.step().parameters();
-    List<String> command = new ArrayList<>();
+    ObjectNode document = StepResults.object();
+    document.put("name", context.run().name() + "/" + context.step().name());
+    document.put(
+        "description",
+        "command step '" + context.step().name() + "' of pipeline run " + context.run().id());
+    document.putArray("tags").add("pipeline");
+    ArrayNode command = document.putArray("command");
     command.add(p.get("executable").asString());
-    p.path("args").forEach(arg -> command.add(arg.asString()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    Map<String, String> env = builder.environment();
-    scrub(env, context.directory());
-    p.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asString()));
+    // A step's args were always literal: braces are escaped, not read as placeholders.
+    p.path("args").forEach(arg -> command.add(literal(arg.asString())));
+    ObjectNode parameters = StepResults.object();
     for (Map.Entry<String, JsonNode> parameter : p.properties()) {
       if (!OWN.contains(parameter.getKey())) {
-        command.add("--" + parameter.getKey() + "=" + parameter.getValue().asString());
-        env.put(
-            "DIGITLAB_PARAM_"
-                + parameter.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
-            parameter.getValue().asString());
+        command.add("--" + parameter.getKey() + "={" + parameter.getKey() + "}");
+        parameters.set(parameter.getKey(), parameter.getValue());
       }
     }
-    env.put("DIGITLAB_STEP_DIR", context.directory().toAbsolutePath().toString());
-    env.put("DIGITLAB_PIPELINE_RUN", Long.toString(context.run().id()));
-    env.put("DIGITLAB_STEP", context.step().name());
-    env.put("DIGITLAB_ATTEMPT", Integer.toString(context.attempt()));
-    if (p.hasNonNull("directory")) {
-      builder.directory(Path.of(p.get("directory").asString()).toFile());
+    if (!parameters.isEmpty()) {
+      document.set("parameters", parameters);
     }
-    context.log().accept("$ " + String.join(" ", command));
-    Process process;
-    try {
-      process = builder.command(command).start();
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot start '" + command.getFirst() + "': " + e.getMessage(), e);
+    if (p.hasNonNull("code")) {
+      document.put("code", p.get("code").asString());
     }
-    ObjectNode metrics = StepResults.object();
-    ObjectNode series = StepResults.object();
-    // The output is read on a thread of its own: a read from a pipe does not return when the
-    // attempt is interrupted, but waitFor does, and then killing the process ends the read.
-    Thread reader =
-        Thread.ofVirtual()
-            .name("command-output-" + context.step().name())
-            .start(() -> read(process, context, metrics, series));
-    try {
-      int exit = process.waitFor();
-      reader.join();
-      if (exit != 0) {
-        throw new IllegalStateException(command.getFirst() + " exited with status " + exit);
+    // A command experiment needs an objective: the metric a summary downstream ranks the step by,
+    // else the summary's default (accuracy, max). With one trial it only labels the best trial.
+    ObjectNode summary =
+        context.dependants().stream()
+            .filter(s -> s.type().equals(StepType.SUMMARY.configName()))
+            .map(s -> (ObjectNode) StepResults.read(s.parameters()))
+            .findFirst()
+            .orElse(StepResults.object());
+    ObjectNode objective = document.putObject("objective");
+    objective.put("metric", summary.path("metric").asString("accuracy"));
+    objective.put("goal", "min".equals(summary.path("goal").asString("max")) ? "min" : "max");
+    return document;
+  }
+
+  private static String literal(String arg) {
+    return arg.replace("{", "{{").replace("}", "}}");
+  }
+
+  /** Appends the trial's log lines stored after event {@code after}; returns the last one's id. */
+  private long copyLogs(long trialId, long after, StepContext context) {
+    List<TrialEvent> page;
+    do {
+      page = events.ofType(trialId, EventType.LOG, after, LOG_PAGE);
+      for (TrialEvent event : page) {
+        context.log().accept(StepResults.read(event.payload()).path("message").asString());
+        after = event.id();
       }
-      ObjectNode result = StepResults.object();
-      result.put("exitCode", exit);
-      synchronized (metrics) {
-        result.set("metrics", metrics);
-        result.set("series", series);
-      }
-      return result;
-    } finally {
-      if (process.isAlive()) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
-    }
+    } while (page.size() == LOG_PAGE);
+    return after;
   }
 
   /**
-   * Leaves the program only what it needs to run: the server's environment holds its data home,
-   * database URL and cloud credentials (issue 15: a step read the admin token through {@code
-   * $DIGITLAB_HOME}).
+   * The trial's metrics: the last value of each as {@code metrics}, every point as {@code series}.
    */
-  static void scrub(Map<String, String> env, Path directory) {
-    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    String lang = env.getOrDefault("LANG", "C.UTF-8");
-    env.clear();
-    env.put("PATH", path);
-    env.put("LANG", lang);
-    env.put("HOME", directory.toAbsolutePath().toString());
+  private void metrics(long trialId, ObjectNode result) {
+    ObjectNode metrics = result.putObject("metrics");
+    ObjectNode series = result.putObject("series");
+    long after = 0;
+    List<TrialEvent> page;
+    do {
+      page = events.ofType(trialId, EventType.METRIC, after, EventStore.MAX_PAGE);
+      for (TrialEvent event : page) {
+        JsonNode point = StepResults.read(event.payload());
+        String key = point.path("key").asString();
+        double value = point.path("value").asDouble(Double.NaN);
+        StepResults.put(metrics, key, value);
+        ArrayNode points = series.has(key) ? (ArrayNode) series.get(key) : series.putArray(key);
+        ArrayNode pair = points.addArray();
+        pair.add(point.path("step").asLong());
+        if (Double.isFinite(value)) {
+          pair.add(value);
+        } else {
+          pair.addNull();
+        }
+        after = event.id();
+      }
+    } while (page.size() == EventStore.MAX_PAGE);
   }
 
-  /** Logs every output line and collects the metric lines, until the output closes. */
-  private static void read(
-      Process process, StepContext context, ObjectNode metrics, ObjectNode series) {
-    try (BufferedReader out =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        context.log().accept(line);
-        MetricLine.parse(line)
-            .ifPresent(
-                m -> {
-                  synchronized (metrics) {
-                    metrics.put(m.name(), m.value());
-                    ArrayNode points =
-                        series.has(m.name())
-                            ? (ArrayNode) series.get(m.name())
-                            : series.putArray(m.name());
-                    ArrayNode point = points.addArray();
-                    point.add(m.step() == null ? points.size() - 1 : m.step());
-                    point.add(m.value());
-                  }
-                });
+  /** The names of the output files the trial's program wrote, latest report of each. */
+  private List<String> outputNames(long trialId) {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    long after = 0;
+    List<TrialEvent> page;
+    do {
+      page = events.ofType(trialId, EventType.ARTIFACT, after, EventStore.MAX_PAGE);
+      for (TrialEvent event : page) {
+        JsonNode ref = StepResults.read(event.payload());
+        if (Objects.equals(RunArtifact.OUTPUT_KIND, ref.path("kind").asString())) {
+          names.add(ref.path("name").asString());
+        }
+        after = event.id();
       }
-    } catch (IOException e) {
-      // The process was killed (timeout) or its output closed early: nothing more to read.
-    }
+    } while (page.size() == EventStore.MAX_PAGE);
+    return List.copyOf(names);
   }
 }

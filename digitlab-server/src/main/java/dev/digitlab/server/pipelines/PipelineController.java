@@ -1,10 +1,12 @@
 package dev.digitlab.server.pipelines;
 
+import dev.digitlab.protocol.experiment.CommandSpec;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import dev.digitlab.protocol.pipeline.PipelineFiles;
 import dev.digitlab.protocol.pipeline.PipelineSpec;
 import dev.digitlab.protocol.pipeline.StepType;
+import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.pipelines.PipelineViews.AttemptView;
@@ -57,13 +59,16 @@ class PipelineController {
   private final PipelineReport report;
   private final Ownership ownership;
   private final CommandPermission commands;
+  private final StepWaits waits;
 
   PipelineController(
       PipelineExecutor executor,
       PipelineStore store,
       PipelineReport report,
       Ownership ownership,
-      CommandPermission commands) {
+      CommandPermission commands,
+      StepWaits waits) {
+    this.waits = waits;
     this.executor = executor;
     this.store = store;
     this.report = report;
@@ -112,12 +117,57 @@ class PipelineController {
     String text = new String(bytes, StandardCharsets.UTF_8);
     PipelineSpec spec = files.read(text, format);
     if (spec.steps().stream().anyMatch(step -> step.type() == StepType.COMMAND)) {
-      commands.checkMayRunCommands(request);
+      // Before anything is stored: a command step runs a program (on a command worker).
+      commands.checkMaySubmitCommands(
+          request, "a pipeline with a command step ('" + spec.name() + "')");
+      List<dev.digitlab.protocol.experiment.FieldError> problems = new java.util.ArrayList<>();
+      for (var step : spec.steps()) {
+        JsonNode code = step.parameters().get("code");
+        if (step.type() == StepType.COMMAND
+            && code != null
+            && !CommandSpec.CODE_HASH.matcher(code.asString()).matches()) {
+          problems.add(
+              new dev.digitlab.protocol.experiment.FieldError(
+                  "steps." + step.name() + ".parameters.code",
+                  "step '"
+                      + step.name()
+                      + "': code must be the hash of uploaded code (sha256:<64 hex digits>, from"
+                      + " POST /api/v1/code); 'digitlab pipeline run' packs and uploads the folder"
+                      + " '"
+                      + code.asString()
+                      + "' for you"));
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new InvalidPipelineException(problems);
+      }
     }
     JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
     PipelineRun run = executor.start(spec, tree.toString(), ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))
         .body(RunView.of(run, store.steps(run.id())));
+  }
+
+  /**
+   * Cancels a running run: steps not started are skipped, running ones are stopped and the trials
+   * they wait on cancelled (a command step's program is killed on its worker). The run ends failed,
+   * "cancelled by …". Only its owner or an admin may; {@code 409} once it ended.
+   */
+  @PostMapping("/{id}/cancel")
+  RunView cancel(@PathVariable long id, HttpServletRequest request) {
+    PipelineRun run = run(id);
+    ownership.checkMayChange(request, "pipeline run " + id, run.owner());
+    if (run.status().isTerminal()) {
+      throw new ConflictException(
+          "Pipeline run " + id + " already ended (" + run.status().dbValue() + ")");
+    }
+    if (!executor.cancel(id, ownership.actorOf(request))) {
+      throw new ConflictException(
+          "Pipeline run "
+              + id
+              + " is run by another server of this cluster, or just ended: cancel it there");
+    }
+    return RunView.of(run(id), store.steps(id));
   }
 
   /** The newest runs first. */
@@ -139,12 +189,15 @@ class PipelineController {
   List<StepView> steps(@PathVariable long id) {
     run(id);
     List<StepAttempt> attempts = store.attempts(id);
-    return store.steps(id).stream().map(step -> StepView.of(step, attempts)).toList();
+    return store.steps(id).stream()
+        .map(step -> StepView.of(step, attempts, waits.of(step)))
+        .toList();
   }
 
   @GetMapping("/{id}/steps/{name}")
   StepView step(@PathVariable long id, @PathVariable String name) {
-    return StepView.of(step(run(id), name), store.attempts(id));
+    PipelineStep step = step(run(id), name);
+    return StepView.of(step, store.attempts(id), waits.of(step));
   }
 
   /** Every attempt of every step in start order: the data of the Gantt chart. */

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,6 +67,12 @@ public class PipelineExecutor implements DisposableBean {
 
   /** The spec of each run this process is running; steps read their spec from here. */
   private final Map<Long, PipelineSpec> specs = new HashMap<>();
+
+  /** The threads running each run's steps now: a cancel interrupts them. */
+  private final Map<Long, Set<Thread>> stepThreads = new HashMap<>();
+
+  /** Runs cancelled while this process runs them, with who cancelled them. */
+  private final Map<Long, String> cancelled = new HashMap<>();
 
   PipelineExecutor(
       PipelineStore store,
@@ -127,6 +135,28 @@ public class PipelineExecutor implements DisposableBean {
     return store.run(run.id()).orElseThrow();
   }
 
+  /**
+   * Cancels a run this process runs: its steps that have not started are skipped, and its running
+   * steps are interrupted, which cancels the trials they wait on (a command step's program is
+   * killed on its worker) and fails them as cancelled. The run then ends failed, "cancelled by
+   * {@code who}".
+   *
+   * @return false if this process does not run it (it ended, or another server runs it)
+   */
+  public boolean cancel(long runId, String who) {
+    synchronized (this) {
+      if (!specs.containsKey(runId)) {
+        return false;
+      }
+      cancelled.putIfAbsent(runId, who);
+      // Under the lock a step's thread leaves the set with: no interrupt reaches its next task.
+      stepThreads.getOrDefault(runId, Set.of()).forEach(Thread::interrupt);
+    }
+    log.info("pipeline run {} cancelled by {}", runId, who);
+    advance(runId);
+    return true;
+  }
+
   /** Where a step's files go: {@code <home>/pipelines/<run>/<step>/}. */
   public Path directory(long runId, String step) {
     return home.resolve("pipelines").resolve(Long.toString(runId)).resolve(step);
@@ -163,7 +193,10 @@ public class PipelineExecutor implements DisposableBean {
                 .filter(d -> d.status() == StepStatus.FAILED || d.status() == StepStatus.SKIPPED)
                 .findFirst()
                 .orElse(null);
-        if (!stepSpec.type().gathers() && broken != null) {
+        if (cancelled.containsKey(runId)) {
+          store.skip(step.id(), "skipped: the run was cancelled by " + cancelled.get(runId));
+          changed = true;
+        } else if (!stepSpec.type().gathers() && broken != null) {
           store.skip(
               step.id(),
               "skipped: it depends on '" + broken.name() + "', which " + broken.status().dbValue());
@@ -180,12 +213,16 @@ public class PipelineExecutor implements DisposableBean {
                 .filter(s -> s.status() == StepStatus.FAILED)
                 .map(PipelineStep::name)
                 .toList();
-        RunStatus status = failed.isEmpty() ? RunStatus.SUCCEEDED : RunStatus.FAILED;
+        String who = cancelled.remove(runId);
+        RunStatus status = failed.isEmpty() && who == null ? RunStatus.SUCCEEDED : RunStatus.FAILED;
         store.finish(
             runId,
             status,
-            failed.isEmpty() ? null : "failed step(s): " + String.join(", ", failed));
+            who != null
+                ? "cancelled by " + who
+                : failed.isEmpty() ? null : "failed step(s): " + String.join(", ", failed));
         specs.remove(runId);
+        stepThreads.remove(runId);
         tracing.runEnded(runId, status);
         log.info("pipeline run {} {}", runId, status.dbValue());
       }
@@ -193,11 +230,18 @@ public class PipelineExecutor implements DisposableBean {
   }
 
   private void runStep(long runId, StepSpec spec, long stepId) {
+    synchronized (this) {
+      stepThreads.computeIfAbsent(runId, id -> new HashSet<>()).add(Thread.currentThread());
+    }
+    int attempt = 0;
     try {
       store.start(stepId);
+      if (isCancelled(runId)) {
+        throw new InterruptedException("cancelled before it started");
+      }
       PipelineRun run = store.run(runId).orElseThrow();
       String lastError = null;
-      for (int attempt = 1; attempt <= spec.maxAttempts(); attempt++) {
+      for (attempt = 1; attempt <= spec.maxAttempts(); attempt++) {
         if (attempt > 1) {
           Duration backoff = spec.backoffBefore(attempt);
           store.appendLog(stepId, attempt, "retrying in " + backoff.toMillis() + " ms");
@@ -220,15 +264,43 @@ public class PipelineExecutor implements DisposableBean {
       }
       store.fail(stepId, "failed after " + spec.maxAttempts() + " attempt(s); last: " + lastError);
     } catch (InterruptedException e) {
-      // The server is stopping: the step ends failed rather than hanging as "running".
-      store.fail(stepId, "interrupted: the server is stopping");
-      Thread.currentThread().interrupt();
+      String who = cancelledBy(runId);
+      String reason =
+          who != null
+              ? "cancelled: the pipeline run was cancelled by " + who
+              : "interrupted: the server is stopping";
+      if (attempt >= 1) {
+        store.finishAttempt(stepId, attempt, false, reason);
+      }
+      // Ends failed rather than hanging as "running"; a cancelled run's step is not retried.
+      store.fail(stepId, reason);
+      if (who == null) {
+        Thread.currentThread().interrupt();
+      }
     } catch (RuntimeException e) {
       log.error("pipeline run {} step {} failed unexpectedly", runId, spec.name(), e);
       store.fail(stepId, "internal error: " + e);
     } finally {
+      synchronized (this) {
+        Set<Thread> threads = stepThreads.get(runId);
+        if (threads != null) {
+          threads.remove(Thread.currentThread());
+        }
+      }
+      // A cancel's interrupt may land after the step ended: it must not stop this slot's next step.
+      if (cancelledBy(runId) != null) {
+        Thread.interrupted();
+      }
       advance(runId);
     }
+  }
+
+  private synchronized boolean isCancelled(long runId) {
+    return cancelled.containsKey(runId);
+  }
+
+  private synchronized String cancelledBy(long runId) {
+    return cancelled.get(runId);
   }
 
   /** One attempt on its own thread, interrupted at its timeout. */
@@ -238,8 +310,11 @@ public class PipelineExecutor implements DisposableBean {
     if (handler == null) {
       throw new AttemptFailed("no handler for step type " + spec.type().configName());
     }
+    List<PipelineStep> steps = store.steps(run.id());
     List<PipelineStep> dependencies =
-        store.steps(run.id()).stream().filter(s -> spec.dependsOn().contains(s.name())).toList();
+        steps.stream().filter(s -> spec.dependsOn().contains(s.name())).toList();
+    List<PipelineStep> dependants =
+        steps.stream().filter(s -> s.dependsOn().contains(spec.name())).toList();
     Path directory = directory(run.id(), spec.name());
     StepContext context =
         new StepContext(
@@ -250,6 +325,7 @@ public class PipelineExecutor implements DisposableBean {
             directory,
             line -> store.appendLog(stepId, attempt, line),
             dependencies,
+            dependants,
             trialId -> store.setTrial(stepId, trialId));
     StepFaults.Fault fault = spec.faults().forAttempt(attempt);
     Future<ObjectNode> future =

@@ -127,6 +127,7 @@ class PipelineReport {
       boolean open,
       boolean logOpen,
       String failureReason,
+      String waitingFor,
       Long trialId,
       String trialHref,
       List<Parameter> parameters,
@@ -140,8 +141,11 @@ class PipelineReport {
   private final PipelineStore store;
   private final PipelineExecutor executor;
   private final ITemplateEngine templates;
+  private final StepWaits waits;
 
-  PipelineReport(PipelineStore store, PipelineExecutor executor, ITemplateEngine templates) {
+  PipelineReport(
+      PipelineStore store, PipelineExecutor executor, ITemplateEngine templates, StepWaits waits) {
+    this.waits = waits;
     this.store = store;
     this.executor = executor;
     this.templates = templates;
@@ -408,6 +412,7 @@ class PipelineReport {
         open,
         unfolded,
         step.failureReason(),
+        waits.of(step),
         step.trialId(),
         stepPages && step.trialId() != null ? "/trials/" + step.trialId() : null,
         parameters(step.parameters()),

@@ -60,10 +60,11 @@ final class PipelineViews {
       Instant startedAt,
       Instant finishedAt,
       String failureReason,
+      String waitingFor,
       Object result,
       List<AttemptView> attemptList) {
 
-    static StepView of(PipelineStep step, List<StepAttempt> attempts) {
+    static StepView of(PipelineStep step, List<StepAttempt> attempts, String waitingFor) {
       return new StepView(
           step.name(),
           step.type(),
@@ -79,6 +80,7 @@ final class PipelineViews {
           step.startedAt(),
           step.finishedAt(),
           step.failureReason(),
+          waitingFor,
           StepResults.plain(step.result()),
           attempts.stream().filter(a -> a.stepId() == step.id()).map(AttemptView::of).toList());
     }

@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * What one attempt of a step gets: its spec, its attempt number, a folder for the files it writes
- * (kept as the step's artifacts), its log, and the steps it depends on as stored (with their
- * results).
+ * (kept as the step's artifacts), its log, the steps it depends on as stored (with their results),
+ * and the steps that depend on it.
  */
 record StepContext(
     PipelineRun run,
@@ -18,6 +18,7 @@ record StepContext(
     Path directory,
     Consumer<String> log,
     List<PipelineStep> dependencies,
+    List<PipelineStep> dependants,
     TrialRecorder trials) {
 
   /** Where a train step records the trial it made, so the step page can link to it. */

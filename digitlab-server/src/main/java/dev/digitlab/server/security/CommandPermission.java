@@ -10,62 +10,30 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.ErrorResponseException;
 
 /**
- * Who may run programs (pipeline {@code command} steps), which is shell access as the server's OS
- * user, with all it can read (the data home, the admin token): nobody unless the operator started
- * the server with {@code --allow-commands}; then admins and tokens granted {@code
- * --can-run-commands}, or anyone when authentication is off (anyone who can connect could then also
- * delete everything anyway). Plain {@code user} tokens never.
+ * Who may submit programs (command experiments, pipelines with a {@code command} step, their code):
+ * admins and tokens granted {@code --can-run-commands}, or anyone when authentication is off
+ * (anyone who can connect could then also delete everything anyway). Plain {@code user} tokens
+ * never. The programs run only on workers whose operator allowed them ({@code --allow-commands}),
+ * never in the server's own process.
  */
 @Component
 public class CommandPermission {
 
   private static final Logger log = LoggerFactory.getLogger(CommandPermission.class);
 
-  private final boolean allowed;
   private final boolean authEnabled;
 
-  CommandPermission(CommandSettings commands, AuthSettings auth) {
-    this.allowed = commands.allowed();
+  CommandPermission(AuthSettings auth) {
     this.authEnabled = auth.enabled();
-  }
-
-  /**
-   * Refuses with a 403 problem saying how to get the permission, unless this request may run
-   * programs. Call it before storing anything that would run one.
-   */
-  public void checkMayRunCommands(HttpServletRequest request) {
-    if (!allowed) {
-      log.warn("403: {} submitted a command step; this server runs none", who(request));
-      throw new CommandsRefusedException(
-          "This server runs no programs: a pipeline 'command' step would run as the server's OS"
-              + " user, with access to its data and tokens. Its operator allows them with"
-              + " 'digitlab server --allow-commands' (env DIGITLAB_ALLOW_COMMANDS=true, property"
-              + " digitlab.commands.allowed=true); with authentication on, only admins and tokens"
-              + " created with --can-run-commands may then submit one.");
-    }
-    if (!authEnabled) {
-      return;
-    }
-    Optional<Caller> caller = Caller.of(request);
-    if (caller.isPresent() && caller.get().mayRunCommands()) {
-      return;
-    }
-    log.warn("403: {} may not run commands", who(request));
-    throw new CommandsRefusedException(
-        "Token '"
-            + caller.map(Caller::name).orElse("?")
-            + "' may not run programs (pipeline 'command' steps run as the server's OS user):"
-            + " that needs an admin token, or a token an admin created with 'digitlab token"
-            + " create --role user --can-run-commands'.");
   }
 
   /**
    * Refuses with a 403 problem naming the permission, unless this request may submit work that runs
    * a program on a worker (a command experiment, its code): an admin, a token created with {@code
-   * --can-run-commands}, or anyone with authentication off. Unlike {@link #checkMayRunCommands} the
-   * server's own {@code --allow-commands} is not asked: such programs run only on workers whose
-   * operator started them with {@code --allow-commands}, never inside this server unless its
-   * embedded worker was allowed the same way.
+   * --can-run-commands}, or anyone with authentication off. The server's own {@code
+   * --allow-commands} is not asked: such programs run only on workers whose operator started them
+   * with {@code --allow-commands}, never inside this server's process (its embedded worker runs
+   * them only when allowed the same way).
    */
   public void checkMaySubmitCommands(HttpServletRequest request, String what) {
     if (!authEnabled) {

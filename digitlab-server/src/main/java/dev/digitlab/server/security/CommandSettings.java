@@ -4,12 +4,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code digitlab.commands.*}: whether this server runs programs at all.
+ * {@code digitlab.commands.*}: whether this server's embedded worker runs programs.
  *
- * @param allowed pipeline {@code command} steps run, as the server's OS user, inside the server's
- *     host ({@code digitlab server --allow-commands}); off by default, when a pipeline with one is
- *     refused at submit. Even when on, only admins and tokens granted {@code --can-run-commands}
- *     may submit one (with authentication off, anyone who can connect).
+ * @param allowed the embedded worker claims command trials (capability {@code command}), from
+ *     command experiments and pipeline {@code command} steps, and runs them as the server's OS user
+ *     in a process group of their own ({@code digitlab server --allow-commands}); off by default,
+ *     when such trials wait for a remote worker started with {@code --allow-commands}. Who may
+ *     submit them is the run-commands permission's business, not this setting's.
  */
 @ConfigurationProperties("digitlab.commands")
 public record CommandSettings(@DefaultValue("false") boolean allowed) {}

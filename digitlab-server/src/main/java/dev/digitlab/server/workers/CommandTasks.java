@@ -8,6 +8,7 @@ import dev.digitlab.server.security.TrialTokens;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.env.Environment;
@@ -72,6 +73,15 @@ class CommandTasks {
     env.put("MLFLOW_TRACKING_TOKEN", tokens.mint(lease.trialId(), lease.attempt()));
     env.put("DIGITLAB_TRIAL_ID", Long.toString(lease.trialId()));
     env.put("DIGITLAB_EXPERIMENT_ID", Long.toString(experimentId));
+    // Each parameter as a variable too, as pipeline command steps always gave them (issue 17).
+    values
+        .properties()
+        .forEach(
+            p ->
+                env.put(
+                    "DIGITLAB_PARAM_"
+                        + p.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
+                    CommandSpec.text(p.getValue())));
     return new CommandTask(
         command.argv(values), command.codeSha256(), env, command.timeoutSeconds());
   }

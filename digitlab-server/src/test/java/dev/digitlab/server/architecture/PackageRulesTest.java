@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The server's package rules, checked on its compiled classes (and, for SQL, its sources): the
  * edges (api, web) and the shared infrastructure (database, events) know no feature; the packages
- * form no cycle; only {@code queue} writes a trial's row. See digitlab-server/README.md.
+ * form no cycle; only {@code queue} writes a trial's row; nothing starts a process. See
+ * digitlab-server/README.md.
  */
 class PackageRulesTest {
 
@@ -91,6 +92,26 @@ class PackageRulesTest {
         .callConstructorWhere(
             target(owner(assignableTo(ObjectMapper.class))).as("a constructor of an ObjectMapper"))
         .because("the project's JSON settings are dev.digitlab.ml.json.Json's (Json.mapper())")
+        .check(CLASSES);
+  }
+
+  /**
+   * Issue 17: no program runs in the server's own code. Command trials, pipeline command steps
+   * among them, run through the worker module's {@code CommandRunner}, on a worker started with
+   * {@code --allow-commands} or in the embedded worker allowed the same way; nothing in the server
+   * starts a process itself.
+   */
+  @Test
+  void the_server_starts_no_process_of_its_own() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .belongToAnyOf(ProcessBuilder.class)
+        .orShould()
+        .callMethod(Runtime.class, "exec", String.class)
+        .orShould()
+        .callMethod(Runtime.class, "exec", String[].class)
+        .because("programs run as command trials on workers (issue 17), never in the server")
         .check(CLASSES);
   }
 

@@ -120,8 +120,8 @@ class ApiFuzzTest {
     seedData();
 
     // Issue 15: the user token has no permission to run programs; its command step is refused
-    // (the server was not started with --allow-commands either), and after the fuzzing no request
-    // has stored a command step. Checked first: the fuzzing may revoke the user's token.
+    // (403 naming run-commands), and after the fuzzing no request has stored a command step.
+    // Checked first: the fuzzing may revoke the user's token.
     assertThat(tokens.list().stream().filter(t -> t.name().equals("fuzz-user")).findFirst())
         .hasValueSatisfying(t -> assertThat(t.mayRunCommands()).isFalse());
     HttpResponse<String> command =

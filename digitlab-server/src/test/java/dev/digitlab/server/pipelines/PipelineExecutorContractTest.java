@@ -22,9 +22,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
- * DAG semantics of pipeline runs, on the real store and with real processes ({@code sh} command
- * steps): retries, timeouts, fault injection, skipped dependants, independent branches, gathering
- * summaries. Run on H2 and on PostgreSQL by the subclasses.
+ * DAG semantics of pipeline runs, on the real store and with real processes ({@code sh} programs
+ * run by the test's {@link ShellStep} in place of command steps, which run on workers): retries,
+ * timeouts, fault injection, skipped dependants, independent branches, gathering summaries, cancel.
+ * Run on H2 and on PostgreSQL by the subclasses.
  */
 abstract class PipelineExecutorContractTest {
 
@@ -50,7 +51,7 @@ abstract class PipelineExecutorContractTest {
         new PipelineExecutor(
             store,
             new PipelineTracing(""),
-            List.of(new CommandStep(), new SummaryStep()),
+            List.of(new ShellStep(), new SummaryStep()),
             home,
             2,
             HEARTBEAT);
@@ -288,6 +289,61 @@ abstract class PipelineExecutorContractTest {
                 .formatted(wait, wait));
 
     assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+  }
+
+  @Test
+  void cancelling_a_run_stops_its_running_step_and_skips_what_has_not_started() throws Exception {
+    Path pidFile = home.resolve("pid");
+    PipelineRun run =
+        executor.start(
+            files.read(
+                """
+                name: cancel
+                steps:
+                  - name: slow
+                    type: command
+                    retries: {maxAttempts: 3}
+                    timeoutSeconds: 60
+                    parameters: {executable: sh, args: ["-c", "echo $$ > %s; exec sleep 60"]}
+                  - name: after
+                    type: command
+                    dependsOn: [slow]
+                    parameters: {executable: "true"}
+                """
+                    .formatted(pidFile),
+                FileFormat.YAML),
+            "{}",
+            "alice");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!java.nio.file.Files.exists(pidFile) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+
+    assertThat(executor.cancel(run.id(), "bob")).isTrue();
+    PipelineRun ended = awaitEnd(run);
+
+    assertThat(ended.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(ended.failureReason()).isEqualTo("cancelled by bob");
+    Map<String, PipelineStep> steps = steps(ended);
+    assertThat(steps.get("slow").status()).isEqualTo(StepStatus.FAILED);
+    assertThat(steps.get("slow").attempts()).as("a cancelled step is not retried").isEqualTo(1);
+    assertThat(steps.get("slow").failureReason())
+        .isEqualTo("cancelled: the pipeline run was cancelled by bob");
+    assertThat(steps.get("after").status()).isEqualTo(StepStatus.SKIPPED);
+    assertThat(store.attempts(run.id())).extracting(StepAttempt::status).containsExactly("failed");
+    assertThat(executor.cancel(run.id(), "bob")).as("an ended run").isFalse();
+  }
+
+  private PipelineRun awaitEnd(PipelineRun run) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      PipelineRun now = store.run(run.id()).orElseThrow();
+      if (now.status().isTerminal()) {
+        return now;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("run " + run.id() + " did not end within 60 s");
   }
 
   @Test

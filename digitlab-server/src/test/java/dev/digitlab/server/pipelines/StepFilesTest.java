@@ -42,14 +42,15 @@ class StepFilesTest {
             DigitLabServer.class,
             "--server.port=0",
             "--digitlab.home=" + home,
-            "--digitlab.worker.slots=0",
+            // The command step is a command trial: the embedded worker, allowed commands, runs it.
+            "--digitlab.worker.slots=1",
             "--digitlab.auth.enabled=true",
             "--digitlab.commands.allowed=true")) {
       String base = "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
       String admin = Files.readString(home.resolve("admin-token")).strip();
       String viewer = server.getBean(TokenStore.class).create("eve", Role.VIEWER).secret();
       String script =
-          "cd \"$DIGITLAB_STEP_DIR\" && ln -s "
+          "cd \"$DIGITLAB_OUTPUT_DIR\" && ln -s "
               + home.toAbsolutePath().resolve("admin-token")
               + " link.txt && ln -s .. up && printf '<script>alert(1)</script>' > x.html"
               + " && printf '<svg xmlns=\\\"http://www.w3.org/2000/svg\\\"><script>alert(1)</script></svg>'"
