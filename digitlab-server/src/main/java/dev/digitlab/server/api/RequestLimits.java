@@ -13,15 +13,21 @@ import org.springframework.util.unit.DataSize;
  *     one kind of request allowed past {@code maxRequestSize}
  * @param maxCodeSize the largest packed code of a command experiment ({@code POST /api/v1/code}),
  *     also allowed past {@code maxRequestSize}
+ * @param maxDatasetSize the largest dataset upload ({@code POST /api/v1/datasets}), also allowed
+ *     past {@code maxRequestSize}; the same limit holds for its files' uncompressed total
  */
 @ConfigurationProperties("digitlab.limits")
 public record RequestLimits(
     @DefaultValue("16MB") DataSize maxRequestSize,
     @DefaultValue("2GB") DataSize maxArtifactSize,
-    @DefaultValue("100MB") DataSize maxCodeSize) {
+    @DefaultValue("100MB") DataSize maxCodeSize,
+    @DefaultValue("256MB") DataSize maxDatasetSize) {
 
   /** Where a command experiment's packed code is uploaded (the {@code code} feature). */
   public static final String CODE_UPLOAD = "/api/v1/code";
+
+  /** Where a dataset's files are uploaded (the {@code datasets} feature). */
+  public static final String DATASET_UPLOAD = "/api/v1/datasets";
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {

@@ -39,11 +39,13 @@ class RequestSizeFilter extends OncePerRequestFilter {
   private final long limit;
   private final long artifactLimit;
   private final long codeLimit;
+  private final long datasetLimit;
 
   RequestSizeFilter(RequestLimits limits) {
     this.limit = limits.maxRequestSize().toBytes();
     this.artifactLimit = limits.maxArtifactSize().toBytes();
     this.codeLimit = limits.maxCodeSize().toBytes();
+    this.datasetLimit = limits.maxDatasetSize().toBytes();
   }
 
   @Override
@@ -59,11 +61,17 @@ class RequestSizeFilter extends OncePerRequestFilter {
         "POST".equals(request.getMethod())
             && RequestLimits.CODE_UPLOAD.equals(
                 request.getRequestURI().substring(request.getContextPath().length()));
-    long max = artifact ? artifactLimit : code ? codeLimit : limit;
+    boolean dataset =
+        "POST".equals(request.getMethod())
+            && RequestLimits.DATASET_UPLOAD.equals(
+                request.getRequestURI().substring(request.getContextPath().length()));
+    long max = artifact ? artifactLimit : code ? codeLimit : dataset ? datasetLimit : limit;
     String setting =
         artifact
             ? "digitlab.limits.max-artifact-size"
-            : code ? "digitlab.limits.max-code-size" : "digitlab.limits.max-request-size";
+            : code
+                ? "digitlab.limits.max-code-size"
+                : dataset ? "digitlab.limits.max-dataset-size" : "digitlab.limits.max-request-size";
     if (request.getContentLengthLong() > max) {
       ProblemResponses.write(
           request,
