@@ -108,36 +108,18 @@ final class DebianFallback {
     for (DatasetFile file : wanted) {
       byEntry.put(debian.directory() + file.downloadName(), file);
     }
-    List<FetchedFile> installed = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
     String source = "extracted from " + debian.fileName() + " (" + url + ")";
     try (InputStream data = dataTar(new BufferedInputStream(Files.newInputStream(deb), 1 << 16))) {
-      TarReader.forEachFile(
+      // Debian ships every file as .gz; a file known by its raw digest is stored decompressed.
+      return PackageEntries.extract(
           data,
-          (name, size, content) -> {
-            DatasetFile file = byEntry.remove(name);
-            if (file == null) {
-              return;
-            }
-            try (StagedFile staged = new StagedFile(directory, file)) {
-              InputStream gz = new ProgressInputStream(content, file.storedName(), size, listener);
-              staged.write(
-                  file.digestOf() == DatasetFile.Digest.RAW
-                      ? new GZIPInputStream(gz, 1 << 16)
-                      : gz);
-              FetchedFile done = new FetchedFile(file, staged.commit(), source);
-              installed.add(done);
-              listener.ready(done);
-            } catch (IOException e) {
-              problems.add(e.getMessage());
-            }
-          });
+          byEntry,
+          directory,
+          source,
+          listener,
+          (file, gz) ->
+              file.digestOf() == DatasetFile.Digest.RAW ? new GZIPInputStream(gz, 1 << 16) : gz);
     }
-    byEntry.keySet().forEach(entry -> problems.add(entry + " is not in the package"));
-    if (!problems.isEmpty()) {
-      throw new IOException(String.join("; ", problems));
-    }
-    return installed;
   }
 
   /**

