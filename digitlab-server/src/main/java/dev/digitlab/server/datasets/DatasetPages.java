@@ -68,7 +68,9 @@ class DatasetPages {
       Path staging = registry.newStaging();
       try {
         DatasetUpload upload = new DatasetUpload(staging, maxDatasetBytes);
-        List<MultipartFile> files = List.of(trainImages, trainLabels, testImages, testLabels);
+        // Arrays.asList: a field left empty may be null, which List.of refuses.
+        List<MultipartFile> files =
+            java.util.Arrays.asList(trainImages, trainLabels, testImages, testLabels);
         for (int i = 0; i < 4; i++) {
           MultipartFile file = files.get(i);
           if (file != null && !file.isEmpty()) {
