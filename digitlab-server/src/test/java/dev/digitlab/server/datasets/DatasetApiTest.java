@@ -71,11 +71,12 @@ class DatasetApiTest {
   @Test
   void a_user_registers_a_dataset_and_a_viewer_may_only_look() throws Exception {
     byte[] archive = SyntheticIdx.tar(SyntheticIdx.write(work.resolve("a"), 200, 50, 10, 1));
+    long before = count();
 
     HttpResponse<String> refused = add("viewers-may-not", 10, archive, viewer);
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(add("anonymous", 10, archive, null).statusCode()).isEqualTo(401);
-    assertThat(count()).isZero();
+    assertThat(count()).isEqualTo(before);
 
     HttpResponse<String> added = add("blocks", 10, archive, user);
     assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
@@ -226,7 +227,8 @@ class DatasetApiTest {
   private void assertRefused(byte[] archive, int status, String saying) throws Exception {
     HttpResponse<String> response = add("refused-" + System.nanoTime() % 100000, 10, archive, user);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
     assertThat(response.body()).contains(saying);
   }
 
