@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
  * A dataset made by this test (400 synthetic 28×28 images of 10 classes) is registered with {@code
  * digitlab data add}, then an experiment on it runs on a remote worker process whose data home is
  * empty: the worker fetches the four files by digest, keeps them under {@code
- * <home>/datasets/<sha256>/} with the digests the server reported, and trains a model that tells the
- * classes apart. Server and worker are {@code digitlab.jar} processes; the server runs no embedded
- * worker.
+ * <home>/datasets/<sha256>/} with the digests the server reported, and trains a model that tells
+ * the classes apart. Server and worker are {@code digitlab.jar} processes; the server runs no
+ * embedded worker.
  */
 class RegisteredDatasetIT {
 
@@ -87,9 +87,7 @@ class RegisteredDatasetIT {
         assertThat(trial.path("status").asString()).as(done.toString()).isEqualTo("succeeded");
         JsonNode detail = get(url + "/api/v1/trials/" + trial.path("id").asLong());
         // A block's place gives its class: any trainer that saw the right labels gets them all.
-        assertThat(detail.path("testAccuracy").asDouble())
-            .as(detail.toString())
-            .isGreaterThan(0.9);
+        assertThat(detail.path("testAccuracy").asDouble()).as(detail.toString()).isGreaterThan(0.9);
 
         Path kept = workerHome.resolve("datasets").resolve(sha);
         for (String file : RegisteredDataset.FILE_NAMES) {
