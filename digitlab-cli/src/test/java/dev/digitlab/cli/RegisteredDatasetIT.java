@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.testing.SyntheticIdx;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,18 +47,24 @@ class RegisteredDatasetIT {
       Path files = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 10, 21);
 
       StringWriter out = new StringWriter();
-      assertThat(cli(out, "data", "add", "blocks", "--dir", files.toString(), "--server", url))
+      assertThat(
+              cli(out, temp, "data", "add", "blocks", "--dir", files.toString(), "--server", url))
           .as(out.toString())
           .isZero();
       assertThat(out.toString())
           .contains("Registered dataset blocks: 400 training and 100 test images, 10 classes");
       StringWriter listing = new StringWriter();
-      assertThat(cli(listing, "data", "ls", "-o", "json", "--server", url)).isZero();
-      JsonNode registered = Json.mapper().readTree(listing.toString()).get("items").get(0);
+      assertThat(cli(listing, temp, "data", "ls", "-o", "json", "--server", url)).isZero();
+      // The JSON the command printed (the log also holds anything the JVM said on stderr).
+      String json =
+          listing
+              .toString()
+              .substring(listing.toString().indexOf('{'), listing.toString().lastIndexOf('}') + 1);
+      JsonNode registered = Json.mapper().readTree(json).get("items").get(0);
       assertThat(registered.get("name").asString()).isEqualTo("blocks");
       String sha = registered.get("sha256").asString();
       StringWriter shown = new StringWriter();
-      assertThat(cli(shown, "data", "show", "blocks", "--server", url)).isZero();
+      assertThat(cli(shown, temp, "data", "show", "blocks", "--server", url)).isZero();
       assertThat(shown.toString()).contains(sha).contains("Train images 400");
 
       Path workerHome = Files.createDirectories(temp.resolve("worker"));
@@ -100,11 +105,14 @@ class RegisteredDatasetIT {
     }
   }
 
-  private static int cli(StringWriter out, String... args) {
-    return DigitLab.commandLine()
-        .setOut(new PrintWriter(out, true))
-        .setErr(new PrintWriter(out, true))
-        .execute(args);
+  /** Runs {@code digitlab ARGS…} as a process of its own (the jar, as users run it). */
+  private static int cli(StringWriter out, Path temp, String... args) throws Exception {
+    Path log = Files.createTempFile(temp, "cli-", ".log");
+    try (JarProcess process = JarProcess.start(log, args)) {
+      int status = process.waitFor(Duration.ofMinutes(2));
+      out.write(process.output());
+      return status;
+    }
   }
 
   private long submit(String url, String yaml) throws Exception {
