@@ -4,13 +4,16 @@ Run through bench/optuna-reference.sh, which makes the venv; the JSON files it w
 committed under digitlab-protocol/src/test/resources/optuna/ and regenerated only when the
 Optuna version or the cases change.
 
-  python optuna_reference.py OUT_DIR [parzen|fanova]
+  python optuna_reference.py OUT_DIR [parzen|fanova|tpe]
 
 parzen.json: Optuna's _ParzenEstimator (TPESampler's defaults: prior weight 1, magic clip, no
   endpoints, default_weights) built on fixed observations over the mixed5 space of
   bench/tpe_vs_optuna.py (and over single parameters of it, as the independent TPE builds them),
   with its log_pdf at fixed points; and _truncnorm's ppf and log_gauss_mass on a grid.
   numpy's argsort is made stable for this file (see parzen()).
+tpe.json: one step of TPESampler (defaults) on fixed mixed5 histories, some with pruned trials:
+  the "below" split, the acquisition at fixed candidates and l(x)'s marginals of the categorical
+  and the two ints (see tpe()).
 fanova.json: studies of fixed trials, Optuna's FanovaImportanceEvaluator(seed=0) importances
   (normalised, as get_param_importances gives them) and their range over forest seeds 0-9, and, for the exact check of the variance
   decomposition, every tree of its forest (scikit-learn's arrays) with the raw per-parameter mean
@@ -186,11 +189,88 @@ def fanova(out):
         json.dump({"optuna": optuna.__version__, "studies": result}, f)
 
 
+def tpe(out):
+    """One step of Optuna's default TPESampler on fixed mixed5 histories, for TpeStepMatchesOptunaTest:
+    the trials its split puts "below" (gamma, pruned-trial ranking), the acquisition
+    log l(x) - log g(x) at fixed candidates (prior weight, weights ramp past 25 trials), and the
+    probability of each choice of the categorical and each value of the two ints under l(x): the
+    marginals the 24 candidates are drawn from."""
+    plain_argsort = np.argsort
+
+    def stable_argsort(a, *args, **kwargs):
+        kwargs.setdefault("kind", "stable")
+        return plain_argsort(a, *args, **kwargs)
+
+    np.argsort = stable_argsort  # as in parzen(): ties sort the older trial first
+    try:
+        tpe_cases(out)
+    finally:
+        np.argsort = plain_argsort
+
+
+def tpe_cases(out):
+    from optuna.samplers._tpe.sampler import _split_trials, default_gamma
+    from optuna.trial import TrialState, create_trial
+    params = _ParzenEstimatorParameters(prior_weight=1.0, consider_magic_clip=True,
+                                        consider_endpoints=False, weights=default_weights,
+                                        multivariate=True)
+    rng = np.random.RandomState(1818)
+    cases = []
+    for n in (10, 11, 17, 24, 30, 45):
+        for with_pruned in (False, True):
+            sampler = optuna.samplers.TPESampler(seed=0)
+            study = optuna.create_study(direction="minimize", sampler=sampler)
+            trials = []
+            for i in range(n):
+                internal = {k: float(draw(d, rng, 1, 1 if i % 3 == 0 else None)[0])
+                            for k, d in MIXED5.items()}
+                external = {k: MIXED5[k].to_external_repr(v) for k, v in internal.items()}
+                value = ((math.log10(external["lr"]) + 2.5) ** 2
+                         + 4 * (external["dropout"] - 0.2) ** 2
+                         + 0.5 * math.log(external["hidden"] / 128.0) ** 2
+                         + ((external["epochs"] - 6) / 3.0) ** 2 + OFFSETS[external["optimizer"]])
+                if with_pruned and i % 4 == 3:
+                    steps = 1 + i % 3
+                    curve = {s: value * (1 + 0.5 / (s + 1)) for s in range(steps)}
+                    trial = create_trial(state=TrialState.PRUNED, params=external,
+                                         distributions=MIXED5, intermediate_values=curve)
+                    trials.append({"params": internal, "state": "pruned",
+                                   "intermediate": {str(s): v for s, v in curve.items()}})
+                else:
+                    trial = create_trial(value=value, params=external, distributions=MIXED5)
+                    trials.append({"params": internal, "state": "complete", "value": value})
+                study.add_trial(trial)
+            frozen = study.get_trials(deepcopy=False)
+            below, above = _split_trials(study, frozen, default_gamma(n))
+            l = sampler._build_parzen_estimator(study, MIXED5, below, handle_below=True)
+            g = sampler._build_parzen_estimator(study, MIXED5, above, handle_below=False)
+            candidates = {k: draw(d, rng, 24) for k, d in MIXED5.items()}
+            acquisition = sampler._compute_acquisition_func(candidates, l, g)
+            below_values = sampler._get_internal_repr(below, MIXED5, study)
+            marginals = {}
+            for name, values in (("optimizer", np.arange(4.0)), ("epochs", np.arange(1.0, 11.0)),
+                                 ("hidden", np.arange(16.0, 513.0))):
+                single = _ParzenEstimator({name: below_values[name]}, {name: MIXED5[name]}, params)
+                marginals[name] = np.exp(single.log_pdf({name: values})).tolist()
+            cases.append({
+                "trials": trials,
+                "below": [t.number for t in below],
+                "candidates": {k: v.tolist() for k, v in candidates.items()},
+                "acquisition": acquisition.tolist(),
+                "belowMarginals": marginals,
+            })
+    with open(os.path.join(out, "tpe.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "argsort": "stable",
+                   "space": {k: describe(d) for k, d in MIXED5.items()}, "cases": cases}, f)
+
+
 if __name__ == "__main__":
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     os.makedirs(sys.argv[1], exist_ok=True)
-    only = sys.argv[2:] or ["parzen", "fanova"]
+    only = sys.argv[2:] or ["parzen", "fanova", "tpe"]
     if "parzen" in only:
         parzen(sys.argv[1])
     if "fanova" in only:
         fanova(sys.argv[1])
+    if "tpe" in only:
+        tpe(sys.argv[1])

@@ -26,6 +26,8 @@
 #   EPOCHS     epochs (default 1)
 #   JVM_OPTS   same (default) or launcher, see above
 #   DATA_HOME  where MNIST is (default ~/.digitlab; fetched there once if missing)
+#   POLL_MS    how often the client polls the trial while it runs (default 1000; it was 100, and
+#              those polls ran on the training's cores); queued → running is polled every 100 ms
 set -euo pipefail
 # shellcheck source=bench/lib/server.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
@@ -35,6 +37,8 @@ rounds=${ROUNDS:-3}
 model=${MODEL:-mlp}
 epochs=${EPOCHS:-1}
 jvm_mode=${JVM_OPTS:-same}
+poll_ms=${POLL_MS:-1000}
+case $poll_ms in '' | *[!0-9]* | 0) note "POLL_MS must be a positive number, got '$poll_ms'"; exit 2 ;; esac
 case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
 
 bench_init
@@ -82,7 +86,7 @@ run_bare() {
 
 run_server() {
   note "server: one-trial experiment {model: $model, epochs: $epochs}"
-  run_bg "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" \
+  run_bg "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" "$poll_ms" \
     >"$work/trial.out"
   cat "$work/trial.out"
   cat "$work/trial.out" >>"$server_runs"

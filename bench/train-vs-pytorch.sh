@@ -31,6 +31,10 @@ reference=${PYTORCH_REFERENCE:-$root/../shared/bench/pytorch-reference}
 if [ -z "${PYTORCH_REFERENCE:-}" ] && [ ! -d "$reference" ] && [ -d "$root/../../shared/bench/pytorch-reference" ]; then
   reference=$root/../../shared/bench/pytorch-reference
 fi
+# A fresh clone elsewhere (e.g. /tmp/ci) on the development machine finds its shared folder.
+if [ -z "${PYTORCH_REFERENCE:-}" ] && [ ! -d "$reference" ] && [ -d /work/shared/bench/pytorch-reference ]; then
+  reference=/work/shared/bench/pytorch-reference
+fi
 note() { echo "bench: $*" >&2; }
 # shellcheck source=lib/machine.sh
 . "$here/lib/machine.sh"

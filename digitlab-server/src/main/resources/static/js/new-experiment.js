@@ -9,6 +9,37 @@
   }
   if (model) { model.addEventListener('change', cnnFields); cnnFields(); }
 
+  // A command experiment's new code: the chosen .tar.gz goes to POST /api/v1/code (stored once by
+  // its SHA-256, which needs the run-commands permission), and the code field takes its reference.
+  const codeFile = document.getElementById('code-file');
+  if (codeFile) {
+    codeFile.addEventListener('change', function () {
+      const file = codeFile.files[0];
+      const status = document.getElementById('code-upload-status');
+      const error = document.getElementById('err-code');
+      if (!file) { return; }
+      status.textContent = 'uploading ' + file.name + '…';
+      error.textContent = '';
+      fetch('/api/v1/code', { method: 'POST', headers: { 'Content-Type': 'application/gzip' }, body: file,
+        credentials: 'same-origin' })
+        .then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            status.textContent = '';
+            error.textContent = result.body.detail || ('upload refused: ' + result.body.title);
+            return;
+          }
+          const code = document.getElementById('code');
+          code.value = result.body.code;
+          status.textContent = file.name + ' uploaded: ' + result.body.code;
+          code.dispatchEvent(new Event('change', { bubbles: true }));
+        })
+        .catch(function (e) { status.textContent = ''; error.textContent = 'upload failed: ' + e; });
+    });
+  }
+
   const body = document.querySelector('table[aria-label="Searched parameters"] tbody');
   const add = document.getElementById('add-search-row');
   const remove = document.getElementById('remove-search-row');

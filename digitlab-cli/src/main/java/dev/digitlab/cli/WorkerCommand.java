@@ -6,6 +6,7 @@ import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.worker.command.CodeCache;
 import dev.digitlab.worker.command.CommandRunner;
+import dev.digitlab.worker.command.RunningPrograms;
 import dev.digitlab.worker.remote.DatasetCache;
 import dev.digitlab.worker.remote.RemoteWorker;
 import dev.digitlab.worker.remote.WorkerClient;
@@ -110,6 +111,16 @@ final class WorkerCommand implements Callable<Integer> {
       offered = new ArrayList<>(offered);
       offered.add(WorkerProtocol.COMMAND_CAPABILITY);
       CommandRunner.Settings defaults = CommandRunner.Settings.defaults();
+      // A worker of this name that was killed may have left programs running: stop them first.
+      RunningPrograms programs = new RunningPrograms(workHome.resolve("programs"));
+      List<Long> killed = programs.killLeftovers();
+      if (!killed.isEmpty()) {
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "killed %d process(es) of command programs a stopped worker left running: %s%n",
+                killed.size(), killed);
+      }
       commands =
           new CommandRunner(
               new CodeCache(workHome.resolve("code-cache")),
@@ -118,7 +129,8 @@ final class WorkerCommand implements Callable<Integer> {
                   defaults.checkpointPoll(),
                   defaults.batching(),
                   defaults.path(),
-                  defaults.lang()));
+                  defaults.lang()),
+              programs);
     }
     TrialRunner runner =
         new TrialRunner(

@@ -4,42 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine;
 
 /** submit, ls, show and cancel against a real server on a free port with an H2 file. */
-class ClientCommandsTest {
-
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+class ClientCommandsTest extends ServerCommandTest {
 
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    // Null when the start failed or was skipped: teardown must not hide that behind an NPE.
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer();
   }
 
   @Test
@@ -218,17 +195,5 @@ class ClientCommandsTest {
 
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).contains("Cannot reach the Digit Lab server at http://127.0.0.1:1");
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

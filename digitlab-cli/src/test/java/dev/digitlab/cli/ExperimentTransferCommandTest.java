@@ -2,41 +2,17 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /** experiment export and import against a real server on a free port with an H2 file. */
-class ExperimentTransferCommandTest {
-
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+class ExperimentTransferCommandTest extends ServerCommandTest {
 
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer();
   }
 
   @Test
@@ -68,17 +44,5 @@ class ExperimentTransferCommandTest {
     Path broken = Files.write(dir.resolve("broken.json.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
     assertThat(run("experiment", "import", broken.toString())).isEqualTo(1);
     assertThat(err.toString()).contains("damaged or truncated");
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

@@ -3,45 +3,20 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /**
  * {@code pipeline run --wait}, {@code ls}, {@code show}, {@code logs} and {@code report} against a
  * real server; the steps are real processes (the regression example's python3 script, sh).
  */
-class PipelineCommandTest {
-
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+class PipelineCommandTest extends ServerCommandTest {
 
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home, "--digitlab.commands.allowed=true");
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    // Null when the start failed or was skipped: teardown must not hide that behind an NPE.
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer("--digitlab.commands.allowed=true");
   }
 
   @Test
@@ -146,17 +121,5 @@ class PipelineCommandTest {
         .contains("steps.a.type: step 'a': unknown type 'comand'")
         .contains("did you mean 'command'")
         .contains("steps.b.dependsOn: step 'b' depends on 'c'");
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

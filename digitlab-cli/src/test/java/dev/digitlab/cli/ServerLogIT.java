@@ -40,8 +40,9 @@ class ServerLogIT {
             "DEBUG",
             "SPRING_APPLICATION_JSON",
             "{\"logging.level.org.apache.catalina.core.StandardService\": \"WARN\"}");
+    // The packed jar (the launcher's fallback); the other ITs run the extracted one.
     try (JarProcess server =
-        JarProcess.start(
+        JarProcess.startPacked(
             temp.resolve("server.log"),
             environment,
             "server",

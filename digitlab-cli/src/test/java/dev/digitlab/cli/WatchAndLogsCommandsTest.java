@@ -13,7 +13,6 @@ import dev.digitlab.server.queue.TrialQueue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,38 +22,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /** watch and logs against a real server, and watch's reconnection against a flaky one. */
-class WatchAndLogsCommandsTest {
-
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+class WatchAndLogsCommandsTest extends ServerCommandTest {
 
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    // Null when the start failed or was skipped: teardown must not hide that behind an NPE.
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer();
   }
 
   @Test
@@ -232,17 +208,5 @@ class WatchAndLogsCommandsTest {
 
   private static String metric(String key, double value) {
     return "{\"key\":\"" + key + "\",\"value\":" + value + ",\"step\":1,\"epoch\":1}";
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

@@ -91,6 +91,9 @@ final class ExperimentForm {
     spec.path("config")
         .properties()
         .forEach(e -> values.put("config." + e.getKey(), text(e.getValue())));
+    if (spec.has("command")) {
+      values.putAll(commandValues(spec));
+    }
     values.put("objectiveMetric", spec.path("objective").path("metric").asString("test_f1_macro"));
     values.put("objectiveGoal", spec.path("objective").path("goal").asString("max"));
     if (spec.has("maxParallelTrials")) {
@@ -136,6 +139,91 @@ final class ExperimentForm {
     return values;
   }
 
+  /** What a command experiment is: {@code kind=command} and its program's fields. */
+  static final String COMMAND = "command";
+
+  /** Whether the values describe a command experiment (a program instead of a built-in model). */
+  static boolean isCommand(Map<String, String> values) {
+    return COMMAND.equals(values.get("kind"));
+  }
+
+  /** A new command experiment's values: a program that shows the shape of one. */
+  static Map<String, String> commandDefaults() {
+    Map<String, String> values = defaults();
+    values.put("kind", COMMAND);
+    values.put("command", "python3\ntrain.py\n--alpha\n{alpha}");
+    values.put("code", "");
+    values.put("timeout", "");
+    values.put("parameters", "");
+    values.put("objectiveMetric", "rmse");
+    values.put("objectiveGoal", "min");
+    values.put("search.0.field", "alpha");
+    values.put("search.0.kind", "list");
+    values.put("search.0.values", "0.1, 0.5, 1.0");
+    return values;
+  }
+
+  /**
+   * A command spec's own fields as form values: one argument a line (no quoting to get wrong), the
+   * code reference, the timeout, and each base parameter as a {@code name = value} line.
+   */
+  private static Map<String, String> commandValues(JsonNode spec) {
+    Map<String, String> values = new HashMap<>();
+    values.put("kind", COMMAND);
+    List<String> argv = new ArrayList<>();
+    spec.path("command").forEach(a -> argv.add(a.asString()));
+    values.put("command", String.join("\n", argv));
+    values.put("code", spec.path("code").asString(""));
+    values.put("timeout", spec.has("timeout") ? text(spec.path("timeout")) : "");
+    List<String> parameters = new ArrayList<>();
+    spec.path("parameters")
+        .properties()
+        .forEach(e -> parameters.add(e.getKey() + " = " + text(e.getValue())));
+    values.put("parameters", String.join("\n", parameters));
+    return values;
+  }
+
+  /** Writes the command fields into {@code doc}; a line of the command is one argument. */
+  private static void command(ObjectNode doc, Map<String, String> values) {
+    ArrayNode argv = doc.putArray("command");
+    values
+        .getOrDefault("command", "")
+        .lines()
+        .map(String::strip)
+        .filter(line -> !line.isEmpty())
+        .forEach(argv::add);
+    String code = values.getOrDefault("code", "").trim();
+    if (!code.isEmpty()) {
+      doc.put("code", code);
+    }
+    String parameters = values.getOrDefault("parameters", "");
+    if (!parameters.isBlank()) {
+      ObjectNode base = doc.putObject("parameters");
+      for (String line : parameters.lines().toList()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        int eq = line.indexOf('=');
+        // A line without '=' names the parameter with no value: the reader says what it wants.
+        String name = (eq < 0 ? line : line.substring(0, eq)).trim();
+        base.set(name, eq < 0 ? NODES.nullNode() : typed(line.substring(eq + 1)));
+      }
+    }
+    String timeout = values.getOrDefault("timeout", "").trim();
+    if (!timeout.isEmpty()) {
+      doc.set("timeout", number(timeout));
+    }
+  }
+
+  /** A program's value as typed: a number when it reads as one, true/false, else the text. */
+  private static JsonNode typed(String text) {
+    String t = text.trim();
+    if (t.equals("true") || t.equals("false")) {
+      return NODES.booleanNode(Boolean.parseBoolean(t));
+    }
+    return number(t);
+  }
+
   private static boolean v(JsonNode list) {
     // Values that are lists themselves (hidden sizes) are separated by semicolons.
     return list.size() > 0 && list.get(0).isArray();
@@ -168,8 +256,15 @@ final class ExperimentForm {
       ArrayNode list = doc.putArray("tags");
       Arrays.stream(tags.split(",")).map(String::trim).filter(t -> !t.isEmpty()).forEach(list::add);
     }
-    ObjectNode config = doc.putObject("config");
+    boolean command = isCommand(values);
+    if (command) {
+      command(doc, values);
+    }
+    ObjectNode config = command ? NODES.objectNode() : doc.putObject("config");
     for (Field field : FIELDS) {
+      if (command) {
+        break;
+      }
       String text = values.getOrDefault(field.key(), "").trim();
       if (text.isEmpty()) {
         continue;
@@ -189,7 +284,8 @@ final class ExperimentForm {
         if (name.isEmpty()) {
           continue;
         }
-        Field field = field(name);
+        // A program's parameters are its own, not the trainer's fields.
+        Field field = command ? null : field(name);
         String kind = values.getOrDefault(prefix + "kind", "list");
         if (kind.equals("list")) {
           ArrayNode list = parameters.putArray(name);
@@ -198,7 +294,10 @@ final class ExperimentForm {
           String separator = field != null && field.kind() == Kind.INTEGER_LIST ? ";" : ",";
           for (String item : raw.split(separator)) {
             if (!item.isBlank()) {
-              list.add(field == null ? NODES.stringNode(item.trim()) : value(field, item.trim()));
+              list.add(
+                  command
+                      ? typed(item)
+                      : field == null ? NODES.stringNode(item.trim()) : value(field, item.trim()));
             }
           }
         } else {
@@ -232,7 +331,7 @@ final class ExperimentForm {
       pruner.put("metric", values.getOrDefault("prunerMetric", "val_accuracy").trim());
     }
     ObjectNode objective = doc.putObject("objective");
-    objective.put("metric", values.getOrDefault("objectiveMetric", "test_f1_macro"));
+    objective.put("metric", values.getOrDefault("objectiveMetric", "test_f1_macro").trim());
     objective.put("goal", values.getOrDefault("objectiveGoal", "max"));
     String parallel = values.getOrDefault("maxParallelTrials", "").trim();
     if (!parallel.isEmpty()) {

@@ -6,6 +6,7 @@ import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.datasets.DatasetRegistry;
+import dev.digitlab.server.security.CommandPermission;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,7 +29,9 @@ import org.springframework.web.servlet.ModelAndView;
 /**
  * {@code /experiments/new}: every trainer hyperparameter, a search section (any parameter as a list
  * or a random range), the number of trials before submitting, and the server's own validation next
- * to the fields it is about. {@code ?from=ID} starts from a stored experiment (clone).
+ * to the fields it is about. {@code ?from=ID} starts from a stored experiment (clone), a command
+ * experiment too: its program's arguments (one a line), code, timeout and parameters are fields
+ * then, in place of the trainer's. {@code ?kind=command} starts a new command experiment.
  */
 @Controller
 @WebPage
@@ -37,16 +40,19 @@ class NewExperimentPage {
   private final ExperimentSubmission submission;
   private final ExperimentStore experiments;
   private final Ownership ownership;
+  private final CommandPermission commands;
   private final DatasetRegistry datasets;
 
   NewExperimentPage(
       ExperimentSubmission submission,
       ExperimentStore experiments,
       Ownership ownership,
+      CommandPermission commands,
       DatasetRegistry datasets) {
     this.submission = submission;
     this.experiments = experiments;
     this.ownership = ownership;
+    this.commands = commands;
     this.datasets = datasets;
   }
 
@@ -57,36 +63,25 @@ class NewExperimentPage {
   }
 
   @GetMapping("/experiments/new")
-  String form(@RequestParam(required = false) Long from, Model model) {
+  String form(
+      @RequestParam(required = false) Long from,
+      @RequestParam(required = false) String kind,
+      Model model,
+      HttpServletRequest request) {
     Map<String, String> values;
     if (from == null) {
-      values = ExperimentForm.defaults();
+      values =
+          ExperimentForm.COMMAND.equals(kind)
+              ? ExperimentForm.commandDefaults()
+              : ExperimentForm.defaults();
     } else {
       Experiment source =
           experiments.find(from).orElseThrow(() -> new NotFoundException("experiment", from));
+      // A program's experiment clones into the same form with its program's fields.
       values = ExperimentForm.from(source.spec(), source.name() + "-2");
       model.addAttribute("source", source);
-      if (source.spec().contains("\"command\"")
-          && ExperimentSubmission.COMMAND_DATASET.equals(source.dataset())) {
-        // The form's fields are a built-in model's; a program's experiment is edited as text.
-        model.addAttribute(
-            "problems",
-            java.util.List.of(
-                new dev.digitlab.protocol.experiment.FieldError(
-                    "command",
-                    "experiment "
-                        + source.id()
-                        + " runs a program, which this form cannot edit: clone it as text with"
-                        + " POST /api/v1/experiments/"
-                        + source.id()
-                        + "/clone (a YAML or JSON merge patch, e.g. {name: "
-                        + source.name()
-                        + "-2, search: {…}}), or save this spec as a file, edit it and run"
-                        + " 'digitlab submit' on it: "
-                        + source.spec())));
-      }
     }
-    fill(model, values, Map.of());
+    fill(model, values, Map.of(), request);
     model.addAttribute("count", count(values));
     return "experiments/new";
   }
@@ -108,7 +103,7 @@ class NewExperimentPage {
     } catch (InvalidExperimentException e) {
       ModelAndView page = new ModelAndView("experiments/new");
       page.setStatus(HttpStatus.BAD_REQUEST);
-      fill(page.getModelMap(), values, ExperimentForm.errorsByField(e.errors(), values));
+      fill(page.getModelMap(), values, ExperimentForm.errorsByField(e.errors(), values), request);
       page.addObject("problems", e.errors());
       page.addObject("count", count(values));
       return page;
@@ -158,8 +153,11 @@ class NewExperimentPage {
     return values;
   }
 
-  private static void fill(
-      Map<String, Object> model, Map<String, String> values, Map<String, String> errors) {
+  private void fill(
+      Map<String, Object> model,
+      Map<String, String> values,
+      Map<String, String> errors,
+      HttpServletRequest request) {
     model.put("values", values);
     model.put("errors", errors);
     model.put("fields", ExperimentForm.FIELDS);
@@ -169,9 +167,17 @@ class NewExperimentPage {
     model.put(
         "objectiveMetrics",
         ObjectiveMetric.values().stream().map(ObjectiveMetric::configName).toList());
+    boolean command = ExperimentForm.isCommand(values);
+    model.put("command", command);
+    // Said before the form is sent: submitting would be refused (403) for the same reason.
+    model.put("mayRunCommands", !command || commands.maySubmitCommands(request));
   }
 
-  private static void fill(Model model, Map<String, String> values, Map<String, String> errors) {
-    fill(model.asMap(), values, errors);
+  private void fill(
+      Model model,
+      Map<String, String> values,
+      Map<String, String> errors,
+      HttpServletRequest request) {
+    fill(model.asMap(), values, errors, request);
   }
 }

@@ -86,6 +86,14 @@ public class CommandPermission {
             + " program then runs on a worker started with 'digitlab worker --allow-commands'.");
   }
 
+  /**
+   * Whether this request may submit a command experiment ({@link #checkMaySubmitCommands} would let
+   * it): for a page that says why before its form is sent.
+   */
+  public boolean maySubmitCommands(HttpServletRequest request) {
+    return !authEnabled || Caller.of(request).map(Caller::mayRunCommands).orElse(false);
+  }
+
   private static String who(HttpServletRequest request) {
     return Caller.of(request).map(Caller::toString).orElse("a request without a token");
   }

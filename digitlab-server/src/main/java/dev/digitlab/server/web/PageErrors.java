@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.servlet.ModelAndView;
@@ -49,6 +50,25 @@ class PageErrors {
   @ExceptionHandler(ConflictException.class)
   ModelAndView conflict(ConflictException e) {
     return page(HttpStatus.CONFLICT, e.getMessage(), "Reload the page to see the current state.");
+  }
+
+  /**
+   * A refusal that carries its own problem (e.g. the run-commands permission's 403): its status and
+   * detail as a page, not a 500.
+   */
+  @ExceptionHandler(ErrorResponseException.class)
+  ModelAndView refused(ErrorResponseException e) {
+    HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
+    if (status == null || status.is5xxServerError()) {
+      return unexpected(e);
+    }
+    log.warn("{} page: {}", status.value(), e.getBody().getDetail());
+    return page(
+        status,
+        e.getBody().getDetail(),
+        status == HttpStatus.FORBIDDEN
+            ? "Sign in with a token that has the permission, or ask an admin for one."
+            : "Go back, fix what it says and try again.");
   }
 
   @ExceptionHandler(Exception.class)

@@ -5,6 +5,7 @@ import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.worker.command.CodeCache;
 import dev.digitlab.worker.command.CommandRun;
 import dev.digitlab.worker.command.CommandRunner;
+import dev.digitlab.worker.command.RunningPrograms;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventSink;
 import dev.digitlab.worker.run.RunOutcome;
@@ -32,10 +33,16 @@ class EmbeddedCommands {
       ExperimentCode code) {
     this.allowed = allowed;
     this.code = code;
+    RunningPrograms programs = new RunningPrograms(home.resolve("worker").resolve("programs"));
+    if (allowed) {
+      // A server that was killed may have left its embedded worker's programs running.
+      programs.killLeftovers();
+    }
     this.runner =
         new CommandRunner(
             new CodeCache(home.resolve("worker").resolve("code-cache")),
-            CommandRunner.Settings.defaults());
+            CommandRunner.Settings.defaults(),
+            programs);
   }
 
   /** What the embedded worker claims: {@code cpu}, and {@code command} when allowed. */

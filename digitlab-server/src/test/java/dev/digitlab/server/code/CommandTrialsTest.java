@@ -108,6 +108,50 @@ class CommandTrialsTest {
   }
 
   @Test
+  void the_form_tells_a_plain_user_why_and_its_post_refuses_them() throws Exception {
+    String sha = JSON.readTree(upload(carol, packedCode(), "").body()).path("sha256").asString();
+    HttpResponse<String> created =
+        submit(
+            carol,
+            """
+            name: elastic
+            command: [python3, train.py, --alpha, "{alpha}"]
+            code: sha256:%s
+            search: {type: grid, parameters: {alpha: [0.1, 1.0]}}
+            objective: {metric: rmse, goal: min}
+            """
+                .formatted(sha));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    long id = JSON.readTree(created.body()).path("id").asLong();
+
+    HttpResponse<String> plain = get(mallory, "/experiments/new?from=" + id);
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.body())
+        .contains("id=\"commands-refused\"")
+        .contains("run-commands")
+        .containsPattern("id=\"submit-experiment\"[^>]*disabled");
+    HttpResponse<String> permitted = get(carol, "/experiments/new?from=" + id);
+    assertThat(permitted.body()).doesNotContain("commands-refused").contains("sha256:" + sha);
+    assertThat(get(mallory, "/experiments/new").body())
+        .as("a built-in experiment needs no permission")
+        .doesNotContain("commands-refused");
+
+    // The attack: the form posted anyway (the button is only disabled in the page).
+    String form =
+        "kind=command&name=sneaky&command="
+            + java.net.URLEncoder.encode(
+                "sh\n-c\nid > /tmp/owned", java.nio.charset.StandardCharsets.UTF_8)
+            + "&code=&objectiveMetric=rmse&objectiveGoal=min&searchType=none&prunerType=none";
+    HttpResponse<String> refused =
+        post(mallory, "/experiments/new", "application/x-www-form-urlencoded", form);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    assertThat(refused.body()).contains("run-commands");
+    assertThat(
+            JSON.readTree(get(admin, "/api/v1/experiments?q=sneaky").body()).path("total").asLong())
+        .isZero();
+  }
+
+  @Test
   void a_command_experiment_runs_only_on_a_command_worker_whose_trial_token_logs_to_it_alone()
       throws Exception {
     String sha = JSON.readTree(upload(carol, packedCode(), "").body()).path("sha256").asString();

@@ -124,6 +124,11 @@ class ExperimentApiTest {
           over the cap           | 'name: x\nsearch: {type: grid, parameters: {seed: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17], batchSize: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]}}' | search
           unknown field          | 'name: x\nlearningRat: 0.1'                                                                  | learningRat
           malformed YAML         | 'name: [x\nconfig: {'                                                                        | ''
+          tpe without a budget   | 'name: x\nsearch: {type: tpe, parameters: {learningRate: {min: 1.0e-4, max: 0.1, scale: log}}}' | search.maxTrials
+          tpe parallelism 0      | 'name: x\nsearch: {type: tpe, maxTrials: 8, parallelism: 0, parameters: {dropout: {min: 0, max: 0.5}}}' | search.parallelism
+          val metric, no split   | 'name: x\nsearch: {type: tpe, maxTrials: 8, parameters: {dropout: {min: 0, max: 0.5}}}\npruner: {type: median, metric: val_accuracy}' | pruner.metric
+          unknown pruner         | 'name: x\npruner: {type: halving, metric: epoch_train_loss}'                                 | pruner.type
+          reduction factor 1     | 'name: x\npruner: {type: asha, metric: epoch_train_accuracy, reductionFactor: 1}'            | pruner.reductionFactor
           """)
   void an_invalid_experiment_gets_problem_details_naming_the_field_and_stores_nothing(
       String problem, String document, String path) throws Exception {
@@ -143,6 +148,38 @@ class ExperimentApiTest {
         .contains(path == null ? "" : path);
     assertThat(response.body()).doesNotContain("Exception", "\tat ");
     assertThat(experimentCount()).isEqualTo(before);
+  }
+
+  @Test
+  void a_tpe_search_with_a_pruner_is_accepted_as_json_and_reads_back_with_its_fields()
+      throws Exception {
+    HttpResponse<String> response =
+        post(
+            """
+            {"name": "tpe-asha-json",
+             "config": {"model": "mlp", "epochs": 4, "validationRatio": 0.1},
+             "maxParallelTrials": 2,
+             "search": {"type": "tpe", "maxTrials": 6, "parallelism": 2, "timeout": "1h",
+                        "nStartupTrials": 3, "seed": 4,
+                        "parameters": {"learningRate": {"min": 1.0e-4, "max": 0.1, "scale": "log"},
+                                       "batchSize": [32, 64]}},
+             "pruner": {"type": "asha", "metric": "val_accuracy", "minEpochs": 1,
+                        "reductionFactor": 3}}
+            """,
+            "application/json");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    JsonNode created = json.readTree(response.body());
+    // The search suggests its first trials as it is stored: as many as its parallelism.
+    assertThat(created.get("trials")).hasSize(2);
+    JsonNode spec =
+        json.readTree(get("/api/v1/experiments/" + created.get("id").asLong()).body()).get("spec");
+    assertThat(spec.at("/search/maxTrials").asInt()).isEqualTo(6);
+    assertThat(spec.at("/search/parallelism").asInt()).isEqualTo(2);
+    assertThat(spec.at("/search/nStartupTrials").asInt()).isEqualTo(3);
+    assertThat(spec.at("/pruner/type").asString()).isEqualTo("asha");
+    assertThat(spec.at("/pruner/metric").asString()).isEqualTo("val_accuracy");
+    assertThat(spec.at("/pruner/reductionFactor").asInt()).isEqualTo(3);
   }
 
   @Test

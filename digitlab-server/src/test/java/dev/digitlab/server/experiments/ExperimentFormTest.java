@@ -145,6 +145,30 @@ class ExperimentFormTest {
   }
 
   @Test
+  void a_bad_tpe_budget_and_a_val_pruner_without_a_split_are_keyed_to_their_fields() {
+    Map<String, String> values = ExperimentForm.defaults();
+    values.put("name", "tpe");
+    values.put("searchType", "tpe");
+    values.put("samples", "0");
+    values.put("prunerType", "median");
+    values.put("prunerMetric", "val_accuracy");
+    values.put("search.0.field", "learningRate");
+    values.put("search.0.kind", "log");
+    values.put("search.0.min", "0.0001");
+    values.put("search.0.max", "0.01");
+
+    InvalidExperimentException refused =
+        catchThrowableOfType(
+            InvalidExperimentException.class,
+            () -> files.read(ExperimentForm.document(values), FileFormat.JSON));
+    Map<String, String> errors = ExperimentForm.errorsByField(refused.errors(), values);
+
+    // The keys the form's template shows beside the trials field and the pruner's metric.
+    assertThat(errors).containsKeys("search.maxTrials", "pruner.metric");
+    assertThat(errors.get("pruner.metric")).contains("validationRatio");
+  }
+
+  @Test
   void a_stored_spec_fills_the_form_and_the_form_makes_the_same_trials() throws Exception {
     ExperimentSpec stored =
         files.read(

@@ -13,6 +13,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -134,12 +135,23 @@ final class Browser implements AutoCloseable {
   }
 
   private void waitForLayout() {
-    // Charts resize on the window's resize event; give them a frame or two.
+    // Charts resize on the window's resize event, which runs before the next animation frame, so
+    // two frames later they have their new size. A page still wider than the window then gets up
+    // to a second more to follow (screenshots() asserts that it fits), instead of a fixed 300 ms
+    // sleep for every page at every size (33 calls, two sizes each: 20 s of the suite).
     js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));");
     try {
-      Thread.sleep(300);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      waiting(Duration.ofSeconds(1))
+          .until(
+              d ->
+                  ((Number)
+                              js(
+                                  "return document.documentElement.scrollWidth"
+                                      + " - document.documentElement.clientWidth;"))
+                          .longValue()
+                      <= 1);
+    } catch (TimeoutException stillTooWide) {
+      // screenshots() reports it
     }
   }
 

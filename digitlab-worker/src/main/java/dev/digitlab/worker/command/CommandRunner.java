@@ -5,6 +5,7 @@ import dev.digitlab.protocol.event.MetricLine;
 import dev.digitlab.protocol.event.MetricPoint;
 import dev.digitlab.protocol.event.StatusChange;
 import dev.digitlab.protocol.worker.CommandTask;
+import dev.digitlab.worker.run.AttemptEnd;
 import dev.digitlab.worker.run.CancellationToken;
 import dev.digitlab.worker.run.EventBatcher;
 import dev.digitlab.worker.run.EventBatching;
@@ -107,16 +108,27 @@ public final class CommandRunner {
 
   private final CodeCache code;
   private final Settings settings;
+  private final RunningPrograms programs;
   private final Clock clock;
 
-  public CommandRunner(CodeCache code, Settings settings, Clock clock) {
+  /**
+   * @param programs where each running program is recorded, so that a worker started after this one
+   *     was killed can stop what it left running ({@link RunningPrograms#killLeftovers()})
+   */
+  public CommandRunner(CodeCache code, Settings settings, RunningPrograms programs, Clock clock) {
     this.code = code;
     this.settings = settings;
+    this.programs = programs;
     this.clock = clock;
   }
 
+  public CommandRunner(CodeCache code, Settings settings, RunningPrograms programs) {
+    this(code, settings, programs, Clock.systemUTC());
+  }
+
+  /** A runner that records nothing of its programs: for tests. */
   public CommandRunner(CodeCache code, Settings settings) {
-    this(code, settings, Clock.systemUTC());
+    this(code, settings, RunningPrograms.none(), Clock.systemUTC());
   }
 
   /**
@@ -215,7 +227,7 @@ public final class CommandRunner {
       add(LogLine.info(clip("$ " + String.join(" ", argv))), false);
       ProcessGroup group;
       try {
-        group = ProcessGroup.start(argv, run.codeDir(), environment(run));
+        group = ProcessGroup.start(argv, run.codeDir(), environment(run), programs);
       } catch (IOException e) {
         String reason = "cannot start '" + argv.getFirst() + "': " + e.getMessage();
         add(LogLine.error(clip(reason)), false);
@@ -280,6 +292,7 @@ public final class CommandRunner {
       }
       // Whatever the program left running in its group would hold the output open.
       group.kill();
+      group.forget();
       out.join(Duration.ofSeconds(5).toMillis());
       err.join(Duration.ofSeconds(5).toMillis());
       if (deliveryFailure != null) {
@@ -430,31 +443,15 @@ public final class CommandRunner {
 
     private RunOutcome end(RunStatus status, String reason) {
       synchronized (lock) {
-        events.addAndFlush(new StatusChange(status.wireName(), clip(reason)));
-        LOG.info(
-            "trial {} attempt {} {} (events {}–{})",
-            run.trialId(),
-            run.attempt(),
-            status.wireName(),
-            run.firstSeq(),
-            events.lastSeq());
-        return new RunOutcome(
-            status, null, status == RunStatus.FAILED ? reason : null, events.lastSeq(), artifacts);
+        return AttemptEnd.report(
+            run.trialId(), run.attempt(), run.firstSeq(), events, status, reason, null, artifacts);
       }
     }
 
     private InterruptedException abandoned() {
-      Thread.interrupted();
-      try {
-        synchronized (lock) {
-          events.flush();
-        }
-      } catch (RuntimeException e) {
-        LOG.debug(
-            "trial {} attempt {}: buffered events not delivered", run.trialId(), run.attempt(), e);
+      synchronized (lock) {
+        return AttemptEnd.abandoned(run.trialId(), run.attempt(), events);
       }
-      return new InterruptedException(
-          "trial " + run.trialId() + " attempt " + run.attempt() + " interrupted");
     }
 
     private void prepare(Path folder) throws IOException {
@@ -467,11 +464,6 @@ public final class CommandRunner {
   }
 
   private static String clip(String text) {
-    int max = LogLine.MAX_MESSAGE_CHARS;
-    if (text.length() <= max) {
-      return text;
-    }
-    String marker = "\n… (cut)";
-    return text.substring(0, max - marker.length()) + marker;
+    return AttemptEnd.clip(text);
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,14 +22,29 @@ final class ProcessGroup {
 
   private final Process process;
   private final boolean ownGroup;
+  private final RunningPrograms programs;
+  private final Optional<Path> record;
 
-  private ProcessGroup(Process process, boolean ownGroup) {
+  private ProcessGroup(
+      Process process, boolean ownGroup, RunningPrograms programs, Optional<Path> record) {
     this.process = process;
     this.ownGroup = ownGroup;
+    this.programs = programs;
+    this.record = record;
   }
 
   /** Starts {@code argv} in {@code directory} with exactly {@code environment}. */
   static ProcessGroup start(List<String> argv, Path directory, Map<String, String> environment)
+      throws IOException {
+    return start(argv, directory, environment, RunningPrograms.none());
+  }
+
+  /**
+   * Starts {@code argv} as {@link #start(List, Path, Map)} does and records it in {@code programs}
+   * (only when it leads a group of its own: a group is what a later worker would kill).
+   */
+  static ProcessGroup start(
+      List<String> argv, Path directory, Map<String, String> environment, RunningPrograms programs)
       throws IOException {
     boolean setsid = Files.isExecutable(Path.of(SETSID));
     List<String> command = new ArrayList<>();
@@ -42,7 +58,16 @@ final class ProcessGroup {
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    return new ProcessGroup(builder.start(), setsid);
+    Process process = builder.start();
+    // setsid execs in place, so the program's pid is its group's id.
+    Optional<Path> record =
+        setsid ? programs.record(process.pid(), process.pid()) : Optional.empty();
+    return new ProcessGroup(process, setsid, programs, record);
+  }
+
+  /** Drops the program's record: call once its group was killed and the program waited for. */
+  void forget() {
+    record.ifPresent(programs::forget);
   }
 
   Process process() {

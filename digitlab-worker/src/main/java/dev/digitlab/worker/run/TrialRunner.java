@@ -173,40 +173,15 @@ public final class TrialRunner {
       String reason,
       TrainingResult result,
       Map<String, Path> artifacts) {
-    events.addAndFlush(new StatusChange(status.wireName(), clip(reason)));
-    LOG.info(
-        "trial {} attempt {} {} (events {}–{})",
-        run.trialId(),
-        run.attempt(),
-        status.wireName(),
-        run.firstSeq(),
-        events.lastSeq());
-    return new RunOutcome(
-        status, result, status == RunStatus.FAILED ? reason : null, events.lastSeq(), artifacts);
+    return AttemptEnd.report(
+        run.trialId(), run.attempt(), run.firstSeq(), events, status, reason, result, artifacts);
   }
 
-  /** Delivers what is buffered if the sink still can, then gives up the attempt. */
   private static InterruptedException abandoned(TrialRun run, EventBatcher events) {
-    // Cleared so the sink is not interrupted again while the buffered events leave.
-    Thread.interrupted();
-    try {
-      events.flush();
-    } catch (RuntimeException e) {
-      LOG.debug(
-          "trial {} attempt {}: buffered events not delivered", run.trialId(), run.attempt(), e);
-    }
-    LOG.info("trial {} attempt {} abandoned: interrupted", run.trialId(), run.attempt());
-    return new InterruptedException(
-        "trial " + run.trialId() + " attempt " + run.attempt() + " interrupted");
+    return AttemptEnd.abandoned(run.trialId(), run.attempt(), events);
   }
 
-  /** Text cut to what a log line or status reason may hold. */
   static String clip(String text) {
-    int max = LogLine.MAX_MESSAGE_CHARS;
-    if (text.length() <= max) {
-      return text;
-    }
-    String marker = "\n… (cut)";
-    return text.substring(0, max - marker.length()) + marker;
+    return AttemptEnd.clip(text);
   }
 }
