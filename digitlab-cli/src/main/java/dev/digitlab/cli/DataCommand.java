@@ -4,19 +4,37 @@ import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchResult;
+import dev.digitlab.ml.data.RegisteredDataset;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
 
-/** {@code digitlab data}: fetch datasets and show where they are kept. */
+/**
+ * {@code digitlab data}: fetch the built-in datasets and show where they are kept; register your
+ * own datasets on a server ({@code add}, {@code ls}, {@code show}, {@code rm}).
+ */
 @Command(
     name = "data",
     mixinStandardHelpOptions = true,
-    description = "Fetch datasets and show where they are kept.",
-    subcommands = {DataCommand.Fetch.class, DataCommand.Where.class})
+    description = "Fetch datasets, show where they are kept, and register your own on a server.",
+    subcommands = {
+      DataCommand.Fetch.class,
+      DataCommand.Where.class,
+      DataCommand.Add.class,
+      DataCommand.ListDatasets.class,
+      DataCommand.Show.class,
+      DataCommand.Remove.class
+    })
 final class DataCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -90,5 +108,222 @@ final class DataCommand implements Runnable {
     public void run() {
       spec.commandLine().getOut().println(DatasetStore.directory(home.dataHome().path(), dataset));
     }
+  }
+
+  /** {@code digitlab data add NAME --dir DIR [--classes N]}: register a dataset on the server. */
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Register four IDX files of MNIST's format on the server as dataset NAME, which",
+        "experiments then name with 'dataset: NAME'. DIR holds train-images-idx3-ubyte,",
+        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (or test-…,",
+        "or with '.' before idx; each may be .gz). Images must be 28x28; labels 0 to N-1."
+      })
+  static final class Add implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "NAME", description = "The dataset's name: a-z, 0-9 and '-'.")
+    String name;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "The folder holding the four IDX files.")
+    Path dir;
+
+    @Option(
+        names = "--classes",
+        paramLabel = "N",
+        defaultValue = "10",
+        description = "How many classes the labels have, 2-10 (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Override
+    public Integer call() throws IOException {
+      Path[] found = new Path[4];
+      if (!Files.isDirectory(dir)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--dir " + dir + " is not a folder");
+      }
+      try (var files = Files.list(dir)) {
+        for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+          var role = RegisteredDataset.role(file.getFileName().toString());
+          if (role.isPresent()) {
+            if (found[role.getAsInt()] != null) {
+              throw new CommandLine.ParameterException(
+                  spec.commandLine(),
+                  "two files in "
+                      + dir
+                      + " are "
+                      + RegisteredDataset.FILE_NAMES.get(role.getAsInt())
+                      + ": "
+                      + found[role.getAsInt()].getFileName()
+                      + " and "
+                      + file.getFileName());
+            }
+            found[role.getAsInt()] = file;
+          }
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        if (found[i] == null) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              dir + " has no " + RegisteredDataset.FILE_NAMES.get(i) + " (or .gz, or test-…)");
+        }
+      }
+      // Only the four files travel, packed as CodePacker packs code (a deterministic .tar.gz).
+      Path staging = Files.createTempDirectory("digitlab-dataset-");
+      JsonNode answer;
+      try {
+        for (Path file : found) {
+          Files.copy(file, staging.resolve(file.getFileName()));
+        }
+        CodePacker.Packed packed = CodePacker.pack(staging);
+        answer =
+            server
+                .client()
+                .post(
+                    "/api/v1/datasets?name="
+                        + URLEncoder.encode(name, StandardCharsets.UTF_8)
+                        + "&classes="
+                        + classes,
+                    packed.bytes(),
+                    "application/gzip");
+      } finally {
+        try (var files = Files.list(staging)) {
+          for (Path file : files.toList()) {
+            Files.deleteIfExists(file);
+          }
+        }
+        Files.deleteIfExists(staging);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          "Registered dataset %s: %d training and %d test images, %d classes, sha256 %s%n",
+          answer.path("name").asString(),
+          answer.path("trainCount").asInt(),
+          answer.path("testCount").asInt(),
+          answer.path("classes").asInt(),
+          answer.path("sha256").asString());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code digitlab data ls [-o json]}: the datasets registered on the server. */
+  @Command(
+      name = "ls",
+      mixinStandardHelpOptions = true,
+      description =
+          "List the datasets registered on the server (the built-in ones are mnist and"
+              + " fashion-mnist).")
+  static final class ListDatasets implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description =
+            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
+    ListingFormat output;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      JsonNode list = server.client().get("/api/v1/datasets");
+      if (output.printedJson(out, list)) {
+        return 0;
+      }
+      String format = "%-24s %-8s %-8s %-8s %s%n";
+      out.printf(format, "DATASET", "CLASSES", "TRAIN", "TEST", "SHA256");
+      for (JsonNode d : list.path("items")) {
+        out.printf(
+            format,
+            d.path("name").asString(),
+            d.path("classes").asInt(),
+            d.path("trainCount").asInt(),
+            d.path("testCount").asInt(),
+            d.path("sha256").asString().substring(0, 12));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code digitlab data show NAME}: one registered dataset, as the server has it. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show a registered dataset: counts, classes and each file's SHA-256.")
+  static final class Show implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table or json. Default: ${DEFAULT-VALUE}.")
+    ListingFormat output;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      JsonNode d = server.client().get("/api/v1/datasets/" + path(name));
+      if (output.printedJson(out, d)) {
+        return 0;
+      }
+      out.printf("Dataset      %s%n", d.path("name").asString());
+      out.printf("SHA-256      %s%n", d.path("sha256").asString());
+      out.printf("Classes      %d%n", d.path("classes").asInt());
+      out.printf("Train images %d%n", d.path("trainCount").asInt());
+      out.printf("Test images  %d%n", d.path("testCount").asInt());
+      out.printf("Size         %d bytes%n", d.path("sizeBytes").asLong());
+      out.printf(
+          "Added        %s by %s%n",
+          d.path("createdAt").asString(), d.path("createdBy").asString());
+      d.path("files")
+          .properties()
+          .forEach(f -> out.printf("  %-24s %s%n", f.getKey(), f.getValue().asString()));
+      return 0;
+    }
+  }
+
+  /** {@code digitlab data rm NAME}: delete a registered dataset no experiment uses. */
+  @Command(
+      name = "rm",
+      mixinStandardHelpOptions = true,
+      description = "Delete a registered dataset; refused while an experiment uses it.")
+  static final class Remove implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ServerOption server;
+
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    public Integer call() {
+      server.client().delete("/api/v1/datasets/" + path(name));
+      spec.commandLine().getOut().println("Deleted dataset " + name);
+      return 0;
+    }
+  }
+
+  private static String path(String name) {
+    return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -7,6 +7,7 @@ import dev.digitlab.protocol.worker.WorkerProtocol;
 import dev.digitlab.worker.command.CodeCache;
 import dev.digitlab.worker.command.CommandRunner;
 import dev.digitlab.worker.command.RunningPrograms;
+import dev.digitlab.worker.remote.DatasetCache;
 import dev.digitlab.worker.remote.RemoteWorker;
 import dev.digitlab.worker.remote.WorkerClient;
 import dev.digitlab.worker.run.DatasetSource;
@@ -147,6 +148,8 @@ final class WorkerCommand implements Callable<Integer> {
                 url, server.token == null || server.token.isBlank() ? null : server.token.strip()),
             runner,
             commands,
+            // Registered datasets beside the built-in ones, by digest: <home>/datasets/<sha256>.
+            new DatasetCache(dataHome.resolve("datasets")),
             new RemoteWorker.Settings(workerName, host, slots, offered, workHome))
         .run();
     return 0;

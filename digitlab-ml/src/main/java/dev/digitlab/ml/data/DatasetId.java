@@ -9,7 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The datasets Digit Lab knows how to fetch, by the name users type. */
+/**
+ * The built-in datasets: those Digit Lab knows how to fetch (mirrors, then the npm or Debian
+ * fallback), by the name users type. A config's {@code dataset} names one of these or a dataset a
+ * user registered on the server ({@link RegisteredDataset}), which workers fetch from the server by
+ * its digest; the server's dataset catalog resolves a name to either.
+ */
 public enum DatasetId {
   MNIST(
       new DatasetSpec(
@@ -94,12 +99,26 @@ public enum DatasetId {
     return spec.name();
   }
 
-  /** The dataset called {@code name} (e.g. {@code fashion-mnist}), case-insensitively. */
-  public static DatasetId byName(String name) {
+  /** The built-in dataset called {@code name}, case-insensitively; empty for any other name. */
+  public static Optional<DatasetId> find(String name) {
     for (DatasetId id : values()) {
       if (id.id().equalsIgnoreCase(name) || id.name().equalsIgnoreCase(name)) {
-        return id;
+        return Optional.of(id);
       }
+    }
+    return Optional.empty();
+  }
+
+  /** The built-in datasets' names, as users type them. */
+  public static List<String> names() {
+    return Arrays.stream(values()).map(DatasetId::id).toList();
+  }
+
+  /** The dataset called {@code name} (e.g. {@code fashion-mnist}), case-insensitively. */
+  public static DatasetId byName(String name) {
+    Optional<DatasetId> found = find(name);
+    if (found.isPresent()) {
+      return found.get();
     }
     throw new DatasetException(
         "Unknown dataset '"

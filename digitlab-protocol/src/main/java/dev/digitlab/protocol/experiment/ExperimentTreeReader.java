@@ -26,6 +26,7 @@ final class ExperimentTreeReader {
           "description",
           "tags",
           "dataset",
+          "datasetSha256",
           "config",
           "search",
           "objective",
@@ -100,6 +101,16 @@ final class ExperimentTreeReader {
     int maxParallelTrials = integer(root.get("maxParallelTrials"), "maxParallelTrials", 1);
     int priority = integer(root.get("priority"), "priority", 0);
     PrunerSpec pruner = readPruner(root.get("pruner"));
+    String datasetSha256 = text(root.get("datasetSha256"), "datasetSha256", null);
+    if (datasetSha256 != null && !datasetSha256.matches("[0-9a-f]{64}")) {
+      errors.add(
+          new FieldError(
+              "datasetSha256",
+              "must be the 64 lower-case hex digits of a registered dataset's digest, got '"
+                  + datasetSha256
+                  + "'"));
+      datasetSha256 = null;
+    }
     return new ExperimentSpec(
         name,
         description,
@@ -111,7 +122,8 @@ final class ExperimentTreeReader {
         maxParallelTrials,
         priority,
         pruner,
-        command);
+        command,
+        command != null ? null : datasetSha256);
   }
 
   /** The command fields, or null (after reporting any stray one) for a built-in experiment. */
@@ -129,7 +141,7 @@ final class ExperimentTreeReader {
       }
       return null;
     }
-    for (String key : List.of("config", "dataset")) {
+    for (String key : List.of("config", "dataset", "datasetSha256")) {
       if (root.has(key)) {
         errors.add(
             new FieldError(

@@ -16,6 +16,8 @@ import java.util.UUID;
  *     The checkpoint is fetched from {@code GET /api/v1/worker/leases/{trialId}/checkpoint}
  * @param command what to run for a command trial; null for a built-in trial, which trains {@code
  *     config}. A command trial's {@code config} holds its parameter values as a JSON object
+ * @param dataset the registered dataset the trial trains on, which the worker fetches by digest
+ *     unless it has it; null for a built-in dataset (and a command trial)
  */
 public record LeaseGrant(
     long trialId,
@@ -27,7 +29,8 @@ public record LeaseGrant(
     String objectiveMetric,
     long firstSeq,
     Integer resumeEpoch,
-    CommandTask command) {
+    CommandTask command,
+    DatasetTask dataset) {
 
   public LeaseGrant {
     Objects.requireNonNull(leaseToken, "leaseToken");

@@ -21,5 +21,12 @@ public final class WorkerProtocol {
    */
   public static final String CODE = BASE + "/code/{sha256}";
 
+  /**
+   * {@code GET}: one file of a dataset a user registered ({@link DatasetTask}), by the dataset's
+   * digest and the file's name, for a worker that holds a lease on a trial training on it ({@link
+   * #LEASE_TOKEN_HEADER}).
+   */
+  public static final String DATASET_FILE = BASE + "/datasets/{sha256}/{file}";
+
   private WorkerProtocol() {}
 }

@@ -16,13 +16,16 @@ import org.springframework.util.unit.DataSize;
  * @param maxImportSize the largest export file imported ({@code POST /api/v1/experiments/import}),
  *     also allowed past {@code maxRequestSize}: a trained experiment's models and checkpoints are
  *     larger; the archive may not unpack to more either
+ * @param maxDatasetSize the largest dataset upload ({@code POST /api/v1/datasets}), also allowed
+ *     past {@code maxRequestSize}; the same limit holds for its files' uncompressed total
  */
 @ConfigurationProperties("digitlab.limits")
 public record RequestLimits(
     @DefaultValue("16MB") DataSize maxRequestSize,
     @DefaultValue("2GB") DataSize maxArtifactSize,
     @DefaultValue("100MB") DataSize maxCodeSize,
-    @DefaultValue("512MB") DataSize maxImportSize) {
+    @DefaultValue("512MB") DataSize maxImportSize,
+    @DefaultValue("256MB") DataSize maxDatasetSize) {
 
   /** Where a command experiment's packed code is uploaded (the {@code code} feature). */
   public static final String CODE_UPLOAD = "/api/v1/code";
@@ -30,6 +33,9 @@ public record RequestLimits(
   /** Where exported experiments and pipeline runs are imported (the {@code transfer} feature). */
   public static final java.util.Set<String> IMPORT_UPLOADS =
       java.util.Set.of("/api/v1/experiments/import", "/api/v1/pipelines/import");
+
+  /** Where a dataset's files are uploaded (the {@code datasets} feature). */
+  public static final String DATASET_UPLOAD = "/api/v1/datasets";
 
   public RequestLimits {
     if (maxRequestSize.toBytes() < 1024) {

@@ -40,12 +40,14 @@ class RequestSizeFilter extends OncePerRequestFilter {
   private final long artifactLimit;
   private final long codeLimit;
   private final long importLimit;
+  private final long datasetLimit;
 
   RequestSizeFilter(RequestLimits limits) {
     this.importLimit = limits.maxImportSize().toBytes();
     this.limit = limits.maxRequestSize().toBytes();
     this.artifactLimit = limits.maxArtifactSize().toBytes();
     this.codeLimit = limits.maxCodeSize().toBytes();
+    this.datasetLimit = limits.maxDatasetSize().toBytes();
   }
 
   @Override
@@ -65,13 +67,24 @@ class RequestSizeFilter extends OncePerRequestFilter {
         "POST".equals(request.getMethod())
             && RequestLimits.IMPORT_UPLOADS.contains(
                 request.getRequestURI().substring(request.getContextPath().length()));
-    long max = artifact ? artifactLimit : code ? codeLimit : imported ? importLimit : limit;
+    boolean dataset =
+        "POST".equals(request.getMethod())
+            && RequestLimits.DATASET_UPLOAD.equals(
+                request.getRequestURI().substring(request.getContextPath().length()));
+    long max =
+        artifact
+            ? artifactLimit
+            : code ? codeLimit : imported ? importLimit : dataset ? datasetLimit : limit;
     String setting =
         artifact
             ? "digitlab.limits.max-artifact-size"
             : code
                 ? "digitlab.limits.max-code-size"
-                : imported ? "digitlab.limits.max-import-size" : "digitlab.limits.max-request-size";
+                : imported
+                    ? "digitlab.limits.max-import-size"
+                    : dataset
+                        ? "digitlab.limits.max-dataset-size"
+                        : "digitlab.limits.max-request-size";
     if (request.getContentLengthLong() > max) {
       ProblemResponses.write(
           request,

@@ -10,6 +10,7 @@ import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.TrialExpansion;
 import dev.digitlab.server.code.CodeStore;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.queue.NewTrial;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.security.CommandPermission;
@@ -42,6 +43,7 @@ public class ExperimentSubmission {
   private final QueueSignal queueSignal;
   private final CodeStore code;
   private final CommandPermission commands;
+  private final DatasetRegistry datasets;
   private final int maxTrials;
 
   ExperimentSubmission(
@@ -49,12 +51,14 @@ public class ExperimentSubmission {
       QueueSignal queueSignal,
       CodeStore code,
       CommandPermission commands,
+      DatasetRegistry datasets,
       @Value("${digitlab.experiments.max-trials:" + TrialExpansion.DEFAULT_MAX_TRIALS + "}")
           int maxTrials) {
     this.experiments = experiments;
     this.queueSignal = queueSignal;
     this.code = code;
     this.commands = commands;
+    this.datasets = datasets;
     this.maxTrials = maxTrials;
     this.files = new ExperimentFiles(ExperimentLimits.DEFAULTS.withMaxTrials(maxTrials));
   }
@@ -173,6 +177,45 @@ public class ExperimentSubmission {
     return store(spec, owner);
   }
 
+  /**
+   * The spec with its dataset resolved: a built-in one as it is, a registered one with its digest
+   * (checked against the one the spec gives, as an exported spec does).
+   *
+   * @throws InvalidExperimentException for a name the server does not know (naming those it does),
+   *     or a digest other than the server's dataset of that name
+   */
+  private ExperimentSpec withDataset(ExperimentSpec spec) {
+    String problem = datasets.unknownProblem(spec.dataset());
+    if (problem != null) {
+      throw new InvalidExperimentException(new FieldError("dataset", problem));
+    }
+    var registered = datasets.find(spec.dataset());
+    if (registered.isEmpty()) {
+      if (spec.datasetSha256() != null) {
+        throw new InvalidExperimentException(
+            new FieldError(
+                "datasetSha256",
+                "'" + spec.dataset() + "' is a built-in dataset; leave datasetSha256 out"));
+      }
+      return spec;
+    }
+    String sha = registered.get().dataset().sha256();
+    if (spec.datasetSha256() != null && !spec.datasetSha256().equals(sha)) {
+      throw new InvalidExperimentException(
+          new FieldError(
+              "datasetSha256",
+              "this server's dataset '"
+                  + spec.dataset()
+                  + "' has digest "
+                  + sha
+                  + ", not "
+                  + spec.datasetSha256()
+                  + ": it holds other files; register the experiment's dataset under another"
+                  + " name"));
+    }
+    return spec.withDatasetSha256(sha);
+  }
+
   private Experiment store(ExperimentSpec spec, String owner) {
     List<NewTrial> trials;
     String dataset;
@@ -187,6 +230,7 @@ public class ExperimentSubmission {
               .toList();
       dataset = COMMAND_DATASET;
     } else {
+      spec = withDataset(spec);
       trials =
           TrialExpansion.expand(spec, maxTrials).stream()
               .map(config -> new NewTrial(files.configJson(config), requires(config)))

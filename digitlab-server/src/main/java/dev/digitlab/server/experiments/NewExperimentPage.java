@@ -5,6 +5,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.security.CommandPermission;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.WebPage;
@@ -20,6 +21,7 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.ModelAndView;
@@ -39,16 +41,25 @@ class NewExperimentPage {
   private final ExperimentStore experiments;
   private final Ownership ownership;
   private final CommandPermission commands;
+  private final DatasetRegistry datasets;
 
   NewExperimentPage(
       ExperimentSubmission submission,
       ExperimentStore experiments,
       Ownership ownership,
-      CommandPermission commands) {
+      CommandPermission commands,
+      DatasetRegistry datasets) {
     this.submission = submission;
     this.experiments = experiments;
     this.ownership = ownership;
     this.commands = commands;
+    this.datasets = datasets;
+  }
+
+  /** The registered datasets, offered in the dataset select after the built-in ones. */
+  @ModelAttribute("registeredDatasets")
+  List<String> registeredDatasets() {
+    return datasets.list().stream().map(entry -> entry.dataset().name()).toList();
   }
 
   @GetMapping("/experiments/new")

@@ -49,11 +49,11 @@ class BenchmarkStep implements StepHandler {
             .modelFile(trial)
             .orElseThrow(
                 () -> new IllegalStateException("trial " + trialId + " left no model file"));
-    DatasetId dataset = DatasetId.byName(CheckpointFile.readHeader(model).config().dataset());
-    ModelBenchmark.Result measured = ModelBenchmark.evaluate(model, data.load(dataset).test());
+    String dataset = CheckpointFile.readHeader(model).config().dataset();
+    ModelBenchmark.Result measured = ModelBenchmark.evaluate(model, data.testSet(dataset));
     ObjectNode result = StepResults.object();
     result.put("trialId", trialId);
-    result.put("dataset", dataset.id());
+    result.put("dataset", DatasetId.find(dataset).map(DatasetId::id).orElse(dataset));
     result.put("images", measured.report().confusionMatrix().total());
     ObjectNode metrics = result.putObject("metrics");
     metrics.put("accuracy", measured.report().accuracy());

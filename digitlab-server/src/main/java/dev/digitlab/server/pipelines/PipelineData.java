@@ -5,7 +5,10 @@ import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.FetchResult;
+import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.data.RegisteredDataset;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,10 +24,14 @@ import org.springframework.stereotype.Component;
 class PipelineData {
 
   private final DatasetStore store;
+  private final DatasetRegistry registry;
   private final Map<DatasetId, LoadedDataset> loaded = new ConcurrentHashMap<>();
 
-  PipelineData(@Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+  PipelineData(
+      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome,
+      DatasetRegistry registry) {
     this.store = new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE));
+    this.registry = registry;
   }
 
   /** Fetches (when missing) and verifies the dataset's files. */
@@ -34,6 +41,17 @@ class PipelineData {
 
   LoadedDataset load(DatasetId id) {
     return loaded.computeIfAbsent(id, store::load);
+  }
+
+  /**
+   * The test images of the dataset a model was trained on: a built-in one, or one users registered
+   * (a pipeline's train step may name either).
+   */
+  ImageSet testSet(String name) {
+    return registry
+        .find(name)
+        .map(entry -> RegisteredDataset.read(registry.directory(entry.dataset())).test())
+        .orElseGet(() -> load(DatasetId.byName(name)).test());
   }
 
   static DatasetId dataset(tools.jackson.databind.JsonNode parameters) {

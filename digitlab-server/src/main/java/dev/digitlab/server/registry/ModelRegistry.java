@@ -2,6 +2,7 @@ package dev.digitlab.server.registry;
 
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.infer.Classifier;
 import dev.digitlab.ml.infer.DigitClassifier;
 import dev.digitlab.ml.train.CheckpointFile;
@@ -9,6 +10,7 @@ import dev.digitlab.ml.train.CheckpointHeader;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.TrialStatus;
@@ -60,6 +62,7 @@ public class ModelRegistry {
   private final TrialFiles trialFiles;
   private final ExperimentStore experiments;
   private final Path dataHome;
+  private final DatasetRegistry datasets;
   private final TransactionTemplate transaction;
   private final List<AliasListener> listeners;
   private final OnnxForm onnxForm;
@@ -73,7 +76,9 @@ public class ModelRegistry {
       ExperimentStore experiments,
       PlatformTransactionManager transactions,
       List<AliasListener> listeners,
-      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome,
+      DatasetRegistry datasets) {
+    this.datasets = datasets;
     this.store = store;
     this.artifacts = artifacts;
     this.onnxForm = onnxForm;
@@ -631,6 +636,15 @@ public class ModelRegistry {
   private Map<String, String> datasetDigests(String dataset) {
     Map<String, String> digests = new TreeMap<>();
     if (dataset == null) {
+      return digests;
+    }
+    var registered = datasets.find(dataset);
+    if (registered.isPresent()) {
+      // A registered dataset's files are known by digest; no marker files to read.
+      for (int i = 0; i < 4; i++) {
+        digests.put(
+            RegisteredDataset.FILE_NAMES.get(i), registered.get().dataset().fileSha256().get(i));
+      }
       return digests;
     }
     Path dir;

@@ -8,7 +8,9 @@ import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
 import dev.digitlab.ml.data.IdxReader;
 import dev.digitlab.ml.data.ImageSet;
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
@@ -33,11 +35,15 @@ public class TestImages {
   static final int SCALE = 4;
 
   private final DatasetStore datasets;
-  // At most one entry per known dataset (two today, ~8 MB each): the test set is read once.
-  private final Map<DatasetId, ImageSet> testSets = new ConcurrentHashMap<>();
+  private final DatasetRegistry registry;
+  // One entry per built-in dataset (~8 MB each) and per registered digest: read once each.
+  private final Map<String, ImageSet> testSets = new ConcurrentHashMap<>();
 
-  TestImages(@Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome) {
+  TestImages(
+      @Value("${digitlab.worker.data-home:${digitlab.home}}") Path dataHome,
+      DatasetRegistry registry) {
     this.datasets = new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE));
+    this.registry = registry;
   }
 
   /** Test image {@code index} of {@code dataset}, grayscale, {@link #SCALE} times larger. */
@@ -75,13 +81,25 @@ public class TestImages {
   }
 
   private ImageSet testSet(String dataset) {
+    var registered = registry.find(dataset);
+    if (registered.isPresent()) {
+      RegisteredDataset d = registered.get().dataset();
+      return testSets.computeIfAbsent(
+          d.sha256(),
+          sha -> {
+            Path dir = registry.directory(d);
+            return IdxReader.read(
+                dir.resolve(RegisteredDataset.FILE_NAMES.get(2)),
+                dir.resolve(RegisteredDataset.FILE_NAMES.get(3)));
+          });
+    }
     DatasetId id;
     try {
       id = DatasetId.byName(dataset);
     } catch (DatasetException e) {
       throw new NotFoundException(e.getMessage());
     }
-    return testSets.computeIfAbsent(id, this::read);
+    return testSets.computeIfAbsent(id.id(), name -> read(id));
   }
 
   private ImageSet read(DatasetId id) {

@@ -52,6 +52,7 @@ class AttemptReports {
   private final TrialStore trials;
   private final TrialPruning pruning;
   private final CommandTasks commands;
+  private final DatasetTasks datasetTasks;
   private final TransactionTemplate transaction;
 
   AttemptReports(
@@ -61,8 +62,10 @@ class AttemptReports {
       TrialStore trials,
       TrialPruning pruning,
       CommandTasks commands,
+      DatasetTasks datasetTasks,
       PlatformTransactionManager transactions) {
     this.commands = commands;
+    this.datasetTasks = datasetTasks;
     this.queue = queue;
     this.queueSignal = queueSignal;
     this.events = events;
@@ -155,7 +158,8 @@ class AttemptReports {
         objectiveMetric(lease.trialId()),
         lease.firstSeq(),
         lease.resumeFrom() == null ? null : lease.resumeFrom().epoch(),
-        command);
+        command,
+        trial.command() ? null : datasetTasks.task(trial.experimentId()));
   }
 
   /**

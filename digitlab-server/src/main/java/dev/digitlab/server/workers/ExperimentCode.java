@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.UUID;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
@@ -27,11 +25,11 @@ class ExperimentCode {
 
   private static final ObjectMapper JSON = Json.mapper();
 
-  private final JdbcClient jdbc;
+  private final LeasedSpecs leasedSpecs;
   private final CodeStore store;
 
-  ExperimentCode(JdbcClient jdbc, CodeStore store) {
-    this.jdbc = jdbc;
+  ExperimentCode(LeasedSpecs leasedSpecs, CodeStore store) {
+    this.leasedSpecs = leasedSpecs;
     this.store = store;
   }
 
@@ -43,21 +41,8 @@ class ExperimentCode {
    * @throws NotFoundException (404) if the code is no longer stored
    */
   Path file(String sha256, UUID leaseToken) {
-    List<String> specs =
-        jdbc.sql(
-                """
-                SELECT e.spec FROM trial t JOIN experiment e ON e.id = t.experiment_id
-                 WHERE t.lease_token = :token AND t.status = 'running'
-                """)
-            .param("token", leaseToken)
-            .query(String.class)
-            .list();
-    if (specs.isEmpty()) {
-      throw new ConflictException(
-          "No running trial holds this lease (it expired, or the trial was requeued, cancelled or"
-              + " finished): drop this attempt");
-    }
-    if (!("sha256:" + sha256).equals(codeOf(specs.getFirst()))) {
+    String spec = leasedSpecs.spec(leaseToken);
+    if (!("sha256:" + sha256).equals(codeOf(spec))) {
       throw new ForbiddenException(
           "Not this lease's code",
           "The leased trial's experiment does not run the code "

@@ -53,6 +53,7 @@ public final class RemoteWorker {
   private final WorkerClient client;
   private final TrialRunner runner;
   private final CommandRunner commands;
+  private final DatasetCache datasets;
   private final Settings settings;
   private final ExperimentFiles files = new ExperimentFiles();
   private final Map<Long, RemoteEventSink> running = new ConcurrentHashMap<>();
@@ -61,17 +62,34 @@ public final class RemoteWorker {
   /**
    * @param commands runs command trials; null for a worker that does not (one started without
    *     {@code --allow-commands}, which then never registers the {@code command} capability)
+   * @param datasets where registered datasets are kept once fetched
    */
   public RemoteWorker(
-      WorkerClient client, TrialRunner runner, CommandRunner commands, Settings settings) {
+      WorkerClient client,
+      TrialRunner runner,
+      CommandRunner commands,
+      DatasetCache datasets,
+      Settings settings) {
     this.client = client;
     this.runner = runner;
     this.commands = commands;
+    this.datasets = datasets;
     this.settings = settings;
     if (commands == null && settings.capabilities().contains(WorkerProtocol.COMMAND_CAPABILITY)) {
       throw new IllegalArgumentException(
           "a worker with the command capability needs a CommandRunner");
     }
+  }
+
+  /** A worker that keeps registered datasets in {@code <workHome>/datasets}. */
+  public RemoteWorker(
+      WorkerClient client, TrialRunner runner, CommandRunner commands, Settings settings) {
+    this(
+        client,
+        runner,
+        commands,
+        new DatasetCache(settings.workHome().resolve("datasets")),
+        settings);
   }
 
   public RemoteWorker(WorkerClient client, TrialRunner runner, Settings settings) {
@@ -225,9 +243,16 @@ public final class RemoteWorker {
         outcome = runCommand(grant, workDir, resume, sink, cancellation);
       } else {
         TrainingConfig config = files.readConfig(grant.config());
+        Path datasetDir = grant.dataset() == null ? null : fetchDataset(grant);
         TrialRun run =
             new TrialRun(
-                grant.trialId(), grant.attempt(), config, workDir, resume, grant.firstSeq());
+                grant.trialId(),
+                grant.attempt(),
+                config,
+                workDir,
+                resume,
+                grant.firstSeq(),
+                datasetDir);
         outcome = runner.run(run, sink, cancellation);
       }
       Double trainSeconds = sink.metrics().get("train_seconds");
@@ -259,6 +284,19 @@ public final class RemoteWorker {
           null,
           sink.metrics());
     }
+  }
+
+  /** The folder of the lease's registered dataset, fetched by digest unless kept already. */
+  private Path fetchDataset(LeaseGrant grant) throws IOException, InterruptedException {
+    return datasets.get(
+        grant.dataset(),
+        (sha256, file, target) ->
+            retry(
+                "download " + file + " of dataset " + grant.dataset().name(),
+                () -> {
+                  client.datasetFile(sha256, file, grant.leaseToken(), target);
+                  return target;
+                }));
   }
 
   private RunOutcome runCommand(

@@ -123,6 +123,24 @@ public final class WorkerClient {
         BodyHandlers.ofFile(target));
   }
 
+  /**
+   * Downloads one file of a registered dataset into {@code target}; the lease token shows this
+   * worker trains on it (the caller checks the digest).
+   */
+  public void datasetFile(String sha256, String file, UUID leaseToken, Path target) {
+    send(
+        request(
+                WorkerProtocol.DATASET_FILE
+                    .substring(WorkerProtocol.BASE.length())
+                    .replace("{sha256}", sha256)
+                    .replace("{file}", file),
+                TIMEOUT)
+            .header(WorkerProtocol.LEASE_TOKEN_HEADER, leaseToken.toString())
+            .setHeader("Accept", "application/octet-stream, application/problem+json")
+            .GET(),
+        BodyHandlers.ofFile(target));
+  }
+
   public void complete(long trialId, Completion completion) {
     postJson("/leases/" + trialId + "/complete", completion, TIMEOUT);
   }

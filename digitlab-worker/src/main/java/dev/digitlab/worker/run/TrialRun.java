@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param resumeCheckpoint a checkpoint of an earlier attempt to continue from; null to start fresh
  * @param firstSeq the sequence number of this attempt's first event: 1 for a new trial, one past
  *     the last event the server kept when resuming, so that the trial's stream stays one numbering
+ * @param datasetDir the folder of the registered dataset the config names, fetched by the worker;
+ *     null to find the dataset by the config's name ({@link DatasetSource})
  */
 public record TrialRun(
     long trialId,
@@ -19,7 +21,19 @@ public record TrialRun(
     TrainingConfig config,
     Path workDir,
     Path resumeCheckpoint,
-    long firstSeq) {
+    long firstSeq,
+    Path datasetDir) {
+
+  /** An attempt on a dataset found by name. */
+  public TrialRun(
+      long trialId,
+      int attempt,
+      TrainingConfig config,
+      Path workDir,
+      Path resumeCheckpoint,
+      long firstSeq) {
+    this(trialId, attempt, config, workDir, resumeCheckpoint, firstSeq, null);
+  }
 
   public TrialRun {
     Objects.requireNonNull(config, "config");

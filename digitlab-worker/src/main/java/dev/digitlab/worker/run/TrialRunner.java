@@ -1,6 +1,7 @@
 package dev.digitlab.worker.run;
 
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.train.CheckpointFile;
 import dev.digitlab.ml.train.TestMetrics;
 import dev.digitlab.ml.train.Trainer;
@@ -67,7 +68,10 @@ public final class TrialRunner {
     try {
       events.addAndFlush(new StatusChange(StatusChange.RUNNING, startReason(run)));
       Files.createDirectories(run.workDir());
-      LoadedDataset dataset = datasets.load(run.config().dataset());
+      LoadedDataset dataset =
+          run.datasetDir() != null
+              ? RegisteredDataset.read(run.datasetDir())
+              : datasets.load(run.config().dataset());
       TrainingData data = TrainingData.from(dataset, run.config());
       if (cancellation.isCancelled()) {
         return end(

@@ -1,0 +1,299 @@
+package dev.digitlab.server.datasets;
+
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import dev.digitlab.ml.data.DatasetException;
+import dev.digitlab.ml.data.DatasetId;
+import dev.digitlab.ml.data.RegisteredDataset;
+import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.artifacts.TrialArtifactStore;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The datasets users registered, and the catalog of every dataset name a config may give: the
+ * built-in ones ({@link DatasetId}) and these. A registered dataset's four files are kept in {@code
+ * <home>/datasets/<digest>/} under MNIST's file names (the layout a worker's cache has too) and,
+ * when an object store is configured, under {@code datasets/<digest>/<file>} there; a {@code
+ * registered_dataset} row (V18) is written only once they are checked and stored.
+ */
+@Component
+public class DatasetRegistry {
+
+  /** A registered dataset with who registered it and when. */
+  public record Entry(RegisteredDataset dataset, String createdBy, Instant createdAt) {}
+
+  private final Path root;
+  private final TrialArtifactStore artifacts;
+  private final JdbcClient jdbc;
+  private final Clock clock;
+
+  DatasetRegistry(
+      @Value("${digitlab.home}") Path home,
+      TrialArtifactStore artifacts,
+      JdbcClient jdbc,
+      Clock clock) {
+    this.root = home.resolve("datasets");
+    this.artifacts = artifacts;
+    this.jdbc = jdbc;
+    this.clock = clock;
+  }
+
+  /** Every dataset name a config may give: the built-in ones, then the registered ones by name. */
+  public List<String> knownNames() {
+    List<String> names = new ArrayList<>(DatasetId.names());
+    list().forEach(entry -> names.add(entry.dataset().name()));
+    return names;
+  }
+
+  /**
+   * The problem with {@code name} as an experiment's dataset, or null when it names a built-in or
+   * registered dataset: the field error names every dataset the server knows.
+   */
+  public String unknownProblem(String name) {
+    if (DatasetId.find(name).isPresent() || find(name).isPresent()) {
+      return null;
+    }
+    return "no dataset '"
+        + name
+        + "'; known datasets: "
+        + String.join(", ", knownNames())
+        + " (register one with 'digitlab data add NAME --dir DIR')";
+  }
+
+  /** The registered datasets, by name. */
+  public List<Entry> list() {
+    return jdbc.sql("SELECT * FROM registered_dataset ORDER BY name")
+        .query(DatasetRegistry::entry)
+        .list();
+  }
+
+  /** The registered dataset called {@code name}. */
+  public Optional<Entry> find(String name) {
+    return jdbc.sql("SELECT * FROM registered_dataset WHERE name = :name")
+        .param("name", name)
+        .query(DatasetRegistry::entry)
+        .optional();
+  }
+
+  /** A registered dataset with the digest {@code sha256} (any of its names). */
+  public Optional<RegisteredDataset> byDigest(String sha256) {
+    return jdbc
+        .sql("SELECT * FROM registered_dataset WHERE sha256 = :sha ORDER BY name")
+        .param("sha", sha256)
+        .query(DatasetRegistry::entry)
+        .list()
+        .stream()
+        .map(Entry::dataset)
+        .findFirst();
+  }
+
+  /** The registered dataset called {@code name}, or 404. */
+  public Entry get(String name) {
+    return find(name)
+        .orElseThrow(() -> new NotFoundException("No dataset '" + name + "' is registered"));
+  }
+
+  private static Entry entry(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+    return new Entry(
+        new RegisteredDataset(
+            rs.getString("name"),
+            rs.getString("sha256"),
+            List.of(
+                rs.getString("train_images_sha256"),
+                rs.getString("train_labels_sha256"),
+                rs.getString("test_images_sha256"),
+                rs.getString("test_labels_sha256")),
+            rs.getInt("classes"),
+            rs.getInt("train_count"),
+            rs.getInt("test_count"),
+            rs.getLong("size_bytes")),
+        rs.getString("created_by"),
+        dev.digitlab.server.database.Timestamps.instant(rs, "created_at"));
+  }
+
+  /**
+   * Refuses a name that is malformed, built-in or registered already, before any upload is read.
+   */
+  void checkNewName(String name) {
+    String problem = RegisteredDataset.nameProblem(name);
+    if (problem != null) {
+      throw new InvalidParameterException("name", problem);
+    }
+    if (find(name).isPresent()) {
+      throw new ConflictException(
+          "A dataset named '"
+              + name
+              + "' is registered already; choose another name, or delete it first (if no"
+              + " experiment uses it)");
+    }
+  }
+
+  /**
+   * Registers the four files of {@link RegisteredDataset#FILE_NAMES} in {@code staged} (raw IDX, as
+   * {@link DatasetUpload} leaves them) as {@code name}, after checking them. {@code staged} is
+   * moved or deleted: the caller must not use it again.
+   *
+   * @throws InvalidParameterException (400) for files that are no dataset of {@code classes}
+   *     classes; nothing is stored then
+   * @throws ConflictException (409) for a name registered already
+   */
+  Entry add(String name, int classes, Path staged, String createdBy) throws IOException {
+    try {
+      checkNewName(name);
+      RegisteredDataset.Summary summary;
+      try {
+        summary = RegisteredDataset.check(staged, classes);
+      } catch (DatasetException e) {
+        throw new InvalidParameterException(
+            e.getMessage().startsWith("classes ") ? "classes" : "files", e.getMessage());
+      }
+      List<String> shas = new ArrayList<>();
+      long size = 0;
+      for (String file : RegisteredDataset.FILE_NAMES) {
+        shas.add(RegisteredDataset.sha256(staged.resolve(file)));
+        size += Files.size(staged.resolve(file));
+      }
+      String digest = RegisteredDataset.digest(shas);
+      RegisteredDataset dataset =
+          new RegisteredDataset(
+              name, digest, shas, classes, summary.trainCount(), summary.testCount(), size);
+      Path folder = root.resolve(digest);
+      if (!Files.isDirectory(folder)) {
+        try {
+          Files.move(staged, folder, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+          // Another upload of the same files got there first: its folder holds the same bytes.
+        }
+      }
+      for (String file : RegisteredDataset.FILE_NAMES) {
+        artifacts.publishFile(key(digest, file), folder.resolve(file));
+      }
+      Instant now = clock.instant();
+      try {
+        jdbc.sql(
+                """
+                INSERT INTO registered_dataset (name, sha256, train_images_sha256,
+                  train_labels_sha256, test_images_sha256, test_labels_sha256, classes,
+                  train_count, test_count, size_bytes, created_by, created_at)
+                VALUES (:name, :sha, :f0, :f1, :f2, :f3, :classes, :train, :test, :size, :by, :now)
+                """)
+            .param("name", name)
+            .param("sha", digest)
+            .param("f0", shas.get(0))
+            .param("f1", shas.get(1))
+            .param("f2", shas.get(2))
+            .param("f3", shas.get(3))
+            .param("classes", classes)
+            .param("train", summary.trainCount())
+            .param("test", summary.testCount())
+            .param("size", size)
+            .param("by", createdBy)
+            .param("now", toSql(now))
+            .update();
+      } catch (DuplicateKeyException e) {
+        throw new ConflictException(
+            "A dataset named '" + name + "' was registered meanwhile; choose another name");
+      }
+      return new Entry(dataset, createdBy, now);
+    } finally {
+      deleteTree(staged);
+    }
+  }
+
+  /**
+   * Deletes the registration of {@code name}; its files go too unless another name has the same
+   * files.
+   *
+   * @throws ConflictException (409) while an experiment trains on it
+   */
+  void delete(String name) throws IOException {
+    Entry entry = get(name);
+    List<Long> users =
+        jdbc.sql("SELECT id FROM experiment WHERE dataset = :name ORDER BY id")
+            .param("name", name)
+            .query(Long.class)
+            .list();
+    if (!users.isEmpty()) {
+      throw new ConflictException(
+          "Dataset '"
+              + name
+              + "' is used by "
+              + users.size()
+              + " experiment(s) (ids "
+              + users.stream().limit(10).map(String::valueOf).reduce((a, b) -> a + ", " + b).get()
+              + (users.size() > 10 ? ", …" : "")
+              + "); delete them first");
+    }
+    jdbc.sql("DELETE FROM registered_dataset WHERE name = :name").param("name", name).update();
+    String digest = entry.dataset().sha256();
+    long others =
+        jdbc.sql("SELECT COUNT(*) FROM registered_dataset WHERE sha256 = :sha")
+            .param("sha", digest)
+            .query(Long.class)
+            .single();
+    if (others == 0) {
+      deleteTree(root.resolve(digest));
+    }
+  }
+
+  /**
+   * The folder holding {@code dataset}'s four files on this server (fetched from the object store
+   * when only it has them), for the embedded worker, the registry and the worker endpoint.
+   */
+  public Path directory(RegisteredDataset dataset) {
+    Path folder = root.resolve(dataset.sha256());
+    try {
+      Files.createDirectories(folder);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot make " + folder, e);
+    }
+    for (String file : RegisteredDataset.FILE_NAMES) {
+      Path target = folder.resolve(file);
+      if (!Files.isRegularFile(target)
+          && !artifacts.fetchFile(key(dataset.sha256(), file), target)) {
+        throw new NotFoundException(
+            "The file " + file + " of dataset '" + dataset.name() + "' is no longer stored");
+      }
+    }
+    return folder;
+  }
+
+  /** Where staged uploads go: beside the kept folders, so that a finished one moves atomically. */
+  Path newStaging() throws IOException {
+    Files.createDirectories(root);
+    return Files.createTempDirectory(root, ".upload-");
+  }
+
+  private static String key(String digest, String file) {
+    return "datasets/" + digest + "/" + file;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}
