@@ -32,6 +32,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A pipeline run (its document, steps, attempts, logs and the files its steps wrote) as a {@code
@@ -39,8 +40,9 @@ import tools.jackson.core.JacksonException;
  * they are, whatever the steps' types: nothing here knows what a {@code train} or a {@code command}
  * step does, so a step kind added later travels too. A run or step that had not ended when exported
  * arrives ended ({@code failed} or {@code skipped}, saying so): nothing runs an imported run. A
- * train step's trial is not carried (export its experiment for that): the imported step keeps its
- * result, without the link.
+ * {@code train} or {@code command} step's trial is not carried (export its experiment for that):
+ * the imported step keeps its result without the link, and without the trial and experiment ids the
+ * result named, which would point at unrelated rows of this server.
  *
  * <pre>
  * manifest.json              format, version, every entry's size and SHA-256
@@ -373,6 +375,24 @@ class PipelineTransfer {
     return key.getKeyAs(Number.class).longValue();
   }
 
+  /** A step result's JSON without the ids of the exporting server's trial and experiment. */
+  private static String withoutLinks(String result) {
+    if (result == null || result.isBlank()) {
+      return result;
+    }
+    try {
+      if (Json.mapper().readTree(result) instanceof ObjectNode object
+          && (object.has("trialId") || object.has("experimentId"))) {
+        object.remove("trialId");
+        object.remove("experimentId");
+        return Json.mapper().writeValueAsString(object);
+      }
+    } catch (JacksonException notJson) {
+      // Stored as the exporter wrote it: a result is the step's own document, not ours to fix.
+    }
+    return result;
+  }
+
   private long insertStep(long runId, Step step) {
     boolean ended = STEP_ENDED.contains(step.status());
     KeyHolder key = new GeneratedKeyHolder();
@@ -404,7 +424,7 @@ class PipelineTransfer {
             ended
                 ? step.failureReason()
                 : "Was " + step.status() + " when exported; imported as skipped.")
-        .param("result", step.result())
+        .param("result", withoutLinks(step.result()))
         .update(key, "id");
     return key.getKeyAs(Number.class).longValue();
   }
