@@ -255,7 +255,13 @@ class PipelineApiTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
         .as("the step's program is killed")
         .isFalse();
+    // The trial ends once its worker has reported the killed attempt, which may come just after.
     long trial = slow.path("trialId").asLong();
+    long reportedBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!getJson("/api/v1/trials/" + trial).path("status").asString().equals("cancelled")
+        && System.nanoTime() < reportedBy) {
+      Thread.sleep(50);
+    }
     assertThat(getJson("/api/v1/trials/" + trial).path("status").asString()).isEqualTo("cancelled");
     assertThat(post("/api/v1/pipelines/" + id + "/cancel", "", "").statusCode()).isEqualTo(409);
   }
