@@ -346,7 +346,7 @@ class ExperimentListPage {
     }
     for (String key : metricColumns) {
       Double value = summary == null ? null : summary.metrics().get(key);
-      metrics.add(value == null ? "" : Figures.metric(value));
+      metrics.add(value == null ? "–" : Figures.value(value));
     }
     return new Row(
         e.id(),
