@@ -28,19 +28,19 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The runs tables and the experiments list as a daily MLflow user works them, in real headless
- * Chromium with {@code --auth} and no worker (trials stay queued): select 2 of 3 trials, tag them,
- * see the tag column and filter by it (2 rows); cancel a queued trial and delete it after the
- * confirm dialog (it leaves the table, the API says deleted); the waiting reason of a {@code
- * device: gpu} trial in the runs table and the experiments list; the experiments list with an added
- * metric column, sorted, filtered by the runs grammar, and a malformed query answered next to the
- * box with a 400. A viewer sees no bulk buttons, and the API refuses the viewer's own session.
+ * Chromium with {@code --auth}, the trials needing a GPU that no worker has (they stay queued):
+ * select 2 of 3 trials, tag them, see the tag column and filter by it (2 rows); cancel a queued
+ * trial and delete it after the confirm dialog (it leaves the table, the API says deleted); the
+ * waiting reason of a {@code device: gpu} trial in the runs table and the experiments list; the
+ * experiments list with an added metric column, sorted, filtered by the runs grammar, and a
+ * malformed query answered next to the box with a 400. A viewer sees no bulk buttons, and the API
+ * refuses the viewer's own session.
  */
 class RunsTableBulkBrowserTest extends BrowserTestServer {
 
   @DynamicPropertySource
   static void auth(DynamicPropertyRegistry properties) {
     properties.add("digitlab.auth.enabled", () -> "true");
-    properties.add("digitlab.worker.slots", () -> "0");
   }
 
   private static final ObjectMapper JSON = Json.mapper();
@@ -67,7 +67,7 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
         create(
             alice,
             """
-            {"name": "three-lrs", "config": {"model": "mlp", "epochs": 1},
+            {"name": "three-lrs", "config": {"model": "mlp", "epochs": 1, "device": "gpu"},
              "search": {"type": "grid", "parameters": {"learningRate": [0.1, 0.01, 0.001]}}}
             """);
     long gpu =
