@@ -54,6 +54,7 @@ class TrainOnServerDatasetTest {
         .as(err.toString())
         .isZero();
     String sha = RegisteredDataset.digest(shas(dir));
+    out.getBuffer().setLength(0);
 
     String[] train = {
       "train",
