@@ -114,11 +114,6 @@ record ExperimentExport(
    */
   record Artifact(String name, int attempt, String sha256, String base64, String kind, Long bytes) {
 
-    /** A built-in artifact as version 1 wrote it. */
-    Artifact(String name, int attempt, String sha256, String base64) {
-      this(name, attempt, sha256, base64, null, null);
-    }
-
     boolean output() {
       return dev.digitlab.worker.run.RunArtifact.OUTPUT_KIND.equals(kind);
     }
@@ -180,6 +175,15 @@ record ExperimentExport(
   static String datasetSha256Of(String spec) {
     String sha = specField(spec, "datasetSha256");
     return sha != null && sha.matches("[0-9a-f]{64}") ? sha : null;
+  }
+
+  /** Whether a stored spec is a command experiment's (it names a {@code command}). */
+  static boolean isCommand(String spec) {
+    try {
+      return dev.digitlab.ml.json.Json.mapper().readTree(spec).path("command").isArray();
+    } catch (tools.jackson.core.JacksonException e) {
+      return false;
+    }
   }
 
   private static String specField(String spec, String field) {

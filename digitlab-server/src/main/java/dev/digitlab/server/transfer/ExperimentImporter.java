@@ -713,7 +713,12 @@ class ExperimentImporter {
     }
     try {
       if (!Experiment.NO_OBJECTIVE.equals(experiment.objectiveMetric())) {
-        ObjectiveMetric.parse(experiment.objectiveMetric());
+        // A command experiment optimises a metric its program reports, of any key's name.
+        if (ExperimentExport.isCommand(experiment.spec())) {
+          ObjectiveMetric.named(experiment.objectiveMetric());
+        } else {
+          ObjectiveMetric.parse(experiment.objectiveMetric());
+        }
       }
       Goal.parse(experiment.objectiveGoal());
     } catch (RuntimeException e) {
