@@ -114,7 +114,42 @@ class ImportedDatasetTest {
       assertThat(importFile(a, strippedFile).statusCode()).isEqualTo(201);
       assertThat(importFile(a, file).statusCode()).isEqualTo(201);
       assertThat(datasetCount(here)).isEqualTo(1);
+
+      // A server where the name holds other files: refused, naming both digests.
+      assertThat(addDataset(a, "shapes", 3).statusCode()).isEqualTo(201);
+      HttpResponse<String> theirs = addDataset(b, "shapes", 4);
+      assertThat(theirs.statusCode()).isEqualTo(201);
+      String otherSha = Json.mapper().readTree(theirs.body()).get("sha256").asString();
+      HttpResponse<String> onShapes =
+          post(
+              a + "/api/v1/experiments",
+              "application/json",
+              ("{\"name\": \"on-shapes\", \"dataset\": \"shapes\","
+                      + " \"config\": {\"model\": \"mlp\", \"epochs\": 1}}")
+                  .getBytes());
+      assertThat(onShapes.statusCode()).as(onShapes.body()).isEqualTo(201);
+      byte[] shapesFile =
+          bytes(
+              a
+                  + "/api/v1/experiments/"
+                  + Json.mapper().readTree(onShapes.body()).get("id").asLong()
+                  + "/export");
+      Counts beforeShapes = Counts.of(there);
+      HttpResponse<String> clash = importFile(b, shapesFile);
+      assertThat(clash.statusCode()).as(clash.body()).isEqualTo(409);
+      assertThat(clash.body()).contains("'shapes' here holds other files").contains(otherSha);
+      assertThat(Counts.of(there)).isEqualTo(beforeShapes);
     }
+  }
+
+  /** Registers a synthetic dataset of 10 classes made from {@code seed}; the response. */
+  private HttpResponse<String> addDataset(String server, String name, long seed) throws Exception {
+    byte[] archive =
+        SyntheticIdx.tar(SyntheticIdx.write(work.resolve(name + seed), 120, 30, 10, seed));
+    return send(
+        HttpRequest.newBuilder(URI.create(server + "/api/v1/datasets?name=" + name + "&classes=10"))
+            .header("Content-Type", "application/x-tar")
+            .POST(BodyPublishers.ofByteArray(archive)));
   }
 
   /** What a refused import must leave as it was. */
