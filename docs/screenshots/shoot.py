@@ -64,6 +64,14 @@ class Driver:
     def size(self, width, height):
         self.s("POST", "/window/rect", {"width": width, "height": height})
 
+    def viewport(self, width, height):
+        """The page's viewport at exactly width x height CSS pixels; None, None: the window's again."""
+        if width is None:
+            self.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
+        else:
+            self.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}})
+
     def png(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self.s("GET", "/screenshot")))
@@ -130,6 +138,26 @@ return Promise.all(urls.map(u => fetch(u, {redirect: 'follow'}).then(r => { if (
         print("walk: broken link: " + b, file=sys.stderr)
 
 
+# Lazy images (the misclassified digits) load only near the window: load them all now and wait
+# until each has arrived (or failed: the walk reports a broken one), up to 20 s.
+IMAGES_LOADED = """
+const done = arguments[arguments.length - 1];
+document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; });
+const deadline = Date.now() + 20000;
+(function wait() {
+  const pending = Array.from(document.images).filter(i => i.getAttribute('src') && !i.complete);
+  if (!pending.length || Date.now() > deadline) { done(pending.length); } else { setTimeout(wait, 200); }
+})();
+"""
+
+# The page's whole height: the document's, or further down where a box ends that the document's
+# scrollHeight does not count.
+PAGE_HEIGHT = """
+const bottoms = Array.from(document.querySelectorAll('main, main *')).map(e => e.getBoundingClientRect().bottom + window.scrollY);
+return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, ...bottoms));
+"""
+
+
 def shoot(driver, out, name, url, prepare=None, settle=1.5):
     driver.get(url)
     if prepare:
@@ -137,12 +165,18 @@ def shoot(driver, out, name, url, prepare=None, settle=1.5):
     for width in WIDTHS:
         driver.size(width, 900)
         time.sleep(settle)  # charts draw after their data loads and redraw on resize
-        height = min(MAX_HEIGHT, int(driver.js("return document.documentElement.scrollHeight;")))
-        driver.size(width, max(height, 600))
+        pending = driver.s("POST", "/execute/async", {"script": IMAGES_LOADED, "args": []})
+        if pending:
+            print(f"shoot: {name} at {width} px: {pending} image(s) still loading", file=sys.stderr)
+        height = max(600, min(MAX_HEIGHT, int(driver.js(PAGE_HEIGHT))))
+        # The viewport itself set to width x height (through the DevTools protocol): a window's
+        # size includes the browser's own frame, which cut the 400 px playground at 897 px.
+        driver.viewport(width, height)
         time.sleep(0.6)
         path = os.path.join(out, f"{name}-{width}.png")
         check(driver, name, width)
         driver.png(path)
+        driver.viewport(None, None)
         print(f"shoot: {path} ({width}x{height})", file=sys.stderr)
 
 

@@ -5,6 +5,7 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import java.time.Clock;
@@ -58,18 +59,21 @@ class WorkersPage {
   private final TrialStore trials;
   private final TrainingThroughput throughput;
   private final Clock clock;
+  private final WaitingReasons waiting;
 
   WorkersPage(
       WorkerSettings settings,
       WorkerRegistry registry,
       TrialStore trials,
       TrainingThroughput throughput,
-      Clock clock) {
+      Clock clock,
+      WaitingReasons waiting) {
     this.settings = settings;
     this.registry = registry;
     this.trials = trials;
     this.throughput = throughput;
     this.clock = clock;
+    this.waiting = waiting;
   }
 
   /** A sortable column: its key in {@code ?sort=}, its header, the order it sorts rows in. */
@@ -142,6 +146,16 @@ class WorkersPage {
     model.addAttribute("history", history(rows));
     List<Trial> queued = trials.listQueued(QUEUE_SHOWN);
     model.addAttribute("queue", queued);
+    // A queued trial that no online worker can take says why in the queue (issue 19 item 5);
+    // the online workers' capabilities are read once a second, not per trial.
+    Map<Long, String> reasons = new LinkedHashMap<>();
+    for (Trial t : queued) {
+      String reason = waiting.waitingFor(t);
+      if (reason != null) {
+        reasons.put(t.id(), reason);
+      }
+    }
+    model.addAttribute("waiting", reasons);
     model.addAttribute("queueShown", QUEUE_SHOWN);
     model.addAttribute("columns", COLUMNS);
     model.addAttribute("sort", sort);
