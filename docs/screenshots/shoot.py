@@ -1,6 +1,6 @@
 """Photographs the web UI's pages through chromedriver's WebDriver API (standard library only).
 
-Usage: shoot.py SERVER_URL ADMIN_TOKEN OUT_DIR EXPERIMENT_ID TRIAL_ID BEST_TRIAL_ID PIPELINE_ID
+Usage: shoot.py SERVER_URL ADMIN_TOKEN OUT_DIR EXPERIMENT_ID TRIAL_ID BEST_TRIAL_ID PIPELINE_ID GPU_TRIAL_ID
 (take.sh starts the server and stores the data first). Each page at 1400 and 400 px wide, its whole
 height up to 3000 px, as OUT_DIR/<page>-<width>.png.
 """
@@ -181,7 +181,7 @@ def shoot(driver, out, name, url, prepare=None, settle=1.5):
 
 
 def main():
-    server, token, out, experiment, trial, best, pipeline = sys.argv[1:8]
+    server, token, out, experiment, trial, best, pipeline, gpu = sys.argv[1:9]
     driver = Driver()
     try:
         shoot(driver, out, "login", f"{server}/login?next=%2Fmodels")
@@ -204,11 +204,17 @@ def main():
         shoot(driver, out, "compare-epoch", f"{server}/compare?trial={trial}&trial={best}",
               "const x = document.getElementById('curve-x'); x.value = 'epoch';"
               " x.dispatchEvent(new Event('change'));", settle=3)
+        shoot(driver, out, "compare-waiting", f"{server}/compare?trial={best}&trial={gpu}", settle=3)
+        shoot(driver, out, "runs", f"{server}/experiments/{experiment}/runs", settle=2)
         shoot(driver, out, "models", f"{server}/models",
               "document.querySelectorAll('details').forEach(d => d.open = true);")
         shoot(driver, out, "model-compare", f"{server}/models/digits/compare?version=1&version=2")
         shoot(driver, out, "pipelines", f"{server}/pipelines")
         shoot(driver, out, "pipeline-run", f"{server}/pipelines/{pipeline}")
+        shoot(driver, out, "pipeline-step", f"{server}/pipelines/{pipeline}/steps/fit-2")
+        shoot(driver, out, "datasets", f"{server}/datasets")
+        shoot(driver, out, "feedback", f"{server}/models/digits/feedback")
+        shoot(driver, out, "retraining", f"{server}/models/digits/retraining")
         shoot(driver, out, "workers", f"{server}/workers")
         shoot(driver, out, "playground", f"{server}/playground")
         check_links(driver, server)

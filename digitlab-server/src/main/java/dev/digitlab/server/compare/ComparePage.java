@@ -37,9 +37,9 @@ class ComparePage {
   }
 
   /**
-   * Why each compared trial that is still queued waits, when no online worker can take it (issue
-   * 19 item 5: every page that shows a trial says it), keyed by the trial. Only queued
-   * trials are read again, so a comparison of finished trials costs nothing more.
+   * Why each compared trial that is still queued waits, when no online worker can take it (issue 19
+   * item 5: every page that shows a trial says it), keyed by the trial. Only queued trials are read
+   * again, so a comparison of finished trials costs nothing more.
    */
   private Map<ChartTrial, String> waitingReasons(List<ChartTrial> trials) {
     Map<ChartTrial, String> reasons = new LinkedHashMap<>();
@@ -47,10 +47,7 @@ class ComparePage {
       if (!"queued".equals(t.status())) {
         continue;
       }
-      trialStore
-          .find(t.id())
-          .map(waiting::waitingFor)
-          .ifPresent(reason -> reasons.put(t, reason));
+      trialStore.find(t.id()).map(waiting::waitingFor).ifPresent(reason -> reasons.put(t, reason));
     }
     return reasons;
   }

@@ -90,8 +90,11 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       long trial = finishedTrial();
       var driver = browser.driver;
 
-      // The trial page: the loss per step, then each control.
+      // The trial page: times in one style, to the second; the loss per step, then each control.
       driver.get(url("/trials/" + trial));
+      assertThat(driver.findElement(By.cssSelector("dl.facts")).getText())
+          .containsPattern("Started\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d")
+          .doesNotContainPattern("\\d\\dT\\d\\d|:\\d\\d\\.\\d");
       browser.waiting(LONG).until(d -> browser.chartPoints("step-curve") > 0);
       titlesReadWell("step-curve", "step", "train_loss");
       double lastStep = xMax("step-curve");
@@ -146,8 +149,7 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       slide("curve-smoothing", "0.9");
       assertThat(((Number) line("curves").get("wander")).doubleValue())
           .isLessThan(((Number) before.get("wander")).doubleValue() * 0.8);
-      assertThat(
-              browser.chartTexts("test-bars").stream().map(t -> (String) t.get("text")).toList())
+      assertThat(browser.chartTexts("test-bars").stream().map(t -> (String) t.get("text")).toList())
           .contains("test set score");
 
       // Compare: smoothing and the wall-time axis (epoch, images and log have their check in
@@ -177,6 +179,24 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       var driver = browser.driver;
       long stored = experimentStore.list(ExperimentQuery.newestFirst()).total();
       driver.get(url("/experiments/new"));
+      // Labels in words ("Learning rate", not "learningRate"), and the search type's select wide
+      // enough for its longest choice (it was cut off), on a desktop and on a phone.
+      assertThat(
+              (List<?>)
+                  browser.js(
+                      "return Array.from(document.querySelectorAll('#new-experiment label'))"
+                          + ".map(l => l.textContent.trim()).filter(t => /[a-z][A-Z]/.test(t));"))
+          .isEmpty();
+      String room =
+          "const s = document.getElementById('searchType');"
+              + " const c = document.createElement('canvas').getContext('2d');"
+              + " c.font = getComputedStyle(s).font;"
+              + " return s.clientWidth - Math.max(...Array.from(s.options)"
+              + "   .map(o => c.measureText(o.text).width));";
+      assertThat(((Number) browser.js(room)).doubleValue()).isGreaterThanOrEqualTo(16);
+      browser.phoneWidth();
+      assertThat(((Number) browser.js(room)).doubleValue()).isGreaterThanOrEqualTo(16);
+      browser.desktopWidth();
       type("name", "tiny-range");
       new Select(driver.findElement(By.id("searchType"))).selectByValue("random");
       new Select(driver.findElement(By.id("s-field-0"))).selectByValue("learningRate");
@@ -232,8 +252,9 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
                     + " const z = (c.getOption().dataZoom || []).find(d => d.type === 'slider');"
                     + " return z ? c.getHeight() - z.bottom - z.height : c.getHeight();",
                 id);
-    assertThat(num(x, "bottom")).as(xTitle + " above the zoom slider").isLessThanOrEqualTo(
-        sliderTop.doubleValue());
+    assertThat(num(x, "bottom"))
+        .as(xTitle + " above the zoom slider")
+        .isLessThanOrEqualTo(sliderTop.doubleValue());
     assertThat(num(y, "left")).as(yTitle + " inside the chart").isGreaterThanOrEqualTo(0);
     assertThat(num(y, "bottom") - num(y, "top"))
         .as(yTitle + " runs along the axis")
@@ -250,7 +271,8 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
   }
 
   private static Map<String, Object> only(List<Map<String, Object>> texts, String text) {
-    List<Map<String, Object>> found = texts.stream().filter(t -> text.equals(t.get("text"))).toList();
+    List<Map<String, Object>> found =
+        texts.stream().filter(t -> text.equals(t.get("text"))).toList();
     assertThat(found).as("the chart's texts %s have '%s' once", texts, text).hasSize(1);
     return found.getFirst();
   }
