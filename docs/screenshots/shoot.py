@@ -99,7 +99,7 @@ Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0 && i.
 const text = document.body.innerText;
 if (/\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)? UTC/.test(text)) problems.push('a time still shown in UTC');
 if (/\\d\\.\\d+E-?\\d/.test(text)) problems.push('a number in Java notation (E)');
-if (/\\bT\\d\\d:\\d\\d:\\d\\d\\.\\d{3,}/.test(text)) problems.push('a raw ISO timestamp');
+if (/\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d/.test(text)) problems.push('a raw ISO timestamp');
 if (/\\bundefined\\b|\\bNaN\\b|\\[object Object\\]/.test(text)) problems.push('undefined/NaN/[object Object] on the page');
 // getAttribute, not a.href: an SVG <a> (the pipeline's DAG) has an SVGAnimatedString there.
 const links = Array.from(document.querySelectorAll('a[href]')).map(a => new URL(a.getAttribute('href'), location.href).href)
@@ -153,7 +153,9 @@ const deadline = Date.now() + 20000;
 # The page's whole height: the document's, or further down where a box ends that the document's
 # scrollHeight does not count.
 PAGE_HEIGHT = """
-const bottoms = Array.from(document.querySelectorAll('main, main *')).map(e => e.getBoundingClientRect().bottom + window.scrollY);
+const bottoms = Array.from(document.querySelectorAll('main, main *'))
+  .filter(e => !e.checkVisibility || e.checkVisibility())  // not inside a closed <details>
+  .map(e => e.getBoundingClientRect().bottom + window.scrollY);
 return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, ...bottoms));
 """
 

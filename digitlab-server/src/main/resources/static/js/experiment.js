@@ -27,7 +27,10 @@
     tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(2) + ' %'; } },
     legend: { top: 0 },
     grid: { left: 70, right: 10, top: 40, bottom: 30 },
-    xAxis: { type: 'category', data: labels },
+    // Every trial's label, wrapped to its column's width (ECharts hid every other one that would
+    // not fit on one line).
+    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, overflow: 'break',
+      width: Math.max(40, (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6) } },
     yAxis: { type: 'value', min: 0, max: 1, name: 'test set score', nameLocation: 'middle', nameGap: 48,
       axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
     series: testKeys.map(function (k) {

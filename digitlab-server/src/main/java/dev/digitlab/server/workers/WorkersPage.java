@@ -5,7 +5,6 @@ import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
-import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import java.time.Clock;
@@ -59,7 +58,7 @@ class WorkersPage {
   private final TrialStore trials;
   private final TrainingThroughput throughput;
   private final Clock clock;
-  private final WaitingReasons waiting;
+  private final OnlineWorkers online;
 
   WorkersPage(
       WorkerSettings settings,
@@ -67,13 +66,13 @@ class WorkersPage {
       TrialStore trials,
       TrainingThroughput throughput,
       Clock clock,
-      WaitingReasons waiting) {
+      OnlineWorkers online) {
     this.settings = settings;
     this.registry = registry;
     this.trials = trials;
     this.throughput = throughput;
     this.clock = clock;
-    this.waiting = waiting;
+    this.online = online;
   }
 
   /** A sortable column: its key in {@code ?sort=}, its header, the order it sorts rows in. */
@@ -150,7 +149,7 @@ class WorkersPage {
     // the online workers' capabilities are read once a second, not per trial.
     Map<Long, String> reasons = new LinkedHashMap<>();
     for (Trial t : queued) {
-      String reason = waiting.waitingFor(t);
+      String reason = online.waitingFor(t);
       if (reason != null) {
         reasons.put(t.id(), reason);
       }
@@ -250,7 +249,7 @@ class WorkersPage {
         kind,
         kind.equals("embedded slot") ? "this server" : "–",
         1,
-        List.of(),
+        kind.equals("embedded slot") ? online.embeddedCapabilities() : List.of(),
         current.isEmpty() ? WorkerRegistry.IDLE : WorkerRegistry.BUSY,
         current,
         silent < 0 ? "–" : ago(silent),

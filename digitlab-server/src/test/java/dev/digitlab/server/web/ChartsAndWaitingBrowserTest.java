@@ -73,6 +73,14 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       assertThat(queued.findElement(By.cssSelector("[data-waiting='" + gpu + "']")).getText())
           .contains("waiting for a worker with capability gpu");
       assertThat(queued.getText()).contains("gpu");
+      // The slot that cannot take it lists what it can run (it showed "–").
+      assertThat(
+              driver
+                  .findElement(By.cssSelector("tr[data-worker='embedded-1']"))
+                  .findElements(By.tagName("td"))
+                  .get(5)
+                  .getText())
+          .isEqualTo("cpu");
       browser.screenshots("workers-waiting");
 
       driver.get(url("/trials/" + gpu));
