@@ -21,16 +21,22 @@
     ['test_recall_macro', 'recall'], ['test_f1_macro', 'F1']];
   const bars = echarts.init(document.getElementById('test-bars'));
   charts.push(bars);
+  // Every trial's label, wrapped to its column's width (ECharts hid every other one that would not
+  // fit on one line); too narrow even for that (a phone), the trial number alone ("#1"), the
+  // tooltip naming the rest. Recomputed when the window's width changes.
+  function barLabels() {
+    const width = (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6;
+    return { interval: 0, overflow: 'break', width: Math.max(30, width),
+      formatter: width < 110 ? function (v) { return v.split(' ')[0]; } : null };
+  }
+  window.addEventListener('resize', function () { bars.setOption({ xAxis: { axisLabel: barLabels() } }); });
   // From 0 to 100 %: a bar's length is its value (an axis from 0.81 made 0.84 look like a fifth
   // of 0.9), and its ticks (0, 20 %, … 100 %) cannot crowd each other as 0.99 and 1 did.
   bars.setOption({
     tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(2) + ' %'; } },
     legend: { top: 0 },
     grid: { left: 70, right: 10, top: 40, bottom: 30 },
-    // Every trial's label, wrapped to its column's width (ECharts hid every other one that would
-    // not fit on one line).
-    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, overflow: 'break',
-      width: Math.max(40, (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6) } },
+    xAxis: { type: 'category', data: labels, axisLabel: barLabels() },
     yAxis: { type: 'value', min: 0, max: 1, name: 'test set score', nameLocation: 'middle', nameGap: 48,
       axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
     series: testKeys.map(function (k) {
