@@ -20,7 +20,11 @@
 # training subset (default 10,000) with validationRatio 0.1; objective test_accuracy (the
 # objective metrics are test metrics), and the figure reported is the best val_accuracy (the
 # trials' last per-epoch validation accuracy). For each seed it runs three experiments: random
-# (samples TRIALS), TPE (maxTrials TRIALS) and TPE + ASHA (pruner asha on val_accuracy, minEpochs 1, reductionFactor 3: rungs at epochs 1 and 3). Epochs trained: the
+# (samples TRIALS), TPE (maxTrials TRIALS) and TPE + ASHA (pruner asha on val_accuracy, by default minEpochs 1, reductionFactor 4: Optuna's
+# default reduction factor; rungs at epochs 1 and 4, so a trial either stops after its first epoch
+# or trains all 4; chosen by replaying unpruned TPE curves of seeds 4-5 through Optuna's pruner,
+# bench/asha_replay.py: 45 of 96 epochs at -0.05 points, against 50 at -0.10 for reductionFactor
+# 3 with rungs at 1 and 3; ASHA='...' sets others). Epochs trained: the
 # epochs each trial reported val_accuracy for, summed.
 #
 # stdout: one JSON line per experiment, then a summary line with the means and target_met.
@@ -44,7 +48,7 @@ startup=${STARTUP:-10}
 slots=${SLOTS:-2}
 first_seed=${FIRST_SEED:-1}
 searches=${SEARCHES:-random,tpe,tpe_asha}
-asha=${ASHA:-minEpochs: 1, reductionFactor: 3}
+asha=${ASHA:-minEpochs: 1, reductionFactor: 4}
 curves=${CURVES:-/dev/null}
 
 bench_init

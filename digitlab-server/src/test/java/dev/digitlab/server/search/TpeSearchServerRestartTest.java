@@ -64,6 +64,7 @@ class TpeSearchServerRestartTest {
           learningRate: {min: 1.0e-4, max: 1.0e-1, scale: log}
           dropout: {min: 0, max: 0.5}
           batchSize: [32, 64, 128, 256]
+      maxParallelTrials: 2
       """;
   private static final int MAX_TRIALS = 14;
   // Trials finished by the first server: past the 4 random startup ones, into TPE's own.
@@ -117,6 +118,7 @@ class TpeSearchServerRestartTest {
       int steps = 0;
       while (true) {
         if (steps == restartAfter) {
+          claimAll(server, held);
           assertThat(held).as("trials running when the server stops").hasSize(2);
           List<String> before = configs(server, experiment);
           server.close();
@@ -151,10 +153,7 @@ class TpeSearchServerRestartTest {
   private static boolean step(ConfigurableApplicationContext server, Deque<Lease> held)
       throws Exception {
     TrialQueue queue = server.getBean(TrialQueue.class);
-    Optional<Lease> lease;
-    while ((lease = queue.claim("remote-worker", Set.of("cpu"), LEASE)).isPresent()) {
-      held.add(lease.get());
-    }
+    claimAll(server, held);
     assertThat(held.size()).as("pending trials within parallelism").isLessThanOrEqualTo(2);
     Lease oldest = held.poll();
     if (oldest == null) {
@@ -166,6 +165,14 @@ class TpeSearchServerRestartTest {
         oldest.leaseToken(),
         new TrialOutcome.Succeeded(f1, f1, null, 1.0, "{\"test_f1_macro\":" + f1 + "}"));
     return true;
+  }
+
+  private static void claimAll(ConfigurableApplicationContext server, Deque<Lease> held) {
+    TrialQueue queue = server.getBean(TrialQueue.class);
+    Optional<Lease> lease;
+    while ((lease = queue.claim("remote-worker", Set.of("cpu"), LEASE)).isPresent()) {
+      held.add(lease.get());
+    }
   }
 
   /** A synthetic objective of the trial's config, best near lr 3e-3, dropout 0.2, batch 64. */
