@@ -219,8 +219,29 @@ public class DatasetRegistry {
   }
 
   /**
-   * Deletes the registration of {@code name}; its files go too unless another name has the same
-   * files.
+   * Registers the four files an imported experiment carried ({@link RegisteredDataset#FILE_NAMES}
+   * to their bytes) as {@code name}, checked as an upload is; files of the same digest are stored
+   * once. Called inside the import's transaction: its row goes if the import fails.
+   *
+   * @throws InvalidParameterException (400) for files that are no dataset of {@code classes}
+   * @throws ConflictException (409) for a name registered already
+   */
+  public Entry registerImported(
+      String name, int classes, java.util.Map<String, byte[]> files, String createdBy) {
+    try {
+      Path staged = newStaging();
+      for (String file : RegisteredDataset.FILE_NAMES) {
+        Files.write(staged.resolve(file), files.get(file));
+      }
+      return add(name, classes, staged, createdBy);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Deletes the registration of {@code name}; its files go too, here and in the object store,
+   * unless another name has the same files.
    *
    * @throws ConflictException (409) while an experiment trains on it
    */
@@ -251,6 +272,9 @@ public class DatasetRegistry {
             .single();
     if (others == 0) {
       deleteTree(root.resolve(digest));
+      // The object store's copies too: other servers would otherwise keep fetching them, and
+      // nothing else ever deletes them. A name sharing the digest keeps them (others > 0).
+      artifacts.deleteFiles(key(digest, ""));
     }
   }
 
