@@ -14,6 +14,13 @@ parzen.json: Optuna's _ParzenEstimator (TPESampler's defaults: prior weight 1, m
 tpe.json: one step of TPESampler (defaults) on fixed mixed5 histories, some with pruned trials:
   the "below" split, the acquisition at fixed candidates and l(x)'s marginals of the categorical
   and the two ints (see tpe()).
+asha.json: Optuna's SuccessiveHalvingPruner deciding on interleaved synthetic curves (up to 3
+  trials running at once, in random order), every report with its decision, for several minimum
+  resources, reduction factors, early-stopping rates and both directions (see asha()).
+tpe-continuous.json: the same step on the purely continuous functions of bench/tpe_vs_optuna.py
+  (Branin, Hartmann-6), on histories Optuna's own TPESampler produced: the split, the acquisition
+  at candidates drawn from l(x) and uniformly, and l(x)'s probability of each cell of a grid over
+  two parameters (the joint the product kernels give; see tpe_continuous()).
 fanova.json: studies of fixed trials, Optuna's FanovaImportanceEvaluator(seed=0) importances
   (normalised, as get_param_importances gives them) and their range over forest seeds 0-9, and, for the exact check of the variance
   decomposition, every tree of its forest (scikit-learn's arrays) with the raw per-parameter mean
@@ -264,13 +271,139 @@ def tpe_cases(out):
                    "space": {k: describe(d) for k, d in MIXED5.items()}, "cases": cases}, f)
 
 
+def tpe_continuous(out):
+    """One step of Optuna's default TPESampler on Branin and Hartmann-6 histories that Optuna's own
+    TPESampler (seeds 0-1) produced, cut at 10 to 60 trials, for TpeStepMatchesOptunaTest: the
+    split, the acquisition at 16 candidates l(x) drew plus 8 uniform ones, and l(x)'s probability
+    of each cell of a 5 x 5 grid over the first two parameters. The grid probabilities come from the
+    mixture's own kernels (weights, mus, sigmas) and _truncnorm's Gaussian masses, so they test the
+    bandwidths, the truncation to [low, high] and that one kernel draws every coordinate."""
+    plain_argsort = np.argsort
+
+    def stable_argsort(a, *args, **kwargs):
+        kwargs.setdefault("kind", "stable")
+        return plain_argsort(a, *args, **kwargs)
+
+    np.argsort = stable_argsort
+    try:
+        tpe_continuous_cases(out)
+    finally:
+        np.argsort = plain_argsort
+
+
+def tpe_continuous_cases(out):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import tpe_vs_optuna
+    from optuna.samplers._tpe.sampler import _split_trials, default_gamma
+    rng = np.random.RandomState(1819)
+    functions = [("branin", tpe_vs_optuna.branin), ("hartmann6", tpe_vs_optuna.hartmann6)]
+    result = []
+    for name, f in functions:
+        for seed in (0, 1):
+            full = optuna.create_study(direction="minimize",
+                                       sampler=optuna.samplers.TPESampler(seed=seed))
+            full.optimize(f, n_trials=60)
+            space = full.trials[0].distributions
+            for n in (10, 17, 30, 45, 60):
+                sampler = optuna.samplers.TPESampler(seed=0)
+                study = optuna.create_study(direction="minimize", sampler=sampler)
+                for t in full.trials[:n]:
+                    study.add_trial(optuna.trial.create_trial(
+                        value=t.value, params=t.params, distributions=t.distributions))
+                frozen = study.get_trials(deepcopy=False)
+                below, above = _split_trials(study, frozen, default_gamma(n))
+                l = sampler._build_parzen_estimator(study, space, below, handle_below=True)
+                g = sampler._build_parzen_estimator(study, space, above, handle_below=False)
+                drawn = l.sample(rng, 16)
+                candidates = {k: np.concatenate([drawn[k], rng.uniform(d.low, d.high, 8)])
+                              for k, d in space.items()}
+                acquisition = sampler._compute_acquisition_func(candidates, l, g)
+                mix = l._mixture_distribution
+                names = list(space)
+                cells = []
+                edges = []
+                for i in (0, 1):
+                    d = mix.distributions[i]
+                    e = np.linspace(d.low, d.high, 6)
+                    edges.append(e.tolist())
+                    # P_k(cell) for every kernel k and cell: the truncated normal's mass.
+                    lo = (e[:-1, None] - d.mu) / d.sigma
+                    hi = (e[1:, None] - d.mu) / d.sigma
+                    norm = _truncnorm._log_gauss_mass((d.low - d.mu) / d.sigma,
+                                                      (d.high - d.mu) / d.sigma)
+                    cells.append(np.exp(_truncnorm._log_gauss_mass(lo, hi) - norm))
+                grid = np.einsum("k,ik,jk->ij", mix.weights, cells[0], cells[1])
+                result.append({
+                    "function": name, "seed": seed,
+                    "space": {k: describe(d) for k, d in space.items()},
+                    "trials": [{"params": t.params, "value": t.value} for t in frozen],
+                    "below": [t.number for t in below],
+                    "candidates": {k: v.tolist() for k, v in candidates.items()},
+                    "acquisition": acquisition.tolist(),
+                    "grid": {"names": names[:2], "edges": edges, "probability": grid.tolist()},
+                })
+    with open(os.path.join(out, "tpe-continuous.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "argsort": "stable", "cases": result}, f)
+
+
+def asha(out):
+    """Optuna's SuccessiveHalvingPruner on 30 trials of up to 8 steps (steps 1..8, as epochs),
+    up to 3 running at once and reporting in a random order: every report and Optuna's decision
+    on it, for SuccessiveHalvingPrunerMatchesOptunaTest. A pruned trial reports no more."""
+    rng = np.random.RandomState(1820)
+    settings = [(1, 3, 0), (1, 4, 0), (1, 2, 0), (2, 2, 0), (1, 3, 1), (2, 3, 0)]
+    result = []
+    for min_resource, rf, rate in settings:
+        for direction in ("maximize", "minimize"):
+            pruner = optuna.pruners.SuccessiveHalvingPruner(
+                min_resource=min_resource, reduction_factor=rf, min_early_stopping_rate=rate)
+            study = optuna.create_study(direction=direction, pruner=pruner)
+            to_start = list(range(30))
+            running = {}  # number -> (trial, curve, next step)
+            events = []
+            while to_start or running:
+                while to_start and len(running) < 3:
+                    n = to_start.pop(0)
+                    quality = rng.uniform(0.5, 0.95)
+                    steps = int(rng.randint(2, 9))
+                    curve = [quality * (1 - 0.3 / (s + 1)) + 0.01 * rng.randn()
+                             for s in range(1, steps + 1)]
+                    if direction == "minimize":
+                        curve = [1 - v for v in curve]
+                    running[n] = (study.ask(), curve, 1)
+                n = sorted(running)[rng.randint(len(running))]
+                trial, curve, step = running[n]
+                value = float(curve[step - 1])
+                trial.report(value, step)
+                pruned = trial.should_prune()
+                events.append({"trial": trial.number, "step": step, "value": value,
+                               "pruned": bool(pruned)})
+                if pruned:
+                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                    del running[n]
+                elif step == len(curve):
+                    study.tell(trial, value)
+                    del running[n]
+                else:
+                    running[n] = (trial, curve, step + 1)
+            result.append({"minResource": min_resource, "reductionFactor": rf,
+                           "minEarlyStoppingRate": rate, "direction": direction,
+                           "events": events})
+    with open(os.path.join(out, "asha.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "cases": result}, f)
+
+
 if __name__ == "__main__":
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     os.makedirs(sys.argv[1], exist_ok=True)
-    only = sys.argv[2:] or ["parzen", "fanova", "tpe"]
+    only = sys.argv[2:] or ["parzen", "fanova", "tpe", "tpe-continuous", "asha"]
     if "parzen" in only:
         parzen(sys.argv[1])
     if "fanova" in only:
         fanova(sys.argv[1])
     if "tpe" in only:
         tpe(sys.argv[1])
+    if "tpe-continuous" in only:
+        tpe_continuous(sys.argv[1])
+    if "asha" in only:
+        asha(sys.argv[1])

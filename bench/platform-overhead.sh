@@ -61,14 +61,50 @@ esac
 
 start_server --worker-slots 1
 bare_runs=$work/bare.jsonl server_runs=$work/server.jsonl
+
+# The client that submits the trial and waits for it shares the training's two cores, so it is
+# compiled once here (the source launcher ran javac in a fresh JVM every round, whose compiler
+# threads were still busy when the trial started) and runs C1-only, serial GC, at nice 10: it
+# stands for a user who submitted and waits, which costs the platform nothing.
+mkdir -p "$work/client"
+"$(dirname "$java")/javac" -nowarn -d "$work/client" "$root/bench/java/ServerBench.java"
+client=(nice -n 10 "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$work/client" ServerBench)
+
+# CPU seconds (user + system) of each thread group of the server JVM: the embedded worker's
+# training thread and the OpenMP threads it started (they inherit its name, "worker-embedded"),
+# and everything else (event delivery, the database, HTTP, heartbeats, the JIT, GC).
+thread_cpu() {
+  local hz total_train=0 total_other=0 t name ticks
+  hz=$(getconf CLK_TCK)
+  for t in /proc/"$server_pid"/task/*; do
+    name=$(cat "$t/comm" 2>/dev/null) || continue
+    ticks=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) || continue
+    case $name in
+      worker-embedd*) total_train=$((total_train + ticks)) ;;
+      *) total_other=$((total_other + ticks)) ;;
+    esac
+  done
+  echo "$total_train $total_other $hz"
+}
+# Prints the JSON object of file $1 with the fields of the JSON object $2 added.
+add_fields() {
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d.update(json.loads(sys.argv[2])); print(json.dumps(d))' "$1" "$2"
+}
+# {"steal_percent": …, "loadavg_1m": …} of the run since the cpu_snapshot $1.
+conditions() {
+  printf '{"steal_percent": %s, "loadavg_1m": %s}' "$(steal_percent "$1" "$(cpu_snapshot)")" "$(loadavg_1m)"
+}
 : >"$bare_runs"
 : >"$server_runs"
 train_java_opts=""
 
 run_bare() {
-  local status=0 line
+  local status=0 line snap
+  snap=$(cpu_snapshot)
   note "bare: digitlab train --model $model --epochs $epochs --json"
-  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 run_bg "$root/digitlab" train --model "$model" \
+  # DIGITLAB_AOT=0: the server starts without the launcher's AOT cache (it is made for `train`
+  # only), so the bare trainer does too, and both run with the very same JVM options.
+  DIGITLAB_HOME=$work/home DIGITLAB_DEBUG=1 DIGITLAB_AOT=0 run_bg "$root/digitlab" train --model "$model" \
     --epochs "$epochs" --json --data-dir "$work/home/datasets/mnist" \
     >"$work/train.out" 2>"$work/train.err" || status=$?
   line=$(grep -E '^[[:space:]]*\{' "$work/train.out" | tail -n 1 || true)
@@ -80,16 +116,28 @@ run_bare() {
   train_java_opts=$(sed -n 's#^digitlab: exec [^ ]*/bin/java \(.*\) -jar .*#\1#p' "$work/train.err" | head -n 1)
   printf '%s\n' "$line" >>"$bare_runs"
   # Its own line is long (per-class table, confusion matrix): print the figures that matter.
-  "$java" "$root/bench/java/ServerBench.java" pick "$line" impl model epochs threads \
-    train_seconds images_per_second test_accuracy
+  local cond
+  cond=$(conditions "$snap")
+  "${client[@]}" pick "$line" impl model epochs threads train_seconds images_per_second \
+    test_accuracy >"$work/bare.line"
+  add_fields "$work/bare.line" "$cond"
 }
 
 run_server() {
   note "server: one-trial experiment {model: $model, epochs: $epochs}"
-  run_bg "$java" "$root/bench/java/ServerBench.java" run-trial "$server_url" "$model" "$epochs" "$poll_ms" \
-    >"$work/trial.out"
-  cat "$work/trial.out"
-  cat "$work/trial.out" >>"$server_runs"
+  local before after snap
+  snap=$(cpu_snapshot)
+  before=$(thread_cpu)
+  run_bg "${client[@]}" run-trial "$server_url" "$model" "$epochs" "$poll_ms" >"$work/trial.out"
+  after=$(thread_cpu)
+  # From submit to the trial's end: the training threads' CPU, and the rest of the server's.
+  local cond
+  cond=$(conditions "$snap")
+  add_fields "$work/trial.out" "$(awk -v b="$before" -v a="$after" -v c="${cond%\}}" 'BEGIN { split(b, x); split(a, y);
+      printf "%s, \"server_training_cpu_seconds\": %.2f, \"server_other_cpu_seconds\": %.2f}",
+        c, (y[1] - x[1]) / y[3], (y[2] - x[2]) / y[3] }')" >"$work/trial.line"
+  cat "$work/trial.line"
+  cat "$work/trial.line" >>"$server_runs"
 }
 
 machine_facts_json
@@ -108,5 +156,5 @@ if [ "$trusted" = false ]; then
 fi
 like=false
 [ "$server_java_opts" = "$train_java_opts" ] && like=true
-"$java" "$root/bench/java/ServerBench.java" overhead-summary "$bare_runs" "$server_runs" \
+"${client[@]}" overhead-summary "$bare_runs" "$server_runs" \
   "{\"model\": \"$model\", \"epochs\": $epochs, \"jvm_opts_mode\": \"$jvm_mode\", \"like_for_like\": $like, \"server_java_opts\": \"$server_java_opts\", \"train_java_opts\": \"$train_java_opts\"}"
