@@ -1,8 +1,6 @@
 package dev.digitlab.server.pipelines;
 
 import dev.digitlab.protocol.event.EventType;
-import dev.digitlab.protocol.experiment.ExperimentFiles;
-import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.protocol.pipeline.StepType;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
@@ -48,7 +46,6 @@ class CommandStep implements StepHandler {
   private final EventStore events;
   private final TrialFiles files;
   private final WaitingReasons waiting;
-  private final ExperimentFiles documents = new ExperimentFiles();
 
   CommandStep(StepTrial stepTrial, EventStore events, TrialFiles files, WaitingReasons waiting) {
     this.stepTrial = stepTrial;
@@ -64,8 +61,8 @@ class CommandStep implements StepHandler {
 
   @Override
   public ObjectNode run(StepContext context) throws Exception {
-    ExperimentSpec spec = documents.fromTree(experimentDocument(context));
-    StepTrial.Submitted submitted = stepTrial.submit(spec, context, "command trial");
+    StepTrial.Submitted submitted =
+        stepTrial.submit(experimentDocument(context), context, "command trial");
     Trial trial =
         stepTrial.await(submitted, context, new Progress(context), ": its program is stopped");
     ObjectNode result = StepTrial.resultHead(submitted.experiment(), trial);
@@ -112,12 +109,7 @@ class CommandStep implements StepHandler {
   /** The step as a command experiment's document, as a user would write it. */
   private static ObjectNode experimentDocument(StepContext context) {
     ObjectNode p = context.step().parameters();
-    ObjectNode document = StepResults.object();
-    document.put("name", context.run().name() + "/" + context.step().name());
-    document.put(
-        "description",
-        "command step '" + context.step().name() + "' of pipeline run " + context.run().id());
-    document.putArray("tags").add("pipeline");
+    ObjectNode document = StepTrial.document(context, "command step");
     ArrayNode command = document.putArray("command");
     command.add(p.get("executable").asString());
     // A step's args were always literal: braces are escaped, not read as placeholders.

@@ -1,6 +1,6 @@
 package dev.digitlab.server.pipelines;
 
-import dev.digitlab.protocol.experiment.ExperimentSpec;
+import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.experiments.ExperimentSubmission;
@@ -27,6 +27,7 @@ class StepTrial {
   private final ExperimentSubmission submission;
   private final ExperimentStore experiments;
   private final TrialStore trials;
+  private final ExperimentFiles files = new ExperimentFiles();
 
   StepTrial(ExperimentSubmission submission, ExperimentStore experiments, TrialStore trials) {
     this.submission = submission;
@@ -44,12 +45,26 @@ class StepTrial {
   }
 
   /**
-   * Submits {@code spec} as the run owner's experiment (the pipeline's experiments are its owner's:
-   * they may see and cancel them as their own), records its trial on the step and logs "queued
-   * {@code kind} ID (experiment ID)".
+   * The start of the step's experiment document, as a user would write it: named {@code RUN/STEP},
+   * described as "{@code what} 'STEP' of pipeline run ID", tagged {@code pipeline}.
    */
-  Submitted submit(ExperimentSpec spec, StepContext context, String kind) {
-    Experiment experiment = submission.submit(spec, context.run().owner());
+  static ObjectNode document(StepContext context, String what) {
+    ObjectNode document = StepResults.object();
+    document.put("name", context.run().name() + "/" + context.step().name());
+    document.put(
+        "description",
+        what + " '" + context.step().name() + "' of pipeline run " + context.run().id());
+    document.putArray("tags").add("pipeline");
+    return document;
+  }
+
+  /**
+   * Submits {@code document} as the run owner's experiment (the pipeline's experiments are its
+   * owner's: they may see and cancel them as their own), records its trial on the step and logs
+   * "queued {@code kind} ID (experiment ID)".
+   */
+  Submitted submit(ObjectNode document, StepContext context, String kind) {
+    Experiment experiment = submission.submit(files.fromTree(document), context.run().owner());
     Trial trial = trials.listByExperiment(experiment.id()).getFirst();
     context.trials().record(trial.id());
     context

@@ -1,8 +1,6 @@
 package dev.digitlab.server.pipelines;
 
 import dev.digitlab.ml.export.OnnxExport;
-import dev.digitlab.protocol.experiment.ExperimentFiles;
-import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.protocol.pipeline.StepType;
 import dev.digitlab.server.trials.Trial;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ class TrainStep implements StepHandler {
 
   private final StepTrial stepTrial;
   private final TrialModels models;
-  private final ExperimentFiles files = new ExperimentFiles();
 
   TrainStep(StepTrial stepTrial, TrialModels models) {
     this.stepTrial = stepTrial;
@@ -49,15 +46,9 @@ class TrainStep implements StepHandler {
         }
       }
     }
-    ObjectNode document = StepResults.object();
-    document.put("name", context.run().name() + "/" + context.step().name());
-    document.put(
-        "description",
-        "step '" + context.step().name() + "' of pipeline run " + context.run().id());
-    document.putArray("tags").add("pipeline");
+    ObjectNode document = StepTrial.document(context, "step");
     document.set("config", config);
-    ExperimentSpec spec = files.fromTree(document);
-    StepTrial.Submitted submitted = stepTrial.submit(spec, context, "trial");
+    StepTrial.Submitted submitted = stepTrial.submit(document, context, "trial");
     Trial trial = stepTrial.await(submitted, context, polled -> {}, "");
     ObjectNode result = StepTrial.resultHead(submitted.experiment(), trial);
     ObjectNode metrics = result.putObject("metrics");
