@@ -1,6 +1,6 @@
 """Photographs the web UI's pages through chromedriver's WebDriver API (standard library only).
 
-Usage: shoot.py SERVER_URL ADMIN_TOKEN OUT_DIR EXPERIMENT_ID TRIAL_ID BEST_TRIAL_ID PIPELINE_ID
+Usage: shoot.py SERVER_URL ADMIN_TOKEN OUT_DIR EXPERIMENT_ID TRIAL_ID BEST_TRIAL_ID PIPELINE_ID GPU_TRIAL_ID
 (take.sh starts the server and stores the data first). Each page at 1400 and 400 px wide, its whole
 height up to 3000 px, as OUT_DIR/<page>-<width>.png.
 """
@@ -64,6 +64,14 @@ class Driver:
     def size(self, width, height):
         self.s("POST", "/window/rect", {"width": width, "height": height})
 
+    def viewport(self, width, height):
+        """The page's viewport at exactly width x height CSS pixels; None, None: the window's again."""
+        if width is None:
+            self.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})
+        else:
+            self.s("POST", "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}})
+
     def png(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self.s("GET", "/screenshot")))
@@ -91,7 +99,7 @@ Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0 && i.
 const text = document.body.innerText;
 if (/\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)? UTC/.test(text)) problems.push('a time still shown in UTC');
 if (/\\d\\.\\d+E-?\\d/.test(text)) problems.push('a number in Java notation (E)');
-if (/\\bT\\d\\d:\\d\\d:\\d\\d\\.\\d{3,}/.test(text)) problems.push('a raw ISO timestamp');
+if (/\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d/.test(text)) problems.push('a raw ISO timestamp');
 if (/\\bundefined\\b|\\bNaN\\b|\\[object Object\\]/.test(text)) problems.push('undefined/NaN/[object Object] on the page');
 // getAttribute, not a.href: an SVG <a> (the pipeline's DAG) has an SVGAnimatedString there.
 const links = Array.from(document.querySelectorAll('a[href]')).map(a => new URL(a.getAttribute('href'), location.href).href)
@@ -130,6 +138,28 @@ return Promise.all(urls.map(u => fetch(u, {redirect: 'follow'}).then(r => { if (
         print("walk: broken link: " + b, file=sys.stderr)
 
 
+# Lazy images (the misclassified digits) load only near the window: load them all now and wait
+# until each has arrived (or failed: the walk reports a broken one), up to 20 s.
+IMAGES_LOADED = """
+const done = arguments[arguments.length - 1];
+document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; });
+const deadline = Date.now() + 20000;
+(function wait() {
+  const pending = Array.from(document.images).filter(i => i.getAttribute('src') && !i.complete);
+  if (!pending.length || Date.now() > deadline) { done(pending.length); } else { setTimeout(wait, 200); }
+})();
+"""
+
+# The page's whole height: the document's, or further down where a box ends that the document's
+# scrollHeight does not count.
+PAGE_HEIGHT = """
+const bottoms = Array.from(document.querySelectorAll('main, main *'))
+  .filter(e => !e.checkVisibility || e.checkVisibility())  // not inside a closed <details>
+  .map(e => e.getBoundingClientRect().bottom + window.scrollY);
+return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, ...bottoms));
+"""
+
+
 def shoot(driver, out, name, url, prepare=None, settle=1.5):
     driver.get(url)
     if prepare:
@@ -137,17 +167,23 @@ def shoot(driver, out, name, url, prepare=None, settle=1.5):
     for width in WIDTHS:
         driver.size(width, 900)
         time.sleep(settle)  # charts draw after their data loads and redraw on resize
-        height = min(MAX_HEIGHT, int(driver.js("return document.documentElement.scrollHeight;")))
-        driver.size(width, max(height, 600))
+        pending = driver.s("POST", "/execute/async", {"script": IMAGES_LOADED, "args": []})
+        if pending:
+            print(f"shoot: {name} at {width} px: {pending} image(s) still loading", file=sys.stderr)
+        height = max(600, min(MAX_HEIGHT, int(driver.js(PAGE_HEIGHT))))
+        # The viewport itself set to width x height (through the DevTools protocol): a window's
+        # size includes the browser's own frame, which cut the 400 px playground at 897 px.
+        driver.viewport(width, height)
         time.sleep(0.6)
         path = os.path.join(out, f"{name}-{width}.png")
         check(driver, name, width)
         driver.png(path)
+        driver.viewport(None, None)
         print(f"shoot: {path} ({width}x{height})", file=sys.stderr)
 
 
 def main():
-    server, token, out, experiment, trial, best, pipeline = sys.argv[1:8]
+    server, token, out, experiment, trial, best, pipeline, gpu = sys.argv[1:9]
     driver = Driver()
     try:
         shoot(driver, out, "login", f"{server}/login?next=%2Fmodels")
@@ -170,11 +206,17 @@ def main():
         shoot(driver, out, "compare-epoch", f"{server}/compare?trial={trial}&trial={best}",
               "const x = document.getElementById('curve-x'); x.value = 'epoch';"
               " x.dispatchEvent(new Event('change'));", settle=3)
+        shoot(driver, out, "compare-waiting", f"{server}/compare?trial={best}&trial={gpu}", settle=3)
+        shoot(driver, out, "runs", f"{server}/experiments/{experiment}/runs", settle=2)
         shoot(driver, out, "models", f"{server}/models",
               "document.querySelectorAll('details').forEach(d => d.open = true);")
         shoot(driver, out, "model-compare", f"{server}/models/digits/compare?version=1&version=2")
         shoot(driver, out, "pipelines", f"{server}/pipelines")
         shoot(driver, out, "pipeline-run", f"{server}/pipelines/{pipeline}")
+        shoot(driver, out, "pipeline-step", f"{server}/pipelines/{pipeline}/steps/fit-2")
+        shoot(driver, out, "datasets", f"{server}/datasets")
+        shoot(driver, out, "feedback", f"{server}/models/digits/feedback")
+        shoot(driver, out, "retraining", f"{server}/models/digits/retraining")
         shoot(driver, out, "workers", f"{server}/workers")
         shoot(driver, out, "playground", f"{server}/playground")
         check_links(driver, server)

@@ -2,7 +2,8 @@
 # Screenshots of every page of the web UI at 1400 px and 400 px wide, into docs/screenshots/:
 # starts ./digitlab server --auth on a temporary home (MNIST linked from ~/.digitlab), stores some
 # data through the API with the first admin token (a 3-trial learning-rate grid the embedded worker
-# trains, a pipeline run, a registered model with two versions, one in production), then drives
+# trains, a pipeline run, a registered model with two versions, one in production, and a trial that
+# waits for a GPU worker), then drives
 # Debian's headless Chromium through chromedriver (shoot.py, Python's standard library only): logs
 # in through the login page and photographs each page, its whole height (up to 3000 px).
 #
@@ -102,6 +103,13 @@ until api GET "/api/v1/pipelines/$pipeline" | jq -e '.status == "succeeded" or .
   sleep 1
 done
 
+note "a trial no worker here can take (it needs a GPU): pages say why it waits"
+gpu_experiment=$(yaml /api/v1/experiments 'name: needs-gpu
+description: waits for a worker with a GPU
+config: {model: mlp, epochs: 1, device: gpu}
+' | jq -r .id)
+gpu_trial=$(api GET "/api/v1/experiments/$gpu_experiment" | jq -r '.trials[0].id')
+
 mkdir -p "$out"
-run_bg python3 "$here/shoot.py" "$server_url" "$token" "$out" "$experiment" "${trial_ids[0]}" "$best" "$pipeline"
+run_bg python3 "$here/shoot.py" "$server_url" "$token" "$out" "$experiment" "${trial_ids[0]}" "$best" "$pipeline" "$gpu_trial"
 note "screenshots in $out"

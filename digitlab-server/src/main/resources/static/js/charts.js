@@ -103,7 +103,8 @@
       chart.setOption({
         animation: false,
         tooltip: { trigger: 'axis' },
-        legend: { show: true, type: 'scroll', top: 0 },
+        // A legend names trials; one trial's curve needs none (its name is the y-axis title).
+        legend: { show: trials.length > 1, type: 'scroll', top: 0 },
         // The x-axis title sits between the tick labels and the zoom slider, never under it.
         grid: { left: 60, right: 20, top: 40, bottom: 75 },
         dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 4 }],
@@ -203,5 +204,20 @@
     };
   }
 
-  window.DigitLabCharts = { curves: curves, minMax: minMax, pooled: pooled };
+  /**
+   * Wires the controls next to a curve chart (each may be null): the per-step x-axis select (step,
+   * epoch, images seen, wall time), the log-scale box and the smoothing slider, whose value shows in
+   * `shown` if given.
+   */
+  function controls(chart, x, log, smoothing, shown) {
+    function view() {
+      if (shown && smoothing) { shown.textContent = smoothing.value; }
+      chart.view(smoothing ? Number(smoothing.value) : 0, Boolean(log && log.checked));
+    }
+    if (x) { x.addEventListener('change', function () { chart.along(x.value); }); }
+    if (log) { log.addEventListener('change', view); }
+    if (smoothing) { smoothing.addEventListener('input', view); }
+  }
+
+  window.DigitLabCharts = { curves: curves, controls: controls, minMax: minMax, pooled: pooled };
 })();

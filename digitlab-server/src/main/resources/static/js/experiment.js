@@ -13,20 +13,32 @@
   const select = document.getElementById('curve-metric');
   select.addEventListener('change', function () { curves.show(select.value); });
   curves.show(select.value);
+  DigitLabCharts.controls(curves, document.getElementById('curve-x'), document.getElementById('curve-log'),
+    document.getElementById('curve-smoothing'));
 
   // Test-phase bars: accuracy, macro precision, recall and F1 per trial.
   const testKeys = [['test_accuracy', 'accuracy'], ['test_precision_macro', 'precision'],
     ['test_recall_macro', 'recall'], ['test_f1_macro', 'F1']];
   const bars = echarts.init(document.getElementById('test-bars'));
   charts.push(bars);
+  // Every trial's label, wrapped to its column's width (ECharts hid every other one that would not
+  // fit on one line); too narrow even for that (a phone), the trial number alone ("#1"), the
+  // tooltip naming the rest. Recomputed when the window's width changes.
+  function barLabels() {
+    const width = (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6;
+    return { interval: 0, overflow: 'break', width: Math.max(30, width),
+      formatter: width < 110 ? function (v) { return v.split(' ')[0]; } : null };
+  }
+  window.addEventListener('resize', function () { bars.setOption({ xAxis: { axisLabel: barLabels() } }); });
   // From 0 to 100 %: a bar's length is its value (an axis from 0.81 made 0.84 look like a fifth
   // of 0.9), and its ticks (0, 20 %, … 100 %) cannot crowd each other as 0.99 and 1 did.
   bars.setOption({
     tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(2) + ' %'; } },
     legend: { top: 0 },
-    grid: { left: 50, right: 10, top: 40, bottom: 30 },
-    xAxis: { type: 'category', data: labels },
-    yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
+    grid: { left: 70, right: 10, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: labels, axisLabel: barLabels() },
+    yAxis: { type: 'value', min: 0, max: 1, name: 'test set score', nameLocation: 'middle', nameGap: 48,
+      axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
     series: testKeys.map(function (k) {
       return { name: k[1], type: 'bar', data: trials.map(function (t) { return t.metrics[k[0]] ?? null; }) };
     })
@@ -66,9 +78,9 @@
   });
   history.setOption({
     tooltip: { trigger: 'item' }, legend: { top: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    grid: { left: 70, right: 20, top: 40, bottom: 40 },
     xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
-    yAxis: { type: 'value', scale: true, name: data.objective },
+    yAxis: { type: 'value', scale: true, name: data.objective, nameLocation: 'middle', nameGap: 52 },
     series: [
       { name: 'objective', type: 'scatter', symbolSize: 8,
         data: finished.map(function (t) { return { name: t.label, value: [t.ordinal, objectiveOf(t)] }; }),
@@ -92,8 +104,8 @@
       .sort(function (x, y) { return x[1] - y[1]; });
     importance.setOption({
       tooltip: { trigger: 'axis' },
-      grid: { left: 120, right: 30, top: 10, bottom: 30 },
-      xAxis: { type: 'value', max: 1 },
+      grid: { left: 120, right: 30, top: 10, bottom: 45 },
+      xAxis: { type: 'value', max: 1, name: 'share of the objective\'s variance (fANOVA)', nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'category', data: ranked.map(function (r) { return r[0]; }) },
       series: [{ name: 'importance', type: 'bar', data: ranked.map(function (r) { return Math.round(r[1] * 1000) / 1000; }) }]
     });
@@ -219,11 +231,15 @@
           const height = api.size([0, 1])[1] * 0.6;
           // One pixel less than the span: consecutive trials on a lane stay two bars.
           const width = Math.max(2, end[0] - start[0] - 1);
-          const label = rowLabel(params.dataIndex);
+          // The whole label when it fits, else the trial number alone ("#1"), else none (the
+          // tooltip has it): a short trial's bar never shows a label spilling out of it.
+          const whole = rowLabel(params.dataIndex);
+          const fits = function (text) { return width > text.length * 7 + 6; };
+          const label = fits(whole) ? whole : fits(whole.split(' ')[0]) ? whole.split(' ')[0] : '';
           return { type: 'group', children: [
             { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: width, height: height, r: 2 },
               style: api.style({ stroke: '#fff', lineWidth: 1 }) },
-            { type: 'text', silent: true, style: { text: width > label.length * 7 + 6 ? label : '',
+            { type: 'text', silent: true, style: { text: label,
               x: start[0] + 4, y: start[1], verticalAlign: 'middle', fill: '#fff', font: '11px sans-serif' } }
           ] };
         },

@@ -12,10 +12,11 @@
         const chart = echarts.init(box);
         chart.setOption({
           animation: false,
-          grid: { left: 50, right: 20, top: 20, bottom: 30 },
+          // Both axes titled, the titles along their axes (not on the tick labels).
+          grid: { left: 70, right: 20, top: 20, bottom: 45 },
           tooltip: { trigger: 'axis' },
-          xAxis: { type: 'value', name: 'step' },
-          yAxis: { type: 'value', scale: true },
+          xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26 },
+          yAxis: { type: 'value', scale: true, name: key, nameLocation: 'middle', nameGap: 52 },
           series: [{ name: key, type: 'line', showSymbol: points.length < 50, data: points }]
         });
         box.dataset.points = String(points.length);

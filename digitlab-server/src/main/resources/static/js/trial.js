@@ -20,15 +20,12 @@
   function fixed(v, digits) { return v === null || v === undefined ? '–' : Number(v).toFixed(digits); }
 
   // Curves: per-step loss, and per-epoch metrics against the epoch.
-  const stepChart = DigitLabCharts.curves(document.getElementById('step-curve'), [{ id: id, label: 'train_loss' }]);
+  // The batch size turns steps into images seen (x-axis "images seen").
+  const stepChart = DigitLabCharts.curves(document.getElementById('step-curve'),
+    [{ id: id, label: 'train_loss', config: { batchSize: data.batchSize } }]);
   stepChart.show('train_loss');
-  const smoothing = document.getElementById('smoothing'), logScale = document.getElementById('log-scale');
-  function view() {
-    document.getElementById('smoothing-value').textContent = smoothing.value;
-    stepChart.view(Number(smoothing.value), logScale.checked);
-  }
-  smoothing.addEventListener('input', view);
-  logScale.addEventListener('change', view);
+  DigitLabCharts.controls(stepChart, document.getElementById('step-x'), document.getElementById('log-scale'),
+    document.getElementById('smoothing'), document.getElementById('smoothing-value'));
   const epochChart = echarts.init(document.getElementById('epoch-curves'), null, { renderer: 'svg' });
   const epochSeries = new Map();
   // Test figures are measured once, on the test set after the last epoch: a final value, not a
@@ -49,7 +46,9 @@
       const final = points[points.length - 1];
       const at = isFinite(last) ? last : final[0];
       series.push({ name: key + ' (final, test set)', type: 'scatter', yAxisIndex: 1, symbol: 'diamond', symbolSize: 12,
-        label: { show: true, position: key === 'test_accuracy' ? 'left' : 'right', fontSize: 11,
+        // Both labels left of their markers, one above the other: the two values are often close
+        // (0.9074 and 0.9059), and on the right they ran into the axis' tick labels.
+        label: { show: true, position: 'left', offset: [0, key === 'test_accuracy' ? -8 : 8], fontSize: 11,
           // As the facts above write them: accuracy a percentage, macro-F1 four decimals.
           formatter: function (p) {
             return key === 'test_accuracy' ? (p.value[1] * 100).toFixed(2) + ' %' : p.value[1].toFixed(4);
@@ -160,8 +159,10 @@
     chart.setOption({
       tooltip: { formatter: function (p) { return 'true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]; } },
       grid: { left: 50, right: 20, top: 20, bottom: 100 },
-      xAxis: { type: 'category', data: classes, name: 'predicted', nameLocation: 'middle', nameGap: 25 },
-      yAxis: { type: 'category', data: classes, name: 'true', inverse: true },
+      // Both titles along their axes (the y title had sat at the inverted axis' end, under the
+      // bottom row's labels).
+      xAxis: { type: 'category', data: classes, name: 'predicted digit', nameLocation: 'middle', nameGap: 25 },
+      yAxis: { type: 'category', data: classes, name: 'true digit', inverse: true, nameLocation: 'middle', nameGap: 30 },
       // The colour scale stops at the largest error, so the mistakes stand out next to the diagonal.
       // The diagonal (correct answers) is its own series in a fixed light green, outside the scale.
       visualMap: { min: 0, max: Math.max(1, max), seriesIndex: 0, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
@@ -209,7 +210,8 @@
         const figure = el('figure');
         figure.appendChild(el('img', { src: api + '/misclassified/' + m.index + '.png', loading: 'lazy',
           alt: 'Test image ' + m.index + ': a ' + m.actual + ' predicted as ' + m.predicted }));
-        figure.appendChild(el('figcaption', {}, 'true ' + m.actual + ' → predicted ' + m.predicted + ' (' + (m.confidence * 100).toFixed(1) + ' %)'));
+        const caption = figure.appendChild(el('figcaption', {}, 'true ' + m.actual + ' → predicted ' + m.predicted + ' '));
+        caption.appendChild(el('span', { class: 'confidence' }, '(' + (m.confidence * 100).toFixed(1) + ' %)'));
         gallery.appendChild(figure);
       });
       offset += page.items.length;

@@ -124,6 +124,20 @@ public class CodeStore {
     }
   }
 
+  /**
+   * Stores packed code an imported experiment carried, as an upload of it would (idempotent;
+   * checked as packed code and against {@code sha256}).
+   *
+   * @throws InvalidParameterException (400) for bytes that are not that packed code
+   */
+  public Stored storeImported(byte[] archive, String sha256, String uploadedBy) {
+    try {
+      return store(new java.io.ByteArrayInputStream(archive), sha256, uploadedBy);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Whether code with this SHA-256 (hex) was uploaded whole. */
   public boolean exists(String sha256) {
     return sha256 != null

@@ -1,8 +1,12 @@
 package dev.digitlab.server.compare;
 
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.WaitingReasons;
+import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,9 +27,29 @@ import org.springframework.web.bind.annotation.RequestParam;
 class ComparePage {
 
   private final Comparisons comparisons;
+  private final TrialStore trialStore;
+  private final WaitingReasons waiting;
 
-  ComparePage(Comparisons comparisons) {
+  ComparePage(Comparisons comparisons, TrialStore trialStore, WaitingReasons waiting) {
     this.comparisons = comparisons;
+    this.trialStore = trialStore;
+    this.waiting = waiting;
+  }
+
+  /**
+   * Why each compared trial that is still queued waits, when no online worker can take it (issue 19
+   * item 5: every page that shows a trial says it), keyed by the trial. Only queued trials are read
+   * again, so a comparison of finished trials costs nothing more.
+   */
+  private Map<ChartTrial, String> waitingReasons(List<ChartTrial> trials) {
+    Map<ChartTrial, String> reasons = new LinkedHashMap<>();
+    for (ChartTrial t : trials) {
+      if (!"queued".equals(t.status())) {
+        continue;
+      }
+      trialStore.find(t.id()).map(waiting::waitingFor).ifPresent(reason -> reasons.put(t, reason));
+    }
+    return reasons;
   }
 
   @GetMapping("/compare")
@@ -49,6 +73,7 @@ class ComparePage {
     model.addAttribute("ids", String.join(", ", ids.stream().map(String::valueOf).toList()));
     model.addAttribute("trials", comparison.trials());
     model.addAttribute("missing", comparison.missing());
+    model.addAttribute("waiting", waitingReasons(comparison.trials()));
     model.addAttribute("rows", comparison.config());
     model.addAttribute(
         "differing", comparison.config().stream().filter(Comparison.ConfigRow::differs).count());

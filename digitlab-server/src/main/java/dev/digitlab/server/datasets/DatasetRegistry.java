@@ -219,6 +219,27 @@ public class DatasetRegistry {
   }
 
   /**
+   * Registers the four files an imported experiment carried ({@link RegisteredDataset#FILE_NAMES}
+   * to their bytes) as {@code name}, checked as an upload is; files of the same digest are stored
+   * once. Called inside the import's transaction: its row goes if the import fails.
+   *
+   * @throws InvalidParameterException (400) for files that are no dataset of {@code classes}
+   * @throws ConflictException (409) for a name registered already
+   */
+  public Entry registerImported(
+      String name, int classes, java.util.Map<String, byte[]> files, String createdBy) {
+    try {
+      Path staged = newStaging();
+      for (String file : RegisteredDataset.FILE_NAMES) {
+        Files.write(staged.resolve(file), files.get(file));
+      }
+      return add(name, classes, staged, createdBy);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
    * Deletes the registration of {@code name}; its files go too, here and in the object store,
    * unless another name has the same files.
    *

@@ -1,8 +1,10 @@
 package dev.digitlab.server.pipelines;
 
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,17 +34,21 @@ class PipelinePage {
 
   private final PipelineStore store;
   private final PipelineReport report;
+  private final Ownership ownership;
 
-  PipelinePage(PipelineStore store, PipelineReport report) {
+  PipelinePage(PipelineStore store, PipelineReport report, Ownership ownership) {
     this.store = store;
     this.report = report;
+    this.ownership = ownership;
   }
 
   @GetMapping("/pipelines")
-  String list(Model model) {
+  String list(Model model, HttpServletRequest request) {
     List<PipelineRun> runs = store.runs(LIST_LIMIT);
     model.addAttribute("rows", runs.stream().map(this::row).toList());
     model.addAttribute("active", runs.stream().anyMatch(run -> !run.status().isTerminal()));
+    // The import form is for those who may write, as POST /api/v1/pipelines/import is.
+    model.addAttribute("mayImport", ownership.mayWrite(request));
     return "pipelines/list";
   }
 

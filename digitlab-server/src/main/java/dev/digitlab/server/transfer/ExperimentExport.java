@@ -13,10 +13,14 @@ import java.util.Map;
  * trials/ORDINAL/trial.json              {@link Trial} (events and artifact bytes left out)
  * trials/ORDINAL/events.json             [{@link Event}], with the time each was stored
  * trials/ORDINAL/mlflow.json             {@link Mlflow}: params, tags, latest metrics, inputs
- * trials/ORDINAL/attempt-N/FILE          model, reports and checkpoint of attempt N
+ * trials/ORDINAL/attempt-N/FILE          model, reports and checkpoint of attempt N (every attempt)
+ * trials/ORDINAL/attempt-N/outputs/NAME  a command trial's output files of attempt N
  * trials/ORDINAL/mlflow-artifacts/PATH   files logged through MLflow's artifact proxy
  * models.json                            [{@link Model}]: versions registered from its trials
  * models/NAME/vN/model.dlm, model.onnx   their files
+ * code/SHA256.tar.gz                     a command experiment's packed code ({@code code:})
+ * dataset.json                           {@link Dataset}: the registered dataset it trained on
+ * datasets/SHA256/FILE                   its four IDX files
  * </pre>
  *
  * <p>Version 1 (one gzip JSON document, {@code base64} artifacts, written until issue 21's second
@@ -101,10 +105,26 @@ record ExperimentExport(
   record Event(int attempt, long seq, String type, String payload, String at) {}
 
   /**
-   * One artifact file of the attempt that wrote it, named as {@code RunArtifact} names it; its
-   * bytes are {@code base64} in version 1, the entry {@code trials/ORDINAL/attempt-N/FILE} in 2.
+   * One artifact file of the attempt that wrote it: a built-in one named as {@code RunArtifact}
+   * names it, or (version 2, {@code kind} {@value dev.digitlab.worker.run.RunArtifact#OUTPUT_KIND})
+   * a command's output file, named as its artifact event named it. Its bytes are {@code base64} in
+   * version 1, the entry {@code trials/ORDINAL/attempt-N/FILE} (or {@code attempt-N/outputs/NAME})
+   * in 2; {@code kind} and {@code bytes} are absent in version 1 and in version 2 files written
+   * before output files were carried.
    */
-  record Artifact(String name, int attempt, String sha256, String base64) {}
+  record Artifact(String name, int attempt, String sha256, String base64, String kind, Long bytes) {
+
+    boolean output() {
+      return dev.digitlab.worker.run.RunArtifact.OUTPUT_KIND.equals(kind);
+    }
+  }
+
+  /**
+   * A registered dataset the experiment trained on ({@code dataset: NAME}, the spec's {@code
+   * datasetSha256}), carried so that a server without it can register it: its four files are {@code
+   * datasets/SHA256/FILE}.
+   */
+  record Dataset(String name, String sha256, int classes) {}
 
   /** What an external (MLflow) or command trial logged besides events: carried as it is. */
   record Mlflow(
@@ -143,6 +163,43 @@ record ExperimentExport(
 
   static String trialFolder(int ordinal) {
     return "trials/" + ordinal + "/";
+  }
+
+  /** The SHA-256 of the code a stored spec names ({@code code: sha256:HEX}), or null. */
+  static String codeOf(String spec) {
+    String code = specField(spec, "code");
+    return code != null && code.matches("sha256:[0-9a-f]{64}") ? code.substring(7) : null;
+  }
+
+  /** The digest of the registered dataset a stored spec trained on, or null (built-in). */
+  static String datasetSha256Of(String spec) {
+    String sha = specField(spec, "datasetSha256");
+    return sha != null && sha.matches("[0-9a-f]{64}") ? sha : null;
+  }
+
+  /** Whether a stored spec is a command experiment's (it names a {@code command}). */
+  static boolean isCommand(String spec) {
+    try {
+      return dev.digitlab.ml.json.Json.mapper().readTree(spec).path("command").isArray();
+    } catch (tools.jackson.core.JacksonException e) {
+      return false;
+    }
+  }
+
+  private static String specField(String spec, String field) {
+    try {
+      return dev.digitlab.ml.json.Json.mapper().readTree(spec).path(field).asString(null);
+    } catch (tools.jackson.core.JacksonException e) {
+      return null;
+    }
+  }
+
+  static String codeEntry(String sha256) {
+    return "code/" + sha256 + ".tar.gz";
+  }
+
+  static String datasetFolder(String sha256) {
+    return "datasets/" + sha256 + "/";
   }
 
   static String modelFolder(String model, int version) {

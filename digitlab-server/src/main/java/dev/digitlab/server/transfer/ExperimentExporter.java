@@ -1,7 +1,11 @@
 package dev.digitlab.server.transfer;
 
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.code.CodeStore;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.experiments.Experiment;
@@ -26,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 
 /** Writes an experiment as a {@code .tar.gz} ({@link ExperimentExport} says what is where). */
 @Component
@@ -47,6 +52,8 @@ class ExperimentExporter {
   private final JdbcClient jdbc;
   private final ModelRegistry registry;
   private final MlflowRecords mlflow;
+  private final CodeStore code;
+  private final DatasetRegistry datasets;
   private final Clock clock;
 
   ExperimentExporter(
@@ -57,6 +64,8 @@ class ExperimentExporter {
       JdbcClient jdbc,
       ModelRegistry registry,
       MlflowRecords mlflow,
+      CodeStore code,
+      DatasetRegistry datasets,
       Clock clock) {
     this.experiments = experiments;
     this.trials = trials;
@@ -65,6 +74,8 @@ class ExperimentExporter {
     this.jdbc = jdbc;
     this.registry = registry;
     this.mlflow = mlflow;
+    this.code = code;
+    this.datasets = datasets;
     this.clock = clock;
   }
 
@@ -100,21 +111,27 @@ class ExperimentExporter {
     for (Trial trial : trials.listByExperiment(id)) {
       ordinals.put(trial.id(), trial.ordinal());
       String folder = ExperimentExport.trialFolder(trial.ordinal());
+      List<ExperimentExport.Event> trialEvents = events(trial);
       List<ExperimentExport.Artifact> artifacts = new ArrayList<>();
       Map<String, byte[]> artifactFiles = new LinkedHashMap<>();
-      for (RunArtifact artifact : CARRIED) {
-        Optional<Path> file = files.latest(trial, artifact);
-        if (file.isPresent()) {
-          int attempt = attemptOf(file.get());
-          byte[] bytes = read(file.get());
-          artifacts.add(
-              new ExperimentExport.Artifact(
-                  artifact.artifactName(), attempt, Digests.sha256(bytes), null));
-          artifactFiles.put(folder + "attempt-" + attempt + "/" + artifact.fileName(), bytes);
+      for (Announced file : announced(trial, trialEvents)) {
+        Optional<Path> path = files.ofAttempt(trial, file.attempt(), file.relative());
+        if (path.isEmpty()) {
+          continue; // announced, but never uploaded (or removed since): nothing to carry
         }
+        byte[] bytes = read(path.get());
+        artifacts.add(
+            new ExperimentExport.Artifact(
+                file.name(),
+                file.attempt(),
+                Digests.sha256(bytes),
+                null,
+                file.output() ? RunArtifact.OUTPUT_KIND : null,
+                (long) bytes.length));
+        artifactFiles.put(folder + "attempt-" + file.attempt() + "/" + file.relative(), bytes);
       }
       entries.put(folder + "trial.json", json(trial(trial, null, artifacts)));
-      entries.put(folder + "events.json", json(events(trial)));
+      entries.put(folder + "events.json", json(trialEvents));
       Optional<MlflowRecords.Logged> logged = mlflow.of(trial.id());
       if (logged.isPresent()) {
         entries.put(folder + "mlflow.json", json(logged.get().record()));
@@ -156,11 +173,102 @@ class ExperimentExporter {
       }
     }
     entries.put("models.json", json(models));
+    carryCode(experiment, entries);
+    carryDataset(experiment, entries);
     return TransferArchive.write(
         ExperimentExport.FORMAT,
         ExperimentExport.ARCHIVE_VERSION,
         clock.instant().toString(),
         entries);
+  }
+
+  /** A file an artifact event announced: its name, attempt and path in the attempt's folder. */
+  private record Announced(String name, int attempt, String relative, boolean output) {}
+
+  /**
+   * Every file the trial's artifact events announced, once per attempt and path (a checkpoint is
+   * announced after every epoch, into the same file): the built-in artifacts an export carries and
+   * a command's output files, of every attempt.
+   */
+  private static List<Announced> announced(Trial trial, List<ExperimentExport.Event> trialEvents) {
+    Map<String, Announced> found = new LinkedHashMap<>();
+    for (ExperimentExport.Event event : trialEvents) {
+      if (!EventType.ARTIFACT.wireName().equals(event.type())) {
+        continue;
+      }
+      JsonNode ref = Json.mapper().readTree(event.payload());
+      String name = ref.path("name").asString();
+      Announced announced;
+      if (RunArtifact.OUTPUT_KIND.equals(ref.path("kind").asString())) {
+        // The name passed ArtifactRef's pattern when the event was stored: a file name, no path.
+        announced =
+            new Announced(name, event.attempt(), RunArtifact.OUTPUTS_FOLDER + "/" + name, true);
+      } else {
+        Optional<RunArtifact> known = RunArtifact.named(name).filter(CARRIED::contains);
+        if (known.isEmpty()) {
+          continue;
+        }
+        announced = new Announced(name, event.attempt(), known.get().fileName(), false);
+      }
+      found.putIfAbsent(announced.attempt() + "/" + announced.relative(), announced);
+    }
+    // Files of attempts the events do not reach (a version 1 import's artifacts have no event of
+    // their own attempt folder name): the latest of each built-in artifact, as before.
+    for (RunArtifact artifact : CARRIED) {
+      boolean announced =
+          found.values().stream()
+              .anyMatch(a -> !a.output() && a.name().equals(artifact.artifactName()));
+      if (!announced) {
+        for (int attempt = trial.attempt(); attempt >= 1; attempt--) {
+          found.putIfAbsent(
+              attempt + "/" + artifact.fileName(),
+              new Announced(artifact.artifactName(), attempt, artifact.fileName(), false));
+        }
+      }
+    }
+    return List.copyOf(found.values());
+  }
+
+  /** A command experiment's code ({@code code: sha256:HEX}), when this server has it. */
+  private void carryCode(Experiment experiment, Map<String, byte[]> entries) {
+    String sha = ExperimentExport.codeOf(experiment.spec());
+    if (sha != null) {
+      code.open(sha).ifPresent(file -> entries.put(ExperimentExport.codeEntry(sha), read(file)));
+    }
+  }
+
+  /**
+   * The registered dataset the experiment trained on, when this server still has its files: a
+   * server without it registers it on import instead of refusing the file.
+   */
+  private void carryDataset(Experiment experiment, Map<String, byte[]> entries) {
+    String sha = ExperimentExport.datasetSha256Of(experiment.spec());
+    if (sha == null) {
+      return;
+    }
+    Optional<RegisteredDataset> dataset =
+        datasets
+            .find(experiment.dataset())
+            .map(DatasetRegistry.Entry::dataset)
+            .filter(d -> d.sha256().equals(sha))
+            .or(() -> datasets.byDigest(sha));
+    if (dataset.isEmpty()) {
+      return;
+    }
+    Path folder;
+    try {
+      folder = datasets.directory(dataset.get());
+    } catch (NotFoundException e) {
+      return; // its files are gone: the importing server must have it already
+    }
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (String file : RegisteredDataset.FILE_NAMES) {
+      files.put(ExperimentExport.datasetFolder(sha) + file, read(folder.resolve(file)));
+    }
+    entries.put(
+        "dataset.json",
+        json(new ExperimentExport.Dataset(experiment.dataset(), sha, dataset.get().classes())));
+    entries.putAll(files);
   }
 
   private static byte[] json(Object value) {
@@ -187,12 +295,6 @@ class ExperimentExporter {
       }
     }
     return exportedEvents;
-  }
-
-  private static int attemptOf(Path file) {
-    // TrialFiles.latest answers <trial>/attempt-<n>/<file>: the folder names the attempt.
-    return Integer.parseInt(
-        file.getParent().getFileName().toString().substring("attempt-".length()));
   }
 
   private static byte[] read(Path file) {

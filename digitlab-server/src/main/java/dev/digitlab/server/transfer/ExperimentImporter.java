@@ -2,12 +2,15 @@ package dev.digitlab.server.transfer;
 
 import static dev.digitlab.server.database.Timestamps.toSql;
 
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.code.CodeStore;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.experiments.Experiment;
@@ -79,6 +82,8 @@ class ExperimentImporter {
   private final TrialDirectories directories;
   private final ModelRegistry registry;
   private final MlflowRecords mlflow;
+  private final CodeStore code;
+  private final DatasetRegistry datasets;
   private final Clock clock;
 
   ExperimentImporter(
@@ -90,6 +95,8 @@ class ExperimentImporter {
       TrialDirectories directories,
       ModelRegistry registry,
       MlflowRecords mlflow,
+      CodeStore code,
+      DatasetRegistry datasets,
       Clock clock) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
@@ -99,6 +106,8 @@ class ExperimentImporter {
     this.directories = directories;
     this.registry = registry;
     this.mlflow = mlflow;
+    this.code = code;
+    this.datasets = datasets;
     this.clock = clock;
   }
 
@@ -114,6 +123,9 @@ class ExperimentImporter {
             + experiment.owner()
             + ", exported "
             + loaded.export().exportedAt();
+    String codeSha = ExperimentExport.codeOf(experiment.spec());
+    checkCode(codeSha, loaded.code());
+    checkDataset(experiment, loaded.dataset());
     List<Long> written = new ArrayList<>();
     try {
       return transaction.execute(
@@ -133,6 +145,10 @@ class ExperimentImporter {
                 .update();
             tag(id, DIGEST_TAG, digest);
             tag(id, SOURCE_TAG, source);
+            if (loaded.code() != null) {
+              code.storeImported(loaded.code(), codeSha, owner);
+            }
+            registerDataset(experiment, loaded.dataset(), owner);
             Map<Integer, Long> trialIds = new HashMap<>();
             for (Checked trial : loaded.trials()) {
               long trialId = trials.insert(id, trial.row());
@@ -215,7 +231,15 @@ class ExperimentImporter {
 
   /** Everything an import stores, checked. */
   private record Loaded(
-      ExperimentExport export, String digest, List<Checked> trials, List<CheckedModel> models) {}
+      ExperimentExport export,
+      String digest,
+      List<Checked> trials,
+      List<CheckedModel> models,
+      byte[] code,
+      CarriedDataset dataset) {}
+
+  /** A registered dataset the archive carries: its record and its four files by file name. */
+  private record CarriedDataset(ExperimentExport.Dataset dataset, Map<String, byte[]> files) {}
 
   private record CheckedModel(Integer trialOrdinal, ModelRegistry.Carried carried) {}
 
@@ -234,7 +258,7 @@ class ExperimentImporter {
       }
       checked.add(check(trial, ExperimentImporter::base64, null, Map.of()));
     }
-    return new Loaded(export, Digests.sha256(document), checked, List.of());
+    return new Loaded(export, Digests.sha256(document), checked, List.of(), null, null);
   }
 
   private static final Pattern TRIAL_ENTRY = Pattern.compile("trials/(\\d{1,9})/trial\\.json");
@@ -291,9 +315,8 @@ class ExperimentImporter {
       checked.add(
           check(
               withEvents,
-              (artifact, known) ->
-                  contents.require(
-                      folder + "attempt-" + artifact.attempt() + "/" + known.fileName()),
+              (artifact, relative) ->
+                  contents.require(folder + "attempt-" + artifact.attempt() + "/" + relative),
               mlflow,
               mlflowFiles));
     }
@@ -313,7 +336,135 @@ class ExperimentImporter {
             contents.manifest().exportedAt(),
             experiment,
             trials);
-    return new Loaded(export, contents.digest(), checked, models);
+    return new Loaded(
+        export,
+        contents.digest(),
+        checked,
+        models,
+        carriedCode(contents, experiment),
+        carriedDataset(contents, experiment));
+  }
+
+  /** The packed code the archive carries for the spec's {@code code:}, checked; null if none. */
+  private static byte[] carriedCode(
+      TransferArchive.Contents contents, ExperimentExport.Exported experiment) {
+    String sha = ExperimentExport.codeOf(experiment.spec());
+    byte[] bytes = sha == null ? null : contents.files().get(ExperimentExport.codeEntry(sha));
+    if (bytes != null && !Digests.sha256(bytes).equals(sha)) {
+      throw bad(
+          "has a "
+              + ExperimentExport.codeEntry(sha)
+              + " whose contents do not match its sha256: the file was changed or damaged");
+    }
+    return bytes;
+  }
+
+  /**
+   * The registered dataset the archive carries for the spec's {@code datasetSha256}, its four files
+   * checked against that digest; null if it carries none.
+   */
+  private static CarriedDataset carriedDataset(
+      TransferArchive.Contents contents, ExperimentExport.Exported experiment) {
+    String sha = ExperimentExport.datasetSha256Of(experiment.spec());
+    if (sha == null || !contents.files().containsKey("dataset.json")) {
+      return null;
+    }
+    ExperimentExport.Dataset dataset =
+        entry(contents, "dataset.json", ExperimentExport.Dataset.class);
+    if (!experiment.dataset().equals(dataset.name()) || !sha.equals(dataset.sha256())) {
+      throw bad(
+          "has a dataset.json of dataset '"
+              + dataset.name()
+              + "' ("
+              + dataset.sha256()
+              + "), not the experiment's '"
+              + experiment.dataset()
+              + "' ("
+              + sha
+              + ")");
+    }
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    List<String> shas = new ArrayList<>();
+    for (String file : RegisteredDataset.FILE_NAMES) {
+      byte[] bytes = contents.require(ExperimentExport.datasetFolder(sha) + file);
+      files.put(file, bytes);
+      shas.add(Digests.sha256(bytes));
+    }
+    if (!RegisteredDataset.digest(shas).equals(sha)) {
+      throw bad(
+          "carries files of dataset '"
+              + dataset.name()
+              + "' whose digest is not "
+              + sha
+              + ": the file was changed or damaged");
+    }
+    return new CarriedDataset(dataset, files);
+  }
+
+  /**
+   * Refuses (409) a command experiment whose code neither this server has nor the file carries: the
+   * imported experiment could not be cloned or re-run.
+   */
+  private void checkCode(String sha, byte[] carried) {
+    if (sha != null && carried == null && !code.exists(sha)) {
+      throw new ConflictException(
+          "The experiment runs the code sha256:"
+              + sha
+              + ", which the file does not carry and this server does not have: upload that"
+              + " code first (POST /api/v1/code with the same .tar.gz, or 'digitlab submit' of"
+              + " the same folder) and import again. Nothing was stored.");
+    }
+  }
+
+  /**
+   * Refuses (409) an experiment trained on a registered dataset this server cannot have under its
+   * name: not carried and not registered here, or registered here under that name with other files.
+   * Nothing is stored then.
+   */
+  private void checkDataset(ExperimentExport.Exported experiment, CarriedDataset carried) {
+    String sha = ExperimentExport.datasetSha256Of(experiment.spec());
+    if (sha == null) {
+      return;
+    }
+    String name = experiment.dataset();
+    Optional<DatasetRegistry.Entry> here = datasets.find(name);
+    if (here.isPresent()) {
+      if (!here.get().dataset().sha256().equals(sha)) {
+        throw new ConflictException(
+            "The experiment trained on dataset '"
+                + name
+                + "' (sha256 "
+                + sha
+                + "), but '"
+                + name
+                + "' here holds other files (sha256 "
+                + here.get().dataset().sha256()
+                + "): import it into a server where that name is free or holds those files."
+                + " Nothing was stored.");
+      }
+      return;
+    }
+    if (carried == null) {
+      throw new ConflictException(
+          "The experiment trained on dataset '"
+              + name
+              + "' (sha256 "
+              + sha
+              + "), which this server does not have and the file does not carry: register it"
+              + " first with 'digitlab data add "
+              + name
+              + " --dir DIR' (the same four IDX files) and import again. Nothing was stored.");
+    }
+  }
+
+  /** Registers the carried dataset under its name unless this server has that name already. */
+  private void registerDataset(
+      ExperimentExport.Exported experiment, CarriedDataset carried, String owner) {
+    if (carried == null || datasets.find(experiment.dataset()).isPresent()) {
+      return;
+    }
+    datasets.registerImported(
+        carried.dataset().name(), carried.dataset().classes(), carried.files(), owner);
   }
 
   private static CheckedModel checkModel(
@@ -439,16 +590,22 @@ class ExperimentImporter {
   }
 
   private void write(long trialId, CheckedArtifact artifact) {
-    Path dir = directories.of(trialId).resolve("attempt-" + artifact.attempt());
-    Path file = artifact.artifact().in(dir);
+    Path dir = directories.of(trialId).resolve("attempt-" + artifact.attempt()).normalize();
+    Path file = dir.resolve(artifact.relative()).normalize();
+    if (!file.startsWith(dir)) {
+      // The names were checked; this is the last line, should a check ever be loosened.
+      throw bad("has an artifact path '" + artifact.relative() + "' outside its trial's folder");
+    }
     try {
-      Files.createDirectories(dir);
+      Files.createDirectories(file.getParent());
       Files.write(file, artifact.bytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     if (directories.artifacts().shared()) {
-      directories.artifacts().publish(trialId, artifact.attempt(), file);
+      directories
+          .artifacts()
+          .publish(trialId, "attempt-" + artifact.attempt() + "/" + artifact.relative(), file);
     }
   }
 
@@ -464,7 +621,11 @@ class ExperimentImporter {
   /** An event and the time it was stored where it came from (null: unknown). */
   private record TimedEvent(NewEvent event, Instant at) {}
 
-  private record CheckedArtifact(RunArtifact artifact, int attempt, byte[] bytes) {}
+  /** An artifact's bytes and where they go: {@code relative} to its attempt's folder. */
+  private record CheckedArtifact(String relative, int attempt, byte[] bytes) {}
+
+  /** An output file's name: what {@code ArtifactRef} lets an event name, so a file name only. */
+  private static final Pattern OUTPUT_NAME = Pattern.compile("[a-z][a-z0-9_.-]{0,99}");
 
   /** Gunzips the file; a plain JSON file is taken as it is. */
   private static byte[] inflate(byte[] file) {
@@ -552,7 +713,12 @@ class ExperimentImporter {
     }
     try {
       if (!Experiment.NO_OBJECTIVE.equals(experiment.objectiveMetric())) {
-        ObjectiveMetric.parse(experiment.objectiveMetric());
+        // A command experiment optimises a metric its program reports, of any key's name.
+        if (ExperimentExport.isCommand(experiment.spec())) {
+          ObjectiveMetric.named(experiment.objectiveMetric());
+        } else {
+          ObjectiveMetric.parse(experiment.objectiveMetric());
+        }
       }
       Goal.parse(experiment.objectiveGoal());
     } catch (RuntimeException e) {
@@ -562,10 +728,11 @@ class ExperimentImporter {
 
   /** Where an artifact's bytes come from: base64 in version 1, an entry in version 2. */
   private interface ArtifactBytes {
-    byte[] of(ExperimentExport.Artifact artifact, RunArtifact known);
+    /** The bytes of {@code artifact}, whose file is {@code relative} in its attempt's folder. */
+    byte[] of(ExperimentExport.Artifact artifact, String relative);
   }
 
-  private static byte[] base64(ExperimentExport.Artifact artifact, RunArtifact known) {
+  private static byte[] base64(ExperimentExport.Artifact artifact, String relative) {
     if (artifact.base64() == null) {
       throw bad("has an artifact " + artifact.name() + " without contents");
     }
@@ -657,32 +824,58 @@ class ExperimentImporter {
       if (artifact == null || artifact.name() == null) {
         throw bad("has an artifact of " + where + " without a name");
       }
-      // Only the artifacts an export carries, by name: their file names are ours, so no path in
-      // the file can point outside the trial's folder.
-      RunArtifact known =
-          RunArtifact.named(artifact.name())
-              .filter(ExperimentExporter.CARRIED::contains)
-              .orElseThrow(
-                  () ->
-                      bad(
-                          "has an artifact '"
-                              + artifact.name()
-                              + "' of "
-                              + where
-                              + " that exports do not carry"));
+      String relative;
+      if (artifact.output()) {
+        // A command's output file: a name as its artifact event gave it, never a path, so that
+        // no name in the file can point outside the trial's outputs folder.
+        if (!OUTPUT_NAME.matcher(artifact.name()).matches()) {
+          throw bad(
+              "has an output file '"
+                  + artifact.name()
+                  + "' of "
+                  + where
+                  + " whose name is not a file name (lower-case letters, digits, '.', '_', '-')");
+        }
+        if (artifact.attempt() > trial.attempt()) {
+          throw bad(
+              "has an output file of "
+                  + where
+                  + " from attempt "
+                  + artifact.attempt()
+                  + ", past its last attempt "
+                  + trial.attempt());
+        }
+        relative = RunArtifact.OUTPUTS_FOLDER + "/" + artifact.name();
+      } else {
+        // Only the built-in artifacts an export carries, by name: their file names are ours.
+        relative =
+            RunArtifact.named(artifact.name())
+                .filter(ExperimentExporter.CARRIED::contains)
+                .map(RunArtifact::fileName)
+                .orElseThrow(
+                    () ->
+                        bad(
+                            "has an artifact '"
+                                + artifact.name()
+                                + "' of "
+                                + where
+                                + " that exports do not carry"));
+      }
       if (artifact.attempt() < 1) {
         throw bad("has an artifact of " + where + " with attempt " + artifact.attempt());
       }
-      byte[] bytes = source.of(artifact, known);
-      if (!Digests.sha256(bytes).equals(artifact.sha256())) {
+      byte[] bytes = source.of(artifact, relative);
+      if (!Digests.sha256(bytes).equals(artifact.sha256())
+          || (artifact.bytes() != null && artifact.bytes() != bytes.length)) {
         throw bad(
             "has an artifact "
                 + artifact.name()
                 + " of "
                 + where
-                + " whose contents do not match its sha256: the file was changed or damaged");
+                + " whose contents do not match its sha256 or size: the file was changed or"
+                + " damaged");
       }
-      artifacts.add(new CheckedArtifact(known, artifact.attempt(), bytes));
+      artifacts.add(new CheckedArtifact(relative, artifact.attempt(), bytes));
     }
     return new Checked(row, byAttempt, artifacts, mlflow, mlflowFiles);
   }

@@ -61,6 +61,25 @@ public class TrialFiles {
     return Optional.empty();
   }
 
+  /**
+   * The file {@code relative} ({@code model.dlm}, {@code outputs/<name>}) that attempt {@code
+   * attempt} left, fetched from the shared store if only it has it; empty when there is none or the
+   * path would leave the attempt's folder. What an export carries: every attempt's files, not only
+   * the latest.
+   */
+  public Optional<Path> ofAttempt(Trial trial, int attempt, String relative) {
+    Path trialDir = directories.of(trial.id()).toAbsolutePath().normalize();
+    Path attemptDir = trialDir.resolve("attempt-" + attempt);
+    Path file = attemptDir.resolve(relative).normalize();
+    if (attempt < 1 || !file.startsWith(attemptDir)) {
+      return Optional.empty();
+    }
+    String key = "attempt-" + attempt + "/" + relative;
+    return directories.artifacts().fetch(trial.id(), key, file) && confined(trialDir, file)
+        ? Optional.of(file)
+        : Optional.empty();
+  }
+
   /** Whether the given attempt wrote the artifact's file (here, or in the shared store). */
   boolean exists(long trialId, int attempt, RunArtifact artifact) {
     Path trialDir = directories.of(trialId).toAbsolutePath().normalize();

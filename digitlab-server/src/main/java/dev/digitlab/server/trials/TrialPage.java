@@ -71,7 +71,9 @@ class TrialPage {
             Map.of(
                 "trialId", id,
                 "status", trial.status().dbValue(),
-                "lastEventId", events.lastId(id))));
+                "lastEventId", events.lastId(id),
+                // for the loss curve against the images seen; "" when the config has none
+                "batchSize", config.getOrDefault("batchSize", ""))));
     return "trials/detail";
   }
 }

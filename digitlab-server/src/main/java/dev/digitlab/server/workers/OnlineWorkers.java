@@ -88,9 +88,15 @@ class OnlineWorkers implements WaitingReasons {
       }
     }
     if (settings.slots() > 0) {
-      online.add(
-          embeddedRunsCommands ? Set.of("cpu", WorkerProtocol.COMMAND_CAPABILITY) : Set.of("cpu"));
+      online.add(Set.copyOf(embeddedCapabilities()));
     }
     return online;
+  }
+
+  /** What this server's embedded slots can run: the workers page lists it as a worker's. */
+  List<String> embeddedCapabilities() {
+    return embeddedRunsCommands
+        ? List.of("cpu", WorkerProtocol.COMMAND_CAPABILITY)
+        : List.of("cpu");
   }
 }

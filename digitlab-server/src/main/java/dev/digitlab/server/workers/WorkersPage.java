@@ -58,18 +58,21 @@ class WorkersPage {
   private final TrialStore trials;
   private final TrainingThroughput throughput;
   private final Clock clock;
+  private final OnlineWorkers online;
 
   WorkersPage(
       WorkerSettings settings,
       WorkerRegistry registry,
       TrialStore trials,
       TrainingThroughput throughput,
-      Clock clock) {
+      Clock clock,
+      OnlineWorkers online) {
     this.settings = settings;
     this.registry = registry;
     this.trials = trials;
     this.throughput = throughput;
     this.clock = clock;
+    this.online = online;
   }
 
   /** A sortable column: its key in {@code ?sort=}, its header, the order it sorts rows in. */
@@ -142,6 +145,16 @@ class WorkersPage {
     model.addAttribute("history", history(rows));
     List<Trial> queued = trials.listQueued(QUEUE_SHOWN);
     model.addAttribute("queue", queued);
+    // A queued trial that no online worker can take says why in the queue (issue 19 item 5);
+    // the online workers' capabilities are read once a second, not per trial.
+    Map<Long, String> reasons = new LinkedHashMap<>();
+    for (Trial t : queued) {
+      String reason = online.waitingFor(t);
+      if (reason != null) {
+        reasons.put(t.id(), reason);
+      }
+    }
+    model.addAttribute("waiting", reasons);
     model.addAttribute("queueShown", QUEUE_SHOWN);
     model.addAttribute("columns", COLUMNS);
     model.addAttribute("sort", sort);
@@ -236,7 +249,7 @@ class WorkersPage {
         kind,
         kind.equals("embedded slot") ? "this server" : "–",
         1,
-        List.of(),
+        kind.equals("embedded slot") ? online.embeddedCapabilities() : List.of(),
         current.isEmpty() ? WorkerRegistry.IDLE : WorkerRegistry.BUSY,
         current,
         silent < 0 ? "–" : ago(silent),

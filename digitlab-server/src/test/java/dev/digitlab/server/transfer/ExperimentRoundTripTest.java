@@ -85,6 +85,33 @@ class ExperimentRoundTripTest {
          "parameters": {"executable": "sh", "args": ["-c", "echo hi; echo metric x=2 step=5"]}}]}
       """;
 
+  /**
+   * A command experiment of two trials: a shell program that reports metrics with steps, writes log
+   * lines on both streams and leaves two output files (one in a subfolder).
+   */
+  private static final String PROGRAM =
+      """
+      echo "metric loss=0.9 step=1"
+      echo "metric loss=0.4 step=2"
+      echo "metric score=$1"
+      echo "training with alpha $1"
+      echo "a warning" >&2
+      mkdir -p "$DIGITLAB_OUTPUT_DIR/plots"
+      printf 'alpha,prediction\n%s,7\n' "$1" > "$DIGITLAB_OUTPUT_DIR/predictions.csv"
+      head -c 3000 /dev/urandom > "$DIGITLAB_OUTPUT_DIR/plots/weights.bin"
+      """;
+
+  private static final String COMMAND_EXPERIMENT =
+      """
+      name: moving-program
+      command: [sh, run.sh, "{alpha}"]
+      code: sha256:%s
+      search: {type: grid, parameters: {alpha: [0.25, 0.75]}}
+      objective: {metric: score, goal: max}
+      """;
+
+  @TempDir static Path work;
+
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Value("${local.server.port}")
@@ -120,6 +147,31 @@ class ExperimentRoundTripTest {
                 .PUT(BodyPublishers.ofString("{\"version\": 1}"))
                 .build());
     assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+    byte[] code = packedProgram();
+    HttpResponse<String> uploaded =
+        send(
+            HttpRequest.newBuilder(URI.create(here + "/api/v1/code"))
+                .header("Content-Type", "application/gzip")
+                .POST(BodyPublishers.ofByteArray(code))
+                .build());
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+    String codeSha = Json.mapper().readTree(uploaded.body()).get("sha256").asString();
+    HttpResponse<String> program =
+        send(
+            HttpRequest.newBuilder(URI.create(here + "/api/v1/experiments"))
+                .header("Content-Type", "application/yaml")
+                .POST(BodyPublishers.ofString(COMMAND_EXPERIMENT.formatted(codeSha)))
+                .build());
+    assertThat(program.statusCode()).as(program.body()).isEqualTo(201);
+    long programId = Json.mapper().readTree(program.body()).get("id").asLong();
+    Experiment programDone =
+        Waiting.until(
+            () -> experiments.find(programId).orElseThrow(),
+            e -> e.status() == ExperimentStatus.SUCCEEDED || e.status() == ExperimentStatus.FAILED,
+            Duration.ofMinutes(3),
+            "command experiment " + programId + " finishing");
+    assertThat(programDone.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    byte[] programFile = bytes(here + "/api/v1/experiments/" + programId + "/export");
     HttpResponse<String> pipeline = post(here + "/api/v1/pipelines", PIPELINE.getBytes());
     assertThat(pipeline.statusCode()).as(pipeline.body()).isEqualTo(201);
     long run = Json.mapper().readTree(pipeline.body()).get("id").asLong();
@@ -244,6 +296,8 @@ class ExperimentRoundTripTest {
       assertThat(countOf(get(there + "/api/v1/experiments"), "moving-house")).isEqualTo(1);
       assertThat(get(modelThere + "/versions")).hasSize(1);
 
+      commandExperimentReadsTheSame(here, there, other, programId, programFile, code, codeSha);
+
       // The pipeline run likewise: its steps (statuses, results, metrics), attempts and logs.
       HttpResponse<String> pipelineImported =
           send(
@@ -285,6 +339,90 @@ class ExperimentRoundTripTest {
         statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }
+  }
+
+  /**
+   * The command experiment after import: its spec, each trial's metrics (every step), logs, the
+   * artifacts the trial lists (sizes, digests, attempts) and the bytes of every output file, and
+   * the code it runs, which the importing server now has; importing it again stores nothing.
+   */
+  private void commandExperimentReadsTheSame(
+      String here,
+      String there,
+      ConfigurableApplicationContext other,
+      long id,
+      byte[] file,
+      byte[] code,
+      String codeSha)
+      throws Exception {
+    java.util.Map<String, byte[]> entries = Archives.entries(file);
+    // Listed in the manifest with size and digest, as every entry.
+    JsonNode manifest = Json.mapper().readTree(entries.get("manifest.json"));
+    assertThat(manifest.findValuesAsString("path"))
+        .contains(
+            "code/" + codeSha + ".tar.gz",
+            "trials/0/attempt-1/outputs/predictions.csv",
+            "trials/0/attempt-1/outputs/plots.weights.bin");
+
+    HttpResponse<String> imported = post(there + "/api/v1/experiments/import", file);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    long copy = Json.mapper().readTree(imported.body()).get("id").asLong();
+    JsonNode original = get(here + "/api/v1/experiments/" + id);
+    JsonNode moved = get(there + "/api/v1/experiments/" + copy);
+    for (String field : List.of("name", "spec", "status", "objective")) {
+      assertThat(moved.get(field)).as(field).isEqualTo(original.get(field));
+    }
+    List<Long> originalIds = trialIds(original);
+    List<Long> movedIds = trialIds(moved);
+    assertThat(movedIds).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      String a = here + "/api/v1/trials/" + originalIds.get(i);
+      String b = there + "/api/v1/trials/" + movedIds.get(i);
+      assertThat(get(b + "/metrics")).isEqualTo(get(a + "/metrics"));
+      assertThat(get(b + "/metrics").toString()).contains("loss").contains("score");
+      assertThat(get(b + "/logs")).isEqualTo(get(a + "/logs"));
+      assertThat(get(b + "/logs").toString()).contains("training with alpha").contains("a warning");
+      JsonNode listed = get(b + "/artifacts");
+      assertThat(listed).isEqualTo(get(a + "/artifacts"));
+      assertThat(listed.findValuesAsString("name"))
+          .contains("predictions.csv", "plots.weights.bin");
+      for (JsonNode artifact : listed) {
+        assertThat(artifact.get("available").asBoolean()).as(artifact.toString()).isTrue();
+        byte[] bytes = bytes(b + "/artifacts/" + artifact.get("name").asString());
+        assertThat(bytes)
+            .as(artifact.get("name").asString())
+            .isEqualTo(bytes(a + "/artifacts/" + artifact.get("name").asString()));
+        assertThat(Digests.sha256(bytes)).isEqualTo(artifact.get("sha256").asString());
+      }
+    }
+    // The code came along: the importing server has those bytes, and an upload of them finds
+    // them stored already.
+    assertThat(other.getBean(dev.digitlab.server.code.CodeStore.class).open(codeSha))
+        .hasValueSatisfying(stored -> assertThat(stored).hasBinaryContent(code));
+    HttpResponse<String> reupload =
+        send(
+            HttpRequest.newBuilder(URI.create(there + "/api/v1/code"))
+                .header("Content-Type", "application/gzip")
+                .POST(BodyPublishers.ofByteArray(code))
+                .build());
+    assertThat(reupload.statusCode()).as(reupload.body()).isEqualTo(200);
+
+    HttpResponse<String> again = post(there + "/api/v1/experiments/import", file);
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(countOf(get(there + "/api/v1/experiments"), "moving-program")).isEqualTo(1);
+  }
+
+  /** The program's folder packed by the system's tar, as 'digitlab submit' would send it. */
+  private static byte[] packedProgram() throws Exception {
+    Path dir = java.nio.file.Files.createDirectories(work.resolve("program"));
+    java.nio.file.Files.writeString(dir.resolve("run.sh"), PROGRAM);
+    Path archive = work.resolve("program.tar.gz");
+    Process tar =
+        new ProcessBuilder("tar", "-czf", archive.toString(), "-C", dir.toString(), "run.sh")
+            .inheritIO()
+            .start();
+    assertThat(tar.waitFor()).isZero();
+    return java.nio.file.Files.readAllBytes(archive);
   }
 
   private static long countOf(JsonNode experiments, String name) {

@@ -94,6 +94,11 @@ class ExperimentTransferAuthTest {
         .doesNotContain("import-experiment");
     assertThat(new String(get("/", user).body(), StandardCharsets.UTF_8))
         .contains("import-experiment");
+    assertThat(new String(get("/pipelines", viewer).body(), StandardCharsets.UTF_8))
+        .doesNotContain("import-pipeline");
+    assertThat(new String(get("/pipelines", user).body(), StandardCharsets.UTF_8))
+        .contains("import-pipeline")
+        .contains("data-upload=\"/api/v1/pipelines/import\"");
 
     int before = experimentCount();
     HttpResponse<String> refused = importFile(file, viewer);
@@ -205,6 +210,79 @@ class ExperimentTransferAuthTest {
     } catch (java.nio.file.NoSuchFileException e) {
       // no trial folder was ever made: nothing stored either
     }
+  }
+
+  @Test
+  void an_output_file_travels_and_a_tampered_or_escaping_one_is_refused() throws Exception {
+    long id = submit();
+    Map<String, byte[]> entries =
+        Archives.entries(get("/api/v1/experiments/" + id + "/export", user).body());
+    byte[] output = "alpha,prediction\n0.5,7\n".getBytes(StandardCharsets.UTF_8);
+    int before = experimentCount();
+    int trialsBefore = trialCount();
+
+    // A command trial's output file whose bytes are not the ones its trial.json describes, under
+    // a manifest made for them (so only the trial's own digest can tell).
+    byte[] changed = "alpha,prediction\n0.5,1\n".getBytes(StandardCharsets.UTF_8);
+    assertRefused(
+        withOutput(entries, "predictions.csv", 1, output, "predictions.csv", changed),
+        "do not match its sha256 or size");
+    // Names that would climb out of the trial's outputs folder, or name a folder in it.
+    for (String name : new String[] {"../../../../evil", "../attempt-2/model.dlm", "a/b"}) {
+      assertRefused(
+          withOutput(entries, name, 1, output, "predictions.csv", output), "is not a file name");
+    }
+    assertRefused(
+        withOutput(entries, "predictions.csv", 3, output, "predictions.csv", output),
+        "past its last attempt 1");
+    // The entry itself escaping, in the tar: refused by the reader before any JSON is looked at.
+    assertRefused(
+        Archives.withRawEntry(entries, "trials/0/attempt-1/outputs/../../../../evil", '0'),
+        "climbs out with '..'");
+    assertThat(experimentCount()).isEqualTo(before);
+    assertThat(trialCount()).isEqualTo(trialsBefore);
+
+    // The same archive made rightly: imported, and the trial serves the file's bytes.
+    HttpResponse<String> imported =
+        importFile(
+            withOutput(entries, "predictions.csv", 1, output, "predictions.csv", output), user);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    long copy = Json.mapper().readTree(imported.body()).get("id").asLong();
+    JsonNode shown = Json.mapper().readTree(get("/api/v1/experiments/" + copy, viewer).body());
+    long trial = shown.get("trials").get(0).get("id").asLong();
+    HttpResponse<byte[]> served =
+        get("/api/v1/trials/" + trial + "/artifacts/predictions.csv", viewer);
+    assertThat(served.statusCode()).isEqualTo(200);
+    assertThat(served.body()).isEqualTo(output);
+  }
+
+  /**
+   * The export with trial 0 made a command trial of one attempt whose trial.json lists an output
+   * file {@code listed} of {@code attempt} with the digest and size of {@code described}, and whose
+   * entry {@code outputs/stored} holds {@code bytes}; under a manifest made for it all.
+   */
+  private static byte[] withOutput(
+      Map<String, byte[]> entries,
+      String listed,
+      int attempt,
+      byte[] described,
+      String stored,
+      byte[] bytes)
+      throws Exception {
+    Map<String, byte[]> changed = new LinkedHashMap<>(entries);
+    ObjectNode trial = (ObjectNode) Json.mapper().readTree(entries.get("trials/0/trial.json"));
+    trial.put("attempt", 1);
+    trial
+        .putArray("artifacts")
+        .addObject()
+        .put("name", listed)
+        .put("attempt", attempt)
+        .put("sha256", Digests.sha256(described))
+        .put("kind", "output")
+        .put("bytes", described.length);
+    changed.put("trials/0/trial.json", trial.toString().getBytes(StandardCharsets.UTF_8));
+    changed.put("trials/0/attempt-" + attempt + "/outputs/" + stored, bytes);
+    return Archives.withManifest(changed, "digitlab-experiment", 2);
   }
 
   @Test

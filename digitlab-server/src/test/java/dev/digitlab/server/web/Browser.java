@@ -119,6 +119,27 @@ final class Browser implements AutoCloseable {
             id);
   }
 
+  /**
+   * Every text the chart in element {@code id} draws (axis titles, tick labels, series labels,
+   * legend), with its box in the chart's own pixels: {@code text, left, top, right, bottom}. Read
+   * from ECharts' scene graph (zrender's display list), so it works for canvas charts too, where
+   * the DOM has no text to measure.
+   */
+  @SuppressWarnings("unchecked")
+  List<java.util.Map<String, Object>> chartTexts(String id) {
+    return (List<java.util.Map<String, Object>>)
+        js(
+            "const chart = echarts.getInstanceByDom(document.getElementById(arguments[0]));"
+                + " return chart.getZr().storage.getDisplayList()"
+                + "   .filter(e => e.style && typeof e.style.text === 'string'"
+                + "     && e.style.text.trim() !== '' && !e.invisible)"
+                + "   .map(e => { const r = e.getBoundingRect().clone();"
+                + "     if (e.transform) { r.applyTransform(e.transform); }"
+                + "     return {text: e.style.text, left: r.x, top: r.y,"
+                + "       right: r.x + r.width, bottom: r.y + r.height}; });",
+            id);
+  }
+
   /** The window at the phone size of {@link #SIZES} (390 px wide), laid out again. */
   void phoneWidth() {
     driver.manage().window().setSize(SIZES.get(1));

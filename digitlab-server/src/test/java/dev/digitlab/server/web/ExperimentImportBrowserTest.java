@@ -17,7 +17,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 /**
  * Export and import through the pages in real headless Chromium: the experiment page's Export link
  * downloads the archive (fetched here by its href), and the experiments list's Import form sends it
- * back and lands on the new experiment; the same file again shows the 409's reason on the form.
+ * back and lands on the new experiment; the same file again shows the 409's reason on the form. The
+ * same for a pipeline run: its page's Export link, the pipelines list's Import form.
  */
 class ExperimentImportBrowserTest extends BrowserTestServer {
 
@@ -33,6 +34,74 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
       browser.evidence("experiment-import-failure");
       throw failure;
     }
+  }
+
+  @Test
+  void a_pipeline_run_imported_through_the_form_lands_on_the_new_run() throws Exception {
+    try {
+      pipelinePath();
+    } catch (Throwable failure) {
+      browser.evidence("pipeline-import-failure");
+      throw failure;
+    }
+  }
+
+  private void pipelinePath() throws Exception {
+    HttpResponse<String> created =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("/api/v1/pipelines")))
+                .header("Content-Type", "application/yaml")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        """
+                        name: carried-pipeline
+                        steps:
+                          - {name: ingest, type: ingest, parameters: {dataset: mnist}}
+                        """))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    long id = Long.parseLong(created.body().replaceAll("(?s)^\\{\"id\":(\\d+),.*", "$1"));
+    var driver = browser.driver;
+    driver.get(url("/pipelines/" + id));
+    browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
+    String href = driver.findElement(By.id("export-link")).getAttribute("href");
+    assertThat(href).endsWith("/api/v1/pipelines/" + id + "/export");
+    HttpResponse<byte[]> download =
+        http.send(
+            HttpRequest.newBuilder(URI.create(href)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(download.statusCode()).isEqualTo(200);
+    Path file = Files.write(files.resolve("carried-pipeline.tar.gz"), download.body());
+
+    driver.get(url("/pipelines"));
+    driver.findElement(By.cssSelector("#import-pipeline summary")).click();
+    driver
+        .findElement(By.cssSelector("#pipeline-import-form input[type=file]"))
+        .sendKeys(file.toString());
+    driver.findElement(By.cssSelector("#pipeline-import-form button[type=submit]")).click();
+    browser
+        .waiting(Duration.ofSeconds(60))
+        .until(ExpectedConditions.urlMatches("/pipelines/\\d+$"));
+    String landed = driver.getCurrentUrl();
+    long copy = Long.parseLong(landed.substring(landed.lastIndexOf('/') + 1));
+    assertThat(copy).isNotEqualTo(id);
+    assertThat(driver.findElement(By.tagName("h1")).getText()).contains("carried-pipeline");
+    assertThat(driver.findElement(By.id("run-status")).getText()).isEqualTo("succeeded");
+    browser.screenshots("pipeline-imported");
+
+    driver.get(url("/pipelines"));
+    driver.findElement(By.cssSelector("#import-pipeline summary")).click();
+    driver
+        .findElement(By.cssSelector("#pipeline-import-form input[type=file]"))
+        .sendKeys(file.toString());
+    driver.findElement(By.cssSelector("#pipeline-import-form button[type=submit]")).click();
+    browser
+        .waiting(Duration.ofSeconds(60))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("pipeline-import-status"), "as pipeline run " + copy));
+    assertThat(driver.getCurrentUrl()).endsWith("/pipelines");
   }
 
   private void userPath() throws Exception {

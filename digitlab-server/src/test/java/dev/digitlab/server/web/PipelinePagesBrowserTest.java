@@ -128,10 +128,11 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .isGreaterThanOrEqualTo(3);
     assertThat(driver.findElement(By.cssSelector("#run-report time")).getText())
         .matches(LOCAL_TIME);
-    // Metric names in words and numbers as written: "Score 2", not "score 2.0000".
+    // Metric names in words and numbers as written: "Score 2", not "score 2.0000"; counts with
+    // thousands separators ("Train images 60,000").
     assertThat(driver.findElement(By.id("steps")).getText())
-        .contains("Train images", "Score 2", "Best score 2")
-        .doesNotContain("trainImages", "best_score", ".0000");
+        .contains("Train images 60,000", "Test images 10,000", "Score 2", "Best score 2")
+        .doesNotContain("trainImages", "best_score", ".0000", "60000");
     // At phone width the Gantt keeps its size and scrolls sideways instead of shrinking to 4-px
     // labels.
     browser.phoneWidth();
