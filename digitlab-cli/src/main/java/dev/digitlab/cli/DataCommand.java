@@ -7,10 +7,9 @@ import dev.digitlab.ml.data.FetchResult;
 import dev.digitlab.ml.data.RegisteredDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -178,31 +177,14 @@ final class DataCommand implements Runnable {
         }
       }
       // Only the four files travel, packed as CodePacker packs code (a deterministic .tar.gz).
-      Path staging = Files.createTempDirectory("digitlab-dataset-");
-      JsonNode answer;
-      try {
-        for (Path file : found) {
-          Files.copy(file, staging.resolve(file.getFileName()));
-        }
-        CodePacker.Packed packed = CodePacker.pack(staging);
-        answer =
-            server
-                .client()
-                .post(
-                    "/api/v1/datasets?name="
-                        + URLEncoder.encode(name, StandardCharsets.UTF_8)
-                        + "&classes="
-                        + classes,
-                    packed.bytes(),
-                    "application/gzip");
-      } finally {
-        try (var files = Files.list(staging)) {
-          for (Path file : files.toList()) {
-            Files.deleteIfExists(file);
-          }
-        }
-        Files.deleteIfExists(staging);
-      }
+      CodePacker.Packed packed = Uploads.pack(List.of(found));
+      JsonNode answer =
+          server
+              .client()
+              .post(
+                  "/api/v1/datasets?name=" + Uploads.query(name) + "&classes=" + classes,
+                  packed.bytes(),
+                  "application/gzip");
       PrintWriter out = spec.commandLine().getOut();
       out.printf(
           "Registered dataset %s: %d training and %d test images, %d classes, sha256 %s%n",
@@ -225,36 +207,28 @@ final class DataCommand implements Runnable {
               + " fashion-mnist).")
   static final class ListDatasets implements Callable<Integer> {
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Mixin ServerOption server;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description =
-            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
-    ListingFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
       JsonNode list = server.client().get("/api/v1/datasets");
-      if (output.printedJson(out, list)) {
-        return 0;
-      }
-      String format = "%-24s %-8s %-8s %-8s %s%n";
-      out.printf(format, "DATASET", "CLASSES", "TRAIN", "TEST", "SHA256");
-      for (JsonNode d : list.path("items")) {
-        out.printf(
-            format,
-            d.path("name").asString(),
-            d.path("classes").asInt(),
-            d.path("trainCount").asInt(),
-            d.path("testCount").asInt(),
-            d.path("sha256").asString().substring(0, 12));
-      }
-      return 0;
+      return output.print(
+          list,
+          out -> {
+            String format = "%-24s %-8s %-8s %-8s %s%n";
+            out.printf(format, "DATASET", "CLASSES", "TRAIN", "TEST", "SHA256");
+            for (JsonNode d : list.path("items")) {
+              out.printf(
+                  format,
+                  d.path("name").asString(),
+                  d.path("classes").asInt(),
+                  d.path("trainCount").asInt(),
+                  d.path("testCount").asInt(),
+                  d.path("sha256").asString().substring(0, 12));
+            }
+          });
     }
   }
 
@@ -265,39 +239,32 @@ final class DataCommand implements Runnable {
       description = "Show a registered dataset: counts, classes and each file's SHA-256.")
   static final class Show implements Callable<Integer> {
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Mixin ServerOption server;
 
     @Parameters(paramLabel = "NAME")
     String name;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description = "table or json. Default: ${DEFAULT-VALUE}.")
-    ListingFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      JsonNode d = server.client().get("/api/v1/datasets/" + path(name));
-      if (output.printedJson(out, d)) {
-        return 0;
-      }
-      out.printf("Dataset      %s%n", d.path("name").asString());
-      out.printf("SHA-256      %s%n", d.path("sha256").asString());
-      out.printf("Classes      %d%n", d.path("classes").asInt());
-      out.printf("Train images %d%n", d.path("trainCount").asInt());
-      out.printf("Test images  %d%n", d.path("testCount").asInt());
-      out.printf("Size         %d bytes%n", d.path("sizeBytes").asLong());
-      out.printf(
-          "Added        %s by %s%n",
-          d.path("createdAt").asString(), d.path("createdBy").asString());
-      d.path("files")
-          .properties()
-          .forEach(f -> out.printf("  %-24s %s%n", f.getKey(), f.getValue().asString()));
-      return 0;
+      JsonNode d = server.client().get("/api/v1/datasets/" + Uploads.segment(name));
+      return output.print(
+          d,
+          out -> {
+            out.printf("Dataset      %s%n", d.path("name").asString());
+            out.printf("SHA-256      %s%n", d.path("sha256").asString());
+            out.printf("Classes      %d%n", d.path("classes").asInt());
+            out.printf("Train images %d%n", d.path("trainCount").asInt());
+            out.printf("Test images  %d%n", d.path("testCount").asInt());
+            out.printf("Size         %d bytes%n", d.path("sizeBytes").asLong());
+            out.printf(
+                "Added        %s by %s%n",
+                d.path("createdAt").asString(), d.path("createdBy").asString());
+            d.path("files")
+                .properties()
+                .forEach(f -> out.printf("  %-24s %s%n", f.getKey(), f.getValue().asString()));
+          });
     }
   }
 
@@ -317,13 +284,9 @@ final class DataCommand implements Runnable {
 
     @Override
     public Integer call() {
-      server.client().delete("/api/v1/datasets/" + path(name));
+      server.client().delete("/api/v1/datasets/" + Uploads.segment(name));
       spec.commandLine().getOut().println("Deleted dataset " + name);
       return 0;
     }
-  }
-
-  private static String path(String name) {
-    return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -1,7 +1,5 @@
 package dev.digitlab.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,13 +38,7 @@ class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "Cannot read " + file + ": " + e.getMessage());
-    }
+    byte[] bytes = Uploads.read(spec.commandLine(), file);
     JsonNode created = server.client().post(collection() + "/import", bytes, "application/gzip");
     // The id alone on stdout, as 'submit' prints it, so that scripts can use it.
     spec.commandLine().getOut().println(created.path("id").asLong());

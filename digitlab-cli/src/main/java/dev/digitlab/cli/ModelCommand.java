@@ -1,7 +1,6 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.ml.json.Json;
-import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -88,57 +87,50 @@ final class ModelCommand implements Runnable {
       description = "List models with their aliases, or one model's versions.")
   static final class ListModels implements Callable<Integer> {
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Mixin ServerOption server;
 
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "One model's versions.")
     String name;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description =
-            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
-    ListingFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
       if (name == null) {
         JsonNode models = server.client().get("/api/v1/models");
-        if (output.printedJson(out, models)) {
-          return 0;
-        }
-        String format = "%-24s %-9s %s%n";
-        out.printf(format, "MODEL", "VERSIONS", "ALIASES");
-        for (JsonNode m : models) {
-          out.printf(
-              format,
-              m.path("name").asString(),
-              m.path("versions").size(),
-              aliases(m.path("aliases"), -1));
-        }
-        return 0;
+        return output.print(
+            models,
+            out -> {
+              String format = "%-24s %-9s %s%n";
+              out.printf(format, "MODEL", "VERSIONS", "ALIASES");
+              for (JsonNode m : models) {
+                out.printf(
+                    format,
+                    m.path("name").asString(),
+                    m.path("versions").size(),
+                    aliases(m.path("aliases"), -1));
+              }
+            });
       }
       JsonNode m = server.client().get("/api/v1/models/" + name);
-      if (output.printedJson(out, m)) {
-        return 0;
-      }
-      String format = "%-8s %-7s %-9s %-9s %-8s %-8s %s%n";
-      out.printf(format, "VERSION", "ARCH", "ACCURACY", "STATUS", "TRIAL", "EXPER.", "ALIASES");
-      for (JsonNode v : m.path("versions")) {
-        out.printf(
-            format,
-            "v" + v.path("version").asInt(),
-            v.path("architecture").asString(),
-            percent(v.path("testAccuracy")),
-            v.path("status").asString().toLowerCase(Locale.ROOT),
-            v.path("trialId").asString("-"),
-            v.path("experimentId").asString("-"),
-            aliases(m.path("aliases"), v.path("version").asInt()));
-      }
-      return 0;
+      return output.print(
+          m,
+          out -> {
+            String format = "%-8s %-7s %-9s %-9s %-8s %-8s %s%n";
+            out.printf(
+                format, "VERSION", "ARCH", "ACCURACY", "STATUS", "TRIAL", "EXPER.", "ALIASES");
+            for (JsonNode v : m.path("versions")) {
+              out.printf(
+                  format,
+                  "v" + v.path("version").asInt(),
+                  v.path("architecture").asString(),
+                  percent(v.path("testAccuracy")),
+                  v.path("status").asString().toLowerCase(Locale.ROOT),
+                  v.path("trialId").asString("-"),
+                  v.path("experimentId").asString("-"),
+                  aliases(m.path("aliases"), v.path("version").asInt()));
+            }
+          });
     }
 
     private static String aliases(JsonNode aliases, int version) {
@@ -317,19 +309,13 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() {
-      byte[] onnx;
-      try {
-        onnx = java.nio.file.Files.readAllBytes(file);
-      } catch (java.io.IOException e) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "Cannot read " + file + ": " + e.getMessage());
-      }
+      byte[] onnx = Uploads.read(spec.commandLine(), file);
       String query =
           "?pixels="
-              + encode(pixels)
+              + Uploads.query(pixels)
               + "&outputs="
-              + encode(outputs)
-              + (description == null ? "" : "&description=" + encode(description));
+              + Uploads.query(outputs)
+              + (description == null ? "" : "&description=" + Uploads.query(description));
       JsonNode v =
           server
               .client()
@@ -343,10 +329,6 @@ final class ModelCommand implements Runnable {
               "Imported %s as %s v%d (ONNX, %d bytes)%n",
               file, name, v.path("version").asInt(), onnx.length);
       return 0;
-    }
-
-    private static String encode(String value) {
-      return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 

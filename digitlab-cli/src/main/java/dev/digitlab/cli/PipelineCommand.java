@@ -5,8 +5,6 @@ import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FileFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -195,50 +193,42 @@ final class PipelineCommand implements Runnable {
   @Command(name = "ls", mixinStandardHelpOptions = true, description = "List pipeline runs.")
   static final class Ls implements Callable<Integer> {
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
     @Mixin ServerOption server;
 
     @Option(names = "--limit", defaultValue = "50", description = "At most this many runs.")
     int limit;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description =
-            "table or json (the server's answer, for scripts). Default: ${DEFAULT-VALUE}.")
-    ListingFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
       JsonNode runs = server.client().get("/api/v1/pipelines?limit=" + limit);
-      if (output.printedJson(out, runs)) {
-        return 0;
-      }
-      String format = "%-6s %-28s %-10s %-8s %-28s %s%n";
-      out.printf(format, "RUN", "NAME", "STATUS", "WALL_S", "CREATED", "STEPS");
-      for (JsonNode run : runs) {
-        StringBuilder steps = new StringBuilder();
-        run.path("steps")
-            .properties()
-            .forEach(
-                e ->
-                    steps
-                        .append(steps.isEmpty() ? "" : " ")
-                        .append(e.getKey())
-                        .append('=')
-                        .append(e.getValue().asLong()));
-        out.printf(
-            format,
-            run.path("id").asLong(),
-            Text.shorten(run.path("name").asString(), 28),
-            run.path("status").asString(),
-            Text.number(run.path("wallSeconds")),
-            run.path("createdAt").asString(),
-            steps);
-      }
-      return 0;
+      return output.print(
+          runs,
+          out -> {
+            String format = "%-6s %-28s %-10s %-8s %-28s %s%n";
+            out.printf(format, "RUN", "NAME", "STATUS", "WALL_S", "CREATED", "STEPS");
+            for (JsonNode run : runs) {
+              StringBuilder steps = new StringBuilder();
+              run.path("steps")
+                  .properties()
+                  .forEach(
+                      e ->
+                          steps
+                              .append(steps.isEmpty() ? "" : " ")
+                              .append(e.getKey())
+                              .append('=')
+                              .append(e.getValue().asLong()));
+              out.printf(
+                  format,
+                  run.path("id").asLong(),
+                  Text.shorten(run.path("name").asString(), 28),
+                  run.path("status").asString(),
+                  Text.number(run.path("wallSeconds")),
+                  run.path("createdAt").asString(),
+                  steps);
+            }
+          });
     }
   }
 
@@ -354,11 +344,7 @@ final class PipelineCommand implements Runnable {
                   server
                       .client()
                       .getText(
-                          "/api/v1/pipelines/"
-                              + id
-                              + "/steps/"
-                              + URLEncoder.encode(step, StandardCharsets.UTF_8)
-                              + "/logs",
+                          "/api/v1/pipelines/" + id + "/steps/" + Uploads.segment(step) + "/logs",
                           "text/plain")));
       return 0;
     }

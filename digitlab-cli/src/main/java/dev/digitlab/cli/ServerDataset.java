@@ -6,8 +6,6 @@ import dev.digitlab.protocol.worker.DatasetTask;
 import dev.digitlab.worker.remote.DatasetCache;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +25,7 @@ final class ServerDataset {
 
   static LoadedDataset fetch(ApiClient client, String name, Path home, PrintWriter err)
       throws IOException, InterruptedException {
-    String path = "/api/v1/datasets/" + URLEncoder.encode(name, StandardCharsets.UTF_8);
+    String path = "/api/v1/datasets/" + Uploads.segment(name);
     JsonNode shown = client.get(path);
     List<String> files = new ArrayList<>();
     for (String file : RegisteredDataset.FILE_NAMES) {

@@ -149,7 +149,7 @@ final class ShowCommand implements Callable<Integer> {
       if (!text.isEmpty()) {
         text.append(' ');
       }
-      text.append(name).append('=').append(config.path(name));
+      text.append(name).append('=').append(Text.value(config.path(name)));
     }
     return text.toString();
   }

@@ -1,5 +1,6 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.server.web.Figures;
 import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
@@ -62,6 +63,15 @@ final class Text {
         yield null;
       }
     };
+  }
+
+  /**
+   * A config value as the web pages write it ({@link Figures#value}): {@code 0.000807532} rather
+   * than {@code 8.075315011871413E-4}, {@code 1e-5} for tiny numbers, {@code 64} for a whole one;
+   * anything that is not a number as its JSON.
+   */
+  static String value(JsonNode value) {
+    return value.isNumber() ? Figures.value(value.numberValue()) : value.toString();
   }
 
   /** A metric with four decimals, or "-" when there is none yet. */

@@ -3,7 +3,6 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.digitlab.ml.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 /**
  * A server and two workers, each a {@code digitlab.jar} process of its own (the server runs no
@@ -30,7 +28,6 @@ import tools.jackson.databind.ObjectMapper;
  */
 class DistributedExperimentIT {
 
-  private static final ObjectMapper JSON = Json.mapper();
   private static final Path MNIST =
       Path.of(System.getProperty("user.home"), ".digitlab", "datasets");
 
@@ -70,47 +67,27 @@ class DistributedExperimentIT {
     assumeTrue(
         Files.isRegularFile(MNIST.resolve("mnist/train-images-idx3-ubyte")),
         "MNIST is not in ~/.digitlab/datasets: run ./digitlab data fetch");
-    Path serverHome = Files.createDirectories(temp.resolve("server"));
-    try (JarProcess server =
-        JarProcess.start(
-            temp.resolve("server.log"),
-            "server",
-            "--home",
-            serverHome.toString(),
-            "--port",
-            "0",
-            "--worker-slots",
-            "0")) {
-      String url = server.awaitServerUrl(Duration.ofMinutes(3));
+    try (JarServer server = JarServer.start(temp)) {
       List<JarProcess> workers = new ArrayList<>();
       try {
         for (String name : List.of("alpha", "beta")) {
           Path home = Files.createDirectories(temp.resolve(name));
           Files.createSymbolicLink(home.resolve("datasets"), MNIST);
-          workers.add(
-              JarProcess.start(
-                  temp.resolve(name + ".log"),
-                  "worker",
-                  "--server",
-                  url,
-                  "--name",
-                  name,
-                  "--home",
-                  home.toString()));
+          workers.add(server.worker(temp.resolve(name + ".log"), name, home));
         }
-        awaitWorkers(url, 2, Duration.ofMinutes(2));
+        awaitWorkers(server, 2, Duration.ofMinutes(2));
 
-        long experiment = submit(url, EXPERIMENT);
-        JsonNode done = awaitFinished(url, experiment, Duration.ofMinutes(8));
+        long experiment = server.submit(EXPERIMENT);
+        JsonNode done = awaitFinished(server, experiment, Duration.ofMinutes(8));
 
         assertThat(done.path("trials")).hasSize(6);
         Map<Long, List<String>> succeededOn = new TreeMap<>();
         for (JsonNode trial : done.path("trials")) {
           long id = trial.path("id").asLong();
           assertThat(trial.path("status").asString()).as("trial %d", id).isEqualTo("succeeded");
-          JsonNode detail = get(url + "/api/v1/trials/" + id);
+          JsonNode detail = server.get("/api/v1/trials/" + id);
           assertThat(detail.path("attempt").asInt()).as("attempts of trial %d", id).isEqualTo(1);
-          assertThat(succeededStatusEvents(url, id)).as("trial %d", id).isEqualTo(1);
+          assertThat(succeededStatusEvents(server, id)).as("trial %d", id).isEqualTo(1);
           succeededOn.put(id, new ArrayList<>());
         }
         // Each worker logs "trial N attempt A succeeded" once the server took the completion.
@@ -125,10 +102,10 @@ class DistributedExperimentIT {
             .as("both workers ran trials")
             .hasSize(2);
 
-        long longOne = submit(url, LONG_EXPERIMENT);
-        awaitRunning(url, longOne, 2, Duration.ofMinutes(3));
-        post(url + "/api/v1/experiments/" + longOne + "/cancel");
-        JsonNode cancelled = awaitFinished(url, longOne, Duration.ofMinutes(2));
+        long longOne = server.submit(LONG_EXPERIMENT);
+        awaitRunning(server, longOne, 2, Duration.ofMinutes(3));
+        post(server.url() + "/api/v1/experiments/" + longOne + "/cancel");
+        JsonNode cancelled = awaitFinished(server, longOne, Duration.ofMinutes(2));
         int started = 0;
         for (JsonNode trial : cancelled.path("trials")) {
           assertThat(trial.path("status").asString()).isEqualTo("cancelled");
@@ -143,22 +120,22 @@ class DistributedExperimentIT {
     }
   }
 
-  private void awaitWorkers(String url, int count, Duration timeout) throws Exception {
+  private static void awaitWorkers(JarServer server, int count, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (get(url + "/api/v1/workers").size() < count) {
+    while (server.get("/api/v1/workers").size() < count) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("workers did not register: " + get(url + "/api/v1/workers"));
+        throw new AssertionError("workers did not register: " + server.get("/api/v1/workers"));
       }
       Thread.sleep(250);
     }
   }
 
-  private void awaitRunning(String url, long experiment, int count, Duration timeout)
+  private static void awaitRunning(JarServer server, long experiment, int count, Duration timeout)
       throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       int running = 0;
-      for (JsonNode trial : get(url + "/api/v1/experiments/" + experiment).path("trials")) {
+      for (JsonNode trial : server.get("/api/v1/experiments/" + experiment).path("trials")) {
         if (trial.path("status").asString().equals("running")
             && trial.path("progress").asDouble() > 0) {
           running++;
@@ -184,22 +161,11 @@ class DistributedExperimentIT {
     assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
   }
 
-  private long submit(String url, String experiment) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
-                .header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(experiment))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return JSON.readTree(response.body()).path("id").asLong();
-  }
-
-  private JsonNode awaitFinished(String url, long experiment, Duration timeout) throws Exception {
+  private static JsonNode awaitFinished(JarServer server, long experiment, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      JsonNode detail = get(url + "/api/v1/experiments/" + experiment);
+      JsonNode detail = server.get("/api/v1/experiments/" + experiment);
       boolean finished = true;
       for (JsonNode trial : detail.path("trials")) {
         String status = trial.path("status").asString();
@@ -216,26 +182,14 @@ class DistributedExperimentIT {
   }
 
   /** How many 'succeeded' status events the trial's (unsuperseded) stream holds. */
-  private int succeededStatusEvents(String url, long trial) throws Exception {
+  private static int succeededStatusEvents(JarServer server, long trial) throws Exception {
     int count = 0;
     for (JsonNode event :
-        get(url + "/api/v1/trials/" + trial + "/events?type=status&limit=1000").path("items")) {
+        server.get("/api/v1/trials/" + trial + "/events?type=status&limit=1000").path("items")) {
       if (event.path("payload").path("status").asString().equals("succeeded")) {
         count++;
       }
     }
     return count;
-  }
-
-  private JsonNode get(String url) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Accept", "application/json")
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
-    return JSON.readTree(response.body());
   }
 }

@@ -6,10 +6,6 @@ import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.testing.SyntheticIdx;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,23 +23,11 @@ import tools.jackson.databind.JsonNode;
  */
 class RegisteredDatasetIT {
 
-  private final HttpClient http = HttpClient.newHttpClient();
-
   @Test
   void a_registered_dataset_trains_on_a_worker_that_did_not_have_it(@TempDir Path temp)
       throws Exception {
-    Path serverHome = Files.createDirectories(temp.resolve("server"));
-    try (JarProcess server =
-        JarProcess.start(
-            temp.resolve("server.log"),
-            "server",
-            "--home",
-            serverHome.toString(),
-            "--port",
-            "0",
-            "--worker-slots",
-            "0")) {
-      String url = server.awaitServerUrl(Duration.ofMinutes(3));
+    try (JarServer server = JarServer.start(temp)) {
+      String url = server.url();
       Path files = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 10, 21);
 
       StringWriter out = new StringWriter();
@@ -69,28 +53,18 @@ class RegisteredDatasetIT {
 
       Path workerHome = Files.createDirectories(temp.resolve("worker"));
       assertThat(workerHome.resolve("datasets")).doesNotExist();
-      try (JarProcess worker =
-          JarProcess.start(
-              temp.resolve("worker.log"),
-              "worker",
-              "--server",
-              url,
-              "--name",
-              "fresh",
-              "--home",
-              workerHome.toString())) {
+      try (JarProcess worker = server.worker(temp.resolve("worker.log"), "fresh", workerHome)) {
         long id =
-            submit(
-                url,
+            server.submit(
                 """
                 name: on-blocks
                 dataset: blocks
                 config: {model: mlp, epochs: 3, optimizer: adam, learningRate: 0.003, seed: 1}
                 """);
-        JsonNode done = awaitFinished(url, id, Duration.ofMinutes(6), worker);
+        JsonNode done = awaitFinished(server, id, Duration.ofMinutes(6), worker);
         JsonNode trial = done.path("trials").get(0);
         assertThat(trial.path("status").asString()).as(done.toString()).isEqualTo("succeeded");
-        JsonNode detail = get(url + "/api/v1/trials/" + trial.path("id").asLong());
+        JsonNode detail = server.get("/api/v1/trials/" + trial.path("id").asLong());
         // A block's place gives its class: any trainer that saw the right labels gets them all.
         assertThat(detail.path("testAccuracy").asDouble()).as(detail.toString()).isGreaterThan(0.9);
 
@@ -115,23 +89,11 @@ class RegisteredDatasetIT {
     }
   }
 
-  private long submit(String url, String yaml) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
-                .header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(yaml))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return Json.mapper().readTree(response.body()).path("id").asLong();
-  }
-
-  private JsonNode awaitFinished(String url, long id, Duration timeout, JarProcess worker)
-      throws Exception {
+  private static JsonNode awaitFinished(
+      JarServer server, long id, Duration timeout, JarProcess worker) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      JsonNode experiment = get(url + "/api/v1/experiments/" + id);
+      JsonNode experiment = server.get("/api/v1/experiments/" + id);
       String status = experiment.path("status").asString();
       if (status.equals("succeeded") || status.equals("failed")) {
         return experiment;
@@ -142,14 +104,5 @@ class RegisteredDatasetIT {
       }
       Thread.sleep(250);
     }
-  }
-
-  private JsonNode get(String url) throws Exception {
-    return Json.mapper()
-        .readTree(
-            http.send(
-                    HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body());
   }
 }

@@ -30,7 +30,7 @@ import picocli.CommandLine;
  * {@code digitlab show} on a TPE + ASHA search (issue 18): the trial ASHA stopped is listed as
  * pruned, and the BEST_SO_FAR column follows the trials in order. A real server; its trials are run
  * by this test through the worker protocol's own client, so which one is pruned is decided by the
- * values reported, not by training.
+ * values reported, not by training. Also: the CONFIG column writes numbers as the web pages do.
  */
 class ShowSearchCommandTest {
 
@@ -113,6 +113,38 @@ class ShowSearchCommandTest {
     assertThat(row(shown, third)).matches(third.trialId() + " +2 +succeeded .* 0\\.9500 .*");
     assertThat(row(shown, fourth)).matches(fourth.trialId() + " +3 +succeeded .* 0\\.9500 .*");
     assertThat(shown).contains("pruned     1 trial(s) stopped early: #1");
+  }
+
+  @Test
+  void show_writes_config_values_as_the_web_pages_do() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("grid.yaml"),
+            """
+            name: grid-of-small-rates
+            config: {model: mlp, epochs: 1}
+            search:
+              type: grid
+              parameters:
+                learningRate: [8.075315011871413e-4, 1.0e-5]
+                batchSize: [64]
+            """);
+    assertThat(run("submit", file.toString())).as(err.toString()).isZero();
+    String id = out.toString().trim();
+    try {
+      out.getBuffer().setLength(0);
+      assertThat(run("show", id)).as(err.toString()).isZero();
+      String shown = out.toString();
+      // As Figures.value writes them on the experiment page: six significant digits, else 1e-5.
+      assertThat(shown)
+          .contains("learningRate=0.000807532 batchSize=64")
+          .contains("learningRate=1e-5 batchSize=64")
+          .doesNotContain("E-4")
+          .doesNotContain("E-5");
+    } finally {
+      // Its queued trials must not be leased by the other test's worker.
+      assertThat(run("cancel", id)).as(err.toString()).isZero();
+    }
   }
 
   private static void reportValAccuracy(WorkerClient worker, LeaseGrant lease, double value) {

@@ -66,60 +66,6 @@ public record ExperimentSpec(
     objective = objective == null ? Objective.DEFAULT : objective;
   }
 
-  /** An experiment of a built-in dataset, or one whose registered dataset is not resolved yet. */
-  public ExperimentSpec(
-      String name,
-      String description,
-      List<String> tags,
-      String dataset,
-      TrainingConfig config,
-      SearchSpace search,
-      Objective objective,
-      int maxParallelTrials,
-      int priority,
-      PrunerSpec pruner,
-      CommandSpec command) {
-    this(
-        name,
-        description,
-        tags,
-        dataset,
-        config,
-        search,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        command,
-        null);
-  }
-
-  /** A built-in experiment (no command). */
-  public ExperimentSpec(
-      String name,
-      String description,
-      List<String> tags,
-      String dataset,
-      TrainingConfig config,
-      SearchSpace search,
-      Objective objective,
-      int maxParallelTrials,
-      int priority,
-      PrunerSpec pruner) {
-    this(
-        name,
-        description,
-        tags,
-        dataset,
-        config,
-        search,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        null);
-  }
-
   /** Whether this experiment runs a program ({@link #command}) rather than a built-in model. */
   public boolean isCommand() {
     return command != null;
@@ -127,58 +73,148 @@ public record ExperimentSpec(
 
   /** This experiment with another command (the CLI's, once it uploaded the code). */
   public ExperimentSpec withCommand(CommandSpec newCommand) {
-    return new ExperimentSpec(
-        name,
-        description,
-        tags,
-        dataset,
-        config,
-        search,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        newCommand,
-        datasetSha256);
+    return toBuilder().command(newCommand).build();
   }
 
   /** A single-trial experiment of {@code config} with every other field at its default. */
   public static ExperimentSpec of(String name, TrainingConfig config) {
-    return new ExperimentSpec(name, "", List.of(), null, config, null, null, 1, 0, null);
+    return builder(name, config).build();
   }
 
   /** This experiment with another search space. */
   public ExperimentSpec withSearch(SearchSpace newSearch) {
-    return new ExperimentSpec(
-        name,
-        description,
-        tags,
-        dataset,
-        config,
-        newSearch,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        command,
-        datasetSha256);
+    return toBuilder().search(newSearch).build();
   }
 
   /** This experiment with its registered dataset's digest (null for a built-in dataset). */
   public ExperimentSpec withDatasetSha256(String sha256) {
-    return new ExperimentSpec(
-        name,
-        description,
-        tags,
-        dataset,
-        config,
-        search,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        command,
-        sha256);
+    return toBuilder().datasetSha256(sha256).build();
+  }
+
+  /**
+   * A builder of an experiment named {@code name} of base config {@code config}, every other field
+   * at its default: one trial at a time, priority 0, the default objective, no search, no pruner,
+   * no command.
+   */
+  public static Builder builder(String name, TrainingConfig config) {
+    return new Builder(name, config);
+  }
+
+  /** A builder holding this experiment's fields, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(name, config)
+        .description(description)
+        .tags(tags)
+        .dataset(dataset)
+        .search(search)
+        .objective(objective)
+        .maxParallelTrials(maxParallelTrials)
+        .priority(priority)
+        .pruner(pruner)
+        .command(command)
+        .datasetSha256(datasetSha256);
+  }
+
+  /**
+   * Builds an {@link ExperimentSpec} field by field, so that a new field adds a setter here, not
+   * one more constructor; {@link #build} applies the record's defaults.
+   */
+  public static final class Builder {
+    private String name;
+    private TrainingConfig config;
+    private String description = "";
+    private List<String> tags = List.of();
+    private String dataset;
+    private SearchSpace search;
+    private Objective objective;
+    private int maxParallelTrials = 1;
+    private int priority;
+    private PrunerSpec pruner;
+    private CommandSpec command;
+    private String datasetSha256;
+
+    private Builder(String name, TrainingConfig config) {
+      this.name = name;
+      this.config = config;
+    }
+
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    public Builder config(TrainingConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    public Builder description(String description) {
+      this.description = description;
+      return this;
+    }
+
+    public Builder tags(List<String> tags) {
+      this.tags = tags;
+      return this;
+    }
+
+    /** The dataset; null takes the base config's. */
+    public Builder dataset(String dataset) {
+      this.dataset = dataset;
+      return this;
+    }
+
+    public Builder search(SearchSpace search) {
+      this.search = search;
+      return this;
+    }
+
+    /** The objective; null takes {@link Objective#DEFAULT}. */
+    public Builder objective(Objective objective) {
+      this.objective = objective;
+      return this;
+    }
+
+    public Builder maxParallelTrials(int maxParallelTrials) {
+      this.maxParallelTrials = maxParallelTrials;
+      return this;
+    }
+
+    public Builder priority(int priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    public Builder pruner(PrunerSpec pruner) {
+      this.pruner = pruner;
+      return this;
+    }
+
+    public Builder command(CommandSpec command) {
+      this.command = command;
+      return this;
+    }
+
+    public Builder datasetSha256(String datasetSha256) {
+      this.datasetSha256 = datasetSha256;
+      return this;
+    }
+
+    public ExperimentSpec build() {
+      return new ExperimentSpec(
+          name,
+          description,
+          tags,
+          dataset,
+          config,
+          search,
+          objective,
+          maxParallelTrials,
+          priority,
+          pruner,
+          command,
+          datasetSha256);
+    }
   }
 
   /**

@@ -111,19 +111,18 @@ final class ExperimentTreeReader {
                   + "'"));
       datasetSha256 = null;
     }
-    return new ExperimentSpec(
-        name,
-        description,
-        tags.stream().filter(tag -> tag != null).toList(),
-        dataset,
-        config,
-        search,
-        objective,
-        maxParallelTrials,
-        priority,
-        pruner,
-        command,
-        command != null ? null : datasetSha256);
+    return ExperimentSpec.builder(name, config)
+        .description(description)
+        .tags(tags.stream().filter(tag -> tag != null).toList())
+        .dataset(dataset)
+        .search(search)
+        .objective(objective)
+        .maxParallelTrials(maxParallelTrials)
+        .priority(priority)
+        .pruner(pruner)
+        .command(command)
+        .datasetSha256(command != null ? null : datasetSha256)
+        .build();
   }
 
   /** The command fields, or null (after reporting any stray one) for a built-in experiment. */

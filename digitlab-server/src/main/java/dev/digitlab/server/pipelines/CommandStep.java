@@ -1,24 +1,16 @@
 package dev.digitlab.server.pipelines;
 
 import dev.digitlab.protocol.event.EventType;
-import dev.digitlab.protocol.experiment.ExperimentFiles;
-import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.protocol.pipeline.StepType;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
-import dev.digitlab.server.experiments.Experiment;
-import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.experiments.ExperimentSubmission;
-import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialFiles;
-import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,27 +40,15 @@ import tools.jackson.databind.node.ObjectNode;
 class CommandStep implements StepHandler {
 
   private static final Set<String> OWN = Set.of("executable", "args", "code");
-  private static final Duration POLL = Duration.ofMillis(200);
   private static final int LOG_PAGE = 1_000;
 
-  private final ExperimentSubmission submission;
-  private final ExperimentStore experiments;
-  private final TrialStore trials;
+  private final StepTrial stepTrial;
   private final EventStore events;
   private final TrialFiles files;
   private final WaitingReasons waiting;
-  private final ExperimentFiles documents = new ExperimentFiles();
 
-  CommandStep(
-      ExperimentSubmission submission,
-      ExperimentStore experiments,
-      TrialStore trials,
-      EventStore events,
-      TrialFiles files,
-      WaitingReasons waiting) {
-    this.submission = submission;
-    this.experiments = experiments;
-    this.trials = trials;
+  CommandStep(StepTrial stepTrial, EventStore events, TrialFiles files, WaitingReasons waiting) {
+    this.stepTrial = stepTrial;
     this.events = events;
     this.files = files;
     this.waiting = waiting;
@@ -81,52 +61,11 @@ class CommandStep implements StepHandler {
 
   @Override
   public ObjectNode run(StepContext context) throws Exception {
-    ExperimentSpec spec = documents.fromTree(experimentDocument(context));
-    // The pipeline's experiments are its owner's: they may see and cancel them as their own.
-    Experiment experiment = submission.submit(spec, context.run().owner());
-    Trial trial = trials.listByExperiment(experiment.id()).getFirst();
-    context.trials().record(trial.id());
-    context
-        .log()
-        .accept("queued command trial " + trial.id() + " (experiment " + experiment.id() + ")");
-    TrialStatus seen = trial.status();
-    String waitedFor = null;
-    long logsAfter = 0;
-    try {
-      while (true) {
-        logsAfter = copyLogs(trial.id(), logsAfter, context);
-        if (trial.status().isTerminal()) {
-          break;
-        }
-        String reason = waiting.waitingFor(trial);
-        if (reason != null && !reason.equals(waitedFor)) {
-          context.log().accept(reason);
-        }
-        waitedFor = reason;
-        Thread.sleep(POLL);
-        trial = trials.get(trial.id());
-        if (trial.status() != seen) {
-          seen = trial.status();
-          context.log().accept("trial " + trial.id() + " " + seen.dbValue());
-        }
-      }
-    } catch (InterruptedException e) {
-      experiments.cancel(experiment.id());
-      context.log().accept("cancelled trial " + trial.id() + ": its program is stopped");
-      throw e;
-    }
-    if (trial.status() != TrialStatus.SUCCEEDED) {
-      throw new IllegalStateException(
-          "trial "
-              + trial.id()
-              + " "
-              + trial.status().dbValue()
-              + (trial.failureReason() == null ? "" : ": " + trial.failureReason()));
-    }
-    ObjectNode result = StepResults.object();
-    result.put("trialId", trial.id());
-    result.put("experimentId", experiment.id());
-    result.put("trialAttempt", trial.attempt());
+    StepTrial.Submitted submitted =
+        stepTrial.submit(experimentDocument(context), context, "command trial");
+    Trial trial =
+        stepTrial.await(submitted, context, new Progress(context), ": its program is stopped");
+    ObjectNode result = StepTrial.resultHead(submitted.experiment(), trial);
     metrics(trial.id(), result);
     ArrayNode copied = result.putArray("files");
     for (String name : outputNames(trial.id())) {
@@ -139,15 +78,38 @@ class CommandStep implements StepHandler {
     return result;
   }
 
+  /**
+   * What a command step logs while its trial is not over: the program's log lines as they arrive,
+   * and why the trial waits each time that changes.
+   */
+  private final class Progress implements StepTrial.Watch {
+
+    private final StepContext context;
+    private long logsAfter;
+    private String waitedFor;
+
+    Progress(StepContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void poll(Trial trial) {
+      logsAfter = copyLogs(trial.id(), logsAfter, context);
+      if (trial.status().isTerminal()) {
+        return;
+      }
+      String reason = waiting.waitingFor(trial);
+      if (reason != null && !reason.equals(waitedFor)) {
+        context.log().accept(reason);
+      }
+      waitedFor = reason;
+    }
+  }
+
   /** The step as a command experiment's document, as a user would write it. */
   private static ObjectNode experimentDocument(StepContext context) {
     ObjectNode p = context.step().parameters();
-    ObjectNode document = StepResults.object();
-    document.put("name", context.run().name() + "/" + context.step().name());
-    document.put(
-        "description",
-        "command step '" + context.step().name() + "' of pipeline run " + context.run().id());
-    document.putArray("tags").add("pipeline");
+    ObjectNode document = StepTrial.document(context, "command step");
     ArrayNode command = document.putArray("command");
     command.add(p.get("executable").asString());
     // A step's args were always literal: braces are escaped, not read as placeholders.
