@@ -5,6 +5,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.TrialTags;
 import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.server.web.ChartTrial;
 import dev.digitlab.server.web.Figures;
@@ -51,6 +52,7 @@ class ExperimentPage {
       String worker,
       String failureReason,
       String waitingFor,
+      List<TrialTags.Chip> tags,
       boolean best) {}
 
   private final ExperimentStore experiments;
@@ -58,14 +60,17 @@ class ExperimentPage {
   private final EventStore events;
   private final Ownership ownership;
   private final WaitingReasons waiting;
+  private final TrialTags tags;
 
   ExperimentPage(
       ExperimentStore experiments,
       TrialStore trials,
       EventStore events,
       Ownership ownership,
-      WaitingReasons waiting) {
+      WaitingReasons waiting,
+      TrialTags tags) {
     this.waiting = waiting;
+    this.tags = tags;
     this.experiments = experiments;
     this.trials = trials;
     this.events = events;
@@ -76,7 +81,9 @@ class ExperimentPage {
   String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
-    List<Trial> list = trials.listByExperiment(id);
+    // Deleted trials (the runs table's bulk delete, MLflow's runs/delete) leave the page.
+    List<Trial> list = trials.listByExperiment(id).stream().filter(t -> !t.deleted()).toList();
+    Map<Long, Map<String, String>> trialTags = tags.ofExperiment(id);
     List<String> searched = searchedParameters(list);
     List<ChartTrial> chartTrials = new ArrayList<>();
     List<TrialRow> rows = new ArrayList<>();
@@ -92,6 +99,7 @@ class ExperimentPage {
               chart.config(),
               searched,
               waiting.waitingFor(trial),
+              TrialTags.chips(trialTags.getOrDefault(trial.id(), Map.of())),
               Objects.equals(trial.id(), experiment.bestTrialId())));
     }
     metricKeys.add("train_loss");
@@ -197,6 +205,7 @@ class ExperimentPage {
       Map<String, Object> config,
       List<String> searched,
       String waitingFor,
+      List<TrialTags.Chip> tags,
       boolean best) {
     List<String> values = searched.stream().map(k -> Figures.value(config.get(k))).toList();
     return new TrialRow(
@@ -217,6 +226,7 @@ class ExperimentPage {
         trial.workerName() == null ? "" : trial.workerName(),
         trial.failureReason() == null ? "" : trial.failureReason(),
         waitingFor == null ? "" : waitingFor,
+        tags,
         best);
   }
 }

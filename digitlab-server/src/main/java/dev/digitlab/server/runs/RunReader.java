@@ -77,6 +77,14 @@ public class RunReader {
     return runs.isEmpty() ? Optional.empty() : Optional.of(runs.getFirst());
   }
 
+  /** The runs of these trials (any lifecycle stage), in no particular order. */
+  public List<Run> ofTrials(Collection<Long> trialIds) {
+    if (trialIds.isEmpty()) {
+      return List.of();
+    }
+    return read("t.id IN (:ids)", Map.of("ids", trialIds), View.ALL);
+  }
+
   /** The runs of these experiments in the view, in no particular order. */
   public List<Run> ofExperiments(Collection<Long> experimentIds, View view) {
     return ofExperiments(experimentIds, view, RunFilter.ALL);
@@ -153,20 +161,25 @@ public class RunReader {
     // External runs and command trials (whose programs may log through the MLflow API) have
     // logged params, tags and metrics.
     boolean anyExternal = rows.stream().anyMatch(row -> !row.kind().equals("builtin"));
+    // Tags: trials of every kind carry the tags users set on them (the runs table's bulk tag).
+    jdbc.sql(
+            "SELECT trial_id, tag_key, tag_value FROM run_tag WHERE trial_id IN"
+                + " (SELECT t.id FROM trial t WHERE "
+                + trialWhere
+                + ")")
+        .params(params)
+        .query(
+            (ResultSet row, int n) ->
+                runTags
+                    .computeIfAbsent(row.getLong(1), k -> new TreeMap<>())
+                    .put(row.getString(2), row.getString(3)))
+        .list();
     if (anyExternal) {
       jdbc.sql("SELECT trial_id, param_key, param_value FROM run_param" + subquery)
           .params(params)
           .query(
               (ResultSet row, int n) ->
                   runParams
-                      .computeIfAbsent(row.getLong(1), k -> new TreeMap<>())
-                      .put(row.getString(2), row.getString(3)))
-          .list();
-      jdbc.sql("SELECT trial_id, tag_key, tag_value FROM run_tag" + subquery)
-          .params(params)
-          .query(
-              (ResultSet row, int n) ->
-                  runTags
                       .computeIfAbsent(row.getLong(1), k -> new TreeMap<>())
                       .put(row.getString(2), row.getString(3)))
           .list();
@@ -189,7 +202,7 @@ public class RunReader {
           switch (row.kind()) {
             case "external" -> external(row, runParams, runTags, runMetrics);
             case "command" -> command(builtin(row), runParams, runTags, runMetrics);
-            default -> builtin(row);
+            default -> withTags(builtin(row), runTags);
           });
     }
     return runs;
@@ -246,6 +259,29 @@ public class RunReader {
         run.lifecycleStage(),
         runParams,
         runMetrics,
+        runTags);
+  }
+
+  /** A built-in trial's run with the tags users set on it; the system's tags win. */
+  private static Run withTags(Run run, Map<Long, Map<String, String>> tags) {
+    Map<String, String> userTags = tags.get(run.id());
+    if (userTags == null) {
+      return run;
+    }
+    Map<String, String> runTags = new TreeMap<>(userTags);
+    runTags.putAll(run.tags());
+    return new Run(
+        run.id(),
+        run.experimentId(),
+        run.kind(),
+        run.name(),
+        run.user(),
+        run.status(),
+        run.startTime(),
+        run.endTime(),
+        run.lifecycleStage(),
+        run.params(),
+        run.metrics(),
         runTags);
   }
 

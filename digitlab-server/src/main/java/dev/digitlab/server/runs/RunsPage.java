@@ -3,11 +3,18 @@ package dev.digitlab.server.runs;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
+import dev.digitlab.server.security.Ownership;
+import dev.digitlab.server.trials.Trial;
+import dev.digitlab.server.trials.TrialStore;
+import dev.digitlab.server.trials.TrialTags;
+import dev.digitlab.server.trials.WaitingReasons;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,19 +44,36 @@ class RunsPage {
   private final RunReader runs;
   private final ExperimentStore experiments;
   private final JdbcClient jdbc;
+  private final TrialStore trials;
+  private final WaitingReasons waiting;
+  private final Ownership ownership;
 
-  RunsPage(RunReader runs, ExperimentStore experiments, JdbcClient jdbc) {
+  RunsPage(
+      RunReader runs,
+      ExperimentStore experiments,
+      JdbcClient jdbc,
+      TrialStore trials,
+      WaitingReasons waiting,
+      Ownership ownership) {
     this.runs = runs;
     this.experiments = experiments;
     this.jdbc = jdbc;
+    this.trials = trials;
+    this.waiting = waiting;
+    this.ownership = ownership;
   }
 
-  /** One row of the table: links to the run's page, and its cells for the chosen columns. */
+  /**
+   * One row of the table: links to the run's page, its user tags, why it waits (empty when it does
+   * not, or only for its turn), and its cells for the chosen columns.
+   */
   record Row(
       Run run,
       String href,
       String parent,
       String started,
+      List<TrialTags.Chip> tags,
+      String waitingFor,
       List<String> params,
       List<String> metrics) {}
 
@@ -81,6 +105,16 @@ class RunsPage {
     kept.sort(RunOrder.parse(order == null || order.isBlank() ? List.of() : List.of(order)));
     List<String> paramColumns = columns(params, allParams);
     List<String> metricColumns = columns(metrics, allMetrics);
+    // Why a scheduled run waits: asked of the queued trials only (the page shows it in Status).
+    Map<Long, String> waitingFor = new HashMap<>();
+    List<Long> scheduled =
+        kept.stream().filter(r -> r.status().equals("SCHEDULED")).map(Run::id).toList();
+    for (Trial trial : trials.findAll(scheduled)) {
+      String reason = waiting.waitingFor(trial);
+      if (reason != null) {
+        waitingFor.put(trial.id(), reason);
+      }
+    }
     List<Row> rows = new ArrayList<>();
     for (Run run : kept) {
       List<String> paramCells = new ArrayList<>();
@@ -97,6 +131,8 @@ class RunsPage {
               run.kind().equals("external") ? "/runs/" + run.id() : "/trials/" + run.id(),
               run.tags().get("mlflow.parentRunId"),
               run.startTime() == null ? "" : Instant.ofEpochMilli(run.startTime()).toString(),
+              TrialTags.chips(run.tags()),
+              waitingFor.getOrDefault(run.id(), ""),
               paramCells,
               metricCells));
     }
@@ -127,6 +163,7 @@ class RunsPage {
       @RequestParam(required = false) String metrics,
       @RequestParam(required = false) String order,
       Model model,
+      HttpServletRequest request,
       HttpServletResponse response) {
     Table table;
     try {
@@ -147,6 +184,8 @@ class RunsPage {
       model.addAttribute("error", e.getMessage());
     }
     model.addAttribute("table", table);
+    // The bulk actions (tag, cancel, delete) for those the API would let change these trials.
+    model.addAttribute("mayChange", ownership.mayChange(request, table.experiment().owner()));
     model.addAttribute("filter", filter == null ? "" : filter);
     model.addAttribute("order", order == null ? "" : order);
     model.addAttribute("params", String.join(",", table.paramColumns()));

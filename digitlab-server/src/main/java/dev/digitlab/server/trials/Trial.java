@@ -36,7 +36,14 @@ public record Trial(
     String failureReason,
     String stackTrace,
     boolean cancelRequested,
-    String kind) {
+    String kind,
+    // MLflow's lifecycle stage: 'active', or 'deleted' once a user deleted it (it can be restored)
+    String lifecycleStage) {
+
+  /** Whether a user deleted it (MLflow's soft delete): pages leave it out; it can be restored. */
+  public boolean deleted() {
+    return "deleted".equals(lifecycleStage);
+  }
 
   /** Whether this trial runs its experiment's program, its config being parameter values. */
   public boolean command() {

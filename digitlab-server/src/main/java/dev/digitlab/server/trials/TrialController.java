@@ -10,7 +10,6 @@ import dev.digitlab.server.queue.ImportedTrials;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialStatus;
-import dev.digitlab.server.queue.TrialStatusConflictException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Arrays;
@@ -50,6 +49,7 @@ class TrialController {
   private final QueueSignal queueSignal;
   private final TrialOwnership ownership;
   private final WaitingReasons waiting;
+  private final TrialCancels cancels;
 
   TrialController(
       TrialStore trials,
@@ -58,8 +58,10 @@ class TrialController {
       MetricHistory metrics,
       QueueSignal queueSignal,
       TrialOwnership ownership,
-      WaitingReasons waiting) {
+      WaitingReasons waiting,
+      TrialCancels cancels) {
     this.waiting = waiting;
+    this.cancels = cancels;
     this.trials = trials;
     this.moves = moves;
     this.events = events;
@@ -136,37 +138,9 @@ class TrialController {
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<TrialView> cancel(@PathVariable long id, HttpServletRequest request) {
     ownership.checkMayChange(trials.get(id), request);
-    // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
-    for (int round = 0; round < 3; round++) {
-      Trial trial = trials.get(id);
-      switch (trial.status()) {
-        case QUEUED -> {
-          try {
-            moves.transition(id, TrialStatus.QUEUED, TrialStatus.CANCELLED);
-            return ResponseEntity.ok(TrialView.detail(trials.get(id)));
-          } catch (TrialStatusConflictException changed) {
-            // claimed meanwhile: look again
-          }
-        }
-        case RUNNING -> {
-          if (moves.requestCancel(id)) {
-            return ResponseEntity.status(HttpStatus.ACCEPTED)
-                .body(TrialView.detail(trials.get(id)));
-          }
-        }
-        case CANCELLED -> {
-          return ResponseEntity.ok(TrialView.detail(trial));
-        }
-        case SUCCEEDED, FAILED, PRUNED ->
-            throw new ConflictException(
-                "Trial "
-                    + id
-                    + " already finished ("
-                    + trial.status().dbValue()
-                    + "); there is nothing to cancel.");
-      }
-    }
-    throw new ConflictException("Trial " + id + " keeps changing; try to cancel it again.");
+    boolean stopping = cancels.cancel(id) == TrialCancels.Outcome.STOPPING;
+    return ResponseEntity.status(stopping ? HttpStatus.ACCEPTED : HttpStatus.OK)
+        .body(TrialView.detail(trials.get(id)));
   }
 
   /**

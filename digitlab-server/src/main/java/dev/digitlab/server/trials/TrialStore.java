@@ -25,7 +25,7 @@ public class TrialStore {
       id, experiment_id, ordinal, config, status, attempt, priority, requires, lease_owner,
       worker_name, lease_expires_at, progress, last_metrics, best_metric, test_accuracy, test_f1_macro,
       train_seconds, queued_at, started_at, finished_at, failure_reason, stack_trace,
-      cancel_requested, kind
+      cancel_requested, kind, lifecycle_stage
       """;
 
   private final JdbcClient jdbc;
@@ -188,6 +188,7 @@ public class TrialStore {
         row.getString("failure_reason"),
         row.getString("stack_trace"),
         row.getBoolean("cancel_requested"),
-        row.getString("kind"));
+        row.getString("kind"),
+        row.getString("lifecycle_stage"));
   }
 }

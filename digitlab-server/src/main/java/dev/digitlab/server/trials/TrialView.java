@@ -31,6 +31,7 @@ public record TrialView(
     String stackTrace,
     boolean cancelRequested,
     String kind,
+    String lifecycleStage,
     @JsonInclude(JsonInclude.Include.NON_NULL) String waitingFor) {
 
   /** The trial's summary, as listed with its experiment. */
@@ -74,6 +75,7 @@ public record TrialView(
         stackTrace,
         trial.cancelRequested(),
         trial.kind(),
+        trial.lifecycleStage(),
         waitingFor);
   }
 }
