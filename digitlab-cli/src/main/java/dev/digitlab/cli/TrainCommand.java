@@ -5,6 +5,7 @@ import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.LoadedDataset;
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.model.Activation;
 import dev.digitlab.ml.train.ConfigViolation;
@@ -114,11 +115,23 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** The dataset name a model trained with {@code --dataset-dir} records when none is given. */
+  static final String LOCAL_DATASET = "local";
+
   @Spec CommandSpec spec;
 
   @Mixin HomeOption home;
 
-  @Option(names = "--dataset", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  // Only --server typed on the command line fetches a registered dataset: a local train never
+  // talks to $DIGITLAB_SERVER unasked.
+  @Mixin ServerOption server;
+
+  @Option(
+      names = "--dataset",
+      description =
+          "mnist or fashion-mnist (default: ${DEFAULT-VALUE}); with --server URL, a dataset"
+              + " registered there, fetched by digest into <home>/datasets/<digest>/; with"
+              + " --dataset-dir, the name the model records.")
   String dataset;
 
   @Option(
@@ -127,6 +140,23 @@ final class TrainCommand implements Callable<Integer> {
       description =
           "Folder with the four IDX files (fetched there if missing) instead of the data home.")
   Path dataDir;
+
+  @Option(
+      names = "--dataset-dir",
+      paramLabel = "DIR",
+      description =
+          "Train on your own dataset: the four IDX files in DIR, named and checked as 'data add'"
+              + " names and checks them (28x28 images, labels below --classes). --dataset names"
+              + " it (default: "
+              + LOCAL_DATASET
+              + "); nothing is stored.")
+  Path datasetDir;
+
+  @Option(
+      names = "--classes",
+      paramLabel = "N",
+      description = "With --dataset-dir: how many classes the labels have, 2-10 (default: 10).")
+  Integer classes;
 
   @Option(
       names = "--model",
@@ -249,7 +279,7 @@ final class TrainCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     TrainingConfig config = config();
     PrintWriter err = spec.commandLine().getErr();
     LoadedDataset dataset = loadDataset(config, err);
@@ -273,7 +303,6 @@ final class TrainCommand implements Callable<Integer> {
   private TrainingConfig config() {
     TrainingConfig.Builder builder =
         TrainingConfig.builder()
-            .dataset(dataset)
             .model(model)
             .hiddenSizes(hiddenSizes)
             .channels(channels)
@@ -312,18 +341,98 @@ final class TrainCommand implements Callable<Integer> {
     if (lrSchedule != null) {
       builder.lrSchedule(lrSchedule);
     }
+    builder.dataset(datasetName());
     TrainingConfig config = builder.build();
     try {
-      DatasetId.byName(dataset);
       return config.requireValid();
     } catch (InvalidConfigException e) {
       throw new ParameterException(spec.commandLine(), describe(e.violations()));
-    } catch (DatasetException e) {
-      throw new ParameterException(spec.commandLine(), "--dataset: " + e.getMessage());
     }
   }
 
-  private LoadedDataset loadDataset(TrainingConfig config, PrintWriter err) {
+  /**
+   * The dataset the model records: a built-in one, or with {@code --dataset-dir} the name given
+   * ({@link #LOCAL_DATASET} by default), which must not be a built-in one's.
+   */
+  private String datasetName() {
+    boolean named = spec.commandLine().getParseResult().hasMatchedOption("--dataset");
+    if (datasetDir == null) {
+      if (classes != null) {
+        throw new ParameterException(spec.commandLine(), "--classes applies to --dataset-dir only");
+      }
+      if (DatasetId.find(dataset).isEmpty() && !serverTyped()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--dataset: Unknown dataset '"
+                + dataset
+                + "': the built-in ones are "
+                + String.join(", ", DatasetId.names())
+                + ". To train on your own IDX files, give their folder with --dataset-dir DIR;"
+                + " for a dataset registered on a server ('digitlab data add'), add --server URL"
+                + " to fetch it.");
+      }
+      return dataset;
+    }
+    if (dataDir != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--data-dir is where a built-in dataset's files are fetched to; --dataset-dir is your"
+              + " own dataset's folder: give one of them");
+    }
+    if (!named) {
+      return LOCAL_DATASET;
+    }
+    if (DatasetId.find(dataset).isPresent()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--dataset "
+              + dataset
+              + " is a built-in dataset, but --dataset-dir trains on your own files: name them"
+              + " otherwise (or leave --dataset out), or use --data-dir DIR for "
+              + dataset
+              + "'s files");
+    }
+    return dataset;
+  }
+
+  private boolean serverTyped() {
+    return spec.commandLine().getParseResult().hasMatchedOption("--server");
+  }
+
+  /** The four files of {@code --dataset-dir}, checked as {@code data add} checks them. */
+  private LoadedDataset ownDataset(PrintWriter err) {
+    int n = classes == null ? 10 : classes;
+    try {
+      LoadedDataset read = RegisteredDataset.check(RegisteredDataset.filesIn(datasetDir), n);
+      err.println(
+          "Dataset "
+              + datasetDir
+              + ": "
+              + read.train().size()
+              + " training and "
+              + read.test().size()
+              + " test images, "
+              + n
+              + " classes");
+      return read;
+    } catch (DatasetException e) {
+      throw new ParameterException(spec.commandLine(), "--dataset-dir: " + e.getMessage());
+    }
+  }
+
+  private LoadedDataset loadDataset(TrainingConfig config, PrintWriter err)
+      throws InterruptedException {
+    if (datasetDir != null) {
+      return ownDataset(err);
+    }
+    if (DatasetId.find(config.dataset()).isEmpty()) {
+      try {
+        return ServerDataset.fetch(server.client(), config.dataset(), home.dataHome().path(), err);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(
+            "dataset " + config.dataset() + " from " + server.server + ": " + e.getMessage(), e);
+      }
+    }
     DatasetId id = DatasetId.byName(config.dataset());
     DatasetFetcher fetcher = DatasetFetcher.create(new FetchProgress(err));
     if (dataDir != null) {

@@ -3,9 +3,14 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.testing.SyntheticIdx;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
@@ -45,7 +50,10 @@ class TrainCommandTest {
     int exit = run("train", "--dataset", "cifar10");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown dataset 'cifar10'").contains("mnist");
+    assertThat(err.toString())
+        .contains("Unknown dataset 'cifar10'")
+        .contains("mnist")
+        .contains("--dataset-dir DIR");
   }
 
   @Test
@@ -90,5 +98,87 @@ class TrainCommandTest {
     assertThat(config.get("optimizer").asString()).isEqualTo("sgd");
     assertThat(config.get("nesterov").asBoolean()).isTrue();
     assertThat(config.get("lrSchedule").asString()).isEqualTo("one-cycle");
+  }
+
+  /**
+   * {@code --dataset-dir}: four IDX files the test made (one gzip-compressed, one named {@code
+   * test-…}, as {@code data add} accepts them), checked and trained on; the model records the name
+   * given, and nothing is fetched or stored.
+   */
+  @Test
+  void trains_on_four_idx_files_in_a_folder_named_as_data_add_names_them(@TempDir Path temp)
+      throws Exception {
+    Path dir = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 4, 21);
+    gzip(dir.resolve(SyntheticIdx.TRAIN_IMAGES), dir.resolve("train-images-idx3-ubyte.gz"));
+    Files.move(dir.resolve(SyntheticIdx.TEST_LABELS), dir.resolve("test-labels.idx1-ubyte"));
+    Path home = temp.resolve("home");
+
+    int exit =
+        run(
+            "train",
+            "--home",
+            home.toString(),
+            "--dataset-dir",
+            dir.toString(),
+            "--dataset",
+            "four-blocks",
+            "--classes",
+            "4",
+            "--model",
+            "mlp",
+            "--epochs",
+            "3",
+            "--lr",
+            "0.003",
+            "--json");
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(err.toString()).contains("400 training and 100 test images, 4 classes");
+    JsonNode result = Json.mapper().readTree(out.toString());
+    assertThat(result.get("config").get("dataset").asString()).isEqualTo("four-blocks");
+    assertThat(result.get("test_accuracy").asDouble()).as(result.toString()).isGreaterThan(0.9);
+    assertThat(home.resolve("datasets")).as("nothing fetched or kept").doesNotExist();
+  }
+
+  @Test
+  void a_dataset_dir_with_bad_files_is_refused_naming_the_file_and_the_fault(@TempDir Path temp)
+      throws Exception {
+    Path labels = SyntheticIdx.write(temp.resolve("labels"), 40, 10, 10, 1);
+    assertThat(run("train", "--dataset-dir", labels.toString(), "--classes", "3")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--dataset-dir: train-labels-idx1-ubyte gives label 3 to item 3")
+        .contains("state the class count with --classes");
+
+    Path truncated = SyntheticIdx.write(temp.resolve("truncated"), 40, 10, 10, 2);
+    byte[] images = Files.readAllBytes(truncated.resolve(SyntheticIdx.TEST_IMAGES));
+    Files.write(
+        truncated.resolve(SyntheticIdx.TEST_IMAGES), Arrays.copyOf(images, images.length - 100));
+    assertThat(run("train", "--dataset-dir", truncated.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("t10k-images-idx3-ubyte is truncated");
+
+    Path missing = SyntheticIdx.write(temp.resolve("missing"), 40, 10, 10, 3);
+    Files.delete(missing.resolve(SyntheticIdx.TRAIN_LABELS));
+    assertThat(run("train", "--dataset-dir", missing.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("has no train-labels-idx1-ubyte");
+
+    assertThat(run("train", "--dataset-dir", temp.resolve("nowhere").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("nowhere is not a folder");
+  }
+
+  @Test
+  void a_dataset_dir_is_not_named_as_a_built_in_dataset(@TempDir Path temp) {
+    Path dir = SyntheticIdx.write(temp.resolve("d"), 40, 10, 10, 4);
+    assertThat(run("train", "--dataset-dir", dir.toString(), "--dataset", "mnist")).isEqualTo(2);
+    assertThat(err.toString()).contains("--dataset mnist is a built-in dataset");
+    assertThat(run("train", "--classes", "3")).isEqualTo(2);
+    assertThat(err.toString()).contains("--classes applies to --dataset-dir only");
+  }
+
+  private static void gzip(Path raw, Path gz) throws Exception {
+    try (var in = Files.newInputStream(raw);
+        var zip = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+      in.transferTo(zip);
+    }
+    Files.delete(raw);
   }
 }

@@ -131,6 +131,49 @@ public record RegisteredDataset(
     return OptionalInt.empty();
   }
 
+  /**
+   * The four files in {@code dir}, in {@link #FILE_NAMES}' order, found by the names {@link #role}
+   * knows; other files are ignored.
+   *
+   * @throws DatasetException when {@code dir} is not a folder, lacks one of the four, or has two
+   *     files for one of them
+   */
+  public static List<Path> filesIn(Path dir) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new DatasetException(dir + " is not a folder");
+    }
+    Path[] found = new Path[4];
+    try (var files = java.nio.file.Files.list(dir)) {
+      for (Path file : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+        OptionalInt role = role(file.getFileName().toString());
+        if (role.isEmpty()) {
+          continue;
+        }
+        int i = role.getAsInt();
+        if (found[i] != null) {
+          throw new DatasetException(
+              "two files in "
+                  + dir
+                  + " are "
+                  + FILE_NAMES.get(i)
+                  + ": "
+                  + found[i].getFileName()
+                  + " and "
+                  + file.getFileName());
+        }
+        found[i] = file;
+      }
+    } catch (IOException e) {
+      throw new DatasetException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    for (int i = 0; i < 4; i++) {
+      if (found[i] == null) {
+        throw new DatasetException(dir + " has no " + FILE_NAMES.get(i) + " (or .gz, or test-…)");
+      }
+    }
+    return List.of(found);
+  }
+
   /** What {@link #check} found in four good files. */
   public record Summary(int trainCount, int testCount) {}
 
@@ -142,6 +185,21 @@ public record RegisteredDataset(
    * @throws DatasetException saying what is wrong, naming the file as users know it
    */
   public static Summary check(Path dir, int classes) {
+    LoadedDataset read = check(FILE_NAMES.stream().map(dir::resolve).toList(), classes);
+    return new Summary(read.train().size(), read.test().size());
+  }
+
+  /**
+   * Checks four files (train images, train labels, test images, test labels, wherever they are and
+   * however named, raw or gzip-compressed) as {@link #check(Path, int)} does, and returns what they
+   * hold: {@code digitlab train --dataset-dir} trains on files it never stores.
+   *
+   * @throws DatasetException saying what is wrong, naming the file by its own name
+   */
+  public static LoadedDataset check(List<Path> files, int classes) {
+    if (files.size() != 4) {
+      throw new IllegalArgumentException("four files expected, got " + files);
+    }
     if (classes < MIN_CLASSES || classes > MAX_CLASSES) {
       throw new DatasetException(
           "classes must be between "
@@ -151,30 +209,32 @@ public record RegisteredDataset(
               + " (every model has 10 outputs), got "
               + classes);
     }
-    ImageSet train = readSet(dir, 0);
-    checkLabels(train, FILE_NAMES.get(1), classes);
-    ImageSet test = readSet(dir, 2);
-    checkLabels(test, FILE_NAMES.get(3), classes);
-    return new Summary(train.size(), test.size());
+    ImageSet train = readSet(files.get(0), files.get(1));
+    checkLabels(train, name(files.get(1)), classes);
+    ImageSet test = readSet(files.get(2), files.get(3));
+    checkLabels(test, name(files.get(3)), classes);
+    return new LoadedDataset(train, test);
   }
 
-  private static ImageSet readSet(Path dir, int first) {
-    String images = FILE_NAMES.get(first);
-    String labels = FILE_NAMES.get(first + 1);
+  private static String name(Path file) {
+    return file.getFileName().toString();
+  }
+
+  private static ImageSet readSet(Path images, Path labels) {
     ImageSet set;
     try {
-      set = IdxReader.read(dir.resolve(images), dir.resolve(labels));
+      set = IdxReader.read(images, labels);
     } catch (DatasetException e) {
       // IdxReader speaks of a fetched dataset's paths; an upload's user knows only the file names.
-      throw new DatasetException(
-          e.getMessage()
-              .replace(" " + IdxReader.REFETCH_HINT, "")
-              .replace(dir.toString() + dir.getFileSystem().getSeparator(), ""),
-          e);
+      String message = e.getMessage().replace(" " + IdxReader.REFETCH_HINT, "");
+      for (Path file : List.of(images, labels)) {
+        message = message.replace(file.toString(), name(file));
+      }
+      throw new DatasetException(message, e);
     }
     if (set.rows() != ROWS || set.cols() != COLS) {
       throw new DatasetException(
-          images
+          name(images)
               + " holds "
               + set.rows()
               + "x"

@@ -1,7 +1,7 @@
 package dev.digitlab.protocol.pipeline;
 
-import dev.digitlab.ml.data.DatasetException;
 import dev.digitlab.ml.data.DatasetId;
+import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.protocol.experiment.ClosestName;
 import dev.digitlab.protocol.experiment.CommandSpec;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
@@ -55,9 +55,9 @@ final class PipelineTreeReader {
   private static final Set<String> SWEEP = Set.of("parameter", "values");
   private static final Map<StepType, Set<String>> PARAMETERS =
       Map.of(
-          StepType.INGEST, Set.of("dataset"),
-          StepType.SPLIT, Set.of("dataset", "ratio", "seed"),
-          StepType.EDA, Set.of("dataset", "samplesPerClass"),
+          StepType.INGEST, Set.of("dataset", "datasetSha256"),
+          StepType.SPLIT, Set.of("dataset", "datasetSha256", "ratio", "seed"),
+          StepType.EDA, Set.of("dataset", "datasetSha256", "samplesPerClass"),
           StepType.BENCHMARK, Set.of(),
           StepType.SUMMARY, Set.of("metric", "goal"),
           StepType.COMMAND, Set.of());
@@ -465,6 +465,40 @@ final class PipelineTreeReader {
         sweepValue);
   }
 
+  /**
+   * A step's {@code dataset}: a built-in one, or the name of one registered on the server (which
+   * the server resolves, and refuses if it does not know it, when the pipeline is submitted); and
+   * the optional {@code datasetSha256} the server records for a registered one.
+   */
+  private void checkDataset(ObjectNode p, String path, String who) {
+    JsonNode dataset = p.get("dataset");
+    if (dataset != null) {
+      String name = dataset.isString() ? dataset.asString() : dataset.toString();
+      if (DatasetId.find(name).isEmpty() && !RegisteredDataset.NAME.matcher(name).matches()) {
+        errors.add(
+            new FieldError(
+                path + ".dataset",
+                who
+                    + "dataset must be "
+                    + String.join(", ", DatasetId.names())
+                    + " or the name of a dataset registered with 'digitlab data add', got '"
+                    + name
+                    + "'"));
+      }
+    }
+    JsonNode sha = p.get("datasetSha256");
+    if (sha != null && !RegisteredDataset.isSha256(sha.asString(""))) {
+      errors.add(
+          new FieldError(
+              path + ".datasetSha256",
+              who
+                  + "datasetSha256 must be the 64 lower-case hex digits of a registered dataset's"
+                  + " digest, got '"
+                  + sha.asString(sha.toString())
+                  + "'"));
+    }
+  }
+
   private void checkParameters(StepSpec step) {
     String path = "steps." + step.name() + ".parameters";
     String who = "step '" + step.name() + "': ";
@@ -482,13 +516,7 @@ final class PipelineTreeReader {
     if (step.type() != StepType.COMMAND) {
       unknown(p, PARAMETERS.get(step.type()), path, who);
     }
-    if (p.has("dataset")) {
-      try {
-        DatasetId.byName(p.get("dataset").asString());
-      } catch (DatasetException e) {
-        errors.add(new FieldError(path + ".dataset", who + e.getMessage()));
-      }
-    }
+    checkDataset(p, path, who);
     switch (step.type()) {
       case SPLIT -> {
         JsonNode ratio = p.get("ratio");

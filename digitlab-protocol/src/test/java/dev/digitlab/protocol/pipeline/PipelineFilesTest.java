@@ -54,6 +54,38 @@ class PipelineFilesTest {
         .containsExactly("benchmark-600", "benchmark-800", "benchmark-1000", "benchmark-1200");
   }
 
+  /**
+   * Steps name registered datasets too (the server resolves them at submission): the example reads;
+   * a name that cannot be one, and a malformed digest, are refused naming the step.
+   */
+  @Test
+  void steps_name_registered_datasets_and_the_example_on_one_reads() throws Exception {
+    PipelineSpec spec =
+        files.read(
+            Files.readString(Path.of("..", "examples", "datasets", "three-digits-pipeline.yaml")),
+            FileFormat.YAML);
+    assertThat(spec.step("eda").orElseThrow().parameters().get("dataset").asString())
+        .isEqualTo("three-digits");
+    assertThat(files.trainingConfig(spec.step("train").orElseThrow()).dataset())
+        .isEqualTo("three-digits");
+
+    List<FieldError> errors =
+        errorsOf(
+            """
+            name: bad-datasets
+            steps:
+              - {name: in, type: ingest, parameters: {dataset: 'Has Spaces'}}
+              - {name: cut, type: split, parameters: {dataset: blocks, datasetSha256: abc}}
+            """);
+    assertThat(errors)
+        .extracting(FieldError::path)
+        .containsExactly("steps.in.parameters.dataset", "steps.cut.parameters.datasetSha256");
+    assertThat(errors.get(0).message())
+        .startsWith("step 'in': ")
+        .contains("mnist, fashion-mnist or the name of a dataset registered");
+    assertThat(errors.get(1).message()).contains("64 lower-case hex digits");
+  }
+
   @Test
   void retries_timeout_and_faults_are_read_and_backoff_doubles() {
     PipelineSpec spec =

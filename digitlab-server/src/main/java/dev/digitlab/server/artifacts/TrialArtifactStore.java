@@ -91,6 +91,16 @@ public final class TrialArtifactStore {
     }
   }
 
+  /**
+   * Deletes every file published under the key prefix {@code prefix} (e.g. {@code
+   * datasets/<digest>/}), as {@link #publishFile} put them; nothing without an object store.
+   */
+  public void deleteFiles(String prefix) {
+    if (store != null) {
+      store.deletePrefix(prefix);
+    }
+  }
+
   static String key(long trialId, int attempt, String fileName) {
     return "trials/" + trialId + "/attempt-" + attempt + "/" + fileName;
   }

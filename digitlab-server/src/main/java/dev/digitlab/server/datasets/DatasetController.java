@@ -1,6 +1,7 @@
 package dev.digitlab.server.datasets;
 
 import dev.digitlab.ml.data.RegisteredDataset;
+import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.api.RequestLimits;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.core.io.FileSystemResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -73,6 +75,28 @@ class DatasetController {
       produces = MediaType.APPLICATION_JSON_VALUE)
   Map<String, Object> get(@PathVariable String name) {
     return view(registry.get(name));
+  }
+
+  /**
+   * One of the dataset's four files, raw, for anyone who may read datasets ({@code digitlab train
+   * --dataset NAME --server URL} fetches them; it checks each against the SHA-256 {@link #get}
+   * lists). 404 for a name not registered or a file that is not one of the four.
+   */
+  @GetMapping(path = RequestLimits.DATASET_UPLOAD + "/{name}/files/{file}")
+  ResponseEntity<FileSystemResource> file(@PathVariable String name, @PathVariable String file) {
+    DatasetRegistry.Entry entry = registry.get(name);
+    if (!RegisteredDataset.FILE_NAMES.contains(file)) {
+      throw new NotFoundException(
+          "A dataset has the files "
+              + String.join(", ", RegisteredDataset.FILE_NAMES)
+              + "; not '"
+              + file
+              + "'");
+    }
+    Path path = registry.directory(entry.dataset()).resolve(file);
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_OCTET_STREAM)
+        .body(new FileSystemResource(path));
   }
 
   @DeleteMapping(path = RequestLimits.DATASET_UPLOAD + "/{name}")

@@ -219,8 +219,8 @@ public class DatasetRegistry {
   }
 
   /**
-   * Deletes the registration of {@code name}; its files go too unless another name has the same
-   * files.
+   * Deletes the registration of {@code name}; its files go too, here and in the object store,
+   * unless another name has the same files.
    *
    * @throws ConflictException (409) while an experiment trains on it
    */
@@ -251,6 +251,9 @@ public class DatasetRegistry {
             .single();
     if (others == 0) {
       deleteTree(root.resolve(digest));
+      // The object store's copies too: other servers would otherwise keep fetching them, and
+      // nothing else ever deletes them. A name sharing the digest keeps them (others > 0).
+      artifacts.deleteFiles(key(digest, ""));
     }
   }
 

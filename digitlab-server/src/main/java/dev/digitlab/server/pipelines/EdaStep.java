@@ -35,7 +35,7 @@ class EdaStep implements StepHandler {
   @Override
   public ObjectNode run(StepContext context) throws Exception {
     ObjectNode p = context.step().parameters();
-    ImageSet train = data.load(PipelineData.dataset(p)).train();
+    ImageSet train = data.load(p).train();
     int perClass = p.path("samplesPerClass").asInt(8);
     int[] labels = IngestStep.perClass(train);
     long[] pixels = new long[32];
@@ -72,6 +72,7 @@ class EdaStep implements StepHandler {
         java.util.Arrays.stream(pixels).asDoubleStream().toArray());
     Charts.grid(context.directory().resolve(SAMPLES), train, samples);
     ObjectNode result = StepResults.object();
+    IngestStep.putDataset(result, p);
     ArrayNode labelCounts = result.putArray("labelHistogram");
     IntStream.of(labels).forEach(labelCounts::add);
     ArrayNode pixelCounts = result.putArray("pixelHistogram");

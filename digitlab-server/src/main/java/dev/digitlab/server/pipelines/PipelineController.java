@@ -60,6 +60,7 @@ class PipelineController {
   private final Ownership ownership;
   private final CommandPermission commands;
   private final StepWaits waits;
+  private final PipelineDatasets datasets;
 
   PipelineController(
       PipelineExecutor executor,
@@ -67,8 +68,10 @@ class PipelineController {
       PipelineReport report,
       Ownership ownership,
       CommandPermission commands,
-      StepWaits waits) {
+      StepWaits waits,
+      PipelineDatasets datasets) {
     this.waits = waits;
+    this.datasets = datasets;
     this.executor = executor;
     this.store = store;
     this.report = report;
@@ -142,6 +145,8 @@ class PipelineController {
         throw new InvalidPipelineException(problems);
       }
     }
+    // Registered datasets by digest, unknown ones refused: before anything is stored.
+    spec = datasets.resolve(spec);
     JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
     PipelineRun run = executor.start(spec, tree.toString(), ownership.ownerOf(request));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))

@@ -11,9 +11,11 @@ import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.server.datasets.DatasetRegistry;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The datasets the in-server steps (ingest, split, eda, benchmark) read: the same data home as the
@@ -54,7 +56,49 @@ class PipelineData {
         .orElseGet(() -> load(DatasetId.byName(name)).test());
   }
 
-  static DatasetId dataset(tools.jackson.databind.JsonNode parameters) {
+  /**
+   * The registered dataset a step's parameters name by the digest its submission recorded ({@link
+   * PipelineDatasets}); empty for a built-in dataset.
+   *
+   * @throws IllegalStateException (failing the step, saying why) when no registration has that
+   *     digest any more
+   */
+  Optional<RegisteredDataset> registered(JsonNode parameters) {
+    String sha = parameters.path("datasetSha256").asString(null);
+    if (sha == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        registry
+            .byDigest(sha)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "dataset '"
+                            + parameters.path("dataset").asString()
+                            + "' (digest "
+                            + sha
+                            + ") is no longer registered on this server; register its files"
+                            + " again with 'digitlab data add'")));
+  }
+
+  /** The folder of a registered dataset's four files on this server. */
+  Path directory(RegisteredDataset dataset) {
+    return registry.directory(dataset);
+  }
+
+  /**
+   * The dataset a step's parameters name: a built-in one (kept once read), or a registered one by
+   * its recorded digest. A registered one is read afresh by each step rather than kept: there may
+   * be many, each up to {@code digitlab.limits.max-dataset-size}, and they are small to read.
+   */
+  LoadedDataset load(JsonNode parameters) {
+    return registered(parameters)
+        .map(dataset -> RegisteredDataset.read(directory(dataset)))
+        .orElseGet(() -> load(dataset(parameters)));
+  }
+
+  static DatasetId dataset(JsonNode parameters) {
     return DatasetId.byName(parameters.path("dataset").asString("mnist"));
   }
 }

@@ -1,6 +1,5 @@
 package dev.digitlab.server.pipelines;
 
-import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetSplits;
 import dev.digitlab.ml.data.TrainValidation;
 import dev.digitlab.protocol.pipeline.StepType;
@@ -32,15 +31,14 @@ class SplitStep implements StepHandler {
   @Override
   public ObjectNode run(StepContext context) {
     ObjectNode p = context.step().parameters();
-    DatasetId id = PipelineData.dataset(p);
     double ratio = p.path("ratio").asDouble(DEFAULT_RATIO);
     long seed = p.path("seed").asLong(DEFAULT_SEED);
     // Rounded so that 1 - 0.7 is stored as 0.3, which a train config accepts as written.
     double validationRatio = Math.round((1 - ratio) * 1e9) / 1e9;
     TrainValidation split =
-        DatasetSplits.trainValidation(data.load(id).train(), validationRatio, seed);
+        DatasetSplits.trainValidation(data.load(p).train(), validationRatio, seed);
     ObjectNode result = StepResults.object();
-    result.put("dataset", id.id());
+    IngestStep.putDataset(result, p);
     result.put("ratio", ratio);
     result.put("validationRatio", validationRatio);
     result.put("seed", seed);

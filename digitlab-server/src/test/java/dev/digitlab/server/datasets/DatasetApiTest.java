@@ -96,6 +96,22 @@ class DatasetApiTest {
     assertThat(shown.get("sha256").asString()).isEqualTo(sha);
     assertThat(shown.get("files").get("t10k-labels-idx1-ubyte").asString()).hasSize(64);
 
+    // The files themselves, for readers ('digitlab train --dataset NAME --server URL').
+    HttpResponse<byte[]> file =
+        http.send(
+            request("/api/v1/datasets/blocks/files/train-labels-idx1-ubyte", viewer).GET().build(),
+            BodyHandlers.ofByteArray());
+    assertThat(file.statusCode()).isEqualTo(200);
+    assertThat(file.body())
+        .isEqualTo(Files.readAllBytes(work.resolve("a").resolve(SyntheticIdx.TRAIN_LABELS)));
+    assertThat(get("/api/v1/datasets/blocks/files/train-labels-idx1-ubyte", null).statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> other = get("/api/v1/datasets/blocks/files/secrets.txt", viewer);
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(other.body()).contains("not 'secrets.txt'");
+    assertThat(get("/api/v1/datasets/nope/files/train-labels-idx1-ubyte", viewer).statusCode())
+        .isEqualTo(404);
+
     HttpResponse<String> taken = add("blocks", 10, archive, user);
     assertThat(taken.statusCode()).isEqualTo(409);
     assertThat(taken.body()).contains("'blocks' is registered already");
