@@ -3,6 +3,7 @@ package dev.digitlab.server.experiments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.server.testing.OpenServerTest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,30 +18,15 @@ import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The experiments API over real HTTP, on an H2 file in a temporary data home. */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class ExperimentApiTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void dataHome(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    // No embedded worker: these tests look at queued trials, and would have it fetch MNIST.
-    properties.add("digitlab.worker.slots", () -> "0");
-  }
+class ExperimentApiTest extends OpenServerTest {
 
   private static final String GRID =
       """

@@ -5,22 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
+import dev.digitlab.server.testing.AuthServerTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -29,17 +24,7 @@ import tools.jackson.databind.ObjectMapper;
  * /api/v1/experiments/{id}}), by its owner or an admin only; another user and a viewer get a 403
  * and nothing changes; bad values get a 400 saying what to fix; a field left out stays as it is.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class ExperimentEditTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.auth.enabled", () -> "true");
-  }
+class ExperimentEditTest extends AuthServerTest {
 
   private static final ObjectMapper JSON = Json.mapper();
   private static final String EXPERIMENT =

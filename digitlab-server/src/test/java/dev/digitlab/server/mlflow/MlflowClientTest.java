@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
-import java.nio.file.Path;
+import dev.digitlab.server.testing.AuthServerTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.mlflow.api.proto.Service;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
@@ -25,27 +24,13 @@ import org.mlflow.tracking.RunsPage;
 import org.mlflow.tracking.creds.BasicMlflowHostCreds;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * MLflow's own Java client (org.mlflow:mlflow-client) against a running server with authentication
  * on: what a user's training script does through it works, and what it may not do is refused with
  * MLflow's error codes.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class MlflowClientTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.auth.enabled", () -> "true");
-  }
+class MlflowClientTest extends AuthServerTest {
 
   @Value("${local.server.port}")
   int port;

@@ -3,6 +3,7 @@ package dev.digitlab.server.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.server.testing.AuthServerTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,14 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,17 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * once, stored hashed, revocable; the first start writes an admin token to a file only its owner
  * can read.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class AuthenticationTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.auth.enabled", () -> "true");
-  }
+class AuthenticationTest extends AuthServerTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final JsonMapper json = Json.mapper();

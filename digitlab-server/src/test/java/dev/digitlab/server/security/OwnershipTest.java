@@ -7,6 +7,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.queue.TrialStatus;
+import dev.digitlab.server.testing.AuthServerTest;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import java.net.CookieManager;
@@ -19,20 +20,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -42,18 +37,7 @@ import tools.jackson.databind.ObjectMapper;
  * naming the owner and the role that may; nothing changes then. An admin changes anyone's. The
  * owner is the creating token's name, shown in the API and filterable.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class OwnershipTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    // No worker: trials stay queued until a test changes them.
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.auth.enabled", () -> "true");
-  }
+class OwnershipTest extends AuthServerTest {
 
   private static final ObjectMapper JSON = Json.mapper();
   private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");

@@ -2,6 +2,7 @@ package dev.digitlab.server.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.testing.OpenServerTest;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,18 +12,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Finding 4 of issue 15: a 210 kB PNG (4096×4096, 16-bit RGBA, inside the old pixel limit) took 7 s
@@ -30,16 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * 8 bits per sample are refused from the header, before any pixel is decoded; decoding runs in a
  * bounded number of slots (503 with Retry-After when all are busy) and is given up at a deadline.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class CostlyImagesTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-  }
+class CostlyImagesTest extends OpenServerTest {
 
   @Value("${local.server.port}")
   int port;

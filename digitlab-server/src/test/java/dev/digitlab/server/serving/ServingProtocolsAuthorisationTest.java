@@ -4,38 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
+import dev.digitlab.server.testing.AuthServerTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * With authentication on, the standard serving protocols and model downloads follow the same rule
  * as {@code predict}: no token, no answer (401); viewers and workers read but cannot infer (403);
  * users infer. Each case performs the request and checks it is refused.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class ServingProtocolsAuthorisationTest {
-
-  @TempDir static Path home;
-
-  @DynamicPropertySource
-  static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.auth.enabled", () -> "true");
-  }
+class ServingProtocolsAuthorisationTest extends AuthServerTest {
 
   private static final String INFER =
       "{\"inputs\":[{\"name\":\"x\",\"shape\":[784],\"datatype\":\"UINT8\",\"data\":[0]}]}";
