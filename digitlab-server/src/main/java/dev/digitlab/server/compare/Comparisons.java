@@ -66,7 +66,8 @@ public class Comparisons {
   }
 
   Comparison of(Set<Long> ids) {
-    List<Trial> found = trials.findAll(ids);
+    // A deleted trial is left out as a missing one (the page says it may have been deleted).
+    List<Trial> found = trials.findAll(ids).stream().filter(t -> !t.deleted()).toList();
     List<ChartTrial> chart = new ArrayList<>();
     Set<String> fields = new LinkedHashSet<>();
     for (Trial trial : found) {
