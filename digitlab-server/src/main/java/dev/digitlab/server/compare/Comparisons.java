@@ -84,7 +84,8 @@ public class Comparisons {
     List<Comparison.ConfigRow> rows = new ArrayList<>();
     for (String field : fields) {
       List<Object> raw = chart.stream().map(c -> c.config().get(field)).toList();
-      List<String> values = raw.stream().map(v -> v == null ? "–" : Figures.value(v)).toList();
+      List<String> values =
+          raw.stream().map(v -> v == null ? "–" : Figures.configValue(field, v)).toList();
       rows.add(
           new Comparison.ConfigRow(
               field, Figures.label(field), values, raw.stream().distinct().count() > 1));

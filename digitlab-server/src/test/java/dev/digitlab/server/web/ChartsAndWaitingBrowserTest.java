@@ -49,7 +49,7 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
     if (needsGpu < 0) {
       long experiment =
           submitExperiment(
-              "name: needs-gpu\nconfig: {model: mlp, epochs: 1, trainSubset: 500, device: gpu}\n");
+              "name: needs-gpu\nconfig: {model: mlp, epochs: 1, trainSubset: 0, device: gpu}\n");
       needsGpu = trials.listByExperiment(experiment).getFirst().id();
     }
     return needsGpu;
@@ -66,6 +66,13 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
           .contains("waiting for a worker with capability gpu")
           .contains("device: auto");
       assertThat(driver.findElements(By.cssSelector("[data-waiting='" + done + "']"))).isEmpty();
+      // A train subset of 0 means every image: the config differences say "all", not 0.
+      assertThat(
+              driver.findElements(By.cssSelector("#config-diff tbody tr")).stream()
+                  .map(tr -> tr.getAttribute("textContent").replaceAll("\\s+", " ").strip())
+                  .filter(text -> text.startsWith("Train subset"))
+                  .toList())
+          .containsExactly("Train subset ≠ all 3000");
       browser.screenshots("compare-waiting");
 
       driver.get(url("/workers"));
