@@ -66,7 +66,8 @@ public class Comparisons {
   }
 
   Comparison of(Set<Long> ids) {
-    List<Trial> found = trials.findAll(ids);
+    // A deleted trial is left out as a missing one (the page says it may have been deleted).
+    List<Trial> found = trials.findAll(ids).stream().filter(t -> !t.deleted()).toList();
     List<ChartTrial> chart = new ArrayList<>();
     Set<String> fields = new LinkedHashSet<>();
     for (Trial trial : found) {
@@ -83,7 +84,8 @@ public class Comparisons {
     List<Comparison.ConfigRow> rows = new ArrayList<>();
     for (String field : fields) {
       List<Object> raw = chart.stream().map(c -> c.config().get(field)).toList();
-      List<String> values = raw.stream().map(v -> v == null ? "–" : Figures.value(v)).toList();
+      List<String> values =
+          raw.stream().map(v -> v == null ? "–" : Figures.configValue(field, v)).toList();
       rows.add(
           new Comparison.ConfigRow(
               field, Figures.label(field), values, raw.stream().distinct().count() > 1));

@@ -225,7 +225,9 @@ class ExperimentController {
     return ExperimentView.detail(
         experiment,
         experiments.countTrials(experiment.id()),
+        // Deleted trials stay readable by id (GET /api/v1/trials/{id}), not in the list.
         trials.listByExperiment(experiment.id()).stream()
+            .filter(trial -> !trial.deleted())
             .map(trial -> TrialView.summary(trial, waiting.waitingFor(trial)))
             .toList());
   }

@@ -182,6 +182,8 @@ class ExperimentListPage {
               : asRuns.summaries(found.items(), counts);
     }
     Map<Long, String> waitingFor = waitingFor(found.items());
+    Map<Long, Double> untimed =
+        experiments.untimedSeconds(found.items().stream().map(Experiment::id).toList());
     List<Row> rows =
         found.items().stream()
             .map(
@@ -190,6 +192,7 @@ class ExperimentListPage {
                         e,
                         counts.get(e.id()),
                         waitingFor.get(e.id()),
+                        untimed.get(e.id()),
                         summaries.get(e.id()),
                         paramColumns,
                         metricColumns))
@@ -335,6 +338,7 @@ class ExperimentListPage {
       Experiment e,
       TrialCounts counts,
       String waitingFor,
+      Double untimedSeconds,
       ExperimentRuns.Summary summary,
       List<String> paramColumns,
       List<String> metricColumns) {
@@ -356,7 +360,7 @@ class ExperimentListPage {
         e.status().dbValue(),
         Figures.percent(e.bestTestAccuracy()),
         Figures.metric(e.bestTestF1Macro()),
-        Figures.duration(e.totalTrainSeconds()),
+        runTime(e.totalTrainSeconds(), untimedSeconds),
         c.succeeded() + c.failed() + c.cancelled(),
         c.total(),
         Figures.time(e.createdAt()),
@@ -364,6 +368,15 @@ class ExperimentListPage {
         waitingFor == null ? "" : waitingFor,
         params,
         metrics);
+  }
+
+  /**
+   * Training time plus the wall time of trials that report none (command trials); a dash while
+   * nothing has run, where {@code 0 s} would claim a measured zero.
+   */
+  static String runTime(double trainSeconds, Double untimedSeconds) {
+    double total = trainSeconds + (untimedSeconds == null ? 0 : untimedSeconds);
+    return trainSeconds <= 0 && untimedSeconds == null ? "–" : Figures.duration(total);
   }
 
   /** The list's address with its filters, for sort headers, pages and polling. */

@@ -134,7 +134,8 @@ class ExperimentReport {
   String render(long id) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
-    List<Trial> list = trials.listByExperiment(id);
+    // Deleted trials leave the report as they leave the experiment's page.
+    List<Trial> list = trials.listByExperiment(id).stream().filter(t -> !t.deleted()).toList();
     Optional<Trial> best =
         list.stream().filter(t -> Objects.equals(t.id(), experiment.bestTrialId())).findFirst();
     List<String> searched = ExperimentPage.searchedParameters(list);

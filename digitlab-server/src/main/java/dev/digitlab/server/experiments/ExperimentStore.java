@@ -43,6 +43,9 @@ public class ExperimentStore implements TrialLifecycle {
       best_test_f1_macro, total_train_seconds, created_at, updated_at
       """;
 
+  /** A trial that is not soft-deleted (the runs table's delete, MLflow's runs/delete). */
+  private static final String ACTIVE_TRIAL = "lifecycle_stage = 'active'";
+
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
@@ -256,7 +259,10 @@ public class ExperimentStore implements TrialLifecycle {
             return; // deleted meanwhile: nothing to roll up
           }
           Objective objective = current.get().objective();
-          TrialCounts counts = countTrials(experimentId);
+          // The status counts every trial, deleted ones too (they all stopped, and an experiment
+          // whose trials were all deleted is not "queued"); the best and the totals leave
+          // deleted trials out, as MLflow users expect of a deleted run.
+          TrialCounts counts = countTrials(experimentId, true);
           // An experiment without an objective (MLflow's) has no best trial.
           Optional<Best> best =
               objective == null ? Optional.empty() : best(experimentId, objective);
@@ -265,14 +271,15 @@ public class ExperimentStore implements TrialLifecycle {
                   UPDATE experiment SET status = :status, best_trial_id = :bestTrial,
                          best_objective = :bestObjective,
                          best_test_accuracy = (SELECT MAX(test_accuracy) FROM trial
-                            WHERE experiment_id = :id AND status = 'succeeded'),
+                            WHERE experiment_id = :id AND status = 'succeeded' AND %1$s),
                          best_test_f1_macro = (SELECT MAX(test_f1_macro) FROM trial
-                            WHERE experiment_id = :id AND status = 'succeeded'),
+                            WHERE experiment_id = :id AND status = 'succeeded' AND %1$s),
                          total_train_seconds = (SELECT COALESCE(SUM(train_seconds), 0) FROM trial
-                            WHERE experiment_id = :id),
+                            WHERE experiment_id = :id AND %1$s),
                          updated_at = :now
                    WHERE id = :id
-                  """)
+                  """
+                      .formatted(ACTIVE_TRIAL))
               .param("status", ExperimentStatus.rollUp(current.get().status(), counts).dbValue())
               .param("bestTrial", best.map(Best::trialId).orElse(null))
               .param("bestObjective", best.map(Best::value).orElse(null))
@@ -291,6 +298,8 @@ public class ExperimentStore implements TrialLifecycle {
                 + column
                 + " AS objective_value FROM trial WHERE experiment_id = :id"
                 + " AND status = 'succeeded' AND "
+                + ACTIVE_TRIAL
+                + " AND "
                 + column
                 + " IS NOT NULL ORDER BY "
                 + column
@@ -351,12 +360,18 @@ public class ExperimentStore implements TrialLifecycle {
         .optional();
   }
 
-  /** How many of the experiment's trials are in each status. */
+  /** How many of the experiment's trials that are not deleted are in each status. */
   public TrialCounts countTrials(long experimentId) {
+    return countTrials(experimentId, false);
+  }
+
+  private TrialCounts countTrials(long experimentId, boolean withDeleted) {
     TrialCounts counts = new TrialCounts(0, 0, 0, 0, 0);
     List<Map.Entry<String, Integer>> rows =
         jdbc.sql(
-                "SELECT status, COUNT(*) AS n FROM trial WHERE experiment_id = :id GROUP BY status")
+                "SELECT status, COUNT(*) AS n FROM trial WHERE experiment_id = :id"
+                    + (withDeleted ? "" : " AND " + ACTIVE_TRIAL)
+                    + " GROUP BY status")
             .param("id", experimentId)
             .query((row, n) -> Map.entry(row.getString("status"), row.getInt("n")))
             .list();
@@ -376,8 +391,9 @@ public class ExperimentStore implements TrialLifecycle {
     jdbc.sql(
             """
             SELECT experiment_id, status, COUNT(*) AS n FROM trial
-             WHERE experiment_id IN (:ids) GROUP BY experiment_id, status
-            """)
+             WHERE experiment_id IN (:ids) AND %s GROUP BY experiment_id, status
+            """
+                .formatted(ACTIVE_TRIAL))
         .param("ids", List.copyOf(experimentIds))
         .query(
             (row, n) ->
@@ -387,6 +403,37 @@ public class ExperimentStore implements TrialLifecycle {
                     TrialCounts::sum))
         .list();
     return counts;
+  }
+
+  /**
+   * The wall time (start to finish) of each experiment's ended trials that reported no training
+   * time (command trials report none): the experiments list adds it to the training time, so a
+   * command step does not read {@code 0 s}. Experiments with no such trial are absent.
+   */
+  public Map<Long, Double> untimedSeconds(Collection<Long> experimentIds) {
+    Map<Long, Double> seconds = new HashMap<>();
+    if (experimentIds.isEmpty()) {
+      return seconds;
+    }
+    jdbc.sql(
+            """
+            SELECT experiment_id, started_at, finished_at FROM trial
+             WHERE experiment_id IN (:ids) AND %s AND started_at IS NOT NULL
+               AND finished_at IS NOT NULL AND COALESCE(train_seconds, 0) = 0
+            """
+                .formatted(ACTIVE_TRIAL))
+        .param("ids", List.copyOf(experimentIds))
+        .query(
+            (row, n) ->
+                seconds.merge(
+                    row.getLong("experiment_id"),
+                    java.time.Duration.between(
+                                instant(row, "started_at"), instant(row, "finished_at"))
+                            .toMillis()
+                        / 1000.0,
+                    Double::sum))
+        .list();
+    return seconds;
   }
 
   /**

@@ -88,7 +88,7 @@ class ModelPages {
       rows.add(
           new VersionRow(
               Figures.label(key),
-              raw.stream().map(v -> v == null ? "–" : Figures.value(v)).toList(),
+              raw.stream().map(v -> v == null ? "–" : Figures.configValue(key, v)).toList(),
               raw.stream().distinct().count() > 1));
     }
     page.addAttribute("name", name);

@@ -8,6 +8,8 @@ import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.TrialTags;
 import dev.digitlab.server.trials.WaitingReasons;
+import dev.digitlab.server.web.Figures;
+import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,6 +39,7 @@ import org.springframework.web.bind.annotation.RequestParam;
  * the same table as CSV; and the page of one run logged from outside.
  */
 @Controller
+@WebPage
 class RunsPage {
 
   /** Columns shown when the user picked none: the first keys, so the table stays readable. */
@@ -64,14 +68,18 @@ class RunsPage {
   }
 
   /**
-   * One row of the table: links to the run's page, its user tags, why it waits (empty when it does
-   * not, or only for its turn), and its cells for the chosen columns.
+   * One row of the table: links to the run's page, its status in the words of the other pages
+   * ({@code succeeded}, not MLflow's {@code FINISHED}), its start as ISO (for the CSV and the
+   * {@code <time>} element) and as the pages write times, its user tags, why it waits (empty when
+   * it does not, or only for its turn), and its cells for the chosen columns.
    */
   record Row(
       Run run,
       String href,
       String parent,
+      String status,
       String started,
+      String startedText,
       List<TrialTags.Chip> tags,
       String waitingFor,
       List<String> params,
@@ -115,6 +123,11 @@ class RunsPage {
         waitingFor.put(trial.id(), reason);
       }
     }
+    // The stored status of built-in trials (pruned stays pruned; MLflow would say KILLED).
+    Map<Long, String> statuses = new HashMap<>();
+    for (Trial trial : trials.findAll(kept.stream().map(Run::id).toList())) {
+      statuses.put(trial.id(), trial.status().dbValue());
+    }
     List<Row> rows = new ArrayList<>();
     for (Run run : kept) {
       List<String> paramCells = new ArrayList<>();
@@ -130,7 +143,12 @@ class RunsPage {
               run,
               run.kind().equals("external") ? "/runs/" + run.id() : "/trials/" + run.id(),
               run.tags().get("mlflow.parentRunId"),
+              statuses.getOrDefault(
+                  run.id(),
+                  RunReader.trialStatus(run.status())
+                      .orElse(run.status().toLowerCase(Locale.ROOT))),
               run.startTime() == null ? "" : Instant.ofEpochMilli(run.startTime()).toString(),
+              run.startTime() == null ? "–" : Figures.time(Instant.ofEpochMilli(run.startTime())),
               TrialTags.chips(run.tags()),
               waitingFor.getOrDefault(run.id(), ""),
               paramCells,
@@ -268,6 +286,12 @@ class RunsPage {
     Map<String, String> metrics = new LinkedHashMap<>();
     run.metrics().forEach((key, metric) -> metrics.put(key, format(metric.value())));
     model.addAttribute("run", run);
+    model.addAttribute(
+        "runStatus",
+        trials
+            .find(id)
+            .map(t -> t.status().dbValue())
+            .orElse(RunReader.trialStatus(run.status()).orElse(run.status())));
     model.addAttribute("experiment", experiment);
     model.addAttribute("metrics", metrics);
     model.addAttribute("children", children);
@@ -278,9 +302,10 @@ class RunsPage {
             .query((row, n) -> Map.of("path", row.getString(1), "size", row.getLong(2)))
             .list());
     model.addAttribute(
-        "started", run.startTime() == null ? "" : Instant.ofEpochMilli(run.startTime()).toString());
+        "started",
+        run.startTime() == null ? "" : Figures.time(Instant.ofEpochMilli(run.startTime())));
     model.addAttribute(
-        "ended", run.endTime() == null ? "" : Instant.ofEpochMilli(run.endTime()).toString());
+        "ended", run.endTime() == null ? "" : Figures.time(Instant.ofEpochMilli(run.endTime())));
     return "runs/detail";
   }
 }

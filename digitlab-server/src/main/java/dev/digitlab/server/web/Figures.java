@@ -71,6 +71,19 @@ public final class Figures {
   }
 
   /**
+   * A config field's value as {@link #value} writes it, except where the number means something
+   * else: a train or test subset of {@code 0} means every image, so it reads {@code all}.
+   */
+  public static String configValue(String field, Object value) {
+    if (("trainSubset".equals(field) || "testSubset".equals(field))
+        && value instanceof Number n
+        && n.doubleValue() == 0) {
+      return "all";
+    }
+    return value(value);
+  }
+
+  /**
    * A camelCase or snake_case name as words: {@code lrStepEpochs} → "LR step epochs", {@code
    * test_accuracy} → "Test accuracy".
    */

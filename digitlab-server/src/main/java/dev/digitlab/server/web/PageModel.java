@@ -39,6 +39,10 @@ class PageModel {
       return Figures.value(value);
     }
 
+    public String configValue(String field, Object value) {
+      return Figures.configValue(field, value);
+    }
+
     public String label(String name) {
       return Figures.label(name);
     }

@@ -49,7 +49,7 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
     if (needsGpu < 0) {
       long experiment =
           submitExperiment(
-              "name: needs-gpu\nconfig: {model: mlp, epochs: 1, trainSubset: 500, device: gpu}\n");
+              "name: needs-gpu\nconfig: {model: mlp, epochs: 1, trainSubset: 0, device: gpu}\n");
       needsGpu = trials.listByExperiment(experiment).getFirst().id();
     }
     return needsGpu;
@@ -66,6 +66,15 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
           .contains("waiting for a worker with capability gpu")
           .contains("device: auto");
       assertThat(driver.findElements(By.cssSelector("[data-waiting='" + done + "']"))).isEmpty();
+      // A train subset of 0 means every image: the config differences say "all", not 0.
+      assertThat(
+              driver.findElements(By.cssSelector("#config-diff tbody tr")).stream()
+                  .map(tr -> tr.getAttribute("textContent").replaceAll("\\s+", " ").strip())
+                  .filter(text -> text.startsWith("Train subset"))
+                  .toList())
+          .singleElement()
+          .satisfies(
+              row -> assertThat(row).isIn("Train subset ≠ all 3000", "Train subset ≠ 3000 all"));
       browser.screenshots("compare-waiting");
 
       driver.get(url("/workers"));
@@ -177,6 +186,75 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       browser.desktopWidth();
     } catch (Throwable failure) {
       browser.evidence("curves-failure");
+      throw failure;
+    }
+  }
+
+  /**
+   * A deleted trial stops counting, as a deleted MLflow run vanishes: of three finished trials the
+   * best is deleted through the runs table's API; the experiment page counts 2 and names another
+   * best, the experiments list says 2/2 with the remaining best figures, compare leaves it out, and
+   * the trial stays readable by id as deleted.
+   */
+  @Test
+  void a_deleted_trial_stops_counting() throws Exception {
+    try {
+      long grid =
+          submitExperiment(
+              "name: three-to-two\nconfig: {model: mlp, epochs: 1, hiddenSizes: [8],"
+                  + " trainSubset: 300, batchSize: 64, seed: 2}\n"
+                  + "search: {type: grid, parameters: {learningRate: [0.5, 0.05, 0.0005]}}\n");
+      awaitSucceeded(grid, 3, Duration.ofMinutes(10));
+      var before = experimentStore.find(grid).orElseThrow();
+      long best = before.bestTrialId();
+      List<Long> others =
+          trials.listByExperiment(grid).stream().map(t -> t.id()).filter(id -> id != best).toList();
+      var delete =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(url("/api/v1/trials/delete")))
+                      .header("Content-Type", "application/json")
+                      .POST(
+                          java.net.http.HttpRequest.BodyPublishers.ofString(
+                              "{\"trials\": [" + best + "]}"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+
+      var after = experimentStore.find(grid).orElseThrow();
+      assertThat(after.bestTrialId()).isIn(others);
+      double remainingBest =
+          others.stream()
+              .map(id -> trials.get(id).testAccuracy())
+              .max(Double::compare)
+              .orElseThrow();
+      assertThat(after.bestTestAccuracy()).isEqualTo(remainingBest);
+
+      var driver = browser.driver;
+      driver.get(url("/experiments/" + grid));
+      assertThat(driver.findElement(By.id("trial-counts")).getText())
+          .startsWith("2 in all: 0 queued, 0 running, 2 succeeded");
+      assertThat(driver.findElements(By.cssSelector("tr[data-trial='" + best + "']"))).isEmpty();
+      assertThat(
+              driver.findElements(
+                  By.cssSelector("tr.best[data-trial='" + after.bestTrialId() + "']")))
+          .hasSize(1);
+
+      driver.get(url("/"));
+      List<WebElement> cells = driver.findElements(By.cssSelector("tr[data-id='" + grid + "'] td"));
+      assertThat(cells.get(6).getText()).isEqualTo("2/2");
+      assertThat(cells.get(3).getText())
+          .isEqualTo(dev.digitlab.server.web.Figures.percent(remainingBest));
+
+      driver.get(url("/compare?trial=" + best + "&trial=" + others.getFirst()));
+      assertThat(driver.findElement(By.cssSelector(".error-text")).getText())
+          .contains(String.valueOf(best))
+          .contains("deleted");
+      assertThat(driver.findElements(By.cssSelector("[data-waiting='" + best + "']"))).isEmpty();
+      assertThat(trials.get(best).lifecycleStage()).isEqualTo("deleted");
+    } catch (Throwable failure) {
+      browser.evidence("deleted-trial-failure");
       throw failure;
     }
   }

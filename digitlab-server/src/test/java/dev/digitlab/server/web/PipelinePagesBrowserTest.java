@@ -163,6 +163,25 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .hasSize(1);
     assertThat(driver.findElement(By.cssSelector("#step-report details pre")).isDisplayed())
         .isTrue();
+    // Its tables' headers are capitalised as on every other page (they read "attempt", "status").
+    assertThat(
+            driver.findElements(By.cssSelector("#step-report table.attempts th")).stream()
+                .map(th -> th.getAttribute("textContent"))
+                .toList())
+        .startsWith("Attempt", "Status", "Started");
+    // The experiments list gives the command step its wall time (it reported no training time
+    // and read "0 s").
+    driver.get(url("/"));
+    String runTime =
+        driver.findElements(By.cssSelector("#experiments tbody tr")).stream()
+            .filter(tr -> tr.findElement(By.tagName("td")).getText().contains("/fit-2"))
+            .findFirst()
+            .orElseThrow()
+            .findElements(By.tagName("td"))
+            .get(5)
+            .getText();
+    assertThat(runTime).matches("\\d+(\\.\\d)? s|\\d+ min \\d+ s").isNotEqualTo("0 s");
+    driver.navigate().back();
     driver.findElement(By.id("run-link")).click();
     browser
         .waiting(Duration.ofSeconds(10))

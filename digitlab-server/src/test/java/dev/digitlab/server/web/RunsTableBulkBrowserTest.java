@@ -108,7 +108,15 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     assertThat(driver.findElement(By.id("filter")).getAttribute("value"))
         .isEqualTo("tags.`group` = 'baseline'");
     assertThat(driver.findElements(By.cssSelector("#runs-table tbody tr"))).hasSize(2);
-    assertThat(driver.findElement(By.id("run-count")).getText()).isEqualTo("2 run(s)");
+    assertThat(driver.findElement(By.id("run-count")).getText()).isEqualTo("2 runs");
+    // The runs page speaks as the other pages: the signed-in header with Logout, status words,
+    // times as the site writes them (no raw ISO).
+    assertThat(driver.findElement(By.id("signed-in")).getText()).isEqualTo("alice · user");
+    assertThat(driver.findElements(By.id("logout"))).hasSize(1);
+    assertThat(driver.findElement(By.id("runs-table")).getText())
+        .contains("queued")
+        .doesNotContain("SCHEDULED")
+        .doesNotContainPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:");
 
     // Bulk cancel of the queued third trial on the runs table.
     driver.get(url("/experiments/" + grid + "/runs"));
@@ -127,7 +135,7 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
         .waiting(Duration.ofSeconds(20))
         .until(
             ExpectedConditions.textToBePresentInElementLocated(
-                By.cssSelector("tr[data-run='" + ids.get(2) + "']"), "KILLED"));
+                By.cssSelector("tr[data-run='" + ids.get(2) + "']"), "cancelled"));
     assertThat(trial(ids.get(2), alice).path("status").asString()).isEqualTo("cancelled");
     assertThat(trial(ids.get(0), alice).path("status").asString()).isEqualTo("queued");
 
@@ -189,11 +197,12 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     browser.waiting(Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("filter="));
     assertThat(rowIds()).containsExactly(Long.toString(cnn));
     browser.screenshots("experiments-query");
-    // Counts are metrics too: the grid experiment has 3 trials, one of them cancelled.
+    // Counts are metrics too: the grid experiment has 2 trials queued (its third, cancelled, was
+    // deleted and no longer counts).
     driver.findElement(By.id("experiment-filter")).clear();
     driver
         .findElement(By.id("experiment-filter"))
-        .sendKeys("metrics.trials_cancelled >= 1 and attributes.status != 'failed'");
+        .sendKeys("metrics.trials_queued = 2 and metrics.trials_cancelled = 0");
     driver.findElement(By.id("experiment-query-submit")).click();
     browser
         .waiting(Duration.ofSeconds(20))
