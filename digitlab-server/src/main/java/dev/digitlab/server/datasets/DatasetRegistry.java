@@ -221,7 +221,8 @@ public class DatasetRegistry {
   /**
    * Registers the four files an imported experiment carried ({@link RegisteredDataset#FILE_NAMES}
    * to their bytes) as {@code name}, checked as an upload is; files of the same digest are stored
-   * once. Called inside the import's transaction: its row goes if the import fails.
+   * once. Called inside the import's transaction: its row goes if the import fails, and so do the
+   * files when no other registration has them.
    *
    * @throws InvalidParameterException (400) for files that are no dataset of {@code classes}
    * @throws ConflictException (409) for a name registered already
@@ -230,8 +231,28 @@ public class DatasetRegistry {
       String name, int classes, java.util.Map<String, byte[]> files, String createdBy) {
     try {
       Path staged = newStaging();
+      List<String> shas = new ArrayList<>();
       for (String file : RegisteredDataset.FILE_NAMES) {
         Files.write(staged.resolve(file), files.get(file));
+        shas.add(RegisteredDataset.sha256(staged.resolve(file)));
+      }
+      String digest = RegisteredDataset.digest(shas);
+      if (byDigest(digest).isEmpty() && !Files.isDirectory(root.resolve(digest))) {
+        // This import stores these files first: should its transaction roll back later (a model
+        // it carries is refused, say), they go too, unless a registration committed meanwhile
+        // holds them.
+        dev.digitlab.server.database.OnRollback.run(
+            "dataset files " + digest,
+            () -> {
+              if (byDigest(digest).isEmpty()) {
+                try {
+                  deleteTree(root.resolve(digest));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+                artifacts.deleteFiles(key(digest, ""));
+              }
+            });
       }
       return add(name, classes, staged, createdBy);
     } catch (IOException e) {
