@@ -170,42 +170,43 @@ class ImportedDatasetTest {
           post(a + "/api/v1/code", "application/gzip", Files.readAllBytes(packed));
       assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
       String codeSha = Json.mapper().readTree(uploaded.body()).get("sha256").asString();
-      HttpResponse<String> submitted =
-          post(
-              a + "/api/v1/experiments",
-              "application/yaml",
-              ("name: program-on-held\ndataset: held\ncommand: [sh, run.sh]\ncode: sha256:"
+      // Two archives, each failing late: a command experiment carrying its code, and an
+      // experiment carrying its registered dataset (a command experiment names no dataset).
+      byte[] lateCode =
+          withBadModel(
+              submitAndExport(
+                  a,
+                  "application/yaml",
+                  "name: program\ncommand: [sh, run.sh]\ncode: sha256:"
                       + codeSha
-                      + "\nobjective: {metric: score, goal: max}\n")
-                  .getBytes());
-      assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
-      long id = Json.mapper().readTree(submitted.body()).get("id").asLong();
-      Map<String, byte[]> entries =
-          Archives.entries(bytes(a + "/api/v1/experiments/" + id + "/export"));
-      assertThat(entries).containsKeys("dataset.json", "code/" + codeSha + ".tar.gz");
-      entries.put(
-          "models.json",
-          ("[{\"model\": \"Not A Name\", \"version\": 1, \"architecture\": \"mlp\","
-                  + " \"config\": \"{}\", \"preprocessing\": \"{}\", \"artifactSha256\":"
-                  + " \"00\", \"metrics\": \"{}\", \"status\": \"active\","
-                  + " \"createdAt\": \"2026-01-01T00:00:00Z\", \"aliases\": []}]")
-              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      byte[] late = Archives.withManifest(entries, "digitlab-experiment", 2);
+                      + "\nobjective: {metric: score, goal: max}\n"),
+              "code/" + codeSha + ".tar.gz");
+      byte[] lateDataset =
+          withBadModel(
+              submitAndExport(
+                  a,
+                  "application/json",
+                  "{\"name\": \"on-held\", \"dataset\": \"held\","
+                      + " \"config\": {\"model\": \"mlp\", \"epochs\": 1}}"),
+              "dataset.json");
 
       JdbcClient there = importer.getBean(JdbcClient.class);
       Counts before = Counts.of(there);
-      HttpResponse<String> refused = importFile(b, late);
-      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
-      assertThat(refused.body()).contains("a model name is").contains("Not A Name");
+      for (byte[] late : java.util.List.of(lateCode, lateDataset)) {
+        HttpResponse<String> refused = importFile(b, late);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.body()).contains("a model name is").contains("Not A Name");
+      }
       assertThat(Counts.of(there)).isEqualTo(before);
       assertThat(count(there, "code_archive")).isZero();
       assertThat(datasetFolders(importerHome)).as("dataset files of the failed import").isEmpty();
       assertThat(codeFiles(importerHome)).as("code files of the failed import").isEmpty();
 
-      // Where the dataset and the code were before, the same failure leaves them be.
+      // Where the dataset and the code were before, the same failures leave them be.
       JdbcClient here = exporter.getBean(JdbcClient.class);
       Counts beforeHere = Counts.of(here);
-      assertThat(importFile(a, late).statusCode()).isEqualTo(400);
+      assertThat(importFile(a, lateCode).statusCode()).isEqualTo(400);
+      assertThat(importFile(a, lateDataset).statusCode()).isEqualTo(400);
       assertThat(Counts.of(here)).isEqualTo(beforeHere);
       assertThat(datasetFolders(exporterHome))
           .containsExactly(exporterHome.resolve("datasets").resolve(sha));
@@ -213,6 +214,31 @@ class ImportedDatasetTest {
           .containsExactly(exporterHome.resolve("code").resolve(codeSha + ".tar.gz"));
       assertThat(get(a + "/api/v1/datasets/held").get("sha256").asString()).isEqualTo(sha);
     }
+  }
+
+  /** Submits an experiment to {@code server} and returns its export's entries. */
+  private Map<String, byte[]> submitAndExport(String server, String type, String body)
+      throws Exception {
+    HttpResponse<String> submitted = post(server + "/api/v1/experiments", type, body.getBytes());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    long id = Json.mapper().readTree(submitted.body()).get("id").asLong();
+    return Archives.entries(bytes(server + "/api/v1/experiments/" + id + "/export"));
+  }
+
+  /**
+   * The export, which must hold {@code carried}, with a models.json whose one model has a name no
+   * model may have: checked only when the registry stores it, inside the import's transaction.
+   */
+  private static byte[] withBadModel(Map<String, byte[]> entries, String carried) throws Exception {
+    assertThat(entries).containsKey(carried);
+    entries.put(
+        "models.json",
+        ("[{\"model\": \"Not A Name\", \"version\": 1, \"architecture\": \"mlp\","
+                + " \"config\": \"{}\", \"preprocessing\": \"{}\", \"artifactSha256\":"
+                + " \"00\", \"metrics\": \"{}\", \"status\": \"active\","
+                + " \"createdAt\": \"2026-01-01T00:00:00Z\", \"aliases\": []}]")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Archives.withManifest(entries, "digitlab-experiment", 2);
   }
 
   private static java.util.List<Path> codeFiles(Path home) throws Exception {
