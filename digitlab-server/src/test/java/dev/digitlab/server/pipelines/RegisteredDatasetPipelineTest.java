@@ -179,7 +179,7 @@ class RegisteredDatasetPipelineTest {
             """
             name: holds-blocks
             steps:
-              - {name: wait, type: train, maxAttempts: 1, parameters: {dataset: mnist, epochs: 1}}
+              - {name: wait, type: train, retries: {maxAttempts: 1}, parameters: {dataset: mnist, epochs: 1}}
               - {name: in, type: ingest, dependsOn: [wait], parameters: {dataset: blocks-held}}
               - {name: fit, type: train, dependsOn: [wait],
                  parameters: {dataset: blocks-held, epochs: 1}}
