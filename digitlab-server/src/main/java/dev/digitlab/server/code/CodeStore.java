@@ -126,11 +126,28 @@ public class CodeStore {
 
   /**
    * Stores packed code an imported experiment carried, as an upload of it would (idempotent;
-   * checked as packed code and against {@code sha256}).
+   * checked as packed code and against {@code sha256}). Called inside the import's transaction:
+   * code this call stored goes again if that transaction rolls back.
    *
    * @throws InvalidParameterException (400) for bytes that are not that packed code
    */
   public Stored storeImported(byte[] archive, String sha256, String uploadedBy) {
+    if (sha256 != null && !exists(sha256)) {
+      // Stored first by this import: should its transaction roll back later (so the row goes),
+      // the file goes too, unless an upload of the same bytes committed meanwhile.
+      dev.digitlab.server.database.OnRollback.run(
+          "code " + sha256,
+          () -> {
+            if (!exists(sha256)) {
+              try {
+                Files.deleteIfExists(file(sha256));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              artifacts.deleteFiles(key(sha256));
+            }
+          });
+    }
     try {
       return store(new java.io.ByteArrayInputStream(archive), sha256, uploadedBy);
     } catch (IOException e) {

@@ -221,7 +221,8 @@ public class DatasetRegistry {
   /**
    * Registers the four files an imported experiment carried ({@link RegisteredDataset#FILE_NAMES}
    * to their bytes) as {@code name}, checked as an upload is; files of the same digest are stored
-   * once. Called inside the import's transaction: its row goes if the import fails.
+   * once. Called inside the import's transaction: its row goes if the import fails, and so do the
+   * files when no other registration has them.
    *
    * @throws InvalidParameterException (400) for files that are no dataset of {@code classes}
    * @throws ConflictException (409) for a name registered already
@@ -230,8 +231,28 @@ public class DatasetRegistry {
       String name, int classes, java.util.Map<String, byte[]> files, String createdBy) {
     try {
       Path staged = newStaging();
+      List<String> shas = new ArrayList<>();
       for (String file : RegisteredDataset.FILE_NAMES) {
         Files.write(staged.resolve(file), files.get(file));
+        shas.add(RegisteredDataset.sha256(staged.resolve(file)));
+      }
+      String digest = RegisteredDataset.digest(shas);
+      if (byDigest(digest).isEmpty() && !Files.isDirectory(root.resolve(digest))) {
+        // This import stores these files first: should its transaction roll back later (a model
+        // it carries is refused, say), they go too, unless a registration committed meanwhile
+        // holds them.
+        dev.digitlab.server.database.OnRollback.run(
+            "dataset files " + digest,
+            () -> {
+              if (byDigest(digest).isEmpty()) {
+                try {
+                  deleteTree(root.resolve(digest));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+                artifacts.deleteFiles(key(digest, ""));
+              }
+            });
       }
       return add(name, classes, staged, createdBy);
     } catch (IOException e) {
@@ -243,7 +264,8 @@ public class DatasetRegistry {
    * Deletes the registration of {@code name}; its files go too, here and in the object store,
    * unless another name has the same files.
    *
-   * @throws ConflictException (409) while an experiment trains on it
+   * @throws ConflictException (409) while an experiment trains on it or a running pipeline run has
+   *     a step yet to end on it; nothing is deleted then
    */
   void delete(String name) throws IOException {
     Entry entry = get(name);
@@ -263,6 +285,18 @@ public class DatasetRegistry {
               + (users.size() > 10 ? ", …" : "")
               + "); delete them first");
     }
+    List<String> runs = pipelineUsers(name);
+    if (!runs.isEmpty()) {
+      throw new ConflictException(
+          "Dataset '"
+              + name
+              + "' is used by "
+              + runs.size()
+              + " running pipeline run(s) ("
+              + String.join("; ", runs)
+              + "); wait for them to end, or cancel them (POST /api/v1/pipelines/ID/cancel),"
+              + " then delete it");
+    }
     jdbc.sql("DELETE FROM registered_dataset WHERE name = :name").param("name", name).update();
     String digest = entry.dataset().sha256();
     long others =
@@ -276,6 +310,46 @@ public class DatasetRegistry {
       // nothing else ever deletes them. A name sharing the digest keeps them (others > 0).
       artifacts.deleteFiles(key(digest, ""));
     }
+  }
+
+  /**
+   * The running pipeline runs with a step not yet ended whose parameters name {@code name} (an
+   * {@code ingest}, {@code split} or {@code eda} step reads it by the digest its submission
+   * recorded, a {@code train} step submits an experiment on it when it starts), each as "run ID
+   * (steps A, B)". Ended steps and runs no longer read it: a finished run keeps its results, and
+   * pipeline runs cannot be deleted, so they would otherwise hold a dataset for ever. The SQL
+   * {@code LIKE} only narrows the rows; the parameters are read to compare the name exactly.
+   */
+  private List<String> pipelineUsers(String name) {
+    java.util.Map<Long, List<String>> steps = new java.util.TreeMap<>();
+    jdbc.sql(
+            """
+            SELECT s.run_id, s.name, s.parameters FROM pipeline_step s
+              JOIN pipeline_run r ON r.id = s.run_id
+            WHERE r.status = 'running' AND s.status IN ('pending', 'queued', 'running')
+              AND s.parameters LIKE :like
+            ORDER BY s.run_id, s.ordinal
+            """)
+        .param("like", "%" + name + "%")
+        .query(
+            (rs, row) -> {
+              String dataset =
+                  dev.digitlab.ml.json.Json.mapper()
+                      .readTree(rs.getString("parameters"))
+                      .path("dataset")
+                      .asString("");
+              if (dataset.equals(name)) {
+                steps
+                    .computeIfAbsent(rs.getLong("run_id"), id -> new ArrayList<>())
+                    .add(rs.getString("name"));
+              }
+              return row;
+            })
+        .list();
+    List<String> runs = new ArrayList<>();
+    steps.forEach(
+        (id, names) -> runs.add("run " + id + " (steps " + String.join(", ", names) + ")"));
+    return runs;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.digitlab.server.retraining;
 
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.server.api.InvalidParameterException;
+import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.registry.ModelRegistry;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -16,11 +17,17 @@ class RetrainingController {
   private final RetrainingStore store;
   private final Retrainer retrainer;
   private final ModelRegistry registry;
+  private final DatasetRegistry datasets;
 
-  RetrainingController(RetrainingStore store, Retrainer retrainer, ModelRegistry registry) {
+  RetrainingController(
+      RetrainingStore store,
+      Retrainer retrainer,
+      ModelRegistry registry,
+      DatasetRegistry datasets) {
     this.store = store;
     this.retrainer = retrainer;
     this.registry = registry;
+    this.datasets = datasets;
   }
 
   /** Fields left out keep their current (or default) values. */
@@ -48,11 +55,7 @@ class RetrainingController {
       throw new InvalidParameterException("gateTolerance", "must be between 0 and 1");
     }
     String dataset = change.baseDataset() == null ? current.baseDataset() : change.baseDataset();
-    try {
-      dataset = DatasetId.byName(dataset).id();
-    } catch (RuntimeException e) {
-      throw new InvalidParameterException("baseDataset", e.getMessage());
-    }
+    dataset = baseDataset(dataset);
     store.save(
         new RetrainingPolicy(
             name,
@@ -64,5 +67,34 @@ class RetrainingController {
             null));
     retrainer.maybeStart(name);
     return store.find(name).orElseThrow();
+  }
+
+  /**
+   * The built-in dataset {@code name} names. A registered dataset is refused by name: the
+   * retraining's data ({@code RetrainingData}) and the quality gate read a built-in dataset's
+   * training and test sets, and feedback labels are digits 0-9, which a registered dataset of other
+   * classes would not match.
+   */
+  private String baseDataset(String name) {
+    String builtIn = String.join(", ", DatasetId.names());
+    if (datasets.find(name).isPresent()) {
+      throw new InvalidParameterException(
+          "baseDataset",
+          "'"
+              + name
+              + "' is a registered dataset; a retraining adds feedback to a built-in dataset"
+              + " only: "
+              + builtIn);
+    }
+    return DatasetId.find(name)
+        .map(DatasetId::id)
+        .orElseThrow(
+            () ->
+                new InvalidParameterException(
+                    "baseDataset",
+                    "no built-in dataset '"
+                        + name
+                        + "'; a retraining's base is one of "
+                        + builtIn));
   }
 }

@@ -168,6 +168,66 @@ class RegisteredDatasetPipelineTest {
     assertThat(store.runs(500)).hasSize(before);
   }
 
+  @Test
+  void a_dataset_a_running_pipeline_run_will_read_is_not_deleted_until_the_run_ends()
+      throws Exception {
+    String sha = register("blocks-held", SyntheticIdx.write(work.resolve("h"), 40, 10, 10, 7), 10);
+    // No worker slots: the mnist train step waits for ever, so the steps on blocks-held stay
+    // pending while the run runs.
+    HttpResponse<String> created =
+        post(
+            """
+            name: holds-blocks
+            steps:
+              - {name: wait, type: train, retries: {maxAttempts: 1}, parameters: {dataset: mnist, epochs: 1}}
+              - {name: in, type: ingest, dependsOn: [wait], parameters: {dataset: blocks-held}}
+              - {name: fit, type: train, dependsOn: [wait],
+                 parameters: {dataset: blocks-held, epochs: 1}}
+            """);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    long id = json(created.body()).path("id").asLong();
+
+    HttpResponse<String> refused = delete("/api/v1/datasets/blocks-held");
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+    assertThat(refused.body())
+        .contains("Dataset 'blocks-held' is used by 1 running pipeline run(s)")
+        .contains("run " + id + " (steps in, fit)")
+        .contains("cancel them");
+    assertThat(getJson("/api/v1/pipelines/" + id).path("status").asString()).isEqualTo("running");
+    assertThat(getJson("/api/v1/datasets/blocks-held").path("sha256").asString()).isEqualTo(sha);
+    assertThat(home.resolve("datasets").resolve(sha)).isDirectory();
+
+    // The run ends once the trial it waits on is cancelled (its train step fails, the steps on
+    // blocks-held are skipped). Cancelling the trial, not the run: the run's cancel interrupts
+    // the step's thread, which on H2 can break the database file's channel.
+    long trialId = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (trialId == 0 && System.nanoTime() < deadline) {
+      trialId = getJson("/api/v1/pipelines/" + id + "/steps/wait").path("trialId").asLong(0);
+      Thread.sleep(50);
+    }
+    assertThat(trialId).as("the wait step's trial").isPositive();
+    HttpResponse<String> cancelled =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + port + "/api/v1/trials/" + trialId + "/cancel"))
+                .POST(BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+    awaitEnd(id);
+    HttpResponse<String> deleted = delete("/api/v1/datasets/blocks-held");
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+    assertThat(home.resolve("datasets").resolve(sha)).doesNotExist();
+  }
+
+  private HttpResponse<String> delete(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).DELETE().build(),
+        BodyHandlers.ofString());
+  }
+
   private Path executorDirectory(long run, String step) {
     return home.resolve("pipelines").resolve(Long.toString(run)).resolve(step);
   }

@@ -253,6 +253,37 @@ class FeedbackLoopTest extends TrainingServerTest {
     assertThat(page.body()).contains("value=\"25\"", "Retraining policy of policy");
   }
 
+  @Test
+  void a_registered_or_unknown_base_dataset_is_a_400_naming_the_built_in_ones() throws Exception {
+    api.register("based", trial);
+    Path dir = dev.digitlab.testing.SyntheticIdx.write(HOME.resolve("based-set"), 40, 10, 10, 9);
+    HttpResponse<String> added =
+        api.http.send(
+            HttpRequest.newBuilder(api.uri("/api/v1/datasets?name=based-set&classes=10"))
+                .header("Content-Type", "application/x-tar")
+                .POST(
+                    HttpRequest.BodyPublishers.ofByteArray(
+                        dev.digitlab.testing.SyntheticIdx.tar(dir)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+
+    HttpResponse<String> registered =
+        api.send("PUT", "/api/v1/models/based/retraining", "{\"baseDataset\":\"based-set\"}");
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(400);
+    assertThat(registered.body())
+        .contains("baseDataset")
+        .contains("'based-set' is a registered dataset")
+        .contains("built-in dataset only: mnist");
+    HttpResponse<String> unknown =
+        api.send("PUT", "/api/v1/models/based/retraining", "{\"baseDataset\":\"nope\"}");
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+    assertThat(unknown.body()).contains("no built-in dataset 'nope'", "mnist");
+    JsonNode policy = api.ok(api.get("/api/v1/models/based/retraining"));
+    assertThat(policy.get("baseDataset").asString()).isEqualTo("mnist");
+    assertThat(policy.get("enabled").asBoolean()).isFalse();
+  }
+
   /**
    * An ONNX model imported from outside serves as production and the quality gate scores it with
    * ONNX Runtime: the retraining takes the newest recipe Digit Lab trained (the imported version

@@ -142,6 +142,115 @@ class ImportedDatasetTest {
     }
   }
 
+  /**
+   * An import that fails late, inside its transaction (a model it carries has a name no model may
+   * have: refused only when the registry stores it, after the code and the dataset were): its rows
+   * roll back and the dataset folder and code file it stored go too, here and in no other server's
+   * way; a server that had that dataset and code before keeps them.
+   */
+  @Test
+  void a_late_failing_import_leaves_no_dataset_or_code_files_behind() throws Exception {
+    try (ConfigurableApplicationContext exporter =
+            server(exporterHome, "--digitlab.commands.allowed=true");
+        ConfigurableApplicationContext importer = server(importerHome)) {
+      String a = base(exporter);
+      String b = base(importer);
+      HttpResponse<String> added = addDataset(a, "held", 11);
+      assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+      String sha = Json.mapper().readTree(added.body()).get("sha256").asString();
+      Path program = Files.createDirectories(work.resolve("program"));
+      Files.writeString(program.resolve("run.sh"), "echo metric score=1\n");
+      Path packed = work.resolve("program.tar.gz");
+      Process tar =
+          new ProcessBuilder("tar", "-czf", packed.toString(), "-C", program.toString(), "run.sh")
+              .inheritIO()
+              .start();
+      assertThat(tar.waitFor()).isZero();
+      HttpResponse<String> uploaded =
+          post(a + "/api/v1/code", "application/gzip", Files.readAllBytes(packed));
+      assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+      String codeSha = Json.mapper().readTree(uploaded.body()).get("sha256").asString();
+      // Two archives, each failing late: a command experiment carrying its code, and an
+      // experiment carrying its registered dataset (a command experiment names no dataset).
+      byte[] lateCode =
+          withBadModel(
+              submitAndExport(
+                  a,
+                  "application/yaml",
+                  "name: program\ncommand: [sh, run.sh]\ncode: sha256:"
+                      + codeSha
+                      + "\nobjective: {metric: score, goal: max}\n"),
+              "code/" + codeSha + ".tar.gz");
+      byte[] lateDataset =
+          withBadModel(
+              submitAndExport(
+                  a,
+                  "application/json",
+                  "{\"name\": \"on-held\", \"dataset\": \"held\","
+                      + " \"config\": {\"model\": \"mlp\", \"epochs\": 1}}"),
+              "dataset.json");
+
+      JdbcClient there = importer.getBean(JdbcClient.class);
+      Counts before = Counts.of(there);
+      for (byte[] late : java.util.List.of(lateCode, lateDataset)) {
+        HttpResponse<String> refused = importFile(b, late);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.body()).contains("a model name is").contains("Not A Name");
+      }
+      assertThat(Counts.of(there)).isEqualTo(before);
+      assertThat(count(there, "code_archive")).isZero();
+      assertThat(datasetFolders(importerHome)).as("dataset files of the failed import").isEmpty();
+      assertThat(codeFiles(importerHome)).as("code files of the failed import").isEmpty();
+
+      // Where the dataset and the code were before, the same failures leave them be.
+      JdbcClient here = exporter.getBean(JdbcClient.class);
+      Counts beforeHere = Counts.of(here);
+      assertThat(importFile(a, lateCode).statusCode()).isEqualTo(400);
+      assertThat(importFile(a, lateDataset).statusCode()).isEqualTo(400);
+      assertThat(Counts.of(here)).isEqualTo(beforeHere);
+      assertThat(datasetFolders(exporterHome))
+          .containsExactly(exporterHome.resolve("datasets").resolve(sha));
+      assertThat(codeFiles(exporterHome))
+          .containsExactly(exporterHome.resolve("code").resolve(codeSha + ".tar.gz"));
+      assertThat(get(a + "/api/v1/datasets/held").get("sha256").asString()).isEqualTo(sha);
+    }
+  }
+
+  /** Submits an experiment to {@code server} and returns its export's entries. */
+  private Map<String, byte[]> submitAndExport(String server, String type, String body)
+      throws Exception {
+    HttpResponse<String> submitted = post(server + "/api/v1/experiments", type, body.getBytes());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    long id = Json.mapper().readTree(submitted.body()).get("id").asLong();
+    return Archives.entries(bytes(server + "/api/v1/experiments/" + id + "/export"));
+  }
+
+  /**
+   * The export, which must hold {@code carried}, with a models.json whose one model has a name no
+   * model may have: checked only when the registry stores it, inside the import's transaction.
+   */
+  private static byte[] withBadModel(Map<String, byte[]> entries, String carried) throws Exception {
+    assertThat(entries).containsKey(carried);
+    entries.put(
+        "models.json",
+        ("[{\"model\": \"Not A Name\", \"version\": 1, \"architecture\": \"mlp\","
+                + " \"config\": \"{}\", \"preprocessing\": \"{}\", \"artifactSha256\":"
+                + " \"00\", \"metrics\": \"{}\", \"status\": \"active\","
+                + " \"createdAt\": \"2026-01-01T00:00:00Z\", \"aliases\": []}]")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Archives.withManifest(entries, "digitlab-experiment", 2);
+  }
+
+  private static java.util.List<Path> codeFiles(Path home) throws Exception {
+    Path root = home.resolve("code");
+    if (!Files.isDirectory(root)) {
+      return java.util.List.of();
+    }
+    try (Stream<Path> files = Files.list(root)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".tar.gz")).toList();
+    }
+  }
+
   /** Registers a synthetic dataset of 10 classes made from {@code seed}; the response. */
   private HttpResponse<String> addDataset(String server, String name, long seed) throws Exception {
     byte[] archive =
@@ -182,12 +291,13 @@ class ImportedDatasetTest {
     }
   }
 
-  private static ConfigurableApplicationContext server(Path home) {
-    return SpringApplication.run(
-        DigitLabServer.class,
-        "--server.port=0",
-        "--digitlab.home=" + home,
-        "--digitlab.worker.slots=0");
+  private static ConfigurableApplicationContext server(Path home, String... more) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "--server.port=0", "--digitlab.home=" + home, "--digitlab.worker.slots=0"));
+    args.addAll(java.util.List.of(more));
+    return SpringApplication.run(DigitLabServer.class, args.toArray(String[]::new));
   }
 
   private static String base(ConfigurableApplicationContext server) {
