@@ -12,7 +12,6 @@ import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,9 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -35,8 +31,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 
 /**
  * Every experiment's runs as a table (built-in trials and runs logged through the MLflow API
- * alike): param and metric columns the user picks, a search box taking MLflow's filter grammar, and
- * the same table as CSV; and the page of one run logged from outside.
+ * alike): param and metric columns the user picks, a search box taking MLflow's filter grammar (the
+ * same table as CSV is {@link RunsCsv}); and the page of one run logged from outside.
  */
 @Controller
 @WebPage
@@ -94,7 +90,8 @@ class RunsPage {
       Set<String> allMetrics,
       List<Row> rows) {}
 
-  private Table table(long id, String filter, String params, String metrics, String order) {
+  /** The table for the page and for {@link RunsCsv}; an invalid filter throws. */
+  Table table(long id, String filter, String params, String metrics, String order) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     RunFilter parsed = RunFilter.parse(filter);
@@ -209,65 +206,6 @@ class RunsPage {
     model.addAttribute("params", String.join(",", table.paramColumns()));
     model.addAttribute("metrics", String.join(",", table.metricColumns()));
     return "runs/list";
-  }
-
-  @GetMapping(path = "/experiments/{id}/runs.csv")
-  ResponseEntity<byte[]> csv(
-      @PathVariable long id,
-      @RequestParam(required = false) String filter,
-      @RequestParam(required = false) String params,
-      @RequestParam(required = false) String metrics,
-      @RequestParam(required = false) String order) {
-    Table table;
-    try {
-      table = table(id, filter, params, metrics, order);
-    } catch (InvalidFilterException e) {
-      throw new dev.digitlab.server.api.InvalidParameterException("filter", e.getMessage());
-    }
-    StringBuilder csv = new StringBuilder();
-    List<String> header =
-        new ArrayList<>(List.of("run_id", "run_name", "kind", "status", "user", "start_time"));
-    table.paramColumns().forEach(key -> header.add("params." + key));
-    table.metricColumns().forEach(key -> header.add("metrics." + key));
-    line(csv, header);
-    for (Row row : table.rows()) {
-      List<String> cells =
-          new ArrayList<>(
-              List.of(
-                  row.run().runId(),
-                  row.run().name(),
-                  row.run().kind(),
-                  row.run().status(),
-                  row.run().user() == null ? "" : row.run().user(),
-                  row.started()));
-      cells.addAll(row.params());
-      for (String key : table.metricColumns()) {
-        Run.LatestMetric metric = row.run().metrics().get(key);
-        cells.add(metric == null ? "" : Double.toString(metric.value()));
-      }
-      line(csv, cells);
-    }
-    return ResponseEntity.ok()
-        .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
-        .header(
-            HttpHeaders.CONTENT_DISPOSITION,
-            "attachment; filename=\"experiment-" + id + "-runs.csv\"")
-        .body(csv.toString().getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void line(StringBuilder csv, List<String> cells) {
-    for (int i = 0; i < cells.size(); i++) {
-      String cell = cells.get(i);
-      // RFC 4180 quoting; a leading =, +, - or @ is quoted too so spreadsheets do not run it.
-      boolean quote =
-          cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r");
-      if (!cell.isEmpty() && "=+@".indexOf(cell.charAt(0)) >= 0) {
-        cell = "'" + cell;
-        quote = true;
-      }
-      csv.append(i == 0 ? "" : ",").append(quote ? "\"" + cell.replace("\"", "\"\"") + "\"" : cell);
-    }
-    csv.append("\r\n");
   }
 
   @GetMapping("/runs/{id}")
