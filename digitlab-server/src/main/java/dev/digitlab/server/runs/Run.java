@@ -32,6 +32,24 @@ public record Run(
     return Long.toString(id);
   }
 
+  /** This run with other params, metrics and tags (what it merges from elsewhere). */
+  Run with(
+      Map<String, String> params, Map<String, LatestMetric> metrics, Map<String, String> tags) {
+    return new Run(
+        id,
+        experimentId,
+        kind,
+        name,
+        user,
+        status,
+        startTime,
+        endTime,
+        lifecycleStage,
+        params,
+        metrics,
+        tags);
+  }
+
   /** A metric's latest value (greatest step, then timestamp): what search compares. */
   public record LatestMetric(double value, long timestamp, long step) {}
 }

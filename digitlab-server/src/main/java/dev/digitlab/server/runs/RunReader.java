@@ -247,19 +247,7 @@ public class RunReader {
     runMetrics.putAll(metrics.getOrDefault(run.id(), Map.of()));
     Map<String, String> runTags = new TreeMap<>(tags.getOrDefault(run.id(), Map.of()));
     runTags.putAll(run.tags());
-    return new Run(
-        run.id(),
-        run.experimentId(),
-        run.kind(),
-        run.name(),
-        run.user(),
-        run.status(),
-        run.startTime(),
-        run.endTime(),
-        run.lifecycleStage(),
-        runParams,
-        runMetrics,
-        runTags);
+    return run.with(runParams, runMetrics, runTags);
   }
 
   /** A built-in trial's run with the tags users set on it; the system's tags win. */
@@ -270,19 +258,7 @@ public class RunReader {
     }
     Map<String, String> runTags = new TreeMap<>(userTags);
     runTags.putAll(run.tags());
-    return new Run(
-        run.id(),
-        run.experimentId(),
-        run.kind(),
-        run.name(),
-        run.user(),
-        run.status(),
-        run.startTime(),
-        run.endTime(),
-        run.lifecycleStage(),
-        run.params(),
-        run.metrics(),
-        runTags);
+    return run.with(run.params(), run.metrics(), runTags);
   }
 
   private static Run builtin(Row row) {
