@@ -1,5 +1,6 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.ml.data.DatasetException;
 import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.data.DatasetStore;
@@ -144,40 +145,19 @@ final class DataCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      Path[] found = new Path[4];
       if (!Files.isDirectory(dir)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--dir " + dir + " is not a folder");
       }
-      try (var files = Files.list(dir)) {
-        for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-          var role = RegisteredDataset.role(file.getFileName().toString());
-          if (role.isPresent()) {
-            if (found[role.getAsInt()] != null) {
-              throw new CommandLine.ParameterException(
-                  spec.commandLine(),
-                  "two files in "
-                      + dir
-                      + " are "
-                      + RegisteredDataset.FILE_NAMES.get(role.getAsInt())
-                      + ": "
-                      + found[role.getAsInt()].getFileName()
-                      + " and "
-                      + file.getFileName());
-            }
-            found[role.getAsInt()] = file;
-          }
-        }
-      }
-      for (int i = 0; i < 4; i++) {
-        if (found[i] == null) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              dir + " has no " + RegisteredDataset.FILE_NAMES.get(i) + " (or .gz, or test-…)");
-        }
+      // The same search `train --dataset-dir` and the server's checks use: the four files by role.
+      List<Path> found;
+      try {
+        found = RegisteredDataset.filesIn(dir);
+      } catch (DatasetException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       // Only the four files travel, packed as CodePacker packs code (a deterministic .tar.gz).
-      CodePacker.Packed packed = Uploads.pack(List.of(found));
+      CodePacker.Packed packed = Uploads.pack(found);
       JsonNode answer =
           server
               .client()
