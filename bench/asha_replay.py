@@ -27,6 +27,21 @@ SETTINGS = [
     ("minEpochs 2, rf 2 (rungs 2, 4)", dict(min_resource=2, reduction_factor=2)),
     ("minEpochs 2, rf 3 (rung 2)", dict(min_resource=2, reduction_factor=3)),
 ]
+# Optuna's bootstrap_count: a rung's first bootstrap_count trials are pruned there, and a later one
+# is promoted only against at least that many (SuccessiveHalvingPruner.prune: "if len(competing)
+# <= bootstrap_count: return True", competing counting the trial itself).
+SETTINGS += [
+    (f"minEpochs 1, rf {rf}, bootstrapCount {b}",
+     dict(min_resource=1, reduction_factor=rf, bootstrap_count=b))
+    for rf in (3, 4) for b in (1, 2, 3, 4, 6)
+]
+# Past 4 (the benchmark's epochs), a larger factor keeps a smaller top share at epoch 1 and has no
+# second rung within the run.
+SETTINGS += [
+    (f"minEpochs 1, rf {rf}, bootstrapCount {b}",
+     dict(min_resource=1, reduction_factor=rf, bootstrap_count=b))
+    for rf in (5, 6) for b in (0, 2)
+]
 
 
 def replay(curves, pruner_args):

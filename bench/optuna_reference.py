@@ -349,14 +349,17 @@ def tpe_continuous_cases(out):
 def asha(out):
     """Optuna's SuccessiveHalvingPruner on 30 trials of up to 8 steps (steps 1..8, as epochs),
     up to 3 running at once and reporting in a random order: every report and Optuna's decision
-    on it, for SuccessiveHalvingPrunerMatchesOptunaTest. A pruned trial reports no more."""
+    on it, for SuccessiveHalvingPrunerMatchesOptunaTest. A pruned trial reports no more. The cases
+    with a bootstrap_count come after the others, so those draw the same numbers as before."""
     rng = np.random.RandomState(1820)
-    settings = [(1, 3, 0), (1, 4, 0), (1, 2, 0), (2, 2, 0), (1, 3, 1), (2, 3, 0)]
+    settings = [(1, 3, 0, 0), (1, 4, 0, 0), (1, 2, 0, 0), (2, 2, 0, 0), (1, 3, 1, 0), (2, 3, 0, 0),
+                (1, 3, 0, 2), (1, 4, 0, 1), (1, 4, 0, 3), (2, 2, 0, 4), (1, 2, 1, 2)]
     result = []
-    for min_resource, rf, rate in settings:
+    for min_resource, rf, rate, bootstrap in settings:
         for direction in ("maximize", "minimize"):
             pruner = optuna.pruners.SuccessiveHalvingPruner(
-                min_resource=min_resource, reduction_factor=rf, min_early_stopping_rate=rate)
+                min_resource=min_resource, reduction_factor=rf, min_early_stopping_rate=rate,
+                bootstrap_count=bootstrap)
             study = optuna.create_study(direction=direction, pruner=pruner)
             to_start = list(range(30))
             running = {}  # number -> (trial, curve, next step)
@@ -387,7 +390,8 @@ def asha(out):
                 else:
                     running[n] = (trial, curve, step + 1)
             result.append({"minResource": min_resource, "reductionFactor": rf,
-                           "minEarlyStoppingRate": rate, "direction": direction,
+                           "minEarlyStoppingRate": rate, "bootstrapCount": bootstrap,
+                           "direction": direction,
                            "events": events})
     with open(os.path.join(out, "asha.json"), "w") as f:
         json.dump({"optuna": optuna.__version__, "cases": result}, f)

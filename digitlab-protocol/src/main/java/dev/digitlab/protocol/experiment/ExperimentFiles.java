@@ -179,6 +179,7 @@ public final class ExperimentFiles {
       pruner.put("minEpochs", spec.pruner().minEpochs());
       if (spec.pruner().type() == PrunerSpec.Type.ASHA) {
         pruner.put("reductionFactor", spec.pruner().reductionFactor());
+        pruner.put("bootstrapCount", spec.pruner().bootstrapCount());
       } else {
         pruner.put("startupTrials", spec.pruner().startupTrials());
       }

@@ -56,7 +56,7 @@ final class ExperimentTreeReader {
   private static final Set<String> RANGE = Set.of("min", "max", "scale", "type");
   private static final Set<String> OBJECTIVE = Set.of("metric", "goal");
   private static final Set<String> PRUNER =
-      Set.of("type", "metric", "minEpochs", "reductionFactor", "startupTrials");
+      Set.of("type", "metric", "minEpochs", "reductionFactor", "startupTrials", "bootstrapCount");
 
   private final List<FieldError> errors = new ArrayList<>();
   private boolean parametersWritten;
@@ -203,6 +203,9 @@ final class ExperimentTreeReader {
     if (type == PrunerSpec.Type.MEDIAN && node.has("reductionFactor")) {
       errors.add(new FieldError("pruner.reductionFactor", "applies to the asha pruner only"));
     }
+    if (type == PrunerSpec.Type.MEDIAN && node.has("bootstrapCount")) {
+      errors.add(new FieldError("pruner.bootstrapCount", "applies to the asha pruner only"));
+    }
     if (type == PrunerSpec.Type.ASHA && node.has("startupTrials")) {
       errors.add(new FieldError("pruner.startupTrials", "applies to the median pruner only"));
     }
@@ -218,12 +221,18 @@ final class ExperimentTreeReader {
             node.get("startupTrials"),
             "pruner.startupTrials",
             dev.digitlab.protocol.search.MedianPruner.DEFAULT_STARTUP_TRIALS);
+    int bootstrapCount =
+        integer(
+            node.get("bootstrapCount"),
+            "pruner.bootstrapCount",
+            PrunerSpec.DEFAULT_BOOTSTRAP_COUNT);
     return new PrunerSpec(
         type,
         metric == null ? PrunerSpec.DEFAULT_METRIC : metric,
         minEpochs,
         reductionFactor,
-        startupTrials);
+        startupTrials,
+        bootstrapCount);
   }
 
   private TrainingConfig readConfig(JsonNode node, String dataset) {

@@ -21,12 +21,21 @@ import java.util.Objects;
  *     minimum resource)
  * @param reductionFactor ASHA's η: rung k is at minEpochs·η^k and keeps the top 1/η
  * @param startupTrials median: complete trials needed before any pruning
+ * @param bootstrapCount ASHA: Optuna's {@code bootstrap_count}, the number of trials that must have
+ *     reached a rung before any goes on past it (the first ones to reach it stop there); 0 (the
+ *     default) promotes the first arrival that is the best so far
  */
 public record PrunerSpec(
-    Type type, String metric, int minEpochs, int reductionFactor, int startupTrials) {
+    Type type,
+    String metric,
+    int minEpochs,
+    int reductionFactor,
+    int startupTrials,
+    int bootstrapCount) {
 
   public static final String DEFAULT_METRIC = "val_accuracy";
   public static final int DEFAULT_REDUCTION_FACTOR = 3;
+  public static final int DEFAULT_BOOTSTRAP_COUNT = 0;
 
   /** The pruning rule. */
   public enum Type {
@@ -61,7 +70,7 @@ public record PrunerSpec(
   public Pruner pruner() {
     return switch (type) {
       case MEDIAN -> new MedianPruner(startupTrials, minEpochs);
-      case ASHA -> new SuccessiveHalvingPruner(minEpochs, reductionFactor, 0);
+      case ASHA -> new SuccessiveHalvingPruner(minEpochs, reductionFactor, 0, bootstrapCount);
     };
   }
 
@@ -86,6 +95,10 @@ public record PrunerSpec(
     if (reductionFactor < 2) {
       errors.add(
           new FieldError("pruner.reductionFactor", "must be at least 2, got " + reductionFactor));
+    }
+    if (bootstrapCount < 0) {
+      errors.add(
+          new FieldError("pruner.bootstrapCount", "must be 0 or more, got " + bootstrapCount));
     }
     if (startupTrials < 0) {
       errors.add(new FieldError("pruner.startupTrials", "must be 0 or more, got " + startupTrials));

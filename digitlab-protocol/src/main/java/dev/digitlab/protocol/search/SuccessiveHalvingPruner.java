@@ -7,24 +7,33 @@ import java.util.Map;
 
 /**
  * Asynchronous successive halving (ASHA; Li et al. 2018) as Optuna's {@code
- * SuccessiveHalvingPruner}, with a fixed minimum resource and no bootstrap. Rung {@code k} is
- * reached at step {@code minResource · reductionFactor^(minEarlyStoppingRate + k)}; a trial
- * reaching a rung records its value there and goes on only if that value is in the top {@code
- * 1/reductionFactor} of every value recorded at the rung so far (the first {@code reductionFactor -
- * 1} arrivals: only if it is the best).
+ * SuccessiveHalvingPruner}, with a fixed minimum resource. Rung {@code k} is reached at step {@code
+ * minResource · reductionFactor^(minEarlyStoppingRate + k)}; a trial reaching a rung records its
+ * value there and goes on only if that value is in the top {@code 1/reductionFactor} of every value
+ * recorded at the rung so far (the first {@code reductionFactor - 1} arrivals: only if it is the
+ * best). With a {@code bootstrapCount} b (Optuna's {@code bootstrap_count}), a trial is stopped at
+ * a rung where at most b values are recorded, its own included: the first b trials to reach each
+ * rung stop there, and a later one is promoted against at least b others.
  *
  * <p>Optuna stores each trial's rung values as it passes them; here they are read back from the
  * reported values, which give the same: a trial's value at rung {@code k} is its value at its first
  * reported step at or past the rung's step.
  */
 public record SuccessiveHalvingPruner(
-    int minResource, int reductionFactor, int minEarlyStoppingRate) implements Pruner {
+    int minResource, int reductionFactor, int minEarlyStoppingRate, int bootstrapCount)
+    implements Pruner {
 
   public SuccessiveHalvingPruner {
-    if (minResource < 1 || reductionFactor < 2 || minEarlyStoppingRate < 0) {
+    if (minResource < 1 || reductionFactor < 2 || minEarlyStoppingRate < 0 || bootstrapCount < 0) {
       throw new IllegalArgumentException(
-          "minResource must be ≥ 1, reductionFactor ≥ 2, minEarlyStoppingRate ≥ 0");
+          "minResource must be ≥ 1, reductionFactor ≥ 2, minEarlyStoppingRate ≥ 0,"
+              + " bootstrapCount ≥ 0");
     }
+  }
+
+  /** Without a bootstrap count (Optuna's default, 0). */
+  public SuccessiveHalvingPruner(int minResource, int reductionFactor, int minEarlyStoppingRate) {
+    this(minResource, reductionFactor, minEarlyStoppingRate, 0);
   }
 
   /** The step at which rung {@code rung} is reached. */
@@ -65,7 +74,7 @@ public record SuccessiveHalvingPruner(
         }
       }
       competing.add(value);
-      if (!promotable(value, competing, maximize)) {
+      if (competing.size() <= bootstrapCount || !promotable(value, competing, maximize)) {
         return true;
       }
       rung++;

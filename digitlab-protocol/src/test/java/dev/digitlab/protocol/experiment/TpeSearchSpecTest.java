@@ -102,7 +102,7 @@ class TpeSearchSpecTest {
             + "pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 3}\n";
     ExperimentSpec spec = files.read(withPruner, FileFormat.YAML);
     assertThat(spec.pruner())
-        .isEqualTo(new PrunerSpec(PrunerSpec.Type.ASHA, "val_accuracy", 1, 3, 5));
+        .isEqualTo(new PrunerSpec(PrunerSpec.Type.ASHA, "val_accuracy", 1, 3, 5, 0));
     assertThat(spec.pruner().maximize()).isTrue();
     assertThat(files.read(files.toJson(spec), FileFormat.JSON)).isEqualTo(spec);
     ExperimentSpec median =

@@ -113,4 +113,18 @@ class PrunerTest {
     assertThat(asha.shouldPrune(running(0.2), List.of(running(sparse)), true)).isTrue();
     assertThat(asha.shouldPrune(running(0.1, 0.1, 0.98), List.of(running(sparse)), true)).isTrue();
   }
+
+  @Test
+  void ashaWithABootstrapCountStopsARungsFirstArrivalsThere() {
+    SuccessiveHalvingPruner asha = new SuccessiveHalvingPruner(1, 3, 0, 2);
+    // The first two at rung 0 (itself included) stop there, however good.
+    assertThat(asha.shouldPrune(running(0.99), List.of(), true)).isTrue();
+    assertThat(asha.shouldPrune(running(0.99), List.of(running(0.5)), true)).isTrue();
+    // The third is judged as without a bootstrap: 3 // 3 - 1 = 0, the best goes on.
+    List<Observation> two = List.of(running(0.5), running(0.6));
+    assertThat(asha.shouldPrune(running(0.7), two, true)).isFalse();
+    assertThat(asha.shouldPrune(running(0.55), two, true)).isTrue();
+    // Between rungs nothing is decided.
+    assertThat(asha.shouldPrune(running(0.7, 0.1), List.of(), true)).isFalse();
+  }
 }

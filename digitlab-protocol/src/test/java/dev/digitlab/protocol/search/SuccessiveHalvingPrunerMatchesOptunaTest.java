@@ -13,9 +13,10 @@ import tools.jackson.databind.JsonNode;
  * Our ASHA against Optuna's own {@code SuccessiveHalvingPruner} (reference {@code
  * optuna/asha.json}, written by {@code bench/optuna-reference.sh}): 30 trials per case, up to 3
  * running at once and reporting in a random order, for minimum resources 1 and 2, reduction factors
- * 2, 3 and 4, early-stopping rates 0 and 1, maximising and minimising. Every report gets Optuna's
- * decision: the rung steps, the values each rung compares (every trial that reached it, running,
- * finished or pruned), the promotion rule with its "first arrivals go on only if best" case.
+ * 2, 3 and 4, early-stopping rates 0 and 1, bootstrap counts 0 to 4, maximising and minimising.
+ * Every report gets Optuna's decision: the rung steps, the values each rung compares (every trial
+ * that reached it, running, finished or pruned), the promotion rule with its "first arrivals go on
+ * only if best" case, and the bootstrap (a rung's first arrivals stop there).
  */
 class SuccessiveHalvingPrunerMatchesOptunaTest {
 
@@ -30,7 +31,8 @@ class SuccessiveHalvingPrunerMatchesOptunaTest {
           new SuccessiveHalvingPruner(
               c.get("minResource").asInt(),
               c.get("reductionFactor").asInt(),
-              c.get("minEarlyStoppingRate").asInt());
+              c.get("minEarlyStoppingRate").asInt(),
+              c.get("bootstrapCount").asInt());
       boolean maximize = c.get("direction").asString().equals("maximize");
       Map<Integer, TreeMap<Integer, Double>> curves = new TreeMap<>();
       Map<Integer, TrialState> states = new TreeMap<>();
@@ -62,7 +64,11 @@ class SuccessiveHalvingPrunerMatchesOptunaTest {
         decisions++;
       }
     }
-    assertThat(decisions).isGreaterThan(900);
-    assertThat(pruned).as("both answers are checked").isGreaterThan(200);
+    assertThat(decisions).isGreaterThan(1500);
+    assertThat(pruned).as("both answers are checked").isGreaterThan(400);
+    assertThat(REFERENCE.get("cases"))
+        .as("cases with a bootstrap count")
+        .filteredOn(c -> c.get("bootstrapCount").asInt() > 0)
+        .hasSize(10);
   }
 }

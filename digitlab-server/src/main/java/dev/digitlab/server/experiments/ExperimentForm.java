@@ -55,6 +55,13 @@ final class ExperimentForm {
   // The trainer's rules (TrainingConfig.violations), said next to the fields they are about.
   static final List<Field> FIELDS = describeFields();
 
+  // Form field → pruner setting: optional numbers, blank for the default.
+  private static final String[][] PRUNER_NUMBERS = {
+    {"prunerMinEpochs", "minEpochs"},
+    {"prunerReductionFactor", "reductionFactor"},
+    {"prunerBootstrapCount", "bootstrapCount"}
+  };
+
   private ExperimentForm() {}
 
   /** The form's values for a fresh experiment: the trainer's defaults. */
@@ -113,6 +120,11 @@ final class ExperimentForm {
     if (pruner.isObject()) {
       values.put("prunerType", pruner.path("type").asString("none"));
       values.put("prunerMetric", pruner.path("metric").asString("val_accuracy"));
+      for (String[] field : PRUNER_NUMBERS) {
+        if (pruner.has(field[1])) {
+          values.put(field[0], pruner.path(field[1]).asString());
+        }
+      }
     }
     if (search.has("seed")) {
       values.put("searchSeed", search.path("seed").asString());
@@ -329,6 +341,13 @@ final class ExperimentForm {
       ObjectNode pruner = doc.putObject("pruner");
       pruner.put("type", prunerType);
       pruner.put("metric", values.getOrDefault("prunerMetric", "val_accuracy").trim());
+      // Blank: the reader's default. The reader rejects a setting the chosen rule does not take.
+      for (String[] field : PRUNER_NUMBERS) {
+        String value = values.getOrDefault(field[0], "").trim();
+        if (!value.isEmpty()) {
+          pruner.set(field[1], number(value));
+        }
+      }
     }
     ObjectNode objective = doc.putObject("objective");
     objective.put("metric", values.getOrDefault("objectiveMetric", "test_f1_macro").trim());

@@ -165,14 +165,16 @@ class AttemptReports {
   /**
    * Stores a batch of the leased attempt's events and, from its metrics and progress, the trial's
    * progress and latest metrics, all in one transaction while the lease holds. Events already
-   * stored are skipped. Returns how many were new. Once new metrics are committed, the experiment's
-   * pruner (if any) decides whether the trial goes on; a trial it prunes is asked to stop as for a
-   * cancel, which the worker learns from its next heartbeat (the embedded worker from its next
-   * cancel check).
+   * stored are skipped. Once new metrics are committed, the experiment's pruner (if any) decides
+   * whether the trial goes on, and the answer carries the decision: a worker that stops the attempt
+   * on it trains no further epoch after the one that got the trial pruned (the trial is also asked
+   * to stop as for a cancel, which a worker that ignores the answer learns from its next
+   * heartbeat). A batch with metrics is also answered "stop" when a user already asked to stop the
+   * trial.
    *
    * @throws LeaseLostException if the lease no longer holds the attempt: nothing is stored
    */
-  int events(long trialId, EventBatchReader.Batch batch) {
+  StoredBatch events(long trialId, EventBatchReader.Batch batch) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     Double progress = null;
     for (EventPayload payload : batch.payloads()) {
@@ -199,11 +201,19 @@ class AttemptReports {
               }
               return appended;
             });
-    if (stored > 0 && !metrics.isEmpty()) {
-      pruning.reported(trialId, metrics.keySet());
+    if (metrics.isEmpty()) {
+      return new StoredBatch(stored, false);
     }
-    return stored;
+    boolean pruned = stored > 0 && pruning.reported(trialId, metrics.keySet());
+    // A resent batch (all duplicates) or a prune decided on an earlier batch: the stored flag says.
+    return new StoredBatch(stored, pruned || trials.cancelRequested(trialId));
   }
+
+  /**
+   * What a stored batch of events got: how many were new, and whether the attempt should stop now
+   * (its trial was just pruned, or a stop was already asked for).
+   */
+  record StoredBatch(int stored, boolean stop) {}
 
   /**
    * Ends the attempt as the worker reports it, and wakes the workers waiting for work.

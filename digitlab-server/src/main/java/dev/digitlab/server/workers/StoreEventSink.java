@@ -27,9 +27,10 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * The embedded worker's sink: each batch is stored through {@link AttemptReports} (events, progress
  * and latest metrics in one transaction, fenced by the lease), as a remote worker's batches are.
- * When the lease is lost, the run is asked to stop. Artifact files are published before their
- * events are stored, and a stored checkpoint becomes the trial's resume point. Periodic batches
- * arrive on a delivery thread (one at a time), hence the volatile fields read by the worker.
+ * When the lease is lost, or the answer to a batch says the trial was pruned (or cancelled), the
+ * run is asked to stop. Artifact files are published before their events are stored, and a stored
+ * checkpoint becomes the trial's resume point. Periodic batches arrive on a delivery thread (one at
+ * a time), hence the volatile fields read by the worker.
  */
 final class StoreEventSink implements EventSink {
 
@@ -107,8 +108,15 @@ final class StoreEventSink implements EventSink {
       }
     }
     try {
-      attempts.events(
-          trialId, new EventBatchReader.Batch(lease.leaseToken(), lease.attempt(), rows, payloads));
+      AttemptReports.StoredBatch stored =
+          attempts.events(
+              trialId,
+              new EventBatchReader.Batch(lease.leaseToken(), lease.attempt(), rows, payloads));
+      if (stored.stop()) {
+        // The pruner's decision on this batch's metrics: an epoch's end waits for its batch, so
+        // the run stops before training the next epoch rather than at the next cancel check.
+        cancellation.cancel();
+      }
     } catch (LeaseLostException e) {
       cancellation.cancel();
       throw e;

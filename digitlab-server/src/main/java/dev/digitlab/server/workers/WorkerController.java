@@ -142,8 +142,11 @@ class WorkerController {
     return new HeartbeatAnswer(answer.expiresAt().toEpochMilli(), answer.cancelRequested());
   }
 
-  /** What an ingestion stored. */
-  record IngestionResult(int stored, int duplicates) {}
+  /**
+   * What an ingestion stored, and {@code stop}: the trial was pruned on these metrics (or a stop
+   * was already asked for), so the worker stops the attempt before training on.
+   */
+  record IngestionResult(int stored, int duplicates, boolean stop) {}
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
   IngestionResult events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
@@ -151,8 +154,9 @@ class WorkerController {
     identity.checkHoldsLease(request, trialId);
     EventBatchReader.Batch batch =
         EventBatchReader.read(body.readAllBytes(), events.maxBatch(), true);
-    int stored = attempts.events(trialId, batch);
-    return new IngestionResult(stored, batch.events().size() - stored);
+    AttemptReports.StoredBatch stored = attempts.events(trialId, batch);
+    return new IngestionResult(
+        stored.stored(), batch.events().size() - stored.stored(), stored.stop());
   }
 
   /**

@@ -115,6 +115,8 @@ class ExperimentApiTest extends OpenServerTest {
           val metric, no split   | 'name: x\nsearch: {type: tpe, maxTrials: 8, parameters: {dropout: {min: 0, max: 0.5}}}\npruner: {type: median, metric: val_accuracy}' | pruner.metric
           unknown pruner         | 'name: x\npruner: {type: halving, metric: epoch_train_loss}'                                 | pruner.type
           reduction factor 1     | 'name: x\npruner: {type: asha, metric: epoch_train_accuracy, reductionFactor: 1}'            | pruner.reductionFactor
+          negative bootstrap     | 'name: x\npruner: {type: asha, metric: epoch_train_accuracy, bootstrapCount: -1}'            | pruner.bootstrapCount
+          bootstrap for median   | 'name: x\npruner: {type: median, metric: epoch_train_accuracy, bootstrapCount: 2}'           | pruner.bootstrapCount
           """)
   void an_invalid_experiment_gets_problem_details_naming_the_field_and_stores_nothing(
       String problem, String document, String path) throws Exception {
@@ -150,7 +152,7 @@ class ExperimentApiTest extends OpenServerTest {
                         "parameters": {"learningRate": {"min": 1.0e-4, "max": 0.1, "scale": "log"},
                                        "batchSize": [32, 64]}},
              "pruner": {"type": "asha", "metric": "val_accuracy", "minEpochs": 1,
-                        "reductionFactor": 3}}
+                        "reductionFactor": 3, "bootstrapCount": 2}}
             """,
             "application/json");
 
@@ -166,6 +168,7 @@ class ExperimentApiTest extends OpenServerTest {
     assertThat(spec.at("/pruner/type").asString()).isEqualTo("asha");
     assertThat(spec.at("/pruner/metric").asString()).isEqualTo("val_accuracy");
     assertThat(spec.at("/pruner/reductionFactor").asInt()).isEqualTo(3);
+    assertThat(spec.at("/pruner/bootstrapCount").asInt()).isEqualTo(2);
   }
 
   @Test

@@ -78,6 +78,8 @@ class ExperimentFormTest {
     values.put("searchSeed", "4");
     values.put("prunerType", "asha");
     values.put("prunerMetric", "val_accuracy");
+    values.put("prunerReductionFactor", "4");
+    values.put("prunerBootstrapCount", "2");
     values.put("search.0.field", "learningRate");
     values.put("search.0.kind", "log");
     values.put("search.0.min", "0.0001");
@@ -86,6 +88,9 @@ class ExperimentFormTest {
     ExperimentSpec spec = files.read(ExperimentForm.document(values), FileFormat.JSON);
 
     assertThat(spec.search().type()).isEqualTo(dev.digitlab.protocol.experiment.SearchType.TPE);
+    assertThat(spec.pruner().minEpochs()).as("blank: the default").isEqualTo(1);
+    assertThat(spec.pruner().reductionFactor()).isEqualTo(4);
+    assertThat(spec.pruner().bootstrapCount()).isEqualTo(2);
     assertThat(spec.search().tpe().maxTrials()).isEqualTo(12);
     assertThat(spec.search().seed()).isEqualTo(4);
     assertThat(spec.pruner().type())
@@ -95,7 +100,9 @@ class ExperimentFormTest {
     assertThat(again)
         .containsEntry("searchType", "tpe")
         .containsEntry("samples", "12")
-        .containsEntry("prunerType", "asha");
+        .containsEntry("prunerType", "asha")
+        .containsEntry("prunerReductionFactor", "4")
+        .containsEntry("prunerBootstrapCount", "2");
   }
 
   @Test

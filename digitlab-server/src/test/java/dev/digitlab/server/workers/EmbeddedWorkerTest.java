@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,6 +143,63 @@ class EmbeddedWorkerTest {
     assertThat(trial.status()).isEqualTo(TrialStatus.CANCELLED);
     assertThat(trial.progress()).isLessThan(1.0);
     assertThat(events.after(trialId, 0, 10_000).getLast().payload()).contains("cancelled");
+  }
+
+  @Test
+  void a_trial_pruned_at_an_epoch_records_no_metric_of_a_later_epoch() throws Exception {
+    // Two trials one after the other (one slot): a good learning rate, then one too small to
+    // learn. ASHA with rungs at epochs 1, 2, 4: the first trial is alone at each rung and goes on;
+    // the second is behind it at epoch 1 and is pruned there. The decision comes back with the
+    // epoch's metric batch, which the epoch's end waits for, so the run stops before epoch 2;
+    // learnt later (the worker's cancel check, every second) epoch 2 would have begun, and its
+    // sampled train_loss points (≈50 an epoch) would be stored with epoch 2.
+    String file =
+        """
+        name: pruned-at-rung
+        config: {model: mlp, epochs: 3, seed: 1, hiddenSizes: [32], trainSubset: 1000,
+                 validationRatio: 0.2}
+        search:
+          type: grid
+          parameters:
+            learningRate: [0.01, 1.0e-7]
+        pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 2}
+        """;
+    var response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
+                    .header("Content-Type", "application/yaml")
+                    .POST(BodyPublishers.ofString(file))
+                    .build(),
+                BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    long id = Json.mapper().readTree(response.body()).get("id").asLong();
+
+    Experiment done = awaitFinished(id, Duration.ofMinutes(3));
+
+    assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    List<Trial> ran =
+        trials.listByExperiment(id).stream().sorted(Comparator.comparing(Trial::id)).toList();
+    assertThat(ran)
+        .extracting(Trial::status)
+        .containsExactly(TrialStatus.SUCCEEDED, TrialStatus.PRUNED);
+    assertThat(metricEpochs(ran.get(0).id())).containsExactly(1, 2, 3);
+    assertThat(metricEpochs(ran.get(1).id())).containsExactly(1);
+  }
+
+  /** The epochs the trial's stored metric events belong to. */
+  private SortedSet<Integer> metricEpochs(long trialId) {
+    SortedSet<Integer> epochs = new TreeSet<>();
+    for (TrialEvent event : events.after(trialId, 0, 10_000)) {
+      if (event.type() == EventType.METRIC) {
+        var epoch = Json.mapper().readTree(event.payload()).get("epoch");
+        if (epoch != null && !epoch.isNull()) {
+          epochs.add(epoch.asInt());
+        }
+      }
+    }
+    return epochs;
   }
 
   /** Waits until the trial is running and has reported training progress. */
