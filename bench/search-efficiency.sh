@@ -20,11 +20,16 @@
 # training subset (default 10,000) with validationRatio 0.1; objective test_accuracy (the
 # objective metrics are test metrics), and the figure reported is the best val_accuracy (the
 # trials' last per-epoch validation accuracy). For each seed it runs three experiments: random
-# (samples TRIALS), TPE (maxTrials TRIALS) and TPE + ASHA (pruner asha on val_accuracy, by default minEpochs 1, reductionFactor 4: Optuna's
-# default reduction factor; rungs at epochs 1 and 4, so a trial either stops after its first epoch
-# or trains all 4; chosen by replaying unpruned TPE curves of seeds 4-5 through Optuna's pruner,
-# bench/asha_replay.py: 45 of 96 epochs at -0.05 points, against 50 at -0.10 for reductionFactor
-# 3 with rungs at 1 and 3; ASHA='...' sets others). Epochs trained: the
+# (samples TRIALS), TPE (maxTrials TRIALS) and TPE + ASHA (pruner asha on val_accuracy, by default
+# minEpochs 1, reductionFactor 4 (Optuna's default; rungs at epochs 1 and 4, so a trial either stops
+# after its first epoch or trains all 4), bootstrapCount 2 (Optuna's bootstrap_count: the first two
+# trials to reach a rung stop there, so the startup trials no longer pass epoch 1 merely by being
+# early). Chosen on seeds 4-6, never the reported 1-3, by real TPE + ASHA runs with the prune
+# decision returned with the metric report (bench/asha_replay.py replays offline; it
+# underestimates, since TPE reacts to pruned trials): the fewest epochs among the settings within
+# 0.1 points of TPE's mean best there: 47 of 96 at -0.07 points, against 51 at -0.07 without the
+# bootstrap count; bootstrap 3 or 4, reduction factor 5, and 3 with bootstrap 2 lost 0.4-0.6
+# points (docs/benchmarks.md, "Search"). ASHA='...' sets others). Epochs trained: the
 # epochs each trial reported val_accuracy for, summed.
 #
 # stdout: one JSON line per experiment, then a summary line with the means and target_met.
@@ -48,7 +53,7 @@ startup=${STARTUP:-10}
 slots=${SLOTS:-2}
 first_seed=${FIRST_SEED:-1}
 searches=${SEARCHES:-random,tpe,tpe_asha}
-asha=${ASHA:-minEpochs: 1, reductionFactor: 4}
+asha=${ASHA:-minEpochs: 1, reductionFactor: 4, bootstrapCount: 2}
 curves=${CURVES:-/dev/null}
 
 bench_init

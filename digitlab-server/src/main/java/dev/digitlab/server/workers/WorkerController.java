@@ -2,6 +2,7 @@ package dev.digitlab.server.workers;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.worker.Completion;
+import dev.digitlab.protocol.worker.EventsAnswer;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
@@ -149,13 +150,13 @@ class WorkerController {
   record IngestionResult(int stored, int duplicates, boolean stop) {}
 
   @PostMapping(path = WorkerProtocol.BASE + "/leases/{trialId}/events")
-  IngestionResult events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
+  EventsAnswer events(@PathVariable long trialId, InputStream body, HttpServletRequest request)
       throws IOException {
     identity.checkHoldsLease(request, trialId);
     EventBatchReader.Batch batch =
         EventBatchReader.read(body.readAllBytes(), events.maxBatch(), true);
     AttemptReports.StoredBatch stored = attempts.events(trialId, batch);
-    return new IngestionResult(
+    return new EventsAnswer(
         stored.stored(), batch.events().size() - stored.stored(), stored.stop());
   }
 

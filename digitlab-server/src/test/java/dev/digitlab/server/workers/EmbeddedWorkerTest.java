@@ -145,6 +145,22 @@ class EmbeddedWorkerTest {
     assertThat(events.after(trialId, 0, 10_000).getLast().payload()).contains("cancelled");
   }
 
+  /**
+   * Two trials one after the other: a good learning rate, then one too small to learn; ASHA with
+   * rungs at epochs 1, 2, 4 prunes the second at epoch 1.
+   */
+  static final String PRUNED_AT_RUNG =
+      """
+      name: pruned-at-rung
+      config: {model: mlp, epochs: 3, seed: 1, hiddenSizes: [32], trainSubset: 1000,
+               validationRatio: 0.2}
+      search:
+        type: grid
+        parameters:
+          learningRate: [0.01, 1.0e-7]
+      pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 2}
+      """;
+
   @Test
   void a_trial_pruned_at_an_epoch_records_no_metric_of_a_later_epoch() throws Exception {
     // Two trials one after the other (one slot): a good learning rate, then one too small to
@@ -153,17 +169,7 @@ class EmbeddedWorkerTest {
     // epoch's metric batch, which the epoch's end waits for, so the run stops before epoch 2;
     // learnt later (the worker's cancel check, every second) epoch 2 would have begun, and its
     // sampled train_loss points (≈50 an epoch) would be stored with epoch 2.
-    String file =
-        """
-        name: pruned-at-rung
-        config: {model: mlp, epochs: 3, seed: 1, hiddenSizes: [32], trainSubset: 1000,
-                 validationRatio: 0.2}
-        search:
-          type: grid
-          parameters:
-            learningRate: [0.01, 1.0e-7]
-        pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 2}
-        """;
+    String file = PRUNED_AT_RUNG;
     var response =
         HttpClient.newHttpClient()
             .send(
@@ -184,12 +190,12 @@ class EmbeddedWorkerTest {
     assertThat(ran)
         .extracting(Trial::status)
         .containsExactly(TrialStatus.SUCCEEDED, TrialStatus.PRUNED);
-    assertThat(metricEpochs(ran.get(0).id())).containsExactly(1, 2, 3);
-    assertThat(metricEpochs(ran.get(1).id())).containsExactly(1);
+    assertThat(metricEpochs(events, ran.get(0).id())).containsExactly(1, 2, 3);
+    assertThat(metricEpochs(events, ran.get(1).id())).containsExactly(1);
   }
 
   /** The epochs the trial's stored metric events belong to. */
-  private SortedSet<Integer> metricEpochs(long trialId) {
+  static SortedSet<Integer> metricEpochs(EventStore events, long trialId) {
     SortedSet<Integer> epochs = new TreeSet<>();
     for (TrialEvent event : events.after(trialId, 0, 10_000)) {
       if (event.type() == EventType.METRIC) {

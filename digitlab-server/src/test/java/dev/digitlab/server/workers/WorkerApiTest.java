@@ -14,6 +14,7 @@ import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.EventBatch;
+import dev.digitlab.protocol.worker.EventsAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
 import dev.digitlab.protocol.worker.WorkerInfo;
@@ -329,23 +330,30 @@ class WorkerApiTest {
     LeaseGrant behind = client().lease("pruned-worker", POLL).orElseThrow();
     assertThat(List.of(ahead.experimentId(), behind.experimentId())).containsOnly(search.id());
     Instant now = Instant.now();
-    // Epoch 1 is ASHA's first rung: the first to report goes on, the worse second is pruned.
-    client()
-        .events(
-            ahead.trialId(),
-            new EventBatch(
-                ahead.leaseToken(),
-                1,
-                List.of(
-                    TrialEvent.of(1, now, new MetricPoint("epoch_train_accuracy", 0.9, 100, 1)))));
-    client()
-        .events(
-            behind.trialId(),
-            new EventBatch(
-                behind.leaseToken(),
-                1,
-                List.of(
-                    TrialEvent.of(1, now, new MetricPoint("epoch_train_accuracy", 0.8, 100, 1)))));
+    // Epoch 1 is ASHA's first rung: the first to report goes on, the worse second is pruned. The
+    // answer to the batch says so at once; the heartbeat says it too, for a worker that missed it.
+    EventBatch behindEpoch =
+        new EventBatch(
+            behind.leaseToken(),
+            1,
+            List.of(TrialEvent.of(1, now, new MetricPoint("epoch_train_accuracy", 0.8, 100, 1))));
+    assertThat(
+            client()
+                .events(
+                    ahead.trialId(),
+                    new EventBatch(
+                        ahead.leaseToken(),
+                        1,
+                        List.of(
+                            TrialEvent.of(
+                                1, now, new MetricPoint("epoch_train_accuracy", 0.9, 100, 1)))))
+                .stop())
+        .isFalse();
+    assertThat(client().events(behind.trialId(), behindEpoch))
+        .isEqualTo(new EventsAnswer(1, 0, true));
+    assertThat(client().events(behind.trialId(), behindEpoch))
+        .as("resent: the stop still stands")
+        .isEqualTo(new EventsAnswer(0, 1, true));
 
     assertThat(
             client()

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,9 @@ import tools.jackson.databind.ObjectMapper;
  * artifact files (after the batch that announced them), and last the completion. Training adds to
  * it and never waits for the server; a sender thread delivers in order, and while the server cannot
  * be reached it keeps everything and tries again with backoff. A 409 means the lease is lost: all
- * that is pending is dropped and the attempt is told to stop.
+ * that is pending is dropped and the attempt is told to stop. A batch the server answers with
+ * "stop" (its metrics got the trial pruned, or a user cancelled it) tells the attempt to stop too;
+ * what is pending is still delivered.
  *
  * <p>Consecutive event batches still waiting are sent as one, so a worker that was cut off for a
  * while catches up in a few requests.
@@ -55,6 +58,7 @@ final class Outbox implements AutoCloseable {
   private final UUID leaseToken;
   private final Path folder;
   private final Runnable onLeaseLost;
+  private final Runnable onStop;
   private final Deque<Item> pending = new ArrayDeque<>();
   private final Thread sender;
   private long nextFile;
@@ -68,8 +72,10 @@ final class Outbox implements AutoCloseable {
       int attempt,
       UUID leaseToken,
       Path folder,
-      Runnable onLeaseLost) {
+      Runnable onLeaseLost,
+      Runnable onStop) {
     this.client = client;
+    this.onStop = onStop;
     this.trialId = trialId;
     this.attempt = attempt;
     this.leaseToken = leaseToken;
@@ -119,6 +125,25 @@ final class Outbox implements AutoCloseable {
     Path file = nextFile("complete.json");
     write(file, completion);
     add(new Item(Kind.COMPLETE, file, null, 0));
+  }
+
+  /**
+   * Waits, up to {@code limit}, until the event batches kept so far are delivered (not the files
+   * after them), so that the server's answer to them, a pruner's "stop", is known before the
+   * attempt trains on. Returns at once while the server cannot be reached or once the lease is
+   * lost.
+   *
+   * @throws InterruptedException if interrupted first (what is pending stays on disk)
+   */
+  synchronized void awaitEventsDelivered(Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!lost && serverReachable && pending.stream().anyMatch(i -> i.kind() == Kind.EVENTS)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
   }
 
   /** Whether the lease was lost (everything pending was dropped). */
@@ -215,6 +240,9 @@ final class Outbox implements AutoCloseable {
               e.getMessage());
         }
         serverReachable = false;
+        synchronized (this) {
+          notifyAll(); // an epoch's end waiting for its answer goes on without it
+        }
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException stop) {
@@ -269,15 +297,20 @@ final class Outbox implements AutoCloseable {
     switch (first.kind()) {
       case EVENTS -> {
         List<TrialEvent> events = new ArrayList<>();
+        boolean stop = false;
         for (Item item : items) {
           events.addAll(read(item.file()));
           if (events.size() >= MAX_MERGED_EVENTS) {
-            client.events(trialId, new EventBatch(leaseToken, attempt, events));
+            stop |= client.events(trialId, new EventBatch(leaseToken, attempt, events)).stop();
             events = new ArrayList<>();
           }
         }
         if (!events.isEmpty()) {
-          client.events(trialId, new EventBatch(leaseToken, attempt, events));
+          stop |= client.events(trialId, new EventBatch(leaseToken, attempt, events)).stop();
+        }
+        if (stop) {
+          // Before the batch counts as delivered: whoever waited for it sees the stop.
+          onStop.run();
         }
       }
       case UPLOAD ->

@@ -8,6 +8,7 @@ import dev.digitlab.protocol.event.TrialEvent;
 import dev.digitlab.worker.run.EventSink;
 import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,15 @@ import java.util.Map;
  * events announce (a checkpoint is copied at once, since the next epoch overwrites it). Also keeps
  * what the completion and heartbeats report: the latest value of each metric, the training speed,
  * and the last error.
+ *
+ * <p>At an epoch's end (the batch with its checkpoint) it waits, up to {@link #EPOCH_END_WAIT}, for
+ * the server's answer to the epoch's events: a trial the pruner stops on them is cancelled before
+ * it trains another epoch, not at its next heartbeat. The wait is one round trip an epoch, and none
+ * while the server cannot be reached (the outbox keeps the events for later).
  */
 final class RemoteEventSink implements EventSink {
+
+  static final Duration EPOCH_END_WAIT = Duration.ofSeconds(30);
 
   private final Outbox outbox;
   private final Path workDir;
@@ -32,8 +40,9 @@ final class RemoteEventSink implements EventSink {
   }
 
   @Override
-  public void append(List<TrialEvent> batch) {
+  public void append(List<TrialEvent> batch) throws InterruptedException {
     outbox.events(batch);
+    boolean epochEnd = false;
     for (TrialEvent event : batch) {
       switch (event.payload()) {
         case MetricPoint metric -> metrics.put(metric.key(), metric.value());
@@ -42,12 +51,17 @@ final class RemoteEventSink implements EventSink {
         case ArtifactRef artifact when RunArtifact.OUTPUT_KIND.equals(artifact.kind()) ->
             outbox.upload(
                 artifact.name(), event.seq(), RunArtifact.output(workDir, artifact.name()));
-        case ArtifactRef artifact ->
-            RunArtifact.named(artifact.name())
-                .ifPresent(
-                    known -> outbox.upload(known.artifactName(), event.seq(), known.in(workDir)));
+        case ArtifactRef artifact -> {
+          RunArtifact.named(artifact.name())
+              .ifPresent(
+                  known -> outbox.upload(known.artifactName(), event.seq(), known.in(workDir)));
+          epochEnd |= RunArtifact.CHECKPOINT.artifactName().equals(artifact.name());
+        }
         default -> {}
       }
+    }
+    if (epochEnd) {
+      outbox.awaitEventsDelivered(EPOCH_END_WAIT);
     }
   }
 

@@ -188,6 +188,7 @@ public final class RemoteWorker {
             grant.attempt(),
             grant.leaseToken(),
             attemptHome.resolve("outbox"),
+            cancellation::cancel,
             cancellation::cancel)) {
       RemoteEventSink sink = new RemoteEventSink(outbox, workDir);
       running.put(trialId, sink);

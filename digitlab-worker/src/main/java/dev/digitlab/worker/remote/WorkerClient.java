@@ -3,6 +3,7 @@ package dev.digitlab.worker.remote;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.EventBatch;
+import dev.digitlab.protocol.worker.EventsAnswer;
 import dev.digitlab.protocol.worker.HeartbeatAnswer;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
@@ -72,8 +73,11 @@ public final class WorkerClient {
         HeartbeatAnswer.class);
   }
 
-  public void events(long trialId, EventBatch batch) {
-    postJson("/leases/" + trialId + "/events", batch, TIMEOUT);
+  /** Delivers a batch; the answer says whether the attempt should stop now (pruned, cancelled). */
+  public EventsAnswer events(long trialId, EventBatch batch) {
+    return JSON.convertValue(
+        postJson("/leases/" + trialId + "/events", batch, TIMEOUT).orElseThrow(),
+        EventsAnswer.class);
   }
 
   public void upload(long trialId, UUID leaseToken, String artifact, long seq, Path file) {
