@@ -66,7 +66,7 @@
       const what = trials.length === 1 ? 'this trial' : 'these ' + trials.length + ' trials';
       if (!window.confirm('Delete ' + what + '? Deleted trials leave the tables; the API can restore them (POST /api/v1/trials/restore).')) { return; }
       send(bar, 'delete', { trials: trials });
-    } else if (action === 'cancel') {
+    } else if (action === 'cancel' || action === 'restore') {
       send(bar, 'cancel', { trials: trials });
     }
   });
