@@ -245,8 +245,11 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     // Cancel); restored, the trial is back in the table and in the experiment's counts.
     driver.get(url("/experiments/" + grid));
     assertThat(driver.findElement(By.id("trial-counts")).getText()).startsWith("2 in all");
-    driver.findElement(By.cssSelector("#deleted-trials a")).click();
-    browser.waiting(Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("DELETED_ONLY"));
+    // Opened as a page load (not a click), so that bulk.js has run before the boxes are ticked.
+    String deletedView =
+        driver.findElement(By.cssSelector("#deleted-trials a")).getAttribute("href");
+    assertThat(deletedView).contains("view=DELETED_ONLY");
+    driver.get(deletedView);
     assertThat(driver.findElement(By.id("run-count")).getText()).isEqualTo("1 deleted run");
     assertThat(driver.findElements(By.cssSelector("#runs-table tbody tr"))).hasSize(1);
     assertThat(driver.findElements(By.cssSelector("[data-deleted='" + ids.get(2) + "']")))
@@ -254,6 +257,9 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     assertThat(driver.findElements(By.id("bulk-delete"))).isEmpty();
     assertThat(driver.findElements(By.id("bulk-cancel"))).isEmpty();
     tick(ids.get(2));
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(ExpectedConditions.textToBe(By.id("bulk-count"), "1 selected"));
     driver.findElement(By.id("bulk-restore")).click();
     browser
         .waiting(Duration.ofSeconds(20))
