@@ -9,7 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /** {@code digitlab.worker.*} as Spring binds it from the server's settings. */
 class WorkerSettingsTest {
@@ -35,6 +37,18 @@ class WorkerSettingsTest {
     WorkerSettings settings = bind(Map.of("digitlab.worker.event-batch-delay", "250ms"));
 
     assertThat(settings.eventBatching().maxBatchDelay()).isEqualTo(Duration.ofMillis(250));
+  }
+
+  @Test
+  void the_event_batch_delay_binds_from_the_environment_variable_the_operations_guide_names() {
+    var environment =
+        new SystemEnvironmentPropertySource(
+            "environment", Map.of("DIGITLAB_WORKER_EVENT_BATCH_DELAY", "3s"));
+    WorkerSettings settings =
+        new Binder(ConfigurationPropertySources.from(environment))
+            .bindOrCreate("digitlab.worker", WorkerSettings.class);
+
+    assertThat(settings.eventBatching().maxBatchDelay()).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
