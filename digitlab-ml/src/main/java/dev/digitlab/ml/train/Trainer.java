@@ -133,7 +133,7 @@ public final class Trainer {
             parameters,
             optimizer,
             LearningRateSchedule.of(config, stepsPerEpoch),
-            new BatchFeeder(train, config.batchSize(), channelsLast, root),
+            new BatchFeeder(train, channelsLast, root),
             random,
             root);
     Evaluator evaluator = new Evaluator(block, parameters, channelsLast, root);
@@ -233,6 +233,25 @@ public final class Trainer {
     return target.muli(smoothing - 1).subi(uniform.muli(smoothing));
   }
 
+  /**
+   * The index of the largest of {@code values[offset .. offset+n)} as libtorch's {@code argmax}
+   * picks it: the first of equal maxima, and the first NaN if there is one.
+   */
+  static int argMax(float[] values, int offset, int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++) {
+      float v = values[offset + j];
+      float b = values[offset + best];
+      if (Float.isNaN(b)) {
+        break;
+      }
+      if (v > b || Float.isNaN(v)) {
+        best = j;
+      }
+    }
+    return best;
+  }
+
   /** The label smoothing of a model's recipe: the fast recipe's, otherwise none. */
   static float labelSmoothing(TrainingConfig config) {
     return config.modelSpec() instanceof FastSpec ? (float) FastSpec.LABEL_SMOOTHING : 0f;
@@ -263,7 +282,9 @@ public final class Trainer {
     private final RandomStream random;
     private final NDManager root;
     private final float labelSmoothing = labelSmoothing(config);
+    private final int[] labels;
     private long correct;
+    private NDArray seed;
 
     EpochLoop(
         Engine engine,
@@ -282,6 +303,11 @@ public final class Trainer {
       this.feeder = feeder;
       this.random = random;
       this.root = root;
+      ImageSet train = data.train();
+      this.labels = new int[train.size()];
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = train.label(i);
+      }
     }
 
     EpochMetrics run(int epoch, Progress progress, Evaluator evaluator) {
@@ -289,6 +315,7 @@ public final class Trainer {
       int n = train.size();
       int batch = config.batchSize();
       int[] order = random.permutation(epoch, n, root);
+      feeder.shuffle(order);
       int steps = (n + batch - 1) / batch;
       int sampleEvery = Math.max(1, steps / LOSS_SAMPLES_PER_EPOCH);
       double lossSum = 0;
@@ -337,7 +364,7 @@ public final class Trainer {
 
     private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
-        BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
+        BatchFeeder.Batch inputs = feeder.batch(batch, from, size);
         NDArray logits;
         NDArray batchLoss;
         // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for
@@ -350,9 +377,7 @@ public final class Trainer {
           parameters.newLeaves();
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
           batchLoss = crossEntropy(logits, inputs.labels(), labelSmoothing);
-          try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
-            JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed, false, false);
-          }
+          JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed(batchLoss), false, false);
         } finally {
           if (!wasGradMode) {
             JniUtils.setGradMode(false);
@@ -360,9 +385,32 @@ public final class Trainer {
         }
         optimizer.step(
             List.of(parameters.weights()), List.of(parameters.gradients(batch)), rate, t);
-        correct += logits.argMax(1).eq(inputs.labels()).sum().getLong();
+        correct += correct(logits.toFloatArray(), order, from, size);
         return batchLoss.getFloat();
       }
+    }
+
+    /** The gradient that backward starts from, d loss / d loss = 1: one tensor for the run. */
+    private NDArray seed(NDArray loss) {
+      if (seed == null) {
+        seed = root.ones(loss.getShape(), loss.getDataType());
+      }
+      return seed;
+    }
+
+    /**
+     * How many of the batch's images the logits classify right, counted in Java from one copy of
+     * the (size × classes) logits rather than four libtorch calls per step.
+     */
+    private int correct(float[] logits, int[] order, int from, int size) {
+      int classes = logits.length / size;
+      int right = 0;
+      for (int i = 0; i < size; i++) {
+        if (argMax(logits, i * classes, classes) == labels[order[from + i]]) {
+          right++;
+        }
+      }
+      return right;
     }
   }
 }
