@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.digitlab.ml.data.ImageSet;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,27 +12,24 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 
 /**
- * An image set normalised once into one libtorch tensor. Each epoch gathers the whole set once into
- * the epoch's shuffled order, inside libtorch, so that a training batch is a contiguous slice of
- * that copy: one libtorch call per batch, where gathering each batch by index (PyTorch's {@code
- * x[idx]}) cost an index tensor copied from Java and an advanced-indexing call for images and
- * labels per step. The batches hold the same images in the same order either way. Converting pixels
- * in Java for every batch, or copying a fresh {@code float[]} per batch, cost a large share of
- * small models' throughput (see DJL-NOTES).
+ * An image set normalised once into one libtorch tensor, from which batches are gathered by index
+ * inside libtorch, as PyTorch's {@code x[idx]} does. Converting pixels in Java for every batch, or
+ * copying a fresh {@code float[]} per batch, cost a large share of small models' throughput (see
+ * DJL-NOTES). The index buffer is reused: only one batch may be alive at a time.
  */
 final class BatchFeeder implements AutoCloseable {
 
   private final NDArray images;
   private final NDArray labels;
+  private final ByteBuffer indexBytes;
+  private final LongBuffer index;
   private final boolean channelsLast;
-  private NDArray shuffledImages;
-  private NDArray shuffledLabels;
 
   /**
    * @param channelsLast hand out batches with channels-last strides (see {@link ChannelsLast}), for
    *     convolutional networks
    */
-  BatchFeeder(ImageSet set, boolean channelsLast, NDManager manager) {
+  BatchFeeder(ImageSet set, int maxBatch, boolean channelsLast, NDManager manager) {
     this.channelsLast = channelsLast;
     int pixels = set.imageSize();
     ByteBuffer data =
@@ -57,35 +52,23 @@ final class BatchFeeder implements AutoCloseable {
     }
     labelBytes.flip();
     this.labels = manager.create(labelBytes, new Shape(set.size()), DataType.INT64);
+    this.indexBytes =
+        ByteBuffer.allocateDirect(maxBatch * Long.BYTES).order(ByteOrder.nativeOrder());
+    this.index = indexBytes.asLongBuffer();
   }
 
-  /**
-   * Starts an epoch that visits the images in {@code order}: gathers images and labels into that
-   * order once (the previous epoch's copy is freed first, so at most one copy is alive).
-   */
-  void shuffle(int[] order) {
-    closeShuffled();
-    ByteBuffer indexBytes =
-        ByteBuffer.allocateDirect(order.length * Long.BYTES).order(ByteOrder.nativeOrder());
-    LongBuffer index = indexBytes.asLongBuffer();
-    for (int position : order) {
-      index.put(position);
+  /** Inputs (n, 1, rows, cols) and labels (n) of the images {@code order[from .. from+n)}. */
+  Batch batch(NDManager manager, int[] order, int from, int n) {
+    index.clear();
+    for (int k = 0; k < n; k++) {
+      index.put(order[from + k]);
     }
-    NDManager manager = images.getManager();
-    try (NDArray positions = manager.create(indexBytes, new Shape(order.length), DataType.INT64)) {
-      NDIndex selection = new NDIndex("{}", positions);
-      shuffledImages = images.get(selection);
-      shuffledLabels = labels.get(selection);
-    }
-  }
-
-  /**
-   * Inputs (n, 1, rows, cols) and labels (n) of the images at positions {@code [from, from+n)} of
-   * the order given to {@link #shuffle}: views of the epoch's copy, closed with {@code manager}.
-   */
-  Batch batch(NDManager manager, int from, int n) {
-    NDArray x = layout(JniUtils.slice((PtNDArray) shuffledImages, 0, from, from + n, 1));
-    NDArray y = JniUtils.slice((PtNDArray) shuffledLabels, 0, from, from + n, 1);
+    // DJL wants the buffer's remaining bytes to match the shape exactly.
+    indexBytes.clear().limit(n * Long.BYTES);
+    NDArray positions = manager.create(indexBytes, new Shape(n), DataType.INT64);
+    NDIndex selection = new NDIndex("{}", positions);
+    NDArray x = layout(images.get(selection));
+    NDArray y = labels.get(selection);
     x.attach(manager);
     y.attach(manager);
     return new Batch(x, y);
@@ -102,18 +85,8 @@ final class BatchFeeder implements AutoCloseable {
     return channelsLast ? ChannelsLast.of(x) : x;
   }
 
-  private void closeShuffled() {
-    if (shuffledImages != null) {
-      shuffledImages.close();
-      shuffledLabels.close();
-      shuffledImages = null;
-      shuffledLabels = null;
-    }
-  }
-
   @Override
   public void close() {
-    closeShuffled();
     images.close();
     labels.close();
   }

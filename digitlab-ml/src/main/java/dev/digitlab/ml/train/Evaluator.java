@@ -50,7 +50,8 @@ final class Evaluator {
   }
 
   Outcome evaluate(ImageSet set) {
-    BatchFeeder feeder = feeders.computeIfAbsent(set, s -> new BatchFeeder(s, channelsLast, root));
+    BatchFeeder feeder =
+        feeders.computeIfAbsent(set, s -> new BatchFeeder(s, BATCH, channelsLast, root));
     int n = set.size();
     int k = ModelSpec.CLASSES;
     int[] actual = new int[n];

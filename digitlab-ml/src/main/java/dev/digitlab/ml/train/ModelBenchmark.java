@@ -90,7 +90,8 @@ public final class ModelBenchmark {
       CheckpointFile.read(modelFile, block, root);
       ParameterStore parameters = new ParameterStore(root, false);
       BatchFeeder feeder =
-          new BatchFeeder(set, NetworkBuilder.prefersChannelsLast(config.modelSpec()), root);
+          new BatchFeeder(
+              set, Evaluator.BATCH, NetworkBuilder.prefersChannelsLast(config.modelSpec()), root);
       float[] probabilities = new float[n * k];
       for (int from = 0; from < n; from += Evaluator.BATCH) {
         int size = Math.min(Evaluator.BATCH, n - from);

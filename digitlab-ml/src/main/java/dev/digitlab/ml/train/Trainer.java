@@ -133,7 +133,7 @@ public final class Trainer {
             parameters,
             optimizer,
             LearningRateSchedule.of(config, stepsPerEpoch),
-            new BatchFeeder(train, channelsLast, root),
+            new BatchFeeder(train, config.batchSize(), channelsLast, root),
             random,
             root);
     Evaluator evaluator = new Evaluator(block, parameters, channelsLast, root);
@@ -314,11 +314,9 @@ public final class Trainer {
       ImageSet train = data.train();
       int n = train.size();
       int batch = config.batchSize();
-      // The epoch's time includes drawing the shuffle and gathering the images into its order, as
-      // the reference's includes its randperm and x[idx] gathers.
+      // The epoch's time includes drawing the shuffle, as the reference's includes its randperm.
       long start = System.nanoTime();
       int[] order = random.permutation(epoch, n, root);
-      feeder.shuffle(order);
       int steps = (n + batch - 1) / batch;
       int sampleEvery = Math.max(1, steps / LOSS_SAMPLES_PER_EPOCH);
       double lossSum = 0;
@@ -366,7 +364,7 @@ public final class Trainer {
 
     private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
-        BatchFeeder.Batch inputs = feeder.batch(batch, from, size);
+        BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
         NDArray logits;
         NDArray batchLoss;
         // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for
