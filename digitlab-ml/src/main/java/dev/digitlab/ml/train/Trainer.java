@@ -233,25 +233,6 @@ public final class Trainer {
     return target.muli(smoothing - 1).subi(uniform.muli(smoothing));
   }
 
-  /**
-   * The index of the largest of {@code values[offset .. offset+n)} as libtorch's {@code argmax}
-   * picks it: the first of equal maxima, and the first NaN if there is one.
-   */
-  static int argMax(float[] values, int offset, int n) {
-    int best = 0;
-    for (int j = 1; j < n; j++) {
-      float v = values[offset + j];
-      float b = values[offset + best];
-      if (Float.isNaN(b)) {
-        break;
-      }
-      if (v > b || Float.isNaN(v)) {
-        best = j;
-      }
-    }
-    return best;
-  }
-
   /** The label smoothing of a model's recipe: the fast recipe's, otherwise none. */
   static float labelSmoothing(TrainingConfig config) {
     return config.modelSpec() instanceof FastSpec ? (float) FastSpec.LABEL_SMOOTHING : 0f;
@@ -282,9 +263,7 @@ public final class Trainer {
     private final RandomStream random;
     private final NDManager root;
     private final float labelSmoothing = labelSmoothing(config);
-    private final int[] labels;
     private long correct;
-    private NDArray seed;
 
     EpochLoop(
         Engine engine,
@@ -303,11 +282,6 @@ public final class Trainer {
       this.feeder = feeder;
       this.random = random;
       this.root = root;
-      ImageSet train = data.train();
-      this.labels = new int[train.size()];
-      for (int i = 0; i < labels.length; i++) {
-        labels[i] = train.label(i);
-      }
     }
 
     EpochMetrics run(int epoch, Progress progress, Evaluator evaluator) {
@@ -377,7 +351,9 @@ public final class Trainer {
           parameters.newLeaves();
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
           batchLoss = crossEntropy(logits, inputs.labels(), labelSmoothing);
-          JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed(batchLoss), false, false);
+          try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
+            JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed, false, false);
+          }
         } finally {
           if (!wasGradMode) {
             JniUtils.setGradMode(false);
@@ -385,32 +361,9 @@ public final class Trainer {
         }
         optimizer.step(
             List.of(parameters.weights()), List.of(parameters.gradients(batch)), rate, t);
-        correct += correct(logits.toFloatArray(), order, from, size);
+        correct += logits.argMax(1).eq(inputs.labels()).sum().getLong();
         return batchLoss.getFloat();
       }
-    }
-
-    /** The gradient that backward starts from, d loss / d loss = 1: one tensor for the run. */
-    private NDArray seed(NDArray loss) {
-      if (seed == null) {
-        seed = root.ones(loss.getShape(), loss.getDataType());
-      }
-      return seed;
-    }
-
-    /**
-     * How many of the batch's images the logits classify right, counted in Java from one copy of
-     * the (size × classes) logits rather than four libtorch calls per step.
-     */
-    private int correct(float[] logits, int[] order, int from, int size) {
-      int classes = logits.length / size;
-      int right = 0;
-      for (int i = 0; i < size; i++) {
-        if (argMax(logits, i * classes, classes) == labels[order[from + i]]) {
-          right++;
-        }
-      }
-      return right;
     }
   }
 }
