@@ -4,7 +4,7 @@ Run through bench/optuna-reference.sh, which makes the venv; the JSON files it w
 committed under digitlab-protocol/src/test/resources/optuna/ and regenerated only when the
 Optuna version or the cases change.
 
-  python optuna_reference.py OUT_DIR [parzen|fanova|tpe]
+  python optuna_reference.py OUT_DIR [parzen|fanova|tpe|tpe-continuous|asha|suggestions]
 
 parzen.json: Optuna's _ParzenEstimator (TPESampler's defaults: prior weight 1, magic clip, no
   endpoints, default_weights) built on fixed observations over the mixed5 space of
@@ -21,6 +21,13 @@ tpe-continuous.json: the same step on the purely continuous functions of bench/t
   (Branin, Hartmann-6), on histories Optuna's own TPESampler produced: the split, the acquisition
   at candidates drawn from l(x) and uniformly, and l(x)'s probability of each cell of a grid over
   two parameters (the joint the product kernels give; see tpe_continuous()).
+suggestions.json: whole sequential studies of Optuna's own samplers on the functions of
+  bench/tpe_vs_optuna.py (Branin, Hartmann-6, mixed5), 40 trials, two seeds each: TPESampler's
+  default (multivariate), multivariate=False, one with n_startup_trials=0, and RandomSampler;
+  every trial's parameters (internal representation) and value. Our samplers must suggest the
+  same for the same seed and history. numpy's argsort is made stable here too (ties on the whole
+  numbers of mixed5 would otherwise pair bandwidths in a CPU-dependent order). Also golden values
+  of numpy's legacy RandomState (MT19937): random_sample, uniform and choice for several seeds.
 fanova.json: studies of fixed trials, Optuna's FanovaImportanceEvaluator(seed=0) importances
   (normalised, as get_param_importances gives them) and their range over forest seeds 0-9, and, for the exact check of the variance
   decomposition, every tree of its forest (scikit-learn's arrays) with the raw per-parameter mean
@@ -150,6 +157,73 @@ def steep(t):
     b = t.suggest_float("b", 0, 10)
     c = t.suggest_categorical("c", ["x", "y", "z"])
     return a ** 2 + {"x": 0.0, "y": 8.0, "z": 16.0}[c] + 0 * b
+
+
+def suggestions(out):
+    plain_argsort = np.argsort
+
+    def stable_argsort(a, *args, **kwargs):
+        kwargs.setdefault("kind", "stable")
+        return plain_argsort(a, *args, **kwargs)
+
+    np.argsort = stable_argsort
+    try:
+        suggestions_cases(out)
+    finally:
+        np.argsort = plain_argsort
+
+
+def suggestions_cases(out):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from tpe_vs_optuna import PROBLEMS
+
+    samplers = {
+        "tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
+        "tpe_indep": lambda seed: optuna.samplers.TPESampler(seed=seed, multivariate=False),
+        "random": lambda seed: optuna.samplers.RandomSampler(seed=seed),
+    }
+    studies = []
+    cases = [(name, f, kind, seed, 10) for name, f, _ in PROBLEMS for kind in samplers
+             for seed in (0, 7)]
+    # No startup trials: Optuna's trial 0 has an empty relative search space and samples each
+    # parameter on its own with the TPE generator.
+    cases += [(name, f, "tpe", 3, 0) for name, f, _ in PROBLEMS if name == "mixed5"]
+    for name, f, kind, seed, startup in cases:
+        if startup == 10:
+            sampler = samplers[kind](seed)
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
+        study = optuna.create_study(direction="minimize", sampler=sampler)
+        study.optimize(f, n_trials=40)
+        first = study.trials[0]
+        studies.append({
+            "function": name, "sampler": kind, "seed": seed, "startupTrials": startup,
+            "space": {k: describe(d) for k, d in first.distributions.items()},
+            "trials": [{"params": {k: t.distributions[k].to_internal_repr(v)
+                                   for k, v in t.params.items()},
+                        "value": t.value} for t in study.trials],
+        })
+    mt = []
+    for seed in (0, 1, 7, 42, 12345, 2**32 - 1):
+        rng = np.random.RandomState(seed)
+        head = rng.random_sample(5).tolist()
+        rng.random_sample(995)
+        tail = rng.random_sample(3).tolist()
+        mt.append({"seed": seed, "first": head, "from1000": tail})
+    keyed = []
+    for key in ([1, 2], [0xDEADBEEF, 0x12345678, 7, 0x7ED7A3]):
+        rng = np.random.RandomState(np.array(key, dtype=np.uint32))
+        keyed.append({"key": key, "first": rng.random_sample(5).tolist()})
+    rng = np.random.RandomState(18)
+    uniform = {"seed": 18, "low": [-5.0, 0.0, math.log(15.5)], "high": [10.0, 1.0, math.log(512.5)]}
+    uniform["values"] = rng.uniform(np.array(uniform["low"]), np.array(uniform["high"])).tolist()
+    p = np.array([0.1, 0.25, 0.05, 0.3, 0.3])
+    choice = {"seed": 18, "p": p.tolist(), "size": 40,
+              "values": np.random.RandomState(18).choice(5, p=p, size=40).tolist()}
+    with open(os.path.join(out, "suggestions.json"), "w") as f:
+        json.dump({"optuna": optuna.__version__, "numpy": np.__version__, "argsort": "stable",
+                   "studies": studies, "mt19937": mt, "keyed": keyed, "uniform": uniform,
+                   "choice": choice}, f)
 
 
 def fanova(out):
@@ -396,7 +470,7 @@ def asha(out):
 if __name__ == "__main__":
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     os.makedirs(sys.argv[1], exist_ok=True)
-    only = sys.argv[2:] or ["parzen", "fanova", "tpe", "tpe-continuous", "asha"]
+    only = sys.argv[2:] or ["parzen", "fanova", "tpe", "tpe-continuous", "asha", "suggestions"]
     if "parzen" in only:
         parzen(sys.argv[1])
     if "fanova" in only:
@@ -407,3 +481,5 @@ if __name__ == "__main__":
         tpe_continuous(sys.argv[1])
     if "asha" in only:
         asha(sys.argv[1])
+    if "suggestions" in only:
+        suggestions(sys.argv[1])

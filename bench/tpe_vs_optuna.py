@@ -6,6 +6,7 @@
 """
 import json
 import math
+import os
 import sys
 import time
 from collections import defaultdict
@@ -50,6 +51,18 @@ PROBLEMS = [("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.3
 def run(trials, seeds, only, first_seed=0, kinds=("optuna_tpe", "optuna_tpe_indep", "optuna_random")):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if os.environ.get("OPTUNA_STABLE_ARGSORT") == "1":
+        # numpy's default argsort is not stable on SIMD CPUs (AVX2, AVX-512): observations tied
+        # on a whole number get their bandwidths in a CPU-dependent order. Ours keeps the older
+        # first, as this stable sort does. Off by default: the benchmark runs Optuna as it is.
+        import numpy as np
+        plain_argsort = np.argsort
+
+        def stable_argsort(a, *args, **kwargs):
+            kwargs.setdefault("kind", "stable")
+            return plain_argsort(a, *args, **kwargs)
+
+        np.argsort = stable_argsort
     for name, f, minimum in PROBLEMS:
         if only and name not in only:
             continue
@@ -64,18 +77,44 @@ def run(trials, seeds, only, first_seed=0, kinds=("optuna_tpe", "optuna_tpe_inde
                 study = optuna.create_study(direction="minimize", sampler=sampler)
                 start = time.perf_counter()
                 study.optimize(f, n_trials=trials)
+                params = [[t.distributions[k].to_internal_repr(v) for k, v in t.params.items()]
+                          for t in study.trials]
                 print(json.dumps({"function": name, "sampler": kind, "seed": seed,
                                   "regret": study.best_value - minimum,
                                   "seconds": round(time.perf_counter() - start, 4),
-                                  "optuna": optuna.__version__}), flush=True)
+                                  "optuna": optuna.__version__, "params": params}), flush=True)
+
+
+def same(a, b):
+    """One trial's parameters equal: to 1e-9 relative (floats differ in the last bits between
+    Java's and numpy's log, exp and erf), whole numbers and choices exactly."""
+    return len(a) == len(b) and all(x == y or abs(x - y) <= 1e-9 * max(abs(x), abs(y))
+                                    for x, y in zip(a, b))
+
+
+def identical(runs, name, kind):
+    """(identical suggestions, suggestions, seeds identical throughout) of ours against Optuna's
+    for the same seeds; None when either side did not record its parameters."""
+    ours = {r["seed"]: r.get("params") for r in runs.get((name, "ours_" + kind), [])}
+    theirs = {r["seed"]: r.get("params") for r in runs.get((name, "optuna_" + kind), [])}
+    equal = total = whole = 0
+    for seed, p in ours.items():
+        q = theirs.get(seed)
+        if p is None or q is None:
+            return None
+        n = sum(same(a, b) for a, b in zip(p, q))
+        equal, total, whole = equal + n, total + len(q), whole + (n == len(q) == len(p))
+    return (equal, total, whole) if total else None
 
 
 def table(files):
     regrets = defaultdict(list)
+    runs = defaultdict(list)
     for path in files:
         for line in open(path):
             r = json.loads(line)
             regrets[(r["function"], r["sampler"])].append(r["regret"])
+            runs[(r["function"], r["sampler"])].append(r)
     mean = {k: sum(v) / len(v) for k, v in regrets.items()}
 
     def se(name, kind):
@@ -85,8 +124,9 @@ def table(files):
         m = sum(v) / len(v)
         return math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0.0
     print("| function | seeds | ours TPE | Optuna TPE | ours / Optuna | ours indep. | Optuna indep."
-          " | indep. ratio | our random | Optuna random | ≤ 1.1× Optuna | < random |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          " | indep. ratio | our random | Optuna random | ≤ 1.1× Optuna | < random |"
+          " same suggestions as Optuna: TPE | indep. | random |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     summary = {}
     for name, _, _ in PROBLEMS:
         if (name, "ours_tpe") not in mean or (name, "optuna_tpe") not in mean:
@@ -99,14 +139,22 @@ def table(files):
         ratio = ours / theirs if theirs > 0 else math.inf
         ind_ratio = ind / oind if oind > 0 else math.inf
         ok_ratio, ok_random = ratio <= 1.1, ours < rnd
+        same_counts = {k: identical(runs, name, k) for k in ("tpe", "tpe_indep", "random")}
         summary[name] = {"ours_tpe": ours, "optuna_tpe": theirs, "ratio": ratio,
                          "ours_tpe_indep": ind, "optuna_tpe_indep": oind, "indep_ratio": ind_ratio,
                          "ours_random": rnd, "optuna_random": ornd,
+                         "same_suggestions": {k: v and {"identical": v[0], "of": v[1],
+                                                        "seeds_identical_throughout": v[2]}
+                                              for k, v in same_counts.items()},
                          "target_met": ok_ratio and ok_random}
+
+        def cell(v):
+            return f"{v[0]}/{v[1]} ({v[2]} seeds all)" if v else "–"
         print(f"| {name} | {len(regrets[(name, 'ours_tpe')])} | {ours:.4f} ± {se(name, 'ours_tpe'):.4f} | "
               f"{theirs:.4f} ± {se(name, 'optuna_tpe'):.4f} | "
               f"{ratio:.2f} | {ind:.4f} | {oind:.4f} | {ind_ratio:.2f} | {rnd:.4f} | {ornd:.4f} | {'yes' if ok_ratio else 'NO'} | "
-              f"{'yes' if ok_random else 'NO'} |")
+              f"{'yes' if ok_random else 'NO'} | {cell(same_counts['tpe'])} | "
+              f"{cell(same_counts['tpe_indep'])} | {cell(same_counts['random'])} |")
     print(json.dumps({"summary": summary,
                       "target_met": all(s["target_met"] for s in summary.values())}))
 

@@ -16,8 +16,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Drives Digit Lab's TPE and random samplers (digitlab-protocol's search package, no server) on the
  * analytic functions of bench/tpe-vs-optuna.sh; bench/tpe_vs_optuna.py defines the same functions
- * for Optuna. Prints one JSON line per (function, sampler, seed) with the simple regret: the best
- * value found minus the known minimum.
+ * for Optuna. Prints one JSON line per (function, sampler, seed) with the simple regret (the best
+ * value found minus the known minimum) and every trial's parameters, internal representation, in
+ * the space's order (the table counts how many equal Optuna's).
  *
  * <p>java -cp CLASSES bench/java/TpeBench.java TRIALS SEEDS [FUNCTION,… [FIRST_SEED [KIND,…]]]
  */
@@ -120,6 +121,7 @@ public final class TpeBench {
                 default -> new RandomSampler(seed);
               };
           List<Observation> history = new ArrayList<>();
+          StringBuilder trace = new StringBuilder();
           double best = Double.POSITIVE_INFINITY;
           long start = System.nanoTime();
           for (int n = 0; n < trials; n++) {
@@ -127,16 +129,23 @@ public final class TpeBench {
             double value = problem.f().applyAsDouble(params);
             best = Math.min(best, value);
             history.add(Observation.complete(n, params, value));
+            trace.append(n == 0 ? "[" : ",[");
+            // Double.toString round-trips: the table compares these with Optuna's bit for bit.
+            trace.append(
+                String.join(",", params.values().stream().map(String::valueOf).toList()));
+            trace.append(']');
           }
           double seconds = (System.nanoTime() - start) / 1e9;
           System.out.printf(
               Locale.ROOT,
-              "{\"function\":\"%s\",\"sampler\":\"%s\",\"seed\":%d,\"regret\":%.10g,\"seconds\":%.4f}%n",
+              "{\"function\":\"%s\",\"sampler\":\"%s\",\"seed\":%d,\"regret\":%.17g,\"seconds\":%.4f,"
+                  + "\"params\":[%s]}%n",
               problem.name(),
               kind,
               seed,
               best - problem.min(),
-              seconds);
+              seconds,
+              trace);
         }
       }
     }

@@ -5,7 +5,6 @@ import dev.digitlab.protocol.search.Distribution.FloatRange;
 import dev.digitlab.protocol.search.Distribution.IntRange;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 /**
  * A Parzen estimator as Optuna's {@code _ParzenEstimator} builds it: one product kernel per
@@ -31,7 +30,7 @@ final class ParzenEstimator {
     double[] w = new double[n + 1];
     System.arraycopy(defaultWeights(n), 0, w, 0, n);
     w[n] = n == 0 ? 1.0 : PRIOR_WEIGHT;
-    double sum = Arrays.stream(w).sum();
+    double sum = numpySum(w, 0, w.length);
     for (int i = 0; i < w.length; i++) {
       w[i] /= sum;
     }
@@ -54,58 +53,128 @@ final class ParzenEstimator {
       return w;
     }
     int ramp = n - 25;
+    // numpy.linspace(1/n, 1, num=ramp), operation for operation: i · (Δ / (ramp − 1)) + 1/n, and
+    // the last exactly 1.
+    double start = 1.0 / n;
+    double step = ramp == 1 ? 0 : (1.0 - start) / (ramp - 1);
     for (int i = 0; i < ramp; i++) {
-      // numpy.linspace(1/n, 1, num=ramp)
-      w[i] = ramp == 1 ? 1.0 / n : 1.0 / n + (1.0 - 1.0 / n) * i / (ramp - 1);
+      w[i] = i * step + start;
+    }
+    if (ramp > 1) {
+      w[ramp - 1] = 1.0;
     }
     Arrays.fill(w, ramp, n, 1.0);
     return w;
   }
 
-  /** {@code size} draws from the mixture: rows of internal values, one column per dimension. */
-  double[][] sample(Random rng, int size) {
-    double[] cumulative = new double[weights.length];
-    double running = 0;
-    for (int i = 0; i < weights.length; i++) {
-      running += weights[i];
-      cumulative[i] = running;
-    }
+  /**
+   * {@code size} draws from the mixture: rows of internal values, one column per dimension. The
+   * random numbers are consumed as Optuna's {@code _MixtureOfProductDistribution.sample} consumes
+   * them, so the same generator state gives the same draws: {@code choice} of {@code size} kernels,
+   * then {@code rand(size)} for each categorical dimension in order, then {@code size} uniforms for
+   * each numerical dimension in order (one batch of truncated-normal quantiles).
+   */
+  double[][] sample(NumpyRandomState rng, int size) {
+    int[] active = rng.choice(weights, size);
     double[][] out = new double[size][dimensions.length];
-    for (int s = 0; s < size; s++) {
-      double u = rng.nextDouble() * running;
-      int k = 0;
-      while (k < cumulative.length - 1 && cumulative[k] <= u) {
-        k++;
+    for (int d = 0; d < dimensions.length; d++) {
+      if (dimensions[d].distribution instanceof Categorical) {
+        double[] u = rng.randomSample(size);
+        for (int s = 0; s < size; s++) {
+          out[s][d] = dimensions[d].sample(active[s], u[s]);
+        }
       }
-      // One kernel for every dimension: the product kernel of one observation.
-      for (int d = 0; d < dimensions.length; d++) {
-        out[s][d] = dimensions[d].sample(k, rng.nextDouble());
+    }
+    for (int d = 0; d < dimensions.length; d++) {
+      if (!(dimensions[d].distribution instanceof Categorical)) {
+        double[] u = rng.randomSample(size);
+        for (int s = 0; s < size; s++) {
+          out[s][d] = dimensions[d].sample(active[s], u[s]);
+        }
       }
     }
     return out;
   }
 
-  /** The mixture's log density (log mass for whole numbers and choices) at a row of values. */
+  /**
+   * The random numbers {@link #sample} consumes: {@code size} per dimension and for the kernels.
+   */
+  static long drawsPerSample(int dimensions, int size) {
+    return dimensions == 0 ? 0 : (long) size * (1 + dimensions);
+  }
+
+  /**
+   * The mixture's log density (log mass for whole numbers and choices) at a row of values. The
+   * terms are added in the order Optuna's {@code _MixtureOfProductDistribution.log_pdf} adds them
+   * and summed as numpy sums ({@link #numpySum}), so equal densities stay equal to the bit: two
+   * candidates that differ only in a choice the estimators treat alike tie exactly in Optuna, and
+   * its argmax then keeps the first; a last-bit difference here would keep the other.
+   */
   double logPdf(double[] x) {
     int kernels = weights.length;
     double max = Double.NEGATIVE_INFINITY;
     double[] terms = new double[kernels];
+    double[] continuous = new double[dimensions.length];
     for (int k = 0; k < kernels; k++) {
-      double t = Math.log(weights[k]);
+      double t = 0;
+      int c = 0;
       for (int d = 0; d < dimensions.length; d++) {
-        t += dimensions[d].logPdf(k, x[d]);
+        Dimension dimension = dimensions[d];
+        switch (dimension.distribution) {
+          case Categorical categorical -> t += dimension.logPdf(k, x[d]);
+          case IntRange range -> {
+            t += dimension.logMass(k, x[d]);
+            t -= dimension.logMassOfRange(k);
+          }
+          case FloatRange range -> continuous[c++] = dimension.logPdf(k, x[d]);
+        }
       }
+      if (c > 0) {
+        t += numpySum(continuous, 0, c);
+      }
+      t += Math.log(weights[k]);
       terms[k] = t;
       max = Math.max(max, t);
     }
     if (max == Double.NEGATIVE_INFINITY) {
       return max;
     }
-    double sum = 0;
-    for (double t : terms) {
-      sum += Math.exp(t - max);
+    for (int k = 0; k < kernels; k++) {
+      terms[k] = Math.exp(terms[k] - max);
     }
-    return Math.log(sum) + max;
+    return Math.log(numpySum(terms, 0, kernels)) + max;
+  }
+
+  /**
+   * numpy's sum of {@code n} doubles from {@code from} ({@code pairwise_sum}: a plain loop below 8,
+   * 8 interleaved partial sums up to 128, halves beyond), so that our sums round as Optuna's.
+   */
+  static double numpySum(double[] a, int from, int n) {
+    if (n < 8) {
+      double res = 0.;
+      for (int i = 0; i < n; i++) {
+        res += a[from + i];
+      }
+      return res;
+    }
+    if (n <= 128) {
+      double[] r = new double[8];
+      System.arraycopy(a, from, r, 0, 8);
+      int i = 8;
+      for (; i < n - (n % 8); i += 8) {
+        for (int j = 0; j < 8; j++) {
+          r[j] += a[from + i + j];
+        }
+      }
+      double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+      for (; i < n; i++) {
+        res += a[from + i];
+      }
+      return res;
+    }
+    int n2 = n / 2;
+    n2 -= n2 % 8;
+    return numpySum(a, from, n2) + numpySum(a, from + n2, n - n2);
   }
 
   /** The kernels of one parameter: truncated normals for ranges, choice rows for categoricals. */
@@ -135,7 +204,7 @@ final class ParzenEstimator {
               if (i < n) {
                 row[(int) observations[i]] += 1;
               }
-              double rowSum = Arrays.stream(row).sum();
+              double rowSum = numpySum(row, 0, k);
               for (int j = 0; j < k; j++) {
                 row[j] /= rowSum;
               }
@@ -252,15 +321,22 @@ final class ParzenEstimator {
           yield TruncatedNormal.logPdf(
               t, (low - mus[k]) / sigmas[k], (high - mus[k]) / sigmas[k], mus[k], sigmas[k]);
         }
-        case IntRange range -> {
-          double left = range.log() ? Math.log(x - 0.5) : x - 0.5;
-          double right = range.log() ? Math.log(x + 0.5) : x + 0.5;
-          double mu = mus[k];
-          double sigma = sigmas[k];
-          yield TruncatedNormal.logGaussMass((left - mu) / sigma, (right - mu) / sigma)
-              - TruncatedNormal.logGaussMass((low - mu) / sigma, (high - mu) / sigma);
-        }
+        case IntRange range -> logMass(k, x) - logMassOfRange(k);
       };
+    }
+
+    /** log of kernel k's mass on [x − ½, x + ½] (in the log for a log range), not normalised. */
+    double logMass(int k, double x) {
+      boolean log = ((IntRange) distribution).log();
+      double left = log ? Math.log(x - 0.5) : x - 0.5;
+      double right = log ? Math.log(x + 0.5) : x + 0.5;
+      return TruncatedNormal.logGaussMass(
+          (left - mus[k]) / sigmas[k], (right - mus[k]) / sigmas[k]);
+    }
+
+    /** log of kernel k's mass on the widened range: the truncation's normaliser. */
+    double logMassOfRange(int k) {
+      return TruncatedNormal.logGaussMass((low - mus[k]) / sigmas[k], (high - mus[k]) / sigmas[k]);
     }
   }
 }

@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The Tree-structured Parzen Estimator as Optuna's {@code TPESampler} runs it (Bergstra et al.
@@ -22,9 +21,29 @@ import java.util.Random;
  * from each other. On top of that, a suggestion never equals a pending trial's values while the
  * space has room for another: on a small discrete space the liar alone could repeat one.
  *
+ * <p>Same seed, same suggestions as Optuna: the random numbers are exactly those of Optuna 5's
+ * {@code TPESampler(seed=seed)}, which keeps two numpy {@code RandomState(seed)} streams (MT19937,
+ * {@link NumpyRandomState}), its own for the TPE draws and its {@code RandomSampler}'s for the
+ * startup trials, and they are consumed in Optuna's order. So a sequential search gets, to
+ * floating-point precision, the suggestions Optuna gives for the same seed and the same objective
+ * values: a user moving from Optuna keeps their seeds, and the benchmark against Optuna compares
+ * like with like. Seeds must lie in 0 … 2³²−1 for that (numpy's range); others still work, keyed by
+ * both halves of the long. Where the two can part: a float difference in the last bits of a log
+ * density can flip the argmax between two nearly equal candidates (rare), and numpy's default
+ * argsort is not stable on SIMD CPUs, so when two observations tie on a whole number Optuna pairs
+ * their bandwidths in a CPU-dependent order, while we keep the older trial first (as Optuna with a
+ * stable sort).
+ *
  * <p>Stateless: a suggestion is a function of the seed, the trial number and the observations, so
  * the trial table is the whole state of a search and any server (restarted, or a second one on the
- * same database) continues it identically.
+ * same database) continues it identically. Instead of carrying a generator from trial to trial,
+ * trial {@code number} starts each stream where a sequential Optuna study stands: a startup
+ * (random) trial at {@code number × width} of the random stream ({@link RandomSampler}); a TPE
+ * trial after the fixed count each earlier TPE trial consumed ({@link #tpeDrawsBefore}), skipped
+ * over (cheap: one MT19937 twist per 312 numbers). With parallel workers Optuna's own order of
+ * draws depends on which worker asks first and is not reproducible; ours stays a function of the
+ * seed, the number and the history. A suggestion that equals a pending trial's is drawn again from
+ * a stream keyed by the seed and the number, so redraws never reuse another trial's numbers.
  */
 public final class TpeSampler implements Sampler {
 
@@ -34,6 +53,8 @@ public final class TpeSampler implements Sampler {
   // Redraws before giving up on avoiding a pending trial's values (a space smaller than the
   // number of pending trials cannot avoid repeating one).
   private static final int MAX_REDRAWS = 200;
+  // Keys the redraw stream apart from any seed's own stream.
+  private static final int REDRAW_KEY = 0x7ed7a3;
 
   private final long seed;
   private final int startupTrials;
@@ -63,7 +84,6 @@ public final class TpeSampler implements Sampler {
   @Override
   public Map<String, Double> suggest(
       int number, Map<String, Distribution> space, List<Observation> history, boolean maximize) {
-    Random rng = rngFor(seed, number);
     List<Observation> others = new ArrayList<>();
     List<Map<String, Double>> pending = new ArrayList<>();
     int finished = 0;
@@ -87,21 +107,30 @@ public final class TpeSampler implements Sampler {
     }
     boolean random = finished < startupTrials;
     Map<String, Double> suggestion = null;
+    // Redraws (only when a suggestion equals a pending trial's) read a stream of their own, so
+    // that they never reuse the numbers of another trial.
+    NumpyRandomState redraws = null;
     for (int attempt = 0; attempt <= MAX_REDRAWS; attempt++) {
-      suggestion = new LinkedHashMap<>();
       if (random) {
-        for (Map.Entry<String, Distribution> entry : space.entrySet()) {
-          suggestion.put(entry.getKey(), RandomSampler.draw(entry.getValue(), rng));
-        }
-      } else if (multivariate) {
-        suggestion.putAll(sampleGroup(List.copyOf(space.keySet()), space, others, maximize, rng));
+        suggestion =
+            attempt == 0
+                ? RandomSampler.drawAt(seed, number, space)
+                : RandomSampler.drawAll(space, redraws);
       } else {
-        for (String name : space.keySet()) {
-          suggestion.putAll(sampleGroup(List.of(name), space, others, maximize, rng));
+        NumpyRandomState rng;
+        if (attempt == 0) {
+          rng = NumpyRandomState.seeded(seed);
+          rng.skipDoubles(tpeDrawsBefore(number, space));
+        } else {
+          rng = redraws;
         }
+        suggestion = sampleTpe(space, others, maximize, finished > 0, rng);
       }
       if (!pending.contains(suggestion)) {
         return suggestion;
+      }
+      if (redraws == null) {
+        redraws = NumpyRandomState.keyed((int) seed, (int) (seed >>> 32), number, REDRAW_KEY);
       }
       // Past half the redraws, TPE keeps returning the pending point: widen to uniform draws.
       random = random || attempt >= MAX_REDRAWS / 2;
@@ -110,14 +139,57 @@ public final class TpeSampler implements Sampler {
   }
 
   /**
-   * The generator for trial {@code number}: the same on every JVM (java.util.Random is specified).
+   * One TPE suggestion, as Optuna 5 makes it: multivariate, one joint draw over the parameters
+   * sorted by name (Optuna's intersection search space is sorted); when no trial has finished yet
+   * (only with {@code startupTrials} 0) that space is empty and Optuna samples each parameter on
+   * its own, in the space's order, and so do we. Single-valued parameters take their value without
+   * a draw.
    */
-  static Random rngFor(long seed, int number) {
-    long mixed = seed * 0x9E3779B97F4A7C15L + number;
-    mixed ^= mixed >>> 31;
-    mixed *= 0xBF58476D1CE4E5B9L;
-    mixed ^= mixed >>> 27;
-    return new Random(mixed);
+  private Map<String, Double> sampleTpe(
+      Map<String, Distribution> space,
+      List<Observation> others,
+      boolean maximize,
+      boolean anyFinished,
+      NumpyRandomState rng) {
+    Map<String, Double> drawn = new LinkedHashMap<>();
+    List<String> searched =
+        space.keySet().stream().filter(n -> !RandomSampler.isSingle(space.get(n))).toList();
+    if (multivariate && anyFinished) {
+      if (!searched.isEmpty()) {
+        drawn.putAll(
+            sampleGroup(searched.stream().sorted().toList(), space, others, maximize, rng));
+      }
+    } else {
+      for (String name : searched) {
+        drawn.putAll(sampleGroup(List.of(name), space, others, maximize, rng));
+      }
+    }
+    Map<String, Double> suggestion = new LinkedHashMap<>();
+    for (Map.Entry<String, Distribution> entry : space.entrySet()) {
+      String name = entry.getKey();
+      suggestion.put(
+          name,
+          drawn.containsKey(name) ? drawn.get(name) : RandomSampler.singleValue(entry.getValue()));
+    }
+    return suggestion;
+  }
+
+  /**
+   * Where trial {@code number}'s TPE draws start in the seed's stream: after the draws of the TPE
+   * trials {@code startupTrials … number − 1} of a sequential study, as Optuna's TPE generator
+   * stands then. Each consumes a fixed count: {@code candidates × (1 + m)} for a multivariate draw
+   * over m searched parameters, {@code 2 × candidates} per parameter for independent draws (the
+   * independent TPE, and trial 0 of a search without startup trials).
+   */
+  long tpeDrawsBefore(int number, Map<String, Distribution> space) {
+    int m = (int) space.values().stream().filter(d -> !RandomSampler.isSingle(d)).count();
+    long joint = ParzenEstimator.drawsPerSample(m, candidates);
+    long separate = m * ParzenEstimator.drawsPerSample(1, candidates);
+    long total = 0;
+    for (int j = startupTrials; j < number; j++) {
+      total += multivariate && j > 0 ? joint : separate;
+    }
+    return total;
   }
 
   /**
@@ -129,7 +201,7 @@ public final class TpeSampler implements Sampler {
       Map<String, Distribution> space,
       List<Observation> trials,
       boolean maximize,
-      Random rng) {
+      NumpyRandomState rng) {
     List<Distribution> distributions = names.stream().map(space::get).toList();
     List<Observation> relevant = new ArrayList<>();
     for (Observation o : trials) {

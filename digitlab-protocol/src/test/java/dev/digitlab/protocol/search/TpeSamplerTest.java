@@ -186,4 +186,31 @@ class TpeSamplerTest {
   private static org.assertj.core.data.Offset<Double> within(double e) {
     return org.assertj.core.data.Offset.offset(e);
   }
+
+  @Test
+  void singleValuedParametersTakeTheirValueAndConsumeNoRandomNumbers() {
+    // As Optuna's trial sets a one-value domain without asking the sampler: the others' draws,
+    // startup and TPE, are those of the space without it.
+    for (boolean multivariate : new boolean[] {true, false}) {
+      TpeSampler sampler = new TpeSampler(5, 10, TpeSampler.DEFAULT_CANDIDATES, multivariate);
+      List<Observation> plain = new ArrayList<>();
+      List<Observation> padded = new ArrayList<>();
+      for (int n = 0; n < 25; n++) {
+        Map<String, Double> p = sampler.suggest(n, mixedSpace(), plain, false);
+        Map<String, Distribution> space = new LinkedHashMap<>();
+        space.put("fixedWidth", new IntRange(64, 64, false));
+        space.putAll(mixedSpace());
+        space.put("fixedChoice", new Categorical(1));
+        space.put("fixedRate", new FloatRange(0.5, 0.5, false));
+        Map<String, Double> q = sampler.suggest(n, space, padded, false);
+        assertThat(q).containsEntry("fixedWidth", 64.0).containsEntry("fixedChoice", 0.0);
+        assertThat(q).containsEntry("fixedRate", 0.5);
+        Map<String, Double> rest = new LinkedHashMap<>(q);
+        rest.keySet().removeAll(List.of("fixedWidth", "fixedChoice", "fixedRate"));
+        assertThat(rest).as("trial %d, multivariate %s", n, multivariate).isEqualTo(p);
+        plain.add(Observation.complete(n, p, objective(p)));
+        padded.add(Observation.complete(n, q, objective(p)));
+      }
+    }
+  }
 }

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -80,7 +79,7 @@ class TpeStepMatchesOptunaTest {
   void theDrawsFollowOptunasMarginalsForTheCategoricalAndTheInts() {
     int draws = 50_000;
     for (JsonNode c : REFERENCE.get("cases")) {
-      double[][] samples = estimators(c).below().sample(new Random(18), draws);
+      double[][] samples = estimators(c).below().sample(NumpyRandomState.seeded(18), draws);
       for (String name : List.of("optimizer", "epochs", "hidden")) {
         int column = NAMES.indexOf(name);
         double[] expected = OptunaReference.doubles(c.get("belowMarginals").get(name));
@@ -155,7 +154,8 @@ class TpeStepMatchesOptunaTest {
     int draws = 40_000;
     for (JsonNode c : CONTINUOUS.get("cases")) {
       JsonNode grid = c.get("grid");
-      double[][] samples = continuousEstimators(c).below().sample(new Random(18), draws);
+      double[][] samples =
+          continuousEstimators(c).below().sample(NumpyRandomState.seeded(18), draws);
       double[] xEdges = OptunaReference.doubles(grid.get("edges").get(0));
       double[] yEdges = OptunaReference.doubles(grid.get("edges").get(1));
       int[][] counts = new int[5][5];
