@@ -73,18 +73,22 @@ client=(nice -n 10 "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$work/c
 # CPU seconds (user + system) of each thread group of the server JVM: the embedded worker's
 # training thread and the OpenMP threads it started (they inherit its name, "worker-embedded"),
 # and everything else (event delivery, the database, HTTP, heartbeats, the JIT, GC).
+# "Everything else" is the process's total (/proc/PID/stat, which keeps the time of threads that
+# have exited, such as the short-lived event-delivery threads) minus the training threads: summing
+# the live threads of /proc/PID/task missed those, and undercounted the platform's own work.
 thread_cpu() {
-  local hz total_train=0 total_other=0 t name ticks
+  local hz total_train=0 total t name ticks
   hz=$(getconf CLK_TCK)
   for t in /proc/"$server_pid"/task/*; do
     name=$(cat "$t/comm" 2>/dev/null) || continue
     ticks=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) || continue
     case $name in
       worker-embedd*) total_train=$((total_train + ticks)) ;;
-      *) total_other=$((total_other + ticks)) ;;
     esac
   done
-  echo "$total_train $total_other $hz"
+  # The command name may hold spaces: the fields are counted from after its closing parenthesis.
+  total=$(sed 's/^.*) //' /proc/"$server_pid"/stat | awk '{ print $12 + $13 }')
+  echo "$total_train $((total - total_train)) $hz"
 }
 # Prints the JSON object of file $1 with the fields of the JSON object $2 added.
 add_fields() {

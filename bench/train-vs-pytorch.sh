@@ -85,6 +85,15 @@ if [ ! -f "$reference/train.py" ]; then
   note "PyTorch reference not found at $reference (set PYTORCH_REFERENCE)"
   exit 2
 fi
+# setup.sh makes its .venv beside itself: a read-only reference folder (as the shared one may be)
+# is copied once into target/bench, and set up there.
+if [ ! -x "$reference/.venv/bin/python" ] && [ ! -w "$reference" ]; then
+  copy=$root/target/bench/pytorch-reference
+  note "$reference is read-only: setting up a copy in $copy"
+  mkdir -p "$copy"
+  cp "$reference/setup.sh" "$reference/train.py" "$copy/"
+  reference=$copy
+fi
 "$reference/setup.sh" >&2
 reference=$(cd "$reference" && pwd)
 ref_python=$reference/.venv/bin/python

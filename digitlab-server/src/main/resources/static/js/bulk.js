@@ -1,7 +1,7 @@
 // The runs table's bulk actions (templates/runs/bulk.html): the rows whose checkbox
-// (input[name="trial"]) is ticked are tagged, cancelled or deleted through the REST API
-// (POST /api/v1/trials/{tag,cancel,delete} with {"trials": [ids]}); the page then reloads, or the
-// problem detail's message shows next to the buttons. Delete asks first.
+// (input[name="trial"]) is ticked are tagged, cancelled, deleted or restored through the REST API
+// (POST /api/v1/trials/{tag,cancel,delete,restore} with {"trials": [ids]}); the page then reloads,
+// or the problem detail's message shows next to the buttons. Delete asks first.
 (function () {
   'use strict';
 
@@ -64,10 +64,10 @@
       send(bar, 'tag', { trials: trials, key: key, value: value });
     } else if (action === 'delete') {
       const what = trials.length === 1 ? 'this trial' : 'these ' + trials.length + ' trials';
-      if (!window.confirm('Delete ' + what + '? Deleted trials leave the tables; the API can restore them (POST /api/v1/trials/restore).')) { return; }
+      if (!window.confirm('Delete ' + what + '? Deleted trials leave the tables and counts; the runs table\'s "Deleted runs" view can restore them.')) { return; }
       send(bar, 'delete', { trials: trials });
-    } else if (action === 'cancel') {
-      send(bar, 'cancel', { trials: trials });
+    } else if (action === 'cancel' || action === 'restore') {
+      send(bar, action, { trials: trials });
     }
   });
 

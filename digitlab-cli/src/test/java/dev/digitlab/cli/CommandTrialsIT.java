@@ -55,7 +55,7 @@ class CommandTrialsIT {
 
   private final HttpClient http = HttpClient.newHttpClient();
   @TempDir static Path temp;
-  private JarProcess server;
+  private JarServer server;
   private JarProcess plain;
   private JarProcess runner;
   private String url;
@@ -65,21 +65,9 @@ class CommandTrialsIT {
     assumeTrue(
         pythonHasSklearn(),
         "Debian's python3 has no scikit-learn: sudo apt-get install python3-sklearn");
-    Path serverHome = Files.createDirectories(temp.resolve("server"));
     // A short lease, so that the SIGKILLed worker's trial is requeued within seconds.
-    server =
-        JarProcess.start(
-            temp.resolve("server.log"),
-            Map.of("DIGITLAB_WORKER_LEASE", "15s"),
-            "server",
-            "--home",
-            serverHome.toString(),
-            "--port",
-            "0",
-            "--worker-slots",
-            "0",
-            "--allow-commands");
-    url = server.awaitServerUrl(Duration.ofMinutes(3));
+    server = JarServer.start(temp, Map.of("DIGITLAB_WORKER_LEASE", "15s"), "--allow-commands");
+    url = server.url();
     plain = worker("plain", false);
     runner = worker("runner", true);
     awaitWorkers(2, Duration.ofMinutes(2));
@@ -87,10 +75,13 @@ class CommandTrialsIT {
 
   @AfterAll
   void stop() {
-    for (JarProcess process : new JarProcess[] {runner, plain, server}) {
+    for (JarProcess process : new JarProcess[] {runner, plain}) {
       if (process != null) {
         process.close();
       }
+    }
+    if (server != null) {
+      server.close();
     }
   }
 
@@ -131,7 +122,8 @@ class CommandTrialsIT {
         .isEqualTo(bestBy(digitsDone, "accuracy", Comparator.reverseOrder()));
     // Output files became artifacts, uploaded by the remote worker.
     long someWineTrial = wineDone.path("trials").get(0).path("id").asLong();
-    assertThat(get("/api/v1/trials/" + someWineTrial + "/artifacts").findValuesAsString("name"))
+    assertThat(
+            server.get("/api/v1/trials/" + someWineTrial + "/artifacts").findValuesAsString("name"))
         .contains("predictions.csv");
 
     assertThat(trialsRunBy(plain)).as("trials the plain worker ran").isEmpty();
@@ -169,7 +161,7 @@ class CommandTrialsIT {
     long run = Long.parseLong(started.group(1));
     Set<Long> stepTrials = new TreeSet<>();
     for (String c : List.of("1", "10", "100")) {
-      JsonNode step = get("/api/v1/pipelines/" + run + "/steps/svc-" + c);
+      JsonNode step = server.get("/api/v1/pipelines/" + run + "/steps/svc-" + c);
       assertThat(step.path("status").asString()).as(step.toString()).isEqualTo("succeeded");
       assertThat(step.path("result").path("metrics").path("accuracy").asDouble())
           .isBetween(0.5, 1.0);
@@ -177,7 +169,7 @@ class CommandTrialsIT {
       assertThat(step.path("result").path("files").toString()).contains("confusion.json");
       stepTrials.add(step.path("trialId").asLong());
     }
-    JsonNode summary = get("/api/v1/pipelines/" + run + "/steps/summary");
+    JsonNode summary = server.get("/api/v1/pipelines/" + run + "/steps/summary");
     assertThat(summary.path("result").path("best").path("step").asString()).startsWith("svc-");
     HttpResponse<String> confusion =
         http.send(
@@ -285,7 +277,7 @@ class CommandTrialsIT {
                 .formatted(code));
     JsonNode done = awaitFinished(experiment, Duration.ofMinutes(2));
     long trial = done.path("trials").get(0).path("id").asLong();
-    JsonNode detail = get("/api/v1/trials/" + trial);
+    JsonNode detail = server.get("/api/v1/trials/" + trial);
     assertThat(detail.path("status").asString()).isEqualTo("failed");
     assertThat(detail.path("failureReason").asString()).isEqualTo("timed out after 2 s");
   }
@@ -333,7 +325,7 @@ class CommandTrialsIT {
     runner = worker("runner-2", true);
 
     JsonNode done = awaitFinished(experiment, Duration.ofMinutes(3));
-    JsonNode detail = get("/api/v1/trials/" + trial);
+    JsonNode detail = server.get("/api/v1/trials/" + trial);
     assertThat(detail.path("status").asString()).isEqualTo("succeeded");
     assertThat(detail.path("attempt").asInt()).isGreaterThanOrEqualTo(2);
     List<String> logs = logLines(trial);
@@ -341,7 +333,8 @@ class CommandTrialsIT {
         .as("the second attempt started from the restored checkpoint")
         .anySatisfy(line -> assertThat(line).doesNotStartWith("starting at 0"));
     List<Long> steps = new ArrayList<>();
-    for (JsonNode point : get("/api/v1/trials/" + trial + "/metrics?keys=count").path("count")) {
+    for (JsonNode point :
+        server.get("/api/v1/trials/" + trial + "/metrics?keys=count").path("count")) {
       steps.add(point.path("step").asLong());
     }
     assertThat(steps).as("each step's metric once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -454,7 +447,12 @@ class CommandTrialsIT {
   }
 
   private long firstTrial(long experiment) throws Exception {
-    return get("/api/v1/experiments/" + experiment).path("trials").get(0).path("id").asLong();
+    return server
+        .get("/api/v1/experiments/" + experiment)
+        .path("trials")
+        .get(0)
+        .path("id")
+        .asLong();
   }
 
   private long awaitChildPid(long trial, Duration timeout) throws Exception {
@@ -481,7 +479,9 @@ class CommandTrialsIT {
     while (System.nanoTime() < deadline) {
       int seen = 0;
       for (JsonNode event :
-          get("/api/v1/trials/" + trial + "/events?type=artifact&limit=1000").path("items")) {
+          server
+              .get("/api/v1/trials/" + trial + "/events?type=artifact&limit=1000")
+              .path("items")) {
         if (event.path("payload").path("name").asString().equals(name)) {
           seen++;
         }
@@ -498,7 +498,8 @@ class CommandTrialsIT {
     List<String> lines = new ArrayList<>();
     long after = 0;
     while (true) {
-      JsonNode page = get("/api/v1/trials/" + trial + "/logs?afterSeq=" + after + "&limit=1000");
+      JsonNode page =
+          server.get("/api/v1/trials/" + trial + "/logs?afterSeq=" + after + "&limit=1000");
       for (JsonNode entry : page.path("items")) {
         lines.add(entry.path("message").asString());
       }
@@ -512,9 +513,9 @@ class CommandTrialsIT {
 
   private void awaitWorkers(int count, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (get("/api/v1/workers").size() < count) {
+    while (server.get("/api/v1/workers").size() < count) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("workers did not register: " + get("/api/v1/workers"));
+        throw new AssertionError("workers did not register: " + server.get("/api/v1/workers"));
       }
       Thread.sleep(250);
     }
@@ -523,7 +524,7 @@ class CommandTrialsIT {
   private JsonNode awaitFinished(long experiment, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      JsonNode detail = get("/api/v1/experiments/" + experiment);
+      JsonNode detail = server.get("/api/v1/experiments/" + experiment);
       boolean finished = !detail.path("trials").isEmpty();
       for (JsonNode trial : detail.path("trials")) {
         String status = trial.path("status").asString();
@@ -548,17 +549,5 @@ class CommandTrialsIT {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(path + ": " + response.body()).isBetween(200, 202);
-  }
-
-  private JsonNode get(String path) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url + path))
-                .header("Accept", "application/json")
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
-    return JSON.readTree(response.body());
   }
 }

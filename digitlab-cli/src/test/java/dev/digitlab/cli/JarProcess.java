@@ -1,8 +1,7 @@
 package dev.digitlab.cli;
 
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -98,8 +97,13 @@ final class JarProcess implements AutoCloseable {
       try {
         // Atomic, as the launcher's `mv -T`: a concurrent launcher run may have won the race.
         Files.move(tmp.resolve("jar"), jar.getParent(), StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | DirectoryNotEmptyException lost) {
-        // the other copy is as good
+      } catch (FileSystemException lost) {
+        // A concurrent run (the other test JVM) may have won the race: its copy is as good. Linux
+        // answers a rename onto its non-empty folder with ENOTEMPTY, which Java throws as a plain
+        // FileSystemException ("Directory not empty"), not as FileAlreadyExistsException.
+        if (!Files.isRegularFile(jar)) {
+          throw lost;
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

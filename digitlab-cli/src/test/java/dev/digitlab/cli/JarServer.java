@@ -11,6 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -32,17 +35,22 @@ final class JarServer implements AutoCloseable {
 
   /** Starts the server and waits (up to 3 minutes) until it says where it listens. */
   static JarServer start(Path temp) throws IOException, InterruptedException {
+    return start(temp, Map.of());
+  }
+
+  /**
+   * {@link #start(Path)} with these environment variables and more options for {@code server} (e.g.
+   * {@code --allow-commands}).
+   */
+  static JarServer start(Path temp, Map<String, String> environment, String... moreOptions)
+      throws IOException, InterruptedException {
     Path home = Files.createDirectories(temp.resolve("server"));
+    List<String> arguments =
+        new ArrayList<>(
+            List.of("server", "--home", home.toString(), "--port", "0", "--worker-slots", "0"));
+    arguments.addAll(List.of(moreOptions));
     JarProcess process =
-        JarProcess.start(
-            temp.resolve("server.log"),
-            "server",
-            "--home",
-            home.toString(),
-            "--port",
-            "0",
-            "--worker-slots",
-            "0");
+        JarProcess.start(temp.resolve("server.log"), environment, arguments.toArray(String[]::new));
     try {
       return new JarServer(process, process.awaitServerUrl(Duration.ofMinutes(3)));
     } catch (IOException | InterruptedException | RuntimeException e) {

@@ -10,8 +10,6 @@ import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.LeaseHeartbeat;
 import dev.digitlab.protocol.worker.WorkerRegistration;
 import dev.digitlab.worker.remote.WorkerClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /**
  * {@code digitlab show} on a TPE + ASHA search (issue 18): the trial ASHA stopped is listed as
@@ -32,31 +26,13 @@ import picocli.CommandLine;
  * by this test through the worker protocol's own client, so which one is pruned is decided by the
  * values reported, not by training. Also: the CONFIG column writes numbers as the web pages do.
  */
-class ShowSearchCommandTest {
+class ShowSearchCommandTest extends ServerCommandTest {
 
   private static final Duration POLL = Duration.ofMillis(300);
 
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
   @BeforeAll
-  static void startServer() {
-    server = LocalServer.start(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    startServer();
   }
 
   @Test
@@ -178,17 +154,5 @@ class ShowSearchCommandTest {
         .findFirst()
         .orElseThrow(
             () -> new AssertionError("no row for trial " + lease.trialId() + ":\n" + shown));
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

@@ -2,45 +2,22 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /**
  * {@code digitlab token create|ls|revoke} and {@code --token} against a real server with
  * authentication on, starting from the admin token its first start wrote.
  */
-class TokenCommandTest {
+class TokenCommandTest extends ServerCommandTest {
 
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
   static String admin;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
   @BeforeAll
-  static void startServer() throws Exception {
-    server = LocalServer.start(home, "--digitlab.auth.enabled=true");
-    url = LocalServer.url(server);
+  static void start() throws Exception {
+    startServer("--digitlab.auth.enabled=true");
     admin = Files.readString(home.resolve("admin-token")).strip();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    // Null when the start failed or was skipped: teardown must not hide that behind an NPE.
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test
@@ -134,17 +111,5 @@ class TokenCommandTest {
   private void clear() {
     out.getBuffer().setLength(0);
     err.getBuffer().setLength(0);
-  }
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return cli.execute(withServer);
   }
 }

@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.database.PostgresDialect;
-import dev.digitlab.server.testing.TestDatabase;
+import dev.digitlab.server.testing.PostgresSchema;
 import dev.digitlab.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -24,22 +20,13 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest
 class DigitLabServerOnPostgresTest {
 
-  private static final String SCHEMA = TestDatabase.randomName("server_");
+  /** Dropped after the context is closed (see {@link PostgresSchema}). */
+  @AutoClose private static final PostgresSchema SCHEMA = PostgresSchema.named("server_");
 
   @DynamicPropertySource
   static void postgres(DynamicPropertyRegistry properties) {
-    String url = TestDatabase.postgresUrl();
-    properties.add("spring.datasource.url", () -> url + "&currentSchema=" + SCHEMA);
-    properties.add("spring.flyway.schemas", () -> SCHEMA);
+    SCHEMA.addTo(properties);
     properties.add("digitlab.worker.slots", () -> "0");
-  }
-
-  @AfterAll
-  static void dropSchema() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(TestDatabase.postgresUrl());
-        Statement statement = connection.createStatement()) {
-      statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-    }
   }
 
   @Autowired Dialect dialect;
@@ -48,7 +35,8 @@ class DigitLabServerOnPostgresTest {
   @Test
   void starts_on_postgresql_with_the_schema_migrated() {
     assertThat(dialect).isInstanceOf(PostgresDialect.class);
-    assertThat(jdbc.sql("SELECT current_schema()").query(String.class).single()).isEqualTo(SCHEMA);
+    assertThat(jdbc.sql("SELECT current_schema()").query(String.class).single())
+        .isEqualTo(SCHEMA.name());
     assertThat(jdbc.sql("SELECT COUNT(*) FROM queue_claim_lock").query(Integer.class).single())
         .isEqualTo(1);
   }

@@ -288,13 +288,14 @@ public final class Trainer {
       ImageSet train = data.train();
       int n = train.size();
       int batch = config.batchSize();
+      // The epoch's time includes drawing the shuffle, as the reference's includes its randperm.
+      long start = System.nanoTime();
       int[] order = random.permutation(epoch, n, root);
       int steps = (n + batch - 1) / batch;
       int sampleEvery = Math.max(1, steps / LOSS_SAMPLES_PER_EPOCH);
       double lossSum = 0;
       correct = 0;
       float rate = 0;
-      long start = System.nanoTime();
       for (int s = 0; s < steps; s++) {
         if (cancelled.getAsBoolean()) {
           throw new TrainingCancelledException(progress.epochsCompleted);

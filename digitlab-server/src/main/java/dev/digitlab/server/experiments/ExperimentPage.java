@@ -81,8 +81,10 @@ class ExperimentPage {
   String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
-    // Deleted trials (the runs table's bulk delete, MLflow's runs/delete) leave the page.
-    List<Trial> list = trials.listByExperiment(id).stream().filter(t -> !t.deleted()).toList();
+    // Deleted trials (the runs table's bulk delete, MLflow's runs/delete) leave the page; a link
+    // to the runs table's deleted view says how many, where they can be restored.
+    List<Trial> all = trials.listByExperiment(id);
+    List<Trial> list = all.stream().filter(t -> !t.deleted()).toList();
     Map<Long, Map<String, String>> trialTags = tags.ofExperiment(id);
     List<String> searched = searchedParameters(list);
     List<ChartTrial> chartTrials = new ArrayList<>();
@@ -113,6 +115,7 @@ class ExperimentPage {
     model.addAttribute("counts", counts);
     model.addAttribute("searched", searched);
     model.addAttribute("rows", rows);
+    model.addAttribute("deletedTrials", all.size() - list.size());
     model.addAttribute("metricKeys", metricKeys);
     model.addAttribute(
         "objectiveLabel",

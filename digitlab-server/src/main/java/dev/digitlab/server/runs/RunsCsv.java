@@ -34,10 +34,17 @@ class RunsCsv {
       @RequestParam(required = false) String filter,
       @RequestParam(required = false) String params,
       @RequestParam(required = false) String metrics,
-      @RequestParam(required = false) String order) {
+      @RequestParam(required = false) String order,
+      @RequestParam(required = false) String view) {
+    RunReader.View shown;
+    try {
+      shown = RunReader.View.of(view);
+    } catch (InvalidFilterException e) {
+      throw new InvalidParameterException("view", e.getMessage());
+    }
     Table table;
     try {
-      table = page.table(id, filter, params, metrics, order);
+      table = page.table(id, shown, filter, params, metrics, order);
     } catch (InvalidFilterException e) {
       throw new InvalidParameterException("filter", e.getMessage());
     }

@@ -90,13 +90,18 @@ class RunsPage {
       Set<String> allMetrics,
       List<Row> rows) {}
 
-  /** The table for the page and for {@link RunsCsv}; an invalid filter throws. */
-  Table table(long id, String filter, String params, String metrics, String order) {
+  /**
+   * The table for the page and for {@link RunsCsv}: the runs {@code view} keeps (active ones, the
+   * deleted ones a restore can give back, or all, as MLflow's run view type); an invalid filter
+   * throws.
+   */
+  Table table(
+      long id, RunReader.View view, String filter, String params, String metrics, String order) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     RunFilter parsed = RunFilter.parse(filter);
     // Every run, not only those the filter keeps: the column pickers offer all keys.
-    List<Run> all = runs.ofExperiments(List.of(id), RunReader.View.ACTIVE_ONLY);
+    List<Run> all = runs.ofExperiments(List.of(id), view);
     Set<String> allParams = new TreeSet<>();
     Set<String> allMetrics = new TreeSet<>();
     List<Run> kept = new ArrayList<>();
@@ -177,17 +182,20 @@ class RunsPage {
       @RequestParam(required = false) String params,
       @RequestParam(required = false) String metrics,
       @RequestParam(required = false) String order,
+      @RequestParam(required = false) String view,
       Model model,
       HttpServletRequest request,
       HttpServletResponse response) {
     Table table;
+    RunReader.View shown = RunReader.View.ACTIVE_ONLY;
     try {
-      table = table(id, filter, params, metrics, order);
+      shown = RunReader.View.of(view);
+      table = table(id, shown, filter, params, metrics, order);
       model.addAttribute("error", null);
     } catch (InvalidFilterException e) {
       // the page again, empty, saying what to fix in the box
       response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-      table = table(id, null, params, metrics, null);
+      table = table(id, shown, null, params, metrics, null);
       table =
           new Table(
               table.experiment(),
@@ -199,8 +207,11 @@ class RunsPage {
       model.addAttribute("error", e.getMessage());
     }
     model.addAttribute("table", table);
-    // The bulk actions (tag, cancel, delete) for those the API would let change these trials.
+    // The bulk actions (tag, cancel, delete; restore where deleted runs show) for those the API
+    // would let change these trials.
     model.addAttribute("mayChange", ownership.mayChange(request, table.experiment().owner()));
+    model.addAttribute("view", shown.name());
+    model.addAttribute("showsDeleted", shown != RunReader.View.ACTIVE_ONLY);
     model.addAttribute("filter", filter == null ? "" : filter);
     model.addAttribute("order", order == null ? "" : order);
     model.addAttribute("params", String.join(",", table.paramColumns()));

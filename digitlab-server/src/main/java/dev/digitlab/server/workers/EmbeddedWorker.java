@@ -13,6 +13,7 @@ import dev.digitlab.worker.run.RunStatus;
 import dev.digitlab.worker.run.TrialRun;
 import dev.digitlab.worker.run.TrialRunner;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ class EmbeddedWorker implements SmartLifecycle {
     this.attempts = attempts;
     this.files = files;
     this.throughput = throughput;
-    this.runner = new TrialRunner(datasets);
+    this.runner = new TrialRunner(datasets, Clock.systemUTC(), settings.eventBatching());
   }
 
   @Override

@@ -54,14 +54,10 @@ class ArtifactsOnS3Test {
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
     proxy = S3ProxyServer.start(proxyDir);
-    s3 = proxy.settings(5L * 1024 * 1024);
+    s3 = proxy.addBucketTo(properties, 5L * 1024 * 1024);
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.data-home", DATA_HOME::toString);
     properties.add("digitlab.worker.slots", () -> "1");
-    properties.add("digitlab.artifacts.s3.endpoint", () -> s3.endpoint().toString());
-    properties.add("digitlab.artifacts.s3.bucket", s3::bucket);
-    properties.add("digitlab.artifacts.s3.access-key", s3::accessKey);
-    properties.add("digitlab.artifacts.s3.secret-key", s3::secretKey);
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package dev.digitlab.server.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.tar.TarFolder;
+import dev.digitlab.server.testing.Waiting;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -290,14 +291,11 @@ class PipelineApiTest {
   }
 
   private void awaitEnd(long id) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (store.run(id).orElseThrow().status().isTerminal()) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("run " + id + " did not end");
+    Waiting.until(
+        () -> store.run(id).orElseThrow().status(),
+        RunStatus::isTerminal,
+        Duration.ofSeconds(90),
+        "the end of run " + id);
   }
 
   private HttpResponse<String> post(String type, String body) throws Exception {

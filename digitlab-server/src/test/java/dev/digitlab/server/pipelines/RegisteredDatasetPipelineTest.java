@@ -2,6 +2,7 @@ package dev.digitlab.server.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.testing.SyntheticIdx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -253,14 +254,11 @@ class RegisteredDatasetPipelineTest {
   }
 
   private void awaitEnd(long id) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (store.run(id).orElseThrow().status().isTerminal()) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("run " + id + " did not end");
+    Waiting.until(
+        () -> store.run(id).orElseThrow().status(),
+        RunStatus::isTerminal,
+        Duration.ofSeconds(90),
+        "the end of run " + id);
   }
 
   private HttpResponse<String> post(String yaml) throws Exception {

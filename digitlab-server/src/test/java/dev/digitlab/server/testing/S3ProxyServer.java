@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * A real S3-compatible server for tests: S3Proxy from Maven Central (copied to {@code
@@ -77,6 +78,19 @@ public final class S3ProxyServer implements AutoCloseable {
   public S3Settings settings(long partSize) {
     String bucket = "digitlab-" + UUID.randomUUID().toString().substring(0, 8);
     return new S3Settings(endpoint, bucket, null, IDENTITY, CREDENTIAL, true, "", partSize);
+  }
+
+  /**
+   * Points a server under test at a bucket of its own on this server ({@link #settings}): the four
+   * {@code digitlab.artifacts.s3.*} settings. Returns the settings, for the test's own client.
+   */
+  public S3Settings addBucketTo(DynamicPropertyRegistry properties, long partSize) {
+    S3Settings s3 = settings(partSize);
+    properties.add("digitlab.artifacts.s3.endpoint", () -> s3.endpoint().toString());
+    properties.add("digitlab.artifacts.s3.bucket", s3::bucket);
+    properties.add("digitlab.artifacts.s3.access-key", s3::accessKey);
+    properties.add("digitlab.artifacts.s3.secret-key", s3::secretKey);
+    return s3;
   }
 
   public URI endpoint() {

@@ -65,37 +65,16 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
     var driver = browser.driver;
     driver.get(url("/pipelines/" + id));
     browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
-    String href = driver.findElement(By.id("export-link")).getAttribute("href");
-    assertThat(href).endsWith("/api/v1/pipelines/" + id + "/export");
-    HttpResponse<byte[]> download =
-        http.send(
-            HttpRequest.newBuilder(URI.create(href)).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(download.statusCode()).isEqualTo(200);
-    Path file = Files.write(files.resolve("carried-pipeline.tar.gz"), download.body());
+    Path file = exported("/api/v1/pipelines/" + id + "/export", "carried-pipeline.tar.gz");
 
-    driver.get(url("/pipelines"));
-    driver.findElement(By.cssSelector("#import-pipeline summary")).click();
-    driver
-        .findElement(By.cssSelector("#pipeline-import-form input[type=file]"))
-        .sendKeys(file.toString());
-    driver.findElement(By.cssSelector("#pipeline-import-form button[type=submit]")).click();
-    browser
-        .waiting(Duration.ofSeconds(60))
-        .until(ExpectedConditions.urlMatches("/pipelines/\\d+$"));
-    String landed = driver.getCurrentUrl();
-    long copy = Long.parseLong(landed.substring(landed.lastIndexOf('/') + 1));
+    sendThroughImportForm("/pipelines", PIPELINE_IMPORT, file);
+    long copy = landedOn("/pipelines/");
     assertThat(copy).isNotEqualTo(id);
     assertThat(driver.findElement(By.tagName("h1")).getText()).contains("carried-pipeline");
     assertThat(driver.findElement(By.id("run-status")).getText()).isEqualTo("succeeded");
     browser.screenshots("pipeline-imported");
 
-    driver.get(url("/pipelines"));
-    driver.findElement(By.cssSelector("#import-pipeline summary")).click();
-    driver
-        .findElement(By.cssSelector("#pipeline-import-form input[type=file]"))
-        .sendKeys(file.toString());
-    driver.findElement(By.cssSelector("#pipeline-import-form button[type=submit]")).click();
+    sendThroughImportForm("/pipelines", PIPELINE_IMPORT, file);
     browser
         .waiting(Duration.ofSeconds(60))
         .until(
@@ -114,38 +93,60 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
     awaitSucceeded(id, 1, LONG);
     var driver = browser.driver;
     driver.get(url("/experiments/" + id));
-    String href = driver.findElement(By.id("export-link")).getAttribute("href");
-    assertThat(href).endsWith("/api/v1/experiments/" + id + "/export");
-    HttpResponse<byte[]> download =
-        http.send(
-            HttpRequest.newBuilder(URI.create(href)).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(download.statusCode()).isEqualTo(200);
-    Path file = Files.write(files.resolve("carried-across.tar.gz"), download.body());
+    Path file = exported("/api/v1/experiments/" + id + "/export", "carried-across.tar.gz");
 
-    driver.get(url("/"));
-    driver.findElement(By.cssSelector("#import-experiment summary")).click();
-    driver.findElement(By.cssSelector("#import-form input[type=file]")).sendKeys(file.toString());
-    driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
-    browser
-        .waiting(Duration.ofSeconds(60))
-        .until(ExpectedConditions.urlMatches("/experiments/\\d+$"));
-    String landed = driver.getCurrentUrl();
-    long copy = Long.parseLong(landed.substring(landed.lastIndexOf('/') + 1));
+    sendThroughImportForm("/", EXPERIMENT_IMPORT, file);
+    long copy = landedOn("/experiments/");
     assertThat(copy).isNotEqualTo(id);
     assertThat(driver.findElement(By.tagName("h1")).getText()).contains("carried-across");
     assertThat(driver.getPageSource()).contains("succeeded");
     browser.screenshots("experiment-imported");
 
-    driver.get(url("/"));
-    driver.findElement(By.cssSelector("#import-experiment summary")).click();
-    driver.findElement(By.cssSelector("#import-form input[type=file]")).sendKeys(file.toString());
-    driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
+    sendThroughImportForm("/", EXPERIMENT_IMPORT, file);
     browser
         .waiting(Duration.ofSeconds(60))
         .until(
             ExpectedConditions.textToBePresentInElementLocated(
                 By.id("import-status"), "imported already, as experiment " + copy));
     assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
+  }
+
+  /** An import form: its folded section and the form in it. */
+  private record ImportForm(String section, String form) {}
+
+  private static final ImportForm EXPERIMENT_IMPORT =
+      new ImportForm("#import-experiment", "#import-form");
+  private static final ImportForm PIPELINE_IMPORT =
+      new ImportForm("#import-pipeline", "#pipeline-import-form");
+
+  /**
+   * The file the current page's Export link downloads (it must point at {@code path}), fetched by
+   * its href into the test's folder as {@code name}.
+   */
+  private Path exported(String path, String name) throws Exception {
+    String href = browser.driver.findElement(By.id("export-link")).getAttribute("href");
+    assertThat(href).endsWith(path);
+    HttpResponse<byte[]> download =
+        http.send(
+            HttpRequest.newBuilder(URI.create(href)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(download.statusCode()).isEqualTo(200);
+    return Files.write(files.resolve(name), download.body());
+  }
+
+  /** Opens {@code page}, unfolds its import section and sends {@code file} through the form. */
+  private void sendThroughImportForm(String page, ImportForm form, Path file) {
+    var driver = browser.driver;
+    driver.get(url(page));
+    driver.findElement(By.cssSelector(form.section() + " summary")).click();
+    driver.findElement(By.cssSelector(form.form() + " input[type=file]")).sendKeys(file.toString());
+    driver.findElement(By.cssSelector(form.form() + " button[type=submit]")).click();
+  }
+
+  /** Waits for the browser to land on {@code prefix} + an id; returns the id. */
+  private long landedOn(String prefix) {
+    browser.waiting(Duration.ofSeconds(60)).until(ExpectedConditions.urlMatches(prefix + "\\d+$"));
+    String landed = browser.driver.getCurrentUrl();
+    return Long.parseLong(landed.substring(landed.lastIndexOf('/') + 1));
   }
 }

@@ -33,8 +33,10 @@ import tools.jackson.databind.ObjectMapper;
  * trial and delete it after the confirm dialog (it leaves the table, the API says deleted); the
  * waiting reason of a {@code device: gpu} trial in the runs table and the experiments list; the
  * experiments list with an added metric column, sorted, filtered by the runs grammar, and a
- * malformed query answered next to the box with a 400. A viewer sees no bulk buttons, and the API
- * refuses the viewer's own session.
+ * malformed query answered next to the box with a 400; the deleted trial found from the experiment
+ * page's link in the runs table's deleted view and restored (back in the table and the counts). A
+ * viewer sees no bulk buttons (no Restore in the deleted view either), and the API refuses the
+ * viewer's own session, restore included.
  */
 class RunsTableBulkBrowserTest extends BrowserTestServer {
 
@@ -50,7 +52,7 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void bulk_tag_cancel_delete_waiting_reason_and_the_experiments_list() throws Exception {
+  void bulk_tag_cancel_delete_restore_waiting_reason_and_the_experiments_list() throws Exception {
     try {
       userPath();
     } catch (Throwable failure) {
@@ -238,6 +240,52 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
         .isEqualTo(400);
     browser.screenshots("experiments-query-error");
 
+    // Restore, as MLflow's "Deleted" runs view does: the experiment page says how many trials are
+    // deleted and links to the runs table's deleted view, which offers Restore (not Delete nor
+    // Cancel); restored, the trial is back in the table and in the experiment's counts.
+    driver.get(url("/experiments/" + grid));
+    assertThat(driver.findElement(By.id("trial-counts")).getText()).startsWith("2 in all");
+    // Opened as a page load (not a click), so that bulk.js has run before the boxes are ticked.
+    String deletedView =
+        driver.findElement(By.cssSelector("#deleted-trials a")).getAttribute("href");
+    assertThat(deletedView).contains("view=DELETED_ONLY");
+    driver.get(deletedView);
+    assertThat(driver.findElement(By.id("run-count")).getText()).isEqualTo("1 deleted run");
+    assertThat(driver.findElements(By.cssSelector("#runs-table tbody tr"))).hasSize(1);
+    assertThat(driver.findElements(By.cssSelector("[data-deleted='" + ids.get(2) + "']")))
+        .hasSize(1);
+    assertThat(driver.findElements(By.id("bulk-delete"))).isEmpty();
+    assertThat(driver.findElements(By.id("bulk-cancel"))).isEmpty();
+    tick(ids.get(2));
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(ExpectedConditions.textToBe(By.id("bulk-count"), "1 selected"));
+    driver.findElement(By.id("bulk-restore")).click();
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(ExpectedConditions.textToBe(By.id("run-count"), "0 deleted runs"));
+    assertThat(trial(ids.get(2), alice).path("lifecycleStage").asString()).isEqualTo("active");
+    browser.screenshots("runs-restored");
+    driver.get(url("/experiments/" + grid));
+    assertThat(driver.findElements(By.cssSelector("tr[data-trial='" + ids.get(2) + "']")))
+        .hasSize(1);
+    assertThat(driver.findElement(By.id("trial-counts")).getText())
+        .startsWith("3 in all")
+        .contains("1 cancelled");
+    assertThat(driver.findElements(By.id("deleted-trials"))).isEmpty();
+    driver.get(
+        url(
+            "/?filter="
+                + URLEncoder.encode(
+                    "metrics.trials_queued = 2 and metrics.trials_cancelled = 1",
+                    StandardCharsets.UTF_8)));
+    assertThat(rowIds()).containsExactly(Long.toString(grid));
+    // Deleted again (through the API) for the viewer below.
+    assertThat(
+            send("POST", "/api/v1/trials/delete", alice, "{\"trials\": [" + ids.get(2) + "]}")
+                .statusCode())
+        .isEqualTo(200);
+
     // A viewer: no bulk buttons on either table, and its own session's request is refused.
     driver.manage().deleteAllCookies();
     login(viewer);
@@ -246,7 +294,14 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     assertThat(driver.findElements(By.cssSelector("input[name=trial]"))).isNotEmpty();
     driver.get(url("/experiments/" + grid + "/runs"));
     assertThat(driver.findElements(By.id("bulk-bar"))).isEmpty();
-    for (String action : List.of("tag", "cancel", "delete")) {
+    // The deleted view shows the viewer the deleted trial, and no Restore.
+    driver.findElement(By.cssSelector("#view option[value='DELETED_ONLY']")).click();
+    driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
+    browser.waiting(Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("DELETED_ONLY"));
+    assertThat(driver.findElements(By.cssSelector("tr[data-run='" + ids.get(2) + "']"))).hasSize(1);
+    assertThat(driver.findElements(By.id("bulk-restore"))).isEmpty();
+    assertThat(driver.findElements(By.id("bulk-bar"))).isEmpty();
+    for (String action : List.of("tag", "cancel", "delete", "restore")) {
       Object status =
           ((org.openqa.selenium.JavascriptExecutor) driver)
               .executeAsyncScript(
@@ -259,12 +314,13 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
                       + "   body: JSON.stringify({trials: [arguments[1]], key: 'evil'})})"
                       + " .then(r => done(r.status), e => done(String(e)));",
                   action,
-                  ids.get(0));
+                  action.equals("restore") ? ids.get(2) : ids.get(0));
       assertThat(((Number) status).intValue()).as("viewer " + action).isEqualTo(403);
     }
     JsonNode untouched = trial(ids.get(0), alice);
     assertThat(untouched.path("status").asString()).isEqualTo("queued");
     assertThat(untouched.path("lifecycleStage").asString()).isEqualTo("active");
+    assertThat(trial(ids.get(2), alice).path("lifecycleStage").asString()).isEqualTo("deleted");
     driver.get(url("/experiments/" + grid));
     assertThat(driver.findElement(By.cssSelector("td[data-tags='" + ids.get(0) + "']")).getText())
         .isEqualTo("group=baseline");
