@@ -75,17 +75,7 @@ class EmbeddedWorkerTest {
       throws Exception {
     // The issue's own file, as users submit it: 3 learning rates × 2 batch sizes.
     String file = Files.readString(Path.of("..", "examples", "grid-lr-batch.yaml"));
-    var response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
-                    .header("Content-Type", "application/yaml")
-                    .POST(BodyPublishers.ofString(file))
-                    .build(),
-                BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    long id = Json.mapper().readTree(response.body()).get("id").asLong();
+    long id = submit(port, file);
 
     Experiment done = awaitFinished(id, Duration.ofMinutes(3));
 
@@ -170,23 +160,39 @@ class EmbeddedWorkerTest {
     // learnt later (the worker's cancel check, every second) epoch 2 would have begun, and its
     // sampled train_loss points (≈50 an epoch) would be stored with epoch 2.
     String file = PRUNED_AT_RUNG;
+    long id = submit(port, file);
+
+    Experiment done = awaitFinished(id, Duration.ofMinutes(3));
+
+    assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    assertSecondTrialStoppedAtItsPruningEpoch(trials, events, id);
+  }
+
+  /** Submits an experiment file as users do; returns the new experiment's id. */
+  static long submit(int port, String yaml) throws Exception {
     var response =
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/api/v1/experiments"))
                     .header("Content-Type", "application/yaml")
-                    .POST(BodyPublishers.ofString(file))
+                    .POST(BodyPublishers.ofString(yaml))
                     .build(),
                 BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    long id = Json.mapper().readTree(response.body()).get("id").asLong();
+    return Json.mapper().readTree(response.body()).get("id").asLong();
+  }
 
-    Experiment done = awaitFinished(id, Duration.ofMinutes(3));
-
-    assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+  /**
+   * {@link #PRUNED_AT_RUNG}'s outcome: the first trial ran its three epochs, the second was pruned
+   * at epoch 1 and stored no metric of a later epoch.
+   */
+  static void assertSecondTrialStoppedAtItsPruningEpoch(
+      TrialStore trials, EventStore events, long experimentId) throws Exception {
     List<Trial> ran =
-        trials.listByExperiment(id).stream().sorted(Comparator.comparing(Trial::id)).toList();
+        trials.listByExperiment(experimentId).stream()
+            .sorted(Comparator.comparing(Trial::id))
+            .toList();
     assertThat(ran)
         .extracting(Trial::status)
         .containsExactly(TrialStatus.SUCCEEDED, TrialStatus.PRUNED);

@@ -5,28 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.data.DatasetFetcher;
 import dev.digitlab.ml.data.DatasetStore;
 import dev.digitlab.ml.data.FetchListener;
-import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
-import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.MnistDataHome;
 import dev.digitlab.server.testing.Waiting;
-import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.remote.RemoteWorker;
 import dev.digitlab.worker.remote.WorkerClient;
 import dev.digitlab.worker.run.DatasetSource;
 import dev.digitlab.worker.run.TrialRunner;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,16 +86,7 @@ class RemoteWorkerPruningTest {
                   }
                 });
     try {
-      var response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(server.resolve("/api/v1/experiments"))
-                      .header("Content-Type", "application/yaml")
-                      .POST(BodyPublishers.ofString(EmbeddedWorkerTest.PRUNED_AT_RUNG))
-                      .build(),
-                  BodyHandlers.ofString());
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-      long id = Json.mapper().readTree(response.body()).get("id").asLong();
+      long id = EmbeddedWorkerTest.submit(port, EmbeddedWorkerTest.PRUNED_AT_RUNG);
 
       Experiment done =
           Waiting.until(
@@ -114,13 +97,7 @@ class RemoteWorkerPruningTest {
               "experiment " + id + " finishing");
 
       assertThat(done.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
-      List<Trial> ran =
-          trials.listByExperiment(id).stream().sorted(Comparator.comparing(Trial::id)).toList();
-      assertThat(ran)
-          .extracting(Trial::status)
-          .containsExactly(TrialStatus.SUCCEEDED, TrialStatus.PRUNED);
-      assertThat(EmbeddedWorkerTest.metricEpochs(events, ran.get(0).id())).containsExactly(1, 2, 3);
-      assertThat(EmbeddedWorkerTest.metricEpochs(events, ran.get(1).id())).containsExactly(1);
+      EmbeddedWorkerTest.assertSecondTrialStoppedAtItsPruningEpoch(trials, events, id);
     } finally {
       running.interrupt();
       running.join(Duration.ofSeconds(30));
