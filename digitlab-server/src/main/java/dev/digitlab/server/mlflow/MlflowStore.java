@@ -7,6 +7,7 @@ import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.NewEvent;
 import dev.digitlab.server.queue.ExternalTrials;
+import dev.digitlab.server.trials.TrialTags;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -46,19 +47,22 @@ class MlflowStore {
   private final Clock clock;
   private final ExternalTrials trials;
   private final EventStore events;
+  private final TrialTags runTags;
 
   MlflowStore(
       JdbcTemplate jdbcTemplate,
       PlatformTransactionManager transactions,
       Clock clock,
       ExternalTrials trials,
-      EventStore events) {
+      EventStore events,
+      TrialTags runTags) {
     this.jdbc = JdbcClient.create(jdbcTemplate);
     this.batches = jdbcTemplate;
     this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
     this.trials = trials;
     this.events = events;
+    this.runTags = runTags;
   }
 
   // ---- experiments
@@ -329,19 +333,7 @@ class MlflowStore {
         trials.rename(id, tag.getValue());
         continue;
       }
-      int updated =
-          jdbc.sql("UPDATE run_tag SET tag_value = :value WHERE trial_id = :id AND tag_key = :key")
-              .param("value", tag.getValue())
-              .param("id", id)
-              .param("key", tag.getKey())
-              .update();
-      if (updated == 0) {
-        jdbc.sql("INSERT INTO run_tag (trial_id, tag_key, tag_value) VALUES (:id, :key, :value)")
-            .param("value", tag.getValue())
-            .param("id", id)
-            .param("key", tag.getKey())
-            .update();
-      }
+      runTags.put(id, tag.getKey(), tag.getValue());
     }
   }
 

@@ -47,7 +47,7 @@ public class TrialTags {
     if (!KEY.matcher(key).matches()) {
       return "may contain only letters, digits, '_', '-', '.', ' ' and '/', got '" + key + "'";
     }
-    if (key.startsWith("mlflow.") || key.startsWith("digitlab.")) {
+    if (system(key)) {
       return "'" + key + "' is a system tag (mlflow.* and digitlab.* are set by the system)";
     }
     return null;
@@ -63,25 +63,29 @@ public class TrialTags {
     transaction.executeWithoutResult(
         status -> {
           for (long id : trialIds) {
-            int updated =
-                jdbc.sql(
-                        "UPDATE run_tag SET tag_value = :value"
-                            + " WHERE trial_id = :id AND tag_key = :key")
-                    .param("value", value)
-                    .param("id", id)
-                    .param("key", key)
-                    .update();
-            if (updated == 0) {
-              jdbc.sql(
-                      "INSERT INTO run_tag (trial_id, tag_key, tag_value)"
-                          + " VALUES (:id, :key, :value)")
-                  .param("id", id)
-                  .param("key", key)
-                  .param("value", value)
-                  .update();
-            }
+            put(id, key, value);
           }
         });
+  }
+
+  /**
+   * Sets one tag on one trial, replacing its old value, in the caller's transaction: the MLflow
+   * API's {@code runs/set-tag} and {@code runs/log-batch} write run tags through here too.
+   */
+  public void put(long trialId, String key, String value) {
+    int updated =
+        jdbc.sql("UPDATE run_tag SET tag_value = :value WHERE trial_id = :id AND tag_key = :key")
+            .param("value", value)
+            .param("id", trialId)
+            .param("key", key)
+            .update();
+    if (updated == 0) {
+      jdbc.sql("INSERT INTO run_tag (trial_id, tag_key, tag_value) VALUES (:id, :key, :value)")
+          .param("id", trialId)
+          .param("key", key)
+          .param("value", value)
+          .update();
+    }
   }
 
   /** Removes the tag from these trials; how many had it. */
