@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -100,12 +101,7 @@ class BulkTrialsController {
   @PostMapping(path = "/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
   Result cancel(@RequestBody(required = false) Selection body, HttpServletRequest request) {
     List<Trial> selected = selected(body, request);
-    List<String> finished = new ArrayList<>();
-    for (Trial trial : selected) {
-      if (!TrialCancels.cancellable(trial.status())) {
-        finished.add("#" + trial.ordinal() + " (" + trial.status().dbValue() + ")");
-      }
-    }
+    List<String> finished = named(selected, status -> !TrialCancels.cancellable(status));
     if (!finished.isEmpty()) {
       throw new ConflictException(
           "Nothing was cancelled: "
@@ -127,12 +123,8 @@ class BulkTrialsController {
   @PostMapping(path = "/delete", produces = MediaType.APPLICATION_JSON_VALUE)
   Result delete(@RequestBody(required = false) Selection body, HttpServletRequest request) {
     List<Trial> selected = selected(body, request);
-    List<String> live = new ArrayList<>();
-    for (Trial trial : selected) {
-      if (trial.status() == TrialStatus.QUEUED || trial.status() == TrialStatus.RUNNING) {
-        live.add("#" + trial.ordinal() + " (" + trial.status().dbValue() + ")");
-      }
-    }
+    List<String> live =
+        named(selected, status -> status == TrialStatus.QUEUED || status == TrialStatus.RUNNING);
     if (!live.isEmpty()) {
       throw new ConflictException(
           "Nothing was deleted: "
@@ -181,6 +173,14 @@ class BulkTrialsController {
       selected.add(trial);
     }
     return selected;
+  }
+
+  /** The selected trials in these statuses as a refusal names them: {@code #3 (succeeded)}. */
+  private static List<String> named(List<Trial> selected, Predicate<TrialStatus> which) {
+    return selected.stream()
+        .filter(trial -> which.test(trial.status()))
+        .map(trial -> "#" + trial.ordinal() + " (" + trial.status().dbValue() + ")")
+        .toList();
   }
 
   private static List<Long> ids(List<Trial> selected) {
