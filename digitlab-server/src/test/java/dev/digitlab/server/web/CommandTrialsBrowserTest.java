@@ -217,6 +217,16 @@ class CommandTrialsBrowserTest {
         .asString()
         .endsWith("params.solver,metrics.val_loss");
     assertThat(csv.body().lines().toList().get(1)).startsWith(second + ",").endsWith("lbfgs,0.5");
+    // A run view MLflow does not have: the page and the CSV answer 400 naming the three it has.
+    for (String path : java.util.List.of("/runs?view=ARCHIVED", "/runs.csv?view=ARCHIVED")) {
+      HttpResponse<String> bad =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url("/experiments/" + experimentId + path)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(bad.statusCode()).as(path).isEqualTo(400);
+      assertThat(bad.body()).as(path).contains("use ACTIVE_ONLY, DELETED_ONLY or ALL");
+    }
     driver.get(url("/compare?trial=" + first + "&trial=" + second));
     String compare = driver.findElement(By.tagName("body")).getText();
     assertThat(compare).contains("rmse").containsIgnoringCase("alpha");
