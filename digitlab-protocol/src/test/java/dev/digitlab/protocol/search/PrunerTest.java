@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -126,5 +127,38 @@ class PrunerTest {
     assertThat(asha.shouldPrune(running(0.55), two, true)).isTrue();
     // Between rungs nothing is decided.
     assertThat(asha.shouldPrune(running(0.7, 0.1), List.of(), true)).isFalse();
+  }
+
+  @Test
+  void aTrialThatReportedItsLastEpochIsNeverPrunedByEitherRule() {
+    // The benchmark's setting: 4 epochs, rungs at epochs 1 and 4, the first two at a rung stop.
+    SuccessiveHalvingPruner asha = new SuccessiveHalvingPruner(1, 4, 0, 2);
+    OptionalInt fourEpochs = OptionalInt.of(4);
+    Observation first = running(0.9, 0.92, 0.93, 0.95);
+    // Without a known last epoch (a command trial) the first arrival at rung 1 stops there...
+    assertThat(asha.shouldPrune(first, List.of(), true)).isTrue();
+    assertThat(asha.shouldPrune(first, List.of(), true, OptionalInt.empty())).isTrue();
+    // ...but a trial whose last epoch is 4 has nothing left to train: it completes.
+    assertThat(asha.shouldPrune(first, List.of(), true, fourEpochs)).isFalse();
+    // So does one below the promotion bar at its last rung: 0.91 is not the best of 0.95, 0.96,
+    // 0.97 and 0.91 at step 4.
+    List<Observation> others =
+        List.of(
+            complete(0.9, 0.9, 0.9, 0.95), complete(0.9, 0.9, 0.9, 0.96), running(0.9, 0, 0, 0.97));
+    Observation loser = running(0.95, 0.9, 0.9, 0.91);
+    assertThat(asha.shouldPrune(loser, others, true)).isTrue();
+    assertThat(asha.shouldPrune(loser, others, true, fourEpochs)).isFalse();
+    // Before its last epoch the rungs apply as before: the first two at rung 0 stop.
+    assertThat(asha.shouldPrune(running(0.99), List.of(), true, fourEpochs)).isTrue();
+    // A trial of 6 epochs at epoch 4 is still judged at rung 1.
+    assertThat(asha.shouldPrune(loser, others, true, OptionalInt.of(6))).isTrue();
+
+    // The median rule: at step 3 the median of the complete trials is 0.8; 0.75 is below it.
+    MedianPruner median = new MedianPruner(2, 1);
+    List<Observation> complete = List.of(complete(0.5, 0.7, 0.8), complete(0.6, 0.7, 0.8));
+    Observation behind = running(0.6, 0.7, 0.75);
+    assertThat(median.shouldPrune(behind, complete, true)).isTrue();
+    assertThat(median.shouldPrune(behind, complete, true, OptionalInt.of(5))).isTrue();
+    assertThat(median.shouldPrune(behind, complete, true, OptionalInt.of(3))).isFalse();
   }
 }

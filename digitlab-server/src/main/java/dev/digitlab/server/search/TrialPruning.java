@@ -8,12 +8,14 @@ import dev.digitlab.protocol.experiment.PrunerSpec;
 import dev.digitlab.protocol.search.Observation;
 import dev.digitlab.protocol.search.TrialState;
 import dev.digitlab.server.queue.PrunedTrials;
+import dev.digitlab.server.queue.TrialQueue;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -48,6 +50,28 @@ public class TrialPruning {
 
   private record TrialRow(long id, long experimentId, String status) {}
 
+  /** The trial that reported, with its last epoch when known. */
+  private record ReportingTrial(long experimentId, String status, OptionalInt lastEpoch) {}
+
+  /**
+   * A built-in trial's configured epochs: once it reports the last one it has nothing left to
+   * train, so it is left to complete (with its test metrics) instead of pruned. A command trial's
+   * last step is unknown: its own program decides.
+   */
+  static OptionalInt lastEpoch(String kind, String config) {
+    if (!TrialQueue.BUILTIN_KIND.equals(kind)) {
+      return OptionalInt.empty();
+    }
+    try {
+      JsonNode epochs = JSON.readTree(config).path("epochs");
+      return epochs.isInt() && epochs.intValue() > 0
+          ? OptionalInt.of(epochs.intValue())
+          : OptionalInt.empty();
+    } catch (Exception e) {
+      return OptionalInt.empty();
+    }
+  }
+
   /**
    * Decides on the trial after a batch of its metrics with {@code keys} was stored. True when it
    * was asked to stop.
@@ -56,13 +80,15 @@ public class TrialPruning {
     if (keys.isEmpty()) {
       return false;
     }
-    Optional<TrialRow> trial =
-        jdbc.sql("SELECT id, experiment_id, status FROM trial WHERE id = :id")
+    Optional<ReportingTrial> trial =
+        jdbc.sql("SELECT experiment_id, status, kind, config FROM trial WHERE id = :id")
             .param("id", trialId)
             .query(
                 (r, n) ->
-                    new TrialRow(
-                        r.getLong("id"), r.getLong("experiment_id"), r.getString("status")))
+                    new ReportingTrial(
+                        r.getLong("experiment_id"),
+                        r.getString("status"),
+                        lastEpoch(r.getString("kind"), r.getString("config"))))
             .optional();
     if (trial.isEmpty() || !trial.get().status().equals("running")) {
       return false;
@@ -99,7 +125,9 @@ public class TrialPruning {
     Observation self =
         new Observation(
             (int) trialId, TrialState.PENDING, Map.of(), Double.NaN, curves.curve(trialId, metric));
-    if (spec.get().pruner().shouldPrune(self, others, spec.get().maximize())) {
+    if (spec.get()
+        .pruner()
+        .shouldPrune(self, others, spec.get().maximize(), trial.get().lastEpoch())) {
       return pruned.requestPrune(trialId);
     }
     return false;

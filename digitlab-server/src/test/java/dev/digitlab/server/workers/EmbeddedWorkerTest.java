@@ -168,6 +168,39 @@ class EmbeddedWorkerTest {
     assertSecondTrialStoppedAtItsPruningEpoch(trials, events, id);
   }
 
+  @Test
+  void a_trial_that_reported_its_last_epoch_completes_instead_of_being_pruned() throws Exception {
+    // ASHA with rungs at epochs 1 and 2 and a bootstrap count of 1: the first trial to reach a
+    // rung stops there. The first trial (a learning rate too small to learn) is alone at epoch 1
+    // and is pruned there, before its last epoch. The second beats it at epoch 1 and goes on; it
+    // is then the first at rung 1, which is its last epoch: stopping it would save nothing, so it
+    // completes, with its test metrics (it ended pruned, without them, before).
+    String file =
+        """
+        name: last-epoch-completes
+        config: {model: mlp, epochs: 2, seed: 1, hiddenSizes: [32], trainSubset: 1000,
+                 validationRatio: 0.2}
+        search:
+          type: grid
+          parameters:
+            learningRate: [1.0e-7, 0.01]
+        pruner: {type: asha, metric: val_accuracy, minEpochs: 1, reductionFactor: 2,
+                 bootstrapCount: 1}
+        """;
+    long id = submit(port, file);
+
+    awaitFinished(id, Duration.ofMinutes(3));
+
+    List<Trial> ran =
+        trials.listByExperiment(id).stream().sorted(Comparator.comparing(Trial::id)).toList();
+    assertThat(ran)
+        .extracting(Trial::status)
+        .containsExactly(TrialStatus.PRUNED, TrialStatus.SUCCEEDED);
+    assertThat(metricEpochs(events, ran.get(0).id())).containsExactly(1);
+    assertThat(metricEpochs(events, ran.get(1).id())).containsExactly(1, 2);
+    assertThat(ran.get(1).testAccuracy()).isNotNull().isBetween(0.5, 1.0);
+  }
+
   /** Submits an experiment file as users do; returns the new experiment's id. */
   static long submit(int port, String yaml) throws Exception {
     var response =
