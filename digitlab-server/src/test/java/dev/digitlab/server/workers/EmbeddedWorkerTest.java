@@ -174,7 +174,7 @@ class EmbeddedWorkerTest {
     // rung stops there. The first trial (a learning rate too small to learn) is alone at epoch 1
     // and is pruned there, before its last epoch. The second beats it at epoch 1 and goes on; it
     // is then the first at rung 1, which is its last epoch: stopping it would save nothing, so it
-    // completes, with its test metrics (it ended pruned, without them, before).
+    // completes, with its test metrics, and is never asked to stop.
     String file =
         """
         name: last-epoch-completes
@@ -199,6 +199,9 @@ class EmbeddedWorkerTest {
     assertThat(metricEpochs(events, ran.get(0).id())).containsExactly(1);
     assertThat(metricEpochs(events, ran.get(1).id())).containsExactly(1, 2);
     assertThat(ran.get(1).testAccuracy()).isNotNull().isBetween(0.5, 1.0);
+    // It was never asked to stop: a stop asked after the last epoch made the trial's end a race
+    // between the test evaluation and the worker's cancel check (pruned or succeeded).
+    assertThat(ran.get(1).cancelRequested()).isFalse();
   }
 
   /** Submits an experiment file as users do; returns the new experiment's id. */
