@@ -155,6 +155,38 @@ class TpeSamplerTest {
   }
 
   @Test
+  void prunedTrialsRankAfterEveryCompleteOneWhateverTheirValue() {
+    // Optuna's _split_trials: complete trials by value, then pruned ones by the deepest step
+    // reached, then by their value there (NaN last), never mixed with the complete ones by value.
+    List<Observation> trials = new ArrayList<>();
+    trials.add(Observation.complete(0, Map.of("x", 0.0), 0.5));
+    trials.add(Observation.complete(1, Map.of("x", 1.0), 0.6));
+    trials.add(Observation.pruned(2, Map.of("x", 2.0), new java.util.TreeMap<>(Map.of(1, 0.99))));
+    trials.add(
+        Observation.pruned(3, Map.of("x", 3.0), new java.util.TreeMap<>(Map.of(1, 0.1, 2, 0.2))));
+    trials.add(
+        Observation.pruned(4, Map.of("x", 4.0), new java.util.TreeMap<>(Map.of(1, Double.NaN))));
+    trials.add(Observation.pruned(5, Map.of("x", 5.0), new java.util.TreeMap<>(Map.of(1, 0.98))));
+    // Maximising: 1, 0, then 3 (step 2), 2 (0.99), 5 (0.98), 4 (NaN).
+    assertThat(TpeSampler.split(trials, 1, true).below())
+        .extracting(Observation::number)
+        .containsExactly(1);
+    assertThat(TpeSampler.split(trials, 2, true).below())
+        .extracting(Observation::number)
+        .containsExactly(0, 1);
+    assertThat(TpeSampler.split(trials, 3, true).below())
+        .extracting(Observation::number)
+        .containsExactly(0, 1, 3);
+    assertThat(TpeSampler.split(trials, 5, true).below())
+        .extracting(Observation::number)
+        .containsExactly(0, 1, 2, 3, 5);
+    // Minimising: 0, 1, then 3 (step 2), 5 (0.98), 2 (0.99), 4 (NaN).
+    assertThat(TpeSampler.split(trials, 4, false).below())
+        .extracting(Observation::number)
+        .containsExactly(0, 1, 3, 5);
+  }
+
+  @Test
   void defaultWeightsRampUpPast25Observations() {
     assertThat(ParzenEstimator.defaultWeights(3)).containsExactly(1, 1, 1);
     double[] w = ParzenEstimator.defaultWeights(30);
