@@ -53,7 +53,7 @@ startup=${STARTUP:-10}
 slots=${SLOTS:-2}
 first_seed=${FIRST_SEED:-1}
 searches=${SEARCHES:-random,tpe,tpe_asha}
-asha=${ASHA:-minEpochs: 1, reductionFactor: 4, bootstrapCount: 2}
+asha=${ASHA:-minEpochs: 1, reductionFactor: 5, bootstrapCount: 0}
 curves=${CURVES:-/dev/null}
 
 bench_init
