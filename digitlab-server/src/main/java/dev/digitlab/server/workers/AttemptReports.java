@@ -159,7 +159,8 @@ class AttemptReports {
         lease.firstSeq(),
         lease.resumeFrom() == null ? null : lease.resumeFrom().epoch(),
         command,
-        trial.command() ? null : datasetTasks.task(trial.experimentId()));
+        trial.command() ? null : datasetTasks.task(trial.experimentId()),
+        pruning.prunes(trial.experimentId()));
   }
 
   /**
