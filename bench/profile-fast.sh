@@ -23,6 +23,10 @@ note() { echo "profile: $*" >&2; }
 # shellcheck source=lib/machine.sh
 . "$here/lib/machine.sh"
 
+# train-vs-pytorch.sh sets a read-only reference up in target/bench: use that copy's .venv.
+if [ ! -x "$reference/.venv/bin/python" ] && [ -x "$root/target/bench/pytorch-reference/.venv/bin/python" ]; then
+  reference=$root/target/bench/pytorch-reference
+fi
 [ -x "$reference/.venv/bin/python" ] || { note "no $reference/.venv: run train-vs-pytorch.sh once, or set PYTORCH_REFERENCE"; exit 2; }
 "$root/digitlab" --version >/dev/null # builds and unpacks the jar when needed
 java=$("$root/digitlab" --print-java-home)/bin/java
