@@ -25,17 +25,20 @@ public final class TpeTrials {
   public static Map<String, Distribution> space(SearchSpace search) {
     Map<String, Distribution> space = new LinkedHashMap<>();
     for (SearchParameter parameter : search.parameters()) {
-      space.put(
-          parameter.field(),
-          switch (parameter.domain()) {
-            case Choice choice -> new Distribution.Categorical(choice.values().size());
-            case DoubleRange range ->
-                new Distribution.FloatRange(range.min(), range.max(), range.scale() == Scale.LOG);
-            case IntRange range ->
-                new Distribution.IntRange(range.min(), range.max(), range.scale() == Scale.LOG);
-          });
+      space.put(parameter.field(), distribution(parameter.domain()));
     }
     return space;
+  }
+
+  /** One parameter's domain as a sampler distribution (a list: the index of its choice). */
+  static Distribution distribution(ParameterDomain domain) {
+    return switch (domain) {
+      case Choice choice -> new Distribution.Categorical(choice.values().size());
+      case DoubleRange range ->
+          new Distribution.FloatRange(range.min(), range.max(), range.scale() == Scale.LOG);
+      case IntRange range ->
+          new Distribution.IntRange(range.min(), range.max(), range.scale() == Scale.LOG);
+    };
   }
 
   /** The config of the trial the sampler suggested: the base config with the values set. */

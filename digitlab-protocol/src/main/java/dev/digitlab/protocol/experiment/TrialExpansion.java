@@ -5,12 +5,13 @@ import dev.digitlab.ml.train.TrainingConfig;
 import dev.digitlab.protocol.experiment.ParameterDomain.Choice;
 import dev.digitlab.protocol.experiment.ParameterDomain.DoubleRange;
 import dev.digitlab.protocol.experiment.ParameterDomain.IntRange;
+import dev.digitlab.protocol.search.Distribution;
+import dev.digitlab.protocol.search.RandomSampler;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.DoubleNode;
@@ -285,43 +286,30 @@ public final class TrialExpansion {
 
   private static List<Trial> randomTrials(
       SearchSpace search, List<Checked> parameters, ObjectNode base) {
-    // java.util.Random's sequence is specified by its Javadoc, so a seed draws the same trials on
-    // every JVM and every release.
-    Random random = new Random(search.seed());
+    // Optuna's RandomSampler(seed) numbers, through the sampler TPE's startup trials use: the same
+    // seed gives the trials Optuna's random search suggests, on every machine and release.
+    Map<String, Distribution> space = new LinkedHashMap<>();
+    for (Checked parameter : parameters) {
+      space.put(parameter.field(), TpeTrials.distribution(parameter.domain()));
+    }
+    RandomSampler sampler = new RandomSampler(search.seed());
     List<Trial> trials = new ArrayList<>(search.samples());
     JsonNode[] chosen = new JsonNode[parameters.size()];
     for (int k = 0; k < search.samples(); k++) {
+      Map<String, Double> drawn = sampler.suggest(k, space, List.of(), false);
       for (int j = 0; j < parameters.size(); j++) {
-        chosen[j] = draw(parameters.get(j), random.nextDouble());
+        Checked parameter = parameters.get(j);
+        double value = drawn.get(parameter.field());
+        chosen[j] =
+            switch (parameter.domain()) {
+              case Choice choice -> parameter.values().get((int) value);
+              case DoubleRange range -> DoubleNode.valueOf(value);
+              case IntRange range -> LongNode.valueOf((long) value);
+            };
       }
       trials.add(trial(parameters, chosen, base));
     }
     return trials;
-  }
-
-  /** The value a uniform draw {@code u} in [0, 1) picks from a parameter's domain. */
-  private static JsonNode draw(Checked parameter, double u) {
-    return switch (parameter.domain()) {
-      case Choice choice -> parameter.values().get((int) (u * choice.values().size()));
-      case DoubleRange range -> {
-        double value =
-            range.scale() == Scale.LOG
-                ? Math.exp(
-                    Math.log(range.min()) + u * (Math.log(range.max()) - Math.log(range.min())))
-                : range.min() + u * (range.max() - range.min());
-        // exp/log rounding may step a hair outside the bounds the user wrote.
-        yield DoubleNode.valueOf(Math.min(range.max(), Math.max(range.min(), value)));
-      }
-      case IntRange range -> {
-        double low = range.min();
-        double high = range.max() + 1.0;
-        double value =
-            range.scale() == Scale.LOG
-                ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low)))
-                : low + u * (high - low);
-        yield LongNode.valueOf(Math.min(range.max(), Math.max(range.min(), (long) value)));
-      }
-    };
   }
 
   private static Trial trial(List<Checked> parameters, JsonNode[] chosen, ObjectNode base) {

@@ -18,6 +18,10 @@ import java.util.UUID;
  *     config}. A command trial's {@code config} holds its parameter values as a JSON object
  * @param dataset the registered dataset the trial trains on, which the worker fetches by digest
  *     unless it has it; null for a built-in dataset (and a command trial)
+ * @param prunable the experiment has a pruner, so the answer to the attempt's events may stop it
+ *     ({@link EventsAnswer#stop()}): the worker waits for that answer at each epoch's end before
+ *     training on. Without a pruner only a user's cancel stops a trial, which the heartbeat brings
+ *     back, so the worker does not wait (false from a server older than this field)
  */
 public record LeaseGrant(
     long trialId,
@@ -30,7 +34,8 @@ public record LeaseGrant(
     long firstSeq,
     Integer resumeEpoch,
     CommandTask command,
-    DatasetTask dataset) {
+    DatasetTask dataset,
+    boolean prunable) {
 
   public LeaseGrant {
     Objects.requireNonNull(leaseToken, "leaseToken");

@@ -133,6 +133,14 @@ public class TrialPruning {
     return false;
   }
 
+  /**
+   * Whether the experiment has a pruner, i.e. whether {@link #reported} can stop one of its trials:
+   * a remote worker waits for the answer to an epoch's events only then.
+   */
+  public boolean prunes(long experimentId) {
+    return pruners.computeIfAbsent(experimentId, this::prunerOf).isPresent();
+  }
+
   private Optional<PrunerSpec> prunerOf(long experimentId) {
     try {
       String spec =

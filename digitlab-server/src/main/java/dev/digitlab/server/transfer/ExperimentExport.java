@@ -1,5 +1,6 @@
 package dev.digitlab.server.transfer;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,11 @@ import java.util.Map;
  * dataset.json                           {@link Dataset}: the registered dataset it trained on
  * datasets/SHA256/FILE                   its four IDX files
  * </pre>
+ *
+ * <p>{@code experiment.json}'s {@code importedFrom} lists, for an experiment that was itself
+ * imported, the digests of the archives it came from (left out otherwise, so that an export of an
+ * experiment made here reads as before): an import of this export where one of them was imported
+ * already is the same experiment again.
  *
  * <p>Version 1 (one gzip JSON document, {@code base64} artifacts, written until issue 21's second
  * part) is still read. Times are ISO-8601 strings; {@code spec}, {@code config} and {@code
@@ -52,7 +58,8 @@ record ExperimentExport(
       int maxParallelTrials,
       int priority,
       String status,
-      String createdAt) {}
+      String createdAt,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> importedFrom) {}
 
   record Trial(
       long id,

@@ -105,7 +105,13 @@ class ExperimentExporter {
             experiment.maxParallelTrials(),
             experiment.priority(),
             experiment.status().dbValue(),
-            experiment.createdAt().toString());
+            experiment.createdAt().toString(),
+            // Where an imported experiment came from: a re-export of it is not a new experiment.
+            jdbc.sql(
+                    "SELECT digest FROM imported_archive WHERE experiment_id = :id ORDER BY digest")
+                .param("id", id)
+                .query(String.class)
+                .list());
     entries.put("experiment.json", json(exported));
     Map<Long, Integer> ordinals = new HashMap<>();
     for (Trial trial : trials.listByExperiment(id)) {

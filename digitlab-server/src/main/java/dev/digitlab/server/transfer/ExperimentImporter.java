@@ -71,6 +71,10 @@ class ExperimentImporter {
   static final String DIGEST_TAG = "digitlab.import.sha256";
   static final String SOURCE_TAG = "digitlab.import.source";
 
+  private static final java.util.regex.Pattern SHA256_HEX =
+      java.util.regex.Pattern.compile("[0-9a-f]{64}");
+  private static final int MAX_IMPORTED_FROM = 100;
+
   /** The most bytes an export may inflate to: a small file must not unpack into gigabytes. */
   static final long MAX_INFLATED = 512L * 1024 * 1024;
 
@@ -116,6 +120,13 @@ class ExperimentImporter {
     Loaded loaded = startsLikeJson(file) ? version1(file) : version2(file);
     ExperimentExport.Exported experiment = loaded.export().experiment();
     String digest = loaded.digest();
+    List<String> lineage = lineage(digest, experiment.importedFrom());
+    for (String origin : lineage.subList(1, lineage.size())) {
+      Optional<Long> copy = firstCopy(origin);
+      if (copy.isPresent()) {
+        throw reexported(copy.get());
+      }
+    }
     String source =
         "experiment "
             + experiment.id()
@@ -131,17 +142,21 @@ class ExperimentImporter {
       return transaction.execute(
           status -> {
             // First, so that a second import of the same file waits here for this one's
-            // transaction, and then fails on the key (V19) instead of storing a copy.
-            jdbc.sql(
-                    "INSERT INTO imported_archive (digest, kind, imported_at)"
-                        + " VALUES (:digest, 'experiment', :now)")
-                .param("digest", digest)
-                .param("now", toSql(clock.instant()))
-                .update();
+            // transaction, and then fails on the key (V19) instead of storing a copy. The
+            // archives a re-export came from are keys of this experiment too: importing any of
+            // them (or another re-export) later is the same experiment again.
+            for (String key : lineage) {
+              jdbc.sql(
+                      "INSERT INTO imported_archive (digest, kind, imported_at)"
+                          + " VALUES (:digest, 'experiment', :now)")
+                  .param("digest", key)
+                  .param("now", toSql(clock.instant()))
+                  .update();
+            }
             long id = insertExperiment(experiment, owner);
-            jdbc.sql("UPDATE imported_archive SET experiment_id = :id WHERE digest = :digest")
+            jdbc.sql("UPDATE imported_archive SET experiment_id = :id WHERE digest IN (:digests)")
                 .param("id", id)
-                .param("digest", digest)
+                .param("digests", lineage)
                 .update();
             tag(id, DIGEST_TAG, digest);
             tag(id, SOURCE_TAG, source);
@@ -178,6 +193,12 @@ class ExperimentImporter {
       if (first.isPresent()) {
         throw alreadyImported(first.get());
       }
+      for (String origin : lineage) {
+        Optional<Long> copy = firstCopy(origin);
+        if (copy.isPresent()) {
+          throw reexported(copy.get());
+        }
+      }
       throw e;
     } catch (RuntimeException e) {
       // The rows are rolled back; the files of trials that no longer exist go too.
@@ -198,6 +219,42 @@ class ExperimentImporter {
         .param("digest", digest)
         .query(Long.class)
         .optional();
+  }
+
+  /**
+   * The archive's own digest first, then those it says its experiment was imported from (checked:
+   * they become keys of {@code imported_archive}).
+   */
+  private static List<String> lineage(String digest, List<String> importedFrom) {
+    List<String> lineage = new ArrayList<>(List.of(digest));
+    if (importedFrom == null) {
+      return lineage;
+    }
+    if (importedFrom.size() > MAX_IMPORTED_FROM) {
+      throw bad(
+          "lists "
+              + importedFrom.size()
+              + " archives in importedFrom; at most "
+              + MAX_IMPORTED_FROM);
+    }
+    for (String origin : importedFrom) {
+      if (origin == null || !SHA256_HEX.matcher(origin).matches()) {
+        throw bad("has an importedFrom entry that is not a SHA-256 in hex: '" + origin + "'");
+      }
+      if (!lineage.contains(origin)) {
+        lineage.add(origin);
+      }
+    }
+    return lineage;
+  }
+
+  private static ConflictException reexported(long id) {
+    return new ConflictException(
+        "This file is an export of an experiment imported here already, as experiment "
+            + id
+            + " (/api/v1/experiments/"
+            + id
+            + "): it came from the same archive; importing it again stores nothing.");
   }
 
   private static ConflictException alreadyImported(long id) {

@@ -159,7 +159,8 @@ class AttemptReports {
         lease.firstSeq(),
         lease.resumeFrom() == null ? null : lease.resumeFrom().epoch(),
         command,
-        trial.command() ? null : datasetTasks.task(trial.experimentId()));
+        trial.command() ? null : datasetTasks.task(trial.experimentId()),
+        pruning.prunes(trial.experimentId()));
   }
 
   /**
@@ -185,13 +186,16 @@ class AttemptReports {
       }
     }
     Double latestProgress = progress;
-    int stored =
+    Written written =
         transaction.execute(
             status -> {
-              queue.fence(trialId, batch.attempt(), batch.leaseToken());
+              // The stop flag comes with the fence's row lock: no query of its own per batch.
+              boolean stopAsked = queue.fence(trialId, batch.attempt(), batch.leaseToken());
               int appended = events.append(trialId, batch.attempt(), batch.events());
+              long experimentId = 0;
               if (appended > 0 && (latestProgress != null || !metrics.isEmpty())) {
                 Trial trial = trials.get(trialId);
+                experimentId = trial.experimentId();
                 queue.recordProgress(
                     trialId,
                     batch.attempt(),
@@ -199,15 +203,25 @@ class AttemptReports {
                     mergedMetrics(trial.lastMetrics(), metrics),
                     null);
               }
-              return appended;
+              return new Written(appended, stopAsked, experimentId);
             });
+    int stored = written.appended();
     if (metrics.isEmpty()) {
       return new StoredBatch(stored, false);
     }
-    boolean pruned = stored > 0 && pruning.reported(trialId, metrics.keySet());
-    // A resent batch (all duplicates) or a prune decided on an earlier batch: the stored flag says.
-    return new StoredBatch(stored, pruned || trials.cancelRequested(trialId));
+    // Only an experiment with a pruner (known per experiment, kept since the lease's grant) has a
+    // decision to ask for; without one the batch costs nothing after its transaction.
+    boolean pruned =
+        stored > 0
+            && pruning.prunes(written.experimentId())
+            && pruning.reported(trialId, metrics.keySet());
+    // A resent batch (all duplicates), a prune decided on an earlier batch or a user's cancel: the
+    // flag read under the fence says.
+    return new StoredBatch(stored, pruned || written.stopAsked());
   }
+
+  /** What the batch's transaction did, and the trial's stop flag as it read it. */
+  private record Written(int appended, boolean stopAsked, long experimentId) {}
 
   /**
    * What a stored batch of events got: how many were new, and whether the attempt should stop now

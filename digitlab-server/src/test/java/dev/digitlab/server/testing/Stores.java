@@ -1,5 +1,6 @@
 package dev.digitlab.server.testing;
 
+import dev.digitlab.server.database.Dialect;
 import dev.digitlab.server.events.EventSignals;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.NewEvent;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -39,10 +41,15 @@ public record Stores(
 
   /** The stores with a queue that retries and times out as {@code retries} says. */
   public static Stores on(TestDatabase database, RetryPolicy retries) {
+    return on(database.dataSource(), database.dialect(), retries);
+  }
+
+  /** The stores on {@code dataSource} (e.g. a {@link SqlLog}'s over a test database). */
+  public static Stores on(DataSource dataSource, Dialect dialect, RetryPolicy retries) {
     MutableClock clock = new MutableClock(START);
-    JdbcTemplate jdbcTemplate = new JdbcTemplate(database.dataSource());
+    JdbcTemplate jdbcTemplate = new JdbcTemplate(dataSource);
     JdbcClient jdbc = JdbcClient.create(jdbcTemplate);
-    var transactions = new DataSourceTransactionManager(database.dataSource());
+    var transactions = new DataSourceTransactionManager(dataSource);
     // the experiments' store hears of trial changes from the queue it adds its trials through
     AtomicReference<ExperimentStore> experimentStore = new AtomicReference<>();
     TrialLifecycles lifecycle = new TrialLifecycles(() -> List.of(experimentStore.get()));
@@ -56,7 +63,7 @@ public record Stores(
         clock,
         experiments,
         new TrialStore(jdbc),
-        new TrialQueue(jdbc, transactions, clock, database.dialect(), lifecycle, events, retries),
+        new TrialQueue(jdbc, transactions, clock, dialect, lifecycle, events, retries),
         moves,
         events,
         new WorkerRegistry(jdbc, transactions, clock),

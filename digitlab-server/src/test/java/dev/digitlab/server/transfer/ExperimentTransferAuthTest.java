@@ -146,6 +146,33 @@ class ExperimentTransferAuthTest {
     assertThat(again.statusCode()).isEqualTo(409);
     assertThat(again.body()).contains("imported already, as experiment " + copy);
     assertThat(experimentCount()).isEqualTo(afterFirst);
+
+    // An export of the imported copy is a file of its own (another digest), but the same
+    // experiment: it says which archive the copy came from, and importing it is a 409 naming the
+    // copy. An experiment made here says nothing of the kind.
+    assertThat(new String(Archives.entries(file).get("experiment.json"), StandardCharsets.UTF_8))
+        .doesNotContain("importedFrom");
+    HttpResponse<byte[]> reexport = get("/api/v1/experiments/" + copy + "/export", viewer);
+    assertThat(reexport.statusCode()).isEqualTo(200);
+    assertThat(
+            new String(
+                Archives.entries(reexport.body()).get("experiment.json"), StandardCharsets.UTF_8))
+        .contains("importedFrom");
+    HttpResponse<String> reimported = importFile(reexport.body(), user);
+    assertThat(reimported.statusCode()).as(reimported.body()).isEqualTo(409);
+    assertThat(reimported.body()).contains("as experiment " + copy);
+    assertThat(experimentCount()).isEqualTo(afterFirst);
+    // importedFrom becomes keys of imported_archive: anything but digests is refused.
+    Map<String, byte[]> forged = new LinkedHashMap<>(Archives.entries(reexport.body()));
+    ObjectNode forgedExperiment =
+        (ObjectNode) Json.mapper().readTree(forged.get("experiment.json"));
+    forgedExperiment.putArray("importedFrom").add("../x");
+    forged.put("experiment.json", Json.mapper().writeValueAsBytes(forgedExperiment));
+    HttpResponse<String> refusedForgery =
+        importFile(Archives.withManifest(forged, "digitlab-experiment", 2), user);
+    assertThat(refusedForgery.statusCode()).as(refusedForgery.body()).isEqualTo(400);
+    assertThat(refusedForgery.body()).contains("importedFrom");
+    assertThat(experimentCount()).isEqualTo(afterFirst);
   }
 
   @Test

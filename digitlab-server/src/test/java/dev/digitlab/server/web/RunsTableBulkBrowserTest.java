@@ -34,9 +34,10 @@ import tools.jackson.databind.ObjectMapper;
  * waiting reason of a {@code device: gpu} trial in the runs table and the experiments list; the
  * experiments list with an added metric column, sorted, filtered by the runs grammar, and a
  * malformed query answered next to the box with a 400; the deleted trial found from the experiment
- * page's link in the runs table's deleted view and restored (back in the table and the counts). A
- * viewer sees no bulk buttons (no Restore in the deleted view either), and the API refuses the
- * viewer's own session, restore included.
+ * page's link in the runs table's deleted view and restored (back in the table and the counts), the
+ * then empty deleted view saying how runs get there and that they can be restored. A viewer sees no
+ * bulk buttons (no Restore in the deleted view either), and the API refuses the viewer's own
+ * session, restore included.
  */
 class RunsTableBulkBrowserTest extends BrowserTestServer {
 
@@ -251,6 +252,7 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     assertThat(deletedView).contains("view=DELETED_ONLY");
     driver.get(deletedView);
     assertThat(driver.findElement(By.id("run-count")).getText()).isEqualTo("1 deleted run");
+    assertThat(driver.findElements(By.id("deleted-empty"))).isEmpty();
     assertThat(driver.findElements(By.cssSelector("#runs-table tbody tr"))).hasSize(1);
     assertThat(driver.findElements(By.cssSelector("[data-deleted='" + ids.get(2) + "']")))
         .hasSize(1);
@@ -264,6 +266,14 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     browser
         .waiting(Duration.ofSeconds(20))
         .until(ExpectedConditions.textToBe(By.id("run-count"), "0 deleted runs"));
+    // The empty deleted view says how runs get there and that they come back from it.
+    assertThat(driver.findElements(By.cssSelector("#runs-table tbody tr"))).isEmpty();
+    assertThat(driver.findElement(By.id("deleted-empty")).getText())
+        .contains("Delete selected")
+        .contains("POST /api/v1/trials/delete")
+        .contains("delete-run")
+        .contains("restored")
+        .contains("Restore selected");
     assertThat(trial(ids.get(2), alice).path("lifecycleStage").asString()).isEqualTo("active");
     browser.screenshots("runs-restored");
     driver.get(url("/experiments/" + grid));

@@ -19,10 +19,13 @@ import java.util.Map;
  * what the completion and heartbeats report: the latest value of each metric, the training speed,
  * and the last error.
  *
- * <p>At an epoch's end (the batch with its checkpoint) it waits, up to {@link #EPOCH_END_WAIT}, for
- * the server's answer to the epoch's events: a trial the pruner stops on them is cancelled before
- * it trains another epoch, not at its next heartbeat. The wait is one round trip an epoch, and none
- * while the server cannot be reached (the outbox keeps the events for later).
+ * <p>For a trial whose experiment has a pruner ({@code LeaseGrant.prunable}), at an epoch's end
+ * (the batch with its checkpoint) it waits, up to {@link #EPOCH_END_WAIT}, for the server's answer
+ * to the epoch's events: a trial the pruner stops on them is cancelled before it trains another
+ * epoch, not at its next heartbeat. The wait is one round trip an epoch, and none while the server
+ * cannot be reached (the outbox keeps the events for later). Without a pruner nothing but a user's
+ * cancel can stop the trial, which the heartbeat brings back, so the epoch's end does not wait: a
+ * slow server does not slow training.
  */
 final class RemoteEventSink implements EventSink {
 
@@ -30,13 +33,19 @@ final class RemoteEventSink implements EventSink {
 
   private final Outbox outbox;
   private final Path workDir;
+  private final boolean awaitAnswers;
   private final Map<String, Double> metrics = new LinkedHashMap<>();
   private volatile double imagesPerSecond;
   private String lastError;
 
-  RemoteEventSink(Outbox outbox, Path workDir) {
+  /**
+   * @param awaitAnswers wait for the answer to an epoch's events at its end: the trial's experiment
+   *     has a pruner, whose answer may stop it
+   */
+  RemoteEventSink(Outbox outbox, Path workDir, boolean awaitAnswers) {
     this.outbox = outbox;
     this.workDir = workDir;
+    this.awaitAnswers = awaitAnswers;
   }
 
   @Override
@@ -60,7 +69,7 @@ final class RemoteEventSink implements EventSink {
         default -> {}
       }
     }
-    if (epochEnd) {
+    if (epochEnd && awaitAnswers) {
       outbox.awaitEventsDelivered(EPOCH_END_WAIT);
     }
   }

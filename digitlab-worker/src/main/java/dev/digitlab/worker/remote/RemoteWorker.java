@@ -190,7 +190,7 @@ public final class RemoteWorker {
             attemptHome.resolve("outbox"),
             cancellation::cancel,
             cancellation::cancel)) {
-      RemoteEventSink sink = new RemoteEventSink(outbox, workDir);
+      RemoteEventSink sink = new RemoteEventSink(outbox, workDir, grant.prunable());
       running.put(trialId, sink);
       Thread heartbeat =
           Thread.ofVirtual()
