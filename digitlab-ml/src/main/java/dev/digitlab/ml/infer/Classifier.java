@@ -11,6 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.digitlab.ml.eval.Probabilities;
+import dev.digitlab.ml.model.GlobalGenerator;
 import dev.digitlab.ml.model.ModelSpec;
 import dev.digitlab.ml.model.NetworkBuilder;
 import dev.digitlab.ml.train.CheckpointFile;
@@ -80,7 +81,9 @@ public final class Classifier implements DigitClassifier {
     try {
       ModelSpec spec = config.modelSpec();
       Block block = NetworkBuilder.build(spec);
-      block.initialize(root, DataType.FLOAT32, new Shape(1, 1, SIDE, SIDE));
+      // Initialisers draw from libtorch's global generator, which training trials share.
+      GlobalGenerator.run(
+          () -> block.initialize(root, DataType.FLOAT32, new Shape(1, 1, SIDE, SIDE)));
       CheckpointFile.readParameters(modelFile, block, root);
       return new Classifier(config, root, block);
     } catch (RuntimeException e) {

@@ -7,7 +7,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import java.util.List;
 
@@ -138,7 +137,8 @@ public final class NetworkBuilder {
 
   private static void addDropout(SequentialBlock net, double rate) {
     if (rate > 0) {
-      net.add(Dropout.builder().optRate((float) rate).build());
+      // Its place in the network tells the layers' masks apart.
+      net.add(new SeededDropout((float) rate, net.getChildren().size()));
     }
   }
 }

@@ -12,6 +12,7 @@ import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.eval.ClassificationReport;
 import dev.digitlab.ml.eval.ConfusionMatrix;
 import dev.digitlab.ml.eval.RocAuc;
+import dev.digitlab.ml.model.GlobalGenerator;
 import dev.digitlab.ml.model.ModelSpec;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.nio.file.Path;
@@ -86,7 +87,9 @@ public final class ModelBenchmark {
     int k = ModelSpec.CLASSES;
     int n = set.size();
     try (NDManager root = NDManager.newBaseManager(engine.defaultDevice(), Trainer.ENGINE)) {
-      block.initialize(root, DataType.FLOAT32, new Shape(1, 1, set.rows(), set.cols()));
+      // Initialisers draw from libtorch's global generator, which training trials share.
+      GlobalGenerator.run(
+          () -> block.initialize(root, DataType.FLOAT32, new Shape(1, 1, set.rows(), set.cols())));
       CheckpointFile.read(modelFile, block, root);
       ParameterStore parameters = new ParameterStore(root, false);
       BatchFeeder feeder =

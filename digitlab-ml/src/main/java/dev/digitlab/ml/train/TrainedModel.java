@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.digitlab.ml.model.GlobalGenerator;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,7 +54,8 @@ public record TrainedModel(TrainingConfig config, List<Weights> parameters) {
     Block block = NetworkBuilder.build(config.modelSpec());
     Engine engine = Engine.getEngine(Trainer.ENGINE);
     try (NDManager root = NDManager.newBaseManager(engine.defaultDevice(), Trainer.ENGINE)) {
-      block.initialize(root, DataType.FLOAT32, new Shape(1, 1, 28, 28));
+      // Initialisers draw from libtorch's global generator, which training trials share.
+      GlobalGenerator.run(() -> block.initialize(root, DataType.FLOAT32, new Shape(1, 1, 28, 28)));
       CheckpointFile.read(modelFile, block, root);
       List<Weights> weights = new ArrayList<>();
       for (Pair<String, Parameter> parameter : block.getParameters()) {

@@ -13,7 +13,9 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.model.FastSpec;
+import dev.digitlab.ml.model.GlobalGenerator;
 import dev.digitlab.ml.model.NetworkBuilder;
+import dev.digitlab.ml.model.SeededDropout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -22,10 +24,11 @@ import java.util.function.BooleanSupplier;
  * Trains one config on CPU or GPU with DJL's PyTorch engine: a plain function from config and data
  * to a {@link TrainingResult}, reporting through a {@link TrainingListener}.
  *
- * <p>Determinism: weights are initialised from {@code seed}; before each epoch libtorch is reseeded
- * and the shuffle drawn from {@code (seed, epoch)}. So the same config on the same machine and
- * thread count gives the same metrics, and a run resumed from the checkpoint after epoch k is the
- * uninterrupted run from then on: a checkpoint needs no generator state.
+ * <p>Determinism: weights are initialised and the shuffles drawn from {@code seed} as {@link
+ * RandomStream} describes, dropout masks from {@code (seed, step, layer)}. So the same config on
+ * the same machine and thread count gives the same metrics, also while other trials train in the
+ * same JVM, and a run resumed from the checkpoint after epoch k is the uninterrupted run from then
+ * on: a checkpoint needs no generator state.
  */
 public final class Trainer {
 
@@ -82,7 +85,11 @@ public final class Trainer {
     Block block = NetworkBuilder.build(config.modelSpec());
     RandomStream random = new RandomStream(engine, config);
     try (NDManager root = NDManager.newBaseManager(device, ENGINE)) {
-      block.initialize(root, DataType.FLOAT32, new Shape(1, 1, train.rows(), train.cols()));
+      // DJL's initialisers draw from the global generator too (then overwritten, see below).
+      GlobalGenerator.run(
+          () ->
+              block.initialize(
+                  root, DataType.FLOAT32, new Shape(1, 1, train.rows(), train.cols())));
       random.initialise(block, root);
       CheckpointFile.Loaded checkpoint =
           outputs.resumeFrom() == null
@@ -261,6 +268,7 @@ public final class Trainer {
     private final LearningRateSchedule schedule;
     private final BatchFeeder feeder;
     private final RandomStream random;
+    private final List<SeededDropout> dropouts;
     private final NDManager root;
     private final float labelSmoothing = labelSmoothing(config);
     private long correct;
@@ -281,6 +289,7 @@ public final class Trainer {
       this.schedule = schedule;
       this.feeder = feeder;
       this.random = random;
+      this.dropouts = SeededDropout.in(block);
       this.root = root;
     }
 
@@ -349,6 +358,12 @@ public final class Trainer {
         JniUtils.setGradMode(true);
         try {
           parameters.newLeaves();
+          if (!dropouts.isEmpty()) {
+            long maskSeed = random.maskSeed(t);
+            for (SeededDropout dropout : dropouts) {
+              dropout.seedStep(maskSeed);
+            }
+          }
           logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
           batchLoss = crossEntropy(logits, inputs.labels(), labelSmoothing);
           try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {

@@ -1,6 +1,7 @@
 package dev.digitlab.ml.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +37,53 @@ class NetworkBuilderTest {
       throws Exception {
     assertSameAsRecipeOrder(
         recipeOrderCnn(), new CnnSpec(List.of(4, 8), 16, Activation.RELU, false, 0));
+  }
+
+  @Test
+  void
+      a_model_saved_with_djls_dropout_loads_into_seeded_dropout_which_is_the_identity_at_inference()
+          throws Exception {
+    Block djlDropout =
+        new SequentialBlock()
+            .add(Blocks.batchFlattenBlock())
+            .add(NetworkBuilder.linear(32))
+            .add(NetworkBuilder.activation(Activation.RELU))
+            .add(Dropout.builder().optRate(0.3f).build())
+            .add(NetworkBuilder.linear(ModelSpec.CLASSES));
+
+    assertSameAsRecipeOrder(djlDropout, new MlpSpec(List.of(32), Activation.RELU, 0.3));
+  }
+
+  @Test
+  void dropout_in_training_keeps_one_minus_rate_scaled_and_each_mask_follows_its_seed() {
+    SeededDropout dropout = new SeededDropout(0.25f, 3);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray ones = manager.ones(new Shape(200, 100));
+      ParameterStore parameters = new ParameterStore(manager, false);
+      assertThatThrownBy(() -> dropout.forward(parameters, new NDList(ones), true))
+          .isInstanceOf(IllegalStateException.class);
+
+      dropout.seedStep(42);
+      float[] first = dropout.forward(parameters, new NDList(ones), true).head().toFloatArray();
+      float[] again = dropout.forward(parameters, new NDList(ones), true).head().toFloatArray();
+      dropout.seedStep(43);
+      float[] next = dropout.forward(parameters, new NDList(ones), true).head().toFloatArray();
+      SeededDropout otherLayer = new SeededDropout(0.25f, 4);
+      otherLayer.seedStep(42);
+      float[] layer4 = otherLayer.forward(parameters, new NDList(ones), true).head().toFloatArray();
+
+      long dropped = 0;
+      for (float v : first) {
+        assertThat(v).isIn(0f, 1 / 0.75f);
+        dropped += v == 0 ? 1 : 0;
+      }
+      assertThat(dropped / (double) first.length).isBetween(0.23, 0.27);
+      assertThat(again).containsExactly(first);
+      assertThat(next).isNotEqualTo(first);
+      assertThat(layer4).isNotEqualTo(first);
+      assertThat(dropout.forward(parameters, new NDList(ones), false).head().toFloatArray())
+          .containsOnly(1f);
+    }
   }
 
   @Test
