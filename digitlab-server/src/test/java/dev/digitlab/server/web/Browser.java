@@ -12,6 +12,7 @@ import java.util.List;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
@@ -78,8 +79,14 @@ final class Browser implements AutoCloseable {
     return new Browser(service, new ChromeDriver(service, options), screenshots);
   }
 
+  /**
+   * Polls every 200 ms. An element found and then swapped out by htmx before it was read (a stale
+   * reference) is a page still changing, not a failure: the condition is asked again.
+   */
   WebDriverWait waiting(Duration limit) {
-    return new WebDriverWait(driver, limit, Duration.ofMillis(200));
+    WebDriverWait wait = new WebDriverWait(driver, limit, Duration.ofMillis(200));
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
   }
 
   Object js(String script, Object... arguments) {
