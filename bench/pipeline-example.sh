@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/server.sh"
 
 rounds=${ROUNDS:-3}
-case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
+positive_number ROUNDS "$rounds"
 
 bench_init
 link_datasets

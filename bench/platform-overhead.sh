@@ -38,8 +38,8 @@ model=${MODEL:-mlp}
 epochs=${EPOCHS:-1}
 jvm_mode=${JVM_OPTS:-same}
 poll_ms=${POLL_MS:-1000}
-case $poll_ms in '' | *[!0-9]* | 0) note "POLL_MS must be a positive number, got '$poll_ms'"; exit 2 ;; esac
-case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
+positive_number POLL_MS "$poll_ms"
+positive_number ROUNDS "$rounds"
 
 bench_init
 link_datasets

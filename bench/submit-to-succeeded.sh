@@ -29,8 +29,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/machine.sh"
 rounds=${ROUNDS:-3}
 model=${MODEL:-fast}
 poll_ms=${POLL_MS:-500}
-case $rounds in '' | *[!0-9]* | 0) note "ROUNDS must be a positive number, got '$rounds'"; exit 2 ;; esac
-case $poll_ms in '' | *[!0-9]* | 0) note "POLL_MS must be a positive number, got '$poll_ms'"; exit 2 ;; esac
+positive_number ROUNDS "$rounds"
+positive_number POLL_MS "$poll_ms"
 
 bench_init
 link_datasets

@@ -22,6 +22,11 @@
 
 note() { echo "bench: $*" >&2; }
 
+# positive_number NAME VALUE: exits 2, naming the setting, unless VALUE is a whole number above 0.
+positive_number() {
+  case $2 in '' | *[!0-9]* | 0) note "$1 must be a positive number, got '$2'"; exit 2 ;; esac
+}
+
 bench_init() {
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   work=$(mktemp -d "${TMPDIR:-/tmp}/digitlab-bench.XXXXXX")
