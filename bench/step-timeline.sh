@@ -21,6 +21,9 @@
 #
 # Environment: MODEL (mlp), EPOCHS (2), ROUNDS (1), DATA_DIR, PYTORCH_REFERENCE (as
 # train-vs-pytorch.sh), OURS_CMD (default "<repo>/digitlab train"), KEEP.
+# JVM logs with the timenanos decorator share the probes' clock (CLOCK_MONOTONIC), e.g.
+#   JAVA_TOOL_OPTIONS="-Xlog:gc*:file=/tmp/gc.%p.log:timenanos" bench/step-timeline.sh
+# puts our collections on the step timeline (see bench/README.md).
 set -euo pipefail
 
 here=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)
