@@ -184,16 +184,16 @@ class ExperimentImporter {
     if (first.isPresent()) {
       throw alreadyImported(first.get());
     }
-    String here = server.id();
-    for (ExperimentExport.Origin origin : loaded.origins()) {
-      if (origin.server().equals(here) && experimentExists(origin.experiment())) {
-        throw ownExperiment(origin.experiment());
-      }
-    }
     for (String claim : loaded.claims()) {
       Optional<Long> copy = firstCopy(claim);
       if (copy.isPresent()) {
         throw reexported(copy.get());
+      }
+    }
+    String here = server.id();
+    for (ExperimentExport.Origin origin : loaded.origins()) {
+      if (origin.server().equals(here) && experimentExists(origin.experiment())) {
+        throw ownExperiment(origin.experiment());
       }
     }
   }
@@ -395,8 +395,9 @@ class ExperimentImporter {
             + id
             + " (/api/v1/experiments/"
             + id
-            + "), which was made on this server and is still here: importing it would store the"
-            + " same experiment twice, so nothing was stored. To store a copy anyway, import with"
+            + "), which lives on this server still (the file names this server as one it was"
+            + " exported from): importing it would store the same experiment twice, so nothing was"
+            + " stored. To store a copy anyway, import with"
             + " ?copy=true ('digitlab import --copy').");
   }
 
