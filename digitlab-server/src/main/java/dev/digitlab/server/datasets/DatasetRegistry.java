@@ -300,7 +300,7 @@ public class DatasetRegistry {
    * @throws ConflictException (409) while an experiment trains on it or a running pipeline run has
    *     a step yet to end on it; nothing is deleted then
    */
-  void delete(String name) throws IOException {
+  public void delete(String name) throws IOException {
     // The checks and the delete in one transaction that first locks the row, as a pipeline
     // submission does (holdForUse): one of the two waits for the other, so a run stored meanwhile
     // is seen here (a 409) and never left reading deleted files.
