@@ -37,8 +37,10 @@
 #
 # Environment: SEEDS (1), TRIALS (12), SUBSET (2000), STARTUP (TPE's nStartupTrials, 10 as Optuna),
 # FIRST_SEED (1: seeds FIRST_SEED … FIRST_SEED+SEEDS-1), SEARCHES (random,tpe,tpe_asha: some only),
-# ASHA (the asha pruner's settings, see below), CURVES (a file: each trial's val_accuracy per epoch
-# as JSON lines, for replaying pruner settings offline with bench/asha_replay.py),
+# ASHA (the asha pruner's settings, see below), ASHA_METRIC (the metric it prunes on: val_accuracy,
+# the default, or val_loss, minimised), CURVES (a file: each trial's val_accuracy per epoch as
+# "curve" and its val_loss as "loss_curve", JSON lines appended, for replaying pruner settings
+# offline with bench/asha_replay.py),
 # SLOTS (embedded worker slots, 2: the experiments run side by side, two trials at a time),
 # DATA_HOME (where MNIST is; fetched once if missing).
 set -euo pipefail
@@ -54,6 +56,9 @@ first_seed=${FIRST_SEED:-1}
 searches=${SEARCHES:-random,tpe,tpe_asha}
 asha=${ASHA:-minEpochs: 1, reductionFactor: 5, bootstrapCount: 0}
 curves=${CURVES:-/dev/null}
+asha_metric=${ASHA_METRIC:-val_accuracy}
+case $asha_metric in val_accuracy | val_loss) ;; *)
+  note "ASHA_METRIC must be val_accuracy or val_loss, got '$asha_metric'"; exit 2 ;; esac
 
 bench_init
 link_datasets
@@ -61,13 +66,14 @@ note "load average $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds × 3 searches 
 start_server --worker-slots "$slots"
 
 python3 - "$server_url" "$seeds" "$trials" "$subset" "$startup" "$first_seed" "$searches" \
-  "$asha" "$curves" <<'PY'
+  "$asha" "$curves" "$asha_metric" <<'PY'
 import json, sys, time, urllib.request
 
 url, seeds, trials, subset, startup = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
                                        int(sys.argv[4]), int(sys.argv[5]))
 first_seed, searches, asha = int(sys.argv[6]), sys.argv[7].split(","), sys.argv[8]
 curves_out = open(sys.argv[9], "a")
+asha_metric = sys.argv[10]
 
 def call(method, path, body=None, content_type="application/json"):
     request = urllib.request.Request(url + path, data=body, method=method)
@@ -96,7 +102,7 @@ def document(kind, seed):
     else:
         search = (f"search:\n  type: tpe\n  maxTrials: {trials}\n  nStartupTrials: {startup}\n"
                   f"  seed: {seed}\n")
-    pruner = (f"pruner: {{type: asha, metric: val_accuracy, {asha}}}\n"
+    pruner = (f"pruner: {{type: asha, metric: {asha_metric}, {asha}}}\n"
               if kind == "tpe_asha" else "")
     return head + search + SPACE.replace("\n    ", "\n  ") + pruner
 
@@ -108,12 +114,15 @@ def finished_row(seed, kind, eid, submitted):
             pruned += 1
         # Epochs trained: the per-epoch validation points the trial recorded (a pruned trial
         # stopped after fewer); its figure is its last one, the model it ended with.
-        curve = call("GET", f"/api/v1/trials/{trial['id']}/metrics?keys=val_accuracy").get(
-            "val_accuracy", [])
+        metrics = call("GET", f"/api/v1/trials/{trial['id']}/metrics?keys=val_accuracy,val_loss")
+        curve = metrics.get("val_accuracy", [])
         epochs += len(curve)
+        # "curve" stays val_accuracy, so files recorded before loss_curve existed still replay.
         curves_out.write(json.dumps({"seed": seed, "search": kind, "trial": trial["id"],
                                      "status": trial["status"],
-                                     "curve": [[p["epoch"] or p["step"], p["value"]] for p in curve]}) + "\n")
+                                     "curve": [[p["epoch"] or p["step"], p["value"]] for p in curve],
+                                     "loss_curve": [[p["epoch"] or p["step"], p["value"]]
+                                                    for p in metrics.get("val_loss", [])]}) + "\n")
         curves_out.flush()
         if curve:
             val = curve[-1]["value"]
@@ -160,6 +169,6 @@ if all(k in summary for k in ("random", "tpe", "tpe_asha")):
 else:
     targets = {"not_all_searches_ran": False}
 print(json.dumps({"summary": summary, "seeds": seeds, "first_seed": first_seed, "trials": trials,
-                  "subset": subset, "startup": startup, "asha": asha,
+                  "subset": subset, "startup": startup, "asha": asha, "asha_metric": asha_metric,
                   "targets": targets, "target_met": all(targets.values())}))
 PY
