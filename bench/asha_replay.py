@@ -74,6 +74,8 @@ def main():
     records = [r for r in records if r["search"] == search]
     has_loss = all("loss_curve" in r for r in records)
     wanted = sys.argv[3] if len(sys.argv) > 3 else "both"
+    if wanted not in ("val_accuracy", "val_loss", "both"):
+        sys.exit(f"METRIC must be val_accuracy, val_loss or both, got '{wanted}'")
     metrics = ["val_accuracy", "val_loss"] if wanted == "both" else [wanted]
     if "val_loss" in metrics and not has_loss:
         if wanted == "both":

@@ -62,7 +62,7 @@ case $asha_metric in val_accuracy | val_loss) ;; *)
 
 bench_init
 link_datasets
-note "load average $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds × 3 searches × $trials trials"
+note "load average $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds × ${searches//,/, } × $trials trials"
 start_server --worker-slots "$slots"
 
 python3 - "$server_url" "$seeds" "$trials" "$subset" "$startup" "$first_seed" "$searches" \
