@@ -28,7 +28,9 @@
 # points with <= 50% of the epochs, so the rule written beforehand took the closest to TPE with
 # <= 50%: rf 5, bootstrap 0, 48.0 of 96 epochs at -0.15 points; rf 4 with bootstrap 0, 1, 2 and
 # rf 2 with bootstrap 4 lost 0.20-0.40 (docs/benchmarks.md, "Search"). bench/asha_replay.py
-# replays settings offline on recorded curves. ASHA='...' sets others. Epochs trained: the
+# replays settings offline on recorded curves. Re-checked once trials were reproducible (seeds6),
+# by a rule written first (18 candidates, val_accuracy or val_loss): on seeds 4-9 it lost 0.03
+# points against TPE's 0.9555 with 47.5 of 96 epochs, the only setting within 0.10 with <= 50%; kept. ASHA='...' sets others. Epochs trained: the
 # epochs each trial reported val_accuracy for, summed.
 #
 # stdout: one JSON line per experiment, then a summary line with the means and target_met.
@@ -161,9 +163,16 @@ summary = {k: {"best_val_accuracy": mean(k, "best_val_accuracy"), "epochs_traine
            for k in searches}
 if all(k in summary for k in ("random", "tpe", "tpe_asha")):
     tpe, ashas, rnd = summary["tpe"], summary["tpe_asha"], summary["random"]
+    # In points, rounded: accuracies on a 1,000-image validation set are whole thousandths, so a
+    # mean sits exactly on the 0.2-point boundary often, and the float difference of two means
+    # would decide it by its last bit.
+    summary["tpe_asha_vs_tpe_points"] = round(
+        100 * (ashas["best_val_accuracy"] - tpe["best_val_accuracy"]), 6)
+    summary["tpe_vs_random_points"] = round(
+        100 * (tpe["best_val_accuracy"] - rnd["best_val_accuracy"]), 6)
     targets = {
-        "tpe_ge_random": tpe["best_val_accuracy"] >= rnd["best_val_accuracy"],
-        "asha_within_0_2_points": ashas["best_val_accuracy"] >= tpe["best_val_accuracy"] - 0.002,
+        "tpe_ge_random": summary["tpe_vs_random_points"] >= 0,
+        "asha_within_0_2_points": summary["tpe_asha_vs_tpe_points"] >= -0.2,
         "asha_epochs_le_half": ashas["epochs_trained"] <= 0.5 * tpe["epochs_trained"],
     }
 else:
