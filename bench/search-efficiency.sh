@@ -30,8 +30,9 @@
 # rf 2 with bootstrap 4 lost 0.20-0.40 (docs/benchmarks.md, "Search"). bench/asha_replay.py
 # replays settings offline on recorded curves. Re-checked once trials were reproducible (seeds6),
 # by a rule written first (18 candidates, val_accuracy or val_loss): on seeds 4-9 it lost 0.03
-# points against TPE's 0.9555 with 47.5 of 96 epochs, the only setting within 0.10 with <= 50%; kept. ASHA='...' sets others. Epochs trained: the
-# epochs each trial reported val_accuracy for, summed.
+# points against TPE's 0.9555 with 47.5 of 96 epochs, the only setting within 0.10 with <= 50%;
+# kept. ASHA='...' sets others. Epochs trained: the epochs each trial reported val_accuracy for,
+# summed.
 #
 # stdout: one JSON line per experiment, then a summary line with the means and target_met.
 # Targets: TPE ≥ random on the mean best val_accuracy; TPE + ASHA within 0.2 points of TPE's
