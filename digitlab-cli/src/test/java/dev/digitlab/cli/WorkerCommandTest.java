@@ -25,18 +25,22 @@ class WorkerCommandTest {
     return cli.execute(args);
   }
 
+  /** {@code digitlab worker} against a port nothing listens on: it must stop before registering. */
+  private int workerWithEventsTimeout(String value) {
+    return run(
+        "worker",
+        "--server",
+        "http://127.0.0.1:1",
+        "--home",
+        home.toString(),
+        "--events-timeout",
+        value);
+  }
+
   @Test
   void an_events_timeout_below_one_second_is_refused_naming_the_option() {
     for (String bad : new String[] {"0", "-5"}) {
-      int status =
-          run(
-              "worker",
-              "--server",
-              "http://127.0.0.1:1",
-              "--home",
-              home.toString(),
-              "--events-timeout",
-              bad);
+      int status = workerWithEventsTimeout(bad);
 
       assertThat(status).isEqualTo(2);
       assertThat(err.toString())
@@ -47,15 +51,7 @@ class WorkerCommandTest {
 
   @Test
   void an_events_timeout_that_is_not_a_number_is_refused_naming_the_option() {
-    int status =
-        run(
-            "worker",
-            "--server",
-            "http://127.0.0.1:1",
-            "--home",
-            home.toString(),
-            "--events-timeout",
-            "10s");
+    int status = workerWithEventsTimeout("10s");
 
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).contains("--events-timeout").contains("10s");
