@@ -61,7 +61,9 @@
     const button = form.querySelector('button[type=submit]');
     if (button) { button.disabled = true; }
     say('Importing ' + input.files[0].name + '…', false);
-    fetch(form.getAttribute('data-upload'), {
+    // A ticked "copy" box asks the import to store the file even when it is already there.
+    const copy = form.querySelector('input[name=copy]');
+    fetch(form.getAttribute('data-upload') + (copy && copy.checked ? '?copy=true' : ''), {
       method: 'POST',
       headers: {'Content-Type': 'application/gzip', 'Accept': 'application/json'},
       body: input.files[0],

@@ -419,8 +419,9 @@ final class PipelineCommand implements Runnable {
       name = "import",
       mixinStandardHelpOptions = true,
       description =
-          "Store an exported pipeline run on this server as a new, ended run (new ids). A file"
-              + " imported before is refused, naming the run it became.")
+          "Store an exported pipeline run on this server as a new, ended run (new ids); a command"
+              + " step's trial comes along as an experiment of its own. A file imported before is"
+              + " refused, naming the run it became; --copy stores it anyway.")
   static final class Import extends ImportCommand {
     @Override
     String collection() {

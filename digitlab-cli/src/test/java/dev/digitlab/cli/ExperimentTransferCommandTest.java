@@ -27,7 +27,13 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
     assertThat(Files.size(file)).isPositive();
     out.getBuffer().setLength(0);
 
-    assertThat(run("import", file.toString())).as(err.toString()).isZero();
+    // The experiment still lives on this server: importing its export here is refused, naming
+    // it, unless a copy is asked for.
+    err.getBuffer().setLength(0);
+    assertThat(run("import", file.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("export of experiment " + id + " ").contains("--copy");
+    out.getBuffer().setLength(0);
+    assertThat(run("import", "--copy", file.toString())).as(err.toString()).isZero();
     String copy = out.toString().trim();
     assertThat(copy).matches("\\d+").isNotEqualTo(id);
     out.getBuffer().setLength(0);
@@ -38,7 +44,7 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
 
     err.getBuffer().setLength(0);
     assertThat(run("experiment", "import", file.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("imported already, as experiment " + copy);
+    assertThat(err.toString()).contains("export of experiment " + id + " ");
 
     err.getBuffer().setLength(0);
     Path broken = Files.write(dir.resolve("broken.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
@@ -51,6 +57,6 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
     assertThat(run("experiment", "export", id, "-o", again.toString())).isZero();
     err.getBuffer().setLength(0);
     assertThat(run("experiment", "import", again.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("imported already, as experiment " + copy);
+    assertThat(err.toString()).contains("export of experiment " + id + " ");
   }
 }

@@ -26,6 +26,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The datasets users registered, and the catalog of every dataset name a config may give: the
@@ -43,17 +45,48 @@ public class DatasetRegistry {
   private final Path root;
   private final TrialArtifactStore artifacts;
   private final JdbcClient jdbc;
+  private final TransactionTemplate transaction;
   private final Clock clock;
 
   DatasetRegistry(
       @Value("${digitlab.home}") Path home,
       TrialArtifactStore artifacts,
       JdbcClient jdbc,
+      PlatformTransactionManager transactions,
       Clock clock) {
     this.root = home.resolve("datasets");
     this.artifacts = artifacts;
     this.jdbc = jdbc;
+    this.transaction = new TransactionTemplate(transactions);
     this.clock = clock;
+  }
+
+  /**
+   * Inside the caller's transaction: locks {@code name}'s registration until that transaction ends,
+   * so that a delete of it ({@link #delete}, which takes the same lock first) waits, and then sees
+   * the rows the caller stored (a pipeline run with a step on it: a 409) instead of deleting the
+   * files under them. A 409 when the name was deleted, or now holds other files, since the caller
+   * read {@code sha256} (null: the name must be registered or built-in).
+   */
+  public void holdForUse(String name, String sha256) {
+    Optional<String> held =
+        jdbc.sql("SELECT sha256 FROM registered_dataset WHERE name = :name FOR UPDATE")
+            .param("name", name)
+            .query(String.class)
+            .optional();
+    boolean gone =
+        held.isPresent()
+            ? sha256 != null && !sha256.equals(held.get())
+            : sha256 != null || unknownProblem(name) != null;
+    if (gone) {
+      throw new ConflictException(
+          "Dataset '"
+              + name
+              + "' was deleted or registered anew while this was submitted; nothing was stored:"
+              + " register it again ('digitlab data add "
+              + name
+              + " --dir DIR') and submit again");
+    }
   }
 
   /** Every dataset name a config may give: the built-in ones, then the registered ones by name. */
@@ -267,7 +300,30 @@ public class DatasetRegistry {
    * @throws ConflictException (409) while an experiment trains on it or a running pipeline run has
    *     a step yet to end on it; nothing is deleted then
    */
-  void delete(String name) throws IOException {
+  public void delete(String name) throws IOException {
+    // The checks and the delete in one transaction that first locks the row, as a pipeline
+    // submission does (holdForUse): one of the two waits for the other, so a run stored meanwhile
+    // is seen here (a 409) and never left reading deleted files.
+    String digest = transaction.execute(status -> deleteRow(name));
+    long others =
+        jdbc.sql("SELECT COUNT(*) FROM registered_dataset WHERE sha256 = :sha")
+            .param("sha", digest)
+            .query(Long.class)
+            .single();
+    if (others == 0) {
+      deleteTree(root.resolve(digest));
+      // The object store's copies too: other servers would otherwise keep fetching them, and
+      // nothing else ever deletes them. A name sharing the digest keeps them (others > 0).
+      artifacts.deleteFiles(key(digest, ""));
+    }
+  }
+
+  /** Deletes {@code name}'s row unless something uses it; its digest. */
+  private String deleteRow(String name) {
+    jdbc.sql("SELECT name FROM registered_dataset WHERE name = :name FOR UPDATE")
+        .param("name", name)
+        .query(String.class)
+        .optional();
     Entry entry = get(name);
     List<Long> users =
         jdbc.sql("SELECT id FROM experiment WHERE dataset = :name ORDER BY id")
@@ -298,18 +354,7 @@ public class DatasetRegistry {
               + " then delete it");
     }
     jdbc.sql("DELETE FROM registered_dataset WHERE name = :name").param("name", name).update();
-    String digest = entry.dataset().sha256();
-    long others =
-        jdbc.sql("SELECT COUNT(*) FROM registered_dataset WHERE sha256 = :sha")
-            .param("sha", digest)
-            .query(Long.class)
-            .single();
-    if (others == 0) {
-      deleteTree(root.resolve(digest));
-      // The object store's copies too: other servers would otherwise keep fetching them, and
-      // nothing else ever deletes them. A name sharing the digest keeps them (others > 0).
-      artifacts.deleteFiles(key(digest, ""));
-    }
+    return entry.dataset().sha256();
   }
 
   /**

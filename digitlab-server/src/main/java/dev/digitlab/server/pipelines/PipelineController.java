@@ -148,7 +148,10 @@ class PipelineController {
     // Registered datasets by digest, unknown ones refused: before anything is stored.
     spec = datasets.resolve(spec);
     JsonNode tree = new dev.digitlab.protocol.experiment.ExperimentFiles().readTree(text, format);
-    PipelineRun run = executor.start(spec, tree.toString(), ownership.ownerOf(request));
+    PipelineSpec resolved = spec;
+    PipelineRun run =
+        executor.start(
+            spec, tree.toString(), ownership.ownerOf(request), () -> datasets.hold(resolved));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + run.id()))
         .body(RunView.of(run, store.steps(run.id())));
   }

@@ -112,4 +112,20 @@ class PipelineDatasets {
     }
     return new PipelineSpec(spec.name(), spec.description(), spec.maxParallelSteps(), steps);
   }
+
+  /**
+   * In the transaction that stores the run: locks the registration of every dataset a step names (a
+   * reading step's at the digest {@link #resolve} recorded) until the run is stored, so that a
+   * concurrent delete of one waits and then sees the run (a 409) instead of removing its files
+   * first; a 409 when one was deleted or replaced since it was resolved.
+   */
+  void hold(PipelineSpec spec) {
+    for (StepSpec step : spec.steps()) {
+      if (READERS.contains(step.type()) || step.type() == StepType.TRAIN) {
+        ObjectNode p = step.parameters();
+        registry.holdForUse(
+            p.path("dataset").asString("mnist"), p.path("datasetSha256").asString(null));
+      }
+    }
+  }
 }

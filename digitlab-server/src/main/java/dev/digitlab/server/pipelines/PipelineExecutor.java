@@ -124,7 +124,12 @@ public class PipelineExecutor implements DisposableBean {
    * experiments of its train steps are {@code owner}'s too.
    */
   public PipelineRun start(PipelineSpec spec, String specJson, String owner) {
-    PipelineRun run = store.create(spec, specJson, tracing.newTraceId(), owner);
+    return start(spec, specJson, owner, () -> {});
+  }
+
+  /** The same, {@code hold} running first in the transaction that stores the run. */
+  public PipelineRun start(PipelineSpec spec, String specJson, String owner, Runnable hold) {
+    PipelineRun run = store.create(spec, specJson, tracing.newTraceId(), owner, hold);
     synchronized (this) {
       specs.put(run.id(), spec);
     }

@@ -51,9 +51,19 @@ public class PipelineStore {
 
   /** Stores {@code owner}'s run of {@code spec} with all its steps pending. */
   public PipelineRun create(PipelineSpec spec, String specJson, String traceId, String owner) {
+    return create(spec, specJson, traceId, owner, () -> {});
+  }
+
+  /**
+   * The same, running {@code hold} first in the transaction that stores the run (to lock what the
+   * run will read until it is stored; it may refuse by throwing, and nothing is stored then).
+   */
+  public PipelineRun create(
+      PipelineSpec spec, String specJson, String traceId, String owner, Runnable hold) {
     Long id =
         transaction.execute(
             status -> {
+              hold.run();
               GeneratedKeyHolder key = new GeneratedKeyHolder();
               jdbc.sql(
                       """

@@ -11,6 +11,7 @@ import java.util.Map;
  * <pre>
  * manifest.json                          format, version, every entry's size and SHA-256
  * experiment.json                        {@link Exported}
+ * origin.json                            [{@link Origin}]: the servers it lived on, this one last
  * trials/ORDINAL/trial.json              {@link Trial} (events and artifact bytes left out)
  * trials/ORDINAL/events.json             [{@link Event}], with the time each was stored
  * trials/ORDINAL/mlflow.json             {@link Mlflow}: params, tags, latest metrics, inputs
@@ -29,6 +30,13 @@ import java.util.Map;
  * experiment made here reads as before): an import of this export where one of them was imported
  * already is the same experiment again.
  *
+ * <p>{@code origin.json} (since V20) names, oldest first, every server the experiment lived on and
+ * its id there: the server it was made on first, the exporting server last. An import on a server
+ * it names, whose experiment of that id still exists, is that experiment again. It does not count
+ * in the archive's identity ({@link TransferArchive}), so an unchanged experiment exported before
+ * and after it was written has one identity; older servers ignore the entry, and archives without
+ * it import as before.
+ *
  * <p>Version 1 (one gzip JSON document, {@code base64} artifacts, written until issue 21's second
  * part) is still read. Times are ISO-8601 strings; {@code spec}, {@code config} and {@code
  * lastMetrics} are the JSON text the server stored.
@@ -43,6 +51,17 @@ record ExperimentExport(
 
   /** The {@code .tar.gz} written now. */
   static final int ARCHIVE_VERSION = 2;
+
+  /** The entry naming the servers the experiment lived on; see {@link Origin}. */
+  static final String ORIGIN = "origin.json";
+
+  /** The most servers {@code origin.json} may name. */
+  static final int MAX_ORIGINS = 100;
+
+  /**
+   * A server the experiment lived on ({@code server}, its {@link ServerIdentity}) and its id there.
+   */
+  record Origin(String server, long experiment) {}
 
   record Exported(
       long id,

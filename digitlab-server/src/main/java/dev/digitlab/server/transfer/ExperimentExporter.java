@@ -54,6 +54,7 @@ class ExperimentExporter {
   private final MlflowRecords mlflow;
   private final CodeStore code;
   private final DatasetRegistry datasets;
+  private final ServerIdentity server;
   private final Clock clock;
 
   ExperimentExporter(
@@ -66,6 +67,7 @@ class ExperimentExporter {
       MlflowRecords mlflow,
       CodeStore code,
       DatasetRegistry datasets,
+      ServerIdentity server,
       Clock clock) {
     this.experiments = experiments;
     this.trials = trials;
@@ -76,11 +78,24 @@ class ExperimentExporter {
     this.mlflow = mlflow;
     this.code = code;
     this.datasets = datasets;
+    this.server = server;
     this.clock = clock;
   }
 
   /** The experiment's export, compressed. */
   byte[] export(long id) {
+    return TransferArchive.write(
+        ExperimentExport.FORMAT,
+        ExperimentExport.ARCHIVE_VERSION,
+        clock.instant().toString(),
+        entries(id));
+  }
+
+  /**
+   * The entries of the experiment's export by path, in order, without the manifest: a pipeline
+   * export carries its command steps' experiments as these.
+   */
+  Map<String, byte[]> entries(long id) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     String notes =
@@ -107,12 +122,33 @@ class ExperimentExporter {
             experiment.status().dbValue(),
             experiment.createdAt().toString(),
             // Where an imported experiment came from: a re-export of it is not a new experiment.
+            // The digests this server verified and those its file claimed (V20) both travel: a
+            // claim can only ever make a file that carries it a duplicate, never block another.
             jdbc.sql(
-                    "SELECT digest FROM imported_archive WHERE experiment_id = :id ORDER BY digest")
+                    "SELECT digest FROM imported_archive WHERE experiment_id = :id"
+                        + " UNION SELECT digest FROM imported_claim WHERE experiment_id = :id"
+                        + " ORDER BY digest")
                 .param("id", id)
                 .query(String.class)
                 .list());
     entries.put("experiment.json", json(exported));
+    List<ExperimentExport.Origin> origins =
+        new ArrayList<>(
+            jdbc.sql(
+                    "SELECT server_id, source_experiment_id FROM experiment_origin"
+                        + " WHERE experiment_id = :id ORDER BY position")
+                .param("id", id)
+                .query((row, n) -> new ExperimentExport.Origin(row.getString(1), row.getLong(2)))
+                .list());
+    if (origins.size() >= ExperimentExport.MAX_ORIGINS) {
+      // Keep where it was made and the latest stops: what an import here or there checks.
+      List<ExperimentExport.Origin> kept = new ArrayList<>(List.of(origins.getFirst()));
+      kept.addAll(
+          origins.subList(origins.size() - ExperimentExport.MAX_ORIGINS + 2, origins.size()));
+      origins = kept;
+    }
+    origins.add(new ExperimentExport.Origin(server.id(), id));
+    entries.put(ExperimentExport.ORIGIN, json(origins));
     Map<Long, Integer> ordinals = new HashMap<>();
     for (Trial trial : trials.listByExperiment(id)) {
       ordinals.put(trial.id(), trial.ordinal());
@@ -181,11 +217,7 @@ class ExperimentExporter {
     entries.put("models.json", json(models));
     carryCode(experiment, entries);
     carryDataset(experiment, entries);
-    return TransferArchive.write(
-        ExperimentExport.FORMAT,
-        ExperimentExport.ARCHIVE_VERSION,
-        clock.instant().toString(),
-        entries);
+    return entries;
   }
 
   /** A file an artifact event announced: its name, attempt and path in the attempt's folder. */

@@ -10,6 +10,7 @@ import dev.digitlab.protocol.experiment.ObjectiveMetric;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.code.CodeStore;
+import dev.digitlab.server.database.OnRollback;
 import dev.digitlab.server.datasets.DatasetRegistry;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.NewEvent;
@@ -32,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -63,7 +66,12 @@ import tools.jackson.databind.JsonNode;
  * JSON for a version 1 file) is the key of {@code imported_archive} (V19) and the experiment's tag
  * {@value #DIGEST_TAG}. A file already imported is refused with 409 naming that experiment, also
  * when two imports of it run at the same moment: the second insert of the key waits for the first
- * transaction and fails once it commits.
+ * transaction and fails once it commits. Only that digest, computed here, is a key: what a file
+ * says of itself ({@code importedFrom}, {@code origin.json}) is kept beside the experiment (V20's
+ * {@code imported_claim} and {@code experiment_origin}) and carried into its exports, and can make
+ * that file a 409 (a re-export of a copy whose archive was verified here, or of an experiment of
+ * this server that still exists), but never another file. {@code copy} stores a file whatever is
+ * here.
  */
 @Component
 class ExperimentImporter {
@@ -71,8 +79,12 @@ class ExperimentImporter {
   static final String DIGEST_TAG = "digitlab.import.sha256";
   static final String SOURCE_TAG = "digitlab.import.source";
 
-  private static final java.util.regex.Pattern SHA256_HEX =
-      java.util.regex.Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  /** A server id as {@link ServerIdentity} makes it: a UUID, lower-case. */
+  private static final Pattern SERVER_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   private static final int MAX_IMPORTED_FROM = 100;
 
   /** The most bytes an export may inflate to: a small file must not unpack into gigabytes. */
@@ -88,6 +100,7 @@ class ExperimentImporter {
   private final MlflowRecords mlflow;
   private final CodeStore code;
   private final DatasetRegistry datasets;
+  private final ServerIdentity server;
   private final Clock clock;
 
   ExperimentImporter(
@@ -101,6 +114,7 @@ class ExperimentImporter {
       MlflowRecords mlflow,
       CodeStore code,
       DatasetRegistry datasets,
+      ServerIdentity server,
       Clock clock) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
@@ -112,21 +126,89 @@ class ExperimentImporter {
     this.mlflow = mlflow;
     this.code = code;
     this.datasets = datasets;
+    this.server = server;
     this.clock = clock;
   }
 
-  /** The new experiment's id. */
-  long importFile(byte[] file, String owner) {
-    Loaded loaded = startsLikeJson(file) ? version1(file) : version2(file);
-    ExperimentExport.Exported experiment = loaded.export().experiment();
-    String digest = loaded.digest();
-    List<String> lineage = lineage(digest, experiment.importedFrom());
-    for (String origin : lineage.subList(1, lineage.size())) {
-      Optional<Long> copy = firstCopy(origin);
+  /**
+   * The new experiment's id. Unless {@code copy}, a file that is already here is a 409 naming the
+   * experiment it is: the same contents imported before, an export of this server's own experiment
+   * that still exists ({@code origin.json}), or a re-export of a copy whose archive this server
+   * verified ({@code importedFrom}). With {@code copy} it is stored as a new experiment anyway.
+   */
+  long importFile(byte[] file, String owner, boolean copy) {
+    Loaded loaded =
+        startsLikeJson(file)
+            ? version1(file)
+            : version2(
+                TransferArchive.read(
+                    file, ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, "experiment"));
+    if (!copy) {
+      refuseWhatIsHere(loaded);
+    }
+    return store(loaded, owner, copy).id();
+  }
+
+  /**
+   * An experiment stored from a pipeline export's entries, and its trials' ids by their old ids.
+   */
+  record Carried(long id, Map<Long, Long> trials) {}
+
+  /**
+   * The experiment a pipeline export carries for a step ({@code entries}: its export's entries,
+   * each already checked against the pipeline's manifest), read and checked whole: a 400 saying
+   * what is wrong, before anything is stored.
+   */
+  Loaded checkCarried(Map<String, byte[]> entries, String exportedAt) {
+    return version2(
+        TransferArchive.of(
+            ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, exportedAt, entries));
+  }
+
+  /**
+   * Stores a carried experiment always as a copy (the run is what is deduplicated), in the caller's
+   * transaction: the caller's rollback removes it, files included.
+   */
+  Carried storeCarried(Loaded loaded, String owner) {
+    return store(loaded, owner, true);
+  }
+
+  /**
+   * The 409s of a file that is already here. Only what this server verified counts as here: the
+   * digest it computed of a file it imported (a key of {@code imported_archive}), and its own
+   * experiments. What a file claims ({@code importedFrom}, {@code origin.json}) is checked against
+   * those, so a claim can make the file that carries it a duplicate, never block another file.
+   */
+  private void refuseWhatIsHere(Loaded loaded) {
+    Optional<Long> first = firstCopy(loaded.digest());
+    if (first.isPresent()) {
+      throw alreadyImported(first.get());
+    }
+    for (String claim : loaded.claims()) {
+      Optional<Long> copy = firstCopy(claim);
       if (copy.isPresent()) {
         throw reexported(copy.get());
       }
     }
+    String here = server.id();
+    for (ExperimentExport.Origin origin : loaded.origins()) {
+      if (origin.server().equals(here) && experimentExists(origin.experiment())) {
+        throw ownExperiment(origin.experiment());
+      }
+    }
+  }
+
+  private boolean experimentExists(long id) {
+    return jdbc.sql("SELECT COUNT(*) FROM experiment WHERE id = :id")
+            .param("id", id)
+            .query(Integer.class)
+            .single()
+        > 0;
+  }
+
+  private Carried store(Loaded loaded, String owner, boolean copy) {
+    ExperimentExport.Exported experiment = loaded.export().experiment();
+    String digest = loaded.digest();
     String source =
         "experiment "
             + experiment.id()
@@ -137,67 +219,95 @@ class ExperimentImporter {
     String codeSha = ExperimentExport.codeOf(experiment.spec());
     checkCode(codeSha, loaded.code());
     checkDataset(experiment, loaded.dataset());
+    // A copy's own digest is a claim too: it is not the import of record of its file.
+    List<String> claims = new ArrayList<>(loaded.claims());
+    if (copy && !claims.contains(digest)) {
+      claims.add(digest);
+    }
+    Map<Long, Long> byOldId = new LinkedHashMap<>();
     List<Long> written = new ArrayList<>();
     try {
-      return transaction.execute(
-          status -> {
-            // First, so that a second import of the same file waits here for this one's
-            // transaction, and then fails on the key (V19) instead of storing a copy. The
-            // archives a re-export came from are keys of this experiment too: importing any of
-            // them (or another re-export) later is the same experiment again.
-            for (String key : lineage) {
-              jdbc.sql(
-                      "INSERT INTO imported_archive (digest, kind, imported_at)"
-                          + " VALUES (:digest, 'experiment', :now)")
-                  .param("digest", key)
-                  .param("now", toSql(clock.instant()))
-                  .update();
-            }
-            long id = insertExperiment(experiment, owner);
-            jdbc.sql("UPDATE imported_archive SET experiment_id = :id WHERE digest IN (:digests)")
-                .param("id", id)
-                .param("digests", lineage)
-                .update();
-            tag(id, DIGEST_TAG, digest);
-            tag(id, SOURCE_TAG, source);
-            if (loaded.code() != null) {
-              code.storeImported(loaded.code(), codeSha, owner);
-            }
-            registerDataset(experiment, loaded.dataset(), owner);
-            Map<Integer, Long> trialIds = new HashMap<>();
-            for (Checked trial : loaded.trials()) {
-              long trialId = trials.insert(id, trial.row());
-              trialIds.put(trial.row().ordinal(), trialId);
-              written.add(trialId);
-              for (Map.Entry<Integer, List<TimedEvent>> attempt : trial.events().entrySet()) {
-                appendKeepingTimes(trialId, attempt.getKey(), attempt.getValue());
-              }
-              for (CheckedArtifact artifact : trial.artifacts()) {
-                write(trialId, artifact);
-              }
-              if (trial.mlflow() != null) {
-                mlflow.write(trialId, trial.mlflow(), trial.mlflowFiles());
-              }
-            }
-            experiments.rollUp(id);
-            for (CheckedModel model : loaded.models()) {
-              Long trialId =
-                  model.trialOrdinal() == null ? null : trialIds.get(model.trialOrdinal());
-              registry.importVersion(model.carried(), id, trialId, owner, source);
-            }
-            return id;
-          });
+      long stored =
+          transaction.execute(
+              status -> {
+                if (!copy) {
+                  // First, so that a second import of the same file waits here for this one's
+                  // transaction, and then fails on the key (V19) instead of storing a copy. Only
+                  // the digest computed here is a key: claims are not (V20).
+                  jdbc.sql(
+                          "INSERT INTO imported_archive (digest, kind, imported_at)"
+                              + " VALUES (:digest, 'experiment', :now)")
+                      .param("digest", digest)
+                      .param("now", toSql(clock.instant()))
+                      .update();
+                }
+                long id = insertExperiment(experiment, owner);
+                if (!copy) {
+                  jdbc.sql("UPDATE imported_archive SET experiment_id = :id WHERE digest = :digest")
+                      .param("id", id)
+                      .param("digest", digest)
+                      .update();
+                }
+                for (String claim : claims) {
+                  jdbc.sql(
+                          "INSERT INTO imported_claim (experiment_id, digest)"
+                              + " VALUES (:id, :digest)")
+                      .param("id", id)
+                      .param("digest", claim)
+                      .update();
+                }
+                List<ExperimentExport.Origin> origins = loaded.origins();
+                for (int position = 0; position < origins.size(); position++) {
+                  jdbc.sql(
+                          "INSERT INTO experiment_origin (experiment_id, position, server_id,"
+                              + " source_experiment_id) VALUES (:id, :position, :server, :source)")
+                      .param("id", id)
+                      .param("position", position)
+                      .param("server", origins.get(position).server())
+                      .param("source", origins.get(position).experiment())
+                      .update();
+                }
+                tag(id, DIGEST_TAG, digest);
+                tag(id, SOURCE_TAG, source);
+                if (loaded.code() != null) {
+                  code.storeImported(loaded.code(), codeSha, owner);
+                }
+                registerDataset(experiment, loaded.dataset(), owner);
+                Map<Integer, Long> trialIds = new HashMap<>();
+                for (Checked trial : loaded.trials()) {
+                  long trialId = trials.insert(id, trial.row());
+                  trialIds.put(trial.row().ordinal(), trialId);
+                  written.add(trialId);
+                  // Also when an enclosing transaction (a pipeline's import) rolls back later.
+                  OnRollback.run(
+                      "the files of imported trial " + trialId, () -> directories.delete(trialId));
+                  for (Map.Entry<Integer, List<TimedEvent>> attempt : trial.events().entrySet()) {
+                    appendKeepingTimes(trialId, attempt.getKey(), attempt.getValue());
+                  }
+                  for (CheckedArtifact artifact : trial.artifacts()) {
+                    write(trialId, artifact);
+                  }
+                  if (trial.mlflow() != null) {
+                    mlflow.write(trialId, trial.mlflow(), trial.mlflowFiles());
+                  }
+                }
+                for (ExperimentExport.Trial trial : loaded.export().trials()) {
+                  byOldId.put(trial.id(), trialIds.get(trial.ordinal()));
+                }
+                experiments.rollUp(id);
+                for (CheckedModel model : loaded.models()) {
+                  Long trialId =
+                      model.trialOrdinal() == null ? null : trialIds.get(model.trialOrdinal());
+                  registry.importVersion(model.carried(), id, trialId, owner, source);
+                }
+                return id;
+              });
+      return new Carried(stored, byOldId);
     } catch (DataAccessException e) {
       cleanUp(written);
-      Optional<Long> first = firstCopy(digest);
+      Optional<Long> first = copy ? Optional.empty() : firstCopy(digest);
       if (first.isPresent()) {
         throw alreadyImported(first.get());
-      }
-      for (String origin : lineage) {
-        Optional<Long> copy = firstCopy(origin);
-        if (copy.isPresent()) {
-          throw reexported(copy.get());
-        }
       }
       throw e;
     } catch (RuntimeException e) {
@@ -222,13 +332,13 @@ class ExperimentImporter {
   }
 
   /**
-   * The archive's own digest first, then those it says its experiment was imported from (checked:
-   * they become keys of {@code imported_archive}).
+   * The digests the file says its experiment was imported from, checked (hex SHA-256s, at most
+   * {@value #MAX_IMPORTED_FROM}), without its own.
    */
-  private static List<String> lineage(String digest, List<String> importedFrom) {
-    List<String> lineage = new ArrayList<>(List.of(digest));
+  private static List<String> claims(String digest, List<String> importedFrom) {
+    List<String> claims = new ArrayList<>();
     if (importedFrom == null) {
-      return lineage;
+      return claims;
     }
     if (importedFrom.size() > MAX_IMPORTED_FROM) {
       throw bad(
@@ -241,11 +351,54 @@ class ExperimentImporter {
       if (origin == null || !SHA256_HEX.matcher(origin).matches()) {
         throw bad("has an importedFrom entry that is not a SHA-256 in hex: '" + origin + "'");
       }
-      if (!lineage.contains(origin)) {
-        lineage.add(origin);
+      if (!origin.equals(digest) && !claims.contains(origin)) {
+        claims.add(origin);
       }
     }
-    return lineage;
+    return claims;
+  }
+
+  /** The servers {@code origin.json} names, checked; none when the archive has no such entry. */
+  private static List<ExperimentExport.Origin> origins(TransferArchive.Contents contents) {
+    if (!contents.files().containsKey(ExperimentExport.ORIGIN)) {
+      return List.of();
+    }
+    ExperimentExport.Origin[] origins =
+        entry(contents, ExperimentExport.ORIGIN, ExperimentExport.Origin[].class);
+    if (origins.length > ExperimentExport.MAX_ORIGINS) {
+      throw bad(
+          "names "
+              + origins.length
+              + " servers in "
+              + ExperimentExport.ORIGIN
+              + "; at most "
+              + ExperimentExport.MAX_ORIGINS);
+    }
+    for (ExperimentExport.Origin origin : origins) {
+      if (origin == null
+          || origin.server() == null
+          || !SERVER_ID.matcher(origin.server()).matches()
+          || origin.experiment() < 1) {
+        throw bad(
+            "has an entry of "
+                + ExperimentExport.ORIGIN
+                + " that is not a server id (a UUID) and an experiment id: "
+                + origin);
+      }
+    }
+    return List.of(origins);
+  }
+
+  private static ConflictException ownExperiment(long id) {
+    return new ConflictException(
+        "This file is an export of experiment "
+            + id
+            + " (/api/v1/experiments/"
+            + id
+            + "), which lives on this server still (the file names this server as one it was"
+            + " exported from): importing it would store the same experiment twice, so nothing was"
+            + " stored. To store a copy anyway, import with"
+            + " ?copy=true ('digitlab import --copy').");
   }
 
   private static ConflictException reexported(long id) {
@@ -254,7 +407,8 @@ class ExperimentImporter {
             + id
             + " (/api/v1/experiments/"
             + id
-            + "): it came from the same archive; importing it again stores nothing.");
+            + "): it came from the same archive; nothing was stored. To store a copy anyway,"
+            + " import with ?copy=true ('digitlab import --copy').");
   }
 
   private static ConflictException alreadyImported(long id) {
@@ -263,7 +417,8 @@ class ExperimentImporter {
             + id
             + " (/api/v1/experiments/"
             + id
-            + "); importing it again stores nothing.");
+            + "); nothing was stored. To store a copy anyway, import with ?copy=true"
+            + " ('digitlab import --copy').");
   }
 
   /**
@@ -275,7 +430,7 @@ class ExperimentImporter {
     while (from < timed.size()) {
       Instant at = timed.get(from).at();
       int to = from + 1;
-      while (to < timed.size() && java.util.Objects.equals(timed.get(to).at(), at)) {
+      while (to < timed.size() && Objects.equals(timed.get(to).at(), at)) {
         to++;
       }
       List<NewEvent> run = timed.subList(from, to).stream().map(TimedEvent::event).toList();
@@ -287,9 +442,11 @@ class ExperimentImporter {
   // ---- the two formats, read and checked whole before anything is written
 
   /** Everything an import stores, checked. */
-  private record Loaded(
+  record Loaded(
       ExperimentExport export,
       String digest,
+      List<String> claims,
+      List<ExperimentExport.Origin> origins,
       List<Checked> trials,
       List<CheckedModel> models,
       byte[] code,
@@ -315,16 +472,22 @@ class ExperimentImporter {
       }
       checked.add(check(trial, ExperimentImporter::base64, null, Map.of()));
     }
-    return new Loaded(export, Digests.sha256(document), checked, List.of(), null, null);
+    String digest = Digests.sha256(document);
+    return new Loaded(
+        export,
+        digest,
+        claims(digest, export.experiment().importedFrom()),
+        List.of(),
+        checked,
+        List.of(),
+        null,
+        null);
   }
 
   private static final Pattern TRIAL_ENTRY = Pattern.compile("trials/(\\d{1,9})/trial\\.json");
 
   /** Version 2: the {@code .tar.gz}. */
-  private static Loaded version2(byte[] file) {
-    TransferArchive.Contents contents =
-        TransferArchive.read(
-            file, ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, "experiment");
+  private static Loaded version2(TransferArchive.Contents contents) {
     ExperimentExport.Exported experiment =
         entry(contents, "experiment.json", ExperimentExport.Exported.class);
     checkExperiment(experiment);
@@ -342,8 +505,7 @@ class ExperimentImporter {
         throw bad("has " + path + " of a trial whose ordinal is " + trial.ordinal());
       }
       List<ExperimentExport.Event> events =
-          java.util.Arrays.asList(
-              entry(contents, folder + "events.json", ExperimentExport.Event[].class));
+          Arrays.asList(entry(contents, folder + "events.json", ExperimentExport.Event[].class));
       ExperimentExport.Trial withEvents = trial.withEvents(events);
       trials.add(withEvents);
       ExperimentExport.Mlflow mlflow = null;
@@ -396,6 +558,8 @@ class ExperimentImporter {
     return new Loaded(
         export,
         contents.digest(),
+        claims(contents.digest(), experiment.importedFrom()),
+        origins(contents),
         checked,
         models,
         carriedCode(contents, experiment),

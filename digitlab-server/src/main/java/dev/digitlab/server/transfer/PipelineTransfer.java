@@ -39,15 +39,22 @@ import tools.jackson.databind.node.ObjectNode;
  * .tar.gz} of format {@value #FORMAT}, and back as a new run with new ids. It copies the rows as
  * they are, whatever the steps' types: nothing here knows what a {@code train} or a {@code command}
  * step does, so a step kind added later travels too. A run or step that had not ended when exported
- * arrives ended ({@code failed} or {@code skipped}, saying so): nothing runs an imported run. A
- * {@code train} or {@code command} step's trial is not carried (export its experiment for that):
- * the imported step keeps its result without the link, and without the trial and experiment ids the
- * result named, which would point at unrelated rows of this server.
+ * arrives ended ({@code failed} or {@code skipped}, saying so): nothing runs an imported run.
+ *
+ * <p>A {@code command} step's trial (its latest attempt's: the one the step links) travels with it,
+ * as the export of its experiment of one trial under {@code experiments/STEP/} (the program's
+ * command, parameters, metrics, logs, output files, MLflow records and code, as an experiment
+ * export has them), and is imported as a new experiment that the imported step links, its result
+ * naming the new trial and experiment ids. A {@code train} step's trial is not carried (its model
+ * and metrics are in the step's files and result; export its experiment for the rest): the imported
+ * step keeps its result without the link, and without the trial and experiment ids the result
+ * named, which would point at unrelated rows of this server.
  *
  * <pre>
  * manifest.json              format, version, every entry's size and SHA-256
  * pipeline.json              {@link Document}
  * steps/STEP/PATH            the files of step STEP's folder
+ * experiments/STEP/PATH      a command step's experiment, as its export's entries (no manifest)
  * </pre>
  */
 @Component
@@ -103,17 +110,28 @@ class PipelineTransfer {
   private static final Set<String> RUN_ENDED = Set.of("succeeded", "failed");
   private static final Set<String> STEP_ENDED = Set.of("succeeded", "failed", "skipped");
 
+  /** The step types whose trial an export carries. */
+  private static final Set<String> CARRIED_TRIALS = Set.of("command");
+
+  private static final String EXPERIMENTS = "experiments/";
+
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
+  private final ExperimentExporter exporter;
+  private final ExperimentImporter importer;
   private final Path home;
   private final Clock clock;
 
   PipelineTransfer(
       JdbcClient jdbc,
       PlatformTransactionManager transactions,
+      ExperimentExporter exporter,
+      ExperimentImporter importer,
       @Value("${digitlab.home}") Path home,
       Clock clock) {
     this.jdbc = jdbc;
+    this.exporter = exporter;
+    this.importer = importer;
     this.transaction = new TransactionTemplate(transactions);
     this.home = home;
     this.clock = clock;
@@ -218,11 +236,26 @@ class PipelineTransfer {
         throw new UncheckedIOException(e);
       }
     }
+    // The trial each command step links (its latest attempt's), with its experiment.
+    jdbc.sql(
+            "SELECT s.name, t.experiment_id FROM pipeline_step s JOIN trial t ON t.id = s.trial_id"
+                + " WHERE s.run_id = :id AND s.type IN (:types) ORDER BY s.ordinal, s.id")
+        .param("id", id)
+        .param("types", CARRIED_TRIALS)
+        .query((row, n) -> Map.entry(row.getString(1), row.getLong(2)))
+        .list()
+        .forEach(
+            step ->
+                exporter
+                    .entries(step.getValue())
+                    .forEach(
+                        (path, bytes) ->
+                            entries.put(EXPERIMENTS + step.getKey() + "/" + path, bytes)));
     return TransferArchive.write(FORMAT, VERSION, clock.instant().toString(), entries);
   }
 
-  /** The new run's id. */
-  long importFile(byte[] file, String owner) {
+  /** The new run's id; {@code copy}: store it even when this file was imported before. */
+  long importFile(byte[] file, String owner, boolean copy) {
     TransferArchive.Contents contents = TransferArchive.read(file, FORMAT, VERSION, "pipeline");
     Document document;
     try {
@@ -233,40 +266,68 @@ class PipelineTransfer {
     }
     check(document);
     Map<String, Map<String, byte[]>> files = new HashMap<>();
+    Map<String, Map<String, byte[]>> carriedEntries = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> entry : contents.files().entrySet()) {
       String path = entry.getKey();
       if (path.equals("pipeline.json")) {
         continue;
       }
       String[] parts = path.split("/", 3);
-      if (parts.length < 3 || !parts[0].equals("steps") || parts[2].isEmpty()) {
+      boolean experiment = parts[0].equals(EXPERIMENTS.substring(0, EXPERIMENTS.length() - 1));
+      if (parts.length < 3 || !(parts[0].equals("steps") || experiment) || parts[2].isEmpty()) {
         throw TransferArchive.bad("holds " + path + ", which a pipeline export does not");
       }
-      if (document.steps().stream().noneMatch(s -> s.name().equals(parts[1]))) {
+      Optional<Step> step =
+          document.steps().stream().filter(s -> s.name().equals(parts[1])).findFirst();
+      if (step.isEmpty()) {
         throw TransferArchive.bad("holds " + path + " of a step it does not have");
       }
-      files.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[2], entry.getValue());
+      if (experiment && !CARRIED_TRIALS.contains(step.get().type())) {
+        throw TransferArchive.bad(
+            "holds "
+                + path
+                + ": an experiment of step "
+                + parts[1]
+                + ", whose type "
+                + step.get().type()
+                + " carries none");
+      }
+      (experiment ? carriedEntries : files)
+          .computeIfAbsent(parts[1], k -> new LinkedHashMap<>())
+          .put(parts[2], entry.getValue());
     }
+    // Every carried experiment is read and checked whole before anything is stored.
+    Map<String, ExperimentImporter.Loaded> carried = new LinkedHashMap<>();
+    carriedEntries.forEach(
+        (step, entries) ->
+            carried.put(step, importer.checkCarried(entries, contents.manifest().exportedAt())));
     String digest = contents.digest();
     List<Path> written = new ArrayList<>();
     try {
       return transaction.execute(
           status -> {
-            jdbc.sql(
-                    "INSERT INTO imported_archive (digest, kind, imported_at)"
-                        + " VALUES (:digest, 'pipeline', :now)")
-                .param("digest", digest)
-                .param("now", toSql(clock.instant()))
-                .update();
+            if (!copy) {
+              jdbc.sql(
+                      "INSERT INTO imported_archive (digest, kind, imported_at)"
+                          + " VALUES (:digest, 'pipeline', :now)")
+                  .param("digest", digest)
+                  .param("now", toSql(clock.instant()))
+                  .update();
+            }
             long id = insertRun(document.run(), owner);
-            jdbc.sql("UPDATE imported_archive SET pipeline_run_id = :id WHERE digest = :digest")
-                .param("id", id)
-                .param("digest", digest)
-                .update();
+            if (!copy) {
+              jdbc.sql("UPDATE imported_archive SET pipeline_run_id = :id WHERE digest = :digest")
+                  .param("id", id)
+                  .param("digest", digest)
+                  .update();
+            }
             written.add(home.resolve("pipelines").resolve(Long.toString(id)));
             Map<String, Long> stepIds = new HashMap<>();
             for (Step step : document.steps()) {
-              stepIds.put(step.name(), insertStep(id, step));
+              ExperimentImporter.Loaded experiment = carried.get(step.name());
+              ExperimentImporter.Carried stored =
+                  experiment == null ? null : importer.storeCarried(experiment, owner);
+              stepIds.put(step.name(), insertStep(id, step, stored));
             }
             for (Attempt attempt : document.attempts()) {
               jdbc.sql(
@@ -307,6 +368,9 @@ class PipelineTransfer {
           });
     } catch (DataAccessException e) {
       cleanUp(written);
+      if (copy) {
+        throw e;
+      }
       Optional<Long> first =
           jdbc.sql("SELECT pipeline_run_id FROM imported_archive WHERE digest = :digest")
               .param("digest", digest)
@@ -375,16 +439,26 @@ class PipelineTransfer {
     return key.getKeyAs(Number.class).longValue();
   }
 
-  /** A step result's JSON without the ids of the exporting server's trial and experiment. */
-  private static String withoutLinks(String result) {
+  /**
+   * A step result's JSON with the ids of the exporting server's trial and experiment replaced by
+   * those of the carried experiment stored here, or removed when none was carried (they would point
+   * at unrelated rows of this server).
+   */
+  private static String relinked(String result, ExperimentImporter.Carried carried) {
     if (result == null || result.isBlank()) {
       return result;
     }
     try {
       if (Json.mapper().readTree(result) instanceof ObjectNode object
           && (object.has("trialId") || object.has("experimentId"))) {
-        object.remove("trialId");
-        object.remove("experimentId");
+        Long trial = carried == null ? null : carriedTrial(object, carried);
+        if (trial == null) {
+          object.remove("trialId");
+          object.remove("experimentId");
+        } else {
+          object.put("trialId", trial);
+          object.put("experimentId", carried.id());
+        }
         return Json.mapper().writeValueAsString(object);
       }
     } catch (JacksonException notJson) {
@@ -393,7 +467,24 @@ class PipelineTransfer {
     return result;
   }
 
-  private long insertStep(long runId, Step step) {
+  /** The stored trial the result's {@code trialId} was on the exporting server, if it came. */
+  private static Long carriedTrial(ObjectNode result, ExperimentImporter.Carried carried) {
+    return result.path("trialId").isIntegralNumber()
+        ? carried.trials().get(result.path("trialId").asLong())
+        : null;
+  }
+
+  private static Long carriedTrialOf(String result, ExperimentImporter.Carried carried) {
+    try {
+      return Json.mapper().readTree(result) instanceof ObjectNode object
+          ? carriedTrial(object, carried)
+          : null;
+    } catch (JacksonException notJson) {
+      return null;
+    }
+  }
+
+  private long insertStep(long runId, Step step, ExperimentImporter.Carried carried) {
     boolean ended = STEP_ENDED.contains(step.status());
     KeyHolder key = new GeneratedKeyHolder();
     jdbc.sql(
@@ -424,9 +515,18 @@ class PipelineTransfer {
             ended
                 ? step.failureReason()
                 : "Was " + step.status() + " when exported; imported as skipped.")
-        .param("result", withoutLinks(step.result()))
+        .param("result", relinked(step.result(), carried))
         .update(key, "id");
-    return key.getKeyAs(Number.class).longValue();
+    long id = key.getKeyAs(Number.class).longValue();
+    Long trial =
+        carried == null || step.result() == null ? null : carriedTrialOf(step.result(), carried);
+    if (trial != null) {
+      jdbc.sql("UPDATE pipeline_step SET trial_id = :trial WHERE id = :id")
+          .param("trial", trial)
+          .param("id", id)
+          .update();
+    }
+    return id;
   }
 
   /** Everything the rows need, before any is written; a 400 naming what is wrong. */

@@ -31,7 +31,8 @@ import tools.jackson.databind.JsonNode;
  * <p>The archive's identity ({@link Contents#digest()}) is the SHA-256 of its format, version and
  * entries (path and SHA-256 each, in order), not of its bytes: the export time and the gzip level
  * do not count, so exporting an unchanged experiment twice gives the same identity, and importing
- * the second file is refused like the first's second import.
+ * the second file is refused like the first's second import. Nor does {@value
+ * ExperimentExport#ORIGIN}: it says where the file was exported, not what it holds.
  */
 final class TransferArchive {
 
@@ -156,10 +157,25 @@ final class TransferArchive {
     return new Contents(manifest, identity(manifest), files);
   }
 
+  /**
+   * Contents made of entries already checked as part of another archive (a pipeline export carries
+   * its command steps' experiments so), under a manifest made for them.
+   */
+  static Contents of(String format, int version, String exportedAt, Map<String, byte[]> files) {
+    List<Entry> entries = new ArrayList<>();
+    files.forEach(
+        (path, bytes) -> entries.add(new Entry(path, bytes.length, Digests.sha256(bytes))));
+    Manifest manifest = new Manifest(format, version, exportedAt, entries);
+    return new Contents(manifest, identity(manifest), new LinkedHashMap<>(files));
+  }
+
   private static String identity(Manifest manifest) {
     StringBuilder text =
         new StringBuilder(manifest.format()).append('\n').append(manifest.version()).append('\n');
     for (Entry entry : manifest.entries()) {
+      if (entry.path().equals(ExperimentExport.ORIGIN)) {
+        continue;
+      }
       text.append(entry.path()).append('\0').append(entry.sha256()).append('\n');
     }
     return Digests.sha256(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -58,12 +59,15 @@ class TransferController {
 
   /**
    * The body is the exported {@code .tar.gz} as it was downloaded (or a first-format file: gzip
-   * JSON, or its JSON uncompressed).
+   * JSON, or its JSON uncompressed). {@code copy=true} stores it as a new experiment even when it
+   * is already here (else a 409 naming it).
    */
   @PostMapping(path = "/api/v1/experiments/import", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, Object>> importFile(
-      @RequestBody byte[] file, HttpServletRequest request) {
-    long id = importer.importFile(file, ownership.ownerOf(request));
+      @RequestBody byte[] file,
+      @RequestParam(defaultValue = "false") boolean copy,
+      HttpServletRequest request) {
+    long id = importer.importFile(file, ownership.ownerOf(request), copy);
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + id))
         .body(Map.of("id", id, "url", "/api/v1/experiments/" + id));
   }
@@ -81,11 +85,16 @@ class TransferController {
         .body(pipelines.export(id));
   }
 
-  /** The body is a pipeline run's exported {@code .tar.gz}. */
+  /**
+   * The body is a pipeline run's exported {@code .tar.gz}; {@code copy=true} stores it as a new run
+   * even when it was imported before (else a 409 naming that run).
+   */
   @PostMapping(path = "/api/v1/pipelines/import", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, Object>> importPipeline(
-      @RequestBody byte[] file, HttpServletRequest request) {
-    long id = pipelines.importFile(file, ownership.ownerOf(request));
+      @RequestBody byte[] file,
+      @RequestParam(defaultValue = "false") boolean copy,
+      HttpServletRequest request) {
+    long id = pipelines.importFile(file, ownership.ownerOf(request), copy);
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + id))
         .body(Map.of("id", id, "url", "/api/v1/pipelines/" + id));
   }

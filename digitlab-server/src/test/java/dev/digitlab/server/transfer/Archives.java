@@ -67,6 +67,28 @@ final class Archives {
     return pack(all);
   }
 
+  /** The server id the exports that {@link #fromAnotherServer} rewrites name. */
+  static final String ANOTHER_SERVER = "00000000-0000-4000-8000-00000000abcd";
+
+  /**
+   * An experiment export as if written by another server ({@link #ANOTHER_SERVER}, its experiment
+   * {@code 4242}): its {@code origin.json} replaced, under a manifest made anew. The contents, and
+   * so the archive's identity, are the same.
+   */
+  static byte[] fromAnotherServer(byte[] export) throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>(entries(export));
+    entries.put(
+        "origin.json",
+        ("[{\"server\": \"" + ANOTHER_SERVER + "\", \"experiment\": 4242}]")
+            .getBytes(StandardCharsets.UTF_8));
+    return withManifest(entries, "digitlab-experiment", 2);
+  }
+
+  /** The identity an import keys an experiment export by: what the server computes of it. */
+  static String digest(byte[] export) {
+    return TransferArchive.read(export, "digitlab-experiment", 2, "experiment").digest();
+  }
+
   /**
    * The entries with one more, written with a raw header (our writer refuses such names): {@code
    * type} '0' for a file, '1' a hard link, '2' a symbolic link (to /etc).

@@ -77,12 +77,17 @@ class ExperimentRoundTripTest {
        "objective": {"metric": "test_accuracy", "goal": "max"}}
       """;
 
-  /** A pipeline of one command step: generic rows and a log, whatever runs its steps. */
+  /**
+   * A pipeline of one command step: generic rows and a log, and the step's command trial (its
+   * parameter, metric, log and output file).
+   */
   private static final String PIPELINE =
       """
       {"name": "moving-pipeline", "steps": [
         {"name": "hello", "type": "command",
-         "parameters": {"executable": "sh", "args": ["-c", "echo hi; echo metric x=2 step=5"]}}]}
+         "parameters": {"executable": "sh",
+           "args": ["-c", "echo hi; echo metric x=2 step=5; echo carried > $DIGITLAB_OUTPUT_DIR/note.txt"],
+           "greeting": "hello"}}]}
       """;
 
   /**
@@ -189,6 +194,12 @@ class ExperimentRoundTripTest {
             "pipeline run " + run + " ending");
     assertThat(ran.path("status").asString()).isEqualTo("succeeded");
     byte[] pipelineFile = bytes(here + "/api/v1/pipelines/" + run + "/export");
+    assertThat(Archives.entries(pipelineFile))
+        .containsKeys(
+            "experiments/hello/experiment.json",
+            "experiments/hello/trials/0/trial.json",
+            "experiments/hello/trials/0/events.json",
+            "experiments/hello/trials/0/attempt-1/outputs/note.txt");
     byte[] file =
         http.send(
                 HttpRequest.newBuilder(URI.create(here + "/api/v1/experiments/" + id + "/export"))
@@ -296,6 +307,15 @@ class ExperimentRoundTripTest {
       assertThat(countOf(get(there + "/api/v1/experiments"), "moving-house")).isEqualTo(1);
       assertThat(get(modelThere + "/versions")).hasSize(1);
 
+      // The copy re-exported and brought back to the server the experiment was made on: that
+      // experiment (a 409 naming it), not a copy, unless a copy is asked for.
+      byte[] back = bytes(there + "/api/v1/experiments/" + copy + "/export");
+      int experimentsHere = get(here + "/api/v1/experiments").path("items").size();
+      HttpResponse<String> home = post(here + "/api/v1/experiments/import", back);
+      assertThat(home.statusCode()).as(home.body()).isEqualTo(409);
+      assertThat(home.body()).contains("export of experiment " + id + " ");
+      assertThat(get(here + "/api/v1/experiments").path("items").size()).isEqualTo(experimentsHere);
+
       commandExperimentReadsTheSame(here, there, other, programId, programFile, code, codeSha);
 
       // The pipeline run likewise: its steps (statuses, results, metrics), attempts and logs.
@@ -313,13 +333,34 @@ class ExperimentRoundTripTest {
           List.of("name", "status", "traceId", "createdAt", "finishedAt", "wallSeconds", "steps")) {
         assertThat(runThere.get(field)).as(field).isEqualTo(runHere.get(field));
       }
-      // The step's trial stays behind (it belongs to an experiment of its own): the copy names no
-      // trial of this server, and is otherwise the same.
+      // The command step's trial came along, as an experiment of its own that the step links:
+      // the same command and parameters, metrics, logs and output file.
+      JsonNode stepsHere = get(here + "/api/v1/pipelines/" + run + "/steps");
       JsonNode stepsThere = get(there + "/api/v1/pipelines/" + runCopy + "/steps");
-      assertThat(stepsThere.findValues("trialId")).allMatch(JsonNode::isNull);
-      assertThat(stepsThere.findValues("experimentId")).isEmpty();
-      assertThat(withoutTrialLinks(stepsThere))
-          .isEqualTo(withoutTrialLinks(get(here + "/api/v1/pipelines/" + run + "/steps")));
+      assertThat(withoutTrialLinks(stepsThere)).isEqualTo(withoutTrialLinks(stepsHere));
+      long stepTrialHere = stepsHere.get(0).get("trialId").asLong();
+      long stepTrialThere = stepsThere.get(0).get("trialId").asLong();
+      JsonNode resultThere = stepsThere.get(0).get("result");
+      assertThat(resultThere.get("trialId").asLong()).isEqualTo(stepTrialThere);
+      long stepExperimentThere = resultThere.get("experimentId").asLong();
+      assertThat(trialIds(get(there + "/api/v1/experiments/" + stepExperimentThere)))
+          .containsExactly(stepTrialThere);
+      assertThat(get(there + "/api/v1/experiments/" + stepExperimentThere).get("spec"))
+          .isEqualTo(
+              get(here
+                      + "/api/v1/experiments/"
+                      + stepsHere.get(0).get("result").get("experimentId").asLong())
+                  .get("spec"));
+      String a = here + "/api/v1/trials/" + stepTrialHere;
+      String b = there + "/api/v1/trials/" + stepTrialThere;
+      assertThat(get(b).get("config")).isEqualTo(get(a).get("config"));
+      assertThat(get(b).get("config").toString()).contains("greeting");
+      assertThat(get(b).get("status").asString()).isEqualTo("succeeded");
+      assertThat(get(b + "/metrics")).isEqualTo(get(a + "/metrics"));
+      assertThat(get(b + "/metrics").toString()).contains("\"x\"");
+      assertThat(get(b + "/logs")).isEqualTo(get(a + "/logs"));
+      assertThat(get(b + "/artifacts")).isEqualTo(get(a + "/artifacts"));
+      assertThat(text(b + "/artifacts/note.txt")).isEqualTo("carried\n");
       assertThat(get(there + "/api/v1/pipelines/" + runCopy + "/steps").toString())
           .contains("\"x\"");
       assertThat(text(there + "/api/v1/pipelines/" + runCopy + "/steps/hello/logs"))

@@ -67,6 +67,7 @@ class ExperimentTransferAuthTest {
 
   @Autowired TokenStore tokens;
   @Autowired JdbcClient jdbc;
+  @Autowired ServerIdentity identity;
 
   String user;
   String viewer;
@@ -83,7 +84,9 @@ class ExperimentTransferAuthTest {
     HttpResponse<byte[]> export = get("/api/v1/experiments/" + id + "/export", viewer);
     assertThat(export.statusCode()).isEqualTo(200);
     assertThat(export.headers().firstValue("Content-Type")).hasValue("application/gzip");
-    byte[] file = export.body();
+    // Moved as if from another server: an export of this server's own live experiment is that
+    // experiment (see an_export_brought_back_to_the_server_it_was_made_on_is_that_experiment).
+    byte[] file = Archives.fromAnotherServer(export.body());
     assertThat(get("/api/v1/experiments/" + id + "/export", null).statusCode()).isEqualTo(401);
 
     // The pages as the API: the Export link for every reader, the Import form for writers only.
@@ -162,7 +165,7 @@ class ExperimentTransferAuthTest {
     assertThat(reimported.statusCode()).as(reimported.body()).isEqualTo(409);
     assertThat(reimported.body()).contains("as experiment " + copy);
     assertThat(experimentCount()).isEqualTo(afterFirst);
-    // importedFrom becomes keys of imported_archive: anything but digests is refused.
+    // importedFrom is kept and carried: anything but digests is refused.
     Map<String, byte[]> forged = new LinkedHashMap<>(Archives.entries(reexport.body()));
     ObjectNode forgedExperiment =
         (ObjectNode) Json.mapper().readTree(forged.get("experiment.json"));
@@ -173,6 +176,139 @@ class ExperimentTransferAuthTest {
     assertThat(refusedForgery.statusCode()).as(refusedForgery.body()).isEqualTo(400);
     assertThat(refusedForgery.body()).contains("importedFrom");
     assertThat(experimentCount()).isEqualTo(afterFirst);
+  }
+
+  /**
+   * The attack: a user who may import crafts an archive whose importedFrom lists the digest of a
+   * genuine archive A (they have seen A, or its digest), and imports it first, to make A a 409 for
+   * ever. Only what this server verified counts: the crafted claim is kept as a claim of its own
+   * experiment, A still imports, and a crafted claim of an archive that is here makes only the
+   * crafted file a 409.
+   */
+  @Test
+  void a_crafted_imported_from_cannot_pre_empt_the_import_of_another_archive() throws Exception {
+    byte[] genuine = Archives.fromAnotherServer(exportOf(submit()));
+    String genuineDigest = Archives.digest(genuine);
+    String attacker = tokens.create("mallory-" + System.nanoTime(), Role.USER).secret();
+    byte[] crafted = claiming(exportOf(submit()), genuineDigest);
+
+    HttpResponse<String> craftedImport = importFile(crafted, attacker);
+    assertThat(craftedImport.statusCode()).as(craftedImport.body()).isEqualTo(201);
+    long craftedCopy = Json.mapper().readTree(craftedImport.body()).get("id").asLong();
+
+    int before = experimentCount();
+    HttpResponse<String> genuineImport = importFile(genuine, user);
+    assertThat(genuineImport.statusCode()).as(genuineImport.body()).isEqualTo(201);
+    long genuineCopy = Json.mapper().readTree(genuineImport.body()).get("id").asLong();
+    assertThat(genuineCopy).isNotEqualTo(craftedCopy);
+    assertThat(experimentCount()).isEqualTo(before + 1);
+    // A is the import of record of its digest now, not the crafted copy.
+    assertThat(
+            jdbc.sql("SELECT experiment_id FROM imported_archive WHERE digest = :digest")
+                .param("digest", genuineDigest)
+                .query(Long.class)
+                .single())
+        .isEqualTo(genuineCopy);
+
+    // Once A is here, a crafted claim of it makes only the crafted file a 409.
+    byte[] latecomer = claiming(exportOf(submit()), genuineDigest);
+    int afterGenuine = experimentCount();
+    HttpResponse<String> refused = importFile(latecomer, attacker);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+    assertThat(refused.body()).contains("as experiment " + genuineCopy);
+    assertThat(experimentCount()).isEqualTo(afterGenuine);
+    // And A again is the same 409 as ever.
+    assertThat(importFile(genuine, user).body())
+        .contains("imported already, as experiment " + genuineCopy);
+  }
+
+  /**
+   * An export names this server and the experiment; brought back here while that experiment exists
+   * (directly, or as the re-export of a copy made elsewhere) it is a 409 naming it, with nothing
+   * stored; {@code ?copy=true} stores a copy anyway. An archive without origin.json (written before
+   * servers had an id) imports as before; a malformed one is a 400 naming it.
+   */
+  @Test
+  void an_export_brought_back_to_the_server_it_was_made_on_is_that_experiment() throws Exception {
+    long id = submit();
+    byte[] file = exportOf(id);
+    JsonNode origin = Json.mapper().readTree(Archives.entries(file).get("origin.json"));
+    assertThat(origin).hasSize(1);
+    assertThat(origin.get(0).get("server").asString()).isEqualTo(identity.id());
+    assertThat(origin.get(0).get("experiment").asLong()).isEqualTo(id);
+
+    int before = experimentCount();
+    HttpResponse<String> back = importFile(file, user);
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(409);
+    assertThat(back.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+    assertThat(back.body())
+        .contains("export of experiment " + id)
+        .contains("lives on this server")
+        .contains("copy=true");
+
+    // The way back from another server: a copy there, re-exported, names both servers.
+    Map<String, byte[]> travelled = new LinkedHashMap<>(Archives.entries(file));
+    travelled.put(
+        "origin.json",
+        ("[{\"server\": \""
+                + identity.id()
+                + "\", \"experiment\": "
+                + id
+                + "}, {\"server\": \""
+                + Archives.ANOTHER_SERVER
+                + "\", \"experiment\": 77}]")
+            .getBytes(StandardCharsets.UTF_8));
+    ObjectNode experiment = (ObjectNode) Json.mapper().readTree(travelled.get("experiment.json"));
+    experiment.putArray("importedFrom").add(Archives.digest(file));
+    travelled.put("experiment.json", Json.mapper().writeValueAsBytes(experiment));
+    byte[] reexport = Archives.withManifest(travelled, "digitlab-experiment", 2);
+    HttpResponse<String> home = importFile(reexport, user);
+    assertThat(home.statusCode()).as(home.body()).isEqualTo(409);
+    assertThat(home.body()).contains("export of experiment " + id);
+    assertThat(experimentCount()).isEqualTo(before);
+
+    // Bad origins: a 400 naming the entry, nothing stored.
+    Map<String, byte[]> bad = new LinkedHashMap<>(Archives.entries(file));
+    bad.put("origin.json", "[{\"server\": \"../x\", \"experiment\": 1}]".getBytes());
+    assertRefused(Archives.withManifest(bad, "digitlab-experiment", 2), "origin.json");
+    bad.put("origin.json", "{\"server\": 1}".getBytes());
+    assertRefused(Archives.withManifest(bad, "digitlab-experiment", 2), "origin.json");
+    assertThat(experimentCount()).isEqualTo(before);
+
+    // Asked for, a copy is stored; its export still names where it was made.
+    HttpResponse<String> copied = importFile(file, user, "?copy=true");
+    assertThat(copied.statusCode()).as(copied.body()).isEqualTo(201);
+    long copy = Json.mapper().readTree(copied.body()).get("id").asLong();
+    JsonNode copyOrigin =
+        Json.mapper().readTree(Archives.entries(exportOf(copy)).get("origin.json"));
+    assertThat(copyOrigin).hasSize(2);
+    assertThat(copyOrigin.get(0).get("experiment").asLong()).isEqualTo(id);
+    assertThat(copyOrigin.get(1).get("experiment").asLong()).isEqualTo(copy);
+    assertThat(importFile(exportOf(copy), user).statusCode()).isEqualTo(409);
+
+    // Written before servers had an id: imported as before.
+    Map<String, byte[]> older = new LinkedHashMap<>(Archives.entries(file));
+    older.remove("origin.json");
+    HttpResponse<String> old =
+        importFile(Archives.withManifest(older, "digitlab-experiment", 2), user);
+    assertThat(old.statusCode()).as(old.body()).isEqualTo(201);
+    assertThat(experimentCount()).isEqualTo(before + 2);
+  }
+
+  /** The export with experiment.json's importedFrom set to {@code digest}, from another server. */
+  private static byte[] claiming(byte[] export, String digest) throws Exception {
+    Map<String, byte[]> entries = new LinkedHashMap<>(Archives.entries(export));
+    ObjectNode experiment = (ObjectNode) Json.mapper().readTree(entries.get("experiment.json"));
+    experiment.putArray("importedFrom").add(digest);
+    entries.put("experiment.json", Json.mapper().writeValueAsBytes(experiment));
+    return Archives.fromAnotherServer(Archives.withManifest(entries, "digitlab-experiment", 2));
+  }
+
+  private byte[] exportOf(long id) throws Exception {
+    HttpResponse<byte[]> export = get("/api/v1/experiments/" + id + "/export", user);
+    assertThat(export.statusCode()).isEqualTo(200);
+    return export.body();
   }
 
   @Test
@@ -243,7 +379,8 @@ class ExperimentTransferAuthTest {
   void an_output_file_travels_and_a_tampered_or_escaping_one_is_refused() throws Exception {
     long id = submit();
     Map<String, byte[]> entries =
-        Archives.entries(get("/api/v1/experiments/" + id + "/export", user).body());
+        Archives.entries(
+            Archives.fromAnotherServer(get("/api/v1/experiments/" + id + "/export", user).body()));
     byte[] output = "alpha,prediction\n0.5,7\n".getBytes(StandardCharsets.UTF_8);
     int before = experimentCount();
     int trialsBefore = trialCount();
@@ -378,9 +515,14 @@ class ExperimentTransferAuthTest {
   }
 
   private HttpResponse<String> importFile(byte[] file, String token) throws Exception {
+    return importFile(file, token, "");
+  }
+
+  private HttpResponse<String> importFile(byte[] file, String token, String query)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/api/v1/experiments/import"))
+                URI.create("http://localhost:" + port + "/api/v1/experiments/import" + query))
             .header("Content-Type", "application/gzip")
             .POST(BodyPublishers.ofByteArray(file));
     if (token != null) {

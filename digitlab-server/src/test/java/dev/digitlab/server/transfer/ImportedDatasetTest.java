@@ -109,10 +109,14 @@ class ImportedDatasetTest {
       assertThat(importFile(b, file).statusCode()).isEqualTo(409);
       assertThat(datasetCount(there)).isEqualTo(1);
 
-      // A server that has the dataset: either file imports, and no dataset is added.
+      // A server that has the dataset: either file imports, and no dataset is added. (It is the
+      // server the experiment lives on, so a copy is asked for: else a 409 naming it.)
       JdbcClient here = exporter.getBean(JdbcClient.class);
-      assertThat(importFile(a, strippedFile).statusCode()).isEqualTo(201);
-      assertThat(importFile(a, file).statusCode()).isEqualTo(201);
+      assertThat(importFile(a, strippedFile).statusCode()).isEqualTo(409);
+      assertThat(importFile(a + "/api/v1/experiments/import?copy=true", strippedFile).statusCode())
+          .isEqualTo(201);
+      assertThat(importFile(a + "/api/v1/experiments/import?copy=true", file).statusCode())
+          .isEqualTo(201);
       assertThat(datasetCount(here)).isEqualTo(1);
 
       // A server where the name holds other files: refused, naming both digests.
@@ -205,8 +209,10 @@ class ImportedDatasetTest {
       // Where the dataset and the code were before, the same failures leave them be.
       JdbcClient here = exporter.getBean(JdbcClient.class);
       Counts beforeHere = Counts.of(here);
-      assertThat(importFile(a, lateCode).statusCode()).isEqualTo(400);
-      assertThat(importFile(a, lateDataset).statusCode()).isEqualTo(400);
+      // (A copy: they are exports of experiments that live here, else a 409 before any check.)
+      String copyHere = a + "/api/v1/experiments/import?copy=true";
+      assertThat(importFile(copyHere, lateCode).statusCode()).isEqualTo(400);
+      assertThat(importFile(copyHere, lateDataset).statusCode()).isEqualTo(400);
       assertThat(Counts.of(here)).isEqualTo(beforeHere);
       assertThat(datasetFolders(exporterHome))
           .containsExactly(exporterHome.resolve("datasets").resolve(sha));
@@ -304,8 +310,10 @@ class ImportedDatasetTest {
     return "http://127.0.0.1:" + server.getEnvironment().getProperty("local.server.port");
   }
 
+  /** Imports into {@code server}, or posts to {@code server} when it is an import URL already. */
   private HttpResponse<String> importFile(String server, byte[] file) throws Exception {
-    return post(server + "/api/v1/experiments/import", "application/gzip", file);
+    String url = server.contains("/import") ? server : server + "/api/v1/experiments/import";
+    return post(url, "application/gzip", file);
   }
 
   private HttpResponse<String> post(String url, String type, byte[] body) throws Exception {

@@ -81,6 +81,9 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
             ExpectedConditions.textToBePresentInElementLocated(
                 By.id("pipeline-import-status"), "as pipeline run " + copy));
     assertThat(driver.getCurrentUrl()).endsWith("/pipelines");
+    // Asked for, a second copy.
+    sendThroughImportForm("/pipelines", PIPELINE_IMPORT, file, true);
+    assertThat(landedOn("/pipelines/")).isNotIn(id, copy);
   }
 
   private void userPath() throws Exception {
@@ -95,7 +98,16 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
     driver.get(url("/experiments/" + id));
     Path file = exported("/api/v1/experiments/" + id + "/export", "carried-across.tar.gz");
 
+    // The experiment lives on this server: the form shows the 409 naming it, and stays.
     sendThroughImportForm("/", EXPERIMENT_IMPORT, file);
+    browser
+        .waiting(Duration.ofSeconds(60))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("import-status"), "export of experiment " + id + " "));
+    assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
+    // Asked for, a copy.
+    sendThroughImportForm("/", EXPERIMENT_IMPORT, file, true);
     long copy = landedOn("/experiments/");
     assertThat(copy).isNotEqualTo(id);
     assertThat(driver.findElement(By.tagName("h1")).getText()).contains("carried-across");
@@ -107,7 +119,7 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
         .waiting(Duration.ofSeconds(60))
         .until(
             ExpectedConditions.textToBePresentInElementLocated(
-                By.id("import-status"), "imported already, as experiment " + copy));
+                By.id("import-status"), "export of experiment " + id + " "));
     assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
   }
 
@@ -136,10 +148,18 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
 
   /** Opens {@code page}, unfolds its import section and sends {@code file} through the form. */
   private void sendThroughImportForm(String page, ImportForm form, Path file) {
+    sendThroughImportForm(page, form, file, false);
+  }
+
+  /** The same, with the form's "copy" box ticked when {@code copy}. */
+  private void sendThroughImportForm(String page, ImportForm form, Path file, boolean copy) {
     var driver = browser.driver;
     driver.get(url(page));
     driver.findElement(By.cssSelector(form.section() + " summary")).click();
     driver.findElement(By.cssSelector(form.form() + " input[type=file]")).sendKeys(file.toString());
+    if (copy) {
+      driver.findElement(By.cssSelector(form.form() + " input[name=copy]")).click();
+    }
     driver.findElement(By.cssSelector(form.form() + " button[type=submit]")).click();
   }
 

@@ -1,0 +1,56 @@
+package dev.digitlab.server.transfer;
+
+import static dev.digitlab.server.database.Timestamps.toSql;
+
+import java.time.Clock;
+import java.util.UUID;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * This server's id (V20's {@code server_identity}): a random UUID made on first use and kept in the
+ * database, so it survives restarts and upgrades and belongs to the data, not to the machine. A
+ * copy of the database is the same server: its exports are recognised by both.
+ */
+@Component
+class ServerIdentity {
+
+  private final JdbcClient jdbc;
+  private final Clock clock;
+  private volatile String id;
+
+  ServerIdentity(JdbcClient jdbc, Clock clock) {
+    this.jdbc = jdbc;
+    this.clock = clock;
+  }
+
+  String id() {
+    String known = id;
+    if (known == null) {
+      known = stored();
+      if (known == null) {
+        try {
+          jdbc.sql(
+                  "INSERT INTO server_identity (singleton, server_id, created_at)"
+                      + " VALUES (1, :id, :now)")
+              .param("id", UUID.randomUUID().toString())
+              .param("now", toSql(clock.instant()))
+              .update();
+        } catch (DuplicateKeyException e) {
+          // Another request made it first: that one is the server's id.
+        }
+        known = stored();
+      }
+      id = known;
+    }
+    return known;
+  }
+
+  private String stored() {
+    return jdbc.sql("SELECT server_id FROM server_identity WHERE singleton = 1")
+        .query(String.class)
+        .optional()
+        .orElse(null);
+  }
+}
