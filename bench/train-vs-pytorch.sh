@@ -9,11 +9,21 @@
 # summary per recipe); progress notes go to stderr. A summary withholds its ratios when the
 # hypervisor stole more than MAX_STEAL_PERCENT of the CPU during one of its runs.
 #
+# machine_busy (in a summary) means other processes shared the cores: during at least one run,
+# processes other than the benchmark's own kept more than MAX_OTHERS_LOAD cores busy on average
+# (others_load: all CPU time the kernel counted as busy in /proc/stat, minus the CPU time of the
+# engine's process and its children, over the run's wall time). The engines' own training threads
+# never count, so a quiet 2-core machine running both of them flat out is not busy; the 1-minute
+# load average (loadavg_1m, still reported) counts them, and alone said busy at load 2 of 2 cores.
+# The flag changes nothing measured: ratios are printed as before, to be read as a smoke test.
+#
 # Environment:
 #   MODELS             recipes to run (default "mlp cnn lenet5 fast")
 #   ROUNDS             paired rounds per recipe (default 1); summaries report medians
 #   EPOCHS             epochs for every recipe (default: mlp 2, fast 2, cnn 1, lenet5 1)
 #   MAX_STEAL_PERCENT  steal above which no ratio is printed (default 10)
+#   MAX_OTHERS_LOAD    cores other processes may keep busy during a run before a summary says
+#                      machine_busy (default 0.25)
 #   DATA_DIR           MNIST IDX files (default $DIGITLAB_HOME/datasets/mnist, fetched by
 #                      ./digitlab data fetch; an explicit DATA_DIR is used as is)
 #   PYTORCH_REFERENCE  the reference's folder (default <repo>/../shared/bench/pytorch-reference)
@@ -113,12 +123,14 @@ trap 'rm -rf "$work"' EXIT
 # the engine fails or prints no JSON object. Engines may log other lines: the last {...} counts.
 # The line gets the run's conditions added: wall time of the whole process (start to exit,
 # JVM/interpreter start and data loading included), CPU steal and load average during it, the
-# process's peak OS thread count and the native libraries it had loaded.
+# cores other processes kept busy during it (others_load), the process's peak OS thread count and
+# the native libraries it had loaded.
 run_engine() {
-  local out=$1 who=$2 status=0 line before after started pid watcher
+  local out=$1 who=$2 status=0 line before after started pid watcher own_before
   shift 2
   note "$who: $*"
   before=$(cpu_snapshot)
+  own_before=$(children_cpu_jiffies)
   started=$(date +%s.%N)
   "$@" >"$work/stdout" &
   pid=$!
@@ -126,25 +138,26 @@ run_engine() {
   watcher=$!
   wait "$pid" || status=$?
   wait "$watcher" || true
-  local wall steal
+  local wall steal others
   wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
   after=$(cpu_snapshot)
   steal=$(steal_percent "$before" "$after")
+  others=$(others_load "$before" "$after" $(($(children_cpu_jiffies) - own_before)))
   line=$(grep -E '^[[:space:]]*\{' "$work/stdout" | tail -n 1 || true)
   if [ "$status" -ne 0 ] || [ -z "$line" ]; then
     note "$who failed (exit $status); its output:"
     cat "$work/stdout" >&2
     return 1
   fi
-  note "$who: wall ${wall}s, steal ${steal}%, load $(loadavg_1m)"
+  note "$who: wall ${wall}s, steal ${steal}%, load $(loadavg_1m), others kept ${others} core(s) busy"
   line=$(printf '%s\n' "$line" | python3 -c '
 import json, sys
 run = json.loads(sys.stdin.read())
 run.pop("misclassified", None)  # thousands of entries, not needed here
 run.update({"wall_seconds": float(sys.argv[1]), "steal_percent": float(sys.argv[2]),
-            "loadavg_1m": float(sys.argv[3])})
+            "loadavg_1m": float(sys.argv[3]), "others_load": float(sys.argv[5])})
 run.update(json.loads(sys.argv[4]))
-print(json.dumps(run))' "$wall" "$steal" "$(loadavg_1m)" "$(process_facts_json "$work/proc")")
+print(json.dumps(run))' "$wall" "$steal" "$(loadavg_1m)" "$(process_facts_json "$work/proc")" "$others")
   printf '%s\n' "$line"
   printf '%s\n' "$line" >>"$out"
 }

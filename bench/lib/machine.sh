@@ -5,7 +5,13 @@
 #
 # `machine_facts_json`          one JSON object: CPU model, cores, kernel, load average, whether
 #                               jemalloc is preloaded, MKL_CBWR, OMP_NUM_THREADS
-# `cpu_snapshot`                "total steal" jiffies from /proc/stat's cpu line
+# `cpu_snapshot`                "total steal busy" jiffies from /proc/stat's cpu line (busy: user,
+#                               nice, system, irq, softirq; all cores together)
+# `children_cpu_jiffies`        CPU time of this shell's waited-for children so far (cutime +
+#                               cstime of /proc/$$/stat: the script's own shell), in jiffies
+# `others_load BEFORE AFTER OWN` the cores that processes other than ours kept busy on average
+#                               between two cpu_snapshots: busy time minus OWN (our children's
+#                               jiffies in between), over the elapsed time (two decimals, ≥ 0)
 # `steal_percent BEFORE AFTER`  steal as a share of all CPU time between two snapshots (one
 #                               decimal); on a VM, time the hypervisor gave to someone else
 # `watch_process PID OUT`       until PID exits, samples its thread count and native libraries
@@ -17,7 +23,21 @@ MAX_STEAL_PERCENT=${MAX_STEAL_PERCENT:-10}
 
 cpu_snapshot() {
   # cpu  user nice system idle iowait irq softirq steal guest guest_nice
-  awk '$1 == "cpu" { total = 0; for (i = 2; i <= 9; i++) total += $i; print total, $9; exit }' /proc/stat
+  awk '$1 == "cpu" { total = 0; for (i = 2; i <= 9; i++) total += $i
+                     print total, $9, $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
+children_cpu_jiffies() {
+  # Fields 16 and 17 once the "(comm)" field, which may hold spaces, is cut off: cutime, cstime.
+  sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'
+}
+
+others_load() {
+  local before=($1) after=($2) own=$3
+  awk -v t0="${before[0]}" -v b0="${before[2]}" -v t1="${after[0]}" -v b1="${after[2]}" \
+    -v own="$own" -v cores="$(nproc 2>/dev/null || echo 1)" \
+    'BEGIN { d = t1 - t0; o = d > 0 ? cores * (b1 - b0 - own) / d : 0
+             printf "%.2f\n", (o > 0 ? o : 0) }'
 }
 
 steal_percent() {

@@ -85,11 +85,26 @@ final class WorkerCommand implements Callable<Integer> {
               + " (default: 5).")
   int killGraceSeconds;
 
+  @Option(
+      names = "--events-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = {
+        "Seconds to wait for the server's answer to a batch of events before sending it again;",
+        "also the longest an epoch's end waits for it in an experiment with a pruner (default: 30)."
+      })
+  int eventsTimeoutSeconds;
+
   @Override
   public Integer call() throws InterruptedException {
     if (slots < 1) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--slots must be at least 1, got " + slots);
+    }
+    if (eventsTimeoutSeconds < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--events-timeout must be at least 1 (seconds), got " + eventsTimeoutSeconds);
     }
     TrainingThreads.shareCores(slots);
     List<String> offered =
@@ -145,7 +160,9 @@ final class WorkerCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     new RemoteWorker(
             new WorkerClient(
-                url, server.token == null || server.token.isBlank() ? null : server.token.strip()),
+                url,
+                server.token == null || server.token.isBlank() ? null : server.token.strip(),
+                Duration.ofSeconds(eventsTimeoutSeconds)),
             runner,
             commands,
             // Registered datasets beside the built-in ones, by digest: <home>/datasets/<sha256>.

@@ -50,8 +50,17 @@ public class TrialPruning {
 
   private record TrialRow(long id, long experimentId, String status) {}
 
-  /** The trial that reported, with its last epoch when known. */
-  private record ReportingTrial(long experimentId, String status, OptionalInt lastEpoch) {}
+  /**
+   * The trial that reported, as the batch's transaction read it while the lease's fence held its
+   * row (so it was running then): its experiment, and its last epoch when known.
+   */
+  public record ReportingTrial(long id, long experimentId, OptionalInt lastEpoch) {
+
+    /** From the trial's row: {@code kind} and {@code config} give the last epoch. */
+    public static ReportingTrial of(long id, long experimentId, String kind, String config) {
+      return new ReportingTrial(id, experimentId, TrialPruning.lastEpoch(kind, config));
+    }
+  }
 
   /**
    * A built-in trial's configured epochs: once it reports the last one it has nothing left to
@@ -75,25 +84,18 @@ public class TrialPruning {
   /**
    * Decides on the trial after a batch of its metrics with {@code keys} was stored. True when it
    * was asked to stop.
+   *
+   * <p>{@code trial} is what the batch's transaction read under the lease's fence, so no query here
+   * re-reads it. The trial may have ended since that transaction committed; asking it to stop
+   * changes only a trial still running ({@link PrunedTrials#requestPrune}'s guard), so reading its
+   * status again here would cost a query and decide nothing.
    */
-  public boolean reported(long trialId, Collection<String> keys) {
+  public boolean reported(ReportingTrial trial, Collection<String> keys) {
     if (keys.isEmpty()) {
       return false;
     }
-    Optional<ReportingTrial> trial =
-        jdbc.sql("SELECT experiment_id, status, kind, config FROM trial WHERE id = :id")
-            .param("id", trialId)
-            .query(
-                (r, n) ->
-                    new ReportingTrial(
-                        r.getLong("experiment_id"),
-                        r.getString("status"),
-                        lastEpoch(r.getString("kind"), r.getString("config"))))
-            .optional();
-    if (trial.isEmpty() || !trial.get().status().equals("running")) {
-      return false;
-    }
-    long experimentId = trial.get().experimentId();
+    long trialId = trial.id();
+    long experimentId = trial.experimentId();
     Optional<PrunerSpec> spec = pruners.computeIfAbsent(experimentId, this::prunerOf);
     if (spec.isEmpty() || !keys.contains(spec.get().metric())) {
       return false;
@@ -125,9 +127,7 @@ public class TrialPruning {
     Observation self =
         new Observation(
             (int) trialId, TrialState.PENDING, Map.of(), Double.NaN, curves.curve(trialId, metric));
-    if (spec.get()
-        .pruner()
-        .shouldPrune(self, others, spec.get().maximize(), trial.get().lastEpoch())) {
+    if (spec.get().pruner().shouldPrune(self, others, spec.get().maximize(), trial.lastEpoch())) {
       return pruned.requestPrune(trialId);
     }
     return false;

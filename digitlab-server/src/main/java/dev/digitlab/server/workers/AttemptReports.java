@@ -192,10 +192,13 @@ class AttemptReports {
               // The stop flag comes with the fence's row lock: no query of its own per batch.
               boolean stopAsked = queue.fence(trialId, batch.attempt(), batch.leaseToken());
               int appended = events.append(trialId, batch.attempt(), batch.events());
-              long experimentId = 0;
+              TrialPruning.ReportingTrial reporting = null;
               if (appended > 0 && (latestProgress != null || !metrics.isEmpty())) {
                 Trial trial = trials.get(trialId);
-                experimentId = trial.experimentId();
+                // What the pruner needs of the trial, read here under the fence: none of its own.
+                reporting =
+                    TrialPruning.ReportingTrial.of(
+                        trialId, trial.experimentId(), trial.kind(), trial.config());
                 queue.recordProgress(
                     trialId,
                     batch.attempt(),
@@ -203,7 +206,7 @@ class AttemptReports {
                     mergedMetrics(trial.lastMetrics(), metrics),
                     null);
               }
-              return new Written(appended, stopAsked, experimentId);
+              return new Written(appended, stopAsked, reporting);
             });
     int stored = written.appended();
     if (metrics.isEmpty()) {
@@ -213,15 +216,18 @@ class AttemptReports {
     // decision to ask for; without one the batch costs nothing after its transaction.
     boolean pruned =
         stored > 0
-            && pruning.prunes(written.experimentId())
-            && pruning.reported(trialId, metrics.keySet());
+            && pruning.prunes(written.reporting().experimentId())
+            && pruning.reported(written.reporting(), metrics.keySet());
     // A resent batch (all duplicates), a prune decided on an earlier batch or a user's cancel: the
     // flag read under the fence says.
     return new StoredBatch(stored, pruned || written.stopAsked());
   }
 
-  /** What the batch's transaction did, and the trial's stop flag as it read it. */
-  private record Written(int appended, boolean stopAsked, long experimentId) {}
+  /**
+   * What the batch's transaction did, the trial's stop flag as it read it, and the trial as the
+   * pruner needs it (null unless the batch stored metrics or progress).
+   */
+  private record Written(int appended, boolean stopAsked, TrialPruning.ReportingTrial reporting) {}
 
   /**
    * What a stored batch of events got: how many were new, and whether the attempt should stop now

@@ -273,11 +273,12 @@ abstract class TpeSearchContractTest {
     assertThat(leases).hasSize(3);
     // Epoch 1 is rung 0 (minEpochs 1 · 3^0). The first to report is the only one there: it goes
     // on. The second, worse, is one of two: only the best of the first two goes on (Optuna).
-    assertThat(report(server, leases.get(0), 1, 0.90)).isFalse();
-    assertThat(report(server, leases.get(1), 1, 0.80)).isTrue();
+    assertThat(report(server, search, leases.get(0), 1, 0.90)).isFalse();
+    assertThat(report(server, search, leases.get(1), 1, 0.80)).isTrue();
     // The third, best so far at the rung, goes on; another metric key decides nothing.
-    assertThat(report(server, leases.get(2), 1, 0.95)).isFalse();
-    assertThat(server.pruning().reported(leases.get(0).trialId(), Set.of("epoch_train_loss")))
+    assertThat(report(server, search, leases.get(2), 1, 0.95)).isFalse();
+    assertThat(
+            server.pruning().reported(reporting(search, leases.get(0)), Set.of("epoch_train_loss")))
         .isFalse();
 
     // The worker stops as for a cancel; the trial ends pruned, not cancelled, and the search
@@ -301,7 +302,13 @@ abstract class TpeSearchContractTest {
         .containsEntry(1, 0.80);
   }
 
-  private boolean report(Server server, Lease lease, int epoch, double value) {
+  /** The leased trial as a metric batch's transaction reads it for the pruner. */
+  private static TrialPruning.ReportingTrial reporting(long search, Lease lease) {
+    return TrialPruning.ReportingTrial.of(
+        lease.trialId(), search, TrialQueue.BUILTIN_KIND, lease.config());
+  }
+
+  private boolean report(Server server, long search, Lease lease, int epoch, double value) {
     server
         .transaction()
         .executeWithoutResult(
@@ -324,7 +331,7 @@ abstract class TpeSearchContractTest {
                                   + epoch
                                   + "}")));
             });
-    return server.pruning().reported(lease.trialId(), Set.of("epoch_train_accuracy"));
+    return server.pruning().reported(reporting(search, lease), Set.of("epoch_train_accuracy"));
   }
 
   private String status(long trialId) {

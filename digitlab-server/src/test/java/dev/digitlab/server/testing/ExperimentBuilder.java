@@ -16,6 +16,7 @@ public final class ExperimentBuilder {
   private Objective objective = Objective.DEFAULT;
   private int maxParallelTrials = 100;
   private int priority = 0;
+  private String spec;
   private final List<NewTrial> trials = new ArrayList<>();
 
   private ExperimentBuilder() {}
@@ -82,6 +83,12 @@ public final class ExperimentBuilder {
     return this;
   }
 
+  /** The stored experiment file (JSON), e.g. one with a pruner; by default just the name. */
+  public ExperimentBuilder spec(String json) {
+    spec = json;
+    return this;
+  }
+
   public NewExperiment build() {
     return new NewExperiment(
         name,
@@ -89,7 +96,7 @@ public final class ExperimentBuilder {
         "built by a test",
         tags,
         "mnist",
-        "{\"name\":\"" + name + "\"}",
+        spec != null ? spec : "{\"name\":\"" + name + "\"}",
         objective,
         maxParallelTrials,
         priority,

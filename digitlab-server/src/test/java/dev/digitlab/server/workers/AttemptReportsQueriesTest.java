@@ -20,6 +20,7 @@ import dev.digitlab.server.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,6 +103,47 @@ class AttemptReportsQueriesTest {
         .isEmpty();
   }
 
+  /** Two trials whose experiment has an ASHA pruner on val_accuracy (rung 0 at epoch 1). */
+  static final String PRUNED =
+      """
+      {"name": "pruned", "dataset": "mnist",
+       "config": {"model": "mlp", "epochs": 3, "validationRatio": 0.1},
+       "search": {"type": "grid", "parameters": {"learningRate": [0.001, 0.002]}},
+       "pruner": {"type": "asha", "metric": "val_accuracy", "minEpochs": 1, "reductionFactor": 3}}
+      """;
+
+  @Test
+  void a_metric_batch_with_a_pruner_reads_the_trial_only_under_the_fence() {
+    stores.experiments().create(anExperiment().withTrials(2).spec(PRUNED).build());
+    Lease ahead = stores.queue().claim("w", Set.of("cpu"), Duration.ofMinutes(1)).orElseThrow();
+    Lease behind = stores.queue().claim("w", Set.of("cpu"), Duration.ofMinutes(1)).orElseThrow();
+    assertThat(reports.events(ahead.trialId(), metrics(ahead, 1, 1, 0.90)).stop()).isFalse();
+    sql.clear();
+
+    // Worse at the rung than the only other trial there: ASHA stops it (Optuna's rule).
+    AttemptReports.StoredBatch worse =
+        reports.events(behind.trialId(), metrics(behind, 1, 1, 0.80));
+
+    assertThat(worse).isEqualTo(new AttemptReports.StoredBatch(1, true));
+    assertThat(sql.executed())
+        .as("the trial's own row read again after the batch's transaction")
+        .filteredOn(statement -> !statement.inTransaction())
+        .filteredOn(
+            statement ->
+                statement
+                    .sql()
+                    .toLowerCase(Locale.ROOT)
+                    .matches("(?s)select .* from trial where id\\b.*"))
+        .isEmpty();
+    assertThat(sql.executed())
+        .as("the sibling trials the pruner compares with are still read")
+        .filteredOn(statement -> !statement.inTransaction())
+        .filteredOn(
+            statement ->
+                statement.sql().toLowerCase(Locale.ROOT).contains("from trial where experiment_id"))
+        .hasSize(1);
+  }
+
   private Lease leaseOfNewTrial() {
     stores.experiments().create(anExperiment().build());
     return stores.queue().claim("worker-1", Set.of("cpu"), Duration.ofMinutes(1)).orElseThrow();
@@ -109,7 +151,11 @@ class AttemptReportsQueriesTest {
 
   /** One val_accuracy point of {@code epoch}, event {@code seq} of the lease's attempt. */
   private static EventBatchReader.Batch metrics(Lease lease, long seq, int epoch) {
-    MetricPoint point = new MetricPoint("val_accuracy", 0.5 + epoch / 100.0, epoch * 10L, epoch);
+    return metrics(lease, seq, epoch, 0.5 + epoch / 100.0);
+  }
+
+  private static EventBatchReader.Batch metrics(Lease lease, long seq, int epoch, double value) {
+    MetricPoint point = new MetricPoint("val_accuracy", value, epoch * 10L, epoch);
     List<NewEvent> events = new ArrayList<>();
     events.add(
         new NewEvent(

@@ -7,6 +7,7 @@ import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.tar.TarFolder;
 import dev.digitlab.protocol.worker.LeaseGrant;
 import dev.digitlab.protocol.worker.WorkerRegistration;
+import dev.digitlab.server.testing.ProtocolWorkers;
 import dev.digitlab.worker.command.CodeCache;
 import dev.digitlab.worker.remote.WorkerClient;
 import java.net.URI;
@@ -15,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -38,15 +38,12 @@ import tools.jackson.databind.ObjectMapper;
 class CommandCodeTest {
 
   private static final ObjectMapper JSON = Json.mapper();
-  private static final Duration POLL = Duration.ofMillis(300);
 
   @TempDir static Path home;
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.worker.long-poll", () -> POLL.toMillis() + "ms");
+    ProtocolWorkers.serverSettings(properties, home);
     properties.add("digitlab.commands.allowed", () -> "true");
   }
 
@@ -60,15 +57,7 @@ class CommandCodeTest {
   /** Each test leases from an empty queue: what a test left queued is cancelled. */
   @AfterEach
   void cancelWhatWasSubmitted() throws Exception {
-    for (long id : submitted) {
-      http.send(
-          HttpRequest.newBuilder(
-                  URI.create("http://127.0.0.1:" + port + "/api/v1/experiments/" + id + "/cancel"))
-              .header("Accept", "application/json")
-              .POST(HttpRequest.BodyPublishers.noBody())
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-    }
+    ProtocolWorkers.cancelExperiments(port, submitted);
   }
 
   @Test
@@ -76,9 +65,9 @@ class CommandCodeTest {
     String mine = upload("mine", "echo metric x=1\n");
     String theirs = upload("theirs", "echo secret\n");
     submit("uses-mine", mine);
-    WorkerClient client = new WorkerClient(URI.create("http://127.0.0.1:" + port), null);
-    client.register(new WorkerRegistration("fetcher", "test-host", 1, List.of("cpu", "command")));
-    LeaseGrant grant = client.lease("fetcher", Duration.ofSeconds(5)).orElseThrow();
+    WorkerClient client = ProtocolWorkers.client(port);
+    LeaseGrant grant =
+        ProtocolWorkers.registerAndLease(client, "fetcher", List.of("cpu", "command"));
     assertThat(grant.command()).isNotNull();
     assertThat(grant.command().codeSha256()).isEqualTo(mine);
 
@@ -97,9 +86,9 @@ class CommandCodeTest {
   @Test
   void a_worker_without_the_command_capability_is_never_handed_a_command_trial() throws Exception {
     submit("only-for-command-workers", upload("plain", "echo hi\n"));
-    WorkerClient client = new WorkerClient(URI.create("http://127.0.0.1:" + port), null);
+    WorkerClient client = ProtocolWorkers.client(port);
     client.register(new WorkerRegistration("plain", "test-host", 1, List.of("cpu")));
-    assertThat(client.lease("plain", POLL)).isEmpty();
+    assertThat(client.lease("plain", ProtocolWorkers.POLL)).isEmpty();
   }
 
   /** Packs a one-file program and uploads it; returns its SHA-256. */

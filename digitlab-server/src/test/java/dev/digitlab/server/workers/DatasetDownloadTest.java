@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.worker.LeaseGrant;
-import dev.digitlab.protocol.worker.WorkerRegistration;
+import dev.digitlab.server.testing.ProtocolWorkers;
 import dev.digitlab.testing.SyntheticIdx;
 import dev.digitlab.worker.remote.DatasetCache;
 import dev.digitlab.worker.remote.WorkerClient;
@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -39,15 +38,11 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class DatasetDownloadTest {
 
-  private static final Duration POLL = Duration.ofMillis(300);
-
   @TempDir static Path home;
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.worker.long-poll", () -> POLL.toMillis() + "ms");
+    ProtocolWorkers.serverSettings(properties, home);
   }
 
   @Value("${local.server.port}")
@@ -59,13 +54,7 @@ class DatasetDownloadTest {
 
   @AfterEach
   void cancelWhatWasSubmitted() throws Exception {
-    for (long id : submitted) {
-      http.send(
-          HttpRequest.newBuilder(URI.create(url("/api/v1/experiments/" + id + "/cancel")))
-              .POST(HttpRequest.BodyPublishers.noBody())
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-    }
+    ProtocolWorkers.cancelExperiments(port, submitted);
   }
 
   @Test
@@ -75,9 +64,8 @@ class DatasetDownloadTest {
     String theirs = add("theirs", SyntheticIdx.write(temp.resolve("theirs"), 60, 20, 10, 12));
     submit("uses-mine", "mine");
 
-    WorkerClient client = new WorkerClient(URI.create(url("")), null);
-    client.register(new WorkerRegistration("fetcher", "test-host", 1, List.of("cpu")));
-    LeaseGrant grant = client.lease("fetcher", Duration.ofSeconds(5)).orElseThrow();
+    WorkerClient client = ProtocolWorkers.client(port);
+    LeaseGrant grant = ProtocolWorkers.registerAndLease(client, "fetcher", List.of("cpu"));
     assertThat(grant.dataset()).isNotNull();
     assertThat(grant.dataset().name()).isEqualTo("mine");
     assertThat(grant.dataset().sha256()).isEqualTo(mine);
@@ -132,9 +120,8 @@ class DatasetDownloadTest {
   @Test
   void a_built_in_datasets_lease_names_no_dataset() throws Exception {
     submit("on-mnist", "mnist");
-    WorkerClient client = new WorkerClient(URI.create(url("")), null);
-    client.register(new WorkerRegistration("plain", "test-host", 1, List.of("cpu")));
-    LeaseGrant grant = client.lease("plain", Duration.ofSeconds(5)).orElseThrow();
+    LeaseGrant grant =
+        ProtocolWorkers.registerAndLease(ProtocolWorkers.client(port), "plain", List.of("cpu"));
     assertThat(grant.dataset()).isNull();
   }
 

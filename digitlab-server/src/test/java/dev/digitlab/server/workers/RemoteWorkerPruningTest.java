@@ -57,12 +57,23 @@ import org.springframework.test.context.DynamicPropertySource;
  * worker, and the lease is long (heartbeats every 200 s), so only the events' answer can stop it in
  * time. And without a pruner, the epoch's end does not wait for that answer at all. Real training
  * on a small MNIST subset; skipped when MNIST is not fetched.
+ *
+ * <p>The worker waits {@link #WORKER_EVENTS_TIMEOUT} for the answer to its events (its {@code
+ * --events-timeout}), longer than the proxy ever holds a call ({@link #PROXY_HOLD}), so a held call
+ * is answered by the proxy, never given up by the worker; and the proxy holds longer than a loaded
+ * machine takes to train the no-pruner run, which made this test depend on load while the worker's
+ * 30 s wait bounded the hold at 25 s.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class RemoteWorkerPruningTest {
 
   @TempDir static Path home;
   @TempDir static Path workerHome;
+
+  /** The longest the proxy holds an events call, and then the test's wait for the completion. */
+  static final Duration PROXY_HOLD = Duration.ofMinutes(4);
+
+  static final Duration WORKER_EVENTS_TIMEOUT = PROXY_HOLD.plusMinutes(2);
 
   @BeforeAll
   static void mnistIsFetched() {
@@ -128,7 +139,7 @@ class RemoteWorkerPruningTest {
   void without_a_pruner_a_remote_epoch_end_does_not_wait_for_the_answer_to_its_events()
       throws Exception {
     // The proxy holds every events call until the attempt's completion is in the worker's outbox
-    // (or 25 s, under the worker's 30 s request timeout, then forwards it). Waiting for the answer
+    // (or PROXY_HOLD, under the worker's events timeout, then forwards it). Waiting for the answer
     // at epoch 1's end, the run could not reach its completion before an events call was
     // answered; without the wait it trains its three epochs while the first call is still held.
     proxy.hold();
@@ -139,7 +150,9 @@ class RemoteWorkerPruningTest {
       Waiting.until(
           () -> completionIn(outbox),
           written -> written,
-          Duration.ofMinutes(3),
+          // Longer than the proxy's hold: a run that waits for its answer gets one (and fails
+          // below) instead of timing out here.
+          PROXY_HOLD.plusMinutes(1),
           "the completion of trial " + trialId + " in the worker's outbox");
       int answeredBeforeCompletion = proxy.answeredEvents();
       int held = proxy.heldEvents();
@@ -161,7 +174,7 @@ class RemoteWorkerPruningTest {
   private static Thread startWorker(URI server, String name) {
     RemoteWorker worker =
         new RemoteWorker(
-            new WorkerClient(server, null),
+            new WorkerClient(server, null, WORKER_EVENTS_TIMEOUT),
             new TrialRunner(
                 DatasetSource.of(
                     new DatasetStore(
@@ -201,7 +214,8 @@ class RemoteWorkerPruningTest {
 
   /**
    * Forwards the worker protocol to the server; between {@link #hold} and {@link #release} it holds
-   * each events call until released (or 25 s), counting the calls it held and those it answered.
+   * each events call until released (or {@link #PROXY_HOLD}), counting the calls it held and those
+   * it answered.
    */
   private static final class HoldingProxy implements AutoCloseable {
 
@@ -249,7 +263,7 @@ class RemoteWorkerPruningTest {
         boolean eventsCall = holding && exchange.getRequestURI().getPath().endsWith("/events");
         if (eventsCall) {
           held.incrementAndGet();
-          long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+          long deadline = System.nanoTime() + PROXY_HOLD.toNanos();
           while (holding && System.nanoTime() < deadline) {
             Thread.sleep(20);
           }

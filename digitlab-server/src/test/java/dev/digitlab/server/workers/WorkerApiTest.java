@@ -31,6 +31,7 @@ import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.ExperimentBuilder;
+import dev.digitlab.server.testing.ProtocolWorkers;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
@@ -70,15 +71,13 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class WorkerApiTest {
 
-  private static final Duration POLL = Duration.ofMillis(300);
+  private static final Duration POLL = ProtocolWorkers.POLL;
 
   @TempDir static Path home;
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
-    properties.add("digitlab.home", () -> home.toString());
-    properties.add("digitlab.worker.slots", () -> "0");
-    properties.add("digitlab.worker.long-poll", () -> POLL.toMillis() + "ms");
+    ProtocolWorkers.serverSettings(properties, home);
   }
 
   @Value("${local.server.port}")
@@ -439,7 +438,7 @@ class WorkerApiTest {
   }
 
   private WorkerClient client() {
-    return new WorkerClient(URI.create("http://127.0.0.1:" + port), null);
+    return ProtocolWorkers.client(port);
   }
 
   private WorkerTerms register(String name, List<String> capabilities) {

@@ -20,20 +20,20 @@ import java.util.Map;
  * and the last error.
  *
  * <p>For a trial whose experiment has a pruner ({@code LeaseGrant.prunable}), at an epoch's end
- * (the batch with its checkpoint) it waits, up to {@link #EPOCH_END_WAIT}, for the server's answer
- * to the epoch's events: a trial the pruner stops on them is cancelled before it trains another
- * epoch, not at its next heartbeat. The wait is one round trip an epoch, and none while the server
- * cannot be reached (the outbox keeps the events for later). Without a pruner nothing but a user's
- * cancel can stop the trial, which the heartbeat brings back, so the epoch's end does not wait: a
- * slow server does not slow training.
+ * (the batch with its checkpoint) it waits, up to the client's events timeout (30 s unless the
+ * worker's {@code --events-timeout} says otherwise), for the server's answer to the epoch's events:
+ * a trial the pruner stops on them is cancelled before it trains another epoch, not at its next
+ * heartbeat. The wait is one round trip an epoch, and none while the server cannot be reached (the
+ * outbox keeps the events for later). Without a pruner nothing but a user's cancel can stop the
+ * trial, which the heartbeat brings back, so the epoch's end does not wait: a slow server does not
+ * slow training.
  */
 final class RemoteEventSink implements EventSink {
-
-  static final Duration EPOCH_END_WAIT = Duration.ofSeconds(30);
 
   private final Outbox outbox;
   private final Path workDir;
   private final boolean awaitAnswers;
+  private final Duration answerWait;
   private final Map<String, Double> metrics = new LinkedHashMap<>();
   private volatile double imagesPerSecond;
   private String lastError;
@@ -41,11 +41,13 @@ final class RemoteEventSink implements EventSink {
   /**
    * @param awaitAnswers wait for the answer to an epoch's events at its end: the trial's experiment
    *     has a pruner, whose answer may stop it
+   * @param answerWait the longest an epoch's end waits for that answer
    */
-  RemoteEventSink(Outbox outbox, Path workDir, boolean awaitAnswers) {
+  RemoteEventSink(Outbox outbox, Path workDir, boolean awaitAnswers, Duration answerWait) {
     this.outbox = outbox;
     this.workDir = workDir;
     this.awaitAnswers = awaitAnswers;
+    this.answerWait = answerWait;
   }
 
   @Override
@@ -70,7 +72,7 @@ final class RemoteEventSink implements EventSink {
       }
     }
     if (epochEnd && awaitAnswers) {
-      outbox.awaitEventsDelivered(EPOCH_END_WAIT);
+      outbox.awaitEventsDelivered(answerWait);
     }
   }
 

@@ -162,6 +162,12 @@ public final class RemoteWorker {
         }
       } catch (InterruptedException e) {
         return;
+      } catch (WorkerClient.UnreadableAnswerException e) {
+        // The lease (if one was granted) expires back to the queue; the message says what to fix.
+        log.error("slot {}: {}", slot, e.getMessage());
+        if (!sleep(RETRY_MAX)) {
+          return;
+        }
       } catch (RuntimeException e) {
         log.error("slot {} failed; it carries on after a pause", slot, e);
         if (!sleep(RETRY_MAX)) {
@@ -190,7 +196,8 @@ public final class RemoteWorker {
             attemptHome.resolve("outbox"),
             cancellation::cancel,
             cancellation::cancel)) {
-      RemoteEventSink sink = new RemoteEventSink(outbox, workDir, grant.prunable());
+      RemoteEventSink sink =
+          new RemoteEventSink(outbox, workDir, grant.prunable(), client.eventsTimeout());
       running.put(trialId, sink);
       Thread heartbeat =
           Thread.ofVirtual()

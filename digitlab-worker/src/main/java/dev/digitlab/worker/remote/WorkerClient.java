@@ -24,31 +24,67 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 
 /**
  * The worker protocol over {@code java.net.http}. Every failure is one of three kinds, because the
  * worker reacts to each differently: {@link LeaseLostException} (409: drop the attempt), {@link
  * ServerUnavailableException} (no answer, or 5xx: keep working and try again later) and {@link
- * RejectedException} (another 4xx: a bug or bad input, retrying would not help).
+ * RejectedException} (another 4xx: a bug or bad input, retrying would not help). An answer that
+ * lacks a field the worker needs is an {@link UnreadableAnswerException}; one with fields the
+ * worker does not know is read without them.
  */
 public final class WorkerClient {
 
   private static final ObjectMapper JSON = Json.mapper();
+
+  // A tolerant reader of the server's answers: a field this worker does not know (one a newer
+  // server added, as `prunable`, `dataset` and `command` were) is ignored, so a worker need not be
+  // upgraded in step with its server. A missing required field still fails (the records check
+  // theirs). What the server reads from workers stays strict (WorkerController), and so does the
+  // trial's training config inside a grant (ExperimentFiles.readConfig): an unknown setting there
+  // would train something other than what was asked.
+  private static final ObjectReader ANSWERS =
+      JSON.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long the worker waits for the answer to its events unless told otherwise. */
+  public static final Duration DEFAULT_EVENTS_TIMEOUT = TIMEOUT;
 
   private final URI server;
   private final String token;
+  private final Duration eventsTimeout;
   private final HttpClient http;
 
   /**
+   * A client that waits {@link #DEFAULT_EVENTS_TIMEOUT} for the answer to its events.
+   *
    * @param token sent as {@code Authorization: Bearer <token>}; null or blank sends none
    */
   public WorkerClient(URI server, String token) {
+    this(server, token, DEFAULT_EVENTS_TIMEOUT);
+  }
+
+  /**
+   * @param token sent as {@code Authorization: Bearer <token>}; null or blank sends none
+   * @param eventsTimeout how long to wait for the server's answer to a batch of events: then the
+   *     call counts as unanswered and the outbox sends the batch again (the server keeps each seq
+   *     once); also the longest an epoch's end waits for that answer in an experiment with a pruner
+   *     (worker {@code --events-timeout})
+   * @throws IllegalArgumentException if {@code eventsTimeout} is not positive
+   */
+  public WorkerClient(URI server, String token, Duration eventsTimeout) {
+    if (eventsTimeout == null || eventsTimeout.isNegative() || eventsTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "the wait for the answer to events must be positive, got " + eventsTimeout);
+    }
     String base = server.toString();
     this.server = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
     this.token = token == null || token.isBlank() ? null : token;
+    this.eventsTimeout = eventsTimeout;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -56,28 +92,31 @@ public final class WorkerClient {
     return server;
   }
 
+  /** How long this client waits for the answer to a batch of events. */
+  public Duration eventsTimeout() {
+    return eventsTimeout;
+  }
+
   public WorkerTerms register(WorkerRegistration registration) {
-    return JSON.convertValue(
-        postJson("/register", registration, TIMEOUT).orElseThrow(), WorkerTerms.class);
+    return answer(
+        "/register", postJson("/register", registration, TIMEOUT).orElseThrow(), WorkerTerms.class);
   }
 
   /** Waits up to the server's poll time for work; empty when there was none (204). */
   public Optional<LeaseGrant> lease(String worker, Duration pollTime) {
     return postJson("/lease", new LeaseRequest(worker), pollTime.plus(TIMEOUT))
-        .map(body -> JSON.convertValue(body, LeaseGrant.class));
+        .map(body -> answer("/lease", body, LeaseGrant.class));
   }
 
   public HeartbeatAnswer heartbeat(long trialId, LeaseHeartbeat beat) {
-    return JSON.convertValue(
-        postJson("/leases/" + trialId + "/heartbeat", beat, TIMEOUT).orElseThrow(),
-        HeartbeatAnswer.class);
+    String path = "/leases/" + trialId + "/heartbeat";
+    return answer(path, postJson(path, beat, TIMEOUT).orElseThrow(), HeartbeatAnswer.class);
   }
 
   /** Delivers a batch; the answer says whether the attempt should stop now (pruned, cancelled). */
   public EventsAnswer events(long trialId, EventBatch batch) {
-    return JSON.convertValue(
-        postJson("/leases/" + trialId + "/events", batch, TIMEOUT).orElseThrow(),
-        EventsAnswer.class);
+    String path = "/leases/" + trialId + "/events";
+    return answer(path, postJson(path, batch, eventsTimeout).orElseThrow(), EventsAnswer.class);
   }
 
   public void upload(long trialId, UUID leaseToken, String artifact, long seq, Path file) {
@@ -147,6 +186,31 @@ public final class WorkerClient {
 
   public void complete(long trialId, Completion completion) {
     postJson("/leases/" + trialId + "/complete", completion, TIMEOUT);
+  }
+
+  /**
+   * Reads the server's answer to {@code path} as {@code type}, ignoring fields this worker does not
+   * know.
+   *
+   * @throws UnreadableAnswerException if a field the record needs is missing or malformed
+   */
+  static <T> T answer(String path, JsonNode body, Class<T> type) {
+    try {
+      T value = ANSWERS.forType(type).readValue(body);
+      if (value == null) {
+        throw new UnreadableAnswerException(path + " answered null, not a " + type.getSimpleName());
+      }
+      return value;
+    } catch (JacksonException e) {
+      throw new UnreadableAnswerException(
+          "the server's answer to "
+              + path
+              + " is not a "
+              + type.getSimpleName()
+              + " this worker can read (a field it needs is missing or malformed; is the server a"
+              + " version this worker does not support?): "
+              + e.getOriginalMessage());
+    }
   }
 
   private Optional<JsonNode> postJson(String path, Object body, Duration timeout) {
@@ -235,6 +299,18 @@ public final class WorkerClient {
     private static final long serialVersionUID = 1L;
 
     ServerUnavailableException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The server answered, but not with what this worker can read: a field it needs is missing or
+   * malformed (fields it does not know are ignored). Retrying would get the same answer.
+   */
+  public static final class UnreadableAnswerException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadableAnswerException(String message) {
       super(message);
     }
   }

@@ -1,0 +1,67 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code digitlab worker} refuses bad settings before it registers anywhere. */
+class WorkerCommandTest {
+
+  @TempDir Path home;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  /** {@code digitlab worker} against a port nothing listens on: it must stop before registering. */
+  private int workerWithEventsTimeout(String value) {
+    return run(
+        "worker",
+        "--server",
+        "http://127.0.0.1:1",
+        "--home",
+        home.toString(),
+        "--events-timeout",
+        value);
+  }
+
+  @Test
+  void an_events_timeout_below_one_second_is_refused_naming_the_option() {
+    for (String bad : new String[] {"0", "-5"}) {
+      int status = workerWithEventsTimeout(bad);
+
+      assertThat(status).isEqualTo(2);
+      assertThat(err.toString())
+          .contains("--events-timeout must be at least 1 (seconds), got " + bad);
+      assertThat(out.toString()).doesNotContain("taking trials");
+    }
+  }
+
+  @Test
+  void an_events_timeout_that_is_not_a_number_is_refused_naming_the_option() {
+    int status = workerWithEventsTimeout("10s");
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).contains("--events-timeout").contains("10s");
+    assertThat(out.toString()).doesNotContain("taking trials");
+  }
+
+  @Test
+  void the_events_timeout_is_listed_with_its_default_in_the_help() {
+    assertThat(run("worker", "--help")).isZero();
+
+    assertThat(out.toString()).contains("--events-timeout=SECONDS").contains("(default: 30)");
+  }
+}
