@@ -75,11 +75,7 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
     browser.screenshots("pipeline-imported");
 
     sendThroughImportForm("/pipelines", PIPELINE_IMPORT, file);
-    browser
-        .waiting(Duration.ofSeconds(60))
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("pipeline-import-status"), "as pipeline run " + copy));
+    statusSays("pipeline-import-status", "as pipeline run " + copy);
     assertThat(driver.getCurrentUrl()).endsWith("/pipelines");
     // Asked for, a second copy.
     sendThroughImportForm("/pipelines", PIPELINE_IMPORT, file, true);
@@ -100,11 +96,7 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
 
     // The experiment lives on this server: the form shows the 409 naming it, and stays.
     sendThroughImportForm("/", EXPERIMENT_IMPORT, file);
-    browser
-        .waiting(Duration.ofSeconds(60))
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("import-status"), "export of experiment " + id + " "));
+    statusSays("import-status", "export of experiment " + id + " ");
     assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
     // Asked for, a copy.
     sendThroughImportForm("/", EXPERIMENT_IMPORT, file, true);
@@ -115,12 +107,15 @@ class ExperimentImportBrowserTest extends BrowserTestServer {
     browser.screenshots("experiment-imported");
 
     sendThroughImportForm("/", EXPERIMENT_IMPORT, file);
+    statusSays("import-status", "export of experiment " + id + " ");
+    assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
+  }
+
+  /** Waits for a form's status line to say {@code text} (a refusal is shown there, in place). */
+  private void statusSays(String statusId, String text) {
     browser
         .waiting(Duration.ofSeconds(60))
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("import-status"), "export of experiment " + id + " "));
-    assertThat(driver.getCurrentUrl()).doesNotContain("/experiments/");
+        .until(ExpectedConditions.textToBePresentInElementLocated(By.id(statusId), text));
   }
 
   /** An import form: its folded section and the form in it. */
