@@ -78,14 +78,21 @@ EOF
 }
 
 watch_process() {
-  local pid=$1 out=$2 threads max=0
+  local pid=$1 out=$2 threads max=0 tick=0
   : >"$out.libs"
   while kill -0 "$pid" 2>/dev/null; do
     threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
     if [ -n "$threads" ] && [ "$threads" -gt "$max" ]; then max=$threads; fi
     # The libraries that decide speed: allocator, libtorch, OpenMP runtime, BLAS, oneDNN.
-    grep -oE '[^/ ]*(jemalloc|torch|gomp|iomp|omp|mkl|dnnl|openblas|blas)[^/ ]*\.so[.0-9]*' \
-      "/proc/$pid/maps" 2>/dev/null | sort -u >>"$out.libs" || true
+    # Read at 2.5 s (the engines have loaded libtorch by then) and every 5 s after, not at every
+    # tick: reading /proc/PID/maps walks the process's memory map under its lock, and every 0.5 s
+    # it slowed our JVM (thousands of mappings) by 3-14% in 4 of 4 paired fast runs, while
+    # PyTorch's runs moved -10..+19% (session 7, /work/benchres/s7-watch-ab*.out).
+    if [ $((tick % 10)) -eq 5 ]; then
+      grep -oE '[^/ ]*(jemalloc|torch|gomp|iomp|omp|mkl|dnnl|openblas|blas)[^/ ]*\.so[.0-9]*' \
+        "/proc/$pid/maps" 2>/dev/null | sort -u >>"$out.libs" || true
+    fi
+    tick=$((tick + 1))
     sleep 0.5
   done
   echo "$max" >"$out.threads"
