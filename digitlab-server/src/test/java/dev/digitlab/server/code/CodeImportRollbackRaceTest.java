@@ -3,6 +3,7 @@ package dev.digitlab.server.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.tar.TarFolder;
+import dev.digitlab.server.artifacts.ObjectStore;
 import dev.digitlab.server.artifacts.S3ObjectStore;
 import dev.digitlab.server.artifacts.TrialArtifactStore;
 import dev.digitlab.server.testing.S3ProxyServer;
@@ -66,7 +67,7 @@ class CodeImportRollbackRaceTest {
     CodeStore server = server("home", new TrialArtifactStore(null));
     byte[] code = packedCode();
 
-    race(server, server, code);
+    race(server, server, code, null);
 
     assertThat(server.open(sha256(code)))
         .as("the committed code's file")
@@ -84,7 +85,7 @@ class CodeImportRollbackRaceTest {
       byte[] code = packedCode();
 
       // The import on A rolls back; the one on B commits.
-      race(serverA, serverB, code);
+      race(serverA, serverB, code, null);
 
       for (CodeStore server : new CodeStore[] {serverA, serverB}) {
         Optional<Path> file = server.open(sha256(code));
@@ -95,8 +96,75 @@ class CodeImportRollbackRaceTest {
     }
   }
 
-  /** The first import (on {@code first}) rolls back, the second (on {@code second}) commits. */
-  private void race(CodeStore first, CodeStore second, byte[] code) throws Exception {
+  /**
+   * The undo's worst moment across servers: it has seen no committed row and is deleting the shared
+   * copy when the second import commits and checks the file (still there). The undo must see the
+   * row on looking again, and write the file back.
+   */
+  @Test
+  void a_row_committed_while_the_undo_deletes_gets_its_file_back() throws Exception {
+    try (S3ProxyServer proxy = S3ProxyServer.start(temp.resolve("s3"))) {
+      S3ObjectStore bucket = new S3ObjectStore(proxy.settings(5L * 1024 * 1024));
+      bucket.createBucketIfMissing();
+      PausedDelete pause = new PausedDelete(bucket);
+      CodeStore serverA = server("a", new TrialArtifactStore(pause));
+      CodeStore serverB = server("b", new TrialArtifactStore(bucket));
+      byte[] code = packedCode();
+
+      race(serverA, serverB, code, pause);
+
+      for (CodeStore server : new CodeStore[] {serverA, serverB}) {
+        assertThat(server.open(sha256(code)))
+            .as("the committed code's file, on server " + (server == serverA ? "A" : "B"))
+            .hasValueSatisfying(f -> assertThat(f).hasBinaryContent(code));
+      }
+    }
+  }
+
+  /** The shared store as server A sees it: a delete waits, once begun, until it is let go. */
+  private static final class PausedDelete implements ObjectStore {
+    private final ObjectStore store;
+    final CountDownLatch deleting = new CountDownLatch(1);
+    final CountDownLatch letGo = new CountDownLatch(1);
+
+    PausedDelete(ObjectStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public void put(String key, Path file) {
+      store.put(key, file);
+    }
+
+    @Override
+    public boolean download(String key, Path target) {
+      return store.download(key, target);
+    }
+
+    @Override
+    public boolean exists(String key) {
+      return store.exists(key);
+    }
+
+    @Override
+    public int deletePrefix(String prefix) {
+      deleting.countDown();
+      await(letGo);
+      return store.deletePrefix(prefix);
+    }
+
+    @Override
+    public String describe() {
+      return store.describe();
+    }
+  }
+
+  /**
+   * The first import (on {@code first}) rolls back, the second (on {@code second}) commits: after
+   * the first's undo is done, or, with {@code pause}, while the undo's delete is paused.
+   */
+  private void race(CodeStore first, CodeStore second, byte[] code, PausedDelete pause)
+      throws Exception {
     String sha = sha256(code);
     CountDownLatch firstStored = new CountDownLatch(1);
     CountDownLatch rollBack = new CountDownLatch(1);
@@ -136,10 +204,19 @@ class CodeImportRollbackRaceTest {
     assertThat(committed).isNotDone();
 
     rollBack.countDown();
-    rolledBack.get(); // rolled back, and its undo has run: the second has not committed yet
-    secondStored.await();
-    commit.countDown();
-    committed.get();
+    if (pause == null) {
+      rolledBack.get(); // rolled back, and its undo has run: the second has not committed yet
+      secondStored.await();
+      commit.countDown();
+      committed.get();
+    } else {
+      pause.deleting.await(); // the undo saw no committed row and is deleting
+      secondStored.await();
+      commit.countDown();
+      committed.get();
+      pause.letGo.countDown();
+      rolledBack.get();
+    }
 
     assertThat(
             jdbc.sql("SELECT uploaded_by FROM code_archive WHERE sha256 = :sha")
