@@ -6,7 +6,7 @@
 #   TRIALS=60 SEEDS=60 bench/tpe-vs-optuna.sh
 #   FUNCTIONS=mixed5 SEEDS=200 bench/tpe-vs-optuna.sh   # some functions only (comma-separated)
 #   FIRST_SEED=1000 bench/tpe-vs-optuna.sh    # other seeds (FIRST_SEED … FIRST_SEED+SEEDS-1)
-#   SAMPLERS=tpe,random bench/tpe-vs-optuna.sh # leave out the independent TPE (tpe_indep)
+#   SAMPLERS=tpe,random bench/tpe-vs-optuna.sh # leave out the independent TPE (tpe_indep); tpe and random must run
 #   WORK=target/bench/run2 bench/tpe-vs-optuna.sh   # another output folder (runs side by side)
 #
 # Ours: the Java samplers of digitlab-protocol (dev.digitlab.protocol.search), compiled from
@@ -30,6 +30,11 @@ seeds=${SEEDS:-20}
 functions=${FUNCTIONS:-branin,hartmann6,mixed5}
 first_seed=${FIRST_SEED:-0}
 samplers=${SAMPLERS:-tpe,tpe_indep,random}
+# The table compares TPE with Optuna's and with random search: both must run.
+if [[ ",$samplers," != *,tpe,* || ",$samplers," != *,random,* ]]; then
+  echo "bench: SAMPLERS must include tpe and random (the target compares them), got '$samplers'" >&2
+  exit 2
+fi
 work=${WORK:-$root/target/bench/tpe-vs-optuna}
 venv=${OPTUNA_VENV:-$root/target/bench/optuna-venv}
 mkdir -p "$work"
