@@ -76,6 +76,11 @@ public final class TrialArtifactStore {
     }
   }
 
+  /** Whether the object store holds a file under {@code key} (false without one). */
+  public boolean fileStored(String key) {
+    return store != null && store.exists(key);
+  }
+
   /** Makes the file stored under {@code key} present at {@code target}; see {@link #fetch}. */
   public boolean fetchFile(String key, Path target) {
     if (Files.isRegularFile(target)) {

@@ -5,9 +5,12 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 import dev.digitlab.protocol.experiment.CommandSpec;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.artifacts.TrialArtifactStore;
+import dev.digitlab.server.database.OnRollback;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,10 +21,14 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Command experiments' packed code, stored once by its SHA-256: the bytes in {@code
@@ -31,6 +38,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class CodeStore {
+
+  private static final Logger log = LoggerFactory.getLogger(CodeStore.class);
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -101,9 +110,7 @@ public class CodeStore {
       if (problem != null) {
         throw new InvalidParameterException("body", problem);
       }
-      Path file = file(sha);
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      artifacts.publishFile(key(sha), file);
+      write(sha, target -> Files.copy(temp, target, StandardCopyOption.REPLACE_EXISTING));
       try {
         jdbc.sql(
                 """
@@ -117,6 +124,10 @@ public class CodeStore {
             .update();
       } catch (DuplicateKeyException e) {
         return new Stored(sha, size, false); // another request stored the same bytes meanwhile
+      }
+      if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+        // The row is committed (an upload runs in no transaction): see keepFile.
+        keepFile(sha, target -> Files.copy(temp, target, StandardCopyOption.REPLACE_EXISTING));
       }
       return new Stored(sha, size, true);
     } finally {
@@ -132,27 +143,100 @@ public class CodeStore {
    * @throws InvalidParameterException (400) for bytes that are not that packed code
    */
   public Stored storeImported(byte[] archive, String sha256, String uploadedBy) {
+    Source bytes = target -> Files.write(target, archive);
     if (sha256 != null && !exists(sha256)) {
       // Stored first by this import: should its transaction roll back later (so the row goes),
-      // the file goes too, unless an upload of the same bytes committed meanwhile.
-      dev.digitlab.server.database.OnRollback.run(
-          "code " + sha256,
-          () -> {
-            if (!exists(sha256)) {
+      // the file goes too, unless a row of the same code committed meanwhile.
+      OnRollback.run("code " + sha256, () -> removeUnlessStored(sha256, bytes));
+    }
+    Stored stored;
+    try {
+      stored = store(new ByteArrayInputStream(archive), sha256, uploadedBy);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (stored.created() && TransactionSynchronizationManager.isSynchronizationActive()) {
+      String sha = stored.sha256();
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
               try {
-                Files.deleteIfExists(file(sha256));
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                keepFile(sha, bytes);
+              } catch (RuntimeException e) {
+                // The import is committed: its answer stands; a worker fetching this code says so.
+                log.warn("Could not check the file of imported code {}", sha, e);
               }
-              artifacts.deleteFiles(key(sha256));
             }
           });
     }
-    try {
-      return store(new java.io.ByteArrayInputStream(archive), sha256, uploadedBy);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    return stored;
+  }
+
+  /*
+   * Why a committed code_archive row always has its file, with several servers on one database
+   * and one object store, and no lock between them. Two kinds of actor touch a code's file:
+   *
+   * - a writer (an upload, an import) writes the file, then commits the row, then (keepFile)
+   *   looks at the file and writes it again if it is missing;
+   * - an undo (an import's transaction rolled back) looks at the row, deletes the file if no row
+   *   is committed, then (keepFile) looks at the row again and writes the file back if one is.
+   *
+   * Each writes first and reads the other's write second, so of a commit and a delete that race,
+   * whichever comes last is seen by the other's second look: a delete after the commit is seen by
+   * the undo's second look (it writes the file back), a delete before the commit by the writer's
+   * (it writes it again). Any committed row's file is therefore there once every actor is done.
+   * Both keep the bytes until then (the upload's temporary file, the import's archive in memory).
+   * Without an object store each server's folder is its own and this holds per server.
+   */
+
+  /** The undo of an import's stored code: see above. */
+  private void removeUnlessStored(String sha256, Source bytes) {
+    if (exists(sha256)) {
+      return;
     }
+    try {
+      Files.deleteIfExists(file(sha256));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    artifacts.deleteFiles(key(sha256));
+    keepFile(sha256, bytes);
+  }
+
+  /** Writes the code's file again, from {@code bytes}, if its row is committed and it is gone. */
+  private void keepFile(String sha256, Source bytes) {
+    if (!exists(sha256)) {
+      return;
+    }
+    boolean here = Files.isRegularFile(file(sha256));
+    if (here && (!artifacts.shared() || artifacts.fileStored(key(sha256)))) {
+      return;
+    }
+    try {
+      write(sha256, bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Puts the code's file in place at once (a whole file or none) and publishes it. */
+  private void write(String sha256, Source bytes) throws IOException {
+    Files.createDirectories(root);
+    Path part = Files.createTempFile(root, "code-", ".part");
+    try {
+      bytes.writeTo(part);
+      Path file = file(sha256);
+      Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      artifacts.publishFile(key(sha256), file);
+    } finally {
+      Files.deleteIfExists(part);
+    }
+  }
+
+  /** Where a code's bytes can be written from again. */
+  private interface Source {
+    void writeTo(Path target) throws IOException;
   }
 
   /** Whether code with this SHA-256 (hex) was uploaded whole. */

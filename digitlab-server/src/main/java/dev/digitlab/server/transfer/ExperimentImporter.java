@@ -44,6 +44,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -360,11 +362,31 @@ class ExperimentImporter {
 
   /** The servers {@code origin.json} names, checked; none when the archive has no such entry. */
   private static List<ExperimentExport.Origin> origins(TransferArchive.Contents contents) {
+    return origins(
+        contents,
+        ExperimentExport.Origin[].class,
+        ExperimentExport.Origin::server,
+        ExperimentExport.Origin::experiment,
+        "an experiment id");
+  }
+
+  /**
+   * The servers an export's {@code origin.json} names, each with the id ({@code id}, described as
+   * {@code idName}) of what was exported there, checked: a 400 naming the entry for more than
+   * {@value ExperimentExport#MAX_ORIGINS} of them or one that is not a server id (a UUID) and a
+   * positive id; none when the archive has no such entry. Experiment and pipeline exports both
+   * carry one.
+   */
+  static <T> List<T> origins(
+      TransferArchive.Contents contents,
+      Class<T[]> type,
+      Function<T, String> server,
+      ToLongFunction<T> id,
+      String idName) {
     if (!contents.files().containsKey(ExperimentExport.ORIGIN)) {
       return List.of();
     }
-    ExperimentExport.Origin[] origins =
-        entry(contents, ExperimentExport.ORIGIN, ExperimentExport.Origin[].class);
+    T[] origins = entry(contents, ExperimentExport.ORIGIN, type);
     if (origins.length > ExperimentExport.MAX_ORIGINS) {
       throw bad(
           "names "
@@ -374,15 +396,17 @@ class ExperimentImporter {
               + "; at most "
               + ExperimentExport.MAX_ORIGINS);
     }
-    for (ExperimentExport.Origin origin : origins) {
+    for (T origin : origins) {
       if (origin == null
-          || origin.server() == null
-          || !SERVER_ID.matcher(origin.server()).matches()
-          || origin.experiment() < 1) {
+          || server.apply(origin) == null
+          || !SERVER_ID.matcher(server.apply(origin)).matches()
+          || id.applyAsLong(origin) < 1) {
         throw bad(
             "has an entry of "
                 + ExperimentExport.ORIGIN
-                + " that is not a server id (a UUID) and an experiment id: "
+                + " that is not a server id (a UUID) and "
+                + idName
+                + ": "
                 + origin);
       }
     }

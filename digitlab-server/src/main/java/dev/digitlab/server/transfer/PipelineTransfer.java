@@ -3,7 +3,9 @@ package dev.digitlab.server.transfer;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
@@ -53,6 +57,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <pre>
  * manifest.json              format, version, every entry's size and SHA-256
  * pipeline.json              {@link Document}
+ * origin.json                [{@link Origin}]: the server it was exported from, as an experiment's
  * steps/STEP/PATH            the files of step STEP's folder
  * experiments/STEP/PATH      a command step's experiment, as its export's entries (no manifest)
  * </pre>
@@ -107,6 +112,15 @@ class PipelineTransfer {
 
   record Log(String step, int attempt, String line) {}
 
+  /**
+   * The server a run was exported from ({@code server}, its {@link ServerIdentity}) and its id
+   * there: {@code origin.json}, of the same format and checks as an experiment export's ({@link
+   * ExperimentExport.Origin}). Brought back to that server while the run exists, the file is that
+   * run (a 409 naming it), not a copy, unless a copy is asked for. Unlike an experiment's, an
+   * imported run does not keep the servers it lived on: its export names this server only.
+   */
+  record Origin(String server, long pipelineRun) {}
+
   private static final Set<String> RUN_ENDED = Set.of("succeeded", "failed");
   private static final Set<String> STEP_ENDED = Set.of("succeeded", "failed", "skipped");
 
@@ -115,12 +129,23 @@ class PipelineTransfer {
 
   private static final String EXPERIMENTS = "experiments/";
 
+  /**
+   * Where a path of an experiment export's entries (see {@link ExperimentExport}'s layout) starts
+   * in a problem the experiment importer wrote: at a top-level JSON entry or a folder of entries,
+   * not inside another path or word.
+   */
+  private static final Pattern EXPORT_PATH =
+      Pattern.compile(
+          "(?<![\\w./-])(?=(?:experiment|origin|models|dataset)\\.json(?!\\w)"
+              + "|(?:trials|models|code|datasets)/)");
+
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final ExperimentExporter exporter;
   private final ExperimentImporter importer;
   private final Path home;
   private final Clock clock;
+  private final ServerIdentity server;
 
   PipelineTransfer(
       JdbcClient jdbc,
@@ -128,7 +153,9 @@ class PipelineTransfer {
       ExperimentExporter exporter,
       ExperimentImporter importer,
       @Value("${digitlab.home}") Path home,
-      Clock clock) {
+      Clock clock,
+      ServerIdentity server) {
+    this.server = server;
     this.jdbc = jdbc;
     this.exporter = exporter;
     this.importer = importer;
@@ -221,6 +248,11 @@ class PipelineTransfer {
         Json.mapper()
             .writerWithDefaultPrettyPrinter()
             .writeValueAsBytes(new Document(run, steps, attempts, logs)));
+    entries.put(
+        ExperimentExport.ORIGIN,
+        Json.mapper()
+            .writerWithDefaultPrettyPrinter()
+            .writeValueAsBytes(List.of(new Origin(server.id(), id))));
     for (Step step : steps) {
       Path folder = directory(id, step.name());
       if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
@@ -265,11 +297,17 @@ class PipelineTransfer {
           "has a pipeline.json this server cannot read: " + e.getOriginalMessage());
     }
     check(document);
+    List<Origin> origins =
+        ExperimentImporter.origins(
+            contents, Origin[].class, Origin::server, Origin::pipelineRun, "a pipeline run id");
+    if (!copy) {
+      refuseWhatIsHere(contents.digest(), origins);
+    }
     Map<String, Map<String, byte[]>> files = new HashMap<>();
     Map<String, Map<String, byte[]>> carriedEntries = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> entry : contents.files().entrySet()) {
       String path = entry.getKey();
-      if (path.equals("pipeline.json")) {
+      if (path.equals("pipeline.json") || path.equals(ExperimentExport.ORIGIN)) {
         continue;
       }
       String[] parts = path.split("/", 3);
@@ -300,7 +338,7 @@ class PipelineTransfer {
     Map<String, ExperimentImporter.Loaded> carried = new LinkedHashMap<>();
     carriedEntries.forEach(
         (step, entries) ->
-            carried.put(step, importer.checkCarried(entries, contents.manifest().exportedAt())));
+            carried.put(step, checkCarried(step, entries, contents.manifest().exportedAt())));
     String digest = contents.digest();
     List<Path> written = new ArrayList<>();
     try {
@@ -371,11 +409,7 @@ class PipelineTransfer {
       if (copy) {
         throw e;
       }
-      Optional<Long> first =
-          jdbc.sql("SELECT pipeline_run_id FROM imported_archive WHERE digest = :digest")
-              .param("digest", digest)
-              .query(Long.class)
-              .optional();
+      Optional<Long> first = firstImport(digest);
       if (first.isPresent()) {
         throw alreadyImported(first.get());
       }
@@ -384,6 +418,74 @@ class PipelineTransfer {
       cleanUp(written);
       throw e;
     }
+  }
+
+  /**
+   * Reads and checks step {@code step}'s carried experiment ({@link
+   * ExperimentImporter#checkCarried} : a 400 before anything is stored). Its problems name each
+   * path as this archive holds it, under {@code experiments/STEP/}, not as the experiment's own
+   * export would.
+   */
+  private ExperimentImporter.Loaded checkCarried(
+      String step, Map<String, byte[]> entries, String exportedAt) {
+    try {
+      return importer.checkCarried(entries, exportedAt);
+    } catch (InvalidParameterException e) {
+      FieldError error = e.errors().getFirst();
+      throw new InvalidParameterException(
+          error.path(),
+          EXPORT_PATH
+              .matcher(error.message())
+              .replaceAll(Matcher.quoteReplacement(EXPERIMENTS + step + "/")));
+    }
+  }
+
+  /**
+   * The 409s of a file that is already here, as an experiment's: the same contents imported before
+   * (again in the import's transaction, for two imports at once), or an export of a run of this
+   * server that still exists ({@code origin.json}).
+   */
+  private void refuseWhatIsHere(String digest, List<Origin> origins) {
+    Optional<Long> first = firstImport(digest);
+    if (first.isPresent()) {
+      throw alreadyImported(first.get());
+    }
+    String here = server.id();
+    for (Origin origin : origins) {
+      if (origin.server().equals(here) && runExists(origin.pipelineRun())) {
+        throw ownRun(origin.pipelineRun());
+      }
+    }
+  }
+
+  /** The run this file (its digest) was imported as, unless that was a copy. */
+  private Optional<Long> firstImport(String digest) {
+    return jdbc.sql(
+            "SELECT pipeline_run_id FROM imported_archive WHERE digest = :digest"
+                + " AND pipeline_run_id IS NOT NULL")
+        .param("digest", digest)
+        .query(Long.class)
+        .optional();
+  }
+
+  private boolean runExists(long id) {
+    return jdbc.sql("SELECT COUNT(*) FROM pipeline_run WHERE id = :id")
+            .param("id", id)
+            .query(Integer.class)
+            .single()
+        > 0;
+  }
+
+  private static ConflictException ownRun(long id) {
+    return new ConflictException(
+        "This file is an export of pipeline run "
+            + id
+            + " (/api/v1/pipelines/"
+            + id
+            + "), which lives on this server still (the file names this server as the one it was"
+            + " exported from): importing it would store the same run twice, so nothing was"
+            + " stored. To store a copy anyway, import with ?copy=true ('digitlab pipeline import"
+            + " --copy').");
   }
 
   static ConflictException alreadyImported(long id) {

@@ -296,6 +296,122 @@ class ExperimentTransferAuthTest {
     assertThat(experimentCount()).isEqualTo(before + 2);
   }
 
+  /**
+   * A pipeline export names this server and the run, in the same origin.json as an experiment's;
+   * brought back here while the run exists it is a 409 naming it, with nothing stored; {@code
+   * ?copy=true} stores a copy anyway. An export without origin.json (written before) imports as
+   * before; a malformed one is a 400 naming it.
+   */
+  @Test
+  void a_pipeline_export_brought_back_to_the_server_it_was_made_on_is_that_run() throws Exception {
+    long run = submitPipeline();
+    HttpResponse<byte[]> export = get("/api/v1/pipelines/" + run + "/export", viewer);
+    assertThat(export.statusCode()).isEqualTo(200);
+    byte[] file = export.body();
+    JsonNode origin = Json.mapper().readTree(Archives.entries(file).get("origin.json"));
+    assertThat(origin).hasSize(1);
+    assertThat(origin.get(0).get("server").asString()).isEqualTo(identity.id());
+    assertThat(origin.get(0).get("pipelineRun").asLong()).isEqualTo(run);
+
+    int before = pipelineCount();
+    HttpResponse<String> back = send("/api/v1/pipelines/import", file, user);
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(409);
+    assertThat(back.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+    assertThat(back.body())
+        .contains("export of pipeline run " + run + " ")
+        .contains("lives on this server")
+        .contains("copy=true");
+    assertThat(pipelineCount()).isEqualTo(before);
+
+    // Bad origins: a 400 naming the entry, nothing stored.
+    Map<String, byte[]> bad = new LinkedHashMap<>(Archives.entries(file));
+    bad.put("origin.json", "[{\"server\": \"../x\", \"pipelineRun\": 1}]".getBytes());
+    HttpResponse<String> refused =
+        send("/api/v1/pipelines/import", Archives.withManifest(bad, "digitlab-pipeline", 1), user);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.body()).contains("origin.json");
+    assertThat(pipelineCount()).isEqualTo(before);
+
+    // Asked for, a copy is stored.
+    HttpResponse<String> copied = send("/api/v1/pipelines/import?copy=true", file, user);
+    assertThat(copied.statusCode()).as(copied.body()).isEqualTo(201);
+    assertThat(Json.mapper().readTree(copied.body()).get("id").asLong()).isNotEqualTo(run);
+
+    // Written before servers named themselves in pipeline exports: imported as before.
+    Map<String, byte[]> older = new LinkedHashMap<>(Archives.entries(file));
+    older.remove("origin.json");
+    HttpResponse<String> old =
+        send(
+            "/api/v1/pipelines/import", Archives.withManifest(older, "digitlab-pipeline", 1), user);
+    assertThat(old.statusCode()).as(old.body()).isEqualTo(201);
+    assertThat(pipelineCount()).isEqualTo(before + 2);
+  }
+
+  /**
+   * A problem inside the experiment a pipeline export carries for a command step names the entry by
+   * its path in the pipeline's archive ({@code experiments/STEP/…}), so it can be found there;
+   * nothing is stored.
+   */
+  @Test
+  void a_problem_in_a_carried_experiment_names_its_path_in_the_pipeline_archive() throws Exception {
+    long run = submitPipeline();
+    Map<String, byte[]> entries =
+        new LinkedHashMap<>(
+            Archives.entries(get("/api/v1/pipelines/" + run + "/export", user).body()));
+    ObjectNode document = (ObjectNode) Json.mapper().readTree(entries.get("pipeline.json"));
+    ((ObjectNode) document.get("steps").get(0)).put("type", "command");
+    entries.put("pipeline.json", Json.mapper().writeValueAsBytes(document));
+    Archives.entries(exportOf(submit()))
+        .forEach(
+            (path, bytes) -> {
+              if (!path.equals("manifest.json")) {
+                entries.put("experiments/train/" + path, bytes);
+              }
+            });
+    entries.put("experiments/train/trials/0/trial.json", "{".getBytes(StandardCharsets.UTF_8));
+    entries.put("origin.json", "[]".getBytes(StandardCharsets.UTF_8));
+    int pipelines = pipelineCount();
+    int experiments = experimentCount();
+
+    HttpResponse<String> refused =
+        send(
+            "/api/v1/pipelines/import",
+            Archives.withManifest(entries, "digitlab-pipeline", 1),
+            user);
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
+    assertThat(refused.body()).contains("has a experiments/train/trials/0/trial.json ");
+    assertThat(pipelineCount()).isEqualTo(pipelines);
+    assertThat(experimentCount()).isEqualTo(experiments);
+  }
+
+  private long submitPipeline() throws Exception {
+    HttpResponse<String> submitted =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/pipelines"))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/yaml")
+                .POST(
+                    BodyPublishers.ofString(
+                        """
+                        name: travelling-run
+                        steps:
+                          - {name: train, type: train,
+                             parameters: {dataset: mnist, model: mlp, epochs: 1, seed: 1}}
+                        """))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    return Json.mapper().readTree(submitted.body()).get("id").asLong();
+  }
+
+  private int pipelineCount() {
+    return jdbc.sql("SELECT COUNT(*) FROM pipeline_run").query(Integer.class).single();
+  }
+
   /** The export with experiment.json's importedFrom set to {@code digest}, from another server. */
   private static byte[] claiming(byte[] export, String digest) throws Exception {
     Map<String, byte[]> entries = new LinkedHashMap<>(Archives.entries(export));
@@ -520,9 +636,12 @@ class ExperimentTransferAuthTest {
 
   private HttpResponse<String> importFile(byte[] file, String token, String query)
       throws Exception {
+    return send("/api/v1/experiments/import" + query, file, token);
+  }
+
+  private HttpResponse<String> send(String path, byte[] file, String token) throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/api/v1/experiments/import" + query))
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
             .header("Content-Type", "application/gzip")
             .POST(BodyPublishers.ofByteArray(file));
     if (token != null) {
