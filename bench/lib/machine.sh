@@ -85,9 +85,10 @@ watch_process() {
     if [ -n "$threads" ] && [ "$threads" -gt "$max" ]; then max=$threads; fi
     # The libraries that decide speed: allocator, libtorch, OpenMP runtime, BLAS, oneDNN.
     # Read at 2.5 s (the engines have loaded libtorch by then) and every 5 s after, not at every
-    # tick: reading /proc/PID/maps walks the process's memory map under its lock, and every 0.5 s
-    # it slowed our JVM (thousands of mappings) by 3-14% in 4 of 4 paired fast runs, while
-    # PyTorch's runs moved -10..+19% (session 7, /work/benchres/s7-watch-ab*.out).
+    # tick: reading /proc/PID/maps walks the process's memory map under its lock. Every 0.5 s it
+    # slowed our fast runs by 3-14% in 4 of 4 pairs (PyTorch's alone: -10..+19%, 3 pairs); with
+    # this rate both engines' throughput rose (fast: ours 7.9k -> 9.4k, PyTorch 8.4k -> 9.8k
+    # images/s), and the ratios moved within the noise (session 7, docs/benchmarks.md).
     if [ $((tick % 10)) -eq 5 ]; then
       grep -oE '[^/ ]*(jemalloc|torch|gomp|iomp|omp|mkl|dnnl|openblas|blas)[^/ ]*\.so[.0-9]*' \
         "/proc/$pid/maps" 2>/dev/null | sort -u >>"$out.libs" || true
