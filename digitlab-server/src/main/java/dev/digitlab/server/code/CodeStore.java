@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -111,18 +110,21 @@ public class CodeStore {
         throw new InvalidParameterException("body", problem);
       }
       write(sha, target -> Files.copy(temp, target, StandardCopyOption.REPLACE_EXISTING));
-      try {
-        jdbc.sql(
-                """
-                INSERT INTO code_archive (sha256, size_bytes, uploaded_by, created_at)
-                VALUES (:sha, :size, :by, :now)
-                """)
-            .param("sha", sha)
-            .param("size", size)
-            .param("by", uploadedBy)
-            .param("now", toSql(clock.instant()))
-            .update();
-      } catch (DuplicateKeyException e) {
+      // ON CONFLICT, not a caught DuplicateKeyException: inside an import's transaction a failed
+      // insert aborts the whole transaction on PostgreSQL, and the rest of the import would fail.
+      int inserted =
+          jdbc.sql(
+                  """
+                  INSERT INTO code_archive (sha256, size_bytes, uploaded_by, created_at)
+                  VALUES (:sha, :size, :by, :now)
+                  ON CONFLICT DO NOTHING
+                  """)
+              .param("sha", sha)
+              .param("size", size)
+              .param("by", uploadedBy)
+              .param("now", toSql(clock.instant()))
+              .update();
+      if (inserted == 0) {
         return new Stored(sha, size, false); // another request stored the same bytes meanwhile
       }
       if (!TransactionSynchronizationManager.isActualTransactionActive()) {

@@ -74,6 +74,61 @@ class CodeImportRollbackRaceTest {
         .hasValueSatisfying(file -> assertThat(file).hasBinaryContent(code));
   }
 
+  /**
+   * The other order: the first import commits while the second's insert waits on its row. The
+   * second must go on in its transaction (the code is stored, by the first): on PostgreSQL a failed
+   * insert would abort that transaction, and the rest of its import would fail with a 5xx.
+   */
+  @Test
+  void a_second_import_whose_code_the_first_committed_meanwhile_goes_on() throws Exception {
+    CodeStore server = server("home", new TrialArtifactStore(null));
+    byte[] code = packedCode();
+    String sha = sha256(code);
+    CountDownLatch firstStored = new CountDownLatch(1);
+    CountDownLatch commitFirst = new CountDownLatch(1);
+
+    CompletableFuture<Void> first =
+        CompletableFuture.runAsync(
+            () ->
+                transaction.executeWithoutResult(
+                    status -> {
+                      server.storeImported(code, sha, "alice");
+                      firstStored.countDown();
+                      await(commitFirst);
+                    }),
+            threads);
+    firstStored.await();
+    CompletableFuture<Boolean> second =
+        CompletableFuture.supplyAsync(
+            () ->
+                transaction.execute(
+                    status -> {
+                      CodeStore.Stored stored = server.storeImported(code, sha, "bob");
+                      assertThat(stored.created()).isFalse();
+                      // What the rest of an import does next: another statement in this
+                      // transaction, which must still work.
+                      return server.exists(sha);
+                    }),
+            threads);
+    Waiting.until(
+        () -> second.isDone() || insertWaitsOnALock(),
+        done -> done,
+        Duration.ofSeconds(60),
+        "the second import's insert waiting on the first's row");
+    assertThat(second).isNotDone();
+
+    commitFirst.countDown();
+    first.get();
+    assertThat(second.get()).isTrue();
+    assertThat(
+            jdbc.sql("SELECT uploaded_by FROM code_archive WHERE sha256 = :sha")
+                .param("sha", sha)
+                .query(String.class)
+                .single())
+        .isEqualTo("alice");
+    assertThat(server.open(sha)).hasValueSatisfying(f -> assertThat(f).hasBinaryContent(code));
+  }
+
   @Test
   void with_two_servers_on_one_object_store_every_server_can_fetch_the_code() throws Exception {
     try (S3ProxyServer proxy = S3ProxyServer.start(temp.resolve("s3"))) {
