@@ -5,6 +5,7 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 import dev.digitlab.protocol.experiment.CommandSpec;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.artifacts.TrialArtifactStore;
+import dev.digitlab.server.database.AfterCommit;
 import dev.digitlab.server.database.OnRollback;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -159,16 +159,13 @@ public class CodeStore {
     }
     if (stored.created() && TransactionSynchronizationManager.isSynchronizationActive()) {
       String sha = stored.sha256();
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              try {
-                keepFile(sha, bytes);
-              } catch (RuntimeException e) {
-                // The import is committed: its answer stands; a worker fetching this code says so.
-                log.warn("Could not check the file of imported code {}", sha, e);
-              }
+      AfterCommit.run(
+          () -> {
+            try {
+              keepFile(sha, bytes);
+            } catch (RuntimeException e) {
+              // The import is committed: its answer stands; a worker fetching this code says so.
+              log.warn("Could not check the file of imported code {}", sha, e);
             }
           });
     }

@@ -4,6 +4,7 @@ import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.server.database.AfterCommit;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,8 +24,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -112,24 +111,9 @@ public class EventStore {
       for (NewEvent event : stored) {
         storedByType.merge(event.type(), 1, Integer::sum);
       }
-      afterCommit(() -> signals.appended(storedByType));
+      AfterCommit.run(() -> signals.appended(storedByType));
     }
     return stored.size();
-  }
-
-  /** Runs {@code action} once the current transaction commits, or now outside one. */
-  private static void afterCommit(Runnable action) {
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              action.run();
-            }
-          });
-    } else {
-      action.run();
-    }
   }
 
   /** Stores those of the events that are new, in one transaction, and returns them. */

@@ -1,5 +1,6 @@
 package dev.digitlab.server.queue;
 
+import dev.digitlab.server.database.AfterCommit;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -7,8 +8,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Every {@link TrialLifecycle} of the application, told of changes by the queue. Looked up when
@@ -56,16 +55,6 @@ public class TrialLifecycles {
             }
           }
         };
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              tell.run();
-            }
-          });
-    } else {
-      tell.run();
-    }
+    AfterCommit.run(tell);
   }
 }

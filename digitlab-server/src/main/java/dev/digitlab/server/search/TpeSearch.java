@@ -14,6 +14,7 @@ import dev.digitlab.protocol.experiment.TpeTrials;
 import dev.digitlab.protocol.search.Distribution;
 import dev.digitlab.protocol.search.Observation;
 import dev.digitlab.protocol.search.TpeSampler;
+import dev.digitlab.server.database.AfterCommit;
 import dev.digitlab.server.database.Timestamps;
 import dev.digitlab.server.experiments.ExperimentStatus;
 import dev.digitlab.server.experiments.ExperimentStore;
@@ -33,8 +34,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -243,16 +242,6 @@ public class TpeSearch implements TrialLifecycle {
 
   /** Wakes idle slots once the new trials are committed, so they can see them. */
   private void signalAfterCommit() {
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              queueSignal.trialsQueued();
-            }
-          });
-    } else {
-      queueSignal.trialsQueued();
-    }
+    AfterCommit.run(queueSignal::trialsQueued);
   }
 }
