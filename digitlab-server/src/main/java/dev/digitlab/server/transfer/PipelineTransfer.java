@@ -543,17 +543,16 @@ class PipelineTransfer {
 
   /**
    * A step result's JSON with the ids of the exporting server's trial and experiment replaced by
-   * those of the carried experiment stored here, or removed when none was carried (they would point
-   * at unrelated rows of this server).
+   * those of the carried experiment stored here ({@code trial}, its stored trial), or removed when
+   * none was carried (they would point at unrelated rows of this server).
    */
-  private static String relinked(String result, ExperimentImporter.Carried carried) {
+  private static String relinked(String result, ExperimentImporter.Carried carried, Long trial) {
     if (result == null || result.isBlank()) {
       return result;
     }
     try {
       if (Json.mapper().readTree(result) instanceof ObjectNode object
           && (object.has("trialId") || object.has("experimentId"))) {
-        Long trial = carried == null ? null : carriedTrial(object, carried);
         if (trial == null) {
           object.remove("trialId");
           object.remove("experimentId");
@@ -577,6 +576,9 @@ class PipelineTransfer {
   }
 
   private static Long carriedTrialOf(String result, ExperimentImporter.Carried carried) {
+    if (carried == null || result == null || result.isBlank()) {
+      return null;
+    }
     try {
       return Json.mapper().readTree(result) instanceof ObjectNode object
           ? carriedTrial(object, carried)
@@ -588,15 +590,16 @@ class PipelineTransfer {
 
   private long insertStep(long runId, Step step, ExperimentImporter.Carried carried) {
     boolean ended = STEP_ENDED.contains(step.status());
+    Long trial = carriedTrialOf(step.result(), carried);
     KeyHolder key = new GeneratedKeyHolder();
     jdbc.sql(
             """
             INSERT INTO pipeline_step (run_id, ordinal, name, type, parameters, depends_on,
                 sweep_parameter, sweep_value, max_attempts, timeout_ms, status, attempts,
-                started_at, finished_at, failure_reason, result)
+                started_at, finished_at, failure_reason, result, trial_id)
             VALUES (:run, :ordinal, :name, :type, :parameters, :dependsOn, :sweepParameter,
                 :sweepValue, :maxAttempts, :timeout, :status, :attempts, :started, :finished,
-                :reason, :result)
+                :reason, :result, :trial)
             """)
         .param("run", runId)
         .param("ordinal", step.ordinal())
@@ -617,18 +620,10 @@ class PipelineTransfer {
             ended
                 ? step.failureReason()
                 : "Was " + step.status() + " when exported; imported as skipped.")
-        .param("result", relinked(step.result(), carried))
+        .param("result", relinked(step.result(), carried, trial))
+        .param("trial", trial)
         .update(key, "id");
-    long id = key.getKeyAs(Number.class).longValue();
-    Long trial =
-        carried == null || step.result() == null ? null : carriedTrialOf(step.result(), carried);
-    if (trial != null) {
-      jdbc.sql("UPDATE pipeline_step SET trial_id = :trial WHERE id = :id")
-          .param("trial", trial)
-          .param("id", id)
-          .update();
-    }
-    return id;
+    return key.getKeyAs(Number.class).longValue();
   }
 
   /** Everything the rows need, before any is written; a 400 naming what is wrong. */
