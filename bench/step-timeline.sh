@@ -142,7 +142,11 @@ record() { # ENGINE ROUND SIDE COMMAND...
   summarise "$engine" "$rnd" "$work/$engine.$rnd.events"
 }
 
+# The reference covers the benchmark recipes; the fast recipe's twin lives here (as in
+# train-vs-pytorch.sh).
+ref_script=$reference/train.py
+if [ "$model" = fast ]; then ref_script=$here/pytorch/train_fast.py; fi
 for ((r = 1; r <= rounds; r++)); do
   record digitlab "$r" ours "${ours_cmd[@]}" --model "$model" --epochs "$epochs" --json --data-dir "$data"
-  record pytorch "$r" ref "$reference/.venv/bin/python" "$reference/train.py" --data "$data" --model "$model" --epochs "$epochs"
+  record pytorch "$r" ref "$reference/.venv/bin/python" "$ref_script" --data "$data" --model "$model" --epochs "$epochs"
 done

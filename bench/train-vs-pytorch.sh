@@ -126,7 +126,7 @@ trap 'rm -rf "$work"' EXIT
 # cores other processes kept busy during it (others_load), the process's peak OS thread count and
 # the native libraries it had loaded.
 run_engine() {
-  local out=$1 who=$2 status=0 line before after started pid watcher own_before
+  local out=$1 who=$2 status=0 line before after started ended pid watcher own_before
   shift 2
   note "$who: $*"
   before=$(cpu_snapshot)
@@ -137,9 +137,12 @@ run_engine() {
   watch_process "$pid" "$work/proc" &
   watcher=$!
   wait "$pid" || status=$?
+  # The end is the engine's exit, not the watcher's: it notices the exit only when its 0.5 s
+  # sleep ends, which added 0.12-0.45 s to the wall of every run (docs/benchmarks.md, session 8).
+  ended=$(date +%s.%N)
   wait "$watcher" || true
   local wall steal others
-  wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+  wall=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.2f", b - a }')
   after=$(cpu_snapshot)
   steal=$(steal_percent "$before" "$after")
   others=$(others_load "$before" "$after" $(($(children_cpu_jiffies) - own_before)))
