@@ -4,7 +4,6 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 
 import java.time.Clock;
 import java.util.UUID;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -30,16 +29,15 @@ class ServerIdentity {
     if (known == null) {
       known = stored();
       if (known == null) {
-        try {
-          jdbc.sql(
-                  "INSERT INTO server_identity (singleton, server_id, created_at)"
-                      + " VALUES (1, :id, :now)")
-              .param("id", UUID.randomUUID().toString())
-              .param("now", toSql(clock.instant()))
-              .update();
-        } catch (DuplicateKeyException e) {
-          // Another request made it first: that one is the server's id.
-        }
+        // ON CONFLICT, not a caught DuplicateKeyException: called inside a transaction, a failed
+        // insert aborts it on PostgreSQL, and the caller's next statement fails. When another
+        // request made the id first, its row is read below.
+        jdbc.sql(
+                "INSERT INTO server_identity (singleton, server_id, created_at)"
+                    + " VALUES (1, :id, :now) ON CONFLICT DO NOTHING")
+            .param("id", UUID.randomUUID().toString())
+            .param("now", toSql(clock.instant()))
+            .update();
         known = stored();
       }
       id = known;
