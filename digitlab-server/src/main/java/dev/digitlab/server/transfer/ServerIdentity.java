@@ -2,6 +2,7 @@ package dev.digitlab.server.transfer;
 
 import static dev.digitlab.server.database.Timestamps.toSql;
 
+import dev.digitlab.server.database.AfterCommit;
 import java.time.Clock;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -26,23 +27,32 @@ class ServerIdentity {
 
   String id() {
     String known = id;
-    if (known == null) {
-      known = stored();
-      if (known == null) {
-        // ON CONFLICT, not a caught DuplicateKeyException: called inside a transaction, a failed
-        // insert aborts it on PostgreSQL, and the caller's next statement fails. When another
-        // request made the id first, its row is read below.
+    if (known != null) {
+      return known;
+    }
+    known = stored();
+    if (known != null) {
+      id = known;
+      return known;
+    }
+    // ON CONFLICT, not a caught DuplicateKeyException: called inside a transaction, a failed
+    // insert aborts it on PostgreSQL, and the caller's next statement fails. When another
+    // request made the id first, its row is read below.
+    int inserted =
         jdbc.sql(
                 "INSERT INTO server_identity (singleton, server_id, created_at)"
                     + " VALUES (1, :id, :now) ON CONFLICT DO NOTHING")
             .param("id", UUID.randomUUID().toString())
             .param("now", toSql(clock.instant()))
             .update();
-        known = stored();
-      }
-      id = known;
+    String current = stored();
+    if (inserted == 0) {
+      id = current; // another request's, committed
+    } else {
+      // Kept once stored for good: a caller's transaction that rolls back takes the row with it.
+      AfterCommit.run(() -> id = current);
     }
-    return known;
+    return current;
   }
 
   private String stored() {

@@ -53,4 +53,22 @@ abstract class ServerIdentityContractTest {
     assertThat(stored()).isEqualTo(id);
     assertThat(server().id()).as("another server on the same database").isEqualTo(id);
   }
+
+  /**
+   * An id made inside a transaction that rolls back was never stored: the server must not go on
+   * naming itself by it, or its exports would name a server no database knows.
+   */
+  @Test
+  void an_id_made_in_a_transaction_that_rolled_back_is_not_kept() {
+    ServerIdentity server = server();
+    transaction.executeWithoutResult(
+        status -> {
+          server.id();
+          status.setRollbackOnly();
+        });
+
+    String made = server().id();
+
+    assertThat(server.id()).isEqualTo(made).isEqualTo(stored());
+  }
 }
