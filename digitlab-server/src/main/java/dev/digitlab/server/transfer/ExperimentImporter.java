@@ -159,12 +159,17 @@ class ExperimentImporter {
   /**
    * The experiment a pipeline export carries for a step ({@code entries}: its export's entries,
    * each already checked against the pipeline's manifest), read and checked whole: a 400 saying
-   * what is wrong, before anything is stored.
+   * what is wrong, before anything is stored, naming each path as the pipeline's archive holds it
+   * ({@code prefix}, then the path in the experiment's export).
    */
-  Loaded checkCarried(Map<String, byte[]> entries, String exportedAt) {
+  Loaded checkCarried(Map<String, byte[]> entries, String exportedAt, String prefix) {
     return version2(
         TransferArchive.of(
-            ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, exportedAt, entries));
+            ExperimentExport.FORMAT,
+            ExperimentExport.ARCHIVE_VERSION,
+            exportedAt,
+            entries,
+            prefix));
   }
 
   /**
@@ -392,7 +397,7 @@ class ExperimentImporter {
           "names "
               + origins.length
               + " servers in "
-              + ExperimentExport.ORIGIN
+              + contents.name(ExperimentExport.ORIGIN)
               + "; at most "
               + ExperimentExport.MAX_ORIGINS);
     }
@@ -403,7 +408,7 @@ class ExperimentImporter {
           || id.applyAsLong(origin) < 1) {
         throw bad(
             "has an entry of "
-                + ExperimentExport.ORIGIN
+                + contents.name(ExperimentExport.ORIGIN)
                 + " that is not a server id (a UUID) and "
                 + idName
                 + ": "
@@ -526,7 +531,7 @@ class ExperimentImporter {
       String folder = ExperimentExport.trialFolder(ordinal);
       ExperimentExport.Trial trial = entry(contents, path, ExperimentExport.Trial.class);
       if (trial.ordinal() != ordinal) {
-        throw bad("has " + path + " of a trial whose ordinal is " + trial.ordinal());
+        throw bad("has " + contents.name(path) + " of a trial whose ordinal is " + trial.ordinal());
       }
       List<ExperimentExport.Event> events =
           Arrays.asList(entry(contents, folder + "events.json", ExperimentExport.Event[].class));
@@ -543,8 +548,8 @@ class ExperimentImporter {
             || mlflow.artifacts() == null) {
           throw bad(
               "has a "
-                  + folder
-                  + "mlflow.json that misses params, tags, metrics, inputs"
+                  + contents.name(folder + "mlflow.json")
+                  + " that misses params, tags, metrics, inputs"
                   + " or artifacts");
         }
         for (String logged : mlflow.artifacts()) {
@@ -598,7 +603,7 @@ class ExperimentImporter {
     if (bytes != null && !Digests.sha256(bytes).equals(sha)) {
       throw bad(
           "has a "
-              + ExperimentExport.codeEntry(sha)
+              + contents.name(ExperimentExport.codeEntry(sha))
               + " whose contents do not match its sha256: the file was changed or damaged");
     }
     return bytes;
@@ -618,7 +623,9 @@ class ExperimentImporter {
         entry(contents, "dataset.json", ExperimentExport.Dataset.class);
     if (!experiment.dataset().equals(dataset.name()) || !sha.equals(dataset.sha256())) {
       throw bad(
-          "has a dataset.json of dataset '"
+          "has a "
+              + contents.name("dataset.json")
+              + " of dataset '"
               + dataset.name()
               + "' ("
               + dataset.sha256()
@@ -768,11 +775,12 @@ class ExperimentImporter {
     try {
       T value = Json.mapper().readValue(bytes, type);
       if (value == null) {
-        throw bad("has an empty " + path);
+        throw bad("has an empty " + contents.name(path));
       }
       return value;
     } catch (JacksonException e) {
-      throw bad("has a " + path + " this server cannot read: " + e.getOriginalMessage());
+      throw bad(
+          "has a " + contents.name(path) + " this server cannot read: " + e.getOriginalMessage());
     }
   }
 

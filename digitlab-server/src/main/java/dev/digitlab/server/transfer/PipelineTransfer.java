@@ -3,9 +3,7 @@ package dev.digitlab.server.transfer;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.server.api.ConflictException;
-import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
@@ -128,16 +124,6 @@ class PipelineTransfer {
   private static final Set<String> CARRIED_TRIALS = Set.of("command");
 
   private static final String EXPERIMENTS = "experiments/";
-
-  /**
-   * Where a path of an experiment export's entries (see {@link ExperimentExport}'s layout) starts
-   * in a problem the experiment importer wrote: at a top-level JSON entry or a folder of entries,
-   * not inside another path or word.
-   */
-  private static final Pattern EXPORT_PATH =
-      Pattern.compile(
-          "(?<![\\w./-])(?=(?:experiment|origin|models|dataset)\\.json(?!\\w)"
-              + "|(?:trials|models|code|datasets)/)");
 
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
@@ -338,7 +324,11 @@ class PipelineTransfer {
     Map<String, ExperimentImporter.Loaded> carried = new LinkedHashMap<>();
     carriedEntries.forEach(
         (step, entries) ->
-            carried.put(step, checkCarried(step, entries, contents.manifest().exportedAt())));
+            carried.put(
+                step,
+                // Its problems name each path as this archive holds it, under experiments/STEP/.
+                importer.checkCarried(
+                    entries, contents.manifest().exportedAt(), EXPERIMENTS + step + "/")));
     String digest = contents.digest();
     List<Path> written = new ArrayList<>();
     try {
@@ -417,26 +407,6 @@ class PipelineTransfer {
     } catch (RuntimeException e) {
       cleanUp(written);
       throw e;
-    }
-  }
-
-  /**
-   * Reads and checks step {@code step}'s carried experiment ({@link
-   * ExperimentImporter#checkCarried} : a 400 before anything is stored). Its problems name each
-   * path as this archive holds it, under {@code experiments/STEP/}, not as the experiment's own
-   * export would.
-   */
-  private ExperimentImporter.Loaded checkCarried(
-      String step, Map<String, byte[]> entries, String exportedAt) {
-    try {
-      return importer.checkCarried(entries, exportedAt);
-    } catch (InvalidParameterException e) {
-      FieldError error = e.errors().getFirst();
-      throw new InvalidParameterException(
-          error.path(),
-          EXPORT_PATH
-              .matcher(error.message())
-              .replaceAll(Matcher.quoteReplacement(EXPERIMENTS + step + "/")));
     }
   }
 
