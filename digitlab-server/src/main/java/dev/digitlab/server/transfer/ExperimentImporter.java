@@ -197,12 +197,16 @@ class ExperimentImporter {
         throw reexported(copy.get());
       }
     }
-    String here = server.id();
-    for (ExperimentExport.Origin origin : loaded.origins()) {
-      if (origin.server().equals(here) && experimentExists(origin.experiment())) {
-        throw ownExperiment(origin.experiment());
-      }
-    }
+    server
+        .stillHere(
+            loaded.origins(),
+            ExperimentExport.Origin::server,
+            ExperimentExport.Origin::experiment,
+            this::experimentExists)
+        .ifPresent(
+            id -> {
+              throw ownExperiment(id);
+            });
   }
 
   private boolean experimentExists(long id) {

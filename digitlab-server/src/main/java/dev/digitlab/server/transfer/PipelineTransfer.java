@@ -420,12 +420,12 @@ class PipelineTransfer {
     if (first.isPresent()) {
       throw alreadyImported(first.get());
     }
-    String here = server.id();
-    for (Origin origin : origins) {
-      if (origin.server().equals(here) && runExists(origin.pipelineRun())) {
-        throw ownRun(origin.pipelineRun());
-      }
-    }
+    server
+        .stillHere(origins, Origin::server, Origin::pipelineRun, this::runExists)
+        .ifPresent(
+            id -> {
+              throw ownRun(id);
+            });
   }
 
   /** The run this file (its digest) was imported as, unless that was a copy. */

@@ -4,7 +4,12 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.server.database.AfterCommit;
 import java.time.Clock;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.LongPredicate;
+import java.util.function.ToLongFunction;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -53,6 +58,22 @@ class ServerIdentity {
       AfterCommit.run(() -> id = current);
     }
     return current;
+  }
+
+  /**
+   * The id here of the first of {@code origins} (the servers an export names, each with the id of
+   * what was exported there: {@code id}) that names this server and still {@code exists}: the file
+   * is then that experiment or run, not a copy of it.
+   */
+  <T> OptionalLong stillHere(
+      List<T> origins, Function<T, String> server, ToLongFunction<T> id, LongPredicate exists) {
+    String here = id();
+    for (T origin : origins) {
+      if (server.apply(origin).equals(here) && exists.test(id.applyAsLong(origin))) {
+        return OptionalLong.of(id.applyAsLong(origin));
+      }
+    }
+    return OptionalLong.empty();
   }
 
   private String stored() {
