@@ -112,8 +112,9 @@ class PipelineTransfer {
    * The server a run was exported from ({@code server}, its {@link ServerIdentity}) and its id
    * there: {@code origin.json}, of the same format and checks as an experiment export's ({@link
    * ExperimentExport.Origin}). Brought back to that server while the run exists, the file is that
-   * run (a 409 naming it), not a copy, unless a copy is asked for. Unlike an experiment's, an
-   * imported run does not keep the servers it lived on: its export names this server only.
+   * run (a 409 naming it), not a copy, unless a copy is asked for. As an experiment's, an imported
+   * run keeps the servers it lived on ({@code pipeline_origin}, V21), also when stored as a copy,
+   * and its exports name them before this server.
    */
   record Origin(String server, long pipelineRun) {}
 
@@ -234,11 +235,18 @@ class PipelineTransfer {
         Json.mapper()
             .writerWithDefaultPrettyPrinter()
             .writeValueAsBytes(new Document(run, steps, attempts, logs)));
+    List<Origin> origins =
+        ExperimentExport.origins(
+            jdbc.sql(
+                    "SELECT server_id, source_pipeline_run_id FROM pipeline_origin"
+                        + " WHERE pipeline_run_id = :id ORDER BY position")
+                .param("id", id)
+                .query((row, n) -> new Origin(row.getString(1), row.getLong(2)))
+                .list(),
+            new Origin(server.id(), id));
     entries.put(
         ExperimentExport.ORIGIN,
-        Json.mapper()
-            .writerWithDefaultPrettyPrinter()
-            .writeValueAsBytes(List.of(new Origin(server.id(), id))));
+        Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(origins));
     for (Step step : steps) {
       Path folder = directory(id, step.name());
       if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
@@ -349,6 +357,16 @@ class PipelineTransfer {
                   .param("digest", digest)
                   .update();
             }
+            for (int position = 0; position < origins.size(); position++) {
+              jdbc.sql(
+                      "INSERT INTO pipeline_origin (pipeline_run_id, position, server_id,"
+                          + " source_pipeline_run_id) VALUES (:id, :position, :server, :source)")
+                  .param("id", id)
+                  .param("position", position)
+                  .param("server", origins.get(position).server())
+                  .param("source", origins.get(position).pipelineRun())
+                  .update();
+            }
             written.add(home.resolve("pipelines").resolve(Long.toString(id)));
             Map<String, Long> stepIds = new HashMap<>();
             for (Step step : document.steps()) {
@@ -452,7 +470,7 @@ class PipelineTransfer {
             + id
             + " (/api/v1/pipelines/"
             + id
-            + "), which lives on this server still (the file names this server as the one it was"
+            + "), which lives on this server still (the file names this server as one it was"
             + " exported from): importing it would store the same run twice, so nothing was"
             + " stored. To store a copy anyway, import with ?copy=true ('digitlab pipeline import"
             + " --copy').");
