@@ -267,17 +267,14 @@ class ExperimentImporter {
                       .param("digest", claim)
                       .update();
                 }
-                List<ExperimentExport.Origin> origins = loaded.origins();
-                for (int position = 0; position < origins.size(); position++) {
-                  jdbc.sql(
-                          "INSERT INTO experiment_origin (experiment_id, position, server_id,"
-                              + " source_experiment_id) VALUES (:id, :position, :server, :source)")
-                      .param("id", id)
-                      .param("position", position)
-                      .param("server", origins.get(position).server())
-                      .param("source", origins.get(position).experiment())
-                      .update();
-                }
+                storeOrigins(
+                    jdbc,
+                    "INSERT INTO experiment_origin (experiment_id, position, server_id,"
+                        + " source_experiment_id) VALUES (:id, :position, :server, :source)",
+                    id,
+                    loaded.origins(),
+                    ExperimentExport.Origin::server,
+                    ExperimentExport.Origin::experiment);
                 tag(id, DIGEST_TAG, digest);
                 tag(id, SOURCE_TAG, source);
                 if (loaded.code() != null) {
@@ -420,6 +417,29 @@ class ExperimentImporter {
       }
     }
     return List.of(origins);
+  }
+
+  /**
+   * Keeps the servers {@code origin.json} named for what was stored here as {@code id}, in their
+   * order: {@code insert} stores one (its parameters {@code id}, {@code position}, {@code server}
+   * and {@code source}, the id there). Experiment and pipeline imports both keep theirs so.
+   */
+  static <T> void storeOrigins(
+      JdbcClient jdbc,
+      String insert,
+      long id,
+      List<T> origins,
+      Function<T, String> server,
+      ToLongFunction<T> source) {
+    for (int position = 0; position < origins.size(); position++) {
+      T origin = origins.get(position);
+      jdbc.sql(insert)
+          .param("id", id)
+          .param("position", position)
+          .param("server", server.apply(origin))
+          .param("source", source.applyAsLong(origin))
+          .update();
+    }
   }
 
   private static ConflictException ownExperiment(long id) {

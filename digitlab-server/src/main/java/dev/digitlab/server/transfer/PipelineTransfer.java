@@ -357,16 +357,14 @@ class PipelineTransfer {
                   .param("digest", digest)
                   .update();
             }
-            for (int position = 0; position < origins.size(); position++) {
-              jdbc.sql(
-                      "INSERT INTO pipeline_origin (pipeline_run_id, position, server_id,"
-                          + " source_pipeline_run_id) VALUES (:id, :position, :server, :source)")
-                  .param("id", id)
-                  .param("position", position)
-                  .param("server", origins.get(position).server())
-                  .param("source", origins.get(position).pipelineRun())
-                  .update();
-            }
+            ExperimentImporter.storeOrigins(
+                jdbc,
+                "INSERT INTO pipeline_origin (pipeline_run_id, position, server_id,"
+                    + " source_pipeline_run_id) VALUES (:id, :position, :server, :source)",
+                id,
+                origins,
+                Origin::server,
+                Origin::pipelineRun);
             written.add(home.resolve("pipelines").resolve(Long.toString(id)));
             Map<String, Long> stepIds = new HashMap<>();
             for (Step step : document.steps()) {
