@@ -6,6 +6,7 @@ import dev.digitlab.ml.tar.TarFolder;
 import dev.digitlab.server.artifacts.ObjectStore;
 import dev.digitlab.server.artifacts.S3ObjectStore;
 import dev.digitlab.server.artifacts.TrialArtifactStore;
+import dev.digitlab.server.testing.LockWaits;
 import dev.digitlab.server.testing.S3ProxyServer;
 import dev.digitlab.server.testing.TestDatabase;
 import dev.digitlab.server.testing.Waiting;
@@ -111,7 +112,7 @@ class CodeImportRollbackRaceTest {
                     }),
             threads);
     Waiting.until(
-        () -> second.isDone() || insertWaitsOnALock(),
+        () -> second.isDone() || LockWaits.waiting(jdbc, "INSERT INTO code_archive"),
         done -> done,
         Duration.ofSeconds(60),
         "the second import's insert waiting on the first's row");
@@ -252,7 +253,7 @@ class CodeImportRollbackRaceTest {
             threads);
     // The second's insert waits on the first's row: a state, not a time.
     Waiting.until(
-        () -> committed.isDone() || insertWaitsOnALock(),
+        () -> committed.isDone() || LockWaits.waiting(jdbc, "INSERT INTO code_archive"),
         done -> done,
         Duration.ofSeconds(60),
         "the second import's insert waiting on the first's row");
@@ -279,15 +280,6 @@ class CodeImportRollbackRaceTest {
                 .query(String.class)
                 .single())
         .isEqualTo("bob");
-  }
-
-  private boolean insertWaitsOnALock() {
-    return jdbc.sql(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO code_archive%'")
-            .query(Long.class)
-            .single()
-        > 0;
   }
 
   private CodeStore server(String home, TrialArtifactStore artifacts) {

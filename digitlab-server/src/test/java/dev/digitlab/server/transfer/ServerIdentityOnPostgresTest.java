@@ -2,6 +2,7 @@ package dev.digitlab.server.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.testing.LockWaits;
 import dev.digitlab.server.testing.TestDatabase;
 import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.testing.TestPostgres;
@@ -63,7 +64,7 @@ class ServerIdentityOnPostgresTest extends ServerIdentityContractTest {
                     }),
             threads);
     Waiting.until(
-        () -> second.isDone() || insertWaitsOnALock(),
+        () -> second.isDone() || LockWaits.waiting(jdbc, "INSERT INTO server_identity"),
         done -> done,
         Duration.ofSeconds(60),
         "the second request's insert waiting on the first's row");
@@ -72,15 +73,6 @@ class ServerIdentityOnPostgresTest extends ServerIdentityContractTest {
     commitFirst.countDown();
 
     assertThat(second.get()).isEqualTo(first.get()).isEqualTo(stored());
-  }
-
-  private boolean insertWaitsOnALock() {
-    return jdbc.sql(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO server_identity%'")
-            .query(Long.class)
-            .single()
-        > 0;
   }
 
   private static void await(CountDownLatch latch) {
