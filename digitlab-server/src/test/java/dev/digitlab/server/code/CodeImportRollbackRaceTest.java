@@ -95,7 +95,7 @@ class CodeImportRollbackRaceTest {
                     status -> {
                       server.storeImported(code, sha, "alice");
                       firstStored.countDown();
-                      await(commitFirst);
+                      Waiting.await(commitFirst);
                     }),
             threads);
     firstStored.await();
@@ -205,7 +205,7 @@ class CodeImportRollbackRaceTest {
     @Override
     public int deletePrefix(String prefix) {
       deleting.countDown();
-      await(letGo);
+      Waiting.await(letGo);
       return store.deletePrefix(prefix);
     }
 
@@ -234,7 +234,7 @@ class CodeImportRollbackRaceTest {
                     status -> {
                       first.storeImported(code, sha, "alice");
                       firstStored.countDown();
-                      await(rollBack);
+                      Waiting.await(rollBack);
                       status.setRollbackOnly();
                     }),
             threads);
@@ -248,7 +248,7 @@ class CodeImportRollbackRaceTest {
                       CodeStore.Stored stored = second.storeImported(code, sha, "bob");
                       assertThat(stored.created()).isTrue();
                       secondStored.countDown();
-                      await(commit);
+                      Waiting.await(commit);
                     }),
             threads);
     // The second's insert waits on the first's row: a state, not a time.
@@ -296,13 +296,5 @@ class CodeImportRollbackRaceTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -47,7 +47,7 @@ class ServerIdentityOnPostgresTest extends ServerIdentityContractTest {
                     status -> {
                       String id = server().id();
                       firstMade.countDown();
-                      await(commitFirst);
+                      Waiting.await(commitFirst);
                       return id;
                     }),
             threads);
@@ -73,13 +73,5 @@ class ServerIdentityOnPostgresTest extends ServerIdentityContractTest {
     commitFirst.countDown();
 
     assertThat(second.get()).isEqualTo(first.get()).isEqualTo(stored());
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
