@@ -1,6 +1,7 @@
 package dev.digitlab.server.transfer;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -62,6 +63,24 @@ record ExperimentExport(
    * A server the experiment lived on ({@code server}, its {@link ServerIdentity}) and its id there.
    */
   record Origin(String server, long experiment) {}
+
+  /**
+   * What an export's {@code origin.json} lists: the servers it lived on before ({@code earlier},
+   * oldest first, as its import here kept them), then this server ({@code here}). Past {@value
+   * #MAX_ORIGINS}, where it was made and the latest stops are kept: what an import here or there
+   * checks. Experiment and pipeline exports both list theirs so.
+   */
+  static <T> List<T> origins(List<T> earlier, T here) {
+    List<T> origins = new ArrayList<>();
+    if (earlier.size() >= MAX_ORIGINS) {
+      origins.add(earlier.getFirst());
+      origins.addAll(earlier.subList(earlier.size() - MAX_ORIGINS + 2, earlier.size()));
+    } else {
+      origins.addAll(earlier);
+    }
+    origins.add(here);
+    return origins;
+  }
 
   record Exported(
       long id,

@@ -133,21 +133,14 @@ class ExperimentExporter {
                 .list());
     entries.put("experiment.json", json(exported));
     List<ExperimentExport.Origin> origins =
-        new ArrayList<>(
+        ExperimentExport.origins(
             jdbc.sql(
                     "SELECT server_id, source_experiment_id FROM experiment_origin"
                         + " WHERE experiment_id = :id ORDER BY position")
                 .param("id", id)
                 .query((row, n) -> new ExperimentExport.Origin(row.getString(1), row.getLong(2)))
-                .list());
-    if (origins.size() >= ExperimentExport.MAX_ORIGINS) {
-      // Keep where it was made and the latest stops: what an import here or there checks.
-      List<ExperimentExport.Origin> kept = new ArrayList<>(List.of(origins.getFirst()));
-      kept.addAll(
-          origins.subList(origins.size() - ExperimentExport.MAX_ORIGINS + 2, origins.size()));
-      origins = kept;
-    }
-    origins.add(new ExperimentExport.Origin(server.id(), id));
+                .list(),
+            new ExperimentExport.Origin(server.id(), id));
     entries.put(ExperimentExport.ORIGIN, json(origins));
     Map<Long, Integer> ordinals = new HashMap<>();
     for (Trial trial : trials.listByExperiment(id)) {

@@ -159,12 +159,17 @@ class ExperimentImporter {
   /**
    * The experiment a pipeline export carries for a step ({@code entries}: its export's entries,
    * each already checked against the pipeline's manifest), read and checked whole: a 400 saying
-   * what is wrong, before anything is stored.
+   * what is wrong, before anything is stored, naming each path as the pipeline's archive holds it
+   * ({@code prefix}, then the path in the experiment's export).
    */
-  Loaded checkCarried(Map<String, byte[]> entries, String exportedAt) {
+  Loaded checkCarried(Map<String, byte[]> entries, String exportedAt, String prefix) {
     return version2(
         TransferArchive.of(
-            ExperimentExport.FORMAT, ExperimentExport.ARCHIVE_VERSION, exportedAt, entries));
+            ExperimentExport.FORMAT,
+            ExperimentExport.ARCHIVE_VERSION,
+            exportedAt,
+            entries,
+            prefix));
   }
 
   /**
@@ -192,12 +197,16 @@ class ExperimentImporter {
         throw reexported(copy.get());
       }
     }
-    String here = server.id();
-    for (ExperimentExport.Origin origin : loaded.origins()) {
-      if (origin.server().equals(here) && experimentExists(origin.experiment())) {
-        throw ownExperiment(origin.experiment());
-      }
-    }
+    server
+        .stillHere(
+            loaded.origins(),
+            ExperimentExport.Origin::server,
+            ExperimentExport.Origin::experiment,
+            this::experimentExists)
+        .ifPresent(
+            id -> {
+              throw ownExperiment(id);
+            });
   }
 
   private boolean experimentExists(long id) {
@@ -258,17 +267,14 @@ class ExperimentImporter {
                       .param("digest", claim)
                       .update();
                 }
-                List<ExperimentExport.Origin> origins = loaded.origins();
-                for (int position = 0; position < origins.size(); position++) {
-                  jdbc.sql(
-                          "INSERT INTO experiment_origin (experiment_id, position, server_id,"
-                              + " source_experiment_id) VALUES (:id, :position, :server, :source)")
-                      .param("id", id)
-                      .param("position", position)
-                      .param("server", origins.get(position).server())
-                      .param("source", origins.get(position).experiment())
-                      .update();
-                }
+                storeOrigins(
+                    jdbc,
+                    "INSERT INTO experiment_origin (experiment_id, position, server_id,"
+                        + " source_experiment_id) VALUES (:id, :position, :server, :source)",
+                    id,
+                    loaded.origins(),
+                    ExperimentExport.Origin::server,
+                    ExperimentExport.Origin::experiment);
                 tag(id, DIGEST_TAG, digest);
                 tag(id, SOURCE_TAG, source);
                 if (loaded.code() != null) {
@@ -392,7 +398,7 @@ class ExperimentImporter {
           "names "
               + origins.length
               + " servers in "
-              + ExperimentExport.ORIGIN
+              + contents.name(ExperimentExport.ORIGIN)
               + "; at most "
               + ExperimentExport.MAX_ORIGINS);
     }
@@ -403,7 +409,7 @@ class ExperimentImporter {
           || id.applyAsLong(origin) < 1) {
         throw bad(
             "has an entry of "
-                + ExperimentExport.ORIGIN
+                + contents.name(ExperimentExport.ORIGIN)
                 + " that is not a server id (a UUID) and "
                 + idName
                 + ": "
@@ -411,6 +417,29 @@ class ExperimentImporter {
       }
     }
     return List.of(origins);
+  }
+
+  /**
+   * Keeps the servers {@code origin.json} named for what was stored here as {@code id}, in their
+   * order: {@code insert} stores one (its parameters {@code id}, {@code position}, {@code server}
+   * and {@code source}, the id there). Experiment and pipeline imports both keep theirs so.
+   */
+  static <T> void storeOrigins(
+      JdbcClient jdbc,
+      String insert,
+      long id,
+      List<T> origins,
+      Function<T, String> server,
+      ToLongFunction<T> source) {
+    for (int position = 0; position < origins.size(); position++) {
+      T origin = origins.get(position);
+      jdbc.sql(insert)
+          .param("id", id)
+          .param("position", position)
+          .param("server", server.apply(origin))
+          .param("source", source.applyAsLong(origin))
+          .update();
+    }
   }
 
   private static ConflictException ownExperiment(long id) {
@@ -526,7 +555,7 @@ class ExperimentImporter {
       String folder = ExperimentExport.trialFolder(ordinal);
       ExperimentExport.Trial trial = entry(contents, path, ExperimentExport.Trial.class);
       if (trial.ordinal() != ordinal) {
-        throw bad("has " + path + " of a trial whose ordinal is " + trial.ordinal());
+        throw bad("has " + contents.name(path) + " of a trial whose ordinal is " + trial.ordinal());
       }
       List<ExperimentExport.Event> events =
           Arrays.asList(entry(contents, folder + "events.json", ExperimentExport.Event[].class));
@@ -543,8 +572,8 @@ class ExperimentImporter {
             || mlflow.artifacts() == null) {
           throw bad(
               "has a "
-                  + folder
-                  + "mlflow.json that misses params, tags, metrics, inputs"
+                  + contents.name(folder + "mlflow.json")
+                  + " that misses params, tags, metrics, inputs"
                   + " or artifacts");
         }
         for (String logged : mlflow.artifacts()) {
@@ -598,7 +627,7 @@ class ExperimentImporter {
     if (bytes != null && !Digests.sha256(bytes).equals(sha)) {
       throw bad(
           "has a "
-              + ExperimentExport.codeEntry(sha)
+              + contents.name(ExperimentExport.codeEntry(sha))
               + " whose contents do not match its sha256: the file was changed or damaged");
     }
     return bytes;
@@ -618,7 +647,9 @@ class ExperimentImporter {
         entry(contents, "dataset.json", ExperimentExport.Dataset.class);
     if (!experiment.dataset().equals(dataset.name()) || !sha.equals(dataset.sha256())) {
       throw bad(
-          "has a dataset.json of dataset '"
+          "has a "
+              + contents.name("dataset.json")
+              + " of dataset '"
               + dataset.name()
               + "' ("
               + dataset.sha256()
@@ -768,11 +799,12 @@ class ExperimentImporter {
     try {
       T value = Json.mapper().readValue(bytes, type);
       if (value == null) {
-        throw bad("has an empty " + path);
+        throw bad("has an empty " + contents.name(path));
       }
       return value;
     } catch (JacksonException e) {
-      throw bad("has a " + path + " this server cannot read: " + e.getOriginalMessage());
+      throw bad(
+          "has a " + contents.name(path) + " this server cannot read: " + e.getOriginalMessage());
     }
   }
 

@@ -3,9 +3,7 @@ package dev.digitlab.server.transfer;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
 import dev.digitlab.ml.json.Json;
-import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.server.api.ConflictException;
-import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
@@ -116,8 +112,9 @@ class PipelineTransfer {
    * The server a run was exported from ({@code server}, its {@link ServerIdentity}) and its id
    * there: {@code origin.json}, of the same format and checks as an experiment export's ({@link
    * ExperimentExport.Origin}). Brought back to that server while the run exists, the file is that
-   * run (a 409 naming it), not a copy, unless a copy is asked for. Unlike an experiment's, an
-   * imported run does not keep the servers it lived on: its export names this server only.
+   * run (a 409 naming it), not a copy, unless a copy is asked for. As an experiment's, an imported
+   * run keeps the servers it lived on ({@code pipeline_origin}, V21), also when stored as a copy,
+   * and its exports name them before this server.
    */
   record Origin(String server, long pipelineRun) {}
 
@@ -128,16 +125,6 @@ class PipelineTransfer {
   private static final Set<String> CARRIED_TRIALS = Set.of("command");
 
   private static final String EXPERIMENTS = "experiments/";
-
-  /**
-   * Where a path of an experiment export's entries (see {@link ExperimentExport}'s layout) starts
-   * in a problem the experiment importer wrote: at a top-level JSON entry or a folder of entries,
-   * not inside another path or word.
-   */
-  private static final Pattern EXPORT_PATH =
-      Pattern.compile(
-          "(?<![\\w./-])(?=(?:experiment|origin|models|dataset)\\.json(?!\\w)"
-              + "|(?:trials|models|code|datasets)/)");
 
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
@@ -248,11 +235,18 @@ class PipelineTransfer {
         Json.mapper()
             .writerWithDefaultPrettyPrinter()
             .writeValueAsBytes(new Document(run, steps, attempts, logs)));
+    List<Origin> origins =
+        ExperimentExport.origins(
+            jdbc.sql(
+                    "SELECT server_id, source_pipeline_run_id FROM pipeline_origin"
+                        + " WHERE pipeline_run_id = :id ORDER BY position")
+                .param("id", id)
+                .query((row, n) -> new Origin(row.getString(1), row.getLong(2)))
+                .list(),
+            new Origin(server.id(), id));
     entries.put(
         ExperimentExport.ORIGIN,
-        Json.mapper()
-            .writerWithDefaultPrettyPrinter()
-            .writeValueAsBytes(List.of(new Origin(server.id(), id))));
+        Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(origins));
     for (Step step : steps) {
       Path folder = directory(id, step.name());
       if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
@@ -338,7 +332,11 @@ class PipelineTransfer {
     Map<String, ExperimentImporter.Loaded> carried = new LinkedHashMap<>();
     carriedEntries.forEach(
         (step, entries) ->
-            carried.put(step, checkCarried(step, entries, contents.manifest().exportedAt())));
+            carried.put(
+                step,
+                // Its problems name each path as this archive holds it, under experiments/STEP/.
+                importer.checkCarried(
+                    entries, contents.manifest().exportedAt(), EXPERIMENTS + step + "/")));
     String digest = contents.digest();
     List<Path> written = new ArrayList<>();
     try {
@@ -359,6 +357,14 @@ class PipelineTransfer {
                   .param("digest", digest)
                   .update();
             }
+            ExperimentImporter.storeOrigins(
+                jdbc,
+                "INSERT INTO pipeline_origin (pipeline_run_id, position, server_id,"
+                    + " source_pipeline_run_id) VALUES (:id, :position, :server, :source)",
+                id,
+                origins,
+                Origin::server,
+                Origin::pipelineRun);
             written.add(home.resolve("pipelines").resolve(Long.toString(id)));
             Map<String, Long> stepIds = new HashMap<>();
             for (Step step : document.steps()) {
@@ -421,26 +427,6 @@ class PipelineTransfer {
   }
 
   /**
-   * Reads and checks step {@code step}'s carried experiment ({@link
-   * ExperimentImporter#checkCarried} : a 400 before anything is stored). Its problems name each
-   * path as this archive holds it, under {@code experiments/STEP/}, not as the experiment's own
-   * export would.
-   */
-  private ExperimentImporter.Loaded checkCarried(
-      String step, Map<String, byte[]> entries, String exportedAt) {
-    try {
-      return importer.checkCarried(entries, exportedAt);
-    } catch (InvalidParameterException e) {
-      FieldError error = e.errors().getFirst();
-      throw new InvalidParameterException(
-          error.path(),
-          EXPORT_PATH
-              .matcher(error.message())
-              .replaceAll(Matcher.quoteReplacement(EXPERIMENTS + step + "/")));
-    }
-  }
-
-  /**
    * The 409s of a file that is already here, as an experiment's: the same contents imported before
    * (again in the import's transaction, for two imports at once), or an export of a run of this
    * server that still exists ({@code origin.json}).
@@ -450,12 +436,12 @@ class PipelineTransfer {
     if (first.isPresent()) {
       throw alreadyImported(first.get());
     }
-    String here = server.id();
-    for (Origin origin : origins) {
-      if (origin.server().equals(here) && runExists(origin.pipelineRun())) {
-        throw ownRun(origin.pipelineRun());
-      }
-    }
+    server
+        .stillHere(origins, Origin::server, Origin::pipelineRun, this::runExists)
+        .ifPresent(
+            id -> {
+              throw ownRun(id);
+            });
   }
 
   /** The run this file (its digest) was imported as, unless that was a copy. */
@@ -482,7 +468,7 @@ class PipelineTransfer {
             + id
             + " (/api/v1/pipelines/"
             + id
-            + "), which lives on this server still (the file names this server as the one it was"
+            + "), which lives on this server still (the file names this server as one it was"
             + " exported from): importing it would store the same run twice, so nothing was"
             + " stored. To store a copy anyway, import with ?copy=true ('digitlab pipeline import"
             + " --copy').");

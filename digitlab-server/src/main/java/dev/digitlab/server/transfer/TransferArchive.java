@@ -47,16 +47,26 @@ final class TransferArchive {
   /** The manifest. */
   record Manifest(String format, int version, String exportedAt, List<Entry> entries) {}
 
-  /** A checked archive: its manifest, identity, and files by path (manifest order). */
-  record Contents(Manifest manifest, String digest, Map<String, byte[]> files) {
+  /**
+   * A checked archive: its manifest, identity, and files by path (manifest order). {@code prefix}:
+   * where those paths sit in the file the user holds ({@code experiments/STEP/} for an experiment a
+   * pipeline export carries, empty for an archive of its own), so that problems name what they find
+   * there.
+   */
+  record Contents(Manifest manifest, String digest, Map<String, byte[]> files, String prefix) {
 
     /** The file at {@code path}, or a 400 naming it. */
     byte[] require(String path) {
       byte[] bytes = files.get(path);
       if (bytes == null) {
-        throw bad("misses " + path);
+        throw bad("misses " + name(path));
       }
       return bytes;
+    }
+
+    /** {@code path} as the file the user holds names it, for a problem's message. */
+    String name(String path) {
+      return prefix + path;
     }
   }
 
@@ -154,19 +164,21 @@ final class TransferArchive {
               + found.keySet().iterator().next()
               + ", which its manifest does not list: the file was changed");
     }
-    return new Contents(manifest, identity(manifest), files);
+    return new Contents(manifest, identity(manifest), files, "");
   }
 
   /**
    * Contents made of entries already checked as part of another archive (a pipeline export carries
-   * its command steps' experiments so), under a manifest made for them.
+   * its command steps' experiments so), under a manifest made for them; {@code prefix}: where they
+   * sit in that archive.
    */
-  static Contents of(String format, int version, String exportedAt, Map<String, byte[]> files) {
+  static Contents of(
+      String format, int version, String exportedAt, Map<String, byte[]> files, String prefix) {
     List<Entry> entries = new ArrayList<>();
     files.forEach(
         (path, bytes) -> entries.add(new Entry(path, bytes.length, Digests.sha256(bytes))));
     Manifest manifest = new Manifest(format, version, exportedAt, entries);
-    return new Contents(manifest, identity(manifest), new LinkedHashMap<>(files));
+    return new Contents(manifest, identity(manifest), new LinkedHashMap<>(files), prefix);
   }
 
   private static String identity(Manifest manifest) {

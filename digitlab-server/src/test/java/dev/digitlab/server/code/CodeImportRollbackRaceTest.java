@@ -6,6 +6,7 @@ import dev.digitlab.ml.tar.TarFolder;
 import dev.digitlab.server.artifacts.ObjectStore;
 import dev.digitlab.server.artifacts.S3ObjectStore;
 import dev.digitlab.server.artifacts.TrialArtifactStore;
+import dev.digitlab.server.testing.LockWaits;
 import dev.digitlab.server.testing.S3ProxyServer;
 import dev.digitlab.server.testing.TestDatabase;
 import dev.digitlab.server.testing.Waiting;
@@ -94,7 +95,7 @@ class CodeImportRollbackRaceTest {
                     status -> {
                       server.storeImported(code, sha, "alice");
                       firstStored.countDown();
-                      await(commitFirst);
+                      Waiting.await(commitFirst);
                     }),
             threads);
     firstStored.await();
@@ -111,7 +112,7 @@ class CodeImportRollbackRaceTest {
                     }),
             threads);
     Waiting.until(
-        () -> second.isDone() || insertWaitsOnALock(),
+        () -> second.isDone() || LockWaits.waiting(jdbc, "INSERT INTO code_archive"),
         done -> done,
         Duration.ofSeconds(60),
         "the second import's insert waiting on the first's row");
@@ -204,7 +205,7 @@ class CodeImportRollbackRaceTest {
     @Override
     public int deletePrefix(String prefix) {
       deleting.countDown();
-      await(letGo);
+      Waiting.await(letGo);
       return store.deletePrefix(prefix);
     }
 
@@ -233,7 +234,7 @@ class CodeImportRollbackRaceTest {
                     status -> {
                       first.storeImported(code, sha, "alice");
                       firstStored.countDown();
-                      await(rollBack);
+                      Waiting.await(rollBack);
                       status.setRollbackOnly();
                     }),
             threads);
@@ -247,12 +248,12 @@ class CodeImportRollbackRaceTest {
                       CodeStore.Stored stored = second.storeImported(code, sha, "bob");
                       assertThat(stored.created()).isTrue();
                       secondStored.countDown();
-                      await(commit);
+                      Waiting.await(commit);
                     }),
             threads);
     // The second's insert waits on the first's row: a state, not a time.
     Waiting.until(
-        () -> committed.isDone() || insertWaitsOnALock(),
+        () -> committed.isDone() || LockWaits.waiting(jdbc, "INSERT INTO code_archive"),
         done -> done,
         Duration.ofSeconds(60),
         "the second import's insert waiting on the first's row");
@@ -281,15 +282,6 @@ class CodeImportRollbackRaceTest {
         .isEqualTo("bob");
   }
 
-  private boolean insertWaitsOnALock() {
-    return jdbc.sql(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO code_archive%'")
-            .query(Long.class)
-            .single()
-        > 0;
-  }
-
   private CodeStore server(String home, TrialArtifactStore artifacts) {
     return new CodeStore(temp.resolve(home), artifacts, jdbc, Clock.systemUTC());
   }
@@ -304,13 +296,5 @@ class CodeImportRollbackRaceTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

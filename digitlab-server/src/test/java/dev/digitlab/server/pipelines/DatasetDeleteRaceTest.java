@@ -8,6 +8,7 @@ import dev.digitlab.protocol.pipeline.PipelineFiles;
 import dev.digitlab.protocol.pipeline.PipelineSpec;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.datasets.DatasetRegistry;
+import dev.digitlab.server.testing.LockWaits;
 import dev.digitlab.server.testing.PostgresSchema;
 import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.testing.SyntheticIdx;
@@ -125,7 +126,7 @@ class DatasetDeleteRaceTest {
             java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     // Until the delete either answered or waits on the submission's lock: a state, not a time.
     Waiting.until(
-        () -> deleted.isDone() || deleteWaitsOnALock(),
+        () -> deleted.isDone() || LockWaits.waiting(jdbc, "registered_dataset"),
         done -> done,
         Duration.ofSeconds(60),
         "the delete answering or waiting on a lock");
@@ -140,16 +141,6 @@ class DatasetDeleteRaceTest {
                 .path("status")
                 .asString())
         .isEqualTo("running");
-  }
-
-  /** Whether a session of this database waits on a lock in a statement on registered_dataset. */
-  private boolean deleteWaitsOnALock() {
-    return jdbc.sql(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND wait_event_type = 'Lock' AND query LIKE '%registered_dataset%'")
-            .query(Long.class)
-            .single()
-        > 0;
   }
 
   private void register(String name, Path dir, int classes) throws Exception {

@@ -2,6 +2,7 @@ package dev.digitlab.server.testing;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -26,5 +27,17 @@ public final class Waiting {
       value = read.get();
     }
     return value;
+  }
+
+  /**
+   * Waits for {@code latch} where {@link InterruptedException} cannot be thrown (a transaction's
+   * callback holding its transaction open at a chosen point of a race test).
+   */
+  public static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

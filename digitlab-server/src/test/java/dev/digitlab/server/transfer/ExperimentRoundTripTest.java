@@ -319,12 +319,7 @@ class ExperimentRoundTripTest {
       commandExperimentReadsTheSame(here, there, other, programId, programFile, code, codeSha);
 
       // The pipeline run likewise: its steps (statuses, results, metrics), attempts and logs.
-      HttpResponse<String> pipelineImported =
-          send(
-              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
-                  .header("Content-Type", "application/gzip")
-                  .POST(BodyPublishers.ofByteArray(pipelineFile))
-                  .build());
+      HttpResponse<String> pipelineImported = importPipeline(there, pipelineFile, "");
       assertThat(pipelineImported.statusCode()).as(pipelineImported.body()).isEqualTo(201);
       long runCopy = Json.mapper().readTree(pipelineImported.body()).get("id").asLong();
       JsonNode runHere = get(here + "/api/v1/pipelines/" + run);
@@ -366,20 +361,34 @@ class ExperimentRoundTripTest {
       assertThat(text(there + "/api/v1/pipelines/" + runCopy + "/steps/hello/logs"))
           .isEqualTo(text(here + "/api/v1/pipelines/" + run + "/steps/hello/logs"))
           .contains("hi");
-      HttpResponse<String> pipelineAgain =
-          send(
-              HttpRequest.newBuilder(URI.create(there + "/api/v1/pipelines/import"))
-                  .header("Content-Type", "application/gzip")
-                  .POST(BodyPublishers.ofByteArray(pipelineFile))
-                  .build());
+      HttpResponse<String> pipelineAgain = importPipeline(there, pipelineFile, "");
       assertThat(pipelineAgain.statusCode()).isEqualTo(409);
       assertThat(pipelineAgain.body()).contains("as pipeline run " + runCopy);
+
+      // The imported run re-exported and brought back to the server it was made on: that run (a
+      // 409 naming it), as for an experiment, not a copy, unless a copy is asked for.
+      byte[] runBack = bytes(there + "/api/v1/pipelines/" + runCopy + "/export");
+      HttpResponse<String> runHome = importPipeline(here, runBack, "");
+      assertThat(runHome.statusCode()).as(runHome.body()).isEqualTo(409);
+      assertThat(runHome.body()).contains("export of pipeline run " + run + " ");
+      assertThat(Json.mapper().readTree(Archives.entries(runBack).get("origin.json"))).hasSize(2);
+      HttpResponse<String> runCopied = importPipeline(here, runBack, "?copy=true");
+      assertThat(runCopied.statusCode()).as(runCopied.body()).isEqualTo(201);
     } finally {
       try (Connection connection = DriverManager.getConnection(postgres);
           Statement statement = connection.createStatement()) {
         statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       }
     }
+  }
+
+  private HttpResponse<String> importPipeline(String server, byte[] file, String query)
+      throws Exception {
+    return send(
+        HttpRequest.newBuilder(URI.create(server + "/api/v1/pipelines/import" + query))
+            .header("Content-Type", "application/gzip")
+            .POST(BodyPublishers.ofByteArray(file))
+            .build());
   }
 
   /**

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.protocol.event.StatusChange;
+import dev.digitlab.protocol.event.TrialEvent;
+import dev.digitlab.protocol.worker.Completion;
 import dev.digitlab.protocol.worker.DatasetTask;
 import dev.digitlab.protocol.worker.EventBatch;
 import dev.digitlab.protocol.worker.EventsAnswer;
@@ -18,14 +21,21 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -51,6 +61,7 @@ class WorkerClientTest {
           true);
 
   private final Map<String, String> answers = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private HttpServer server;
   private WorkerClient client;
 
@@ -62,8 +73,10 @@ class WorkerClientTest {
         exchange -> {
           try (exchange) {
             exchange.getRequestBody().readAllBytes();
-            String path = exchange.getRequestURI().getPath();
-            String body = answers.get(path.substring(WorkerProtocol.BASE.length()));
+            String call =
+                exchange.getRequestURI().getPath().substring(WorkerProtocol.BASE.length());
+            calls.computeIfAbsent(call, c -> new AtomicInteger()).incrementAndGet();
+            String body = answers.get(call);
             if (body == null) {
               exchange.sendResponseHeaders(404, -1);
               return;
@@ -142,6 +155,58 @@ class WorkerClientTest {
         .isEqualTo(new HeartbeatAnswer(5, true));
     assertThat(client.events(7, new EventBatch(GRANT.leaseToken(), 2, List.of())))
         .isEqualTo(new EventsAnswer(3, 1, true));
+  }
+
+  @Test
+  void heartbeat_and_events_answers_with_a_malformed_field_are_unreadable_naming_the_call() {
+    answers.put("/leases/7/heartbeat", "{\"expiresAtMillis\":\"soon\",\"cancelRequested\":false}");
+    answers.put("/leases/7/events", "{\"stored\":3,\"duplicates\":0,\"stop\":\"maybe\"}");
+
+    assertThatThrownBy(() -> client.heartbeat(7, new LeaseHeartbeat(GRANT.leaseToken(), "w", 0)))
+        .isInstanceOf(WorkerClient.UnreadableAnswerException.class)
+        .hasMessageContaining("/leases/7/heartbeat")
+        .hasMessageContaining("HeartbeatAnswer")
+        .hasMessageContaining("soon");
+    assertThatThrownBy(() -> client.events(7, new EventBatch(GRANT.leaseToken(), 2, List.of())))
+        .isInstanceOf(WorkerClient.UnreadableAnswerException.class)
+        .hasMessageContaining("/leases/7/events")
+        .hasMessageContaining("EventsAnswer")
+        .hasMessageContaining("maybe");
+  }
+
+  /**
+   * The events path: an answer the worker cannot read gives the attempt up, as a refusal does (the
+   * lease then expires back to the queue), instead of sending the batch again and again for an
+   * answer that would be the same. The heartbeat path logs it and trains on (RemoteWorker).
+   */
+  @Test
+  void an_events_answer_the_worker_cannot_read_gives_up_the_attempt(@TempDir Path folder)
+      throws Exception {
+    answers.put("/leases/7/events", "{\"stored\":\"three\",\"duplicates\":0,\"stop\":false}");
+    CountDownLatch givenUp = new CountDownLatch(1);
+    AtomicBoolean stopped = new AtomicBoolean();
+
+    try (Outbox outbox =
+        new Outbox(
+            client,
+            7,
+            2,
+            GRANT.leaseToken(),
+            folder.resolve("outbox"),
+            givenUp::countDown,
+            () -> stopped.set(true))) {
+      outbox.events(
+          List.of(TrialEvent.of(1, Instant.EPOCH, new StatusChange("running", "attempt 2"))));
+      outbox.complete(
+          new Completion(GRANT.leaseToken(), Completion.SUCCEEDED, null, null, false, null, null));
+
+      assertThat(givenUp.await(60, TimeUnit.SECONDS)).as("the attempt given up").isTrue();
+      assertThat(outbox.awaitDelivered()).as("delivered").isFalse();
+      assertThat(outbox.leaseLost()).isTrue();
+    }
+    assertThat(calls.get("/leases/7/events")).as("events calls").hasValue(1);
+    assertThat(calls).as("the completion is not sent").doesNotContainKey("/leases/7/complete");
+    assertThat(stopped).isFalse();
   }
 
   @Test
