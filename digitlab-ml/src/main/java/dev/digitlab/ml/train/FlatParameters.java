@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -34,7 +37,9 @@ final class FlatParameters extends ParameterStore {
   private final NDArray weights;
   private final Map<Parameter, NDArray> views = new IdentityHashMap<>();
   private final Map<Parameter, NDArray> leaves = new IdentityHashMap<>();
-  private final long[] splitPoints;
+  private final long[] pieceSizes;
+  private final Shape[] shapes;
+  private final boolean[] reshaped;
   private NDArray leaf;
 
   /** Packs the current values of {@code trainable} (in that order) into one tensor. */
@@ -49,12 +54,8 @@ final class FlatParameters extends ParameterStore {
     this.weights = NDArrays.concat(flat);
     weights.attach(manager);
     flat.close();
-    this.splitPoints = new long[trainable.size() - 1];
     long offset = 0;
     for (Parameter parameter : trainable) {
-      if (offset > 0) {
-        splitPoints[views.size() - 1] = offset;
-      }
       long size = parameter.getArray().size();
       NDArray view =
           weights
@@ -63,6 +64,14 @@ final class FlatParameters extends ParameterStore {
       view.attach(manager);
       views.put(parameter, view);
       offset += size;
+    }
+    this.pieceSizes = new long[trainable.size()];
+    this.shapes = new Shape[trainable.size()];
+    this.reshaped = new boolean[trainable.size()];
+    for (int i = 0; i < trainable.size(); i++) {
+      shapes[i] = trainable.get(i).getArray().getShape();
+      pieceSizes[i] = shapes[i].size();
+      reshaped[i] = shapes[i].dimension() != 1;
     }
   }
 
@@ -91,17 +100,24 @@ final class FlatParameters extends ParameterStore {
     leaf = weights.stopGradient();
     leaf.attach(manager);
     leaf.setRequiresGradient(true);
-    NDList pieces = leaf.split(splitPoints);
+    // JniUtils directly: DJL's split reads the leaf's length from libtorch to compute the last
+    // piece's size, which never changes. A piece already of its parameter's shape (a bias) is
+    // used as it is, without a reshape and the array that goes with it.
+    NDList pieces = JniUtils.split((PtNDArray) leaf, pieceSizes, 0);
     for (int i = 0; i < trainable.size(); i++) {
       Parameter parameter = trainable.get(i);
-      NDArray value = pieces.get(i).reshape(parameter.getArray().getShape());
+      NDArray piece = pieces.get(i);
+      NDArray value = piece;
+      if (reshaped[i]) {
+        value = piece.reshape(shapes[i]);
+        piece.close();
+      }
       value.attach(manager);
       NDArray old = leaves.put(parameter, value);
       if (old != null) {
         old.close();
       }
     }
-    pieces.close();
   }
 
   /** The gradient of every weight after a backward pass, as one flat tensor. */

@@ -221,23 +221,33 @@ public final class Trainer {
   /**
    * Mean softmax cross-entropy of a batch, in four libtorch calls (DJL's loss builds an index
    * expression per batch, which costs more than the arithmetic on small models).
+   *
+   * @param labelColumn the labels as a column (n, 1), as {@link BatchFeeder.Batch} has them
    */
-  static NDArray crossEntropy(NDArray logits, NDArray labels) {
-    return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).mean().neg();
+  static NDArray crossEntropy(NDArray logits, NDArray labelColumn) {
+    return logProbabilities(logits).gather(labelColumn, 1).mean().neg();
   }
 
   /**
    * Cross-entropy with label smoothing ε as PyTorch defines it: {@code (1-ε)·(-log p_y) + ε·mean_k
    * (-log p_k)}, averaged over the batch; plain {@link #crossEntropy} when ε is 0.
    */
-  static NDArray crossEntropy(NDArray logits, NDArray labels, float smoothing) {
+  static NDArray crossEntropy(NDArray logits, NDArray labelColumn, float smoothing) {
     if (smoothing == 0) {
-      return crossEntropy(logits, labels);
+      return crossEntropy(logits, labelColumn);
     }
-    NDArray logProbabilities = logits.logSoftmax(1);
-    NDArray target = logProbabilities.gather(labels.reshape(-1, 1), 1).mean();
+    NDArray logProbabilities = logProbabilities(logits);
+    NDArray target = logProbabilities.gather(labelColumn, 1).mean();
     NDArray uniform = logProbabilities.mean();
     return target.muli(smoothing - 1).subi(uniform.muli(smoothing));
+  }
+
+  /**
+   * Log-softmax over the classes. The networks are float32 ({@code block.initialize} above), so the
+   * result type is given, not read from libtorch per batch as DJL's {@code logSoftmax} does.
+   */
+  private static NDArray logProbabilities(NDArray logits) {
+    return JniUtils.logSoftmax((PtNDArray) logits, 1, DataType.FLOAT32);
   }
 
   /** The label smoothing of a model's recipe: the fast recipe's, otherwise none. */
@@ -271,7 +281,15 @@ public final class Trainer {
     private final List<SeededDropout> dropouts;
     private final NDManager root;
     private final float labelSmoothing = labelSmoothing(config);
-    private long correct;
+
+    /** The seed of every backward pass, d(loss)/d(loss) = 1, made once. */
+    private final PtNDArray backwardSeed;
+
+    /**
+     * The epoch's correctly classified training images so far, summed inside libtorch and read once
+     * per epoch instead of once per step.
+     */
+    private NDArray correct;
 
     EpochLoop(
         Engine engine,
@@ -291,6 +309,7 @@ public final class Trainer {
       this.random = random;
       this.dropouts = SeededDropout.in(block);
       this.root = root;
+      this.backwardSeed = (PtNDArray) root.ones(new Shape(), DataType.FLOAT32);
     }
 
     EpochMetrics run(int epoch, Progress progress, Evaluator evaluator) {
@@ -303,31 +322,49 @@ public final class Trainer {
       int steps = (n + batch - 1) / batch;
       int sampleEvery = Math.max(1, steps / LOSS_SAMPLES_PER_EPOCH);
       double lossSum = 0;
-      correct = 0;
       float rate = 0;
-      for (int s = 0; s < steps; s++) {
-        if (cancelled.getAsBoolean()) {
-          throw new TrainingCancelledException(progress.epochsCompleted);
+      // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for the
+      // whole JVM, so two trainers in one process (an embedded worker with 2 slots) fail with "A
+      // PtGradientCollector is already collecting". libtorch's grad mode is per thread, so setting
+      // it here and calling backward directly is safe in parallel. It stays on for the whole
+      // epoch (three calls fewer per step): the optimizer's and the accuracy's operations record
+      // nothing even so, as none of their inputs requires a gradient.
+      boolean wasGradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(true);
+      correct = root.zeros(new Shape(), DataType.INT64);
+      try {
+        for (int s = 0; s < steps; s++) {
+          if (cancelled.getAsBoolean()) {
+            throw new TrainingCancelledException(progress.epochsCompleted);
+          }
+          int from = s * batch;
+          int size = Math.min(batch, n - from);
+          rate = (float) schedule.rateAt(progress.globalStep);
+          progress.globalStep++;
+          float batchLoss = step(order, from, size, rate, progress.globalStep);
+          lossSum += batchLoss * (double) size;
+          if (s % sampleEvery == 0 || s == steps - 1) {
+            StepLoss sample = new StepLoss(progress.globalStep, epoch + 1, batchLoss);
+            progress.stepLosses.add(sample);
+            listener.onStepLoss(sample);
+          }
+          listener.onStep(
+              new StepProgress(
+                  epoch + 1,
+                  s + 1,
+                  progress.globalStep,
+                  from + size,
+                  batchLoss,
+                  (System.nanoTime() - start) / 1e9));
         }
-        int from = s * batch;
-        int size = Math.min(batch, n - from);
-        rate = (float) schedule.rateAt(progress.globalStep);
-        progress.globalStep++;
-        float batchLoss = step(order, from, size, rate, progress.globalStep);
-        lossSum += batchLoss * (double) size;
-        if (s % sampleEvery == 0 || s == steps - 1) {
-          StepLoss sample = new StepLoss(progress.globalStep, epoch + 1, batchLoss);
-          progress.stepLosses.add(sample);
-          listener.onStepLoss(sample);
+      } finally {
+        if (!wasGradMode) {
+          JniUtils.setGradMode(false);
         }
-        listener.onStep(
-            new StepProgress(
-                epoch + 1,
-                s + 1,
-                progress.globalStep,
-                from + size,
-                batchLoss,
-                (System.nanoTime() - start) / 1e9));
+      }
+      long correctImages;
+      try (NDArray total = correct) {
+        correctImages = total.getLong();
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       Evaluator.Outcome validation =
@@ -337,7 +374,7 @@ public final class Trainer {
       return new EpochMetrics(
           epoch + 1,
           lossSum / n,
-          correct / (double) n,
+          correctImages / (double) n,
           validation == null ? null : validation.loss(),
           validation == null ? null : validation.accuracy(),
           seconds,
@@ -348,36 +385,26 @@ public final class Trainer {
     private float step(int[] order, int from, int size, float rate, long t) {
       try (NDManager batch = root.newSubManager()) {
         BatchFeeder.Batch inputs = feeder.batch(batch, order, from, size);
-        NDArray logits;
-        NDArray batchLoss;
-        // Not DJL's GradientCollector: PtGradientCollector keeps one static "collecting" flag for
-        // the whole JVM, so two trainers in one process (an embedded worker with 2 slots) fail
-        // with "A PtGradientCollector is already collecting". libtorch's grad mode is per
-        // thread, so setting it here and calling backward directly is safe in parallel.
-        boolean wasGradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
-          parameters.newLeaves();
-          if (!dropouts.isEmpty()) {
-            long maskSeed = random.maskSeed(t);
-            for (SeededDropout dropout : dropouts) {
-              dropout.seedStep(maskSeed);
-            }
-          }
-          logits = block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
-          batchLoss = crossEntropy(logits, inputs.labels(), labelSmoothing);
-          try (NDArray seed = batch.ones(batchLoss.getShape(), batchLoss.getDataType())) {
-            JniUtils.backward((PtNDArray) batchLoss, (PtNDArray) seed, false, false);
-          }
-        } finally {
-          if (!wasGradMode) {
-            JniUtils.setGradMode(false);
+        parameters.newLeaves();
+        if (!dropouts.isEmpty()) {
+          long maskSeed = random.maskSeed(t);
+          for (SeededDropout dropout : dropouts) {
+            dropout.seedStep(maskSeed);
           }
         }
+        PtNDArray logits =
+            (PtNDArray)
+                block.forward(parameters, new NDList(inputs.images()), true).singletonOrThrow();
+        PtNDArray batchLoss =
+            (PtNDArray) crossEntropy(logits, inputs.labelColumn(), labelSmoothing);
+        JniUtils.backward(batchLoss, backwardSeed, false, false);
         optimizer.step(
             List.of(parameters.weights()), List.of(parameters.gradients(batch)), rate, t);
-        correct += logits.argMax(1).eq(inputs.labels()).sum().getLong();
-        return batchLoss.getFloat();
+        // DJL's argMax reads the shape first (to special-case scalars); logits never are one.
+        correct.addi(JniUtils.argMax(logits, 1, false).eq(inputs.labels()).sum());
+        // One copy of the 4 bytes: getFloat() would clone the scalar and read its shape, type and
+        // layout first.
+        return JniUtils.getByteBuffer(batchLoss, false).getFloat(0);
       }
     }
   }
