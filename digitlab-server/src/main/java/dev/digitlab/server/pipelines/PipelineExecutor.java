@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.Span;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,6 +65,7 @@ public class PipelineExecutor implements DisposableBean {
       Executors.newSingleThreadScheduledExecutor(
           runnable -> Thread.ofPlatform().daemon().name("pipeline-heartbeat").unstarted(runnable));
   private final Duration heartbeat;
+  private final Object beating = new Object();
 
   /** The spec of each run this process is running; steps read their spec from here. */
   private final Map<Long, PipelineSpec> specs = new HashMap<>();
@@ -104,18 +106,24 @@ public class PipelineExecutor implements DisposableBean {
    * do the second; none fails a run whose process is alive.
    */
   void beat() {
-    try {
-      List<Long> mine;
-      synchronized (this) {
-        mine = List.copyOf(specs.keySet());
+    // One beat at a time, each on one reading of the clock, read before the runs are listed: a
+    // beat that renewed its runs at an earlier instant, or listed them before a run started, must
+    // not judge silence at a later one (it would fail its own live runs).
+    synchronized (beating) {
+      try {
+        Instant now = store.now();
+        List<Long> mine;
+        synchronized (this) {
+          mine = List.copyOf(specs.keySet());
+        }
+        store.heartbeat(mine, now);
+        int ended = store.failSilentRuns(now, heartbeat.multipliedBy(SILENT_BEATS));
+        if (ended > 0) {
+          log.warn("{} pipeline run(s) lost the server running them: marked failed", ended);
+        }
+      } catch (RuntimeException e) {
+        log.warn("pipeline heartbeat failed; retrying at the next beat", e);
       }
-      store.heartbeat(mine);
-      int ended = store.failSilentRuns(heartbeat.multipliedBy(SILENT_BEATS));
-      if (ended > 0) {
-        log.warn("{} pipeline run(s) lost the server running them: marked failed", ended);
-      }
-    } catch (RuntimeException e) {
-      log.warn("pipeline heartbeat failed; retrying at the next beat", e);
     }
   }
 

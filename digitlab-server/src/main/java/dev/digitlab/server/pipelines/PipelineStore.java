@@ -250,14 +250,24 @@ public class PipelineStore {
         .update();
   }
 
+  /** The store's clock: the one heartbeats are written and judged by. */
+  Instant now() {
+    return clock.instant();
+  }
+
   /** Marks these runs as alive: the process running them renews this every few seconds. */
-  void heartbeat(Collection<Long> runIds) {
+  void heartbeat(Collection<Long> runIds, Instant now) {
     if (runIds.isEmpty()) {
       return;
     }
+    // Never backwards: a beat that read the clock earlier but wrote later must not make a live
+    // run look silent.
     jdbc.sql(
-            "UPDATE pipeline_run SET heartbeat_at = :now WHERE id IN (:ids) AND status = 'running'")
-        .param("now", toSql(clock.instant()))
+            """
+            UPDATE pipeline_run SET heartbeat_at = :now
+            WHERE id IN (:ids) AND status = 'running' AND heartbeat_at < :now
+            """)
+        .param("now", toSql(now))
         .param("ids", List.copyOf(runIds))
         .update();
   }
@@ -267,15 +277,18 @@ public class PipelineStore {
    * ran their steps is gone (stopped or crashed), and with it their threads. Steps that had not
    * ended fail, so the run shows where it stopped. Returns how many runs were ended.
    */
-  int failSilentRuns(Duration silence) {
-    Instant limit = clock.instant().minus(silence);
+  int failSilentRuns(Instant now, Duration silence) {
+    Instant limit = now.minus(silence);
     return transaction.execute(
         status -> {
           String reason =
               "the server running it stopped (no heartbeat for " + silence.toSeconds() + " s)";
           List<Long> silent =
               jdbc.sql(
-                      "SELECT id FROM pipeline_run WHERE status = 'running' AND heartbeat_at < :limit")
+                      """
+                      SELECT id FROM pipeline_run WHERE status = 'running' AND heartbeat_at < :limit
+                      FOR UPDATE
+                      """)
                   .param("limit", toSql(limit))
                   .query(Long.class)
                   .list();
@@ -288,7 +301,7 @@ public class PipelineStore {
                   WHERE status = 'running'
                     AND step_id IN (SELECT id FROM pipeline_step WHERE run_id IN (:ids))
                   """)
-              .param("now", toSql(clock.instant()))
+              .param("now", toSql(now))
               .param("reason", reason)
               .param("ids", silent)
               .update();
@@ -297,7 +310,7 @@ public class PipelineStore {
                   UPDATE pipeline_step SET status = 'failed', finished_at = :now, failure_reason = :reason
                   WHERE status IN ('pending', 'queued', 'running') AND run_id IN (:ids)
                   """)
-              .param("now", toSql(clock.instant()))
+              .param("now", toSql(now))
               .param("reason", reason)
               .param("ids", silent)
               .update();
@@ -306,7 +319,7 @@ public class PipelineStore {
                   UPDATE pipeline_run SET status = 'failed', finished_at = :now, failure_reason = :reason
                   WHERE status = 'running' AND id IN (:ids)
                   """)
-              .param("now", toSql(clock.instant()))
+              .param("now", toSql(now))
               .param("reason", reason)
               .param("ids", silent)
               .update();

@@ -375,4 +375,31 @@ abstract class PipelineExecutorContractTest {
     assertThat(steps(orphan).get("a").failureReason()).contains("no heartbeat");
     assertThat(store.run(live.id()).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
   }
+
+  @Test
+  void a_beat_that_read_the_clock_before_another_cannot_move_a_heartbeat_back() {
+    // Two servers (or a scheduled beat and a test's) beat at once: the one that read the clock
+    // first may write last. The heartbeat keeps the later instant, so the live run is not judged
+    // silent by a beat that reads the clock after both.
+    PipelineRun live =
+        store.create(
+            files.read(
+                "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
+                FileFormat.YAML),
+            "{}",
+            null,
+            "alice");
+    Instant early = clock.instant();
+    clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS));
+    Instant late = clock.instant();
+
+    store.heartbeat(List.of(live.id()), late);
+    store.heartbeat(List.of(live.id()), early);
+
+    assertThat(
+            store.failSilentRuns(
+                late.plusSeconds(1), HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS)))
+        .isZero();
+    assertThat(store.run(live.id()).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+  }
 }
