@@ -116,6 +116,10 @@ def summarise(model, ours, ref, extra):
         if max(others) > limit:
             line["machine_busy"] = (f"other processes kept {max(others)} of {os.cpu_count()} cores busy during a run "
                                     f"(> {limit}): they shared the cores, treat the ratios as a smoke test")
+    # Where the hypervisor put the two vCPUs, per round (ours, reference): both engines train
+    # `mlp` about twice as fast when they share a cache, so rounds are read with it.
+    if any("core_to_core_ns" in r for r in ours + ref):
+        line["core_to_core_ns_per_round"] = [[o.get("core_to_core_ns"), r.get("core_to_core_ns")] for o, r in pairs]
     line.update(extra)
     return line
 

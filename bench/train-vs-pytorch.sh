@@ -124,11 +124,15 @@ trap 'rm -rf "$work"' EXIT
 # The line gets the run's conditions added: wall time of the whole process (start to exit,
 # JVM/interpreter start and data loading included), CPU steal and load average during it, the
 # cores other processes kept busy during it (others_load), the process's peak OS thread count and
-# the native libraries it had loaded.
+# the native libraries it had loaded, and the core-to-core round trip measured just before it
+# (core_to_core_ns: ~60 ns when the two vCPUs share a cache, ~330 when they do not; see
+# bench/README.md).
 run_engine() {
-  local out=$1 who=$2 status=0 line before after started ended pid watcher own_before
+  local out=$1 who=$2 status=0 line before after started ended pid watcher own_before c2c
   shift 2
   note "$who: $*"
+  # Before the run, not during it: the probe's two spinning threads would take the engine's cores.
+  c2c=$(core_to_core_ns)
   before=$(cpu_snapshot)
   own_before=$(children_cpu_jiffies)
   started=$(date +%s.%N)
@@ -152,15 +156,16 @@ run_engine() {
     cat "$work/stdout" >&2
     return 1
   fi
-  note "$who: wall ${wall}s, steal ${steal}%, load $(loadavg_1m), others kept ${others} core(s) busy"
+  note "$who: wall ${wall}s, steal ${steal}%, load $(loadavg_1m), others kept ${others} core(s) busy, core-to-core ${c2c} ns before"
   line=$(printf '%s\n' "$line" | python3 -c '
 import json, sys
 run = json.loads(sys.stdin.read())
 run.pop("misclassified", None)  # thousands of entries, not needed here
 run.update({"wall_seconds": float(sys.argv[1]), "steal_percent": float(sys.argv[2]),
-            "loadavg_1m": float(sys.argv[3]), "others_load": float(sys.argv[5])})
+            "loadavg_1m": float(sys.argv[3]), "others_load": float(sys.argv[5]),
+            "core_to_core_ns": json.loads(sys.argv[6])})
 run.update(json.loads(sys.argv[4]))
-print(json.dumps(run))' "$wall" "$steal" "$(loadavg_1m)" "$(process_facts_json "$work/proc")" "$others")
+print(json.dumps(run))' "$wall" "$steal" "$(loadavg_1m)" "$(process_facts_json "$work/proc")" "$others" "$c2c")
   printf '%s\n' "$line"
   printf '%s\n' "$line" >>"$out"
 }

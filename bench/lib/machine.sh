@@ -17,6 +17,9 @@
 # `watch_process PID OUT`       until PID exits, samples its thread count and native libraries
 #                               (/proc/PID/status, /proc/PID/maps) into OUT.threads / OUT.libs
 # `process_facts_json OUT`      {"os_threads_max": N, "native_libs": [...]} from those files
+# `core_to_core_ns`             median round trip (ns) of a cache line bounced between two threads
+#                               (lib/CoreToCore.java, ~0.5 s with the JDK's source launcher), or
+#                               null: tells which placement the hypervisor gave the two vCPUs
 
 # Ratios are not printed when the hypervisor took more than this share of the CPU during a run.
 MAX_STEAL_PERCENT=${MAX_STEAL_PERCENT:-10}
@@ -47,6 +50,16 @@ steal_percent() {
 }
 
 loadavg_1m() { cut -d' ' -f1 /proc/loadavg; }
+
+# The JDK is found once, as the launcher finds it; without one the figure is null, not an error.
+core_to_core_ns() {
+  if [ -z "${_c2c_java:-}" ]; then
+    _c2c_java=$("$(dirname "${BASH_SOURCE[0]}")/../../digitlab" --print-java-home 2>/dev/null)/bin/java
+  fi
+  local ns
+  ns=$("$_c2c_java" "$(dirname "${BASH_SOURCE[0]}")/CoreToCore.java" 2>/dev/null) || ns=""
+  case $ns in '' | *[!0-9]*) echo null ;; *) echo "$ns" ;; esac
+}
 
 machine_facts_json() {
   local cpu cores kernel preload
