@@ -90,12 +90,23 @@ class DistributedExperimentIT {
           assertThat(succeededStatusEvents(server, id)).as("trial %d", id).isEqualTo(1);
           succeededOn.put(id, new ArrayList<>());
         }
-        // Each worker logs "trial N attempt A succeeded" once the server took the completion.
-        for (int w = 0; w < workers.size(); w++) {
-          Matcher line = SUCCEEDED.matcher(workers.get(w).output());
-          while (line.find()) {
-            succeededOn.get(Long.parseLong(line.group(1))).add(List.of("alpha", "beta").get(w));
+        // Each worker logs "trial N attempt A succeeded" once the server took the completion:
+        // after the server stored it, so the last one may not be in its log yet when the server
+        // shows the experiment finished. Read the logs until every trial's line is there.
+        long logged = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+          succeededOn.values().forEach(List::clear);
+          for (int w = 0; w < workers.size(); w++) {
+            Matcher line = SUCCEEDED.matcher(workers.get(w).output());
+            while (line.find()) {
+              succeededOn.get(Long.parseLong(line.group(1))).add(List.of("alpha", "beta").get(w));
+            }
           }
+          if (succeededOn.values().stream().noneMatch(List::isEmpty)
+              || System.nanoTime() > logged) {
+            break;
+          }
+          Thread.sleep(250);
         }
         assertThat(succeededOn.values()).allSatisfy(ran -> assertThat(ran).hasSize(1));
         assertThat(succeededOn.values().stream().flatMap(List::stream).distinct())

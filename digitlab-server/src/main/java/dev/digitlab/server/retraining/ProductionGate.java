@@ -53,9 +53,9 @@ class ProductionGate {
                 .orElse("v" + candidate.version())
             + ": "
             + verdict.reason();
-    registry.audit(
-        model, verdict.promote() ? "gate-passed" : "gate-rejected", candidate.version(), detail);
-    log.info("Quality gate for {}: {}", model, detail);
+    // Promoted before the decision is audited: whoever sees gate-passed in the audit log (a page,
+    // a script, FeedbackLoopTest) then finds the candidate in production and served. Audited
+    // first, a reader in between saw the gate passed and production still on the old version.
     if (verdict.promote()) {
       registry.promote(
           model,
@@ -64,6 +64,9 @@ class ProductionGate {
           "quality gate passed",
           Ownership.SYSTEM);
     }
+    registry.audit(
+        model, verdict.promote() ? "gate-passed" : "gate-rejected", candidate.version(), detail);
+    log.info("Quality gate for {}: {}", model, detail);
   }
 
   private QualityGate.Scores scores(String model, int version, ImageSet test, ImageSet heldOut) {

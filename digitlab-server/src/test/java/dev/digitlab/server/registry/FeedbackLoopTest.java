@@ -24,6 +24,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -40,6 +42,34 @@ class FeedbackLoopTest extends TrainingServerTest {
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
     properties.add("digitlab.home", HOME::toString);
+  }
+
+  /**
+   * Serving takes a while to load the retrained version (as on a loaded machine), so the gate's
+   * promotion of it takes a while too: a decision audited before that promotion was seen by {@link
+   * #awaitAudit} with production still on version 1 (the gate-passed case's assertions failed).
+   */
+  @TestConfiguration
+  static class SlowToServeRetrainedVersions {
+
+    @Bean
+    AliasListener slowToWarm() {
+      return new AliasListener() {
+        @Override
+        public void warm(String model, int version) {
+          if (model.equals("loop") && version == 2) {
+            try {
+              Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }
+
+        @Override
+        public void aliasMoved(String model, String alias, int version) {}
+      };
+    }
   }
 
   @Autowired EventStore events;

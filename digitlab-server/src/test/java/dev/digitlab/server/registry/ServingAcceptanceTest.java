@@ -2,16 +2,18 @@ package dev.digitlab.server.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.server.testing.Waiting;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +36,9 @@ class ServingAcceptanceTest extends TrainingServerTest {
 
   // Not @TempDir: with one test instance per class the context is built before JUnit sets it.
   static final Path home = TestHomes.create("serving");
+
+  /** Answers each phase of the hot swap waits for: 7 phases, so over 50 requests in all. */
+  private static final int ANSWERS_PER_PHASE = 10;
 
   @DynamicPropertySource
   static void settings(DynamicPropertyRegistry properties) {
@@ -143,42 +148,52 @@ class ServingAcceptanceTest extends TrainingServerTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger requests = new AtomicInteger();
     List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Set<Integer> versionsSeen = ConcurrentHashMap.newKeySet();
+    // Answers by the version that gave them: each phase lasts until the clients got answers from
+    // the version it set, not a fixed 150 ms, in which a loaded machine may answer none at all.
+    Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
     CountDownLatch running = new CountDownLatch(4);
     List<Future<?>> clients = new ArrayList<>();
     try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
-      for (int c = 0; c < 4; c++) {
-        clients.add(
-            pool.submit(
-                () -> {
-                  running.countDown();
-                  while (!stop.get()) {
-                    try {
-                      HttpResponse<String> r =
-                          api.predictFiles("/api/v1/models/digits/predict", List.of(png));
-                      requests.incrementAndGet();
-                      if (r.statusCode() != 200) {
-                        failures.add(r.statusCode() + " " + r.body());
-                      } else {
-                        versionsSeen.add(api.json.readTree(r.body()).get("version").asInt());
+      try {
+        for (int c = 0; c < 4; c++) {
+          clients.add(
+              pool.submit(
+                  () -> {
+                    running.countDown();
+                    while (!stop.get()) {
+                      try {
+                        HttpResponse<String> r =
+                            api.predictFiles("/api/v1/models/digits/predict", List.of(png));
+                        requests.incrementAndGet();
+                        if (r.statusCode() != 200) {
+                          failures.add(r.statusCode() + " " + r.body());
+                        } else {
+                          answers
+                              .computeIfAbsent(
+                                  api.json.readTree(r.body()).get("version").asInt(),
+                                  v -> new AtomicInteger())
+                              .incrementAndGet();
+                        }
+                      } catch (Exception e) {
+                        failures.add(e.toString());
                       }
-                    } catch (Exception e) {
-                      failures.add(e.toString());
                     }
-                  }
-                  return null;
-                }));
+                    return null;
+                  }));
+        }
+        running.await();
+        awaitAnswers(answers, 1, failures);
+        for (int round = 0; round < 3; round++) {
+          assertThat(api.promote("digits", "production", 2).statusCode()).isEqualTo(200);
+          awaitAnswers(answers, 2, failures);
+          JsonNode back = api.ok(api.rollback("digits", "production"));
+          assertThat(back.get("version").asInt()).isEqualTo(1);
+          awaitAnswers(answers, 1, failures);
+        }
+      } finally {
+        // also when an assertion above failed: the pool's close waits for the clients
+        stop.set(true);
       }
-      running.await();
-      for (int round = 0; round < 3; round++) {
-        Thread.sleep(150);
-        assertThat(api.promote("digits", "production", 2).statusCode()).isEqualTo(200);
-        Thread.sleep(150);
-        JsonNode back = api.ok(api.rollback("digits", "production"));
-        assertThat(back.get("version").asInt()).isEqualTo(1);
-      }
-      Thread.sleep(100);
-      stop.set(true);
       for (Future<?> client : clients) {
         client.get();
       }
@@ -186,10 +201,30 @@ class ServingAcceptanceTest extends TrainingServerTest {
 
     assertThat(failures).isEmpty();
     assertThat(requests.get()).isGreaterThan(50);
-    assertThat(versionsSeen).containsExactlyInAnyOrder(1, 2);
+    assertThat(answers.keySet()).containsExactlyInAnyOrder(1, 2);
     JsonNode after =
         api.ok(api.predictFiles("/api/v1/models/digits/predict", List.of(MnistPngs.png(test, 0))));
     assertThat(after.get("version").asInt()).isEqualTo(1);
+  }
+
+  /**
+   * Waits until the clients got {@link #ANSWERS_PER_PHASE} more answers from {@code version} (or a
+   * request failed, which the test then reports).
+   */
+  private static void awaitAnswers(
+      Map<Integer, AtomicInteger> answers, int version, List<String> failures)
+      throws InterruptedException {
+    int target = answered(answers, version) + ANSWERS_PER_PHASE;
+    Waiting.until(
+        () -> answered(answers, version),
+        count -> count >= target || !failures.isEmpty(),
+        Duration.ofMinutes(2),
+        ANSWERS_PER_PHASE + " more answers from version " + version);
+  }
+
+  private static int answered(Map<Integer, AtomicInteger> answers, int version) {
+    AtomicInteger count = answers.get(version);
+    return count == null ? 0 : count.get();
   }
 
   @Test

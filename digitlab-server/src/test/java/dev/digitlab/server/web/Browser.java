@@ -195,11 +195,13 @@ final class Browser implements AutoCloseable {
   private void waitForLayout() {
     // Charts resize on the window's resize event, which runs before the next animation frame, so
     // two frames later they have their new size. A page still wider than the window then gets up
-    // to a second more to follow (screenshots() asserts that it fits), instead of a fixed 300 ms
-    // sleep for every page at every size (33 calls, two sizes each: 20 s of the suite).
+    // to 10 s more to follow (screenshots() asserts that it fits), instead of a fixed 300 ms
+    // sleep for every page at every size (33 calls, two sizes each: 20 s of the suite). The wait
+    // ends as soon as the page fits, so the limit costs nothing then; it was 1 s, which a
+    // headless Chromium at nice 19 on a busy 2-core machine may need for a relayout.
     js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));");
     try {
-      waiting(Duration.ofSeconds(1))
+      waiting(Duration.ofSeconds(10))
           .until(
               d ->
                   ((Number)

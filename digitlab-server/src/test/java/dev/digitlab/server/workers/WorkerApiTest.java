@@ -32,6 +32,7 @@ import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.ExperimentBuilder;
 import dev.digitlab.server.testing.ProtocolWorkers;
+import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
@@ -426,9 +427,17 @@ class WorkerApiTest {
   @Test
   void prometheus_has_gauges_per_worker() throws Exception {
     register("measured", List.of("cpu"));
-    Thread.sleep(WorkerMetrics.REFRESH.toMillis() * 2);
 
-    String metrics = get("/actuator/prometheus").body();
+    // The gauges are refilled by WorkerMetrics' own thread every REFRESH: wait for its first
+    // refresh after the registration rather than sleeping two periods, which a loaded machine may
+    // not give that thread (a virtual thread at nice 19 beside the rest of the suite).
+    String metrics =
+        Waiting.until(
+            () -> get("/actuator/prometheus").body(),
+            // the gauge a refresh fills last, so the others are there too
+            body -> body.contains("digitlab_worker_up{worker=\"measured\"}"),
+            Duration.ofSeconds(60),
+            "the worker metrics' refresh to list the registered worker");
 
     assertThat(metrics)
         .contains("digitlab_worker_up{worker=\"measured\"} 1.0")
