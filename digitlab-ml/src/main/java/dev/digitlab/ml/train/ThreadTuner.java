@@ -38,6 +38,7 @@ final class ThreadTuner implements StepThreads {
   static final int BASE_INTERVAL = 100;
   static final int MAX_INTERVAL = 400;
   private static final double MARGIN = 0.95;
+  private static final double FAR_BEHIND = 1.3;
 
   /** Runs training in this process right now: the tuner acts only while it is one. */
   private static final AtomicInteger TRAINING = new AtomicInteger();
@@ -132,7 +133,14 @@ final class ThreadTuner implements StepThreads {
     } else {
       use(current);
       skipNext = true;
-      interval = current == many ? Math.min(interval * 2, MAX_INTERVAL) : BASE_INTERVAL;
+      if (current != many) {
+        interval = BASE_INTERVAL;
+      } else if (probed > FAR_BEHIND * usual) {
+        // One thread far behind (1.4-1.5x on a well-placed machine): that will not change soon.
+        interval = MAX_INTERVAL;
+      } else {
+        interval = Math.min(interval * 2, MAX_INTERVAL);
+      }
     }
     untilProbe = interval;
   }

@@ -41,9 +41,20 @@ class ThreadTunerTest {
       steps(tuner, 2_000, ONE, TWO_TOGETHER);
 
       assertThat(tuner.threads()).isEqualTo(2);
-      // Each probe: one thread, then back to two. Intervals 100, 200, 400, 400…: 7 probes.
-      assertThat(engine).hasSizeLessThanOrEqualTo(2 * 7).containsOnly(1, 2);
-      assertThat(tuner.singleThreadSteps()).isLessThanOrEqualTo(7 * ThreadTuner.PROBE_STEPS);
+      // Each probe: one thread, then back to two. One thread lost by ~1.5x: every 400 steps.
+      assertThat(engine).hasSizeLessThanOrEqualTo(2 * 5).containsOnly(1, 2);
+      assertThat(tuner.singleThreadSteps()).isLessThanOrEqualTo(5 * ThreadTuner.PROBE_STEPS);
+    }
+  }
+
+  @Test
+  void a_probe_that_loses_narrowly_comes_back_sooner_than_one_far_behind() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 2_000, 1_150_000, 1_000_000);
+
+      // The first probe after the 65th step, then after 200, 400, 400… steps: 6 probes, against 5
+      // (every 400 steps) when one thread is far behind.
+      assertThat(engine).hasSize(2 * 6);
     }
   }
 
