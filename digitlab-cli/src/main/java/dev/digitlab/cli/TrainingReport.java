@@ -32,6 +32,7 @@ final class TrainingReport {
     out.put("impl", "digitlab");
     out.put("version", r.engine());
     out.put("threads", r.threads());
+    out.put("single_thread_steps", r.singleThreadSteps());
     out.put("device", r.device());
     out.put("model", c.model().configName());
     out.put("optimizer", c.optimizer().configName());

@@ -43,17 +43,22 @@ public final class Trainer {
   private final BooleanSupplier cancelled;
   private final TrainingOutputs outputs;
 
+  /** Null: the run's own {@link ThreadTuner#forRun}. */
+  private final StepThreads stepThreads;
+
   private Trainer(
       TrainingConfig config,
       TrainingData data,
       TrainingListener listener,
       BooleanSupplier cancelled,
-      TrainingOutputs outputs) {
+      TrainingOutputs outputs,
+      StepThreads stepThreads) {
     this.config = config.requireValid();
     this.data = data;
     this.listener = listener;
     this.cancelled = cancelled;
     this.outputs = outputs;
+    this.stepThreads = stepThreads;
   }
 
   /** Trains without checkpoints or cancellation. */
@@ -75,7 +80,14 @@ public final class Trainer {
       TrainingListener listener,
       BooleanSupplier cancelled,
       TrainingOutputs outputs) {
-    return new Trainer(config, data, listener, cancelled, outputs).run();
+    return new Trainer(config, data, listener, cancelled, outputs, null).run();
+  }
+
+  /** Trains with {@code stepThreads} choosing the steps' thread count (for tests). */
+  static TrainingResult train(TrainingConfig config, TrainingData data, StepThreads stepThreads) {
+    return new Trainer(
+            config, data, TrainingListener.NONE, () -> false, TrainingOutputs.NONE, stepThreads)
+        .run();
   }
 
   private TrainingResult run() {
@@ -144,23 +156,37 @@ public final class Trainer {
             random,
             root);
     Evaluator evaluator = new Evaluator(block, parameters, channelsLast, root);
-    for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
-      EpochMetrics metrics = loop.run(epoch, progress, evaluator);
-      progress.history.add(metrics);
-      progress.epochsCompleted = epoch + 1;
-      listener.onEpoch(metrics);
-      listener.onLog(describe(metrics));
-      if (outputs.checkpointFile() != null) {
-        parameters.copyToBlock();
-        try (NDManager scratch = root.newSubManager()) {
-          CheckpointFile.write(
-              outputs.checkpointFile(),
-              progress.header(config),
-              block,
-              optimizer.saveState(scratch));
+    StepThreads tuner =
+        stepThreads != null
+            ? stepThreads
+            : ThreadTuner.forRun(!device.isGpu(), channelsLast, threads);
+    // Closing gives the engine back its thread count, also when training fails or is cancelled.
+    try (tuner) {
+      for (int epoch = progress.epochsCompleted; epoch < config.epochs(); epoch++) {
+        EpochMetrics metrics = loop.run(epoch, progress, evaluator, tuner);
+        progress.history.add(metrics);
+        progress.epochsCompleted = epoch + 1;
+        listener.onEpoch(metrics);
+        listener.onLog(describe(metrics));
+        if (outputs.checkpointFile() != null) {
+          parameters.copyToBlock();
+          try (NDManager scratch = root.newSubManager()) {
+            CheckpointFile.write(
+                outputs.checkpointFile(),
+                progress.header(config),
+                block,
+                optimizer.saveState(scratch));
+          }
+          listener.onCheckpoint(outputs.checkpointFile(), progress.epochsCompleted);
         }
-        listener.onCheckpoint(outputs.checkpointFile(), progress.epochsCompleted);
       }
+    }
+    if (tuner.singleThreadSteps() > 0) {
+      listener.onLog(
+          String.format(
+              "%,d of %,d steps ran on one thread: two were slower then (the cores were placed"
+                  + " apart)",
+              tuner.singleThreadSteps(), progress.globalStep));
     }
     TestMetrics test = evaluator.test(data.test());
     listener.onTest(test);
@@ -174,6 +200,7 @@ public final class Trainer {
         config,
         device.toString(),
         threads,
+        tuner.singleThreadSteps(),
         "DJL " + Engine.getDjlVersion() + " / PyTorch " + engine.getVersion(),
         progress.history,
         progress.stepLosses,
@@ -312,7 +339,7 @@ public final class Trainer {
       this.backwardSeed = (PtNDArray) root.ones(new Shape(), DataType.FLOAT32);
     }
 
-    EpochMetrics run(int epoch, Progress progress, Evaluator evaluator) {
+    EpochMetrics run(int epoch, Progress progress, Evaluator evaluator, StepThreads threads) {
       ImageSet train = data.train();
       int n = train.size();
       int batch = config.batchSize();
@@ -341,7 +368,11 @@ public final class Trainer {
           int size = Math.min(batch, n - from);
           rate = (float) schedule.rateAt(progress.globalStep);
           progress.globalStep++;
+          long stepStart = System.nanoTime();
           float batchLoss = step(order, from, size, rate, progress.globalStep);
+          if (size == batch) {
+            threads.afterStep(System.nanoTime() - stepStart);
+          }
           lossSum += batchLoss * (double) size;
           if (s % sampleEvery == 0 || s == steps - 1) {
             StepLoss sample = new StepLoss(progress.globalStep, epoch + 1, batchLoss);

@@ -8,11 +8,14 @@ import java.util.List;
  * @param trainSeconds time in training loops only (no data loading or evaluation)
  * @param imagesPerSecond training images per second over {@code trainSeconds}
  * @param resumedFromEpoch 0 for a fresh run, k when resumed after epoch k
+ * @param threads the engine's intra-op threads
+ * @param singleThreadSteps steps that ran on one thread instead, chosen by {@link ThreadTuner}
  */
 public record TrainingResult(
     TrainingConfig config,
     String device,
     int threads,
+    int singleThreadSteps,
     String engine,
     List<EpochMetrics> epochs,
     List<StepLoss> stepLosses,

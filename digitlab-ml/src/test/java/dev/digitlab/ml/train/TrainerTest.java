@@ -3,6 +3,7 @@ package dev.digitlab.ml.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,6 +50,51 @@ class TrainerTest {
     assertThat(second.stepLosses()).isEqualTo(first.stepLosses());
     assertThat(second.test().report()).isEqualTo(first.test().report());
     assertThat(second.test().loss()).isEqualTo(first.test().loss());
+  }
+
+  @Test
+  void switching_between_one_and_two_threads_every_step_changes_no_result() {
+    // The sizes of the mlp recipe, so that libtorch and MKL really split the work between threads.
+    TrainingConfig config =
+        TrainingConfig.builder()
+            .model(ModelKind.MLP)
+            .batchSize(128)
+            .epochs(1)
+            .device(DeviceChoice.CPU)
+            .seed(3)
+            .build();
+    TrainingData data = SyntheticDigits.data(2_560, 500);
+    int many = Math.max(2, JniUtils.getNumThreads());
+    StepThreads alternating =
+        new StepThreads() {
+          private int steps;
+
+          @Override
+          public void afterStep(long nanos) {
+            steps++;
+            JniUtils.setNumThreads(steps % 2 == 1 ? 1 : many);
+          }
+
+          @Override
+          public int singleThreadSteps() {
+            return steps / 2;
+          }
+
+          @Override
+          public void close() {
+            JniUtils.setNumThreads(many);
+          }
+        };
+
+    JniUtils.setNumThreads(many);
+    TrainingResult fixed = Trainer.train(config, data, StepThreads.FIXED);
+    TrainingResult switching = Trainer.train(config, data, alternating);
+
+    assertThat(switching.singleThreadSteps()).isPositive();
+    assertThat(switching.stepLosses()).isEqualTo(fixed.stepLosses());
+    assertThat(lossesAndAccuracies(switching)).isEqualTo(lossesAndAccuracies(fixed));
+    assertThat(switching.test().loss()).isEqualTo(fixed.test().loss());
+    assertThat(switching.test().report()).isEqualTo(fixed.test().report());
   }
 
   @Test

@@ -1,0 +1,128 @@
+package dev.digitlab.ml.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The tuner's choices, fed step times as each placement of the two vCPUs gives them. */
+class ThreadTunerTest {
+
+  private static final long TWO_TOGETHER = 1_500_000;
+  private static final long TWO_APART = 2_600_000;
+  private static final long ONE = 2_200_000;
+
+  private final List<Integer> engine = new ArrayList<>();
+
+  /** Runs {@code steps} steps, each as long as {@code one} or {@code two} nanoseconds. */
+  private static void steps(ThreadTuner tuner, int steps, long one, long two) {
+    for (int i = 0; i < steps; i++) {
+      tuner.afterStep(tuner.threads() == 1 ? one : two);
+    }
+  }
+
+  @Test
+  void cores_placed_apart_move_training_to_one_thread() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 200, ONE, TWO_APART);
+
+      assertThat(tuner.threads()).isEqualTo(1);
+      // Switched at the first probe; a probe of two threads since lost and went back to one.
+      assertThat(engine).startsWith(1).endsWith(1);
+      assertThat(tuner.singleThreadSteps()).isGreaterThan(100);
+    }
+    assertThat(engine).last().isEqualTo(2);
+  }
+
+  @Test
+  void cores_placed_together_keep_both_threads_and_probe_less_and_less() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 2_000, ONE, TWO_TOGETHER);
+
+      assertThat(tuner.threads()).isEqualTo(2);
+      // Each probe: one thread, then back to two. One thread lost by ~1.5x: every 400 steps.
+      assertThat(engine).hasSizeLessThanOrEqualTo(2 * 5).containsOnly(1, 2);
+      assertThat(tuner.singleThreadSteps()).isLessThanOrEqualTo(5 * ThreadTuner.PROBE_STEPS);
+    }
+  }
+
+  @Test
+  void a_probe_that_loses_narrowly_comes_back_sooner_than_one_far_behind() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 2_000, 1_150_000, 1_000_000);
+
+      // The first probe after the 65th step, then after 200, 400, 400… steps: 6 probes, against 5
+      // (every 400 steps) when one thread is far behind.
+      assertThat(engine).hasSize(2 * 6);
+    }
+  }
+
+  @Test
+  void the_first_steps_of_a_cold_run_decide_nothing() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, ThreadTuner.WARM_UP_STEPS + ThreadTuner.RECENT_STEPS - 1, ONE, TWO_APART);
+
+      assertThat(engine).isEmpty();
+    }
+  }
+
+  @Test
+  void when_the_cores_come_together_again_training_returns_to_two_threads() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 200, ONE, TWO_APART);
+      assertThat(tuner.threads()).isEqualTo(1);
+
+      steps(tuner, 2 * ThreadTuner.BASE_INTERVAL, ONE, TWO_TOGETHER);
+
+      assertThat(tuner.threads()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void a_probe_within_the_noise_changes_nothing() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 1_000, 1_000_000, 1_020_000);
+
+      assertThat(tuner.threads()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void a_second_run_in_the_process_sends_the_first_back_to_the_engines_count_for_good() {
+    try (ThreadTuner first = new ThreadTuner(2, engine::add)) {
+      steps(first, 200, ONE, TWO_APART);
+      assertThat(first.threads()).isEqualTo(1);
+
+      try (ThreadTuner second = new ThreadTuner(2, engine::add)) {
+        steps(first, 1, ONE, TWO_APART);
+        assertThat(first.threads()).isEqualTo(2);
+        assertThat(engine).last().isEqualTo(2);
+
+        steps(first, 1_000, ONE, TWO_APART);
+        steps(second, 1_000, ONE, TWO_APART);
+        assertThat(first.threads()).isEqualTo(2);
+        assertThat(second.threads()).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void a_count_chosen_for_the_run_or_a_convolutional_network_gets_no_tuner() {
+    assertThat(ThreadTuner.forRun(true, true, 2)).isSameAs(StepThreads.FIXED);
+    assertThat(ThreadTuner.forRun(false, false, 2)).isSameAs(StepThreads.FIXED);
+    assertThat(ThreadTuner.forRun(true, false, 1)).isSameAs(StepThreads.FIXED);
+    String property = "ai.djl.pytorch.num_threads";
+    String before = System.getProperty(property);
+    System.setProperty(property, "2");
+    try {
+      assertThat(ThreadTuner.forRun(true, false, 2)).isSameAs(StepThreads.FIXED);
+    } finally {
+      if (before == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, before);
+      }
+    }
+  }
+}
