@@ -120,6 +120,9 @@ def summarise(model, ours, ref, extra):
     # `mlp` about twice as fast when they share a cache, so rounds are read with it.
     if any("core_to_core_ns" in r for r in ours + ref):
         line["core_to_core_ns_per_round"] = [[o.get("core_to_core_ns"), r.get("core_to_core_ns")] for o, r in pairs]
+    # Steps our trainer ran on one thread because two were slower then (ThreadTuner), per round.
+    if any("single_thread_steps" in o for o in ours):
+        line["ours_single_thread_steps"] = [o.get("single_thread_steps") for o in ours]
     line.update(extra)
     return line
 
