@@ -1,13 +1,14 @@
 /**
  * Prints the median round trip, in nanoseconds, of a cache line bounced between two threads.
  *
- * <p>Run by the training benchmarks before each engine's run ({@code java CoreToCore.java}): on
- * the shared 2-core VMs the hypervisor places the two virtual CPUs on cores that share a cache
- * (round trip ~55-70 ns) or on cores that do not (~330 ns), and moves them while we measure. Both
- * engines train `mlp` about twice as slowly in the second placement (their memory-bound kernels:
- * MKL's sqrt and sgemm's output scaling take 3-4x longer), so a figure means little without it.
- * The two spinning threads land on the two cores of an idle 2-core machine; on a busy one the
- * figure is meaningless, which others_load shows.
+ * <p>Run by the training benchmarks before each engine's run ({@code java CoreToCore.java}). On the
+ * shared 2-vCPU AMD EPYC VMs it reads 50-70 ns at some times and ~330 ns (sometimes ~720) at others:
+ * the hypervisor moves the vCPUs. The machine also flips, every few seconds to minutes, between a
+ * state where both engines train `mlp` at ~75-88k images/s and one at ~45-55k, in which sgemm takes
+ * the same time and the memory-bound kernels (MKL's sqrt, sgemm's output scaling) 4x longer. The two
+ * often coincide, but a reading taken just before a run does not reliably predict the run's state;
+ * it is recorded so that a window's figures can be read with it. The two spinning threads land on
+ * the two cores of an idle 2-core machine; on a busy one the figure is meaningless (others_load).
  */
 public final class CoreToCore {
 
