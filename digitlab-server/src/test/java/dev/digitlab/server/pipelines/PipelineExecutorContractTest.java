@@ -85,6 +85,17 @@ abstract class PipelineExecutorContractTest {
     throw new AssertionError("run " + run.id() + " did not end within 60 s");
   }
 
+  /** A one-step run stored as running, with no process beating for it. */
+  private PipelineRun storedAsRunning() {
+    return store.create(
+        files.read(
+            "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
+            FileFormat.YAML),
+        "{}",
+        null,
+        "alice");
+  }
+
   private Map<String, PipelineStep> steps(PipelineRun run) {
     return store.steps(run.id()).stream()
         .collect(Collectors.toMap(PipelineStep::name, Function.identity()));
@@ -350,14 +361,7 @@ abstract class PipelineExecutorContractTest {
   void a_run_whose_server_stopped_heartbeating_ends_failed_and_a_live_one_does_not()
       throws Exception {
     // Stored as a server that then died would leave it: running, and nobody renews it.
-    PipelineRun orphan =
-        store.create(
-            files.read(
-                "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
-                FileFormat.YAML),
-            "{}",
-            null,
-            "alice");
+    PipelineRun orphan = storedAsRunning();
     PipelineRun live =
         executor.start(
             files.read(
@@ -381,14 +385,7 @@ abstract class PipelineExecutorContractTest {
     // Two servers (or a scheduled beat and a test's) beat at once: the one that read the clock
     // first may write last. The heartbeat keeps the later instant, so the live run is not judged
     // silent by a beat that reads the clock after both.
-    PipelineRun live =
-        store.create(
-            files.read(
-                "{name: p, steps: [{name: a, type: command, parameters: {executable: 'true'}}]}",
-                FileFormat.YAML),
-            "{}",
-            null,
-            "alice");
+    PipelineRun live = storedAsRunning();
     Instant early = clock.instant();
     clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS));
     Instant late = clock.instant();
