@@ -5,9 +5,9 @@
  * shared 2-vCPU AMD EPYC VMs it reads 50-70 ns at some times and ~330 ns (sometimes ~720) at others:
  * the hypervisor moves the vCPUs. The machine also flips, every few seconds to minutes, between a
  * state where both engines train `mlp` at ~75-88k images/s and one at ~45-55k, in which sgemm takes
- * the same time and the memory-bound kernels (MKL's sqrt, sgemm's output scaling) 4x longer. The two
- * often coincide, but a reading taken just before a run does not reliably predict the run's state;
- * it is recorded so that a window's figures can be read with it. The two spinning threads land on
+ * the same time and the memory-bound kernels (MKL's sqrt, sgemm's output scaling) 4x longer. No link
+ * between the two was shown (slow runs followed readings of 61-68 ns); the reading is recorded so
+ * that a window's figures can be read with it. The two spinning threads land on
  * the two cores of an idle 2-core machine; on a busy one the figure is meaningless (others_load).
  */
 public final class CoreToCore {

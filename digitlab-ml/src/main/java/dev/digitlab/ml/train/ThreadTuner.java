@@ -12,15 +12,14 @@ import java.util.function.IntConsumer;
  * <p>Why: on the shared 2-vCPU VMs we measure on, the machine flips every few seconds to minutes,
  * even mid-epoch, between a state where two threads train {@code mlp} at ~80k images/s and one
  * where its memory-bound kernels (the optimizer's passes, sgemm's output scaling, MKL's sqrt) take
- * 4 times longer and two threads reach 40-50k, less than one thread alone (~50-55k); the hypervisor
- * moving the two vCPUs apart (a cache line's round trip ~330 ns instead of 50-70) often coincides.
- * Far more, when another process keeps one core busy, OpenMP's barriers wait for a descheduled
- * thread: two threads trained {@code mlp} at 14-15k images/s where the tuner's run reached 38-40k.
- * Nothing tells the state cheaply in advance, so every {@code interval} steps the tuner times
- * {@value #PROBE_STEPS} steps on the other count (the first absorbs the OpenMP team's resize and is
- * not counted) and keeps whichever count's median step was faster by more than 5%. A probe of one
- * thread that loses doubles the interval (up to {@value #MAX_INTERVAL} steps; at once when it lost
- * by more than 30%), so a well-placed machine pays for few probes: 3 in a 2-epoch {@code mlp} run.
+ * 4 times longer and two threads reach 40-50k, less than one thread alone (~50-55k). Far more, when
+ * another process keeps one core busy, OpenMP's barriers wait for a descheduled thread: two threads
+ * trained {@code mlp} at 14-15k images/s where the tuner's run reached 38-40k. Nothing tells the
+ * state cheaply in advance, so every {@code interval} steps the tuner times {@value #PROBE_STEPS}
+ * steps on the other count (the first absorbs the OpenMP team's resize and is not counted) and
+ * keeps whichever count's median step was faster by more than 5%. A probe of one thread that loses
+ * doubles the interval (up to {@value #MAX_INTERVAL} steps; at once when it lost by more than 30%),
+ * so a well-placed machine pays for few probes: 3 in a 2-epoch {@code mlp} run.
  *
  * <p>Results do not depend on the count: MKL runs in strict conditional-numerical-reproducibility
  * mode ({@code MKL_CBWR=AUTO,STRICT}, set by the launcher and the tests) and libtorch's
