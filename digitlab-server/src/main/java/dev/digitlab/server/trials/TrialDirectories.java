@@ -65,6 +65,15 @@ public class TrialDirectories {
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path entry, IOException e) throws IOException {
+              // Gone already (another delete of the same folder): nothing left to delete.
+              if (e instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path directory, IOException e)
                 throws IOException {
               if (e != null && !(e instanceof NoSuchFileException)) {
