@@ -7,9 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
@@ -126,7 +124,7 @@ public class OrphanTrialFiles implements DisposableBean {
     boolean[] changed = {false};
     Files.walkFileTree(
         folder,
-        new SimpleFileVisitor<>() {
+        new SkipVanished() {
           @Override
           public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
             return visit(directory, attributes);
@@ -142,23 +140,6 @@ public class OrphanTrialFiles implements DisposableBean {
             if (attributes.lastModifiedTime().toInstant().isAfter(instant)) {
               changed[0] = true;
               return FileVisitResult.TERMINATE;
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path entry, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path directory, IOException e)
-              throws IOException {
-            if (e != null && !(e instanceof NoSuchFileException)) {
-              throw e;
             }
             return FileVisitResult.CONTINUE;
           }
