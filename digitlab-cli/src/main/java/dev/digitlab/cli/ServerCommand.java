@@ -117,11 +117,13 @@ final class ServerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--worker-slots must be 0 or more, got " + workerSlots);
     }
-    TrainingThreads.shareCores(workerSlots);
     var refusal = ExposureCheck.refusal(bind, auth, insecure, home.dataHome().path().toString());
     if (refusal.isPresent()) {
       throw new CommandLine.ParameterException(spec.commandLine(), refusal.get());
     }
+    // Only once the server will start: the property is the whole JVM's, and a refused command run
+    // in-process (the CLI's tests) would leave it to every later trainer there.
+    TrainingThreads.shareCores(workerSlots);
     SpringApplication application = new SpringApplication(DigitLabServer.class);
     application.setBannerMode(Banner.Mode.OFF);
     application.setMainApplicationClass(DigitLabServer.class);

@@ -106,7 +106,6 @@ final class WorkerCommand implements Callable<Integer> {
           spec.commandLine(),
           "--events-timeout must be at least 1 (seconds), got " + eventsTimeoutSeconds);
     }
-    TrainingThreads.shareCores(slots);
     List<String> offered =
         capabilities.stream().map(c -> c.trim().toLowerCase(Locale.ROOT)).toList();
     if (!List.of("cpu", "gpu").containsAll(offered)) {
@@ -117,6 +116,9 @@ final class WorkerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--kill-grace must not be negative, got " + killGraceSeconds);
     }
+    // Only once the worker will start: the property is the whole JVM's, and a refused command run
+    // in-process (the CLI's tests) would leave it to every later trainer there.
+    TrainingThreads.shareCores(slots);
     String host = hostName();
     String workerName = name == null || name.isBlank() ? host : name;
     Path dataHome = home.dataHome().path();

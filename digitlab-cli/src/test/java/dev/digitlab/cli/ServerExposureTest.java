@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -13,6 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
  * start, exits non-zero and says how to configure it.
  */
 class ServerExposureTest {
+
+  /** TrainingThreads' property, which a server with several worker slots sets. */
+  private static final String THREADS = "ai.djl.pytorch.num_threads";
 
   @TempDir Path home;
 
@@ -32,5 +36,34 @@ class ServerExposureTest {
         .contains("--auth", "DIGITLAB_AUTH=true", "digitlab.auth.enabled=true")
         .contains(home.resolve("admin-token").toString().replace(home.toString(), ""))
         .contains("--insecure");
+  }
+
+  @Test
+  void a_refused_server_with_several_worker_slots_leaves_the_thread_count_unset() {
+    assumeTrue(
+        System.getProperty(THREADS) == null && System.getenv("OMP_NUM_THREADS") == null,
+        "runs without -D" + THREADS + " and OMP_NUM_THREADS, which make the server leave it alone");
+    try {
+      int exit =
+          DigitLab.commandLine()
+              .setOut(new PrintWriter(new StringWriter(), true))
+              .setErr(new PrintWriter(new StringWriter(), true))
+              .execute(
+                  "server",
+                  "--bind",
+                  "0.0.0.0",
+                  "--home",
+                  home.toString(),
+                  "--port",
+                  "0",
+                  "--worker-slots",
+                  "2");
+
+      assertThat(exit).isEqualTo(2);
+      // JVM-wide: later test classes in this fork would train with it (and ThreadTuner stand down).
+      assertThat(System.getProperty(THREADS)).isNull();
+    } finally {
+      System.clearProperty(THREADS);
+    }
   }
 }

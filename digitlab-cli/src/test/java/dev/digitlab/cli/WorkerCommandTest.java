@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,6 +57,34 @@ class WorkerCommandTest {
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).contains("--events-timeout").contains("10s");
     assertThat(out.toString()).doesNotContain("taking trials");
+  }
+
+  @Test
+  void a_refused_worker_with_several_slots_leaves_the_thread_count_unset() {
+    String threads = "ai.djl.pytorch.num_threads"; // TrainingThreads' property
+    assumeTrue(
+        System.getProperty(threads) == null && System.getenv("OMP_NUM_THREADS") == null,
+        "runs without -D" + threads + " and OMP_NUM_THREADS, which make the worker leave it alone");
+    try {
+      int status =
+          run(
+              "worker",
+              "--server",
+              "http://127.0.0.1:1",
+              "--home",
+              home.toString(),
+              "--slots",
+              "2",
+              "--capabilities",
+              "tpu");
+
+      assertThat(status).isEqualTo(2);
+      assertThat(err.toString()).contains("--capabilities are cpu and/or gpu");
+      // JVM-wide: later test classes in this fork would train with it (and ThreadTuner stand down).
+      assertThat(System.getProperty(threads)).isNull();
+    } finally {
+      System.clearProperty(threads);
+    }
   }
 
   @Test

@@ -154,10 +154,17 @@ public class TrialQueue {
     Instant expiresAt = clock.instant().plus(leaseDuration);
     return transaction.execute(
         status -> {
+          // Never backwards: two heartbeats on one lease (a worker retrying a request that is
+          // still in flight, or two servers on one database) each read their clock before the
+          // update, so the one that read it later may commit first; the other must not then
+          // shorten the lease, nor tell the worker an earlier expiry than the stored one.
+          // A CASE rather than GREATEST: H2 and PostgreSQL treat a NULL argument differently.
           int changed =
               jdbc.sql(
                       """
-                      UPDATE trial SET lease_expires_at = :expiresAt
+                      UPDATE trial SET lease_expires_at = CASE
+                             WHEN lease_expires_at IS NULL OR lease_expires_at < :expiresAt
+                             THEN :expiresAt ELSE lease_expires_at END
                        WHERE id = :id AND lease_token = :token AND %s
                       """
                           .formatted(RUNNING.sqlIs()))
@@ -168,12 +175,13 @@ public class TrialQueue {
           if (changed == 0) {
             throw new LeaseLostException(trialId);
           }
-          boolean cancelRequested =
-              jdbc.sql("SELECT cancel_requested FROM trial WHERE id = :id")
-                  .param("id", trialId)
-                  .query(Boolean.class)
-                  .single();
-          return new Heartbeat(expiresAt, cancelRequested);
+          return jdbc.sql("SELECT lease_expires_at, cancel_requested FROM trial WHERE id = :id")
+              .param("id", trialId)
+              .query(
+                  (row, n) ->
+                      new Heartbeat(
+                          instant(row, "lease_expires_at"), row.getBoolean("cancel_requested")))
+              .single();
         });
   }
 

@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -56,7 +54,8 @@ public class TrialDirectories {
     try {
       Files.walkFileTree(
           dir,
-          new SimpleFileVisitor<>() {
+          // Entries gone already (another delete of the same folder) have nothing left to delete.
+          new SkipVanished() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
                 throws IOException {
@@ -67,9 +66,7 @@ public class TrialDirectories {
             @Override
             public FileVisitResult postVisitDirectory(Path directory, IOException e)
                 throws IOException {
-              if (e != null && !(e instanceof NoSuchFileException)) {
-                throw e;
-              }
+              super.postVisitDirectory(directory, e);
               Files.deleteIfExists(directory);
               return FileVisitResult.CONTINUE;
             }

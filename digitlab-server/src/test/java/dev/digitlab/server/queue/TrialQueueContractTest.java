@@ -8,6 +8,7 @@ import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.testing.StoreContractTest;
 import dev.digitlab.server.trials.Trial;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -183,6 +184,21 @@ public abstract class TrialQueueContractTest extends StoreContractTest {
     assertThat(heartbeat.cancelRequested()).isFalse();
     assertThat(queue.sweepExpired()).isZero();
     assertThat(trials.get(lease.trialId()).status()).isEqualTo(TrialStatus.RUNNING);
+  }
+
+  @Test
+  void a_heartbeat_that_read_the_clock_earlier_but_lands_later_does_not_shorten_the_lease() {
+    create(anExperiment());
+    Lease lease = claim();
+
+    clock.advance(Duration.ofSeconds(20));
+    Instant later = clock.instant().plus(LEASE);
+    queue.heartbeat(lease.trialId(), lease.leaseToken(), LEASE);
+    clock.advance(Duration.ofSeconds(-10));
+    Heartbeat stale = queue.heartbeat(lease.trialId(), lease.leaseToken(), LEASE);
+
+    assertThat(trials.get(lease.trialId()).leaseExpiresAt()).isEqualTo(later);
+    assertThat(stale.expiresAt()).as("what the worker is told").isEqualTo(later);
   }
 
   @Test
