@@ -6,28 +6,13 @@ package dev.digitlab.ml.train;
  */
 interface StepThreads extends AutoCloseable {
 
-  /** Leaves the engine's thread count alone. */
-  StepThreads FIXED =
-      new StepThreads() {
-        @Override
-        public void afterStep(long nanos) {}
-
-        @Override
-        public int singleThreadSteps() {
-          return 0;
-        }
-
-        @Override
-        public void close() {}
-      };
-
   /** Called after each full-size training step with its duration; may change the count. */
   void afterStep(long nanos);
 
   /** How many steps ran on one thread. */
   int singleThreadSteps();
 
-  /** Gives the engine back the count it had before the run. */
+  /** Ends the run: gives the engine back its count if this changed it. */
   @Override
   void close();
 }

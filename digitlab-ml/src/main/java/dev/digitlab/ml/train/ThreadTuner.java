@@ -57,6 +57,7 @@ final class ThreadTuner implements StepThreads {
   private boolean skipNext;
   private boolean alone = true;
   private int singleThreadSteps;
+  private boolean closed;
 
   ThreadTuner(int many, IntConsumer engine) {
     this.many = many;
@@ -66,18 +67,18 @@ final class ThreadTuner implements StepThreads {
   }
 
   /**
-   * The tuner for a run of {@code spec} with {@code threads} intra-op threads, or {@link
-   * StepThreads#FIXED} where it has nothing to choose: one thread, a GPU, a convolutional network
-   * (its compute-bound kernels need every core in either placement), or a count the user or the
-   * worker chose ({@code ai.djl.pytorch.num_threads}, {@code OMP_NUM_THREADS}: a worker with
-   * several slots shares the cores that way).
+   * The tuner for a run of {@code spec} with {@code threads} intra-op threads, or a fixed count
+   * (counted as a run, so that a tuner in the same process stops) where it has nothing to choose:
+   * one thread, a GPU, a convolutional network (its compute-bound kernels need every core in either
+   * placement), or a count the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code
+   * OMP_NUM_THREADS}: a worker with several slots shares the cores that way).
    */
   static StepThreads forRun(boolean cpu, boolean convolutional, int threads) {
     boolean chosen =
         System.getProperty("ai.djl.pytorch.num_threads") != null
             || System.getenv("OMP_NUM_THREADS") != null;
     if (!cpu || convolutional || threads < 2 || chosen) {
-      return FIXED;
+      return new Untuned();
     }
     return new ThreadTuner(threads, JniUtils::setNumThreads);
   }
@@ -170,9 +171,42 @@ final class ThreadTuner implements StepThreads {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     TRAINING.decrementAndGet();
     if (threads() != many) {
       use(many);
+    }
+  }
+
+  /**
+   * A run that keeps the engine's count, counted all the same: a convolutional run beside a tuned
+   * {@code mlp} in one process must not have its count changed under it.
+   */
+  static final class Untuned implements StepThreads {
+
+    private boolean closed;
+
+    Untuned() {
+      TRAINING.incrementAndGet();
+    }
+
+    @Override
+    public void afterStep(long nanos) {}
+
+    @Override
+    public int singleThreadSteps() {
+      return 0;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        TRAINING.decrementAndGet();
+      }
     }
   }
 }

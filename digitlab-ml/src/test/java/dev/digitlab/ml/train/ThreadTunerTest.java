@@ -108,21 +108,42 @@ class ThreadTunerTest {
   }
 
   @Test
+  void a_convolutional_run_starting_beside_a_tuned_one_stops_it() {
+    try (ThreadTuner tuner = new ThreadTuner(2, engine::add)) {
+      steps(tuner, 200, ONE, TWO_APART);
+      assertThat(tuner.threads()).isEqualTo(1);
+
+      try (StepThreads convolutional = ThreadTuner.forRun(true, true, 2)) {
+        steps(tuner, 1, ONE, TWO_APART);
+
+        assertThat(convolutional).isInstanceOf(ThreadTuner.Untuned.class);
+        assertThat(tuner.threads()).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
   void a_count_chosen_for_the_run_or_a_convolutional_network_gets_no_tuner() {
-    assertThat(ThreadTuner.forRun(true, true, 2)).isSameAs(StepThreads.FIXED);
-    assertThat(ThreadTuner.forRun(false, false, 2)).isSameAs(StepThreads.FIXED);
-    assertThat(ThreadTuner.forRun(true, false, 1)).isSameAs(StepThreads.FIXED);
+    assertUntuned(ThreadTuner.forRun(true, true, 2));
+    assertUntuned(ThreadTuner.forRun(false, false, 2));
+    assertUntuned(ThreadTuner.forRun(true, false, 1));
     String property = "ai.djl.pytorch.num_threads";
     String before = System.getProperty(property);
     System.setProperty(property, "2");
     try {
-      assertThat(ThreadTuner.forRun(true, false, 2)).isSameAs(StepThreads.FIXED);
+      assertUntuned(ThreadTuner.forRun(true, false, 2));
     } finally {
       if (before == null) {
         System.clearProperty(property);
       } else {
         System.setProperty(property, before);
       }
+    }
+  }
+
+  private static void assertUntuned(StepThreads threads) {
+    try (threads) {
+      assertThat(threads).isInstanceOf(ThreadTuner.Untuned.class);
     }
   }
 }

@@ -87,7 +87,7 @@ class TrainerTest {
         };
 
     JniUtils.setNumThreads(many);
-    TrainingResult fixed = Trainer.train(config, data, StepThreads.FIXED);
+    TrainingResult fixed = Trainer.train(config, data, new ThreadTuner.Untuned());
     TrainingResult switching = Trainer.train(config, data, alternating);
 
     assertThat(switching.singleThreadSteps()).isPositive();
