@@ -17,9 +17,10 @@ import java.util.function.IntConsumer;
  * trained {@code mlp} at 14-15k images/s where the tuner's run reached 38-40k. Nothing tells the
  * state cheaply in advance, so every {@code interval} steps the tuner times {@value #PROBE_STEPS}
  * steps on the other count (the first absorbs the OpenMP team's resize and is not counted) and
- * keeps whichever count's median step was faster by more than 5%. A probe of one thread that loses
- * doubles the interval (up to {@value #MAX_INTERVAL} steps; at once when it lost by more than 30%),
- * so a well-placed machine pays for few probes: 3 in a 2-epoch {@code mlp} run.
+ * switches when the slower of the other two was faster than the median of the last {@value
+ * #RECENT_STEPS} steps by more than 5%. A probe of one thread that loses doubles the interval (up
+ * to {@value #MAX_INTERVAL} steps; at once when it lost by more than 30%), so a quiet machine in
+ * its fast state pays for few probes: 3 in a 2-epoch {@code mlp} run.
  *
  * <p>Results do not depend on the count: MKL runs in strict conditional-numerical-reproducibility
  * mode ({@code MKL_CBWR=AUTO,STRICT}, set by the launcher and the tests) and libtorch's
@@ -57,20 +58,21 @@ final class ThreadTuner implements StepThreads {
   private boolean skipNext;
   private boolean alone = true;
   private int singleThreadSteps;
-  private boolean closed;
+
+  /** Counts this run among the process's training runs until it closes. */
+  private final Untuned counted = new Untuned();
 
   ThreadTuner(int many, IntConsumer engine) {
     this.many = many;
     this.engine = engine;
     this.current = many;
-    TRAINING.incrementAndGet();
   }
 
   /**
-   * The tuner for a run of {@code spec} with {@code threads} intra-op threads, or a fixed count
-   * (counted as a run, so that a tuner in the same process stops) where it has nothing to choose:
-   * one thread, a GPU, a convolutional network (its compute-bound kernels need every core in either
-   * placement), or a count the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code
+   * The tuner for a run with {@code threads} intra-op threads, or a fixed count (counted as a run,
+   * so that a tuner in the same process stops) where it has nothing to choose: one thread, a GPU, a
+   * convolutional network (its compute-bound kernels need every core in either placement), or a
+   * count the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code
    * OMP_NUM_THREADS}: a worker with several slots shares the cores that way).
    */
   static StepThreads forRun(boolean cpu, boolean convolutional, int threads) {
@@ -171,11 +173,7 @@ final class ThreadTuner implements StepThreads {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    TRAINING.decrementAndGet();
+    counted.close();
     if (threads() != many) {
       use(many);
     }
