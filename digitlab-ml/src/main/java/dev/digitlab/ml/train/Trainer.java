@@ -184,8 +184,8 @@ public final class Trainer {
     if (tuner.singleThreadSteps() > 0) {
       listener.onLog(
           String.format(
-              "%,d of %,d steps ran on one thread: two were slower then (the cores were placed"
-                  + " apart)",
+              "%,d of %,d steps ran on one thread: two were slower then (another process"
+                  + " busy, or the machine's memory slow)",
               tuner.singleThreadSteps(), progress.globalStep));
     }
     TestMetrics test = evaluator.test(data.test());
