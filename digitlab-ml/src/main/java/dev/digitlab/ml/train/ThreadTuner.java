@@ -71,9 +71,9 @@ final class ThreadTuner implements StepThreads {
   /**
    * The tuner for a run with {@code threads} intra-op threads, or a fixed count (counted as a run,
    * so that a tuner in the same process stops) where it has nothing to choose: one thread, a GPU, a
-   * convolutional network (its compute-bound kernels need every core in either placement), or a
-   * count the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code
-   * OMP_NUM_THREADS}: a worker with several slots shares the cores that way).
+   * convolutional network (its compute-bound kernels need every core in either state), or a count
+   * the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code OMP_NUM_THREADS}: a
+   * worker with several slots shares the cores that way).
    */
   static StepThreads forRun(boolean cpu, boolean convolutional, int threads) {
     boolean chosen =
@@ -138,7 +138,8 @@ final class ThreadTuner implements StepThreads {
       if (current != many) {
         interval = BASE_INTERVAL;
       } else if (probed > FAR_BEHIND * usual) {
-        // One thread far behind (1.4-1.5x on a well-placed machine): that will not change soon.
+        // One thread far behind (1.4-1.5x on a quiet machine in its fast state): that will not
+        // change soon.
         interval = MAX_INTERVAL;
       } else {
         interval = Math.min(interval * 2, MAX_INTERVAL);
