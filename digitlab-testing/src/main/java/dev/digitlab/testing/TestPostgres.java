@@ -1,6 +1,7 @@
 package dev.digitlab.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -76,6 +77,9 @@ public final class TestPostgres {
   private static final class Embedded {
     static final Embedded INSTANCE = new Embedded();
 
+    /** How many times a start is tried: see {@link #startEmbedded()}. */
+    private static final int STARTS = 3;
+
     final String url;
     final String failure;
 
@@ -84,15 +88,7 @@ public final class TestPostgres {
       String error = null;
       long start = System.nanoTime();
       try {
-        // Stopped (and its data directory deleted) by zonky's shutdown hook at JVM exit.
-        EmbeddedPostgres postgres =
-            EmbeddedPostgres.builder()
-                // A loaded 2-core machine may need more than zonky's 10 s for the first start.
-                .setPGStartupWait(Duration.ofSeconds(120))
-                .setLocaleConfig("locale", "C")
-                // A test database needs speed, not durability (zonky already passes -F: no fsync).
-                .setServerConfig("full_page_writes", "off")
-                .start();
+        EmbeddedPostgres postgres = startEmbedded();
         started = postgres.getJdbcUrl("postgres", "postgres");
         // One line per test JVM, so that a run's output shows which PostgreSQL it tested on.
         try (Connection connection = DriverManager.getConnection(started);
@@ -109,6 +105,46 @@ public final class TestPostgres {
       }
       url = started;
       failure = error;
+    }
+
+    /**
+     * Starts PostgreSQL, up to {@value #STARTS} times. zonky finds its port as a test must not: it
+     * binds port 0, releases it and hands the number to PostgreSQL, which binds it only after
+     * initdb (seconds on a loaded machine). A socket that took the port meanwhile (an outgoing
+     * connection's local port, say) leaves PostgreSQL without its IPv4 socket, and zonky gives up
+     * waiting for it with "connection refused" (seen with the port held by a bound socket: "Gave up
+     * waiting for server to start", caused by a ConnectException). Only that failure is tried
+     * again, on the port zonky finds then; any other (no user namespaces, say) fails at once.
+     */
+    private static EmbeddedPostgres startEmbedded() throws IOException {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          // Stopped (and its data directory deleted) by zonky's shutdown hook at JVM exit.
+          return EmbeddedPostgres.builder()
+              // A loaded 2-core machine may need more than zonky's 10 s for the first start.
+              .setPGStartupWait(Duration.ofSeconds(120))
+              .setLocaleConfig("locale", "C")
+              // A test database needs speed, not durability (zonky already passes -F: no fsync).
+              .setServerConfig("full_page_writes", "off")
+              .start();
+        } catch (IOException e) {
+          if (attempt == STARTS || !refused(e)) {
+            throw e;
+          }
+          System.err.printf(
+              "Test PostgreSQL: embedded start %d of %d failed, trying another port: %s%n",
+              attempt, STARTS, describe(e));
+        }
+      }
+    }
+
+    private static boolean refused(Throwable e) {
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof java.net.ConnectException) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private static String describe(Throwable e) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,10 @@ class ContainerImageIT {
   private static final Path IMAGE = ROOT.resolve("digitlab-cli/target/jib-image.tar");
   private static final Path RUN_IMAGE = ROOT.resolve("deploy/image/run-image.py");
 
+  /** What {@code digitlab server} prints once it listens, with the port it got. */
+  private static final Pattern RUNNING =
+      Pattern.compile("Digit Lab server is running; open http://[^/]+:(\\d+)/");
+
   @Test
   void entrypoint_prints_the_version() throws Exception {
     requireRoot();
@@ -43,13 +48,13 @@ class ContainerImageIT {
   @Test
   void server_in_the_image_becomes_healthy_as_a_non_root_user() throws Exception {
     requireRoot();
-    int port = freePort();
     Path log = Files.createTempFile("digitlab-image-server", ".log");
+    // Port 0: the server binds a port of its own and says which; a free port found here and passed
+    // on could be taken by another process before the server binds it.
     Process server =
-        runImage(List.of("server", "--port", Integer.toString(port)))
-            .redirectOutput(log.toFile())
-            .start();
+        runImage(List.of("server", "--port", "0")).redirectOutput(log.toFile()).start();
     try {
+      int port = awaitPort(server, log);
       HttpClient http = HttpClient.newHttpClient();
       String health =
           awaitHealth(http, "http://127.0.0.1:" + port + "/actuator/health", server, log);
@@ -121,9 +126,23 @@ class ContainerImageIT {
         "no healthy server in 2 minutes; last answer: " + last + "\n" + Files.readString(log));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /** The port the server in the image listens on, once it says so (up to 2 minutes). */
+  private static int awaitPort(Process server, Path log) throws InterruptedException, IOException {
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+    while (Instant.now().isBefore(deadline)) {
+      // Latin-1 decodes any bytes: the log may end in a half-written character.
+      Matcher running =
+          RUNNING.matcher(new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1));
+      if (running.find()) {
+        return Integer.parseInt(running.group(1));
+      }
+      if (!server.isAlive()) {
+        throw new AssertionError("the server in the image exited:\n" + Files.readString(log));
+      }
+      Thread.sleep(250);
     }
+    throw new AssertionError(
+        "the server in the image did not say where it listens in 2 minutes:\n"
+            + Files.readString(log));
   }
 }

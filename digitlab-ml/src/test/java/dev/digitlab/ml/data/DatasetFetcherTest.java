@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +36,7 @@ class DatasetFetcherTest {
   private final Map<String, byte[]> served = new ConcurrentHashMap<>();
   private final AtomicInteger hits = new AtomicInteger();
   private final List<String> progress = new ArrayList<>();
+  private final List<Socket> heldPorts = new ArrayList<>();
   private HttpServer server;
   private URI mirror;
 
@@ -67,8 +68,13 @@ class DatasetFetcherTest {
   }
 
   @AfterEach
-  void stopServer() {
-    server.stop(0);
+  void stopServer() throws IOException {
+    if (server != null) {
+      server.stop(0);
+    }
+    for (Socket socket : heldPorts) {
+      socket.close();
+    }
   }
 
   @Test
@@ -382,11 +388,18 @@ class DatasetFetcherTest {
     }
   }
 
-  /** A port nothing listens on: bound once, then released. */
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+  /**
+   * A port nothing listens on, held until the test ends: bound by a socket that never listens, so a
+   * connection to it is refused. A port bound and then released could be taken meanwhile by another
+   * process (another test JVM's server, say), which would then answer or hang.
+   */
+  private int closedPort() throws IOException {
+    Socket socket = new Socket();
+    heldPorts.add(socket);
+    // Without SO_REUSEADDR no other socket can bind the port while this one holds it.
+    socket.setReuseAddress(false);
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return socket.getLocalPort();
   }
 
   private static List<String> names(Path dir) throws IOException {

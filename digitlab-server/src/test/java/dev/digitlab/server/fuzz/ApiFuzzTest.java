@@ -179,7 +179,9 @@ class ApiFuzzTest {
     try {
       HttpRequest.Builder builder =
           HttpRequest.newBuilder(URI.create("http://localhost:" + port + request.target()))
-              .timeout(Duration.ofSeconds(10))
+              // Catches an endpoint that never answers; long, since on a loaded machine one of
+              // hundreds of requests may stall for seconds (a GC pause, the test JVM at nice 19).
+              .timeout(Duration.ofSeconds(60))
               .method(
                   request.method(),
                   request.body() == null

@@ -114,11 +114,13 @@ class MnistPipelineTest {
   @Test
   void with_ingest_failing_twice_then_hanging_past_its_timeout_the_example_still_succeeds()
       throws Exception {
+    // The hang lasts the whole timeout, and the fourth attempt (verify and load MNIST) must fit in
+    // it: 20 s, not 5, which a loaded CI machine could take for that load.
     String faulty =
         Files.readString(EXAMPLE)
             .replace(
                 "    timeoutSeconds: 60\n",
-                "    timeoutSeconds: 5\n    faults: {fail: 2, hang: 1}\n");
+                "    timeoutSeconds: 20\n    faults: {fail: 2, hang: 1}\n");
     assertThat(faulty).contains("faults: {fail: 2, hang: 1}");
 
     PipelineRun run = submitAndWait(faulty);

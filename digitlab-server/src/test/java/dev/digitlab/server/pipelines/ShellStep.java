@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -26,6 +27,17 @@ import tools.jackson.databind.node.ObjectNode;
 class ShellStep implements StepHandler {
 
   private static final Set<String> OWN = Set.of("executable", "args", "env", "directory");
+
+  private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
+
+  /**
+   * Every process this handler started, known from the moment it was started: a test checks them
+   * without waiting for the program to say its pid (which a loaded machine may delay past a step's
+   * timeout).
+   */
+  List<ProcessHandle> started() {
+    return List.copyOf(started);
+  }
 
   @Override
   public StepType type() {
@@ -62,6 +74,7 @@ class ShellStep implements StepHandler {
     Process process;
     try {
       process = builder.command(command).start();
+      started.add(process.toHandle());
     } catch (IOException e) {
       throw new IllegalStateException(
           "cannot start '" + command.getFirst() + "': " + e.getMessage(), e);

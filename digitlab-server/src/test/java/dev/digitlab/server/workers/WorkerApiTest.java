@@ -54,7 +54,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +91,7 @@ class WorkerApiTest {
   @Autowired TrialMoves moves;
   @Autowired TrialQueue queue;
   @Autowired QueueSignal queueSignal;
+  @Autowired AttemptReports attempts;
   @Autowired TrialDirectories directories;
   @Autowired ExperimentSubmission submission;
 
@@ -159,21 +162,35 @@ class WorkerApiTest {
   @Test
   void a_waiting_lease_request_gets_a_trial_submitted_meanwhile() throws Exception {
     register("waiter", List.of("cpu"));
-    Thread submitter =
+    // The wait itself, not over HTTP: this class's server holds a lease request only 300 ms
+    // (POLL), and a submission 100 ms after the request, slowed by a loaded machine, could land
+    // after the request had given up. Waiting here lasts 10 minutes and rechecks the queue only
+    // then, so the grant comes within the join's minute only if the submission woke the wait.
+    AtomicReference<Optional<LeaseGrant>> answer = new AtomicReference<>();
+    Thread waiter =
         Thread.ofVirtual()
             .start(
                 () -> {
                   try {
-                    Thread.sleep(100);
+                    answer.set(
+                        attempts.claim(
+                            "waiter",
+                            Set.of("cpu"),
+                            Duration.ofSeconds(30),
+                            Duration.ofMinutes(10),
+                            Duration.ofMinutes(10),
+                            false));
                   } catch (InterruptedException e) {
-                    return;
+                    Thread.currentThread().interrupt();
                   }
-                  create(anExperiment().named("late"));
-                  queueSignal.trialsQueued();
                 });
-
-    Optional<LeaseGrant> grant = client().lease("waiter", Duration.ofSeconds(5));
-    submitter.join();
+    Thread.sleep(100);
+    create(anExperiment().named("late"));
+    queueSignal.trialsQueued();
+    boolean answered = waiter.join(Duration.ofMinutes(1));
+    waiter.interrupt();
+    assertThat(answered).as("the waiting claim was woken by the submission").isTrue();
+    Optional<LeaseGrant> grant = answer.get();
 
     assertThat(grant).isPresent();
     assertThat(grant.get().attempt()).isEqualTo(1);

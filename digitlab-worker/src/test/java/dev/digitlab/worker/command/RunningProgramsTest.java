@@ -21,6 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunningProgramsTest {
 
+  /**
+   * How long a process may take to write a pid, exit or be gone. Every wait ends as soon as it is
+   * done; the limit only decides when a broken kill fails the test, so it is long enough that a
+   * loaded machine, slow to run a process, does not fail it (it was 5 and 10 s).
+   */
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+
   @TempDir Path temp;
   private final List<Process> started = new ArrayList<>();
   private final List<Long> pids = new ArrayList<>();
@@ -47,7 +54,7 @@ class RunningProgramsTest {
             Map.of("PATH", "/usr/bin:/bin"),
             programs);
     started.add(group.process());
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (!(Files.exists(dir.resolve("child.pid"))
         && !Files.readString(dir.resolve("child.pid")).isBlank())) {
       assertThat(System.nanoTime()).as("the program writes its child's pid").isLessThan(deadline);
@@ -62,7 +69,7 @@ class RunningProgramsTest {
   }
 
   private static boolean gone(long pid) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (System.nanoTime() < deadline) {
       if (RunningPrograms.stat(pid).isEmpty()) {
         return true;
@@ -74,7 +81,7 @@ class RunningProgramsTest {
 
   private static void sigkill(Process process) throws Exception {
     new ProcessBuilder("kill", "-KILL", Long.toString(process.pid())).start().waitFor();
-    assertThat(process.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
@@ -91,7 +98,7 @@ class RunningProgramsTest {
     List<Long> killed = new RunningPrograms(folder).killLeftovers();
 
     assertThat(killed).contains(group.pid(), child());
-    assertThat(group.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(group.process().waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(gone(child())).as("the forked child is gone too").isTrue();
     assertThat(folder).isEmptyDirectory();
   }
@@ -104,7 +111,7 @@ class RunningProgramsTest {
     sigkill(worker);
     // Only the leader dies: its child stays in the group, which Linux keeps while it has members.
     new ProcessBuilder("kill", "-KILL", Long.toString(group.pid())).start().waitFor();
-    assertThat(group.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(group.process().waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(RunningPrograms.stat(child())).isPresent();
 
     assertThat(new RunningPrograms(folder).killLeftovers()).containsExactly(child());
@@ -150,7 +157,7 @@ class RunningProgramsTest {
         ProcessGroup.start(
             List.of("true"), temp, Map.of("PATH", "/usr/bin:/bin"), new RunningPrograms(folder));
     assertThat(folder).isDirectoryContaining("glob:**/" + group.pid() + ".pid");
-    assertThat(group.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(group.process().waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
     group.kill();
     group.forget();
     assertThat(folder).isEmptyDirectory();
