@@ -253,12 +253,17 @@ final class Outbox implements AutoCloseable {
                 ? MAX_BACKOFF
                 : backoff.multipliedBy(2);
       } catch (RuntimeException e) {
-        // Rejected (4xx): a bug, not weather. Dropping the item would lose data silently;
-        // keeping it would block the attempt forever. The attempt is given up like a lost lease.
+        // Rejected (4xx), or a failure on this side: a bug, not weather. Dropping the item would
+        // lose data silently; keeping it would block the attempt forever. The attempt is given up
+        // like a lost lease. The log says which side failed: only a RejectedException is the
+        // server's refusal.
         log.error(
-            "trial {} attempt {}: the server refused a delivery; giving up the attempt",
+            "trial {} attempt {}: {}; giving up the attempt",
             trialId,
             attempt,
+            e instanceof WorkerClient.RejectedException
+                ? "the server refused a delivery"
+                : "delivering to the server failed on this worker",
             e);
         synchronized (this) {
           lost = true;
