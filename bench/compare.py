@@ -86,6 +86,10 @@ def summarise(model, ours, ref, extra):
         "accuracy_delta_points": rounded(median(100 * (o["test_accuracy"] - r["test_accuracy"]) for o, r in pairs), 2),
         "cold_ratio": rounded(median(ratio(cold(o), cold(r)) for o, r in pairs), 3),
         "steady_ratio": rounded(median(ratio(steady(o), steady(r)) for o, r in pairs), 3),
+        # Every round's ratio beside the median: on the shared 2-core machines a pair split across
+        # the machine's two states (one engine at ~80k images/s, the other at ~50k) gives 0.6 or
+        # 1.7, and a median over few rounds is only as good as the pairs behind it.
+        "ratio_per_round": [rounded(ratio(o["images_per_second"], r["images_per_second"]), 3) for o, r in pairs],
     }
     steals = [run["steal_percent"] for run in ours + ref if "steal_percent" in run]
     if steals:
@@ -116,8 +120,9 @@ def summarise(model, ours, ref, extra):
         if max(others) > limit:
             line["machine_busy"] = (f"other processes kept {max(others)} of {os.cpu_count()} cores busy during a run "
                                     f"(> {limit}): they shared the cores, treat the ratios as a smoke test")
-    # Where the hypervisor put the two vCPUs, per round (ours, reference): both engines train
-    # `mlp` about twice as fast when they share a cache, so rounds are read with it.
+    # A cache line's round trip between the two vCPUs, per round (ours, reference): it flips
+    # between ~60 and ~330 ns as the hypervisor moves them. Recorded so that a window's rounds can
+    # be read with it; no link to the machine's slow state was shown (bench/lib/CoreToCore.java).
     if any("core_to_core_ns" in r for r in ours + ref):
         line["core_to_core_ns_per_round"] = [[o.get("core_to_core_ns"), r.get("core_to_core_ns")] for o, r in pairs]
     # Steps our trainer ran on one thread because two were slower then (ThreadTuner), per round.
