@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.digitlab.ml.train.IntraOpThreads;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerExposureTest {
 
   /** TrainingThreads' property, which a server with several worker slots sets. */
-  private static final String THREADS = "ai.djl.pytorch.num_threads";
+  private static final String THREADS = IntraOpThreads.PROPERTY;
 
   @TempDir Path home;
 
@@ -41,7 +42,7 @@ class ServerExposureTest {
   @Test
   void a_refused_server_with_several_worker_slots_leaves_the_thread_count_unset() {
     assumeTrue(
-        System.getProperty(THREADS) == null && System.getenv("OMP_NUM_THREADS") == null,
+        !IntraOpThreads.chosen(),
         "runs without -D" + THREADS + " and OMP_NUM_THREADS, which make the server leave it alone");
     try {
       int exit =

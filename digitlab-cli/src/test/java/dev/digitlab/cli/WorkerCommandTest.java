@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.digitlab.ml.train.IntraOpThreads;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -61,9 +62,9 @@ class WorkerCommandTest {
 
   @Test
   void a_refused_worker_with_several_slots_leaves_the_thread_count_unset() {
-    String threads = "ai.djl.pytorch.num_threads"; // TrainingThreads' property
+    String threads = IntraOpThreads.PROPERTY; // which TrainingThreads sets
     assumeTrue(
-        System.getProperty(threads) == null && System.getenv("OMP_NUM_THREADS") == null,
+        !IntraOpThreads.chosen(),
         "runs without -D" + threads + " and OMP_NUM_THREADS, which make the worker leave it alone");
     try {
       int status =

@@ -72,14 +72,11 @@ final class ThreadTuner implements StepThreads {
    * The tuner for a run with {@code threads} intra-op threads, or a fixed count (counted as a run,
    * so that a tuner in the same process stops) where it has nothing to choose: one thread, a GPU, a
    * convolutional network (its compute-bound kernels need every core in either state), or a count
-   * the user or the worker chose ({@code ai.djl.pytorch.num_threads}, {@code OMP_NUM_THREADS}: a
-   * worker with several slots shares the cores that way).
+   * the user or the worker chose ({@link IntraOpThreads#chosen}: a worker with several slots shares
+   * the cores that way).
    */
   static StepThreads forRun(boolean cpu, boolean convolutional, int threads) {
-    boolean chosen =
-        System.getProperty("ai.djl.pytorch.num_threads") != null
-            || System.getenv("OMP_NUM_THREADS") != null;
-    if (!cpu || convolutional || threads < 2 || chosen) {
+    if (!cpu || convolutional || threads < 2 || IntraOpThreads.chosen()) {
       return new Untuned();
     }
     return new ThreadTuner(threads, JniUtils::setNumThreads);

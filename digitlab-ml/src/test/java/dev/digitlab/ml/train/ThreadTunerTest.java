@@ -135,7 +135,7 @@ class ThreadTunerTest {
     assertUntuned(ThreadTuner.forRun(true, true, 2));
     assertUntuned(ThreadTuner.forRun(false, false, 2));
     assertUntuned(ThreadTuner.forRun(true, false, 1));
-    String property = "ai.djl.pytorch.num_threads";
+    String property = IntraOpThreads.PROPERTY;
     String before = System.getProperty(property);
     System.setProperty(property, "2");
     try {

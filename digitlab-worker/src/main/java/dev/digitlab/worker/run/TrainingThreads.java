@@ -1,5 +1,7 @@
 package dev.digitlab.worker.run;
 
+import dev.digitlab.ml.train.IntraOpThreads;
+
 /**
  * Splits the machine's cores between a process's training slots. libtorch gives every thread that
  * trains a team of one intra-op thread per core, so N slots would run N × cores threads; its OpenMP
@@ -8,8 +10,7 @@ package dev.digitlab.worker.run;
  */
 public final class TrainingThreads {
 
-  /** DJL reads this when its PyTorch engine starts, once per process. */
-  static final String PROPERTY = "ai.djl.pytorch.num_threads";
+  static final String PROPERTY = IntraOpThreads.PROPERTY;
 
   private TrainingThreads() {}
 
@@ -19,10 +20,7 @@ public final class TrainingThreads {
    * OMP_NUM_THREADS}). Returns the count chosen, or 0 when it left the default alone.
    */
   public static int shareCores(int slots) {
-    return shareCores(
-        slots,
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty(PROPERTY) != null || System.getenv("OMP_NUM_THREADS") != null);
+    return shareCores(slots, Runtime.getRuntime().availableProcessors(), IntraOpThreads.chosen());
   }
 
   static int shareCores(int slots, int cores, boolean chosenByUser) {
