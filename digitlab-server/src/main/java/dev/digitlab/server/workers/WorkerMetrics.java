@@ -1,12 +1,8 @@
 package dev.digitlab.server.workers;
 
-import dev.digitlab.protocol.worker.WorkerInfo;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -26,10 +22,7 @@ class WorkerMetrics implements MeterBinder, SmartLifecycle {
 
   private final WorkerRegistry workers;
   private final WorkerSettings settings;
-  private MultiGauge speed;
-  private MultiGauge running;
-  private MultiGauge slots;
-  private MultiGauge up;
+  private WorkerGauges gauges;
   private Thread refresher;
 
   WorkerMetrics(WorkerRegistry workers, WorkerSettings settings) {
@@ -39,42 +32,14 @@ class WorkerMetrics implements MeterBinder, SmartLifecycle {
 
   @Override
   public synchronized void bindTo(MeterRegistry registry) {
-    speed =
-        MultiGauge.builder("digitlab.worker.images.per.second")
-            .description("Training images per second of each remote worker")
-            .register(registry);
-    running =
-        MultiGauge.builder("digitlab.worker.running.trials")
-            .description("Trials each remote worker holds a lease on")
-            .register(registry);
-    slots =
-        MultiGauge.builder("digitlab.worker.slots")
-            .description("Trials each remote worker runs at once")
-            .register(registry);
-    up =
-        MultiGauge.builder("digitlab.worker.up")
-            .description("1 while a remote worker heartbeats, 0 once it is lost")
-            .register(registry);
+    gauges = new WorkerGauges(registry);
   }
 
-  /** Reads the workers again and replaces the gauges' rows. */
+  /** Reads the workers again and shows them in the gauges. */
   synchronized void refresh() {
-    if (speed == null) {
-      return;
+    if (gauges != null) {
+      gauges.show(workers.list(settings.silenceBeforeLost()));
     }
-    List<WorkerInfo> all = workers.list(settings.silenceBeforeLost());
-    speed.register(rows(all, WorkerInfo::imagesPerSecond), true);
-    running.register(rows(all, w -> w.currentTrials().size()), true);
-    slots.register(rows(all, WorkerInfo::slots), true);
-    up.register(rows(all, w -> WorkerRegistry.LOST.equals(w.state()) ? 0 : 1), true);
-  }
-
-  private static List<MultiGauge.Row<?>> rows(
-      List<WorkerInfo> all, java.util.function.ToDoubleFunction<WorkerInfo> value) {
-    return all.stream()
-        .<MultiGauge.Row<?>>map(
-            w -> MultiGauge.Row.of(Tags.of("worker", w.name()), value.applyAsDouble(w)))
-        .toList();
   }
 
   @Override
