@@ -99,8 +99,14 @@ class DatasetController {
         .body(new FileSystemResource(path));
   }
 
+  /**
+   * Deletes the registration: its creator or an admin only (403 naming the creator otherwise), as
+   * for experiments; 409 while something uses it.
+   */
   @DeleteMapping(path = RequestLimits.DATASET_UPLOAD + "/{name}")
-  ResponseEntity<Void> delete(@PathVariable String name) throws IOException {
+  ResponseEntity<Void> delete(@PathVariable String name, HttpServletRequest request)
+      throws IOException {
+    ownership.checkMayChange(request, "dataset " + name, registry.get(name).createdBy());
     registry.delete(name);
     return ResponseEntity.noContent().build();
   }

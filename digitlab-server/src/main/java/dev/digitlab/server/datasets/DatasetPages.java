@@ -5,6 +5,7 @@ import dev.digitlab.ml.data.RegisteredDataset;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.security.NotOwnerException;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
@@ -47,6 +48,13 @@ class DatasetPages {
     page.addAttribute("builtIn", DatasetId.names());
     page.addAttribute("datasets", registry.list());
     page.addAttribute("mayChange", ownership.mayWrite(request));
+    // Delete buttons only on the rows the caller may delete (its own, or any for an admin).
+    page.addAttribute(
+        "deletable",
+        registry.list().stream()
+            .filter(entry -> ownership.mayChange(request, entry.createdBy()))
+            .map(entry -> entry.dataset().name())
+            .toList());
     page.addAttribute("fileNames", RegisteredDataset.FILE_NAMES);
     return "datasets/list";
   }
@@ -104,11 +112,14 @@ class DatasetPages {
   }
 
   @PostMapping("/datasets/{name}/delete")
-  String delete(@PathVariable String name, RedirectAttributes redirect) throws IOException {
+  String delete(@PathVariable String name, RedirectAttributes redirect, HttpServletRequest request)
+      throws IOException {
     try {
+      // The API's rule: its creator or an admin.
+      ownership.checkMayChange(request, "dataset " + name, registry.get(name).createdBy());
       registry.delete(name);
       redirect.addFlashAttribute("message", "Deleted dataset " + name + ".");
-    } catch (ConflictException | NotFoundException e) {
+    } catch (ConflictException | NotFoundException | NotOwnerException e) {
       redirect.addFlashAttribute("error", e.getMessage());
     }
     return "redirect:/datasets";

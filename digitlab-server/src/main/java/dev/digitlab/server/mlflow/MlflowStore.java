@@ -94,6 +94,20 @@ class MlflowStore {
         });
   }
 
+  /**
+   * Whether anyone who may write may log runs into experiment {@code id}, as in MLflow: one made
+   * through MLflow's API (dataset {@code external}, the Default experiment among them), or none at
+   * all (the run's creation then says so).
+   */
+  boolean sharedForRuns(long id) {
+    return jdbc.sql("SELECT dataset FROM experiment WHERE id = :id")
+        .param("id", id)
+        .query(String.class)
+        .optional()
+        .map("external"::equals)
+        .orElse(true);
+  }
+
   Optional<MlflowExperiment> findExperiment(long id) {
     return experiments("e.id = :id", Map.of("id", id)).stream().findFirst();
   }

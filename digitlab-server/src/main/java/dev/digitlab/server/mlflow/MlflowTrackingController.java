@@ -262,6 +262,12 @@ class MlflowTrackingController {
   ObjectNode createRun(MlflowRequest fields, HttpServletRequest request) {
     String experimentId = fields.string("experiment_id");
     long experiment = parseId(experimentId == null ? "0" : experimentId, "experiment");
+    if (!store.sharedForRuns(experiment)) {
+      // A Digit Lab experiment (a search, a retraining, a pipeline's step) is its owner's: a run
+      // planted in it would be one of its trials, in its best trial, its report and its compare.
+      // Experiments made through MLflow's API stay shared, as in MLflow.
+      store.findExperiment(experiment).ifPresent(found -> checkMayChange(request, found));
+    }
     Map<String, String> tags =
         keyValues(fields.array("tags"), "tag", MlflowNames.MAX_TAG_VALUE_LENGTH);
     String runName = fields.string("run_name");

@@ -1,0 +1,194 @@
+package dev.digitlab.server.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.ml.json.Json;
+import dev.digitlab.server.testing.AuthServerTest;
+import dev.digitlab.testing.SyntheticIdx;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Holes found by session 11's outside attack (a plain {@code user} token against a server with
+ * authentication on), each performed here and refused: a user changing what another user owns
+ * through paths the ownership checks had missed.
+ */
+class OutsideAttackTest extends AuthServerTest {
+
+  private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Value("${local.server.port}")
+  int port;
+
+  @Autowired TokenStore tokens;
+
+  @TempDir Path work;
+
+  String unique;
+  String alice;
+  String bob;
+
+  @BeforeEach
+  void tokens() {
+    unique = Long.toString(System.nanoTime());
+    alice = tokens.create("alice-" + unique, Role.USER).secret();
+    bob = tokens.create("bob-" + unique, Role.USER).secret();
+  }
+
+  @Test
+  void a_user_cannot_delete_another_users_dataset_through_the_api() throws Exception {
+    String name = registerDataset(bob);
+
+    HttpResponse<String> refused = send("DELETE", "/api/v1/datasets/" + name, alice, null, null);
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    assertThat(refused.body()).contains("bob-" + unique);
+    assertThat(send("GET", "/api/v1/datasets/" + name, alice, null, null).statusCode())
+        .isEqualTo(200);
+    // Its creator still may.
+    assertThat(send("DELETE", "/api/v1/datasets/" + name, bob, null, null).statusCode())
+        .isEqualTo(204);
+  }
+
+  @Test
+  void a_user_cannot_delete_another_users_dataset_through_the_page() throws Exception {
+    String name = registerDataset(bob);
+    HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    String csrf = csrf(browser.send(get("/login").build(), BodyHandlers.ofString()).body());
+    HttpResponse<String> login =
+        browser.send(
+            form("/login", "token=" + alice + "&_csrf=" + csrf).build(), BodyHandlers.ofString());
+    assertThat(login.statusCode()).as(login.body()).isEqualTo(303);
+    String page = browser.send(get("/datasets").build(), BodyHandlers.ofString()).body();
+    assertThat(page).contains(name).doesNotContain("/datasets/" + name + "/delete");
+
+    HttpResponse<String> delete =
+        browser.send(
+            form("/datasets/" + name + "/delete", "_csrf=" + csrf(page)).build(),
+            BodyHandlers.ofString());
+
+    assertThat(delete.statusCode()).isIn(302, 403);
+    assertThat(send("GET", "/api/v1/datasets/" + name, alice, null, null).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void a_user_cannot_plant_an_mlflow_run_in_another_users_digit_lab_experiment() throws Exception {
+    HttpResponse<String> submitted =
+        send(
+            "POST",
+            "/api/v1/experiments",
+            bob,
+            "application/json",
+            """
+            {"name": "bobs-search-%s", "dataset": "mnist",
+             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01}}
+            """
+                .formatted(unique));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    String experiment = json(submitted).path("id").asString();
+
+    HttpResponse<String> refused =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            alice,
+            "application/json",
+            "{\"experiment_id\": \"" + experiment + "\", \"run_name\": \"planted\"}");
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    assertThat(json(refused).path("error_code").asString()).isEqualTo("PERMISSION_DENIED");
+    assertThat(send("GET", "/api/v1/experiments/" + experiment, bob, null, null).body())
+        .doesNotContain("planted");
+    // Experiments made through MLflow's API stay shared, as in MLflow (MlflowClientTest).
+    String shared =
+        json(send(
+                "POST",
+                "/api/2.0/mlflow/experiments/create",
+                bob,
+                "application/json",
+                "{\"name\": \"bobs-" + unique + "\"}"))
+            .path("experiment_id")
+            .asString();
+    for (String id : new String[] {shared, "0"}) {
+      assertThat(
+              send(
+                      "POST",
+                      "/api/2.0/mlflow/runs/create",
+                      alice,
+                      "application/json",
+                      "{\"experiment_id\": \"" + id + "\"}")
+                  .statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  private String registerDataset(String token) throws Exception {
+    String name = "owned-" + unique;
+    byte[] archive = SyntheticIdx.tar(SyntheticIdx.write(work.resolve(name), 60, 20, 10, 1));
+    HttpResponse<String> added =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base() + "/api/v1/datasets?name=" + name))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/x-tar")
+                .POST(BodyPublishers.ofByteArray(archive))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    return name;
+  }
+
+  private HttpResponse<String> send(
+      String method, String path, String token, String contentType, String body) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base() + path))
+            .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return http.send(request.build(), BodyHandlers.ofString());
+  }
+
+  private HttpRequest.Builder get(String path) {
+    return HttpRequest.newBuilder(URI.create(base() + path)).GET();
+  }
+
+  private HttpRequest.Builder form(String path, String body) {
+    return HttpRequest.newBuilder(URI.create(base() + path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(BodyPublishers.ofString(body));
+  }
+
+  private static String csrf(String page) {
+    Matcher matcher = CSRF_FIELD.matcher(page);
+    assertThat(matcher.find()).as("a CSRF field in the page").isTrue();
+    return matcher.group(1);
+  }
+
+  private static JsonNode json(HttpResponse<String> response) {
+    return Json.mapper().readTree(response.body());
+  }
+
+  private String base() {
+    return "http://127.0.0.1:" + port;
+  }
+}
