@@ -218,8 +218,10 @@
     timeline.resize();
     const local = function (ms) { return new Date(ms).toLocaleString(); };
     timeline.setOption({
+      // A formatter's string is set as HTML: the label holds parameter values, which an imported
+      // experiment or a program's parameters make anything (a stored XSS before it was escaped).
       tooltip: { formatter: function (p) {
-        return p.name + ' (' + p.data.status + '): ' + local(p.value[1]) + ' → ' + local(p.value[2]); } },
+        return echarts.format.encodeHTML(p.name + ' (' + p.data.status + '): ') + local(p.value[1]) + ' → ' + local(p.value[2]); } },
       grid: { left: 10, right: 20, top: 10, bottom: 30, containLabel: true },
       xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
       yAxis: { type: 'category', data: rows, inverse: true,

@@ -157,7 +157,8 @@
     });
     const chart = echarts.init(box);
     chart.setOption({
-      tooltip: { formatter: function (p) { return 'true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]; } },
+      // Set as HTML: class names come from the run's results file (an import carries any).
+      tooltip: { formatter: function (p) { return echarts.format.encodeHTML('true ' + classes[p.value[1]] + ', predicted ' + classes[p.value[0]] + ': ' + p.value[2]); } },
       grid: { left: 50, right: 20, top: 20, bottom: 100 },
       // Both titles along their axes (the y title had sat at the inverted axis' end, under the
       // bottom row's labels).
