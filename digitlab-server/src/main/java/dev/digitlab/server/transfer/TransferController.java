@@ -2,6 +2,8 @@ package dev.digitlab.server.transfer;
 
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.Map;
 import org.springframework.http.ContentDisposition;
@@ -11,7 +13,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -31,12 +32,15 @@ class TransferController {
   private final ExperimentImporter importer;
   private final PipelineTransfer pipelines;
   private final Ownership ownership;
+  private final ImportSlots slots;
 
   TransferController(
       ExperimentExporter exporter,
       ExperimentImporter importer,
       PipelineTransfer pipelines,
-      Ownership ownership) {
+      Ownership ownership,
+      ImportSlots slots) {
+    this.slots = slots;
     this.exporter = exporter;
     this.importer = importer;
     this.pipelines = pipelines;
@@ -64,10 +68,11 @@ class TransferController {
    */
   @PostMapping(path = "/api/v1/experiments/import", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, Object>> importFile(
-      @RequestBody byte[] file,
+      InputStream body,
       @RequestParam(defaultValue = "false") boolean copy,
-      HttpServletRequest request) {
-    long id = importer.importFile(file, ownership.ownerOf(request), copy);
+      HttpServletRequest request)
+      throws IOException {
+    long id = slots.run(body, file -> importer.importFile(file, ownership.ownerOf(request), copy));
     return ResponseEntity.created(URI.create("/api/v1/experiments/" + id))
         .body(Map.of("id", id, "url", "/api/v1/experiments/" + id));
   }
@@ -91,10 +96,11 @@ class TransferController {
    */
   @PostMapping(path = "/api/v1/pipelines/import", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, Object>> importPipeline(
-      @RequestBody byte[] file,
+      InputStream body,
       @RequestParam(defaultValue = "false") boolean copy,
-      HttpServletRequest request) {
-    long id = pipelines.importFile(file, ownership.ownerOf(request), copy);
+      HttpServletRequest request)
+      throws IOException {
+    long id = slots.run(body, file -> pipelines.importFile(file, ownership.ownerOf(request), copy));
     return ResponseEntity.created(URI.create("/api/v1/pipelines/" + id))
         .body(Map.of("id", id, "url", "/api/v1/pipelines/" + id));
   }

@@ -51,6 +51,7 @@ class ExperimentTransferAuthTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.slots", () -> "0");
     properties.add("digitlab.auth.enabled", () -> "true");
+    properties.add("digitlab.limits.import-wait", () -> "1s");
   }
 
   private static final String EXPERIMENT =
@@ -76,6 +77,52 @@ class ExperimentTransferAuthTest {
   void tokens() {
     user = tokens.create("alice-" + System.nanoTime(), Role.USER).secret();
     viewer = tokens.create("dashboard-" + System.nanoTime(), Role.VIEWER).secret();
+  }
+
+  /**
+   * Session 11's outside attack: an import holds its file and every unpacked entry in memory (a 500
+   * KB gzip of zeros took ~900 MB of heap), so a user sending a few at once could exhaust the heap.
+   * Imports run one at a time: while one is being read, another is refused (503, Retry-After)
+   * before its body is read, and once it ended the next one runs.
+   */
+  @Test
+  void a_second_import_while_one_is_read_is_refused_unread() throws Exception {
+    // The first import's request: its headers and a byte of its body, the rest held back.
+    java.net.Socket first = new java.net.Socket("127.0.0.1", port);
+    first.setSoTimeout(30_000);
+    java.io.OutputStream out = first.getOutputStream();
+    out.write(
+        ("POST /api/v1/experiments/import HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nAuthorization: Bearer "
+                + user
+                + "\r\nContent-Type: application/gzip\r\nContent-Length: 1000\r\n\r\n\u001f")
+            .getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    try {
+      HttpResponse<String> second = null;
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (System.nanoTime() < until) {
+        second = importFile("not an export".getBytes(StandardCharsets.UTF_8), user);
+        if (second.statusCode() == 503) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
+      assertThat(second.headers().firstValue("Retry-After")).isPresent();
+      assertThat(second.body()).contains("Another import is running");
+    } finally {
+      // The rest of the body: the first import ends (a 400, it is no export).
+      out.write(new byte[999]);
+      out.flush();
+    }
+    String firstAnswer =
+        new String(first.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+    first.close();
+    assertThat(firstAnswer).isEqualTo("HTTP/1.1 400");
+    assertThat(importFile("not an export".getBytes(StandardCharsets.UTF_8), user).statusCode())
+        .isEqualTo(400);
   }
 
   @Test
