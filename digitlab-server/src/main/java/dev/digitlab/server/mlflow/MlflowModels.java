@@ -236,6 +236,43 @@ class MlflowModels {
         .update();
   }
 
+  /**
+   * Sets the tag ({@code value} non-null) or deletes it ({@code value} null) on the model, or on
+   * its version {@code version} when that is not null. The tags are one JSON text, read and written
+   * under the row's lock so that two tag writes never lose one another. MLflow's stores leave the
+   * timestamps alone here, and so does this.
+   */
+  void putTag(String name, Integer version, String key, String value) {
+    String table = version == null ? "mlflow_registered_model" : "mlflow_model_version";
+    String where = version == null ? "name = :name" : "name = :name AND version = :version";
+    Map<String, Object> params = new TreeMap<>();
+    params.put("name", name);
+    if (version != null) {
+      params.put("version", version);
+    }
+    transaction.executeWithoutResult(
+        status -> {
+          Map<String, String> tags =
+              new TreeMap<>(
+                  map(
+                      jdbc.sql("SELECT tags FROM " + table + " WHERE " + where + " FOR UPDATE")
+                          .params(params)
+                          .query(String.class)
+                          .single()));
+          if (value == null) {
+            tags.remove(key);
+          } else {
+            tags.put(key, value);
+          }
+          String json = json(tags);
+          MlflowNames.checkLength("tags (as JSON)", json, 100_000 - 100);
+          jdbc.sql("UPDATE " + table + " SET tags = :tags WHERE " + where)
+              .params(params)
+              .param("tags", json)
+              .update();
+        });
+  }
+
   void setAlias(String name, String alias, int version) {
     transaction.executeWithoutResult(
         status -> {

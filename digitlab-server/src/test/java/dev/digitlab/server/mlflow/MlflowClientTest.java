@@ -304,6 +304,154 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(bob.sendGet("registered-models/get?name=elastic")).contains("elastic");
   }
 
+  /**
+   * What a serving or promotion script does with aliases and tags: {@code
+   * mlflow.pyfunc.load_model("models:/name@champion")} asks for the version an alias points at (GET
+   * registered-models/alias), and {@code set_model_version_tag} / {@code set_registered_model_tag}
+   * mark versions and models. Only the model's owner changes its tags.
+   */
+  @Test
+  void aliases_resolve_and_model_tags_change_as_the_python_client_calls_them() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-tags")).getRunId();
+    String bearer = "Bearer " + aliceToken;
+    assertThat(rawPost("registered-models/create", "{\"name\": \"tagged\"}")).isEqualTo(200);
+    for (int i = 1; i <= 2; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  "{\"name\": \"tagged\", \"source\": \"runs:/%s/model\", \"run_id\": \"%s\"}"
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(
+            rawPost(
+                "registered-models/alias",
+                "{\"name\": \"tagged\", \"alias\": \"champion\", \"version\": \"1\"}"))
+        .isEqualTo(200);
+
+    var byAlias =
+        raw(
+            "GET",
+            "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=champion",
+            bearer,
+            null);
+    assertThat(byAlias.statusCode()).as(byAlias.body()).isEqualTo(200);
+    tools.jackson.databind.JsonNode version =
+        tools.jackson.databind.json.JsonMapper.builder()
+            .build()
+            .readTree(byAlias.body())
+            .path("model_version");
+    assertThat(version.path("version").asString()).isEqualTo("1");
+    assertThat(version.path("run_id").asString()).isEqualTo(runId);
+    assertThat(version.path("aliases").get(0).asString()).isEqualTo("champion");
+    // an alias never set: MLflow's code and exact message, which scripts match on
+    var unset =
+        raw(
+            "GET",
+            "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=nobody",
+            bearer,
+            null);
+    assertMlflowError(unset, 400, "INVALID_PARAMETER_VALUE");
+    assertThat(unset.body()).contains("Registered model alias nobody not found.");
+
+    assertThat(
+            rawPost(
+                "model-versions/set-tag",
+                "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"validation\","
+                    + " \"value\": \"passed\"}"))
+        .isEqualTo(200);
+    assertThat(
+            rawPost(
+                "registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"vision\"}"))
+        .isEqualTo(200);
+    assertThat(
+            rawPost(
+                "registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"temporary\", \"value\": \"x\"}"))
+        .isEqualTo(200);
+    assertThat(
+            raw(
+                    "DELETE",
+                    "/api/2.0/mlflow/registered-models/delete-tag",
+                    bearer,
+                    "{\"name\": \"tagged\", \"key\": \"temporary\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(alice.getModelVersion("tagged", "2").getTagsList())
+        .extracting(
+            org.mlflow.api.proto.ModelRegistry.ModelVersionTag::getKey,
+            org.mlflow.api.proto.ModelRegistry.ModelVersionTag::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("validation", "passed"));
+    assertThat(alice.getRegisteredModel("tagged").getTagsList())
+        .extracting(org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getKey)
+        .containsExactly("team");
+    // search by tag finds the model by the tag it shows
+    assertThat(alice.sendGet("registered-models/search?filter=tags.team%20%3D%20%27vision%27"))
+        .contains("\"tagged\"");
+    assertThat(
+            raw(
+                    "DELETE",
+                    "/api/2.0/mlflow/model-versions/delete-tag",
+                    bearer,
+                    "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"validation\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(alice.getModelVersion("tagged", "2").getTagsList()).isEmpty();
+    assertMlflowError(
+        raw(
+            "POST",
+            "/api/2.0/mlflow/model-versions/set-tag",
+            bearer,
+            "{\"name\": \"tagged\", \"version\": \"9\", \"key\": \"k\", \"value\": \"v\"}"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+
+    // bob and a viewer read the alias but change no tag of alice's model
+    String bobToken = tokens.create("bob-tags", Role.USER).secret();
+    String viewerToken = tokens.create("viewer-tags", Role.VIEWER).secret();
+    assertThat(
+            raw(
+                    "GET",
+                    "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=champion",
+                    "Bearer " + viewerToken,
+                    null)
+                .statusCode())
+        .isEqualTo(200);
+    for (String token : List.of(bobToken, viewerToken)) {
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/registered-models/set-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"stolen\"}"),
+          403,
+          "PERMISSION_DENIED");
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/model-versions/set-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"version\": \"1\", \"key\": \"k\", \"value\": \"v\"}"),
+          403,
+          "PERMISSION_DENIED");
+      assertMlflowError(
+          raw(
+              "DELETE",
+              "/api/2.0/mlflow/registered-models/delete-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"key\": \"team\"}"),
+          403,
+          "PERMISSION_DENIED");
+    }
+    assertThat(alice.getRegisteredModel("tagged").getTagsList())
+        .extracting(
+            org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getKey,
+            org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("team", "vision"));
+    assertThat(alice.getModelVersion("tagged", "1").getTagsList()).isEmpty();
+  }
+
   @Test
   void refusals_on_mlflow_paths_come_in_mlflows_error_shape() throws Exception {
     String uri = "http://127.0.0.1:" + port;
