@@ -206,6 +206,52 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(runs(alice, experimentId, "", ViewType.ACTIVE_ONLY)).hasSize(5);
   }
 
+  /**
+   * MLflow reads a name without an entity as an attribute, and knows the UI's column names as
+   * aliases: {@code run_name = 'x'}, {@code status = 'RUNNING'}, order_by {@code start_time DESC},
+   * {@code `Run name`}, {@code created}. Scripts copied from MLflow's docs use them.
+   */
+  @Test
+  void search_takes_attributes_without_their_prefix_and_mlflows_aliases() {
+    String experimentId = alice.createExperiment("client-search-bare");
+    List<String> ids = new ArrayList<>();
+    for (String name : List.of("fold-a", "fold-b", "final")) {
+      ids.add(
+          alice
+              .createRun(
+                  Service.CreateRun.newBuilder()
+                      .setExperimentId(experimentId)
+                      .setRunName(name)
+                      .setStartTime(1_700_000_000_000L + ids.size() * 1000L)
+                      .build())
+              .getRunId());
+    }
+    alice.setTerminated(ids.get(2), RunStatus.FINISHED);
+
+    assertThat(runIds(experimentId, "run_name = 'fold-b'", List.of())).containsExactly(ids.get(1));
+    assertThat(
+            runIds(experimentId, "status = 'RUNNING' and start_time >= 1700000000000", List.of()))
+        .containsExactlyInAnyOrder(ids.get(0), ids.get(1));
+    assertThat(runIds(experimentId, "`Run name` LIKE 'fold-%'", List.of("start_time ASC")))
+        .containsExactly(ids.get(0), ids.get(1));
+    assertThat(runIds(experimentId, "attributes.created > 1700000000500", List.of("created DESC")))
+        .containsExactly(ids.get(2), ids.get(1));
+    assertThat(runIds(experimentId, "", List.of("run_name DESC")))
+        .containsExactly(ids.get(1), ids.get(0), ids.get(2));
+    assertThatThrownBy(() -> runIds(experimentId, "rmse < 1", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+  }
+
+  private List<String> runIds(String experimentId, String filter, List<String> orderBy) {
+    return alice
+        .searchRuns(List.of(experimentId), filter, ViewType.ACTIVE_ONLY, 100, orderBy)
+        .getItems()
+        .stream()
+        .map(run -> run.getInfo().getRunId())
+        .toList();
+  }
+
   @Test
   void missing_runs_and_changed_params_get_mlflows_error_codes() {
     assertThatThrownBy(() -> alice.getRun("987654321"))
