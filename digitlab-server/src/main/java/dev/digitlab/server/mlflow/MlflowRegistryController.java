@@ -11,10 +11,12 @@ import dev.digitlab.server.runs.RunFilter;
 import dev.digitlab.server.security.Ownership;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -78,9 +80,10 @@ class MlflowRegistryController {
       method = {RequestMethod.GET, RequestMethod.POST})
   ObjectNode searchModels(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    Comparator<JsonNode> order = MlflowRegistryOrder.models(fields.strings("order_by"));
     List<ObjectNode> found = new ArrayList<>();
     // name -> tags, as model(name) shows them, so that tags.* filters see what get shows
-    Map<String, Map<String, String>> names = new java.util.TreeMap<>();
+    Map<String, Map<String, String>> names = new TreeMap<>();
     registry.list().forEach(model -> names.put(model.name(), OUR_MODEL_TAGS));
     models.all().forEach(model -> names.put(model.name(), model.tags()));
     names.forEach(
@@ -89,6 +92,7 @@ class MlflowRegistryController {
             found.add(model(name));
           }
         });
+    found.sort(order);
     return MlflowPage.of(fields, "registered_models", found, 100, node -> node);
   }
 
@@ -143,11 +147,8 @@ class MlflowRegistryController {
   @DeleteMapping("/registered-models/alias")
   ObjectNode deleteAlias(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
-    String alias = fields.required("alias");
-    if (!models.deleteAlias(model.name(), alias)) {
-      throw MlflowException.notFound(
-          "Registered model alias " + alias + " not found for model " + model.name());
-    }
+    // An alias not set is no error, as in MLflow's stores: deleting is idempotent.
+    models.deleteAlias(model.name(), fields.required("alias"));
     return MlflowJsonViews.object();
   }
 
@@ -266,6 +267,7 @@ class MlflowRegistryController {
       method = {RequestMethod.GET, RequestMethod.POST})
   ObjectNode searchVersions(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    Comparator<JsonNode> order = MlflowRegistryOrder.versions(fields.strings("order_by"));
     List<ObjectNode> found = new ArrayList<>();
     for (RegisteredModel model : registry.list()) {
       for (ObjectNode version : versionsOf(model.name())) {
@@ -279,7 +281,9 @@ class MlflowRegistryController {
         found.add(theirVersion(version));
       }
     }
-    return MlflowPage.of(fields, "model_versions", found, 100, node -> node);
+    found.sort(order);
+    // MLflow's default page of versions (SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT)
+    return MlflowPage.of(fields, "model_versions", found, 10_000, node -> node);
   }
 
   @PatchMapping("/model-versions/update")

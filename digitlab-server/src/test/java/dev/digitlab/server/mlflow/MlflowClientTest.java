@@ -498,6 +498,70 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(alice.getModelVersion("tagged", "1").getTagsList()).isEmpty();
   }
 
+  /**
+   * {@code client.search_model_versions("name='m'")[0]} is the newest version on MLflow's server
+   * (last updated first, then name, then version descending); {@code order_by} orders both registry
+   * searches; deleting an alias that is not set is no error.
+   */
+  @Test
+  void registry_searches_order_as_mlflows_server_does() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-order")).getRunId();
+    for (String name : List.of("order-b", "order-a")) {
+      assertThat(rawPost("registered-models/create", "{\"name\": \"" + name + "\"}"))
+          .isEqualTo(200);
+    }
+    for (int i = 1; i <= 3; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  "{\"name\": \"order-a\", \"source\": \"runs:/%s/model\", \"run_id\": \"%s\"}"
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(versions("name = 'order-a'", List.of())).containsExactly("3", "2", "1");
+    assertThat(versions("name = 'order-a'", List.of("version_number ASC")))
+        .containsExactly("1", "2", "3");
+    Thread.sleep(20); // a later update time than the versions' creation, whatever the clock's step
+    var updated =
+        raw(
+            "PATCH",
+            "/api/2.0/mlflow/model-versions/update",
+            "Bearer " + aliceToken,
+            "{\"name\": \"order-a\", \"version\": \"1\", \"description\": \"retrained\"}");
+    assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+    assertThat(versions("name = 'order-a'", List.of())).first().isEqualTo("1");
+    assertThat(versions("name = 'order-a'", List.of("last_updated_timestamp DESC")))
+        .containsExactly("1", "3", "2");
+    assertThatThrownBy(() -> versions("name = 'order-a'", List.of("size DESC")))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+
+    tools.jackson.databind.json.JsonMapper json =
+        tools.jackson.databind.json.JsonMapper.builder().build();
+    List<String> names = new ArrayList<>();
+    json.readTree(
+            alice.sendGet(
+                "registered-models/search?filter=name%20LIKE%20%27order-%25%27"
+                    + "&order_by=name%20DESC"))
+        .path("registered_models")
+        .forEach(model -> names.add(model.path("name").asString()));
+    assertThat(names).containsExactly("order-b", "order-a");
+
+    var unset =
+        raw(
+            "DELETE",
+            "/api/2.0/mlflow/registered-models/alias",
+            "Bearer " + aliceToken,
+            "{\"name\": \"order-a\", \"alias\": \"never-set\"}");
+    assertThat(unset.statusCode()).as(unset.body()).isEqualTo(200);
+  }
+
+  private List<String> versions(String filter, List<String> orderBy) {
+    return alice.searchModelVersions(filter, 100, orderBy).getItems().stream()
+        .map(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)
+        .toList();
+  }
+
   @Test
   void refusals_on_mlflow_paths_come_in_mlflows_error_shape() throws Exception {
     String uri = "http://127.0.0.1:" + port;
