@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -56,10 +57,22 @@ class MlflowModels {
     this.clock = clock;
   }
 
+  /** Creates the model; false if the name is taken, also by a create racing this one. */
   boolean create(String name, String description, String owner, Map<String, String> tags) {
     if (find(name).isPresent()) {
       return false;
     }
+    try {
+      insert(name, description, owner, tags);
+      return true;
+    } catch (DuplicateKeyException e) {
+      // Two registrations of one new name at once (mlflow.register_model from parallel jobs): the
+      // primary key keeps one; the other is told the name exists, as MLflow tells it.
+      return false;
+    }
+  }
+
+  private void insert(String name, String description, String owner, Map<String, String> tags) {
     jdbc.sql(
             """
             INSERT INTO mlflow_registered_model (name, description, owner, tags, created_at,
@@ -71,7 +84,6 @@ class MlflowModels {
         .param("tags", json(tags))
         .param("now", toSql(clock.instant()))
         .update();
-    return true;
   }
 
   Optional<Model> find(String name) {

@@ -430,6 +430,12 @@ class MlflowRawJsonTest {
         "INVALID_PARAMETER_VALUE");
   }
 
+  /** Parallel {@code mlflow.set_experiment("x")} and {@code register_model} calls, on H2. */
+  @Test
+  void concurrent_creates_of_one_name_make_one_experiment_and_one_model() throws Exception {
+    ConcurrentCreates.makeOneOfEach(port, jdbc, "parallel-");
+  }
+
   @Test
   void history_bulk_interval_samples_steps_across_runs_as_mlflows_server_does() throws Exception {
     String a = newRun("bulk-interval");
