@@ -243,6 +243,29 @@ class MlflowClientTest extends AuthServerTest {
         .hasMessageContaining("INVALID_PARAMETER_VALUE");
   }
 
+  /**
+   * A sweep where one run's metric went NaN: ordered by that metric, NaN comes after every number
+   * and before runs without it, ascending and descending, as on MLflow's server; so {@code
+   * search_runs(order_by=["metrics.accuracy DESC"], max_results=1)} finds the best real run.
+   */
+  @Test
+  void search_orders_nan_metrics_after_numbers_either_way() {
+    String experimentId = alice.createExperiment("client-search-nan");
+    List<String> ids = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (double accuracy : new double[] {0.9, Double.NaN, 0.8, -1}) {
+      String runId = alice.createRun(experimentId).getRunId();
+      ids.add(runId);
+      if (accuracy >= 0 || Double.isNaN(accuracy)) {
+        alice.logMetric(runId, "accuracy", accuracy, now, 0);
+      }
+    }
+    assertThat(runIds(experimentId, "", List.of("metrics.accuracy DESC")))
+        .containsExactly(ids.get(0), ids.get(2), ids.get(1), ids.get(3));
+    assertThat(runIds(experimentId, "", List.of("metrics.accuracy ASC")))
+        .containsExactly(ids.get(2), ids.get(0), ids.get(1), ids.get(3));
+  }
+
   private List<String> runIds(String experimentId, String filter, List<String> orderBy) {
     return alice
         .searchRuns(List.of(experimentId), filter, ViewType.ACTIVE_ONLY, 100, orderBy)
