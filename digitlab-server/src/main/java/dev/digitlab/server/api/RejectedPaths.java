@@ -13,8 +13,11 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
+import org.springframework.security.web.firewall.FirewalledRequest;
+import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * Paths the server refuses to route: an encoded slash ({@code %2F}) or backslash ({@code %5C}),
@@ -36,6 +39,37 @@ class RejectedPaths implements RequestRejectedHandler {
                   EncodedSolidusHandling.PASS_THROUGH.getValue());
             });
   }
+
+  /**
+   * Spring Security's strict firewall, except that MLflow's artifact proxy takes an encoded percent
+   * ({@code %25}): {@code mlflow.log_image(image, key=…, step=…)} names its files {@code
+   * images/<key>%step%<n>%timestamp%<ms>%<uuid>}, which the client sends as {@code %25}, and the
+   * strict firewall refused every such upload. Every other check stays on those paths too (encoded
+   * slashes, {@code ..}, {@code ;}, control characters); the path is decoded once, so {@code
+   * %252e%252e} names a file {@code %2e%2e} in the run's folder, never its parent.
+   */
+  @Bean
+  HttpFirewall firewall() {
+    StrictHttpFirewall strict = new StrictHttpFirewall();
+    StrictHttpFirewall artifacts = new StrictHttpFirewall();
+    artifacts.setAllowUrlEncodedPercent(true);
+    return new HttpFirewall() {
+      @Override
+      public FirewalledRequest getFirewalledRequest(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        boolean artifactPath = uri != null && uri.startsWith(ARTIFACT_PROXY);
+        return (artifactPath ? artifacts : strict).getFirewalledRequest(request);
+      }
+
+      @Override
+      public HttpServletResponse getFirewalledResponse(HttpServletResponse response) {
+        return strict.getFirewalledResponse(response);
+      }
+    };
+  }
+
+  /** Where MLflow clients upload, list and download artifacts through the server. */
+  private static final String ARTIFACT_PROXY = "/api/2.0/mlflow-artifacts/artifacts/";
 
   @Override
   public void handle(

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -56,10 +57,22 @@ class MlflowModels {
     this.clock = clock;
   }
 
+  /** Creates the model; false if the name is taken, also by a create racing this one. */
   boolean create(String name, String description, String owner, Map<String, String> tags) {
     if (find(name).isPresent()) {
       return false;
     }
+    try {
+      insert(name, description, owner, tags);
+      return true;
+    } catch (DuplicateKeyException e) {
+      // Two registrations of one new name at once (mlflow.register_model from parallel jobs): the
+      // primary key keeps one; the other is told the name exists, as MLflow tells it.
+      return false;
+    }
+  }
+
+  private void insert(String name, String description, String owner, Map<String, String> tags) {
     jdbc.sql(
             """
             INSERT INTO mlflow_registered_model (name, description, owner, tags, created_at,
@@ -71,7 +84,6 @@ class MlflowModels {
         .param("tags", json(tags))
         .param("now", toSql(clock.instant()))
         .update();
-    return true;
   }
 
   Optional<Model> find(String name) {
@@ -234,6 +246,43 @@ class MlflowModels {
         .param("name", name)
         .param("version", version)
         .update();
+  }
+
+  /**
+   * Sets the tag ({@code value} non-null) or deletes it ({@code value} null) on the model, or on
+   * its version {@code version} when that is not null. The tags are one JSON text, read and written
+   * under the row's lock so that two tag writes never lose one another. MLflow's stores leave the
+   * timestamps alone here, and so does this.
+   */
+  void putTag(String name, Integer version, String key, String value) {
+    String table = version == null ? "mlflow_registered_model" : "mlflow_model_version";
+    String where = version == null ? "name = :name" : "name = :name AND version = :version";
+    Map<String, Object> params = new TreeMap<>();
+    params.put("name", name);
+    if (version != null) {
+      params.put("version", version);
+    }
+    transaction.executeWithoutResult(
+        status -> {
+          Map<String, String> tags =
+              new TreeMap<>(
+                  map(
+                      jdbc.sql("SELECT tags FROM " + table + " WHERE " + where + " FOR UPDATE")
+                          .params(params)
+                          .query(String.class)
+                          .single()));
+          if (value == null) {
+            tags.remove(key);
+          } else {
+            tags.put(key, value);
+          }
+          String json = json(tags);
+          MlflowNames.checkLength("tags (as JSON)", json, 100_000 - 100);
+          jdbc.sql("UPDATE " + table + " SET tags = :tags WHERE " + where)
+              .params(params)
+              .param("tags", json)
+              .update();
+        });
   }
 
   void setAlias(String name, String alias, int version) {

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -38,6 +39,9 @@ import tools.jackson.databind.node.ObjectNode;
     path = {"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"},
     produces = MediaType.APPLICATION_JSON_VALUE)
 class MlflowRegistryController {
+
+  /** The tags a model of Digit Lab's own registry shows: where it lives. */
+  private static final Map<String, String> OUR_MODEL_TAGS = Map.of("digitlab.registry", "digitlab");
 
   private final MlflowModels models;
   private final ModelRegistry registry;
@@ -76,16 +80,19 @@ class MlflowRegistryController {
       method = {RequestMethod.GET, RequestMethod.POST})
   ObjectNode searchModels(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    Comparator<JsonNode> order = MlflowRegistryOrder.models(fields.strings("order_by"));
     List<ObjectNode> found = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    registry.list().forEach(model -> names.add(model.name()));
-    models.all().forEach(model -> names.add(model.name()));
-    names.sort(Comparator.naturalOrder());
-    for (String name : names) {
-      if (filter.matches(asRun(name, null, Map.of()))) {
-        found.add(model(name));
-      }
-    }
+    // name -> tags, as model(name) shows them, so that tags.* filters see what get shows
+    Map<String, Map<String, String>> names = new TreeMap<>();
+    registry.list().forEach(model -> names.put(model.name(), OUR_MODEL_TAGS));
+    models.all().forEach(model -> names.put(model.name(), model.tags()));
+    names.forEach(
+        (name, tags) -> {
+          if (filter.matches(asRun(name, null, tags))) {
+            found.add(model(name));
+          }
+        });
+    found.sort(order);
     return MlflowPage.of(fields, "registered_models", found, 100, node -> node);
   }
 
@@ -140,11 +147,50 @@ class MlflowRegistryController {
   @DeleteMapping("/registered-models/alias")
   ObjectNode deleteAlias(MlflowRequest fields, HttpServletRequest request) {
     MlflowModels.Model model = writableModel(fields.required("name"), request);
+    // An alias not set is no error, as in MLflow's stores: deleting is idempotent.
+    models.deleteAlias(model.name(), fields.required("alias"));
+    return MlflowJsonViews.object();
+  }
+
+  /**
+   * The version an alias points at: how MLflow clients resolve {@code models:/name@alias} ({@code
+   * mlflow.pyfunc.load_model("models:/m@champion")}). An alias not set is MLflow's
+   * INVALID_PARAMETER_VALUE with its exact message, which client code matches on.
+   */
+  @GetMapping("/registered-models/alias")
+  ObjectNode versionByAlias(MlflowRequest fields) {
+    String name = fields.required("name");
     String alias = fields.required("alias");
-    if (!models.deleteAlias(model.name(), alias)) {
-      throw MlflowException.notFound(
-          "Registered model alias " + alias + " not found for model " + model.name());
+    Integer version = null;
+    Optional<RegisteredModel> ours = ours(name);
+    if (ours.isPresent()) {
+      for (ModelAlias each : ours.get().aliases()) {
+        if (each.alias().equals(alias)) {
+          version = each.version();
+        }
+      }
+    } else if (models.find(name).isPresent()) {
+      version = models.aliases(name).get(alias);
     }
+    if (version == null) {
+      throw MlflowException.invalid("Registered model alias " + alias + " not found.");
+    }
+    return answer("model_version", version(name, Integer.toString(version)));
+  }
+
+  @PostMapping("/registered-models/set-tag")
+  ObjectNode setModelTag(MlflowRequest fields, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    Map.Entry<String, String> tag = tag(fields);
+    models.putTag(model.name(), null, tag.getKey(), tag.getValue());
+    return MlflowJsonViews.object();
+  }
+
+  /** Deleting a tag the model does not have is no error, as in MLflow's stores. */
+  @DeleteMapping("/registered-models/delete-tag")
+  ObjectNode deleteModelTag(MlflowRequest fields, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    models.putTag(model.name(), null, fields.required("key"), null);
     return MlflowJsonViews.object();
   }
 
@@ -221,6 +267,7 @@ class MlflowRegistryController {
       method = {RequestMethod.GET, RequestMethod.POST})
   ObjectNode searchVersions(MlflowRequest fields) {
     RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    Comparator<JsonNode> order = MlflowRegistryOrder.versions(fields.strings("order_by"));
     List<ObjectNode> found = new ArrayList<>();
     for (RegisteredModel model : registry.list()) {
       for (ObjectNode version : versionsOf(model.name())) {
@@ -234,7 +281,9 @@ class MlflowRegistryController {
         found.add(theirVersion(version));
       }
     }
-    return MlflowPage.of(fields, "model_versions", found, 100, node -> node);
+    found.sort(order);
+    // MLflow's default page of versions (SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT)
+    return MlflowPage.of(fields, "model_versions", found, 10_000, node -> node);
   }
 
   @PatchMapping("/model-versions/update")
@@ -252,6 +301,25 @@ class MlflowRegistryController {
     int version = versionNumber(fields.required("version"));
     mlflowVersion(model.name(), version);
     models.deleteVersion(model.name(), version);
+    return MlflowJsonViews.object();
+  }
+
+  @PostMapping("/model-versions/set-tag")
+  ObjectNode setVersionTag(MlflowRequest fields, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    int version = versionNumber(fields.required("version"));
+    mlflowVersion(model.name(), version);
+    Map.Entry<String, String> tag = tag(fields);
+    models.putTag(model.name(), version, tag.getKey(), tag.getValue());
+    return MlflowJsonViews.object();
+  }
+
+  @DeleteMapping("/model-versions/delete-tag")
+  ObjectNode deleteVersionTag(MlflowRequest fields, HttpServletRequest request) {
+    MlflowModels.Model model = writableModel(fields.required("name"), request);
+    int version = versionNumber(fields.required("version"));
+    mlflowVersion(model.name(), version);
+    models.putTag(model.name(), version, fields.required("key"), null);
     return MlflowJsonViews.object();
   }
 
@@ -349,7 +417,8 @@ class MlflowRegistryController {
       if (model.description() != null) {
         node.put("description", model.description());
       }
-      node.putArray("tags").addObject().put("key", "digitlab.registry").put("value", "digitlab");
+      ArrayNode tags = node.putArray("tags");
+      OUR_MODEL_TAGS.forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
       ArrayNode aliases = node.putArray("aliases");
       for (ModelAlias alias : model.aliases()) {
         aliases
@@ -487,6 +556,12 @@ class MlflowRegistryController {
     String description = fields.string("description");
     MlflowNames.checkLength("description", description, 5000);
     return description;
+  }
+
+  /** The request's {@code key} and {@code value} (absent: empty), checked as a tag on create. */
+  private static Map.Entry<String, String> tag(MlflowRequest fields) {
+    fields.required("key");
+    return tags(List.of(fields.fields())).entrySet().iterator().next();
   }
 
   private static Map<String, String> tags(List<JsonNode> nodes) {

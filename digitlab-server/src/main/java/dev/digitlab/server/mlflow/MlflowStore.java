@@ -70,6 +70,7 @@ class MlflowStore {
   long createExperiment(String name, String owner, Map<String, String> tags) {
     return transaction.execute(
         status -> {
+          lockExperimentNames();
           if (findExperimentByName(name).isPresent()) {
             throw MlflowException.alreadyExists(
                 "Experiment(name=" + name + ") already exists. Error: name taken");
@@ -106,6 +107,18 @@ class MlflowStore {
         .optional()
         .map("external"::equals)
         .orElse(true);
+  }
+
+  /**
+   * Serialises the MLflow API's experiment creations and renames, which check that a name is free
+   * and then take it: names are unique among MLflow's experiments only (Digit Lab's own may
+   * repeat), so no index refuses the second of two, and parallel jobs that call {@code
+   * mlflow.set_experiment("x")} at once made two experiments "x" (their runs split between them).
+   * The lock is the Default experiment's row (made by V14, never deleted), held to the end of the
+   * caller's transaction: on H2, and on a PostgreSQL that several servers share.
+   */
+  private void lockExperimentNames() {
+    jdbc.sql("SELECT id FROM experiment WHERE id = 0 FOR UPDATE").query(Long.class).optional();
   }
 
   Optional<MlflowExperiment> findExperiment(long id) {
@@ -156,6 +169,7 @@ class MlflowStore {
   void renameExperiment(long id, String name) {
     transaction.executeWithoutResult(
         status -> {
+          lockExperimentNames();
           Optional<MlflowExperiment> taken = findExperimentByName(name);
           if (taken.isPresent() && taken.get().id() != id) {
             throw MlflowException.alreadyExists(

@@ -108,15 +108,12 @@ public record RunFilter(List<Clause> clauses) {
   private record Identifier(Entity entity, String key) {}
 
   private static Identifier identifier(String text) {
-    int dot = text.indexOf('.');
-    if (dot < 0) {
-      throw new InvalidFilterException(
-          "Invalid identifier '"
-              + text
-              + "': write metrics.<key>, params.<key>, tags.<key> or attributes.<name>");
-    }
-    String prefix = text.substring(0, dot).toLowerCase(Locale.ROOT);
-    String key = unquote(text.substring(dot + 1));
+    // A name without an entity is an attribute, as MLflow reads it: run_name = 'x',
+    // status = 'FINISHED', order_by "start_time DESC", `Run name` LIKE 'fold-%'.
+    boolean quoted = text.startsWith("`") || text.startsWith("\"");
+    int dot = quoted ? -1 : text.indexOf('.');
+    String prefix = dot < 0 ? "attributes" : text.substring(0, dot).toLowerCase(Locale.ROOT);
+    String key = unquote(dot < 0 ? text : text.substring(dot + 1));
     Entity entity =
         switch (prefix) {
           case "metric", "metrics" -> Entity.METRIC;
@@ -131,7 +128,14 @@ public record RunFilter(List<Clause> clauses) {
       throw new InvalidFilterException("Invalid identifier '" + text + "': the key is empty");
     }
     if (entity == Entity.ATTRIBUTE) {
-      key = key.equals("run_uuid") ? "run_id" : key;
+      // MLflow's aliases (SearchUtils.translate_key_alias), which its UI's columns are named by
+      key =
+          switch (key) {
+            case "run_uuid" -> "run_id";
+            case "created", "Created" -> "start_time";
+            case "run name", "Run name", "Run Name" -> "run_name";
+            default -> key;
+          };
       if (!NUMERIC_ATTRIBUTES.contains(key) && !STRING_ATTRIBUTES.contains(key)) {
         throw new InvalidFilterException(
             "Invalid attribute key '"

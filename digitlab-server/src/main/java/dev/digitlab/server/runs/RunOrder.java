@@ -82,15 +82,25 @@ public final class RunOrder {
     T of(Run run);
   }
 
+  /**
+   * Numbers in the asked direction, then NaN, then runs without the value, either way, as MLflow's
+   * SQL store orders metrics (a CASE on is_nan and NULL before the value): a run whose loss went
+   * NaN is never the best of {@code metrics.accuracy DESC}.
+   */
   private static Comparator<Run> nullsLast(Value<Double> value, boolean ascending) {
     return (a, b) -> {
       Double x = value.of(a);
       Double y = value.of(b);
-      if (x == null || y == null) {
-        return x == null ? (y == null ? 0 : 1) : -1;
+      int rank = Integer.compare(rank(x), rank(y));
+      if (rank != 0 || x == null || x.isNaN()) {
+        return rank;
       }
       return ascending ? Double.compare(x, y) : Double.compare(y, x);
     };
+  }
+
+  private static int rank(Double value) {
+    return value == null ? 2 : value.isNaN() ? 1 : 0;
   }
 
   private static Comparator<Run> stringsLast(Value<String> value, boolean ascending) {

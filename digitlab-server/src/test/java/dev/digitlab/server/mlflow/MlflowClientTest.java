@@ -206,6 +206,75 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(runs(alice, experimentId, "", ViewType.ACTIVE_ONLY)).hasSize(5);
   }
 
+  /**
+   * MLflow reads a name without an entity as an attribute, and knows the UI's column names as
+   * aliases: {@code run_name = 'x'}, {@code status = 'RUNNING'}, order_by {@code start_time DESC},
+   * {@code `Run name`}, {@code created}. Scripts copied from MLflow's docs use them.
+   */
+  @Test
+  void search_takes_attributes_without_their_prefix_and_mlflows_aliases() {
+    String experimentId = alice.createExperiment("client-search-bare");
+    List<String> ids = new ArrayList<>();
+    for (String name : List.of("fold-a", "fold-b", "final")) {
+      ids.add(
+          alice
+              .createRun(
+                  Service.CreateRun.newBuilder()
+                      .setExperimentId(experimentId)
+                      .setRunName(name)
+                      .setStartTime(1_700_000_000_000L + ids.size() * 1000L)
+                      .build())
+              .getRunId());
+    }
+    alice.setTerminated(ids.get(2), RunStatus.FINISHED);
+
+    assertThat(runIds(experimentId, "run_name = 'fold-b'", List.of())).containsExactly(ids.get(1));
+    assertThat(
+            runIds(experimentId, "status = 'RUNNING' and start_time >= 1700000000000", List.of()))
+        .containsExactlyInAnyOrder(ids.get(0), ids.get(1));
+    assertThat(runIds(experimentId, "`Run name` LIKE 'fold-%'", List.of("start_time ASC")))
+        .containsExactly(ids.get(0), ids.get(1));
+    assertThat(runIds(experimentId, "attributes.created > 1700000000500", List.of("created DESC")))
+        .containsExactly(ids.get(2), ids.get(1));
+    assertThat(runIds(experimentId, "", List.of("run_name DESC")))
+        .containsExactly(ids.get(1), ids.get(0), ids.get(2));
+    assertThatThrownBy(() -> runIds(experimentId, "rmse < 1", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+  }
+
+  /**
+   * A sweep where one run's metric went NaN: ordered by that metric, NaN comes after every number
+   * and before runs without it, ascending and descending, as on MLflow's server; so {@code
+   * search_runs(order_by=["metrics.accuracy DESC"], max_results=1)} finds the best real run.
+   */
+  @Test
+  void search_orders_nan_metrics_after_numbers_either_way() {
+    String experimentId = alice.createExperiment("client-search-nan");
+    List<String> ids = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (double accuracy : new double[] {0.9, Double.NaN, 0.8, -1}) {
+      String runId = alice.createRun(experimentId).getRunId();
+      ids.add(runId);
+      if (accuracy >= 0 || Double.isNaN(accuracy)) {
+        alice.logMetric(runId, "accuracy", accuracy, now, 0);
+      }
+    }
+    assertThat(runIds(experimentId, "", List.of("metrics.accuracy DESC")))
+        .containsExactly(ids.get(0), ids.get(2), ids.get(1), ids.get(3));
+    assertThat(runIds(experimentId, "", List.of("metrics.accuracy ASC")))
+        .containsExactly(ids.get(2), ids.get(0), ids.get(1), ids.get(3));
+  }
+
+  private List<String> runIds(String experimentId, String filter, List<String> orderBy) {
+    return alice
+        .searchRuns(List.of(experimentId), filter, ViewType.ACTIVE_ONLY, 100, orderBy)
+        .getItems()
+        .stream()
+        .map(run -> run.getInfo().getRunId())
+        .toList();
+  }
+
   @Test
   void missing_runs_and_changed_params_get_mlflows_error_codes() {
     assertThatThrownBy(() -> alice.getRun("987654321"))
@@ -302,6 +371,218 @@ class MlflowClientTest extends AuthServerTest {
     // bob reads alice's model but may not add versions to it
     assertThat(bob.getModelVersion("elastic", "2").getVersion()).isEqualTo("2");
     assertThat(bob.sendGet("registered-models/get?name=elastic")).contains("elastic");
+  }
+
+  /**
+   * What a serving or promotion script does with aliases and tags: {@code
+   * mlflow.pyfunc.load_model("models:/name@champion")} asks for the version an alias points at (GET
+   * registered-models/alias), and {@code set_model_version_tag} / {@code set_registered_model_tag}
+   * mark versions and models. Only the model's owner changes its tags.
+   */
+  @Test
+  void aliases_resolve_and_model_tags_change_as_the_python_client_calls_them() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-tags")).getRunId();
+    String bearer = "Bearer " + aliceToken;
+    assertThat(rawPost("registered-models/create", "{\"name\": \"tagged\"}")).isEqualTo(200);
+    for (int i = 1; i <= 2; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  "{\"name\": \"tagged\", \"source\": \"runs:/%s/model\", \"run_id\": \"%s\"}"
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(
+            rawPost(
+                "registered-models/alias",
+                "{\"name\": \"tagged\", \"alias\": \"champion\", \"version\": \"1\"}"))
+        .isEqualTo(200);
+
+    var byAlias =
+        raw(
+            "GET",
+            "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=champion",
+            bearer,
+            null);
+    assertThat(byAlias.statusCode()).as(byAlias.body()).isEqualTo(200);
+    tools.jackson.databind.JsonNode version =
+        tools.jackson.databind.json.JsonMapper.builder()
+            .build()
+            .readTree(byAlias.body())
+            .path("model_version");
+    assertThat(version.path("version").asString()).isEqualTo("1");
+    assertThat(version.path("run_id").asString()).isEqualTo(runId);
+    assertThat(version.path("aliases").get(0).asString()).isEqualTo("champion");
+    // an alias never set: MLflow's code and exact message, which scripts match on
+    var unset =
+        raw(
+            "GET",
+            "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=nobody",
+            bearer,
+            null);
+    assertMlflowError(unset, 400, "INVALID_PARAMETER_VALUE");
+    assertThat(unset.body()).contains("Registered model alias nobody not found.");
+
+    assertThat(
+            rawPost(
+                "model-versions/set-tag",
+                "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"validation\","
+                    + " \"value\": \"passed\"}"))
+        .isEqualTo(200);
+    assertThat(
+            rawPost(
+                "registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"vision\"}"))
+        .isEqualTo(200);
+    assertThat(
+            rawPost(
+                "registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"temporary\", \"value\": \"x\"}"))
+        .isEqualTo(200);
+    assertThat(
+            raw(
+                    "DELETE",
+                    "/api/2.0/mlflow/registered-models/delete-tag",
+                    bearer,
+                    "{\"name\": \"tagged\", \"key\": \"temporary\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(alice.getModelVersion("tagged", "2").getTagsList())
+        .extracting(
+            org.mlflow.api.proto.ModelRegistry.ModelVersionTag::getKey,
+            org.mlflow.api.proto.ModelRegistry.ModelVersionTag::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("validation", "passed"));
+    assertThat(alice.getRegisteredModel("tagged").getTagsList())
+        .extracting(org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getKey)
+        .containsExactly("team");
+    // search by tag finds the model by the tag it shows
+    assertThat(alice.sendGet("registered-models/search?filter=tags.team%20%3D%20%27vision%27"))
+        .contains("\"tagged\"");
+    assertThat(
+            raw(
+                    "DELETE",
+                    "/api/2.0/mlflow/model-versions/delete-tag",
+                    bearer,
+                    "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"validation\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(alice.getModelVersion("tagged", "2").getTagsList()).isEmpty();
+    assertMlflowError(
+        raw(
+            "POST",
+            "/api/2.0/mlflow/model-versions/set-tag",
+            bearer,
+            "{\"name\": \"tagged\", \"version\": \"9\", \"key\": \"k\", \"value\": \"v\"}"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+
+    // bob and a viewer read the alias but change no tag of alice's model
+    String bobToken = tokens.create("bob-tags", Role.USER).secret();
+    String viewerToken = tokens.create("viewer-tags", Role.VIEWER).secret();
+    assertThat(
+            raw(
+                    "GET",
+                    "/api/2.0/mlflow/registered-models/alias?name=tagged&alias=champion",
+                    "Bearer " + viewerToken,
+                    null)
+                .statusCode())
+        .isEqualTo(200);
+    for (String token : List.of(bobToken, viewerToken)) {
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/registered-models/set-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"stolen\"}"),
+          403,
+          "PERMISSION_DENIED");
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/model-versions/set-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"version\": \"1\", \"key\": \"k\", \"value\": \"v\"}"),
+          403,
+          "PERMISSION_DENIED");
+      assertMlflowError(
+          raw(
+              "DELETE",
+              "/api/2.0/mlflow/registered-models/delete-tag",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"key\": \"team\"}"),
+          403,
+          "PERMISSION_DENIED");
+    }
+    assertThat(alice.getRegisteredModel("tagged").getTagsList())
+        .extracting(
+            org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getKey,
+            org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("team", "vision"));
+    assertThat(alice.getModelVersion("tagged", "1").getTagsList()).isEmpty();
+  }
+
+  /**
+   * {@code client.search_model_versions("name='m'")[0]} is the newest version on MLflow's server
+   * (last updated first, then name, then version descending); {@code order_by} orders both registry
+   * searches; deleting an alias that is not set is no error.
+   */
+  @Test
+  void registry_searches_order_as_mlflows_server_does() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-order")).getRunId();
+    for (String name : List.of("order-b", "order-a")) {
+      assertThat(rawPost("registered-models/create", "{\"name\": \"" + name + "\"}"))
+          .isEqualTo(200);
+    }
+    for (int i = 1; i <= 3; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  "{\"name\": \"order-a\", \"source\": \"runs:/%s/model\", \"run_id\": \"%s\"}"
+                      .formatted(runId, runId)))
+          .isEqualTo(200);
+    }
+    assertThat(versions("name = 'order-a'", List.of())).containsExactly("3", "2", "1");
+    assertThat(versions("name = 'order-a'", List.of("version_number ASC")))
+        .containsExactly("1", "2", "3");
+    Thread.sleep(20); // a later update time than the versions' creation, whatever the clock's step
+    var updated =
+        raw(
+            "PATCH",
+            "/api/2.0/mlflow/model-versions/update",
+            "Bearer " + aliceToken,
+            "{\"name\": \"order-a\", \"version\": \"1\", \"description\": \"retrained\"}");
+    assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+    assertThat(versions("name = 'order-a'", List.of())).first().isEqualTo("1");
+    assertThat(versions("name = 'order-a'", List.of("last_updated_timestamp DESC")))
+        .containsExactly("1", "3", "2");
+    assertThatThrownBy(() -> versions("name = 'order-a'", List.of("size DESC")))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+
+    tools.jackson.databind.json.JsonMapper json =
+        tools.jackson.databind.json.JsonMapper.builder().build();
+    List<String> names = new ArrayList<>();
+    json.readTree(
+            alice.sendGet(
+                "registered-models/search?filter=name%20LIKE%20%27order-%25%27"
+                    + "&order_by=name%20DESC"))
+        .path("registered_models")
+        .forEach(model -> names.add(model.path("name").asString()));
+    assertThat(names).containsExactly("order-b", "order-a");
+
+    var unset =
+        raw(
+            "DELETE",
+            "/api/2.0/mlflow/registered-models/alias",
+            "Bearer " + aliceToken,
+            "{\"name\": \"order-a\", \"alias\": \"never-set\"}");
+    assertThat(unset.statusCode()).as(unset.body()).isEqualTo(200);
+  }
+
+  private List<String> versions(String filter, List<String> orderBy) {
+    return alice.searchModelVersions(filter, 100, orderBy).getItems().stream()
+        .map(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)
+        .toList();
   }
 
   @Test

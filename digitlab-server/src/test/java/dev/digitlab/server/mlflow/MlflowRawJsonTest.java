@@ -383,6 +383,59 @@ class MlflowRawJsonTest {
     assertError(send("GET", base + "/notes.txt", null), 404, "RESOURCE_DOES_NOT_EXIST");
   }
 
+  /**
+   * {@code mlflow.log_image(image, key="digits", step=3)} uploads {@code
+   * images/digits%step%3%timestamp%<ms>%<uuid>.png}, the percent signs sent as {@code %25}: stored,
+   * listed and downloaded under that name. An encoded percent elsewhere stays refused, and a
+   * doubly-encoded {@code ..} is a file name, not the parent folder.
+   */
+  @Test
+  void logged_images_with_percent_signs_in_their_names_go_through_the_proxy() throws Exception {
+    String runId = newRun("log-image");
+    String root =
+        get("runs/get?run_id=" + runId).path("run").path("info").path("artifact_uri").asString();
+    String base =
+        "/api/2.0/mlflow-artifacts/artifacts/" + root.substring("mlflow-artifacts:/".length());
+    String name = "digits%step%3%timestamp%1700000000000%g1b2c3d4";
+    String encoded = name.replace("%", "%25");
+
+    HttpResponse<String> put = send("PUT", base + "/images/" + encoded + ".png", "png bytes");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    assertThat(send("PUT", base + "/images/" + encoded + "_compressed.webp", "webp").statusCode())
+        .isEqualTo(200);
+    JsonNode listed =
+        JSON.readTree(
+            send(
+                    "GET",
+                    "/api/2.0/mlflow-artifacts/artifacts?path="
+                        + root.substring("mlflow-artifacts:/".length())
+                        + "/images",
+                    null)
+                .body());
+    List<String> names = new ArrayList<>();
+    listed.path("files").forEach(f -> names.add(f.path("path").asString()));
+    assertThat(names).containsExactly(name + ".png", name + "_compressed.webp");
+    HttpResponse<String> download = send("GET", base + "/images/" + encoded + ".png", null);
+    assertThat(download.statusCode()).isEqualTo(200);
+    assertThat(download.body()).isEqualTo("png bytes");
+
+    assertThat(send("PUT", base + "/%252e%252e/x.txt", "x").statusCode()).isEqualTo(200);
+    assertThat(get("artifacts/list?run_id=" + runId).path("files").toString())
+        .contains("\"%2e%2e\"");
+    assertThat(home.resolve("trials").resolve(runId).resolve("x.txt")).doesNotExist();
+    assertError(send("PUT", base + "/a%2Fb.txt", "x"), 400, "INVALID_PARAMETER_VALUE");
+    assertError(
+        send("GET", "/api/2.0/mlflow/runs/get%25?run_id=" + runId, null),
+        400,
+        "INVALID_PARAMETER_VALUE");
+  }
+
+  /** Parallel {@code mlflow.set_experiment("x")} and {@code register_model} calls, on H2. */
+  @Test
+  void concurrent_creates_of_one_name_make_one_experiment_and_one_model() throws Exception {
+    ConcurrentCreates.makeOneOfEach(port, jdbc, "parallel-");
+  }
+
   @Test
   void history_bulk_interval_samples_steps_across_runs_as_mlflows_server_does() throws Exception {
     String a = newRun("bulk-interval");
