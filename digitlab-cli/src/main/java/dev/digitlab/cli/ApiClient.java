@@ -194,11 +194,11 @@ final class ApiClient {
     message.append(detail);
     for (JsonNode error : problem.path("errors")) {
       String path = error.path("path").asString("");
-      message
-          .append(System.lineSeparator())
-          .append("  ")
-          .append(path.isEmpty() ? "" : path + ": ")
-          .append(error.path("message").asString(""));
+      String line = (path.isEmpty() ? "" : path + ": ") + error.path("message").asString("");
+      // A refused parameter's detail is its one error already ("sort: must be one of …").
+      if (!line.equals(detail)) {
+        message.append(System.lineSeparator()).append("  ").append(line);
+      }
     }
     return message.toString();
   }

@@ -186,6 +186,19 @@ class ClientCommandsTest extends ServerCommandTest {
   }
 
   @Test
+  void a_refused_parameter_is_said_once() {
+    // The server's problem names the field in 'detail' and again in 'errors'; one line is enough.
+    int exit = run("ls", "--sort", "bogus");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString().lines().toList())
+        .containsExactly(
+            "error: sort: must be one of created, updated, name, owner, best_objective,"
+                + " best_test_accuracy, best_test_f1_macro, total_train_seconds, status,"
+                + " trials_done, got 'bogus'");
+  }
+
+  @Test
   void an_unreachable_server_is_explained() {
     int exit =
         DigitLab.commandLine()
