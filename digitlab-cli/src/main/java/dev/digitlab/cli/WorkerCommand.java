@@ -154,7 +154,7 @@ final class WorkerCommand implements Callable<Integer> {
         new TrialRunner(
             DatasetSource.of(
                 new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE))));
-    URI url = URI.create(server.server);
+    URI url = server.url();
     spec.commandLine()
         .getOut()
         .printf(
