@@ -95,4 +95,18 @@ class ExperimentTransferCommandTest extends ServerCommandTest {
     Path plain = Files.createFile(dir.resolve("plain"));
     assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Files.getPosixFilePermissions(plain));
   }
+
+  @Test
+  void import_of_a_file_that_is_not_there_says_so_in_one_line() {
+    Path missing = dir.resolve("not-there.tar.gz");
+
+    assertThat(run("import", missing.toString())).isEqualTo(2);
+    assertThat(err.toString().lines().toList())
+        .containsExactly(
+            "There is no file " + missing + ".", "Try 'digitlab import --help' for the options.");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("import", dir.toString())).isEqualTo(2);
+    assertThat(err.toString()).startsWith(dir + " is a folder, not a file.");
+  }
 }
