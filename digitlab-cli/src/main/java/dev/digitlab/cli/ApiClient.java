@@ -88,17 +88,39 @@ final class ApiClient {
 
   /**
    * Saves a binary answer (a model file) to {@code target}, whole or not at all: it is written to a
-   * temporary file beside it and moved into place once complete.
+   * temporary file beside it and moved into place once complete. {@code exampleName} is the file
+   * name suggested when {@code target} is a folder.
    */
-  long download(String path, java.nio.file.Path target) {
+  long download(String path, java.nio.file.Path target, String exampleName) {
     HttpRequest request =
         request(path)
             .header("Accept", "application/octet-stream, application/problem+json")
             .GET()
             .build();
+    java.nio.file.Path dir = target.toAbsolutePath().getParent();
+    // Said before the download: the move into place would fail with a bare path as its message
+    // (a missing folder), or replace an empty folder by the file.
+    if (java.nio.file.Files.isDirectory(target)) {
+      throw new ApiException(
+          target
+              + " is a folder: give the file to write, e.g. "
+              + target.resolve(exampleName)
+              + ".");
+    }
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new ApiException(
+          "There is no folder "
+              + target.getParent()
+              + " to write "
+              + target.getFileName()
+              + " into: create it first.");
+    }
     try {
-      java.nio.file.Path dir = target.toAbsolutePath().getParent();
-      java.nio.file.Path temporary = java.nio.file.Files.createTempFile(dir, ".download-", ".part");
+      // Not createTempFile: its owner-only 0600 would stay on the file moved into place, which
+      // should get the permissions of any new file here (the umask's).
+      java.nio.file.Path temporary =
+          java.nio.file.Files.createFile(
+              dir.resolve(".download-" + java.util.UUID.randomUUID() + ".part"));
       try {
         HttpResponse<java.nio.file.Path> response =
             http.send(
@@ -194,11 +216,11 @@ final class ApiClient {
     message.append(detail);
     for (JsonNode error : problem.path("errors")) {
       String path = error.path("path").asString("");
-      message
-          .append(System.lineSeparator())
-          .append("  ")
-          .append(path.isEmpty() ? "" : path + ": ")
-          .append(error.path("message").asString(""));
+      String line = (path.isEmpty() ? "" : path + ": ") + error.path("message").asString("");
+      // A refused parameter's detail is its one error already ("sort: must be one of …").
+      if (!line.equals(detail)) {
+        message.append(System.lineSeparator()).append("  ").append(line);
+      }
     }
     return message.toString();
   }

@@ -115,10 +115,11 @@ final class DataCommand implements Runnable {
       name = "add",
       mixinStandardHelpOptions = true,
       description = {
-        "Register four IDX files of MNIST's format on the server as dataset NAME, which",
-        "experiments then name with 'dataset: NAME'. DIR holds train-images-idx3-ubyte,",
-        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (or test-…,",
-        "or with '.' before idx; each may be .gz). Images must be 28x28; labels 0 to N-1."
+        "Register four IDX files of MNIST's format on the server as dataset NAME.",
+        "Experiments then name it with 'dataset: NAME'. DIR holds train-images-idx3-ubyte,"
+            + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte"
+            + " (or test-…, or with '.' before idx; each may be .gz). Images must be 28x28;"
+            + " labels 0 to N-1."
       })
   static final class Add implements Callable<Integer> {
 

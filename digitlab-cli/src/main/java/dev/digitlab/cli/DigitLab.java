@@ -46,6 +46,7 @@ public final class DigitLab implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new DigitLab())
         .setExecutionExceptionHandler(new UserErrorHandler())
+        .setParameterExceptionHandler(new UsageErrorHandler())
         .setCaseInsensitiveEnumValuesAllowed(true);
   }
 

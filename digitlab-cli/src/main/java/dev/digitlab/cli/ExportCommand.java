@@ -43,7 +43,13 @@ class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    long bytes = server.client().download(collection() + "/" + id + "/export", out);
+    long bytes =
+        server
+            .client()
+            .download(
+                collection() + "/" + id + "/export",
+                out,
+                noun().replace(' ', '-') + "-" + id + ".tar.gz");
     spec.commandLine().getOut().printf("Saved %s %d as %s (%d bytes)%n", noun(), id, out, bytes);
     return 0;
   }

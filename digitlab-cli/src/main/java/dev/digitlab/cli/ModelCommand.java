@@ -261,7 +261,8 @@ final class ModelCommand implements Runnable {
               .client()
               .download(
                   "/api/v1/models/" + name + "/versions/" + version + "/download?format=" + format,
-                  out);
+                  out,
+                  name + "-v" + version + "." + format);
       spec.commandLine()
           .getOut()
           .printf("Saved %s v%d as %s (%s, %d bytes)%n", name, version, out, format, bytes);

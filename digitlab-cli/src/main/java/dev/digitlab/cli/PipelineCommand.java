@@ -355,9 +355,9 @@ final class PipelineCommand implements Runnable {
       name = "report",
       mixinStandardHelpOptions = true,
       description = {
-        "Save a pipeline run as a static HTML report (DIR/index.html): DAG, Gantt chart, steps,",
-        "metrics, charts and images, all inside the one file; it opens from disk with no server",
-        "and no network."
+        "Save a pipeline run as a static HTML report (DIR/index.html) that opens from disk.",
+        "DAG, Gantt chart, steps, metrics, charts and images, all inside the one file; it needs"
+            + " no server and no network."
       })
   static final class Report implements Callable<Integer> {
 

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Write a static, self-contained HTML report (DIR/index.html) that opens from",
-      "disk with no server and no network.",
+      "Write a static, self-contained HTML report (DIR/index.html) that opens from disk.",
+      "It needs no server and no network.",
       "A pipeline run: its DAG, Gantt chart, steps, metrics, charts and images (same",
       "as 'digitlab pipeline report ID --out DIR').",
       "An experiment: config, search space, objective, status and best trial; the",

@@ -107,6 +107,25 @@ final class ServerCommand implements Callable<Integer> {
               + " $DIGITLAB_ALLOWED_HOSTS, else none).")
   String allowedHosts;
 
+  /**
+   * A port taken by another program, said as what to do. Spring's own last word, the exception the
+   * user's terminal ends with, was "Failed to start bean 'webServerStartStop'"; its failure
+   * analysis above it speaks of configuring "this application", not of --port.
+   */
+  private java.util.Optional<RuntimeException> portInUse(RuntimeException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof org.springframework.boot.web.server.PortInUseException inUse) {
+        return java.util.Optional.of(
+            new IllegalStateException(
+                "Port "
+                    + inUse.getPort()
+                    + " is in use by another program: stop it, or start on another port with"
+                    + " --port N (or DIGITLAB_PORT; 0 picks a free one)."));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (port < 0 || port > 65535) {
@@ -135,7 +154,12 @@ final class ServerCommand implements Callable<Integer> {
           }
         });
     // As command-line arguments they outrank application.properties (default properties do not).
-    ConfigurableApplicationContext context = application.run(springArguments());
+    ConfigurableApplicationContext context;
+    try {
+      context = application.run(springArguments());
+    } catch (RuntimeException e) {
+      throw portInUse(e).orElseThrow(() -> e);
+    }
     String actualPort = context.getEnvironment().getProperty("local.server.port", "" + port);
     String host = bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
     if (host.contains(":")) {

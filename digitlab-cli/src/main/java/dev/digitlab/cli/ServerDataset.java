@@ -42,7 +42,8 @@ final class ServerDataset {
       err.println("Fetching dataset " + name + " (" + task.sha256() + ") from " + client.server());
     }
     folder =
-        cache.get(task, (sha, file, target) -> client.download(path + "/files/" + file, target));
+        cache.get(
+            task, (sha, file, target) -> client.download(path + "/files/" + file, target, file));
     return RegisteredDataset.read(folder);
   }
 }

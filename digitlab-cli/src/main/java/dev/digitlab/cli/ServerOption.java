@@ -27,7 +27,43 @@ final class ServerOption {
   String token;
 
   ApiClient client() {
-    String base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
-    return new ApiClient(URI.create(base), token == null || token.isBlank() ? null : token.strip());
+    return new ApiClient(url(), token == null || token.isBlank() ? null : token.strip());
+  }
+
+  /**
+   * The server's base URL. A host and port without {@code http://} (as one types it into a
+   * browser), another scheme, or the API's own path are refused with the address to write: the HTTP
+   * client's own words were "invalid URI scheme localhost" or a 404 for /api/v1/api/v1/….
+   */
+  URI url() {
+    String base = server.strip();
+    while (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    String scheme = base.contains("://") ? base.substring(0, base.indexOf("://")) : "";
+    String rest = base.contains("://") ? base.substring(base.indexOf("://") + 3) : base;
+    String suggestion = null;
+    if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+      suggestion = "http://" + rest;
+    } else if (rest.endsWith("/api/v1")) {
+      suggestion = base.substring(0, base.length() - "/api/v1".length());
+    }
+    URI url = null;
+    if (suggestion == null) {
+      try {
+        url = new URI(base);
+      } catch (java.net.URISyntaxException e) {
+        suggestion = "http://localhost:8080";
+      }
+    }
+    if (url == null || url.getHost() == null) {
+      throw new ApiClient.ApiException(
+          "--server (or DIGITLAB_SERVER) is the server's address, e.g. "
+              + (suggestion == null ? "http://localhost:8080" : suggestion)
+              + "; got '"
+              + server
+              + "'.");
+    }
+    return url;
   }
 }

@@ -130,12 +130,29 @@ final class TokenCommand implements Runnable {
             token.path("role").asString(),
             token.path("active").asBoolean() ? "active" : "revoked",
             token.path("canRunCommands").asBoolean() ? "yes" : "no",
-            token.path("createdAt").asString("-"),
-            token.path("lastUsedAt").isNull() ? "-" : token.path("lastUsedAt").asString("-"),
-            token.path("name").asString());
+            seconds(token.path("createdAt")),
+            seconds(token.path("lastUsedAt")),
+            Text.safe(token.path("name").asString()));
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /**
+   * A time to the second ({@code 2026-12-07T11:29:50Z}), which fits its column; the server's
+   * microseconds made each row wider than its header.
+   */
+  static String seconds(JsonNode time) {
+    if (time.isNull() || time.isMissingNode()) {
+      return "-";
+    }
+    try {
+      return java.time.Instant.parse(time.asString())
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+          .toString();
+    } catch (java.time.format.DateTimeParseException e) {
+      return Text.safe(time.asString());
     }
   }
 

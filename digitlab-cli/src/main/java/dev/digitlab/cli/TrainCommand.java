@@ -281,6 +281,12 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     TrainingConfig config = config();
+    // Before the engine and the data load: the checkpoint reader's own words for a mistyped name
+    // were "cannot read checkpoint x: x (was it written by Digit Lab?)".
+    if (resume != null && !java.nio.file.Files.isRegularFile(resume)) {
+      throw new ParameterException(
+          spec.commandLine(), "--resume: there is no file " + resume + ".");
+    }
     PrintWriter err = spec.commandLine().getErr();
     LoadedDataset dataset = loadDataset(config, err);
     TrainingResult result =

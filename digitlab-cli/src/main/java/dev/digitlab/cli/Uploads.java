@@ -21,8 +21,17 @@ final class Uploads {
    * The bytes of {@code file}, or a usage error of {@code command} saying why it cannot be read.
    */
   static byte[] read(CommandLine command, Path file) {
+    // The exceptions' own messages are the bare path ("Cannot read x: x").
+    if (Files.isDirectory(file)) {
+      throw new CommandLine.ParameterException(command, file + " is a folder, not a file.");
+    }
     try {
       return Files.readAllBytes(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CommandLine.ParameterException(command, "There is no file " + file + ".");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new CommandLine.ParameterException(
+          command, "Cannot read " + file + ": permission denied.");
     } catch (IOException e) {
       throw new CommandLine.ParameterException(
           command, "Cannot read " + file + ": " + e.getMessage());

@@ -21,7 +21,7 @@ import tools.jackson.databind.JsonNode;
     name = "watch",
     mixinStandardHelpOptions = true,
     description = {
-      "Follow an experiment live: a progress line per trial (epoch, %, images/s, loss, ETA),"
+      "Follow an experiment live: a progress line per trial (epoch, %%, images/s, loss, ETA),"
           + " then its final metrics. Reconnects by itself when the connection drops.",
       "Exit code 0 when it succeeded, 1 when it failed or was cancelled."
     })

@@ -32,9 +32,10 @@ import picocli.CommandLine.Option;
     name = "worker",
     mixinStandardHelpOptions = true,
     description = {
-      "Run trials for a Digit Lab server: register, take trials from its queue, train them here,",
-      "and report events, checkpoints, the model and reports back. Runs until stopped (Ctrl-C);",
-      "a stopped worker's trials are resumed elsewhere from their last checkpoint."
+      "Run trials for a Digit Lab server on this machine, until stopped (Ctrl-C).",
+      "It registers, takes trials from the server's queue, trains them here and reports events,"
+          + " checkpoints, the model and reports back; a stopped worker's trials are resumed"
+          + " elsewhere from their last checkpoint."
     })
 final class WorkerCommand implements Callable<Integer> {
 
@@ -153,7 +154,7 @@ final class WorkerCommand implements Callable<Integer> {
         new TrialRunner(
             DatasetSource.of(
                 new DatasetStore(dataHome, DatasetFetcher.create(FetchListener.NONE))));
-    URI url = URI.create(server.server);
+    URI url = server.url();
     spec.commandLine()
         .getOut()
         .printf(

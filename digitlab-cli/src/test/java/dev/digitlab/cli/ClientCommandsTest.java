@@ -186,6 +186,47 @@ class ClientCommandsTest extends ServerCommandTest {
   }
 
   @Test
+  void a_refused_parameter_is_said_once() {
+    // The server's problem names the field in 'detail' and again in 'errors'; one line is enough.
+    int exit = run("ls", "--sort", "bogus");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString().lines().toList())
+        .containsExactly(
+            "error: sort: must be one of created, updated, name, owner, best_objective,"
+                + " best_test_accuracy, best_test_f1_macro, total_train_seconds, status,"
+                + " trials_done, got 'bogus'");
+  }
+
+  @Test
+  void a_server_address_without_http_or_with_the_api_path_says_how_to_write_it() {
+    for (String[] bad :
+        new String[][] {
+          {"localhost:18611", "http://localhost:18611"},
+          {"127.0.0.1:18611", "http://127.0.0.1:18611"},
+          {"htp://x", "http://x"},
+          {"http://127.0.0.1:18611/api/v1", "http://127.0.0.1:18611"},
+        }) {
+      err.getBuffer().setLength(0);
+      int exit =
+          DigitLab.commandLine()
+              .setOut(new PrintWriter(out, true))
+              .setErr(new PrintWriter(err, true))
+              .execute("ls", "--server", bad[0]);
+
+      assertThat(exit).as(bad[0]).isEqualTo(1);
+      assertThat(err.toString().lines().toList())
+          .as(bad[0])
+          .containsExactly(
+              "error: --server (or DIGITLAB_SERVER) is the server's address, e.g. "
+                  + bad[1]
+                  + "; got '"
+                  + bad[0]
+                  + "'.");
+    }
+  }
+
+  @Test
   void an_unreachable_server_is_explained() {
     int exit =
         DigitLab.commandLine()

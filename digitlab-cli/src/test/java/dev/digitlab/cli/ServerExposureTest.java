@@ -40,6 +40,30 @@ class ServerExposureTest {
   }
 
   @Test
+  void a_port_another_program_holds_is_said_with_the_option_to_change_it() throws Exception {
+    StringWriter err = new StringWriter();
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      int exit =
+          DigitLab.commandLine()
+              .setOut(new PrintWriter(new StringWriter(), true))
+              .setErr(new PrintWriter(err, true))
+              .execute(
+                  "server", "--home", home.toString(), "--port", "" + port, "--worker-slots", "0");
+
+      assertThat(exit).isEqualTo(1);
+      assertThat(err.toString().lines().toList())
+          .containsExactly(
+              "error: Port "
+                  + port
+                  + " is in use by another program: stop it, or start on another port with"
+                  + " --port N (or DIGITLAB_PORT; 0 picks a free one).");
+    }
+  }
+
+  @Test
   void a_refused_server_with_several_worker_slots_leaves_the_thread_count_unset() {
     assumeTrue(
         !IntraOpThreads.chosen(),

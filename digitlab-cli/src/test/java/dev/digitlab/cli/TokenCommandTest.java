@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,12 @@ class TokenCommandTest extends ServerCommandTest {
         .contains("bootstrap-admin", "alice", "active")
         .doesNotContain(alice)
         .doesNotContain(admin);
+    // A column: each row's name starts under NAME (times of 27 characters overflowed theirs).
+    List<String> rows = out.toString().lines().toList();
+    int nameColumn = rows.get(0).indexOf("NAME");
+    assertThat(rows.subList(1, rows.size()))
+        .isNotEmpty()
+        .allSatisfy(row -> assertThat(row.substring(nameColumn)).matches("[a-z-]+"));
     clear();
 
     assertThat(run("submit", "../examples/grid-lr-batch.yaml", "--token", alice))

@@ -57,6 +57,18 @@ class TrainCommandTest {
   }
 
   @Test
+  void a_resume_file_that_is_not_there_is_refused_before_anything_loads(@TempDir Path temp) {
+    Path missing = temp.resolve("typo.ckpt");
+
+    int exit = run("train", "--resume", missing.toString());
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("--resume: there is no file " + missing + ".")
+        .doesNotContain("was it written by Digit Lab");
+  }
+
+  @Test
   void options_of_another_model_are_refused() {
     int exit = run("train", "--model", "lenet5", "--dropout", "0.5");
 

@@ -9,13 +9,22 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.DatabindException;
 
 /**
  * The one place where exceptions become RFC 9457 problem details. Spring MVC's own exceptions (bad
@@ -164,6 +173,79 @@ class ApiErrors extends ResponseEntityExceptionHandler {
         ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
     problem.setTitle("No digit in the image");
     return problem;
+  }
+
+  /**
+   * A JSON body Jackson could not read. Spring's own answer, "Failed to read request", named
+   * nothing to fix; this one names the field and what it should be ({@code version: expected an
+   * integer, got String "two"}), or where the JSON breaks. Jackson's wording passes through {@link
+   * ErrorText} on the way out (ProblemCorrelation), so no Java type reaches the client.
+   */
+  @Override
+  protected ResponseEntity<Object> handleHttpMessageNotReadable(
+      HttpMessageNotReadableException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    ProblemDetail problem = unreadableBody(e);
+    return handleExceptionInternal(
+        e, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+  }
+
+  static ProblemDetail unreadableBody(HttpMessageNotReadableException e) {
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof BodyTooLargeException tooLarge) {
+        return bodyTooLargeProblem(tooLarge);
+      }
+      if (cause instanceof StreamReadException malformed) {
+        TokenStreamLocation at = malformed.getLocation();
+        String where =
+            at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        ProblemDetail problem =
+            ProblemDetail.forStatusAndDetail(
+                HttpStatus.BAD_REQUEST,
+                "The body is not valid JSON"
+                    + where
+                    + ": "
+                    // Jackson's pointer back into its input buffer says nothing to a client.
+                    + malformed.getOriginalMessage().replaceFirst("\\s*\\(start marker at.*$", ""));
+        problem.setTitle("Malformed JSON");
+        return problem;
+      }
+      if (cause instanceof DatabindException wrong) {
+        String path = path(wrong.getPath());
+        String message = ErrorText.scrub(wrong.getOriginalMessage());
+        if (path.isEmpty()) {
+          ProblemDetail problem =
+              ProblemDetail.forStatusAndDetail(
+                  HttpStatus.BAD_REQUEST, "The body is not what this endpoint takes: " + message);
+          problem.setTitle("Invalid request body");
+          return problem;
+        }
+        return badRequest(
+            "Invalid request body", path + ": " + message, List.of(new FieldError(path, message)));
+      }
+    }
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "This request needs a JSON body.");
+    problem.setTitle("Missing request body");
+    return problem;
+  }
+
+  /** Jackson's path as the API's field errors write it: {@code tags[1]}, {@code config.epochs}. */
+  private static String path(List<JacksonException.Reference> references) {
+    StringBuilder path = new StringBuilder();
+    for (JacksonException.Reference reference : references) {
+      if (reference.getPropertyName() != null) {
+        if (!path.isEmpty()) {
+          path.append('.');
+        }
+        path.append(reference.getPropertyName());
+      } else if (reference.getIndex() >= 0) {
+        path.append('[').append(reference.getIndex()).append(']');
+      }
+    }
+    return path.toString();
   }
 
   @ExceptionHandler

@@ -1,5 +1,6 @@
 package dev.digitlab.server.experiments;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
@@ -8,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -28,8 +30,16 @@ class ExperimentEditController {
   static final int MAX_NOTES = 100_000;
   static final int MAX_TAG = 50;
 
-  /** The body: any of the three; null leaves that one unchanged, "" or [] clears it. */
-  record Edit(String description, List<String> tags, String notes) {}
+  /**
+   * The body: any of the three; null leaves that one unchanged, "" or [] clears it. {@code other}
+   * collects any other field, which is refused: ignored, {"name": …} was a 200 that changed
+   * nothing.
+   */
+  record Edit(
+      String description,
+      List<String> tags,
+      String notes,
+      @JsonAnySetter Map<String, Object> other) {}
 
   private final ExperimentStore experiments;
   private final Ownership ownership;
@@ -53,6 +63,11 @@ class ExperimentEditController {
     if (edit == null) {
       throw new InvalidParameterException(
           "body", "send a JSON object with description, tags and/or notes");
+    }
+    if (edit.other() != null && !edit.other().isEmpty()) {
+      throw new InvalidParameterException(
+          edit.other().keySet().iterator().next(),
+          "cannot be edited; the fields are description, tags and notes");
     }
     String description = text("description", edit.description(), MAX_DESCRIPTION);
     String notes = text("notes", edit.notes(), MAX_NOTES);

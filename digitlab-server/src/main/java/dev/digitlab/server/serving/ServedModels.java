@@ -63,16 +63,19 @@ public class ServedModels implements AliasListener {
               .alias(model, alias)
               .map(ModelAlias::version)
               .orElseThrow(
-                  () ->
-                      new NotFoundException(
-                          "Model "
-                              + model
-                              + " has no alias "
-                              + alias
-                              + ". Promote a version first: digitlab model promote "
-                              + model
-                              + " VERSION --alias "
-                              + alias));
+                  () -> {
+                    // A mistyped model name is "no model named …", not "promote a version first".
+                    registry.get(model);
+                    return new NotFoundException(
+                        "Model "
+                            + model
+                            + " has no alias "
+                            + alias
+                            + ". Promote a version first: digitlab model promote "
+                            + model
+                            + " VERSION --alias "
+                            + alias);
+                  });
       aliases.put(key(model, alias), new AliasEntry(version, System.nanoTime()));
     }
     return new Served(model, version, alias, classifier(model, version));

@@ -269,6 +269,50 @@ class ErrorResponsesTest {
     }
   }
 
+  @Test
+  void a_json_body_of_the_wrong_shape_names_the_field_and_what_it_should_be() throws Exception {
+    // A daily MLflow user's typo: the answer was "Failed to read request", naming nothing.
+    String[][] cases = {
+      {"PUT", "/api/v1/models/any/aliases/production", "{\"version\":\"two\"}", "version"},
+      {"PATCH", "/api/v1/experiments/987654", "{\"tags\":\"x\"}", "tags"},
+      {"PATCH", "/api/v1/experiments/987654", "{\"tags\":[\"a\",{}]}", "tags[1]"},
+      {"POST", "/api/v1/models/any/versions", "{\"trialId\":\"abc\"}", "trialId"},
+      {"PUT", "/api/v1/models/any/retraining", "{\"enabled\":\"yes\"}", "enabled"},
+    };
+    for (String[] bad : cases) {
+      HttpResponse<String> response = send(bad[0], bad[1], bad[2]);
+
+      assertThat(response.statusCode()).as(bad[2]).isEqualTo(400);
+      JsonNode problem = json.readTree(response.body());
+      assertThat(problem.get("detail").asString()).as(bad[2]).startsWith(bad[3] + ": expected ");
+      assertThat(problem.at("/errors/0/path").asString()).as(bad[2]).isEqualTo(bad[3]);
+      assertThat(response.body()).as(bad[2]).doesNotContainPattern(JAVA_NAMES);
+    }
+  }
+
+  @Test
+  void a_body_that_is_not_json_or_is_missing_says_so() throws Exception {
+    HttpResponse<String> malformed =
+        send("PUT", "/api/v1/models/any/aliases/production", "{\"version\": 1,");
+    HttpResponse<String> missing = send("PUT", "/api/v1/models/any/aliases/production", "");
+
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(malformed.body()).get("detail").asString())
+        .startsWith("The body is not valid JSON (line 1, column ");
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(missing.body()).get("detail").asString())
+        .isEqualTo("This request needs a JSON body.");
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        BodyHandlers.ofString());
+  }
+
   /** What an error body must not hold: Java packages, exception or error class names. */
   static final String JAVA_NAMES =
       "\\bjava\\.|\\bjavax\\.|\\bjakarta\\.|dev\\.digitlab|tools\\.jackson|com\\.fasterxml"

@@ -104,6 +104,19 @@ class ExperimentEditTest extends AuthServerTest {
                 .asString())
         .isEqualTo("better words");
 
+    // A field this edit does not take (an MLflow user renaming the experiment) is refused, not
+    // answered 200 with nothing changed; the fields it came with are not stored either.
+    HttpResponse<String> renamed =
+        send("PATCH", path, alice, "{\"name\": \"renamed\", \"notes\": \"lost?\"}");
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(400);
+    assertThat(JSON.readTree(renamed.body()).path("detail").asString())
+        .isEqualTo("name: cannot be edited; the fields are description, tags and notes");
+    assertThat(
+            JSON.readTree(send("GET", path + "/about", alice, null).body())
+                .path("notes")
+                .asString(""))
+        .doesNotContain("lost?");
+
     // No such experiment: 404.
     assertThat(send("PATCH", "/api/v1/experiments/999999", admin, "{}").statusCode())
         .isEqualTo(404);

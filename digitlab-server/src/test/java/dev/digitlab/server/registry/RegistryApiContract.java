@@ -170,6 +170,10 @@ abstract class RegistryApiContract {
     assertStatus(api.promote("missing", "production", 1), 404, "no model named missing");
     assertStatus(api.get("/api/v1/models/strict/compare?versions=1"), 400, "at least two");
     assertStatus(api.rollback("strict", "canary"), 404, "no alias canary");
+    assertStatus(
+        api.send("POST", "/api/v1/models/strict/predict", "{}"), 404, "no alias production");
+    assertStatus(
+        api.send("POST", "/api/v1/models/stritc/predict", "{}"), 404, "no model named stritc");
   }
 
   @Test
