@@ -78,6 +78,8 @@ class TrialPage {
                 "trialId", id,
                 "status", trial.status().dbValue(),
                 "lastEventId", events.lastId(id),
+                // its test reports exist (confusion matrix, per class, misclassified)
+                "tested", trial.testAccuracy() != null,
                 // for the loss curve against the images seen; "" when the config has none
                 "batchSize", config.getOrDefault("batchSize", ""))));
     return "trials/detail";
