@@ -142,8 +142,13 @@
   }
   loadLog().then(follow);
 
-  // Test results.
-  fetch(api + '/confusion-matrix').then(function (r) { return r.ok ? r.json() : null; }).then(function (cm) {
+  // Test results, asked for only once the test phase ran: before, each answer is a 404, which the
+  // browser's console shows as an error. A trial that ends while the page is open reloads it.
+  function report(name) {
+    return data.tested ? fetch(api + '/' + name).then(function (r) { return r.ok ? r.json() : null; })
+      : Promise.resolve(null);
+  }
+  report('confusion-matrix').then(function (cm) {
     const box = document.getElementById('confusion');
     if (!cm) { box.hidden = true; document.getElementById('confusion-note').textContent = 'No test results yet.'; return; }
     const classes = Array.isArray(cm.classes) ? cm.classes.map(String)
@@ -175,7 +180,7 @@
     document.getElementById('confusion-note').textContent = 'Rows: true digit; columns: predicted digit.';
   });
 
-  fetch(api + '/per-class').then(function (r) { return r.ok ? r.json() : null; }).then(function (report) {
+  report('per-class').then(function (report) {
     if (!report) { return; }
     const table = el('table', { class: 'data', id: 'per-class-table' });
     table.appendChild(el('caption', { class: 'visually-hidden' }, 'Precision, recall and F1 per class'));
@@ -220,7 +225,7 @@
     });
   }
   document.getElementById('more-misclassified').addEventListener('click', loadMisclassified);
-  loadMisclassified();
+  if (data.tested) { loadMisclassified(); }
 
   // Artifact preview: images as images, JSON pretty-printed, text as it is (the first 64 KiB).
   async function showPreview(file, url) {

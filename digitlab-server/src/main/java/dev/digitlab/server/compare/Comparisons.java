@@ -6,6 +6,7 @@ import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialExperiment;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.web.ChartTrial;
+import dev.digitlab.server.web.CompareLimit;
 import dev.digitlab.server.web.Figures;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +27,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class Comparisons {
 
-  static final int MAX_TRIALS = 50;
+  static final int MAX_TRIALS = CompareLimit.MAX_TRIALS;
 
   /** Reported like metrics but not better or worse: what the schedule set, where it was. */
   static final Set<String> NOT_RANKED = Set.of("learning_rate", "lr", "epoch", "step");

@@ -2,12 +2,14 @@ package dev.digitlab.server.experiments;
 
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.server.trials.TrialTags;
 import dev.digitlab.server.trials.WaitingReasons;
 import dev.digitlab.server.web.ChartTrial;
+import dev.digitlab.server.web.CompareLimit;
 import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -53,7 +56,8 @@ class ExperimentPage {
       String failureReason,
       String waitingFor,
       List<TrialTags.Chip> tags,
-      boolean best) {}
+      boolean best,
+      boolean external) {}
 
   private final ExperimentStore experiments;
   private final TrialStore trials;
@@ -90,9 +94,15 @@ class ExperimentPage {
     List<ChartTrial> chartTrials = new ArrayList<>();
     List<TrialRow> rows = new ArrayList<>();
     Set<String> metricKeys = new TreeSet<>();
+    // A run logged through the MLflow API reports no metrics of ours: the curves, bars and plots
+    // take the latest value of each metric it logged, as the compare page does.
+    Map<Long, Map<String, Double>> logged = trials.loggedMetricsOfExperiment(id);
     for (Trial trial : list) {
       // Legends name the searched values ("#2 learningRate=0.01"), not just the ordinal.
       ChartTrial chart = trial.chart(legend(trial, searched));
+      if (external(trial)) {
+        chart = withMetrics(chart, logged.getOrDefault(trial.id(), Map.of()));
+      }
       chartTrials.add(chart);
       metricKeys.addAll(chart.metrics().keySet());
       rows.add(
@@ -104,7 +114,9 @@ class ExperimentPage {
               TrialTags.chips(trialTags.getOrDefault(trial.id(), Map.of())),
               Objects.equals(trial.id(), experiment.bestTrialId())));
     }
-    metricKeys.add("train_loss");
+    if (metricKeys.isEmpty() || !list.stream().allMatch(ExperimentPage::external)) {
+      metricKeys.add("train_loss"); // what our trials report before anything else
+    }
     TrialCounts counts = experiments.countTrials(id);
     model.addAttribute("experiment", experiment);
     model.addAttribute(
@@ -117,6 +129,7 @@ class ExperimentPage {
     model.addAttribute("rows", rows);
     model.addAttribute("deletedTrials", all.size() - list.size());
     model.addAttribute("metricKeys", metricKeys);
+    model.addAttribute("maxCompared", CompareLimit.MAX_TRIALS);
     model.addAttribute(
         "objectiveLabel",
         experiment.objectiveMetricName() + " (" + experiment.objectiveGoalName() + ")");
@@ -141,6 +154,25 @@ class ExperimentPage {
                 "goal", experiment.objectiveGoalName(),
                 "trials", chartTrials)));
     return "experiments/detail";
+  }
+
+  private static boolean external(Trial trial) {
+    return ExternalTrials.KIND.equals(trial.kind());
+  }
+
+  private static ChartTrial withMetrics(ChartTrial chart, Map<String, Double> metrics) {
+    return new ChartTrial(
+        chart.id(),
+        chart.experimentId(),
+        chart.label(),
+        chart.status(),
+        chart.config(),
+        new TreeMap<String, Object>(metrics),
+        chart.startedAt(),
+        chart.finishedAt(),
+        chart.worker(),
+        chart.ordinal(),
+        chart.kind());
   }
 
   static String legend(Trial trial, List<String> searched) {
@@ -230,6 +262,7 @@ class ExperimentPage {
         trial.failureReason() == null ? "" : trial.failureReason(),
         waitingFor == null ? "" : waitingFor,
         tags,
-        best);
+        best,
+        external(trial));
   }
 }

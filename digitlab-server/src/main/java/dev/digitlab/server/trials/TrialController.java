@@ -6,6 +6,7 @@ import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.queue.ImportedTrials;
 import dev.digitlab.server.queue.QueueSignal;
 import dev.digitlab.server.queue.TrialMoves;
@@ -160,6 +161,15 @@ class TrialController {
               + id
               + " was imported from another server and does not run here; clone its experiment"
               + " to run it again.");
+    }
+    if (ExternalTrials.KIND.equals(trial.kind())) {
+      // A run logged through the MLflow API runs wherever its script runs; no worker claims it, so
+      // back in the queue it would wait for ever (and its experiment with it).
+      throw new ConflictException(
+          "Trial "
+              + id
+              + " is a run logged through the MLflow API: run its script again to start a new"
+              + " run.");
     }
     if (trial.status() != TrialStatus.FAILED && trial.status() != TrialStatus.CANCELLED) {
       throw new ConflictException(

@@ -1,6 +1,7 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.events.EventStore;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.web.ChartTrial;
@@ -40,6 +41,11 @@ class TrialPage {
   @GetMapping("/trials/{id}")
   String show(@PathVariable long id, Model model, HttpServletRequest request) {
     Trial trial = trials.get(id);
+    if (ExternalTrials.KIND.equals(trial.kind())) {
+      // A run logged through the MLflow API has no loss per step, epochs or test results of ours:
+      // its own page shows what it logged.
+      return "redirect:/runs/" + id;
+    }
     Optional<TrialExperiment> experiment = trials.experimentOf(trial.id());
     String experimentName = experiment.map(TrialExperiment::name).orElse("(deleted)");
     // Cancel and retry are shown only to who may use them: the owner, or an admin.
@@ -72,6 +78,8 @@ class TrialPage {
                 "trialId", id,
                 "status", trial.status().dbValue(),
                 "lastEventId", events.lastId(id),
+                // its test reports exist (confusion matrix, per class, misclassified)
+                "tested", trial.testAccuracy() != null,
                 // for the loss curve against the images seen; "" when the config has none
                 "batchSize", config.getOrDefault("batchSize", ""))));
     return "trials/detail";

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -152,6 +153,28 @@ public class TrialStore {
         .param("key", key)
         .query(Double.class)
         .optional();
+  }
+
+  /**
+   * The latest value of each metric the trials of an experiment logged through the MLflow API, by
+   * trial id (trials that logged none are absent): what the experiment page charts for runs logged
+   * from outside, which report no metrics of ours.
+   */
+  public Map<Long, Map<String, Double>> loggedMetricsOfExperiment(long experimentId) {
+    Map<Long, Map<String, Double>> out = new HashMap<>();
+    jdbc.sql(
+            """
+            SELECT m.trial_id, m.metric_key, m.metric_value
+              FROM run_metric m JOIN trial t ON t.id = m.trial_id
+             WHERE t.experiment_id = :id
+            """)
+        .param("id", experimentId)
+        .query(
+            row -> {
+              out.computeIfAbsent(row.getLong("trial_id"), k -> new TreeMap<>())
+                  .put(row.getString("metric_key"), row.getDouble("metric_value"));
+            });
+    return out;
   }
 
   /** Whether a user asked to stop this trial (false for an unknown trial). */

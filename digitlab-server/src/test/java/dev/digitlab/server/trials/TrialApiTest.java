@@ -312,6 +312,42 @@ class TrialApiTest {
   }
 
   @Test
+  void a_failed_mlflow_run_is_not_retried_and_its_trial_address_shows_its_run_page()
+      throws Exception {
+    String experiment =
+        json.readTree(mlflow("experiments/create", "{\"name\": \"retry-mlflow-run\"}").body())
+            .get("experiment_id")
+            .asString();
+    String run =
+        json.readTree(
+                mlflow(
+                        "runs/create",
+                        "{\"experiment_id\": \"" + experiment + "\", \"run_name\": \"crashed\"}")
+                    .body())
+            .path("run")
+            .path("info")
+            .path("run_id")
+            .asString();
+    assertThat(
+            mlflow("runs/update", "{\"run_id\": \"" + run + "\", \"status\": \"FAILED\"}")
+                .statusCode())
+        .isEqualTo(200);
+    long id = Long.parseLong(run);
+
+    // Queued again, no worker would ever claim it: it would wait for ever.
+    HttpResponse<String> retried = post("/api/v1/trials/" + id + "/retry");
+    assertThat(retried.statusCode()).as(retried.body()).isEqualTo(409);
+    assertThat(json.readTree(retried.body()).get("detail").asString())
+        .contains("logged through the MLflow API");
+    assertThat(trials.get(id).status()).isEqualTo(TrialStatus.FAILED);
+
+    // The trial page (empty loss charts, a confusion matrix it never has) sends to the run's page.
+    HttpResponse<String> page = get("/trials/" + id);
+    assertThat(page.statusCode()).isEqualTo(302);
+    assertThat(page.headers().firstValue("Location").orElseThrow()).endsWith("/runs/" + id);
+  }
+
+  @Test
   void a_failed_trial_is_retried_as_a_new_attempt() throws Exception {
     Lease lease = running();
     queue.complete(
@@ -472,6 +508,15 @@ class TrialApiTest {
     HttpResponse<String> response = get(path);
     assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
     return json.readTree(response.body());
+  }
+
+  private HttpResponse<String> mlflow(String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri("/api/2.0/mlflow/" + path))
+            .header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofString(body))
+            .build(),
+        BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path) throws Exception {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -19,6 +20,9 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -71,6 +75,10 @@ final class Browser implements AutoCloseable {
         "--no-first-run",
         "--user-data-dir=" + userDataDir,
         "--window-size=1280,800");
+    // The console's errors, for consoleErrors().
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service =
         new ChromeDriverService.Builder()
             .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
@@ -145,6 +153,24 @@ final class Browser implements AutoCloseable {
                 + "     return {text: e.style.text, left: r.x, top: r.y,"
                 + "       right: r.x + r.width, bottom: r.y + r.height}; });",
             id);
+  }
+
+  /**
+   * The errors in the browser's console since it was last read (a script's exception, a request
+   * answered 4xx or 5xx), read once {@code ready} holds: what a user who opens the developer tools
+   * sees in red.
+   */
+  List<String> consoleErrors(java.util.function.Function<WebDriver, Boolean> ready) {
+    waiting(Duration.ofSeconds(30)).until(ready::apply);
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(LogEntry::getMessage)
+        .toList();
+  }
+
+  /** Forgets the console's messages so far: the next {@link #consoleErrors} is the next page's. */
+  void clearConsole() {
+    driver.manage().logs().get(LogType.BROWSER);
   }
 
   /** The window at the phone size of {@link #SIZES} (390 px wide), laid out again. */

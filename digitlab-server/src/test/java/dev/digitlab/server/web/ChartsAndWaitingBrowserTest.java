@@ -92,8 +92,16 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
           .isEqualTo("cpu");
       browser.screenshots("workers-waiting");
 
+      browser.clearConsole();
       driver.get(url("/trials/" + gpu));
       assertThat(driver.findElement(By.id("waiting-for")).getText()).contains("capability gpu");
+      // No test results yet: the page does not ask for them (each 404 was a console error).
+      assertThat(
+              browser.consoleErrors(
+                  d -> !d.findElement(By.id("confusion-note")).getText().isEmpty()))
+          .isEmpty();
+      assertThat(driver.findElement(By.id("confusion-note")).getText())
+          .isEqualTo("No test results yet.");
     } catch (Throwable failure) {
       browser.evidence("waiting-failure");
       throw failure;

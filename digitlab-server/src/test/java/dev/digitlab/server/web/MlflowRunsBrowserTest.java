@@ -155,6 +155,99 @@ class MlflowRunsBrowserTest {
         .satisfies(row -> assertThat(row).startsWith("Alpha ≠"));
   }
 
+  /**
+   * An MLflow experiment as its daily user meets it: its own page charts the metrics the runs
+   * logged (it offered only {@code train_loss}, which no run has, and drew nothing), its trial
+   * links open the runs' pages (the trial page of a run showed empty charts and asked for a
+   * confusion matrix it never has), a failed run offers no Retry (that queued it for ever), and a
+   * long run name or param value neither hides the runs table's other columns nor widens the run's
+   * page past the window.
+   */
+  @Test
+  void an_mlflow_experiments_page_charts_its_runs_and_long_names_stay_in_the_window()
+      throws Exception {
+    String experimentId =
+        JSON.readTree(post("experiments/create", "{\"name\": \"browser-mlflow-page\"}"))
+            .path("experiment_id")
+            .asString();
+    String good = run(experimentId, "good", 0.7, "0.5");
+    String longName = "sweep-" + "x".repeat(150);
+    String longRun = run(experimentId, longName, 0.8, "v".repeat(3000));
+    String failed = run(experimentId, "crashed", 0.9, "0.1");
+    post("runs/update", "{\"run_id\": \"" + failed + "\", \"status\": \"FAILED\"}");
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId));
+    WebElement metric = driver.findElement(By.id("curve-metric"));
+    assertThat(
+            metric.findElements(By.tagName("option")).stream()
+                .map(o -> o.getAttribute("value"))
+                .toList())
+        .containsExactly("rmse");
+    browser.waiting(Duration.ofSeconds(30)).until(d -> browser.chartPoints("curves") == 3);
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#trial-table tr[data-trial='" + good + "'] a"))
+                .getAttribute("href"))
+        .endsWith("/runs/" + good);
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#trial-table tr[data-trial='" + failed + "']"))
+                .findElements(By.tagName("button")))
+        .isEmpty();
+
+    driver.get(url("/experiments/" + experimentId + "/runs"));
+    WebElement status =
+        driver.findElement(
+            By.cssSelector("#runs-table tr[data-run='" + longRun + "'] td:nth-child(4)"));
+    assertThat(
+            (Boolean)
+                browser.js(
+                    "const wrap = document.querySelector('.table-wrap').getBoundingClientRect();"
+                        + " return arguments[0].getBoundingClientRect().right <= wrap.right;",
+                    status))
+        .as("the status of the run with a long name is in view, not pushed off to the right")
+        .isTrue();
+    browser.screenshots("mlflow-runs-long-name");
+
+    driver.get(url("/runs/" + longRun));
+    assertThat(driver.findElement(By.id("params-table")).getText()).contains("vvvv");
+    browser.screenshots("mlflow-run-long-param");
+  }
+
+  /**
+   * "Compare all" on an experiment of more runs than one comparison takes (50) led to a 400 error
+   * page: every compare link on the page opens a comparison, and the button says why it is off.
+   */
+  @Test
+  void compare_all_on_a_sweep_of_more_than_fifty_runs_is_no_error_page() throws Exception {
+    String experimentId =
+        JSON.readTree(post("experiments/create", "{\"name\": \"browser-big-sweep\"}"))
+            .path("experiment_id")
+            .asString();
+    for (int i = 0; i < 51; i++) {
+      post(
+          "runs/create",
+          "{\"experiment_id\": \"%s\", \"run_name\": \"sweep-%d\"}".formatted(experimentId, i));
+    }
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId));
+    List<String> links =
+        driver.findElements(By.cssSelector("a[href*='/compare']")).stream()
+            .map(a -> a.getAttribute("href"))
+            .toList();
+    for (String link : links) {
+      HttpResponse<String> page =
+          http.send(
+              HttpRequest.newBuilder(URI.create(link)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).as(link).isEqualTo(200);
+    }
+    assertThat(driver.findElement(By.id("compare-all")).getAttribute("title"))
+        .contains("most 50 trials");
+  }
+
   private static List<String> headers(org.openqa.selenium.WebDriver driver) {
     return driver.findElements(By.cssSelector("#runs-table thead th")).stream()
         .map(h -> h.getAttribute("textContent").strip())
