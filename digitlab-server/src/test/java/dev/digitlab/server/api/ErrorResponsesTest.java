@@ -231,6 +231,36 @@ class ErrorResponsesTest {
   }
 
   @Test
+  void a_path_tomcat_cannot_decode_is_problem_details_not_tomcats_html_page() throws Exception {
+    // Session 11's outside attack: %00, invalid UTF-8 and a bare % still got Tomcat's HTML 400.
+    for (String path :
+        List.of("/api/v1/experiments/a%00b", "/api/v1/experiments/%ff", "/api/v1/experiments/a%")) {
+      String answer;
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(10_000);
+        socket
+            .getOutputStream()
+            .write(
+                ("GET "
+                        + path
+                        + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                        + port
+                        + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        answer =
+            new String(
+                socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      assertThat(answer).as(path).startsWith("HTTP/1.1 400");
+      assertThat(answer)
+          .as(path)
+          .containsIgnoringCase("Content-Type: application/problem+json")
+          .contains("\"status\":400")
+          .doesNotContain("<html");
+    }
+  }
+
+  @Test
   void an_encoded_slash_on_an_mlflow_path_is_answered_in_mlflows_error_shape() throws Exception {
     HttpResponse<String> response = get("/api/2.0/mlflow/runs/get%2Fx?run_id=1", "*/*");
 
