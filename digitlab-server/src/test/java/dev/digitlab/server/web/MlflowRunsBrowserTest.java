@@ -248,6 +248,48 @@ class MlflowRunsBrowserTest {
         .contains("most 50 trials");
   }
 
+  /**
+   * A click on a column's header sorts the runs table by it, a second click the other way, as in
+   * MLflow's and W&B's run tables (the headers were plain text: sorting took typing MLflow's
+   * order_by grammar into a box). The filter and the chosen columns stay.
+   */
+  @Test
+  void a_click_on_a_column_header_sorts_the_runs_by_it() throws Exception {
+    String experimentId =
+        JSON.readTree(post("experiments/create", "{\"name\": \"browser-sort\"}"))
+            .path("experiment_id")
+            .asString();
+    run(experimentId, "middle", 0.7, "0.5");
+    run(experimentId, "high", 0.9, "0.5");
+    run(experimentId, "low", 0.6, "0.5");
+    run(experimentId, "other-alpha", 0.1, "0.1");
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId + "/runs?filter=params.alpha%3D'0.5'"));
+    driver.findElement(By.linkText("metrics.rmse")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("low", "middle", "high")));
+    assertThat(driver.findElement(By.id("order")).getAttribute("value"))
+        .isEqualTo("metrics.rmse ASC");
+    assertThat(driver.findElement(By.id("filter")).getAttribute("value"))
+        .isEqualTo("params.alpha='0.5'");
+    driver.findElement(By.linkText("metrics.rmse")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("high", "middle", "low")));
+    driver.findElement(By.linkText("Run")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("high", "low", "middle")));
+  }
+
+  private static List<String> names(org.openqa.selenium.WebDriver driver) {
+    return rows(driver).stream()
+        .map(r -> r.findElements(By.tagName("td")).get(1).getText().strip())
+        .toList();
+  }
+
   private static List<String> headers(org.openqa.selenium.WebDriver driver) {
     return driver.findElements(By.cssSelector("#runs-table thead th")).stream()
         .map(h -> h.getAttribute("textContent").strip())
