@@ -348,6 +348,43 @@ class TrialApiTest {
   }
 
   @Test
+  void a_running_mlflow_run_is_not_cancelled_from_here_where_nothing_would_stop_it()
+      throws Exception {
+    String experiment =
+        json.readTree(mlflow("experiments/create", "{\"name\": \"cancel-mlflow-run\"}").body())
+            .get("experiment_id")
+            .asString();
+    long id =
+        Long.parseLong(
+            json.readTree(
+                    mlflow("runs/create", "{\"experiment_id\": \"" + experiment + "\"}").body())
+                .path("run")
+                .path("info")
+                .path("run_id")
+                .asString());
+
+    // Accepted, it set a stop request no worker reads: the run stayed running, "stopping", for
+    // ever.
+    HttpResponse<String> one = post("/api/v1/trials/" + id + "/cancel");
+    assertThat(one.statusCode()).as(one.body()).isEqualTo(409);
+    assertThat(json.readTree(one.body()).get("detail").asString())
+        .contains("logged through the MLflow API");
+    HttpResponse<String> bulk =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/trials/cancel"))
+                .header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"trials\": [" + id + "]}"))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(bulk.statusCode()).as(bulk.body()).isEqualTo(409);
+    assertThat(post("/api/v1/experiments/" + experiment + "/cancel").statusCode()).isEqualTo(200);
+
+    Trial run = trials.get(id);
+    assertThat(run.status()).isEqualTo(TrialStatus.RUNNING);
+    assertThat(run.cancelRequested()).isFalse();
+  }
+
+  @Test
   void a_failed_trial_is_retried_as_a_new_attempt() throws Exception {
     Lease lease = running();
     queue.complete(
