@@ -63,10 +63,7 @@ class MlflowRunsBrowserTest {
 
   @Test
   void an_outside_runs_curves_and_a_filtered_runs_table() throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-runs\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-runs");
     String a = run(experimentId, "good", 0.7, "0.5");
     run(experimentId, "worse", 0.9, "0.5");
     String c = run(experimentId, "other-alpha", 0.6, "0.1");
@@ -166,10 +163,7 @@ class MlflowRunsBrowserTest {
   @Test
   void an_mlflow_experiments_page_charts_its_runs_and_long_names_stay_in_the_window()
       throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-mlflow-page\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-mlflow-page");
     String good = run(experimentId, "good", 0.7, "0.5");
     String longName = "sweep-" + "x".repeat(150);
     String longRun = run(experimentId, longName, 0.8, "v".repeat(3000));
@@ -221,10 +215,7 @@ class MlflowRunsBrowserTest {
    */
   @Test
   void compare_all_on_a_sweep_of_more_than_fifty_runs_is_no_error_page() throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-big-sweep\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-big-sweep");
     for (int i = 0; i < 51; i++) {
       post(
           "runs/create",
@@ -255,10 +246,7 @@ class MlflowRunsBrowserTest {
    */
   @Test
   void a_click_on_a_column_header_sorts_the_runs_by_it() throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-sort\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-sort");
     run(experimentId, "middle", 0.7, "0.5");
     run(experimentId, "high", 0.9, "0.5");
     run(experimentId, "low", 0.6, "0.5");
@@ -298,6 +286,12 @@ class MlflowRunsBrowserTest {
 
   private static List<WebElement> rows(org.openqa.selenium.WebDriver driver) {
     return driver.findElements(By.cssSelector("#runs-table tbody tr"));
+  }
+
+  private String experiment(String name) throws Exception {
+    return JSON.readTree(post("experiments/create", "{\"name\": \"" + name + "\"}"))
+        .path("experiment_id")
+        .asString();
   }
 
   private String run(String experimentId, String name, double rmse, String alpha) throws Exception {
