@@ -36,6 +36,19 @@
     flash('The server cannot be reached; is it still running?');
   });
 
+  // A submit button that needs at least N ticked boxes of its form (<button form="f"
+  // data-needs-ticked="2">): disabled until then, since the page it opens refuses fewer.
+  function needsTicked() {
+    document.querySelectorAll('button[data-needs-ticked]').forEach(function (button) {
+      const form = button.getAttribute('form');
+      const ticked = document.querySelectorAll('input[type=checkbox][form="' + form + '"]:checked').length;
+      button.disabled = ticked < Number(button.dataset.needsTicked);
+    });
+  }
+  document.addEventListener('change', needsTicked);
+  document.addEventListener('DOMContentLoaded', needsTicked);
+  document.addEventListener('htmx:afterSwap', needsTicked);
+
   // Buttons that act through the REST API say where to go next: data-then="reload" or a path.
   document.addEventListener('htmx:afterRequest', function (event) {
     const then = event.detail.elt.getAttribute('data-then');

@@ -192,8 +192,12 @@ public class TrialMoves {
               .update();
           queued.forEach(trialId -> lifecycle.trialEnded(trialId, experimentId, CANCELLED));
           jdbc.sql(
+                  // Not a run logged through the MLflow API: nothing of ours would read it.
                   "UPDATE trial SET cancel_requested = TRUE WHERE experiment_id = :id AND "
-                      + RUNNING.sqlIs())
+                      + RUNNING.sqlIs()
+                      + " AND kind <> '"
+                      + ExternalTrials.KIND
+                      + "'")
               .param("id", experimentId)
               .update();
         });

@@ -213,6 +213,25 @@ class RunsPage {
     model.addAttribute("view", shown.name());
     model.addAttribute("showsDeleted", shown != RunReader.View.ACTIVE_ONLY);
     model.addAttribute("filter", filter == null ? "" : filter);
+    // Column headers sort on a click (an invalid order sorts nothing, and no header says it does).
+    String sortedBy = model.getAttribute("error") == null ? order : null;
+    model.addAttribute(
+        "sorts",
+        Map.of(
+            "run", SortHeader.of("Run", "attributes.run_name", sortedBy),
+            "status", SortHeader.of("Status", "attributes.status", sortedBy),
+            "user", SortHeader.of("User", "attributes.user_id", sortedBy),
+            "started", SortHeader.of("Started", "attributes.start_time", sortedBy)));
+    model.addAttribute(
+        "paramSorts",
+        table.paramColumns().stream()
+            .map(k -> SortHeader.of("params." + k, SortHeader.identifier("params", k), sortedBy))
+            .toList());
+    model.addAttribute(
+        "metricSorts",
+        table.metricColumns().stream()
+            .map(k -> SortHeader.of("metrics." + k, SortHeader.identifier("metrics", k), sortedBy))
+            .toList());
     model.addAttribute("order", order == null ? "" : order);
     model.addAttribute("params", String.join(",", table.paramColumns()));
     model.addAttribute("metrics", String.join(",", table.metricColumns()));

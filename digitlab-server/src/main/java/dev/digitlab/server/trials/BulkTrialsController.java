@@ -3,6 +3,7 @@ package dev.digitlab.server.trials;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.queue.DeletedTrials;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.queue.TrialStatus;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
@@ -109,6 +110,11 @@ class BulkTrialsController {
               + " already finished; only queued and running trials can be cancelled. Unselect "
               + (finished.size() == 1 ? "it" : "them")
               + " and try again.");
+    }
+    for (Trial trial : selected) {
+      if (ExternalTrials.KIND.equals(trial.kind())) {
+        throw new ConflictException("Nothing was cancelled: " + TrialCancels.notOurs(trial.id()));
+      }
     }
     for (Trial trial : selected) {
       cancels.cancel(trial.id());

@@ -1,6 +1,7 @@
 package dev.digitlab.server.trials;
 
 import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.queue.TrialStatusConflictException;
@@ -30,6 +31,17 @@ class TrialCancels {
     this.moves = moves;
   }
 
+  /**
+   * Why a run logged through the MLflow API is not cancelled here: no worker of ours runs it, so a
+   * request to stop would never be read (the run stayed running, its request pending, for ever).
+   */
+  static String notOurs(long id) {
+    return "Trial "
+        + id
+        + " is a run logged through the MLflow API: it ends when its script ends it"
+        + " (mlflow.end_run(), or runs/update with a status), not from here.";
+  }
+
   /** Whether a trial in this status can be cancelled (or already is). */
   static boolean cancellable(TrialStatus status) {
     return status == TrialStatus.QUEUED
@@ -42,6 +54,9 @@ class TrialCancels {
    * pruned: there is nothing to cancel) or keeps changing.
    */
   Outcome cancel(long id) {
+    if (ExternalTrials.KIND.equals(trials.get(id).kind())) {
+      throw new ConflictException(notOurs(id));
+    }
     // A few rounds, because a queued trial can be claimed (or a running one finish) meanwhile.
     for (int round = 0; round < 3; round++) {
       Trial trial = trials.get(id);

@@ -24,18 +24,26 @@ public final class Figures {
 
   private Figures() {}
 
-  /** A metric such as an accuracy with four decimals; a dash when there is none yet. */
+  /**
+   * A metric such as an accuracy with four decimals; a dash when there is none yet. A diverged
+   * value says so ({@code NaN}, {@code Infinity}, as MLflow logs it): a dash would read as never
+   * logged.
+   */
   public static String metric(Double value) {
-    return value == null || !Double.isFinite(value)
-        ? "–"
-        : String.format(Locale.ROOT, "%.4f", value);
+    if (value == null) {
+      return "–";
+    }
+    return Double.isFinite(value) ? String.format(Locale.ROOT, "%.4f", value) : value.toString();
   }
 
   /** An accuracy-like fraction as a percentage with two decimals ({@code 97.81 %}). */
   public static String percent(Double fraction) {
-    return fraction == null || !Double.isFinite(fraction)
-        ? "–"
-        : String.format(Locale.ROOT, "%.2f %%", fraction * 100);
+    if (fraction == null) {
+      return "–";
+    }
+    return Double.isFinite(fraction)
+        ? String.format(Locale.ROOT, "%.2f %%", fraction * 100)
+        : fraction.toString();
   }
 
   /**

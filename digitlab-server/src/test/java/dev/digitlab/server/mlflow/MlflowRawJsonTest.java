@@ -593,6 +593,40 @@ class MlflowRawJsonTest {
         .contains("fold-b", "compare-builtin #", "alpha", "\"kind\":\"external\"");
   }
 
+  /**
+   * A run whose loss diverged (NaN) or blew up (Infinity) shows that value in the comparison, as
+   * its own page and the runs table do; it showed "–", the mark of a metric never logged.
+   */
+  @Test
+  void compare_shows_a_diverged_runs_nan_and_infinity_not_a_dash() throws Exception {
+    String diverged = newRun("compare-nan");
+    String fine = runBeside(diverged, "{\"run_name\": \"fine\"}");
+    post(
+        "runs/log-batch",
+        ("{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"loss\", \"value\": \"NaN\","
+                + " \"timestamp\": 1, \"step\": 0}, {\"key\": \"grad_norm\", \"value\":"
+                + " \"Infinity\", \"timestamp\": 1, \"step\": 0}]}")
+            .formatted(diverged));
+    post(
+        "runs/log-batch",
+        ("{\"run_id\": \"%s\", \"metrics\": [{\"key\": \"loss\", \"value\": 0.5,"
+                + " \"timestamp\": 1, \"step\": 0}, {\"key\": \"grad_norm\", \"value\": 2,"
+                + " \"timestamp\": 1, \"step\": 0}]}")
+            .formatted(fine));
+
+    HttpResponse<String> response =
+        send("GET", "/api/v1/compare?trials=" + diverged + "," + fine, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    Map<String, List<String>> values = new java.util.HashMap<>();
+    for (JsonNode row : JSON.readTree(response.body()).path("metrics")) {
+      List<String> shown = new java.util.ArrayList<>();
+      row.path("values").forEach(v -> shown.add(v.asString()));
+      values.put(row.path("key").asString(), shown);
+    }
+    assertThat(values.get("loss")).containsExactly("NaN", "0.5000");
+    assertThat(values.get("grad_norm")).containsExactly("Infinity", "2.0000");
+  }
+
   private void logSteps(String runId, String key, long... steps) throws Exception {
     StringBuilder metrics = new StringBuilder();
     for (long step : steps) {

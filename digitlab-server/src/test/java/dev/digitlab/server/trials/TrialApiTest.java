@@ -314,25 +314,11 @@ class TrialApiTest {
   @Test
   void a_failed_mlflow_run_is_not_retried_and_its_trial_address_shows_its_run_page()
       throws Exception {
-    String experiment =
-        json.readTree(mlflow("experiments/create", "{\"name\": \"retry-mlflow-run\"}").body())
-            .get("experiment_id")
-            .asString();
-    String run =
-        json.readTree(
-                mlflow(
-                        "runs/create",
-                        "{\"experiment_id\": \"" + experiment + "\", \"run_name\": \"crashed\"}")
-                    .body())
-            .path("run")
-            .path("info")
-            .path("run_id")
-            .asString();
+    long id = mlflowRun("retry-mlflow-run");
     assertThat(
-            mlflow("runs/update", "{\"run_id\": \"" + run + "\", \"status\": \"FAILED\"}")
+            mlflow("runs/update", "{\"run_id\": \"" + id + "\", \"status\": \"FAILED\"}")
                 .statusCode())
         .isEqualTo(200);
-    long id = Long.parseLong(run);
 
     // Queued again, no worker would ever claim it: it would wait for ever.
     HttpResponse<String> retried = post("/api/v1/trials/" + id + "/retry");
@@ -345,6 +331,32 @@ class TrialApiTest {
     HttpResponse<String> page = get("/trials/" + id);
     assertThat(page.statusCode()).isEqualTo(302);
     assertThat(page.headers().firstValue("Location").orElseThrow()).endsWith("/runs/" + id);
+  }
+
+  @Test
+  void a_running_mlflow_run_is_not_cancelled_from_here_where_nothing_would_stop_it()
+      throws Exception {
+    long id = mlflowRun("cancel-mlflow-run");
+    long experiment = trials.get(id).experimentId();
+    // Accepted, it set a stop request no worker reads: the run stayed running, "stopping", for
+    // ever.
+    HttpResponse<String> one = post("/api/v1/trials/" + id + "/cancel");
+    assertThat(one.statusCode()).as(one.body()).isEqualTo(409);
+    assertThat(json.readTree(one.body()).get("detail").asString())
+        .contains("logged through the MLflow API");
+    HttpResponse<String> bulk =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/trials/cancel"))
+                .header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"trials\": [" + id + "]}"))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(bulk.statusCode()).as(bulk.body()).isEqualTo(409);
+    assertThat(post("/api/v1/experiments/" + experiment + "/cancel").statusCode()).isEqualTo(200);
+
+    Trial run = trials.get(id);
+    assertThat(run.status()).isEqualTo(TrialStatus.RUNNING);
+    assertThat(run.cancelRequested()).isFalse();
   }
 
   @Test
@@ -508,6 +520,20 @@ class TrialApiTest {
     HttpResponse<String> response = get(path);
     assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
     return json.readTree(response.body());
+  }
+
+  /** A run created through the MLflow API in a new experiment of that name; its id. */
+  private long mlflowRun(String experimentName) throws Exception {
+    String experiment =
+        json.readTree(mlflow("experiments/create", "{\"name\": \"" + experimentName + "\"}").body())
+            .get("experiment_id")
+            .asString();
+    return Long.parseLong(
+        json.readTree(mlflow("runs/create", "{\"experiment_id\": \"" + experiment + "\"}").body())
+            .path("run")
+            .path("info")
+            .path("run_id")
+            .asString());
   }
 
   private HttpResponse<String> mlflow(String path, String body) throws Exception {

@@ -238,6 +238,11 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     long other = pair.get(0).id() == best ? pair.get(1).id() : pair.get(0).id();
     post("/api/v1/models/daily-digits/versions", "{\"trialId\": " + other + "}");
     driver.get(url("/models"));
+    // Fewer than two ticked, the comparison is refused (it was a click to a 400 error page): the
+    // button waits for the second.
+    WebElement compareVersions =
+        driver.findElement(By.cssSelector("button[form='compare-daily-digits']"));
+    assertThat(compareVersions.isEnabled()).isFalse();
     for (String v : new String[] {"1", "2"}) {
       driver
           .findElement(
@@ -246,8 +251,9 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
                       + v
                       + "'] input[type=checkbox][name=version]"))
           .click();
+      assertThat(compareVersions.isEnabled()).as("v1..v%s ticked", v).isEqualTo(v.equals("2"));
     }
-    driver.findElement(By.cssSelector("button[form='compare-daily-digits']")).click();
+    compareVersions.click();
     browser
         .waiting(Duration.ofSeconds(20))
         .until(ExpectedConditions.urlContains("/models/daily-digits/compare"));

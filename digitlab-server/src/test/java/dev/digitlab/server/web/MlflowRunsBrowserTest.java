@@ -63,10 +63,7 @@ class MlflowRunsBrowserTest {
 
   @Test
   void an_outside_runs_curves_and_a_filtered_runs_table() throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-runs\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-runs");
     String a = run(experimentId, "good", 0.7, "0.5");
     run(experimentId, "worse", 0.9, "0.5");
     String c = run(experimentId, "other-alpha", 0.6, "0.1");
@@ -166,10 +163,7 @@ class MlflowRunsBrowserTest {
   @Test
   void an_mlflow_experiments_page_charts_its_runs_and_long_names_stay_in_the_window()
       throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-mlflow-page\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-mlflow-page");
     String good = run(experimentId, "good", 0.7, "0.5");
     String longName = "sweep-" + "x".repeat(150);
     String longRun = run(experimentId, longName, 0.8, "v".repeat(3000));
@@ -221,10 +215,7 @@ class MlflowRunsBrowserTest {
    */
   @Test
   void compare_all_on_a_sweep_of_more_than_fifty_runs_is_no_error_page() throws Exception {
-    String experimentId =
-        JSON.readTree(post("experiments/create", "{\"name\": \"browser-big-sweep\"}"))
-            .path("experiment_id")
-            .asString();
+    String experimentId = experiment("browser-big-sweep");
     for (int i = 0; i < 51; i++) {
       post(
           "runs/create",
@@ -248,6 +239,45 @@ class MlflowRunsBrowserTest {
         .contains("most 50 trials");
   }
 
+  /**
+   * A click on a column's header sorts the runs table by it, a second click the other way, as in
+   * MLflow's and W&B's run tables (the headers were plain text: sorting took typing MLflow's
+   * order_by grammar into a box). The filter and the chosen columns stay.
+   */
+  @Test
+  void a_click_on_a_column_header_sorts_the_runs_by_it() throws Exception {
+    String experimentId = experiment("browser-sort");
+    run(experimentId, "middle", 0.7, "0.5");
+    run(experimentId, "high", 0.9, "0.5");
+    run(experimentId, "low", 0.6, "0.5");
+    run(experimentId, "other-alpha", 0.1, "0.1");
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId + "/runs?filter=params.alpha%3D'0.5'"));
+    driver.findElement(By.linkText("metrics.rmse")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("low", "middle", "high")));
+    assertThat(driver.findElement(By.id("order")).getAttribute("value"))
+        .isEqualTo("metrics.rmse ASC");
+    assertThat(driver.findElement(By.id("filter")).getAttribute("value"))
+        .isEqualTo("params.alpha='0.5'");
+    driver.findElement(By.linkText("metrics.rmse")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("high", "middle", "low")));
+    driver.findElement(By.linkText("Run")).click();
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(d -> names(d).equals(List.of("high", "low", "middle")));
+  }
+
+  private static List<String> names(org.openqa.selenium.WebDriver driver) {
+    return rows(driver).stream()
+        .map(r -> r.findElements(By.tagName("td")).get(1).getText().strip())
+        .toList();
+  }
+
   private static List<String> headers(org.openqa.selenium.WebDriver driver) {
     return driver.findElements(By.cssSelector("#runs-table thead th")).stream()
         .map(h -> h.getAttribute("textContent").strip())
@@ -256,6 +286,12 @@ class MlflowRunsBrowserTest {
 
   private static List<WebElement> rows(org.openqa.selenium.WebDriver driver) {
     return driver.findElements(By.cssSelector("#runs-table tbody tr"));
+  }
+
+  private String experiment(String name) throws Exception {
+    return JSON.readTree(post("experiments/create", "{\"name\": \"" + name + "\"}"))
+        .path("experiment_id")
+        .asString();
   }
 
   private String run(String experimentId, String name, double rmse, String alpha) throws Exception {
