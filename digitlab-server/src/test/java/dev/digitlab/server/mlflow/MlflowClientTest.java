@@ -106,7 +106,16 @@ class MlflowClientTest extends AuthServerTest {
                         "name = 'client-experiments-renamed'", ViewType.DELETED_ONLY, 10, List.of())
                     .getItems()))
         .containsExactly(id);
+    // as MLflow's SQL store: a deleted experiment is not found for a second delete, an active one
+    // not found for a restore
+    assertThatThrownBy(() -> alice.deleteExperiment(id))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
     alice.restoreExperiment(id);
+    assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("active");
+    assertThatThrownBy(() -> alice.restoreExperiment(id))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
     assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("active");
   }
 
