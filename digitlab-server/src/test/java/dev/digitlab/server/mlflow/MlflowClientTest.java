@@ -553,6 +553,23 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(versions("name = 'order-a'", List.of())).containsExactly("3", "2", "1");
     assertThat(versions("name = 'order-a'", List.of("version_number ASC")))
         .containsExactly("1", "2", "3");
+    // MLflow's other version filters: numeric comparisons of version_number, source_path strings
+    assertThat(versions("name = 'order-a' AND version_number > 1", List.of("version_number ASC")))
+        .containsExactly("2", "3");
+    assertThat(
+            versions("name='order-a' AND version_number <= 2 AND version_number != 1", List.of()))
+        .containsExactly("2");
+    assertThat(versions("version_number = 3 AND name = 'order-a'", List.of())).containsExactly("3");
+    assertThat(
+            versions(
+                "source_path = 'runs:/" + runId + "/model' AND version_number >= 2", List.of()))
+        .containsExactly("3", "2");
+    assertThat(versions("source_path LIKE 'runs:/%/model' AND name = 'order-b'", List.of()))
+        .isEmpty();
+    assertThat(versions("tags.version_number = '1'", List.of())).isEmpty();
+    assertThatThrownBy(() -> versions("version_number LIKE '1'", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
     Thread.sleep(20); // a later update time than the versions' creation, whatever the clock's step
     var updated =
         raw(
