@@ -260,6 +260,29 @@ class MlflowRawJsonTest {
   }
 
   @Test
+  void a_point_twice_in_one_batch_is_kept_once_as_mlflows_store_does() throws Exception {
+    String runId = newRun("point-twice");
+    post(
+        "runs/log-batch",
+        """
+        {"run_id": "%s", "metrics": [
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000001", "step": "1"},
+           {"key": "loss", "value": "NaN", "timestamp": "1700000000001", "step": "2"},
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000001", "step": "1"},
+           {"key": "loss", "value": "NaN", "timestamp": "1700000000001", "step": "2"},
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000002", "step": "1"}]}
+        """
+            .formatted(runId));
+    List<String> points = new ArrayList<>();
+    for (JsonNode point :
+        get("metrics/get-history?run_id=" + runId + "&metric_key=loss").path("metrics")) {
+      points.add(point.path("step").asLong() + "@" + point.path("timestamp").asLong());
+    }
+    assertThat(points)
+        .containsExactlyInAnyOrder("1@1700000000001", "2@1700000000001", "1@1700000000002");
+  }
+
+  @Test
   void a_deleted_run_takes_none_of_mlflows_run_writes() throws Exception {
     String runId = newRun("deleted-run-writes");
     post("runs/delete", "{\"run_id\": \"%s\"}".formatted(runId));
