@@ -266,19 +266,20 @@ class MlflowRegistryController {
       path = "/model-versions/search",
       method = {RequestMethod.GET, RequestMethod.POST})
   ObjectNode searchVersions(MlflowRequest fields) {
-    RunFilter filter = RunFilter.parse(nameFilter(fields.string("filter")));
+    RunFilter filter = RunFilter.parse(versionFilter(fields.string("filter")));
     Comparator<JsonNode> order = MlflowRegistryOrder.versions(fields.strings("order_by"));
     List<ObjectNode> found = new ArrayList<>();
     for (RegisteredModel model : registry.list()) {
       for (ObjectNode version : versionsOf(model.name())) {
-        if (filter.matches(asRun(model.name(), version.path("run_id").asString(null), Map.of()))) {
+        if (filter.matches(versionAsRun(version, Map.of()))) {
           found.add(version);
         }
       }
     }
     for (MlflowModels.Version version : models.allVersions()) {
-      if (filter.matches(asRun(version.name(), version.runId(), version.tags()))) {
-        found.add(theirVersion(version));
+      ObjectNode node = theirVersion(version);
+      if (filter.matches(versionAsRun(node, version.tags()))) {
+        found.add(node);
       }
     }
     found.sort(order);
@@ -512,6 +513,57 @@ class MlflowRegistryController {
       all.put("run_id", runId);
     }
     return new Run(0, 0, "model", name, null, "", null, null, "active", Map.of(), Map.of(), all);
+  }
+
+  /**
+   * A model version as a run for {@link #versionFilter}: its number a metric (numeric comparisons,
+   * as MLflow's {@code version_number}), its source a param (string comparisons).
+   */
+  private static Run versionAsRun(ObjectNode version, Map<String, String> tags) {
+    Map<String, String> all = new LinkedHashMap<>(tags);
+    String runId = version.path("run_id").asString(null);
+    if (runId != null) {
+      all.put("run_id", runId);
+    }
+    String source = version.path("source").asString(null);
+    return new Run(
+        0,
+        0,
+        "model version",
+        version.path("name").asString(),
+        null,
+        "",
+        null,
+        null,
+        "active",
+        source == null ? Map.of() : Map.of(VERSION_SOURCE, source),
+        Map.of(
+            VERSION_NUMBER,
+            new Run.LatestMetric(Double.parseDouble(version.path("version").asString()), 0, 0)),
+        all);
+  }
+
+  // Under MLflow's own names, so that errors name what the user wrote; MLflow's version filters
+  // take attributes and tags only, so metrics.* and params.* come from the rewrite alone.
+  private static final String VERSION_NUMBER = "version_number";
+  private static final String VERSION_SOURCE = "source_path";
+
+  /**
+   * MLflow's model version filters in the run grammar: {@code name} and {@code run_id} as for
+   * models, {@code version_number} (=, !=, <, <=, >, >=) and {@code source_path} (=, !=, LIKE,
+   * ILIKE, IN), which MLflow's SearchModelVersionUtils accepts too.
+   */
+  private static String versionFilter(String filter) {
+    if (filter == null) {
+      return null;
+    }
+    return nameFilter(filter)
+        .replaceAll(
+            "(?i)(?<![\\w.`'\"])version_number(?=\\s*(=|!=|<|>|like|ilike|in|not))",
+            "metrics." + VERSION_NUMBER)
+        .replaceAll(
+            "(?i)(?<![\\w.`'\"])source_path(?=\\s*(=|!=|<|>|like|ilike|in|not))",
+            "params." + VERSION_SOURCE);
   }
 
   /** MLflow's registry filters ({@code name = 'x'}, {@code run_id = 'y'}) in the run grammar. */

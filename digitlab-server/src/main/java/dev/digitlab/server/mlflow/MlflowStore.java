@@ -185,18 +185,25 @@ class MlflowStore {
 
   /**
    * Deletes ({@link #DELETED}) or restores ({@link #ACTIVE}) the experiment and its runs, as MLflow
-   * does: its runs follow it.
+   * does: its runs follow it. Only from stage {@code from}: as in MLflow's store, an experiment in
+   * another stage (deleted twice, restored while active) is RESOURCE_DOES_NOT_EXIST; the stage is
+   * checked by the update itself, so that of two concurrent deletes one is refused.
    */
-  void setExperimentStage(long id, String stage) {
+  void setExperimentStage(long id, String from, String stage) {
     transaction.executeWithoutResult(
         status -> {
-          jdbc.sql(
-                  "UPDATE experiment SET lifecycle_stage = :stage, updated_at = :now"
-                      + " WHERE id = :id")
-              .param("stage", stage)
-              .param("now", toSql(clock.instant()))
-              .param("id", id)
-              .update();
+          int updated =
+              jdbc.sql(
+                      "UPDATE experiment SET lifecycle_stage = :stage, updated_at = :now"
+                          + " WHERE id = :id AND lifecycle_stage = :from")
+                  .param("stage", stage)
+                  .param("now", toSql(clock.instant()))
+                  .param("id", id)
+                  .param("from", from)
+                  .update();
+          if (updated == 0) {
+            throw MlflowException.notFound("No Experiment with id=" + id + " exists");
+          }
           for (long trialId :
               jdbc.sql("SELECT id FROM trial WHERE experiment_id = :id AND kind = 'external'")
                   .param("id", id)

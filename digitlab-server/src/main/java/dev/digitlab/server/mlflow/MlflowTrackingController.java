@@ -221,7 +221,7 @@ class MlflowTrackingController {
       throw MlflowException.invalid("Cannot delete the default experiment '0'.");
     }
     checkMayChange(request, experiment);
-    store.setExperimentStage(experiment.id(), MlflowStore.DELETED);
+    store.setExperimentStage(experiment.id(), MlflowStore.ACTIVE, MlflowStore.DELETED);
     return MlflowJsonViews.object();
   }
 
@@ -229,7 +229,7 @@ class MlflowTrackingController {
   ObjectNode restoreExperiment(MlflowRequest fields, HttpServletRequest request) {
     MlflowExperiment experiment = experiment(fields.required("experiment_id"));
     checkMayChange(request, experiment);
-    store.setExperimentStage(experiment.id(), MlflowStore.ACTIVE);
+    store.setExperimentStage(experiment.id(), MlflowStore.DELETED, MlflowStore.ACTIVE);
     return MlflowJsonViews.object();
   }
 
@@ -271,8 +271,18 @@ class MlflowTrackingController {
     Map<String, String> tags =
         keyValues(fields.array("tags"), "tag", MlflowNames.MAX_TAG_VALUE_LENGTH);
     String runName = fields.string("run_name");
-    if (runName == null) {
-      runName = tags.get("mlflow.runName");
+    String tagName = tags.get("mlflow.runName");
+    if (runName == null || runName.isEmpty()) {
+      runName = tagName;
+    } else if (tagName != null && !tagName.isEmpty() && !tagName.equals(runName)) {
+      // MLflow's store refuses rather than pick one of two names
+      throw MlflowException.invalid(
+          "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different"
+              + " values (run_name='"
+              + runName
+              + "', mlflow.runName='"
+              + tagName
+              + "').");
     }
     if (runName != null) {
       MlflowNames.checkLength("run name", runName, MlflowNames.MAX_KEY_LENGTH);
@@ -302,7 +312,7 @@ class MlflowTrackingController {
 
   @PostMapping("/runs/update")
   ObjectNode updateRun(MlflowRequest fields, HttpServletRequest request) {
-    Run run = writableRun(MlflowRuns.runId(fields), request, false);
+    Run run = writableRun(MlflowRuns.runId(fields), request, true);
     String status = fields.string("status");
     String trialStatus = null;
     if (status != null) {
@@ -403,11 +413,15 @@ class MlflowTrackingController {
               + " of them.");
     }
     Run run = writableRun(MlflowRuns.runId(fields), request, true);
-    List<MetricPoint> metrics = new ArrayList<>(metricNodes.size());
+    // A point repeated in one batch (same key, value, timestamp, step) is kept once, as MLflow's
+    // SQL store does: its primary key spans all four. Across batches it is kept twice here (see
+    // docs/mlflow.md): refusing those would read the run's history on every batch.
+    Set<MetricPoint> points = new LinkedHashSet<>();
     Set<String> checkedKeys = new HashSet<>();
     for (JsonNode node : metricNodes) {
-      metrics.add(metric(node, checkedKeys));
+      points.add(metric(node, checkedKeys));
     }
+    List<MetricPoint> metrics = List.copyOf(points);
     Map<String, String> params = new LinkedHashMap<>();
     for (JsonNode node : paramNodes) {
       String key = MlflowRequest.string(node, "key");

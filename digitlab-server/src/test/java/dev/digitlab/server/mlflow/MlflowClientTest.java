@@ -106,7 +106,16 @@ class MlflowClientTest extends AuthServerTest {
                         "name = 'client-experiments-renamed'", ViewType.DELETED_ONLY, 10, List.of())
                     .getItems()))
         .containsExactly(id);
+    // as MLflow's SQL store: a deleted experiment is not found for a second delete, an active one
+    // not found for a restore
+    assertThatThrownBy(() -> alice.deleteExperiment(id))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
     alice.restoreExperiment(id);
+    assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("active");
+    assertThatThrownBy(() -> alice.restoreExperiment(id))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("RESOURCE_DOES_NOT_EXIST");
     assertThat(alice.getExperiment(id).getLifecycleStage()).isEqualTo("active");
   }
 
@@ -544,6 +553,23 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(versions("name = 'order-a'", List.of())).containsExactly("3", "2", "1");
     assertThat(versions("name = 'order-a'", List.of("version_number ASC")))
         .containsExactly("1", "2", "3");
+    // MLflow's other version filters: numeric comparisons of version_number, source_path strings
+    assertThat(versions("name = 'order-a' AND version_number > 1", List.of("version_number ASC")))
+        .containsExactly("2", "3");
+    assertThat(
+            versions("name='order-a' AND version_number <= 2 AND version_number != 1", List.of()))
+        .containsExactly("2");
+    assertThat(versions("version_number = 3 AND name = 'order-a'", List.of())).containsExactly("3");
+    assertThat(
+            versions(
+                "source_path = 'runs:/" + runId + "/model' AND version_number >= 2", List.of()))
+        .containsExactly("3", "2");
+    assertThat(versions("source_path LIKE 'runs:/%/model' AND name = 'order-b'", List.of()))
+        .isEmpty();
+    assertThat(versions("tags.version_number = '1'", List.of())).isEmpty();
+    assertThatThrownBy(() -> versions("version_number LIKE '1'", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
     Thread.sleep(20); // a later update time than the versions' creation, whatever the clock's step
     var updated =
         raw(

@@ -231,6 +231,108 @@ class MlflowRawJsonTest {
   }
 
   @Test
+  void a_run_name_and_a_different_run_name_tag_are_refused_as_mlflow_does() throws Exception {
+    String runId = newRun("two-run-names");
+    String experimentId =
+        get("runs/get?run_id=" + runId).path("run").path("info").path("experiment_id").asString();
+    Map<String, Long> before = counts();
+    HttpResponse<String> both =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            """
+            {"experiment_id": "%s", "run_name": "a",
+             "tags": [{"key": "mlflow.runName", "value": "b"}]}
+            """
+                .formatted(experimentId));
+    assertError(both, 400, "INVALID_PARAMETER_VALUE");
+    assertThat(both.body()).contains("run_name='a'", "mlflow.runName='b'");
+    assertThat(counts()).isEqualTo(before);
+    // the same name twice is one name
+    String same =
+        runBeside(
+            runId,
+            """
+            {"run_name": "a", "tags": [{"key": "mlflow.runName", "value": "a"}]}
+            """);
+    assertThat(get("runs/get?run_id=" + same).path("run").path("info").path("run_name").asString())
+        .isEqualTo("a");
+  }
+
+  @Test
+  void a_point_twice_in_one_batch_is_kept_once_as_mlflows_store_does() throws Exception {
+    String runId = newRun("point-twice");
+    post(
+        "runs/log-batch",
+        """
+        {"run_id": "%s", "metrics": [
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000001", "step": "1"},
+           {"key": "loss", "value": "NaN", "timestamp": "1700000000001", "step": "2"},
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000001", "step": "1"},
+           {"key": "loss", "value": "NaN", "timestamp": "1700000000001", "step": "2"},
+           {"key": "loss", "value": 0.5, "timestamp": "1700000000002", "step": "1"}]}
+        """
+            .formatted(runId));
+    List<String> points = new ArrayList<>();
+    for (JsonNode point :
+        get("metrics/get-history?run_id=" + runId + "&metric_key=loss").path("metrics")) {
+      points.add(point.path("step").asLong() + "@" + point.path("timestamp").asLong());
+    }
+    assertThat(points)
+        .containsExactlyInAnyOrder("1@1700000000001", "2@1700000000001", "1@1700000000002");
+  }
+
+  @Test
+  void a_deleted_run_takes_none_of_mlflows_run_writes() throws Exception {
+    String runId = newRun("deleted-run-writes");
+    post("runs/delete", "{\"run_id\": \"%s\"}".formatted(runId));
+    Map<String, String> writes =
+        Map.of(
+            "runs/update", "\"status\": \"FINISHED\"",
+            "runs/log-metric", "\"key\": \"m\", \"value\": 1, \"timestamp\": \"1\"",
+            "runs/log-parameter", "\"key\": \"p\", \"value\": \"1\"",
+            "runs/set-tag", "\"key\": \"t\", \"value\": \"1\"",
+            "runs/log-batch", "\"tags\": [{\"key\": \"t\", \"value\": \"1\"}]");
+    Map<String, Long> before = counts();
+    for (Map.Entry<String, String> write : writes.entrySet()) {
+      assertError(
+          send(
+              "POST",
+              "/api/2.0/mlflow/" + write.getKey(),
+              "{\"run_id\": \"" + runId + "\", " + write.getValue() + "}"),
+          400,
+          "INVALID_PARAMETER_VALUE");
+    }
+    assertThat(counts()).isEqualTo(before);
+    JsonNode info = get("runs/get?run_id=" + runId).path("run").path("info");
+    assertThat(info.path("status").asString()).isEqualTo("RUNNING");
+    assertThat(info.path("lifecycle_stage").asString()).isEqualTo("deleted");
+    post("runs/restore", "{\"run_id\": \"%s\"}".formatted(runId));
+    post("runs/update", "{\"run_id\": \"%s\", \"status\": \"FINISHED\"}".formatted(runId));
+  }
+
+  @Test
+  void deleting_a_deleted_experiment_or_restoring_an_active_one_is_not_found() throws Exception {
+    String experimentId =
+        post("experiments/create", "{\"name\": \"stage-twice\"}").path("experiment_id").asString();
+    assertError(
+        send(
+            "POST",
+            "/api/2.0/mlflow/experiments/restore",
+            "{\"experiment_id\": \"%s\"}".formatted(experimentId)),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+    post("experiments/delete", "{\"experiment_id\": \"%s\"}".formatted(experimentId));
+    assertError(
+        send(
+            "POST",
+            "/api/2.0/mlflow/experiments/delete",
+            "{\"experiment_id\": \"%s\"}".formatted(experimentId)),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+  }
+
+  @Test
   void built_in_trials_read_as_runs_and_stay_read_only() throws Exception {
     HttpResponse<String> submitted =
         send(
