@@ -129,6 +129,9 @@ class ClientCommandsTest extends ServerCommandTest {
     List<String> lines = out.toString().lines().toList();
     assertThat(lines.getFirst()).startsWith("run_id,run_name,kind,status,user,start_time");
     assertThat(lines.getFirst()).contains("params.batchSize");
+    // Every param, not the web page's first six columns: the searched learningRate sorts after
+    // them and was left out, as was the objective test_f1_macro among the metrics.
+    assertThat(lines.getFirst()).contains("params.learningRate", "params.seed");
     assertThat(lines).hasSize(1 + 3); // the header, then the three trials with batch size 128
     assertThat(lines.get(1)).contains(",builtin,SCHEDULED,");
     out.getBuffer().setLength(0);
