@@ -41,7 +41,9 @@ class ClientCommandsTest extends ServerCommandTest {
     assertThat(exit).isEqualTo(1);
     assertThat(out.toString()).isEmpty();
     assertThat(err.toString())
-        .startsWith("error: The experiment cannot run: 2 problem(s)")
+        // 'errors' is the problem's JSON field: in a terminal the problems are the lines below.
+        .startsWith("error: The experiment cannot run: 2 problem(s):" + System.lineSeparator())
+        .doesNotContain("listed in 'errors'")
         .contains("  config.optimizer: must be one of sgd, adam, adamw, rmsprop, got 'adamx'")
         .contains("  search.parameters.batchSize: must list at least one value");
   }
