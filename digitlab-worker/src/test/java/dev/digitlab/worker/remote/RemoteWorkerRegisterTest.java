@@ -56,6 +56,9 @@ class RemoteWorkerRegisterTest {
     assertThat(worker.isAlive()).isFalse();
     assertThat(logged.toString(StandardCharsets.UTF_8))
         .contains("cannot register with http://127.0.0.1:1")
-        .contains("trying again");
+        .contains("trying again")
+        // The HTTP client's ConnectException has no message: it read "ConnectException null".
+        .contains("connection refused")
+        .doesNotContain("null");
   }
 }
