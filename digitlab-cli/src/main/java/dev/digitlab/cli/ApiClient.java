@@ -213,6 +213,10 @@ final class ApiClient {
               + status
               + problemTitle(problem);
     }
+    if (!problem.path("errors").isEmpty()) {
+      // The API's words point at its JSON field; here the problems are the lines that follow.
+      detail = detail.replace(", listed in 'errors'.", ":");
+    }
     message.append(detail);
     for (JsonNode error : problem.path("errors")) {
       String path = error.path("path").asString("");

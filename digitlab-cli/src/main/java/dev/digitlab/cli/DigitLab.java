@@ -51,6 +51,12 @@ public final class DigitLab implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine cli = commandLine();
+    int exit = cli.execute(args);
+    // picocli's writers buffer over System.out and System.err, and System.exit does not flush
+    // them: whatever a command print()ed without flushing would be lost.
+    cli.getOut().flush();
+    cli.getErr().flush();
+    System.exit(exit);
   }
 }

@@ -25,8 +25,8 @@ final class ListCommand implements Callable<Integer> {
       names = "--sort",
       defaultValue = "created",
       description =
-          "created, updated, name, owner, best_objective, best_test_accuracy, best_test_f1_macro or"
-              + " total_train_seconds (default: ${DEFAULT-VALUE}).")
+          "created, updated, name, owner, best_objective, best_test_accuracy, best_test_f1_macro,"
+              + " total_train_seconds, status or trials_done (default: ${DEFAULT-VALUE}).")
   String sort;
 
   @Option(names = "--asc", description = "Ascending order (default: descending).")

@@ -346,6 +346,8 @@ final class PipelineCommand implements Runnable {
                       .getText(
                           "/api/v1/pipelines/" + id + "/steps/" + Uploads.segment(step) + "/logs",
                           "text/plain")));
+      // print() does not flush an autoflush writer; unflushed, the log never reached the terminal.
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }

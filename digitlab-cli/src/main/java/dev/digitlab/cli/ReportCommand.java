@@ -65,6 +65,11 @@ final class ReportCommand implements Callable<Integer> {
 
   /** Saves the page at {@code path} on the server as {@code dir/index.html}. */
   private static Path save(ApiClient client, String path, Path dir) throws IOException {
+    // createDirectories' own message for an existing file is the bare path.
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new ApiClient.ApiException(
+          dir + " is a file: --out names the folder to write index.html into.");
+    }
     String html = client.getText(path, "text/html");
     Files.createDirectories(dir);
     Path index = dir.resolve("index.html");

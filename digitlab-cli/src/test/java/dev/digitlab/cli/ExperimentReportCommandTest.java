@@ -129,6 +129,19 @@ class ExperimentReportCommandTest {
     assertThat(site).doesNotExist();
   }
 
+  @Test
+  void an_out_that_is_a_file_is_said_so_and_the_file_is_kept() throws Exception {
+    Path file = Files.writeString(dir.resolve("model.onnx"), "mine");
+
+    int exit = run("report", "--experiment", Long.toString(experiment), "--out", file.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString().lines().toList())
+        .containsExactly(
+            "error: " + file + " is a file: --out names the folder to write index.html into.");
+    assertThat(file).hasContent("mine");
+  }
+
   private int run(String... args) {
     String[] withServer = new String[args.length + 2];
     System.arraycopy(args, 0, withServer, 0, args.length);

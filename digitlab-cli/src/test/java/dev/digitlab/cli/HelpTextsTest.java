@@ -87,6 +87,17 @@ class HelpTextsTest {
             "Try 'digitlab model export --help' for the options.");
   }
 
+  @Test
+  void ls_help_names_every_order_the_server_sorts_by() {
+    assertThat(run("ls", "--help")).isZero();
+    String help = out.toString().replaceAll("\\s+", " ");
+
+    for (dev.digitlab.server.experiments.ExperimentSort sort :
+        dev.digitlab.server.experiments.ExperimentSort.values()) {
+      assertThat(help).contains(sort.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
   private static List<CommandLine> allCommands(CommandLine root) {
     List<CommandLine> all = new ArrayList<>();
     all.add(root);

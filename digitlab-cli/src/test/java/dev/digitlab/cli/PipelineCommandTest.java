@@ -2,7 +2,10 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +99,34 @@ class PipelineCommandTest extends ServerCommandTest {
         .matches(
             "pipeline run \\d+ failed in \\d+\\.\\d\\d s wall time \\(failed step\\(s\\): broken\\)");
     assertThat(out.toString()).contains("after skipped");
+  }
+
+  @Test
+  void logs_reach_a_terminal_whose_output_is_buffered() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("echo.yaml"),
+            """
+            name: echoing
+            steps:
+              - {name: say, type: command, parameters: {executable: echo, args: [hello-log]}}
+            """);
+    assertThat(run("pipeline", "run", file.toString(), "--wait", "--poll-ms", "100"))
+        .as(out + "\n" + err)
+        .isZero();
+    String id = out.toString().split("\\R")[0];
+
+    // As picocli writes to a terminal: a buffered writer over System.out, which nothing flushed
+    // before the JVM exited, so 'pipeline logs' printed nothing at all.
+    ByteArrayOutputStream terminal = new ByteArrayOutputStream();
+    int exit =
+        DigitLab.commandLine()
+            .setOut(new PrintWriter(terminal, true))
+            .setErr(new PrintWriter(err, true))
+            .execute("pipeline", "logs", id, "say", "--server", url);
+
+    assertThat(exit).isZero();
+    assertThat(terminal.toString(StandardCharsets.UTF_8)).contains("hello-log");
   }
 
   @Test

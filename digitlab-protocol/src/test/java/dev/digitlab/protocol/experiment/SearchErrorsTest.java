@@ -21,6 +21,16 @@ class SearchErrorsTest {
   }
 
   @Test
+  void another_tools_name_for_a_field_suggests_ours() {
+    // Optuna's n_trials, Ray Tune's num_samples, W&B sweeps' method: too far from ours to be
+    // typos, so nothing was suggested.
+    assertThat(errorsOf("type: random\nn_trials: 3\nparameters: {seed: [1, 2]}"))
+        .contains("search.n_trials: unknown field 'n_trials' at search; did you mean 'samples'?");
+    assertThat(errorsOf("method: grid\nparameters: {seed: [1, 2]}"))
+        .contains("search.method: unknown field 'method' at search; did you mean 'type'?");
+  }
+
+  @Test
   void a_value_of_the_wrong_type_is_named_by_its_index() {
     assertThat(errorsOf("type: grid\nparameters:\n  batchSize: [64, fast]"))
         .containsExactly("search.parameters.batchSize[1]: must be a whole number, got 'fast'");

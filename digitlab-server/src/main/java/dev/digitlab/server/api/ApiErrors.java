@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -19,6 +20,7 @@ import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
@@ -190,6 +192,32 @@ class ApiErrors extends ResponseEntityExceptionHandler {
     ProblemDetail problem = unreadableBody(e);
     return handleExceptionInternal(
         e, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+  }
+
+  /**
+   * A path or query value of the wrong type ({@code /experiments/abc}, {@code ?limit=ten}).
+   * Spring's words were "Failed to convert 'id' with value: 'abc'"; this says what the value should
+   * be.
+   */
+  @Override
+  protected ResponseEntity<Object> handleTypeMismatch(
+      TypeMismatchException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    String name =
+        e instanceof MethodArgumentTypeMismatchException argument
+            ? argument.getName()
+            : e.getPropertyName();
+    if (name == null) {
+      return super.handleTypeMismatch(e, headers, status, request);
+    }
+    String expected =
+        e.getRequiredType() == null
+            ? "a valid value"
+            : ErrorText.scrub("`" + e.getRequiredType().getName() + "`");
+    String message = "expected " + expected + ", got '" + e.getValue() + "'";
+    ProblemDetail problem =
+        badRequest(
+            "Invalid parameter", name + ": " + message, List.of(new FieldError(name, message)));
+    return handleExceptionInternal(e, problem, headers, status, request);
   }
 
   static ProblemDetail unreadableBody(HttpMessageNotReadableException e) {

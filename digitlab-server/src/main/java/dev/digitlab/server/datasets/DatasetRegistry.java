@@ -141,7 +141,21 @@ public class DatasetRegistry {
   /** The registered dataset called {@code name}, or 404. */
   public Entry get(String name) {
     return find(name)
-        .orElseThrow(() -> new NotFoundException("No dataset '" + name + "' is registered"));
+        .orElseThrow(
+            () ->
+                new NotFoundException(
+                    DatasetId.find(name).isPresent()
+                        // 'data ls' says mnist and fashion-mnist are there; 'data show mnist' said
+                        // only "No dataset 'mnist' is registered".
+                        ? "'"
+                            + name
+                            + "' is built in, not registered: experiments name it as 'dataset: "
+                            + name
+                            + "', and its files are fetched on first use ('digitlab data path"
+                            + " --dataset "
+                            + name
+                            + "' shows where)."
+                        : "No dataset '" + name + "' is registered"));
   }
 
   private static Entry entry(java.sql.ResultSet rs, int row) throws java.sql.SQLException {

@@ -334,6 +334,18 @@ class ErrorResponsesTest {
         .isEqualTo("This request needs a JSON body.");
   }
 
+  @Test
+  void a_path_or_query_value_of_the_wrong_type_names_it_and_what_it_should_be() throws Exception {
+    // Spring's words were "Failed to convert 'id' with value: 'abc'".
+    JsonNode path = json.readTree(get("/api/v1/experiments/abc", "application/json").body());
+    JsonNode query =
+        json.readTree(get("/api/v1/trials/1/misclassified?limit=ten", "application/json").body());
+
+    assertThat(path.get("detail").asString()).isEqualTo("id: expected an integer, got 'abc'");
+    assertThat(path.at("/errors/0/path").asString()).isEqualTo("id");
+    assertThat(query.get("detail").asString()).isEqualTo("limit: expected an integer, got 'ten'");
+  }
+
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
     return http.send(
         HttpRequest.newBuilder(uri(path))

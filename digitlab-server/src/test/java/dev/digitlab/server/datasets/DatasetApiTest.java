@@ -111,6 +111,10 @@ class DatasetApiTest {
     assertThat(other.body()).contains("not 'secrets.txt'");
     assertThat(get("/api/v1/datasets/nope/files/train-labels-idx1-ubyte", viewer).statusCode())
         .isEqualTo(404);
+    // 'digitlab data show mnist': a built-in dataset is not registered, and the 404 says so.
+    HttpResponse<String> builtIn = get("/api/v1/datasets/mnist", viewer);
+    assertThat(builtIn.statusCode()).isEqualTo(404);
+    assertThat(builtIn.body()).contains("'mnist' is built in, not registered");
 
     HttpResponse<String> taken = add("blocks", 10, archive, user);
     assertThat(taken.statusCode()).isEqualTo(409);

@@ -43,6 +43,7 @@ public final class RemoteWorker {
 
   private static final Logger log = LoggerFactory.getLogger(RemoteWorker.class);
   private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+  private static final Duration RETRY_WARNING = Duration.ofMinutes(1);
 
   /**
    * @param workHome where attempts train and keep their outboxes ({@code <workHome>/<trial>-<n>})
@@ -98,7 +99,7 @@ public final class RemoteWorker {
 
   /** Registers (retrying until the server answers), then runs the slots until interrupted. */
   public void run() throws InterruptedException {
-    terms = retry("register", () -> client.register(registration()));
+    terms = retry("cannot register with " + client.server(), () -> client.register(registration()));
     log.info(
         "worker {} registered with {} ({} slot(s), {}): lease {} ms, heartbeat {} ms",
         settings.name(),
@@ -377,14 +378,30 @@ public final class RemoteWorker {
     T call();
   }
 
-  /** Calls until the server answers; a refusal or a lost lease is thrown. */
+  /**
+   * Calls until the server answers; a refusal or a lost lease is thrown. The first failure, then
+   * one a minute, is a warning: at debug level only, a worker given a wrong address printed nothing
+   * after its start line, for ever.
+   */
   private static <T> T retry(String what, Call<T> call) throws InterruptedException {
     Duration backoff = Duration.ofMillis(200);
+    long warned = 0;
+    boolean first = true;
     while (true) {
       try {
         return call.call();
       } catch (WorkerClient.ServerUnavailableException e) {
-        log.debug("{}: {}; trying again in {}", what, e.getMessage(), backoff);
+        if (first || System.nanoTime() - warned > RETRY_WARNING.toNanos()) {
+          log.warn(
+              "{}: {}; trying again (every {} s at most) until it answers",
+              what,
+              e.getMessage(),
+              RETRY_MAX.toSeconds());
+          warned = System.nanoTime();
+          first = false;
+        } else {
+          log.debug("{}: {}; trying again in {}", what, e.getMessage(), backoff);
+        }
         Thread.sleep(backoff);
         backoff = min(backoff.multipliedBy(2), RETRY_MAX);
       }

@@ -247,14 +247,28 @@ public final class WorkerClient {
     return builder;
   }
 
+  /**
+   * Why a request got no answer, in words: the HTTP client's ConnectException carries no message
+   * ("ConnectException null"), so its cause's, or what it means, is said instead.
+   */
+  private static String reason(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getClass().getSimpleName() + " " + t.getMessage();
+      }
+    }
+    return e instanceof java.net.ConnectException
+        ? "connection refused (is the server running at this address?)"
+        : e.getClass().getSimpleName();
+  }
+
   private <T> HttpResponse<T> send(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> body) {
     HttpRequest request = builder.build();
     HttpResponse<T> response;
     try {
       response = http.send(request, body);
     } catch (IOException e) {
-      throw new ServerUnavailableException(
-          "no answer from " + server + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      throw new ServerUnavailableException("no answer from " + server + ": " + reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ServerUnavailableException("interrupted");
