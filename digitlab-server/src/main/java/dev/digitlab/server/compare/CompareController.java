@@ -1,7 +1,9 @@
 package dev.digitlab.server.compare;
 
+import dev.digitlab.server.api.InvalidParameterException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -30,6 +32,13 @@ class CompareController {
     if (picked != null) {
       texts.addAll(picked);
     }
-    return comparisons.of(Comparisons.ids(texts));
+    Set<Long> ids = Comparisons.ids(texts);
+    if (ids.isEmpty()) {
+      // An empty comparison would look like trials that do not exist; usually the parameter's
+      // name was mistyped (?ids=1,2).
+      throw new InvalidParameterException(
+          "trials", "give the trials to compare, like ?trials=1,2,3 (or ?trial=1&trial=2)");
+    }
+    return comparisons.of(ids);
   }
 }

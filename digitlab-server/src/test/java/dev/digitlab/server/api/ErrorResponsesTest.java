@@ -395,6 +395,19 @@ class ErrorResponsesTest {
     return id;
   }
 
+  @Test
+  void a_comparison_that_names_no_trials_says_how_to_name_them() throws Exception {
+    // ?ids= is not the parameter: an empty 200 looked like trials that do not exist.
+    for (String path : List.of("/api/v1/compare", "/api/v1/compare?ids=1,2")) {
+      HttpResponse<String> response = get(path, "application/json");
+
+      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValue("application/problem+json");
+      assertThat(response.body()).contains("trials").contains("?trials=1,2,3");
+    }
+  }
+
   private HttpResponse<String> get(String path, String accept) throws Exception {
     return http.send(
         HttpRequest.newBuilder(uri(path)).header("Accept", accept).build(),
