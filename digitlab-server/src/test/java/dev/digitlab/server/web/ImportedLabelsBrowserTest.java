@@ -132,6 +132,8 @@ class ImportedLabelsBrowserTest extends BrowserTestServer {
     trial.put("queuedAt", "2026-12-07T11:00:00Z");
     trial.put("startedAt", "2026-12-07T11:00:00Z");
     trial.put("finishedAt", "2026-12-07T11:05:00Z");
+    // A tested trial, as its confusion matrix says: the trial page asks for test reports only then.
+    trial.put("testAccuracy", 0.7);
     trial
         .putArray("artifacts")
         .addObject()
