@@ -272,6 +272,40 @@ class MlflowRunsBrowserTest {
         .until(d -> names(d).equals(List.of("high", "low", "middle")));
   }
 
+  /**
+   * An MLflow experiment whose runs have all ended showed "running" for ever (made so and never
+   * rolled up), in the list, on its page and under the list's "running" filter. Its status now
+   * rolls up from its runs, as a Digit Lab experiment's from its trials: running while a run runs,
+   * succeeded once they all finished; a new run makes it running again.
+   */
+  @Test
+  void an_mlflow_experiment_whose_runs_all_ended_is_not_running() throws Exception {
+    String experimentId = experiment("browser-ended-runs");
+    String first = run(experimentId, "first", 0.7, "0.5");
+    String second = run(experimentId, "second", 0.8, "0.5");
+    post("runs/update", "{\"run_id\": \"" + first + "\", \"status\": \"FINISHED\"}");
+    post("runs/update", "{\"run_id\": \"" + second + "\", \"status\": \"FAILED\"}");
+
+    var driver = browser.driver;
+    driver.get(url("/?status=succeeded"));
+    assertThat(listStatus(driver, experimentId)).isEqualTo("succeeded");
+    driver.get(url("/?status=running"));
+    assertThat(driver.findElements(By.cssSelector("tr[data-id='" + experimentId + "']"))).isEmpty();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(driver.findElement(By.id("experiment-status")).getText()).isEqualTo("succeeded");
+
+    run(experimentId, "third", 0.6, "0.5");
+    driver.get(url("/?status=running"));
+    assertThat(listStatus(driver, experimentId)).isEqualTo("running");
+  }
+
+  private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
+    return driver
+        .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
+        .getText()
+        .strip();
+  }
+
   private static List<String> names(org.openqa.selenium.WebDriver driver) {
     return rows(driver).stream()
         .map(r -> r.findElements(By.tagName("td")).get(1).getText().strip())
