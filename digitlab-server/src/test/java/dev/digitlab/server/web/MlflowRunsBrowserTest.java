@@ -299,6 +299,40 @@ class MlflowRunsBrowserTest {
     assertThat(listStatus(driver, experimentId)).isEqualTo("running");
   }
 
+  /**
+   * An MLflow experiment's page showed panels that are always empty for its runs: test results per
+   * trial and the optimization history (it has no objective: "none"), a Progress of 0 % for
+   * finished runs, timeline rows named after a worker that does not exist ("unknown · 2"), and a
+   * Cancel experiment button the API refuses. They are left out; the timeline's rows are runs.
+   */
+  @Test
+  void an_mlflow_experiments_page_shows_no_panels_that_are_always_empty_for_it() throws Exception {
+    String experimentId = experiment("browser-mlflow-panels");
+    String first = run(experimentId, "first", 0.7, "0.5");
+    run(experimentId, "second", 0.8, "0.5");
+    post("runs/update", "{\"run_id\": \"" + first + "\", \"status\": \"FINISHED\"}");
+
+    var driver = browser.driver;
+    browser.clearConsole();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(browser.consoleErrors(d -> browser.chartPoints("curves") == 2)).isEmpty();
+    assertThat(driver.findElements(By.id("test-bars"))).isEmpty();
+    assertThat(driver.findElements(By.id("history"))).isEmpty();
+    assertThat(driver.findElements(By.cssSelector("#trial-table progress"))).isEmpty();
+    assertThat(driver.findElement(By.cssSelector("#trial-table thead")).getText())
+        .doesNotContain("Progress")
+        .doesNotContain("Objective");
+    assertThat(driver.findElement(By.id("summary")).getText()).doesNotContain("none");
+    assertThat(driver.findElements(By.xpath("//button[text()='Cancel experiment']"))).isEmpty();
+    @SuppressWarnings("unchecked")
+    List<String> rows =
+        (List<String>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('timeline'))"
+                    + ".getOption().yAxis[0].data;");
+    assertThat(rows).isNotEmpty().noneMatch(row -> row.contains("unknown"));
+  }
+
   private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
     return driver
         .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
