@@ -333,6 +333,45 @@ class MlflowRunsBrowserTest {
     assertThat(rows).isNotEmpty().noneMatch(row -> row.contains("unknown"));
   }
 
+  /**
+   * A run's params were listed in no order (MLflow sorts them by key), and the runs table wrote
+   * metrics with four significant digits, so 0.009010 sat beside 0.1157 with the decimal points
+   * apart: a metric column now has one number of decimals for all its cells, the full value in each
+   * cell's tooltip.
+   */
+  @Test
+  void params_are_sorted_by_key_and_a_metric_column_lines_up() throws Exception {
+    String experimentId = experiment("browser-params-order");
+    String small = run(experimentId, "small", 0.00901, "0.5");
+    String large = run(experimentId, "large", 0.1157, "0.5");
+    List<String> keys = List.of("zeta", "beta", "omega", "delta", "kappa", "gamma", "epsilon");
+    StringBuilder params = new StringBuilder();
+    for (String key : keys) {
+      params.append(",{\"key\": \"").append(key).append("\", \"value\": \"1\"}");
+    }
+    post(
+        "runs/log-batch",
+        "{\"run_id\": \"" + small + "\", \"params\": [" + params.substring(1) + "]}");
+
+    var driver = browser.driver;
+    driver.get(url("/runs/" + small));
+    assertThat(
+            driver.findElements(By.cssSelector("#params-table th")).stream()
+                .map(WebElement::getText)
+                .toList())
+        .containsExactly("alpha", "beta", "delta", "epsilon", "gamma", "kappa", "omega", "zeta");
+
+    driver.get(url("/experiments/" + experimentId + "/runs?params=&metrics=rmse"));
+    WebElement smallCell =
+        driver.findElement(By.cssSelector("#runs-table tr[data-run='" + small + "'] td.num"));
+    WebElement largeCell =
+        driver.findElement(By.cssSelector("#runs-table tr[data-run='" + large + "'] td.num"));
+    assertThat(smallCell.getText()).isEqualTo("0.009010");
+    assertThat(largeCell.getText()).isEqualTo("0.115700");
+    assertThat(smallCell.getAttribute("title")).isEqualTo("0.00901");
+    assertThat(largeCell.getAttribute("title")).isEqualTo("0.1157");
+  }
+
   private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
     return driver
         .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
