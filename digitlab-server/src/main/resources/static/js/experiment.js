@@ -19,30 +19,34 @@
   // Test-phase bars: accuracy, macro precision, recall and F1 per trial.
   const testKeys = [['test_accuracy', 'accuracy'], ['test_precision_macro', 'precision'],
     ['test_recall_macro', 'recall'], ['test_f1_macro', 'F1']];
-  const bars = echarts.init(document.getElementById('test-bars'));
-  charts.push(bars);
-  // Every trial's label, wrapped to its column's width (ECharts hid every other one that would not
-  // fit on one line); too narrow even for that (a phone), the trial number alone ("#1"), the
-  // tooltip naming the rest. Recomputed when the window's width changes.
-  function barLabels() {
-    const width = (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6;
-    return { interval: 0, overflow: 'break', width: Math.max(30, width),
-      formatter: width < 110 ? function (v) { return v.split(' ')[0]; } : null };
+  // Not on an MLflow experiment's page: its runs have no test phase of ours.
+  const barsElement = document.getElementById('test-bars');
+  if (barsElement) {
+    const bars = echarts.init(barsElement);
+    charts.push(bars);
+    // Every trial's label, wrapped to its column's width (ECharts hid every other one that would not
+    // fit on one line); too narrow even for that (a phone), the trial number alone ("#1"), the
+    // tooltip naming the rest. Recomputed when the window's width changes.
+    function barLabels() {
+      const width = (document.getElementById('test-bars').clientWidth - 90) / Math.max(1, labels.length) - 6;
+      return { interval: 0, overflow: 'break', width: Math.max(30, width),
+        formatter: width < 110 ? function (v) { return v.split(' ')[0]; } : null };
+    }
+    window.addEventListener('resize', function () { bars.setOption({ xAxis: { axisLabel: barLabels() } }); });
+    // From 0 to 100 %: a bar's length is its value (an axis from 0.81 made 0.84 look like a fifth
+    // of 0.9), and its ticks (0, 20 %, … 100 %) cannot crowd each other as 0.99 and 1 did.
+    bars.setOption({
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(2) + ' %'; } },
+      legend: { top: 0 },
+      grid: { left: 70, right: 10, top: 40, bottom: 30 },
+      xAxis: { type: 'category', data: labels, axisLabel: barLabels() },
+      yAxis: { type: 'value', min: 0, max: 1, name: 'test set score', nameLocation: 'middle', nameGap: 48,
+        axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
+      series: testKeys.map(function (k) {
+        return { name: k[1], type: 'bar', data: trials.map(function (t) { return t.metrics[k[0]] ?? null; }) };
+      })
+    });
   }
-  window.addEventListener('resize', function () { bars.setOption({ xAxis: { axisLabel: barLabels() } }); });
-  // From 0 to 100 %: a bar's length is its value (an axis from 0.81 made 0.84 look like a fifth
-  // of 0.9), and its ticks (0, 20 %, … 100 %) cannot crowd each other as 0.99 and 1 did.
-  bars.setOption({
-    tooltip: { trigger: 'axis', valueFormatter: function (v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(2) + ' %'; } },
-    legend: { top: 0 },
-    grid: { left: 70, right: 10, top: 40, bottom: 30 },
-    xAxis: { type: 'category', data: labels, axisLabel: barLabels() },
-    yAxis: { type: 'value', min: 0, max: 1, name: 'test set score', nameLocation: 'middle', nameGap: 48,
-      axisLabel: { formatter: function (v) { return Math.round(v * 100) + ' %'; } } },
-    series: testKeys.map(function (k) {
-      return { name: k[1], type: 'bar', data: trials.map(function (t) { return t.metrics[k[0]] ?? null; }) };
-    })
-  });
 
   // The search plots: each trial's objective (its last reported value of the objective metric),
   // pruned trials marked, log axes for log-scaled ranges, category axes for lists.
@@ -67,29 +71,33 @@
   const colourRange = maximize ? palette : palette.slice().reverse();
 
   // Optimization history: objective by trial number, and the best so far.
-  const history = echarts.init(document.getElementById('history'));
-  charts.push(history);
-  let best = null;
-  const bestSoFar = [];
-  byOrdinal.forEach(function (t) {
-    const v = t.status === 'succeeded' ? objectiveOf(t) : null;
-    if (v !== null && (best === null || (maximize ? v > best : v < best))) { best = v; }
-    if (best !== null) { bestSoFar.push([t.ordinal, best]); }
-  });
-  history.setOption({
-    tooltip: { trigger: 'item' }, legend: { top: 0 },
-    grid: { left: 70, right: 20, top: 40, bottom: 40 },
-    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
-    yAxis: { type: 'value', scale: true, name: data.objective, nameLocation: 'middle', nameGap: 52 },
-    series: [
-      { name: 'objective', type: 'scatter', symbolSize: 8,
-        data: finished.map(function (t) { return { name: t.label, value: [t.ordinal, objectiveOf(t)] }; }),
-        markLine: { symbol: 'none', silent: false, lineStyle: { type: 'dashed', color: '#999' },
-          label: { formatter: 'pruned', color: '#999' },
-          data: pruned.map(function (t) { return { name: t.label + ' pruned', xAxis: t.ordinal }; }) } },
-      { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: bestSoFar }
-    ]
-  });
+  // Not on an MLflow experiment's page: it has no objective.
+  const historyElement = document.getElementById('history');
+  if (historyElement) {
+    const history = echarts.init(historyElement);
+    charts.push(history);
+    let best = null;
+    const bestSoFar = [];
+    byOrdinal.forEach(function (t) {
+      const v = t.status === 'succeeded' ? objectiveOf(t) : null;
+      if (v !== null && (best === null || (maximize ? v > best : v < best))) { best = v; }
+      if (best !== null) { bestSoFar.push([t.ordinal, best]); }
+    });
+    history.setOption({
+      tooltip: { trigger: 'item' }, legend: { top: 0 },
+      grid: { left: 70, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+      yAxis: { type: 'value', scale: true, name: data.objective, nameLocation: 'middle', nameGap: 52 },
+      series: [
+        { name: 'objective', type: 'scatter', symbolSize: 8,
+          data: finished.map(function (t) { return { name: t.label, value: [t.ordinal, objectiveOf(t)] }; }),
+          markLine: { symbol: 'none', silent: false, lineStyle: { type: 'dashed', color: '#999' },
+            label: { formatter: 'pruned', color: '#999' },
+            data: pruned.map(function (t) { return { name: t.label + ' pruned', xAxis: t.ordinal }; }) } },
+        { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: bestSoFar }
+      ]
+    });
+  }
 
   // With nothing searched the page has a note instead of these panels (no empty charts).
   const searchPlots = searched.length > 0;
@@ -193,7 +201,8 @@
   charts.push(timeline);
   function drawTimeline() {
     const ran = trials.filter(function (t) { return t.startedAt; }).map(function (t) {
-      return { t: t, worker: t.worker || 'unknown', start: Date.parse(t.startedAt),
+      // An MLflow experiment's runs have no worker of ours: their rows are named "runs".
+      return { t: t, worker: t.worker || (data.mlflow ? 'runs' : 'unknown'), start: Date.parse(t.startedAt),
         end: t.finishedAt ? Date.parse(t.finishedAt) : Date.now() };
     }).sort(function (a, b) { return a.start - b.start; });
     const lanes = new Map(); // worker -> end time of each of its lanes

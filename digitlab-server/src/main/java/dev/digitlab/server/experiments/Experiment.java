@@ -39,6 +39,14 @@ public record Experiment(
     tags = List.copyOf(tags);
   }
 
+  /**
+   * Whether it was made through the MLflow API (dataset {@code external}, the Default experiment
+   * among them): its runs are logged by users' scripts, none is trained nor stopped by Digit Lab.
+   */
+  public boolean mlflow() {
+    return "external".equals(dataset);
+  }
+
   /** The objective's metric as pages and the API name it, {@link #NO_OBJECTIVE} without one. */
   public String objectiveMetricName() {
     return objective == null ? NO_OBJECTIVE : objective.metric().configName();

@@ -196,6 +196,15 @@ class ExperimentController {
   ExperimentView cancel(@PathVariable long id, HttpServletRequest request) {
     Experiment experiment = find(id);
     ownership.checkMayChange(request, "experiment " + id, experiment.owner());
+    if (experiment.mlflow()) {
+      // Marking it cancelled would change nothing its runs do (no worker of ours runs them), and
+      // logging into it still works: as for one of its runs (TrialCancels), refuse.
+      throw new ConflictException(
+          "Experiment "
+              + id
+              + " holds runs logged through the MLflow API: each ends when its script ends it"
+              + " (mlflow.end_run(), or runs/update with a status), not from here.");
+    }
     if (experiment.status() == ExperimentStatus.SUCCEEDED
         || experiment.status() == ExperimentStatus.FAILED) {
       throw new ConflictException(

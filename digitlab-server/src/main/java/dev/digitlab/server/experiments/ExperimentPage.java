@@ -136,9 +136,12 @@ class ExperimentPage {
     model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
     model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
-    model.addAttribute("active", counts.queued() + counts.running() > 0);
+    // Nothing of ours stops an MLflow experiment's runs: no Cancel button (the API refuses it).
+    model.addAttribute("active", !experiment.mlflow() && counts.queued() + counts.running() > 0);
     // Buttons the API would refuse (another user's experiment, a viewer) are not shown.
     model.addAttribute("mayChange", ownership.mayChange(request, experiment.owner()));
+    // Its runs are logged from outside: no test phase, objective, progress nor worker of ours.
+    model.addAttribute("mlflow", experiment.mlflow());
     model.addAttribute(
         "chartData",
         PageJson.of(
@@ -152,6 +155,7 @@ class ExperimentPage {
                 "importance",
                     SearchImportance.of(list, experiment.objective(), searched, experiment.spec()),
                 "goal", experiment.objectiveGoalName(),
+                "mlflow", experiment.mlflow(),
                 "trials", chartTrials)));
     return "experiments/detail";
   }

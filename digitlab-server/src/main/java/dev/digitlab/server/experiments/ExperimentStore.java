@@ -243,7 +243,7 @@ public class ExperimentStore implements TrialLifecycle {
           Optional<ObjectiveAndStatus> current =
               jdbc.sql(
                       """
-                      SELECT objective_metric, objective_goal, status FROM experiment
+                      SELECT objective_metric, objective_goal, status, dataset FROM experiment
                        WHERE id = :id FOR UPDATE
                       """)
                   .param("id", experimentId)
@@ -253,7 +253,11 @@ public class ExperimentStore implements TrialLifecycle {
                               objective(
                                   row.getString("objective_metric"),
                                   row.getString("objective_goal")),
-                              ExperimentStatus.fromDb(row.getString("status"))))
+                              // An MLflow experiment (its runs logged from outside) cannot be
+                              // cancelled: its status is its runs', whatever an older server set.
+                              "external".equals(row.getString("dataset"))
+                                  ? ExperimentStatus.RUNNING
+                                  : ExperimentStatus.fromDb(row.getString("status"))))
                   .optional();
           if (current.isEmpty()) {
             return; // deleted meanwhile: nothing to roll up

@@ -83,7 +83,7 @@ class MlflowStore {
                       objective_metric, objective_goal, max_parallel_trials, priority, status,
                       created_at, updated_at)
                   VALUES (:name, :owner, NULL, ',', 'external', '{"source": "mlflow"}', 'none',
-                      'max', 1, 0, 'running', :now, :now)
+                      'max', 1, 0, 'queued', :now, :now)
                   """)
               .param("name", name)
               .param("owner", owner)

@@ -12,7 +12,9 @@ import org.springframework.stereotype.Component;
 /**
  * The trial rows of external trials: runs a user's own script logs through the MLflow API. No
  * worker claims them (the claim and the timeout sweep look at built-in trials only); their status
- * moves as the script says. Every write joins the caller's transaction.
+ * moves as the script says. Every write joins the caller's transaction, and tells the {@link
+ * TrialLifecycle}s that the experiment's trials changed: its status rolls up from its runs as a
+ * built-in experiment's from its trials (it stayed "running" for ever when nothing rolled it up).
  */
 @Component
 public class ExternalTrials {
@@ -21,9 +23,11 @@ public class ExternalTrials {
   public static final String KIND = "external";
 
   private final JdbcClient jdbc;
+  private final TrialLifecycles lifecycles;
 
-  ExternalTrials(JdbcClient jdbc) {
+  ExternalTrials(JdbcClient jdbc, TrialLifecycles lifecycles) {
     this.jdbc = jdbc;
+    this.lifecycles = lifecycles;
   }
 
   /**
@@ -52,6 +56,7 @@ public class ExternalTrials {
         .param("owner", owner)
         .param("now", toSql(startedAt))
         .update(key, "id");
+    lifecycles.trialsChanged(experimentId);
     return key.getKeyAs(Number.class).longValue();
   }
 
@@ -91,6 +96,7 @@ public class ExternalTrials {
         .param("finished", finishedAt == null ? null : toSql(finishedAt))
         .param("id", trialId)
         .update();
+    changed(trialId);
   }
 
   /** Renames the run (mlflow.runName). */
@@ -107,5 +113,15 @@ public class ExternalTrials {
         .param("stage", stage)
         .param("id", trialId)
         .update();
+    changed(trialId);
+  }
+
+  /** Tells the lifecycles that the experiment of external trial {@code trialId} changed. */
+  private void changed(long trialId) {
+    jdbc.sql("SELECT experiment_id FROM trial WHERE id = :id AND kind = 'external'")
+        .param("id", trialId)
+        .query(Long.class)
+        .optional()
+        .ifPresent(lifecycles::trialsChanged);
   }
 }

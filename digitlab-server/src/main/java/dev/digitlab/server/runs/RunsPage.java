@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Controller;
@@ -79,7 +80,7 @@ class RunsPage {
       List<TrialTags.Chip> tags,
       String waitingFor,
       List<String> params,
-      List<String> metrics) {}
+      List<MetricColumn.Cell> metrics) {}
 
   /** A filtered, ordered table of the experiment's runs. */
   record Table(
@@ -130,16 +131,22 @@ class RunsPage {
     for (Trial trial : trials.findAll(kept.stream().map(Run::id).toList())) {
       statuses.put(trial.id(), trial.status().dbValue());
     }
+    // Column by column, so that each column's numbers take one number of decimals.
+    List<List<MetricColumn.Cell>> metricCells = new ArrayList<>();
+    for (String key : metricColumns) {
+      List<Double> values = new ArrayList<>();
+      for (Run run : kept) {
+        Run.LatestMetric metric = run.metrics().get(key);
+        values.add(metric == null ? null : metric.value());
+      }
+      metricCells.add(MetricColumn.cells(values));
+    }
     List<Row> rows = new ArrayList<>();
-    for (Run run : kept) {
+    for (int i = 0; i < kept.size(); i++) {
+      Run run = kept.get(i);
+      int row = i;
       List<String> paramCells = new ArrayList<>();
       paramColumns.forEach(key -> paramCells.add(run.params().getOrDefault(key, "")));
-      List<String> metricCells = new ArrayList<>();
-      metricColumns.forEach(
-          key -> {
-            Run.LatestMetric metric = run.metrics().get(key);
-            metricCells.add(metric == null ? "" : format(metric.value()));
-          });
       rows.add(
           new Row(
               run,
@@ -154,7 +161,7 @@ class RunsPage {
               TrialTags.chips(run.tags()),
               waitingFor.getOrDefault(run.id(), ""),
               paramCells,
-              metricCells));
+              metricCells.stream().map(column -> column.get(row)).toList()));
     }
     return new Table(experiment, paramColumns, metricColumns, allParams, allMetrics, rows);
   }
@@ -254,6 +261,8 @@ class RunsPage {
     Map<String, String> metrics = new LinkedHashMap<>();
     run.metrics().forEach((key, metric) -> metrics.put(key, format(metric.value())));
     model.addAttribute("run", run);
+    // By key, as MLflow's run page lists them (the stored map has no order a reader can follow).
+    model.addAttribute("params", new TreeMap<>(run.params()));
     model.addAttribute(
         "runStatus",
         trials

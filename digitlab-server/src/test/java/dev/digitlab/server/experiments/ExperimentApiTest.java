@@ -256,6 +256,53 @@ class ExperimentApiTest extends OpenServerTest {
     assertThat(body.get("trialCounts").get("cancelled").asInt()).isEqualTo(6);
   }
 
+  /**
+   * Cancelling an MLflow experiment marked it cancelled while its runs kept running and logging
+   * into it still worked: nothing of ours runs them. It is a 409 problem, as for one of its runs.
+   */
+  @Test
+  void an_mlflow_experiment_is_not_cancelled_from_here() throws Exception {
+    String experimentId =
+        json.readTree(mlflow("experiments/create", "{\"name\": \"api-cancel-mlflow\"}").body())
+            .path("experiment_id")
+            .asString();
+    String runId =
+        json.readTree(mlflow("runs/create", "{\"experiment_id\": \"" + experimentId + "\"}").body())
+            .path("run")
+            .path("info")
+            .path("run_id")
+            .asString();
+
+    HttpResponse<String> response =
+        send(
+            request("/api/v1/experiments/" + experimentId + "/cancel")
+                .POST(BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(409);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(json.readTree(response.body()).path("detail").asString())
+        .contains("MLflow API")
+        .contains("end");
+    JsonNode experiment = json.readTree(get("/api/v1/experiments/" + experimentId).body());
+    assertThat(experiment.path("status").asString()).isEqualTo("running");
+    assertThat(
+            mlflow(
+                    "runs/log-metric",
+                    "{\"run_id\": \"%s\", \"key\": \"loss\", \"value\": 1, \"timestamp\": 1}"
+                        .formatted(runId))
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  private HttpResponse<String> mlflow(String path, String body)
+      throws IOException, InterruptedException {
+    return send(
+        request("/api/2.0/mlflow/" + path)
+            .header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofString(body)));
+  }
+
   @Test
   void unknown_ids_get_404_problem_details() throws Exception {
     HttpResponse<String> response = get("/api/v1/experiments/987654");

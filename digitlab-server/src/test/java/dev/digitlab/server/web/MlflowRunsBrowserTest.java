@@ -272,6 +272,113 @@ class MlflowRunsBrowserTest {
         .until(d -> names(d).equals(List.of("high", "low", "middle")));
   }
 
+  /**
+   * An MLflow experiment whose runs have all ended showed "running" for ever (made so and never
+   * rolled up), in the list, on its page and under the list's "running" filter. Its status now
+   * rolls up from its runs, as a Digit Lab experiment's from its trials: running while a run runs,
+   * succeeded once they all finished; a new run makes it running again.
+   */
+  @Test
+  void an_mlflow_experiment_whose_runs_all_ended_is_not_running() throws Exception {
+    String experimentId = experiment("browser-ended-runs");
+    String first = run(experimentId, "first", 0.7, "0.5");
+    String second = run(experimentId, "second", 0.8, "0.5");
+    post("runs/update", "{\"run_id\": \"" + first + "\", \"status\": \"FINISHED\"}");
+    post("runs/update", "{\"run_id\": \"" + second + "\", \"status\": \"FAILED\"}");
+
+    var driver = browser.driver;
+    driver.get(url("/?status=succeeded"));
+    assertThat(listStatus(driver, experimentId)).isEqualTo("succeeded");
+    driver.get(url("/?status=running"));
+    assertThat(driver.findElements(By.cssSelector("tr[data-id='" + experimentId + "']"))).isEmpty();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(driver.findElement(By.id("experiment-status")).getText()).isEqualTo("succeeded");
+
+    run(experimentId, "third", 0.6, "0.5");
+    driver.get(url("/?status=running"));
+    assertThat(listStatus(driver, experimentId)).isEqualTo("running");
+  }
+
+  /**
+   * An MLflow experiment's page showed panels that are always empty for its runs: test results per
+   * trial and the optimization history (it has no objective: "none"), a Progress of 0 % for
+   * finished runs, timeline rows named after a worker that does not exist ("unknown · 2"), and a
+   * Cancel experiment button the API refuses. They are left out; the timeline's rows are runs.
+   */
+  @Test
+  void an_mlflow_experiments_page_shows_no_panels_that_are_always_empty_for_it() throws Exception {
+    String experimentId = experiment("browser-mlflow-panels");
+    String first = run(experimentId, "first", 0.7, "0.5");
+    run(experimentId, "second", 0.8, "0.5");
+    post("runs/update", "{\"run_id\": \"" + first + "\", \"status\": \"FINISHED\"}");
+
+    var driver = browser.driver;
+    browser.clearConsole();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(browser.consoleErrors(d -> browser.chartPoints("curves") == 2)).isEmpty();
+    assertThat(driver.findElements(By.id("test-bars"))).isEmpty();
+    assertThat(driver.findElements(By.id("history"))).isEmpty();
+    assertThat(driver.findElements(By.cssSelector("#trial-table progress"))).isEmpty();
+    assertThat(driver.findElement(By.cssSelector("#trial-table thead")).getText())
+        .doesNotContain("Progress")
+        .doesNotContain("Objective");
+    assertThat(driver.findElement(By.id("summary")).getText()).doesNotContain("none");
+    assertThat(driver.findElements(By.xpath("//button[text()='Cancel experiment']"))).isEmpty();
+    @SuppressWarnings("unchecked")
+    List<String> rows =
+        (List<String>)
+            browser.js(
+                "return echarts.getInstanceByDom(document.getElementById('timeline'))"
+                    + ".getOption().yAxis[0].data;");
+    assertThat(rows).isNotEmpty().noneMatch(row -> row.contains("unknown"));
+  }
+
+  /**
+   * A run's params were listed in no order (MLflow sorts them by key), and the runs table wrote
+   * metrics with four significant digits, so 0.009010 sat beside 0.1157 with the decimal points
+   * apart: a metric column now has one number of decimals for all its cells, the full value in each
+   * cell's tooltip.
+   */
+  @Test
+  void params_are_sorted_by_key_and_a_metric_column_lines_up() throws Exception {
+    String experimentId = experiment("browser-params-order");
+    String small = run(experimentId, "small", 0.00901, "0.5");
+    String large = run(experimentId, "large", 0.1157, "0.5");
+    List<String> keys = List.of("zeta", "beta", "omega", "delta", "kappa", "gamma", "epsilon");
+    StringBuilder params = new StringBuilder();
+    for (String key : keys) {
+      params.append(",{\"key\": \"").append(key).append("\", \"value\": \"1\"}");
+    }
+    post(
+        "runs/log-batch",
+        "{\"run_id\": \"" + small + "\", \"params\": [" + params.substring(1) + "]}");
+
+    var driver = browser.driver;
+    driver.get(url("/runs/" + small));
+    assertThat(
+            driver.findElements(By.cssSelector("#params-table th")).stream()
+                .map(WebElement::getText)
+                .toList())
+        .containsExactly("alpha", "beta", "delta", "epsilon", "gamma", "kappa", "omega", "zeta");
+
+    driver.get(url("/experiments/" + experimentId + "/runs?params=&metrics=rmse"));
+    WebElement smallCell =
+        driver.findElement(By.cssSelector("#runs-table tr[data-run='" + small + "'] td.num"));
+    WebElement largeCell =
+        driver.findElement(By.cssSelector("#runs-table tr[data-run='" + large + "'] td.num"));
+    assertThat(smallCell.getText()).isEqualTo("0.009010");
+    assertThat(largeCell.getText()).isEqualTo("0.115700");
+    assertThat(smallCell.getAttribute("title")).isEqualTo("0.00901");
+    assertThat(largeCell.getAttribute("title")).isEqualTo("0.1157");
+  }
+
+  private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
+    return driver
+        .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
+        .getText()
+        .strip();
+  }
+
   private static List<String> names(org.openqa.selenium.WebDriver driver) {
     return rows(driver).stream()
         .map(r -> r.findElements(By.tagName("td")).get(1).getText().strip())
