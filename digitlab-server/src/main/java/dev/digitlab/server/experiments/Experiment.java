@@ -2,6 +2,7 @@ package dev.digitlab.server.experiments;
 
 import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.Objective;
+import dev.digitlab.server.queue.ExternalTrials;
 import java.time.Instant;
 import java.util.List;
 
@@ -44,7 +45,7 @@ public record Experiment(
    * among them): its runs are logged by users' scripts, none is trained nor stopped by Digit Lab.
    */
   public boolean mlflow() {
-    return "external".equals(dataset);
+    return ExternalTrials.EXPERIMENT_DATASET.equals(dataset);
   }
 
   /** The objective's metric as pages and the API name it, {@link #NO_OBJECTIVE} without one. */

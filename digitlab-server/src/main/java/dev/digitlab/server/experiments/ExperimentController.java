@@ -4,6 +4,7 @@ import dev.digitlab.protocol.experiment.FileFormat;
 import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
@@ -202,8 +203,8 @@ class ExperimentController {
       throw new ConflictException(
           "Experiment "
               + id
-              + " holds runs logged through the MLflow API: each ends when its script ends it"
-              + " (mlflow.end_run(), or runs/update with a status), not from here.");
+              + " holds runs logged through the MLflow API: each "
+              + ExternalTrials.HOW_A_RUN_ENDS);
     }
     if (experiment.status() == ExperimentStatus.SUCCEEDED
         || experiment.status() == ExperimentStatus.FAILED) {

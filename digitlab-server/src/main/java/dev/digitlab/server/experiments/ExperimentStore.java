@@ -6,6 +6,7 @@ import static dev.digitlab.server.database.Timestamps.toSql;
 import dev.digitlab.protocol.experiment.Goal;
 import dev.digitlab.protocol.experiment.Objective;
 import dev.digitlab.protocol.experiment.ObjectiveMetric;
+import dev.digitlab.server.queue.ExternalTrials;
 import dev.digitlab.server.queue.TrialLifecycle;
 import dev.digitlab.server.queue.TrialMoves;
 import java.sql.ResultSet;
@@ -255,7 +256,7 @@ public class ExperimentStore implements TrialLifecycle {
                                   row.getString("objective_goal")),
                               // An MLflow experiment (its runs logged from outside) cannot be
                               // cancelled: its status is its runs', whatever an older server set.
-                              "external".equals(row.getString("dataset"))
+                              ExternalTrials.EXPERIMENT_DATASET.equals(row.getString("dataset"))
                                   ? ExperimentStatus.RUNNING
                                   : ExperimentStatus.fromDb(row.getString("status"))))
                   .optional();

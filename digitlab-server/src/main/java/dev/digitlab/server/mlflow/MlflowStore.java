@@ -82,11 +82,12 @@ class MlflowStore {
                   INSERT INTO experiment (name, owner, description, tags, dataset, spec,
                       objective_metric, objective_goal, max_parallel_trials, priority, status,
                       created_at, updated_at)
-                  VALUES (:name, :owner, NULL, ',', 'external', '{"source": "mlflow"}', 'none',
+                  VALUES (:name, :owner, NULL, ',', :dataset, '{"source": "mlflow"}', 'none',
                       'max', 1, 0, 'queued', :now, :now)
                   """)
               .param("name", name)
               .param("owner", owner)
+              .param("dataset", ExternalTrials.EXPERIMENT_DATASET)
               .param("now", toSql(now))
               .update(key, "id");
           long id = key.getKeyAs(Number.class).longValue();
@@ -105,7 +106,7 @@ class MlflowStore {
         .param("id", id)
         .query(String.class)
         .optional()
-        .map("external"::equals)
+        .map(ExternalTrials.EXPERIMENT_DATASET::equals)
         .orElse(true);
   }
 

@@ -22,6 +22,20 @@ public class ExternalTrials {
   /** The value of {@code trial.kind} for a trial logged from outside. */
   public static final String KIND = "external";
 
+  /**
+   * The dataset of an experiment made through the MLflow API (the Default one among them): its
+   * trials are runs of this kind, none of them trained or stopped by Digit Lab.
+   */
+  public static final String EXPERIMENT_DATASET = "external";
+
+  /**
+   * How such a run ends, for the refusals to stop one from Digit Lab (a trial, an experiment): no
+   * worker of ours runs it, so a request to stop would never be read.
+   */
+  public static final String HOW_A_RUN_ENDS =
+      "ends when its script ends it (mlflow.end_run(), or runs/update with a status), not from"
+          + " here.";
+
   private final JdbcClient jdbc;
   private final TrialLifecycles lifecycles;
 

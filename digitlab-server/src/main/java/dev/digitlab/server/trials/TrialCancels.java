@@ -38,8 +38,8 @@ class TrialCancels {
   static String notOurs(long id) {
     return "Trial "
         + id
-        + " is a run logged through the MLflow API: it ends when its script ends it"
-        + " (mlflow.end_run(), or runs/update with a status), not from here.";
+        + " is a run logged through the MLflow API: it "
+        + ExternalTrials.HOW_A_RUN_ENDS;
   }
 
   /** Whether a trial in this status can be cancelled (or already is). */
