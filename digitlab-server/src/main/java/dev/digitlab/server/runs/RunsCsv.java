@@ -44,21 +44,11 @@ class RunsCsv {
     }
     Table table;
     try {
-      table = page.table(id, shown, filter, params, metrics, order);
       // Columns not named (the CLI's 'show -o csv', a script): every param and metric, as
       // MLflow's search_runs gives them; the page's default is its first six of each, which left
       // out a grid's searched learningRate and its objective test_f1_macro. The page's Download
       // link names the columns it shows.
-      if (params == null || metrics == null) {
-        table =
-            page.table(
-                id,
-                shown,
-                filter,
-                params != null ? params : String.join(",", table.allParams()),
-                metrics != null ? metrics : String.join(",", table.allMetrics()),
-                order);
-      }
+      table = page.table(id, shown, filter, params, metrics, order, Integer.MAX_VALUE);
     } catch (InvalidFilterException e) {
       throw new InvalidParameterException("filter", e.getMessage());
     }

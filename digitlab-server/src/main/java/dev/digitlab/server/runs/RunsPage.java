@@ -92,12 +92,27 @@ class RunsPage {
       List<Row> rows) {}
 
   /**
-   * The table for the page and for {@link RunsCsv}: the runs {@code view} keeps (active ones, the
-   * deleted ones a restore can give back, or all, as MLflow's run view type); an invalid filter
-   * throws.
+   * The page's table: where no columns are named, the first {@value #DEFAULT_COLUMNS} params and
+   * metrics.
    */
   Table table(
       long id, RunReader.View view, String filter, String params, String metrics, String order) {
+    return table(id, view, filter, params, metrics, order, DEFAULT_COLUMNS);
+  }
+
+  /**
+   * The table for the page and for {@link RunsCsv}: the runs {@code view} keeps (active ones, the
+   * deleted ones a restore can give back, or all, as MLflow's run view type), with the first {@code
+   * defaultColumns} params and metrics where no columns are named; an invalid filter throws.
+   */
+  Table table(
+      long id,
+      RunReader.View view,
+      String filter,
+      String params,
+      String metrics,
+      String order,
+      int defaultColumns) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     RunFilter parsed = RunFilter.parse(filter);
@@ -114,8 +129,8 @@ class RunsPage {
       }
     }
     kept.sort(RunOrder.parse(order == null || order.isBlank() ? List.of() : List.of(order)));
-    List<String> paramColumns = columns(params, allParams);
-    List<String> metricColumns = columns(metrics, allMetrics);
+    List<String> paramColumns = columns(params, allParams, defaultColumns);
+    List<String> metricColumns = columns(metrics, allMetrics, defaultColumns);
     // Why a scheduled run waits: asked of the queued trials only (the page shows it in Status).
     Map<Long, String> waitingFor = new HashMap<>();
     List<Long> scheduled =
@@ -166,9 +181,9 @@ class RunsPage {
     return new Table(experiment, paramColumns, metricColumns, allParams, allMetrics, rows);
   }
 
-  private static List<String> columns(String picked, Set<String> all) {
+  private static List<String> columns(String picked, Set<String> all, int defaultColumns) {
     if (picked == null) {
-      return all.stream().limit(DEFAULT_COLUMNS).toList();
+      return all.stream().limit(defaultColumns).toList();
     }
     return Arrays.stream(picked.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
