@@ -104,8 +104,7 @@ class CommandTrialsBrowserTest {
     String waiting =
         browser
             .waiting(Duration.ofSeconds(20))
-            .until(d -> d.findElement(By.cssSelector("[data-waiting='" + first + "']")))
-            .getText();
+            .until(d -> d.findElement(By.cssSelector("[data-waiting='" + first + "']")).getText());
     assertThat(waiting)
         .contains("waiting for a worker with capability command")
         .contains("digitlab worker --allow-commands");
@@ -273,11 +272,16 @@ class CommandTrialsBrowserTest {
     // A placeholder naming no parameter: refused, said next to the command, nothing stored.
     driver.findElement(By.id("command")).sendKeys("\n--tol\n{tolerance}");
     driver.findElement(By.id("submit-experiment")).click();
+    // The error span is in the form before the submit too (empty): wait for its text, read inside
+    // the condition so that the form's swap between finding and reading is asked again.
     String commandError =
         browser
             .waiting(Duration.ofSeconds(10))
-            .until(d -> d.findElement(By.id("err-command")))
-            .getText();
+            .until(
+                d -> {
+                  String text = d.findElement(By.id("err-command")).getText();
+                  return text.isBlank() ? null : text;
+                });
     assertThat(commandError).contains("tolerance");
     assertThat(JSON.readTree(get("/api/v1/experiments?q=elastic-2")).path("total").asLong())
         .isZero();

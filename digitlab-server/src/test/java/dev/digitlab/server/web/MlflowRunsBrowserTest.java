@@ -125,8 +125,7 @@ class MlflowRunsBrowserTest {
     assertThat(
             browser
                 .waiting(Duration.ofSeconds(10))
-                .until(d -> d.findElement(By.id("filter-error")))
-                .getText())
+                .until(d -> d.findElement(By.id("filter-error")).getText()))
         .contains("Invalid filter");
 
     // Two runs ticked in the runs table, "Compare selected": their final metrics side by side
