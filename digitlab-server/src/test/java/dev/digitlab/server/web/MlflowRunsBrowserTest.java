@@ -372,6 +372,52 @@ class MlflowRunsBrowserTest {
     assertThat(largeCell.getAttribute("title")).isEqualTo("0.1157");
   }
 
+  /**
+   * An MLflow experiment's run time stayed empty ("–": its runs report no training time of ours),
+   * on its page and in its runs' rows, and the experiments list left its best test accuracy blank
+   * as if not measured yet. A run's time is now how long it ran, and the list says that accuracy
+   * does not apply.
+   */
+  @Test
+  void an_mlflow_experiments_run_time_is_how_long_its_runs_ran() throws Exception {
+    String experimentId = experiment("browser-run-time");
+    String id =
+        JSON.readTree(
+                post(
+                    "runs/create",
+                    "{\"experiment_id\": \"%s\", \"run_name\": \"timed\", \"start_time\": 1700000000000}"
+                        .formatted(experimentId)))
+            .path("run")
+            .path("info")
+            .path("run_id")
+            .asString();
+    post(
+        "runs/update",
+        "{\"run_id\": \"" + id + "\", \"status\": \"FINISHED\", \"end_time\": 1700000065000}");
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(driver.findElement(By.cssSelector("#trial-table thead")).getText())
+        .contains("Run time");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#trial-table tr[data-trial='" + id + "']"))
+                .getText())
+        .contains("1 min 5 s");
+    assertThat(driver.findElement(By.id("summary")).getText()).contains("1 min 5 s");
+
+    driver.get(url("/?q=browser-run-time"));
+    WebElement accuracy =
+        driver.findElement(By.cssSelector("tr[data-id='" + experimentId + "'] td:nth-child(4)"));
+    assertThat(accuracy.getText()).isEqualTo("n/a");
+    assertThat(accuracy.getAttribute("title")).contains("MLflow");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] td:nth-child(6)"))
+                .getText())
+        .isEqualTo("1 min 5 s");
+  }
+
   private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
     return driver
         .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
