@@ -373,6 +373,31 @@ class MlflowRunsBrowserTest {
   }
 
   /**
+   * The experiment page asked for each run's curve on its own: one request per run (300 for a sweep
+   * of 300). It now asks once for all of them.
+   */
+  @Test
+  void an_experiment_page_reads_all_its_runs_curves_in_one_request() throws Exception {
+    String experimentId = experiment("browser-many-curves");
+    int runs = 40;
+    for (int i = 0; i < runs; i++) {
+      run(experimentId, "sweep-" + i, 1.0 / (i + 1), "0.5");
+    }
+
+    var driver = browser.driver;
+    browser.clearConsole();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(browser.consoleErrors(d -> browser.chartPoints("curves") == runs)).isEmpty();
+    long curveRequests =
+        ((Number)
+                browser.js(
+                    "return performance.getEntriesByType('resource')"
+                        + ".filter(e => new URL(e.name).pathname.endsWith('/metrics')).length;"))
+            .longValue();
+    assertThat(curveRequests).isEqualTo(1);
+  }
+
+  /**
    * An MLflow experiment's run time stayed empty ("–": its runs report no training time of ours),
    * on its page and in its runs' rows, and the experiments list left its best test accuracy blank
    * as if not measured yet. A run's time is now how long it ran, and the list says that accuracy
