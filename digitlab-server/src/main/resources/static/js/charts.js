@@ -30,6 +30,22 @@
   }
 
   /**
+   * TensorBoard's and W&B's smoothing: an exponential moving average of the [x, y] points, debiased
+   * at the start (divided by 1 - weight^n, so the first points are not pulled towards 0); gaps
+   * (null) stay gaps.
+   */
+  function smooth(points, weight) {
+    if (!weight) { return points; }
+    let last = 0, n = 0;
+    return points.map(function (p) {
+      if (p[1] === null || !isFinite(p[1])) { return p; }
+      last = last * weight + (1 - weight) * p[1];
+      n++;
+      return [p[0], last / (1 - Math.pow(weight, n))];
+    });
+  }
+
+  /**
    * Per-step keys are drawn against the step, the rest against the epoch; every metric of a run
    * logged through the MLflow API against the step it logged.
    */
@@ -169,18 +185,6 @@
       });
     }
 
-    /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
-    function smooth(points, weight) {
-      if (!weight) { return points; }
-      let last = 0, n = 0;
-      return points.map(function (p) {
-        if (p[1] === null || !isFinite(p[1])) { return p; }
-        last = last * weight + (1 - weight) * p[1];
-        n++;
-        return [p[0], last / (1 - Math.pow(weight, n))];
-      });
-    }
-
     function later() {
       if (!state.pending) { state.pending = true; setTimeout(render, 300); }
     }
@@ -231,5 +235,5 @@
     if (smoothing) { smoothing.addEventListener('input', view); }
   }
 
-  window.DigitLabCharts = { curves: curves, controls: controls, minMax: minMax, pooled: pooled };
+  window.DigitLabCharts = { curves: curves, controls: controls, minMax: minMax, pooled: pooled, smooth: smooth };
 })();
