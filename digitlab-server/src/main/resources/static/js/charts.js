@@ -30,6 +30,22 @@
   }
 
   /**
+   * TensorBoard's and W&B's smoothing: an exponential moving average of the [x, y] points, debiased
+   * at the start (divided by 1 - weight^n, so the first points are not pulled towards 0); gaps
+   * (null) stay gaps.
+   */
+  function smooth(points, weight) {
+    if (!weight) { return points; }
+    let last = 0, n = 0;
+    return points.map(function (p) {
+      if (p[1] === null || !isFinite(p[1])) { return p; }
+      last = last * weight + (1 - weight) * p[1];
+      n++;
+      return [p[0], last / (1 - Math.pow(weight, n))];
+    });
+  }
+
+  /**
    * Per-step keys are drawn against the step, the rest against the epoch; every metric of a run
    * logged through the MLflow API against the step it logged.
    */
@@ -37,15 +53,26 @@
     return key === 'train_loss' || (trial && trial.kind === 'external') ? point.step : point.epoch;
   }
 
+  /** A trial's samples of `key` as the chart keeps them. */
+  function pointsOf(trial, key, samples) {
+    // The epoch and the time ride along: the per-step x-axis can be the epoch or the wall time.
+    return (samples || []).map(function (p) {
+      return [xOf(trial, key, p), p.value, p.epoch, p.time ? Date.parse(p.time) : null];
+    });
+  }
+
   async function fetchCurve(trial, key) {
     const response = await fetch('/api/v1/trials/' + trial.id + '/metrics?keys=' +
       encodeURIComponent(key) + '&points=' + POINTS);
     if (!response.ok) { return []; }
-    const body = await response.json();
-    // The epoch and the time ride along: the per-step x-axis can be the epoch or the wall time.
-    return (body[key] || []).map(function (p) {
-      return [xOf(trial, key, p), p.value, p.epoch, p.time ? Date.parse(p.time) : null];
-    });
+    return pointsOf(trial, key, (await response.json())[key]);
+  }
+
+  /** Every trial's curve of `key` in one request to `url`, which answers {trialId: {key: [...]}}. */
+  async function fetchCurves(url, trials, key) {
+    const response = await fetch(url + '?keys=' + encodeURIComponent(key) + '&points=' + POINTS);
+    const body = response.ok ? await response.json() : {};
+    return trials.map(function (t) { return pointsOf(t, key, (body[t.id] || {})[key]); });
   }
 
   /** Runs `tasks` (functions returning promises) at most `limit` at a time. */
@@ -61,9 +88,10 @@
 
   /**
    * A line chart of one metric for many trials: `trials` is [{id, label}]. Returns an object whose
-   * show(key) loads a metric and add(trialId, key, point) appends a live point.
+   * show(key) loads a metric and add(trialId, key, point) appends a live point. With `batchUrl`
+   * (an experiment's /metrics) every trial's curve comes from one request, else one per trial.
    */
-  function curves(element, trials) {
+  function curves(element, trials, batchUrl) {
     const chart = echarts.init(element);
     const state = { key: null, series: new Map(), pending: false, smoothing: 0, log: false, x: 'step' };
     window.addEventListener('resize', function () { chart.resize(); });
@@ -157,18 +185,6 @@
       });
     }
 
-    /** TensorBoard's smoothing: an exponential moving average, debiased at the start. */
-    function smooth(points, weight) {
-      if (!weight) { return points; }
-      let last = 0, n = 0;
-      return points.map(function (p) {
-        if (p[1] === null || !isFinite(p[1])) { return p; }
-        last = last * weight + (1 - weight) * p[1];
-        n++;
-        return [p[0], last / (1 - Math.pow(weight, n))];
-      });
-    }
-
     function later() {
       if (!state.pending) { state.pending = true; setTimeout(render, 300); }
     }
@@ -183,7 +199,7 @@
         state.key = key;
         state.series = new Map();
         chart.showLoading();
-        const loaded = await pooled(trials.map(function (t) {
+        const loaded = batchUrl ? await fetchCurves(batchUrl, trials, key) : await pooled(trials.map(function (t) {
           return function () { return fetchCurve(t, key); };
         }), 6);
         if (state.key !== key) { return; }
@@ -219,5 +235,5 @@
     if (smoothing) { smoothing.addEventListener('input', view); }
   }
 
-  window.DigitLabCharts = { curves: curves, controls: controls, minMax: minMax, pooled: pooled };
+  window.DigitLabCharts = { curves: curves, controls: controls, minMax: minMax, pooled: pooled, smooth: smooth };
 })();

@@ -41,6 +41,12 @@ class ExperimentListPage {
 
   static final int PAGE_SIZE = 25;
 
+  /**
+   * The test figures of an MLflow experiment: its runs have no test phase of ours, so they are not
+   * missing (a dash) but do not apply.
+   */
+  static final String NOT_MEASURED = "n/a";
+
   /** A column of the table and the sort it uses. */
   record Column(String key, String label, boolean numeric, String href) {}
 
@@ -358,8 +364,8 @@ class ExperimentListPage {
         e.owner(),
         e.tags(),
         e.status().dbValue(),
-        Figures.percent(e.bestTestAccuracy()),
-        Figures.metric(e.bestTestF1Macro()),
+        e.mlflow() ? NOT_MEASURED : Figures.percent(e.bestTestAccuracy()),
+        e.mlflow() ? NOT_MEASURED : Figures.metric(e.bestTestF1Macro()),
         runTime(e.totalTrainSeconds(), untimedSeconds),
         c.succeeded() + c.failed() + c.cancelled(),
         c.total(),

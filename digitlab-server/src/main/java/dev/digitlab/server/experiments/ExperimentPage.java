@@ -14,6 +14,8 @@ import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.PageJson;
 import dev.digitlab.server.web.WebPage;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -134,7 +136,16 @@ class ExperimentPage {
         "objectiveLabel",
         experiment.objectiveMetricName() + " (" + experiment.objectiveGoalName() + ")");
     model.addAttribute("bestObjective", Figures.metric(experiment.bestObjective()));
-    model.addAttribute("totalTime", Figures.duration(experiment.totalTrainSeconds()));
+    // An MLflow run reports no training time of ours: its time is how long it ran.
+    model.addAttribute(
+        "totalTime",
+        Figures.duration(
+            experiment.mlflow()
+                ? list.stream()
+                    .map(ExperimentPage::timeOf)
+                    .filter(Objects::nonNull)
+                    .reduce(0.0, Double::sum)
+                : experiment.totalTrainSeconds()));
     model.addAttribute("created", Figures.time(experiment.createdAt()));
     // Nothing of ours stops an MLflow experiment's runs: no Cancel button (the API refuses it).
     model.addAttribute("active", !experiment.mlflow() && counts.queued() + counts.running() > 0);
@@ -158,6 +169,21 @@ class ExperimentPage {
                 "mlflow", experiment.mlflow(),
                 "trials", chartTrials)));
     return "experiments/detail";
+  }
+
+  /**
+   * A trial's training time; for a run logged through the MLflow API, which has none, the time it
+   * ran (to its end, or to now while it runs; null before it started).
+   */
+  private static Double timeOf(Trial trial) {
+    if (!external(trial)) {
+      return trial.trainSeconds();
+    }
+    if (trial.startedAt() == null) {
+      return null;
+    }
+    Instant end = trial.finishedAt() == null ? Instant.now() : trial.finishedAt();
+    return Math.max(0, Duration.between(trial.startedAt(), end).toMillis() / 1000.0);
   }
 
   private static boolean external(Trial trial) {
@@ -260,8 +286,8 @@ class ExperimentPage {
         trial.testF1Macro(),
         Figures.metric(trial.bestMetric()),
         trial.bestMetric(),
-        Figures.duration(trial.trainSeconds()),
-        trial.trainSeconds(),
+        Figures.duration(timeOf(trial)),
+        timeOf(trial),
         trial.workerName() == null ? "" : trial.workerName(),
         trial.failureReason() == null ? "" : trial.failureReason(),
         waitingFor == null ? "" : waitingFor,

@@ -1,6 +1,7 @@
 package dev.digitlab.server.runs;
 
 import dev.digitlab.server.api.NotFoundException;
+import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.experiments.Experiment;
 import dev.digitlab.server.experiments.ExperimentStore;
 import dev.digitlab.server.security.Ownership;
@@ -16,10 +17,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -48,6 +49,7 @@ class RunsPage {
   private final TrialStore trials;
   private final WaitingReasons waiting;
   private final Ownership ownership;
+  private final EventStore events;
 
   RunsPage(
       RunReader runs,
@@ -55,8 +57,10 @@ class RunsPage {
       JdbcClient jdbc,
       TrialStore trials,
       WaitingReasons waiting,
-      Ownership ownership) {
+      Ownership ownership,
+      EventStore events) {
     this.runs = runs;
+    this.events = events;
     this.experiments = experiments;
     this.jdbc = jdbc;
     this.trials = trials;
@@ -273,17 +277,26 @@ class RunsPage {
         children.add(other);
       }
     }
-    Map<String, String> metrics = new LinkedHashMap<>();
+    // Params, metrics and tags by key, in natural order (layer2 before layer10), as MLflow's run
+    // page lists them: the stored maps have no order a reader can follow.
+    Map<String, String> metrics = new TreeMap<>(NaturalOrder.KEYS);
     run.metrics().forEach((key, metric) -> metrics.put(key, format(metric.value())));
+    Map<String, String> params = new TreeMap<>(NaturalOrder.KEYS);
+    params.putAll(run.params());
+    Map<String, String> tags = new TreeMap<>(NaturalOrder.KEYS);
+    tags.putAll(run.tags());
     model.addAttribute("run", run);
-    // By key, as MLflow's run page lists them (the stored map has no order a reader can follow).
-    model.addAttribute("params", new TreeMap<>(run.params()));
+    model.addAttribute("params", params);
+    model.addAttribute("tags", tags);
+    Optional<Trial> trial = trials.find(id);
     model.addAttribute(
         "runStatus",
-        trials
-            .find(id)
+        trial
             .map(t -> t.status().dbValue())
             .orElse(RunReader.trialStatus(run.status()).orElse(run.status())));
+    // While it runs, the page follows its event stream from the last event it was written with.
+    model.addAttribute("live", trial.map(t -> !t.status().isTerminal()).orElse(false));
+    model.addAttribute("lastEventId", events.lastId(id));
     model.addAttribute("experiment", experiment);
     model.addAttribute("metrics", metrics);
     model.addAttribute("children", children);

@@ -2,11 +2,15 @@ package dev.digitlab.server.trials;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventType;
+import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.TrialEvent;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +29,9 @@ import tools.jackson.databind.ObjectMapper;
 public class MetricHistory {
 
   private static final ObjectMapper JSON = Json.mapper();
+
+  /** The most points a curve may be asked to keep. */
+  static final int MAX_POINTS = 100_000;
 
   private final EventStore events;
 
@@ -62,7 +69,7 @@ public class MetricHistory {
                     step,
                     metric.path("epoch").asInt(),
                     value(metric.path("value")),
-                    event.createdAt()));
+                    time(metric, event)));
       }
       after = page.isEmpty() ? after : page.getLast().id();
     } while (page.size() == EventStore.MAX_PAGE);
@@ -74,6 +81,34 @@ public class MetricHistory {
           result.put(key, points == null ? curve : Downsampling.minMax(curve, points));
         });
     return result;
+  }
+
+  /** Refuses a {@code points} parameter outside 2..{@value #MAX_POINTS} (null: every point). */
+  public static void checkPoints(Integer points) {
+    if (points != null && (points < 2 || points > MAX_POINTS)) {
+      throw new InvalidParameterException(
+          "points", "must be between 2 and " + MAX_POINTS + ", got " + points);
+    }
+  }
+
+  /** The keys of a comma-separated {@code keys} parameter, in order (none: every key). */
+  public static Set<String> keys(String list) {
+    Set<String> keys = new LinkedHashSet<>();
+    if (list != null) {
+      Arrays.stream(list.split(",")).map(String::trim).filter(k -> !k.isEmpty()).forEach(keys::add);
+    }
+    return keys;
+  }
+
+  /**
+   * When the point was measured: the timestamp a client logged with it through the MLflow API
+   * (epoch milliseconds), else when the server stored it.
+   */
+  private static Instant time(JsonNode metric, TrialEvent event) {
+    JsonNode timestamp = metric.path("timestamp");
+    return timestamp.isIntegralNumber()
+        ? Instant.ofEpochMilli(timestamp.asLong())
+        : event.createdAt();
   }
 
   private static Double value(JsonNode value) {

@@ -13,11 +13,8 @@ import dev.digitlab.server.queue.TrialMoves;
 import dev.digitlab.server.queue.TrialStatus;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -38,7 +35,6 @@ class TrialController {
 
   static final int DEFAULT_LOG_PAGE = 200;
   static final int MAX_LOG_PAGE = 1000;
-  static final int MAX_POINTS = 100_000;
 
   private static final ObjectMapper JSON = Json.mapper();
 
@@ -94,18 +90,8 @@ class TrialController {
       throw new InvalidParameterException(
           "fromStep", "must not be greater than toStep (" + fromStep + " > " + toStep + ")");
     }
-    if (points != null && (points < 2 || points > MAX_POINTS)) {
-      throw new InvalidParameterException(
-          "points", "must be between 2 and " + MAX_POINTS + ", got " + points);
-    }
-    Set<String> wanted = new LinkedHashSet<>();
-    if (keys != null) {
-      Arrays.stream(keys.split(","))
-          .map(String::trim)
-          .filter(k -> !k.isEmpty())
-          .forEach(wanted::add);
-    }
-    return metrics.of(id, wanted, fromStep, toStep, points);
+    MetricHistory.checkPoints(points);
+    return metrics.of(id, MetricHistory.keys(keys), fromStep, toStep, points);
   }
 
   /**

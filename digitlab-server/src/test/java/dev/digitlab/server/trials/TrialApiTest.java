@@ -143,6 +143,34 @@ class TrialApiTest {
         .isEqualTo(400);
   }
 
+  /**
+   * An experiment's page asked each trial for its curve (300 requests for 300 runs): one request
+   * now answers for every trial of the experiment, with the same keys and points parameters.
+   */
+  @Test
+  void an_experiments_curves_come_in_one_answer() throws Exception {
+    Lease lease = running();
+    long experimentId = trials.get(lease.trialId()).experimentId();
+    events.append(
+        lease.trialId(),
+        1,
+        List.of(
+            metric(1, "train_loss", 2.0, 10, 1),
+            metric(2, "val_accuracy", 0.5, 10, 1),
+            metric(3, "train_loss", 1.0, 20, 1)));
+
+    JsonNode all = getJson("/api/v1/experiments/" + experimentId + "/metrics?keys=train_loss");
+
+    assertThat(names(all)).containsExactly(Long.toString(lease.trialId()));
+    JsonNode curves = all.get(Long.toString(lease.trialId()));
+    assertThat(names(curves)).containsExactly("train_loss");
+    assertThat(points(curves.get("train_loss")))
+        .containsExactly(tuple(10L, 1, 2.0), tuple(20L, 1, 1.0));
+    assertThat(get("/api/v1/experiments/" + experimentId + "/metrics?points=1").statusCode())
+        .isEqualTo(400);
+    assertThat(get("/api/v1/experiments/999999/metrics").statusCode()).isEqualTo(404);
+  }
+
   @Test
   void the_log_is_read_a_page_at_a_time_by_seq() throws Exception {
     Lease lease = running();

@@ -122,6 +122,7 @@ class MlflowRunsBrowserTest {
     filter.clear();
     filter.sendKeys("metrics.rmse <> 1");
     driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
+    // Read inside the wait: the form's swap can replace the element between a find and a read.
     String filterError =
         browser
             .waiting(Duration.ofSeconds(10))
@@ -371,6 +372,272 @@ class MlflowRunsBrowserTest {
     assertThat(largeCell.getAttribute("title")).isEqualTo("0.1157");
   }
 
+  /**
+   * A running run's page stood still until reloaded: its curves, its latest values and its status
+   * now follow the run's event stream, as the trial page does (points logged through the MLflow API
+   * while the page is open show without a reload; a key first logged then gets its own chart).
+   */
+  @Test
+  void a_running_runs_page_follows_what_it_logs_live() throws Exception {
+    String experimentId = experiment("browser-live-run");
+    String id = run(experimentId, "live", 0.9, "0.5");
+
+    var driver = browser.driver;
+    browser.clearConsole();
+    driver.get(url("/runs/" + id));
+    browser.waiting(Duration.ofSeconds(30)).until(d -> curvePoints("rmse") == 1);
+    post(
+        "runs/log-batch",
+        """
+        {"run_id": "%s", "metrics": [
+          {"key": "rmse", "value": 0.8, "timestamp": 2000, "step": 1},
+          {"key": "rmse", "value": 0.7, "timestamp": 3000, "step": 2},
+          {"key": "rmse", "value": 0.625, "timestamp": 4000, "step": 3},
+          {"key": "loss", "value": 2.5, "timestamp": 4000, "step": 3}]}
+        """
+            .formatted(id));
+    browser.waiting(Duration.ofSeconds(30)).until(d -> curvePoints("rmse") == 4);
+    browser.waiting(Duration.ofSeconds(10)).until(d -> curvePoints("loss") == 1);
+    browser
+        .waiting(Duration.ofSeconds(10))
+        .until(
+            d -> d.findElement(By.cssSelector("[data-latest='rmse']")).getText().contains("0.625"));
+    assertThat(driver.findElement(By.id("run-status")).getText()).isEqualTo("running");
+
+    post("runs/update", "{\"run_id\": \"" + id + "\", \"status\": \"FINISHED\"}");
+    assertThat(
+            browser.consoleErrors(
+                d -> d.findElement(By.id("run-status")).getText().equals("succeeded")))
+        .isEmpty();
+  }
+
+  /**
+   * A run's curves had no smoothing and no x-axis but the step. The smoothing slider draws W&B's
+   * and TensorBoard's debiased exponential moving average over the raw curve (kept, faint, behind
+   * it); the x-axis is the step, the time since the first point or the wall time; and both choices
+   * stay for the next page this browser opens.
+   */
+  @Test
+  void a_runs_curves_smooth_as_wandb_does_and_the_choices_are_remembered() throws Exception {
+    String experimentId = experiment("browser-smoothing");
+    String id = run(experimentId, "noisy", 1.0, "0.5");
+    double[] values = {1.0, 0.0, 1.0, 0.5, 0.25, 0.75};
+    StringBuilder points = new StringBuilder();
+    for (int step = 1; step < values.length; step++) {
+      points
+          .append(",{\"key\": \"rmse\", \"value\": ")
+          .append(values[step])
+          .append(", \"timestamp\": ")
+          .append(1 + 2000L * step)
+          .append(", \"step\": ")
+          .append(step)
+          .append("}");
+    }
+    post(
+        "runs/log-batch",
+        "{\"run_id\": \"" + id + "\", \"metrics\": [" + points.substring(1) + "]}");
+    double weight = 0.6;
+    List<Double> expected = new java.util.ArrayList<>();
+    double last = 0;
+    for (int i = 0; i < values.length; i++) {
+      last = last * weight + (1 - weight) * values[i];
+      expected.add(last / (1 - Math.pow(weight, i + 1)));
+    }
+
+    var driver = browser.driver;
+    driver.get(url("/runs/" + id));
+    browser.waiting(Duration.ofSeconds(30)).until(d -> curvePoints("rmse") == values.length);
+    browser.js(
+        "const s = document.getElementById('run-smoothing'); s.value = '0.6';"
+            + " s.dispatchEvent(new Event('input', {bubbles: true}));");
+    browser.waiting(Duration.ofSeconds(10)).until(d -> closeTo(curve("rmse", 1), expected));
+    assertThat(curve("rmse (raw)", 1)).containsExactly(1.0, 0.0, 1.0, 0.5, 0.25, 0.75);
+    xAxis("relative", List.of(0.0, 2.0, 4.0, 6.0, 8.0, 10.0));
+
+    driver.navigate().refresh();
+    browser.waiting(Duration.ofSeconds(30)).until(d -> curvePoints("rmse") == values.length);
+    assertThat(driver.findElement(By.id("run-smoothing")).getAttribute("value")).isEqualTo("0.6");
+    assertThat(driver.findElement(By.id("run-x")).getAttribute("value")).isEqualTo("relative");
+    assertThat(closeTo(curve("rmse", 1), expected)).isTrue();
+    assertThat(curve("rmse", 0)).containsExactly(0.0, 2.0, 4.0, 6.0, 8.0, 10.0);
+
+    xAxis("wall", List.of(1.0, 2001.0, 4001.0, 6001.0, 8001.0, 10001.0));
+    assertThat(
+            browser.js(
+                "return echarts.getInstanceByDom(document.querySelector(\".chart[data-key='rmse']\"))"
+                    + ".getOption().xAxis[0].type;"))
+        .isEqualTo("time");
+    // Back to the defaults, for the other tests in this browser.
+    browser.js("localStorage.clear();");
+  }
+
+  /**
+   * The experiment page asked for each run's curve on its own: one request per run (300 for a sweep
+   * of 300). It now asks once for all of them.
+   */
+  @Test
+  void an_experiment_page_reads_all_its_runs_curves_in_one_request() throws Exception {
+    String experimentId = experiment("browser-many-curves");
+    int runs = 40;
+    for (int i = 0; i < runs; i++) {
+      run(experimentId, "sweep-" + i, 1.0 / (i + 1), "0.5");
+    }
+
+    var driver = browser.driver;
+    browser.clearConsole();
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(browser.consoleErrors(d -> browser.chartPoints("curves") == runs)).isEmpty();
+    long curveRequests =
+        ((Number)
+                browser.js(
+                    "return performance.getEntriesByType('resource')"
+                        + ".filter(e => new URL(e.name).pathname.endsWith('/metrics')).length;"))
+            .longValue();
+    assertThat(curveRequests).isEqualTo(1);
+  }
+
+  /**
+   * A run's metrics and tags were listed in no order: they now go by key in natural order, as its
+   * params do (layer2 before layer10); and a run's long name widened the compare tables past the
+   * window: it is cut with an ellipsis, the whole name in its tooltip.
+   */
+  @Test
+  void a_runs_metrics_and_tags_go_by_key_and_a_long_name_keeps_compare_in_the_window()
+      throws Exception {
+    String experimentId = experiment("browser-natural-order");
+    String id = run(experimentId, "ordered", 0.5, "0.5");
+    post(
+        "runs/log-batch",
+        """
+        {"run_id": "%s",
+         "metrics": [{"key": "layer10_loss", "value": 1, "timestamp": 1, "step": 0},
+                     {"key": "Accuracy", "value": 1, "timestamp": 1, "step": 0},
+                     {"key": "layer2_loss", "value": 1, "timestamp": 1, "step": 0}],
+         "tags": [{"key": "stage10", "value": "b"}, {"key": "team", "value": "c"},
+                  {"key": "stage2", "value": "a"}]}
+        """
+            .formatted(id));
+    String longName = "sweep-" + "y".repeat(150);
+    String other = run(experimentId, longName, 0.6, "0.1");
+
+    var driver = browser.driver;
+    driver.get(url("/runs/" + id));
+    assertThat(
+            driver.findElements(By.cssSelector(".metric-curve h3 > span")).stream()
+                .map(WebElement::getText)
+                .toList())
+        .containsExactly("Accuracy", "layer2_loss", "layer10_loss", "rmse");
+    assertThat(
+            driver.findElements(By.cssSelector("#tags-table th")).stream()
+                .map(WebElement::getText)
+                .toList())
+        .containsSubsequence("stage2", "stage10", "team");
+
+    driver.get(url("/compare?trials=" + id + "," + other));
+    for (String table : List.of("metrics-table", "config-diff")) {
+      WebElement name =
+          driver.findElement(By.cssSelector("#" + table + " thead a[href$='/" + other + "']"));
+      assertThat(name.getAttribute("title")).contains(longName);
+      assertThat(
+              (Boolean)
+                  browser.js(
+                      "const table = document.getElementById(arguments[0]);"
+                          + " return table.scrollWidth <= table.parentElement.clientWidth;",
+                      table))
+          .as("the %s fits its box at 1280 px", table)
+          .isTrue();
+    }
+  }
+
+  /**
+   * An MLflow experiment's run time stayed empty ("–": its runs report no training time of ours),
+   * on its page and in its runs' rows, and the experiments list left its best test accuracy blank
+   * as if not measured yet. A run's time is now how long it ran, and the list says that accuracy
+   * does not apply.
+   */
+  @Test
+  void an_mlflow_experiments_run_time_is_how_long_its_runs_ran() throws Exception {
+    String experimentId = experiment("browser-run-time");
+    String id =
+        createRun(
+            "{\"experiment_id\": \"%s\", \"run_name\": \"timed\", \"start_time\": 1700000000000}"
+                .formatted(experimentId));
+    post(
+        "runs/update",
+        "{\"run_id\": \"" + id + "\", \"status\": \"FINISHED\", \"end_time\": 1700000065000}");
+
+    var driver = browser.driver;
+    driver.get(url("/experiments/" + experimentId));
+    assertThat(driver.findElement(By.cssSelector("#trial-table thead")).getText())
+        .contains("Run time");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("#trial-table tr[data-trial='" + id + "']"))
+                .getText())
+        .contains("1 min 5 s");
+    assertThat(driver.findElement(By.id("summary")).getText()).contains("1 min 5 s");
+
+    driver.get(url("/?q=browser-run-time"));
+    WebElement accuracy =
+        driver.findElement(By.cssSelector("tr[data-id='" + experimentId + "'] td:nth-child(4)"));
+    assertThat(accuracy.getText()).isEqualTo("n/a");
+    assertThat(accuracy.getAttribute("title")).contains("MLflow");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] td:nth-child(6)"))
+                .getText())
+        .isEqualTo("1 min 5 s");
+  }
+
+  /** Picks the run page's x-axis and waits for the rmse curve's points to move to {@code xs}. */
+  private void xAxis(String choice, List<Double> xs) {
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("run-x")))
+        .selectByValue(choice);
+    browser.waiting(Duration.ofSeconds(10)).until(d -> curve("rmse", 0).equals(xs));
+  }
+
+  private static boolean closeTo(List<Double> actual, List<Double> expected) {
+    if (actual.size() != expected.size()) {
+      return false;
+    }
+    for (int i = 0; i < actual.size(); i++) {
+      if (actual.get(i) == null || Math.abs(actual.get(i) - expected.get(i)) > 1e-9) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The number of points of the curve named {@code key} in the chart of that key on the page. */
+  private long curvePoints(String key) {
+    return curve(key.replace(" (raw)", ""), key, 1).size();
+  }
+
+  private List<Double> curve(String series, int coordinate) {
+    return curve(series.replace(" (raw)", ""), series, coordinate);
+  }
+
+  /**
+   * One coordinate (0: x, 1: y) of each point of the series named {@code series} in the chart of
+   * metric {@code key}; empty while there is no such chart or series.
+   */
+  @SuppressWarnings("unchecked")
+  private List<Double> curve(String key, String series, int coordinate) {
+    List<Object> values =
+        (List<Object>)
+            browser.js(
+                "const box = Array.from(document.querySelectorAll('.chart[data-key]'))"
+                    + "  .find(b => b.dataset.key === arguments[0]);"
+                    + " const chart = box && echarts.getInstanceByDom(box);"
+                    + " const option = chart && chart.getOption();"
+                    + " const s = option && (option.series || []).find(s => s.name === arguments[1]);"
+                    + " return s ? s.data.map(p => Array.isArray(p) ? p[arguments[2]] : null) : [];",
+                key,
+                series,
+                coordinate);
+    return values.stream().map(v -> v == null ? null : ((Number) v).doubleValue()).toList();
+  }
+
   private static String listStatus(org.openqa.selenium.WebDriver driver, String experimentId) {
     return driver
         .findElement(By.cssSelector("tr[data-id='" + experimentId + "'] .status"))
@@ -402,15 +669,8 @@ class MlflowRunsBrowserTest {
 
   private String run(String experimentId, String name, double rmse, String alpha) throws Exception {
     String runId =
-        JSON.readTree(
-                post(
-                    "runs/create",
-                    "{\"experiment_id\": \"%s\", \"run_name\": \"%s\"}"
-                        .formatted(experimentId, name)))
-            .path("run")
-            .path("info")
-            .path("run_id")
-            .asString();
+        createRun(
+            "{\"experiment_id\": \"%s\", \"run_name\": \"%s\"}".formatted(experimentId, name));
     post(
         "runs/log-batch",
         """
@@ -419,6 +679,15 @@ class MlflowRunsBrowserTest {
         """
             .formatted(runId, rmse, alpha));
     return runId;
+  }
+
+  /** MLflow's runs/create with this body; the new run's id. */
+  private String createRun(String body) throws Exception {
+    return JSON.readTree(post("runs/create", body))
+        .path("run")
+        .path("info")
+        .path("run_id")
+        .asString();
   }
 
   private String post(String path, String body) throws Exception {
