@@ -13,6 +13,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Holes found by session 11's outside attack (a plain {@code user} token against a server with
  * authentication on), each performed here and refused: a user changing what another user owns
- * through paths the ownership checks had missed.
+ * through paths the ownership checks had missed. Session 12's outside attack added the holes below
+ * {@link #a_viewer_cannot_pin_the_server_with_a_like_filter}.
  */
 class OutsideAttackTest extends AuthServerTest {
 
@@ -90,19 +92,7 @@ class OutsideAttackTest extends AuthServerTest {
 
   @Test
   void a_user_cannot_plant_an_mlflow_run_in_another_users_digit_lab_experiment() throws Exception {
-    HttpResponse<String> submitted =
-        send(
-            "POST",
-            "/api/v1/experiments",
-            bob,
-            "application/json",
-            """
-            {"name": "bobs-search-%s", "dataset": "mnist",
-             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01}}
-            """
-                .formatted(unique));
-    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
-    String experiment = json(submitted).path("id").asString();
+    String experiment = submitExperiment(bob, "bobs-search-" + unique);
 
     HttpResponse<String> refused =
         send(
@@ -139,6 +129,90 @@ class OutsideAttackTest extends AuthServerTest {
     }
   }
 
+  /**
+   * A search's LIKE was a backtracking regex ({@code '%a%a%a%a%a%a%b'} became {@code
+   * .*a.*a.*a.*a.*a.*a.*b}): against a name of 250 {@code a}s it tried every way of placing the
+   * {@code a}s, C(250, 6) and more, and held a core for hours, from one read a viewer may send.
+   * Before the fix this request did not answer within the client's timeout.
+   */
+  @Test
+  void a_viewer_cannot_pin_the_server_with_a_like_filter() throws Exception {
+    String viewer = tokens.create("viewer-" + unique, Role.VIEWER).secret();
+    String experiment =
+        json(send(
+                "POST",
+                "/api/2.0/mlflow/experiments/create",
+                alice,
+                "application/json",
+                "{\"name\": \"like-" + unique + "\"}"))
+            .path("experiment_id")
+            .asString();
+    String name = "a".repeat(250);
+    HttpResponse<String> run =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            alice,
+            "application/json",
+            "{\"experiment_id\": \"" + experiment + "\", \"run_name\": \"" + name + "\"}");
+    assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+
+    String search = "{\"experiment_ids\": [\"%s\"], \"filter\": \"attributes.run_name %s '%s'\"}";
+    HttpResponse<String> none =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/search",
+            viewer,
+            "application/json",
+            search.formatted(experiment, "LIKE", "%a".repeat(12) + "%b"),
+            Duration.ofSeconds(60));
+
+    assertThat(none.statusCode()).as(none.body()).isEqualTo(200);
+    assertThat(json(none).path("runs").size()).as(none.body()).isZero();
+    // LIKE and ILIKE still match as SQL's do: % any run, _ one character, ILIKE any case.
+    for (String[] like :
+        new String[][] {
+          {"LIKE", "%a%a_a%"}, {"ILIKE", "A%" + "A".repeat(248) + "_"}, {"LIKE", "_".repeat(250)}
+        }) {
+      HttpResponse<String> found =
+          send(
+              "POST",
+              "/api/2.0/mlflow/runs/search",
+              viewer,
+              "application/json",
+              search.formatted(experiment, like[0], like[1]));
+      assertThat(json(found).path("runs").size()).as(like[1] + ": " + found.body()).isEqualTo(1);
+    }
+    for (String[] unlike :
+        new String[][] {{"LIKE", "A%"}, {"LIKE", "_".repeat(251)}, {"LIKE", "%b%"}}) {
+      HttpResponse<String> missed =
+          send(
+              "POST",
+              "/api/2.0/mlflow/runs/search",
+              viewer,
+              "application/json",
+              search.formatted(experiment, unlike[0], unlike[1]));
+      assertThat(json(missed).path("runs").size()).as(missed.body()).isZero();
+    }
+  }
+
+  /** A one-trial experiment, which stays queued: this server has no worker. */
+  private String submitExperiment(String token, String name) throws Exception {
+    HttpResponse<String> submitted =
+        send(
+            "POST",
+            "/api/v1/experiments",
+            token,
+            "application/json",
+            """
+            {"name": "%s", "dataset": "mnist",
+             "config": {"model": "mlp", "epochs": 1, "optimizer": "adam", "learningRate": 0.01}}
+            """
+                .formatted(name));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    return json(submitted).path("id").asString();
+  }
+
   private String registerDataset(String token) throws Exception {
     String name = "owned-" + unique;
     byte[] archive = SyntheticIdx.tar(SyntheticIdx.write(work.resolve(name), 60, 20, 10, 1));
@@ -156,8 +230,15 @@ class OutsideAttackTest extends AuthServerTest {
 
   private HttpResponse<String> send(
       String method, String path, String token, String contentType, String body) throws Exception {
+    return send(method, path, token, contentType, body, Duration.ofMinutes(2));
+  }
+
+  private HttpResponse<String> send(
+      String method, String path, String token, String contentType, String body, Duration timeout)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base() + path))
+            .timeout(timeout)
             .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
