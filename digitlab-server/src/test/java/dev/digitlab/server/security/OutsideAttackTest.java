@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.testing.AuthServerTest;
 import dev.digitlab.testing.SyntheticIdx;
+import java.io.InputStream;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,8 +13,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,6 +200,62 @@ class OutsideAttackTest extends AuthServerTest {
     }
   }
 
+  /**
+   * Every open event stream polls the database ten times a second for as long as its experiment
+   * runs, and nothing bounded how many one caller held: a viewer's script opening thousands on a
+   * queued experiment loaded the database without end. Now one caller holds at most {@code
+   * digitlab.events.max-streams-per-caller} (32) at once; before, the 33rd opened as the first.
+   */
+  @Test
+  void a_viewer_cannot_hold_event_streams_without_limit() throws Exception {
+    String viewer = tokens.create("streams-" + unique, Role.VIEWER).secret();
+    String experiment = submitExperiment(alice, "streamed-" + unique);
+    // One stored event, so that each stream answers at once with it (an empty one would answer
+    // at its first keep-alive).
+    String trial =
+        json(send("GET", "/api/v1/experiments/" + experiment, alice, null, null))
+            .path("trials")
+            .get(0)
+            .path("id")
+            .asString();
+    HttpResponse<String> logged =
+        send(
+            "POST",
+            "/api/v1/trials/" + trial + "/events",
+            alice,
+            "application/json",
+            """
+            {"attempt": 1, "events": [{"seq": 1, "time": "2026-01-02T03:04:05Z", "type": "log",
+              "payload": {"level": "INFO", "message": "hello"}}]}
+            """);
+    assertThat(logged.statusCode()).as(logged.body()).isEqualTo(200);
+    String path = "/api/v1/experiments/" + experiment + "/events";
+    List<InputStream> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 32; i++) {
+        HttpResponse<InputStream> stream = stream(path, viewer);
+        open.add(stream.body());
+        assertThat(stream.statusCode()).as("stream " + (i + 1)).isEqualTo(200);
+      }
+
+      HttpResponse<InputStream> refused = stream(path, viewer);
+      open.add(refused.body());
+
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8))
+          .contains("streams-" + unique)
+          .contains("digitlab.events.max-streams-per-caller");
+      // Another caller's streams are theirs to count.
+      HttpResponse<InputStream> others = stream(path, alice);
+      open.add(others.body());
+      assertThat(others.statusCode()).isEqualTo(200);
+    } finally {
+      for (InputStream stream : open) {
+        stream.close();
+      }
+    }
+  }
+
   /** A one-trial experiment, which stays queued: this server has no worker. */
   private String submitExperiment(String token, String name) throws Exception {
     HttpResponse<String> submitted =
@@ -211,6 +271,16 @@ class OutsideAttackTest extends AuthServerTest {
                 .formatted(name));
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
     return json(submitted).path("id").asString();
+  }
+
+  /** An event stream, answered once its headers came. */
+  private HttpResponse<InputStream> stream(String path, String token) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base() + path))
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "text/event-stream")
+            .build(),
+        BodyHandlers.ofInputStream());
   }
 
   private String registerDataset(String token) throws Exception {
