@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -51,12 +52,15 @@ public class EventStreams implements SmartLifecycle {
   /**
    * A stream of the source's events after {@code afterId}; named for logs and thread names. {@code
    * caller} (who asked, e.g. a token's name) may hold at most {@code maxStreamsPerCaller} streams:
-   * one more is a {@link TooManyRequestsException}, and nothing is opened.
+   * one more is a {@link TooManyRequestsException}, and nothing is opened. {@code stillAllowed} is
+   * asked again every keep-alive interval; once false (the caller's token was revoked) the stream
+   * ends, as the caller's next request would be refused.
    */
-  public SseEmitter open(String name, String caller, Source source, long afterId) {
+  public SseEmitter open(
+      String name, String caller, BooleanSupplier stillAllowed, Source source, long afterId) {
     // No timeout: a stream lasts as long as its trial runs; a dead client shows on the next send.
     SseEmitter emitter = new SseEmitter(0L);
-    Subscriber subscriber = new Subscriber(name, caller, source, afterId, emitter);
+    Subscriber subscriber = new Subscriber(name, caller, stillAllowed, source, afterId, emitter);
     synchronized (subscribers) {
       long open = subscribers.stream().filter(s -> s.caller.equals(caller)).count();
       if (open >= settings.maxStreamsPerCaller()) {
@@ -117,15 +121,23 @@ public class EventStreams implements SmartLifecycle {
 
     private final String name;
     private final String caller;
+    private final BooleanSupplier stillAllowed;
     private final Source source;
     private final SseEmitter emitter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private long cursor;
     private Thread thread;
 
-    Subscriber(String name, String caller, Source source, long afterId, SseEmitter emitter) {
+    Subscriber(
+        String name,
+        String caller,
+        BooleanSupplier stillAllowed,
+        Source source,
+        long afterId,
+        SseEmitter emitter) {
       this.name = name;
       this.caller = caller;
+      this.stillAllowed = stillAllowed;
       this.source = source;
       this.cursor = afterId;
       this.emitter = emitter;
@@ -155,8 +167,19 @@ public class EventStreams implements SmartLifecycle {
 
     private void run() {
       long lastSent = System.nanoTime();
+      long lastAllowed = lastSent;
       try {
         while (!closed.get()) {
+          if (Duration.ofNanos(System.nanoTime() - lastAllowed).compareTo(settings.keepAlive())
+              >= 0) {
+            if (!stillAllowed.getAsBoolean()) {
+              log.info("Event stream {} ended: {} may no longer read it", name, caller);
+              close();
+              emitter.complete();
+              return;
+            }
+            lastAllowed = System.nanoTime();
+          }
           long version = signals.version();
           boolean finished = source.finished();
           List<TrialEvent> page = source.after(cursor, settings.pageSize());

@@ -9,6 +9,7 @@ import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventStreams;
 import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.security.Ownership;
+import dev.digitlab.server.security.TokenStore;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialOwnership;
 import dev.digitlab.server.trials.TrialStore;
@@ -43,6 +44,7 @@ class EventController {
   private final ExperimentStore experiments;
   private final TrialOwnership ownership;
   private final Ownership owners;
+  private final TokenStore tokens;
 
   EventController(
       EventStore events,
@@ -51,7 +53,8 @@ class EventController {
       TrialStore trials,
       ExperimentStore experiments,
       TrialOwnership ownership,
-      Ownership owners) {
+      Ownership owners,
+      TokenStore tokens) {
     this.events = events;
     this.streams = streams;
     this.settings = settings;
@@ -59,6 +62,7 @@ class EventController {
     this.experiments = experiments;
     this.ownership = ownership;
     this.owners = owners;
+    this.tokens = tokens;
   }
 
   /**
@@ -76,6 +80,7 @@ class EventController {
     return streams.open(
         "trial-" + id,
         owners.ownerOf(request),
+        tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
           public List<TrialEvent> after(long afterId, int limit) {
@@ -148,6 +153,7 @@ class EventController {
     return streams.open(
         "experiment-" + id,
         owners.ownerOf(request),
+        tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
           public List<TrialEvent> after(long afterId, int limit) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.testing.AuthServerTest;
 import dev.digitlab.testing.SyntheticIdx;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -209,26 +213,7 @@ class OutsideAttackTest extends AuthServerTest {
   @Test
   void a_viewer_cannot_hold_event_streams_without_limit() throws Exception {
     String viewer = tokens.create("streams-" + unique, Role.VIEWER).secret();
-    String experiment = submitExperiment(alice, "streamed-" + unique);
-    // One stored event, so that each stream answers at once with it (an empty one would answer
-    // at its first keep-alive).
-    String trial =
-        json(send("GET", "/api/v1/experiments/" + experiment, alice, null, null))
-            .path("trials")
-            .get(0)
-            .path("id")
-            .asString();
-    HttpResponse<String> logged =
-        send(
-            "POST",
-            "/api/v1/trials/" + trial + "/events",
-            alice,
-            "application/json",
-            """
-            {"attempt": 1, "events": [{"seq": 1, "time": "2026-01-02T03:04:05Z", "type": "log",
-              "payload": {"level": "INFO", "message": "hello"}}]}
-            """);
-    assertThat(logged.statusCode()).as(logged.body()).isEqualTo(200);
+    String experiment = experimentWithAnEvent(alice, "streamed-" + unique);
     String path = "/api/v1/experiments/" + experiment + "/events";
     List<InputStream> open = new ArrayList<>();
     try {
@@ -256,6 +241,38 @@ class OutsideAttackTest extends AuthServerTest {
     }
   }
 
+  /**
+   * Revoking a token refused its next request but not the event streams it had open: a revoked
+   * viewer kept reading an experiment's live events for as long as it ran. A stream now asks again
+   * every keep-alive interval and ends once its token is revoked; before, this one stayed open
+   * until the client's timeout.
+   */
+  @Test
+  void a_revoked_token_stops_reading_its_open_event_streams() throws Exception {
+    NewToken viewer = tokens.create("revoked-" + unique, Role.VIEWER);
+    String experiment = experimentWithAnEvent(alice, "revoked-" + unique);
+    HttpResponse<InputStream> stream =
+        stream("/api/v1/experiments/" + experiment + "/events", viewer.secret());
+    assertThat(stream.statusCode()).isEqualTo(200);
+
+    tokens.revoke(viewer.token().id());
+
+    try (InputStream body = stream.body()) {
+      String read =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  })
+              .get(2, TimeUnit.MINUTES);
+      // It had the stored event, and then the stream ended.
+      assertThat(read).contains("hello");
+    }
+  }
+
   /** A one-trial experiment, which stays queued: this server has no worker. */
   private String submitExperiment(String token, String name) throws Exception {
     HttpResponse<String> submitted =
@@ -271,6 +288,32 @@ class OutsideAttackTest extends AuthServerTest {
                 .formatted(name));
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
     return json(submitted).path("id").asString();
+  }
+
+  /**
+   * A queued experiment whose trial has one stored event (a log line, "hello"), so that a stream of
+   * it answers at once with it; an empty one would answer at its first keep-alive.
+   */
+  private String experimentWithAnEvent(String token, String name) throws Exception {
+    String experiment = submitExperiment(token, name);
+    String trial =
+        json(send("GET", "/api/v1/experiments/" + experiment, token, null, null))
+            .path("trials")
+            .get(0)
+            .path("id")
+            .asString();
+    HttpResponse<String> logged =
+        send(
+            "POST",
+            "/api/v1/trials/" + trial + "/events",
+            token,
+            "application/json",
+            """
+            {"attempt": 1, "events": [{"seq": 1, "time": "2026-01-02T03:04:05Z", "type": "log",
+              "payload": {"level": "INFO", "message": "hello"}}]}
+            """);
+    assertThat(logged.statusCode()).as(logged.body()).isEqualTo(200);
+    return experiment;
   }
 
   /** An event stream, answered once its headers came. */
