@@ -13,13 +13,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     clients see the connection is alive
  * @param pageSize the most events an SSE stream reads from the database at once
  * @param maxBatch the most events one {@code POST /trials/{id}/events} may carry
+ * @param maxStreamsPerCaller the most SSE streams one caller (a token's name; everyone without a
+ *     token counts as one) may hold open at once; one more is a 429. Each stream polls the database
+ *     every {@code pollInterval}: without a cap, one viewer opening thousands loads it without end
  */
 @ConfigurationProperties("digitlab.events")
 public record EventSettings(
     @DefaultValue("100ms") Duration pollInterval,
     @DefaultValue("15s") Duration keepAlive,
     @DefaultValue("500") int pageSize,
-    @DefaultValue("5000") int maxBatch) {
+    @DefaultValue("5000") int maxBatch,
+    @DefaultValue("32") int maxStreamsPerCaller) {
 
   public EventSettings {
     if (pollInterval.isNegative() || pollInterval.isZero()) {
@@ -36,6 +40,10 @@ public record EventSettings(
     }
     if (maxBatch < 1) {
       throw new IllegalArgumentException("digitlab.events.max-batch must be at least 1");
+    }
+    if (maxStreamsPerCaller < 1) {
+      throw new IllegalArgumentException(
+          "digitlab.events.max-streams-per-caller must be at least 1");
     }
   }
 }

@@ -1,11 +1,13 @@
 package dev.digitlab.server.events;
 
+import dev.digitlab.server.api.TooManyRequestsException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -47,12 +49,31 @@ public class EventStreams implements SmartLifecycle {
     this.settings = settings;
   }
 
-  /** A stream of the source's events after {@code afterId}; named for logs and thread names. */
-  public SseEmitter open(String name, Source source, long afterId) {
+  /**
+   * A stream of the source's events after {@code afterId}; named for logs and thread names. {@code
+   * caller} (who asked, e.g. a token's name) may hold at most {@code maxStreamsPerCaller} streams:
+   * one more is a {@link TooManyRequestsException}, and nothing is opened. {@code stillAllowed} is
+   * asked again every keep-alive interval; once false (the caller's token was revoked) the stream
+   * ends, as the caller's next request would be refused.
+   */
+  public SseEmitter open(
+      String name, String caller, BooleanSupplier stillAllowed, Source source, long afterId) {
     // No timeout: a stream lasts as long as its trial runs; a dead client shows on the next send.
     SseEmitter emitter = new SseEmitter(0L);
-    Subscriber subscriber = new Subscriber(name, source, afterId, emitter);
-    subscribers.add(subscriber);
+    Subscriber subscriber = new Subscriber(name, caller, stillAllowed, source, afterId, emitter);
+    synchronized (subscribers) {
+      long open = subscribers.stream().filter(s -> s.caller.equals(caller)).count();
+      if (open >= settings.maxStreamsPerCaller()) {
+        throw new TooManyRequestsException(
+            caller
+                + " has "
+                + open
+                + " event streams open, as many as one caller may"
+                + " (digitlab.events.max-streams-per-caller): close one (each page showing a live"
+                + " experiment or trial holds one) and ask again.");
+      }
+      subscribers.add(subscriber);
+    }
     emitter.onCompletion(subscriber::close);
     emitter.onTimeout(subscriber::close);
     emitter.onError(error -> subscriber.close());
@@ -99,14 +120,24 @@ public class EventStreams implements SmartLifecycle {
   private final class Subscriber {
 
     private final String name;
+    private final String caller;
+    private final BooleanSupplier stillAllowed;
     private final Source source;
     private final SseEmitter emitter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private long cursor;
     private Thread thread;
 
-    Subscriber(String name, Source source, long afterId, SseEmitter emitter) {
+    Subscriber(
+        String name,
+        String caller,
+        BooleanSupplier stillAllowed,
+        Source source,
+        long afterId,
+        SseEmitter emitter) {
       this.name = name;
+      this.caller = caller;
+      this.stillAllowed = stillAllowed;
       this.source = source;
       this.cursor = afterId;
       this.emitter = emitter;
@@ -136,8 +167,19 @@ public class EventStreams implements SmartLifecycle {
 
     private void run() {
       long lastSent = System.nanoTime();
+      long lastAllowed = lastSent;
       try {
         while (!closed.get()) {
+          if (Duration.ofNanos(System.nanoTime() - lastAllowed).compareTo(settings.keepAlive())
+              >= 0) {
+            if (!stillAllowed.getAsBoolean()) {
+              log.info("Event stream {} ended: {} may no longer read it", name, caller);
+              close();
+              emitter.complete();
+              return;
+            }
+            lastAllowed = System.nanoTime();
+          }
           long version = signals.version();
           boolean finished = source.finished();
           List<TrialEvent> page = source.after(cursor, settings.pageSize());

@@ -8,6 +8,8 @@ import dev.digitlab.server.events.EventSettings;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventStreams;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.security.Ownership;
+import dev.digitlab.server.security.TokenStore;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialOwnership;
 import dev.digitlab.server.trials.TrialStore;
@@ -41,6 +43,8 @@ class EventController {
   private final TrialStore trials;
   private final ExperimentStore experiments;
   private final TrialOwnership ownership;
+  private final Ownership owners;
+  private final TokenStore tokens;
 
   EventController(
       EventStore events,
@@ -48,13 +52,17 @@ class EventController {
       EventSettings settings,
       TrialStore trials,
       ExperimentStore experiments,
-      TrialOwnership ownership) {
+      TrialOwnership ownership,
+      Ownership owners,
+      TokenStore tokens) {
     this.events = events;
     this.streams = streams;
     this.settings = settings;
     this.trials = trials;
     this.experiments = experiments;
     this.ownership = ownership;
+    this.owners = owners;
+    this.tokens = tokens;
   }
 
   /**
@@ -66,10 +74,13 @@ class EventController {
   SseEmitter trialEvents(
       @PathVariable long id,
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-      @RequestParam(required = false) String after) {
+      @RequestParam(required = false) String after,
+      HttpServletRequest request) {
     trials.get(id);
     return streams.open(
         "trial-" + id,
+        owners.ownerOf(request),
+        tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
           public List<TrialEvent> after(long afterId, int limit) {
@@ -134,12 +145,15 @@ class EventController {
   SseEmitter experimentEvents(
       @PathVariable long id,
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-      @RequestParam(required = false) String after) {
+      @RequestParam(required = false) String after,
+      HttpServletRequest request) {
     if (experiments.find(id).isEmpty()) {
       throw new NotFoundException("experiment", id);
     }
     return streams.open(
         "experiment-" + id,
+        owners.ownerOf(request),
+        tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
           public List<TrialEvent> after(long afterId, int limit) {

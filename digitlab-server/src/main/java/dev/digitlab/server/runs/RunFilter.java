@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A parsed MLflow search filter: clauses joined by {@code AND}, each {@code <entity>.<key> <op>
@@ -225,30 +224,12 @@ public record RunFilter(List<Clause> clauses) {
     return switch (clause.op()) {
       case "=" -> actual.equals(expected);
       case "!=" -> !actual.equals(expected);
-      case "LIKE" -> like(expected, false).matcher(actual).matches();
-      case "ILIKE" -> like(expected, true).matcher(actual).matches();
+      case "LIKE" -> LikePattern.of(expected, false).matches(actual);
+      case "ILIKE" -> LikePattern.of(expected, true).matches(actual);
       case "IN" -> clause.values().contains(actual);
       case "NOT IN" -> !clause.values().contains(actual);
       default -> false;
     };
-  }
-
-  /** SQL's LIKE as a regex: % any run of characters, _ one character. */
-  private static Pattern like(String pattern, boolean ignoreCase) {
-    StringBuilder regex = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      if (c == '%' || c == '_') {
-        regex.append(Pattern.quote(literal.toString())).append(c == '%' ? ".*" : ".");
-        literal.setLength(0);
-      } else {
-        literal.append(c);
-      }
-    }
-    regex.append(Pattern.quote(literal.toString()));
-    return Pattern.compile(
-        regex.toString(),
-        Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
   }
 
   /** The filter's words, quoted strings, operators and lists, left to right. */

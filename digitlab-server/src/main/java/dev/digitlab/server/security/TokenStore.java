@@ -3,6 +3,7 @@ package dev.digitlab.server.security;
 import static dev.digitlab.server.database.Timestamps.instant;
 import static dev.digitlab.server.database.Timestamps.toSql;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +17,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
@@ -125,6 +127,20 @@ public class TokenStore {
   /** Whether the token is still valid (a browser session re-checks its token at every request). */
   public boolean active(long id) {
     return find(id).map(ApiToken::active).orElse(false);
+  }
+
+  /**
+   * Whether this request's caller may still act as it did: false once its token is revoked. Asked
+   * again by what outlives the request (an event stream). Always true without a token
+   * (authentication off) and for a command trial's token, which ends with its trial.
+   */
+  public BooleanSupplier stillActive(HttpServletRequest request) {
+    Optional<Caller> caller = Caller.of(request).filter(c -> c.trialId() == null);
+    if (caller.isEmpty()) {
+      return () -> true;
+    }
+    long id = caller.get().tokenId();
+    return () -> active(id);
   }
 
   /**
