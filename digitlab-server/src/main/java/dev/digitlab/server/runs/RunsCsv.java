@@ -6,6 +6,7 @@ import dev.digitlab.server.runs.RunsPage.Table;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +22,9 @@ import org.springframework.web.bind.annotation.RequestParam;
  */
 @Controller
 class RunsCsv {
+
+  private static final Pattern NUMBER =
+      Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?|[-+]?Infinity");
 
   private final RunsPage page;
 
@@ -83,13 +87,17 @@ class RunsCsv {
         .body(csv.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void line(StringBuilder csv, List<String> cells) {
+  static void line(StringBuilder csv, List<String> cells) {
     for (int i = 0; i < cells.size(); i++) {
       String cell = cells.get(i);
-      // RFC 4180 quoting; a leading =, +, - or @ is quoted too so spreadsheets do not run it.
+      // RFC 4180 quoting. A cell a spreadsheet would read as a formula (OWASP's list: a leading =,
+      // +, -, @, tab or carriage return) gets a leading ' so that it stays text; a number, -0.5
+      // or 1e-3 included, stays a number.
       boolean quote =
           cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r");
-      if (!cell.isEmpty() && "=+@".indexOf(cell.charAt(0)) >= 0) {
+      if (!cell.isEmpty()
+          && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0
+          && !NUMBER.matcher(cell).matches()) {
         cell = "'" + cell;
         quote = true;
       }
