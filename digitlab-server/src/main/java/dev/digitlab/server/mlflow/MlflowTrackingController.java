@@ -413,15 +413,12 @@ class MlflowTrackingController {
               + " of them.");
     }
     Run run = writableRun(MlflowRuns.runId(fields), request, true);
-    // A point repeated in one batch (same key, value, timestamp, step) is kept once, as MLflow's
-    // SQL store does: its primary key spans all four. Across batches it is kept twice here (see
-    // docs/mlflow.md): refusing those would read the run's history on every batch.
-    Set<MetricPoint> points = new LinkedHashSet<>();
+    // A point repeated in the batch or stored before is kept once (MlflowStore.logBatch).
+    List<MetricPoint> metrics = new ArrayList<>(metricNodes.size());
     Set<String> checkedKeys = new HashSet<>();
     for (JsonNode node : metricNodes) {
-      points.add(metric(node, checkedKeys));
+      metrics.add(metric(node, checkedKeys));
     }
-    List<MetricPoint> metrics = List.copyOf(points);
     Map<String, String> params = new LinkedHashMap<>();
     for (JsonNode node : paramNodes) {
       String key = MlflowRequest.string(node, "key");

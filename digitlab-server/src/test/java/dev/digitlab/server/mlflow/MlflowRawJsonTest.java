@@ -283,6 +283,11 @@ class MlflowRawJsonTest {
   }
 
   @Test
+  void a_point_retried_in_a_later_request_is_kept_once_as_mlflows_store_does() throws Exception {
+    RetriedPoints.areKeptOnce(port, jdbc, "retried-points");
+  }
+
+  @Test
   void a_deleted_run_takes_none_of_mlflows_run_writes() throws Exception {
     String runId = newRun("deleted-run-writes");
     post("runs/delete", "{\"run_id\": \"%s\"}".formatted(runId));
