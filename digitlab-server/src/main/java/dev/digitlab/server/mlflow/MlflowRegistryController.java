@@ -549,32 +549,28 @@ class MlflowRegistryController {
   private static final String VERSION_SOURCE = "source_path";
 
   /**
-   * MLflow's model version filters in the run grammar: {@code name} and {@code run_id} as for
-   * models, {@code version_number} (=, !=, <, <=, >, >=) and {@code source_path} (=, !=, LIKE,
-   * ILIKE, IN), which MLflow's SearchModelVersionUtils accepts too.
+   * MLflow's model version filters: {@code name} and {@code run_id} as for models, {@code
+   * version_number} (=, !=, <, <=, >, >=) and {@code source_path} (=, !=, LIKE, ILIKE, IN), which
+   * MLflow's SearchModelVersionUtils accepts too.
    */
+  private static final Map<String, RegistryFilter.Key> VERSION_KEYS =
+      Map.of(
+          "name",
+          RegistryFilter.MODEL_KEYS.get("name"),
+          "run_id",
+          RegistryFilter.MODEL_KEYS.get("run_id"),
+          VERSION_NUMBER,
+          RegistryFilter.Key.ordered("metrics." + VERSION_NUMBER),
+          VERSION_SOURCE,
+          RegistryFilter.Key.ordered("params." + VERSION_SOURCE));
+
   private static String versionFilter(String filter) {
-    if (filter == null) {
-      return null;
-    }
-    return nameFilter(filter)
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])version_number(?=\\s*(=|!=|<|>|like|ilike|in|not))",
-            "metrics." + VERSION_NUMBER)
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])source_path(?=\\s*(=|!=|<|>|like|ilike|in|not))",
-            "params." + VERSION_SOURCE);
+    return RegistryFilter.rewrite(filter, VERSION_KEYS);
   }
 
   /** MLflow's registry filters ({@code name = 'x'}, {@code run_id = 'y'}) in the run grammar. */
   private static String nameFilter(String filter) {
-    if (filter == null) {
-      return null;
-    }
-    return filter
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])name(?=\\s*(=|!=|like|ilike|in|not))", "attributes.run_name")
-        .replaceAll("(?i)(?<![\\w.`'\"])run_id(?=\\s*(=|!=|like|ilike|in|not))", "tags.run_id");
+    return RegistryFilter.rewrite(filter, RegistryFilter.MODEL_KEYS);
   }
 
   private static ObjectNode answer(String field, JsonNode value) {

@@ -605,6 +605,40 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(unset.statusCode()).as(unset.body()).isEqualTo(200);
   }
 
+  /**
+   * The registry's filter words ({@code name}, {@code run_id}, {@code version_number}, {@code
+   * source_path}) are MLflow's only where they are keys: inside a quoted value or a backquoted key
+   * they are the user's text.
+   */
+  @Test
+  void registry_filter_words_inside_quotes_are_left_alone() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-quoted")).getRunId();
+    String model = "quoted name = x version_number > 1";
+    assertThat(rawPost("registered-models/create", "{\"name\": \"" + model + "\"}")).isEqualTo(200);
+    assertThat(
+            rawPost(
+                "model-versions/create",
+                "{\"name\": \"%s\", \"source\": \"runs:/%s/run_id = y\", \"run_id\": \"%s\"}"
+                    .formatted(model, runId, runId)))
+        .isEqualTo(200);
+    List<String> names = new ArrayList<>();
+    tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(
+            alice.sendGet(
+                "registered-models/search?filter="
+                    + java.net.URLEncoder.encode(
+                        "name = '" + model + "'", java.nio.charset.StandardCharsets.UTF_8)))
+        .path("registered_models")
+        .forEach(found -> names.add(found.path("name").asString()));
+    assertThat(names).containsExactly(model);
+    assertThat(versions("name = '" + model + "' AND version_number = 1", List.of()))
+        .containsExactly("1");
+    assertThat(versions("source_path = 'runs:/" + runId + "/run_id = y'", List.of()))
+        .containsExactly("1");
+    assertThat(versions("name = \"" + model + "\"", List.of())).containsExactly("1");
+  }
+
   private List<String> versions(String filter, List<String> orderBy) {
     return alice.searchModelVersions(filter, 100, orderBy).getItems().stream()
         .map(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)
