@@ -1,5 +1,6 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.server.api.ErrorText;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
@@ -134,7 +135,7 @@ class MlflowRegistryController {
             name, alias, version, "set through the MLflow API", ownership.actorOf(request));
       } catch (RuntimeException e) {
         // unknown version, archived version, bad alias name: all the caller's to fix
-        throw MlflowException.invalid(e.getMessage());
+        throw MlflowException.invalid(ErrorText.scrub(e.getMessage()));
       }
       return MlflowJsonViews.object();
     }
@@ -240,7 +241,7 @@ class MlflowRegistryController {
         version = registry.register(name, run.id(), description, ownership.actorOf(request));
       } catch (RuntimeException e) {
         throw MlflowException.invalid(
-            "Digit Lab's registry refused the version: " + e.getMessage());
+            "Digit Lab's registry refused the version: " + ErrorText.scrub(e.getMessage()));
       }
       return answer("model_version", ourVersion(version, List.of()));
     }

@@ -1,5 +1,6 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.server.api.ErrorText;
 import dev.digitlab.server.runs.Run;
 import dev.digitlab.server.runs.RunFilter;
 import dev.digitlab.server.runs.RunOrder;
@@ -463,7 +464,8 @@ class MlflowTrackingController {
     try {
       parsed = MlflowRequest.JSON.readTree(model);
     } catch (tools.jackson.core.JacksonException e) {
-      throw MlflowException.invalid("model_json is not JSON: " + e.getOriginalMessage());
+      throw MlflowException.invalid(
+          "model_json is not JSON: " + ErrorText.scrub(e.getOriginalMessage()));
     }
     // MLflow keeps logged models' descriptions in this tag, a JSON list.
     String history = run.tags().get("mlflow.log-model.history");
