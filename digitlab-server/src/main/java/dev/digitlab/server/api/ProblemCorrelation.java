@@ -42,6 +42,9 @@ class ProblemCorrelation implements ResponseBodyAdvice<Object> {
       Class<? extends HttpMessageConverter<?>> converterType,
       ServerHttpRequest request,
       ServerHttpResponse response) {
+    if (ProtocolErrors.isAsWritten(body)) {
+      return body;
+    }
     if (body instanceof Map<?, ?> map
         && (map.containsKey("error_code") || map.containsKey("error"))) {
       // The error shapes of the protocols spoken besides problem details (MLflow, KServe).

@@ -1,5 +1,6 @@
 package dev.digitlab.server.api;
 
+import java.io.Serial;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -54,5 +55,28 @@ public final class ProtocolErrors {
     body.put("error_code", code);
     body.put("message", message);
     return body;
+  }
+
+  /**
+   * MLflow's error body for a message the MLflow handlers wrote themselves, passed on as written:
+   * it quotes what the client sent (a filter, a key in backquotes such as {@code metrics.`val
+   * loss`}), which taking out Java type names ({@link ErrorText}) would garble. Text quoted from a
+   * parser or another component is scrubbed where it is quoted.
+   */
+  public static Map<String, String> mlflowBodyAsWritten(String code, String message) {
+    Map<String, String> body = new AsWritten();
+    body.put("error_code", code);
+    body.put("message", message);
+    return body;
+  }
+
+  /** Whether {@code body} is one of {@link #mlflowBodyAsWritten}'s. */
+  static boolean isAsWritten(Object body) {
+    return body instanceof AsWritten;
+  }
+
+  /** Marks a body {@link ProblemCorrelation} passes on unchanged. */
+  private static final class AsWritten extends LinkedHashMap<String, String> {
+    @Serial private static final long serialVersionUID = 1L;
   }
 }

@@ -1,5 +1,7 @@
 package dev.digitlab.server.mlflow;
 
+import tools.jackson.databind.node.ObjectNode;
+
 /** One logged metric value as MLflow has it: key, value, timestamp (ms) and step. */
 record MetricPoint(String key, double value, long timestamp, long step) {
 
@@ -12,6 +14,16 @@ record MetricPoint(String key, double value, long timestamp, long step) {
       return timestamp > otherTimestamp;
     }
     return Double.compare(value, otherValue) > 0;
+  }
+
+  /** The point as MLflow's API answers it, naming its run when {@code runId} is not null. */
+  ObjectNode json(String runId) {
+    ObjectNode node = MlflowJsonViews.object();
+    MlflowJsonViews.metric(node, key, value, timestamp, step);
+    if (runId != null) {
+      node.put("run_id", runId);
+    }
+    return node;
   }
 
   /** The event payload: the keys a metric event of a built-in trial has, plus the timestamp. */

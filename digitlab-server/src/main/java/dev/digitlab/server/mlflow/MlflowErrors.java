@@ -17,7 +17,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 /**
  * Errors of the MLflow API in MLflow's shape ({@code error_code}, {@code message}), not as problem
  * details: MLflow clients read the code. Ahead of the general handler, for this package's
- * controllers only.
+ * controllers only. Messages go out as written (they quote the client's filter and keys); one that
+ * quotes a parser's or another component's text scrubs it where it quotes it ({@code
+ * ErrorText.scrub}).
  */
 @RestControllerAdvice(basePackageClasses = MlflowErrors.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -49,6 +51,6 @@ class MlflowErrors {
   static ResponseEntity<Map<String, String>> body(int status, String code, String message) {
     return ResponseEntity.status(status)
         .contentType(MediaType.APPLICATION_JSON)
-        .body(ProtocolErrors.mlflowBody(code, message));
+        .body(ProtocolErrors.mlflowBodyAsWritten(code, message));
   }
 }

@@ -1,8 +1,5 @@
 package dev.digitlab.server.mlflow;
 
-import dev.digitlab.protocol.event.EventType;
-import dev.digitlab.server.events.EventStore;
-import dev.digitlab.server.events.TrialEvent;
 import dev.digitlab.server.runs.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,8 +11,6 @@ import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -37,31 +32,18 @@ class MlflowMetricsController {
   static final int MAX_HISTORY_RESULTS = 25_000;
   static final int MAX_RESULTS_PER_RUN = 2_500;
 
-  /** One logged point. */
-  record Point(String key, double value, long timestamp, long step) {
-
-    ObjectNode json(String runId) {
-      ObjectNode node = MlflowJsonViews.object();
-      MlflowJsonViews.metric(node, key, value, timestamp, step);
-      if (runId != null) {
-        node.put("run_id", runId);
-      }
-      return node;
-    }
-  }
-
   private final MlflowRuns runs;
-  private final EventStore events;
+  private final MetricPoints logged;
 
-  MlflowMetricsController(MlflowRuns runs, EventStore events) {
+  MlflowMetricsController(MlflowRuns runs, MetricPoints logged) {
     this.runs = runs;
-    this.events = events;
+    this.logged = logged;
   }
 
   @GetMapping("/get-history")
   ObjectNode history(MlflowRequest fields) {
     Run run = runs.find(MlflowRuns.runId(fields));
-    List<Point> points = points(run.id(), fields.required("metric_key"));
+    List<MetricPoint> points = logged.of(run.id(), fields.required("metric_key"));
     // Without max_results MLflow returns the whole history.
     int otherwise = fields.string("max_results") == null ? Integer.MAX_VALUE : HISTORY_PAGE_DEFAULT;
     return MlflowPage.of(fields, "metrics", points, otherwise, point -> point.json(null));
@@ -93,12 +75,12 @@ class MlflowMetricsController {
     ArrayNode metrics = answer.putArray("metrics");
     for (String runId : new TreeSet<>(runIds)) {
       Run run = runs.find(runId);
-      List<Point> points = new ArrayList<>(points(run.id(), key));
+      List<MetricPoint> points = new ArrayList<>(logged.of(run.id(), key));
       points.sort(
-          Comparator.comparingLong(Point::timestamp)
-              .thenComparingLong(Point::step)
-              .thenComparingDouble(Point::value));
-      for (Point point : points) {
+          Comparator.comparingLong(MetricPoint::timestamp)
+              .thenComparingLong(MetricPoint::step)
+              .thenComparingDouble(MetricPoint::value));
+      for (MetricPoint point : points) {
         if (metrics.size() >= maxResults) {
           return answer;
         }
@@ -150,17 +132,17 @@ class MlflowMetricsController {
           "If either start step or end step are specified, both must be specified.");
     }
     List<Run> found = new ArrayList<>();
-    List<List<Point>> histories = new ArrayList<>();
+    List<List<MetricPoint>> histories = new ArrayList<>();
     NavigableSet<Long> allSteps = new TreeSet<>();
     Set<Long> minsAndMaxes = new TreeSet<>();
     for (String runId : runIds) {
       Run run = runs.find(runId);
-      List<Point> points = points(run.id(), key);
+      List<MetricPoint> points = logged.of(run.id(), key);
       found.add(run);
       histories.add(points);
       if (!points.isEmpty()) {
-        minsAndMaxes.add(points.stream().mapToLong(Point::step).min().orElseThrow());
-        minsAndMaxes.add(points.stream().mapToLong(Point::step).max().orElseThrow());
+        minsAndMaxes.add(points.stream().mapToLong(MetricPoint::step).min().orElseThrow());
+        minsAndMaxes.add(points.stream().mapToLong(MetricPoint::step).max().orElseThrow());
       }
       points.forEach(point -> allSteps.add(point.step()));
     }
@@ -171,14 +153,15 @@ class MlflowMetricsController {
     ObjectNode answer = MlflowJsonViews.object();
     ArrayNode metrics = answer.putArray("metrics");
     for (int i = 0; i < found.size(); i++) {
-      List<Point> kept = new ArrayList<>();
-      for (Point point : histories.get(i)) {
+      List<MetricPoint> kept = new ArrayList<>();
+      for (MetricPoint point : histories.get(i)) {
         if (steps.contains(point.step())) {
           kept.add(point);
         }
       }
       // MLflow's SQL store: ordered by step, then time; at most 25,000 points a run.
-      kept.sort(Comparator.comparingLong(Point::step).thenComparingLong(Point::timestamp));
+      kept.sort(
+          Comparator.comparingLong(MetricPoint::step).thenComparingLong(MetricPoint::timestamp));
       String runId = found.get(i).runId();
       kept.stream().limit(MAX_HISTORY_RESULTS).forEach(point -> metrics.add(point.json(runId)));
     }
@@ -239,43 +222,5 @@ class MlflowMetricsController {
       }
     }
     return low;
-  }
-
-  /** Every point of the run's metric {@code key}, in the order they were logged. */
-  private List<Point> points(long trialId, String key) {
-    List<Point> points = new ArrayList<>();
-    long after = 0;
-    List<TrialEvent> page;
-    do {
-      page = events.ofType(trialId, EventType.METRIC, after, EventStore.MAX_PAGE);
-      for (TrialEvent event : page) {
-        JsonNode payload;
-        try {
-          payload = MlflowRequest.JSON.readTree(event.payload());
-        } catch (JacksonException e) {
-          continue;
-        }
-        if (!key.equals(payload.path("key").asString(""))) {
-          continue;
-        }
-        JsonNode value = payload.path("value");
-        double number = value.isNumber() ? value.asDouble() : parseSpecial(value.asString("NaN"));
-        long timestamp =
-            payload.has("timestamp")
-                ? payload.path("timestamp").asLong()
-                : event.createdAt().toEpochMilli();
-        points.add(new Point(key, number, timestamp, payload.path("step").asLong()));
-      }
-      after = page.isEmpty() ? after : page.getLast().id();
-    } while (page.size() == EventStore.MAX_PAGE);
-    return points;
-  }
-
-  private static double parseSpecial(String text) {
-    try {
-      return Double.parseDouble(text);
-    } catch (NumberFormatException e) {
-      return Double.NaN;
-    }
   }
 }

@@ -45,6 +45,7 @@ class MlflowModels {
       Map<String, String> tags,
       long createdAt,
       long updatedAt,
+      String stage,
       List<String> aliases) {}
 
   private final JdbcClient jdbc;
@@ -221,9 +222,50 @@ class MlflowModels {
                     map(row.getString("tags")),
                     instant(row, "created_at").toEpochMilli(),
                     instant(row, "updated_at").toEpochMilli(),
+                    row.getString("current_stage"),
                     aliases.getOrDefault(
                         row.getString("name") + "\n" + row.getInt("version"), List.of())))
         .list();
+  }
+
+  /**
+   * Moves the version to {@code stage} (MLflow's spelling); with {@code archiveOthers}, the model's
+   * other versions in that stage move to Archived, as MLflow's store does. One transaction, under
+   * the model's row lock, so that two transitions never leave two versions in one stage.
+   */
+  void transitionStage(String name, int version, String stage, boolean archiveOthers) {
+    transaction.executeWithoutResult(
+        status -> {
+          jdbc.sql("SELECT name FROM mlflow_registered_model WHERE name = :name FOR UPDATE")
+              .param("name", name)
+              .query(String.class)
+              .single();
+          var now = toSql(clock.instant());
+          if (archiveOthers) {
+            jdbc.sql(
+                    """
+                    UPDATE mlflow_model_version SET current_stage = 'Archived', updated_at = :now
+                     WHERE name = :name AND version <> :version AND current_stage = :stage
+                    """)
+                .param("now", now)
+                .param("name", name)
+                .param("version", version)
+                .param("stage", stage)
+                .update();
+          }
+          jdbc.sql(
+                  "UPDATE mlflow_model_version SET current_stage = :stage, updated_at = :now"
+                      + " WHERE name = :name AND version = :version")
+              .param("stage", stage)
+              .param("now", now)
+              .param("name", name)
+              .param("version", version)
+              .update();
+          jdbc.sql("UPDATE mlflow_registered_model SET updated_at = :now WHERE name = :name")
+              .param("now", now)
+              .param("name", name)
+              .update();
+        });
   }
 
   void describeVersion(String name, int version, String description) {

@@ -1,5 +1,6 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.server.api.ErrorText;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.ModelAlias;
 import dev.digitlab.server.registry.ModelRegistry;
@@ -134,7 +135,7 @@ class MlflowRegistryController {
             name, alias, version, "set through the MLflow API", ownership.actorOf(request));
       } catch (RuntimeException e) {
         // unknown version, archived version, bad alias name: all the caller's to fix
-        throw MlflowException.invalid(e.getMessage());
+        throw MlflowException.invalid(ErrorText.scrub(e.getMessage()));
       }
       return MlflowJsonViews.object();
     }
@@ -200,19 +201,87 @@ class MlflowRegistryController {
   ObjectNode latestVersions(MlflowRequest fields) {
     String name = fields.required("name");
     model(name); // RESOURCE_DOES_NOT_EXIST for an unknown name
-    List<String> stages = fields.strings("stages");
-    // Stages are deprecated in MLflow; every version here is in stage "None" (or "Archived").
+    List<String> asked = fields.strings("stages");
+    List<String> stages = asked.isEmpty() ? STAGES : asked.stream().map(s -> stage(s)).toList();
+    ObjectNode answer = MlflowJsonViews.object();
+    ArrayNode array = answer.putArray("model_versions");
+    latestByStage(versionsOf(name), stages).forEach(array::add);
+    return answer;
+  }
+
+  /** MLflow 2.x's stages, as it spells them. */
+  private static final List<String> STAGES = List.of("None", "Staging", "Production", "Archived");
+
+  /** The stages whose newest version moving another into them may archive. */
+  private static final List<String> ACTIVE_STAGES = List.of("Staging", "Production");
+
+  /** {@code stage} as MLflow spells it (the case is free), or MLflow's refusal. */
+  private static String stage(String stage) {
+    for (String known : STAGES) {
+      if (known.equalsIgnoreCase(stage)) {
+        return known;
+      }
+    }
+    throw MlflowException.invalid(
+        "Invalid Model Version stage: "
+            + stage
+            + ". Value must be one of None, Staging,"
+            + " Production, Archived.");
+  }
+
+  /**
+   * The newest version in each of {@code stages}, in the order the versions first reach a stage, as
+   * MLflow's store lists a model's latest versions.
+   */
+  private static List<ObjectNode> latestByStage(List<ObjectNode> versions, List<String> stages) {
     Map<String, ObjectNode> latest = new LinkedHashMap<>();
-    for (ObjectNode version : versionsOf(name)) {
+    for (ObjectNode version : versions) {
       String stage = version.path("current_stage").asString();
-      if (stages.isEmpty() || stages.stream().anyMatch(s -> s.equalsIgnoreCase(stage))) {
+      if (stages.contains(stage)) {
         latest.put(stage, version);
       }
     }
-    ObjectNode answer = MlflowJsonViews.object();
-    ArrayNode array = answer.putArray("model_versions");
-    latest.values().forEach(array::add);
-    return answer;
+    return List.copyOf(latest.values());
+  }
+
+  /**
+   * MLflow 2.x's stage transition of a version of a model MLflow's API made: {@code stage} in any
+   * case, {@code archive_existing_versions} (Staging and Production only) archives the model's
+   * other versions in that stage. Digit Lab's own models move through aliases instead.
+   */
+  @PostMapping("/model-versions/transition-stage")
+  ObjectNode transitionStage(MlflowRequest fields, HttpServletRequest request) {
+    String name = fields.required("name");
+    int version = versionNumber(fields.required("version"));
+    String stage = stage(fields.required("stage"));
+    String archive = fields.string("archive_existing_versions");
+    if (archive != null
+        && !archive.equalsIgnoreCase("true")
+        && !archive.equalsIgnoreCase("false")) {
+      throw MlflowException.invalid(
+          "Invalid value "
+              + archive
+              + " for parameter 'archive_existing_versions': expected"
+              + " true or false");
+    }
+    boolean archiveOthers = "true".equalsIgnoreCase(archive);
+    if (archiveOthers && !ACTIVE_STAGES.contains(stage)) {
+      throw MlflowException.invalid(
+          "Model version transition cannot archive existing model versions because '"
+              + stage
+              + "' is not an Active stage. Valid stages are ['Staging', 'Production']");
+    }
+    if (ours(name).isPresent()) {
+      throw MlflowException.invalid(
+          "Model '"
+              + name
+              + "' is in Digit Lab's registry, whose versions take no MLflow stage: set an alias"
+              + " (registered-models/alias) instead");
+    }
+    MlflowModels.Model model = writableModel(name, request);
+    mlflowVersion(model.name(), version);
+    models.transitionStage(model.name(), version, stage, archiveOthers);
+    return answer("model_version", theirVersion(mlflowVersion(model.name(), version)));
   }
 
   // ---- versions
@@ -240,7 +309,7 @@ class MlflowRegistryController {
         version = registry.register(name, run.id(), description, ownership.actorOf(request));
       } catch (RuntimeException e) {
         throw MlflowException.invalid(
-            "Digit Lab's registry refused the version: " + e.getMessage());
+            "Digit Lab's registry refused the version: " + ErrorText.scrub(e.getMessage()));
       }
       return answer("model_version", ourVersion(version, List.of()));
     }
@@ -454,9 +523,10 @@ class MlflowRegistryController {
                       .put("alias", alias)
                       .put("version", Integer.toString(version)));
     }
-    List<ObjectNode> versions = versionsOf(name);
-    if (!versions.isEmpty()) {
-      node.putArray("latest_versions").add(versions.getLast());
+    List<ObjectNode> latest = latestByStage(versionsOf(name), STAGES);
+    if (!latest.isEmpty()) {
+      ArrayNode array = node.putArray("latest_versions");
+      latest.forEach(array::add);
     }
     return node;
   }
@@ -490,7 +560,7 @@ class MlflowRegistryController {
     node.put("creation_timestamp", version.createdAt());
     node.put("last_updated_timestamp", version.updatedAt());
     node.put("user_id", version.owner());
-    node.put("current_stage", "None");
+    node.put("current_stage", version.stage());
     if (version.description() != null) {
       node.put("description", version.description());
     }
@@ -549,32 +619,28 @@ class MlflowRegistryController {
   private static final String VERSION_SOURCE = "source_path";
 
   /**
-   * MLflow's model version filters in the run grammar: {@code name} and {@code run_id} as for
-   * models, {@code version_number} (=, !=, <, <=, >, >=) and {@code source_path} (=, !=, LIKE,
-   * ILIKE, IN), which MLflow's SearchModelVersionUtils accepts too.
+   * MLflow's model version filters: {@code name} and {@code run_id} as for models, {@code
+   * version_number} (=, !=, <, <=, >, >=) and {@code source_path} (=, !=, LIKE, ILIKE, IN), which
+   * MLflow's SearchModelVersionUtils accepts too.
    */
+  private static final Map<String, RegistryFilter.Key> VERSION_KEYS =
+      Map.of(
+          "name",
+          RegistryFilter.MODEL_KEYS.get("name"),
+          "run_id",
+          RegistryFilter.MODEL_KEYS.get("run_id"),
+          VERSION_NUMBER,
+          RegistryFilter.Key.ordered("metrics." + VERSION_NUMBER),
+          VERSION_SOURCE,
+          RegistryFilter.Key.ordered("params." + VERSION_SOURCE));
+
   private static String versionFilter(String filter) {
-    if (filter == null) {
-      return null;
-    }
-    return nameFilter(filter)
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])version_number(?=\\s*(=|!=|<|>|like|ilike|in|not))",
-            "metrics." + VERSION_NUMBER)
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])source_path(?=\\s*(=|!=|<|>|like|ilike|in|not))",
-            "params." + VERSION_SOURCE);
+    return RegistryFilter.rewrite(filter, VERSION_KEYS);
   }
 
   /** MLflow's registry filters ({@code name = 'x'}, {@code run_id = 'y'}) in the run grammar. */
   private static String nameFilter(String filter) {
-    if (filter == null) {
-      return null;
-    }
-    return filter
-        .replaceAll(
-            "(?i)(?<![\\w.`'\"])name(?=\\s*(=|!=|like|ilike|in|not))", "attributes.run_name")
-        .replaceAll("(?i)(?<![\\w.`'\"])run_id(?=\\s*(=|!=|like|ilike|in|not))", "tags.run_id");
+    return RegistryFilter.rewrite(filter, RegistryFilter.MODEL_KEYS);
   }
 
   private static ObjectNode answer(String field, JsonNode value) {

@@ -1,6 +1,7 @@
 package dev.digitlab.server.mlflow;
 
 import dev.digitlab.ml.json.Json;
+import dev.digitlab.server.api.ErrorText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ record MlflowRequest(JsonNode fields, int bodyBytes) {
       node = JSON.readTree(body);
     } catch (JacksonException e) {
       throw MlflowException.badRequest(
-          "Malformed JSON in the request body: " + e.getOriginalMessage());
+          "Malformed JSON in the request body: " + ErrorText.scrub(e.getOriginalMessage()));
     }
     if (node == null || !node.isObject()) {
       throw MlflowException.badRequest("The request body must be a JSON object");

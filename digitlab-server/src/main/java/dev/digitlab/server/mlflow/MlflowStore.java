@@ -15,10 +15,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -48,6 +50,7 @@ class MlflowStore {
   private final ExternalTrials trials;
   private final EventStore events;
   private final TrialTags runTags;
+  private final MetricPoints logged;
 
   MlflowStore(
       JdbcTemplate jdbcTemplate,
@@ -55,7 +58,8 @@ class MlflowStore {
       Clock clock,
       ExternalTrials trials,
       EventStore events,
-      TrialTags runTags) {
+      TrialTags runTags,
+      MetricPoints logged) {
     this.jdbc = JdbcClient.create(jdbcTemplate);
     this.batches = jdbcTemplate;
     this.transaction = new TransactionTemplate(transactions);
@@ -63,6 +67,7 @@ class MlflowStore {
     this.trials = trials;
     this.events = events;
     this.runTags = runTags;
+    this.logged = logged;
   }
 
   // ---- experiments
@@ -299,29 +304,70 @@ class MlflowStore {
   /**
    * Logs a batch to an external run, all or nothing: params (a key logged before keeps its value;
    * another value is an error), tags (replaced), metric points (appended to its event stream; each
-   * key's latest value kept).
+   * key's latest value kept). A point equal to one the run has (key, value, timestamp, step; NaN
+   * equal to NaN) is skipped, as MLflow's SQL store skips it: a client's retry adds nothing.
    */
   void logBatch(
       long id, List<MetricPoint> metrics, Map<String, String> params, Map<String, String> tags) {
     transaction.executeWithoutResult(
         status -> {
+          // Also locks the run's row to the end of the transaction: a retry that arrives while
+          // the first request is being stored waits here, then finds its points stored.
           long firstSeq =
               trials
                   .reserveSeqs(id, Math.max(1, metrics.size()))
                   .orElseThrow(() -> MlflowException.notFound("Run '" + id + "' not found"));
           insertParams(id, params);
           upsertTags(id, tags);
-          if (!metrics.isEmpty()) {
-            List<NewEvent> points = new ArrayList<>(metrics.size());
-            for (int i = 0; i < metrics.size(); i++) {
-              points.add(new NewEvent(firstSeq + i, EventType.METRIC, metrics.get(i).payload()));
-            }
-            // A command trial's worker writes attempts 1, 2, … with its own seqs; what its program
-            // logs through this API takes a lane of its own (attempt 0), so the two never collide.
-            events.append(id, loggedAttempt(id), points);
-            updateLatest(id, metrics);
+          if (metrics.isEmpty()) {
+            return;
           }
+          Map<String, MetricPoint> latest = latestPoints(id);
+          List<MetricPoint> fresh = notStored(id, metrics, latest);
+          if (fresh.isEmpty()) {
+            return;
+          }
+          List<NewEvent> points = new ArrayList<>(fresh.size());
+          for (int i = 0; i < fresh.size(); i++) {
+            points.add(new NewEvent(firstSeq + i, EventType.METRIC, fresh.get(i).payload()));
+          }
+          // A command trial's worker writes attempts 1, 2, … with its own seqs; what its program
+          // logs through this API takes a lane of its own (attempt 0), so the two never collide.
+          events.append(id, loggedAttempt(id), points);
+          updateLatest(id, fresh, latest);
         });
+  }
+
+  /**
+   * The batch's points the run does not have yet, each once, in the batch's order. A point later
+   * than its key's latest (what a training loop logs) cannot be stored already, so only the run's
+   * history of keys that have an earlier point in the batch is read: a retry, or a point logged out
+   * of order.
+   */
+  private List<MetricPoint> notStored(
+      long id, List<MetricPoint> metrics, Map<String, MetricPoint> latest) {
+    Set<MetricPoint> seen = new HashSet<>();
+    Set<String> earlierKeys = new HashSet<>();
+    for (MetricPoint point : metrics) {
+      MetricPoint last = latest.get(point.key());
+      if (last != null) {
+        seen.add(last);
+        if (!point.equals(last)
+            && !point.isLaterThan(last.step(), last.timestamp(), last.value())) {
+          earlierKeys.add(point.key());
+        }
+      }
+    }
+    if (!earlierKeys.isEmpty()) {
+      seen.addAll(logged.of(id, earlierKeys));
+    }
+    List<MetricPoint> fresh = new ArrayList<>(metrics.size());
+    for (MetricPoint point : metrics) {
+      if (seen.add(point)) {
+        fresh.add(point);
+      }
+    }
+    return fresh;
   }
 
   private void insertParams(long id, Map<String, String> params) {
@@ -386,14 +432,8 @@ class MlflowStore {
         > 0;
   }
 
-  private void updateLatest(long id, List<MetricPoint> metrics) {
-    Map<String, MetricPoint> latest = new LinkedHashMap<>();
-    for (MetricPoint point : metrics) {
-      MetricPoint seen = latest.get(point.key());
-      if (seen == null || point.isLaterThan(seen.step(), seen.timestamp(), seen.value())) {
-        latest.put(point.key(), point);
-      }
-    }
+  /** The latest point of each of the run's metric keys, as {@code run_metric} keeps it. */
+  private Map<String, MetricPoint> latestPoints(long id) {
     Map<String, MetricPoint> stored = new HashMap<>();
     jdbc.sql(
             "SELECT metric_key, metric_value, timestamp_ms, step FROM run_metric"
@@ -406,6 +446,17 @@ class MlflowStore {
                     new MetricPoint(
                         row.getString(1), row.getDouble(2), row.getLong(3), row.getLong(4))))
         .list();
+    return stored;
+  }
+
+  private void updateLatest(long id, List<MetricPoint> metrics, Map<String, MetricPoint> stored) {
+    Map<String, MetricPoint> latest = new LinkedHashMap<>();
+    for (MetricPoint point : metrics) {
+      MetricPoint seen = latest.get(point.key());
+      if (seen == null || point.isLaterThan(seen.step(), seen.timestamp(), seen.value())) {
+        latest.put(point.key(), point);
+      }
+    }
     List<MetricPoint> inserts = new ArrayList<>();
     List<MetricPoint> updates = new ArrayList<>();
     for (MetricPoint point : latest.values()) {

@@ -1,5 +1,6 @@
 package dev.digitlab.server.mlflow;
 
+import dev.digitlab.server.api.ErrorText;
 import dev.digitlab.server.runs.Run;
 import dev.digitlab.server.runs.RunFilter;
 import dev.digitlab.server.runs.RunOrder;
@@ -413,15 +414,12 @@ class MlflowTrackingController {
               + " of them.");
     }
     Run run = writableRun(MlflowRuns.runId(fields), request, true);
-    // A point repeated in one batch (same key, value, timestamp, step) is kept once, as MLflow's
-    // SQL store does: its primary key spans all four. Across batches it is kept twice here (see
-    // docs/mlflow.md): refusing those would read the run's history on every batch.
-    Set<MetricPoint> points = new LinkedHashSet<>();
+    // A point repeated in the batch or stored before is kept once (MlflowStore.logBatch).
+    List<MetricPoint> metrics = new ArrayList<>(metricNodes.size());
     Set<String> checkedKeys = new HashSet<>();
     for (JsonNode node : metricNodes) {
-      points.add(metric(node, checkedKeys));
+      metrics.add(metric(node, checkedKeys));
     }
-    List<MetricPoint> metrics = List.copyOf(points);
     Map<String, String> params = new LinkedHashMap<>();
     for (JsonNode node : paramNodes) {
       String key = MlflowRequest.string(node, "key");
@@ -466,7 +464,8 @@ class MlflowTrackingController {
     try {
       parsed = MlflowRequest.JSON.readTree(model);
     } catch (tools.jackson.core.JacksonException e) {
-      throw MlflowException.invalid("model_json is not JSON: " + e.getOriginalMessage());
+      throw MlflowException.invalid(
+          "model_json is not JSON: " + ErrorText.scrub(e.getOriginalMessage()));
     }
     // MLflow keeps logged models' descriptions in this tag, a JSON list.
     String history = run.tags().get("mlflow.log-model.history");

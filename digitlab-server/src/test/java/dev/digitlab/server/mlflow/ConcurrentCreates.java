@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
  * mlflow.register_model(…, "m")} create one name at once: one create wins, every other gets
  * RESOURCE_ALREADY_EXISTS (the client then reads the winner's), never a second experiment "x" (runs
  * split between two) or a 500. Run on H2 ({@link MlflowRawJsonTest}) and on PostgreSQL ({@link
- * MlflowNamesOnPostgresTest}).
+ * MlflowOnPostgresTest}).
  */
 final class ConcurrentCreates {
 

@@ -605,6 +605,139 @@ class MlflowClientTest extends AuthServerTest {
     assertThat(unset.statusCode()).as(unset.body()).isEqualTo(200);
   }
 
+  /**
+   * The registry's filter words ({@code name}, {@code run_id}, {@code version_number}, {@code
+   * source_path}) are MLflow's only where they are keys: inside a quoted value or a backquoted key
+   * they are the user's text.
+   */
+  @Test
+  void registry_filter_words_inside_quotes_are_left_alone() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-registry-quoted")).getRunId();
+    String model = "quoted name = x version_number > 1";
+    assertThat(rawPost("registered-models/create", "{\"name\": \"" + model + "\"}")).isEqualTo(200);
+    assertThat(
+            rawPost(
+                "model-versions/create",
+                "{\"name\": \"%s\", \"source\": \"runs:/%s/run_id = y\", \"run_id\": \"%s\"}"
+                    .formatted(model, runId, runId)))
+        .isEqualTo(200);
+    List<String> names = new ArrayList<>();
+    tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(
+            alice.sendGet(
+                "registered-models/search?filter="
+                    + java.net.URLEncoder.encode(
+                        "name = '" + model + "'", java.nio.charset.StandardCharsets.UTF_8)))
+        .path("registered_models")
+        .forEach(found -> names.add(found.path("name").asString()));
+    assertThat(names).containsExactly(model);
+    assertThat(versions("name = '" + model + "' AND version_number = 1", List.of()))
+        .containsExactly("1");
+    assertThat(versions("source_path = 'runs:/" + runId + "/run_id = y'", List.of()))
+        .containsExactly("1");
+    assertThat(versions("name = \"" + model + "\"", List.of())).containsExactly("1");
+  }
+
+  /**
+   * MLflow 2.x's stages: {@code transition-stage} moves a version (the stage's case as MLflow
+   * spells it), {@code archive_existing_versions} archives the others in that stage, {@code
+   * get-latest-versions} gives the newest of each stage asked for.
+   */
+  @Test
+  void versions_move_through_mlflows_stages() throws Exception {
+    String runId = alice.createRun(alice.createExperiment("client-stages")).getRunId();
+    assertThat(rawPost("registered-models/create", "{\"name\": \"staged\"}")).isEqualTo(200);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(
+              rawPost(
+                  "model-versions/create",
+                  "{\"name\": \"staged\", \"source\": \"runs:/%s/model\"}".formatted(runId)))
+          .isEqualTo(200);
+    }
+    assertThat(transition("1", "Production", false).path("current_stage").asString())
+        .isEqualTo("Production");
+    assertThat(transition("2", "production", true).path("current_stage").asString())
+        .isEqualTo("Production");
+    transition("3", "staging", false);
+    assertThat(alice.getModelVersion("staged", "1").getCurrentStage()).isEqualTo("Archived");
+    assertThat(alice.getModelVersion("staged", "2").getCurrentStage()).isEqualTo("Production");
+    assertThat(latest("{\"name\": \"staged\"}"))
+        .containsExactlyInAnyOrder("1:Archived", "2:Production", "3:Staging");
+    assertThat(latest("{\"name\": \"staged\", \"stages\": [\"production\", \"None\"]}"))
+        .containsExactly("2:Production");
+
+    for (String bad :
+        List.of(
+            "{\"name\": \"staged\", \"version\": \"3\", \"stage\": \"Gold\"}",
+            "{\"name\": \"staged\", \"version\": \"3\", \"stage\": \"None\","
+                + " \"archive_existing_versions\": true}",
+            "{\"name\": \"staged\", \"version\": \"3\"}")) {
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/model-versions/transition-stage",
+              "Bearer " + aliceToken,
+              bad),
+          400,
+          "INVALID_PARAMETER_VALUE");
+    }
+    assertMlflowError(
+        raw(
+            "POST",
+            "/api/2.0/mlflow/registered-models/get-latest-versions",
+            "Bearer " + aliceToken,
+            "{\"name\": \"staged\", \"stages\": [\"Prod\"]}"),
+        400,
+        "INVALID_PARAMETER_VALUE");
+    assertMlflowError(
+        raw(
+            "POST",
+            "/api/2.0/mlflow/model-versions/transition-stage",
+            "Bearer " + aliceToken,
+            "{\"name\": \"staged\", \"version\": \"9\", \"stage\": \"Staging\"}"),
+        404,
+        "RESOURCE_DOES_NOT_EXIST");
+    assertThat(alice.getModelVersion("staged", "3").getCurrentStage()).isEqualTo("Staging");
+  }
+
+  private tools.jackson.databind.JsonNode transition(String version, String stage, boolean archive)
+      throws Exception {
+    var response =
+        raw(
+            "POST",
+            "/api/2.0/mlflow/model-versions/transition-stage",
+            "Bearer " + aliceToken,
+            """
+            {"name": "staged", "version": "%s", "stage": "%s", "archive_existing_versions": %s}
+            """
+                .formatted(version, stage, archive));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(response.body())
+        .path("model_version");
+  }
+
+  private List<String> latest(String body) throws Exception {
+    var response =
+        raw(
+            "POST",
+            "/api/2.0/mlflow/registered-models/get-latest-versions",
+            "Bearer " + aliceToken,
+            body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    List<String> found = new ArrayList<>();
+    tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(response.body())
+        .path("model_versions")
+        .forEach(
+            v ->
+                found.add(v.path("version").asString() + ":" + v.path("current_stage").asString()));
+    return found;
+  }
+
   private List<String> versions(String filter, List<String> orderBy) {
     return alice.searchModelVersions(filter, 100, orderBy).getItems().stream()
         .map(org.mlflow.api.proto.ModelRegistry.ModelVersion::getVersion)

@@ -283,6 +283,35 @@ class MlflowRawJsonTest {
   }
 
   @Test
+  void a_point_retried_in_a_later_request_is_kept_once_as_mlflows_store_does() throws Exception {
+    RetriedPoints.areKeptOnce(port, jdbc, "retried-points");
+  }
+
+  @Test
+  void an_error_names_a_backquoted_key_as_the_user_wrote_it() throws Exception {
+    String runId = newRun("backquoted-errors");
+    HttpResponse<String> search =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/search",
+            "{\"filter\": \"metrics.`val loss` <> 1 and params.`int` = 'a'\"}");
+    assertError(search, 400, "INVALID_PARAMETER_VALUE");
+    assertThat(JSON.readTree(search.body()).path("message").asString())
+        .contains("metrics.`val loss` <> 1 and params.`int` = 'a'");
+    HttpResponse<String> metric =
+        send(
+            "POST",
+            "/api/2.0/mlflow/runs/log-metric",
+            """
+            {"run_id": "%s", "key": "loss `java.lang.String`", "value": 1, "timestamp": 1}
+            """
+                .formatted(runId));
+    assertError(metric, 400, "INVALID_PARAMETER_VALUE");
+    assertThat(JSON.readTree(metric.body()).path("message").asString())
+        .contains("loss `java.lang.String`");
+  }
+
+  @Test
   void a_deleted_run_takes_none_of_mlflows_run_writes() throws Exception {
     String runId = newRun("deleted-run-writes");
     post("runs/delete", "{\"run_id\": \"%s\"}".formatted(runId));

@@ -16,12 +16,13 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The MLflow API's names stay unique under concurrent creates on PostgreSQL too, whose row lock
- * serialises servers sharing it ({@link ConcurrentCreates}).
+ * The MLflow API on PostgreSQL: names stay unique under concurrent creates, whose row lock
+ * serialises servers sharing it ({@link ConcurrentCreates}); retried metric points are kept once
+ * ({@link RetriedPoints}).
  */
 @ExtendWith(TestPostgres.Required.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-class MlflowNamesOnPostgresTest {
+class MlflowOnPostgresTest {
 
   /** Dropped after the context is closed (see {@link PostgresSchema}). */
   @AutoClose private static final PostgresSchema SCHEMA = PostgresSchema.named("mlflow_names_");
@@ -43,5 +44,10 @@ class MlflowNamesOnPostgresTest {
   @Test
   void concurrent_creates_of_one_name_make_one_experiment_and_one_model() throws Exception {
     ConcurrentCreates.makeOneOfEach(port, jdbc, "pg-parallel-");
+  }
+
+  @Test
+  void a_retried_metric_point_is_kept_once() throws Exception {
+    RetriedPoints.areKeptOnce(port, jdbc, "pg-retried-points");
   }
 }
