@@ -139,6 +139,35 @@ class TrainCommandTest extends CliTest {
     assertThat(home.resolve("datasets")).as("nothing fetched or kept").doesNotExist();
   }
 
+  /**
+   * A subset larger than the dataset trained on every image without a word; refused before any
+   * training, naming the dataset's size, as the server refuses such an experiment.
+   */
+  @Test
+  void a_train_subset_larger_than_the_dataset_is_refused_naming_its_size(@TempDir Path temp) {
+    Path dir = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 4, 21);
+
+    int exit =
+        run(
+            "train",
+            "--dataset-dir",
+            dir.toString(),
+            "--classes",
+            "4",
+            "--train-subset",
+            "1000",
+            "--epochs",
+            "1",
+            "--json");
+
+    assertThat(exit).as(out.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "--train-subset 1000 is more than the 400 training images of local: give at most"
+                + " 400, or 0 for all of them");
+    assertThat(out.toString()).isEmpty();
+  }
+
   @Test
   void a_dataset_dir_with_bad_files_is_refused_naming_the_file_and_the_fault(@TempDir Path temp)
       throws Exception {
