@@ -58,15 +58,26 @@ final class ModelCommand implements Runnable {
     @Option(names = "--description", description = "What this version is.")
     String description;
 
+    @Option(
+        names = "--force",
+        description =
+            "Register the trial even if it already is a version of this model (refused otherwise,"
+                + " naming that version): the new version has the same weights.")
+    boolean force;
+
     @Override
     public Integer call() {
+      ObjectNode request = JSON.createObjectNode().put("trialId", trial);
+      if (description != null) {
+        request.put("description", description);
+      }
+      if (force) {
+        request.put("force", true);
+      }
       JsonNode v =
           server
               .client()
-              .post(
-                  "/api/v1/models/" + name + "/versions",
-                  body("trialId", trial, "description", description),
-                  "application/json");
+              .post("/api/v1/models/" + name + "/versions", request.toString(), "application/json");
       spec.commandLine()
           .getOut()
           .printf(

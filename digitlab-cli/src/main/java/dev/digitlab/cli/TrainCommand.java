@@ -289,6 +289,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     LoadedDataset dataset = loadDataset(config, err);
+    // Only now is the size known (a --dataset-dir's, a server's dataset's); as the server refuses
+    // it.
+    String subset =
+        TrainingData.subsetProblem(config.trainSubset(), dataset.train().size(), config.dataset());
+    if (subset != null) {
+      throw new ParameterException(spec.commandLine(), "--train-subset " + subset);
+    }
     TrainingResult result =
         Trainer.train(
             config,

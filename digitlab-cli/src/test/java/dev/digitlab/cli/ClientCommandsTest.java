@@ -3,13 +3,11 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** submit, ls, show and cancel against a real server on a free port with an H2 file. */
 class ClientCommandsTest extends ServerCommandTest {
@@ -170,12 +168,7 @@ class ClientCommandsTest extends ServerCommandTest {
 
   @Test
   void generate_completion_writes_a_script_that_completes_every_list_command() {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-
-    assertThat(cli.execute("generate-completion")).isZero();
+    assertThat(runExactly("generate-completion")).isZero();
     assertThat(out.toString())
         .contains("complete -F")
         .contains("ls", "show", "model", "pipeline")
@@ -213,11 +206,7 @@ class ClientCommandsTest extends ServerCommandTest {
           {"http://127.0.0.1:18611/api/v1", "http://127.0.0.1:18611"},
         }) {
       err.getBuffer().setLength(0);
-      int exit =
-          DigitLab.commandLine()
-              .setOut(new PrintWriter(out, true))
-              .setErr(new PrintWriter(err, true))
-              .execute("ls", "--server", bad[0]);
+      int exit = run("ls", "--server", bad[0]);
 
       assertThat(exit).as(bad[0]).isEqualTo(1);
       assertThat(err.toString().lines().toList())
@@ -233,11 +222,7 @@ class ClientCommandsTest extends ServerCommandTest {
 
   @Test
   void an_unreachable_server_is_explained() {
-    int exit =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true))
-            .execute("ls", "--server", "http://127.0.0.1:1");
+    int exit = run("ls", "--server", "http://127.0.0.1:1");
 
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).contains("Cannot reach the Digit Lab server at http://127.0.0.1:1");

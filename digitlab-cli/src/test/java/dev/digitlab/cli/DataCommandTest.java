@@ -3,20 +3,14 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-class DataCommandTest {
+class DataCommandTest extends CliTest {
 
   @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
 
   @Test
   void path_shows_where_a_dataset_is_kept() {
@@ -45,12 +39,5 @@ class DataCommandTest {
 
     assertThat(exit).isNotZero();
     assertThat(err.toString()).contains("Known datasets: mnist, fashion-mnist");
-  }
-
-  private int run(String... args) {
-    CommandLine commandLine = DigitLab.commandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
   }
 }

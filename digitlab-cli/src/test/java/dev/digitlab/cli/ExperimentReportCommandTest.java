@@ -3,19 +3,14 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -23,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  * trains a two-trial grid of tiny MLPs on real MNIST (skipped when MNIST was not fetched); the
  * saved page is then opened from disk in headless Chromium with the network off.
  */
-class ExperimentReportCommandTest {
+class ExperimentReportCommandTest extends ServerCommandTest {
 
   /** An attribute or CSS reference that would make a browser fetch something from a host. */
   private static final Pattern REMOTE_REFERENCE =
@@ -31,22 +26,12 @@ class ExperimentReportCommandTest {
           "(?i)(?:\\b(?:src|href|action|poster|srcset)\\s*=\\s*[\"']?\\s*(?:https?:)?//"
               + "|url\\(\\s*[\"']?\\s*(?:https?:)?//|@import|<link\\b|\\bfetch\\(|XMLHttpRequest)");
 
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
   static long experiment;
   static JsonNode finished;
 
-  @TempDir Path dir;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
   @BeforeAll
   static void startServerAndTrain() throws Exception {
-    server = LocalServer.startWithWorkerOnMnist(home);
-    url = LocalServer.url(server);
+    useServer(LocalServer.startWithWorkerOnMnist(home));
     ApiClient client = new ApiClient(URI.create(url), null);
     experiment =
         client
@@ -74,13 +59,6 @@ class ExperimentReportCommandTest {
       Thread.sleep(100);
     }
     throw new AssertionError("experiment " + experiment + " did not finish");
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test
@@ -140,16 +118,5 @@ class ExperimentReportCommandTest {
         .containsExactly(
             "error: " + file + " is a file: --out names the folder to write index.html into.");
     assertThat(file).hasContent("mine");
-  }
-
-  private int run(String... args) {
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return DigitLab.commandLine()
-        .setOut(new PrintWriter(out, true))
-        .setErr(new PrintWriter(err, true))
-        .execute(withServer);
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,17 +16,7 @@ import picocli.CommandLine;
  * subcommand's summary as a whole sentence, and a bad option value is one line saying what to fix
  * (not buried above seventy lines of usage).
  */
-class HelpTextsTest {
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cli = DigitLab.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
-  }
+class HelpTextsTest extends CliTest {
 
   @Test
   void every_commands_help_renders_without_picocli_warnings() {

@@ -2,48 +2,28 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
  * {@code digitlab model register|ls|promote|rollback|export|import} against a real server whose
  * embedded worker trains two tiny models on real MNIST (skipped when MNIST was not fetched).
  */
-class ModelCommandsTest {
+class ModelCommandsTest extends ServerCommandTest {
 
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
   static long first;
   static long second;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
   @BeforeAll
   static void startServerAndTrain() throws Exception {
-    server = LocalServer.startWithWorkerOnMnist(home);
-    url = LocalServer.url(server);
+    useServer(LocalServer.startWithWorkerOnMnist(home));
     first = trainedTrial(1);
     second = trainedTrial(2);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test
@@ -145,16 +125,5 @@ class ModelCommandsTest {
       Thread.sleep(100);
     }
     throw new AssertionError("experiment " + id + " did not finish");
-  }
-
-  private int run(String... args) {
-    String[] withServer = new String[args.length + 2];
-    System.arraycopy(args, 0, withServer, 0, args.length);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = url;
-    return DigitLab.commandLine()
-        .setOut(new PrintWriter(out, true))
-        .setErr(new PrintWriter(err, true))
-        .execute(withServer);
   }
 }

@@ -2,48 +2,28 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
 
 /**
  * Finding 9 of issue 15: {@code digitlab ls} and {@code logs} printed ESC, CR and LF from names and
  * log lines as they were, so a name could drive the terminal or fake a row. Rule: control
  * characters from the server are printed escaped.
  */
-class TerminalEscapesTest {
+class TerminalEscapesTest extends ServerCommandTest {
 
-  @TempDir static Path home;
-
-  static ConfigurableApplicationContext server;
-  static String url;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void startServer() {
-    server = LocalServer.startWithCommandWorker(home);
-    url = LocalServer.url(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
+    useServer(LocalServer.startWithCommandWorker(home));
   }
 
   @Test
@@ -96,19 +76,5 @@ class TerminalEscapesTest {
             .POST(BodyPublishers.ofString(json))
             .build(),
         BodyHandlers.ofString());
-  }
-
-  private Integer run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    boolean hasServer = java.util.Arrays.asList(args).contains("--server");
-    String[] withServer = java.util.Arrays.copyOf(args, args.length + (hasServer ? 0 : 2));
-    if (!hasServer) {
-      withServer[args.length] = "--server";
-      withServer[args.length + 1] = url;
-    }
-    return cli.execute(withServer);
   }
 }

@@ -4,27 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.testing.SyntheticIdx;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
-class TrainCommandTest {
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cli = DigitLab.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
-  }
+class TrainCommandTest extends CliTest {
 
   @Test
   void an_invalid_hyperparameter_names_the_option_and_its_range() {
@@ -150,6 +137,35 @@ class TrainCommandTest {
     assertThat(result.get("config").get("dataset").asString()).isEqualTo("four-blocks");
     assertThat(result.get("test_accuracy").asDouble()).as(result.toString()).isGreaterThan(0.9);
     assertThat(home.resolve("datasets")).as("nothing fetched or kept").doesNotExist();
+  }
+
+  /**
+   * A subset larger than the dataset trained on every image without a word; refused before any
+   * training, naming the dataset's size, as the server refuses such an experiment.
+   */
+  @Test
+  void a_train_subset_larger_than_the_dataset_is_refused_naming_its_size(@TempDir Path temp) {
+    Path dir = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 4, 21);
+
+    int exit =
+        run(
+            "train",
+            "--dataset-dir",
+            dir.toString(),
+            "--classes",
+            "4",
+            "--train-subset",
+            "1000",
+            "--epochs",
+            "1",
+            "--json");
+
+    assertThat(exit).as(out.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "--train-subset 1000 is more than the 400 training images of local: give at most"
+                + " 400, or 0 for all of them");
+    assertThat(out.toString()).isEmpty();
   }
 
   @Test

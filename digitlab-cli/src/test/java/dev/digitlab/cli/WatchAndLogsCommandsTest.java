@@ -12,7 +12,6 @@ import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -136,17 +135,14 @@ class WatchAndLogsCommandsTest extends ServerCommandTest {
     flaky.start();
     try {
       int exit =
-          DigitLab.commandLine()
-              .setOut(new PrintWriter(out, true))
-              .setErr(new PrintWriter(err, true))
-              .execute(
-                  "watch",
-                  "--trial",
-                  "7",
-                  "--retry-delay",
-                  "PT0.01S",
-                  "--server",
-                  "http://127.0.0.1:" + flaky.getAddress().getPort());
+          run(
+              "watch",
+              "--trial",
+              "7",
+              "--retry-delay",
+              "PT0.01S",
+              "--server",
+              "http://127.0.0.1:" + flaky.getAddress().getPort());
 
       assertThat(exit).as(err.toString()).isZero();
       assertThat(lastEventIds).containsExactly("null", "2");

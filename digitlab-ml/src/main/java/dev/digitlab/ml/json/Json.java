@@ -25,7 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  *       (the server's {@code JsonSettings});
  *   <li>a missing (or null) primitive property takes its zero value, as the protocol allows (a
  *       metric point without {@code epoch} is epoch 0); readers that must refuse it enable {@code
- *       FAIL_ON_NULL_FOR_PRIMITIVES} themselves (the experiment reader's config fields do).
+ *       FAIL_ON_NULL_FOR_PRIMITIVES} themselves (the experiment reader's config fields do);
+ *   <li>an integer refuses a number with a fraction ({@code {"trialId": 1.5}} is not trial 1),
+ *       where Jackson would cut it off; {@code 2.0} still reads as 2 ({@link WholeNumbers}).
  * </ul>
  *
  * Jackson 3's other defaults apply: trailing tokens are an error, dates are ISO-8601 strings.
@@ -45,7 +47,8 @@ public final class Json {
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .disable(EnumFeature.WRITE_ENUMS_USING_TO_STRING)
-        .disable(EnumFeature.READ_ENUMS_USING_TO_STRING);
+        .disable(EnumFeature.READ_ENUMS_USING_TO_STRING)
+        .addModule(WholeNumbers.module());
   }
 
   /** A JSON mapper builder with the project's settings. */

@@ -27,6 +27,10 @@ public record TrainingData(ImageSet train, ImageSet validation, ImageSet test) {
    */
   public static TrainingData from(LoadedDataset dataset, TrainingConfig config) {
     ImageSet train = dataset.train();
+    String problem = subsetProblem(config.trainSubset(), train.size(), config.dataset());
+    if (problem != null) {
+      throw new IllegalArgumentException("trainSubset " + problem);
+    }
     if (config.trainSubset() > 0 && config.trainSubset() < train.size()) {
       train = DatasetSplits.stratifiedSubset(train, config.trainSubset(), config.seed());
     }
@@ -36,5 +40,25 @@ public record TrainingData(ImageSet train, ImageSet validation, ImageSet test) {
     TrainValidation split =
         DatasetSplits.trainValidation(train, config.validationRatio(), config.seed());
     return new TrainingData(split.train(), split.validation(), dataset.test());
+  }
+
+  /**
+   * Why {@code trainSubset} cannot be drawn from the {@code trainImages} training images of {@code
+   * dataset}, or null when it can (0 means all of them). A larger subset used to train on every
+   * image without a word; {@code digitlab train}, the server's experiment check and a worker all
+   * refuse it in these words.
+   */
+  public static String subsetProblem(int trainSubset, int trainImages, String dataset) {
+    if (trainSubset <= trainImages) {
+      return null;
+    }
+    return trainSubset
+        + " is more than the "
+        + trainImages
+        + " training images of "
+        + dataset
+        + ": give at most "
+        + trainImages
+        + ", or 0 for all of them";
   }
 }

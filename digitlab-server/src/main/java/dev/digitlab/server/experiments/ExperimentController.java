@@ -190,11 +190,15 @@ class ExperimentController {
   }
 
   /**
-   * Cancels the experiment's queued and running trials. Cancelling a cancelled experiment again is
-   * harmless; one that already finished cannot be cancelled. Only its owner or an admin may.
+   * Cancels the experiment's queued trials at once ({@code 200} when that is all there was) and
+   * asks its running ones to stop ({@code 202}, as for one trial: their workers see the request at
+   * their next heartbeat, and a trial that finishes before that ends succeeded or failed, not
+   * cancelled; its {@code cancelRequested} says it was asked). Cancelling a cancelled experiment
+   * again is harmless; one that already finished cannot be cancelled. Only its owner or an admin
+   * may.
    */
   @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
-  ExperimentView cancel(@PathVariable long id, HttpServletRequest request) {
+  ResponseEntity<ExperimentView> cancel(@PathVariable long id, HttpServletRequest request) {
     Experiment experiment = find(id);
     ownership.checkMayChange(request, "experiment " + id, experiment.owner());
     if (experiment.mlflow()) {
@@ -218,7 +222,10 @@ class ExperimentController {
     if (!experiments.cancel(id)) {
       throw new NotFoundException("experiment", id);
     }
-    return detail(find(id));
+    ExperimentView cancelled = detail(find(id));
+    return ResponseEntity.status(
+            cancelled.trialCounts().running() > 0 ? HttpStatus.ACCEPTED : HttpStatus.OK)
+        .body(cancelled);
   }
 
   /** A 404 if there is no such experiment, a 403 if the caller may not change it. */

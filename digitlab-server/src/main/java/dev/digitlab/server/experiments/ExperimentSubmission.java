@@ -1,7 +1,9 @@
 package dev.digitlab.server.experiments;
 
+import dev.digitlab.ml.data.DatasetId;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.ml.train.TrainingConfig;
+import dev.digitlab.ml.train.TrainingData;
 import dev.digitlab.protocol.experiment.ExperimentFiles;
 import dev.digitlab.protocol.experiment.ExperimentLimits;
 import dev.digitlab.protocol.experiment.ExperimentSpec;
@@ -216,6 +218,31 @@ public class ExperimentSubmission {
     return spec.withDatasetSha256(sha);
   }
 
+  /**
+   * Refuses a {@code trainSubset} larger than the dataset, as {@code digitlab train --train-subset}
+   * does: it would train on every image without a word. Said on the field that set it, the config's
+   * or the search's.
+   */
+  private void checkSubsets(ExperimentSpec spec, List<TrainingConfig> configs) {
+    int images =
+        datasets
+            .find(spec.dataset())
+            .map(entry -> entry.dataset().trainCount())
+            .orElseGet(() -> DatasetId.byName(spec.dataset()).trainImages());
+    for (TrainingConfig config : configs) {
+      String problem = TrainingData.subsetProblem(config.trainSubset(), images, spec.dataset());
+      if (problem != null) {
+        boolean searched =
+            spec.search() != null
+                && spec.search().parameters().stream()
+                    .anyMatch(parameter -> parameter.field().equals("trainSubset"));
+        throw new InvalidExperimentException(
+            new FieldError(
+                searched ? "search.parameters.trainSubset" : "config.trainSubset", problem));
+      }
+    }
+  }
+
   private Experiment store(ExperimentSpec spec, String owner) {
     List<NewTrial> trials;
     String dataset;
@@ -231,8 +258,10 @@ public class ExperimentSubmission {
       dataset = COMMAND_DATASET;
     } else {
       spec = withDataset(spec);
+      List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
+      checkSubsets(spec, configs);
       trials =
-          TrialExpansion.expand(spec, maxTrials).stream()
+          configs.stream()
               .map(config -> new NewTrial(files.configJson(config), requires(config)))
               .toList();
       dataset = spec.dataset();

@@ -306,7 +306,8 @@ class MlflowRegistryController {
       }
       ModelVersion version;
       try {
-        version = registry.register(name, run.id(), description, ownership.actorOf(request));
+        // MLflow makes a new version of the same run as often as it is asked.
+        version = registry.register(name, run.id(), description, ownership.actorOf(request), true);
       } catch (RuntimeException e) {
         throw MlflowException.invalid(
             "Digit Lab's registry refused the version: " + ErrorText.scrub(e.getMessage()));

@@ -49,8 +49,11 @@ class ModelController {
     this.ownership = ownership;
   }
 
-  /** Body of a registration. */
-  record RegisterRequest(Long trialId, String description) {}
+  /**
+   * Body of a registration; {@code force} registers a trial that already is a version of the model
+   * as one more (refused otherwise, naming that version).
+   */
+  record RegisterRequest(Long trialId, String description, Boolean force) {}
 
   /** Body of a promotion. */
   record PromoteRequest(Integer version, String reason) {}
@@ -78,7 +81,12 @@ class ModelController {
       throw new InvalidParameterException("trialId", "name the trial whose model to register");
     }
     ModelVersion version =
-        registry.register(name, request.trialId(), request.description(), ownership.actorOf(http));
+        registry.register(
+            name,
+            request.trialId(),
+            request.description(),
+            ownership.actorOf(http),
+            Boolean.TRUE.equals(request.force()));
     return ResponseEntity.created(
             URI.create("/api/v1/models/" + name + "/versions/" + version.version()))
         .body(version);

@@ -96,10 +96,26 @@ public class ModelRegistry {
    * goes into the audit log.
    *
    * @throws NotFoundException when there is no such trial
-   * @throws ConflictException when the trial has not succeeded or left no model file
+   * @throws ConflictException when the trial has not succeeded, left no model file, or already is a
+   *     version of this model
    */
   public ModelVersion register(String model, long trialId, String description, String actor) {
+    return register(model, trialId, description, actor, false);
+  }
+
+  /**
+   * As {@link #register(String, long, String, String)}, but with {@code again} a trial that already
+   * is a version of {@code model} becomes one more, identical version (MLflow allows that, and its
+   * API asks for it this way). Without it, registering the same trial twice, by a double click or a
+   * script run again, is refused naming the version it already is: two versions with the same
+   * weights only make promotions and comparisons confusing.
+   */
+  public ModelVersion register(
+      String model, long trialId, String description, String actor, boolean again) {
     checkModelName(model);
+    if (!again) {
+      checkNotRegistered(model, trialId);
+    }
     Trial trial = trials.find(trialId).orElseThrow(() -> new NotFoundException("trial", trialId));
     if (trial.status() != TrialStatus.SUCCEEDED) {
       throw new ConflictException(
@@ -133,6 +149,9 @@ public class ModelRegistry {
           transaction.execute(
               status -> {
                 store.lockModel(model);
+                if (!again) {
+                  checkNotRegistered(model, trialId); // again, under the lock: two at once
+                }
                 int v =
                     store.insertVersion(
                         new NewModelVersion(
@@ -166,6 +185,24 @@ public class ModelRegistry {
     } finally {
       artifacts.discard(staged); // gone already when committed
     }
+  }
+
+  private void checkNotRegistered(String model, long trialId) {
+    store
+        .versionOfTrial(model, trialId)
+        .ifPresent(
+            version -> {
+              throw new ConflictException(
+                  "Trial "
+                      + trialId
+                      + " is already version "
+                      + version
+                      + " of model "
+                      + model
+                      + "; promote that version, or register the trial again only if you want a"
+                      + " second, identical version (\"force\": true; digitlab model register"
+                      + " --force).");
+            });
   }
 
   /**

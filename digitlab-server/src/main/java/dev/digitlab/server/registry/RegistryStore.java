@@ -129,6 +129,20 @@ class RegistryStore {
         .optional();
   }
 
+  /** The oldest version of the model made from this trial, if any. */
+  Optional<Integer> versionOfTrial(String model, long trialId) {
+    return jdbc
+        .sql(
+            "SELECT version FROM model_version WHERE model_name = :m AND trial_id = :t"
+                + " ORDER BY version")
+        .param("m", model)
+        .param("t", trialId)
+        .query(Integer.class)
+        .list()
+        .stream()
+        .findFirst();
+  }
+
   /** Versions of a model, newest first. */
   List<ModelVersion> listVersions(String model) {
     return jdbc.sql(

@@ -4,6 +4,7 @@ import dev.digitlab.server.api.ConflictException;
 import dev.digitlab.server.api.ForbiddenException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -39,12 +40,20 @@ class PageErrors {
         HttpStatus.FORBIDDEN, e.getMessage(), "Ask the owner or an admin to make the change.");
   }
 
+  /**
+   * The advice names the parameter and where it came from: every page's query (a sort, a filter, an
+   * id list) and every form answer here, not only the experiment list's filter, which the old
+   * advice ("the list of experiments shows valid ones") fitted alone.
+   */
   @ExceptionHandler(InvalidParameterException.class)
-  ModelAndView badRequest(InvalidParameterException e) {
+  ModelAndView badRequest(InvalidParameterException e, HttpServletRequest request) {
+    String parameter = e.errors().getFirst().path();
     return page(
         HttpStatus.BAD_REQUEST,
         e.getMessage(),
-        "Fix the address (or the filter) and try again; the list of experiments shows valid ones.");
+        "GET".equals(request.getMethod())
+            ? "Change " + parameter + " in the address and load the page again."
+            : "Go back, correct " + parameter + " in the form and send it again.");
   }
 
   @ExceptionHandler(ConflictException.class)

@@ -243,6 +243,36 @@ class ExperimentApiTest extends OpenServerTest {
     assertThat(send(request("/api/v1/experiments/" + id).DELETE()).statusCode()).isEqualTo(404);
   }
 
+  /**
+   * A subset larger than the dataset trained on every image without a word; refused as {@code
+   * digitlab train --train-subset} is, naming the field and the dataset's size, nothing stored.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "config: {model: mlp, epochs: 1, trainSubset: 100000}|config.trainSubset|100000",
+        "config: {model: mlp, epochs: 1}\\nsearch: {type: grid, parameters: {trainSubset: [600,"
+            + " 70000]}}|search.parameters.trainSubset|70000"
+      })
+  void a_train_subset_larger_than_the_dataset_is_refused_naming_its_size(
+      String rest, String field, String asked) throws Exception {
+    String name = "too-large-subset-" + asked;
+    HttpResponse<String> response =
+        post("name: " + name + "\n" + rest.replace("\\n", "\n") + "\n", "application/yaml");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    JsonNode error = json.readTree(response.body()).get("errors").get(0);
+    assertThat(error.get("path").asString()).isEqualTo(field);
+    assertThat(error.get("message").asString())
+        .isEqualTo(
+            asked
+                + " is more than the 60000 training images of mnist: give at most 60000, or 0 for"
+                + " all of them");
+    assertThat(json.readTree(get("/api/v1/experiments?q=" + name).body()).get("total").asLong())
+        .isZero();
+  }
+
   @Test
   void cancel_cancels_every_queued_trial() throws Exception {
     long id = json.readTree(post(GRID, "application/yaml").body()).get("id").asLong();

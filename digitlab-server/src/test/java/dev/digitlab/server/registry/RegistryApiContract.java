@@ -154,6 +154,58 @@ abstract class RegistryApiContract {
     assertThat(promote.body()).contains("archived");
   }
 
+  /**
+   * Registering a trial that already is a version of the model made a second, identical version
+   * without a word; it is refused naming that version, and made only when asked with {@code force}.
+   * Another model may hold the same trial.
+   */
+  @Test
+  void registering_a_trial_again_is_refused_naming_its_version_unless_forced() throws Exception {
+    api.register("twice", firstTrial);
+    String body = "{\"trialId\":" + firstTrial + "}";
+
+    assertStatus(
+        api.send("POST", "/api/v1/models/twice/versions", body),
+        409,
+        "Trial " + firstTrial + " is already version 1 of model twice");
+    assertThat(api.ok(api.get("/api/v1/models/twice")).get("versions")).hasSize(1);
+
+    HttpResponse<String> forced =
+        api.send(
+            "POST",
+            "/api/v1/models/twice/versions",
+            "{\"trialId\":" + firstTrial + ",\"force\":true}");
+    assertThat(forced.statusCode()).as(forced.body()).isEqualTo(201);
+    assertThat(api.ok(forced).get("version").asInt()).isEqualTo(2);
+    assertThat(api.register("twice-elsewhere", firstTrial).get("version").asInt()).isEqualTo(1);
+  }
+
+  /**
+   * A fractional number for an integer field was cut to its whole part ({@code 1.5} registered
+   * trial 1): refused naming the field, on every endpoint that reads JSON; a whole number written
+   * with a fraction ({@code 2.0}, as some clients write every number) still reads as that number.
+   */
+  @Test
+  void a_fractional_number_for_an_integer_field_is_refused_naming_the_field() throws Exception {
+    HttpResponse<String> fractionalTrial =
+        api.send(
+            "POST", "/api/v1/models/fractional/versions", "{\"trialId\":" + firstTrial + ".5}");
+    assertStatus(
+        fractionalTrial, 400, "trialId: expected an integer, got number " + firstTrial + ".5");
+    assertThat(api.get("/api/v1/models/fractional").statusCode()).isEqualTo(404);
+
+    HttpResponse<String> whole =
+        api.send(
+            "POST", "/api/v1/models/fractional/versions", "{\"trialId\":" + firstTrial + ".0}");
+    assertThat(whole.statusCode()).as(whole.body()).isEqualTo(201);
+    assertThat(api.ok(whole).get("trialId").asLong()).isEqualTo(firstTrial);
+
+    HttpResponse<String> fractionalVersion =
+        api.send("PUT", "/api/v1/models/fractional/aliases/production", "{\"version\":1.5}");
+    assertStatus(fractionalVersion, 400, "version");
+    assertThat(api.ok(api.get("/api/v1/models/fractional")).get("aliases")).isEmpty();
+  }
+
   @Test
   void bad_requests_get_problem_details_naming_what_to_fix() throws Exception {
     api.register("strict", firstTrial);

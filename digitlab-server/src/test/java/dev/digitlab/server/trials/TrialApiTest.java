@@ -339,6 +339,35 @@ class TrialApiTest {
     assertThat(post("/api/v1/trials/" + id + "/retry").statusCode()).isEqualTo(409);
   }
 
+  /**
+   * Cancelling an experiment whose trial runs only asks that trial to stop: the answer is 202, as
+   * for one trial, not a 200 that reads as done; the trial may still finish before its worker looks
+   * at the request, and then it is the trial's real end (succeeded) that the API shows.
+   */
+  @Test
+  void cancelling_an_experiment_with_a_running_trial_is_accepted_and_the_trial_may_finish_first()
+      throws Exception {
+    Lease lease = running();
+    long experimentId = trials.get(lease.trialId()).experimentId();
+
+    HttpResponse<String> asked = post("/api/v1/experiments/" + experimentId + "/cancel");
+
+    assertThat(asked.statusCode()).as(asked.body()).isEqualTo(202);
+    JsonNode body = json.readTree(asked.body());
+    assertThat(body.get("trialCounts").get("running").asInt()).isEqualTo(1);
+    assertThat(body.get("trials").get(0).get("status").asString()).isEqualTo("running");
+    assertThat(body.get("trials").get(0).get("cancelRequested").asBoolean()).isTrue();
+
+    finish(lease);
+    assertThat(getJson("/api/v1/trials/" + lease.trialId()).get("status").asString())
+        .isEqualTo("succeeded");
+    JsonNode after = getJson("/api/v1/experiments/" + experimentId);
+    assertThat(after.get("status").asString()).isEqualTo("cancelled");
+    assertThat(after.get("trialCounts").get("succeeded").asInt()).isEqualTo(1);
+    // Nothing left to stop: a second cancel is done at once.
+    assertThat(post("/api/v1/experiments/" + experimentId + "/cancel").statusCode()).isEqualTo(200);
+  }
+
   @Test
   void a_failed_mlflow_run_is_not_retried_and_its_trial_address_shows_its_run_page()
       throws Exception {

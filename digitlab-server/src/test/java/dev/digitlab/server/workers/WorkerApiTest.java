@@ -134,7 +134,11 @@ class WorkerApiTest {
 
     HttpResponse<String> badSort = get("/workers?sort=colour");
     assertThat(badSort.statusCode()).isEqualTo(400);
-    assertThat(badSort.body()).contains("Unknown sort colour", "<nav aria-label=\"Main\">");
+    // The advice names what to change, here, not the list of experiments' filter.
+    assertThat(badSort.body())
+        .contains("Unknown sort colour", "<nav aria-label=\"Main\">")
+        .contains("Change sort in the address and load the page again.")
+        .doesNotContain("list of experiments shows valid ones");
   }
 
   /** The table row of one worker in the page. */
