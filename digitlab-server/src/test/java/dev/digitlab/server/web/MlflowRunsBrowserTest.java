@@ -122,11 +122,11 @@ class MlflowRunsBrowserTest {
     filter.clear();
     filter.sendKeys("metrics.rmse <> 1");
     driver.findElement(By.cssSelector("#run-search button[type=submit]")).click();
-    assertThat(
-            browser
-                .waiting(Duration.ofSeconds(10))
-                .until(d -> d.findElement(By.id("filter-error")).getText()))
-        .contains("Invalid filter");
+    String filterError =
+        browser
+            .waiting(Duration.ofSeconds(10))
+            .until(d -> d.findElement(By.id("filter-error")).getText());
+    assertThat(filterError).contains("Invalid filter");
 
     // Two runs ticked in the runs table, "Compare selected": their final metrics side by side
     // with the lower rmse marked, and only the differing param shown.
