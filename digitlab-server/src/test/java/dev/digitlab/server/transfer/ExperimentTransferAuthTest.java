@@ -1,12 +1,18 @@
 package dev.digitlab.server.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
+import dev.digitlab.server.trials.TrialDirectories;
+import dev.digitlab.worker.run.RunArtifact;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +77,7 @@ class ExperimentTransferAuthTest {
   @Autowired TokenStore tokens;
   @Autowired JdbcClient jdbc;
   @Autowired ServerIdentity identity;
+  @Autowired TrialDirectories directories;
 
   String user;
   String viewer;
@@ -123,6 +132,81 @@ class ExperimentTransferAuthTest {
     assertThat(firstAnswer).isEqualTo("HTTP/1.1 400");
     assertThat(importFile("not an export".getBytes(StandardCharsets.UTF_8), user).statusCode())
         .isEqualTo(400);
+  }
+
+  /**
+   * An export is written to the client as it is made, never held whole in memory (a few viewers
+   * exporting a large experiment at once could exhaust the heap): while the client has read only
+   * the archive's first bytes, a file it carries later is still to be read. That file changing then
+   * (a running trial rewriting its checkpoint) cannot be sent as the manifest, already sent, says:
+   * the download breaks, rather than ending as an archive that looks whole. Unchanged, the same
+   * export arrives whole, every file in it.
+   */
+  @Test
+  void an_export_is_streamed_and_a_file_changed_meanwhile_breaks_the_download() throws Exception {
+    long id = importedWithAttempts();
+    List<Long> trials =
+        jdbc.sql("SELECT id FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+            .param("id", id)
+            .query(Long.class)
+            .list();
+    Random random = new Random(12);
+    // Incompressible, and larger than what the sockets between server and client buffer.
+    byte[] large = new byte[48 << 20];
+    random.nextBytes(large);
+    byte[] small = new byte[1 << 20];
+    random.nextBytes(small);
+    Path first = modelFile(trials.get(0));
+    Path later = modelFile(trials.get(1));
+    Files.write(first, large);
+    Files.write(later, small);
+
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://localhost:" + port + "/api/v1/experiments/" + id + "/export"))
+                .header("Authorization", "Bearer " + viewer)
+                .build(),
+            BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (InputStream download = response.body()) {
+      assertThat(download.readNBytes(64 << 10)).hasSize(64 << 10);
+      byte[] changed = small.clone();
+      changed[0] ^= 1;
+      Files.write(later, changed);
+      assertThatThrownBy(() -> download.transferTo(OutputStream.nullOutputStream()))
+          .isInstanceOf(IOException.class);
+    }
+
+    Map<String, byte[]> whole =
+        Archives.entries(get("/api/v1/experiments/" + id + "/export", viewer).body());
+    assertThat(whole.get("trials/0/attempt-1/model.dlm")).isEqualTo(large);
+    assertThat(whole.get("trials/1/attempt-1/model.dlm")).isNotEqualTo(small).hasSize(1 << 20);
+  }
+
+  /** An imported copy of a new experiment whose two trials each ran one attempt. */
+  private long importedWithAttempts() throws Exception {
+    Map<String, byte[]> entries =
+        new LinkedHashMap<>(
+            Archives.entries(
+                Archives.fromAnotherServer(
+                    get("/api/v1/experiments/" + submit() + "/export", user).body())));
+    for (String trial : new String[] {"trials/0/trial.json", "trials/1/trial.json"}) {
+      ObjectNode json = (ObjectNode) Json.mapper().readTree(entries.get(trial));
+      json.put("attempt", 1);
+      entries.put(trial, json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    HttpResponse<String> imported =
+        importFile(Archives.withManifest(entries, "digitlab-experiment", 2), user);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    return Json.mapper().readTree(imported.body()).get("id").asLong();
+  }
+
+  private Path modelFile(long trialId) throws IOException {
+    Path folder = directories.of(trialId).resolve("attempt-1");
+    Files.createDirectories(folder);
+    return folder.resolve(RunArtifact.MODEL.fileName());
   }
 
   @Test
