@@ -87,19 +87,12 @@ class ExperimentExporter {
    * ready to be written; the caller closes it.
    */
   ExportEntries export(long id) {
-    ExportEntries entries =
-        ExportEntries.in(
-            space,
-            ExperimentExport.FORMAT,
-            ExperimentExport.ARCHIVE_VERSION,
-            clock.instant().toString());
-    try {
-      entries(id, entries);
-      return entries;
-    } catch (RuntimeException e) {
-      entries.close();
-      throw e;
-    }
+    return ExportEntries.gather(
+        space,
+        ExperimentExport.FORMAT,
+        ExperimentExport.ARCHIVE_VERSION,
+        clock.instant().toString(),
+        entries -> entries(id, entries));
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -53,15 +54,29 @@ final class ExportEntries implements AutoCloseable {
   }
 
   /**
-   * Entries of an archive of {@code format} at {@code version}, spooled in a new file of {@code
-   * space}; closing them deletes it.
+   * The entries {@code fill} puts, of an archive of {@code format} at {@code version}, spooled in a
+   * new file of {@code space}; closing them deletes it (done here when {@code fill} fails: an
+   * unknown id is a 404 before anything is sent).
    */
-  static ExportEntries in(TransferSpace space, String format, int version, String exportedAt) {
+  static ExportEntries gather(
+      TransferSpace space,
+      String format,
+      int version,
+      String exportedAt,
+      Consumer<ExportEntries> fill) {
+    ExportEntries entries;
     try {
-      return new ExportEntries(
-          new Spool(space.newFile("export-"), format, version, exportedAt), "");
+      entries =
+          new ExportEntries(new Spool(space.newFile("export-"), format, version, exportedAt), "");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    try {
+      fill.accept(entries);
+      return entries;
+    } catch (RuntimeException e) {
+      entries.close();
+      throw e;
     }
   }
 

@@ -164,14 +164,8 @@ class PipelineTransfer {
    * written; the caller closes it.
    */
   ExportEntries export(long id) {
-    ExportEntries entries = ExportEntries.in(space, FORMAT, VERSION, clock.instant().toString());
-    try {
-      entries(id, entries);
-      return entries;
-    } catch (RuntimeException e) {
-      entries.close();
-      throw e;
-    }
+    return ExportEntries.gather(
+        space, FORMAT, VERSION, clock.instant().toString(), entries -> entries(id, entries));
   }
 
   private void entries(long id, ExportEntries entries) {
