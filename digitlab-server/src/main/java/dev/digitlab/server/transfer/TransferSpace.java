@@ -7,9 +7,9 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Where exports keep their temporary files, {@code <home>/tmp/transfer/}: an export's generated
- * entries ({@link ExportEntries}). Each is deleted when its request ends; only a killed server
- * leaves any.
+ * Where exports and imports keep their temporary files, {@code <home>/tmp/transfer/}: an export's
+ * generated entries ({@link ExportEntries}) and an import's body while it arrives ({@link
+ * ImportSlots}). Each is deleted when its request ends; only a killed server leaves any.
  */
 @Component
 class TransferSpace {

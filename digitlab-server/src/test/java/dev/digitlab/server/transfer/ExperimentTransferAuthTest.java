@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,6 +64,8 @@ class ExperimentTransferAuthTest {
     properties.add("digitlab.worker.slots", () -> "0");
     properties.add("digitlab.auth.enabled", () -> "true");
     properties.add("digitlab.limits.import-wait", () -> "1s");
+    properties.add("digitlab.limits.import-upload-time", () -> "2s");
+    properties.add("digitlab.limits.max-import-size", () -> "4MB");
   }
 
   private static final String EXPERIMENT =
@@ -89,49 +95,66 @@ class ExperimentTransferAuthTest {
   }
 
   /**
-   * Session 11's outside attack: an import holds its file and every unpacked entry in memory (a 500
-   * KB gzip of zeros took ~900 MB of heap), so a user sending a few at once could exhaust the heap.
-   * Imports run one at a time: while one is being read, another is refused (503, Retry-After)
-   * before its body is read, and once it ended the next one runs.
+   * Session 11's outside attack made imports run one at a time (each holds its file and every
+   * unpacked entry in memory), and the slot was taken before the body was read: a user sending a
+   * body slowly held it, and every other import got a 503. The body is now received into a file
+   * first: while one client trickles its bytes, another import is stored; the trickler gets a 408
+   * once {@code digitlab.limits.import-upload-time} (2 s here) has passed, and its file is gone.
    */
   @Test
-  void a_second_import_while_one_is_read_is_refused_unread() throws Exception {
-    // The first import's request: its headers and a byte of its body, the rest held back.
-    java.net.Socket first = new java.net.Socket("127.0.0.1", port);
-    first.setSoTimeout(30_000);
-    java.io.OutputStream out = first.getOutputStream();
-    out.write(
-        ("POST /api/v1/experiments/import HTTP/1.1\r\nHost: 127.0.0.1:"
-                + port
-                + "\r\nAuthorization: Bearer "
-                + user
-                + "\r\nContent-Type: application/gzip\r\nContent-Length: 1000\r\n\r\n\u001f")
-            .getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-    try {
-      HttpResponse<String> second = null;
-      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-      while (System.nanoTime() < until) {
-        second = importFile("not an export".getBytes(StandardCharsets.UTF_8), user);
-        if (second.statusCode() == 503) {
-          break;
-        }
-        Thread.sleep(100);
-      }
-      assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
-      assertThat(second.headers().firstValue("Retry-After")).isPresent();
-      assertThat(second.body()).contains("Another import is running");
-    } finally {
-      // The rest of the body: the first import ends (a 400, it is no export).
-      out.write(new byte[999]);
+  void a_slow_sender_holds_up_no_other_import_and_gets_a_408() throws Exception {
+    byte[] export =
+        Archives.fromAnotherServer(get("/api/v1/experiments/" + submit() + "/export", user).body());
+    try (Socket slow = new Socket("127.0.0.1", port)) {
+      slow.setSoTimeout(30_000);
+      OutputStream out = slow.getOutputStream();
+      out.write(
+          ("POST /api/v1/experiments/import HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\nAuthorization: Bearer "
+                  + user
+                  + "\r\nContent-Type: application/gzip\r\nContent-Length: 100000\r\n\r\n"
+                  + "\u001f")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
+
+      HttpResponse<String> other = importFile(export, user);
+      assertThat(other.statusCode()).as(other.body()).isEqualTo(201);
+
+      // A byte every 100 ms until the server answers (at most 30 s of it).
+      CompletableFuture<String> answer =
+          CompletableFuture.supplyAsync(() -> answerOf(slow, "import-upload-time"));
+      try {
+        for (int i = 0; i < 300 && !answer.isDone(); i++) {
+          out.write(0);
+          out.flush();
+          Thread.sleep(100);
+        }
+      } catch (IOException closed) {
+        // The server answered and closed the connection between two bytes.
+      }
+      String text = answer.get(30, TimeUnit.SECONDS);
+      assertThat(text).startsWith("HTTP/1.1 408").contains("digitlab.limits.import-upload-time");
     }
-    String firstAnswer =
-        new String(first.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
-    first.close();
-    assertThat(firstAnswer).isEqualTo("HTTP/1.1 400");
-    assertThat(importFile("not an export".getBytes(StandardCharsets.UTF_8), user).statusCode())
-        .isEqualTo(400);
+    assertThat(filesIn(transferFiles())).isEmpty();
+  }
+
+  /** A body over {@code digitlab.limits.max-import-size} (4 MB here) sent chunked: 413, no file. */
+  @Test
+  void a_chunked_body_over_the_import_size_is_a_413_and_leaves_no_file() throws Exception {
+    byte[] body = new byte[5 << 20];
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/api/v1/experiments/import"))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/gzip")
+                .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+    assertThat(response.body()).contains("digitlab.limits.max-import-size");
+    assertThat(filesIn(transferFiles())).isEmpty();
   }
 
   /**
@@ -162,13 +185,7 @@ class ExperimentTransferAuthTest {
     Files.write(later, small);
 
     HttpResponse<InputStream> response =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        "http://localhost:" + port + "/api/v1/experiments/" + id + "/export"))
-                .header("Authorization", "Bearer " + viewer)
-                .build(),
-            BodyHandlers.ofInputStream());
+        get("/api/v1/experiments/" + id + "/export", viewer, BodyHandlers.ofInputStream());
     assertThat(response.statusCode()).isEqualTo(200);
     try (InputStream download = response.body()) {
       assertThat(download.readNBytes(64 << 10)).hasSize(64 << 10);
@@ -207,6 +224,34 @@ class ExperimentTransferAuthTest {
     Path folder = directories.of(trialId).resolve("attempt-1");
     Files.createDirectories(folder);
     return folder.resolve(RunArtifact.MODEL.fileName());
+  }
+
+  /** What the server answers on {@code socket}, read until it names {@code until} or closes. */
+  private static String answerOf(Socket socket, String until) {
+    StringBuilder text = new StringBuilder();
+    try {
+      InputStream in = socket.getInputStream();
+      for (int b; !text.toString().contains(until) && (b = in.read()) >= 0; ) {
+        text.append((char) b);
+      }
+    } catch (IOException e) {
+      // Closed: what came is the answer.
+    }
+    return text.toString();
+  }
+
+  /** Where imports receive their bodies and exports spool their JSON ({@code TransferSpace}). */
+  private static Path transferFiles() {
+    return home.resolve("tmp").resolve("transfer");
+  }
+
+  private static List<Path> filesIn(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.toList();
+    }
   }
 
   @Test
@@ -753,12 +798,17 @@ class ExperimentTransferAuthTest {
   }
 
   private HttpResponse<byte[]> get(String path, String token) throws Exception {
+    return get(path, token, BodyHandlers.ofByteArray());
+  }
+
+  private <T> HttpResponse<T> get(String path, String token, HttpResponse.BodyHandler<T> body)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return http.send(request.build(), BodyHandlers.ofByteArray());
+    return http.send(request.build(), body);
   }
 
   private HttpResponse<String> importFile(byte[] file, String token) throws Exception {
