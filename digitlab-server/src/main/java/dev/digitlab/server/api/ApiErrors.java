@@ -6,6 +6,7 @@ import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.protocol.experiment.InvalidExperimentException;
 import dev.digitlab.protocol.pipeline.InvalidPipelineException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -285,7 +286,20 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler
-  ProblemDetail unexpected(Exception e, HttpServletRequest request) {
+  ProblemDetail unexpected(Exception e, HttpServletRequest request, HttpServletResponse response)
+      throws Exception {
+    if (response.isCommitted()) {
+      // A streamed answer (an export) failed after its first bytes went out: a problem written
+      // now would be appended to them and end the response as if whole. Rethrown, the error
+      // reaches the container, which closes the connection: the client sees a broken download.
+      log.warn(
+          "{} {} failed after its response began ({}); closing the connection [correlationId={}]",
+          request.getMethod(),
+          request.getRequestURI(),
+          e.toString(),
+          CorrelationId.of(request));
+      throw e;
+    }
     // A body over the limit is found while a library reads it, and may come wrapped.
     for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
       if (cause instanceof BodyTooLargeException tooLarge) {

@@ -234,8 +234,8 @@ public class ModelRegistry {
    * The versions registered from trials of {@code experimentId}, with the aliases pointing at each
    * and its files: what an experiment export carries.
    */
-  public List<Carried> versionsOfExperiment(long experimentId) {
-    List<Carried> carried = new java.util.ArrayList<>();
+  public List<Stored> versionsOfExperiment(long experimentId) {
+    List<Stored> carried = new java.util.ArrayList<>();
     for (ModelVersion v : store.versionsOfExperiment(experimentId)) {
       List<String> aliases =
           store.aliases(v.model()).stream()
@@ -243,15 +243,15 @@ public class ModelRegistry {
               .map(ModelAlias::alias)
               .toList();
       carried.add(
-          new Carried(
+          new Stored(
               v,
               store
                   .findModel(v.model())
                   .map(RegistryStore.RegisteredModelRow::description)
                   .orElse(null),
               aliases,
-              read(artifacts.localModelFile(v.model(), v.version())),
-              read(artifacts.localOnnxFile(v.model(), v.version()))));
+              regularFile(artifacts.localModelFile(v.model(), v.version())),
+              regularFile(artifacts.localOnnxFile(v.model(), v.version()))));
     }
     return carried;
   }
@@ -271,15 +271,22 @@ public class ModelRegistry {
       byte[] weights,
       byte[] onnx) {}
 
-  private static byte[] read(Optional<Path> file) {
-    if (file.isEmpty() || !Files.isRegularFile(file.get())) {
-      return null;
-    }
-    try {
-      return Files.readAllBytes(file.get());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /**
+   * A registered version as this server keeps it, for an export to read its files from (one at a
+   * time, as it writes them: never all in memory).
+   *
+   * @param weights its {@code .dlm} file (null for an imported ONNX model, which has none)
+   * @param onnx its ONNX form (null where the registry has none)
+   */
+  public record Stored(
+      ModelVersion version,
+      String modelDescription,
+      List<String> aliases,
+      Path weights,
+      Path onnx) {}
+
+  private static Path regularFile(Optional<Path> file) {
+    return file.filter(Files::isRegularFile).orElse(null);
   }
 
   /**

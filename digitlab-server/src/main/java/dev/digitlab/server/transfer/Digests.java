@@ -10,10 +10,19 @@ final class Digests {
   private Digests() {}
 
   static String sha256(byte[] bytes) {
+    return hex(sha256().digest(bytes));
+  }
+
+  /** A fresh SHA-256 digest, for contents read in pieces. */
+  static MessageDigest sha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
+  }
+
+  static String hex(byte[] digest) {
+    return HexFormat.of().formatHex(digest);
   }
 }

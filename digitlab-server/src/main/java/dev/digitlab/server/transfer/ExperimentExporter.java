@@ -16,9 +16,6 @@ import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialFiles;
 import dev.digitlab.server.trials.TrialStore;
 import dev.digitlab.worker.run.RunArtifact;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -55,6 +52,7 @@ class ExperimentExporter {
   private final CodeStore code;
   private final DatasetRegistry datasets;
   private final ServerIdentity server;
+  private final TransferSpace space;
   private final Clock clock;
 
   ExperimentExporter(
@@ -68,6 +66,7 @@ class ExperimentExporter {
       CodeStore code,
       DatasetRegistry datasets,
       ServerIdentity server,
+      TransferSpace space,
       Clock clock) {
     this.experiments = experiments;
     this.trials = trials;
@@ -79,23 +78,28 @@ class ExperimentExporter {
     this.code = code;
     this.datasets = datasets;
     this.server = server;
+    this.space = space;
     this.clock = clock;
   }
 
-  /** The experiment's export, compressed. */
-  byte[] export(long id) {
-    return TransferArchive.write(
+  /**
+   * The experiment's export, gathered (an unknown experiment is a 404 before anything is sent) and
+   * ready to be written; the caller closes it.
+   */
+  ExportEntries export(long id) {
+    return ExportEntries.gather(
+        space,
         ExperimentExport.FORMAT,
         ExperimentExport.ARCHIVE_VERSION,
         clock.instant().toString(),
-        entries(id));
+        entries -> entries(id, entries));
   }
 
   /**
-   * The entries of the experiment's export by path, in order, without the manifest: a pipeline
-   * export carries its command steps' experiments as these.
+   * Puts the entries of the experiment's export into {@code entries}, in order, without the
+   * manifest: a pipeline export carries its command steps' experiments as these.
    */
-  Map<String, byte[]> entries(long id) {
+  void entries(long id, ExportEntries entries) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     String notes =
@@ -104,7 +108,6 @@ class ExperimentExporter {
             .query(String.class)
             .optional()
             .orElse(null);
-    Map<String, byte[]> entries = new LinkedHashMap<>();
     ExperimentExport.Exported exported =
         new ExperimentExport.Exported(
             experiment.id(),
@@ -148,22 +151,25 @@ class ExperimentExporter {
       String folder = ExperimentExport.trialFolder(trial.ordinal());
       List<ExperimentExport.Event> trialEvents = events(trial);
       List<ExperimentExport.Artifact> artifacts = new ArrayList<>();
-      Map<String, byte[]> artifactFiles = new LinkedHashMap<>();
+      // Read for trial.json's sizes and digests now, written after it.
+      Map<String, Map.Entry<Path, ExportEntries.Digested>> artifactFiles = new LinkedHashMap<>();
       for (Announced file : announced(trial, trialEvents)) {
         Optional<Path> path = files.ofAttempt(trial, file.attempt(), file.relative());
         if (path.isEmpty()) {
           continue; // announced, but never uploaded (or removed since): nothing to carry
         }
-        byte[] bytes = read(path.get());
+        ExportEntries.Digested digested = ExportEntries.digest(path.get());
         artifacts.add(
             new ExperimentExport.Artifact(
                 file.name(),
                 file.attempt(),
-                Digests.sha256(bytes),
+                digested.sha256(),
                 null,
                 file.output() ? RunArtifact.OUTPUT_KIND : null,
-                (long) bytes.length));
-        artifactFiles.put(folder + "attempt-" + file.attempt() + "/" + file.relative(), bytes);
+                digested.size()));
+        artifactFiles.put(
+            folder + "attempt-" + file.attempt() + "/" + file.relative(),
+            Map.entry(path.get(), digested));
       }
       entries.put(folder + "trial.json", json(trial(trial, null, artifacts)));
       entries.put(folder + "events.json", json(trialEvents));
@@ -173,12 +179,12 @@ class ExperimentExporter {
         logged
             .get()
             .files()
-            .forEach((path, bytes) -> entries.put(folder + "mlflow-artifacts/" + path, bytes));
+            .forEach((path, file) -> entries.putFile(folder + "mlflow-artifacts/" + path, file));
       }
-      entries.putAll(artifactFiles);
+      artifactFiles.forEach((path, file) -> entries.putFile(path, file.getKey(), file.getValue()));
     }
     List<ExperimentExport.Model> models = new ArrayList<>();
-    for (ModelRegistry.Carried carried : registry.versionsOfExperiment(id)) {
+    for (ModelRegistry.Stored carried : registry.versionsOfExperiment(id)) {
       ModelVersion v = carried.version();
       models.add(
           new ExperimentExport.Model(
@@ -201,16 +207,15 @@ class ExperimentExporter {
               v.createdAt().toString()));
       String folder = ExperimentExport.modelFolder(v.model(), v.version());
       if (carried.weights() != null) {
-        entries.put(folder + "model.dlm", carried.weights());
+        entries.putFile(folder + "model.dlm", carried.weights());
       }
       if (carried.onnx() != null) {
-        entries.put(folder + "model.onnx", carried.onnx());
+        entries.putFile(folder + "model.onnx", carried.onnx());
       }
     }
     entries.put("models.json", json(models));
     carryCode(experiment, entries);
     carryDataset(experiment, entries);
-    return entries;
   }
 
   /** A file an artifact event announced: its name, attempt and path in the attempt's folder. */
@@ -261,10 +266,10 @@ class ExperimentExporter {
   }
 
   /** A command experiment's code ({@code code: sha256:HEX}), when this server has it. */
-  private void carryCode(Experiment experiment, Map<String, byte[]> entries) {
+  private void carryCode(Experiment experiment, ExportEntries entries) {
     String sha = ExperimentExport.codeOf(experiment.spec());
     if (sha != null) {
-      code.open(sha).ifPresent(file -> entries.put(ExperimentExport.codeEntry(sha), read(file)));
+      code.open(sha).ifPresent(file -> entries.putFile(ExperimentExport.codeEntry(sha), file));
     }
   }
 
@@ -272,7 +277,7 @@ class ExperimentExporter {
    * The registered dataset the experiment trained on, when this server still has its files: a
    * server without it registers it on import instead of refusing the file.
    */
-  private void carryDataset(Experiment experiment, Map<String, byte[]> entries) {
+  private void carryDataset(Experiment experiment, ExportEntries entries) {
     String sha = ExperimentExport.datasetSha256Of(experiment.spec());
     if (sha == null) {
       return;
@@ -292,14 +297,12 @@ class ExperimentExporter {
     } catch (NotFoundException e) {
       return; // its files are gone: the importing server must have it already
     }
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (String file : RegisteredDataset.FILE_NAMES) {
-      files.put(ExperimentExport.datasetFolder(sha) + file, read(folder.resolve(file)));
-    }
     entries.put(
         "dataset.json",
         json(new ExperimentExport.Dataset(experiment.dataset(), sha, dataset.get().classes())));
-    entries.putAll(files);
+    for (String file : RegisteredDataset.FILE_NAMES) {
+      entries.putFile(ExperimentExport.datasetFolder(sha) + file, folder.resolve(file));
+    }
   }
 
   private static byte[] json(Object value) {
@@ -326,14 +329,6 @@ class ExperimentExporter {
       }
     }
     return exportedEvents;
-  }
-
-  private static byte[] read(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static ExperimentExport.Trial trial(

@@ -38,7 +38,7 @@ class MlflowRecords {
   }
 
   /** The record and its files (by path under the trial's MLflow folder). */
-  record Logged(ExperimentExport.Mlflow record, Map<String, byte[]> files) {}
+  record Logged(ExperimentExport.Mlflow record, Map<String, Path> files) {}
 
   /** What the trial logged through MLflow, or empty when it logged nothing that way. */
   Optional<Logged> of(long trialId) {
@@ -79,15 +79,11 @@ class MlflowRecords {
         && paths.isEmpty()) {
       return Optional.empty();
     }
-    Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, Path> files = new LinkedHashMap<>();
     for (String path : paths) {
       Path file = directories.of(trialId).resolve(FOLDER).resolve(path);
       if (directories.artifacts().fetch(trialId, FOLDER + "/" + path, file)) {
-        try {
-          files.put(path, Files.readAllBytes(file));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
+        files.put(path, file);
       }
     }
     return Optional.of(

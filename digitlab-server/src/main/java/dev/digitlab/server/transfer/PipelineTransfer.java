@@ -133,6 +133,7 @@ class PipelineTransfer {
   private final Path home;
   private final Clock clock;
   private final ServerIdentity server;
+  private final TransferSpace space;
 
   PipelineTransfer(
       JdbcClient jdbc,
@@ -141,8 +142,10 @@ class PipelineTransfer {
       ExperimentImporter importer,
       @Value("${digitlab.home}") Path home,
       Clock clock,
-      ServerIdentity server) {
+      ServerIdentity server,
+      TransferSpace space) {
     this.server = server;
+    this.space = space;
     this.jdbc = jdbc;
     this.exporter = exporter;
     this.importer = importer;
@@ -156,7 +159,16 @@ class PipelineTransfer {
     return home.resolve("pipelines").resolve(Long.toString(runId)).resolve(step);
   }
 
-  byte[] export(long id) {
+  /**
+   * The run's export, gathered (an unknown run is a 404 before anything is sent) and ready to be
+   * written; the caller closes it.
+   */
+  ExportEntries export(long id) {
+    return ExportEntries.gather(
+        space, FORMAT, VERSION, clock.instant().toString(), entries -> entries(id, entries));
+  }
+
+  private void entries(long id, ExportEntries entries) {
     Run run =
         jdbc.sql(
                 "SELECT id, name, owner, description, spec, max_parallel, status, trace_id,"
@@ -229,7 +241,6 @@ class PipelineTransfer {
             .param("id", id)
             .query((row, n) -> new Log(row.getString(1), row.getInt(2), row.getString(3)))
             .list();
-    Map<String, byte[]> entries = new LinkedHashMap<>();
     entries.put(
         "pipeline.json",
         Json.mapper()
@@ -256,7 +267,7 @@ class PipelineTransfer {
         for (Path file :
             walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
           String relative = folder.relativize(file).toString().replace('\\', '/');
-          entries.put("steps/" + step.name() + "/" + relative, Files.readAllBytes(file));
+          entries.putFile("steps/" + step.name() + "/" + relative, file);
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -272,12 +283,8 @@ class PipelineTransfer {
         .list()
         .forEach(
             step ->
-                exporter
-                    .entries(step.getValue())
-                    .forEach(
-                        (path, bytes) ->
-                            entries.put(EXPERIMENTS + step.getKey() + "/" + path, bytes)));
-    return TransferArchive.write(FORMAT, VERSION, clock.instant().toString(), entries);
+                exporter.entries(
+                    step.getValue(), entries.under(EXPERIMENTS + step.getKey() + "/")));
   }
 
   /** The new run's id; {@code copy}: store it even when this file was imported before. */

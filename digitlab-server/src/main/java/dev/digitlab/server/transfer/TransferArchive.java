@@ -5,18 +5,14 @@ import dev.digitlab.ml.tar.TarEntry;
 import dev.digitlab.ml.tar.TarException;
 import dev.digitlab.ml.tar.TarLimits;
 import dev.digitlab.ml.tar.TarReader;
-import dev.digitlab.ml.tar.TarWriter;
 import dev.digitlab.server.api.InvalidParameterException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -77,25 +73,11 @@ final class TransferArchive {
     return file.length >= 2 && (file[0] & 0xff) == 0x1f && (file[1] & 0xff) == 0x8b;
   }
 
-  /** Writes {@code files} (in order) behind their manifest as a {@code .tar.gz}. */
-  static byte[] write(String format, int version, String exportedAt, Map<String, byte[]> files) {
-    List<Entry> entries = new ArrayList<>();
-    files.forEach(
-        (path, bytes) -> entries.add(new Entry(path, bytes.length, Digests.sha256(bytes))));
-    byte[] manifest =
-        Json.mapper()
-            .writerWithDefaultPrettyPrinter()
-            .writeValueAsBytes(new Manifest(format, version, exportedAt, entries));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarWriter tar = new TarWriter(new GZIPOutputStream(out, 1 << 16))) {
-      tar.file(MANIFEST, manifest);
-      for (Map.Entry<String, byte[]> file : files.entrySet()) {
-        tar.file(file.getKey(), file.getValue());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+  /** The manifest's bytes ({@link ExportEntries} writes the archive behind it). */
+  static byte[] manifest(String format, int version, String exportedAt, List<Entry> entries) {
+    return Json.mapper()
+        .writerWithDefaultPrettyPrinter()
+        .writeValueAsBytes(new Manifest(format, version, exportedAt, entries));
   }
 
   /**

@@ -1,12 +1,19 @@
 package dev.digitlab.server.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.security.Role;
 import dev.digitlab.server.security.TokenStore;
+import dev.digitlab.server.trials.TrialDirectories;
+import dev.digitlab.worker.run.RunArtifact;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +64,8 @@ class ExperimentTransferAuthTest {
     properties.add("digitlab.worker.slots", () -> "0");
     properties.add("digitlab.auth.enabled", () -> "true");
     properties.add("digitlab.limits.import-wait", () -> "1s");
+    properties.add("digitlab.limits.import-upload-time", () -> "2s");
+    properties.add("digitlab.limits.max-import-size", () -> "4MB");
   }
 
   private static final String EXPERIMENT =
@@ -69,6 +83,7 @@ class ExperimentTransferAuthTest {
   @Autowired TokenStore tokens;
   @Autowired JdbcClient jdbc;
   @Autowired ServerIdentity identity;
+  @Autowired TrialDirectories directories;
 
   String user;
   String viewer;
@@ -80,49 +95,163 @@ class ExperimentTransferAuthTest {
   }
 
   /**
-   * Session 11's outside attack: an import holds its file and every unpacked entry in memory (a 500
-   * KB gzip of zeros took ~900 MB of heap), so a user sending a few at once could exhaust the heap.
-   * Imports run one at a time: while one is being read, another is refused (503, Retry-After)
-   * before its body is read, and once it ended the next one runs.
+   * Session 11's outside attack made imports run one at a time (each holds its file and every
+   * unpacked entry in memory), and the slot was taken before the body was read: a user sending a
+   * body slowly held it, and every other import got a 503. The body is now received into a file
+   * first: while one client trickles its bytes, another import is stored; the trickler gets a 408
+   * once {@code digitlab.limits.import-upload-time} (2 s here) has passed, and its file is gone.
    */
   @Test
-  void a_second_import_while_one_is_read_is_refused_unread() throws Exception {
-    // The first import's request: its headers and a byte of its body, the rest held back.
-    java.net.Socket first = new java.net.Socket("127.0.0.1", port);
-    first.setSoTimeout(30_000);
-    java.io.OutputStream out = first.getOutputStream();
-    out.write(
-        ("POST /api/v1/experiments/import HTTP/1.1\r\nHost: 127.0.0.1:"
-                + port
-                + "\r\nAuthorization: Bearer "
-                + user
-                + "\r\nContent-Type: application/gzip\r\nContent-Length: 1000\r\n\r\n\u001f")
-            .getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-    try {
-      HttpResponse<String> second = null;
-      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-      while (System.nanoTime() < until) {
-        second = importFile("not an export".getBytes(StandardCharsets.UTF_8), user);
-        if (second.statusCode() == 503) {
-          break;
-        }
-        Thread.sleep(100);
-      }
-      assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
-      assertThat(second.headers().firstValue("Retry-After")).isPresent();
-      assertThat(second.body()).contains("Another import is running");
-    } finally {
-      // The rest of the body: the first import ends (a 400, it is no export).
-      out.write(new byte[999]);
+  void a_slow_sender_holds_up_no_other_import_and_gets_a_408() throws Exception {
+    byte[] export =
+        Archives.fromAnotherServer(get("/api/v1/experiments/" + submit() + "/export", user).body());
+    try (Socket slow = new Socket("127.0.0.1", port)) {
+      slow.setSoTimeout(30_000);
+      OutputStream out = slow.getOutputStream();
+      out.write(
+          ("POST /api/v1/experiments/import HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\nAuthorization: Bearer "
+                  + user
+                  + "\r\nContent-Type: application/gzip\r\nContent-Length: 100000\r\n\r\n"
+                  + "\u001f")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
+
+      HttpResponse<String> other = importFile(export, user);
+      assertThat(other.statusCode()).as(other.body()).isEqualTo(201);
+
+      // A byte every 100 ms until the server answers (at most 30 s of it).
+      CompletableFuture<String> answer =
+          CompletableFuture.supplyAsync(() -> answerOf(slow, "import-upload-time"));
+      try {
+        for (int i = 0; i < 300 && !answer.isDone(); i++) {
+          out.write(0);
+          out.flush();
+          Thread.sleep(100);
+        }
+      } catch (IOException closed) {
+        // The server answered and closed the connection between two bytes.
+      }
+      String text = answer.get(30, TimeUnit.SECONDS);
+      assertThat(text).startsWith("HTTP/1.1 408").contains("digitlab.limits.import-upload-time");
     }
-    String firstAnswer =
-        new String(first.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
-    first.close();
-    assertThat(firstAnswer).isEqualTo("HTTP/1.1 400");
-    assertThat(importFile("not an export".getBytes(StandardCharsets.UTF_8), user).statusCode())
-        .isEqualTo(400);
+    assertThat(filesIn(transferFiles())).isEmpty();
+  }
+
+  /** A body over {@code digitlab.limits.max-import-size} (4 MB here) sent chunked: 413, no file. */
+  @Test
+  void a_chunked_body_over_the_import_size_is_a_413_and_leaves_no_file() throws Exception {
+    byte[] body = new byte[5 << 20];
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/api/v1/experiments/import"))
+                .header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/gzip")
+                .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+    assertThat(response.body()).contains("digitlab.limits.max-import-size");
+    assertThat(filesIn(transferFiles())).isEmpty();
+  }
+
+  /**
+   * An export is written to the client as it is made, never held whole in memory (a few viewers
+   * exporting a large experiment at once could exhaust the heap): while the client has read only
+   * the archive's first bytes, a file it carries later is still to be read. That file changing then
+   * (a running trial rewriting its checkpoint) cannot be sent as the manifest, already sent, says:
+   * the download breaks, rather than ending as an archive that looks whole. Unchanged, the same
+   * export arrives whole, every file in it.
+   */
+  @Test
+  void an_export_is_streamed_and_a_file_changed_meanwhile_breaks_the_download() throws Exception {
+    long id = importedWithAttempts();
+    List<Long> trials =
+        jdbc.sql("SELECT id FROM trial WHERE experiment_id = :id ORDER BY ordinal")
+            .param("id", id)
+            .query(Long.class)
+            .list();
+    Random random = new Random(12);
+    // Incompressible, and larger than what the sockets between server and client buffer.
+    byte[] large = new byte[48 << 20];
+    random.nextBytes(large);
+    byte[] small = new byte[1 << 20];
+    random.nextBytes(small);
+    Path first = modelFile(trials.get(0));
+    Path later = modelFile(trials.get(1));
+    Files.write(first, large);
+    Files.write(later, small);
+
+    HttpResponse<InputStream> response =
+        get("/api/v1/experiments/" + id + "/export", viewer, BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (InputStream download = response.body()) {
+      assertThat(download.readNBytes(64 << 10)).hasSize(64 << 10);
+      byte[] changed = small.clone();
+      changed[0] ^= 1;
+      Files.write(later, changed);
+      assertThatThrownBy(() -> download.transferTo(OutputStream.nullOutputStream()))
+          .isInstanceOf(IOException.class);
+    }
+
+    Map<String, byte[]> whole =
+        Archives.entries(get("/api/v1/experiments/" + id + "/export", viewer).body());
+    assertThat(whole.get("trials/0/attempt-1/model.dlm")).isEqualTo(large);
+    assertThat(whole.get("trials/1/attempt-1/model.dlm")).isNotEqualTo(small).hasSize(1 << 20);
+  }
+
+  /** An imported copy of a new experiment whose two trials each ran one attempt. */
+  private long importedWithAttempts() throws Exception {
+    Map<String, byte[]> entries =
+        new LinkedHashMap<>(
+            Archives.entries(
+                Archives.fromAnotherServer(
+                    get("/api/v1/experiments/" + submit() + "/export", user).body())));
+    for (String trial : new String[] {"trials/0/trial.json", "trials/1/trial.json"}) {
+      ObjectNode json = (ObjectNode) Json.mapper().readTree(entries.get(trial));
+      json.put("attempt", 1);
+      entries.put(trial, json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    HttpResponse<String> imported =
+        importFile(Archives.withManifest(entries, "digitlab-experiment", 2), user);
+    assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
+    return Json.mapper().readTree(imported.body()).get("id").asLong();
+  }
+
+  private Path modelFile(long trialId) throws IOException {
+    Path folder = directories.of(trialId).resolve("attempt-1");
+    Files.createDirectories(folder);
+    return folder.resolve(RunArtifact.MODEL.fileName());
+  }
+
+  /** What the server answers on {@code socket}, read until it names {@code until} or closes. */
+  private static String answerOf(Socket socket, String until) {
+    StringBuilder text = new StringBuilder();
+    try {
+      InputStream in = socket.getInputStream();
+      for (int b; !text.toString().contains(until) && (b = in.read()) >= 0; ) {
+        text.append((char) b);
+      }
+    } catch (IOException e) {
+      // Closed: what came is the answer.
+    }
+    return text.toString();
+  }
+
+  /** Where imports receive their bodies and exports spool their JSON ({@code TransferSpace}). */
+  private static Path transferFiles() {
+    return home.resolve("tmp").resolve("transfer");
+  }
+
+  private static List<Path> filesIn(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.toList();
+    }
   }
 
   @Test
@@ -669,12 +798,17 @@ class ExperimentTransferAuthTest {
   }
 
   private HttpResponse<byte[]> get(String path, String token) throws Exception {
+    return get(path, token, BodyHandlers.ofByteArray());
+  }
+
+  private <T> HttpResponse<T> get(String path, String token, HttpResponse.BodyHandler<T> body)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return http.send(request.build(), BodyHandlers.ofByteArray());
+    return http.send(request.build(), body);
   }
 
   private HttpResponse<String> importFile(byte[] file, String token) throws Exception {
