@@ -89,6 +89,26 @@ class ClientCommandsTest extends ServerCommandTest {
         .contains("digitlab worker --allow-commands");
   }
 
+  /**
+   * The README's command-trial examples, submitted as it says: {@code code:} is relative to the
+   * file, so the examples must name their own folder (they named it from the repository's root, and
+   * every submit was refused with "…/wine-elasticnet/examples/command/wine-elasticnet is not a
+   * folder").
+   */
+  @Test
+  void the_command_examples_submit_as_the_readme_runs_them() {
+    for (String example : List.of("wine-elasticnet", "digits-svc")) {
+      out.getBuffer().setLength(0);
+      err.getBuffer().setLength(0);
+
+      int exit = run("submit", "../examples/command/" + example + "/experiment.yaml");
+
+      assertThat(exit).as(err.toString()).isZero();
+      assertThat(err.toString()).contains("Packed").contains("9 trial(s) queued");
+      assertThat(run("cancel", out.toString().trim())).isZero();
+    }
+  }
+
   @Test
   void ls_show_and_cancel_follow_a_submitted_experiment() {
     run("submit", "../examples/grid-lr-batch.yaml");
