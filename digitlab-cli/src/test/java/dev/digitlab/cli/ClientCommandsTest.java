@@ -26,6 +26,9 @@ class ClientCommandsTest extends ServerCommandTest {
     assertThat(exit).as(err.toString()).isZero();
     assertThat(out.toString()).matches("\\d+\\R");
     assertThat(err.toString()).contains("6 trial(s) queued");
+    // The server is not the default one: the command to run next says which it is.
+    assertThat(err.toString())
+        .contains("See it with: digitlab show --server " + url + " " + out.toString().trim());
   }
 
   @Test
