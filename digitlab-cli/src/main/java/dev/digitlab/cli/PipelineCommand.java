@@ -131,7 +131,9 @@ final class PipelineCommand implements Runnable {
                   + run.path("name").asString()
                   + "' ("
                   + steps
-                  + " steps). See it with: digitlab pipeline show "
+                  + " steps). See it with: digitlab pipeline show"
+                  + ServerOption.optionUnlessDefault(server.url().toString())
+                  + " "
                   + id);
       if (!wait) {
         return 0;

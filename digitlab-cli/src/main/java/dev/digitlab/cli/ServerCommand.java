@@ -176,7 +176,12 @@ final class ServerCommand implements Callable<Integer> {
             + "/swagger-ui.html)   health: "
             + url
             + "/actuator/health");
-    out.println("  submit an experiment: digitlab submit examples/grid-lr-batch.yaml");
+    // With --server when the client commands would go elsewhere by default: a server started
+    // with --port 18700 printed a command that then could not reach it (or reached another).
+    out.println(
+        "  submit an experiment: digitlab submit"
+            + ServerOption.optionUnlessDefault(url)
+            + " examples/grid-lr-batch.yaml");
     if (auth) {
       out.println(
           "  authentication is on: send a token (--token, DIGITLAB_TOKEN) or log in at "

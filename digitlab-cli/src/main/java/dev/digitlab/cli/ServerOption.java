@@ -9,11 +9,14 @@ import picocli.CommandLine.Option;
  */
 final class ServerOption {
 
+  /** Where the client commands go without {@code --server} or DIGITLAB_SERVER. */
+  static final String DEFAULT_SERVER = "http://localhost:8080";
+
   @Option(
       names = "--server",
       paramLabel = "URL",
-      defaultValue = "${env:DIGITLAB_SERVER:-http://localhost:8080}",
-      description = "Digit Lab server (default: $DIGITLAB_SERVER, else http://localhost:8080).")
+      defaultValue = "${env:DIGITLAB_SERVER:-" + DEFAULT_SERVER + "}",
+      description = "Digit Lab server (default: $DIGITLAB_SERVER, else " + DEFAULT_SERVER + ").")
   String server;
 
   @Option(
@@ -25,6 +28,41 @@ final class ServerOption {
               + " on (default: $DIGITLAB_TOKEN). Prefer the variable: a command line is visible"
               + " to other users of the machine.")
   String token;
+
+  /**
+   * {@code " --server URL"} when the client commands, left to their default (DIGITLAB_SERVER, else
+   * {@link #DEFAULT_SERVER}), would not reach the server at {@code url}; else empty. For the
+   * commands Digit Lab prints for the user to run next.
+   */
+  static String optionUnlessDefault(String url) {
+    String byDefault =
+        java.util.Objects.requireNonNullElse(System.getenv("DIGITLAB_SERVER"), DEFAULT_SERVER);
+    return sameServer(url, byDefault) ? "" : " --server " + url;
+  }
+
+  /** Whether both URLs reach one server: the same port, and the same host or both loopback. */
+  static boolean sameServer(String url, String other) {
+    try {
+      URI one = URI.create(url.strip());
+      URI two = URI.create(other.strip());
+      return one.getScheme().equalsIgnoreCase(two.getScheme())
+          && port(one) == port(two)
+          && (one.getHost().equalsIgnoreCase(two.getHost())
+              || loopback(one.getHost()) && loopback(two.getHost()));
+    } catch (RuntimeException e) {
+      return false; // not a URL the client commands take: they will say so themselves
+    }
+  }
+
+  private static int port(URI url) {
+    return url.getPort() != -1
+        ? url.getPort()
+        : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+  }
+
+  private static boolean loopback(String host) {
+    return host.equalsIgnoreCase("localhost") || host.startsWith("127.") || host.equals("[::1]");
+  }
 
   ApiClient client() {
     return new ApiClient(url(), token == null || token.isBlank() ? null : token.strip());

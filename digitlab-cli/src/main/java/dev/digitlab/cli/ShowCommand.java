@@ -86,13 +86,28 @@ final class ShowCommand implements Callable<Integer> {
     }
     out.println("  created    " + e.path("createdAt").asString());
     out.println();
-    String format = "%-6s %-3s %-10s %-9s %-10s %-10s %-10s %s%n";
-    out.printf(
-        format, "TRIAL", "#", "STATUS", "PROGRESS", "TEST_ACC", "TEST_F1", "BEST_SO_FAR", "CONFIG");
     JsonNode searched = e.path("spec").path("search").path("parameters");
     String metric = e.path("objective").path("metric").asString();
     boolean maximize = !"min".equals(e.path("objective").path("goal").asString());
+    // A program has no test figures of its own, and an objective other than the two test
+    // figures gets a column: without it a command experiment's table showed no trial's value.
+    boolean testFigures = !e.path("spec").has("command");
+    boolean objectiveColumn = !metric.equals("test_accuracy") && !metric.equals("test_f1_macro");
+    List<String> headers = new ArrayList<>(List.of("TRIAL", "#", "STATUS", "PROGRESS"));
+    if (testFigures) {
+      headers.addAll(List.of("TEST_ACC", "TEST_F1"));
+    }
+    if (objectiveColumn) {
+      headers.add(Text.safe(metric.toUpperCase(Locale.ROOT)));
+    }
+    headers.addAll(List.of("BEST_SO_FAR", "CONFIG"));
+    String format =
+        "%-6s %-3s %-10s %-9s "
+            + "%-10s ".repeat(headers.size() - 5)
+            + "%s%n"; // the last column (CONFIG) unpadded
+    out.printf(format, headers.toArray());
     List<String> pruned = new ArrayList<>();
+    Map<String, List<JsonNode>> failed = new java.util.LinkedHashMap<>();
     java.util.Set<String> waiting = new java.util.LinkedHashSet<>();
     Double best = null;
     for (JsonNode t : e.path("trials")) {
@@ -108,16 +123,44 @@ final class ShowCommand implements Callable<Integer> {
       if (t.path("waitingFor").isString()) {
         waiting.add(t.path("waitingFor").asString());
       }
-      out.printf(
-          format,
-          t.path("id").asLong(),
-          t.path("ordinal").asInt(),
-          t.path("status").asString(),
-          String.format(Locale.ROOT, "%.0f%%", t.path("progress").asDouble() * 100),
-          Text.number(t.path("testAccuracy")),
-          Text.number(t.path("testF1Macro")),
-          best == null ? "-" : String.format(Locale.ROOT, "%.4f", best),
-          searchedValues(t.path("config"), searched));
+      if ("failed".equals(t.path("status").asString())) {
+        failed
+            .computeIfAbsent(reason(t.path("failureReason").asString("")), r -> new ArrayList<>())
+            .add(t);
+      }
+      List<Object> row =
+          new ArrayList<>(
+              List.of(
+                  t.path("id").asLong(),
+                  t.path("ordinal").asInt(),
+                  t.path("status").asString(),
+                  String.format(Locale.ROOT, "%.0f%%", t.path("progress").asDouble() * 100)));
+      if (testFigures) {
+        row.add(Text.number(t.path("testAccuracy")));
+        row.add(Text.number(t.path("testF1Macro")));
+      }
+      if (objectiveColumn) {
+        row.add(Text.number(value));
+      }
+      row.add(best == null ? "-" : String.format(Locale.ROOT, "%.4f", best));
+      row.add(searchedValues(t.path("config"), searched));
+      out.printf(format, row.toArray());
+    }
+    for (Map.Entry<String, List<JsonNode>> reason : failed.entrySet()) {
+      // Why they failed, said once for the trials that failed alike, with where to read more:
+      // the table alone said "failed" nine times and nothing else.
+      List<JsonNode> trials = reason.getValue();
+      out.println();
+      out.println(
+          "  failed     "
+              + String.join(" ", trials.stream().map(t -> "#" + t.path("ordinal").asInt()).toList())
+              + ": "
+              + reason.getKey());
+      out.println(
+          "             its log: digitlab logs"
+              + ServerOption.optionUnlessDefault(server.url().toString())
+              + " "
+              + trials.getFirst().path("id").asLong());
     }
     if (!pruned.isEmpty()) {
       out.println();
@@ -130,6 +173,20 @@ final class ShowCommand implements Callable<Integer> {
       out.println("  waiting    " + Text.safe(reason));
     }
     return 0;
+  }
+
+  /**
+   * A failure reason on one line: its first line and, when it has more, its last (a program's
+   * reason is the tail of its standard error, and a traceback's last line is what went wrong; the
+   * lines between name paths that differ from trial to trial).
+   */
+  private static String reason(String text) {
+    List<String> lines = text.strip().lines().filter(l -> !l.isBlank()).toList();
+    if (lines.isEmpty()) {
+      return "no reason recorded";
+    }
+    String first = Text.safe(lines.getFirst().strip());
+    return lines.size() == 1 ? first : first + " … " + Text.safe(lines.getLast().strip());
   }
 
   /** The trial's value of the experiment's objective metric, as the server rolls it up. */

@@ -48,7 +48,9 @@ final class SubmitCommand implements Callable<Integer> {
                 + experiment.path("name").asString()
                 + "': "
                 + experiment.path("trialCounts").path("total").asInt()
-                + " trial(s) queued. See it with: digitlab show "
+                + " trial(s) queued. See it with: digitlab show"
+                + ServerOption.optionUnlessDefault(server.url().toString())
+                + " "
                 + experiment.path("id").asLong());
     return 0;
   }

@@ -124,7 +124,8 @@ final class WatchCommand implements Callable<Integer> {
         case "progress" -> progress(trialId, payload);
         case "status" -> {
           String status = payload.path("status").asString();
-          String reason = payload.path("reason").asString("");
+          // A program's failure reason is the tail of its stderr: escaped as its log lines are.
+          String reason = Text.safeLines(payload.path("reason").asString(""));
           out.println(
               "trial "
                   + trialId

@@ -24,6 +24,9 @@ class ClientCommandsTest extends ServerCommandTest {
     assertThat(exit).as(err.toString()).isZero();
     assertThat(out.toString()).matches("\\d+\\R");
     assertThat(err.toString()).contains("6 trial(s) queued");
+    // The server is not the default one: the command to run next says which it is.
+    assertThat(err.toString())
+        .contains("See it with: digitlab show --server " + url + " " + out.toString().trim());
   }
 
   @Test
@@ -85,6 +88,26 @@ class ClientCommandsTest extends ServerCommandTest {
         .contains("alpha=0.1")
         .contains("waiting for a worker with capability command")
         .contains("digitlab worker --allow-commands");
+  }
+
+  /**
+   * The README's command-trial examples, submitted as it says: {@code code:} is relative to the
+   * file, so the examples must name their own folder (they named it from the repository's root, and
+   * every submit was refused with "…/wine-elasticnet/examples/command/wine-elasticnet is not a
+   * folder").
+   */
+  @Test
+  void the_command_examples_submit_as_the_readme_runs_them() {
+    for (String example : List.of("wine-elasticnet", "digits-svc")) {
+      out.getBuffer().setLength(0);
+      err.getBuffer().setLength(0);
+
+      int exit = run("submit", "../examples/command/" + example + "/experiment.yaml");
+
+      assertThat(exit).as(err.toString()).isZero();
+      assertThat(err.toString()).contains("Packed").contains("9 trial(s) queued");
+      assertThat(run("cancel", out.toString().trim())).isZero();
+    }
   }
 
   @Test

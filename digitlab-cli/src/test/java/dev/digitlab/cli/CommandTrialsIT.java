@@ -375,14 +375,14 @@ class CommandTrialsIT {
 
   /**
    * Submits an experiment file as a client without the CLI's packing would: its {@code code:}
-   * folder (relative to the repository's root, as the README runs it) packed and uploaded to {@code
-   * POST /api/v1/code}, then the file with {@code code: sha256:<hex>} in its place.
+   * folder (relative to the file, as {@code digitlab submit} reads it) packed and uploaded to
+   * {@code POST /api/v1/code}, then the file with {@code code: sha256:<hex>} in its place.
    */
   private long submit(Path file) throws Exception {
     String yaml = Files.readString(file);
     Matcher code = Pattern.compile("(?m)^code:\\s*(\\S+).*$").matcher(yaml);
     if (code.find()) {
-      Path folder = REPOSITORY.resolve(code.group(1)).normalize();
+      Path folder = file.toAbsolutePath().getParent().resolve(code.group(1)).normalize();
       Path packed = Files.createTempFile(temp, "code-", ".tar.gz");
       TarFolder.pack(folder, packed);
       HttpResponse<String> uploaded =

@@ -52,8 +52,12 @@ class ServerLogIT {
             temp.resolve("home").toString(),
             "--worker-slots",
             "0")) {
-      server.awaitServerUrl(Duration.ofMinutes(3));
+      String url = server.awaitServerUrl(Duration.ofMinutes(3));
       List<String> lines = server.output().lines().toList();
+      for (int i = 0; i < 50 && !lines.contains("Stop it with Ctrl-C."); i++) {
+        Thread.sleep(100); // the banner's lines after the first
+        lines = server.output().lines().toList();
+      }
       List<String> logLines = lines.stream().filter(l -> BOOT_LINE.matcher(l).matches()).toList();
 
       assertThat(lines).noneMatch(l -> OTHER_FORMAT.matcher(l).matches());
@@ -63,6 +67,12 @@ class ServerLogIT {
       assertThat(lines).noneMatch(l -> l.contains("Starting service [Tomcat]"));
       assertThat(logLines).anyMatch(l -> l.contains(" INFO ") && l.contains("Started "));
       assertThat(logLines).anyMatch(l -> l.contains(" DEBUG ") && l.contains("d.digitlab."));
+      // --port 0 is not the client commands' default port: the submit line names the server.
+      assertThat(lines)
+          .contains(
+              "  submit an experiment: digitlab submit --server "
+                  + url
+                  + " examples/grid-lr-batch.yaml");
     }
   }
 }

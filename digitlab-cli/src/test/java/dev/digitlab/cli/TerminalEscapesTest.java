@@ -69,6 +69,30 @@ class TerminalEscapesTest extends ServerCommandTest {
     assertThat(log).contains("a\\x1b[31mred\\rb").doesNotContain("\u001b", "\r");
   }
 
+  /**
+   * A failed trial's reason is the tail of its program's standard error: {@code watch} printed it
+   * as it came, ESC and CR included, though it prints log lines escaped.
+   */
+  @Test
+  void a_failure_reason_with_escapes_is_printed_escaped_by_watch() throws Exception {
+    HttpResponse<String> created =
+        post(
+            "/api/v1/experiments",
+            """
+            {"name": "loud-failure", "command": ["sh", "-c", "printf 'x\\\\033[2Jy\\\\r' >&2; exit 3"],
+             "objective": {"metric": "score", "goal": "max"}}
+            """);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = created.body().replaceAll("(?s)^\\{\"id\":(\\d+).*", "$1");
+
+    assertThat(run("watch", id)).as(err.toString()).isEqualTo(1);
+
+    assertThat(out.toString())
+        .contains("failed (")
+        .contains("x\\x1b[2Jy")
+        .doesNotContain("\u001b", "\r");
+  }
+
   private HttpResponse<String> post(String path, String json) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(url + path))
