@@ -94,6 +94,12 @@ final class TrainingProgress implements TrainingListener {
   }
 
   @Override
+  public void onWarning(String line) {
+    err.println("warning: " + line);
+    err.flush();
+  }
+
+  @Override
   public void onLog(String line) {
     if (line.startsWith("resumed")) {
       err.println(line);

@@ -140,6 +140,43 @@ class TrainCommandTest extends CliTest {
   }
 
   /**
+   * A run that blows up says so under its epoch line, and still ends with its (chance) result; a
+   * diverged model's NaN outputs failed the test phase before.
+   */
+  @Test
+  void a_diverged_run_is_told_so_and_still_reports(@TempDir Path temp) throws Exception {
+    Path dir = SyntheticIdx.write(temp.resolve("blocks"), 400, 100, 4, 21);
+
+    int exit =
+        run(
+            "train",
+            "--home",
+            temp.resolve("home").toString(),
+            "--dataset-dir",
+            dir.toString(),
+            "--classes",
+            "4",
+            "--model",
+            "mlp",
+            "--epochs",
+            "1",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "10",
+            "--momentum",
+            "0.9",
+            "--json");
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(err.toString())
+        .contains("warning: training diverged: epoch 1's mean training loss")
+        .contains("try a lower one (--lr, learningRate)");
+    assertThat(Json.mapper().readTree(out.toString()).get("test_accuracy").asDouble())
+        .isLessThan(0.5);
+  }
+
+  /**
    * A subset larger than the dataset trained on every image without a word; refused before any
    * training, naming the dataset's size, as the server refuses such an experiment.
    */

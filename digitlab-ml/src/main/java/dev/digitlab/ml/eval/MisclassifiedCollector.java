@@ -48,6 +48,10 @@ public final class MisclassifiedCollector {
       return false;
     }
     mistakes++;
+    if (Float.isNaN(confidence)) {
+      // A diverged model's outputs are NaN: a mistake to count, with no confidence to rank it by.
+      return true;
+    }
     Misclassified example = new Misclassified(index, actual, predicted, confidence);
     if (kept.size() < capacity) {
       kept.add(example);

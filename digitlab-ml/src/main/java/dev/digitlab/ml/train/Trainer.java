@@ -145,13 +145,14 @@ public final class Trainer {
             data.test().size(),
             device.toString(),
             threads));
+    LearningRateSchedule schedule = LearningRateSchedule.of(config, stepsPerEpoch);
     EpochLoop loop =
         new EpochLoop(
             engine,
             block,
             parameters,
             optimizer,
-            LearningRateSchedule.of(config, stepsPerEpoch),
+            schedule,
             new BatchFeeder(train, config.batchSize(), channelsLast, root),
             random,
             root);
@@ -168,6 +169,7 @@ public final class Trainer {
         progress.epochsCompleted = epoch + 1;
         listener.onEpoch(metrics);
         listener.onLog(describe(metrics));
+        Divergence.warning(metrics, schedule).ifPresent(listener::onWarning);
         if (outputs.checkpointFile() != null) {
           parameters.copyToBlock();
           try (NDManager scratch = root.newSubManager()) {

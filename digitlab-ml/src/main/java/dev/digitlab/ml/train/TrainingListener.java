@@ -31,4 +31,7 @@ public interface TrainingListener {
 
   /** A human-readable log line. */
   default void onLog(String line) {}
+
+  /** Something the user should act on, e.g. a run that diverged; one line, no level prefix. */
+  default void onWarning(String line) {}
 }

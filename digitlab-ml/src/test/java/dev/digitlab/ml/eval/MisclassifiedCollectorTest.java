@@ -19,6 +19,18 @@ class MisclassifiedCollectorTest {
     assertThat(collector.kept()).containsExactly(new Misclassified(1, 3, 5, 0.6f));
   }
 
+  /** A diverged model's outputs are NaN: its test phase counts the mistakes instead of failing. */
+  @Test
+  void a_mistake_without_a_confidence_is_counted_and_not_kept() {
+    MisclassifiedCollector collector = new MisclassifiedCollector(10);
+
+    assertThat(collector.offer(0, 3, 0, Float.NaN)).isTrue();
+    collector.offer(1, 2, 5, 0.5f);
+
+    assertThat(collector.mistakes()).isEqualTo(2);
+    assertThat(collector.mostConfident(10)).extracting(Misclassified::index).containsExactly(1);
+  }
+
   @Test
   void most_confident_mistakes_come_first_and_ties_go_to_the_earlier_example() {
     MisclassifiedCollector collector = new MisclassifiedCollector(10);

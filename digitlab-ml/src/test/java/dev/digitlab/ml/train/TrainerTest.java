@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -37,6 +38,38 @@ class TrainerTest {
     assertThat(result.epochs().get(1).trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
     assertThat(result.stepLosses()).isNotEmpty();
     assertThat(result.imagesPerSecond()).isPositive();
+  }
+
+  /**
+   * A run that learned nothing (the fast recipe on a few thousand images climbs to its peak rate in
+   * five steps and ends at chance) says so, naming the rate; a run that learned says nothing.
+   */
+  @Test
+  void a_run_that_diverges_is_told_so_and_a_healthy_one_is_not() {
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener =
+        new TrainingListener() {
+          @Override
+          public void onWarning(String line) {
+            warnings.add(line);
+          }
+        };
+
+    Trainer.train(
+        small().optimizer(OptimizerKind.SGD).learningRate(10).momentum(0.9).build(),
+        DATA,
+        listener);
+    assertThat(warnings)
+        .isNotEmpty()
+        .first()
+        .asString()
+        .startsWith("training diverged: epoch 1's mean training loss")
+        .contains("reached 10.0")
+        .contains("--lr");
+
+    warnings.clear();
+    Trainer.train(small().build(), DATA, listener);
+    assertThat(warnings).isEmpty();
   }
 
   @Test

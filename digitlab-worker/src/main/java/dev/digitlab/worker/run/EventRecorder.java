@@ -122,6 +122,11 @@ final class EventRecorder implements TrainingListener {
     events.add(LogLine.info(TrialRunner.clip(line)));
   }
 
+  @Override
+  public void onWarning(String line) {
+    events.add(new LogLine(LogLine.WARN, TrialRunner.clip(line)));
+  }
+
   /** The global step reached so far, for metrics recorded after training. */
   long globalStep() {
     return globalStep;
