@@ -521,7 +521,17 @@ class MlflowClientTest extends AuthServerTest {
               "{\"name\": \"tagged\", \"key\": \"team\"}"),
           403,
           "PERMISSION_DENIED");
+      assertMlflowError(
+          raw(
+              "POST",
+              "/api/2.0/mlflow/model-versions/transition-stage",
+              "Bearer " + token,
+              "{\"name\": \"tagged\", \"version\": \"1\", \"stage\": \"Production\","
+                  + " \"archive_existing_versions\": true}"),
+          403,
+          "PERMISSION_DENIED");
     }
+    assertThat(alice.getModelVersion("tagged", "1").getCurrentStage()).isEqualTo("None");
     assertThat(alice.getRegisteredModel("tagged").getTagsList())
         .extracting(
             org.mlflow.api.proto.ModelRegistry.RegisteredModelTag::getKey,
