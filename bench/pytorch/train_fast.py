@@ -34,16 +34,18 @@ def read_idx(directory, stem):
     raise FileNotFoundError(f"{stem}[.gz] not found in {directory}")
 
 
-def conv_block(cin, cout):
-    # conv 3x3 pad 1 without bias (batch norm's shift replaces it), batch norm, max-pool 2, ReLU
-    # (pool before ReLU: they commute, and ReLU then touches a quarter of the elements).
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.MaxPool2d(2), nn.ReLU()]
+def conv_block(cin, cout, pool_before_norm=True):
+    # conv 3x3 pad 1 without bias (batch norm's shift replaces it), max-pool 2, batch norm, ReLU:
+    # pooling first, batch norm and ReLU touch a quarter of the elements (the recipe's choice, as
+    # in airbench). --norm-before-pool builds the order Digit Lab's checkpoint format 1 used.
+    conv, pool, norm = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(cout)
+    return [conv, pool, norm, nn.ReLU()] if pool_before_norm else [conv, norm, pool, nn.ReLU()]
 
 
-def build(channels):
+def build(channels, pool_before_norm=True):
     layers, cin = [], 1
     for c in channels:
-        layers += conv_block(cin, c)
+        layers += conv_block(cin, c, pool_before_norm)
         cin = c
     side = 28
     for _ in channels:
@@ -77,6 +79,7 @@ def main():
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--channels", default="8,16,64")
     p.add_argument("--channels-last", type=int, default=1, help="1 = run in NHWC (PyTorch's fast path)")
+    p.add_argument("--norm-before-pool", action="store_true", help="the recipe's layer order before format 2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="0 = PyTorch default")
     a = p.parse_args()
@@ -92,7 +95,7 @@ def main():
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
 
     channels = [int(c) for c in a.channels.split(",")]
-    net = build(channels).to(memory_format=fmt)
+    net = build(channels, not a.norm_before_pool).to(memory_format=fmt)
     if a.optimizer == "sgd":
         opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum, nesterov=a.momentum > 0,
                               weight_decay=a.weight_decay)
@@ -128,7 +131,7 @@ def main():
     print(json.dumps({
         "impl": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
         "model": a.model, "optimizer": a.optimizer, "lr": a.lr, "batch_size": a.batch_size, "epochs": a.epochs,
-        "channels": channels, "channels_last": bool(a.channels_last), "seed": a.seed,
+        "channels": channels, "pool_before_norm": not a.norm_before_pool, "channels_last": bool(a.channels_last), "seed": a.seed,
         "train_seconds": round(train_seconds, 3), "epoch_seconds": [round(s, 3) for s in epoch_seconds],
         "images_per_second": round(a.epochs * len(x) / train_seconds, 1),
         "train_loss": [round(l, 5) for l in losses], "test_accuracy": accuracy,

@@ -51,7 +51,7 @@ public final class OnnxExport {
     OnnxExport export = new OnnxExport(model.parameters());
     String x = export.normalise("pixels");
     String logits =
-        switch (model.config().modelSpec()) {
+        switch (model.modelSpec()) {
           case MlpSpec mlp -> export.mlp(mlp, x);
           case CnnSpec cnn -> export.cnn(cnn, x);
           case LeNet5Spec ignored -> export.lenet5(x);
@@ -109,7 +109,13 @@ public final class OnnxExport {
   private String fast(FastSpec spec, String x) {
     String h = x;
     for (int ignored : spec.channels()) {
-      h = activation(Activation.RELU, maxPool(batchNorm(conv(h, 3, 1, false))));
+      String convolved = conv(h, 3, 1, false);
+      h =
+          activation(
+              Activation.RELU,
+              spec.poolBeforeNorm()
+                  ? batchNorm(maxPool(convolved))
+                  : maxPool(batchNorm(convolved)));
     }
     h = node("Flatten", List.of(h), null, intAttribute("axis", 1));
     return linear(h);

@@ -79,7 +79,7 @@ public final class Classifier implements DigitClassifier {
     Engine engine = Engine.getEngine(ENGINE);
     NDManager root = NDManager.newBaseManager(Device.cpu(), engine.getEngineName());
     try {
-      ModelSpec spec = config.modelSpec();
+      ModelSpec spec = header.modelSpec();
       Block block = NetworkBuilder.build(spec);
       // Initialisers draw from libtorch's global generator, which training trials share.
       GlobalGenerator.run(

@@ -79,17 +79,21 @@ public final class NetworkBuilder {
   private static Block fast(FastSpec spec) {
     SequentialBlock net = new SequentialBlock();
     for (int channels : spec.channels()) {
-      // Pool before ReLU, as in activationAndPool; no convolution bias, as batch norm follows.
+      // No convolution bias, as batch norm follows. Pool before ReLU, as in activationAndPool;
+      // pooling before the norm too is the recipe's choice (FastSpec), not an identity.
       net.add(
-              Conv2d.builder()
-                  .setFilters(channels)
-                  .setKernelShape(new Shape(3, 3))
-                  .optPadding(new Shape(1, 1))
-                  .optBias(false)
-                  .build())
-          .add(BatchNorm.builder().build())
-          .add(maxPool2x2())
-          .add(activation(Activation.RELU));
+          Conv2d.builder()
+              .setFilters(channels)
+              .setKernelShape(new Shape(3, 3))
+              .optPadding(new Shape(1, 1))
+              .optBias(false)
+              .build());
+      if (spec.poolBeforeNorm()) {
+        net.add(maxPool2x2()).add(BatchNorm.builder().build());
+      } else {
+        net.add(BatchNorm.builder().build()).add(maxPool2x2());
+      }
+      net.add(activation(Activation.RELU));
     }
     return net.add(Blocks.batchFlattenBlock()).add(linear(ModelSpec.CLASSES));
   }

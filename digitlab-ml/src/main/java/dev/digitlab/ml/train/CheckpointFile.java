@@ -29,8 +29,13 @@ import tools.jackson.databind.ObjectReader;
  */
 public final class CheckpointFile {
 
-  /** Current format version. */
-  public static final int FORMAT = 1;
+  /**
+   * Current format version. 2: the fast recipe pools before its batch norm; format 1 files, which
+   * normalise first, are still read (and a run resumed from one goes on writing format 1).
+   */
+  public static final int FORMAT = 2;
+
+  private static final int OLDEST_FORMAT = 1;
 
   private static final int MAGIC = 0x444C434B; // "DLCK"
 
@@ -63,7 +68,7 @@ public final class CheckpointFile {
         try (DataOutputStream out =
             new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp)))) {
           out.writeInt(MAGIC);
-          out.writeInt(FORMAT);
+          out.writeInt(header.format());
           writeSection(out, headerBytes);
           writeSection(out, parameters.toByteArray());
           writeSection(out, state);
@@ -124,8 +129,15 @@ public final class CheckpointFile {
         throw new IOException("not a Digit Lab checkpoint (wrong magic number)");
       }
       int format = in.readInt();
-      if (format != FORMAT) {
-        throw new IOException("checkpoint format " + format + " is not supported (" + FORMAT + ")");
+      if (format < OLDEST_FORMAT || format > FORMAT) {
+        throw new IOException(
+            "checkpoint format "
+                + format
+                + " is not supported (this version reads "
+                + OLDEST_FORMAT
+                + " to "
+                + FORMAT
+                + ")");
       }
       return in;
     } catch (IOException e) {

@@ -1,5 +1,7 @@
 package dev.digitlab.ml.train;
 
+import dev.digitlab.ml.model.FastSpec;
+import dev.digitlab.ml.model.ModelSpec;
 import java.util.List;
 
 /**
@@ -20,5 +22,18 @@ public record CheckpointHeader(
   public CheckpointHeader {
     history = List.copyOf(history);
     stepLosses = List.copyOf(stepLosses);
+  }
+
+  /**
+   * The network this file's parameters belong to: its config's, in the layer order of the file's
+   * format (format 1 stored the fast recipe with batch norm before the pool).
+   */
+  public ModelSpec modelSpec() {
+    return modelSpec(format, config);
+  }
+
+  static ModelSpec modelSpec(int format, TrainingConfig config) {
+    ModelSpec spec = config.modelSpec();
+    return format < 2 && spec instanceof FastSpec fast ? fast.normBeforePool() : spec;
   }
 }

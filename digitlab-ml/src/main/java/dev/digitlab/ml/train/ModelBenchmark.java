@@ -81,8 +81,8 @@ public final class ModelBenchmark {
    * @throws IllegalArgumentException if the file is not a Digit Lab model
    */
   public static float[] probabilities(Path modelFile, ImageSet set) {
-    TrainingConfig config = CheckpointFile.readHeader(modelFile).config();
-    Block block = NetworkBuilder.build(config.modelSpec());
+    ModelSpec spec = CheckpointFile.readHeader(modelFile).modelSpec();
+    Block block = NetworkBuilder.build(spec);
     Engine engine = Engine.getEngine(Trainer.ENGINE);
     int k = ModelSpec.CLASSES;
     int n = set.size();
@@ -93,8 +93,7 @@ public final class ModelBenchmark {
       CheckpointFile.read(modelFile, block, root);
       ParameterStore parameters = new ParameterStore(root, false);
       BatchFeeder feeder =
-          new BatchFeeder(
-              set, Evaluator.BATCH, NetworkBuilder.prefersChannelsLast(config.modelSpec()), root);
+          new BatchFeeder(set, Evaluator.BATCH, NetworkBuilder.prefersChannelsLast(spec), root);
       float[] probabilities = new float[n * k];
       for (int from = 0; from < n; from += Evaluator.BATCH) {
         int size = Math.min(Evaluator.BATCH, n - from);

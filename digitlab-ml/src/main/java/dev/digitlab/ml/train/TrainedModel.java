@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.digitlab.ml.model.GlobalGenerator;
+import dev.digitlab.ml.model.ModelSpec;
 import dev.digitlab.ml.model.NetworkBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +19,11 @@ import java.util.List;
  * A saved model file read into plain arrays: its config and every parameter in the network's order
  * (for each layer: weight, bias; for batch norm: gamma, beta, running mean, running variance), for
  * exporters that write the network in another format.
+ *
+ * @param modelSpec the network the parameters belong to, in the file's layer order ({@link
+ *     CheckpointHeader#modelSpec()})
  */
-public record TrainedModel(TrainingConfig config, List<Weights> parameters) {
+public record TrainedModel(TrainingConfig config, ModelSpec modelSpec, List<Weights> parameters) {
 
   public TrainedModel {
     parameters = List.copyOf(parameters);
@@ -50,8 +54,8 @@ public record TrainedModel(TrainingConfig config, List<Weights> parameters) {
    * @throws IllegalArgumentException if it is not a Digit Lab model file
    */
   public static TrainedModel read(Path modelFile) {
-    TrainingConfig config = CheckpointFile.readHeader(modelFile).config();
-    Block block = NetworkBuilder.build(config.modelSpec());
+    CheckpointHeader header = CheckpointFile.readHeader(modelFile);
+    Block block = NetworkBuilder.build(header.modelSpec());
     Engine engine = Engine.getEngine(Trainer.ENGINE);
     try (NDManager root = NDManager.newBaseManager(engine.defaultDevice(), Trainer.ENGINE)) {
       // Initialisers draw from libtorch's global generator, which training trials share.
@@ -63,7 +67,7 @@ public record TrainedModel(TrainingConfig config, List<Weights> parameters) {
         weights.add(
             new Weights(parameter.getKey(), array.getShape().getShape(), array.toFloatArray()));
       }
-      return new TrainedModel(config, weights);
+      return new TrainedModel(header.config(), header.modelSpec(), weights);
     }
   }
 }

@@ -94,7 +94,12 @@ public final class Trainer {
     Engine engine = Engine.getEngine(ENGINE);
     Device device = DeviceResolver.resolve(config.device(), engine);
     ImageSet train = data.train();
-    Block block = NetworkBuilder.build(config.modelSpec());
+    // A resumed run keeps its checkpoint's format, and with it the layer order its parameters need.
+    int format =
+        outputs.resumeFrom() == null
+            ? CheckpointFile.FORMAT
+            : CheckpointFile.readHeader(outputs.resumeFrom()).format();
+    Block block = NetworkBuilder.build(CheckpointHeader.modelSpec(format, config));
     RandomStream random = new RandomStream(engine, config);
     try (NDManager root = NDManager.newBaseManager(device, ENGINE)) {
       // DJL's initialisers draw from the global generator too (then overwritten, see below).
@@ -115,7 +120,8 @@ public final class Trainer {
       }
       FlatParameters parameters = new FlatParameters(trainable, root);
       try (Optimizer optimizer = Optimizer.create(config, List.of(parameters.weights()), root)) {
-        return train(engine, device, block, root, parameters, optimizer, checkpoint, random);
+        return train(
+            engine, device, block, root, parameters, optimizer, checkpoint, random, format);
       }
     }
   }
@@ -128,10 +134,12 @@ public final class Trainer {
       FlatParameters parameters,
       Optimizer optimizer,
       CheckpointFile.Loaded checkpoint,
-      RandomStream random) {
+      RandomStream random,
+      int format) {
     ImageSet train = data.train();
     int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-    Progress progress = checkpoint == null ? new Progress() : resume(checkpoint, optimizer);
+    Progress progress =
+        checkpoint == null ? new Progress(format) : resume(checkpoint, optimizer, format);
     random.skipEpochs(progress.epochsCompleted, train.size(), root);
     int threads = JniUtils.getNumThreads();
     boolean channelsLast = NetworkBuilder.prefersChannelsLast(config.modelSpec());
@@ -212,14 +220,14 @@ public final class Trainer {
         progress.resumedFrom);
   }
 
-  private Progress resume(CheckpointFile.Loaded loaded, Optimizer optimizer) {
+  private Progress resume(CheckpointFile.Loaded loaded, Optimizer optimizer, int format) {
     CheckpointHeader header = loaded.header();
     ResumeCompatibility.check(outputs.resumeFrom(), header.config(), config);
     if (loaded.optimizerState() != null) {
       optimizer.restoreState(loaded.optimizerState());
       loaded.optimizerState().close();
     }
-    Progress p = new Progress();
+    Progress p = new Progress(format);
     p.epochsCompleted = header.epochsCompleted();
     p.resumedFrom = header.epochsCompleted();
     p.globalStep = header.globalStep();
@@ -286,15 +294,19 @@ public final class Trainer {
 
   /** How far the run is; what a checkpoint stores besides arrays. */
   private static final class Progress {
+    final int format;
     int epochsCompleted;
     int resumedFrom;
     long globalStep;
     final List<EpochMetrics> history = new ArrayList<>();
     final List<StepLoss> stepLosses = new ArrayList<>();
 
+    Progress(int format) {
+      this.format = format;
+    }
+
     CheckpointHeader header(TrainingConfig config) {
-      return new CheckpointHeader(
-          CheckpointFile.FORMAT, config, epochsCompleted, globalStep, history, stepLosses);
+      return new CheckpointHeader(format, config, epochsCompleted, globalStep, history, stepLosses);
     }
   }
 

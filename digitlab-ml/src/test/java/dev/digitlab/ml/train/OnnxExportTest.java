@@ -99,7 +99,7 @@ class OnnxExportTest {
     return test.select(IntStream.range(0, 1000).toArray());
   }
 
-  private static float[] onnxRuntimeLogits(Path onnx, ImageSet images) throws Exception {
+  static float[] onnxRuntimeLogits(Path onnx, ImageSet images) throws Exception {
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
     int n = images.size();
     float[] pixels = new float[n * 784];
