@@ -9,9 +9,9 @@ import java.util.List;
  * bench/README.md#the-fast-recipe for how it was chosen).
  *
  * @param poolBeforeNorm whether each block pools before its batch norm, so the norm's passes run on
- *     a quarter of the elements (the recipe; a third of the step's time on two cores). Models
- *     trained before this order (checkpoint format 1) normalise first; their files say so and load
- *     in their own order.
+ *     a quarter of the elements (the recipe: a step a quarter to a third shorter on two cores, see
+ *     bench/README.md). Models trained before this order (checkpoint format 1) normalise first;
+ *     their files say so and load in their own order.
  */
 public record FastSpec(List<Integer> channels, boolean poolBeforeNorm) implements ModelSpec {
 
