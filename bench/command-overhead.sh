@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): what the platform adds to a program run as a command trial. The
-# wine-elasticnet grid (9 runs of examples/command/wine-elasticnet/train.py) through a server and
-# one remote worker started with --allow-commands, against the same 9 runs in a plain shell loop,
-# in the same run. See bench/README.md.
+# diabetes-elasticnet grid (9 runs of examples/command/diabetes-elasticnet/train.py) through a
+# server and one remote worker started with --allow-commands, against the same 9 runs in a plain
+# shell loop, in the same run. See bench/README.md.
 #
 #   bench/command-overhead.sh
 #
@@ -51,7 +51,7 @@ submit_command() {
   submit_file "$packed.yaml"
 }
 
-example=$root/examples/command/wine-elasticnet
+example=$root/examples/command/diabetes-elasticnet
 alphas=(0.1 0.5 1.0)
 ratios=(0.2 0.5 0.8)
 
@@ -84,7 +84,7 @@ loop_start=$(date +%s.%N)
 )
 loop_end=$(date +%s.%N)
 
-note "platform: the wine-elasticnet grid on one --allow-commands worker"
+note "platform: the diabetes-elasticnet grid on one --allow-commands worker"
 grid=$(submit_command "$example/experiment.yaml")
 run_bg await_experiment "$grid"
 

@@ -98,7 +98,7 @@ class ClientCommandsTest extends ServerCommandTest {
    */
   @Test
   void the_command_examples_submit_as_the_readme_runs_them() {
-    for (String example : List.of("wine-elasticnet", "digits-svc")) {
+    for (String example : List.of("diabetes-elasticnet", "digits-svc")) {
       out.getBuffer().setLength(0);
       err.getBuffer().setLength(0);
 

@@ -104,26 +104,29 @@ class CommandTrialsIT {
   @Order(1)
   void the_examples_run_on_the_command_worker_and_the_best_trial_follows_the_objective()
       throws Exception {
-    long wine = submit(REPOSITORY.resolve("examples/command/wine-elasticnet/experiment.yaml"));
+    long diabetes =
+        submit(REPOSITORY.resolve("examples/command/diabetes-elasticnet/experiment.yaml"));
     long digits = submit(REPOSITORY.resolve("examples/command/digits-svc/experiment.yaml"));
 
     // Generous: 18 python runs one after another on a niced worker of a loaded 2-core machine
     // took up to a minute each (a run at load 25-65 missed a 6-minute wait by one trial).
-    JsonNode wineDone = awaitFinished(wine, Duration.ofMinutes(20));
+    JsonNode diabetesDone = awaitFinished(diabetes, Duration.ofMinutes(20));
     JsonNode digitsDone = awaitFinished(digits, Duration.ofMinutes(20));
 
-    assertAllSucceeded(wineDone, 9, "rmse", "mae", "r2");
+    assertAllSucceeded(diabetesDone, 9, "rmse", "mae", "r2");
     assertAllSucceeded(digitsDone, 9, "accuracy", "macro_f1");
-    assertThat(wineDone.path("bestTrialId").asLong())
+    assertThat(diabetesDone.path("bestTrialId").asLong())
         .as("the trial with the lowest rmse")
-        .isEqualTo(bestBy(wineDone, "rmse", Comparator.naturalOrder()));
+        .isEqualTo(bestBy(diabetesDone, "rmse", Comparator.naturalOrder()));
     assertThat(digitsDone.path("bestTrialId").asLong())
         .as("the trial with the highest accuracy")
         .isEqualTo(bestBy(digitsDone, "accuracy", Comparator.reverseOrder()));
     // Output files became artifacts, uploaded by the remote worker.
-    long someWineTrial = wineDone.path("trials").get(0).path("id").asLong();
+    long someDiabetesTrial = diabetesDone.path("trials").get(0).path("id").asLong();
     assertThat(
-            server.get("/api/v1/trials/" + someWineTrial + "/artifacts").findValuesAsString("name"))
+            server
+                .get("/api/v1/trials/" + someDiabetesTrial + "/artifacts")
+                .findValuesAsString("name"))
         .contains("predictions.csv");
 
     assertThat(trialsRunBy(plain)).as("trials the plain worker ran").isEmpty();

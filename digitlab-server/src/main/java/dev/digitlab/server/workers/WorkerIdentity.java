@@ -17,6 +17,10 @@ import org.springframework.web.ErrorResponseException;
  * w1 and heartbeated w1's lease). A {@code worker} token's first registration of a name takes it;
  * afterwards only that token may register, lease, heartbeat, report or complete as that name. Admin
  * tokens may act as any worker; with authentication off nothing is checked.
+ *
+ * <p>A name held by a revoked token is free again: an admin replacing a worker's token (revoke,
+ * then create one, usually with the same name) must not lock the worker out of its own name. The
+ * revoked token itself can no longer authenticate, so it cannot take the name back.
  */
 @Component
 class WorkerIdentity {
@@ -41,14 +45,17 @@ class WorkerIdentity {
     }
   }
 
-  /** Records that the caller's token holds the name it just registered, if nobody holds it. */
+  /**
+   * Records that the caller's token holds the name it just registered, if no valid token holds it.
+   */
   void bind(HttpServletRequest request, String name) {
     workerCaller(request)
         .ifPresent(
             caller ->
                 jdbc.sql(
-                        "UPDATE worker SET token_id = :token"
-                            + " WHERE name = :name AND token_id IS NULL")
+                        "UPDATE worker SET token_id = :token WHERE name = :name"
+                            + " AND (token_id IS NULL OR token_id IN"
+                            + " (SELECT id FROM api_token WHERE revoked_at IS NOT NULL))")
                     .param("token", caller.tokenId())
                     .param("name", name)
                     .update());
@@ -84,15 +91,18 @@ class WorkerIdentity {
     }
   }
 
+  /**
+   * The valid token holding the name, or null: none registered it (authentication was off, or
+   * before this column), or the one that did is revoked.
+   */
   private Long holder(String name) {
-    // -1: registered, but by no token yet (authentication was off, or before this column).
-    long holder =
-        jdbc.sql("SELECT COALESCE(token_id, -1) FROM worker WHERE name = :name")
-            .param("name", name)
-            .query(Long.class)
-            .optional()
-            .orElse(-1L);
-    return holder < 0 ? null : holder;
+    return jdbc.sql(
+            "SELECT w.token_id FROM worker w JOIN api_token t ON t.id = w.token_id"
+                + " WHERE w.name = :name AND t.revoked_at IS NULL")
+        .param("name", name)
+        .query(Long.class)
+        .optional()
+        .orElse(null);
   }
 
   private static Optional<Caller> workerCaller(HttpServletRequest request) {

@@ -90,6 +90,46 @@ class WorkerIdentityTest {
     assertThat(workers.findValuesAsString("host")).doesNotContain("evil");
   }
 
+  @Test
+  void a_token_reissued_after_revoking_takes_the_workers_name_again() throws Exception {
+    String admin = Files.readString(home.resolve("admin-token")).strip();
+    JsonNode first = createWorkerToken(admin, "gpu-9");
+    String old = first.path("token").asString();
+    assertThat(post("/api/v1/worker/register", old, registration("gpu-9", "box-9")).statusCode())
+        .isEqualTo(200);
+
+    // The admin replaces the worker's token, as for a leaked one: revoke, then same name again.
+    HttpResponse<String> revoked = delete("/api/v1/tokens/" + first.path("id").asLong(), admin);
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
+    String reissued = createWorkerToken(admin, "gpu-9").path("token").asString();
+
+    HttpResponse<String> again =
+        post("/api/v1/worker/register", reissued, registration("gpu-9", "box-9"));
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+    // The revoked token still gets nowhere, under its old name or any other.
+    assertThat(post("/api/v1/worker/register", old, registration("gpu-9", "box-9")).statusCode())
+        .isEqualTo(401);
+    assertThat(post("/api/v1/worker/register", old, registration("gpu-x", "box-9")).statusCode())
+        .isEqualTo(401);
+
+    // While the reissued token is valid, the name is its own: another active worker token, even
+    // one with the same token name, is refused with a problem saying why.
+    String sameName = createWorkerToken(admin, "gpu-9").path("token").asString();
+    HttpResponse<String> taken =
+        post("/api/v1/worker/register", sameName, registration("gpu-9", "box-10"));
+    assertThat(taken.statusCode()).as(taken.body()).isEqualTo(403);
+    assertThat(taken.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(JSON.readTree(taken.body()).path("title").asString())
+        .isEqualTo("Another worker's name");
+  }
+
+  private JsonNode createWorkerToken(String admin, String name) throws Exception {
+    HttpResponse<String> created =
+        post("/api/v1/tokens", admin, "{\"role\":\"worker\",\"name\":\"" + name + "\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return JSON.readTree(created.body());
+  }
+
   private static String registration(String name, String host) {
     return "{\"name\":\""
         + name
@@ -104,6 +144,15 @@ class WorkerIdentityTest {
             .header("Authorization", "Bearer " + token)
             .header("Content-Type", "application/json")
             .POST(BodyPublishers.ofString(json))
+            .build(),
+        BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> delete(String path, String token) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Authorization", "Bearer " + token)
+            .DELETE()
             .build(),
         BodyHandlers.ofString());
   }
