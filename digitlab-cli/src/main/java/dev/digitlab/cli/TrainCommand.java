@@ -289,13 +289,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     LoadedDataset dataset = loadDataset(config, err);
-    // Only now is the size known (a --dataset-dir's, a server's dataset's); as the server refuses
-    // it.
-    String subset =
-        TrainingData.subsetProblem(config.trainSubset(), dataset.train().size(), config.dataset());
-    if (subset != null) {
-      throw new ParameterException(spec.commandLine(), "--train-subset " + subset);
-    }
+    // A --dataset-dir's size is known only now (a built-in or registered dataset's was checked
+    // before its files were fetched).
+    checkSubset(config, dataset.train().size());
     TrainingResult result =
         Trainer.train(
             config,
@@ -433,6 +429,17 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Refuses a {@code --train-subset} larger than the dataset's training set, in the words the
+   * server refuses such an experiment with: it would train on every image without a word.
+   */
+  private void checkSubset(TrainingConfig config, int trainImages) {
+    String subset = TrainingData.subsetProblem(config.trainSubset(), trainImages, config.dataset());
+    if (subset != null) {
+      throw new ParameterException(spec.commandLine(), "--train-subset " + subset);
+    }
+  }
+
   private LoadedDataset loadDataset(TrainingConfig config, PrintWriter err)
       throws InterruptedException {
     if (datasetDir != null) {
@@ -440,13 +447,17 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (DatasetId.find(config.dataset()).isEmpty()) {
       try {
-        return ServerDataset.fetch(server.client(), config.dataset(), home.dataHome().path(), err);
+        ServerDataset registered = ServerDataset.describe(server.client(), config.dataset());
+        registered.trainImages().ifPresent(images -> checkSubset(config, images));
+        return registered.fetch(home.dataHome().path(), err);
       } catch (java.io.IOException e) {
         throw new IllegalStateException(
             "dataset " + config.dataset() + " from " + server.server + ": " + e.getMessage(), e);
       }
     }
     DatasetId id = DatasetId.byName(config.dataset());
+    // Fixed by the files' digests: refused before anything is fetched or read.
+    checkSubset(config, id.trainImages());
     DatasetFetcher fetcher = DatasetFetcher.create(new FetchProgress(err));
     if (dataDir != null) {
       fetcher.fetch(id.spec(), dataDir);

@@ -97,6 +97,32 @@ class ModelCommandsTest extends ServerCommandTest {
     assertThat(err.toString()).contains("is not an ONNX model");
   }
 
+  /**
+   * The same trial registered twice is refused naming the version it already is; {@code --force}
+   * registers it again as a second version.
+   */
+  @Test
+  void registering_a_trial_again_is_refused_unless_forced() {
+    String trial = Long.toString(first);
+    assertThat(run("model", "register", trial, "--name", "twice")).as(err.toString()).isZero();
+
+    assertThat(run("model", "register", trial, "--name", "twice")).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("Trial " + first + " is already version 1 of model twice")
+        .contains("--force");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("model", "register", trial, "--name", "twice", "--force"))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString()).contains("Registered trial " + first + " as twice v2 (mlp");
+    out.getBuffer().setLength(0);
+    assertThat(run("model", "ls", "twice")).isZero();
+    assertThat(out.toString().lines().filter(line -> line.matches("v[12] .*")))
+        .hasSize(2)
+        .allSatisfy(line -> assertThat(line).containsPattern("\\s" + first + "\\s"));
+  }
+
   @Test
   void a_refused_command_prints_the_servers_reason_and_fails() {
     assertThat(run("model", "promote", "nothing", "1")).isNotZero();

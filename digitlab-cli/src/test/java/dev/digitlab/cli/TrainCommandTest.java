@@ -205,6 +205,49 @@ class TrainCommandTest extends CliTest {
     assertThat(out.toString()).isEmpty();
   }
 
+  /**
+   * A built-in dataset's size is fixed, so a subset larger than it is refused before its files are
+   * fetched or read: the same words, and neither the data home nor {@code --data-dir} gets a file.
+   */
+  @Test
+  void a_train_subset_larger_than_a_built_in_dataset_is_refused_before_anything_is_fetched(
+      @TempDir Path temp) throws Exception {
+    Path home = temp.resolve("home");
+
+    int exit = run("train", "--home", home.toString(), "--train-subset", "60001", "--json");
+
+    assertThat(exit).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "--train-subset 60001 is more than the 60000 training images of mnist: give at most"
+                + " 60000, or 0 for all of them");
+    assertThat(out.toString()).isEmpty();
+    assertThat(filesUnder(temp)).isEmpty();
+
+    err.getBuffer().setLength(0);
+    Path dataDir = temp.resolve("fashion");
+    exit =
+        run(
+            "train",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            dataDir.toString(),
+            "--train-subset",
+            "70000");
+
+    assertThat(exit).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--train-subset 70000 is more than the 60000 training images of fashion-mnist");
+    assertThat(filesUnder(temp)).isEmpty();
+  }
+
+  private static java.util.List<Path> filesUnder(Path dir) throws Exception {
+    try (var walk = Files.walk(dir)) {
+      return walk.filter(Files::isRegularFile).toList();
+    }
+  }
+
   @Test
   void a_dataset_dir_with_bad_files_is_refused_naming_the_file_and_the_fault(@TempDir Path temp)
       throws Exception {

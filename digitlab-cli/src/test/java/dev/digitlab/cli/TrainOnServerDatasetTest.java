@@ -71,6 +71,38 @@ class TrainOnServerDatasetTest extends ServerCommandTest {
         .doesNotContain("Fetching");
   }
 
+  /**
+   * The server's description of a registered dataset says how many training images it has, so a
+   * larger subset is refused in the built-in datasets' words before any file is downloaded.
+   */
+  @Test
+  void a_train_subset_larger_than_a_registered_dataset_is_refused_before_its_files_are_fetched(
+      @TempDir Path dataHome) {
+    Path blocks = SyntheticIdx.write(files.resolve("blocks-subset"), 400, 100, 4, 37);
+    assertThat(run("data", "add", "blocks-subset", "--dir", blocks.toString(), "--classes", "4"))
+        .as(err.toString())
+        .isZero();
+    err.getBuffer().setLength(0);
+
+    int exit =
+        run(
+            "train",
+            "--home",
+            dataHome.toString(),
+            "--dataset",
+            "blocks-subset",
+            "--train-subset",
+            "1000");
+
+    assertThat(exit).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "--train-subset 1000 is more than the 400 training images of blocks-subset: give at"
+                + " most 400, or 0 for all of them")
+        .doesNotContain("Fetching");
+    assertThat(dataHome.resolve("datasets")).doesNotExist();
+  }
+
   @Test
   void an_unknown_name_is_refused_with_the_servers_message(@TempDir Path dataHome) {
     int exit = run("train", "--home", dataHome.toString(), "--dataset", "no-such-blocks");

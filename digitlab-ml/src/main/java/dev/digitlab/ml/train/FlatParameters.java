@@ -130,7 +130,7 @@ final class FlatParameters extends ParameterStore {
   /** Copies the trained values into the block's parameter arrays (before saving the block). */
   void copyToBlock() {
     for (Parameter parameter : trainable) {
-      parameter.getArray().set(views.get(parameter).toByteBuffer());
+      ArrayCopy.copy(views.get(parameter), parameter.getArray());
     }
   }
 

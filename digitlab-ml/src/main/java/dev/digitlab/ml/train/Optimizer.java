@@ -93,7 +93,7 @@ sealed interface Optimizer extends AutoCloseable
         throw new IllegalArgumentException(
             "checkpoint optimizer array " + i + " has shape " + saved.get(i).getShape());
       }
-      mine.get(i).set(saved.get(i).toByteBuffer());
+      ArrayCopy.copy(saved.get(i), mine.get(i));
     }
   }
 }

@@ -76,7 +76,7 @@ final class RandomStream {
       InitDraw draw = initDraws.get(i);
       try (NDArray values = manager.randomUniform(-draw.bound(), draw.bound(), draw.shape())) {
         if (targets != null) {
-          values.copyTo(targets.get(i));
+          ArrayCopy.copy(values, targets.get(i));
         }
       }
     }
