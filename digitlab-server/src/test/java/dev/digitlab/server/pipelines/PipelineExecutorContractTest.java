@@ -385,10 +385,11 @@ abstract class PipelineExecutorContractTest {
     // Two servers (or a scheduled beat and a test's) beat at once: the one that read the clock
     // first may write last. The heartbeat keeps the later instant, so the live run is not judged
     // silent by a beat that reads the clock after both.
+    // The shared clock stays put: the executor's own scheduled beat reads it too, and after an
+    // advance it could judge the run silent before this test renews it (CI saw that race).
     PipelineRun live = storedAsRunning();
     Instant early = clock.instant();
-    clock.advance(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS));
-    Instant late = clock.instant();
+    Instant late = early.plus(HEARTBEAT.multipliedBy(PipelineExecutor.SILENT_BEATS));
 
     store.heartbeat(List.of(live.id()), late);
     store.heartbeat(List.of(live.id()), early);
