@@ -120,8 +120,7 @@ public final class Trainer {
       }
       FlatParameters parameters = new FlatParameters(trainable, root);
       try (Optimizer optimizer = Optimizer.create(config, List.of(parameters.weights()), root)) {
-        return train(
-            engine, device, block, root, parameters, optimizer, checkpoint, random, format);
+        return train(engine, device, block, root, parameters, optimizer, checkpoint, random);
       }
     }
   }
@@ -134,12 +133,11 @@ public final class Trainer {
       FlatParameters parameters,
       Optimizer optimizer,
       CheckpointFile.Loaded checkpoint,
-      RandomStream random,
-      int format) {
+      RandomStream random) {
     ImageSet train = data.train();
     int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
     Progress progress =
-        checkpoint == null ? new Progress(format) : resume(checkpoint, optimizer, format);
+        checkpoint == null ? new Progress(CheckpointFile.FORMAT) : resume(checkpoint, optimizer);
     random.skipEpochs(progress.epochsCompleted, train.size(), root);
     int threads = JniUtils.getNumThreads();
     boolean channelsLast = NetworkBuilder.prefersChannelsLast(config.modelSpec());
@@ -220,14 +218,15 @@ public final class Trainer {
         progress.resumedFrom);
   }
 
-  private Progress resume(CheckpointFile.Loaded loaded, Optimizer optimizer, int format) {
+  private Progress resume(CheckpointFile.Loaded loaded, Optimizer optimizer) {
     CheckpointHeader header = loaded.header();
     ResumeCompatibility.check(outputs.resumeFrom(), header.config(), config);
     if (loaded.optimizerState() != null) {
       optimizer.restoreState(loaded.optimizerState());
       loaded.optimizerState().close();
     }
-    Progress p = new Progress(format);
+    // Its checkpoints keep the format, and so the layer order, of the one it resumes.
+    Progress p = new Progress(header.format());
     p.epochsCompleted = header.epochsCompleted();
     p.resumedFrom = header.epochsCompleted();
     p.globalStep = header.globalStep();
