@@ -13,8 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     clients see the connection is alive
  * @param pageSize the most events an SSE stream reads from the database at once
  * @param maxBatch the most events one {@code POST /trials/{id}/events} may carry
- * @param maxStreamsPerCaller the most SSE streams one caller (a token's name; everyone without a
- *     token counts as one) may hold open at once; one more is a 429. Each stream polls the database
+ * @param maxStreamsPerCaller the most SSE streams one caller (a token's name; without a token, the
+ *     client's address) may hold open at once; one more is a 429. Each stream polls the database
  *     every {@code pollInterval}: without a cap, one viewer opening thousands loads it without end
  */
 @ConfigurationProperties("digitlab.events")

@@ -8,6 +8,7 @@ import dev.digitlab.server.events.EventSettings;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.EventStreams;
 import dev.digitlab.server.events.TrialEvent;
+import dev.digitlab.server.security.Caller;
 import dev.digitlab.server.security.Ownership;
 import dev.digitlab.server.security.TokenStore;
 import dev.digitlab.server.trials.Trial;
@@ -43,7 +44,6 @@ class EventController {
   private final TrialStore trials;
   private final ExperimentStore experiments;
   private final TrialOwnership ownership;
-  private final Ownership owners;
   private final TokenStore tokens;
 
   EventController(
@@ -53,7 +53,6 @@ class EventController {
       TrialStore trials,
       ExperimentStore experiments,
       TrialOwnership ownership,
-      Ownership owners,
       TokenStore tokens) {
     this.events = events;
     this.streams = streams;
@@ -61,7 +60,6 @@ class EventController {
     this.trials = trials;
     this.experiments = experiments;
     this.ownership = ownership;
-    this.owners = owners;
     this.tokens = tokens;
   }
 
@@ -79,7 +77,7 @@ class EventController {
     trials.get(id);
     return streams.open(
         "trial-" + id,
-        owners.ownerOf(request),
+        streamHolder(request),
         tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
@@ -152,7 +150,7 @@ class EventController {
     }
     return streams.open(
         "experiment-" + id,
-        owners.ownerOf(request),
+        streamHolder(request),
         tokens.stillActive(request),
         new EventStreams.Source() {
           @Override
@@ -211,5 +209,17 @@ class EventController {
     } catch (NumberFormatException e) {
       throw new InvalidParameterException(name, "must be an event id, got '" + value + "'");
     }
+  }
+
+  /**
+   * Who a stream counts against for {@code digitlab.events.max-streams-per-caller}: a token's name,
+   * or without a token ({@link Ownership#LOCAL}) the client's address. Counting every request
+   * without a token as one caller let a single browser tab script, or 32 open pages in an office,
+   * take every stream of an open server for all its other viewers.
+   */
+  static String streamHolder(HttpServletRequest request) {
+    return Caller.of(request)
+        .map(Caller::name)
+        .orElseGet(() -> Ownership.LOCAL + "@" + request.getRemoteAddr());
   }
 }

@@ -7,12 +7,15 @@ import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.queue.Lease;
 import dev.digitlab.server.queue.TrialOutcome;
 import dev.digitlab.server.queue.TrialQueue;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
 class EventApiTest {
 
   private static final int MAX_BATCH = 20;
+  private static final int MAX_STREAMS = 3;
 
   /** Generous: only there so that a broken stream fails the test instead of hanging it. */
   private static final long WAIT_SECONDS = 30;
@@ -51,6 +55,7 @@ class EventApiTest {
     properties.add("digitlab.home", () -> home.toString());
     properties.add("digitlab.worker.slots", () -> "0");
     properties.add("digitlab.events.max-batch", () -> Integer.toString(MAX_BATCH));
+    properties.add("digitlab.events.max-streams-per-caller", () -> Integer.toString(MAX_STREAMS));
   }
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -221,6 +226,52 @@ class EventApiTest {
     JsonNode problem = json.readTree(response.body());
     assertThat(problem.get("errors").get(0).get("path").asString()).isEqualTo("events[1]");
     assertThat(events.after(trialId, 0, 100)).isEmpty();
+  }
+
+  /**
+   * Without authentication every request used to count as the one caller "local" for the stream
+   * cap: whoever opened {@code max-streams-per-caller} streams (a script, or that many open pages
+   * across an office) refused live updates to every other viewer of the server. Now a client
+   * without a token is counted by its address: 127.0.0.2 still gets a stream while 127.0.0.1 holds
+   * all of its own.
+   */
+  @Test
+  void without_tokens_each_client_address_has_its_own_streams() throws Exception {
+    long experimentId = submit("sse-cap", 1); // queued: its stream stays open
+    // An event to send at once: a stream with nothing to send answers only at its first keep-alive.
+    events.append(trialIds(experimentId).getFirst(), 1, metrics(LongStream.of(1)));
+    URI stream = uri("/api/v1/experiments/" + experimentId + "/events");
+    HttpClient other =
+        HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.2")).build();
+    List<InputStream> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX_STREAMS; i++) {
+        HttpResponse<InputStream> held = openStream(http, stream);
+        open.add(held.body());
+        assertThat(held.statusCode()).as("stream " + (i + 1)).isEqualTo(200);
+      }
+      HttpResponse<InputStream> refused = openStream(http, stream);
+      open.add(refused.body());
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8))
+          .contains("local@127.0.0.1")
+          .contains("digitlab.events.max-streams-per-caller");
+
+      HttpResponse<InputStream> elsewhere = openStream(other, stream);
+      open.add(elsewhere.body());
+      assertThat(elsewhere.statusCode()).isEqualTo(200);
+    } finally {
+      for (InputStream body : open) {
+        body.close();
+      }
+      other.shutdownNow(); // close() would wait for the server to end the stream
+    }
+  }
+
+  private static HttpResponse<InputStream> openStream(HttpClient client, URI uri) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
+        BodyHandlers.ofInputStream());
   }
 
   @Test
