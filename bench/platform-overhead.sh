@@ -18,7 +18,9 @@
 # DIGITLAB_JAVA_OPTS: like for like. With JVM_OPTS=launcher each side runs as a user would start
 # it, and the summary says like_for_like: false. The options each side ran with are printed.
 #
-# stdout: each side's line per round, then one summary line; notes on stderr.
+# stdout: each side's line per round, then one summary line; notes on stderr. The summary's
+# verdict comes from the rounds' paired overheads and an interval for their median: "met" only
+# when the whole interval is <= 3%, "not resolved" when it spans 3% (bench/README.md).
 #
 # Environment:
 #   ROUNDS     paired rounds (default 3); the summary reports medians
