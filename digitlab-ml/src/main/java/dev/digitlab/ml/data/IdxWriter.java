@@ -23,7 +23,7 @@ public final class IdxWriter {
   /** The raw IDX image file of {@code set}: header then pixels. */
   public static byte[] imageBytes(ImageSet set) {
     ByteBuffer out = ByteBuffer.allocate(16 + set.pixels().length);
-    out.putInt(IdxReader.IMAGES_MAGIC).putInt(set.size()).putInt(set.rows()).putInt(set.cols());
+    out.put(imageHeader(set.size(), set.rows(), set.cols()));
     out.put(set.pixels());
     return out.array();
   }
@@ -31,8 +31,25 @@ public final class IdxWriter {
   /** The raw IDX label file of {@code set}: header then one byte per image. */
   public static byte[] labelBytes(ImageSet set) {
     ByteBuffer out = ByteBuffer.allocate(8 + set.labels().length);
-    out.putInt(IdxReader.LABELS_MAGIC).putInt(set.size()).put(set.labels());
+    out.put(labelHeader(set.size())).put(set.labels());
     return out.array();
+  }
+
+  /**
+   * The 16-byte header of an IDX image file of {@code count} images of {@code rows} × {@code cols}.
+   */
+  public static byte[] imageHeader(int count, int rows, int cols) {
+    return ByteBuffer.allocate(16)
+        .putInt(IdxReader.IMAGES_MAGIC)
+        .putInt(count)
+        .putInt(rows)
+        .putInt(cols)
+        .array();
+  }
+
+  /** The 8-byte header of an IDX label file of {@code count} labels. */
+  public static byte[] labelHeader(int count) {
+    return ByteBuffer.allocate(8).putInt(IdxReader.LABELS_MAGIC).putInt(count).array();
   }
 
   /** {@code bytes} compressed with gzip. */

@@ -1,16 +1,16 @@
 package dev.digitlab.server.feedback;
 
-import dev.digitlab.ml.data.IdxWriter;
-import dev.digitlab.ml.data.ImageSet;
 import dev.digitlab.ml.json.Json;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import dev.digitlab.server.registry.ModelRegistry;
 import dev.digitlab.server.serving.MnistPng;
 import dev.digitlab.server.serving.PredictionInputs;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLConnection;
 import java.util.List;
@@ -136,34 +136,45 @@ class FeedbackController {
 
   /**
    * A model's feedback in MNIST form as an IDX file: {@code images-idx3-ubyte} or {@code
-   * labels-idx1-ubyte}, in intake order, optionally only unused ones.
+   * labels-idx1-ubyte}, in intake order, optionally only unused ones. Written straight to the
+   * response, an image at a time, with its length known up front.
    */
   @GetMapping("/api/v1/models/{name}/feedback/export/{file}")
-  ResponseEntity<byte[]> export(
+  void export(
       @PathVariable String name,
       @PathVariable String file,
-      @RequestParam(required = false) Boolean used) {
+      @RequestParam(required = false) Boolean used,
+      HttpServletResponse response)
+      throws IOException {
     registry.get(name);
-    List<Feedback> feedback =
-        store.all(name).stream()
-            .filter(f -> used == null || used == (f.usedByTrial() != null))
-            .toList();
-    ImageSet set = sets.of(feedback);
-    byte[] bytes =
+    boolean imagesFile =
         switch (file) {
-          case "images-idx3-ubyte" -> IdxWriter.imageBytes(set);
-          case "labels-idx1-ubyte" -> IdxWriter.labelBytes(set);
+          case "images-idx3-ubyte" -> true;
+          case "labels-idx1-ubyte" -> false;
           default ->
               throw new NotFoundException(
                   "There is no export named "
                       + file
                       + "; use images-idx3-ubyte or labels-idx1-ubyte.");
         };
-    return ResponseEntity.ok()
-        .contentType(MediaType.APPLICATION_OCTET_STREAM)
-        .header(
-            HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + name + "-" + file + "\"")
-        .body(bytes);
+    List<Feedback> feedback =
+        store.all(name).stream()
+            .filter(f -> used == null || used == (f.usedByTrial() != null))
+            .toList();
+    response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+    response.setContentLengthLong(
+        imagesFile
+            ? FeedbackSet.imageFileSize(feedback.size())
+            : FeedbackSet.labelFileSize(feedback.size()));
+    response.setHeader(
+        HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + name + "-" + file + "\"");
+    OutputStream out = response.getOutputStream();
+    if (imagesFile) {
+      sets.writeImages(feedback, out);
+    } else {
+      FeedbackSet.writeLabels(feedback, out);
+    }
+    out.flush();
   }
 
   private static ResponseEntity<Feedback> created(Feedback f) {

@@ -148,6 +148,10 @@ class FeedbackLoopTest extends TrainingServerTest {
     // MNIST images are in MNIST form already: the export holds them as they were.
     assertThat(Arrays.copyOfRange(exported.pixels(), 0, 784))
         .isEqualTo(Arrays.copyOfRange(test.pixels(), 0, 784));
+    // Checked before anything is written: a problem, not a truncated file.
+    HttpResponse<String> unknown = api.get("/api/v1/models/fb/feedback/export/images");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("images-idx3-ubyte").contains("labels-idx1-ubyte");
   }
 
   @Test
