@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -32,7 +33,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
     mixinStandardHelpOptions = true,
     description = {
       "Follow an experiment live: a progress line per trial (epoch, %%, images/s, loss, ETA),"
-          + " then its final metrics. Reconnects by itself when the connection drops.",
+          + " or a program's own metrics when they change, then its final metrics. Reconnects by"
+          + " itself when the connection drops.",
       "Exit code 0 when it succeeded, 1 when it failed or was cancelled."
     })
 final class WatchCommand implements Callable<Integer> {
@@ -143,7 +145,7 @@ final class WatchCommand implements Callable<Integer> {
     private final String objective;
     private final boolean programs;
     private final Map<Long, Map<String, Double>> metrics = new HashMap<>();
-    private final Map<Long, Long> steps = new HashMap<>();
+    private final Map<Long, Map<String, Long>> steps = new HashMap<>();
     private final Set<Long> progressing = new HashSet<>();
     private final Set<Long> changed = new LinkedHashSet<>();
     private final Map<Long, Long> printedAt = new HashMap<>();
@@ -228,7 +230,7 @@ final class WatchCommand implements Callable<Integer> {
       double value = payload.path("value").asDouble();
       long step = payload.path("step").asLong();
       Double before = metrics.computeIfAbsent(trialId, t -> new LinkedHashMap<>()).put(key, value);
-      Long stepBefore = steps.put(trialId, step);
+      Long stepBefore = steps.computeIfAbsent(trialId, t -> new HashMap<>()).put(key, step);
       boolean news =
           before == null
               || Double.compare(before, value) != 0
@@ -248,7 +250,9 @@ final class WatchCommand implements Callable<Integer> {
       return "trial "
           + trialId
           + "  step "
-          + steps.get(trialId)
+          // Keys may count steps apart (a program's own step= for one, line by line for another):
+          // the furthest one.
+          + Collections.max(steps.get(trialId).values())
           + figures(metrics.getOrDefault(trialId, Map.of()));
     }
 

@@ -71,6 +71,18 @@ class WatchBoardTest {
             "trial 4  step 0  score 0.2500");
   }
 
+  /** "metric val_loss=0.61 step=1" then "metric val_accuracy=0.82", which counts its own steps. */
+  @Test
+  void a_line_shows_the_furthest_step_its_keys_reached() {
+    WatchCommand.Board board = board("val_loss", true);
+    board.show(metric(2, "val_loss", 0.61, 1));
+    board.show(metric(2, "val_accuracy", 0.82, 0));
+    board.tick();
+
+    assertThat(text.toString().lines())
+        .containsExactly("trial 2  step 1  val_loss 0.6100  val_accuracy 0.8200");
+  }
+
   @Test
   void a_failed_trial_shows_its_last_figures_before_its_reason() {
     WatchCommand.Board board = board("rmse", true);
