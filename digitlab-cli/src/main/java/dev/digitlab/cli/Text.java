@@ -76,6 +76,11 @@ final class Text {
 
   /** A metric with four decimals, or "-" when there is none yet. */
   static String number(JsonNode value) {
-    return value.isNumber() ? String.format(Locale.ROOT, "%.4f", value.asDouble()) : "-";
+    return value.isNumber() ? number(value.asDouble()) : "-";
+  }
+
+  /** A metric with four decimals. */
+  static String number(double value) {
+    return String.format(Locale.ROOT, "%.4f", value);
   }
 }

@@ -3,18 +3,29 @@ package dev.digitlab.cli;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** {@code digitlab watch ID}: an experiment's (or a trial's) events, live, until it stops. */
 @Command(
@@ -22,7 +33,8 @@ import tools.jackson.databind.JsonNode;
     mixinStandardHelpOptions = true,
     description = {
       "Follow an experiment live: a progress line per trial (epoch, %%, images/s, loss, ETA),"
-          + " then its final metrics. Reconnects by itself when the connection drops.",
+          + " or a program's own metrics when they change, then its final metrics. Reconnects by"
+          + " itself when the connection drops.",
       "Exit code 0 when it succeeded, 1 when it failed or was cancelled."
     })
 final class WatchCommand implements Callable<Integer> {
@@ -51,16 +63,41 @@ final class WatchCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ApiClient client = server.client();
     String path = (trial ? "/api/v1/trials/" : "/api/v1/experiments/") + id;
-    client.get(path); // an unknown id fails here, with the server's message
+    JsonNode watched = client.get(path); // an unknown id fails here, with the server's message
+    JsonNode experiment = watched;
+    if (trial) {
+      JsonNode experimentId = watched.path("experimentId");
+      // Without it (an older server) the trial is shown as one of our trainer's.
+      experiment =
+          experimentId.isNumber()
+              ? client.get("/api/v1/experiments/" + experimentId.asLong())
+              : JsonNodeFactory.instance.objectNode();
+    }
     PrintWriter out = spec.commandLine().getOut();
-    Board board = new Board(out);
-    new EventFollower(
-            client,
-            URI.create(client.server() + path + "/events"),
-            retryDelay,
-            10,
-            spec.commandLine().getErr())
-        .follow(0, board::show, () -> stopped(client.get(path)));
+    Board board =
+        new Board(
+            out,
+            System::nanoTime,
+            experiment.path("objective").path("metric").asString(null),
+            experiment.path("spec").has("command"));
+    // A program's metrics come one event per key: the ticker prints a trial's line shortly after
+    // they changed, with whatever else arrived meanwhile, rather than one line per key.
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> Thread.ofPlatform().daemon().name("watch-ticker").unstarted(task));
+    try {
+      ticker.scheduleWithFixedDelay(board::tick, 250, 250, TimeUnit.MILLISECONDS);
+      new EventFollower(
+              client,
+              URI.create(client.server() + path + "/events"),
+              retryDelay,
+              10,
+              spec.commandLine().getErr())
+          .follow(0, board::show, () -> stopped(client.get(path)));
+    } finally {
+      ticker.shutdownNow();
+      ticker.awaitTermination(5, TimeUnit.SECONDS);
+    }
     JsonNode last = client.get(path);
     String status = last.path("status").asString();
     if (trial) {
@@ -92,38 +129,56 @@ final class WatchCommand implements Callable<Integer> {
     return counts.path("queued").asInt() + counts.path("running").asInt() == 0;
   }
 
-  /** What the user sees: a line per trial's progress (at most one a second), status and results. */
+  /**
+   * What the user sees: a line per trial's progress (at most one a second), status and results.
+   * Trials of a program (a command experiment) send no progress: for them, a line of their latest
+   * metrics when these changed, at most one a second, printed by {@link #tick}.
+   */
   static final class Board {
 
     private static final long PRINT_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final int MAX_KEYS = 6;
+    private static final Set<String> ENDED = Set.of("failed", "cancelled");
 
     private final PrintWriter out;
-    private final Map<Long, Double> loss = new HashMap<>();
-    private final Map<Long, Map<String, Double>> testMetrics = new HashMap<>();
+    private final LongSupplier clock;
+    private final String objective;
+    private final boolean programs;
+    private final Map<Long, Map<String, Double>> metrics = new HashMap<>();
+    private final Map<Long, Map<String, Long>> steps = new HashMap<>();
+    private final Set<Long> progressing = new HashSet<>();
+    private final Set<Long> changed = new LinkedHashSet<>();
     private final Map<Long, Long> printedAt = new HashMap<>();
 
-    Board(PrintWriter out) {
+    /**
+     * @param clock nanoseconds, as {@link System#nanoTime}
+     * @param objective the experiment's objective metric, printed first; null if unknown
+     * @param programs whether the experiment runs a program, whose metrics have its own names
+     */
+    Board(PrintWriter out, LongSupplier clock, String objective, boolean programs) {
       this.out = out;
+      this.clock = clock;
+      this.objective = objective;
+      this.programs = programs;
     }
 
-    void show(EventFollower.Message message) {
+    synchronized void show(EventFollower.Message message) {
       JsonNode data = message.data();
       long trialId = data.path("trialId").asLong();
       JsonNode payload = data.path("payload");
       switch (message.type()) {
-        case "metric" -> {
-          String key = payload.path("key").asString();
-          if (key.equals("train_loss")) {
-            loss.put(trialId, payload.path("value").asDouble());
-          } else if (key.startsWith("test_")) {
-            testMetrics
-                .computeIfAbsent(trialId, t -> new LinkedHashMap<>())
-                .put(key, payload.path("value").asDouble());
-          }
+        case "metric" -> metric(trialId, payload);
+        case "progress" -> {
+          progressing.add(trialId);
+          changed.remove(trialId);
+          progress(trialId, payload);
         }
-        case "progress" -> progress(trialId, payload);
         case "status" -> {
           String status = payload.path("status").asString();
+          if (changed.remove(trialId) && ENDED.contains(status)) {
+            // Its last figures: a failed trial's results line shows none.
+            out.println(metricsLine(trialId));
+          }
           // A program's failure reason is the tail of its stderr: escaped as its log lines are.
           String reason = Text.safeLines(payload.path("reason").asString(""));
           out.println(
@@ -139,26 +194,99 @@ final class WatchCommand implements Callable<Integer> {
       }
     }
 
-    String results(long trialId) {
-      Map<String, Double> metrics = testMetrics.getOrDefault(trialId, Map.of());
+    /**
+     * Prints the metrics line of each trial whose metrics changed, unless it printed one <1 s ago.
+     */
+    synchronized void tick() {
+      long now = clock.getAsLong();
+      for (Iterator<Long> trials = changed.iterator(); trials.hasNext(); ) {
+        long trialId = trials.next();
+        Long before = printedAt.get(trialId);
+        if (before == null || now - before >= PRINT_EVERY_NANOS) {
+          trials.remove();
+          printedAt.put(trialId, now);
+          out.println(metricsLine(trialId));
+        }
+      }
+      out.flush();
+    }
+
+    synchronized String results(long trialId) {
+      Map<String, Double> values = metrics.getOrDefault(trialId, Map.of());
+      if (ownMetrics(trialId)) {
+        return figures(values);
+      }
       StringBuilder text = new StringBuilder();
       for (String key : new String[] {"test_accuracy", "test_f1_macro", "test_loss"}) {
-        if (metrics.containsKey(key)) {
-          text.append(String.format(Locale.ROOT, "  %s %.4f", key, metrics.get(key)));
+        if (values.containsKey(key)) {
+          text.append("  ").append(key).append(' ').append(Text.number(values.get(key)));
         }
       }
       return text.toString();
     }
 
+    private void metric(long trialId, JsonNode payload) {
+      String key = payload.path("key").asString();
+      double value = payload.path("value").asDouble();
+      long step = payload.path("step").asLong();
+      Double before = metrics.computeIfAbsent(trialId, t -> new LinkedHashMap<>()).put(key, value);
+      Long stepBefore = steps.computeIfAbsent(trialId, t -> new HashMap<>()).put(key, step);
+      boolean news =
+          before == null
+              || Double.compare(before, value) != 0
+              || stepBefore == null
+              || stepBefore != step;
+      if (news && ownMetrics(trialId)) {
+        changed.add(trialId);
+      }
+    }
+
+    /** Whether the trial reports metrics of its own rather than our trainer's progress. */
+    private boolean ownMetrics(long trialId) {
+      return programs && !progressing.contains(trialId);
+    }
+
+    private String metricsLine(long trialId) {
+      return "trial "
+          + trialId
+          + "  step "
+          // Keys may count steps apart (a program's own step= for one, line by line for another):
+          // the furthest one.
+          + Collections.max(steps.get(trialId).values())
+          + figures(metrics.getOrDefault(trialId, Map.of()));
+    }
+
+    /** The objective first, then the other keys in the order they came, at most six. */
+    private String figures(Map<String, Double> values) {
+      List<String> keys = new ArrayList<>(MAX_KEYS);
+      if (objective != null && values.containsKey(objective)) {
+        keys.add(objective);
+      }
+      for (String key : values.keySet()) {
+        if (keys.size() == MAX_KEYS) {
+          break;
+        }
+        if (!key.equals(objective)) {
+          keys.add(key);
+        }
+      }
+      StringBuilder text = new StringBuilder();
+      for (String key : keys) {
+        text.append("  ").append(Text.safe(key)).append(' ').append(Text.number(values.get(key)));
+      }
+      return text.toString();
+    }
+
     private void progress(long trialId, JsonNode p) {
-      long now = System.nanoTime();
+      long now = clock.getAsLong();
       double fraction = p.path("fraction").asDouble();
       Long before = printedAt.get(trialId);
       if (before != null && now - before < PRINT_EVERY_NANOS && fraction < 1) {
         return;
       }
       printedAt.put(trialId, now);
-      out.println(progressLine(trialId, p, loss.get(trialId)));
+      out.println(
+          progressLine(trialId, p, metrics.getOrDefault(trialId, Map.of()).get("train_loss")));
       out.flush();
     }
 

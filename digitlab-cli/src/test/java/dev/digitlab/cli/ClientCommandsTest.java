@@ -52,17 +52,17 @@ class ClientCommandsTest extends ServerCommandTest {
   @Test
   void submit_packs_the_code_folder_uploads_it_once_and_show_says_why_its_trials_wait()
       throws IOException {
-    Path code = Files.createDirectories(dir.resolve("wine"));
+    Path code = Files.createDirectories(dir.resolve("diabetes"));
     Files.writeString(code.resolve("train.py"), "print('metric rmse=0.5')\n");
     Files.createDirectories(code.resolve("__pycache__"));
     Files.writeString(code.resolve("__pycache__/x.pyc"), "cache");
     Path file =
         Files.writeString(
-            dir.resolve("wine.yaml"),
+            dir.resolve("diabetes.yaml"),
             """
-            name: wine
+            name: diabetes
             command: [python3, train.py, --alpha, "{alpha}"]
-            code: ./wine
+            code: ./diabetes
             search: {type: grid, parameters: {alpha: [0.1, 1.0]}}
             objective: {metric: rmse, goal: min}
             """);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.digitlab.ml.json.Json;
 import dev.digitlab.protocol.event.EventType;
 import dev.digitlab.server.events.EventStore;
 import dev.digitlab.server.events.NewEvent;
@@ -13,6 +14,12 @@ import dev.digitlab.server.queue.TrialQueue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,12 +27,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** watch and logs against a real server, and watch's reconnection against a flaky one. */
 class WatchAndLogsCommandsTest extends ServerCommandTest {
+
+  private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() {
@@ -67,7 +80,91 @@ class WatchAndLogsCommandsTest extends ServerCommandTest {
                 + lease.trialId()
                 + "  epoch 1/1  [####################] 100%  12,345 img/s  loss 0.2500  ETA 0:00")
         .contains("trial " + lease.trialId() + "  succeeded  test_accuracy 0.9700")
-        .contains("Experiment " + experiment + " succeeded: best trial " + lease.trialId());
+        .contains("Experiment " + experiment + " succeeded: best trial " + lease.trialId())
+        .doesNotContain("  step ");
+  }
+
+  /**
+   * A program sends no progress events and names its metrics itself: watch showed only "running"
+   * and "succeeded" for its trials. Now a line of its latest metrics whenever they change (the
+   * objective first), and its figures when it succeeded, for the experiment and for the trial.
+   */
+  @Test
+  void watch_shows_a_programs_metrics_live_and_its_figures_objective_first() throws Exception {
+    HttpResponse<String> created =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/api/v1/experiments"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    BodyPublishers.ofString(
+                        """
+                        {"name": "watch-program", "priority": 100,
+                         "command": ["python3", "train.py"],
+                         "objective": {"metric": "mae", "goal": "min"}}
+                        """))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    long experiment = Json.mapper().readTree(created.body()).path("id").asLong();
+    Lease lease =
+        server
+            .getBean(TrialQueue.class)
+            .claim("test", Set.of("cpu", "command"), Duration.ofMinutes(5))
+            .orElseThrow();
+    long trialId = lease.trialId();
+    EventStore events = server.getBean(EventStore.class);
+    events.append(
+        trialId,
+        lease.attempt(),
+        List.of(
+            event(1, EventType.STATUS, "{\"status\":\"running\",\"reason\":\"\"}"),
+            event(2, EventType.METRIC, metric("rmse", 53.21, 0)),
+            event(3, EventType.METRIC, metric("mae", 43.02, 0)),
+            event(4, EventType.METRIC, metric("r2", 0.41, 0))));
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> watching = background.submit(() -> run("watch", Long.toString(experiment)));
+
+      awaitLine("trial " + trialId + "  step 0  mae 43.0200  rmse 53.2100  r2 0.4100");
+      events.append(
+          trialId,
+          lease.attempt(),
+          List.of(
+              event(5, EventType.METRIC, metric("rmse", 50.5, 1)),
+              event(6, EventType.METRIC, metric("mae", 40.25, 1)),
+              event(7, EventType.METRIC, metric("r2", 0.5, 1))));
+      awaitLine("trial " + trialId + "  step 1  mae 40.2500  rmse 50.5000  r2 0.5000");
+      events.append(
+          trialId,
+          lease.attempt(),
+          List.of(event(8, EventType.STATUS, "{\"status\":\"succeeded\",\"reason\":\"\"}")));
+      server
+          .getBean(TrialQueue.class)
+          .complete(
+              trialId,
+              lease.leaseToken(),
+              new TrialOutcome.Succeeded(
+                  null, null, 40.25, 1.0, "{\"rmse\":50.5,\"mae\":40.25,\"r2\":0.5}"));
+
+      assertThat(watching.get(2, TimeUnit.MINUTES)).as(err.toString()).isZero();
+    } finally {
+      background.shutdownNow();
+    }
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines)
+        .contains(
+            "trial " + trialId + "  succeeded  mae 40.2500  rmse 50.5000  r2 0.5000",
+            "Experiment " + experiment + " succeeded: best trial " + trialId + ", mae 40.2500");
+    // A line only when something changed: never the same one twice in a row.
+    List<String> live = lines.stream().filter(line -> line.contains("  step ")).toList();
+    for (int i = 1; i < live.size(); i++) {
+      assertThat(live.get(i)).isNotEqualTo(live.get(i - 1));
+    }
+
+    out.getBuffer().setLength(0);
+    assertThat(run("watch", "--trial", Long.toString(trialId))).as(err.toString()).isZero();
+    assertThat(out.toString().lines())
+        .contains("Trial " + trialId + " succeeded  mae 40.2500  rmse 50.5000  r2 0.5000");
   }
 
   @Test
@@ -203,6 +300,19 @@ class WatchAndLogsCommandsTest extends ServerCommandTest {
   }
 
   private static String metric(String key, double value) {
-    return "{\"key\":\"" + key + "\",\"value\":" + value + ",\"step\":1,\"epoch\":1}";
+    return metric(key, value, 1);
+  }
+
+  private static String metric(String key, double value, long step) {
+    return "{\"key\":\"" + key + "\",\"value\":" + value + ",\"step\":" + step + ",\"epoch\":1}";
+  }
+
+  /** Waits (a while, not a set time: the CLI runs in another thread) until out has the line. */
+  private void awaitLine(String line) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!out.toString().lines().toList().contains(line) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(out.toString().lines()).as(err.toString()).contains(line);
   }
 }

@@ -12,9 +12,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 class CommandExperimentTest {
 
-  static final String WINE =
+  static final String DIABETES =
       """
-      name: wine-elasticnet
+      name: diabetes-elasticnet
       command: ["python3", "train.py", "--alpha", "{alpha}", "--l1-ratio", "{l1_ratio}", "--seed={seed}"]
       code: sha256:%s
       parameters: {seed: 7}
@@ -29,7 +29,7 @@ class CommandExperimentTest {
 
   @Test
   void the_issue_example_expands_to_nine_parameter_trials_with_free_form_objective() {
-    ExperimentSpec spec = files.read(WINE, FileFormat.YAML);
+    ExperimentSpec spec = files.read(DIABETES, FileFormat.YAML);
 
     assertThat(spec.isCommand()).isTrue();
     assertThat(spec.command().codeSha256()).isEqualTo("a".repeat(64));
@@ -48,7 +48,7 @@ class CommandExperimentTest {
 
   @Test
   void yaml_and_json_forms_are_the_same_spec_and_round_trip() {
-    ExperimentSpec yaml = files.read(WINE, FileFormat.YAML);
+    ExperimentSpec yaml = files.read(DIABETES, FileFormat.YAML);
     String json = files.toJson(yaml);
     ExperimentSpec back = files.read(json, FileFormat.JSON);
 

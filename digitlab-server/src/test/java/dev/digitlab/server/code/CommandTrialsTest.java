@@ -157,7 +157,7 @@ class CommandTrialsTest {
     String sha = JSON.readTree(upload(carol, packedCode(), "").body()).path("sha256").asString();
     String spec =
         """
-        name: wine-elasticnet
+        name: diabetes-elasticnet
         command: [python3, train.py, --alpha, "{alpha}", --l1-ratio, "{l1_ratio}"]
         code: sha256:%s
         timeout: 10m

@@ -84,7 +84,7 @@ class CommandTrialsBrowserTest {
                 "/api/v1/experiments",
                 "application/yaml",
                 """
-                name: wine-in-browser
+                name: diabetes-in-browser
                 command: [python3, train.py, --alpha, "{alpha}"]
                 code: sha256:%s
                 search: {type: grid, parameters: {alpha: [0.1, 1.0]}}
