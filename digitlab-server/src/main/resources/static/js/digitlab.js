@@ -36,6 +36,16 @@
     flash('The server cannot be reached; is it still running?');
   });
 
+  // A checkbox that shows or hides a table's rows by a class on it (data-toggle-class=
+  // "differences-only" data-toggle-target="config-diff"): the pages' Content-Security-Policy runs
+  // no inline onchange= handler.
+  document.addEventListener('change', function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.dataset.toggleClass) { return; }
+    const target = document.getElementById(box.dataset.toggleTarget);
+    if (target) { target.classList.toggle(box.dataset.toggleClass, box.checked); }
+  });
+
   // A submit button that needs at least N ticked boxes of its form (<button form="f"
   // data-needs-ticked="2">): disabled until then, since the page it opens refuses fewer.
   function needsTicked() {

@@ -172,8 +172,11 @@ class ExperimentController {
    * report --experiment} saves.
    */
   @GetMapping(value = "/{id}/report", produces = MediaType.TEXT_HTML_VALUE)
-  String report(@PathVariable long id) {
-    return report.render(id);
+  ResponseEntity<String> report(@PathVariable long id) {
+    ExperimentReport.Page page = report.render(id);
+    return ResponseEntity.ok()
+        .header("Content-Security-Policy", page.contentSecurityPolicy())
+        .body(page.html());
   }
 
   /** Deletes the experiment, its trials and their files; only its owner or an admin may. */

@@ -14,8 +14,10 @@ import dev.digitlab.server.web.Figures;
 import dev.digitlab.server.web.StaticHtml;
 import dev.digitlab.worker.run.RunArtifact;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -130,8 +132,18 @@ class ExperimentReport {
     this.templates = templates;
   }
 
+  /**
+   * The report and the Content-Security-Policy the server sends with it: nothing from anywhere (the
+   * file must open from disk with the network off anyway), its inline stylesheet, {@code data:}
+   * images and only its own inline script, which carries this response's random nonce, so that
+   * markup injected into the page runs no script. A saved file keeps the nonce attribute, harmless.
+   */
+  record Page(String html, String contentSecurityPolicy) {}
+
+  private static final SecureRandom NONCES = new SecureRandom();
+
   /** The experiment's report page; {@link NotFoundException} when there is no such experiment. */
-  String render(long id) {
+  Page render(long id) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
     // Deleted trials leave the report as they leave the experiment's page.
@@ -167,7 +179,16 @@ class ExperimentReport {
                 experiment, list, searched, ExperimentPage.logScaled(experiment.spec())));
     page.put("best", best.map(trial -> best(experiment, trial, searched)).orElse(null));
     page.put("written", Figures.time(clock.instant()));
-    return templates.process("reports/experiment", new Context(Locale.ROOT, page));
+    byte[] random = new byte[16];
+    NONCES.nextBytes(random);
+    String nonce = Base64.getEncoder().encodeToString(random);
+    page.put("nonce", nonce);
+    return new Page(
+        templates.process("reports/experiment", new Context(Locale.ROOT, page)),
+        "default-src 'none'; script-src 'nonce-"
+            + nonce
+            + "'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none';"
+            + " frame-ancestors 'none'");
   }
 
   private static String bestLine(Experiment experiment, Trial trial) {

@@ -12,9 +12,10 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses, before anything else runs (it is the first servlet filter, for every path: the API, the
- * pages, MLflow's API, actuator), a request whose {@code Host} is not one of {@link AllowedHosts}:
- * how a page on another site reaches a loopback server after rebinding its name (issue 15).
+ * Refuses, before anything else runs (it is the first servlet filter after {@link SecurityHeaders},
+ * which only adds headers, for every path: the API, the pages, MLflow's API, actuator), a request
+ * whose {@code Host} is not one of {@link AllowedHosts}: how a page on another site reaches a
+ * loopback server after rebinding its name (issue 15).
  */
 final class HostFilter extends OncePerRequestFilter {
 

@@ -13,6 +13,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.savedrequest.NullRequestCache;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
@@ -83,14 +84,27 @@ class SecurityConfiguration {
   }
 
   /**
-   * The Host check comes first of all filters, before Spring Security's chain and any handler, for
-   * every path (issue 15: DNS rebinding).
+   * The security headers come first of all filters, so that every response has them, even the Host
+   * check's refusals; they only add headers as the response is committed.
+   */
+  @Bean
+  FilterRegistrationBean<HeaderWriterFilter> securityHeadersFilter() {
+    FilterRegistrationBean<HeaderWriterFilter> registration =
+        new FilterRegistrationBean<>(SecurityHeaders.filter());
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    registration.addUrlPatterns("/*");
+    return registration;
+  }
+
+  /**
+   * The Host check comes next, before Spring Security's chain and any handler, for every path
+   * (issue 15: DNS rebinding).
    */
   @Bean
   FilterRegistrationBean<HostFilter> hostFilter(AllowedHosts hosts) {
     FilterRegistrationBean<HostFilter> registration =
         new FilterRegistrationBean<>(new HostFilter(hosts));
-    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
     registration.addUrlPatterns("/*");
     return registration;
   }
@@ -118,6 +132,8 @@ class SecurityConfiguration {
                     .ignoringRequestMatchers(settings.enabled() ? bearer : api))
         // A request is never replayed after a login: the login page leads to the start page.
         .requestCache(cache -> cache.requestCache(new NullRequestCache()))
+        // SecurityHeaders' filter, first of all, writes them (and these defaults) for every path.
+        .headers(headers -> headers.disable())
         .exceptionHandling(
             exceptions ->
                 exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))

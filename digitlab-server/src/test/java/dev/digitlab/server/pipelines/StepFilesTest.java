@@ -98,8 +98,10 @@ class StepFilesTest {
         assertThat(file.headers().firstValue("Content-Type").orElse(""))
             .doesNotContain("html", "svg");
         assertThat(file.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
-        assertThat(file.headers().firstValue("Content-Security-Policy").orElse(""))
-            .contains("sandbox");
+        // Its own sandbox, not replaced by (nor added to) the pages' policy.
+        assertThat(file.headers().allValues("Content-Security-Policy"))
+            .containsExactly("sandbox; default-src 'none'");
+        assertThat(file.headers().allValues("X-Content-Type-Options")).containsExactly("nosniff");
       }
       HttpResponse<String> text = get(files + "notes.txt", viewer);
       assertThat(text.body()).isEqualTo("plain");

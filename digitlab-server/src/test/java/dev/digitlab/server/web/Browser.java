@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import org.openqa.selenium.Dimension;
@@ -39,6 +40,9 @@ final class Browser implements AutoCloseable {
   final WebDriver driver;
   private final ChromeDriverService service;
   private final Path screenshots;
+
+  /** The console's Content-Security-Policy violations not yet taken by {@link #cspViolations}. */
+  private final List<String> cspViolations = new ArrayList<>();
 
   private Browser(ChromeDriverService service, WebDriver driver, Path screenshots) {
     this.service = service;
@@ -162,7 +166,7 @@ final class Browser implements AutoCloseable {
    */
   List<String> consoleErrors(java.util.function.Function<WebDriver, Boolean> ready) {
     waiting(Duration.ofSeconds(30)).until(ready::apply);
-    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+    return readConsole().stream()
         .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
         .map(LogEntry::getMessage)
         .toList();
@@ -170,7 +174,31 @@ final class Browser implements AutoCloseable {
 
   /** Forgets the console's messages so far: the next {@link #consoleErrors} is the next page's. */
   void clearConsole() {
-    driver.manage().logs().get(LogType.BROWSER);
+    readConsole();
+  }
+
+  /**
+   * The Content-Security-Policy violations ("Refused to execute inline script…", "Refused to
+   * frame…") the console showed since they were last taken, on every page visited: a page of ours
+   * that needs something the policy refuses is broken for its users, so every browser test checks
+   * that there were none ({@link #close}, and {@code BrowserTestServer} after each test). A test
+   * that provokes them on purpose takes them here.
+   */
+  List<String> cspViolations() {
+    readConsole();
+    List<String> taken = List.copyOf(cspViolations);
+    cspViolations.clear();
+    return taken;
+  }
+
+  /** Reads (and so empties) the console's log, keeping its CSP violations for the check. */
+  private List<LogEntry> readConsole() {
+    List<LogEntry> entries = driver.manage().logs().get(LogType.BROWSER).getAll();
+    entries.stream()
+        .map(LogEntry::getMessage)
+        .filter(m -> m.contains("Content Security Policy") || m.contains("Refused to"))
+        .forEach(cspViolations::add);
+    return entries;
   }
 
   /** The window at the phone size of {@link #SIZES} (390 px wide), laid out again. */
@@ -241,12 +269,21 @@ final class Browser implements AutoCloseable {
     }
   }
 
+  /** Quits the browser; fails if the console showed a CSP violation no test took. */
   @Override
   public void close() {
+    List<String> violations = List.of();
     try {
-      driver.quit();
+      violations = cspViolations();
+    } catch (RuntimeException e) {
+      // The browser is gone already: the test that lost it has failed for that.
     } finally {
-      service.stop();
+      try {
+        driver.quit();
+      } finally {
+        service.stop();
+      }
     }
+    assertThat(violations).as("Content-Security-Policy violations in the console").isEmpty();
   }
 }

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -53,6 +54,14 @@ abstract class BrowserTestServer {
     if (browser != null) {
       browser.close();
       browser = null;
+    }
+  }
+
+  /** No page the test visited needed anything the Content-Security-Policy refuses. */
+  @AfterEach
+  void noCspViolations() {
+    if (browser != null) {
+      assertThat(browser.cspViolations()).as("Content-Security-Policy violations").isEmpty();
     }
   }
 

@@ -262,6 +262,10 @@ class DailyWorkflowBrowserTest extends BrowserTestServer {
     List<WebElement> differing = visibleRows("#version-config tbody tr");
     assertThat(differing).hasSize(1);
     assertThat(differing.getFirst().getText()).startsWith("Learning rate ≠");
+    driver.findElement(By.id("differences-only")).click();
+    assertThat(visibleRows("#version-config tbody tr").size()).isGreaterThan(5);
+    driver.findElement(By.id("differences-only")).click();
+    assertThat(visibleRows("#version-config tbody tr")).hasSize(1);
 
     // Edit the experiment's description, tags and notes on its page.
     driver.get(url("/experiments/" + grid));

@@ -78,6 +78,14 @@ class ExperimentReportBrowserTest extends BrowserTestServer {
     assertThat(decoded).isEqualTo(24);
     assertThat(driver.findElements(By.cssSelector("#curve-train_loss polyline"))).hasSize(3);
     browser.screenshots("experiment-report");
+
+    // The same report opened from the server: its Content-Security-Policy lets exactly its own
+    // script run (by the response's nonce), so the table sorts there too.
+    driver.get(url("/api/v1/experiments/" + id + "/report"));
+    assertThat(driver.findElement(By.id("trial-table")).getAttribute("data-sortable"))
+        .isEqualTo("ready");
+    header("macro-F1").click();
+    assertThat(column("macro-F1")).containsExactlyElementsOf(ascending);
   }
 
   private org.openqa.selenium.WebElement header(String text) {
