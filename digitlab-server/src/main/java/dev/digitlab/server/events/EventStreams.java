@@ -166,8 +166,11 @@ public class EventStreams implements SmartLifecycle {
     }
 
     private void run() {
-      long lastSent = System.nanoTime();
-      long lastAllowed = lastSent;
+      // As if the last send were a keep-alive ago: a stream with nothing to send yet sends its
+      // first keep-alive at once. Until something is sent the response's headers are not either,
+      // and a client (EventSource, the CLI's watch) waited up to a keep-alive (15 s) for "open".
+      long lastAllowed = System.nanoTime();
+      long lastSent = lastAllowed - settings.keepAlive().toNanos();
       try {
         while (!closed.get()) {
           if (Duration.ofNanos(System.nanoTime() - lastAllowed).compareTo(settings.keepAlive())

@@ -274,6 +274,36 @@ class EventApiTest {
         BodyHandlers.ofInputStream());
   }
 
+  /**
+   * A stream with nothing to send yet answered only with its first keep-alive, 15 s after it was
+   * opened: until then not even its headers were sent, so a client could not tell a live stream
+   * from a dead server. Now it answers at once; the request's 5 s timeout (for the headers) failed
+   * before.
+   */
+  @Test
+  void a_stream_with_nothing_to_send_yet_answers_at_once() throws Exception {
+    long experimentId = submit("sse-quiet", 1); // queued, no events
+    // An address of its own: streams another test closed count against theirs until the server
+    // notices at its next send.
+    HttpClient quiet =
+        HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.3")).build();
+    HttpResponse<InputStream> stream =
+        quiet.send(
+            HttpRequest.newBuilder(uri("/api/v1/experiments/" + experimentId + "/events"))
+                .header("Accept", "text/event-stream")
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            BodyHandlers.ofInputStream());
+    try {
+      assertThat(stream.statusCode()).isEqualTo(200);
+      assertThat(stream.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("text/event-stream");
+    } finally {
+      stream.body().close();
+      quiet.shutdownNow();
+    }
+  }
+
   @Test
   void streams_and_ingestion_of_unknown_ids_are_404() throws Exception {
     assertThat(getStatus("/api/v1/trials/987654/events")).isEqualTo(404);
