@@ -19,7 +19,8 @@
 # medians, "first_backward_ms" (step 1's start to its backward call), and the epoch-1 minus
 # epoch-2 difference per bucket; with KEEP=DIR the raw per-step times (DIR/ENGINE.ROUND.steps).
 #
-# Environment: MODEL (mlp), EPOCHS (2), ROUNDS (1), DATA_DIR, PYTORCH_REFERENCE (as
+# Environment: MODEL (mlp), EPOCHS (2), ROUNDS (1), STEP_MARK (index; backward for fast: what
+# starts a step, printed as "step_mark"), DATA_DIR, PYTORCH_REFERENCE (as
 # train-vs-pytorch.sh), OURS_CMD (default "<repo>/digitlab train"), KEEP.
 # JVM logs with the timenanos decorator share the probes' clock (CLOCK_MONOTONIC), e.g.
 #   JAVA_TOOL_OPTIONS="-Xlog:gc*:file=/tmp/gc.%p.log:timenanos" bench/step-timeline.sh
@@ -42,6 +43,11 @@ if [ ! -x "$reference/.venv/bin/python" ] && [ -x "$root/target/bench/pytorch-re
 fi
 [ -x "$reference/.venv/bin/python" ] || { note "no $reference/.venv: run train-vs-pytorch.sh once, or set PYTORCH_REFERENCE"; exit 2; }
 if [ -n "${OURS_CMD:-}" ]; then read -r -a ours_cmd <<<"$OURS_CMD"; else ours_cmd=("$root/digitlab" train); fi
+
+# What starts a step. index: a step's first index call (the batch's images); our fast trainer
+# gathers its channels-last batches without aten::index, so for MODEL=fast both engines' steps are
+# marked by their backward calls instead (a step then runs from one backward call to the next).
+export STEP_MARK=${STEP_MARK:-$([ "$model" = fast ] && echo backward || echo index)}
 
 # Both engines as train-vs-pytorch.sh runs them: jemalloc and the launcher's MKL mode.
 export MKL_CBWR=${MKL_CBWR:-AUTO,STRICT}
@@ -78,8 +84,9 @@ probe ref "$ref_lib"
 
 summarise() { # ENGINE ROUND PERF_SCRIPT_OUTPUT
   python3 - "$@" "$work" <<'EOF'
-import json, statistics, sys
+import json, os, statistics, sys
 engine, rnd, path, work = sys.argv[1:]
+mark = os.environ.get("STEP_MARK", "index")
 events = []
 for line in open(path):
     parts = line.split()
@@ -101,7 +108,11 @@ for t, e in events:
             current["steps"].append(t)
     elif e == "backward":
         current["backward"].append(t)
-out = {"engine": engine, "round": int(rnd)}
+if mark == "backward":
+    # A step from one backward call to the next (step 1 from the epoch's randperm to its first).
+    for ep in epochs:
+        ep["steps"] = ep["backward"]
+out = {"engine": engine, "round": int(rnd), "step_mark": mark}
 buckets = [("1", 1, 1), ("2-10", 2, 10), ("11-50", 11, 50), ("51-200", 51, 200), ("201-last", 201, 10**9)]
 per_epoch = []
 with open(f"{work}/{engine}.{rnd}.steps", "w") as raw:
@@ -113,7 +124,7 @@ with open(f"{work}/{engine}.{rnd}.steps", "w") as raw:
         raw.write(" ".join(f"{m:.3f}" for m in ms) + "\n")
         e = {"epoch": i + 1, "steps_timed": len(ms),
              "to_first_step_ms": round((starts[0] - ep["start"]) * 1e3, 2),
-             "first_backward_ms": round((ep["backward"][0] - starts[0]) * 1e3, 2) if ep["backward"] else None}
+             "first_backward_ms": round((ep["backward"][0] - starts[0]) * 1e3, 2) if ep["backward"] and mark == "index" else None}
         for label, lo, hi in buckets:
             part = ms[lo - 1:hi]
             if part:
