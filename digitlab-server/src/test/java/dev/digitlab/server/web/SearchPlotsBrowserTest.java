@@ -47,10 +47,14 @@ class SearchPlotsBrowserTest extends BrowserTestServer {
     var driver = browser.driver;
     driver.get(url("/experiments/" + id));
     for (String chart : new String[] {"history", "importance", "parallel", "slice"}) {
-      // Parallel coordinates and the slice plot are drawn as SVG, the others on a canvas.
-      assertThat(driver.findElements(By.cssSelector("#" + chart + " canvas, #" + chart + " svg")))
-          .as(chart + " is drawn")
-          .isNotEmpty();
+      // Parallel coordinates and the slice plot are drawn as SVG, the others on a canvas. ECharts
+      // makes a chart's canvas at its first animation frame, after the page's load: wait for it
+      // (/tmp/ci6 looked too soon once and found no canvas in #history).
+      By drawn = By.cssSelector("#" + chart + " canvas, #" + chart + " svg");
+      browser
+          .waiting(LONG)
+          .withMessage(chart + " is drawn")
+          .until(d -> !d.findElements(drawn).isEmpty());
     }
     assertThat(count("history", "series[0].data")).isEqualTo(4);
     assertThat(count("history", "series[1].data")).isEqualTo(4); // best so far at every trial
