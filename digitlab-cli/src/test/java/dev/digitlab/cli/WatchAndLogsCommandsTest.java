@@ -256,7 +256,16 @@ class WatchAndLogsCommandsTest extends ServerCommandTest {
         + id
         + "\nevent:"
         + type
-        + "\ndata:{\"id\":"
+        + "\ndata:"
+        + eventData(id, type, payload, trialId)
+        + "\n\n";
+  }
+
+  /**
+   * The data of one SSE message as the server's stream sends it (also {@link WatchBoardTest}'s).
+   */
+  static String eventData(long id, String type, String payload, long trialId) {
+    return "{\"id\":"
         + id
         + ",\"trialId\":"
         + trialId
@@ -266,7 +275,7 @@ class WatchAndLogsCommandsTest extends ServerCommandTest {
         + type
         + "\",\"time\":\"2026-01-01T00:00:00Z\",\"payload\":"
         + payload
-        + "}\n\n";
+        + "}";
   }
 
   private static void reply(HttpExchange exchange, String body) throws IOException {

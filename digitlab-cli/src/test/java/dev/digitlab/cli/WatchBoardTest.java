@@ -156,18 +156,6 @@ class WatchBoardTest {
     return new EventFollower.Message(
         id,
         type,
-        Json.mapper()
-            .readTree(
-                "{\"id\":"
-                    + id
-                    + ",\"trialId\":"
-                    + trialId
-                    + ",\"attempt\":1,\"seq\":"
-                    + id
-                    + ",\"type\":\""
-                    + type
-                    + "\",\"time\":\"2026-01-01T00:00:00Z\",\"payload\":"
-                    + payload
-                    + "}"));
+        Json.mapper().readTree(WatchAndLogsCommandsTest.eventData(id, type, payload, trialId)));
   }
 }

@@ -47,7 +47,7 @@ final class HostFilter extends OncePerRequestFilter {
             + shown.replaceAll("[^\\x20-\\x7e]", "?")
             + "' (a guard against DNS rebinding). It answers to localhost, its loopback and bound"
             + " addresses and the names its operator lists: add one with 'digitlab server"
-            + " --allowed-hosts NAME,...' (env DIGITLAB_ALLOWED_HOSTS, property digitlab.allowed-hosts; '*' turns the check"
-            + " off).");
+            + " --allowed-hosts NAME,...' (env DIGITLAB_ALLOWED_HOSTS, property"
+            + " digitlab.allowed-hosts; '*' turns the check off).");
   }
 }

@@ -22,10 +22,10 @@ import org.springframework.security.web.header.writers.frameoptions.XFrameOption
  *
  * <p>Written as the response is committed, and only where a handler did not set the header itself:
  * a stricter policy of its own (a step's file download is sandboxed, the experiment report allows
- * exactly its one inline script by hash) stays. Spring Security's own header writing is off in the
- * security chain ({@link SecurityConfiguration}): these include its defaults (no caching, HSTS on
- * HTTPS, {@code X-XSS-Protection: 0}) and run before the Host check, so its refusals carry them
- * too.
+ * exactly its one inline script by a per-response nonce) stays. Spring Security's own header
+ * writing is off in the security chain ({@link SecurityConfiguration}): these include its defaults
+ * (no caching, HSTS on HTTPS, {@code X-XSS-Protection: 0}) and run before the Host check, so its
+ * refusals carry them too.
  */
 final class SecurityHeaders {
 
