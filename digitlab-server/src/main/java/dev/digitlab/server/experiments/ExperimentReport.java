@@ -136,7 +136,9 @@ class ExperimentReport {
    * The report and the Content-Security-Policy the server sends with it: nothing from anywhere (the
    * file must open from disk with the network off anyway), its inline stylesheet, {@code data:}
    * images and only its own inline script, which carries this response's random nonce, so that
-   * markup injected into the page runs no script. A saved file keeps the nonce attribute, harmless.
+   * markup injected into the page runs no script. The same policy (but {@code frame-ancestors},
+   * which browsers ignore in a meta tag) is written into the page's head, so a saved copy opened
+   * from disk, where no header comes with it, refuses injected script too.
    */
   record Page(String html, String contentSecurityPolicy) {}
 
@@ -183,12 +185,14 @@ class ExperimentReport {
     NONCES.nextBytes(random);
     String nonce = Base64.getEncoder().encodeToString(random);
     page.put("nonce", nonce);
-    return new Page(
-        templates.process("reports/experiment", new Context(Locale.ROOT, page)),
+    String policy =
         "default-src 'none'; script-src 'nonce-"
             + nonce
-            + "'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none';"
-            + " frame-ancestors 'none'");
+            + "'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+    page.put("policy", policy);
+    return new Page(
+        templates.process("reports/experiment", new Context(Locale.ROOT, page)),
+        policy + "; frame-ancestors 'none'");
   }
 
   private static String bestLine(Experiment experiment, Trial trial) {

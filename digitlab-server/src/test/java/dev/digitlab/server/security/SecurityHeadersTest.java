@@ -94,6 +94,12 @@ class SecurityHeadersTest extends OpenServerTest {
         .startsWith("default-src 'none';")
         .contains("img-src data:", "frame-ancestors 'none'");
     assertThat(report.body()).contains("<script nonce=\"" + nonce.group(1) + "\">");
+    // A saved copy carries the policy in its head (frame-ancestors only works as a header).
+    assertThat(report.body())
+        .contains(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\""
+                + policy.replace("; frame-ancestors 'none'", "").replace("'", "&#39;")
+                + "\">");
     assertThat(report.headers().firstValue("X-Frame-Options")).hasValue("DENY");
 
     String again =

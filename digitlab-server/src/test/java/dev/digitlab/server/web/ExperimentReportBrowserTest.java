@@ -13,8 +13,9 @@ import org.openqa.selenium.By;
 
 /**
  * The experiment report saved to disk and opened from there in real headless Chromium: its trials
- * table sorts by a metric both ways, its images decode and it fits a phone's width. The experiment
- * is a three-trial grid of tiny MLPs the embedded worker trains on real MNIST.
+ * table sorts by a metric both ways, its images decode, it fits a phone's width, and script
+ * injected into the saved copy does not run. The experiment is a three-trial grid of tiny MLPs the
+ * embedded worker trains on real MNIST.
  */
 class ExperimentReportBrowserTest extends BrowserTestServer {
 
@@ -40,12 +41,26 @@ class ExperimentReportBrowserTest extends BrowserTestServer {
             """);
     awaitSucceeded(id, 3, LONG);
     String html = experimentReport(id);
-    Path page = Files.writeString(site.resolve("index.html"), html);
+    // Markup that got into the report past escaping (say, through an experiment's name), in the
+    // copy saved to disk: opened from there no header comes with it, and the policy in the page's
+    // own meta tag must refuse the script while the report's own (by its nonce) runs.
+    assertThat(html).contains("</body>");
+    String injected =
+        html.replace(
+            "</body>",
+            "<script>window.injected = 'script';</script>"
+                + "<p id=\"attack\" onclick=\"window.injected = 'handler'\">x</p></body>");
+    Path page = Files.writeString(site.resolve("index.html"), injected);
 
     var driver = browser.driver;
     driver.get(page.toUri().toString());
     assertThat(driver.findElement(By.id("trial-table")).getAttribute("data-sortable"))
         .isEqualTo("ready");
+    driver.findElement(By.id("attack")).click();
+    assertThat(browser.js("return window.injected === undefined;")).isEqualTo(true);
+    assertThat(browser.cspViolations())
+        .anyMatch(m -> m.contains("Executing inline script violates"))
+        .anyMatch(m -> m.contains("Executing inline event handler violates"));
     assertThat(driver.findElement(By.id("experiment-status")).getText()).isEqualTo("succeeded");
 
     List<Double> shown = column("macro-F1");
