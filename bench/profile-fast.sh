@@ -10,7 +10,8 @@
 #
 #   ROUNDS=3 bench/profile-fast.sh
 #
-# Environment: ROUNDS (3), WARM (160), PROFILED (40), ROWS (30), DATA_DIR, PYTORCH_REFERENCE (as
+# Environment: ROUNDS (3), WARM (160), PROFILED (40), ROWS (30), BY_SHAPE=1 (one row per operator
+# and shape of its first input: which block an operator ran for), DATA_DIR, PYTORCH_REFERENCE (as
 # for train-vs-pytorch.sh), KEEP=DIR to keep the traces (Chrome trace JSON, chrome://tracing).
 set -euo pipefail
 
@@ -55,4 +56,5 @@ for ((r = 1; r <= rounds; r++)); do
   run ref "$r" "$reference/.venv/bin/python" "$here/pytorch/profile_fast.py" --data "$data" --out "$work/ref.$r.json" --warm "$warm" --profiled "$profiled"
   ours+=("$work/ours.$r.json") ref+=("$work/ref.$r.json")
 done
-python3 "$here/profile_compare.py" "$profiled" "$(IFS=,; echo "${ours[*]}")" "$(IFS=,; echo "${ref[*]}")" "${ROWS:-30}"
+python3 "$here/profile_compare.py" "$profiled" "$(IFS=,; echo "${ours[*]}")" "$(IFS=,; echo "${ref[*]}")" "${ROWS:-30}" \
+  ${BY_SHAPE:+--by-shape}

@@ -1,12 +1,15 @@
 """Sets two engines' operator profiles side by side (bench/profile-fast.sh).
 
-  python3 profile_compare.py STEPS OURS1.json[,OURS2.json...] REF1.json[,REF2.json...] [ROWS]
+  python3 profile_compare.py STEPS OURS1.json[,OURS2.json...] REF1.json[,REF2.json...] [ROWS] [--by-shape]
 
 Each file is a Chrome trace of STEPS training steps: libtorch's legacy profiler's (what DJL's
 JniUtils.stopProfile writes) or torch.profiler's. Per operator name: self time (its duration minus
 its children's on the same thread) in ms per step and calls per step, each the median over the
 files given. torch.profiler's root event ("PyTorch Profiler (0)") and Python-function events are
-left out, so both totals count operators only.
+left out, so both totals count operators only. With --by-shape each operator is split by the shape
+of its first input (DJL's trace keeps shapes as "shape", torch.profiler's with record_shapes as
+args "Input Dims"), so the rows say which layer an operator ran for: the fast recipe's three
+blocks call the same operators on different shapes.
 """
 import collections, json, statistics, sys
 
@@ -19,7 +22,12 @@ def events(path):
             and e.get("cat") != "python_function" and not e["name"].startswith("PyTorch Profiler")]
 
 
-def per_op(path, steps):
+def first_shape(e):
+    shapes = e.get("shape") or e.get("args", {}).get("Input Dims") or [[]]
+    return "x".join(str(d) for d in shapes[0]) if shapes and shapes[0] else ""
+
+
+def per_op(path, steps, by_shape=False):
     threads = collections.defaultdict(list)
     for e in events(path):
         threads[e.get("tid")].append(e)
@@ -35,25 +43,28 @@ def per_op(path, steps):
                 children[stack[-1]] += dur
             stack.append(i)
         for i, e in enumerate(es):
-            self_ms[e["name"]] += (float(e["dur"]) - children[i]) / 1000 / steps
-            calls[e["name"]] += 1 / steps
+            key = f'{e["name"]} {first_shape(e)}'.strip() if by_shape else e["name"]
+            self_ms[key] += (float(e["dur"]) - children[i]) / 1000 / steps
+            calls[key] += 1 / steps
     return self_ms, calls
 
 
-def median_profile(paths, steps):
-    runs = [per_op(p, steps) for p in paths]
+def median_profile(paths, steps, by_shape=False):
+    runs = [per_op(p, steps, by_shape) for p in paths]
     names = set().union(*(r[0] for r in runs))
     med = lambda i, n: statistics.median(r[i].get(n, 0) for r in runs)
     return {n: (med(0, n), med(1, n)) for n in names}, statistics.median(sum(r[0].values()) for r in runs)
 
 
 def main():
-    steps = int(sys.argv[1])
-    ours, ours_total = median_profile(sys.argv[2].split(","), steps)
-    ref, ref_total = median_profile(sys.argv[3].split(","), steps)
-    rows = int(sys.argv[4]) if len(sys.argv) > 4 else 30
+    by_shape = "--by-shape" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--by-shape"]
+    steps = int(args[0])
+    ours, ours_total = median_profile(args[1].split(","), steps, by_shape)
+    ref, ref_total = median_profile(args[2].split(","), steps, by_shape)
+    rows = int(args[3]) if len(args) > 3 else 30
     names = sorted(set(ours) | set(ref), key=lambda n: -max(ours.get(n, (0,))[0], ref.get(n, (0,))[0]))
-    print(f"{'operator (self time, ms per step; calls per step)':58s} {'ours ms':>8s} {'calls':>6s} "
+    print(f"{'operator' + (' and first input' if by_shape else '') + ' (self ms per step; calls)':58s} {'ours ms':>8s} {'calls':>6s} "
           f"{'ref ms':>8s} {'calls':>6s} {'ours/ref':>8s}")
     for n in names[:rows]:
         o, r = ours.get(n, (0, 0)), ref.get(n, (0, 0))
