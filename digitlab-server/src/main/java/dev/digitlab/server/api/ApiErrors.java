@@ -61,6 +61,16 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   }
 
   /**
+   * A query parameter the endpoint does not read (QueryParameterCheck): named, with what it takes.
+   */
+  @ExceptionHandler
+  ProblemDetail unknownQueryParameter(UnknownQueryParameterException e) {
+    ProblemDetail problem = badRequest("Unknown query parameter", e.getMessage(), e.errors());
+    problem.setProperty("accepted", e.accepted());
+    return problem;
+  }
+
+  /**
    * A caller refused, e.g. acting on another owner's experiment or trial (issue 8); nothing was
    * changed. The feature's exception gives the title and the properties saying why.
    */
