@@ -495,7 +495,7 @@ class MlflowTrackingController {
     for (String id : fields.strings("experiment_ids")) {
       experimentIds.add(parseId(id, "experiment"));
     }
-    RunFilter filter = RunFilter.parse(fields.string("filter"));
+    RunFilter filter = RunFilter.parseRunSearch(fields.string("filter"));
     Comparator<Run> order = RunOrder.parse(fields.strings("order_by"));
     RunReader.View view = RunReader.View.of(fields.string("run_view_type"));
     MlflowPage.maxResults(fields, MAX_RESULTS_DEFAULT); // refused before the search, not after
