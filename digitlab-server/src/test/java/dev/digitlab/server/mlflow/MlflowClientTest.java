@@ -359,6 +359,21 @@ class MlflowClientTest extends AuthServerTest {
                 .findValuesAsString("run_id"))
         .containsExactly(a);
 
+    // the runs table's CSV takes the same grammar
+    var csv =
+        raw(
+            "GET",
+            "/experiments/"
+                + experimentId
+                + "/runs.csv?filter="
+                + java.net.URLEncoder.encode(
+                    "datasets.name = 'mnist-train'", java.nio.charset.StandardCharsets.UTF_8),
+            "Bearer " + aliceToken,
+            null);
+    assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+    assertThat(csv.body().lines().skip(1).map(line -> line.split(",")[0]))
+        .containsExactlyInAnyOrder(a, b);
+
     // MLflow's refusals, in its words
     assertThatThrownBy(() -> runIds(experimentId, "datasets.size = 1", List.of()))
         .isInstanceOf(MlflowHttpException.class)
