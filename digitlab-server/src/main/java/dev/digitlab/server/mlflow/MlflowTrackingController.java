@@ -506,8 +506,16 @@ class MlflowTrackingController {
       }
     }
     matching.sort(order);
+    // MLflow's server answers each run with its inputs, as runs/get does
+    Map<Long, List<String>> inputs =
+        store.inputs(
+            MlflowPage.page(fields, matching, MAX_RESULTS_DEFAULT).stream().map(Run::id).toList());
     return MlflowPage.of(
-        fields, "runs", matching, MAX_RESULTS_DEFAULT, run -> MlflowJsonViews.run(run, List.of()));
+        fields,
+        "runs",
+        matching,
+        MAX_RESULTS_DEFAULT,
+        run -> MlflowJsonViews.run(run, inputs.getOrDefault(run.id(), List.of())));
   }
 
   /** Any other path under the MLflow prefix (e.g. MLflow 3's logged-models): MLflow's 404. */

@@ -340,6 +340,21 @@ class MlflowClientTest extends AuthServerTest {
                 List.of()))
         .isEmpty();
     assertThat(runIds(experimentId, "datasets.name = 'no-such-dataset'", List.of())).isEmpty();
+    // as on MLflow's server, the runs found come with their inputs, as runs/get gives them
+    Service.Run found =
+        alice
+            .searchRuns(
+                List.of(experimentId),
+                "datasets.digest = 'abd'",
+                ViewType.ACTIVE_ONLY,
+                10,
+                List.of())
+            .getItems()
+            .getFirst();
+    assertThat(found.getInputs()).isEqualTo(alice.getRun(b).getInputs());
+    assertThat(found.getInputs().getDatasetInputsList())
+        .extracting(input -> input.getDataset().getName(), input -> input.getTags(0).getValue())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("mnist-train", "training"));
     assertThat(runIds(experimentId, "", List.of())).contains(none);
 
     // the same search on the UI's prefix, as a GET
