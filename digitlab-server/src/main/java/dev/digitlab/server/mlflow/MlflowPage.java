@@ -46,6 +46,14 @@ final class MlflowPage {
     return answer;
   }
 
+  /** The items of the page {@link #of} answers with, for what it needs read first. */
+  static <T> List<T> page(MlflowRequest fields, List<T> items, int otherwise) {
+    int max = maxResults(fields, otherwise);
+    int offset = offset(fields.string("page_token"));
+    int end = (int) Math.min(items.size(), (long) offset + max);
+    return offset >= end ? List.of() : items.subList(offset, end);
+  }
+
   /** The page size asked for (1 to {@link #MAX_RESULTS_LIMIT}), or {@code otherwise}. */
   static int maxResults(MlflowRequest fields, int otherwise) {
     Long asked = fields.int64OrNull("max_results");

@@ -495,7 +495,7 @@ class MlflowTrackingController {
     for (String id : fields.strings("experiment_ids")) {
       experimentIds.add(parseId(id, "experiment"));
     }
-    RunFilter filter = RunFilter.parse(fields.string("filter"));
+    RunFilter filter = RunFilter.parseRunSearch(fields.string("filter"));
     Comparator<Run> order = RunOrder.parse(fields.strings("order_by"));
     RunReader.View view = RunReader.View.of(fields.string("run_view_type"));
     MlflowPage.maxResults(fields, MAX_RESULTS_DEFAULT); // refused before the search, not after
@@ -506,8 +506,16 @@ class MlflowTrackingController {
       }
     }
     matching.sort(order);
+    // MLflow's server answers each run with its inputs, as runs/get does
+    Map<Long, List<String>> inputs =
+        store.inputs(
+            MlflowPage.page(fields, matching, MAX_RESULTS_DEFAULT).stream().map(Run::id).toList());
     return MlflowPage.of(
-        fields, "runs", matching, MAX_RESULTS_DEFAULT, run -> MlflowJsonViews.run(run, List.of()));
+        fields,
+        "runs",
+        matching,
+        MAX_RESULTS_DEFAULT,
+        run -> MlflowJsonViews.run(run, inputs.getOrDefault(run.id(), List.of())));
   }
 
   /** Any other path under the MLflow prefix (e.g. MLflow 3's logged-models): MLflow's 404. */

@@ -11,7 +11,8 @@ import java.util.Objects;
  * (MLflow's singular and short forms too), keys optionally quoted with backquotes or double quotes,
  * and the operators {@code = != < <= > >= LIKE ILIKE IN NOT IN}. Metrics and the time attributes
  * compare as numbers, the rest as strings. One grammar for the MLflow API and the web UI's search
- * box.
+ * box. A search over runs ({@link #parseRunSearch}) also takes MLflow's {@code datasets.name},
+ * {@code datasets.digest} and {@code datasets.context}.
  */
 public record RunFilter(List<Clause> clauses) {
 
@@ -27,7 +28,9 @@ public record RunFilter(List<Clause> clauses) {
     METRIC,
     PARAM,
     TAG,
-    ATTRIBUTE
+    ATTRIBUTE,
+    /** A dataset the run logged: {@code datasets.name}, {@code .digest}, {@code .context}. */
+    DATASET
   }
 
   /** One comparison. {@code values} has one element except for IN and NOT IN. */
@@ -37,15 +40,29 @@ public record RunFilter(List<Clause> clauses) {
   private static final List<String> STRING_ATTRIBUTES =
       List.of("run_id", "run_name", "status", "user_id", "artifact_uri", "lifecycle_stage");
 
-  /** Parses {@code filter}; blank means every run. */
+  private static final List<String> DATASET_KEYS = List.of("name", "digest", "context");
+
+  /**
+   * Parses {@code filter} over what has no datasets (experiments, models, an order); blank means
+   * everything.
+   */
   public static RunFilter parse(String filter) {
+    return parse(filter, false);
+  }
+
+  /** Parses a search over runs, {@code datasets.*} clauses included; blank means every run. */
+  public static RunFilter parseRunSearch(String filter) {
+    return parse(filter, true);
+  }
+
+  private static RunFilter parse(String filter, boolean datasets) {
     if (filter == null || filter.isBlank()) {
       return ALL;
     }
     Tokens tokens = new Tokens(filter);
     List<Clause> clauses = new ArrayList<>();
     while (true) {
-      clauses.add(clause(tokens));
+      clauses.add(clause(tokens, datasets));
       if (tokens.atEnd()) {
         return new RunFilter(clauses);
       }
@@ -61,9 +78,12 @@ public record RunFilter(List<Clause> clauses) {
     }
   }
 
-  private static Clause clause(Tokens tokens) {
-    Identifier identifier = identifier(tokens.identifier());
+  private static Clause clause(Tokens tokens, boolean datasets) {
+    Identifier identifier = identifier(tokens.identifier(), datasets);
     String op = tokens.operator();
+    if (identifier.entity() == Entity.DATASET) {
+      return datasetClause(identifier.key(), op, tokens);
+    }
     boolean numeric =
         identifier.entity() == Entity.METRIC
             || identifier.entity() == Entity.ATTRIBUTE
@@ -104,9 +124,32 @@ public record RunFilter(List<Clause> clauses) {
     return new Clause(identifier.entity(), identifier.key(), op, List.of(tokens.value()), null);
   }
 
+  /**
+   * A {@code datasets.*} clause, refused as MLflow's SearchUtils refuses it, in its words
+   * (INVALID_PARAMETER_VALUE): its comparators are {@code = != LIKE ILIKE IN NOT IN}, its values
+   * quoted strings.
+   */
+  private static Clause datasetClause(String key, String op, Tokens tokens) {
+    if (!List.of("!=", "=", "LIKE", "ILIKE", "IN", "NOT IN").contains(op)) {
+      // MLflow's message, verbatim: without the quote after the set
+      throw new InvalidFilterException(
+          "Invalid comparator '"
+              + op
+              + "' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}");
+    }
+    if (op.equals("IN") || op.equals("NOT IN")) {
+      return new Clause(Entity.DATASET, key, op, tokens.list(), null);
+    }
+    if (!tokens.nextIsQuoted()) {
+      throw new InvalidFilterException(
+          "Expected a quoted string value for dataset attributes. Got value " + tokens.value());
+    }
+    return new Clause(Entity.DATASET, key, op, List.of(tokens.value()), null);
+  }
+
   private record Identifier(Entity entity, String key) {}
 
-  private static Identifier identifier(String text) {
+  private static Identifier identifier(String text, boolean datasets) {
     // A name without an entity is an attribute, as MLflow reads it: run_name = 'x',
     // status = 'FINISHED', order_by "start_time DESC", `Run name` LIKE 'fold-%'.
     boolean quoted = text.startsWith("`") || text.startsWith("\"");
@@ -119,12 +162,26 @@ public record RunFilter(List<Clause> clauses) {
           case "param", "params", "parameter", "parameters" -> Entity.PARAM;
           case "tag", "tags" -> Entity.TAG;
           case "attribute", "attributes", "attr", "run" -> Entity.ATTRIBUTE;
-          default ->
-              throw new InvalidFilterException(
-                  "Invalid entity type '" + prefix + "': use metrics, params, tags or attributes");
+          case "dataset", "datasets" -> datasets ? Entity.DATASET : null;
+          default -> null;
         };
+    if (entity == null) {
+      throw new InvalidFilterException(
+          "Invalid entity type '"
+              + prefix
+              + (datasets
+                  ? "': use metrics, params, tags, attributes or datasets"
+                  : "': use metrics, params, tags or attributes"));
+    }
     if (key.isEmpty()) {
       throw new InvalidFilterException("Invalid identifier '" + text + "': the key is empty");
+    }
+    if (entity == Entity.DATASET && !DATASET_KEYS.contains(key)) {
+      // MLflow's message, verbatim
+      throw new InvalidFilterException(
+          "Invalid dataset key '"
+              + key
+              + "' specified. Valid keys are '{'name', 'digest', 'context'}'");
     }
     if (entity == Entity.ATTRIBUTE) {
       // MLflow's aliases (SearchUtils.translate_key_alias), which its UI's columns are named by
@@ -157,7 +214,15 @@ public record RunFilter(List<Clause> clauses) {
     return key;
   }
 
-  /** Whether the run passes every clause. */
+  /** Whether a run must be read with its datasets for this filter to judge it. */
+  public boolean readsDatasets() {
+    return clauses.stream().anyMatch(clause -> clause.entity() == Entity.DATASET);
+  }
+
+  /**
+   * Whether the run passes every clause. A filter that {@link #readsDatasets} throws
+   * IllegalStateException for a run read without them, rather than drop it unseen.
+   */
   public boolean matches(Run run) {
     for (Clause clause : clauses) {
       if (!matches(clause, run)) {
@@ -182,7 +247,27 @@ public record RunFilter(List<Clause> clauses) {
         }
         yield matchesString(attribute(run, clause.key()), clause);
       }
+      case DATASET -> matchesDataset(run, clause);
     };
+  }
+
+  /**
+   * MLflow's server joins each dataset clause to the run's inputs on its own: a run passes it when
+   * any of its datasets does, and two clauses may be passed by two different datasets. A dataset
+   * without the value (an input without a context) passes no clause, != and NOT IN included, as in
+   * SQL; a run without datasets passes none.
+   */
+  private static boolean matchesDataset(Run run, Clause clause) {
+    if (run.datasets() == null) {
+      throw new IllegalStateException(
+          "Run " + run.id() + " was read without its datasets, which this filter compares");
+    }
+    for (RunDataset dataset : run.datasets()) {
+      if (matchesString(dataset.get(clause.key()), clause)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A string attribute of the run, as search compares it. */

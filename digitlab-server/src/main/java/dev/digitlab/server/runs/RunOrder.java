@@ -75,6 +75,8 @@ public final class RunOrder {
                 nullsLast(run -> run.endTime() == null ? null : (double) run.endTime(), ascending);
             default -> stringsLast(run -> RunFilter.attribute(run, key), ascending);
           };
+      // RunFilter.parse refuses datasets: MLflow's server orders by no dataset either
+      case DATASET -> throw new IllegalStateException("No order by datasets");
     };
   }
 

@@ -7,8 +7,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,10 +93,22 @@ public class RunReader {
   }
 
   /**
+   * The runs of these experiments in the view, each with the datasets it logged when {@code
+   * withDatasets} (a search over datasets; reading them costs a query and a JSON parse per input).
+   */
+  public List<Run> ofExperiments(Collection<Long> experimentIds, View view, boolean withDatasets) {
+    if (experimentIds.isEmpty()) {
+      return List.of();
+    }
+    return read("t.experiment_id IN (:ids)", Map.of("ids", experimentIds), view, withDatasets);
+  }
+
+  /**
    * The runs of these experiments in the view that may match {@code filter}: at least every run
    * that does (the caller still applies the filter). An external run's metric and param clauses are
    * checked in SQL against its latest metrics and params, so that a selective search reads only the
-   * runs it keeps; built-in trials are read whole.
+   * runs it keeps; built-in trials are read whole. Dataset clauses are not checked in SQL (the
+   * inputs are stored as sent, as JSON): with one, every run comes with its datasets.
    */
   public List<Run> ofExperiments(Collection<Long> experimentIds, View view, RunFilter filter) {
     if (experimentIds.isEmpty()) {
@@ -134,10 +148,14 @@ public class RunReader {
         params.put(value, clause.values());
       }
     }
-    return read(where.toString(), params, view);
+    return read(where.toString(), params, view, filter.readsDatasets());
   }
 
   private List<Run> read(String where, Map<String, ?> params, View view) {
+    return read(where, params, view, false);
+  }
+
+  private List<Run> read(String where, Map<String, ?> params, View view, boolean withDatasets) {
     String trialWhere = where + view.condition();
     List<Row> rows =
         jdbc.sql(
@@ -196,16 +214,65 @@ public class RunReader {
                           new Run.LatestMetric(row.getDouble(3), row.getLong(4), row.getLong(5))))
           .list();
     }
+    Map<Long, List<RunDataset>> datasets = withDatasets ? datasets(trialWhere, params) : Map.of();
     List<Run> runs = new ArrayList<>(rows.size());
     for (Row row : rows) {
-      runs.add(
+      Run run =
           switch (row.kind()) {
             case "external" -> external(row, runParams, runTags, runMetrics);
             case "command" -> command(builtin(row), runParams, runTags, runMetrics);
             default -> withTags(builtin(row), runTags);
-          });
+          };
+      runs.add(withDatasets ? run.withDatasets(datasets.getOrDefault(row.id(), List.of())) : run);
     }
     return runs;
+  }
+
+  /**
+   * The datasets of the runs {@code trialWhere} selects, in the order they were logged. As MLflow's
+   * server keeps one input per dataset (name and digest) of a run, the first one logged, with its
+   * context, a later input of the same dataset is left out.
+   */
+  private Map<Long, List<RunDataset>> datasets(String trialWhere, Map<String, ?> params) {
+    Map<Long, Map<List<String>, RunDataset>> byRun = new HashMap<>();
+    jdbc.sql(
+            "SELECT trial_id, input FROM run_input WHERE trial_id IN"
+                + " (SELECT t.id FROM trial t WHERE "
+                + trialWhere
+                + ") ORDER BY trial_id, id")
+        .params(params)
+        .query(
+            (ResultSet row) -> {
+              RunDataset dataset = dataset(read(row.getString(2)));
+              if (dataset != null) {
+                byRun
+                    .computeIfAbsent(row.getLong(1), k -> new LinkedHashMap<>())
+                    .putIfAbsent(Arrays.asList(dataset.name(), dataset.digest()), dataset);
+              }
+            });
+    Map<Long, List<RunDataset>> datasets = new HashMap<>();
+    byRun.forEach((id, inputs) -> datasets.put(id, List.copyOf(inputs.values())));
+    return datasets;
+  }
+
+  /** A stored input ({@code {"dataset": {...}, "tags": [...]}}) as search sees it. */
+  private static RunDataset dataset(JsonNode input) {
+    JsonNode dataset = input.path("dataset");
+    if (!dataset.isObject()) {
+      return null; // MLflow's server refuses an input without a dataset
+    }
+    String context = null;
+    for (JsonNode tag : input.path("tags")) {
+      if (RunDataset.CONTEXT_TAG.equals(text(tag.get("key")))) {
+        context = text(tag.get("value"));
+        break;
+      }
+    }
+    return new RunDataset(text(dataset.get("name")), text(dataset.get("digest")), context);
+  }
+
+  private static String text(JsonNode node) {
+    return node == null || node.isNull() || node.isContainer() ? null : node.asString();
   }
 
   private static Run external(

@@ -119,9 +119,9 @@ class RunsPage {
       int defaultColumns) {
     Experiment experiment =
         experiments.find(id).orElseThrow(() -> new NotFoundException("experiment", id));
-    RunFilter parsed = RunFilter.parse(filter);
+    RunFilter parsed = RunFilter.parseRunSearch(filter);
     // Every run, not only those the filter keeps: the column pickers offer all keys.
-    List<Run> all = runs.ofExperiments(List.of(id), view);
+    List<Run> all = runs.ofExperiments(List.of(id), view, parsed.readsDatasets());
     Set<String> allParams = new TreeSet<>();
     Set<String> allMetrics = new TreeSet<>();
     List<Run> kept = new ArrayList<>();

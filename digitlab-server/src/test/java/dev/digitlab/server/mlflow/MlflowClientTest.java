@@ -275,6 +275,174 @@ class MlflowClientTest extends AuthServerTest {
         .containsExactly(ids.get(2), ids.get(0), ids.get(1), ids.get(3));
   }
 
+  /**
+   * {@code datasets.name}, {@code .digest} and {@code .context} (the input tag {@code
+   * mlflow.data.context}) as MLflow's server reads them: a run passes a clause when any dataset it
+   * logged does, each clause on its own (two clauses may be passed by two datasets); a dataset
+   * without a context passes no context clause, not even {@code !=}; a run without datasets passes
+   * none. The 2.17.2 Java client has no logInputs: the datasets go in as the Python client posts
+   * them.
+   */
+  @Test
+  void search_filters_runs_by_the_datasets_they_logged() throws Exception {
+    String experimentId = alice.createExperiment("client-search-datasets");
+    String a = alice.createRun(experimentId).getRunId();
+    String b = alice.createRun(experimentId).getRunId();
+    String c = alice.createRun(experimentId).getRunId();
+    String none = alice.createRun(experimentId).getRunId();
+    logInputs(a, input("mnist-train", "abc", "training"), input("mnist-test", "def", "evaluation"));
+    logInputs(b, input("mnist-train", "abd", "training"));
+    logInputs(c, input("MNIST-extra", "123", null));
+    // MLflow keeps a run's first input of a dataset: this second context is not the run's
+    logInputs(a, input("mnist-train", "abc", "validation"));
+    alice.logParam(a, "lr", "0.1");
+    alice.logParam(b, "lr", "0.1");
+    alice.logParam(c, "lr", "0.2");
+
+    assertThat(runIds(experimentId, "datasets.name = 'mnist-train'", List.of()))
+        .containsExactlyInAnyOrder(a, b);
+    assertThat(runIds(experimentId, "datasets.digest IN ('abc', 'def')", List.of()))
+        .containsExactly(a);
+    // MLflow's server drops values not all lower case from the list (docs/mlflow.md); not here
+    assertThat(runIds(experimentId, "datasets.name IN ('MNIST-extra')", List.of()))
+        .containsExactly(c);
+    assertThat(runIds(experimentId, "datasets.context = 'training'", List.of()))
+        .containsExactlyInAnyOrder(a, b);
+    assertThat(runIds(experimentId, "datasets.context = 'validation'", List.of())).isEmpty();
+    // any dataset other than mnist-train: a's mnist-test and c's; b has only mnist-train
+    assertThat(runIds(experimentId, "datasets.name != 'mnist-train'", List.of()))
+        .containsExactlyInAnyOrder(a, c);
+    assertThat(runIds(experimentId, "datasets.name NOT IN ('mnist-train', 'x')", List.of()))
+        .containsExactlyInAnyOrder(a, c);
+    assertThat(runIds(experimentId, "datasets.context != 'training'", List.of()))
+        .containsExactly(a);
+    assertThat(runIds(experimentId, "datasets.context NOT IN ('evaluation')", List.of()))
+        .containsExactlyInAnyOrder(a, b);
+    assertThat(runIds(experimentId, "datasets.name LIKE 'mnist-%'", List.of()))
+        .containsExactlyInAnyOrder(a, b);
+    assertThat(runIds(experimentId, "datasets.name ILIKE 'mnist-%'", List.of()))
+        .containsExactlyInAnyOrder(a, b, c);
+    assertThat(runIds(experimentId, "dataset.`digest` = \"123\"", List.of())).containsExactly(c);
+    // each clause by any dataset: a's test set is evaluation, its training set training
+    assertThat(
+            runIds(
+                experimentId,
+                "datasets.name = 'mnist-test' and datasets.context = 'training'",
+                List.of()))
+        .containsExactly(a);
+    // with a clause the server checks in SQL first
+    assertThat(runIds(experimentId, "params.lr = '0.1' and datasets.digest = 'abd'", List.of()))
+        .containsExactly(b);
+    assertThat(
+            runIds(
+                experimentId,
+                "datasets.name = 'mnist-train' and params.lr IN ('0.1') and tags.x = 'y'",
+                List.of()))
+        .isEmpty();
+    assertThat(runIds(experimentId, "datasets.name = 'no-such-dataset'", List.of())).isEmpty();
+    // as on MLflow's server, the runs found come with their inputs, as runs/get gives them
+    Service.Run found =
+        alice
+            .searchRuns(
+                List.of(experimentId),
+                "datasets.digest = 'abd'",
+                ViewType.ACTIVE_ONLY,
+                10,
+                List.of())
+            .getItems()
+            .getFirst();
+    assertThat(found.getInputs()).isEqualTo(alice.getRun(b).getInputs());
+    assertThat(found.getInputs().getDatasetInputsList())
+        .extracting(input -> input.getDataset().getName(), input -> input.getTags(0).getValue())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("mnist-train", "training"));
+    assertThat(runIds(experimentId, "", List.of())).contains(none);
+
+    // the same search on the UI's prefix, as a GET
+    var ajax =
+        raw(
+            "GET",
+            "/ajax-api/2.0/mlflow/runs/search?experiment_ids="
+                + experimentId
+                + "&filter="
+                + java.net.URLEncoder.encode(
+                    "datasets.context = 'evaluation'", java.nio.charset.StandardCharsets.UTF_8),
+            "Bearer " + aliceToken,
+            null);
+    assertThat(ajax.statusCode()).as(ajax.body()).isEqualTo(200);
+    assertThat(
+            tools.jackson.databind.json.JsonMapper.builder()
+                .build()
+                .readTree(ajax.body())
+                .path("runs")
+                .findValuesAsString("run_id"))
+        .containsExactly(a);
+
+    // the runs table's CSV takes the same grammar
+    var csv =
+        raw(
+            "GET",
+            "/experiments/"
+                + experimentId
+                + "/runs.csv?filter="
+                + java.net.URLEncoder.encode(
+                    "datasets.name = 'mnist-train'", java.nio.charset.StandardCharsets.UTF_8),
+            "Bearer " + aliceToken,
+            null);
+    assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+    assertThat(csv.body().lines().skip(1).map(line -> line.split(",")[0]))
+        .containsExactlyInAnyOrder(a, b);
+
+    // MLflow's refusals, in its words
+    assertThatThrownBy(() -> runIds(experimentId, "datasets.size = 1", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .satisfies(e -> assertThat(((MlflowHttpException) e).getStatusCode()).isEqualTo(400))
+        .hasMessageContaining("INVALID_PARAMETER_VALUE")
+        .hasMessageContaining("Invalid dataset key 'size' specified");
+    assertThatThrownBy(() -> runIds(experimentId, "datasets.name > 'a'", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE")
+        .hasMessageContaining("Invalid comparator '>'");
+    assertThatThrownBy(() -> runIds(experimentId, "datasets.digest = 123", List.of()))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE")
+        .hasMessageContaining("Expected a quoted string value for dataset attributes");
+    assertThatThrownBy(() -> runIds(experimentId, "", List.of("datasets.name ASC")))
+        .isInstanceOf(MlflowHttpException.class)
+        .hasMessageContaining("INVALID_PARAMETER_VALUE");
+    assertMlflowError(
+        raw(
+            "POST",
+            "/api/2.0/mlflow/runs/search",
+            "Bearer " + aliceToken,
+            "{\"experiment_ids\": [\"" + experimentId + "\"], \"filter\": \"datasets.size = 1\"}"),
+        400,
+        "INVALID_PARAMETER_VALUE");
+  }
+
+  private void logInputs(String runId, String... inputs) throws Exception {
+    int status =
+        rawPost(
+            "runs/log-inputs",
+            "{\"run_id\": \"" + runId + "\", \"datasets\": [" + String.join(", ", inputs) + "]}");
+    assertThat(status).isEqualTo(200);
+  }
+
+  /** A dataset input as the Python client's log_input sends it. */
+  private static String input(String name, String digest, String context) {
+    String tags =
+        context == null
+            ? "[]"
+            : "[{\"key\": \"mlflow.data.context\", \"value\": \"" + context + "\"}]";
+    return "{\"tags\": "
+        + tags
+        + ", \"dataset\": {\"name\": \""
+        + name
+        + "\", \"digest\": \""
+        + digest
+        + "\", \"source_type\": \"local\", \"source\": \"{\\\"uri\\\": \\\"/data\\\"}\","
+        + " \"schema\": \"\", \"profile\": \"{\\\"num_rows\\\": 60000}\"}}";
+  }
+
   private List<String> runIds(String experimentId, String filter, List<String> orderBy) {
     return alice
         .searchRuns(List.of(experimentId), filter, ViewType.ACTIVE_ONLY, 100, orderBy)
