@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Level;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -24,6 +26,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -99,6 +102,26 @@ final class Browser implements AutoCloseable {
     WebDriverWait wait = new WebDriverWait(driver, limit, Duration.ofMillis(200));
     wait.ignoring(StaleElementReferenceException.class);
     return wait;
+  }
+
+  /**
+   * What {@code read} returns (neither null nor false), read again when htmx swapped an element out
+   * between finding it and reading it. Pages that re-read themselves on a timer (the workers page
+   * every 3 s, the experiments and pipelines lists every 2 or 3 s while something runs) replace
+   * their rows whenever the timer fires; a read spanning one (a slow machine's WebDriver calls) met
+   * a stale element. A missing element still fails at once.
+   */
+  <T> T read(Function<WebDriver, T> read) {
+    return new FluentWait<>(driver)
+        .withTimeout(Duration.ofSeconds(30))
+        .pollingEvery(Duration.ofMillis(100))
+        .ignoring(StaleElementReferenceException.class)
+        .until(read);
+  }
+
+  /** The text of the element {@code by} finds, read as {@link #read} reads. */
+  String text(By by) {
+    return read(d -> d.findElement(by).getText());
   }
 
   Object js(String script, Object... arguments) {
