@@ -6,9 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -49,6 +52,9 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     properties.add("digitlab.commands.allowed", () -> "true");
   }
 
+  /** Where the test opens the slow step's gate (a file named {@code open}) to let it end. */
+  @TempDir Path gate;
+
   @Test
   void the_list_leads_to_a_run_page_with_its_dag_gantt_and_images() throws Exception {
     try {
@@ -56,6 +62,14 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     } catch (Throwable failure) {
       browser.evidence("pipelines-failure");
       throw failure;
+    } finally {
+      openGate(); // a failed test's slow step ends too
+    }
+  }
+
+  private void openGate() throws Exception {
+    if (!Files.exists(gate.resolve("open"))) {
+      Files.createFile(gate.resolve("open"));
     }
   }
 
@@ -193,13 +207,17 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
 
     // A run's page opened while it is going follows it to its end by itself, without closing the
     // log the reader opened or moving the page they scrolled (a short window, so that it scrolls).
+    // Its step writes a line every 0.7 s until the test opens its gate (at worst for 7 minutes):
+    // it ran 12 lines, 8.4 s, which a slow machine may spend before the page has refreshed twice
+    // after the reader's clicks; once the run has ended the page refreshes no more.
     long slow =
         submit(
             """
             name: ui-slow
             steps:
-              - {name: wait, type: command, parameters: {executable: sh, args: ["-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line $i; sleep 0.7; done"]}}
-            """);
+              - {name: wait, type: command, parameters: {executable: sh, args: ["-c", "for i in $(seq 1 600); do echo line $i; if [ -e '%s' ]; then exit 0; fi; sleep 0.7; done"]}}
+            """
+                .formatted(gate.resolve("open")));
     driver.manage().window().setSize(new org.openqa.selenium.Dimension(1000, 420));
     driver.get(url("/pipelines/" + slow));
     assertThat(driver.findElement(By.id("run-status")).getText()).isIn("queued", "running");
@@ -227,6 +245,7 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
         .contains("line 1");
     assertThat(((Number) browser.js("return Math.round(window.scrollY);")).longValue())
         .isBetween(scrolled - 2, scrolled + 2);
+    openGate();
     browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "succeeded"));
     assertThat(browser.js("return window.stillTheSamePage === true;")).isEqualTo(true);
     assertThat(driver.findElements(By.cssSelector("#gantt rect.bar.succeeded"))).hasSize(1);
