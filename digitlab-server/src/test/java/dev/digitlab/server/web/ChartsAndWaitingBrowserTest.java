@@ -84,18 +84,25 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
               row -> assertThat(row).isIn("Train subset ≠ all 3000", "Train subset ≠ 3000 all"));
       browser.screenshots("compare-waiting");
 
+      // (The page re-reads its table every 3 s: each read is repeated if that swapped it out.)
       driver.get(url("/workers"));
-      WebElement queued = driver.findElement(By.cssSelector("tr[data-queued='" + gpu + "']"));
-      assertThat(queued.findElement(By.cssSelector("[data-waiting='" + gpu + "']")).getText())
+      By queued = By.cssSelector("tr[data-queued='" + gpu + "']");
+      assertThat(
+              browser.<String>read(
+                  d ->
+                      d.findElement(queued)
+                          .findElement(By.cssSelector("[data-waiting='" + gpu + "']"))
+                          .getText()))
           .contains("waiting for a worker with capability gpu");
-      assertThat(queued.getText()).contains("gpu");
+      assertThat(browser.text(queued)).contains("gpu");
       // The slot that cannot take it lists what it can run (it showed "–").
       assertThat(
-              driver
-                  .findElement(By.cssSelector("tr[data-worker='embedded-1']"))
-                  .findElements(By.tagName("td"))
-                  .get(5)
-                  .getText())
+              browser.<String>read(
+                  d ->
+                      d.findElement(By.cssSelector("tr[data-worker='embedded-1']"))
+                          .findElements(By.tagName("td"))
+                          .get(5)
+                          .getText()))
           .isEqualTo("cpu");
       browser.screenshots("workers-waiting");
 
@@ -258,11 +265,17 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
                   By.cssSelector("tr.best[data-trial='" + after.bestTrialId() + "']")))
           .hasSize(1);
 
+      // (The list re-reads itself every 2 s while an experiment is queued, as the other test's
+      // needs-gpu one stays: the cells are read again if that swapped them out.)
       driver.get(url("/"));
-      List<WebElement> cells = driver.findElements(By.cssSelector("tr[data-id='" + grid + "'] td"));
-      assertThat(cells.get(6).getText()).isEqualTo("2/2");
-      assertThat(cells.get(3).getText())
-          .isEqualTo(dev.digitlab.server.web.Figures.percent(remainingBest));
+      List<String> cells =
+          browser.read(
+              d ->
+                  d.findElements(By.cssSelector("tr[data-id='" + grid + "'] td")).stream()
+                      .map(WebElement::getText)
+                      .toList());
+      assertThat(cells.get(6)).isEqualTo("2/2");
+      assertThat(cells.get(3)).isEqualTo(dev.digitlab.server.web.Figures.percent(remainingBest));
 
       driver.get(url("/compare?trial=" + best + "&trial=" + others.getFirst()));
       assertThat(driver.findElement(By.cssSelector(".error-text")).getText())
@@ -305,6 +318,14 @@ class ChartsAndWaitingBrowserTest extends BrowserTestServer {
       new Select(driver.findElement(By.id("s-field-0"))).selectByValue("learningRate");
       new Select(driver.findElement(By.id("s-kind-0"))).selectByValue("log");
       type("s-min-0", "0.0001");
+      // With no max yet the count names a problem. Waiting for it first makes the "will be
+      // queued" below the answer to both bounds typed: without it, the count the page opened
+      // with (or the answer to an earlier state of the form), not yet replaced by a slow server,
+      // passed the wait below at its first look and the check after it proved nothing.
+      browser
+          .waiting(Duration.ofSeconds(20))
+          .until(
+              ExpectedConditions.textToBePresentInElementLocated(By.id("trial-count"), "problem"));
       type("s-max-0", "0.0001");
       browser
           .waiting(Duration.ofSeconds(20))
