@@ -162,10 +162,10 @@ class PlaygroundBrowserTest extends BrowserTestServer {
     driver.get(url("/models/nothing/feedback"));
     assertThat(driver.findElement(By.tagName("main")).getText()).contains("404");
     browser.screenshots("model-not-found");
+    // (The page re-reads its table every 3 s: each read is repeated if that swapped it out.)
     driver.get(url("/workers"));
-    assertThat(driver.findElement(By.cssSelector("tr[data-worker='embedded-1']")).getText())
-        .contains("idle");
-    assertThat(driver.findElement(By.cssSelector("main .empty")).getText())
+    assertThat(browser.text(By.cssSelector("tr[data-worker='embedded-1']"))).contains("idle");
+    assertThat(browser.text(By.cssSelector("main .empty")))
         .contains("./digitlab worker --server URL --token T");
     browser.screenshots("workers-empty-remote");
   }

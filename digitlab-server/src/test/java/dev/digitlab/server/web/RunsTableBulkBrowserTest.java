@@ -162,11 +162,10 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     driver.get(url("/experiments/" + gpu + "/runs"));
     assertThat(driver.findElement(By.cssSelector("#runs-table [data-waiting]")).getText())
         .contains("waiting for a worker with capability gpu");
+    // (The list re-reads itself every 2 s while these queued experiments are on it: its reads
+    // below are repeated if that swapped the rows out from under them.)
     driver.get(url("/"));
-    assertThat(
-            driver
-                .findElement(By.cssSelector("tr[data-id='" + gpu + "'] [data-waiting]"))
-                .getText())
+    assertThat(browser.text(By.cssSelector("tr[data-id='" + gpu + "'] [data-waiting]")))
         .contains("waiting for a worker with capability gpu");
     browser.screenshots("experiments-waiting");
 
@@ -354,18 +353,21 @@ class RunsTableBulkBrowserTest extends BrowserTestServer {
     }
   }
 
+  /** The list's experiment ids, top to bottom (read again if its refresh swapped the rows). */
   private List<String> rowIds() {
-    return browser.driver.findElements(By.cssSelector("#experiment-table tbody tr")).stream()
-        .map(row -> row.getAttribute("data-id"))
-        .toList();
+    return browser.read(
+        d ->
+            d.findElements(By.cssSelector("#experiment-table tbody tr")).stream()
+                .map(row -> row.getAttribute("data-id"))
+                .toList());
   }
 
   private String cell(long experiment, int index) {
-    return browser
-        .driver
-        .findElements(By.cssSelector("tr[data-id='" + experiment + "'] td"))
-        .get(index)
-        .getText();
+    return browser.read(
+        d ->
+            d.findElements(By.cssSelector("tr[data-id='" + experiment + "'] td"))
+                .get(index)
+                .getText());
   }
 
   private long create(String token, String body) throws Exception {
