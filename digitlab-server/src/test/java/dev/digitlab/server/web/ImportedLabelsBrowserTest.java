@@ -69,21 +69,29 @@ class ImportedLabelsBrowserTest extends BrowserTestServer {
     assertTooltipIsText("confusion");
   }
 
-  private void assertTooltipIsText(String chart) throws InterruptedException {
+  private void assertTooltipIsText(String chart) {
+    // ECharts fills the tooltip in a timer after showTip (and the chart's own box is a div from
+    // the start): wait for the payload's text to show. Set as HTML it never would (an <img> has no
+    // text), and this fails.
     browser
         .waiting(Duration.ofSeconds(10))
-        .until(d -> !d.findElements(By.cssSelector("#" + chart + " div")).isEmpty());
-    // Time for a broken image's onerror to run, had the tooltip made one.
-    Thread.sleep(1000);
-    assertThat(browser.js("return window.__xss === undefined")).isEqualTo(true);
+        .withMessage("the tooltip shows the payload as text")
+        .until(
+            d ->
+                ((String)
+                        browser.js(
+                            "return Array.from(document.querySelectorAll('#' + arguments[0]"
+                                + " + ' div')).map(d => d.textContent).join(' ')",
+                            chart))
+                    .contains("<img src=x"));
     assertThat(browser.driver.findElements(By.cssSelector("#" + chart + " img"))).isEmpty();
-    assertThat(
-            (String)
-                browser.js(
-                    "return Array.from(document.querySelectorAll('#' + arguments[0] + ' div'))"
-                        + ".map(d => d.textContent).join(' ')",
-                    chart))
-        .contains("<img src=x");
+    // Had the tooltip made a broken image, its onerror would have run by the time one made now,
+    // after it, has failed to load (it had a fixed second, which a slow machine may not keep to).
+    browser.js(
+        "return new Promise(done => { const probe = new Image();"
+            + " probe.onerror = probe.onload = () => done(true);"
+            + " probe.src = 'x?probe=' + Date.now(); });");
+    assertThat(browser.js("return window.__xss === undefined")).isEqualTo(true);
   }
 
   /**
