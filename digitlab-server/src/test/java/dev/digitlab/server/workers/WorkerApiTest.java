@@ -32,6 +32,7 @@ import dev.digitlab.server.queue.TrialQueue;
 import dev.digitlab.server.queue.TrialStatus;
 import dev.digitlab.server.testing.ExperimentBuilder;
 import dev.digitlab.server.testing.ProtocolWorkers;
+import dev.digitlab.server.testing.Waiting;
 import dev.digitlab.server.trials.Trial;
 import dev.digitlab.server.trials.TrialDirectories;
 import dev.digitlab.server.trials.TrialStore;
@@ -49,6 +50,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -188,7 +190,19 @@ class WorkerApiTest {
                     Thread.currentThread().interrupt();
                   }
                 });
-    Thread.sleep(100);
+    // Submitted once the claim waits, found the queue empty and sleeps on the signal: 100 ms
+    // after starting it, a loaded machine's claim had not always got there, and then found the
+    // trial at once, woken by nothing (the test passed without testing the wake-up).
+    Waiting.until(
+        () ->
+            Arrays.stream(waiter.getStackTrace())
+                .anyMatch(
+                    frame ->
+                        frame.getClassName().equals(QueueSignal.class.getName())
+                            && frame.getMethodName().equals("awaitAfter")),
+        Boolean::booleanValue,
+        Duration.ofMinutes(1),
+        "the claim waiting for the queue's signal");
     create(anExperiment().named("late"));
     queueSignal.trialsQueued();
     boolean answered = waiter.join(Duration.ofMinutes(1));
