@@ -91,7 +91,8 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     // The list shows the run and follows it to the end by itself.
     driver.get(url("/pipelines"));
     By status = By.cssSelector("tr[data-run='" + id + "'] .status");
-    assertThat(driver.findElement(status).getText()).isIn("queued", "running", "succeeded");
+    // (While the run goes the list replaces its table every 3 s: a read spanning that is repeated.)
+    assertThat(browser.text(status)).isIn("queued", "running", "succeeded");
     browser.waiting(LONG).until(ExpectedConditions.textToBe(status, "succeeded"));
     WebElement row = driver.findElement(By.cssSelector("tr[data-run='" + id + "']"));
     List<String> cells =
@@ -220,12 +221,21 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
                 .formatted(gate.resolve("open")));
     driver.manage().window().setSize(new org.openqa.selenium.Dimension(1000, 420));
     driver.get(url("/pipelines/" + slow));
-    assertThat(driver.findElement(By.id("run-status")).getText()).isIn("queued", "running");
+    // Every 2 s the page swaps in the parts that changed, the step's section each time (its log
+    // grows): each find-then-read or find-then-click below is repeated if that fell between.
+    assertThat(browser.text(By.id("run-status"))).isIn("queued", "running");
     browser.waiting(LONG).until(ExpectedConditions.textToBe(By.id("run-status"), "running"));
     browser.js("window.stillTheSamePage = true;");
-    WebElement step = driver.findElement(By.cssSelector("#step-wait details.step"));
-    assertThat(step.getAttribute("open")).as("a running step is open").isNotNull();
-    driver.findElement(By.cssSelector("#step-wait details.step details > summary")).click();
+    By step = By.cssSelector("#step-wait details.step");
+    By log = By.cssSelector("#step-wait details.step details");
+    assertThat(browser.<String>read(d -> d.findElement(step).getDomProperty("open")))
+        .as("a running step is open")
+        .isEqualTo("true");
+    browser.read(
+        d -> {
+          d.findElement(By.cssSelector("#step-wait details.step details > summary")).click();
+          return true;
+        });
     browser.js("window.scrollTo(0, document.documentElement.scrollHeight);");
     long scrolled = ((Number) browser.js("return Math.round(window.scrollY);")).longValue();
     assertThat(scrolled).as("the page is taller than the window").isGreaterThan(50);
@@ -235,13 +245,10 @@ class PipelinePagesBrowserTest extends BrowserTestServer {
     browser
         .waiting(Duration.ofSeconds(30))
         .until(d -> ((Number) browser.js(refreshes)).longValue() >= before + 2);
-    assertThat(
-            driver
-                .findElement(By.cssSelector("#step-wait details.step details"))
-                .getAttribute("open"))
+    assertThat(browser.<String>read(d -> d.findElement(log).getDomProperty("open")))
         .as("the log opened before the refreshes is still open")
-        .isNotNull();
-    assertThat(driver.findElement(By.cssSelector("#step-wait details.step details pre")).getText())
+        .isEqualTo("true");
+    assertThat(browser.text(By.cssSelector("#step-wait details.step details pre")))
         .contains("line 1");
     assertThat(((Number) browser.js("return Math.round(window.scrollY);")).longValue())
         .isBetween(scrolled - 2, scrolled + 2);
