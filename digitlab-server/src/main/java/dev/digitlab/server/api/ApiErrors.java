@@ -21,7 +21,6 @@ import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
-import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
@@ -221,21 +220,12 @@ class ApiErrors extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleTypeMismatch(
       TypeMismatchException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    String name =
-        e instanceof MethodArgumentTypeMismatchException argument
-            ? argument.getName()
-            : e.getPropertyName();
-    if (name == null) {
+    FieldError error = ErrorText.typeMismatch(e);
+    if (error == null) {
       return super.handleTypeMismatch(e, headers, status, request);
     }
-    String expected =
-        e.getRequiredType() == null
-            ? "a valid value"
-            : ErrorText.scrub("`" + e.getRequiredType().getName() + "`");
-    String message = "expected " + expected + ", got '" + e.getValue() + "'";
     ProblemDetail problem =
-        badRequest(
-            "Invalid parameter", name + ": " + message, List.of(new FieldError(name, message)));
+        badRequest("Invalid parameter", error.path() + ": " + error.message(), List.of(error));
     return handleExceptionInternal(e, problem, headers, status, request);
   }
 

@@ -1,9 +1,12 @@
 package dev.digitlab.server.api;
 
+import dev.digitlab.protocol.experiment.FieldError;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /**
  * What an error message may tell a client: the parsers' messages (Jackson's above all) name Java
@@ -73,6 +76,26 @@ public final class ErrorText {
           Map.entry("uri", "a URI"));
 
   private ErrorText() {}
+
+  /**
+   * A path or query value of the wrong type in words: the parameter and, e.g., {@code expected an
+   * integer, got 'abc'} (Spring's were "Failed to convert 'id' with value: 'abc'"); null when
+   * Spring did not say which parameter.
+   */
+  public static FieldError typeMismatch(TypeMismatchException e) {
+    String name =
+        e instanceof MethodArgumentTypeMismatchException argument
+            ? argument.getName()
+            : e.getPropertyName();
+    if (name == null) {
+      return null;
+    }
+    String expected =
+        e.getRequiredType() == null
+            ? "a valid value"
+            : scrub("`" + e.getRequiredType().getName() + "`");
+    return new FieldError(name, "expected " + expected + ", got '" + e.getValue() + "'");
+  }
 
   /** {@code message} without Java type names: each becomes what it means to a client. */
   public static String scrub(String message) {

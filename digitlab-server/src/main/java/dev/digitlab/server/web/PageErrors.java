@@ -1,16 +1,20 @@
 package dev.digitlab.server.web;
 
+import dev.digitlab.protocol.experiment.FieldError;
 import dev.digitlab.server.api.ConflictException;
+import dev.digitlab.server.api.ErrorText;
 import dev.digitlab.server.api.ForbiddenException;
 import dev.digitlab.server.api.InvalidParameterException;
 import dev.digitlab.server.api.NotFoundException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.servlet.ModelAndView;
@@ -54,6 +58,38 @@ class PageErrors {
         "GET".equals(request.getMethod())
             ? "Change " + parameter + " in the address and load the page again."
             : "Go back, correct " + parameter + " in the form and send it again.");
+  }
+
+  /**
+   * A path or query value of the wrong type ({@code /experiments/abc}): a 400 page in the API's
+   * words, not a 500 (Spring MVC throws it before any handler runs).
+   */
+  @ExceptionHandler(TypeMismatchException.class)
+  ModelAndView wrongType(TypeMismatchException e) {
+    FieldError error = ErrorText.typeMismatch(e);
+    if (error == null) {
+      return unexpected(e);
+    }
+    String message = error.path() + ": " + error.message();
+    log.warn("400 page: {}", message);
+    return page(
+        HttpStatus.BAD_REQUEST,
+        message,
+        "Change " + error.path() + " in the address and load the page again.");
+  }
+
+  /**
+   * A query parameter the page needs is missing: Spring MVC's 400 and its words as a page, not a
+   * 500.
+   */
+  @ExceptionHandler(MissingServletRequestParameterException.class)
+  ModelAndView missingParameter(MissingServletRequestParameterException e) {
+    String detail = e.getBody().getDetail();
+    log.warn("400 page: {}", detail);
+    return page(
+        HttpStatus.BAD_REQUEST,
+        detail,
+        "Add " + e.getParameterName() + " to the address and load the page again.");
   }
 
   @ExceptionHandler(ConflictException.class)

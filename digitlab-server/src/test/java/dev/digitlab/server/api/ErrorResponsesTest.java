@@ -3,13 +3,18 @@ package dev.digitlab.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ml.json.Json;
+import java.net.CookieManager;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -344,6 +349,46 @@ class ErrorResponsesTest {
     assertThat(path.get("detail").asString()).isEqualTo("id: expected an integer, got 'abc'");
     assertThat(path.at("/errors/0/path").asString()).isEqualTo("id");
     assertThat(query.get("detail").asString()).isEqualTo("limit: expected an integer, got 'ten'");
+  }
+
+  @Test
+  void a_page_address_with_a_value_of_the_wrong_type_is_a_400_page_not_a_500(CapturedOutput log)
+      throws Exception {
+    // It was the 500 page "The server failed to show this page", logged as a failure.
+    for (String path : List.of("/experiments/abc", "/trials/abc")) {
+      HttpResponse<String> page = get(path, "text/html");
+      assertThat(page.statusCode()).as(path).isEqualTo(400);
+      assertThat(page.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+      assertThat(page.body())
+          .as(path)
+          .contains("id: expected an integer, got &#39;abc&#39;")
+          .contains("Change id in the address and load the page again.");
+    }
+    // A form that leaves out a field the page needs (posted as a browser does, with the session's
+    // CSRF token from a page): 400 naming it.
+    HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    Matcher csrf =
+        Pattern.compile("name=\"_csrf\" content=\"([^\"]+)\"")
+            .matcher(
+                browser
+                    .send(HttpRequest.newBuilder(uri("/")).build(), BodyHandlers.ofString())
+                    .body());
+    assertThat(csrf.find()).isTrue();
+    HttpResponse<String> promote =
+        browser.send(
+            HttpRequest.newBuilder(uri("/models/nope/promote"))
+                .header("Accept", "text/html")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "alias=production&_csrf="
+                            + URLEncoder.encode(csrf.group(1), StandardCharsets.UTF_8)))
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(promote.statusCode()).isEqualTo(400);
+    assertThat(promote.body()).contains("version", "Add version to the address");
+    assertThat(log.getAll()).doesNotContain("Page failed");
   }
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
