@@ -90,12 +90,17 @@ public class ExperimentSubmission {
 
   /**
    * The experiment a JSON document describes, checked exactly as a submission is, without storing
-   * anything (the web form's trial count and inline errors).
+   * anything (the web form's trial count and inline errors): a built-in experiment against its
+   * dataset too, as {@link #store} does. A command experiment's code is only checked on submit.
    *
    * @throws InvalidExperimentException listing every problem
    */
   ExperimentSpec check(String json) {
-    return files.read(json, FileFormat.JSON);
+    ExperimentSpec spec = files.read(json, FileFormat.JSON);
+    if (!spec.isCommand()) {
+      onItsDataset(spec);
+    }
+    return spec;
   }
 
   /** How many trials {@code spec} expands to. */
@@ -243,6 +248,24 @@ public class ExperimentSubmission {
     }
   }
 
+  /** A built-in experiment's spec with its dataset resolved, and the configs of its trials. */
+  private record OnDataset(ExperimentSpec spec, List<TrainingConfig> configs) {}
+
+  /**
+   * A built-in experiment checked against its dataset, by the submit and the form's preview alike:
+   * the dataset is one this server knows (a field error naming those it does, never an exception
+   * from the lookup), and no trial's {@code trainSubset} is larger than it. A built-in dataset's
+   * size is fixed, so neither needs its files fetched on the server.
+   *
+   * @throws InvalidExperimentException for the first problem found
+   */
+  private OnDataset onItsDataset(ExperimentSpec spec) {
+    ExperimentSpec resolved = withDataset(spec);
+    List<TrainingConfig> configs = TrialExpansion.expand(resolved, maxTrials);
+    checkSubsets(resolved, configs);
+    return new OnDataset(resolved, configs);
+  }
+
   private Experiment store(ExperimentSpec spec, String owner) {
     List<NewTrial> trials;
     String dataset;
@@ -257,11 +280,10 @@ public class ExperimentSubmission {
               .toList();
       dataset = COMMAND_DATASET;
     } else {
-      spec = withDataset(spec);
-      List<TrainingConfig> configs = TrialExpansion.expand(spec, maxTrials);
-      checkSubsets(spec, configs);
+      OnDataset checked = onItsDataset(spec);
+      spec = checked.spec();
       trials =
-          configs.stream()
+          checked.configs().stream()
               .map(config -> new NewTrial(files.configJson(config), requires(config)))
               .toList();
       dataset = spec.dataset();

@@ -125,6 +125,8 @@ class NewExperimentPage {
       }
     }
     model.addAttribute("count", count);
+    // Keyed as the submit's inline errors are, so the page's script shows each beside its field.
+    model.addAttribute("previewErrors", ExperimentForm.errorsByField(count.problems(), values));
     return "experiments/new :: count";
   }
 
