@@ -40,6 +40,39 @@
     });
   }
 
+  // The live preview's problems beside their fields, as a refused submit shows them, so a
+  // too-large trainSubset is marked while it is typed. Only what the preview put there is cleared
+  // by its next answer; a refused submit's own messages stay as they were.
+  function errorPlace(key) {
+    const row = /^search\.(\d+)$/.exec(key);
+    if (row) {
+      const select = document.getElementById('s-field-' + row[1]);
+      const tr = select && select.closest('tr');
+      const text = tr && tr.querySelector('.error-text');
+      return text ? { text: text, box: tr } : null;
+    }
+    const text = document.getElementById('err-' + key.replace(/^config\./, ''));
+    return text ? { text: text, box: text.parentElement } : null;
+  }
+  function previewErrors() {
+    const list = document.getElementById('preview-errors');
+    if (!list) { return; }
+    document.querySelectorAll('[data-preview-error]').forEach(function (text) {
+      text.textContent = '';
+      text.removeAttribute('data-preview-error');
+      const box = text.closest('.field-error');
+      if (box) { box.classList.remove('field-error'); }
+    });
+    list.querySelectorAll('li').forEach(function (item) {
+      const place = errorPlace(item.getAttribute('data-for'));
+      if (!place) { return; }
+      place.text.textContent = item.textContent;
+      place.text.setAttribute('data-preview-error', '');
+      place.box.classList.add('field-error');
+    });
+  }
+  document.addEventListener('htmx:afterSettle', previewErrors);
+
   const body = document.querySelector('table[aria-label="Searched parameters"] tbody');
   const add = document.getElementById('add-search-row');
   const remove = document.getElementById('remove-search-row');

@@ -77,7 +77,25 @@ class WebUiBrowserTest extends BrowserTestServer {
     assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"))
         .endsWith("/favicon.svg");
     type("name", "ui-grid");
+    // More images than MNIST's 60,000 training images: the preview says so beside the field, in
+    // the submit's words, before anything is submitted; the count says there is a problem.
+    type("f-trainSubset", "70000");
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("err-trainSubset"), "more than the 60000 training images of mnist"));
+    assertThat(
+            driver
+                .findElement(By.id("err-trainSubset"))
+                .findElement(By.xpath(".."))
+                .getAttribute("class"))
+        .contains("field-error");
+    assertThat(driver.findElement(By.id("trial-count")).getText()).contains("problem");
     type("f-trainSubset", "6000");
+    browser
+        .waiting(Duration.ofSeconds(20))
+        .until(ExpectedConditions.textToBe(By.id("err-trainSubset"), ""));
     new Select(driver.findElement(By.id("searchType"))).selectByValue("grid");
     new Select(driver.findElement(By.id("s-field-0"))).selectByValue("learningRate");
     type("s-values-0", "0.01, 0.003");
