@@ -64,14 +64,15 @@ class EventController {
   }
 
   /**
-   * The trial's events as Server-Sent Events: those after {@code Last-Event-ID} (or {@code after},
-   * or from the start), then live ones; the stream completes once the trial has stopped and all its
-   * events are sent.
+   * The trial's events as Server-Sent Events: those after {@code Last-Event-ID} (or the query
+   * parameter {@code lastEventId}, or {@code after}, or from the start), then live ones; the stream
+   * completes once the trial has stopped and all its events are sent.
    */
   @GetMapping(path = "/trials/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   SseEmitter trialEvents(
       @PathVariable long id,
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(name = "lastEventId", required = false) String lastEventIdParameter,
       @RequestParam(required = false) String after,
       HttpServletRequest request) {
     trials.get(id);
@@ -90,7 +91,7 @@ class EventController {
             return trials.find(id).map(trial -> trial.status().isTerminal()).orElse(true);
           }
         },
-        startAfter(lastEventId, after));
+        startAfter(lastEventId, lastEventIdParameter, after));
   }
 
   /**
@@ -143,6 +144,7 @@ class EventController {
   SseEmitter experimentEvents(
       @PathVariable long id,
       @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
+      @RequestParam(name = "lastEventId", required = false) String lastEventIdParameter,
       @RequestParam(required = false) String after,
       HttpServletRequest request) {
     if (experiments.find(id).isEmpty()) {
@@ -167,7 +169,7 @@ class EventController {
             return counts.queued() + counts.running() == 0;
           }
         },
-        startAfter(lastEventId, after));
+        startAfter(lastEventId, lastEventIdParameter, after));
   }
 
   /**
@@ -194,9 +196,24 @@ class EventController {
   /** What an ingestion stored. */
   record IngestionResult(int stored, int duplicates) {}
 
-  private static long startAfter(String lastEventId, String after) {
-    String value = lastEventId != null && !lastEventId.isBlank() ? lastEventId : after;
-    String name = lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after";
+  /**
+   * Where a stream starts: after the {@code Last-Event-ID} header a reconnecting EventSource sends,
+   * else after the {@code lastEventId} query parameter, which EventSource polyfills (and some
+   * proxies' reconnect logic) send instead of the header, else after {@code after}.
+   */
+  private static long startAfter(String header, String lastEventId, String after) {
+    String name;
+    String value;
+    if (header != null && !header.isBlank()) {
+      name = "Last-Event-ID";
+      value = header;
+    } else if (lastEventId != null && !lastEventId.isBlank()) {
+      name = "lastEventId";
+      value = lastEventId;
+    } else {
+      name = "after";
+      value = after;
+    }
     if (value == null || value.isBlank()) {
       return 0;
     }

@@ -503,10 +503,14 @@ class MlflowStore {
         });
   }
 
+  /**
+   * Stores the inputs that log a dataset the run does not have yet ({@link DatasetInputs#newOnes}),
+   * as MLflow's server does. Two requests at once may both store one dataset: reads keep its first.
+   */
   void logInputs(long id, List<String> inputs) {
     transaction.executeWithoutResult(
         status -> {
-          for (String input : inputs) {
+          for (String input : DatasetInputs.newOnes(inputs(id), inputs)) {
             jdbc.sql("INSERT INTO run_input (trial_id, input) VALUES (:id, :input)")
                 .param("id", id)
                 .param("input", input)
@@ -516,9 +520,9 @@ class MlflowStore {
   }
 
   /**
-   * The inputs of these runs (none for a run without), each run's in the order logged: a page of a
-   * search. Asked a thousand runs at a time, so that a page of 50,000 stays within every database's
-   * limit on bound parameters.
+   * The inputs of these runs (none for a run without), each run's first of each dataset in the
+   * order logged: a page of a search. Asked a thousand runs at a time, so that a page of 50,000
+   * stays within every database's limit on bound parameters.
    */
   Map<Long, List<String>> inputs(List<Long> ids) {
     Map<Long, List<String>> inputs = new HashMap<>();
@@ -533,13 +537,16 @@ class MlflowStore {
                     .add(row.getString(2));
               });
     }
+    inputs.replaceAll((run, stored) -> DatasetInputs.firstOfEach(stored));
     return inputs;
   }
 
+  /** The run's inputs, the first of each dataset, in the order logged: what MLflow answers. */
   List<String> inputs(long id) {
-    return jdbc.sql("SELECT input FROM run_input WHERE trial_id = :id ORDER BY id")
-        .param("id", id)
-        .query(String.class)
-        .list();
+    return DatasetInputs.firstOfEach(
+        jdbc.sql("SELECT input FROM run_input WHERE trial_id = :id ORDER BY id")
+            .param("id", id)
+            .query(String.class)
+            .list());
   }
 }

@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -243,36 +242,16 @@ public class RunReader {
         .params(params)
         .query(
             (ResultSet row) -> {
-              RunDataset dataset = dataset(read(row.getString(2)));
+              RunDataset dataset = RunDataset.of(read(row.getString(2)));
               if (dataset != null) {
                 byRun
                     .computeIfAbsent(row.getLong(1), k -> new LinkedHashMap<>())
-                    .putIfAbsent(Arrays.asList(dataset.name(), dataset.digest()), dataset);
+                    .putIfAbsent(dataset.key(), dataset);
               }
             });
     Map<Long, List<RunDataset>> datasets = new HashMap<>();
     byRun.forEach((id, inputs) -> datasets.put(id, List.copyOf(inputs.values())));
     return datasets;
-  }
-
-  /** A stored input ({@code {"dataset": {...}, "tags": [...]}}) as search sees it. */
-  private static RunDataset dataset(JsonNode input) {
-    JsonNode dataset = input.path("dataset");
-    if (!dataset.isObject()) {
-      return null; // MLflow's server refuses an input without a dataset
-    }
-    String context = null;
-    for (JsonNode tag : input.path("tags")) {
-      if (RunDataset.CONTEXT_TAG.equals(text(tag.get("key")))) {
-        context = text(tag.get("value"));
-        break;
-      }
-    }
-    return new RunDataset(text(dataset.get("name")), text(dataset.get("digest")), context);
-  }
-
-  private static String text(JsonNode node) {
-    return node == null || node.isNull() || node.isContainer() ? null : node.asString();
   }
 
   private static Run external(

@@ -118,6 +118,61 @@ class EventApiTest {
     assertThat(data.get("payload").get("key").asString()).isEqualTo("train_loss");
   }
 
+  /**
+   * EventSource polyfills (and some proxies reconnecting) send the last event id as the query
+   * parameter {@code lastEventId} instead of the {@code Last-Event-ID} header: the stream resumes
+   * after it, as after the header; the header wins over it, and it over {@code after}.
+   */
+  @Test
+  void a_client_that_resumes_with_the_last_event_id_as_a_query_parameter_gets_the_events_after_it()
+      throws Exception {
+    long experimentId = submit("sse-resume-query", 1);
+    long trialId = trialIds(experimentId).getFirst();
+    events.append(trialId, 1, metrics(LongStream.rangeClosed(1, 5)));
+    List<Long> ids = events.after(trialId, 0, 100).stream().map(TrialEvent::id).toList();
+    assertThat(ids).hasSize(5);
+
+    try (SseClient trialStream =
+            SseClient.connect(
+                http, uri("/api/v1/trials/" + trialId + "/events?lastEventId=" + ids.get(2)));
+        SseClient experimentStream =
+            SseClient.connect(
+                http,
+                uri(
+                    "/api/v1/experiments/"
+                        + experimentId
+                        + "/events?lastEventId="
+                        + ids.get(0)
+                        + "&after=0"),
+                "Last-Event-ID",
+                Long.toString(ids.get(3)))) {
+      assertThat(trialStream.take(2)).extracting(SseMessage::seq).containsExactly(4L, 5L);
+      assertThat(experimentStream.take(1)).extracting(SseMessage::seq).containsExactly(5L);
+      // nothing else: once the trial stops, both streams end without another event
+      HttpResponse<String> cancel = post("/api/v1/experiments/" + experimentId + "/cancel", "");
+      assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+      assertThat(trialStream.rest()).isEmpty();
+      assertThat(trialStream.ended()).isTrue();
+      assertThat(experimentStream.rest()).isEmpty();
+      assertThat(experimentStream.ended()).isTrue();
+    }
+    try (SseClient afterOnly =
+        SseClient.connect(
+            http,
+            uri("/api/v1/trials/" + trialId + "/events?after=" + ids.get(3) + "&lastEventId="))) {
+      assertThat(afterOnly.rest()).extracting(SseMessage::seq).containsExactly(5L);
+    }
+
+    HttpResponse<String> bad =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/v1/trials/" + trialId + "/events?lastEventId=five"))
+                .header("Accept", "text/event-stream")
+                .build(),
+            BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("lastEventId");
+  }
+
   @Test
   void an_experiment_stream_merges_its_trials_and_ends_when_all_have_stopped() throws Exception {
     long experimentId = submit("sse-experiment", 2);

@@ -47,7 +47,9 @@ import tools.jackson.databind.json.JsonMapper;
  * viewer, with a bad token and with none. The user's token has no permission to run programs (issue
  * 15): its command step is refused and no command step is ever stored. Asserts: no 5xx, the server
  * healthy afterwards, and every refused (4xx) request left the stored data exactly as it was.
- * Prints the figures.
+ * Requests to our API ({@code /api/v1/}) carry no query parameter the operation does not read, so
+ * that they reach its handler; a share of their own adds one and must be refused up front with the
+ * 400 "Unknown query parameter" problem naming it. Prints the figures.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class ApiFuzzTest {
@@ -146,6 +148,13 @@ class ApiFuzzTest {
         FuzzRequest request = inputs.request(operation);
         exchange(tally, request);
       }
+      // On top of those, which reach the handlers: a tenth as many with a query parameter the
+      // operation does not read, which our API refuses before the handler runs.
+      if (Inputs.refusesUnknownParameters(operation)) {
+        for (int i = 0; i < Math.max(1, perOperation / 10); i++) {
+          exchange(tally, inputs.withUnknownParameter(operation));
+        }
+      }
     }
     for (String raw : Inputs.RAW_REQUESTS) {
       tally.count("RAW " + raw.lines().findFirst().orElse(""), rawStatus(raw));
@@ -160,6 +169,12 @@ class ApiFuzzTest {
     assertThat(tally.serverErrors).as("requests answered 5xx").isEmpty();
     assertThat(tally.changedData).as("refused requests that changed stored data").isEmpty();
     assertThat(tally.javaNames).as("error bodies naming Java types (issue 15)").isEmpty();
+    assertThat(tally.unknownParameterRefused)
+        .as("requests with an unknown query parameter refused as such")
+        .isPositive();
+    assertThat(tally.unknownParameterNotRefused)
+        .as("requests with an unknown query parameter not refused as such")
+        .isEmpty();
     HttpResponse<String> health = send(get("/actuator/health", null));
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("\"UP\"");
@@ -217,6 +232,13 @@ class ApiFuzzTest {
     if (status >= 400 && JAVA_NAMES.matcher(body).find()) {
       tally.javaNames.add(request.describe() + " -> " + status + " " + body);
     }
+    if (request.unknownParameter() != null) {
+      if (refusedAsUnknown(status, body, request.unknownParameter())) {
+        tally.unknownParameterRefused++;
+      } else {
+        tally.unknownParameterNotRefused.add(request.describe() + " -> " + status + " " + body);
+      }
+    }
     if (!tokens.active(adminId)) {
       // A random DELETE /tokens/{id} revoked the fuzzer's own admin token: a success, not a bug.
       NewToken fresh = tokens.create("fuzz-admin", Role.ADMIN);
@@ -224,6 +246,32 @@ class ApiFuzzTest {
       adminId = fresh.token().id();
       current = null; // the new token is a row the next request's "before" must hold
     }
+  }
+
+  /** Whether the answer is the 400 "Unknown query parameter" problem, naming {@code name}. */
+  private boolean refusedAsUnknown(int status, String body, String name) {
+    if (status != 400) {
+      return false;
+    }
+    JsonNode problem;
+    try {
+      problem = json.readTree(body);
+    } catch (tools.jackson.core.JacksonException notJson) {
+      return false;
+    }
+    if (!"Unknown query parameter".equals(string(problem.path("title")))) {
+      return false;
+    }
+    for (JsonNode error : problem.path("errors")) {
+      if (name.equals(string(error.path("path")))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String string(JsonNode node) {
+    return node.isString() ? node.asString() : null;
   }
 
   private int rawStatus(String raw) throws Exception {
@@ -305,6 +353,8 @@ class ApiFuzzTest {
     final List<String> serverErrors = new ArrayList<>();
     final List<String> changedData = new ArrayList<>();
     final List<String> javaNames = new ArrayList<>();
+    final List<String> unknownParameterNotRefused = new ArrayList<>();
+    int unknownParameterRefused;
     int sent;
     int unsendable;
 
@@ -333,7 +383,9 @@ class ApiFuzzTest {
           .append(changedData.size())
           .append(" (not sendable by an HTTP client, skipped: ")
           .append(unsendable)
-          .append(")\n");
+          .append("), with an unknown query parameter and refused as such: ")
+          .append(unknownParameterRefused)
+          .append("\n");
       out.append("  by status:");
       byStatus.forEach((status, n) -> out.append(' ').append(status).append('=').append(n));
       out.append('\n');
@@ -342,6 +394,9 @@ class ApiFuzzTest {
               out.append("  ").append(operation).append(' ').append(statuses).append('\n'));
       serverErrors.stream().limit(50).forEach(e -> out.append("  5xx: ").append(e).append('\n'));
       changedData.stream().limit(50).forEach(e -> out.append("  changed: ").append(e).append('\n'));
+      unknownParameterNotRefused.stream()
+          .limit(50)
+          .forEach(e -> out.append("  not refused as unknown: ").append(e).append('\n'));
       return out.toString();
     }
   }

@@ -3,14 +3,19 @@ package dev.digitlab.server.fuzz;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** One generated request: which operation, as whom, and exactly what is sent. */
+/**
+ * One generated request: which operation, as whom, and exactly what is sent; {@code
+ * unknownParameter} is the query parameter it adds that the operation does not read, which must get
+ * it refused (null for none).
+ */
 record FuzzRequest(
     String operation,
     String method,
     String target,
     Map<String, String> headers,
     byte[] body,
-    Caller caller) {
+    Caller caller,
+    String unknownParameter) {
 
   enum Caller {
     ADMIN,

@@ -24,6 +24,7 @@ import org.mlflow.tracking.RunsPage;
 import org.mlflow.tracking.creds.BasicMlflowHostCreds;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * MLflow's own Java client (org.mlflow:mlflow-client) against a running server with authentication
@@ -36,6 +37,7 @@ class MlflowClientTest extends AuthServerTest {
   int port;
 
   @Autowired TokenStore tokens;
+  @Autowired JdbcClient jdbc;
 
   private String aliceToken;
   private MlflowClient alice;
@@ -417,6 +419,58 @@ class MlflowClientTest extends AuthServerTest {
             "{\"experiment_ids\": [\"" + experimentId + "\"], \"filter\": \"datasets.size = 1\"}"),
         400,
         "INVALID_PARAMETER_VALUE");
+  }
+
+  /**
+   * MLflow's server keeps a run's first input of a dataset (same name and digest), with that
+   * input's tags: a later one, in the same log-inputs or another (a script calling log_input in a
+   * loop), is not stored, and runs/get and runs/search answer each dataset once. Another digest is
+   * another dataset. A duplicate stored before Digit Lab dropped them at write is not answered
+   * either.
+   */
+  @Test
+  void a_run_keeps_its_first_input_of_each_dataset() throws Exception {
+    String experimentId = alice.createExperiment("client-inputs-once");
+    String run = alice.createRun(experimentId).getRunId();
+    logInputs(
+        run,
+        input("mnist-train", "abc", "training"),
+        input("mnist-test", "def", "evaluation"),
+        input("mnist-train", "abc", "validation"));
+    for (int i = 0; i < 3; i++) {
+      logInputs(run, input("mnist-train", "abc", "loop-" + i));
+    }
+    logInputs(run, input("mnist-train", "abd", "training"), input("mnist-test", "def", null));
+    // as an older Digit Lab stored it: a second input of mnist-test/def, straight into the table
+    jdbc.sql("INSERT INTO run_input (trial_id, input) VALUES (:id, :input)")
+        .param("id", Long.parseLong(run))
+        .param("input", input("mnist-test", "def", "stored-before"))
+        .update();
+
+    var expected =
+        List.of(
+            org.assertj.core.groups.Tuple.tuple("mnist-train", "abc", List.of("training")),
+            org.assertj.core.groups.Tuple.tuple("mnist-test", "def", List.of("evaluation")),
+            org.assertj.core.groups.Tuple.tuple("mnist-train", "abd", List.of("training")));
+    assertThat(alice.getRun(run).getInputs().getDatasetInputsList())
+        .extracting(
+            input -> input.getDataset().getName(),
+            input -> input.getDataset().getDigest(),
+            input -> input.getTagsList().stream().map(Service.InputTag::getValue).toList())
+        .containsExactlyElementsOf(expected);
+    Service.Run found =
+        alice
+            .searchRuns(List.of(experimentId), "", ViewType.ACTIVE_ONLY, 10, List.of())
+            .getItems()
+            .getFirst();
+    assertThat(found.getInputs()).isEqualTo(alice.getRun(run).getInputs());
+    // only the stored duplicate is left in the table: log-inputs wrote none
+    assertThat(
+            jdbc.sql("SELECT COUNT(*) FROM run_input WHERE trial_id = :id")
+                .param("id", Long.parseLong(run))
+                .query(Long.class)
+                .single())
+        .isEqualTo(4);
   }
 
   private void logInputs(String runId, String... inputs) throws Exception {
