@@ -70,24 +70,19 @@ public record Run(
   /** This run with other params, metrics and tags (what it merges from elsewhere). */
   Run with(
       Map<String, String> params, Map<String, LatestMetric> metrics, Map<String, String> tags) {
-    return new Run(
-        id,
-        experimentId,
-        kind,
-        name,
-        user,
-        status,
-        startTime,
-        endTime,
-        lifecycleStage,
-        params,
-        metrics,
-        tags,
-        datasets);
+    return with(params, metrics, tags, datasets);
   }
 
   /** This run with the datasets it logged. */
   Run withDatasets(List<RunDataset> datasets) {
+    return with(params, metrics, tags, datasets);
+  }
+
+  private Run with(
+      Map<String, String> params,
+      Map<String, LatestMetric> metrics,
+      Map<String, String> tags,
+      List<RunDataset> datasets) {
     return new Run(
         id,
         experimentId,
