@@ -32,14 +32,11 @@ final class MlflowPage {
       List<T> items,
       int otherwise,
       Function<? super T, ? extends JsonNode> view) {
-    int max = maxResults(fields, otherwise);
-    int offset = offset(fields.string("page_token"));
     ObjectNode answer = MlflowJsonViews.object();
     ArrayNode array = answer.putArray(field);
-    int end = (int) Math.min(items.size(), (long) offset + max);
-    for (int i = offset; i < end; i++) {
-      array.add(view.apply(items.get(i)));
-    }
+    List<T> page = page(fields, items, otherwise);
+    page.forEach(item -> array.add(view.apply(item)));
+    int end = offset(fields.string("page_token")) + page.size();
     if (end < items.size()) {
       answer.put("next_page_token", token(end));
     }
